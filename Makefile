@@ -1,0 +1,27 @@
+.PHONY: all build test unit demo bench clean
+
+all: build
+
+node_modules: package.json package-lock.json
+	npm ci
+	@touch node_modules
+
+build: node_modules
+	npx tsc -p tsconfig.json
+
+# The whole suite: unit tests and integration tests against a throwaway server
+# (started by test/support/global-setup.ts; TSDUMP_TEST_URL=mysql://... uses an existing one).
+test: build
+	npx vitest run
+
+unit: build
+	npx vitest run test/unit
+
+demo: build
+	bash scripts/demo.sh
+
+bench: build
+	bash bench/whole-run.sh
+
+clean:
+	rm -rf dist .tmp
