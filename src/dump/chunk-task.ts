@@ -1,0 +1,48 @@
+import type { ConnectionSettings } from '../db/session.js';
+import type { ChunkKey, ColumnSpec, Compression, DataFormat, KeyBound } from '../format/manifest.js';
+import type { ErrorCode, ErrorObject } from '../core/errors.js';
+
+/** One chunk of one table to write: everything a worker needs, by value (it crosses threads). */
+export interface ChunkTask {
+  readonly database: string;
+  readonly table: string;
+  readonly index: number;
+  readonly columns: readonly ColumnSpec[];
+  readonly key: ChunkKey;
+  readonly lower: KeyBound | null;
+  readonly upper: KeyBound | null;
+  /** Extra user condition (--where), ANDed with the range. */
+  readonly where: string | null;
+  readonly dumpDir: string;
+  readonly file: string;
+  readonly format: DataFormat;
+  readonly compression: Compression;
+  readonly statementSize: number;
+  readonly checksum: boolean;
+}
+
+export interface ChunkResult {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly checksum?: string;
+}
+
+export interface SerializedError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly suggestion?: string;
+  readonly errno?: number;
+  readonly object: ErrorObject;
+}
+
+export type WorkerRequest =
+  | { readonly id: number; readonly op: 'open'; readonly settings: ConnectionSettings }
+  | { readonly id: number; readonly op: 'snapshot'; readonly coordinates: boolean }
+  | { readonly id: number; readonly op: 'chunk'; readonly task: ChunkTask }
+  | { readonly id: number; readonly op: 'close' };
+
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: SerializedError }
+  | { readonly id: number; readonly progress: { readonly rows: number; readonly bytes: number } };

@@ -1,0 +1,65 @@
+/**
+ * Worker thread entry: owns one snapshot session and writes the chunks the coordinator sends, so
+ * decoding, encoding, hashing and compression run on as many cores as there are workers.
+ */
+import { parentPort } from 'node:worker_threads';
+import { TsError, messageOf } from '../core/errors.js';
+import { explainDbError } from '../db/server-errors.js';
+import { Session } from '../db/session.js';
+import { snapshotCoordinates, startConsistentSnapshot } from '../db/snapshot.js';
+import type { SerializedError, WorkerReply, WorkerRequest } from './chunk-task.js';
+import { writeChunk } from './chunk-writer.js';
+
+const port = parentPort;
+if (!port) throw new Error('chunk-worker must run in a worker thread');
+
+let session: Session | undefined;
+
+function serialize(e: unknown): SerializedError {
+  const t = e instanceof TsError ? e : explainDbError(e);
+  return { code: t.code, message: t.message || messageOf(e), suggestion: t.suggestion, errno: t.errno, object: t.object };
+}
+
+function reply(r: WorkerReply): void {
+  port!.postMessage(r);
+}
+
+async function handle(req: WorkerRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'open':
+      session = await Session.open(req.settings, { binary: true, label: 'dump worker' });
+      // Dumped text of TIMESTAMP values must not depend on the server's zone (DST ambiguity).
+      await session.exec("SET SESSION time_zone = '+00:00'");
+      await session.exec("SET SESSION sql_mode = ''").catch(() => undefined);
+      await session.exec('SET SESSION net_write_timeout = 3600').catch(() => undefined);
+      return session.threadId;
+    case 'snapshot':
+      await startConsistentSnapshot(need());
+      return req.coordinates ? await snapshotCoordinates(need()) : null;
+    case 'chunk':
+      return writeChunk(need(), req.task, (rows, bytes) => reply({ id: req.id, progress: { rows, bytes } }));
+    case 'close':
+      await session?.close();
+      session = undefined;
+      return null;
+  }
+}
+
+function need(): Session {
+  if (!session) throw new TsError({ code: 'internal', message: 'worker has no session' });
+  return session;
+}
+
+port.on('message', (req: WorkerRequest) => {
+  handle(req).then(
+    (value) => reply({ id: req.id, ok: true, value }),
+    (e: unknown) => {
+      // A failed session cannot rejoin the snapshot: drop it so nothing runs on it again.
+      if (req.op === 'chunk' || req.op === 'snapshot') {
+        session?.destroy();
+        session = undefined;
+      }
+      reply({ id: req.id, ok: false, error: serialize(e) });
+    },
+  );
+});

@@ -1,0 +1,302 @@
+import { TsError } from '../core/errors.js';
+
+/**
+ * The manifest: the on-disk contract between tsdump and tsload (docs/FORMAT.md). Written last and
+ * atomically by the dumper; its presence means the dump is complete. Every path is relative to the
+ * dump directory and resolved through naming.resolveInside.
+ */
+export const FORMAT_NAME = 'tsdump';
+export const FORMAT_VERSION = 1;
+
+export const DATA_FORMATS = ['csv', 'sql'] as const;
+export type DataFormat = (typeof DATA_FORMATS)[number];
+
+export const COMPRESSIONS = ['none', 'gzip', 'zstd'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+export const SNAPSHOT_MODES = ['ftwrl', 'backup-stage', 'no-lock', 'single-table'] as const;
+export type SnapshotMode = (typeof SNAPSHOT_MODES)[number];
+
+/**
+ * How a column's bytes are written: `text` quoted with escapes, `number` as the server's text
+ * unquoted, `float` like number but read as `col + 0e0` (full precision), `hex` unquoted hex.
+ */
+export const COLUMN_CODECS = ['text', 'number', 'float', 'hex'] as const;
+export type ColumnCodec = (typeof COLUMN_CODECS)[number];
+
+/** How a key value is turned back into a SQL literal for a range predicate. */
+export const KEY_LITERALS = ['number', 'string', 'binary', 'temporal', 'enum'] as const;
+export type KeyLiteral = (typeof KEY_LITERALS)[number];
+
+export interface FileEntry {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly dataType: string;
+  readonly columnType: string;
+  readonly charset: string | null;
+  readonly nullable: boolean;
+  readonly generated: boolean;
+  readonly invisible: boolean;
+  /** Present in data files (false for generated columns). */
+  readonly dumped: boolean;
+  readonly codec: ColumnCodec;
+}
+
+export interface KeyColumn {
+  readonly name: string;
+  readonly literal: KeyLiteral;
+  readonly charset: string | null;
+}
+
+export const KEY_KINDS = ['primary', 'unique', 'none'] as const;
+export type KeyKind = (typeof KEY_KINDS)[number];
+
+export interface ChunkKey {
+  readonly kind: KeyKind;
+  readonly index: string | null;
+  readonly columns: readonly KeyColumn[];
+}
+
+/** A key tuple bound. string/binary values are hex of the raw bytes; others are their text. */
+export type KeyBound = readonly string[];
+
+export interface ChunkEntry extends FileEntry {
+  readonly index: number;
+  readonly rows: number;
+  /** Inclusive lower bound; null = from the first row. */
+  readonly lower: KeyBound | null;
+  /** Exclusive upper bound; null = to the last row. */
+  readonly upper: KeyBound | null;
+  /** Server-side content checksum in the dump's snapshot (with --checksum). */
+  readonly checksum?: string;
+}
+
+export interface ObjectContext {
+  readonly sqlMode: string;
+  readonly characterSetClient: string;
+  readonly collationConnection: string;
+  readonly databaseCollation: string;
+  readonly timeZone?: string;
+}
+
+export const OBJECT_KINDS = ['view', 'trigger', 'procedure', 'function', 'event', 'sequence'] as const;
+export type ObjectKind = (typeof OBJECT_KINDS)[number];
+
+export interface ObjectEntry {
+  readonly kind: ObjectKind;
+  readonly name: string;
+  readonly file: FileEntry;
+  readonly definer: string | null;
+  readonly context: ObjectContext | null;
+  /** For views: the views and tables it reads (same database), so a loader can order them. */
+  readonly dependsOn?: readonly string[];
+  /** For triggers: the table it belongs to. */
+  readonly table?: string;
+}
+
+export interface TableEntry {
+  readonly name: string;
+  readonly engine: string | null;
+  readonly schema: FileEntry;
+  readonly columns: readonly ColumnSpec[];
+  readonly key: ChunkKey;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly autoIncrement: number | null;
+  readonly chunks: readonly ChunkEntry[];
+}
+
+export interface DatabaseEntry {
+  readonly name: string;
+  readonly charset: string;
+  readonly collation: string;
+  readonly schema: FileEntry;
+  readonly tables: readonly TableEntry[];
+  readonly objects: readonly ObjectEntry[];
+}
+
+export interface BinlogCoordinates {
+  readonly file: string;
+  readonly position: number;
+}
+
+export interface SnapshotInfo {
+  readonly mode: SnapshotMode;
+  /** True when the coordinates are exactly those of the data (lock held, or verified unchanged). */
+  readonly exact: boolean;
+  readonly binlog: BinlogCoordinates | null;
+  readonly gtid: string | null;
+  readonly note?: string;
+}
+
+export interface DumpOptionsRecord {
+  readonly format: DataFormat;
+  readonly compression: Compression;
+  readonly chunkBytes: number | null;
+  readonly chunkRows: number | null;
+  readonly statementSize: number;
+  readonly checksum: boolean;
+  readonly threads: number;
+  readonly noData: boolean;
+  readonly noSchema: boolean;
+}
+
+export interface Manifest {
+  readonly format: typeof FORMAT_NAME;
+  readonly formatVersion: number;
+  readonly toolVersion: string;
+  readonly dumpId: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly server: { readonly flavor: string; readonly version: string; readonly host: string; readonly port: number | null };
+  readonly snapshot: SnapshotInfo;
+  readonly session: { readonly sqlMode: string; readonly timeZone: string };
+  readonly options: DumpOptionsRecord;
+  readonly databases: readonly DatabaseEntry[];
+}
+
+/** Every file a manifest names, in a stable order (schema files, then data chunks). */
+export function manifestFiles(m: Manifest): FileEntry[] {
+  const out: FileEntry[] = [];
+  for (const db of m.databases) {
+    out.push(db.schema);
+    for (const t of db.tables) out.push(t.schema);
+    for (const o of db.objects) out.push(o.file);
+  }
+  for (const db of m.databases) for (const t of db.tables) out.push(...t.chunks);
+  return out;
+}
+
+// ---------------------------------------------------------------- validation
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+class Shape {
+  constructor(private readonly where: string) {}
+  fail(msg: string): never {
+    throw new TsError({
+      code: 'bad-dump',
+      message: `manifest is invalid: ${this.where}: ${msg}`,
+      object: { file: 'manifest.json' },
+      suggestion: 'the manifest was edited or damaged; use an untouched copy of the dump (tsdump verify DIR shows what differs)',
+    });
+  }
+  obj(v: Json | undefined): { [k: string]: Json } {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail('expected an object');
+    return v;
+  }
+  arr(v: Json | undefined): Json[] {
+    if (!Array.isArray(v)) this.fail('expected an array');
+    return v;
+  }
+  str(v: Json | undefined): string {
+    if (typeof v !== 'string') this.fail('expected a string');
+    return v;
+  }
+  nat(v: Json | undefined): number {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.fail('expected a non-negative integer');
+    return v;
+  }
+  bool(v: Json | undefined): boolean {
+    if (typeof v !== 'boolean') this.fail('expected true or false');
+    return v;
+  }
+  oneOf<T extends string>(v: Json | undefined, set: readonly T[]): T {
+    const s = this.str(v);
+    if (!(set as readonly string[]).includes(s)) this.fail(`expected one of ${set.join(', ')}, got '${s}'`);
+    return s as T;
+  }
+  at(key: string): Shape {
+    return new Shape(`${this.where}.${key}`);
+  }
+}
+
+function checkFile(s: Shape, v: Json | undefined): void {
+  const o = s.obj(v);
+  s.at('path').str(o.path);
+  s.at('bytes').nat(o.bytes);
+  const h = s.at('sha256').str(o.sha256);
+  if (!/^[0-9a-f]{64}$/.test(h)) s.at('sha256').fail('expected 64 hex digits');
+}
+
+/**
+ * Parses and validates manifest text. Refuses unknown format versions, wrong shapes and duplicate
+ * paths; path containment is checked where files are opened (naming.resolveInside).
+ */
+export function parseManifest(text: string): Manifest {
+  let raw: Json;
+  try {
+    raw = JSON.parse(text) as Json;
+  } catch (e) {
+    throw new TsError({ code: 'bad-dump', message: `manifest.json is not valid JSON (${(e as Error).message})`, object: { file: 'manifest.json' }, suggestion: 'the file is truncated or edited; use an untouched copy of the dump' });
+  }
+  const s = new Shape('manifest');
+  const o = s.obj(raw);
+  if (o.format !== FORMAT_NAME) s.at('format').fail(`this is not a tsdump manifest`);
+  const version = s.at('formatVersion').nat(o.formatVersion);
+  if (version !== FORMAT_VERSION) {
+    throw new TsError({ code: 'bad-dump', message: `dump format version ${version} is not supported (this tsload reads version ${FORMAT_VERSION})`, object: { file: 'manifest.json' }, suggestion: 'use the tsload release that matches the tsdump that wrote the dump' });
+  }
+  s.at('dumpId').str(o.dumpId);
+  const snap = s.at('snapshot').obj(o.snapshot);
+  s.at('snapshot.mode').oneOf(snap.mode, SNAPSHOT_MODES);
+  s.at('snapshot.exact').bool(snap.exact);
+  const opts = s.at('options').obj(o.options);
+  s.at('options.format').oneOf(opts.format, DATA_FORMATS);
+  s.at('options.compression').oneOf(opts.compression, COMPRESSIONS);
+  s.at('session').obj(o.session);
+  const paths = new Set<string>();
+  const seen = (p: Shape, v: Json | undefined): void => {
+    checkFile(p, v);
+    const path = (v as { path: string }).path;
+    if (paths.has(path)) p.fail(`file '${path}' is listed twice`);
+    paths.add(path);
+  };
+  s.at('databases').arr(o.databases).forEach((dbv, i) => {
+    const ds = s.at(`databases[${i}]`);
+    const db = ds.obj(dbv);
+    ds.at('name').str(db.name);
+    seen(ds.at('schema'), db.schema);
+    ds.at('tables').arr(db.tables).forEach((tv, j) => {
+      const ts = ds.at(`tables[${j}]`);
+      const t = ts.obj(tv);
+      ts.at('name').str(t.name);
+      seen(ts.at('schema'), t.schema);
+      ts.at('rows').nat(t.rows);
+      ts.at('columns').arr(t.columns).forEach((cv, k) => {
+        const cs = ts.at(`columns[${k}]`);
+        const c = cs.obj(cv);
+        cs.at('name').str(c.name);
+        cs.at('codec').oneOf(c.codec, COLUMN_CODECS);
+        cs.at('dumped').bool(c.dumped);
+      });
+      const key = ts.at('key').obj(t.key);
+      ts.at('key.kind').oneOf(key.kind, KEY_KINDS);
+      ts.at('key.columns').arr(key.columns).forEach((kv, k) => {
+        ts.at(`key.columns[${k}].literal`).oneOf(ts.obj(kv).literal, KEY_LITERALS);
+      });
+      let sum = 0;
+      ts.at('chunks').arr(t.chunks).forEach((chv, k) => {
+        const cs = ts.at(`chunks[${k}]`);
+        const ch = cs.obj(chv);
+        seen(cs, chv);
+        sum += cs.at('rows').nat(ch.rows);
+        if (cs.at('index').nat(ch.index) !== k + 1) cs.at('index').fail('chunks must be numbered 1..n in order');
+      });
+      if (sum !== t.rows) ts.at('rows').fail(`table rows ${String(t.rows)} differ from the sum of its chunks' rows ${sum}`);
+    });
+    ds.at('objects').arr(db.objects).forEach((ov, j) => {
+      const os = ds.at(`objects[${j}]`);
+      const ob = os.obj(ov);
+      os.at('kind').oneOf(ob.kind, OBJECT_KINDS);
+      os.at('name').str(ob.name);
+      seen(os.at('file'), ob.file);
+    });
+  });
+  return raw as unknown as Manifest;
+}
