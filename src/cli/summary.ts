@@ -1,0 +1,25 @@
+import type { TableSummary } from '../core/events.js';
+import { formatBytes, formatDuration } from '../core/sizes.js';
+import type { Manifest } from '../format/manifest.js';
+
+/** The table printed at the end of a run: per table rows, bytes, seconds and rate. */
+export function printSummary(tool: 'tsdump' | 'tsload', tables: readonly TableSummary[], seconds: number, manifest?: Manifest): void {
+  const out = process.stderr;
+  const rows = [...tables].sort((a, b) => b.bytes - a.bytes);
+  const name = (t: TableSummary): string => `${t.database}.${t.table}`;
+  const w = Math.min(48, Math.max(5, ...rows.map((t) => name(t).length)));
+  out.write(`\n${'table'.padEnd(w)}  ${'rows'.padStart(12)}  ${'bytes'.padStart(10)}  ${'time'.padStart(8)}  ${'rate'.padStart(11)}\n`);
+  for (const t of rows.slice(0, 30)) {
+    const rate = t.seconds > 0 ? `${formatBytes(t.bytes / t.seconds)}/s` : '-';
+    out.write(`${name(t).slice(0, w).padEnd(w)}  ${String(t.rows).padStart(12)}  ${formatBytes(t.bytes).padStart(10)}  ${formatDuration(t.seconds).padStart(8)}  ${rate.padStart(11)}\n`);
+  }
+  if (rows.length > 30) out.write(`… and ${rows.length - 30} more tables\n`);
+  const totalRows = tables.reduce((a, t) => a + t.rows, 0);
+  const totalBytes = tables.reduce((a, t) => a + t.bytes, 0);
+  out.write(`${tool}: ${tables.length} tables, ${totalRows} rows, ${formatBytes(totalBytes)} in ${formatDuration(seconds)}\n`);
+  if (manifest && tool === 'tsdump') {
+    const s = manifest.snapshot;
+    const pos = s.binlog ? `${s.binlog.file}:${s.binlog.position}` : 'binary log off';
+    out.write(`snapshot: ${s.mode}, coordinates ${s.exact ? 'exact' : 'NOT EXACT'}: ${pos}${s.gtid ? `, GTID ${s.gtid}` : ''}\n`);
+  }
+}

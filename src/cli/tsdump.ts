@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+/** tsdump: wires the commands; parsing into frozen options happens here and nowhere below. */
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { EXIT_CODES, TsError } from '../core/errors.js';
+import { parseSize } from '../core/sizes.js';
+import { LOCK_MODES, cleanupPartials, runDump, type DumpOptions, type LockMode, type TableRef } from '../dump/dumper.js';
+import { checkDump, readManifest } from '../format/dump-check.js';
+import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
+import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
+import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
+import { runCommand, toolVersion, usageError } from './run-command.js';
+import { printSummary } from './summary.js';
+
+hideSecretsFromProcessTitle('tsdump');
+
+interface DumpFlags extends ConnectionOptionValues {
+  outputdir?: string;
+  database: string[];
+  tables: string[];
+  ignoreTable: string[];
+  regex?: string;
+  exclude?: string;
+  where?: string;
+  threads: number;
+  format: DataFormat;
+  compress?: Compression;
+  chunkSize: string;
+  rows?: number;
+  statementSize: string;
+  checksum: boolean;
+  data: boolean;
+  schema: boolean;
+  lockMode: LockMode;
+  lockWaitTimeout: number;
+  allowInconsistent: boolean;
+  overwrite: boolean;
+  progress: ProgressMode;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const positiveInt = (what: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw usageError(`${what} must be a positive whole number, got '${v}'`);
+  return n;
+};
+
+export function parseTableRef(text: string, what: string): TableRef {
+  const i = text.indexOf('.');
+  if (i <= 0 || i === text.length - 1) throw usageError(`${what}: '${text}' is not db.table`, 'write tables as database.table');
+  return { database: text.slice(0, i), table: text.slice(i + 1) };
+}
+
+const program = new Command('tsdump')
+  .description('Consistent, parallel, chunked dump of MySQL/MariaDB to CSV or SQL with a verifiable manifest')
+  .version(toolVersion(), '-V, --version')
+  .exitOverride();
+addConnectionOptions(program)
+  .option('-o, --outputdir <dir>', 'directory to write the dump into (must be empty or new)')
+  .option('-B, --database <db>', 'database to dump (repeatable; default: all but system databases)', collect, [])
+  .option('-T, --tables <db.t,...>', 'only these tables (comma-separated db.table, repeatable)', collect, [])
+  .option('--ignore-table <db.t>', 'skip this table (repeatable)', collect, [])
+  .option('-x, --regex <re>', 'only tables whose "db.table" matches this regular expression')
+  .option('--exclude-regex <re>', 'skip tables whose "db.table" matches')
+  .option('--where <db.t:condition>', 'dump only the rows of one table that match an SQL condition')
+  .option('-t, --threads <n>', 'worker threads (each with its own session)', positiveInt('--threads'), os.availableParallelism())
+  .addOption(new Option('--format <fmt>', 'data file format').choices(DATA_FORMATS).default('csv'))
+  .addOption(new Option('-c, --compress <algo>', 'compress data files').choices(COMPRESSIONS.filter((c) => c !== 'none')))
+  .option('-F, --chunk-size <size>', 'target bytes per chunk file (from the average row length)', '64M')
+  .option('-r, --rows <n>', 'rows per chunk instead of --chunk-size', positiveInt('--rows'))
+  .option('-s, --statement-size <size>', 'longest INSERT statement in SQL format (like net_buffer_length)', '1M')
+  .option('--checksum', 'record a server-side content checksum of every chunk (verified by tsload)', false)
+  .option('--no-data', 'schema only')
+  .option('--no-schema', 'data only (table definitions are still recorded for the loader)')
+  .addOption(new Option('--lock-mode <mode>', 'how to make every session see the same snapshot').choices(LOCK_MODES).default('auto'))
+  .option('--lock-wait-timeout <s>', 'give up on the global lock after this many seconds (never stall the server)', positiveInt('--lock-wait-timeout'), 30)
+  .option('--allow-inconsistent', 'without a lock, continue even if snapshots could not be proven identical (marked in the manifest)', false)
+  .option('--overwrite', 'replace an earlier dump in the output directory', false)
+  .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
+  .option('-q, --quiet', 'only warnings and errors', false)
+  .option('-v, --verbose', 'a line per chunk', false)
+  .addHelpText('after', `
+Examples:
+  tsdump -h db1 -u backup -p -B shop -o /backups/shop-2026-11-21
+  tsdump -B shop -T shop.orders,shop.items --format sql -c gzip -o /tmp/d
+  tsdump --lock-mode no-lock -B app -o /dumps/app            # RDS/Aurora (no RELOAD privilege)
+  tsdump verify /backups/shop-2026-11-21                      # offline completeness check
+Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
+  .action(async () => {
+    await runCommand(async (signal) => {
+      const flags = program.opts<DumpFlags>();
+      const conn = await resolveConnection(flags, 'tsdump');
+      applyFileDefaults(program, conn.fileOptions);
+      const f = program.opts<DumpFlags>();
+      const opts = dumpOptions(f, conn.settings);
+      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump' });
+      try {
+        const result = await runDump(opts, reporter, signal);
+        reporter.emit({ kind: 'summary', ok: true, seconds: result.seconds, tables: result.tables, rows: sumOf(result.tables.map((t) => t.rows)), bytes: sumOf(result.tables.map((t) => t.bytes)) });
+        reporter.close();
+        if (!f.quiet && f.progress !== 'json') printSummary('tsdump', result.tables, result.seconds, result.manifest);
+        return EXIT_CODES.ok;
+      } catch (e) {
+        reporter.close();
+        await cleanupPartials(opts.outputDir);
+        throw e;
+      }
+    });
+  });
+
+program
+  .command('verify <dir>')
+  .description('check offline that a dump is complete and untampered (every file present, size and sha256 as in the manifest)')
+  .action(async (dir: string) => {
+    await runCommand(async () => {
+      const manifest = await readManifest(dir);
+      const problems = await checkDump(dir, manifest, { hashes: true });
+      const files = manifest.databases.reduce((n, d) => n + 1 + d.tables.length + d.objects.length + d.tables.reduce((m, t) => m + t.chunks.length, 0), 0);
+      if (problems.length === 0) {
+        process.stdout.write(`ok: ${dir} is complete: ${files} files match the manifest (dump ${manifest.dumpId}, ${manifest.finishedAt})\n`);
+        return EXIT_CODES.ok;
+      }
+      for (const p of problems) process.stdout.write(`${p.kind}: ${p.file}: ${p.detail}\n`);
+      throw new TsError({ code: 'verify', message: `${problems.length} problem(s) in ${dir}`, suggestion: 'do not restore from this copy; take the dump again or use another copy' });
+    });
+  });
+
+function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpOptions {
+  if (!f.outputdir) throw usageError('no output directory', 'pass -o DIR');
+  const tables = f.tables.flatMap((s) => s.split(',')).filter((s) => s.trim() !== '').map((s) => parseTableRef(s.trim(), '-T'));
+  let where: DumpOptions['where'] = null;
+  if (f.where) {
+    const i = f.where.indexOf(':');
+    if (i < 0) throw usageError(`--where '${f.where}' is not db.table:condition`);
+    where = { table: parseTableRef(f.where.slice(0, i), '--where'), condition: f.where.slice(i + 1) };
+  }
+  const regex = (re: string | undefined, what: string): RegExp | null => {
+    if (!re) return null;
+    try {
+      return new RegExp(re);
+    } catch (e) {
+      throw usageError(`${what}: ${(e as Error).message}`);
+    }
+  };
+  return Object.freeze({
+    connection,
+    outputDir: path.resolve(f.outputdir),
+    databases: f.database,
+    tables,
+    ignoreTables: f.ignoreTable.map((s) => parseTableRef(s, '--ignore-table')),
+    include: regex(f.regex, '--regex'),
+    exclude: regex(f.exclude, '--exclude-regex'),
+    where,
+    threads: f.threads,
+    format: f.format,
+    compression: f.compress ?? 'none',
+    chunkBytes: parseSize(f.chunkSize, '--chunk-size'),
+    chunkRows: f.rows ?? null,
+    statementSize: parseSize(f.statementSize, '--statement-size'),
+    checksum: f.checksum,
+    noData: !f.data,
+    noSchema: !f.schema,
+    lockMode: f.lockMode,
+    lockWaitTimeoutMs: f.lockWaitTimeout * 1000,
+    allowInconsistent: f.allowInconsistent,
+    overwrite: f.overwrite,
+    toolVersion: toolVersion(),
+  });
+}
+
+function sumOf(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
+program.parseAsync(process.argv).catch(async (e: unknown) => {
+  await runCommand(async () => {
+    throw e;
+  });
+});
