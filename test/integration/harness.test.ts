@@ -1,4 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionOptionValues } from '../../src/cli/connection-options.js';
+import { addConnectionOptions, resolveConnection } from '../../src/cli/connection-options.js';
+import { Session } from '../../src/db/session.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
 
@@ -44,5 +51,67 @@ describe('test harness', () => {
     const n = await admin.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [db]);
     expect(Number(n)).toBe(1);
     expect(db).toMatch(/^harness_[a-z0-9_]+$/);
+  });
+});
+
+describe('connection options against the test server', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsdump-harness-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function connectWith(args: string[], env: Record<string, string> = {}): Promise<string | null> {
+    const cmd = addConnectionOptions(new Command('tsdump'));
+    cmd.parse(args, { from: 'user' });
+    const { settings } = await resolveConnection(cmd.opts<ConnectionOptionValues>(), 'tsdump', {
+      env,
+      stdinIsTTY: false,
+      prompt: async () => '',
+      homeDir: dir,
+    });
+    const session = await Session.open(settings);
+    try {
+      return await session.scalar('SELECT CURRENT_USER()');
+    } finally {
+      await session.close();
+    }
+  }
+
+  it('connects through an option file [client] group', async () => {
+    const s = testServer();
+    const file = path.join(dir, 'client.cnf');
+    // quote the password: a # would otherwise start a comment
+    const pw = s.password ? `password = "${s.password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n` : '';
+    writeFileSync(file, `[client]\nhost = ${s.host}\nport = ${s.port}\nuser = ${s.user}\n${pw}[tsdump]\nconnect-timeout = 5\n`);
+    expect(await connectWith(['--defaults-file', file])).toMatch(new RegExp(`^${s.user}@`));
+  });
+
+  it('connects through --url, and with MYSQL_PWD from the environment', async () => {
+    const s = testServer();
+    expect(await connectWith(['--no-defaults', '--url', s.url])).toMatch(new RegExp(`^${s.user}@`));
+    expect(await connectWith(['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user], s.password ? { MYSQL_PWD: s.password } : {})).toMatch(
+      new RegExp(`^${s.user}@`),
+    );
+  });
+
+  it('authenticates a user whose password needs quoting, through a file, a URL and MYSQL_PWD', async () => {
+    const s = testServer();
+    const user = uniqueDb('u').slice(0, 32);
+    const password = 'p#ss "w" \\ :@/%x';
+    const admin = await adminSession();
+    try {
+      await admin.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password]);
+      const quoted = password.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+      const file = path.join(dir, 'pw.cnf');
+      writeFileSync(file, `[client]\nhost=${s.host}\nport=${s.port}\n[tsdump]\nuser=${user}\npassword = "${quoted}" # comment\n`);
+      expect(await connectWith(['--defaults-file', file])).toBe(`${user}@%`);
+      const url = `mysql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${s.host}:${s.port}`;
+      expect(await connectWith(['--no-defaults', '--url', url])).toBe(`${user}@%`);
+      expect(await connectWith(['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', user], { MYSQL_PWD: password })).toBe(`${user}@%`);
+      const wrong = await connectWith(['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', user, '-pnot-it']).catch((e: unknown) => e);
+      expect(wrong).toBeInstanceOf(Error);
+      expect(String((wrong as Error).message)).not.toContain('not-it');
+    } finally {
+      await admin.query(`DROP USER IF EXISTS ?@'%'`, [user]);
+      await admin.close();
+    }
   });
 });

@@ -1,0 +1,364 @@
+/**
+ * Connection options shared by tsdump and tsload, with mysql-client conventions: -h -P -u -p -S,
+ * option files (see option-files.ts), MYSQL_PWD, plus a --url.
+ *
+ * Precedence, per setting: command line > --url > environment (MYSQL_PWD, MYSQL_HOST, MYSQL_TCP_PORT,
+ * MYSQL_UNIX_PORT) > option files. A password never appears in an error message or the process title.
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import type { ConnectionSettings, SslMode, SslSettings } from '../db/session.js';
+import { SSL_MODES } from '../db/session.js';
+import { TsError } from '../core/errors.js';
+import type { ToolName } from './option-files.js';
+import { normalizeKey, parseBool, readOptionFiles } from './option-files.js';
+
+/** The option values addConnectionOptions() defines, as commander stores them. */
+export interface ConnectionOptionValues {
+  readonly host?: string;
+  readonly port?: number;
+  readonly user?: string;
+  /** A string when given with a value, true when given bare (prompt). */
+  readonly password?: string | boolean;
+  readonly socket?: string;
+  readonly url?: string;
+  readonly defaultsFile?: string;
+  readonly defaultsExtraFile?: string;
+  readonly defaultsGroupSuffix?: string;
+  /** false with --no-defaults. */
+  readonly defaults?: boolean;
+  readonly sslMode?: SslMode;
+  readonly sslCa?: string;
+  readonly sslCert?: string;
+  readonly sslKey?: string;
+  readonly compressProtocol?: boolean;
+}
+
+/** Attribute names of the connection options; applyFileDefaults leaves these to resolveConnection. */
+export const CONNECTION_OPTION_KEYS: readonly string[] = [
+  'host',
+  'port',
+  'user',
+  'password',
+  'socket',
+  'url',
+  'defaultsFile',
+  'defaultsExtraFile',
+  'defaultsGroupSuffix',
+  'defaults',
+  'sslMode',
+  'sslCa',
+  'sslCert',
+  'sslKey',
+  'compressProtocol',
+];
+
+/** Adds the connection options to a command. Frees -h from commander's help (help stays on --help). */
+export function addConnectionOptions(cmd: Command): Command {
+  cmd.helpOption('--help', 'display help for command');
+  return cmd
+    .option('-h, --host <host>', 'server host (default: localhost socket or 127.0.0.1)')
+    .option('-P, --port <port>', 'server TCP port (default 3306)', parsePort)
+    .option('-u, --user <user>', 'user name (default: login name)')
+    .option('-p, --password [password]', 'password; without a value, prompt for it (or use MYSQL_PWD or an option file)')
+    .option('-S, --socket <path>', 'Unix socket file to connect through')
+    .option('--url <url>', 'connection URL mysql://user:pass@host:port/db (command-line options win)')
+    .option('--defaults-file <file>', 'read only this option file')
+    .option('--defaults-extra-file <file>', 'read this option file after the global ones')
+    .option('--defaults-group-suffix <suffix>', 'also read [client<suffix>] and [<tool><suffix>] groups')
+    .option('--no-defaults', 'read no option files')
+    .addOption(new Option('--ssl-mode <mode>', `TLS mode: ${SSL_MODES.join(', ')}`).argParser(parseSslModeArg))
+    .option('--ssl-ca <file>', 'CA certificate file (PEM)')
+    .option('--ssl-cert <file>', 'client certificate file (PEM)')
+    .option('--ssl-key <file>', 'client key file (PEM)')
+    .option('-C, --compress-protocol', 'compress the client/server protocol');
+}
+
+export interface ResolveIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdinIsTTY: boolean;
+  /** Reads a line without echo. */
+  readonly prompt: (question: string) => Promise<string>;
+  /** Home directory for ~/.my.cnf (default: env HOME). */
+  readonly homeDir?: string;
+}
+
+export interface ResolvedConnection {
+  readonly settings: ConnectionSettings;
+  /** The merged [client…]/[<tool>…] option-file groups; feed to applyFileDefaults for the bin's own options. */
+  readonly fileOptions: Readonly<Record<string, string>>;
+}
+
+export function defaultIo(): ResolveIo {
+  return { env: process.env, stdinIsTTY: process.stdin.isTTY === true, prompt: promptHidden };
+}
+
+/** Turns parsed options into frozen ConnectionSettings (reading option files and, for bare -p, prompting). */
+export async function resolveConnection(opts: ConnectionOptionValues, tool: ToolName, io: ResolveIo = defaultIo()): Promise<ResolvedConnection> {
+  const fileOptions =
+    opts.defaults === false
+      ? {}
+      : readOptionFiles({
+          tool,
+          defaultsFile: opts.defaultsFile,
+          defaultsExtraFile: opts.defaultsExtraFile,
+          groupSuffix: opts.defaultsGroupSuffix,
+          env: io.env,
+          homeDir: io.homeDir,
+        });
+  const file = (key: string): string | undefined => fileOptions[key];
+  const url = opts.url !== undefined ? parseConnectionUrl(opts.url) : undefined;
+  const env = io.env;
+
+  const host = opts.host ?? url?.host ?? nonEmpty(env.MYSQL_HOST) ?? file('host');
+  const explicitPort = opts.port ?? url?.port;
+  const port = explicitPort ?? numberFrom(env.MYSQL_TCP_PORT, 'MYSQL_TCP_PORT') ?? numberFrom(file('port'), 'port in option file');
+  const socket = opts.socket ?? url?.socket ?? nonEmpty(env.MYSQL_UNIX_PORT) ?? file('socket');
+  // The socket is used for localhost (like the mysql client), unless a port was asked for explicitly and
+  // the socket only came from the environment or a file: `-P 3307` then means TCP to 127.0.0.1:3307.
+  const useSocket =
+    socket !== undefined && (host === undefined || host === 'localhost') && (opts.socket !== undefined || url?.socket !== undefined || explicitPort === undefined);
+
+  let password: string | undefined;
+  if (typeof opts.password === 'string') password = opts.password;
+  else if (opts.password === true) {
+    if (!io.stdinIsTTY) {
+      throw new TsError({
+        code: 'usage',
+        message: '-p without a value prompts for the password, but standard input is not a terminal',
+        suggestion: 'set MYSQL_PWD, put password= in an option file, or give --url',
+      });
+    }
+    password = await io.prompt('Enter password: ');
+  } else password = url?.password ?? env.MYSQL_PWD ?? file('password');
+
+  const settings: ConnectionSettings = {
+    host: useSocket ? undefined : host,
+    port: useSocket ? undefined : port,
+    socket: useSocket ? socket : undefined,
+    user: opts.user ?? url?.user ?? file('user'),
+    password,
+    database: url?.database ?? file('database'),
+    ssl: sslSettings(opts, url, file),
+    compress: opts.compressProtocol === true || fileBool(file('compress-protocol')) || fileBool(file('compress')),
+  };
+  return { settings: freezeDefined(settings), fileOptions: Object.freeze({ ...fileOptions }) };
+}
+
+function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, file: (k: string) => string | undefined): SslSettings | undefined {
+  const fileMode = file('ssl-mode');
+  const ca = opts.sslCa ?? file('ssl-ca');
+  const cert = opts.sslCert ?? file('ssl-cert');
+  const key = opts.sslKey ?? file('ssl-key');
+  let mode: SslMode | undefined = opts.sslMode ?? url?.sslMode ?? (fileMode !== undefined ? parseSslMode(fileMode, 'ssl-mode in option file') : undefined);
+  if (mode === undefined && file('ssl') !== undefined) mode = fileBool(file('ssl')) ? 'REQUIRED' : 'DISABLED';
+  // Like the mysql client: giving a CA without a mode means verify the server against it.
+  if (mode === undefined && ca !== undefined) mode = 'VERIFY_CA';
+  if (mode === undefined) return undefined;
+  return freezeDefined({ mode, ca, cert, key });
+}
+
+/**
+ * Sets option values of `command` from option-file values that the command line did not give.
+ * Keys match the long option name (`--chunk-size` ← `chunk-size`/`chunk_size`); a `--no-x` option is
+ * set by `x=0`, a bare `no-x` or `skip-x`. Values go through the option's own parser and choices.
+ * Connection options are skipped (resolveConnection already applied them with the right precedence).
+ */
+export function applyFileDefaults(command: Command, fileOptions: Readonly<Record<string, string>>): void {
+  for (const option of command.options) {
+    const attr = option.attributeName();
+    if (CONNECTION_OPTION_KEYS.includes(attr) || option.long === '--help' || option.long === '--version') continue;
+    const source = command.getOptionValueSource(attr);
+    if (source !== undefined && source !== 'default') continue;
+    const long = normalizeKey((option.long ?? '').replace(/^--/, ''));
+    const name = option.negate ? long.replace(/^no-/, '') : long;
+    const raw = fileValue(fileOptions, name);
+    if (raw === undefined) continue;
+    const where = `option file value ${name}`;
+    let value: unknown;
+    if (option.isBoolean() || option.negate) {
+      const b = raw.kind === 'negated' ? false : parseBool(raw.value);
+      if (b === undefined) throw usage(`${where}: '${raw.value}' is not a boolean (use 0/1, true/false, on/off)`);
+      value = b;
+    } else {
+      if (raw.kind === 'negated') continue;
+      if (option.argChoices && !option.argChoices.includes(raw.value)) {
+        throw usage(`${where}: '${raw.value}' is not one of ${option.argChoices.join(', ')}`);
+      }
+      try {
+        value = option.parseArg ? option.parseArg(raw.value, command.getOptionValue(attr) as unknown) : raw.value;
+      } catch (e) {
+        throw usage(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    command.setOptionValueWithSource(attr, value, 'config');
+  }
+}
+
+function fileValue(fileOptions: Readonly<Record<string, string>>, name: string): { kind: 'value' | 'negated'; value: string } | undefined {
+  const direct = fileOptions[name];
+  if (direct !== undefined) return { kind: 'value', value: direct };
+  for (const prefix of ['skip-', 'disable-', 'no-']) {
+    const v = fileOptions[prefix + name];
+    if (v !== undefined && parseBool(v) !== false) return { kind: 'negated', value: v };
+  }
+  return undefined;
+}
+
+/** Replaces the process title (seen by ps) with the bin name, so a -p value does not show. */
+export function hideSecretsFromProcessTitle(tool: ToolName): void {
+  try {
+    process.title = tool;
+  } catch {
+    /* some platforms refuse; nothing else to do */
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// URL
+// ---------------------------------------------------------------------------------------------
+
+export interface ParsedUrl {
+  readonly host?: string;
+  readonly port?: number;
+  readonly user?: string;
+  /** undefined when the URL has no `:password` part (so MYSQL_PWD / option files still apply). */
+  readonly password?: string;
+  readonly database?: string;
+  readonly socket?: string;
+  readonly sslMode?: SslMode;
+}
+
+/** Masks the password of a connection URL (or anything URL-like) for messages: mysql://u:***@h. */
+export function maskUrl(text: string): string {
+  return text.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
+}
+
+/**
+ * Parses mysql://user:pass@host:port/db?ssl-mode=REQUIRED&socket=/path (also mariadb://).
+ * User, password and database are percent-decoded. Errors show the URL with the password masked.
+ */
+export function parseConnectionUrl(text: string): ParsedUrl {
+  const bad = (why: string): TsError =>
+    new TsError({ code: 'usage', message: `invalid --url '${maskUrl(text)}': ${why}`, suggestion: 'use mysql://user:password@host:port/database (percent-encode special characters)' });
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw bad('not a URL');
+  }
+  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') throw bad(`scheme must be mysql:// (got ${u.protocol}//)`);
+  const decode = (s: string, what: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw bad(`bad percent-encoding in the ${what}`);
+    }
+  };
+  // URL.password is '' both for "u:@h" and "u@h"; only the raw text tells an empty password from none.
+  const hasPassword = /^[a-z]+:\/\/[^@/]*:[^@/]*@/i.test(text);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const db = u.pathname.replace(/^\//, '');
+  let sslMode: SslMode | undefined;
+  let socket: string | undefined;
+  for (const [k, v] of u.searchParams) {
+    const key = normalizeKey(k);
+    if (key === 'ssl-mode' || key === 'sslmode') sslMode = parseSslMode(v, 'ssl-mode in --url');
+    else if (key === 'socket') socket = v;
+    else throw bad(`unknown parameter '${k}' (known: ssl-mode, socket)`);
+  }
+  return freezeDefined({
+    host: host || undefined,
+    port: u.port ? Number(u.port) : undefined,
+    user: u.username ? decode(u.username, 'user name') : undefined,
+    password: hasPassword ? decode(u.password, 'password') : undefined,
+    database: db ? decode(db, 'database name') : undefined,
+    socket,
+    sslMode,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a TCP port number (1-65535)');
+  return n;
+}
+
+function parseSslModeArg(value: string): SslMode {
+  const v = value.toUpperCase();
+  if (!(SSL_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${SSL_MODES.join(', ')}`);
+  return v as SslMode;
+}
+
+function parseSslMode(value: string, where: string): SslMode {
+  try {
+    return parseSslModeArg(value);
+  } catch {
+    throw usage(`${where}: '${value}' must be one of ${SSL_MODES.join(', ')}`);
+  }
+}
+
+function numberFrom(value: string | undefined, where: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  try {
+    return parsePort(value);
+  } catch {
+    throw usage(`${where}: '${value}' is not a TCP port number`);
+  }
+}
+
+function fileBool(value: string | undefined): boolean {
+  return value !== undefined && parseBool(value) === true;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function usage(message: string): TsError {
+  return new TsError({ code: 'usage', message });
+}
+
+/** Drops undefined fields (so settings print and compare cleanly) and freezes. */
+function freezeDefined<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return Object.freeze(out) as T;
+}
+
+/** Reads a line from the terminal with echo off. Ctrl-C aborts with an 'interrupted' error. */
+export async function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  const wasRaw = stdin.isRaw;
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let answer = '';
+      const onData = (chunk: Buffer): void => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+            stdin.off('data', onData);
+            resolve(answer);
+            return;
+          }
+          if (ch === '\u0003') {
+            stdin.off('data', onData);
+            reject(new TsError({ code: 'interrupted', message: 'interrupted at the password prompt' }));
+            return;
+          }
+          if (ch === '\u007f' || ch === '\b') answer = answer.slice(0, -1);
+          else answer += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(wasRaw);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * my.cnf option files, read the way the mysql client reads them.
+ *
+ * Syntax: `[group]`, `key=value`, `key = "quoted value"` (escapes \n \t \r \b \s \\ \" \'), bare `key`,
+ * `#` comments (anywhere outside quotes) and `;` comments (line start), `!include FILE`, `!includedir DIR`
+ * (its *.cnf files, sorted). Keys are case-insensitive, `-` and `_` are the same, a `loose-` prefix is
+ * dropped. Later values override earlier ones.
+ *
+ * Files: /etc/my.cnf, /etc/mysql/my.cnf, $MYSQL_HOME/my.cnf, --defaults-extra-file, ~/.my.cnf (missing
+ * ones skipped); --defaults-file replaces the default list; --no-defaults reads nothing.
+ * Groups, lowest to highest precedence: [client-server], [client], [client-mariadb], [client<suffix>],
+ * [<tool>], [<tool><suffix>].
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TsError, messageOf } from '../core/errors.js';
+
+/** One `key[=value]` line; value undefined for a bare key. */
+export interface OptionEntry {
+  readonly group: string;
+  readonly key: string;
+  readonly value: string | undefined;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** The file system as the parser sees it (injected so the parser is testable without files). */
+export interface OptionFileSystem {
+  /** File contents, or undefined if the file does not exist. */
+  readFile(file: string): string | undefined;
+  /** Entries of a directory (names only), or undefined if it does not exist. */
+  listDir(dir: string): string[] | undefined;
+}
+
+export const nodeFileSystem: OptionFileSystem = {
+  readFile(file) {
+    try {
+      if (!statSync(file).isFile()) return undefined;
+      return readFileSync(file, 'utf8');
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw new TsError({ code: 'usage', message: `cannot read option file: ${messageOf(e)}`, object: { file }, cause: e });
+    }
+  },
+  listDir(dir) {
+    try {
+      return readdirSync(dir);
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw new TsError({ code: 'usage', message: `cannot read option directory: ${messageOf(e)}`, object: { file: dir }, cause: e });
+    }
+  },
+};
+
+const MAX_INCLUDE_DEPTH = 10;
+
+/** Canonical key: lower case, `_` → `-`, without a `loose-` prefix. */
+export function normalizeKey(key: string): string {
+  const k = key.trim().toLowerCase().replace(/_/g, '-');
+  return k.startsWith('loose-') ? k.slice('loose-'.length) : k;
+}
+
+/**
+ * Parses option-file text into entries in file order, following includes through `fs`.
+ * Relative include paths are resolved against the including file's directory.
+ */
+export function parseOptionText(text: string, file: string, fs: OptionFileSystem = nodeFileSystem, depth = 0): OptionEntry[] {
+  const entries: OptionEntry[] = [];
+  let group = '';
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const line = (lines[i] ?? '').trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    if (line.startsWith('!')) {
+      entries.push(...directive(line, file, lineNo, fs, depth));
+      continue;
+    }
+    if (line.startsWith('[')) {
+      const end = line.indexOf(']');
+      if (end < 0) throw syntaxError(file, lineNo, 'group header without a closing ]');
+      group = line.slice(1, end).trim().toLowerCase();
+      continue;
+    }
+    if (group === '') throw syntaxError(file, lineNo, 'option outside of any [group]');
+    const eq = line.indexOf('=');
+    if (eq < 0) {
+      const key = normalizeKey(stripComment(line));
+      if (key) entries.push({ group, key, value: undefined, file, line: lineNo });
+      continue;
+    }
+    const key = normalizeKey(line.slice(0, eq));
+    if (!key) throw syntaxError(file, lineNo, 'option without a name');
+    entries.push({ group, key, value: parseValue(line.slice(eq + 1), file, lineNo), file, line: lineNo });
+  }
+  return entries;
+}
+
+function directive(line: string, file: string, lineNo: number, fs: OptionFileSystem, depth: number): OptionEntry[] {
+  const m = /^!(include|includedir)\s+(.+)$/.exec(line);
+  if (!m) throw syntaxError(file, lineNo, `unknown directive '${line.split(/\s/)[0] ?? line}'`);
+  if (depth >= MAX_INCLUDE_DEPTH) throw syntaxError(file, lineNo, `includes nested more than ${MAX_INCLUDE_DEPTH} deep (a loop?)`);
+  const target = path.resolve(path.dirname(file), (m[2] ?? '').trim());
+  const files =
+    m[1] === 'include'
+      ? [target]
+      : (fs.listDir(target) ?? [])
+          .filter((n) => n.endsWith('.cnf'))
+          .sort()
+          .map((n) => path.join(target, n));
+  const out: OptionEntry[] = [];
+  for (const f of files) {
+    const text = fs.readFile(f);
+    if (text !== undefined) out.push(...parseOptionText(text, f, fs, depth + 1));
+  }
+  return out;
+}
+
+/** A value: trimmed, `#` starts a comment outside quotes, one surrounding pair of quotes removed, escapes decoded. */
+function parseValue(raw: string, file: string, lineNo: number): string {
+  const s = stripComment(raw).trim();
+  const q = s[0];
+  if ((q === '"' || q === "'") && s.length >= 2 && s.endsWith(q) && !isEscapedAt(s, s.length - 1)) {
+    return unescape(s.slice(1, -1));
+  }
+  if (q === '"' || q === "'") {
+    if (s.length < 2 || !s.endsWith(q)) throw syntaxError(file, lineNo, 'unterminated quoted value');
+  }
+  return unescape(s);
+}
+
+function isEscapedAt(s: string, i: number): boolean {
+  let n = 0;
+  for (let j = i - 1; j >= 0 && s[j] === '\\'; j--) n++;
+  return n % 2 === 1;
+}
+
+/** Drops a trailing `# comment` that is outside quotes (the mysql client's rule). */
+function stripComment(s: string): string {
+  let quote = '';
+  let escape = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if ((c === '"' || c === "'") && !escape) {
+      if (!quote) quote = c;
+      else if (quote === c) quote = '';
+    }
+    if (!quote && c === '#') return s.slice(0, i);
+    escape = quote !== '' && c === '\\' && !escape;
+  }
+  return s;
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', s: ' ', '\\': '\\', '"': '"', "'": "'" };
+
+function unescape(s: string): string {
+  return s.replace(/\\(.)/g, (all, c: string) => ESCAPES[c] ?? all);
+}
+
+function syntaxError(file: string, line: number, what: string): TsError {
+  return new TsError({
+    code: 'usage',
+    message: `option file syntax error at line ${line}: ${what}`,
+    object: { file },
+    suggestion: 'fix the option file, or run with --no-defaults to ignore option files',
+  });
+}
+
+function isMissing(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export type ToolName = 'tsdump' | 'tsload';
+
+export interface OptionFileRequest {
+  readonly tool: ToolName;
+  /** --no-defaults: read no option files at all. */
+  readonly noDefaults?: boolean;
+  /** --defaults-file: read only this file (must exist). */
+  readonly defaultsFile?: string;
+  /** --defaults-extra-file: read this file too (must exist). */
+  readonly defaultsExtraFile?: string;
+  /** --defaults-group-suffix: also read [client<suffix>] and [<tool><suffix>]. */
+  readonly groupSuffix?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly homeDir?: string;
+}
+
+/** The files to read, in order. Required ones (given on the command line) are marked. */
+export function optionFileList(req: OptionFileRequest): { file: string; required: boolean }[] {
+  if (req.noDefaults) return [];
+  const extra = req.defaultsExtraFile ? [{ file: path.resolve(req.defaultsExtraFile), required: true }] : [];
+  if (req.defaultsFile) return [{ file: path.resolve(req.defaultsFile), required: true }, ...extra];
+  const env = req.env ?? process.env;
+  const home = req.homeDir ?? env.HOME ?? os.homedir();
+  return [
+    { file: '/etc/my.cnf', required: false },
+    { file: '/etc/mysql/my.cnf', required: false },
+    ...(env.MYSQL_HOME ? [{ file: path.join(env.MYSQL_HOME, 'my.cnf'), required: false }] : []),
+    ...extra,
+    ...(home ? [{ file: path.join(home, '.my.cnf'), required: false }] : []),
+  ];
+}
+
+/** The groups a tool reads, lowest precedence first. */
+export function groupsFor(tool: ToolName, suffix = ''): string[] {
+  const s = suffix.toLowerCase();
+  const groups = ['client-server', 'client', 'client-mariadb', `client${s}`, tool, `${tool}${s}`];
+  return groups.filter((g, i) => groups.indexOf(g) === i);
+}
+
+/**
+ * Merges entries into one flat record: groups by precedence (a tool group beats a client group
+ * whatever the file order), and within a group later entries win. A bare key becomes 'true'; a bare
+ * `password` (the mysql client would prompt) is ignored — use -p for that.
+ */
+export function mergeOptionGroups(entries: readonly OptionEntry[], groups: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const g of groups) {
+    for (const e of entries) {
+      if (e.group !== g) continue;
+      if (e.value === undefined && e.key === 'password') continue;
+      out[e.key] = e.value ?? 'true';
+    }
+  }
+  return out;
+}
+
+/** Reads the option files for a tool and returns its merged [client]/[tool] options. */
+export function readOptionFiles(req: OptionFileRequest, fs: OptionFileSystem = nodeFileSystem): Record<string, string> {
+  const entries: OptionEntry[] = [];
+  for (const { file, required } of optionFileList(req)) {
+    const text = fs.readFile(file);
+    if (text === undefined) {
+      if (required) {
+        throw new TsError({ code: 'usage', message: 'option file not found', object: { file }, suggestion: 'check the --defaults-file / --defaults-extra-file path' });
+      }
+      continue;
+    }
+    entries.push(...parseOptionText(text, file, fs));
+  }
+  return mergeOptionGroups(entries, groupsFor(req.tool, req.groupSuffix));
+}
+
+/** Interprets an option-file value as a boolean the way the mysql client does; undefined if it is not one. */
+export function parseBool(value: string): boolean | undefined {
+  const v = value.trim().toLowerCase();
+  if (['', '1', 'true', 'on', 'yes', 'enabled'].includes(v)) return true;
+  if (['0', 'false', 'off', 'no', 'disabled'].includes(v)) return false;
+  return undefined;
+}

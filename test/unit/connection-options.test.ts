@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ConnectionOptionValues, ResolveIo } from '../../src/cli/connection-options.js';
+import { addConnectionOptions, applyFileDefaults, maskUrl, parseConnectionUrl, resolveConnection } from '../../src/cli/connection-options.js';
+import { TsError } from '../../src/core/errors.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsdump-connopt-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cnf(name: string, text: string): string {
+  const f = path.join(tmp, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+function io(env: Record<string, string> = {}, tty = false, answer = 'typed'): ResolveIo {
+  return { env, stdinIsTTY: tty, prompt: async () => answer, homeDir: tmp };
+}
+
+function parseArgs(args: string[], extra?: (c: Command) => void): { cmd: Command; opts: ConnectionOptionValues } {
+  const cmd = addConnectionOptions(new Command('tsdump'));
+  extra?.(cmd);
+  cmd.exitOverride();
+  cmd.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  cmd.parse(args, { from: 'user' });
+  return { cmd, opts: cmd.opts<ConnectionOptionValues>() };
+}
+
+describe('connection URL', () => {
+  it('parses and percent-decodes user, password and database', () => {
+    expect(parseConnectionUrl('mysql://al%40ice:p%3Ass%2F%23@db.example:3307/my%20db?ssl-mode=required')).toEqual({
+      host: 'db.example',
+      port: 3307,
+      user: 'al@ice',
+      password: 'p:ss/#',
+      database: 'my db',
+      sslMode: 'REQUIRED',
+    });
+    expect(parseConnectionUrl('mysql://u@[::1]')).toEqual({ host: '::1', user: 'u' });
+  });
+
+  it('tells an empty password from no password', () => {
+    expect(parseConnectionUrl('mysql://u:@h').password).toBe('');
+    expect(parseConnectionUrl('mysql://u@h').password).toBeUndefined();
+  });
+
+  it('never echoes the password in errors', () => {
+    for (const bad of ['http://u:s3cret@h', 'mysql://u:s3cret@h/?bogus=1', 'mysql://u:s3cret@h:notaport', 'mysql://u:%E0%A4%A@h']) {
+      try {
+        parseConnectionUrl(bad);
+        expect.unreachable(bad);
+      } catch (e) {
+        expect(e).toBeInstanceOf(TsError);
+        expect((e as TsError).code).toBe('usage');
+        expect((e as TsError).message).not.toContain('s3cret');
+      }
+    }
+    expect(maskUrl('see mysql://u:s3cret@h:1/db and mariadb://x:y@z')).toBe('see mysql://u:***@h:1/db and mariadb://x:***@z');
+  });
+});
+
+describe('resolveConnection precedence', () => {
+  const file = cnf('client.cnf', '[client]\nhost=file-host\nport=1111\nuser=file-user\npassword=file-pw\n[tsdump]\ncompress\n');
+
+  it('takes everything from the option file when nothing else is given', async () => {
+    const { opts } = parseArgs(['--defaults-file', file]);
+    const r = await resolveConnection(opts, 'tsdump', io());
+    expect(r.settings).toEqual({ host: 'file-host', port: 1111, user: 'file-user', password: 'file-pw', compress: true });
+    expect(r.fileOptions.compress).toBe('true');
+  });
+
+  it('lets MYSQL_PWD beat the file, the URL beat MYSQL_PWD, and the command line beat the URL', async () => {
+    const env = { MYSQL_PWD: 'env-pw' };
+    let r = await resolveConnection(parseArgs(['--defaults-file', file]).opts, 'tsdump', io(env));
+    expect(r.settings.password).toBe('env-pw');
+    r = await resolveConnection(parseArgs(['--defaults-file', file, '--url', 'mysql://url-user:url-pw@url-host:2222/udb']).opts, 'tsdump', io(env));
+    expect(r.settings).toMatchObject({ host: 'url-host', port: 2222, user: 'url-user', password: 'url-pw', database: 'udb' });
+    r = await resolveConnection(
+      parseArgs(['--defaults-file', file, '--url', 'mysql://url-user:url-pw@url-host:2222', '-h', 'cli-host', '-P', '3333', '-u', 'cli-user', '-pcli-pw']).opts,
+      'tsdump',
+      io(env),
+    );
+    expect(r.settings).toMatchObject({ host: 'cli-host', port: 3333, user: 'cli-user', password: 'cli-pw' });
+    // a URL without a password leaves MYSQL_PWD in force
+    r = await resolveConnection(parseArgs(['--defaults-file', file, '--url', 'mysql://url-user@url-host']).opts, 'tsdump', io(env));
+    expect(r.settings.password).toBe('env-pw');
+  });
+
+  it('reads nothing with --no-defaults', async () => {
+    const r = await resolveConnection(parseArgs(['--no-defaults', '--defaults-file', file]).opts, 'tsdump', io());
+    expect(r.settings).toEqual({ compress: false });
+    expect(r.fileOptions).toEqual({});
+  });
+
+  it('prompts for a bare -p on a terminal, and refuses without one', async () => {
+    const r = await resolveConnection(parseArgs(['--no-defaults', '-u', 'x', '-p']).opts, 'tsdump', io({}, true, 'secret'));
+    expect(r.settings.password).toBe('secret');
+    await expect(resolveConnection(parseArgs(['--no-defaults', '-p']).opts, 'tsdump', io({}, false))).rejects.toMatchObject({ code: 'usage' });
+  });
+
+  it('uses the socket for localhost, but TCP when a port is asked for on the command line', async () => {
+    const sock = cnf('sock.cnf', '[client-server]\nsocket=/run/x.sock\n');
+    let r = await resolveConnection(parseArgs(['--defaults-file', sock]).opts, 'tsdump', io());
+    expect(r.settings).toMatchObject({ socket: '/run/x.sock' });
+    expect(r.settings.host).toBeUndefined();
+    r = await resolveConnection(parseArgs(['--defaults-file', sock, '-P', '3307']).opts, 'tsdump', io());
+    expect(r.settings).toMatchObject({ port: 3307 });
+    expect(r.settings.socket).toBeUndefined();
+    r = await resolveConnection(parseArgs(['--defaults-file', sock, '-h', '127.0.0.1']).opts, 'tsdump', io());
+    expect(r.settings.socket).toBeUndefined();
+    r = await resolveConnection(parseArgs(['--defaults-file', sock, '-S', '/cli.sock', '-P', '1']).opts, 'tsdump', io());
+    expect(r.settings.socket).toBe('/cli.sock');
+  });
+
+  it('validates --ssl-mode and the port, and takes TLS settings from files', async () => {
+    expect(() => parseArgs(['--ssl-mode', 'sometimes'])).toThrow();
+    expect(() => parseArgs(['-P', '70000'])).toThrow();
+    expect(parseArgs(['--ssl-mode', 'verify_ca']).opts.sslMode).toBe('VERIFY_CA');
+    const tls = cnf('tls.cnf', '[client]\nssl-ca=/ca.pem\n');
+    let r = await resolveConnection(parseArgs(['--defaults-file', tls]).opts, 'tsdump', io());
+    expect(r.settings.ssl).toEqual({ mode: 'VERIFY_CA', ca: '/ca.pem' });
+    r = await resolveConnection(parseArgs(['--defaults-file', tls, '--ssl-mode', 'REQUIRED']).opts, 'tsdump', io());
+    expect(r.settings.ssl).toEqual({ mode: 'REQUIRED', ca: '/ca.pem' });
+    const badTls = cnf('badtls.cnf', '[client]\nssl-mode=maybe\n');
+    await expect(resolveConnection(parseArgs(['--defaults-file', badTls]).opts, 'tsdump', io())).rejects.toMatchObject({ code: 'usage' });
+  });
+
+  it('frees -h from help', () => {
+    expect(parseArgs(['-h', 'db']).opts.host).toBe('db');
+  });
+});
+
+describe('applyFileDefaults', () => {
+  it('fills the bin options the command line did not give, through their parsers and choices', async () => {
+    const f = cnf('tool.cnf', '[client]\nhost=h\n[tsdump]\nthreads=6\nformat=sql\nskip-verify\nchecksum=on\noutput=/from-file\n');
+    const { cmd, opts } = parseArgs(['--defaults-file', f, '-o', '/from-cli'], (c) =>
+      c
+        .option('-t, --threads <n>', 'threads', (v: string) => Number.parseInt(v, 10), 4)
+        .option('--format <f>', 'format', 'csv')
+        .option('--no-verify', 'skip verify')
+        .option('--checksum', 'checksums')
+        .option('-o, --output <dir>', 'dir'),
+    );
+    const r = await resolveConnection(opts, 'tsdump', io());
+    applyFileDefaults(cmd, r.fileOptions);
+    expect(cmd.opts()).toMatchObject({ threads: 6, format: 'sql', verify: false, checksum: true, output: '/from-cli' });
+    expect(cmd.opts().host).toBeUndefined();
+    expect(cmd.getOptionValueSource('threads')).toBe('config');
+    expect(cmd.getOptionValueSource('output')).toBe('cli');
+  });
+
+  it('rejects values outside an option\'s choices and non-boolean flags', () => {
+    const mk = (): Command => {
+      const c = new Command('tsdump');
+      c.addOption(new Option('--format <f>').choices(['csv', 'sql']).default('csv'));
+      c.option('--checksum', 'x');
+      c.parse([], { from: 'user' });
+      return c;
+    };
+    expect(() => applyFileDefaults(mk(), { format: 'xml' })).toThrow(/not one of csv, sql/);
+    expect(() => applyFileDefaults(mk(), { checksum: 'sometimes' })).toThrow(/not a boolean/);
+  });
+});
