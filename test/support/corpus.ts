@@ -535,7 +535,7 @@ class CorpusBuilder {
     await this.insert('keys_varchar_bin', ['k', 'v'], binKeys.map((k, i) => `${str(k)}, ${i}`));
 
     await this.run(`CREATE TABLE ${this.t('keys_binary')} (k VARBINARY(20) NOT NULL PRIMARY KEY, v INT)`);
-    const bk = [Buffer.alloc(0), Buffer.from([0]), Buffer.from([0, 0]), Buffer.from([0xff]), Buffer.from([0x5c]), Buffer.from([0x0a]), Buffer.from('a'), Buffer.from('A')];
+    const bk: Buffer[] = [Buffer.alloc(0), Buffer.from([0]), Buffer.from([0, 0]), Buffer.from([0xff]), Buffer.from([0x5c]), Buffer.from([0x0a]), Buffer.from('a'), Buffer.from('A')];
     for (let i = 0; i < 1500; i++) bk.push(bytesFor(`k${i}`, 1 + (i % 20)));
     await this.insert('keys_binary', ['k', 'v'], [...new Map(bk.map((b) => [b.toString('hex'), b])).values()].map((b, i) => `${bin(b)}, ${i}`));
 
