@@ -11,7 +11,7 @@ import type { ConnectionSettings, SslMode, SslSettings } from '../db/session.js'
 import { SSL_MODES } from '../db/session.js';
 import { TsError } from '../core/errors.js';
 import type { ToolName } from './option-files.js';
-import { normalizeKey, parseBool, readOptionFiles } from './option-files.js';
+import { groupsFor, mergeOptionGroups, normalizeKey, parseBool, readOptionFileEntries, toolGroupsFor } from './option-files.js';
 
 /** The option values addConnectionOptions() defines, as commander stores them. */
 export interface ConnectionOptionValues {
@@ -95,17 +95,17 @@ export function defaultIo(): ResolveIo {
 
 /** Turns parsed options into frozen ConnectionSettings (reading option files and, for bare -p, prompting). */
 export async function resolveConnection(opts: ConnectionOptionValues, tool: ToolName, io: ResolveIo = defaultIo()): Promise<ResolvedConnection> {
-  const fileOptions =
-    opts.defaults === false
-      ? {}
-      : readOptionFiles({
-          tool,
-          defaultsFile: opts.defaultsFile,
-          defaultsExtraFile: opts.defaultsExtraFile,
-          groupSuffix: opts.defaultsGroupSuffix,
-          env: io.env,
-          homeDir: io.homeDir,
-        });
+  const entries = readOptionFileEntries({
+    tool,
+    noDefaults: opts.defaults === false,
+    defaultsFile: opts.defaultsFile,
+    defaultsExtraFile: opts.defaultsExtraFile,
+    groupSuffix: opts.defaultsGroupSuffix,
+    env: io.env,
+    homeDir: io.homeDir,
+  });
+  const fileOptions = Object.freeze(mergeOptionGroups(entries, groupsFor(tool, opts.defaultsGroupSuffix)));
+  TOOL_OPTIONS.set(fileOptions, Object.freeze(mergeOptionGroups(entries, toolGroupsFor(tool, opts.defaultsGroupSuffix))));
   const file = (key: string): string | undefined => fileOptions[key];
   const url = opts.url !== undefined ? parseConnectionUrl(opts.url) : undefined;
   const env = io.env;
@@ -141,8 +141,9 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     database: url?.database ?? file('database'),
     ssl: sslSettings(opts, url, file),
     compress: opts.compressProtocol === true || fileBool(file('compress-protocol')) || fileBool(file('compress')),
+    connectTimeoutMs: secondsFrom(file('connect-timeout'), 'connect-timeout in option file'),
   };
-  return { settings: freezeDefined(settings), fileOptions: Object.freeze({ ...fileOptions }) };
+  return { settings: freezeDefined(settings), fileOptions };
 }
 
 function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, file: (k: string) => string | undefined): SslSettings | undefined {
@@ -159,12 +160,21 @@ function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, f
 }
 
 /**
+ * The [<tool>] groups alone, for each fileOptions record resolveConnection returned: generic [client]
+ * settings (e.g. `compress`, which means protocol compression to every mysql client) must not land on a
+ * bin option that happens to share the name (tsdump's --compress <algo>).
+ */
+const TOOL_OPTIONS = new WeakMap<object, Readonly<Record<string, string>>>();
+
+/**
  * Sets option values of `command` from option-file values that the command line did not give.
  * Keys match the long option name (`--chunk-size` ← `chunk-size`/`chunk_size`); a `--no-x` option is
  * set by `x=0`, a bare `no-x` or `skip-x`. Values go through the option's own parser and choices.
  * Connection options are skipped (resolveConnection already applied them with the right precedence).
+ * Given the `fileOptions` of resolveConnection, only the [<tool>] groups count; any other record is used whole.
  */
 export function applyFileDefaults(command: Command, fileOptions: Readonly<Record<string, string>>): void {
+  const own = TOOL_OPTIONS.get(fileOptions) ?? fileOptions;
   for (const option of command.options) {
     const attr = option.attributeName();
     if (CONNECTION_OPTION_KEYS.includes(attr) || option.long === '--help' || option.long === '--version') continue;
@@ -172,7 +182,7 @@ export function applyFileDefaults(command: Command, fileOptions: Readonly<Record
     if (source !== undefined && source !== 'default') continue;
     const long = normalizeKey((option.long ?? '').replace(/^--/, ''));
     const name = option.negate ? long.replace(/^no-/, '') : long;
-    const raw = fileValue(fileOptions, name);
+    const raw = fileValue(own, name);
     if (raw === undefined) continue;
     const where = `option file value ${name}`;
     let value: unknown;
@@ -307,6 +317,13 @@ function numberFrom(value: string | undefined, where: string): number | undefine
   } catch {
     throw usage(`${where}: '${value}' is not a TCP port number`);
   }
+}
+
+function secondsFrom(value: string | undefined, where: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw usage(`${where}: '${value}' is not a number of seconds`);
+  return n * 1000;
 }
 
 function fileBool(value: string | undefined): boolean {

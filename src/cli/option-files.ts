@@ -213,6 +213,12 @@ export function groupsFor(tool: ToolName, suffix = ''): string[] {
   return groups.filter((g, i) => groups.indexOf(g) === i);
 }
 
+/** Only the tool's own groups: [<tool>], [<tool><suffix>]. */
+export function toolGroupsFor(tool: ToolName, suffix = ''): string[] {
+  const s = suffix.toLowerCase();
+  return s ? [tool, `${tool}${s}`] : [tool];
+}
+
 /**
  * Merges entries into one flat record: groups by precedence (a tool group beats a client group
  * whatever the file order), and within a group later entries win. A bare key becomes 'true'; a bare
@@ -230,8 +236,8 @@ export function mergeOptionGroups(entries: readonly OptionEntry[], groups: reado
   return out;
 }
 
-/** Reads the option files for a tool and returns its merged [client]/[tool] options. */
-export function readOptionFiles(req: OptionFileRequest, fs: OptionFileSystem = nodeFileSystem): Record<string, string> {
+/** Reads the option files in order and returns all their entries (every group). */
+export function readOptionFileEntries(req: OptionFileRequest, fs: OptionFileSystem = nodeFileSystem): OptionEntry[] {
   const entries: OptionEntry[] = [];
   for (const { file, required } of optionFileList(req)) {
     const text = fs.readFile(file);
@@ -243,7 +249,12 @@ export function readOptionFiles(req: OptionFileRequest, fs: OptionFileSystem = n
     }
     entries.push(...parseOptionText(text, file, fs));
   }
-  return mergeOptionGroups(entries, groupsFor(req.tool, req.groupSuffix));
+  return entries;
+}
+
+/** Reads the option files for a tool and returns its merged [client]/[tool] options. */
+export function readOptionFiles(req: OptionFileRequest, fs: OptionFileSystem = nodeFileSystem): Record<string, string> {
+  return mergeOptionGroups(readOptionFileEntries(req, fs), groupsFor(req.tool, req.groupSuffix));
 }
 
 /** Interprets an option-file value as a boolean the way the mysql client does; undefined if it is not one. */

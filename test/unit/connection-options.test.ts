@@ -152,6 +152,21 @@ describe('applyFileDefaults', () => {
     expect(cmd.getOptionValueSource('output')).toBe('cli');
   });
 
+  it('takes bin options only from the [tool] groups, so [client] compress means protocol compression', async () => {
+    const f = cnf('clash.cnf', '[client]\ncompress\nthreads=9\nconnect-timeout=7\n[tsdump]\nformat=sql\n');
+    const { cmd, opts } = parseArgs(['--defaults-file', f], (c) =>
+      c
+        .addOption(new Option('-c, --compress <algo>').choices(['gzip', 'zstd']))
+        .option('-t, --threads <n>', 'threads', (v: string) => Number.parseInt(v, 10), 4)
+        .option('--format <f>', 'format', 'csv'),
+    );
+    const r = await resolveConnection(opts, 'tsdump', io());
+    applyFileDefaults(cmd, r.fileOptions);
+    expect(r.settings).toMatchObject({ compress: true, connectTimeoutMs: 7000 });
+    expect(cmd.opts()).toMatchObject({ threads: 4, format: 'sql' });
+    expect(cmd.opts().compress).toBeUndefined();
+  });
+
   it('rejects values outside an option\'s choices and non-boolean flags', () => {
     const mk = (): Command => {
       const c = new Command('tsdump');
