@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { ColumnSpec } from '../../src/format/manifest.js';
+import { createRowEncoder } from '../../src/format/row-encoders.js';
+
+const col = (name: string, codec: ColumnSpec['codec'], dumped = true): ColumnSpec => ({
+  name, codec, dumped, dataType: 'x', columnType: 'x', charset: null, nullable: true, generated: !dumped, invisible: false,
+});
+const b = (s: string | number[]): Buffer => (typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s));
+
+describe('CSV encoder', () => {
+  const columns = [col('t', 'text'), col('n', 'number'), col('h', 'hex'), col('f', 'float')];
+  const encode = (rows: (Buffer | null)[][]): string => {
+    const e = createRowEncoder('csv', { table: 't', columns, statementSize: 1 << 20 });
+    for (const r of rows) e.push(r);
+    e.finish();
+    return e.take().toString('latin1');
+  };
+
+  it('distinguishes NULL, empty, the string NULL and the string \\N', () => {
+    expect(encode([[null, null, null, null], [b(''), b('0'), b(''), b('1')], [b('NULL'), b('1'), b([0]), b('2')], [b('\\N'), b('2'), b([255]), b('3')]])).toBe(
+      '\\N,\\N,\\N,\\N\n"",0,,1\n"NULL",1,00,2\n"\\\\N",2,ff,3\n',
+    );
+  });
+
+  it('escapes every byte that could end a field or a row, so a raw LF only ends a row', () => {
+    const nasty = b([0x00, 0x0a, 0x0d, 0x1a, 0x22, 0x5c, 0x09, 0x2c, 0x27]);
+    const out = encode([[nasty, b('1'), null, b('0')]]);
+    expect(out).toBe('"\\0\\n\\r\\Z\\"\\\\\t,\'",1,\\N,0\n');
+    expect(out.slice(0, -1)).not.toContain('\n');
+  });
+
+  it('leaves generated columns out', () => {
+    const e = createRowEncoder('csv', { table: 't', columns: [col('a', 'number'), col('g', 'number', false), col('c', 'text')], statementSize: 1 });
+    e.push([b('1'), b('x')]);
+    e.finish();
+    expect(e.take().toString()).toBe('1,"x"\n');
+  });
+
+  it('writes multi-megabyte values with every byte value intact', () => {
+    const big = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = i % 256;
+    const e = createRowEncoder('csv', { table: 't', columns: [col('h', 'hex')], statementSize: 1 });
+    e.push([big]);
+    e.finish();
+    const out = e.take().toString('latin1');
+    expect(Buffer.from(out.trimEnd(), 'hex').equals(big)).toBe(true);
+  });
+});
+
+describe('SQL encoder', () => {
+  const columns = [col('id', 'number'), col('s', 'text'), col('h', 'hex')];
+  it('writes one multi-row INSERT per line, never longer than the statement size unless one row is', () => {
+    const e = createRowEncoder('sql', { table: 'a`b', columns, statementSize: 80 });
+    for (let i = 0; i < 10; i++) e.push([b(String(i)), b(`it's\n${i}`), i % 2 ? b([1, 2]) : b('')]);
+    e.finish();
+    const text = e.take().toString('utf8');
+    const lines = text.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) {
+      expect(line.startsWith('INSERT INTO `a``b` (`id`,`s`,`h`) VALUES (')).toBe(true);
+      expect(line.endsWith(');')).toBe(true);
+      expect(Buffer.byteLength(line) + 1).toBeLessThanOrEqual(80);
+    }
+    expect(text).toContain("(1,'it\\'s\\n1',0x0102)");
+    expect(text).toContain("(0,'it\\'s\\n0','')");
+  });
+
+  it('lets a single row exceed the statement size rather than split it', () => {
+    const e = createRowEncoder('sql', { table: 't', columns, statementSize: 10 });
+    e.push([b('1'), b('x'.repeat(100)), null]);
+    e.push([b('2'), null, null]);
+    e.finish();
+    const lines = e.take().toString().trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('INSERT INTO `t` (`id`,`s`,`h`) VALUES (2,NULL,NULL);');
+  });
+});
