@@ -1,0 +1,148 @@
+/**
+ * Manifest validation (format/manifest.ts): a manifest is the contract between tsdump and tsload, so
+ * anything a loader would misread is refused with a bad-dump error (exit 6) naming what is wrong.
+ */
+import { describe, expect, it } from 'vitest';
+import { TsError } from '../../src/core/errors.js';
+import { FORMAT_VERSION, manifestFiles, parseManifest } from '../../src/format/manifest.js';
+
+const SHA = 'a'.repeat(64);
+
+type Mutable = Record<string, unknown>;
+
+function chunk(index: number, rows: number, pathName = `db/t.${String(index).padStart(6, '0')}.csv`): Mutable {
+  return { index, path: pathName, bytes: 10, sha256: SHA, rows, lower: null, upper: null };
+}
+
+function validManifest(): Mutable {
+  return {
+    format: 'tsdump',
+    formatVersion: FORMAT_VERSION,
+    toolVersion: '0.1.0',
+    dumpId: '00000000-0000-0000-0000-000000000000',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+    server: { flavor: 'mariadb', version: '11.4.0', host: '127.0.0.1', port: 3306 },
+    snapshot: { mode: 'ftwrl', exact: true, binlog: { file: 'binlog.000001', position: 4 }, gtid: null },
+    session: { sqlMode: '', timeZone: '+00:00' },
+    options: { format: 'csv', compression: 'none', chunkBytes: 1024, chunkRows: null, statementSize: 1048576, checksum: false, threads: 2, noData: false, noSchema: false },
+    databases: [
+      {
+        name: 'db',
+        charset: 'utf8mb4',
+        collation: 'utf8mb4_general_ci',
+        schema: { path: 'db/database.sql', bytes: 10, sha256: SHA },
+        tables: [
+          {
+            name: 't',
+            engine: 'InnoDB',
+            schema: { path: 'db/t.table.sql', bytes: 10, sha256: SHA },
+            columns: [{ name: 'id', dataType: 'int', columnType: 'int(11)', charset: null, nullable: false, generated: false, invisible: false, dumped: true, codec: 'number' }],
+            key: { kind: 'primary', index: 'PRIMARY', columns: [{ name: 'id', literal: 'number', charset: null }] },
+            rows: 30,
+            bytes: 20,
+            autoIncrement: null,
+            chunks: [chunk(1, 10), chunk(2, 20)],
+          },
+        ],
+        objects: [],
+      },
+    ],
+  };
+}
+
+function table(m: Mutable): Mutable {
+  return ((m.databases as Mutable[])[0]!.tables as Mutable[])[0]!;
+}
+
+function refusal(m: unknown): TsError {
+  try {
+    parseManifest(typeof m === 'string' ? m : JSON.stringify(m));
+  } catch (e) {
+    expect(e).toBeInstanceOf(TsError);
+    const err = e as TsError;
+    expect(err.code).toBe('bad-dump');
+    expect(err.exitCode).toBe(6);
+    return err;
+  }
+  throw new Error('the manifest was accepted');
+}
+
+describe('parseManifest', () => {
+  it('accepts a valid manifest and lists its files', () => {
+    const m = parseManifest(JSON.stringify(validManifest()));
+    expect(manifestFiles(m).map((f) => f.path)).toEqual(['db/database.sql', 'db/t.table.sql', 'db/t.000001.csv', 'db/t.000002.csv']);
+  });
+
+  it('refuses an unknown format version, saying which versions it reads', () => {
+    const m = validManifest();
+    m.formatVersion = FORMAT_VERSION + 1;
+    expect(refusal(m).message).toMatch(new RegExp(`version ${FORMAT_VERSION + 1} is not supported`));
+  });
+
+  it('refuses something that is not a tsdump manifest', () => {
+    const m = validManifest();
+    m.format = 'mydumper';
+    expect(refusal(m).message).toMatch(/not a tsdump manifest/);
+  });
+
+  it('refuses a file listed twice', () => {
+    const m = validManifest();
+    table(m).chunks = [chunk(1, 10), chunk(2, 20, 'db/t.000001.csv')];
+    expect(refusal(m).message).toMatch(/db\/t\.000001\.csv' is listed twice/);
+  });
+
+  it('refuses a schema file that is also a chunk', () => {
+    const m = validManifest();
+    table(m).chunks = [chunk(1, 10, 'db/t.table.sql'), chunk(2, 20)];
+    expect(refusal(m).message).toMatch(/listed twice/);
+  });
+
+  it("refuses table rows that differ from the sum of the chunks' rows", () => {
+    const m = validManifest();
+    table(m).rows = 31;
+    const err = refusal(m);
+    expect(err.message).toMatch(/tables\[0\]\.rows/);
+    expect(err.message).toMatch(/31 differ from the sum of its chunks' rows 30/);
+  });
+
+  it('refuses chunks out of order', () => {
+    const m = validManifest();
+    table(m).chunks = [chunk(2, 20), chunk(1, 10)];
+    expect(refusal(m).message).toMatch(/numbered 1\.\.n/);
+  });
+
+  it('refuses negative or fractional sizes and row counts, and bad hashes', () => {
+    for (const [field, value] of [
+      ['rows', -1],
+      ['bytes', 1.5],
+      ['sha256', 'xyz'],
+      ['bytes', '10'],
+    ] as const) {
+      const m = validManifest();
+      const chunks = table(m).chunks as Mutable[];
+      chunks[0]![field] = value;
+      if (field === 'rows') table(m).rows = 19;
+      expect(refusal(m).message, `${field}=${String(value)}`).toMatch(new RegExp(`chunks\\[0\\]\\.${field}`));
+    }
+  });
+
+  it('refuses unknown enum values (snapshot mode, data format, codec)', () => {
+    const a = validManifest();
+    (a.snapshot as Mutable).mode = 'yolo';
+    expect(refusal(a).message).toMatch(/snapshot\.mode/);
+    const b = validManifest();
+    (b.options as Mutable).format = 'parquet';
+    expect(refusal(b).message).toMatch(/options\.format/);
+    const c = validManifest();
+    ((table(c).columns as Mutable[])[0]!).codec = 'eval';
+    expect(refusal(c).message).toMatch(/codec/);
+  });
+
+  it('refuses truncated or non-JSON text', () => {
+    const text = JSON.stringify(validManifest());
+    expect(refusal(text.slice(0, text.length - 5)).message).toMatch(/not valid JSON/);
+    expect(refusal('').message).toMatch(/not valid JSON/);
+    expect(refusal('[]').message).toMatch(/expected an object/);
+  });
+});
