@@ -195,7 +195,6 @@ class CorpusBuilder {
     await this.run(`SET SESSION time_zone = '+00:00'`);
     await this.run(`SET SESSION timestamp = ${FIXED_TIMESTAMP}`);
     await this.run('SET SESSION foreign_key_checks = 0');
-    if (this.flavor === 'mysql') await this.run('SET SESSION cte_max_recursion_depth = 100000');
     try {
       await this.definer();
       await this.integers();
@@ -209,6 +208,7 @@ class CorpusBuilder {
       await this.json();
       await this.spatial();
       if (this.flavor === 'mariadb') await this.sequence();
+      if (this.flavor === 'mysql') await this.mysqlOnly();
       await this.generatedAndDefaults();
       await this.keyShapes();
       await this.partitioned();
@@ -445,6 +445,23 @@ class CorpusBuilder {
       id BIGINT NOT NULL DEFAULT (NEXT VALUE FOR ${this.t('seq_ids')}) PRIMARY KEY, v VARCHAR(20)
     )`);
     await this.insert('seq_user', ['v'], ["'first'", "'second'", "'third'"]);
+  }
+
+  /** MySQL 8 only: functional index, SRID-restricted geographic column, native JSON with a multi-valued index. */
+  private async mysqlOnly(): Promise<void> {
+    await this.run(`CREATE TABLE ${this.t('mysql8_only')} (
+      id INT NOT NULL PRIMARY KEY,
+      j JSON,
+      geo POINT SRID 4326,
+      tags JSON,
+      INDEX idx_fn ((id * 2)),
+      INDEX idx_tags ((CAST(tags AS UNSIGNED ARRAY))),
+      CONSTRAINT chk_id CHECK (id >= 0)
+    )`);
+    await this.insert('mysql8_only', ['id', 'j', 'geo', 'tags'], [
+      `1, ${str('{"k": "ü😀", "n": 12345678901234567890, "f": 0.1}')}, ST_GeomFromText('POINT(45 90)', 4326), '[1, 2, 3]'`,
+      "2, NULL, NULL, '[]'",
+    ]);
   }
 
   private async generatedAndDefaults(): Promise<void> {
