@@ -48,7 +48,8 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
     case 1148:
     case 3948:
     case 2068:
-      return make('local-infile', 'LOAD DATA LOCAL is disabled: enable it on the server with SET GLOBAL local_infile=ON (tsload enables it on its side), or load with --format sql dumps');
+    case 4166:
+      return make('local-infile', 'LOAD DATA LOCAL is disabled: enable it on the server (SET GLOBAL local_infile=ON, or local_infile=ON in the [mysqld] section of my.cnf); tsload enables it on its own side. Or dump with --format sql, which needs no LOCAL INFILE');
     case 1040:
       return make('connect', 'too many connections: lower -t/--threads or raise max_connections');
     case 1290:
