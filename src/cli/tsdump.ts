@@ -8,6 +8,7 @@ import { parseSize } from '../core/sizes.js';
 import { LOCK_MODES, cleanupPartials, runDump, type DumpOptions, type LockMode, type TableRef } from '../dump/dumper.js';
 import { checkDump, readManifest } from '../format/dump-check.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
+import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
@@ -174,6 +175,8 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
 function sumOf(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }
+
+addBenchCommand(program, 'tsdump');
 
 program.parseAsync(process.argv).catch(async (e: unknown) => {
   await runCommand(async () => {

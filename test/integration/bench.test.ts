@@ -1,0 +1,114 @@
+/**
+ * Issue 5: `tsdump bench` times dumps of a real table over a grid and prints a ranked table (or JSON),
+ * leaving no temp directory and no scratch database behind. No timing assertions: only shapes.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connArgs, runCli } from '../support/cli.js';
+import type { AdminSession } from '../support/server.js';
+import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
+
+interface JsonResult {
+  setting: { statementSize: number; threads: number; rowsPerTransaction?: number };
+  label: string;
+  seconds: number[];
+  medianSeconds: number;
+  minSeconds: number;
+  maxSeconds: number;
+  bytes: number;
+  rows: number;
+  mbPerSecond: number;
+  rowsPerSecond: number;
+}
+
+interface JsonReport {
+  version: number;
+  tool: string;
+  table: string;
+  repeat: number;
+  seed: number;
+  results: JsonResult[];
+  recommended: { label: string; marginPercent: number | null; nextBest: string | null } | null;
+}
+
+describe('tsdump bench', () => {
+  let admin: AdminSession;
+  const db = uniqueDb('bench_src');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsdump-bench-test-'));
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    await admin.query(`CREATE DATABASE \`${db}\``);
+    await admin.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, name VARCHAR(40), note TEXT)`);
+    const values = Array.from({ length: 2000 }, (_, i) => `(${i + 1}, 'name ${i}', REPEAT('x', ${i % 200}))`).join(',');
+    await admin.query(`INSERT INTO \`${db}\`.t VALUES ${values}`);
+  });
+
+  afterAll(async () => {
+    await dropDbs(db);
+    rmSync(tmp, { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  const scratchDbs = async (): Promise<string[]> =>
+    (await admin.query<{ name: string }>(`SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'tsbench\\_%'`)).map((r) => r.name);
+
+  it('prints a ranked table and a recommendation for a 2-cell grid', async () => {
+    const before = await scratchDbs();
+    const r = await runCli('tsdump', ['bench', ...connArgs(), '-B', db, '-T', `${db}.t`, '--statement-sizes', '64K,1M', '--threads-list', '2', '--repeat', '1', '--warmup', '0', '--seed', '7', '--tmpdir', tmp]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toContain(`tsdump bench of ${db}.t: 2 settings × 1 run (seed 7)`);
+    const header = lines.find((l) => l.startsWith('#'));
+    expect(header).toMatch(/#\s+setting\s+median s\s+min–max s\s+MB\/s\s+rows\/s/);
+    const rows = lines.filter((l) => /^\d+\s+stmt /.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows.map((l) => /stmt (\S+),/.exec(l)?.[1]).sort()).toEqual(['1M', '64K']);
+    for (const l of rows) expect(l).toMatch(/2 threads\s+\d+\.\d{3}\s+\d+\.\d{3}–\d+\.\d{3}\s+\d+\.\d\s+[\d,]+$/);
+    expect(r.stdout).toMatch(/recommended: stmt (64K|1M), 2 threads \(median \d+\.\d{3} s\), -?\d+\.\d% faster than the next best, stmt (64K|1M), 2 threads/);
+    // one progress line per run on stderr
+    expect(r.stderr.split('\n').filter((l) => /^\[\d\/2\] stmt/.test(l))).toHaveLength(2);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(await scratchDbs()).toEqual(before);
+  });
+
+  it('prints machine-readable results with --json', async () => {
+    const r = await runCli('tsdump', ['bench', ...connArgs(), '-T', `${db}.t`, '--statement-sizes', '256K', '--threads-list', '1,2', '--repeat', '1', '--warmup', '0', '--json', '-q', '--tmpdir', tmp]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout) as JsonReport;
+    expect(doc.version).toBe(1);
+    expect(doc.tool).toBe('tsdump');
+    expect(doc.table).toBe(`${db}.t`);
+    expect(doc.repeat).toBe(1);
+    expect(Number.isInteger(doc.seed)).toBe(true);
+    expect(doc.results).toHaveLength(2);
+    expect(doc.results.map((x) => x.setting.threads).sort()).toEqual([1, 2]);
+    for (const x of doc.results) {
+      expect(x.setting.statementSize).toBe(256 * 1024);
+      expect(x.setting.rowsPerTransaction).toBeUndefined();
+      expect(x.seconds).toHaveLength(1);
+      expect(x.medianSeconds).toBe(x.seconds[0]);
+      expect(x.minSeconds).toBeLessThanOrEqual(x.maxSeconds);
+      expect(x.rows).toBe(2000);
+      expect(x.bytes).toBeGreaterThan(0);
+      expect(x.mbPerSecond).toBeGreaterThan(0);
+      expect(x.rowsPerSecond).toBeGreaterThan(0);
+    }
+    expect(doc.results[0]!.medianSeconds).toBeLessThanOrEqual(doc.results[1]!.medianSeconds);
+    expect(doc.recommended?.label).toBe(doc.results[0]!.label);
+    expect(doc.recommended?.nextBest).toBe(doc.results[1]!.label);
+    expect(typeof doc.recommended?.marginPercent).toBe('number');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('refuses a missing table with a usage error and leaves nothing behind', async () => {
+    const r = await runCli('tsdump', ['bench', ...connArgs(), '-T', `${db}.nope`, '--statement-sizes', '64K', '--threads-list', '1', '--repeat', '1', '--warmup', '0', '--tmpdir', tmp]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nope/);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
