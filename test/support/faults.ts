@@ -1,0 +1,116 @@
+/**
+ * Helpers for the fault-injection, naming and verification tests: fixtures of a chosen size, dump
+ * directory inspection, waiting for a moment in a running child, and server-side process lookup.
+ */
+import { mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AdminSession } from './server.js';
+
+const temps: string[] = [];
+
+/** A new temp directory, removed by removeTemps(). */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), `tsdump-${prefix}-`));
+  temps.push(d);
+  return d;
+}
+
+export function removeTemps(): void {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/**
+ * Creates `db.table` (id INT PK auto-increment, pad of `padBytes` characters) with `rows` rows,
+ * by doubling, so even large fixtures take few statements.
+ */
+export async function bigTable(admin: AdminSession, db: string, table: string, rows: number, padBytes = 200): Promise<void> {
+  const t = `\`${db}\`.\`${table}\``;
+  await admin.query(`CREATE TABLE ${t} (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, n INT NOT NULL, pad VARCHAR(${Math.max(padBytes, 1)}) NOT NULL) ENGINE=InnoDB`);
+  await admin.query(`INSERT INTO ${t} (n, pad) VALUES (1, REPEAT('x', ${padBytes}))`);
+  let have = 1;
+  while (have < rows) {
+    const add = Math.min(have, rows - have);
+    await admin.query(`INSERT INTO ${t} (n, pad) SELECT n + ${have}, REPEAT(CHAR(97 + (n % 26)), ${padBytes}) FROM ${t} ORDER BY id LIMIT ${add}`);
+    have += add;
+  }
+}
+
+/** Every file below `dir`, as paths relative to it with '/' separators. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else out.push(r);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** True when every entry below `dir` really lives below it (no symlink or name escapes). */
+export function allInside(dir: string): boolean {
+  const root = realpathSync(dir);
+  return listFiles(dir).every((f) => realpathSync(path.join(dir, f)).startsWith(root + path.sep));
+}
+
+export function partialFiles(dir: string): string[] {
+  return listFiles(dir).filter((f) => f.endsWith('.partial'));
+}
+
+/** Size of the largest `*.partial` data file below `dir` (0 if none). */
+export function largestPartial(dir: string): number {
+  let max = 0;
+  try {
+    for (const f of partialFiles(dir)) {
+      try {
+        max = Math.max(max, statSync(path.join(dir, f)).size);
+      } catch {
+        /* renamed meanwhile */
+      }
+    }
+  } catch {
+    /* directory not there yet */
+  }
+  return max;
+}
+
+/** Polls `probe` until it returns a value other than undefined/false; throws after `ms`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 60_000, everyMs = 20): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface ProcessRow {
+  readonly ID: string | number;
+  readonly USER: string;
+  readonly COMMAND: string;
+  readonly TIME: string | number;
+  readonly STATE: string | null;
+  readonly INFO: string | null;
+}
+
+/** Server sessions whose current statement contains `needle` (excluding the asking session). */
+export async function sessionsRunning(admin: AdminSession, needle: string): Promise<ProcessRow[]> {
+  const rows = await admin.query<ProcessRow>(
+    'SELECT ID, USER, COMMAND, TIME, STATE, INFO FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE ?',
+    [`%${needle}%`],
+  );
+  return rows;
+}
+
+/** Sends a signal to a pid if it is still alive. */
+export function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
