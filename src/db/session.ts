@@ -32,7 +32,7 @@ export interface SslSettings {
 export type RawRow = (Buffer | null)[];
 
 export interface OpenOptions {
-  /** Receive every string as the column's own bytes (SET NAMES binary). Default utf8mb4. */
+  /** Receive every string as the column's own bytes (character_set_results=binary). Default utf8mb4. */
   readonly binary?: boolean;
   /** Stream source for LOAD DATA LOCAL INFILE; called with the file name the server asks for. */
   readonly infile?: boolean;
@@ -93,7 +93,9 @@ export class Session {
     });
     const s = new Session(conn, conn.threadId ?? 0, options.label ?? 'session');
     sessionRef = s;
-    if (options.binary) await s.exec('SET NAMES binary');
+    // Results as the column's own bytes; the client side stays utf8mb4 (mysql2 encodes our SQL text
+    // by character_set_client, so SET NAMES binary would break non-latin1 identifiers).
+    if (options.binary) await s.exec('SET SESSION character_set_results = binary');
     return s;
   }
 

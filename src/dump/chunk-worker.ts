@@ -28,9 +28,6 @@ async function handle(req: WorkerRequest): Promise<unknown> {
   switch (req.op) {
     case 'open':
       session = await Session.open(req.settings, { binary: true, label: 'dump worker' });
-      // Results stay binary; the client side back to utf8mb4, else mysql2 (which tracks
-      // character_set_client) encodes our SQL as latin1 and non-latin1 identifiers break.
-      await session.exec('SET character_set_client = utf8mb4, character_set_connection = utf8mb4');
       // Dumped text of TIMESTAMP values must not depend on the server's zone (DST ambiguity).
       await session.exec("SET SESSION time_zone = '+00:00'");
       await session.exec("SET SESSION sql_mode = ''").catch(() => undefined);

@@ -108,7 +108,6 @@ export async function runDump(opts: DumpOptions, reporter: Reporter, signal?: Ab
     workers = startWorkers(threads);
     await Promise.all(workers.map((w) => w.open(opts.connection)));
     planner = await Session.open(opts.connection, { binary: true, label: 'planner' });
-    await planner.exec('SET character_set_client = utf8mb4, character_set_connection = utf8mb4'); // see chunk-worker
     await planner.exec("SET SESSION time_zone = '+00:00'");
     const snapshot = await takeSnapshot(control, planner, workers, flavor, opts, reporter);
     const sessionVars = await readSessionContext(control);
