@@ -1,5 +1,15 @@
+/**
+ * Reporters turn RunEvents into output for people or machines:
+ * - tty:   a live view per phase (log-update redraws it; log lines print above it, never through it);
+ * - plain: timestamped log lines, plus a progress line every few seconds (for logs and pipes);
+ * - json:  versioned JSON lines on stdout, one per event ({v, t, tool, kind, ...});
+ * - none / --quiet: warnings only (errors come from the CLI's error funnel).
+ */
+import { createLogUpdate } from 'log-update';
+import { TsError, messageOf } from '../core/errors.js';
 import type { Reporter, RunEvent } from '../core/events.js';
 import { formatBytes } from '../core/sizes.js';
+import { ProgressModel } from './progress-view.js';
 
 export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'json', 'none'] as const;
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
@@ -10,63 +20,181 @@ export interface ReporterOptions {
   readonly verbose: boolean;
   readonly tool: 'tsdump' | 'tsload';
   readonly stream?: NodeJS.WriteStream;
+  /** Plain mode: seconds between progress lines (default 5). */
+  readonly intervalSeconds?: number;
 }
 
 export interface ClosableReporter extends Reporter {
-  close(): void;
+  /**
+   * Stops timers and leaves the final frame on screen. Given the failure that ended the run, first
+   * emits it as an 'error' event (so `--progress json` consumers see it); the human-readable message
+   * still comes from the CLI's error funnel.
+   */
+  close(failure?: unknown): void;
 }
 
 export const EVENT_SCHEMA_VERSION = 1;
 
+/** How often the live view redraws (events arrive far more often than a terminal can show). */
+const FRAME_MS = 100;
+
 /** Builds the reporter for the chosen progress mode. */
 export function createReporter(opts: ReporterOptions): ClosableReporter {
   const out = opts.stream ?? process.stderr;
-  if (opts.mode === 'json') {
-    return {
-      emit: (e: RunEvent) => {
-        process.stdout.write(JSON.stringify({ v: EVENT_SCHEMA_VERSION, t: new Date().toISOString(), tool: opts.tool, ...e }) + '\n');
-      },
-      close: () => undefined,
-    };
-  }
-  if (opts.mode === 'none' || opts.quiet) {
-    return {
-      emit: (e: RunEvent) => {
-        if (e.kind === 'warning') out.write(`warning: ${e.message}\n`);
-      },
-      close: () => undefined,
-    };
-  }
-  return plainReporter(out, opts.verbose);
+  if (opts.mode === 'json') return jsonReporter(opts.tool);
+  if (opts.mode === 'none' || opts.quiet) return quietReporter(out);
+  if (opts.mode === 'tty' || (opts.mode === 'auto' && out.isTTY === true)) return ttyReporter(out, opts);
+  return plainReporter(out, opts);
 }
 
-function plainReporter(out: NodeJS.WriteStream, verbose: boolean): ClosableReporter {
-  const stamp = (): string => new Date().toISOString().slice(11, 19);
+/** The 'error' event for a failure (a TsError keeps its code and suggestion). */
+export function errorEvent(failure: unknown): Extract<RunEvent, { kind: 'error' }> {
+  if (failure instanceof TsError) {
+    return { kind: 'error', message: failure.message, code: failure.code, ...(failure.suggestion ? { suggestion: failure.suggestion } : {}) };
+  }
+  return { kind: 'error', message: messageOf(failure), code: 'internal' };
+}
+
+function jsonReporter(tool: 'tsdump' | 'tsload'): ClosableReporter {
+  const emit = (e: RunEvent): void => {
+    process.stdout.write(JSON.stringify({ v: EVENT_SCHEMA_VERSION, t: new Date().toISOString(), tool, ...e }) + '\n');
+  };
+  return {
+    emit,
+    close: (failure?: unknown) => {
+      if (failure !== undefined) emit(errorEvent(failure));
+    },
+  };
+}
+
+function quietReporter(out: NodeJS.WritableStream): ClosableReporter {
   return {
     emit: (e: RunEvent) => {
-      switch (e.kind) {
-        case 'start':
-          out.write(`${stamp()} ${e.tool}: ${e.totals.tables} tables, ~${formatBytes(e.totals.bytes)}, ${e.threads} threads\n`);
-          break;
-        case 'phase-done':
-          out.write(`${stamp()} ${e.phase} done in ${e.seconds.toFixed(1)}s\n`);
-          break;
-        case 'table-done':
-          out.write(`${stamp()} ${e.database}.${e.table}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s\n`);
-          break;
-        case 'chunk-done':
-          if (verbose) out.write(`${stamp()} ${e.database}.${e.table} chunk ${e.chunk}: ${e.rows} rows\n`);
-          break;
-        case 'warning':
-          out.write(`${stamp()} warning: ${e.message}\n`);
-          break;
-        case 'info':
-          out.write(`${stamp()} ${e.message}\n`);
-          break;
-        default:
-          break;
-      }
+      if (e.kind === 'warning') out.write(`warning: ${e.message}\n`);
     },
     close: () => undefined,
+  };
+}
+
+const stamp = (): string => new Date().toISOString().slice(11, 19);
+
+/** The text of an event that is a log line in both tty and plain modes; null for progress events. */
+function logLine(e: RunEvent, verbose: boolean): string | null {
+  switch (e.kind) {
+    case 'warning':
+      return `warning: ${e.database ? `${e.database}${e.table ? `.${e.table}` : ''}: ` : ''}${e.message}`;
+    case 'info':
+      return e.message;
+    case 'chunk-done':
+      return verbose ? `${e.database}.${e.table} chunk ${e.chunk}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s` : null;
+    case 'table-done':
+      return verbose ? `${e.database}.${e.table}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s` : null;
+    default:
+      return null;
+  }
+}
+
+function ttyReporter(out: NodeJS.WriteStream, opts: ReporterOptions): ClosableReporter {
+  const model = new ProgressModel(opts.tool);
+  const view = createLogUpdate(sizedTerminal(out), { showCursor: false });
+  let timer: NodeJS.Timeout | null = null;
+  let dirty = false;
+  let closed = false;
+  const draw = (): void => {
+    dirty = false;
+    view(model.frame(Date.now()));
+  };
+  const schedule = (): void => {
+    dirty = true;
+    if (timer) return;
+    timer = setInterval(() => {
+      if (dirty) draw();
+    }, FRAME_MS);
+    timer.unref();
+  };
+  return {
+    emit: (e: RunEvent) => {
+      if (closed) return;
+      model.apply(e, Date.now());
+      const line = logLine(e, opts.verbose);
+      if (line !== null) {
+        // Above the view: erase it, print the line, draw it again below.
+        view.clear();
+        out.write(`${line}\n`);
+        draw();
+        return;
+      }
+      if (e.kind === 'start' || e.kind === 'phase-start' || e.kind === 'phase-done') draw();
+      else schedule();
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      if (timer) clearInterval(timer);
+      draw();
+      view.done();
+    },
+  };
+}
+
+/**
+ * log-update sizes the frame from the stream's rows/columns; a pseudo-terminal with no size set
+ * (`script`, CI runners, some containers) reports 0 rows, which would cut every line. Fall back to a
+ * common size there. log-update only calls write() and reads columns/rows.
+ */
+function sizedTerminal(out: NodeJS.WriteStream): NodeJS.WritableStream {
+  const terminal = {
+    write: (chunk: string): boolean => out.write(chunk),
+    get columns(): number {
+      return out.columns > 0 ? out.columns : 120;
+    },
+    get rows(): number {
+      return out.rows > 0 ? out.rows : 40;
+    },
+  };
+  return terminal as unknown as NodeJS.WritableStream;
+}
+
+function plainReporter(out: NodeJS.WritableStream, opts: ReporterOptions): ClosableReporter {
+  const model = new ProgressModel(opts.tool);
+  const intervalMs = (opts.intervalSeconds ?? 5) * 1000;
+  let timer: NodeJS.Timeout | null = null;
+  const write = (text: string): void => {
+    out.write(`${stamp()} ${text}\n`);
+  };
+  const tick = (): void => {
+    const line = model.line(Date.now());
+    if (line) write(line);
+  };
+  return {
+    emit: (e: RunEvent) => {
+      model.apply(e, Date.now());
+      switch (e.kind) {
+        case 'start':
+          write(`${e.tool}: ${e.totals.tables} tables, ${opts.tool === 'tsdump' ? '~' : ''}${formatBytes(e.totals.bytes)}, ${e.threads} threads`);
+          if (!timer) {
+            timer = setInterval(tick, intervalMs);
+            timer.unref();
+          }
+          return;
+        case 'phase-start':
+          write(`${e.phase}: ${e.total.tables} tables${e.total.bytes > 0 ? `, ${opts.tool === 'tsdump' ? '~' : ''}${formatBytes(e.total.bytes)}` : ''}`);
+          return;
+        case 'phase-done':
+          write(`${e.phase} done in ${e.seconds.toFixed(1)}s`);
+          return;
+        case 'table-done':
+          write(`${e.database}.${e.table}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`);
+          return;
+        default: {
+          const line = logLine(e, opts.verbose);
+          if (line !== null) write(line);
+        }
+      }
+    },
+    close: () => {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
   };
 }

@@ -1,0 +1,253 @@
+/**
+ * The progress model behind every human-facing reporter: folds RunEvents into per-phase counters and
+ * renders them as text (the live TTY frame, or one plain log line). Pure: no timers, no streams, the
+ * clock is passed in, so it is unit-testable and the reporters stay thin.
+ *
+ * Contracts:
+ * - never above 100%: a dump's totals are estimates (row estimate, data length), so a total grows to
+ *   whatever is already done, and a finished phase's totals become its done counts;
+ * - correct after a resume: a 'resumed' event counts work a previous run already did as done, and the
+ *   rate and ETA are computed from this run's work only.
+ */
+import type { Phase, RunEvent, Totals } from '../core/events.js';
+import { PHASES } from '../core/events.js';
+import { formatBytes, formatDuration } from '../core/sizes.js';
+
+interface Counts {
+  tables: number;
+  chunks: number;
+  rows: number;
+  bytes: number;
+}
+
+interface PhaseState {
+  readonly phase: Phase;
+  startedAt: number;
+  total: Counts;
+  /** Finished chunks and tables (including work resumed from an earlier run). */
+  done: Counts;
+  /** Rows/bytes of chunks still in flight, per table (from 'progress' events). */
+  readonly partial: Map<string, { rows: number; bytes: number }>;
+  /** Chunks in flight per table, in start order: the "now:" line. */
+  readonly active: Map<string, number>;
+  resumed: { rows: number; bytes: number };
+  finishedSeconds: number | null;
+}
+
+export interface PhaseSnapshot {
+  readonly phase: Phase;
+  readonly finished: boolean;
+  readonly seconds: number;
+  readonly done: Totals;
+  readonly total: Totals;
+  /** 0..1 on the most precise measure available (bytes, then rows, chunks, tables). */
+  readonly fraction: number;
+  /** Bytes per second of this run's work (resumed work excluded). */
+  readonly bytesPerSecond: number;
+  readonly rowsPerSecond: number;
+  /** Seconds left at the current rate; null when unknown. */
+  readonly etaSeconds: number | null;
+  readonly current: readonly string[];
+}
+
+const zero = (): Counts => ({ tables: 0, chunks: 0, rows: 0, bytes: 0 });
+const key = (database: string, table: string): string => `${database}.${table}`;
+
+export class ProgressModel {
+  private readonly phases = new Map<Phase, PhaseState>();
+  private header = '';
+
+  constructor(private readonly tool: 'tsdump' | 'tsload') {}
+
+  apply(e: RunEvent, now: number): void {
+    switch (e.kind) {
+      case 'start':
+        this.header = `${this.tool}: ${e.totals.tables} tables, ${e.totals.chunks > 0 ? `${e.totals.chunks} chunks, ` : ''}${approx(this.tool)}${formatBytes(e.totals.bytes)}, ${e.threads} threads`;
+        break;
+      case 'phase-start': {
+        const p = this.state(e.phase, now);
+        p.startedAt = now;
+        p.total = { ...e.total };
+        break;
+      }
+      case 'resumed': {
+        const p = this.state(e.phase, now);
+        p.done.rows += e.rows;
+        p.done.bytes += e.bytes;
+        p.done.chunks += e.chunks;
+        p.resumed.rows += e.rows;
+        p.resumed.bytes += e.bytes;
+        break;
+      }
+      case 'chunk-start': {
+        const p = this.state(e.phase, now);
+        const k = key(e.database, e.table);
+        p.active.set(k, (p.active.get(k) ?? 0) + 1);
+        break;
+      }
+      case 'progress': {
+        const part = this.partialOf(this.state(e.phase, now), key(e.database, e.table));
+        part.rows += e.rows;
+        part.bytes += e.bytes;
+        break;
+      }
+      case 'chunk-done': {
+        const p = this.state(e.phase, now);
+        const k = key(e.database, e.table);
+        p.done.chunks++;
+        p.done.rows += e.rows;
+        p.done.bytes += e.bytes;
+        // Progress events are keyed by table, not chunk: drop at most this chunk's share, never below 0,
+        // so in-flight counts can only under-report.
+        const part = this.partialOf(p, k);
+        part.rows = Math.max(0, part.rows - e.rows);
+        part.bytes = Math.max(0, part.bytes - e.bytes);
+        const n = (p.active.get(k) ?? 1) - 1;
+        if (n > 0) p.active.set(k, n);
+        else {
+          p.active.delete(k);
+          p.partial.delete(k);
+        }
+        break;
+      }
+      case 'table-done': {
+        const p = this.state(e.phase, now);
+        p.done.tables++;
+        break;
+      }
+      case 'phase-done': {
+        const p = this.state(e.phase, now);
+        p.finishedSeconds = e.seconds;
+        p.active.clear();
+        p.partial.clear();
+        // Finished: whatever was done is the real total (dump totals were estimates).
+        p.done.tables = Math.max(p.done.tables, p.total.tables);
+        p.total = { ...p.done };
+        break;
+      }
+      case 'info':
+      case 'warning':
+      case 'error':
+      case 'summary':
+        break;
+    }
+  }
+
+  snapshots(now: number): PhaseSnapshot[] {
+    return PHASES.filter((ph) => this.phases.has(ph)).map((ph) => this.snapshot(this.phases.get(ph)!, now));
+  }
+
+  /** The live view: a header and one block per phase seen so far. */
+  frame(now: number): string {
+    const lines = this.header ? [this.header] : [];
+    for (const s of this.snapshots(now)) lines.push(...renderPhase(s));
+    return lines.join('\n');
+  }
+
+  /** One log line for the phase in progress (plain, non-TTY output); null when nothing is running. */
+  line(now: number): string | null {
+    const running = this.snapshots(now).filter((s) => !s.finished);
+    const s = running[running.length - 1];
+    if (!s) return null;
+    const rate = s.bytesPerSecond > 0 ? `, ${formatBytes(s.bytesPerSecond)}/s` : '';
+    return `${s.phase} ${percent(s.fraction)}: ${s.done.tables}/${s.total.tables} tables, ${s.done.rows}/${s.total.rows} rows, ${formatBytes(s.done.bytes)}/${formatBytes(s.total.bytes)}${rate}, ETA ${eta(s.etaSeconds)}`;
+  }
+
+  private state(phase: Phase, now: number): PhaseState {
+    let p = this.phases.get(phase);
+    if (!p) {
+      p = { phase, startedAt: now, total: zero(), done: zero(), partial: new Map(), active: new Map(), resumed: { rows: 0, bytes: 0 }, finishedSeconds: null };
+      this.phases.set(phase, p);
+    }
+    return p;
+  }
+
+  private partialOf(p: PhaseState, k: string): { rows: number; bytes: number } {
+    let part = p.partial.get(k);
+    if (!part) {
+      part = { rows: 0, bytes: 0 };
+      p.partial.set(k, part);
+    }
+    return part;
+  }
+
+  private snapshot(p: PhaseState, now: number): PhaseSnapshot {
+    const finished = p.finishedSeconds !== null;
+    let inRows = 0;
+    let inBytes = 0;
+    for (const v of p.partial.values()) {
+      inRows += v.rows;
+      inBytes += v.bytes;
+    }
+    const done: Totals = { tables: p.done.tables, chunks: p.done.chunks, rows: p.done.rows + inRows, bytes: p.done.bytes + inBytes };
+    const total = projectedTotal(p.total, done);
+    // Only a finished phase shows 100%: an exceeded estimate must not claim the work is over.
+    const fraction = finished ? 1 : Math.min(0.99, fractionOf(done, total));
+    const seconds = finished ? p.finishedSeconds! : Math.max(0, (now - p.startedAt) / 1000);
+    const bytesPerSecond = seconds > 0 ? Math.max(0, done.bytes - p.resumed.bytes) / seconds : 0;
+    const rowsPerSecond = seconds > 0 ? Math.max(0, done.rows - p.resumed.rows) / seconds : 0;
+    let etaSeconds: number | null = null;
+    if (finished) etaSeconds = 0;
+    else if (total.bytes > 0 && bytesPerSecond > 0) etaSeconds = (total.bytes - done.bytes) / bytesPerSecond;
+    else if (total.rows > 0 && rowsPerSecond > 0) etaSeconds = (total.rows - done.rows) / rowsPerSecond;
+    return { phase: p.phase, finished, seconds, done, total, fraction, bytesPerSecond, rowsPerSecond, etaSeconds, current: [...p.active.keys()] };
+  }
+}
+
+/**
+ * Totals never below what is done. When the bytes estimate is exceeded but the rows estimate is not
+ * (or the other way round), project the exceeded one from the other's progress, so the bar and the
+ * ETA keep moving instead of sitting at the estimate.
+ */
+function projectedTotal(est: Counts, done: Totals): Totals {
+  let rows = Math.max(est.rows, done.rows);
+  let bytes = Math.max(est.bytes, done.bytes);
+  if (done.bytes > est.bytes && done.rows > 0 && est.rows > done.rows) bytes = Math.round((done.bytes * est.rows) / done.rows);
+  else if (done.rows > est.rows && done.bytes > 0 && est.bytes > done.bytes) rows = Math.round((done.rows * est.bytes) / done.bytes);
+  return { tables: Math.max(est.tables, done.tables), chunks: Math.max(est.chunks, done.chunks), rows, bytes };
+}
+
+function fractionOf(done: Totals, total: Totals): number {
+  const pairs: [number, number][] = [
+    [done.bytes, total.bytes],
+    [done.rows, total.rows],
+    [done.chunks, total.chunks],
+    [done.tables, total.tables],
+  ];
+  for (const [d, t] of pairs) if (t > 0) return Math.min(1, d / t);
+  return 0;
+}
+
+const BAR_WIDTH = 24;
+
+function renderPhase(s: PhaseSnapshot): string[] {
+  const filled = Math.round(s.fraction * BAR_WIDTH);
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
+  const head = `${(s.finished ? '✔ ' : '  ') + s.phase.padEnd(10)}${bar} ${percent(s.fraction).padStart(4)}  tables ${s.done.tables}/${s.total.tables}`;
+  if (s.finished && s.total.rows === 0 && s.total.bytes === 0) return [`${head}  in ${formatDuration(s.seconds)}`];
+  const counts = `rows ${num(s.done.rows)}/${num(s.total.rows)}  bytes ${formatBytes(s.done.bytes)}/${formatBytes(s.total.bytes)}`;
+  const rate = s.bytesPerSecond > 0 ? `${formatBytes(s.bytesPerSecond)}/s` : s.rowsPerSecond > 0 ? `${num(Math.round(s.rowsPerSecond))} rows/s` : '';
+  const timing = s.finished ? `in ${formatDuration(s.seconds)}${rate ? `, ${rate}` : ''}` : `${rate ? `${rate}  ` : ''}ETA ${eta(s.etaSeconds)}`;
+  const lines = [head, `            ${counts}  ${timing}`];
+  if (!s.finished && s.current.length > 0) {
+    const shown = s.current.slice(0, 3).join(', ');
+    lines.push(`            now: ${shown}${s.current.length > 3 ? ` +${s.current.length - 3} more` : ''}`);
+  }
+  return lines;
+}
+
+function percent(f: number): string {
+  return `${Math.floor(Math.min(1, Math.max(0, f)) * 100)}%`;
+}
+
+function eta(s: number | null): string {
+  return s === null ? '--' : formatDuration(s);
+}
+
+function num(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function approx(tool: 'tsdump' | 'tsload'): string {
+  return tool === 'tsdump' ? '~' : '';
+}
