@@ -105,7 +105,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
         if (!f.quiet && f.progress !== 'json') printSummary('tsdump', result.tables, result.seconds, result.manifest);
         return EXIT_CODES.ok;
       } catch (e) {
-        reporter.close();
+        reporter.close(e);
         await cleanupPartials(opts.outputDir);
         throw e;
       }
