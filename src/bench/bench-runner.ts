@@ -32,18 +32,27 @@ export interface TrialProgress {
 
 export type RunTrial = (setting: BenchSetting, signal?: AbortSignal) => Promise<TrialOutcome>;
 
+/** A trial with an untimed step before each run (e.g. emptying the scratch database of a load). */
+export interface TrialRunner {
+  readonly reset: (setting: BenchSetting) => Promise<void>;
+  readonly run: RunTrial;
+}
+
 /** Runs the plan; results ranked best first. */
-export async function runTrials(plan: BenchPlan, runTrial: RunTrial, onTrial: (p: TrialProgress) => void = () => undefined, signal?: AbortSignal, clock: () => number = monotonicSeconds): Promise<CellResult[]> {
+export async function runTrials(plan: BenchPlan, trial: RunTrial | TrialRunner, onTrial: (p: TrialProgress) => void = () => undefined, signal?: AbortSignal, clock: () => number = monotonicSeconds): Promise<CellResult[]> {
   const order: Trial[] = trialOrder(plan.cells.length, plan.repeat, plan.seed);
   const warmups = Array.from({ length: plan.cells.length > 0 ? plan.warmup : 0 }, () => plan.cells[order[0]?.cell ?? 0]!);
   const total = warmups.length + order.length;
   const seconds: number[][] = plan.cells.map(() => []);
   const moved: (TrialOutcome | null)[] = plan.cells.map(() => null);
   let index = 0;
+  const runner: TrialRunner = typeof trial === 'function' ? { reset: async () => undefined, run: trial } : trial;
   const timed = async (setting: BenchSetting): Promise<{ outcome: TrialOutcome; seconds: number }> => {
     if (signal?.aborted) throw new TsError({ code: 'interrupted', message: 'benchmark interrupted' });
+    await runner.reset(setting);
+    if (signal?.aborted) throw new TsError({ code: 'interrupted', message: 'benchmark interrupted' });
     const t0 = clock();
-    const outcome = await runTrial(setting, signal);
+    const outcome = await runner.run(setting, signal);
     return { outcome, seconds: clock() - t0 };
   };
   for (const setting of warmups) {

@@ -11,6 +11,8 @@ import { EXIT_CODES } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
 import type { TrialProgress } from '../bench/bench-runner.js';
 import { runDumpBench } from '../bench/dump-bench.js';
+import type { LoadFn } from '../bench/load-bench.js';
+import { runLoadBench } from '../bench/load-bench.js';
 import { DEFAULT_ROWS_PER_TRANSACTION, DEFAULT_STATEMENT_SIZES, defaultThreadCounts, expandGrid, parseCountList, parseSizeList, settingLabel } from '../bench/grid.js';
 import type { BenchReport } from '../bench/report.js';
 import { formatReport, toJson } from '../bench/report.js';
@@ -44,8 +46,11 @@ const wholeNumber = (what: string, min: number) => (v: string): number => {
   return n;
 };
 
-/** Adds the `bench` subcommand to a bin's program. */
-export function addBenchCommand(program: Command, tool: Tool): Command {
+/**
+ * Adds the `bench` subcommand to a bin's program. tsload passes `load`, the adapter from a benchmark's
+ * LoadCall to its loader (bench/ cannot know the loader's options); without it `tsload bench` says so.
+ */
+export function addBenchCommand(program: Command, tool: Tool, load?: LoadFn): Command {
   // Without positional options the root command would take -B/-T/-h… that follow `bench` for itself.
   program.enablePositionalOptions();
   const cmd = program.command('bench').description(
@@ -106,7 +111,10 @@ Nothing of yours is touched: the table goes into a scratch database tsbench_<ran
       if (tool === 'tsdump') {
         report = await runDumpBench({ ...common, table: benchTable(flags), lockMode: flags.lockMode }, onTrial, signal);
       } else {
-        report = await runLoadBenchCommand(flags, common, onTrial, signal);
+        if (!load) throw usageError('tsload bench is not available in this build (no loader adapter wired)');
+        if (!flags.dir) throw usageError('no dump directory', 'pass -d DIR (a tsdump dump holding the table to load)');
+        const table = flags.tables?.trim() ? benchTable(flags) : null;
+        report = await runLoadBench({ ...common, dir: path.resolve(flags.dir), table }, load, onTrial, signal);
       }
       process.stdout.write(flags.json ? toJson(report) : formatReport(report));
       return EXIT_CODES.ok;
@@ -131,8 +139,4 @@ function benchTable(flags: BenchFlags): TableRef {
 function progressLine(p: TrialProgress): void {
   const what = p.warmup ? ' (warm-up, not counted)' : '';
   process.stderr.write(`[${p.index}/${p.total}] ${settingLabel(p.setting)}: ${p.seconds.toFixed(3)} s${what}\n`);
-}
-
-async function runLoadBenchCommand(_flags: BenchFlags, _common: object, _onTrial: ((p: TrialProgress) => void) | undefined, _signal: AbortSignal): Promise<BenchReport> {
-  throw usageError('tsload bench is not available yet in this build');
 }

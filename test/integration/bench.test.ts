@@ -1,14 +1,17 @@
 /**
  * Issue 5: `tsdump bench` times dumps of a real table over a grid and prints a ranked table (or JSON),
- * leaving no temp directory and no scratch database behind. No timing assertions: only shapes.
+ * leaving no temp directory and no scratch database behind; `tsload bench`'s orchestration with a stand-in
+ * loader. No timing assertions: only shapes.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connArgs, runCli } from '../support/cli.js';
+import { expandGrid } from '../../src/bench/grid.js';
+import type { LoadBenchOptions, LoadCall, LoadFn } from '../../src/bench/load-bench.js';
+import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
+import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
 
 interface JsonResult {
   setting: { statementSize: number; threads: number; rowsPerTransaction?: number };
@@ -110,5 +113,95 @@ describe('tsdump bench', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/nope/);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
+/**
+ * The load benchmark's orchestration (scratch databases, statement-size re-dumps, cleanup) with a
+ * stand-in loader that copies the table with SQL, so it is tested apart from the real loader.
+ */
+// From the build (like the bins): the dump's worker threads load compiled files next to it.
+const { runLoadBench } = (await import(path.join(REPO_ROOT, 'dist', 'bench', 'load-bench.js'))) as typeof import('../../src/bench/load-bench.js');
+
+describe('load bench orchestration', () => {
+  let admin: AdminSession;
+  const db = uniqueDb('benchl_src');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsload-bench-test-'));
+  const dumpDir = path.join(tmp, 'dump');
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    await admin.query(`CREATE DATABASE \`${db}\``);
+    await admin.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v VARCHAR(20))`);
+    await admin.query(`INSERT INTO \`${db}\`.t VALUES ${Array.from({ length: 500 }, (_, i) => `(${i}, 'v${i}')`).join(',')}`);
+    const r = await runCli('tsdump', [...connArgs(), '-B', db, '-o', dumpDir, '--format', 'sql', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    await dropDbs(db);
+    rmSync(tmp, { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  const scratch = async (): Promise<string[]> =>
+    (await admin.query<{ name: string }>(`SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'tsbench\\_%'`)).map((r) => r.name);
+
+  /** Stands in for the loader: copies the table the call names into the target database. */
+  const fakeLoad = (calls: LoadCall[], failAt = -1): LoadFn => async (call) => {
+    calls.push(call);
+    if (calls.length === failAt) throw new Error('loader failed on purpose');
+    const from = call.dir === dumpDir ? db : call.table.database;
+    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${call.targetDatabase}\``);
+    await admin.query(`CREATE TABLE \`${call.targetDatabase}\`.\`${call.table.table}\` AS SELECT * FROM \`${from}\`.\`${call.table.table}\``);
+    return { bytes: 1000, rows: 500 };
+  };
+
+  const options = (): LoadBenchOptions => {
+    const s = testServer();
+    return {
+      connection: { host: s.host, port: s.port, user: s.user, password: s.password },
+      dir: dumpDir,
+      table: null,
+      plan: { cells: expandGrid({ statementSizes: [65536, 1048576], threads: [2], rowsPerTransaction: [100, 1000] }), repeat: 1, warmup: 0, seed: 3 },
+      chunkBytes: 64 * 1024 * 1024,
+      chunkRows: null,
+      tmpDir: tmp,
+      toolVersion: 'test',
+    };
+  };
+
+  it('loads into a scratch database per run, from one re-dump per statement size, and drops everything', async () => {
+    const before = await scratch();
+    const calls: LoadCall[] = [];
+    const report = await runLoadBench(options(), fakeLoad(calls));
+    expect(report.tool).toBe('tsload');
+    expect(report.table).toBe(`${db}.t`);
+    expect(report.results).toHaveLength(4);
+    expect(report.results.every((r) => r.rows === 500 && r.seconds.length === 1)).toBe(true);
+    expect(report.recommendation?.best.label).toBe(report.results[0]!.label);
+    // first call copies the dump's table into the source scratch db; then one call per cell
+    expect(calls).toHaveLength(5);
+    expect(calls[0]!.dir).toBe(dumpDir);
+    expect(calls[0]!.targetDatabase).toMatch(/^tsbench_[0-9a-f]{12}_src$/);
+    const trialDirs = new Set(calls.slice(1).map((c) => c.dir));
+    expect(trialDirs.size).toBe(2);
+    for (const c of calls.slice(1)) {
+      expect(c.targetDatabase).toBe(calls[0]!.targetDatabase.replace(/_src$/, ''));
+      expect(c.table.database).toBe(calls[0]!.targetDatabase);
+      expect(c.threads).toBe(2);
+    }
+    expect(calls.slice(1).map((c) => c.rowsPerTransaction).sort()).toEqual([100, 100, 1000, 1000]);
+    expect(await scratch()).toEqual(before);
+    expect(readdirSync(tmp)).toEqual(['dump']);
+  });
+
+  it('drops the scratch databases and removes temp files when a load fails', async () => {
+    const before = await scratch();
+    const calls: LoadCall[] = [];
+    await expect(runLoadBench(options(), fakeLoad(calls, 3))).rejects.toThrow(/on purpose/);
+    expect(calls).toHaveLength(3);
+    expect(await scratch()).toEqual(before);
+    expect(readdirSync(tmp)).toEqual(['dump']);
   });
 });

@@ -96,6 +96,30 @@ describe('bench runner', () => {
     expect(result[2]!.bytes).toBe(300);
   });
 
+  it('runs the reset step before every run, outside the timing', async () => {
+    let now = 0;
+    const steps: string[] = [];
+    const result = await runTrials(
+      { cells: [s(1, 1)], repeat: 2, warmup: 0, seed: 1 },
+      {
+        reset: async () => {
+          steps.push('reset');
+          now += 100;
+        },
+        run: async () => {
+          steps.push('run');
+          now += 1;
+          return { bytes: 1, rows: 1 };
+        },
+      },
+      undefined,
+      undefined,
+      () => now,
+    );
+    expect(steps).toEqual(['reset', 'run', 'reset', 'run']);
+    expect(result[0]!.seconds).toEqual([1, 1]);
+  });
+
   it('stops before the next run once aborted', async () => {
     const ac = new AbortController();
     let runs = 0;
