@@ -205,3 +205,49 @@ describe('load bench orchestration', () => {
     expect(readdirSync(tmp)).toEqual(['dump']);
   });
 });
+
+describe('tsload bench with the real loader', () => {
+  let admin: AdminSession;
+  const db = uniqueDb('benchr_src');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsload-bench-real-'));
+  const dumpDir = path.join(tmp, 'dump');
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    await admin.query(`CREATE DATABASE \`${db}\``);
+    await admin.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v VARCHAR(20), KEY (v))`);
+    await admin.query(`INSERT INTO \`${db}\`.t VALUES ${Array.from({ length: 800 }, (_, i) => `(${i}, 'v${i}')`).join(',')}`);
+    const r = await runCli('tsdump', [...connArgs(), '-B', db, '-o', dumpDir, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    await dropDbs(db);
+    rmSync(tmp, { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  it('times loads of the table over a 2-cell grid and leaves no scratch database', async () => {
+    const { loadWithLoader } = (await import(path.join(REPO_ROOT, 'dist', 'bench', 'load-adapter.js'))) as typeof import('../../src/bench/load-adapter.js');
+    const s = testServer();
+    const before = await admin.query<{ n: string }>(`SELECT schema_name AS n FROM information_schema.schemata`);
+    const report = await runLoadBench(
+      {
+        connection: { host: s.host, port: s.port, user: s.user, password: s.password },
+        dir: dumpDir,
+        table: { database: db, table: 't' },
+        plan: { cells: expandGrid({ statementSizes: [65536], threads: [1], rowsPerTransaction: [100, 1000] }), repeat: 1, warmup: 0, seed: 1 },
+        chunkBytes: null,
+        chunkRows: 300,
+        tmpDir: tmp,
+        toolVersion: 'test',
+      },
+      loadWithLoader,
+    );
+    expect(report.results).toHaveLength(2);
+    for (const r of report.results) expect(r.rows).toBe(800);
+    const after = await admin.query<{ n: string }>(`SELECT schema_name AS n FROM information_schema.schemata`);
+    expect(after.map((r) => r.n).sort()).toEqual(before.map((r) => r.n).sort());
+    expect(readdirSync(tmp)).toEqual(['dump']);
+  });
+});

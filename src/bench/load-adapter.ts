@@ -1,0 +1,50 @@
+/**
+ * The bridge from a benchmark's LoadCall to the loader's options: loads the one database of a dump into
+ * a scratch database (never under a name the dump carries), with the cell's threads and rows per
+ * transaction and the loader's defaults for the rest.
+ */
+import { TsError } from '../core/errors.js';
+import { silentReporter } from '../core/events.js';
+import { readManifest } from '../format/dump-check.js';
+import type { LoadOptions } from '../load/loader.js';
+import { runLoad } from '../load/loader.js';
+import type { TrialOutcome } from './bench-runner.js';
+import type { LoadCall, LoadFn } from './load-bench.js';
+
+const DEFAULT_THREADS = 4;
+const DEFAULT_ROWS_PER_TRANSACTION = 10_000;
+/** Large, so the rows-per-transaction dimension is what the benchmark varies. */
+const BYTES_PER_TRANSACTION = 256 * 1024 * 1024;
+
+export const loadWithLoader: LoadFn = async (call: LoadCall, signal?: AbortSignal): Promise<TrialOutcome> => {
+  const manifest = await readManifest(call.dir);
+  const names = manifest.databases.map((d) => d.name);
+  if (names.length !== 1 || names[0] !== call.table.database) {
+    throw new TsError({
+      code: 'usage',
+      message: `tsload bench needs a dump of exactly one database (${call.table.database}); ${call.dir} holds ${names.length}: ${names.join(', ')}`,
+      suggestion: `dump just the table first: tsdump -T ${call.table.database}.${call.table.table} -o DIR`,
+    });
+  }
+  const opts: LoadOptions = Object.freeze({
+    connection: call.connection,
+    dumpDir: call.dir,
+    targetDatabase: call.targetDatabase,
+    renames: new Map<string, string>(),
+    threads: call.threads ?? DEFAULT_THREADS,
+    rowsPerTransaction: call.rowsPerTransaction ?? DEFAULT_ROWS_PER_TRANSACTION,
+    bytesPerTransaction: BYTES_PER_TRANSACTION,
+    deferIndexes: true,
+    dropTable: 'fail',
+    skipDefiner: true,
+    convertUtf8mb4: false,
+    engine: null,
+    skipBinlog: false,
+    verify: true,
+    dryRun: false,
+    keepProgress: false,
+  });
+  const result = await runLoad(opts, silentReporter, signal);
+  const table = result.tables.find((t) => t.table === call.table.table);
+  return { bytes: table?.bytes ?? 0, rows: table?.rows ?? 0 };
+};
