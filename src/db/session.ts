@@ -36,6 +36,11 @@ export interface OpenOptions {
   readonly binary?: boolean;
   /** Stream source for LOAD DATA LOCAL INFILE; called with the file name the server asks for. */
   readonly infile?: boolean;
+  /**
+   * Handshake charset (default utf8mb4). 'BINARY' makes the whole session binary and mysql2 send
+   * query text as latin1, i.e. one byte per char: a caller can then send arbitrary bytes verbatim.
+   */
+  readonly charset?: string;
   readonly label?: string;
 }
 
@@ -70,7 +75,7 @@ export class Session {
       ssl,
       compress: settings.compress ?? false,
       connectTimeout: settings.connectTimeoutMs ?? 20_000,
-      charset: 'UTF8MB4_GENERAL_CI',
+      charset: options.charset ?? 'UTF8MB4_GENERAL_CI',
       supportBigNumbers: true,
       bigNumberStrings: true,
       dateStrings: true,
@@ -130,23 +135,113 @@ export class Session {
   }
 
   /**
-   * Streams a SELECT as raw rows. The mysql2 stream pauses the socket when the consumer falls behind
-   * (backpressure reaches the server). Breaking out of the loop ends the query by closing the stream.
+   * Streams a SELECT as raw rows (one Buffer per field), in batches of up to `batchRows` rows or
+   * about `batchBytes` bytes. See resultBatches for the backpressure contract.
    */
-  async *rawRows(sql: string, signal?: AbortSignal, highWaterMark = 512): AsyncGenerator<RawRow> {
+  rawRowBatches(sql: string, signal?: AbortSignal, batchRows = 1024, batchBytes = 1 << 20): AsyncGenerator<RawRow[]> {
     const q = this.conn.query({ sql, rowsAsArray: true, typeCast: false });
-    const stream = q.stream({ highWaterMark });
-    const onAbort = (): void => {
-      stream.destroy(new TsError({ code: 'interrupted', message: 'interrupted' }));
+    return this.resultBatches<RawRow>(q, rawRowSize, signal, batchRows, batchBytes);
+  }
+
+  /**
+   * Streams a SELECT as wire rows: each row is the payload of its text-protocol packet (one
+   * length-encoded string per column), sliced without copying or splitting into fields. The
+   * encoders walk the fields themselves, which saves a Buffer allocation per field — the largest
+   * client cost of a dump. Needs one mysql2 internal (the query's row state); when it is not what
+   * this code expects, raw field rows are re-encoded into the same wire format instead.
+   */
+  wireRowBatches(sql: string, signal?: AbortSignal, batchRows = 2048, batchBytes = 1 << 20): AsyncGenerator<Buffer[]> {
+    const q = this.conn.query({ sql, rowsAsArray: true, typeCast: false }) as unknown as QueryInternals;
+    const protoRow = (Object.getPrototypeOf(q) as { row?: unknown }).row;
+    if (typeof protoRow !== 'function' || typeof q.emit !== 'function') {
+      const toWire = (row: RawRow): Buffer => encodeWireRow(row);
+      return mapBatches(this.resultBatches<RawRow>(q as unknown as mysql.Query, rawRowSize, signal, batchRows, batchBytes), toWire);
+    }
+    const rowState = function (this: QueryInternals, packet: WirePacket, connection: unknown): unknown {
+      if (packet.isEOF()) return (protoRow as (p: WirePacket, c: unknown) => unknown).call(this, packet, connection);
+      this.emit('result', packet.buffer.subarray(packet.offset, packet.end), 0);
+      return rowState;
     };
+    // Query#fieldsEOF moves to `this.row`: an own property here wins over the prototype's parser.
+    q.row = rowState;
+    return this.resultBatches<Buffer>(q as unknown as mysql.Query, (b) => b.length, signal, batchRows, batchBytes);
+  }
+
+  /**
+   * Collects a running query's rows into batches. The socket is paused while a full batch waits for
+   * the consumer, so backpressure reaches the server and memory stays bounded by the batch size;
+   * batches also cut the per-row promise overhead of a row-at-a-time async iterator. Leaving the
+   * loop early drains the rest of the result in the background (the session stays usable).
+   */
+  private async *resultBatches<T>(q: mysql.Query, sizeOf: (row: T) => number, signal: AbortSignal | undefined, batchRows: number, batchBytes: number): AsyncGenerator<T[]> {
+    const conn = this.conn;
+    let batch: T[] = [];
+    let bytes = 0;
+    let done = false;
+    let failure: unknown;
+    let paused = false;
+    let wake: (() => void) | null = null;
+    const notify = (): void => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    const onRow = (row: T): void => {
+      batch.push(row);
+      bytes += sizeOf(row);
+      if (batch.length >= batchRows || bytes >= batchBytes) {
+        if (!paused) {
+          paused = true;
+          conn.pause();
+        }
+        notify();
+      }
+    };
+    const onError = (e: unknown): void => {
+      failure = e;
+      notify();
+    };
+    const onEnd = (): void => {
+      done = true;
+      notify();
+    };
+    q.on('result', onRow as (row: unknown) => void);
+    q.on('error', onError);
+    q.on('end', onEnd);
+    const onAbort = (): void => onError(new TsError({ code: 'interrupted', message: 'interrupted' }));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const row of stream) yield row as RawRow;
-    } catch (e) {
-      throw explainDbError(e);
+      for (;;) {
+        if (failure) throw explainDbError(failure);
+        if (batch.length > 0 && (paused || done)) {
+          const out = batch;
+          batch = [];
+          bytes = 0;
+          yield out;
+          if (paused) {
+            paused = false;
+            conn.resume();
+          }
+          continue;
+        }
+        if (done) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      q.removeListener('result', onRow as (row: unknown) => void);
+      q.removeListener('error', onError);
+      q.removeListener('end', onEnd);
+      if (!done) q.on('error', () => undefined);
+      if (paused) conn.resume();
     }
+  }
+
+  /** Row-at-a-time view of rawRowBatches, for small results (plans, boundaries). */
+  async *rawRows(sql: string, signal?: AbortSignal): AsyncGenerator<RawRow> {
+    for await (const batch of this.rawRowBatches(sql, signal, 64)) yield* batch;
   }
 
   /**
@@ -181,6 +276,53 @@ export class Session {
     this.closed = true;
     this.conn.destroy();
   }
+}
+
+/** The slice of mysql2's Query and Packet internals that wireRowBatches relies on. */
+interface WirePacket {
+  readonly buffer: Buffer;
+  readonly offset: number;
+  readonly end: number;
+  isEOF(): boolean;
+}
+
+interface QueryInternals {
+  row: unknown;
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+function rawRowSize(row: RawRow): number {
+  let n = 0;
+  for (let i = 0; i < row.length; i++) n += row[i]?.length ?? 0;
+  return n;
+}
+
+/** The text-protocol encoding of a row: length-encoded strings, 0xfb for NULL. */
+export function encodeWireRow(row: RawRow): Buffer {
+  const parts: Buffer[] = [];
+  for (const v of row) {
+    if (v === null) {
+      parts.push(Buffer.from([0xfb]));
+      continue;
+    }
+    const n = v.length;
+    if (n < 0xfb) parts.push(Buffer.from([n]));
+    else if (n < 0x10000) parts.push(Buffer.from([0xfc, n & 0xff, n >> 8]));
+    else if (n < 0x1000000) parts.push(Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16]));
+    else {
+      const h = Buffer.alloc(9);
+      h[0] = 0xfe;
+      h.writeUInt32LE(n % 0x100000000, 1);
+      h.writeUInt32LE(Math.floor(n / 0x100000000), 5);
+      parts.push(h);
+    }
+    parts.push(v);
+  }
+  return Buffer.concat(parts);
+}
+
+async function* mapBatches<A, B>(source: AsyncGenerator<A[]>, f: (a: A) => B): AsyncGenerator<B[]> {
+  for await (const batch of source) yield batch.map(f);
 }
 
 function stringCast(field: { type: string; string: (enc?: string) => string | null; buffer: () => Buffer | null }, next: () => unknown): unknown {

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+/** tsload: wires the command; parsing into frozen options happens here and nowhere below. */
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { EXIT_CODES, TsError } from '../core/errors.js';
+import { parseSize } from '../core/sizes.js';
+import { DROP_TABLE_MODES, runLoad, type DropTableMode, type LoadOptions } from '../load/loader.js';
+import { loadWithLoader } from '../bench/load-adapter.js';
+import { addBenchCommand } from './bench-command.js';
+import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
+import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
+import { runCommand, toolVersion, usageError } from './run-command.js';
+import { printSummary } from './summary.js';
+
+hideSecretsFromProcessTitle('tsload');
+
+interface LoadFlags extends ConnectionOptionValues {
+  directory?: string;
+  database?: string;
+  rename: string[];
+  threads: number;
+  rowsPerTransaction: number;
+  bytesPerTransaction: string;
+  deferIndexes: 'on' | 'off';
+  dropTable: DropTableMode;
+  skipDefiner: boolean;
+  convertUtf8mb4: boolean;
+  engine?: string;
+  skipBinlog: boolean;
+  verify: boolean;
+  dryRun: boolean;
+  keepProgress: boolean;
+  progress: ProgressMode;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const positiveInt = (what: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw usageError(`${what} must be a positive whole number, got '${v}'`);
+  return n;
+};
+
+/** Defaults: 50 000 rows / 16 MiB per transaction keep undo and lock memory small while amortising commits. */
+const DEFAULT_ROWS_PER_TRANSACTION = 50_000;
+const DEFAULT_BYTES_PER_TRANSACTION = '16M';
+
+const program = new Command('tsload')
+  .description('Load a tsdump dump in parallel, in sized transactions, resumable exactly once, verified against the manifest')
+  .version(toolVersion(), '-V, --version')
+  .exitOverride();
+addConnectionOptions(program)
+  .option('-d, --directory <dir>', 'the dump directory (with manifest.json)')
+  .option('-B, --database <db>', 'load the (single) database of the dump under this name')
+  .option('--rename <src=dst>', 'load database src under the name dst (repeatable)', collect, [])
+  .option('-t, --threads <n>', 'parallel data sessions (default: CPU cores)', positiveInt('--threads'), os.availableParallelism())
+  .option('--rows-per-transaction <n>', 'rows per transaction (CSV) / INSERT statements per transaction (SQL)', positiveInt('--rows-per-transaction'), DEFAULT_ROWS_PER_TRANSACTION)
+  .option('--bytes-per-transaction <size>', 'bytes of data file per transaction', DEFAULT_BYTES_PER_TRANSACTION)
+  .addOption(new Option('--defer-indexes <mode>', 'create secondary indexes and foreign keys after the data').choices(['on', 'off']).default('on'))
+  .addOption(new Option('--drop-table <mode>', 'when a table of the dump already exists in a fresh load').choices(DROP_TABLE_MODES).default('fail'))
+  .option('--skip-definer', 'drop DEFINER clauses: objects are created as the loading user', false)
+  .option('--convert-utf8mb4', 'convert utf8/utf8mb3 databases, tables and columns to utf8mb4', false)
+  .option('--engine <engine>', 'create every table with this storage engine')
+  .option('--skip-binlog', 'do not write the load to the binary log (sql_log_bin=0; needs SUPER/SYSTEM_VARIABLES_ADMIN)', false)
+  .option('--no-verify', 'skip the row count / checksum verification after the load')
+  .option('--dry-run', 'print the plan (objects, chunks, bytes, transactions) and change nothing', false)
+  .option('--keep-progress', 'keep the tsload_progress state after a finished load', false)
+  .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
+  .option('-q, --quiet', 'only warnings and errors', false)
+  .option('-v, --verbose', 'a line per chunk', false)
+  .addHelpText('after', `
+Examples:
+  tsload -h db2 -u admin -p -d /backups/shop-2026-11-21
+  tsload -d /tmp/d -B shop_copy -t 8 --drop-table drop
+  tsload -d /tmp/d --rename shop=shop_copy --rename crm=crm_copy --skip-definer
+Rerun the same command after an interruption: it resumes exactly where the committed work ends.
+Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
+  .action(async () => {
+    await runCommand(async (signal) => {
+      const flags = program.opts<LoadFlags>();
+      const conn = await resolveConnection(flags, 'tsload');
+      applyFileDefaults(program, conn.fileOptions);
+      const f = program.opts<LoadFlags>();
+      const opts = loadOptions(f, conn.settings);
+      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload' });
+      let result;
+      try {
+        result = await runLoad(opts, reporter, signal);
+      } finally {
+        reporter.close();
+      }
+      const out = process.stdout;
+      if (opts.dryRun) {
+        for (const l of result.plan) out.write(`${l}\n`);
+        return EXIT_CODES.ok;
+      }
+      const rows = result.tables.reduce((a, t) => a + t.rows, 0);
+      const bytes = result.tables.reduce((a, t) => a + t.bytes, 0);
+      reporter.emit({ kind: 'summary', ok: result.mismatches.length === 0, seconds: result.seconds, tables: result.tables, rows, bytes });
+      if (!f.quiet && f.progress !== 'json') printSummary('tsload', result.tables, result.seconds, result.manifest);
+      if (!f.quiet) for (const l of result.replication) out.write(`${l}\n`);
+      if (result.mismatches.length > 0) {
+        for (const m of result.mismatches) {
+          process.stderr.write(`mismatch: ${m.database}.${m.table}${m.chunk ? ` chunk ${m.chunk}` : ''}: ${m.what} expected ${m.expected}, found ${m.actual}\n`);
+        }
+        throw new TsError({ code: 'verify', message: `${result.mismatches.length} verification mismatch(es) after the load`, suggestion: 'the target differs from the dump: check for concurrent writers, triggers or a non-strict sql_mode that changed values' });
+      }
+      return EXIT_CODES.ok;
+    });
+  });
+
+function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadOptions {
+  if (!f.directory) throw usageError('no dump directory', 'pass -d DIR');
+  if (f.database !== undefined && f.rename.length > 0) throw usageError('-B and --rename do not go together', 'use -B for a one-database dump, --rename src=dst for several');
+  const renames = new Map<string, string>();
+  for (const r of f.rename) {
+    const i = r.indexOf('=');
+    if (i <= 0 || i === r.length - 1) throw usageError(`--rename '${r}' is not src=dst`);
+    renames.set(r.slice(0, i), r.slice(i + 1));
+  }
+  if (f.engine !== undefined && !/^[A-Za-z0-9_]+$/.test(f.engine)) throw usageError(`--engine '${f.engine}' is not an engine name`);
+  return Object.freeze({
+    connection,
+    dumpDir: path.resolve(f.directory),
+    targetDatabase: f.database ?? null,
+    renames,
+    threads: f.threads,
+    rowsPerTransaction: f.rowsPerTransaction,
+    bytesPerTransaction: parseSize(f.bytesPerTransaction, '--bytes-per-transaction'),
+    deferIndexes: f.deferIndexes === 'on',
+    dropTable: f.dropTable,
+    skipDefiner: f.skipDefiner,
+    convertUtf8mb4: f.convertUtf8mb4,
+    engine: f.engine ?? null,
+    skipBinlog: f.skipBinlog,
+    verify: f.verify,
+    dryRun: f.dryRun,
+    keepProgress: f.keepProgress,
+  });
+}
+
+addBenchCommand(program, 'tsload', loadWithLoader);
+
+program.parseAsync(process.argv).catch(async (e: unknown) => {
+  await runCommand(async () => {
+    throw e;
+  });
+});

@@ -1,0 +1,300 @@
+/**
+ * Pure DDL text transforms for the loader: split a SHOW CREATE TABLE into the create statement
+ * without secondary indexes / foreign keys plus the clauses to add them later, and the load-time
+ * rewrites (database rename, DEFINER removal, utf8mb3 → utf8mb4, storage engine).
+ *
+ * Contract: input is the server's own SHOW CREATE text (one definition per top-level comma inside
+ * the outer parentheses); quoted strings ('…' with backslash or doubled-quote escapes, "…", `…`)
+ * are never split or rewritten except where a rule says so.
+ */
+
+export interface SplitTable {
+  /** CREATE TABLE with PRIMARY KEY, CHECKs and (when needed) the AUTO_INCREMENT column's key. */
+  readonly create: string;
+  /** ALTER TABLE clauses for secondary indexes, as `ADD <definition>` with the index name. */
+  readonly indexes: readonly DeferredClause[];
+  /** ALTER TABLE clauses for foreign keys. */
+  readonly foreignKeys: readonly DeferredClause[];
+}
+
+export interface DeferredClause {
+  readonly name: string;
+  /** `ADD UNIQUE KEY \`u\` (\`a\`)` and the like. */
+  readonly clause: string;
+  /** FULLTEXT indexes must be added one per ALTER on InnoDB. */
+  readonly alone: boolean;
+}
+
+interface Body {
+  readonly head: string;
+  readonly items: readonly string[];
+  readonly tail: string;
+}
+
+/** Index just past the quoted token starting at `i` (s[i] is the quote). */
+function skipQuoted(s: string, i: number): number {
+  const q = s[i]!;
+  let j = i + 1;
+  while (j < s.length) {
+    const c = s[j]!;
+    if (c === '\\' && q !== '`') {
+      j += 2;
+      continue;
+    }
+    if (c === q) {
+      if (s[j + 1] === q) {
+        j += 2;
+        continue;
+      }
+      return j + 1;
+    }
+    j++;
+  }
+  return j;
+}
+
+/** Splits `CREATE TABLE x ( a, b, ... ) options` into head, top-level items and tail. */
+export function parseCreateBody(sql: string): Body {
+  let i = 0;
+  let open = -1;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === '`' || c === "'" || c === '"') {
+      i = skipQuoted(sql, i);
+      continue;
+    }
+    if (c === '(') {
+      open = i;
+      break;
+    }
+    i++;
+  }
+  if (open < 0) return { head: sql, items: [], tail: '' };
+  const items: string[] = [];
+  let depth = 0;
+  let start = open + 1;
+  i = open + 1;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === '`' || c === "'" || c === '"') {
+      i = skipQuoted(sql, i);
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')') {
+      if (depth === 0) {
+        items.push(sql.slice(start, i).trim());
+        return { head: sql.slice(0, open + 1), items: items.filter((x) => x !== ''), tail: sql.slice(i) };
+      }
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      items.push(sql.slice(start, i).trim());
+      start = i + 1;
+    }
+    i++;
+  }
+  return { head: sql, items: [], tail: '' };
+}
+
+/** The text with every quoted string blanked out (for keyword tests that must not look inside). */
+function unquoted(s: string): string {
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i]!;
+    if (c === "'" || c === '"') {
+      const j = skipQuoted(s, i);
+      out += "''";
+      i = j;
+      continue;
+    }
+    if (c === '`') {
+      const j = skipQuoted(s, i);
+      out += s.slice(i, j);
+      i = j;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+const INDEX_RE = /^(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+|VECTOR\s+)?(KEY|INDEX)\s+(`(?:[^`]|``)*`)/i;
+const FK_RE = /^CONSTRAINT\s+(`(?:[^`]|``)*`)\s+FOREIGN\s+KEY\b/i;
+
+function identName(quoted: string): string {
+  return quoted.slice(1, -1).replace(/``/g, '`');
+}
+
+/** First column of an index definition `KEY \`n\` (\`c\`(10),...)`. */
+function firstIndexColumn(def: string): string | null {
+  const m = /\(\s*(`(?:[^`]|``)*`)/.exec(def.replace(INDEX_RE, ''));
+  return m ? identName(m[1]!) : null;
+}
+
+/**
+ * Splits SHOW CREATE TABLE text. With `defer` false, everything stays in the create statement.
+ * The AUTO_INCREMENT column needs an index starting with it: if the primary key does not, the first
+ * such secondary index stays in the create statement.
+ */
+export function splitCreateTable(sql: string, defer: boolean): SplitTable {
+  const body = parseCreateBody(sql);
+  if (!defer || body.items.length === 0) return { create: sql, indexes: [], foreignKeys: [] };
+  let autoColumn: string | null = null;
+  for (const item of body.items) {
+    const m = /^(`(?:[^`]|``)*`)\s/.exec(item);
+    if (m && /\bAUTO_INCREMENT\b/i.test(unquoted(item.slice(m[0].length)))) autoColumn = identName(m[1]!);
+  }
+  let autoCovered = false;
+  if (autoColumn !== null) {
+    const pk = body.items.find((i) => /^PRIMARY\s+KEY/i.test(i));
+    if (pk) {
+      const m = /\(\s*(`(?:[^`]|``)*`)/.exec(pk);
+      autoCovered = m !== null && identName(m[1]!) === autoColumn;
+    }
+  }
+  const keep: string[] = [];
+  const indexes: DeferredClause[] = [];
+  const foreignKeys: DeferredClause[] = [];
+  for (const item of body.items) {
+    const ix = INDEX_RE.exec(item);
+    if (ix) {
+      if (autoColumn !== null && !autoCovered && firstIndexColumn(item) === autoColumn) {
+        autoCovered = true;
+        keep.push(item);
+        continue;
+      }
+      indexes.push({ name: identName(ix[3]!), clause: `ADD ${item}`, alone: /^FULLTEXT/i.test(item) });
+      continue;
+    }
+    const fk = FK_RE.exec(item);
+    if (fk) {
+      foreignKeys.push({ name: identName(fk[1]!), clause: `ADD ${item}`, alone: false });
+      continue;
+    }
+    keep.push(item);
+  }
+  const create = `${body.head}\n  ${keep.join(',\n  ')}\n${body.tail}`;
+  return { create, indexes, foreignKeys };
+}
+
+/** ALTER TABLE statements adding the given clauses: FULLTEXT ones alone, the rest together. */
+export function alterStatements(qualifiedTable: string, clauses: readonly DeferredClause[]): string[] {
+  const together = clauses.filter((c) => !c.alone).map((c) => c.clause);
+  const out = clauses.filter((c) => c.alone).map((c) => `ALTER TABLE ${qualifiedTable} ${c.clause}`);
+  if (together.length > 0) out.unshift(`ALTER TABLE ${qualifiedTable} ${together.join(', ')}`);
+  return out;
+}
+
+/** `CREATE TABLE` → `CREATE TABLE IF NOT EXISTS` (and the same for sequences). */
+export function ifNotExists(sql: string): string {
+  return sql.replace(/^\s*CREATE\s+(TABLE|SEQUENCE)\s+(?!IF\s+NOT\s+EXISTS)/i, (_m, kind: string) => `CREATE ${kind.toUpperCase()} IF NOT EXISTS `);
+}
+
+/** `CREATE VIEW …` / `CREATE ALGORITHM=… VIEW …` → `CREATE OR REPLACE …`. */
+export function orReplace(sql: string): string {
+  return sql.replace(/^\s*CREATE\s+(?!OR\s+REPLACE)/i, 'CREATE OR REPLACE ');
+}
+
+/**
+ * Replaces every qualified reference `src`.x to another database by `dst`.x, outside string
+ * literals. Only backquoted references are rewritten (the server's SHOW CREATE always quotes).
+ */
+export function renameDatabases(sql: string, renames: ReadonlyMap<string, string>): string {
+  if (renames.size === 0) return sql;
+  const quoted = new Map<string, string>();
+  for (const [from, to] of renames) if (from !== to) quoted.set('`' + from.replace(/`/g, '``') + '`', '`' + to.replace(/`/g, '``') + '`');
+  if (quoted.size === 0) return sql;
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const j = skipQuoted(sql, i);
+      out += sql.slice(i, j);
+      i = j;
+      continue;
+    }
+    if (c === '`') {
+      const j = skipQuoted(sql, i);
+      const tok = sql.slice(i, j);
+      const to = quoted.get(tok);
+      out += to !== undefined && /^\s*\.\s*[`A-Za-z0-9_$]/.test(sql.slice(j, j + 8)) ? to : tok;
+      i = j;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+/** Removes `DEFINER=user@host` clauses (so objects are created as the loading user). */
+export function stripDefiner(sql: string): string {
+  const part = "(?:`(?:[^`]|``)*`|'(?:[^'\\\\]|\\\\.|'')*'|[A-Za-z0-9_.%-]+)";
+  return sql.replace(new RegExp(`\\s*DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${part}\\s*@\\s*${part})`, 'i'), '');
+}
+
+/** utf8 / utf8mb3 charsets and their collations → utf8mb4, outside string literals and identifiers. */
+export function convertUtf8mb4(sql: string): string {
+  let out = '';
+  let i = 0;
+  let plain = '';
+  const flush = (): void => {
+    out += plain
+      .replace(/\butf8(?:mb3)?_/gi, 'utf8mb4_')
+      .replace(/\butf8(?:mb3)?(?![A-Za-z0-9_])/gi, 'utf8mb4');
+    plain = '';
+  };
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      flush();
+      const j = skipQuoted(sql, i);
+      out += sql.slice(i, j);
+      i = j;
+      continue;
+    }
+    plain += c;
+    i++;
+  }
+  flush();
+  return out;
+}
+
+/** Rewrites ENGINE=… in a CREATE TABLE's options (and its partitions). */
+export function rewriteEngine(sql: string, engine: string): string {
+  const body = parseCreateBody(sql);
+  if (body.items.length === 0) return sql;
+  const tail = body.tail.replace(/\bENGINE\s*=\s*[A-Za-z0-9_]+/gi, `ENGINE=${engine}`);
+  return sql.slice(0, sql.length - body.tail.length) + tail;
+}
+
+/** A sequence file: the CREATE SEQUENCE and an optional state statement (`DO SETVAL(...)`). */
+export function splitSequenceFile(text: string): { create: string; state: string | null } {
+  const i = text.lastIndexOf(';\nDO SETVAL(');
+  if (i < 0) return { create: text, state: null };
+  return { create: text.slice(0, i), state: text.slice(i + 2) };
+}
+
+/** Views in an order where every view comes after the views it reads (cycles keep input order). */
+export function dependencyOrder<T extends { readonly name: string; readonly dependsOn?: readonly string[] }>(items: readonly T[]): T[] {
+  const byName = new Map(items.map((v) => [v.name, v]));
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const out: T[] = [];
+  const visit = (v: T): void => {
+    if (done.has(v.name) || visiting.has(v.name)) return;
+    visiting.add(v.name);
+    for (const d of v.dependsOn ?? []) {
+      const dep = byName.get(d);
+      if (dep) visit(dep);
+    }
+    visiting.delete(v.name);
+    done.add(v.name);
+    out.push(v);
+  };
+  for (const v of items) visit(v);
+  return out;
+}
