@@ -62,9 +62,9 @@ export async function writeChunk(
   let lastReport = Date.now();
 
   async function* encoded(): AsyncGenerator<Buffer> {
-    for await (const row of session.rawRows(selectSql(task), signal)) {
-      encoder.push(row);
-      rows++;
+    for await (const batch of session.wireRowBatches(selectSql(task), signal)) {
+      for (let i = 0; i < batch.length; i++) encoder.pushWire(batch[i]!);
+      rows += batch.length;
       if (encoder.pending >= FLUSH_BYTES) {
         const b = encoder.take();
         reported += b.length;

@@ -6,6 +6,12 @@ import type { ColumnCodec, ColumnSpec, DataFormat } from './manifest.js';
 export type RawRow = readonly (Buffer | null)[];
 
 /**
+ * A row as it came over the wire: the payload of a text-protocol row packet, one length-encoded
+ * string per column (0xfb = NULL). Encoding straight from it saves a Buffer per field.
+ */
+export type WireRow = Buffer;
+
+/**
  * Turns raw rows into the bytes of one data file. The chunk writer owns files, counting, hashing and
  * compression; an encoder only knows its format. Encoders are built once per chunk, so per-column
  * decisions are made up front and the row loop has no format or type switches.
@@ -13,6 +19,8 @@ export type RawRow = readonly (Buffer | null)[];
 export interface RowEncoder {
   /** Appends one row. */
   push(row: RawRow): void;
+  /** Appends one row given as a text-protocol row packet payload. */
+  pushWire(row: WireRow): void;
   /** Bytes buffered and not yet taken. */
   readonly pending: number;
   /** Takes the buffered bytes (call when pending is large, and once at the end after finish()). */
@@ -28,7 +36,35 @@ export interface EncoderSpec {
   readonly statementSize: number;
 }
 
-type FieldWriter = (sink: ByteSink, value: Buffer) => void;
+type FieldWriter = (sink: ByteSink, src: Buffer, start: number, end: number) => void;
+
+/**
+ * Walks the length-encoded fields of a wire row, calling `field(i, start, end)` or `nul(i)`.
+ * Length prefixes: < 0xfb the length itself; 0xfc 2 bytes; 0xfd 3 bytes; 0xfe 8 bytes; 0xfb NULL.
+ */
+function forEachWireField(row: Buffer, columns: number, field: (i: number, start: number, end: number) => void, nul: (i: number) => void): void {
+  let p = 0;
+  for (let i = 0; i < columns; i++) {
+    const first = row[p++]!;
+    let len: number;
+    if (first < 0xfb) len = first;
+    else if (first === 0xfb) {
+      nul(i);
+      continue;
+    } else if (first === 0xfc) {
+      len = row[p]! | (row[p + 1]! << 8);
+      p += 2;
+    } else if (first === 0xfd) {
+      len = row[p]! | (row[p + 1]! << 8) | (row[p + 2]! << 16);
+      p += 3;
+    } else {
+      len = row.readUInt32LE(p) + row.readUInt32LE(p + 4) * 0x100000000;
+      p += 8;
+    }
+    field(i, p, p + len);
+    p += len;
+  }
+}
 
 // ------------------------------------------------------------------ CSV
 
@@ -36,22 +72,38 @@ type FieldWriter = (sink: ByteSink, value: Buffer) => void;
 const CSV_ESCAPES = escapeTable({ 0x00: '0', 0x0a: 'n', 0x0d: 'r', 0x1a: 'Z', 0x22: '"', 0x5c: '\\' });
 
 const CSV_FIELD: Record<ColumnCodec, FieldWriter> = {
-  text: (s, v) => {
+  text: (s, v, a, b) => {
     s.byte(0x22);
-    s.escaped(v, CSV_ESCAPES);
+    s.escaped(v, CSV_ESCAPES, a, b);
     s.byte(0x22);
   },
-  number: (s, v) => s.bytes(v),
-  float: (s, v) => s.bytes(v),
-  hex: (s, v) => s.hex(v),
+  number: (s, v, a, b) => s.bytes(v, a, b),
+  float: (s, v, a, b) => s.bytes(v, a, b),
+  hex: (s, v, a, b) => s.hex(v, a, b),
 };
 
 class CsvEncoder implements RowEncoder {
   private readonly sink = new ByteSink();
   private readonly writers: FieldWriter[];
+  private wire: Buffer = Buffer.alloc(0);
+  private readonly wireField = (i: number, start: number, end: number): void => {
+    if (i > 0) this.sink.byte(0x2c);
+    this.writers[i]!(this.sink, this.wire, start, end);
+  };
+  private readonly wireNull = (i: number): void => {
+    if (i > 0) this.sink.byte(0x2c);
+    this.sink.byte(0x5c);
+    this.sink.byte(0x4e);
+  };
 
   constructor(spec: EncoderSpec) {
     this.writers = spec.columns.filter((c) => c.dumped).map((c) => CSV_FIELD[c.codec]);
+  }
+
+  pushWire(row: WireRow): void {
+    this.wire = row;
+    forEachWireField(row, this.writers.length, this.wireField, this.wireNull);
+    this.sink.byte(0x0a);
   }
 
   get pending(): number {
@@ -67,7 +119,7 @@ class CsvEncoder implements RowEncoder {
       if (v === null || v === undefined) {
         s.byte(0x5c);
         s.byte(0x4e);
-      } else w[i]!(s, v);
+      } else w[i]!(s, v, 0, v.length);
     }
     s.byte(0x0a);
   }
@@ -85,22 +137,22 @@ class CsvEncoder implements RowEncoder {
 const SQL_ESCAPES = escapeTable({ 0x00: '0', 0x0a: 'n', 0x0d: 'r', 0x1a: 'Z', 0x27: "'", 0x5c: '\\' });
 
 const SQL_FIELD: Record<ColumnCodec, FieldWriter> = {
-  text: (s, v) => {
+  text: (s, v, a, b) => {
     s.byte(0x27);
-    s.escaped(v, SQL_ESCAPES);
+    s.escaped(v, SQL_ESCAPES, a, b);
     s.byte(0x27);
   },
-  number: (s, v) => s.bytes(v),
-  float: (s, v) => s.bytes(v),
-  hex: (s, v) => {
-    if (v.length === 0) {
+  number: (s, v, a, b) => s.bytes(v, a, b),
+  float: (s, v, a, b) => s.bytes(v, a, b),
+  hex: (s, v, a, b) => {
+    if (a === b) {
       s.byte(0x27);
       s.byte(0x27);
       return;
     }
     s.byte(0x30);
     s.byte(0x78);
-    s.hex(v);
+    s.hex(v, a, b);
   },
 };
 
@@ -125,6 +177,25 @@ class SqlEncoder implements RowEncoder {
     return this.sink.len;
   }
 
+  private wire: Buffer = Buffer.alloc(0);
+  private readonly wireField = (i: number, start: number, end: number): void => {
+    if (i > 0) this.row.byte(0x2c);
+    this.writers[i]!(this.row, this.wire, start, end);
+  };
+  private readonly wireNull = (i: number): void => {
+    if (i > 0) this.row.byte(0x2c);
+    this.row.ascii('NULL');
+  };
+
+  pushWire(row: WireRow): void {
+    this.row.len = 0;
+    this.row.byte(0x28);
+    this.wire = row;
+    forEachWireField(row, this.writers.length, this.wireField, this.wireNull);
+    this.row.byte(0x29);
+    this.appendRow();
+  }
+
   push(row: RawRow): void {
     const r = this.row;
     r.len = 0;
@@ -134,9 +205,15 @@ class SqlEncoder implements RowEncoder {
       if (i > 0) r.byte(0x2c);
       const v = row[i];
       if (v === null || v === undefined) r.ascii('NULL');
-      else w[i]!(r, v);
+      else w[i]!(r, v, 0, v.length);
     }
     r.byte(0x29);
+    this.appendRow();
+  }
+
+  /** Adds the row in `this.row` to the current statement, starting a new one when it would be too long. */
+  private appendRow(): void {
+    const r = this.row;
     const s = this.sink;
     if (this.statementBytes > 0 && this.statementBytes + 1 + r.len + 2 > this.spec.statementSize) this.closeStatement();
     if (this.statementBytes === 0) {
