@@ -25,3 +25,7 @@ bench: build
 
 clean:
 	rm -rf dist .tmp
+
+# Integration tests against MySQL 8.4 / MariaDB 11 in Docker: docker-test-mysql84, docker-test-mariadb11,
+# docker-test-all, docker-down (see docker/Makefile).
+-include docker/Makefile
