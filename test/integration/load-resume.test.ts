@@ -1,0 +1,146 @@
+/**
+ * Exactly-once resume: tsload is killed with SIGKILL at random instants (schema, data sub-chunks,
+ * commits, index builds, post-data objects) and rerun with the same command until it exits 0; the
+ * target must then hold exactly the source content — the keyless table with duplicate rows included.
+ * A target changed between runs (table dropped and recreated, another dump) is detected.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareDatabases, failures, formatReport } from '../support/checker.js';
+import { connArgs, runCli, type CliResult } from '../support/cli.js';
+import type { AdminSession } from '../support/server.js';
+import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
+import { createLoadFixture, dumpFixture, tableHash } from './load-fixture.js';
+
+const TABLES = ['parent', 'comp', 'keyless', 'child', 'lat'];
+
+describe('tsload resume after kill -9', () => {
+  let admin: AdminSession;
+  const src = uniqueDb('load_kill_src');
+  const targets: string[] = [];
+  let dump = '';
+  const srcHashes = new Map<string, string>();
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    await createLoadFixture(admin, src, 2);
+    dump = await dumpFixture(src, { format: 'csv', gzip: true, extra: ['--checksum'] });
+    for (const t of TABLES) srcHashes.set(t, await tableHash(admin, src, t));
+  }, 300_000);
+
+  afterAll(async () => {
+    await dropDbs(src, ...targets);
+    for (const t of ['progress', 'steps', 'runs']) {
+      await admin?.query(`DELETE FROM tsload_progress.${t} WHERE target_db IN (?)`, [targets]).catch(() => undefined);
+    }
+    if (dump) rmSync(path.dirname(dump), { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  const loadArgs = (dst: string): string[] => [...connArgs(), '-d', dump, '-B', dst, '-t', '2', '--rows-per-transaction', '25', '--progress', 'plain'];
+
+  async function runKilledAfter(dst: string, delayMs: number): Promise<CliResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const r = await runCli('tsload', loadArgs(dst), {
+      timeoutMs: 300_000,
+      onSpawn: (pid) => {
+        timer = setTimeout(() => {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* already exited */
+          }
+        }, delayMs);
+      },
+    });
+    clearTimeout(timer);
+    return r;
+  }
+
+  it('ends with exactly the source content after at least 10 random kills', async () => {
+    // reference duration of an uninterrupted run
+    const ref = uniqueDb('load_kill_ref');
+    targets.push(ref);
+    const t0 = Date.now();
+    const first = await runCli('tsload', loadArgs(ref), { timeoutMs: 300_000 });
+    const duration = Date.now() - t0;
+    expect(first.code, first.stderr).toBe(0);
+
+    let kills = 0;
+    const points: number[] = [];
+    for (let round = 0; kills < 12 && round < 8; round++) {
+      const dst = uniqueDb(`load_kill_${round}`);
+      targets.push(dst);
+      let finished = false;
+      for (let attempt = 0; attempt < 40 && !finished; attempt++) {
+        const delay = attempt < 6 ? 150 + Math.floor(Math.random() * duration) : 600_000;
+        const r = await runKilledAfter(dst, delay);
+        if (r.signal === 'SIGKILL') {
+          kills++;
+          points.push(delay);
+          continue;
+        }
+        expect(r.code, `round ${round} attempt ${attempt} failed:\n${r.stderr}`).toBe(0);
+        finished = true;
+      }
+      expect(finished).toBe(true);
+      for (const t of TABLES) expect(await tableHash(admin, dst, t), `${dst}.${t} after ${kills} kills`).toBe(srcHashes.get(t));
+      const results = await compareDatabases(admin, src, dst);
+      expect(failures(results), formatReport(results, dst)).toEqual([]);
+    }
+    console.log(`resume: ${kills} kill -9 points (ms after start: ${points.join(', ')}), reference run ${duration} ms`);
+    expect(kills).toBeGreaterThanOrEqual(10);
+  }, 900_000);
+
+  async function killDuringData(dst: string): Promise<void> {
+    let pidKilled = false;
+    const r = await runCli('tsload', loadArgs(dst), {
+      timeoutMs: 300_000,
+      onSpawn: (pid) => {
+        const poll = setInterval(() => {
+          void admin
+            .scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst])
+            .then((n) => {
+              if (Number(n) > 3 && !pidKilled) {
+                pidKilled = true;
+                clearInterval(poll);
+                process.kill(pid, 'SIGKILL');
+              }
+            })
+            .catch(() => undefined);
+        }, 15);
+        setTimeout(() => clearInterval(poll), 120_000);
+      },
+    });
+    expect(r.signal, `load was not killed mid-data:\n${r.stderr}`).toBe('SIGKILL');
+  }
+
+  it('detects a table dropped and recreated between runs', async () => {
+    const dst = uniqueDb('load_kill_changed');
+    targets.push(dst);
+    await killDuringData(dst);
+    const create = (await admin.query<Record<string, string>>(`SHOW CREATE TABLE \`${dst}\`.parent`))[0]!['Create Table']!;
+    await admin.query(`DROP TABLE \`${dst}\`.parent`);
+    await admin.query(`USE \`${dst}\``);
+    await admin.query(create);
+    const r = await runCli('tsload', loadArgs(dst));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/dropped and recreated|no longer exists/);
+    expect(r.stderr).toMatch(/parent/);
+  }, 300_000);
+
+  it('detects progress of another dump in the same target', async () => {
+    const dst = uniqueDb('load_kill_other');
+    targets.push(dst);
+    await killDuringData(dst);
+    const other = await dumpFixture(src, { format: 'sql', gzip: false });
+    try {
+      const r = await runCli('tsload', [...connArgs(), '-d', other, '-B', dst]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/another dump/);
+    } finally {
+      rmSync(path.dirname(other), { recursive: true, force: true });
+    }
+  }, 300_000);
+});
