@@ -23,6 +23,8 @@ interface Counts {
 interface PhaseState {
   readonly phase: Phase;
   startedAt: number;
+  /** A phase-start was seen (otherwise the phase exists only through its table/chunk events). */
+  started: boolean;
   total: Counts;
   /** Finished chunks and tables (including work resumed from an earlier run). */
   done: Counts;
@@ -65,8 +67,10 @@ export class ProgressModel {
         this.header = `${this.tool}: ${e.totals.tables} tables, ${e.totals.chunks > 0 ? `${e.totals.chunks} chunks, ` : ''}${approx(this.tool)}${formatBytes(e.totals.bytes)}, ${e.threads} threads`;
         break;
       case 'phase-start': {
+        this.finishImplicitBefore(e.phase, now);
         const p = this.state(e.phase, now);
         p.startedAt = now;
+        p.started = true;
         p.total = { ...e.total };
         break;
       }
@@ -153,10 +157,27 @@ export class ProgressModel {
     return `${s.phase} ${percent(s.fraction)}: ${s.done.tables}/${s.total.tables} tables, ${s.done.rows}/${s.total.rows} rows, ${formatBytes(s.done.bytes)}/${formatBytes(s.total.bytes)}${rate}, ETA ${eta(s.etaSeconds)}`;
   }
 
+  /**
+   * A phase that only ever reported table-done events (no phase-start: e.g. a loader's index builds,
+   * which overlap the data phase) is over once a later phase starts; so is every phase at the end.
+   */
+  private finishImplicitBefore(phase: Phase | null, now: number): void {
+    const limit = phase === null ? PHASES.length : PHASES.indexOf(phase);
+    for (const [ph, p] of this.phases) {
+      if (PHASES.indexOf(ph) >= limit || p.finishedSeconds !== null || p.started) continue;
+      this.apply({ kind: 'phase-done', phase: ph, seconds: Math.max(0, (now - p.startedAt) / 1000) }, now);
+    }
+  }
+
+  /** Marks every phase still open without a phase-start as finished (called when the run ends). */
+  finishImplicit(now: number): void {
+    this.finishImplicitBefore(null, now);
+  }
+
   private state(phase: Phase, now: number): PhaseState {
     let p = this.phases.get(phase);
     if (!p) {
-      p = { phase, startedAt: now, total: zero(), done: zero(), partial: new Map(), active: new Map(), resumed: { rows: 0, bytes: 0 }, finishedSeconds: null };
+      p = { phase, startedAt: now, started: false, total: zero(), done: zero(), partial: new Map(), active: new Map(), resumed: { rows: 0, bytes: 0 }, finishedSeconds: null };
       this.phases.set(phase, p);
     }
     return p;
@@ -223,8 +244,14 @@ const BAR_WIDTH = 24;
 function renderPhase(s: PhaseSnapshot): string[] {
   const filled = Math.round(s.fraction * BAR_WIDTH);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
-  const head = `${(s.finished ? '✔ ' : '  ') + s.phase.padEnd(10)}${bar} ${percent(s.fraction).padStart(4)}  tables ${s.done.tables}/${s.total.tables}`;
-  if (s.finished && s.total.rows === 0 && s.total.bytes === 0) return [`${head}  in ${formatDuration(s.seconds)}`];
+  const tables = s.total.tables > 0 ? `  tables ${s.done.tables}/${s.total.tables}` : '';
+  const head = `${(s.finished ? '✔ ' : '  ') + s.phase.padEnd(10)}${bar} ${percent(s.fraction).padStart(4)}${tables}`;
+  if (s.total.rows === 0 && s.total.bytes === 0) {
+    // Phases without rows or bytes (schema, indexes, verify): one line.
+    if (s.finished) return [`${head}  in ${formatDuration(s.seconds)}`];
+    const now = s.current.length > 0 ? `  now: ${s.current.slice(0, 2).join(', ')}${s.current.length > 2 ? ` +${s.current.length - 2}` : ''}` : '';
+    return [`${head}  ${formatDuration(s.seconds)}${now}`];
+  }
   const counts = `rows ${num(s.done.rows)}/${num(s.total.rows)}  bytes ${formatBytes(s.done.bytes)}/${formatBytes(s.total.bytes)}`;
   const rate = s.bytesPerSecond > 0 ? `${formatBytes(s.bytesPerSecond)}/s` : s.rowsPerSecond > 0 ? `${num(Math.round(s.rowsPerSecond))} rows/s` : '';
   const timing = s.finished ? `in ${formatDuration(s.seconds)}${rate ? `, ${rate}` : ''}` : `${rate ? `${rate}  ` : ''}ETA ${eta(s.etaSeconds)}`;

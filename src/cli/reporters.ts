@@ -127,10 +127,11 @@ function ttyReporter(out: NodeJS.WriteStream, opts: ReporterOptions): ClosableRe
       if (e.kind === 'start' || e.kind === 'phase-start' || e.kind === 'phase-done') draw();
       else schedule();
     },
-    close: () => {
+    close: (failure?: unknown) => {
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
+      if (failure === undefined) model.finishImplicit(Date.now());
       draw();
       view.done();
     },

@@ -11,6 +11,7 @@ import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
 import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
 
 const db = uniqueDb('progress');
+const copy = uniqueDb('progress_copy');
 const ROWS = { events: 30_000, users: 2_000 } as const;
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 let tmp: string;
@@ -36,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await dropDbs(db);
+  await dropDbs(db, copy);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -79,6 +80,20 @@ describe('progress', () => {
     expect(Math.max(...percents)).toBeLessThanOrEqual(100);
     // The summary table follows the view.
     expect(frame).toMatch(new RegExp(`${db}\\.events\\s+${ROWS.events}`));
+  });
+
+  it.skipIf(!hasScript)('tsload on a terminal: every phase ends ticked, data at 100% with the exact totals', async () => {
+    const out = path.join(tmp, 'tty');
+    const r = underPty(['node', 'dist/cli/tsload.js', ...connArgs(), '-d', out, '-B', copy, '--threads', '2']);
+    expect(r.status, r.output).toBe(0);
+    const frame = finalFrame(r.output);
+    writeFileSync(path.join(tmp, 'last-load-frame.txt'), frame);
+    const total = (ROWS.events + ROWS.users).toLocaleString('en-US');
+    expect(frame).toMatch(/✔ data\s+\[#+\] 100%\s+tables 2\/2/);
+    expect(frame).toContain(`rows ${total}/${total}`);
+    for (const line of frame.split('\n').filter((l) => /^\S? ?\s*(schema|data|indexes|post-data|verify)\s+\[/.test(l))) {
+      expect(line, 'a phase left unfinished in the final frame').toMatch(/^✔ .* 100%/);
+    }
   });
 
   it('--progress json: versioned events for start, chunks, phases, summary', async () => {

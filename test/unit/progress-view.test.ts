@@ -46,4 +46,14 @@ describe('ProgressModel', () => {
     [s] = m.snapshots(2000);
     expect(s!.done).toMatchObject({ rows: 400, bytes: 4000, chunks: 4 });
   });
+
+  it('closes a phase that only reported table-done events once a later phase starts', () => {
+    const m = new ProgressModel('tsload');
+    m.apply({ kind: 'table-done', phase: 'indexes', ...T, rows: 0, bytes: 0, seconds: 1 }, 0);
+    expect(m.snapshots(0)[0]!.finished).toBe(false);
+    m.apply({ kind: 'phase-start', phase: 'post-data', total: { tables: 0, chunks: 0, rows: 0, bytes: 0 } }, 1000);
+    const [indexes] = m.snapshots(1000);
+    expect(indexes).toMatchObject({ phase: 'indexes', finished: true, fraction: 1 });
+    expect(m.frame(1000)).toMatch(/✔ indexes\s+\[#+\] 100%  tables 1\/1  in 1\.0s/);
+  });
 });
