@@ -15,7 +15,11 @@ COPY=demo_copy
 cd "$ROOT"
 unset MYSQL_PWD # the demo server has an empty root password; never send the user's
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+  say() { printf '\n%s==> %s%s\n' "$(tput bold 2>/dev/null)" "$*" "$(tput sgr0 2>/dev/null)"; }
+else
+  say() { printf '\n==> %s\n' "$*"; }
+fi
 die() {
   printf '\ndemo: %s\n' "$*" >&2
   exit 1

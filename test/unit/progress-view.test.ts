@@ -57,3 +57,14 @@ describe('ProgressModel', () => {
     expect(m.frame(1000)).toMatch(/✔ indexes\s+\[#+\] 100%  tables 1\/1  in 1\.0s/);
   });
 });
+
+describe('ProgressModel.line (plain output)', () => {
+  it('describes the running phase, and nothing once it is done', () => {
+    const m = new ProgressModel('tsdump');
+    m.apply({ kind: 'phase-start', phase: 'data', total: { tables: 2, chunks: 0, rows: 100, bytes: 1000 } }, 0);
+    m.apply({ kind: 'chunk-done', phase: 'data', ...T, chunk: 1, rows: 50, bytes: 500, seconds: 1 }, 1000);
+    expect(m.line(1000)).toBe('data 50%: 0/2 tables, 50/100 rows, 500 B/1000 B, 500 B/s, ETA 1.0s');
+    m.apply({ kind: 'phase-done', phase: 'data', seconds: 2 }, 2000);
+    expect(m.line(2000)).toBeNull();
+  });
+});
