@@ -88,6 +88,9 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       let result;
       try {
         result = await runLoad(opts, reporter, signal);
+      } catch (e) {
+        reporter.close(e);
+        throw e;
       } finally {
         reporter.close();
       }
@@ -105,7 +108,9 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
         for (const m of result.mismatches) {
           process.stderr.write(`mismatch: ${m.database}.${m.table}${m.chunk ? ` chunk ${m.chunk}` : ''}: ${m.what} expected ${m.expected}, found ${m.actual}\n`);
         }
-        throw new TsError({ code: 'verify', message: `${result.mismatches.length} verification mismatch(es) after the load`, suggestion: 'the target differs from the dump: check for concurrent writers, triggers or a non-strict sql_mode that changed values' });
+        const mismatch = new TsError({ code: 'verify', message: `${result.mismatches.length} verification mismatch(es) after the load`, suggestion: 'the target differs from the dump: check for concurrent writers, triggers or a non-strict sql_mode that changed values' });
+        reporter.close(mismatch);
+        throw mismatch;
       }
       return EXIT_CODES.ok;
     });
