@@ -502,8 +502,8 @@ async function loadData(ctx: Ctx, work: TableWork[]): Promise<TableSummary[]> {
           try {
             await loadChunk(ctx, w, item.chunk, item.skip);
           } catch (e) {
+            // queued jobs see the failure and return at once (clearQueue would leave their promises pending)
             failure ??= e;
-            data.clearQueue();
             return;
           }
           if (--w.remaining === 0) tableDone(w);
