@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { alterStatements, convertUtf8mb4, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
+
+const T = `CREATE TABLE \`t\` (
+  \`id\` int(11) NOT NULL AUTO_INCREMENT,
+  \`a\` varchar(10) DEFAULT 'x, KEY (y)',
+  \`p\` int(11) DEFAULT NULL,
+  \`doc\` text,
+  PRIMARY KEY (\`id\`),
+  UNIQUE KEY \`u_a\` (\`a\`),
+  KEY \`k_p\` (\`p\`),
+  FULLTEXT KEY \`ft\` (\`doc\`),
+  CONSTRAINT \`fk_p\` FOREIGN KEY (\`p\`) REFERENCES \`other\`.\`parent\` (\`id\`),
+  CONSTRAINT \`chk\` CHECK (\`p\` > 0)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb3 COLLATE=utf8mb3_general_ci`;
+
+describe('splitCreateTable', () => {
+  it('keeps the primary key and checks, defers secondary indexes and foreign keys', () => {
+    const s = splitCreateTable(T, true);
+    expect(s.create).toContain('PRIMARY KEY (`id`)');
+    expect(s.create).toContain('CONSTRAINT `chk` CHECK');
+    expect(s.create).toContain("DEFAULT 'x, KEY (y)'");
+    expect(s.create).not.toMatch(/UNIQUE KEY|KEY `k_p`|FULLTEXT|FOREIGN KEY/);
+    expect(s.create).toMatch(/\) ENGINE=InnoDB/);
+    expect(s.indexes.map((i) => i.name)).toEqual(['u_a', 'k_p', 'ft']);
+    expect(s.foreignKeys.map((i) => i.name)).toEqual(['fk_p']);
+    expect(alterStatements('`d`.`t`', s.indexes)).toEqual([
+      'ALTER TABLE `d`.`t` ADD UNIQUE KEY `u_a` (`a`), ADD KEY `k_p` (`p`)',
+      'ALTER TABLE `d`.`t` ADD FULLTEXT KEY `ft` (`doc`)',
+    ]);
+  });
+
+  it('keeps the index an AUTO_INCREMENT column needs when it is not the primary key', () => {
+    const s = splitCreateTable('CREATE TABLE `t` (\n  `a` int NOT NULL,\n  `n` int NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (`a`),\n  KEY `k_n` (`n`),\n  KEY `k_a` (`a`)\n) ENGINE=InnoDB', true);
+    expect(s.create).toContain('KEY `k_n` (`n`)');
+    expect(s.indexes.map((i) => i.name)).toEqual(['k_a']);
+  });
+
+  it('leaves everything in place without deferral', () => {
+    expect(splitCreateTable(T, false).create).toBe(T);
+  });
+});
+
+describe('transforms', () => {
+  it('renames qualified references outside strings only', () => {
+    const sql = "CREATE VIEW `v` AS select `src`.`t`.`a` AS `a`, '`src`.x' AS s from `src`.t join `srcx`.`u`";
+    expect(renameDatabases(sql, new Map([['src', 'dst']]))).toBe("CREATE VIEW `v` AS select `dst`.`t`.`a` AS `a`, '`src`.x' AS s from `dst`.t join `srcx`.`u`");
+    expect(renameDatabases('DEFAULT nextval(`src`.`seq`)', new Map([['src', 'dst']]))).toBe('DEFAULT nextval(`dst`.`seq`)');
+  });
+
+  it('strips DEFINER clauses', () => {
+    expect(stripDefiner('CREATE DEFINER=`root`@`localhost` PROCEDURE `p`() SELECT 1')).toBe('CREATE PROCEDURE `p`() SELECT 1');
+    expect(stripDefiner("CREATE ALGORITHM=UNDEFINED DEFINER=`a``b`@`%` SQL SECURITY DEFINER VIEW `v` AS select 1")).toBe('CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v` AS select 1');
+  });
+
+  it('converts utf8/utf8mb3 to utf8mb4 but not inside strings or utf8mb4 itself', () => {
+    expect(convertUtf8mb4("`a` varchar(5) CHARACTER SET utf8mb3 COLLATE utf8mb3_bin DEFAULT 'utf8', `b` text CHARACTER SET utf8 ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")).toBe(
+      "`a` varchar(5) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT 'utf8', `b` text CHARACTER SET utf8mb4 ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    );
+  });
+
+  it('rewrites the engine in table options only', () => {
+    expect(rewriteEngine("CREATE TABLE `t` (\n  `e` varchar(20) DEFAULT 'ENGINE=x'\n) ENGINE=InnoDB", 'MyISAM')).toBe("CREATE TABLE `t` (\n  `e` varchar(20) DEFAULT 'ENGINE=x'\n) ENGINE=MyISAM");
+  });
+
+  it('splits a sequence file and orders views by dependency', () => {
+    expect(splitSequenceFile('CREATE SEQUENCE `s` start with 1;\nDO SETVAL(`d`.`s`, 5, 0)')).toEqual({ create: 'CREATE SEQUENCE `s` start with 1', state: 'DO SETVAL(`d`.`s`, 5, 0)' });
+    const order = dependencyOrder([{ name: 'c', dependsOn: ['b'] }, { name: 'b', dependsOn: ['a'] }, { name: 'a' }]);
+    expect(order.map((v) => v.name)).toEqual(['a', 'b', 'c']);
+  });
+});
