@@ -208,6 +208,9 @@ export class Session {
     q.on('result', onRow as (row: unknown) => void);
     q.on('error', onError);
     q.on('end', onEnd);
+    // A query without a callback has no onResult: mysql2 reports a lost connection (KILL CONNECTION,
+    // server shutdown) only as a connection 'error' event; without this the loop would wait forever.
+    conn.on('error', onError);
     const onAbort = (): void => onError(new TsError({ code: 'interrupted', message: 'interrupted' }));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -234,6 +237,7 @@ export class Session {
       q.removeListener('result', onRow as (row: unknown) => void);
       q.removeListener('error', onError);
       q.removeListener('end', onEnd);
+      conn.removeListener('error', onError);
       if (!done) q.on('error', () => undefined);
       if (paused) conn.resume();
     }
