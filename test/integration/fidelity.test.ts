@@ -59,6 +59,7 @@ describe('fidelity: dump → load of the edge-case corpus', () => {
 
       const dumpArgs = [...connArgs(), '-B', src, '-o', out, '--format', v.format, ...(v.gzip ? ['-c', 'gzip'] : []), ...v.chunking, '-t', '4'];
       const dump = await runCli('tsdump', dumpArgs, { timeoutMs: 300_000 });
+      if (dump.code !== 0) summary.push(`${v.name}: tsdump exited ${dump.code}: ${lastLine(dump.stderr)}`);
       expect(dump.code, `tsdump failed:\n${dump.stderr}\n${dump.stdout}`).toBe(0);
 
       // the big tables really were split into several chunks
@@ -70,6 +71,7 @@ describe('fidelity: dump → load of the edge-case corpus', () => {
       }
 
       const load = await runCli('tsload', [...connArgs(), '-d', out, '-B', dst, '-t', '4'], { timeoutMs: 300_000 });
+      if (load.code !== 0) summary.push(`${v.name}: tsload exited ${load.code}: ${lastLine(load.stderr)}`);
       expect(load.code, `tsload failed:\n${load.stderr}\n${load.stdout}`).toBe(0);
 
       const results = await compareDatabases(admin, src, dst);
@@ -80,3 +82,7 @@ describe('fidelity: dump → load of the edge-case corpus', () => {
     }, 900_000);
   }
 });
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter((l) => /error/i.test(l)).at(-1) ?? text.trim().split('\n').at(-1) ?? '';
+}

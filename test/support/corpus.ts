@@ -328,8 +328,8 @@ class CorpusBuilder {
       t TEXT,
       tl1 TEXT CHARACTER SET latin1 COLLATE latin1_bin,
       vbin VARBINARY(400),
-      tbin BLOB
-    )`);
+      tbin BLOB COMMENT 'column comment: back\\\\slash, ''quote'', "dq", tab\there, ü😀'
+    ) COMMENT 'table comment: back\\\\slash \\\\N, ''quote'', newline\nü😀'`);
     const rows = NASTY_STRINGS.map((v, i) => {
       const trimmedForChar = v === null ? null : v.slice(0, 30);
       return [
