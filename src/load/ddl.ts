@@ -298,3 +298,28 @@ export function dependencyOrder<T extends { readonly name: string; readonly depe
   for (const v of items) visit(v);
   return out;
 }
+
+const UNESCAPE: Record<string, string> = { n: '\n', r: '\r', t: '\t', '0': '\0', Z: '\x1a', b: '\b' };
+
+/**
+ * SHOW CREATE prints a routine's or event's COMMENT with backslash escapes whatever its sql_mode; run
+ * under NO_BACKSLASH_ESCAPES (the object's own mode) that literal would mean something else, so it
+ * is rewritten to the quote-doubling form that mode reads back as the same text.
+ */
+export function commentForSqlMode(sql: string, sqlMode: string): string {
+  if (!/\bNO_BACKSLASH_ESCAPES\b/i.test(sqlMode)) return sql;
+  return sql.replace(/(\n\s+COMMENT\s+)'((?:[^'\\]|\\[\s\S]|'')*)'/, (_m, head: string, body: string) => {
+    let value = '';
+    for (let i = 0; i < body.length; i++) {
+      const c = body[i]!;
+      if (c === '\\' && i + 1 < body.length) {
+        const n = body[++i]!;
+        value += UNESCAPE[n] ?? n;
+      } else if (c === "'" && body[i + 1] === "'") {
+        value += "'";
+        i++;
+      } else value += c;
+    }
+    return `${head}'${value.replace(/'/g, "''")}'`;
+  });
+}

@@ -16,6 +16,7 @@ import type { ChunkEntry, DatabaseEntry, FileEntry, Manifest, ObjectEntry, Table
 import { resolveInside } from '../format/naming.js';
 import {
   alterStatements,
+  commentForSqlMode,
   convertUtf8mb4,
   dependencyOrder,
   ifNotExists,
@@ -410,7 +411,14 @@ async function createSchema(ctx: Ctx, targets: readonly TargetDb[]): Promise<Tab
 // 7 -----------------------------------------------------------------------------------------------
 
 function dataSessionSql(manifest: Manifest, opts: LoadOptions): string[] {
-  const modes = manifest.session.sqlMode.split(',').map((m) => m.trim()).filter((m) => m !== '' && m !== 'NO_BACKSLASH_ESCAPES');
+  // Not strict: LOAD DATA LOCAL already turns data conversion errors into warnings (LOCAL implies
+  // IGNORE), and SQL chunks must load the same values the CSV path does (e.g. a FLOAT(M,D) value
+  // read back with full float precision lies just outside M,D and is clipped to the same float).
+  // Content damage is caught by the checksum verification instead.
+  const modes = manifest.session.sqlMode
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '' && m !== 'NO_BACKSLASH_ESCAPES' && m !== 'STRICT_TRANS_TABLES' && m !== 'STRICT_ALL_TABLES');
   if (!modes.includes('NO_AUTO_VALUE_ON_ZERO')) modes.push('NO_AUTO_VALUE_ON_ZERO');
   const out = ["SET SESSION time_zone = '+00:00'", `SET SESSION sql_mode = ${plainLiteral(modes.join(','))}`, 'SET SESSION foreign_key_checks = 0', 'SET SESSION unique_checks = 0'];
   if (opts.skipBinlog) out.push('SET SESSION sql_log_bin = 0');
@@ -743,7 +751,7 @@ async function createObjects(ctx: Ctx, targets: readonly TargetDb[]): Promise<vo
           const object = { database: t.name, table: o.name };
           const drop = DROP_FIRST[o.kind];
           if (drop) await s.exec(`DROP ${drop} IF EXISTS ${quoteIdent(o.name)}`, [], object);
-          const sql = transformDdl(ctx, text, 'object');
+          const sql = commentForSqlMode(transformDdl(ctx, text, 'object'), o.context?.sqlMode ?? '');
           await s.exec(o.kind === 'view' ? orReplace(sql) : sql, [], object);
         });
       });
