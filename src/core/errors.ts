@@ -119,7 +119,7 @@ export function describeObject(o: ErrorObject): string {
 /** The full text shown to a user: message, object, errno, suggestion. Never contains a password. */
 export function formatError(err: TsError): string {
   const obj = describeObject(err.object);
-  const lines = [`error: ${err.message}${obj ? ` (${obj})` : ''}${err.errno ? ` [server error ${err.errno}]` : ''}`];
+  const lines = [`error: ${err.message}${obj ? ` (${obj})` : ''}${err.errno !== undefined && err.errno > 0 ? ` [server error ${err.errno}]` : ''}`];
   if (err.suggestion) lines.push(`  hint: ${err.suggestion}`);
   return lines.join('\n');
 }

@@ -35,7 +35,7 @@ export async function lockWithWatchdog(lock: Session, killer: Session, sql: stri
   const timer = setTimeout(() => {
     timedOut = true;
     void (async () => {
-      blockers = await findBlockers(killer, 0).catch(() => []);
+      blockers = (await findBlockers(killer, 0).catch(() => [])).filter((b) => b.id !== lock.threadId);
       await killer.exec(`KILL QUERY ${lock.threadId}`).catch(() => undefined);
     })();
   }, timeoutMs);
