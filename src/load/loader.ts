@@ -617,6 +617,7 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
   const object = { database: db.name, table: table.name, chunk: chunk.index, file: chunk.path };
   let rows = 0;
   let line = sub.firstLine;
+  let committing = false;
   await s.exec('START TRANSACTION');
   try {
     if (csv) {
@@ -640,11 +641,13 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
       }
       throw e;
     }
+    committing = true;
     await s.exec('COMMIT');
     return rows;
   } catch (e) {
     await s.exec('ROLLBACK').catch(() => undefined);
-    throw rowError(e, object, csv ? sub.firstLine : line);
+    // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction
+    throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lines.length - 1 : null);
   }
 }
 
@@ -657,12 +660,14 @@ async function execBytes(s: Session, line: Buffer, object: { database: string; t
   return s.exec(line.toString('latin1', 0, end), [], object);
 }
 
-function rowError(e: unknown, object: { database: string; table: string; chunk: number; file: string }, firstLine: number): unknown {
+/** Adds the file position: LOAD DATA's "at row N" counts from the sub-chunk's first line. */
+function rowError(e: unknown, object: { database: string; table: string; chunk: number; file: string }, firstLine: number, lastLine: number | null): unknown {
   if (!(e instanceof TsError)) return e;
   if (isTransient(e)) return e;
   const m = /at (?:row|line) (\d+)/i.exec(e.message);
   const row = m ? firstLine + Number(m[1]) - 1 : firstLine;
-  return new TsError({ code: e.code, message: `${e.message} (line ${row} of ${object.file})`, object: { ...object, row }, suggestion: e.suggestion, cause: e.cause ?? e, errno: e.errno });
+  const where = lastLine !== null && !m ? `in the transaction of lines ${firstLine}-${lastLine} of ${object.file}` : `line ${row} of ${object.file}`;
+  return new TsError({ code: e.code, message: `${e.message} (${where})`, object: { ...object, row }, suggestion: e.suggestion, cause: e.cause ?? e, errno: e.errno });
 }
 
 async function buildIndexes(ctx: Ctx, w: TableWork): Promise<void> {

@@ -143,4 +143,34 @@ describe('tsload resume after kill -9', () => {
       rmSync(path.dirname(other), { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('non-transactional engine: a killed load resumes by deleting unfinished chunk ranges', async () => {
+    const dst = uniqueDb('load_kill_myisam');
+    targets.push(dst);
+    const args = [...loadArgs(dst), '--engine', 'MyISAM'];
+    let pidKilled = false;
+    const killed = await runCli('tsload', args, {
+      timeoutMs: 300_000,
+      onSpawn: (pid) => {
+        const poll = setInterval(() => {
+          void admin
+            .scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst])
+            .then((n) => {
+              if (Number(n) > 5 && !pidKilled) {
+                pidKilled = true;
+                clearInterval(poll);
+                process.kill(pid, 'SIGKILL');
+              }
+            })
+            .catch(() => undefined);
+        }, 10);
+        setTimeout(() => clearInterval(poll), 120_000);
+      },
+    });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const r = await runCli('tsload', args, { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/non-transactional engine MyISAM/);
+    for (const t of TABLES) expect(await tableHash(admin, dst, t), `${dst}.${t}`).toBe(srcHashes.get(t));
+  }, 300_000);
 });

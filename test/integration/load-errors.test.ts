@@ -1,0 +1,61 @@
+/**
+ * Permanent errors stop the load naming database, table, chunk file and line; rows the target
+ * rejects silently (LOAD DATA LOCAL skips duplicates) are caught by verification (exit 4).
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connArgs, runCli } from '../support/cli.js';
+import type { AdminSession } from '../support/server.js';
+import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
+import { createLoadFixture, dumpFixture } from './load-fixture.js';
+
+describe('tsload errors', () => {
+  let admin: AdminSession;
+  const src = uniqueDb('load_err_src');
+  const targets: string[] = [];
+  const dumps: string[] = [];
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    await createLoadFixture(admin, src);
+  }, 300_000);
+
+  afterAll(async () => {
+    await dropDbs(src, ...targets);
+    for (const t of ['progress', 'steps', 'runs']) {
+      await admin?.query(`DELETE FROM tsload_progress.${t} WHERE target_db IN (?)`, [targets]).catch(() => undefined);
+    }
+    for (const d of dumps) rmSync(path.dirname(d), { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  /** A target whose `keyless` table has a primary key the dump's duplicate rows violate. */
+  async function hostileTarget(name: string): Promise<string> {
+    const dst = uniqueDb(name);
+    targets.push(dst);
+    await admin.query(`CREATE DATABASE \`${dst}\``);
+    await admin.query(`CREATE TABLE \`${dst}\`.keyless (x INT NOT NULL PRIMARY KEY, y VARCHAR(10))`);
+    return dst;
+  }
+
+  it('a rejected INSERT names the table, chunk file and line', async () => {
+    const dump = await dumpFixture(src, { format: 'sql', gzip: false, extra: ['--statement-size', '2K'] });
+    dumps.push(dump);
+    const dst = await hostileTarget('load_err_sql');
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '2', '--drop-table', 'truncate']);
+    expect(r.code).toBe(1);
+    // MariaDB reports the duplicate at the statement or (bulk insert into an empty table) at COMMIT
+    expect(r.stderr).toMatch(/Duplicate entry|during COMMIT/);
+    expect(r.stderr).toMatch(new RegExp(`table ${dst}\\.keyless, chunk 1, file ${src}/keyless\\.000001\\.sql, row \\d+`));
+  }, 300_000);
+
+  it('rows skipped by LOAD DATA LOCAL are reported by verification with exit code 4', async () => {
+    const dump = await dumpFixture(src, { format: 'csv', gzip: false });
+    dumps.push(dump);
+    const dst = await hostileTarget('load_err_csv');
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '2', '--drop-table', 'truncate']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(new RegExp(`mismatch: ${dst}\\.keyless.*rows expected 1000, found \\d+`));
+  }, 300_000);
+});
