@@ -173,4 +173,40 @@ describe('tsload resume after kill -9', () => {
     expect(r.stderr).toMatch(/non-transactional engine MyISAM/);
     for (const t of TABLES) expect(await tableHash(admin, dst, t), `${dst}.${t}`).toBe(srcHashes.get(t));
   }, 300_000);
+
+  it('a resume reuses the recorded transaction size whatever is given on the rerun', async () => {
+    const dst = uniqueDb('load_kill_size');
+    targets.push(dst);
+    await killDuringData(dst);
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '3', '--rows-per-transaction', '333', '--progress', 'plain'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/resuming with the transaction size of the interrupted run \(25 rows/);
+    for (const t of TABLES) expect(await tableHash(admin, dst, t), `${dst}.${t}`).toBe(srcHashes.get(t));
+  }, 300_000);
+
+  it('retries a sub-chunk on a fresh connection when its connection is killed', async () => {
+    const dst = uniqueDb('load_kill_conn');
+    targets.push(dst);
+    let killedConnections = 0;
+    let stop = false;
+    const killer = (async () => {
+      while (!stop && killedConnections < 3) {
+        const rows = await admin
+          .query<{ ID: string }>("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'LOAD DATA LOCAL INFILE%' AND INFO LIKE ?", [`%${dst}%`])
+          .catch(() => []);
+        for (const row of rows.slice(0, 1)) {
+          await admin.query(`KILL CONNECTION ${Number(row.ID)}`).catch(() => undefined);
+          killedConnections++;
+        }
+        await new Promise((res) => setTimeout(res, 30));
+      }
+    })();
+    const r = await runCli('tsload', loadArgs(dst), { timeoutMs: 300_000 });
+    stop = true;
+    await killer;
+    expect(r.code, r.stderr).toBe(0);
+    expect(killedConnections).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/transient error .* retry 1\/4 on a fresh connection/);
+    for (const t of TABLES) expect(await tableHash(admin, dst, t), `${dst}.${t}`).toBe(srcHashes.get(t));
+  }, 300_000);
 });
