@@ -116,7 +116,8 @@ interface Ctx {
   readonly reporter: Reporter;
   readonly signal: AbortSignal | undefined;
   readonly renames: ReadonlyMap<string, string>;
-  readonly limits: { rows: number; bytes: number };
+  /** Sub-chunk limits: the options' on a fresh load, the recorded ones on a resume. */
+  limits: { rows: number; bytes: number };
   readonly dataSql: string[];
   control: Session;
   store: ProgressStore;
@@ -251,8 +252,7 @@ function describePlan(manifest: Manifest, targets: readonly TargetDb[], opts: Lo
     lines.push(`database ${t.source.name} → ${t.name}: ${t.source.tables.length} tables${Object.entries(objs).map(([k, n]) => `, ${n} ${k}(s)`).join('')}`);
     for (const tb of [...t.source.tables].sort((a, b) => b.bytes - a.bytes)) {
       const n = tb.chunks.reduce((a, c) => a + subChunkEstimate(c, manifest, opts), 0);
-      const split = { indexes: 0 };
-      lines.push(`  table ${tb.name}: ${tb.rows} rows, ${tb.chunks.length} chunk(s), ${formatBytes(tb.chunks.reduce((a, c) => a + c.bytes, 0))}, ~${n} transaction(s)${split.indexes ? '' : ''}`);
+      lines.push(`  table ${tb.name}: ${tb.rows} rows, ${tb.chunks.length} chunk(s), ${formatBytes(tb.chunks.reduce((a, c) => a + c.bytes, 0))}, ~${n} transaction(s)`);
       chunks += tb.chunks.length;
       tx += n;
       bytes += tb.chunks.reduce((a, c) => a + c.bytes, 0);
@@ -283,7 +283,7 @@ async function openProgress(ctx: Ctx, targets: TargetDb[]): Promise<void> {
       if (run.rowsPerTransaction !== ctx.limits.rows || run.bytesPerTransaction !== ctx.limits.bytes) {
         ctx.reporter.emit({ kind: 'warning', message: `resuming with the transaction size of the interrupted run (${run.rowsPerTransaction} rows / ${run.bytesPerTransaction} bytes), not the one given now`, database: t.name });
       }
-      (ctx as { limits: { rows: number; bytes: number } }).limits = { rows: run.rowsPerTransaction, bytes: run.bytesPerTransaction };
+      ctx.limits = { rows: run.rowsPerTransaction, bytes: run.bytesPerTransaction };
       t.resumed = true;
       t.steps = await store.steps(t.name);
       t.progress = await store.chunkProgress(t.name);
