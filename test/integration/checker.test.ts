@@ -17,7 +17,7 @@ describe('checker', () => {
   beforeAll(async () => {
     admin = await adminSession();
     await createCorpus(admin, a);
-    await createCorpus(admin, b);
+    await createCorpus(admin, b, { nameInLiterals: a });
   }, 600_000);
 
   afterAll(async () => {
@@ -56,15 +56,25 @@ describe('checker', () => {
     expect(failures(results)[0]?.details.join(' ')).not.toMatch(/row count/);
   });
 
-  it('fails a changed view definition and nothing else', async () => {
+  it('fails a changed view definition (same rows) and nothing else', async () => {
     await dropDbs(b);
-    await createCorpus(admin, b);
-    await admin.query(`ALTER DEFINER = \`tsdump_definer\`@\`localhost\` SQL SECURITY DEFINER VIEW ${quoteIdent(b)}.v_base AS SELECT id, v, l1 FROM ${quoteIdent(b)}.strings WHERE id < 21`);
+    await createCorpus(admin, b, { nameInLiterals: a });
+    await admin.query(`ALTER DEFINER = \`tsdump_definer\`@\`localhost\` SQL SECURITY DEFINER VIEW ${quoteIdent(b)}.v_base AS SELECT id, v, l1 FROM ${quoteIdent(b)}.strings WHERE id < 20 AND id <> -1`);
     const results = await compareDatabases(admin, a, b);
     expect(failures(results).map((r) => `${r.kind} ${r.object}`)).toEqual(['view v_base']);
   }, 600_000);
 
+  it('fails a view whose string literal naming the database was rewritten', async () => {
+    await dropDbs(b);
+    await createCorpus(admin, b); // literals now name b, as a loader rewriting every `a` would leave them
+    const results = await compareDatabases(admin, a, b);
+    expect(failures(results).map((r) => `${r.kind} ${r.object}`)).toEqual(['view v_db_literal']);
+    await dropDbs(b);
+    await createCorpus(admin, b, { nameInLiterals: a });
+  }, 600_000);
+
   it('fails an invisible column, a view pointing at the source database and a missing AUTO_INCREMENT', async () => {
+    await admin.query(`ALTER DEFINER = \`tsdump_definer\`@\`localhost\` SQL SECURITY DEFINER VIEW ${quoteIdent(b)}.v_base AS SELECT id, v, l1 FROM ${quoteIdent(b)}.strings WHERE id < 20 AND id <> -1`);
     await admin.query(`UPDATE ${quoteIdent(b)}.\`generated\` SET secret = 43 WHERE id = 1`);
     await admin.query(`CREATE OR REPLACE VIEW ${quoteIdent(b)}.v_on_v_on_v AS SELECT COUNT(*) AS n, 'ü😀' AS lit FROM ${quoteIdent(a)}.v_on_v`);
     await admin.query(`ALTER TABLE ${quoteIdent(b)}.ai_gap AUTO_INCREMENT = 4`);

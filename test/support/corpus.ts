@@ -92,9 +92,17 @@ export const NASTY_STRINGS: readonly (string | null)[] = [
   'x'.repeat(190),
 ];
 
-export async function createCorpus(session: SqlSession, db: string): Promise<CorpusInfo> {
+export interface CorpusOptions {
+  /**
+   * The database name that string literals mention (default: `db`). Two corpora meant to compare equal
+   * must agree on it; a restored copy keeps the source's name in its literals.
+   */
+  readonly nameInLiterals?: string;
+}
+
+export async function createCorpus(session: SqlSession, db: string, options: CorpusOptions = {}): Promise<CorpusInfo> {
   const flavor = await readFlavor(session);
-  const b = new CorpusBuilder(session, db, flavor);
+  const b = new CorpusBuilder(session, db, flavor, options.nameInLiterals ?? db);
   await b.build();
   return { database: db, flavor, bigTables: [SPARSE_TABLE, COMPOSITE_TABLE, VARCHAR_CI_TABLE, 'keyless_dups', 'unique_only'] };
 }
@@ -162,6 +170,7 @@ class CorpusBuilder {
     private readonly s: SqlSession,
     private readonly db: string,
     private readonly flavor: CorpusFlavor,
+    private readonly literalDb: string,
   ) {
     this.q = quoteIdent(db);
   }
@@ -675,6 +684,8 @@ class CorpusBuilder {
       SELECT id, ${this.t('f_tax')}(n), ${this.t('f_label')}(payload) FROM ${this.t(SPARSE_TABLE)} WHERE id BETWEEN 0 AND 100`);
     await this.run(`CREATE VIEW ${this.t('view with `odd` name.v')} AS SELECT \`select\`, \`back\`\`tick\` FROM ${this.t(QUOTED_TABLE)}`);
     await this.run(`CREATE VIEW ${this.t('v_on_v_on_v')} AS SELECT COUNT(*) AS n, 'ü😀' AS lit FROM ${this.t('v_on_v')}`);
+    // string literals that name the database: a restore under another name must leave them alone
+    await this.run(`CREATE VIEW ${this.t('v_db_literal')} AS SELECT ${str(`${quoteIdent(this.literalDb)}.${quoteIdent('strings')}`)} AS quoted_ref, ${str(this.literalDb)} AS bare_name, COUNT(*) AS n FROM ${this.t('strings')}`);
   }
 
   private async triggers(): Promise<void> {
@@ -703,6 +714,8 @@ class CorpusBuilder {
       ON SCHEDULE EVERY 1 HOUR STARTS '2031-01-01 00:30:00' ENDS '2032-01-01 00:00:00'
       ON COMPLETION PRESERVE DISABLE COMMENT 'runs hourly; "quoted"'
       DO DELETE FROM ${this.t('audit_log')} WHERE msg = 'x\\'`);
+    await this.run(`CREATE EVENT ${this.t('ev_backslash')} ON SCHEDULE EVERY 1 DAY STARTS '2031-01-01 00:00:00' DISABLE
+      COMMENT 'back\\slash ''q'' \\n' DO SELECT 'a\\b'`);
     await this.run(`SET SESSION sql_mode = '${PERMISSIVE_MODE}'`);
     await this.run(`CREATE EVENT ${this.t('ev once')} ON SCHEDULE AT '2035-06-01 12:00:00' ON COMPLETION PRESERVE DISABLE
       DO UPDATE ${this.t('one_row')} SET v = 'ran'`);
