@@ -1,5 +1,9 @@
 import { TsError, errnoOf, messageOf, sysCodeOf, type ErrorCode, type ErrorObject } from '../core/errors.js';
 
+const LOST =
+  'the server closed the connection (KILL CONNECTION from another session, a restart, a crash or OOM kill, or the network): check the server error log. ' +
+  'A dump cannot continue on a new connection (its snapshot is gone): run it again with --overwrite; a load resumes where it stopped when rerun';
+
 /**
  * Turns a driver or server error into a TsError that says what happened to which object and what to
  * do about it. The errno and the original error (with its stack) are kept as the cause.
@@ -35,7 +39,8 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
       return make('packet-too-large', 'raise max_allowed_packet on the server (SET GLOBAL max_allowed_packet=1073741824) or lower --statement-size / --bytes-per-transaction');
     case 2006:
     case 2013:
-      return make('connect', 'the connection to the server was lost: check the server error log (restart, OOM kill), wait_timeout / net_read_timeout, and proxies in between');
+    case 1927:
+      return make('connect', `${LOST}; also check wait_timeout / net_read_timeout and proxies in between`);
     case 1205:
       return make('query', 'a lock wait timed out: another session holds locks on this table; retry when it is idle or raise innodb_lock_wait_timeout');
     case 1213:
@@ -73,7 +78,7 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
     case 'ECONNRESET':
     case 'PROTOCOL_CONNECTION_LOST':
     case 'EPIPE':
-      return make('connect', 'the connection to the server was lost: check the server error log (restart, OOM kill) and network', `lost connection: ${head}`);
+      return make('connect', LOST, `lost connection: ${head}`);
     default:
       break;
   }
