@@ -25,9 +25,9 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
     case 1044:
     case 1142:
     case 1143:
-      return make('privilege', `the account lacks a privilege for this object; grant it (for a dump: SELECT, SHOW VIEW, TRIGGER, EVENT, PROCESS, RELOAD or BACKUP_ADMIN for the lock; for a load: ALL on the target database)`);
+      return make('privilege', missingPrivilegeHint(raw));
     case 1227:
-      return make('privilege', 'this needs SUPER (or SET_USER_ID / SYSTEM_USER): a DEFINER naming another account does; load with --skip-definer to create the objects as the loading user, or grant the privilege');
+      return make('privilege', superHint(raw));
     case 1064:
       return make('query', 'the statement is not valid SQL for this server version; the file may be corrupt or from an incompatible server');
     case 1049:
@@ -66,10 +66,12 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
   }
   switch (sys) {
     case 'ECONNREFUSED':
-      return make('connect', 'nothing listens there: check -h/-P (or -S for a socket) and that the server is running', `cannot connect: ${head}`);
+      return make('connect', 'nothing listens there: check -h/-P (or -S for a socket) and that the server is running', prefixed('cannot connect', head));
     case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return make('connect', 'the host name does not resolve: check -h', `unknown host: ${head}`);
+    case 'EAI_AGAIN': {
+      const host = typeof err === 'object' && err !== null && 'hostname' in err ? String((err as { hostname: unknown }).hostname) : undefined;
+      return make('connect', `the host name ${host ? `'${host}' ` : ''}does not resolve: check -h (or use an IP address)`, `unknown host${host ? ` '${host}'` : ''}: ${head}`);
+    }
     case 'ETIMEDOUT':
       return make('connect', 'the server did not answer in time: check the host, port and firewalls', `connection timed out: ${head}`);
     case 'ENOENT':
@@ -83,6 +85,38 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
       break;
   }
   return make('query');
+}
+
+function prefixed(prefix: string, text: string): string {
+  return text.startsWith(prefix) ? text : `${prefix}: ${text}`;
+}
+
+/**
+ * 1142/1143/1044 name the privilege, the account and the object: turn them into the GRANT to run.
+ * "SELECT command denied to user 'u'@'h' for table `db`.`t`", "Access denied for user 'u'@'h' to database 'db'".
+ */
+export function missingPrivilegeHint(raw: string): string {
+  const cmd = /^(\w+(?: \w+)*) command denied to user ('[^']*'@'[^']*') for (?:column '([^']*)' in )?table (.+)$/i.exec(raw.trim());
+  if (cmd) {
+    const [, priv, account, column, table] = cmd;
+    const object = table!.includes('.') ? table! : table!;
+    return `the account ${account} lacks the ${priv!.toUpperCase()} privilege on ${column ? `column ${column} of ` : ''}${object}: GRANT ${priv!.toUpperCase()} ON ${object.replace(/'/g, '`')} TO ${account} (a dump needs SELECT, SHOW VIEW, TRIGGER, EVENT; a load needs ALL on the target database), or leave the object out with --ignore-table`;
+  }
+  const db = /Access denied for user ('[^']*'@'[^']*') to database '([^']*)'/i.exec(raw);
+  if (db) return `the account ${db[1]} has no privilege on database ${db[2]}: GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON \`${db[2]}\`.* TO ${db[1]} for a dump (ALL for a load), or leave it out of -B`;
+  return 'the account lacks a privilege for this object; grant it (for a dump: SELECT, SHOW VIEW, TRIGGER, EVENT, and RELOAD or BACKUP_ADMIN for the lock; for a load: ALL on the target database)';
+}
+
+/** 1227 "you need (at least one of) the X privilege(s)": what the privilege is for, and the way around it. */
+export function superHint(raw: string): string {
+  const needed = /the (.+?) privilege\(s\)/i.exec(raw)?.[1] ?? '';
+  if (/RELOAD|BACKUP_ADMIN/i.test(needed)) {
+    return `the global read lock needs one of ${needed}: grant it, or use --lock-mode no-lock (exact coordinates are still verified from the binary log)`;
+  }
+  if (/BINLOG MONITOR|REPLICATION CLIENT/i.test(needed)) {
+    return `reading the binary log position needs one of ${needed} (the lock-free snapshot proves its consistency from it): GRANT ${/BINLOG MONITOR/i.test(needed) ? 'BINLOG MONITOR' : 'REPLICATION CLIENT'} ON *.* TO the account, or grant RELOAD so the global read lock can be used`;
+  }
+  return `this needs ${needed || 'SUPER (or SET_USER_ID / SYSTEM_USER)'}: a DEFINER naming another account does; load with --skip-definer to create the objects as the loading user, or grant the privilege`;
 }
 
 /** Errors after which the same work, on a fresh connection, may succeed. */

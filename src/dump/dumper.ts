@@ -188,7 +188,7 @@ async function selectTables(control: Session, flavor: Flavor, opts: DumpOptions)
   const wanted = new Set<string>([...opts.databases, ...opts.tables.map((t) => t.database)]);
   for (const name of wanted) {
     if (!all.some((d) => d.name === name)) {
-      throw new TsError({ code: 'usage', message: `database '${name}' does not exist on the server`, object: { database: name }, suggestion: 'check -B / -T (names are case-sensitive on most servers)' });
+      throw new TsError({ code: 'usage', message: `database '${name}' does not exist on the server, or this account has no privilege on it`, object: { database: name }, suggestion: 'check -B / -T (names are case-sensitive on most servers) and the account\'s grants (SHOW GRANTS)' });
     }
   }
   const databases = all.filter((d) => (wanted.size ? wanted.has(d.name) : !(SYSTEM_DATABASES as readonly string[]).includes(d.name.toLowerCase())));
