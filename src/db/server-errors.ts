@@ -80,7 +80,7 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
     case 'ECONNRESET':
     case 'PROTOCOL_CONNECTION_LOST':
     case 'EPIPE':
-      return make('connect', LOST, `lost connection: ${head}`);
+      return make('connect', `${LOST}. If it fails at the same place every time, a row or statement may be larger than the server's max_allowed_packet (the server drops such a connection): raise it`, `lost connection: ${head}`);
     default:
       break;
   }

@@ -1,0 +1,218 @@
+/**
+ * Fault injection on the load side, against a private server: the outcome is always either exactly
+ * the source content (after retries or a rerun) or a clear refusal naming the object. Never a
+ * silently short table.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { bigTable, removeTemps, sessionsRunning, signal, tempDir, waitFor } from '../support/faults.js';
+import type { AdminSession, ServerHandle } from '../support/server.js';
+import { startPrivateServer, uniqueDb } from '../support/server.js';
+
+const ROWS = 120_000;
+
+async function adminFor(handle: ServerHandle): Promise<AdminSession> {
+  const i = handle.info;
+  const connection = await mysql.createConnection({ host: i.host, port: i.port, user: i.user, password: i.password, multipleStatements: true, bigNumberStrings: true, supportBigNumbers: true, dateStrings: true });
+  connection.on('error', () => undefined);
+  return {
+    connection,
+    async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      const [rows] = await connection.query(sql, params as unknown[]);
+      return (Array.isArray(rows) ? rows : []) as T[];
+    },
+    async scalar(sql: string, params: readonly unknown[] = []): Promise<unknown> {
+      const [rows] = await connection.query({ sql, values: params as unknown[], rowsAsArray: true });
+      return (Array.isArray(rows) ? (rows[0] as unknown[] | undefined) : undefined)?.[0] ?? null;
+    },
+    async close(): Promise<void> {
+      await connection.end().catch(() => connection.destroy());
+    },
+  };
+}
+
+describe('load faults', () => {
+  let server: ServerHandle;
+  let admin: AdminSession;
+  const src = uniqueDb('fault_load_src');
+  const dumps: Record<'csv' | 'sql', string> = { csv: '', sql: '' };
+  let sourceHash = '';
+
+  const conn = (): string[] => ['--no-defaults', '-h', server.info.host, '-P', String(server.info.port), '-u', server.info.user];
+  const loadArgs = (dir: string, dst: string, extra: readonly string[] = []): string[] => [...conn(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', '4000', '--progress', 'plain', ...extra];
+
+  async function tableHash(db: string): Promise<string> {
+    const r = await admin.query<{ n: string; h: string | null }>(`SELECT COUNT(*) AS n, SUM(CRC32(CONCAT_WS('|', id, n, pad))) AS h FROM \`${db}\`.big`);
+    return `${r[0]!.n}:${r[0]!.h ?? ''}`;
+  }
+
+  async function reconnect(): Promise<void> {
+    await admin.close();
+    admin = await adminFor(server);
+  }
+
+  beforeAll(async () => {
+    server = await startPrivateServer();
+    admin = await adminFor(server);
+    await admin.query(`CREATE DATABASE \`${src}\``);
+    await bigTable(admin, src, 'big', ROWS, 100);
+    sourceHash = await tableHash(src);
+    for (const format of ['csv', 'sql'] as const) {
+      dumps[format] = path.join(tempDir(`fault-load-${format}`), 'dump');
+      const r = await runCli('tsdump', [...conn(), '-B', src, '-o', dumps[format], '--format', format, '--rows', '30000', '-q'], { env: { MYSQL_PWD: undefined } });
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    await admin?.close();
+    await server?.destroy();
+    removeTemps();
+  }, 120_000);
+
+  for (const format of ['csv', 'sql'] as const) {
+    it(`${format}: worker connections killed repeatedly mid-sub-chunk are retried and the load finishes exactly`, async () => {
+      const dst = uniqueDb(`fl_kill_${format}`);
+      const needle = format === 'csv' ? 'LOAD DATA LOCAL INFILE' : 'INSERT INTO';
+      let kills = 0;
+      let stop = false;
+      const seen = new Set<number>();
+      const killer = (async () => {
+        while (!stop && kills < 6) {
+          const rows = (await sessionsRunning(admin, needle).catch(() => [])).filter((r) => (r.INFO ?? '').includes(dst) || format === 'sql');
+          const fresh = rows.map((r) => Number(r.ID)).filter((id) => !seen.has(id));
+          if (fresh.length > 0) {
+            seen.add(fresh[0]!);
+            await admin.query(`KILL CONNECTION ${fresh[0]!}`).catch(() => undefined);
+            kills++;
+          }
+          await new Promise((res) => setTimeout(res, 40));
+        }
+      })();
+      const r = await runCli('tsload', loadArgs(dumps[format], dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+      stop = true;
+      await killer;
+      expect(r.code, r.stderr).toBe(0);
+      expect(kills).toBeGreaterThan(1);
+      expect(r.stderr).toMatch(/retry \d\/4 on a fresh connection/);
+      expect(await tableHash(dst)).toBe(sourceHash);
+    }, 300_000);
+  }
+
+  it('the server restarted mid-load: the run fails naming the table, the rerun finishes exactly', async () => {
+    const dst = uniqueDb('fl_restart');
+    let pid = 0;
+    const run = runCli('tsload', loadArgs(dumps.csv, dst), {
+      env: { MYSQL_PWD: undefined },
+      onSpawn: (p) => {
+        pid = p;
+      },
+    });
+    await waitFor('a LOAD DATA in the target', async () => ((await sessionsRunning(admin, `INTO TABLE \`${dst}\``)).length > 0 ? true : undefined), 60_000, 10);
+    signal(pid, 'SIGSTOP');
+    try {
+      await server.kill();
+      await server.start();
+    } finally {
+      signal(pid, 'SIGCONT');
+    }
+    const r = await run;
+    await reconnect();
+    // the load either retried through the restart (exact) or failed loudly; never a short table with exit 0
+    if (r.code !== 0) {
+      expect(r.stderr).toMatch(/error: /);
+      expect(r.stderr).toMatch(/rerun|resume|lost connection|connect/i);
+      const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined } });
+      expect(again.code, again.stderr).toBe(0);
+    }
+    expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
+  it('SIGINT: stops with exit 5 and says how to resume; the rerun finishes exactly', async () => {
+    const dst = uniqueDb('fl_sigint');
+    let pid = 0;
+    const run = runCli('tsload', loadArgs(dumps.csv, dst), {
+      env: { MYSQL_PWD: undefined },
+      timeoutMs: 60_000,
+      onSpawn: (p) => {
+        pid = p;
+      },
+    });
+    await waitFor('a LOAD DATA in the target', async () => ((await sessionsRunning(admin, `INTO TABLE \`${dst}\``)).length > 0 ? true : undefined), 60_000, 10);
+    signal(pid, 'SIGINT');
+    const r = await run;
+    expect(r.stderr.match(/received/g)?.length, r.stderr).toBe(1);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/rerun the same command to resume/);
+    const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
+  it('max_allowed_packet smaller than a row: a clear error naming the setting, the table and the chunk', async () => {
+    const db = uniqueDb('fl_packet');
+    await admin.query(`CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.wide (id INT PRIMARY KEY, body LONGTEXT)`);
+    await admin.query(`INSERT INTO \`${db}\`.wide VALUES (1, 'small'), (2, REPEAT('w', 3 * 1024 * 1024)), (3, 'small')`);
+    const results: string[] = [];
+    for (const format of ['sql', 'csv'] as const) {
+      const dir = path.join(tempDir(`fault-packet-${format}`), 'dump');
+      const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '--format', format, '-q'], { env: { MYSQL_PWD: undefined } });
+      expect(d.code, d.stderr).toBe(0);
+      await admin.query('SET GLOBAL max_allowed_packet = 1048576');
+      try {
+        const dst = uniqueDb(`fl_packet_${format}`);
+        const r = await runCli('tsload', [...conn(), '-d', dir, '-B', dst, '--progress', 'none'], { env: { MYSQL_PWD: undefined } });
+        results.push(`${format}: exit ${r.code}\n${r.stderr}`);
+        expect(r.code, r.stderr).not.toBe(0);
+        expect(r.code).not.toBe(4);
+        expect(r.stderr).toMatch(/max_allowed_packet/);
+        expect(r.stderr).toContain(`${dst}.wide`);
+        // The server answers an oversized packet by dropping the connection (the client sees ECONNRESET
+        // while still writing), so the error names the chunk, and the hint the setting. Naming the row
+        // needs the loader to compare line lengths with @@max_allowed_packet before sending (reported).
+        expect(r.stderr).toMatch(/chunk 1/);
+      } finally {
+        await admin.query('SET GLOBAL max_allowed_packet = 268435456');
+        await reconnect();
+      }
+    }
+    console.log(results.join('\n'));
+  }, 120_000);
+
+  const mismatch = (checksum: boolean) => async (): Promise<void> => {
+    const db = uniqueDb(`fl_mismatch${checksum ? '_ck' : ''}`);
+    await admin.query(`CREATE DATABASE \`${db}\`;
+      CREATE TABLE \`${db}\`.a (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO \`${db}\`.a VALUES (1,'x'),(2,'y');
+      CREATE TABLE \`${db}\`.b (id INT PRIMARY KEY, x INT NOT NULL, y DATE NOT NULL, z VARCHAR(10)); INSERT INTO \`${db}\`.b VALUES (1, 5, '2020-01-01', 'p'), (2, 6, '2021-02-02', 'q'), (3, 7, '2022-03-03', 'r')`);
+    const dir = path.join(tempDir('fault-mismatch'), 'dump');
+    const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '-q', ...(checksum ? ['--checksum'] : [])], { env: { MYSQL_PWD: undefined } });
+    expect(d.code, d.stderr).toBe(0);
+    // put b's chunk where a's is, and make the manifest agree (size, hash and rows), as a mix-up would
+    const manifestFile = path.join(dir, 'manifest.json');
+    interface Chunk { path: string; bytes: number; sha256: string; rows: number }
+    const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as { databases: { tables: { name: string; rows: number; bytes: number; chunks: Chunk[] }[] }[] };
+    const tables = m.databases[0]!.tables;
+    const a = tables.find((t) => t.name === 'a')!;
+    const b = tables.find((t) => t.name === 'b')!;
+    writeFileSync(path.join(dir, a.chunks[0]!.path), readFileSync(path.join(dir, b.chunks[0]!.path)));
+    a.chunks[0] = { ...a.chunks[0]!, bytes: b.chunks[0]!.bytes, sha256: b.chunks[0]!.sha256, rows: b.chunks[0]!.rows };
+    a.rows = b.rows;
+    a.bytes = b.bytes;
+    writeFileSync(manifestFile, JSON.stringify(m, null, 1));
+    const dst = uniqueDb('fl_mismatch_dst');
+    const r = await runCli('tsload', [...conn(), '-d', dir, '-B', dst, '--progress', 'none'], { env: { MYSQL_PWD: undefined } });
+    console.log(`mismatched chunk: exit ${r.code}\n${r.stderr}`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${dst}.a`);
+  };
+
+  it('a chunk whose content does not match its table (dump with --checksum) is refused, not loaded as garbage', mismatch(true), 120_000);
+
+  // KNOWN BUG (reported): without --checksum, LOAD DATA drops the surplus fields with warnings
+  // (1262 "Row was truncated") that tsload does not check, and the row counts agree, so the load
+  // succeeds with garbage. it.fails keeps the suite green and turns red once the loader refuses it.
+  it.fails('a chunk whose content does not match its table (no --checksum) is refused, not loaded as garbage', mismatch(false), 120_000);
+});
