@@ -308,7 +308,7 @@ const UNESCAPE: Record<string, string> = { n: '\n', r: '\r', t: '\t', '0': '\0',
  */
 export function commentForSqlMode(sql: string, sqlMode: string): string {
   if (!/\bNO_BACKSLASH_ESCAPES\b/i.test(sqlMode)) return sql;
-  return sql.replace(/(\n\s+COMMENT\s+)'((?:[^'\\]|\\[\s\S]|'')*)'/, (_m, head: string, body: string) => {
+  return sql.replace(/(\s+COMMENT\s+)'((?:[^'\\]|\\[\s\S]|'')*)'/, (_m, head: string, body: string) => {
     let value = '';
     for (let i = 0; i < body.length; i++) {
       const c = body[i]!;

@@ -562,8 +562,18 @@ async function loadChunk(ctx: Ctx, w: TableWork, chunk: ChunkEntry, skip: number
     const it = subChunks(openChunk(full), ctx.limits)[Symbol.asyncIterator]();
     let cur = await it.next();
     if (cur.done && skip === 0) {
-      session = await openDataSession(ctx);
-      await session.exec(PROGRESS_INSERT, [ctx.manifest.dumpId, wire(db.name), wire(table.name), chunk.index, 0, 0, 1], object);
+      // An empty chunk still records that it is done; like any write it may meet a deadlock.
+      await withRetry(ctx, object, async (fresh) => {
+        if (!session || fresh) {
+          session?.destroy();
+          session = await openDataSession(ctx);
+        }
+        try {
+          await session.exec(PROGRESS_INSERT, [ctx.manifest.dumpId, wire(db.name), wire(table.name), chunk.index, 0, 0, 1], object);
+        } catch (e) {
+          if (errnoOf((e as TsError).cause) !== 1062 && (e as TsError).errno !== 1062) throw e;
+        }
+      });
     }
     while (!cur.done) {
       if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume', object });

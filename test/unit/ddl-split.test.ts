@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alterStatements, convertUtf8mb4, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
+import { alterStatements, commentForSqlMode, convertUtf8mb4, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
 
 const T = `CREATE TABLE \`t\` (
   \`id\` int(11) NOT NULL AUTO_INCREMENT,
@@ -67,5 +67,18 @@ describe('transforms', () => {
     expect(splitSequenceFile('CREATE SEQUENCE `s` start with 1;\nDO SETVAL(`d`.`s`, 5, 0)')).toEqual({ create: 'CREATE SEQUENCE `s` start with 1', state: 'DO SETVAL(`d`.`s`, 5, 0)' });
     const order = dependencyOrder([{ name: 'c', dependsOn: ['b'] }, { name: 'b', dependsOn: ['a'] }, { name: 'a' }]);
     expect(order.map((v) => v.name)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('commentForSqlMode', () => {
+  const mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES';
+  it('unescapes a one-line event COMMENT for a NO_BACKSLASH_ESCAPES object', () => {
+    const ev = "CREATE EVENT `e` ON SCHEDULE AT '2030-01-01 00:00:00' ON COMPLETION NOT PRESERVE DISABLE COMMENT 'back\\\\slash ''q'' \\n' DO SELECT 'a\\b'";
+    expect(commentForSqlMode(ev, mode)).toBe("CREATE EVENT `e` ON SCHEDULE AT '2030-01-01 00:00:00' ON COMPLETION NOT PRESERVE DISABLE COMMENT 'back\\slash ''q'' \n' DO SELECT 'a\\b'");
+  });
+  it('unescapes a routine COMMENT on its own line and leaves other modes alone', () => {
+    const proc = "CREATE PROCEDURE `p`(IN comment INT)\n    COMMENT 'x\\\\y'\nBEGIN SELECT 1; END";
+    expect(commentForSqlMode(proc, mode)).toBe("CREATE PROCEDURE `p`(IN comment INT)\n    COMMENT 'x\\y'\nBEGIN SELECT 1; END");
+    expect(commentForSqlMode(proc, 'STRICT_TRANS_TABLES')).toBe(proc);
   });
 });
