@@ -55,6 +55,8 @@ export type InfileFactory = (requestedName: string) => Readable;
 export class Session {
   private closed = false;
   private infileFactory: InfileFactory | undefined;
+  /** Warnings the last exec/loadLocal statement raised (LOAD DATA reports bad rows only this way). */
+  lastWarningCount = 0;
 
   private constructor(
     private readonly conn: CoreConnection,
@@ -118,10 +120,17 @@ export class Session {
   async exec(sql: string, params: readonly unknown[] = [], object?: ErrorObject): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.conn.query({ sql, values: params as unknown[] }, (err, result) => {
+        this.lastWarningCount = err ? 0 : warningCount(result);
         if (err) reject(explainDbError(err, object));
         else resolve(affected(result));
       });
     });
+  }
+
+  /** The warnings of the last statement (SHOW WARNINGS), at most `limit`. */
+  async warnings(limit = 10): Promise<ServerWarning[]> {
+    const rows = await this.query<{ Level: string; Code: string; Message: string }>(`SHOW WARNINGS LIMIT ${Math.max(1, Math.floor(limit))}`);
+    return rows.map((r) => ({ level: r.Level, code: Number(r.Code), message: r.Message }));
   }
 
   async scalar(sql: string, params: readonly unknown[] = []): Promise<string | null> {
@@ -336,6 +345,20 @@ function stringCast(field: { type: string; string: (enc?: string) => string | nu
     return b === null ? null : b.toString('utf8');
   }
   return field.string('utf8');
+}
+
+export interface ServerWarning {
+  readonly level: string;
+  readonly code: number;
+  readonly message: string;
+}
+
+function warningCount(result: unknown): number {
+  if (typeof result === 'object' && result !== null && 'warningStatus' in result) {
+    const n = (result as { warningStatus: unknown }).warningStatus;
+    return typeof n === 'number' ? n : 0;
+  }
+  return 0;
 }
 
 function affected(result: unknown): number {

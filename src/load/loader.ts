@@ -122,6 +122,8 @@ interface Ctx {
   control: Session;
   store: ProgressStore;
   flavor: Flavor;
+  /** The target's max_allowed_packet: a line longer than this cannot be sent, so it is refused up front. */
+  maxPacket: number;
 }
 
 export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: AbortSignal): Promise<LoadResult> {
@@ -144,6 +146,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     control,
     store: new ProgressStore(control),
     flavor: parseVersion((await control.scalar('SELECT @@version')) ?? ''),
+    maxPacket: Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0) || 16 * 1024 * 1024,
   };
   try {
     await control.exec('SET SESSION foreign_key_checks = 0');
@@ -628,16 +631,19 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
   let rows = 0;
   let line = sub.firstLine;
   let committing = false;
+  refuseOversizedLines(ctx, sub, object, csv);
   await s.exec('START TRANSACTION');
   try {
     if (csv) {
       const name = `tsload-${process.pid}-${++infileCounter}.csv`;
       const data = Buffer.concat(sub.lines as Buffer[]);
       rows = await s.loadLocal(wire(loadDataSql(db.name, table, name)), name, () => Readable.from([data]), object);
+      await refuseWarnings(s, table, object, sub.firstLine, true);
     } else {
       await s.exec(wire(`USE ${quoteIdent(db.name)}`));
       for (const l of sub.lines) {
         rows += await execBytes(s, l, object);
+        await refuseWarnings(s, table, object, line, false);
         line++;
       }
     }
@@ -661,6 +667,48 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
   }
 }
 
+/**
+ * A line longer than max_allowed_packet makes the server drop the connection: a deterministic
+ * failure that retrying cannot fix. Refuse it before sending, naming the line and the setting.
+ */
+function refuseOversizedLines(ctx: Ctx, sub: SubChunk, object: { database: string; table: string; chunk: number; file: string }, csv: boolean): void {
+  const limit = ctx.maxPacket - 1024;
+  sub.lines.forEach((l, i) => {
+    if (l.length <= limit) return;
+    const row = sub.firstLine + i;
+    const need = Math.min(1024 * 1024 * 1024, 2 ** Math.ceil(Math.log2(l.length + 1024)));
+    throw new TsError({
+      code: 'packet-too-large',
+      message: `line ${row} of ${object.file} is ${formatBytes(l.length)}, more than the target's max_allowed_packet (${formatBytes(ctx.maxPacket)})`,
+      object: { ...object, row },
+      suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${need}; (and in its config file), then rerun the same command${csv ? '' : '; or dump with a smaller --statement-size'}`,
+    });
+  });
+}
+
+/**
+ * LOAD DATA (and INSERT outside strict mode) turns a row that does not fit its table into a warning
+ * and loads something else. Every warning fails the transaction, naming the first bad row — except
+ * an out-of-range FLOAT(M,D) value, which is the server's own stored value read back at full
+ * precision (storing it again gives the same bits).
+ */
+async function refuseWarnings(s: Session, table: TableEntry, object: { database: string; table: string; chunk: number; file: string }, firstLine: number, perRow: boolean): Promise<void> {
+  if (s.lastWarningCount === 0) return;
+  const floats = new Set(table.columns.filter((c) => c.codec === 'float').map((c) => c.name));
+  const bad = (await s.warnings(10)).filter((w) => w.level !== 'Note' && !(w.code === 1264 && floats.has(/column '(.*?)'/.exec(w.message)?.[1] ?? '')));
+  if (bad.length === 0) return;
+  const first = bad[0]!;
+  const at = /at row (\d+)/i.exec(first.message);
+  const row = perRow && at ? firstLine + Number(at[1]) - 1 : firstLine;
+  throw new TsError({
+    code: 'bad-dump',
+    message: `the data does not fit table ${object.database}.${object.table}: ${first.message} (line ${row} of ${object.file})${s.lastWarningCount > 1 ? ` and ${s.lastWarningCount - 1} more warning(s)` : ''}`,
+    object: { ...object, row },
+    errno: first.code,
+    suggestion: 'nothing of this transaction was committed; the chunk file does not match its table (a damaged or edited dump, or a target table with another definition)',
+  });
+}
+
 /** Executes one INSERT line of a SQL chunk, sending its bytes unchanged. */
 async function execBytes(s: Session, line: Buffer, object: { database: string; table: string }): Promise<number> {
   let end = line.length;
@@ -673,7 +721,7 @@ async function execBytes(s: Session, line: Buffer, object: { database: string; t
 /** Adds the file position: LOAD DATA's "at row N" counts from the sub-chunk's first line. */
 function rowError(e: unknown, object: { database: string; table: string; chunk: number; file: string }, firstLine: number, lastLine: number | null): unknown {
   if (!(e instanceof TsError)) return e;
-  if (isTransient(e)) return e;
+  if (isTransient(e) || e.object.row !== undefined) return e;
   const m = /at (?:row|line) (\d+)/i.exec(e.message);
   const row = m ? firstLine + Number(m[1]) - 1 : firstLine;
   const where = lastLine !== null && !m ? `in the transaction of lines ${firstLine}-${lastLine} of ${object.file}` : `line ${row} of ${object.file}`;
