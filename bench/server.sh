@@ -38,6 +38,8 @@ datadir                        = $DATADIR
 socket                         = $SOCK
 pid-file                       = $DATADIR/mariadbd.pid
 log-error                      = $DATADIR/error.log
+# a private tmpdir: other programs cleaning /tmp must not delete the server's temporary tables
+tmpdir                         = $DATADIR-tmp
 port                           = $PORT
 bind-address                   = 127.0.0.1
 skip-name-resolve
@@ -65,7 +67,7 @@ grant_tcp_root() {
 start() {
   if up; then echo "server already answering on 127.0.0.1:$PORT" >&2; return 0; fi
   command -v "$MARIADBD" >/dev/null || { echo "mariadbd not found: apt-get install mariadb-server" >&2; exit 1; }
-  mkdir -p "$DATADIR" "$FILES"
+  mkdir -p "$DATADIR" "$FILES" "$DATADIR-tmp"
   write_cnf
   if [ ! -d "$DATADIR/mysql" ]; then
     echo "initialising $DATADIR" >&2

@@ -172,14 +172,14 @@ verify() { # prints OK or MISMATCH:table(col,col);table(missing)
 
 dump_cmd() { # TOOL THREADS OUT
   case "$1" in
-    tsdump)   echo "node '$ROOT/dist/cli/tsdump.js' -h $HOST -P $PORT -u root -B $SRC_DB -o '$3' -t $2 $TSDUMP_ARGS" ;;
+    tsdump)   echo "node '$ROOT/dist/cli/tsdump.js' --no-defaults -h $HOST -P $PORT -u root -B $SRC_DB -o '$3' -t $2 $TSDUMP_ARGS" ;;
     mydumper) echo "mydumper -h $HOST -P $PORT -u root -B $SRC_DB -o '$3' -t $2 --rows $MYDUMPER_ROWS" ;;
     limit)    echo "bash '$HERE/outfile.sh' dump $HOST $PORT root $SRC_DB '$3' $2 $MYDUMPER_ROWS" ;;
   esac
 }
 load_cmd() { # TOOL THREADS DIR
   case "$1" in
-    tsdump)   echo "node '$ROOT/dist/cli/tsload.js' -h $HOST -P $PORT -u root -d '$3' -B $DST_DB -t $2 $TSLOAD_ARGS" ;;
+    tsdump)   echo "node '$ROOT/dist/cli/tsload.js' --no-defaults -h $HOST -P $PORT -u root -d '$3' -B $DST_DB -t $2 $TSLOAD_ARGS" ;;
     mydumper) echo "myloader -h $HOST -P $PORT -u root -d '$3' -B $DST_DB -t $2 -e" ;;
     limit)    echo "bash '$HERE/outfile.sh' load $HOST $PORT root $DST_DB '$3' $2" ;;
   esac
@@ -194,7 +194,7 @@ client_name() { # TOOL PHASE -> the program that ran
 
 timed() { # TOOL PHASE THREADS RUN CMD -> one CSV row; sets LAST_RC
   local tool=$1 phase=$2 t=$3 run=$4 cmd=$5 tf lf t0 t1 c0 c1 m0 m1 other wall user sys rss rc bytes=0 blb=0 chk=""
-  tf=$(mktemp /tmp/tsdump-bench-time.XXXXXX)
+  tf=$(mktemp "$RESULTS_DIR/time.XXXXXX")
   lf="$LOGS/${phase}-t${t}-${tool}-${run}.log"
   printf '%s\n' "$cmd" >"$lf"
   log "$phase t$t $(client_name "$tool" "$phase") #$run"
