@@ -17,6 +17,7 @@ export type ExitCodeName = keyof typeof EXIT_CODES;
 export const ERROR_CODES = [
   'usage',
   'connect',
+  'connection-lost',
   'auth',
   'privilege',
   'lock',
@@ -38,6 +39,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 const EXIT_FOR: Record<ErrorCode, ExitCodeName> = {
   usage: 'usage',
   connect: 'connection',
+  // A connection that worked and then broke is a failed run (rerun it), not a cannot-connect.
+  'connection-lost': 'failed',
   auth: 'connection',
   privilege: 'failed',
   lock: 'failed',

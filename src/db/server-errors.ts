@@ -40,7 +40,7 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
     case 2006:
     case 2013:
     case 1927:
-      return make('connect', `${LOST}; also check wait_timeout / net_read_timeout and proxies in between`);
+      return make('connection-lost', `${LOST}; also check wait_timeout / net_read_timeout and proxies in between`);
     case 1205:
       return make('query', 'a lock wait timed out: another session holds locks on this table; retry when it is idle or raise innodb_lock_wait_timeout');
     case 1213:
@@ -80,7 +80,7 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
     case 'ECONNRESET':
     case 'PROTOCOL_CONNECTION_LOST':
     case 'EPIPE':
-      return make('connect', `${LOST}. If it fails at the same place every time, a row or statement may be larger than the server's max_allowed_packet (the server drops such a connection): raise it`, `lost connection: ${head}`);
+      return make('connection-lost', `${LOST}. If it fails at the same place every time, a row or statement may be larger than the server's max_allowed_packet (the server drops such a connection): raise it`, `lost connection: ${head}`);
     default:
       break;
   }

@@ -97,8 +97,12 @@ const SNAPSHOT_RETRIES = 5;
 export async function runDump(opts: DumpOptions, reporter: Reporter, signal?: AbortSignal): Promise<DumpResult> {
   const started = Date.now();
   const startedAt = new Date().toISOString();
-  await prepareOutput(opts);
+  // Connect first: a wrong password or an unreachable host must not leave a half-prepared directory.
   const control = await Session.open(opts.connection, { label: 'control' });
+  await prepareOutput(opts).catch(async (e: unknown) => {
+    await control.close().catch(() => undefined);
+    throw e;
+  });
   let workers: DumpWorker[] = [];
   let planner: Session | undefined;
   try {

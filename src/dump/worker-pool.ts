@@ -21,9 +21,9 @@ export class DumpWorker {
   constructor(private readonly worker: Worker, readonly index: number) {
     worker.on('message', (r: WorkerReply) => this.onReply(r));
     worker.on('error', (e) => this.failAll(new TsError({ code: 'internal', message: `dump worker ${index} crashed: ${e.message}`, cause: e })));
-    worker.on('exit', (code) => {
-      if (this.pending.size > 0) this.failAll(new TsError({ code: 'internal', message: `dump worker ${index} exited (code ${code})` }));
-    });
+    // Once the thread is gone nothing will ever answer: fail what is pending and refuse new calls
+    // (an idle worker terminated on SIGINT must not make close() wait forever).
+    worker.on('exit', (code) => this.failAll(new TsError({ code: 'internal', message: `dump worker ${index} exited (code ${code})` })));
   }
 
   private onReply(r: WorkerReply): void {
@@ -39,7 +39,7 @@ export class DumpWorker {
   }
 
   private failAll(e: TsError): void {
-    this.dead = e;
+    this.dead ??= e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
   }
@@ -66,7 +66,14 @@ export class DumpWorker {
   }
 
   async close(): Promise<void> {
-    await this.call({ op: 'close' }).catch(() => undefined);
+    if (!this.dead) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 5000);
+      });
+      await Promise.race([this.call({ op: 'close' }).catch(() => undefined), timeout]);
+      clearTimeout(timer);
+    }
     await this.worker.terminate();
   }
 
