@@ -580,7 +580,6 @@ async function loadChunk(ctx: Ctx, w: TableWork, chunk: ChunkEntry, skip: number
     }
     while (!cur.done) {
       if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume', object });
-      const next = await it.next();
       const sub = cur.value;
       if (sub.index > skip) {
         const r = await withRetry(ctx, object, async (fresh) => {
@@ -590,12 +589,12 @@ async function loadChunk(ctx: Ctx, w: TableWork, chunk: ChunkEntry, skip: number
             session = await openDataSession(ctx);
             if (fresh && (await committed(session, ctx, w, chunk, sub))) return 0;
           }
-          return loadSub(ctx, session, w, chunk, sub, next.done === true, csv);
+          return loadSub(ctx, session, w, chunk, sub, sub.last, csv);
         });
         rows += r;
         ctx.reporter.emit({ kind: 'progress', phase: 'data', database: db.name, table: table.name, rows: r, bytes: sub.bytes });
       }
-      cur = next;
+      cur = await it.next();
     }
   } finally {
     const s = session as Session | null;
@@ -636,8 +635,7 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
   try {
     if (csv) {
       const name = `tsload-${process.pid}-${++infileCounter}.csv`;
-      const data = Buffer.concat(sub.lines as Buffer[]);
-      rows = await s.loadLocal(wire(loadDataSql(db.name, table, name)), name, () => Readable.from([data]), object);
+      rows = await s.loadLocal(wire(loadDataSql(db.name, table, name)), name, () => Readable.from(coalesce(sub.lines, 256 * 1024)), object);
       await refuseWarnings(s, table, object, sub.firstLine, true);
     } else {
       await s.exec(wire(`USE ${quoteIdent(db.name)}`));
@@ -665,6 +663,25 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
     // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction
     throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lines.length - 1 : null);
   }
+}
+
+/**
+ * The lines of a sub-chunk as pieces of about `size` bytes, built as the server reads them: mysql2
+ * sends one packet per piece, so neither a packet per row nor a copy of the whole sub-chunk.
+ */
+function* coalesce(lines: readonly Buffer[], size: number): Generator<Buffer> {
+  let acc: Buffer[] = [];
+  let n = 0;
+  for (const l of lines) {
+    acc.push(l);
+    n += l.length;
+    if (n >= size) {
+      yield acc.length === 1 ? acc[0]! : Buffer.concat(acc, n);
+      acc = [];
+      n = 0;
+    }
+  }
+  if (acc.length > 0) yield Buffer.concat(acc, n);
 }
 
 /**

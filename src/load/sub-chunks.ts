@@ -24,6 +24,8 @@ export interface SubChunk {
   /** Complete lines, each ending with LF (the last line of a file may lack it). */
   readonly lines: readonly Buffer[];
   readonly bytes: number;
+  /** The chunk's final sub-chunk. Known without reading the next sub-chunk ahead (memory). */
+  readonly last: boolean;
 }
 
 /** The decompressed bytes of a chunk file, by its extension. */
@@ -50,7 +52,8 @@ export async function* subChunks(source: AsyncIterable<Buffer>, limits: SubChunk
     lineNo++;
     if (lines.length > 0 && (lines.length >= limits.rows || bytes + line.length > limits.bytes)) {
       index++;
-      yield { index, firstLine, lines, bytes };
+      // `line` starts the next sub-chunk, so this one is not the last.
+      yield { index, firstLine, lines, bytes, last: false };
       lines = [];
       bytes = 0;
     }
@@ -80,6 +83,6 @@ export async function* subChunks(source: AsyncIterable<Buffer>, limits: SubChunk
   if (partial.length > 0) yield* take(Buffer.concat(partial));
   if (lines.length > 0) {
     index++;
-    yield { index, firstLine, lines, bytes };
+    yield { index, firstLine, lines, bytes, last: true };
   }
 }
