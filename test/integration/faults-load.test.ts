@@ -102,6 +102,39 @@ describe('load faults', () => {
     }, 300_000);
   }
 
+  it('a concurrent writer holding locks past innodb_lock_wait_timeout: the sub-chunks are retried and the load finishes exactly', async () => {
+    const dst = uniqueDb('fl_lockwait');
+    await admin.query('SET GLOBAL innodb_lock_wait_timeout = 1');
+    const writer = await adminFor(server);
+    let pid = 0;
+    try {
+      const run = runCli('tsload', loadArgs(dumps.csv, dst), {
+        env: { MYSQL_PWD: undefined },
+        timeoutMs: 300_000,
+        onSpawn: (p) => {
+          pid = p;
+        },
+      });
+      // Freeze the loader as soon as its table exists, lock every gap of that table from another
+      // session (a full-scan FOR UPDATE under REPEATABLE READ), then let the loader run into it.
+      await waitFor('the target table', async () => Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [dst, 'big'])) > 0 || undefined, 60_000, 5);
+      signal(pid, 'SIGSTOP');
+      await writer.query(`SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION; SELECT COUNT(*) FROM \`${dst}\`.big FOR UPDATE;`);
+      signal(pid, 'SIGCONT');
+      await waitFor('a LOAD DATA waiting for a lock', async () => ((await sessionsRunning(admin, `INTO TABLE \`${dst}\``)).length > 0 ? true : undefined), 60_000, 10);
+      await new Promise((res) => setTimeout(res, 2500));
+      await writer.query('COMMIT');
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/Lock wait timeout exceeded.*retry \d\/4 on a fresh connection/);
+      expect(await tableHash(dst)).toBe(sourceHash);
+    } finally {
+      signal(pid, 'SIGCONT');
+      await writer.close();
+      await admin.query('SET GLOBAL innodb_lock_wait_timeout = 50');
+    }
+  }, 300_000);
+
   it('the server restarted mid-load: the run fails naming the table, the rerun finishes exactly', async () => {
     const dst = uniqueDb('fl_restart');
     let pid = 0;
