@@ -28,7 +28,7 @@
 #      SRC_DB (bench; bench_quick with QUICK=1) DST_DB (bench_copy) THREADS ("2 4")
 #      TOOLS ("tsdump mydumper limit"; tsdump = tsdump + tsload, mydumper = mydumper + myloader,
 #      limit = bench/outfile.sh) ROUNDS (1 palindrome = 2 runs per tool; QUICK: 1) PHASES ("dump load")
-#      MYDUMPER_ROWS (500000: mydumper --rows, also the server-limit chunk) TSDUMP_ARGS / TSLOAD_ARGS
+#      MYDUMPER_ROWS (500000 × SCALE: mydumper --rows, also the server-limit chunk) TSDUMP_ARGS / TSLOAD_ARGS
 #      (extra flags) RESULTS_DIR (/var/tmp/tsdump-bench/results/<timestamp>) KEEP_SERVER (0)
 #      KEEP_DUMPS (0)
 set -uo pipefail
@@ -52,7 +52,8 @@ THREADS=${THREADS:-2 4}
 TOOLS=${TOOLS:-tsdump mydumper limit}
 ROUNDS=${ROUNDS:-1}
 PHASES=${PHASES:-dump load}
-MYDUMPER_ROWS=${MYDUMPER_ROWS:-500000}
+# rows per mydumper / server-limit chunk: 500 000 at SCALE=1, scaled with the data so QUICK keeps the shape
+MYDUMPER_ROWS=${MYDUMPER_ROWS:-$(awk -v s="$SCALE" 'BEGIN { v = int(500000 * s); print (v < 10000 ? 10000 : v) }')}
 TSDUMP_ARGS=${TSDUMP_ARGS:-}
 TSLOAD_ARGS=${TSLOAD_ARGS:-}
 KEEP_SERVER=${KEEP_SERVER:-0}
@@ -253,7 +254,7 @@ SRC_SUMS=$(checksums "$SRC_DB")
 echo 'time,tool,client,phase,threads,run,wall_s,user_s,sys_s,maxrss_kb,server_cpu_s,other_cpu_s,bytes,binlog_bytes,rc,verify' >"$RUNS_CSV"
 log "results in $RESULTS_DIR; source checksums: $(echo "$SRC_SUMS" | paste -sd' ')"
 
-declare -A runno
+declare -A runno failed_dump
 for t in $THREADS; do
   if [[ " $PHASES " == *" dump "* ]]; then
     for tool in $(order); do
@@ -263,12 +264,14 @@ for t in $THREADS; do
       sql -e "CHECKSUM TABLE $(table_list "$SRC_DB")" >/dev/null   # warm: every tool reads from memory
       runno[dump$tool$t]=$(( ${runno[dump$tool$t]:-0} + 1 ))
       timed "$tool" dump "$t" "${runno[dump$tool$t]}" "$(dump_cmd "$tool" "$t" "$OUTDIR")"
+      if [ "$LAST_RC" = 0 ]; then unset "failed_dump[$tool$t]"; else failed_dump[$tool$t]=1; fi   # the last one counts
     done
   fi
   if [[ " $PHASES " == *" load "* ]]; then
     for tool in $(order); do
       OUTDIR="$DUMPS/$tool-t$t"
       if [ ! -d "$OUTDIR" ]; then log "no $tool dump at t$t to load (PHASES without dump?); skipping"; continue; fi
+      if [ -n "${failed_dump[$tool$t]:-}" ]; then log "a $tool dump at t$t failed: not loading it"; continue; fi
       sql -e "DROP DATABASE IF EXISTS \`$DST_DB\`"
       # myloader 0.10 expects the target database to exist; tsload creates its own
       [ "$tool" = mydumper ] && sql -e "CREATE DATABASE \`$DST_DB\` CHARACTER SET utf8mb4"

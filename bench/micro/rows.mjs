@@ -75,3 +75,17 @@ export function rawBytes(rows) {
   for (const row of rows) for (const v of row) if (v) n += v.length;
   return n;
 }
+
+/** The same rows as text-protocol row packet payloads (length-encoded strings, 0xfb = NULL). */
+export function toWire(rows) {
+  return rows.map((row) => {
+    const parts = [];
+    for (const v of row) {
+      if (v === null) parts.push(Buffer.from([0xfb]));
+      else if (v.length < 0xfb) parts.push(Buffer.from([v.length]), v);
+      else if (v.length < 0x10000) parts.push(Buffer.from([0xfc, v.length & 0xff, v.length >> 8]), v);
+      else parts.push(Buffer.from([0xfd, v.length & 0xff, (v.length >> 8) & 0xff, v.length >> 16]), v);
+    }
+    return Buffer.concat(parts);
+  });
+}
