@@ -145,46 +145,67 @@ export class Session {
 
   /**
    * Streams a SELECT as raw rows (one Buffer per field), in batches of up to `batchRows` rows or
-   * about `batchBytes` bytes. See resultBatches for the backpressure contract.
+   * about `batchBytes` bytes. See collectBatches for the backpressure contract.
    */
   rawRowBatches(sql: string, signal?: AbortSignal, batchRows = 1024, batchBytes = 1 << 20): AsyncGenerator<RawRow[]> {
     const q = this.conn.query({ sql, rowsAsArray: true, typeCast: false });
-    return this.resultBatches<RawRow>(q, rawRowSize, signal, batchRows, batchBytes);
+    const batch = new RawRowBatch();
+    return this.collectBatches(q, batch, (added) => {
+      const onRow = (row: RawRow): void => added(batch.add(row));
+      q.on('result', onRow as (row: unknown) => void);
+      return () => q.removeListener('result', onRow as (row: unknown) => void);
+    }, signal, batchRows, batchBytes);
   }
 
   /**
    * Streams a SELECT as wire rows: each row is the payload of its text-protocol packet (one
-   * length-encoded string per column), sliced without copying or splitting into fields. The
-   * encoders walk the fields themselves, which saves a Buffer allocation per field — the largest
-   * client cost of a dump. Needs one mysql2 internal (the query's row state); when it is not what
-   * this code expects, raw field rows are re-encoded into the same wire format instead.
+   * length-encoded string per column), recorded as (buffer, start, end) without copying, slicing or
+   * splitting into fields. The encoders walk the fields themselves, which saves a Buffer per field
+   * and per row — the largest client costs of a dump. Needs one mysql2 internal (the query's row
+   * state); when it is not what this code expects, field rows are re-encoded into the wire format.
    */
-  wireRowBatches(sql: string, signal?: AbortSignal, batchRows = 2048, batchBytes = 1 << 20): AsyncGenerator<Buffer[]> {
+  wireRowBatches(sql: string, signal?: AbortSignal, batchRows = 4096, batchBytes = 1 << 20): AsyncGenerator<WireRows> {
     const q = this.conn.query({ sql, rowsAsArray: true, typeCast: false }) as unknown as QueryInternals;
     const protoRow = (Object.getPrototypeOf(q) as { row?: unknown }).row;
-    if (typeof protoRow !== 'function' || typeof q.emit !== 'function') {
-      const toWire = (row: RawRow): Buffer => encodeWireRow(row);
-      return mapBatches(this.resultBatches<RawRow>(q as unknown as mysql.Query, rawRowSize, signal, batchRows, batchBytes), toWire);
+    const batch = new WireRows();
+    if (typeof protoRow !== 'function') {
+      return this.collectBatches(q as unknown as mysql.Query, batch, (added) => {
+        const onRow = (row: RawRow): void => {
+          const b = encodeWireRow(row);
+          added(batch.add(b, 0, b.length));
+        };
+        q.on('result', onRow as (row: unknown) => void);
+        return () => q.removeListener('result', onRow as (row: unknown) => void);
+      }, signal, batchRows, batchBytes);
     }
-    const rowState = function (this: QueryInternals, packet: WirePacket, connection: unknown): unknown {
-      if (packet.isEOF()) return (protoRow as (p: WirePacket, c: unknown) => unknown).call(this, packet, connection);
-      this.emit('result', packet.buffer.subarray(packet.offset, packet.end), 0);
-      return rowState;
-    };
-    // Query#fieldsEOF moves to `this.row`: an own property here wins over the prototype's parser.
-    q.row = rowState;
-    return this.resultBatches<Buffer>(q as unknown as mysql.Query, (b) => b.length, signal, batchRows, batchBytes);
+    return this.collectBatches(q as unknown as mysql.Query, batch, (added) => {
+      const rowState = function (this: QueryInternals, packet: WirePacket, connection: unknown): unknown {
+        if (packet.isEOF()) return (protoRow as (p: WirePacket, c: unknown) => unknown).call(this, packet, connection);
+        added(batch.add(packet.buffer, packet.offset, packet.end));
+        return rowState;
+      };
+      // Query#fieldsEOF moves to `this.row`: an own property here wins over the prototype's parser.
+      q.row = rowState;
+      return () => undefined;
+    }, signal, batchRows, batchBytes);
   }
 
   /**
-   * Collects a running query's rows into batches. The socket is paused while a full batch waits for
-   * the consumer, so backpressure reaches the server and memory stays bounded by the batch size;
+   * Collects a running query's rows into batches. `install` connects the row source to the batch
+   * and calls `added(bytes)` per row. The socket is paused while a full batch waits for the
+   * consumer, so backpressure reaches the server and memory stays bounded by the batch size;
    * batches also cut the per-row promise overhead of a row-at-a-time async iterator. Leaving the
    * loop early drains the rest of the result in the background (the session stays usable).
    */
-  private async *resultBatches<T>(q: mysql.Query, sizeOf: (row: T) => number, signal: AbortSignal | undefined, batchRows: number, batchBytes: number): AsyncGenerator<T[]> {
+  private async *collectBatches<B>(
+    q: mysql.Query,
+    batch: RowBatch<B>,
+    install: (added: (bytes: number) => void) => () => void,
+    signal: AbortSignal | undefined,
+    batchRows: number,
+    batchBytes: number,
+  ): AsyncGenerator<B> {
     const conn = this.conn;
-    let batch: T[] = [];
     let bytes = 0;
     let done = false;
     let failure: unknown;
@@ -195,9 +216,8 @@ export class Session {
       wake = null;
       w?.();
     };
-    const onRow = (row: T): void => {
-      batch.push(row);
-      bytes += sizeOf(row);
+    const added = (n: number): void => {
+      bytes += n;
       if (batch.length >= batchRows || bytes >= batchBytes) {
         if (!paused) {
           paused = true;
@@ -214,7 +234,7 @@ export class Session {
       done = true;
       notify();
     };
-    q.on('result', onRow as (row: unknown) => void);
+    const uninstall = install(added);
     q.on('error', onError);
     q.on('end', onEnd);
     // A query without a callback has no onResult: mysql2 reports a lost connection (KILL CONNECTION,
@@ -226,10 +246,8 @@ export class Session {
       for (;;) {
         if (failure) throw explainDbError(failure);
         if (batch.length > 0 && (paused || done)) {
-          const out = batch;
-          batch = [];
           bytes = 0;
-          yield out;
+          yield batch.take();
           if (paused) {
             paused = false;
             conn.resume();
@@ -243,7 +261,7 @@ export class Session {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      q.removeListener('result', onRow as (row: unknown) => void);
+      uninstall();
       q.removeListener('error', onError);
       q.removeListener('end', onEnd);
       conn.removeListener('error', onError);
@@ -301,7 +319,8 @@ interface WirePacket {
 
 interface QueryInternals {
   row: unknown;
-  emit(event: string, ...args: unknown[]): boolean;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 function rawRowSize(row: RawRow): number {
@@ -334,8 +353,55 @@ export function encodeWireRow(row: RawRow): Buffer {
   return Buffer.concat(parts);
 }
 
-async function* mapBatches<A, B>(source: AsyncGenerator<A[]>, f: (a: A) => B): AsyncGenerator<B[]> {
-  for await (const batch of source) yield batch.map(f);
+/** Rows gathered for one batch; `take` hands them out and starts an empty batch. */
+interface RowBatch<B> {
+  readonly length: number;
+  take(): B;
+}
+
+class RawRowBatch implements RowBatch<RawRow[]> {
+  private rows: RawRow[] = [];
+  get length(): number {
+    return this.rows.length;
+  }
+  add(row: RawRow): number {
+    this.rows.push(row);
+    return rawRowSize(row);
+  }
+  take(): RawRow[] {
+    const out = this.rows;
+    this.rows = [];
+    return out;
+  }
+}
+
+/**
+ * A batch of wire rows: row i is `buffers[i]` bytes [starts[i], ends[i]) — the packet payload in
+ * the socket's own buffer. Parallel arrays of numbers, so a row costs no object of its own.
+ */
+export class WireRows implements RowBatch<WireRows> {
+  buffers: Buffer[] = [];
+  starts: number[] = [];
+  ends: number[] = [];
+  get length(): number {
+    return this.buffers.length;
+  }
+  add(buffer: Buffer, start: number, end: number): number {
+    this.buffers.push(buffer);
+    this.starts.push(start);
+    this.ends.push(end);
+    return end - start;
+  }
+  take(): WireRows {
+    const out = new WireRows();
+    out.buffers = this.buffers;
+    out.starts = this.starts;
+    out.ends = this.ends;
+    this.buffers = [];
+    this.starts = [];
+    this.ends = [];
+    return out;
+  }
 }
 
 function stringCast(field: { type: string; string: (enc?: string) => string | null; buffer: () => Buffer | null }, next: () => unknown): unknown {

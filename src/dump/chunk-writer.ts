@@ -63,7 +63,8 @@ export async function writeChunk(
 
   async function* encoded(): AsyncGenerator<Buffer> {
     for await (const batch of session.wireRowBatches(selectSql(task), signal)) {
-      for (let i = 0; i < batch.length; i++) encoder.pushWire(batch[i]!);
+      const { buffers, starts, ends } = batch;
+      for (let i = 0; i < buffers.length; i++) encoder.pushWire(buffers[i]!, starts[i]!, ends[i]!);
       rows += batch.length;
       if (encoder.pending >= FLUSH_BYTES) {
         const b = encoder.take();

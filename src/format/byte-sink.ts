@@ -45,10 +45,18 @@ export class ByteSink {
 
   /** Copies `src`, putting a backslash before each byte whose entry in `escapes` is non-zero. */
   escaped(src: Buffer, escapes: Uint8Array, start = 0, end = src.length): void {
+    // Most values need no escape: find the first byte that does; copy a clean value in one go.
+    let i = start;
+    while (i < end && escapes[src[i]!] === 0) i++;
+    if (i === end) {
+      this.bytes(src, start, end);
+      return;
+    }
     this.ensure((end - start) * 2);
     const out = this.buf;
     let o = this.len;
-    for (let i = start; i < end; i++) {
+    for (let j = start; j < i; j++) out[o++] = src[j]!;
+    for (; i < end; i++) {
       const b = src[i]!;
       const e = escapes[b]!;
       if (e === 0) out[o++] = b;
@@ -61,8 +69,10 @@ export class ByteSink {
   }
 
   /** Hands out the bytes written so far (a copy) and starts over. */
+  /** Hands out the bytes written so far (the buffer itself, no copy) and starts a fresh one. */
   take(): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.len));
+    const out = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
     this.len = 0;
     return out;
   }

@@ -5,11 +5,6 @@ import type { ColumnCodec, ColumnSpec, DataFormat } from './manifest.js';
 /** A raw row: one Buffer per dumped column (the bytes the server sent), null for SQL NULL. */
 export type RawRow = readonly (Buffer | null)[];
 
-/**
- * A row as it came over the wire: the payload of a text-protocol row packet, one length-encoded
- * string per column (0xfb = NULL). Encoding straight from it saves a Buffer per field.
- */
-export type WireRow = Buffer;
 
 /**
  * Turns raw rows into the bytes of one data file. The chunk writer owns files, counting, hashing and
@@ -19,8 +14,8 @@ export type WireRow = Buffer;
 export interface RowEncoder {
   /** Appends one row. */
   push(row: RawRow): void;
-  /** Appends one row given as a text-protocol row packet payload. */
-  pushWire(row: WireRow): void;
+  /** Appends one row given as a text-protocol row packet payload: bytes [start, end) of `buf`. */
+  pushWire(buf: Buffer, start: number, end: number): void;
   /** Bytes buffered and not yet taken. */
   readonly pending: number;
   /** Takes the buffered bytes (call when pending is large, and once at the end after finish()). */
@@ -42,8 +37,8 @@ type FieldWriter = (sink: ByteSink, src: Buffer, start: number, end: number) => 
  * Walks the length-encoded fields of a wire row, calling `field(i, start, end)` or `nul(i)`.
  * Length prefixes: < 0xfb the length itself; 0xfc 2 bytes; 0xfd 3 bytes; 0xfe 8 bytes; 0xfb NULL.
  */
-function forEachWireField(row: Buffer, columns: number, field: (i: number, start: number, end: number) => void, nul: (i: number) => void): void {
-  let p = 0;
+function forEachWireField(row: Buffer, from: number, columns: number, field: (i: number, start: number, end: number) => void, nul: (i: number) => void): void {
+  let p = from;
   for (let i = 0; i < columns; i++) {
     const first = row[p++]!;
     let len: number;
@@ -100,9 +95,9 @@ class CsvEncoder implements RowEncoder {
     this.writers = spec.columns.filter((c) => c.dumped).map((c) => CSV_FIELD[c.codec]);
   }
 
-  pushWire(row: WireRow): void {
-    this.wire = row;
-    forEachWireField(row, this.writers.length, this.wireField, this.wireNull);
+  pushWire(buf: Buffer, start: number): void {
+    this.wire = buf;
+    forEachWireField(buf, start, this.writers.length, this.wireField, this.wireNull);
     this.sink.byte(0x0a);
   }
 
@@ -187,11 +182,11 @@ class SqlEncoder implements RowEncoder {
     this.row.ascii('NULL');
   };
 
-  pushWire(row: WireRow): void {
+  pushWire(buf: Buffer, start: number): void {
     this.row.len = 0;
     this.row.byte(0x28);
-    this.wire = row;
-    forEachWireField(row, this.writers.length, this.wireField, this.wireNull);
+    this.wire = buf;
+    forEachWireField(buf, start, this.writers.length, this.wireField, this.wireNull);
     this.row.byte(0x29);
     this.appendRow();
   }

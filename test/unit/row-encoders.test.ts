@@ -75,3 +75,27 @@ describe('SQL encoder', () => {
     expect(lines[1]).toBe('INSERT INTO `t` (`id`,`s`,`h`) VALUES (2,NULL,NULL);');
   });
 });
+
+describe('wire rows', () => {
+  it('encode exactly like field rows, for every length-prefix width and NULL', async () => {
+    const { encodeWireRow } = await import('../../src/db/session.js');
+    const columns = [col('a', 'text'), col('b', 'hex'), col('c', 'number'), col('d', 'text')];
+    const rows: (Buffer | null)[][] = [
+      [b('x"y\n'), b([0, 1, 255]), b('-12.5'), null],
+      [Buffer.alloc(300, 0x5c), Buffer.alloc(70_000, 7), null, b('')],
+      [Buffer.alloc(17_000_000, 0x61), null, b('0'), b('é😀')],
+    ];
+    for (const format of ['csv', 'sql'] as const) {
+      const fromFields = createRowEncoder(format, { table: 't', columns, statementSize: 1 << 20 });
+      const fromWire = createRowEncoder(format, { table: 't', columns, statementSize: 1 << 20 });
+      for (const r of rows) {
+        fromFields.push(r);
+        const wire = Buffer.concat([b('pad'), encodeWireRow(r), b('tail')]);
+        fromWire.pushWire(wire, 3, wire.length - 4);
+      }
+      fromFields.finish();
+      fromWire.finish();
+      expect(fromWire.take().equals(fromFields.take()), format).toBe(true);
+    }
+  });
+});
