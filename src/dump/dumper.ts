@@ -94,7 +94,8 @@ export interface DumpResult {
 const IN_PROGRESS = '.tsdump-in-progress';
 const SNAPSHOT_RETRIES = 5;
 
-export async function runDump(opts: DumpOptions, reporter: Reporter, signal?: AbortSignal): Promise<DumpResult> {
+export async function runDump(options: DumpOptions, reporter: Reporter, signal?: AbortSignal): Promise<DumpResult> {
+  let opts = options;
   const started = Date.now();
   const startedAt = new Date().toISOString();
   // Connect first: a wrong password or an unreachable host must not leave a half-prepared directory.
@@ -115,6 +116,7 @@ export async function runDump(opts: DumpOptions, reporter: Reporter, signal?: Ab
     await planner.exec("SET SESSION time_zone = '+00:00'");
     const snapshot = await takeSnapshot(control, planner, workers, flavor, opts, reporter);
     const sessionVars = await readSessionContext(control);
+    opts = await capStatementSize(control, opts, reporter);
     const dumpId = randomUUID();
     const totals = { tables: tables.length, chunks: 0, rows: sum(tables.map((t) => t.rowsEstimate)), bytes: sum(tables.map((t) => t.dataLength)) };
     reporter.emit({ kind: 'start', tool: 'tsdump', dumpId, totals, threads });
@@ -293,6 +295,19 @@ async function snapshotWithoutLock(planner: Session, workers: DumpWorker[], flav
     }
   }
   throw new TsError({ code: 'snapshot', message: `could not open consistent snapshots without a lock: the server kept committing writes (${SNAPSHOT_RETRIES} attempts)`, suggestion: 'use --lock-mode ftwrl (needs RELOAD), dump at a quieter time, or accept with --allow-inconsistent (marked in the manifest)' });
+}
+
+/**
+ * An INSERT longer than max_allowed_packet cannot be loaded anywhere that has the same setting:
+ * SQL-format statements are kept below the source's value (a warning says so).
+ */
+async function capStatementSize(control: Session, opts: DumpOptions, reporter: Reporter): Promise<DumpOptions> {
+  if (opts.format !== 'sql') return opts;
+  const max = Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0);
+  const cap = max - 4096;
+  if (max <= 0 || opts.statementSize <= cap) return opts;
+  reporter.emit({ kind: 'warning', message: `--statement-size ${opts.statementSize} is more than the server's max_allowed_packet (${max}): INSERT statements are kept to ${cap} bytes so they can be loaded` });
+  return Object.freeze({ ...opts, statementSize: cap });
 }
 
 async function readSessionContext(control: Session): Promise<{ sqlMode: string; timeZone: string }> {
