@@ -18,6 +18,7 @@ import type { BenchReport } from '../bench/report.js';
 import { formatReport, toJson } from '../bench/report.js';
 import { LOCK_MODES, type LockMode, type TableRef } from '../dump/dumper.js';
 import { addConnectionOptions, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
+import { wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 
 type Tool = 'tsdump' | 'tsload';
@@ -40,11 +41,6 @@ interface BenchFlags extends ConnectionOptionValues {
   quiet: boolean;
 }
 
-const wholeNumber = (what: string, min: number) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw usageError(`${what} must be a whole number ≥ ${min}, got '${v}'`);
-  return n;
-};
 
 /**
  * Adds the `bench` subcommand to a bin's program. tsload passes `load`, the adapter from a benchmark's

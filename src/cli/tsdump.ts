@@ -11,6 +11,7 @@ import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '.
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
+import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 import { printSummary } from './summary.js';
 
@@ -42,12 +43,6 @@ interface DumpFlags extends ConnectionOptionValues {
   verbose: boolean;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
-const positiveInt = (what: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw usageError(`${what} must be a positive whole number, got '${v}'`);
-  return n;
-};
 
 export function parseTableRef(text: string, what: string): TableRef {
   const i = text.indexOf('.');
@@ -67,17 +62,17 @@ addConnectionOptions(program)
   .option('-x, --regex <re>', 'only tables whose "db.table" matches this regular expression')
   .option('--exclude-regex <re>', 'skip tables whose "db.table" matches')
   .option('--where <db.t:condition>', 'dump only the rows of one table that match an SQL condition')
-  .option('-t, --threads <n>', 'worker threads (each with its own session)', positiveInt('--threads'), os.availableParallelism())
+  .option('-t, --threads <n>', 'worker threads (each with its own session)', wholeNumber('--threads'), os.availableParallelism())
   .addOption(new Option('--format <fmt>', 'data file format').choices(DATA_FORMATS).default('csv'))
   .addOption(new Option('-c, --compress <algo>', 'compress data files').choices(COMPRESSIONS.filter((c) => c !== 'none')))
   .option('-F, --chunk-size <size>', 'target bytes per chunk file (from the average row length)', '64M')
-  .option('-r, --rows <n>', 'rows per chunk instead of --chunk-size', positiveInt('--rows'))
+  .option('-r, --rows <n>', 'rows per chunk instead of --chunk-size', wholeNumber('--rows'))
   .option('-s, --statement-size <size>', 'longest INSERT statement in SQL format (like net_buffer_length)', '1M')
   .option('--checksum', 'record a server-side content checksum of every chunk (verified by tsload)', false)
   .option('--no-data', 'schema only')
   .option('--no-schema', 'data only (table definitions are still recorded for the loader)')
   .addOption(new Option('--lock-mode <mode>', 'how to make every session see the same snapshot').choices(LOCK_MODES).default('auto'))
-  .option('--lock-wait-timeout <s>', 'give up on the global lock after this many seconds (never stall the server)', positiveInt('--lock-wait-timeout'), 30)
+  .option('--lock-wait-timeout <s>', 'give up on the global lock after this many seconds (never stall the server)', wholeNumber('--lock-wait-timeout'), 30)
   .option('--allow-inconsistent', 'without a lock, continue even if snapshots could not be proven identical (marked in the manifest)', false)
   .option('--overwrite', 'replace an earlier dump in the output directory', false)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
@@ -178,8 +173,4 @@ function sumOf(xs: number[]): number {
 
 addBenchCommand(program, 'tsdump');
 
-program.parseAsync(process.argv).catch(async (e: unknown) => {
-  await runCommand(async () => {
-    throw e;
-  });
-});
+parseAndRun(program);

@@ -10,6 +10,7 @@ import { loadWithLoader } from '../bench/load-adapter.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
+import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 import { printSummary } from './summary.js';
 
@@ -36,12 +37,6 @@ interface LoadFlags extends ConnectionOptionValues {
   verbose: boolean;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
-const positiveInt = (what: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw usageError(`${what} must be a positive whole number, got '${v}'`);
-  return n;
-};
 
 /**
  * Defaults (measured, README "Defaults"): 50 000 rows / 8 MiB per transaction. 8 MiB loads as fast
@@ -59,8 +54,8 @@ addConnectionOptions(program)
   .option('-d, --directory <dir>', 'the dump directory (with manifest.json)')
   .option('-B, --database <db>', 'load the (single) database of the dump under this name')
   .option('--rename <src=dst>', 'load database src under the name dst (repeatable)', collect, [])
-  .option('-t, --threads <n>', 'parallel data sessions (default: CPU cores)', positiveInt('--threads'), os.availableParallelism())
-  .option('--rows-per-transaction <n>', 'rows per transaction (CSV) / INSERT statements per transaction (SQL)', positiveInt('--rows-per-transaction'), DEFAULT_ROWS_PER_TRANSACTION)
+  .option('-t, --threads <n>', 'parallel data sessions (default: CPU cores)', wholeNumber('--threads'), os.availableParallelism())
+  .option('--rows-per-transaction <n>', 'rows per transaction (CSV) / INSERT statements per transaction (SQL)', wholeNumber('--rows-per-transaction'), DEFAULT_ROWS_PER_TRANSACTION)
   .option('--bytes-per-transaction <size>', 'bytes of data file per transaction', DEFAULT_BYTES_PER_TRANSACTION)
   .addOption(new Option('--defer-indexes <mode>', 'create secondary indexes and foreign keys after the data').choices(['on', 'off']).default('on'))
   .addOption(new Option('--drop-table <mode>', 'when a table of the dump already exists in a fresh load').choices(DROP_TABLE_MODES).default('fail'))
@@ -152,8 +147,4 @@ function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadO
 
 addBenchCommand(program, 'tsload', loadWithLoader);
 
-program.parseAsync(process.argv).catch(async (e: unknown) => {
-  await runCommand(async () => {
-    throw e;
-  });
-});
+parseAndRun(program);
