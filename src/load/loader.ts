@@ -635,7 +635,11 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
   try {
     if (csv) {
       const name = `tsload-${process.pid}-${++infileCounter}.csv`;
-      rows = await s.loadLocal(wire(loadDataSql(db.name, table, name)), name, () => Readable.from(coalesce(sub.lines, 256 * 1024)), object);
+      // One Buffer per transaction: mysql2 pauses a LOCAL INFILE stream on the socket's 'pause' and
+      // resumes it only on 'drain', so a stream of several pieces can stall until the server's
+      // net_read_timeout drops the connection (seen as a 30 s hang, then ECONNRESET).
+      const data = Buffer.concat(sub.lines as Buffer[], sub.bytes);
+      rows = await s.loadLocal(wire(loadDataSql(db.name, table, name)), name, () => Readable.from([data]), object);
       await refuseWarnings(s, table, object, sub.firstLine, true);
     } else {
       await s.exec(wire(`USE ${quoteIdent(db.name)}`));
@@ -663,25 +667,6 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
     // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction
     throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lines.length - 1 : null);
   }
-}
-
-/**
- * The lines of a sub-chunk as pieces of about `size` bytes, built as the server reads them: mysql2
- * sends one packet per piece, so neither a packet per row nor a copy of the whole sub-chunk.
- */
-function* coalesce(lines: readonly Buffer[], size: number): Generator<Buffer> {
-  let acc: Buffer[] = [];
-  let n = 0;
-  for (const l of lines) {
-    acc.push(l);
-    n += l.length;
-    if (n >= size) {
-      yield acc.length === 1 ? acc[0]! : Buffer.concat(acc, n);
-      acc = [];
-      n = 0;
-    }
-  }
-  if (acc.length > 0) yield Buffer.concat(acc, n);
 }
 
 /**
