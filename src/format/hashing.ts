@@ -9,7 +9,7 @@ export function sha256Hex(data: Buffer | string): string {
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
   const h = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
     const b = chunk as Buffer;
     h.update(b);
     bytes += b.length;

@@ -30,7 +30,7 @@ export interface SubChunk {
 
 /** The decompressed bytes of a chunk file, by its extension. */
 export function openChunk(file: string): Readable {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
   if (file.endsWith('.gz')) return raw.pipe(zlib.createGunzip());
   if (file.endsWith('.zst')) {
     const make = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
