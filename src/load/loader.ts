@@ -702,8 +702,9 @@ async function refuseWarnings(s: Session, table: TableEntry, object: { database:
   const first = bad[0]!;
   const at = /at row (\d+)/i.exec(first.message);
   const row = perRow && at ? firstLine + Number(at[1]) - 1 : firstLine;
+  // Not 'bad-dump': the dump may be fine and the target table different (exit 1, a failed load).
   throw new TsError({
-    code: 'bad-dump',
+    code: 'query',
     message: `the data does not fit table ${object.database}.${object.table}: ${first.message} (line ${row} of ${object.file})${s.lastWarningCount > 1 ? ` and ${s.lastWarningCount - 1} more warning(s)` : ''}`,
     object: { ...object, row },
     errno: first.code,

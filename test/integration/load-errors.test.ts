@@ -50,12 +50,14 @@ describe('tsload errors', () => {
     expect(r.stderr).toMatch(new RegExp(`table ${dst}\\.keyless, chunk 1, file ${src}/keyless\\.000001\\.sql, row \\d+`));
   }, 300_000);
 
-  it('rows skipped by LOAD DATA LOCAL are reported by verification with exit code 4', async () => {
+  it('rows LOAD DATA LOCAL would skip (duplicates a different target table rejects) stop the load before commit, naming table, file and line', async () => {
     const dump = await dumpFixture(src, { format: 'csv', gzip: false });
     dumps.push(dump);
     const dst = await hostileTarget('load_err_csv');
     const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '2', '--drop-table', 'truncate']);
-    expect(r.code, r.stderr).toBe(4);
-    expect(r.stderr).toMatch(new RegExp(`mismatch: ${dst}\\.keyless.*rows expected 1000, found \\d+`));
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`the data does not fit table ${dst}\\.keyless: Duplicate entry .* \\(line \\d+ of [^)]*keyless\\.000001\\.csv\\)`));
+    expect(r.stderr).toMatch(/nothing of this transaction was committed/);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.keyless`))).toBe(0);
   }, 300_000);
 });
