@@ -242,6 +242,7 @@ export async function createServer(): Promise<ServerHandle> {
   };
   try {
     mkdirSync(layout.filesDir);
+    mkdirSync(path.join(root, 'tmp'));
     writeFileSync(layout.cnf, renderCnf(layout));
     writeFileSync(path.join(root, STATE_FILE), JSON.stringify(layout, null, 2));
     initialiseDatadir(layout);
@@ -360,6 +361,9 @@ function renderCnf(l: Layout): string {
     'binlog_format = ROW',
     'local_infile = ON',
     `secure_file_priv = ${l.filesDir}`,
+    // A private tmpdir: the shared /tmp is cleaned by others, and a server whose temporary table
+    // vanishes there fails (seen as 'Could not remove temporary table' during bootstrap).
+    `tmpdir = ${path.join(l.root, 'tmp')}`,
     'innodb_buffer_pool_size = 256M',
     'innodb_log_file_size = 48M',
     'innodb_flush_log_at_trx_commit = 2',
