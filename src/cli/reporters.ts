@@ -88,7 +88,7 @@ function logLine(e: RunEvent, verbose: boolean): string | null {
     case 'chunk-done':
       return verbose ? `${e.database}.${e.table} chunk ${e.chunk}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s` : null;
     case 'table-done':
-      return verbose ? `${e.database}.${e.table}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s` : null;
+      return verbose ? tableDoneLine(e) : null;
     default:
       return null;
   }
@@ -185,7 +185,7 @@ function plainReporter(out: NodeJS.WritableStream, opts: ReporterOptions): Closa
           write(`${e.phase} done in ${e.seconds.toFixed(1)}s`);
           return;
         case 'table-done':
-          write(`${e.database}.${e.table}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`);
+          write(tableDoneLine(e));
           return;
         default: {
           const line = logLine(e, opts.verbose);
@@ -198,4 +198,10 @@ function plainReporter(out: NodeJS.WritableStream, opts: ReporterOptions): Closa
       timer = null;
     },
   };
+}
+
+/** A finished table, worded for its phase (an index build moves no rows). */
+function tableDoneLine(e: Extract<RunEvent, { kind: 'table-done' }>): string {
+  if (e.phase === 'indexes') return `${e.database}.${e.table}: secondary indexes and keys added in ${e.seconds.toFixed(1)}s`;
+  return `${e.database}.${e.table}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`;
 }
