@@ -11,35 +11,17 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, type CliResult } from '../support/cli.js';
 import { bigTable, largestPartial, listFiles, partialFiles, removeTemps, sessionsRunning, signal, tempDir, waitFor } from '../support/faults.js';
 import type { AdminSession, ServerHandle } from '../support/server.js';
-import { startPrivateServer, uniqueDb } from '../support/server.js';
+import { adminSessionOn, startPrivateServer, uniqueDb } from '../support/server.js';
 
 const ROWS = 150_000;
 const PAD = 250;
 
-async function adminFor(handle: ServerHandle): Promise<AdminSession> {
-  const i = handle.info;
-  const connection = await mysql.createConnection({ host: i.host, port: i.port, user: i.user, password: i.password, multipleStatements: true, bigNumberStrings: true, supportBigNumbers: true, dateStrings: true });
-  connection.on('error', () => undefined);
-  return {
-    connection,
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      const [rows] = await connection.query(sql, params as unknown[]);
-      return (Array.isArray(rows) ? rows : []) as T[];
-    },
-    async scalar(sql: string, params: readonly unknown[] = []): Promise<unknown> {
-      const [rows] = await connection.query({ sql, values: params as unknown[], rowsAsArray: true });
-      return (Array.isArray(rows) ? (rows[0] as unknown[] | undefined) : undefined)?.[0] ?? null;
-    },
-    async close(): Promise<void> {
-      await connection.end().catch(() => connection.destroy());
-    },
-  };
-}
+/** A root session on a private fault-test server. */
+const adminFor = (handle: ServerHandle): Promise<AdminSession> => adminSessionOn(handle.info);
 
 function expectNoCompleteDump(out: string): void {
   expect(existsSync(path.join(out, 'manifest.json'))).toBe(false);

@@ -5,34 +5,16 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { bigTable, removeTemps, sessionsRunning, signal, tempDir, waitFor } from '../support/faults.js';
 import type { AdminSession, ServerHandle } from '../support/server.js';
-import { startPrivateServer, uniqueDb } from '../support/server.js';
+import { adminSessionOn, startPrivateServer, uniqueDb } from '../support/server.js';
 
 const ROWS = 120_000;
 
-async function adminFor(handle: ServerHandle): Promise<AdminSession> {
-  const i = handle.info;
-  const connection = await mysql.createConnection({ host: i.host, port: i.port, user: i.user, password: i.password, multipleStatements: true, bigNumberStrings: true, supportBigNumbers: true, dateStrings: true });
-  connection.on('error', () => undefined);
-  return {
-    connection,
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      const [rows] = await connection.query(sql, params as unknown[]);
-      return (Array.isArray(rows) ? rows : []) as T[];
-    },
-    async scalar(sql: string, params: readonly unknown[] = []): Promise<unknown> {
-      const [rows] = await connection.query({ sql, values: params as unknown[], rowsAsArray: true });
-      return (Array.isArray(rows) ? (rows[0] as unknown[] | undefined) : undefined)?.[0] ?? null;
-    },
-    async close(): Promise<void> {
-      await connection.end().catch(() => connection.destroy());
-    },
-  };
-}
+/** A root session on a private fault-test server. */
+const adminFor = (handle: ServerHandle): Promise<AdminSession> => adminSessionOn(handle.info);
 
 describe('load faults', () => {
   let server: ServerHandle;
@@ -82,7 +64,12 @@ describe('load faults', () => {
       const seen = new Set<number>();
       const killer = (async () => {
         while (!stop && kills < 6) {
-          const rows = (await sessionsRunning(admin, needle).catch(() => [])).filter((r) => (r.INFO ?? '').includes(dst) || format === 'sql');
+          // Data sessions only: an SQL chunk's INSERT names the table without its database, and the
+          // control session's own INSERTs into tsload_progress (DDL steps) are not sub-chunks.
+          const rows = (await sessionsRunning(admin, needle).catch(() => [])).filter((r) => {
+            const info = r.INFO ?? '';
+            return format === 'sql' ? !info.includes('tsload_progress') : info.includes(dst);
+          });
           const fresh = rows.map((r) => Number(r.ID)).filter((id) => !seen.has(id));
           if (fresh.length > 0) {
             seen.add(fresh[0]!);

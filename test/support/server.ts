@@ -93,7 +93,11 @@ export interface AdminSession {
 
 /** A root session on the test server for fixtures and assertions (multipleStatements on). */
 export async function adminSession(database?: string): Promise<AdminSession> {
-  const s = testServer();
+  return adminSessionOn(testServer(), database);
+}
+
+/** The same on any server (a private one from startPrivateServer: `handle.info`). */
+export async function adminSessionOn(s: Pick<TestServerInfo, 'host' | 'port' | 'user' | 'password'>, database?: string): Promise<AdminSession> {
   const connection = await mysql.createConnection({
     host: s.host,
     port: s.port,
