@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parseVersion } from '../../src/db/flavor.js';
+
+describe('the MySQL / MariaDB seam', () => {
+  it('picks the binlog status statement and GTID variable per version', () => {
+    expect(parseVersion('8.4.3').binlogStatusSql).toBe('SHOW BINARY LOG STATUS');
+    expect(parseVersion('8.0.36').binlogStatusSql).toBe('SHOW MASTER STATUS');
+    expect(parseVersion('8.0.36').gtidExpr).toBe('@@GLOBAL.gtid_executed');
+    const maria = parseVersion('10.11.6-MariaDB-0+deb12u1-log');
+    expect(maria).toMatchObject({ kind: 'mariadb', major: 10, minor: 11, binlogStatusSql: 'SHOW MASTER STATUS', gtidExpr: '@@GLOBAL.gtid_binlog_pos', hasSequences: true, hasSnapshotCoordinates: true });
+    expect(parseVersion('8.0.30').hasGeneratedInvisiblePk).toBe(true);
+    expect(parseVersion('8.0.29').hasGeneratedInvisiblePk).toBe(false);
+    expect(parseVersion('11.4.2-MariaDB').hasBackupStage).toBe(true);
+  });
+
+  it('spells the replication start statement for each version', () => {
+    const pos = { file: 'binlog.000042', position: 4711 };
+    expect(parseVersion('8.4.3').replicationStatement(pos, null, 'src')).toBe(
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='src', SOURCE_LOG_FILE='binlog.000042', SOURCE_LOG_POS=4711;\nSTART REPLICA;",
+    );
+    expect(parseVersion('8.0.20').replicationStatement(pos, null, 'src')).toBe(
+      "CHANGE MASTER TO MASTER_HOST='src', MASTER_LOG_FILE='binlog.000042', MASTER_LOG_POS=4711;\nSTART SLAVE;",
+    );
+    expect(parseVersion('8.4.3').replicationStatement(pos, '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5', 'src')).toMatch(
+      /SET GLOBAL gtid_purged = '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5';\nCHANGE REPLICATION SOURCE TO SOURCE_HOST='src', SOURCE_AUTO_POSITION=1;\nSTART REPLICA;/,
+    );
+    expect(parseVersion('10.11.6-MariaDB').replicationStatement(pos, '0-1-2', 'src')).toBe(
+      "SET GLOBAL gtid_slave_pos = '0-1-2';\nCHANGE MASTER TO MASTER_HOST='src', MASTER_USE_GTID=slave_pos;\nSTART SLAVE;",
+    );
+  });
+});
