@@ -25,6 +25,7 @@ import { Session, type ConnectionSettings } from '../db/session.js';
 import type { TableRef } from '../dump/dumper.js';
 import { runDump } from '../dump/dumper.js';
 import { readManifest } from '../format/dump-check.js';
+import { forgetLoads } from '../load/progress-store.js';
 import type { BenchPlan, TrialOutcome, TrialProgress } from './bench-runner.js';
 import { runTrials } from './bench-runner.js';
 import { dumpOptionsFor } from './dump-bench.js';
@@ -101,6 +102,7 @@ export async function runLoadBench(opts: LoadBenchOptions, load: LoadFn, onTrial
   } finally {
     // 5 — drop first (the user's server matters more than our temp files)
     for (const db of [target, source]) await control.exec(`DROP DATABASE IF EXISTS ${quoteIdent(db)}`).catch(() => undefined);
+    await forgetLoads(control, [target, source]).catch(() => undefined);
     await control.close().catch(() => undefined);
     await rm(root, { recursive: true, force: true });
   }

@@ -93,6 +93,8 @@ interface TargetDb {
   readonly source: DatabaseEntry;
   readonly name: string;
   resumed: boolean;
+  /** This dump was already loaded completely into this database (nothing to do but verify). */
+  done: boolean;
   steps: Map<string, string>;
   progress: Map<string, ChunkProgress>;
 }
@@ -160,14 +162,16 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       totals.bytes += tb.bytes;
     }
     reporter.emit({ kind: 'start', tool: 'tsload', dumpId: manifest.dumpId, totals, threads: opts.threads });
-    await checkIdentities(ctx, targets);
-    const work = await createSchema(ctx, targets);
+    // Databases this dump was already loaded into completely are only verified.
+    const active = targets.filter((t) => !t.done);
+    await checkIdentities(ctx, active);
+    const work = await createSchema(ctx, active);
     const summaries = await loadData(ctx, work);
     await addForeignKeys(ctx, work);
-    await createObjects(ctx, targets);
-    await restoreCounters(ctx, targets);
+    await createObjects(ctx, active);
+    await restoreCounters(ctx, active);
     const mismatches = opts.verify ? await verify(ctx, targets) : [];
-    if (!opts.keepProgress) await ctx.store.finish(targets.map((t) => t.name));
+    if (!opts.keepProgress && active.length > 0) await ctx.store.finish(active.map((t) => t.name));
     return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest) };
   } finally {
     await control.close();
@@ -226,6 +230,7 @@ function planTargets(manifest: Manifest, opts: LoadOptions): TargetDb[] {
     source: d,
     name: opts.targetDatabase ?? opts.renames.get(d.name) ?? d.name,
     resumed: false,
+    done: false,
     steps: new Map<string, string>(),
     progress: new Map<string, ChunkProgress>(),
   }));
@@ -273,7 +278,18 @@ async function openProgress(ctx: Ctx, targets: TargetDb[]): Promise<void> {
   const have = await store.exists();
   const fresh: TargetDb[] = [];
   for (const t of targets) {
-    const run = have ? await store.run(t.name) : null;
+    let run = have ? await store.run(t.name) : null;
+    if (run?.completedAt) {
+      // --drop-table drop|truncate asks to replace: the memo does not stand in the way.
+      if (opts.dropTable === 'fail' && run.dumpId === manifest.dumpId && run.sourceDb === t.source.name && (await stillLoaded(ctx, t))) {
+        ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: this dump was already loaded completely (${run.completedAt}); verifying only` });
+        t.done = true;
+        continue;
+      }
+      // A finished load's memo that no longer applies (another dump, or its tables changed since).
+      await store.forget(t.name);
+      run = null;
+    }
     if (run) {
       if (run.dumpId !== manifest.dumpId) {
         throw targetChanged(
@@ -335,6 +351,17 @@ async function recordIdentity(ctx: Ctx, t: TargetDb, table: string, pending = fa
   const info = pending ? PENDING : ((await tableIdentity(ctx, t.name, table)) ?? '');
   await ctx.store.recordStep(t.name, `table:${table}`, info);
   t.steps.set(`table:${table}`, info);
+}
+
+/** Every table of a finished load is still the table it loaded (same identity as recorded). */
+async function stillLoaded(ctx: Ctx, t: TargetDb): Promise<boolean> {
+  const steps = await ctx.store.steps(t.name);
+  for (const tb of t.source.tables) {
+    const recorded = steps.get(`table:${tb.name}`);
+    const now = await tableIdentity(ctx, t.name, tb.name);
+    if (recorded === undefined || recorded === PENDING || now === null || recorded !== now) return false;
+  }
+  return true;
 }
 
 async function checkIdentities(ctx: Ctx, targets: readonly TargetDb[]): Promise<void> {

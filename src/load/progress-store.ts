@@ -18,6 +18,8 @@ export interface RunRecord {
   readonly sourceDb: string;
   readonly rowsPerTransaction: number;
   readonly bytesPerTransaction: number;
+  /** Set once the load finished: the record is then only a memo that this dump is loaded. */
+  readonly completedAt?: string | null;
 }
 
 export interface ChunkProgress {
@@ -41,7 +43,7 @@ export class ProgressStore {
   async ensure(): Promise<void> {
     const s = this.session;
     await s.exec(`CREATE DATABASE IF NOT EXISTS ${PROGRESS_DB}`);
-    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.runs (target_db VARBINARY(256) NOT NULL PRIMARY KEY, dump_id VARBINARY(128) NOT NULL, source_db VARBINARY(256) NOT NULL, rows_per_tx BIGINT NOT NULL, bytes_per_tx BIGINT NOT NULL, started_at DATETIME NOT NULL) ENGINE=InnoDB`);
+    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.runs (target_db VARBINARY(256) NOT NULL PRIMARY KEY, dump_id VARBINARY(128) NOT NULL, source_db VARBINARY(256) NOT NULL, rows_per_tx BIGINT NOT NULL, bytes_per_tx BIGINT NOT NULL, started_at DATETIME NOT NULL, completed_at DATETIME NULL) ENGINE=InnoDB`);
     await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.progress (dump_id VARBINARY(128) NOT NULL, target_db VARBINARY(256) NOT NULL, tbl VARBINARY(256) NOT NULL, chunk INT NOT NULL, sub INT NOT NULL, rows_loaded BIGINT NOT NULL, last_sub TINYINT NOT NULL, PRIMARY KEY (target_db, tbl, chunk, sub)) ENGINE=InnoDB`);
     await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.steps (target_db VARBINARY(256) NOT NULL, step VARBINARY(1024) NOT NULL, info VARBINARY(1024) NOT NULL, PRIMARY KEY (target_db, step)) ENGINE=InnoDB`);
   }
@@ -53,13 +55,13 @@ export class ProgressStore {
   }
 
   async run(targetDb: string): Promise<RunRecord | null> {
-    const rows = await this.session.query<{ dump_id: string; source_db: string; rows_per_tx: string; bytes_per_tx: string }>(
-      `SELECT dump_id, source_db, rows_per_tx, bytes_per_tx FROM ${PROGRESS_DB}.runs WHERE target_db = ?`,
+    const rows = await this.session.query<{ dump_id: string; source_db: string; rows_per_tx: string; bytes_per_tx: string; completed_at: string | null }>(
+      `SELECT dump_id, source_db, rows_per_tx, bytes_per_tx, completed_at FROM ${PROGRESS_DB}.runs WHERE target_db = ?`,
       [targetDb],
     );
     const r = rows[0];
     if (!r) return null;
-    return { targetDb, dumpId: r.dump_id, sourceDb: r.source_db, rowsPerTransaction: Number(r.rows_per_tx), bytesPerTransaction: Number(r.bytes_per_tx) };
+    return { targetDb, dumpId: r.dump_id, sourceDb: r.source_db, rowsPerTransaction: Number(r.rows_per_tx), bytesPerTransaction: Number(r.bytes_per_tx), completedAt: r.completed_at };
   }
 
   async insertRun(r: RunRecord): Promise<void> {
@@ -97,8 +99,11 @@ export class ProgressStore {
   }
 
   /**
-   * Removes the state of finished target databases in one transaction, then the progress database
-   * itself when no other load uses it.
+   * Ends finished loads in one transaction: their per-sub-chunk progress rows and DDL steps are
+   * removed; what stays is one row per target database saying which dump was loaded and when, and
+   * the loaded tables' identities. So a rerun of a finished load — also one killed in the moment
+   * between this commit and its exit — reports "already loaded" instead of meeting its own tables
+   * and refusing them as someone else's. A later load into the database replaces the memo.
    */
   async finish(targetDbs: readonly string[]): Promise<void> {
     const s = this.session;
@@ -106,16 +111,34 @@ export class ProgressStore {
     await s.exec('START TRANSACTION');
     try {
       await s.exec(`DELETE FROM ${PROGRESS_DB}.progress WHERE target_db IN (${marks})`, targetDbs);
-      await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db IN (${marks})`, targetDbs);
-      await s.exec(`DELETE FROM ${PROGRESS_DB}.runs WHERE target_db IN (${marks})`, targetDbs);
+      await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db IN (${marks}) AND step NOT LIKE 'table:%'`, targetDbs);
+      await s.exec(`UPDATE ${PROGRESS_DB}.runs SET completed_at = NOW() WHERE target_db IN (${marks})`, targetDbs);
       await s.exec('COMMIT');
     } catch (e) {
       await s.exec('ROLLBACK').catch(() => undefined);
       throw e;
     }
-    const left = await s.scalar(`SELECT COUNT(*) FROM ${PROGRESS_DB}.runs`);
-    if (Number(left) === 0) await s.exec(`DROP DATABASE IF EXISTS ${PROGRESS_DB}`);
   }
+
+  /** Forgets everything recorded for a target database (a finished load's memo that no longer applies). */
+  async forget(targetDb: string): Promise<void> {
+    const s = this.session;
+    await s.exec(`DELETE FROM ${PROGRESS_DB}.progress WHERE target_db = ?`, [targetDb]);
+    await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db = ?`, [targetDb]);
+    await s.exec(`DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = ?`, [targetDb]);
+  }
+}
+
+/**
+ * Removes every record of loads into `targetDbs` (databases that were dropped: scratch databases of
+ * `tsload bench`), and the progress database itself once nothing is recorded in it.
+ */
+export async function forgetLoads(session: Session, targetDbs: readonly string[]): Promise<void> {
+  const store = new ProgressStore(session);
+  if (!(await store.exists())) return;
+  for (const db of targetDbs) await store.forget(db);
+  const left = await session.scalar(`SELECT COUNT(*) FROM ${PROGRESS_DB}.runs`);
+  if (Number(left) === 0) await session.exec(`DROP DATABASE IF EXISTS ${PROGRESS_DB}`);
 }
 
 export function targetChanged(message: string, object: { database: string; table?: string }, suggestion?: string): TsError {

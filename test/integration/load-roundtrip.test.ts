@@ -52,9 +52,15 @@ describe('tsload round trip', () => {
         expect(r.stdout).toMatch(/to replicate from the source \(MySQL 8\.4\):\n.*CHANGE REPLICATION SOURCE TO/);
         expect(r.stdout).toMatch(/to replicate from the source \(MariaDB\):\n(.*\n)*.*CHANGE MASTER TO/);
       }
-      // progress state is gone after a finished load
-      const left = await admin.scalar('SELECT COUNT(*) FROM tsload_progress.runs WHERE target_db = ?', [dst]).catch(() => 0);
+      // after a finished load the progress rows are gone; one memo row says the dump is loaded
+      const left = await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0);
       expect(Number(left)).toBe(0);
+      const done = await admin.scalar('SELECT COUNT(*) FROM tsload_progress.runs WHERE target_db = ? AND completed_at IS NOT NULL', [dst]);
+      expect(Number(done)).toBe(1);
+      // rerunning a finished load (e.g. killed between its last commit and its exit) only verifies
+      const again = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '2']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/already loaded completely/);
     }, 600_000);
   }
 
@@ -65,6 +71,12 @@ describe('tsload round trip', () => {
     targets.push(dst);
     const first = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '2']);
     expect(first.code, first.stderr).toBe(0);
+    // the same dump again: already loaded (verified), nothing done
+    const same = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '2']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).toMatch(/already loaded completely/);
+    // tables this load did not make (no memo of it): refused
+    await admin.query('DELETE FROM tsload_progress.runs WHERE target_db = ?', [dst]);
     const again = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '2']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists/);
