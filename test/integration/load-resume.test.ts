@@ -94,26 +94,31 @@ describe('tsload resume after kill -9', () => {
     expect(kills).toBeGreaterThanOrEqual(10);
   }, 900_000);
 
-  async function killDuringData(dst: string): Promise<void> {
+  /** Runs tsload with `args` and kill -9s it once more than `after` sub-chunks of `dst` are committed. */
+  async function killAfterSubChunks(dst: string, args: string[], after: number): Promise<CliResult> {
     let pidKilled = false;
-    const r = await runCli('tsload', loadArgs(dst), {
+    return runCli('tsload', args, {
       timeoutMs: 300_000,
       onSpawn: (pid) => {
         const poll = setInterval(() => {
           void admin
             .scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst])
             .then((n) => {
-              if (Number(n) > 3 && !pidKilled) {
+              if (Number(n) > after && !pidKilled) {
                 pidKilled = true;
                 clearInterval(poll);
                 process.kill(pid, 'SIGKILL');
               }
             })
             .catch(() => undefined);
-        }, 15);
+        }, 10);
         setTimeout(() => clearInterval(poll), 120_000);
       },
     });
+  }
+
+  async function killDuringData(dst: string): Promise<void> {
+    const r = await killAfterSubChunks(dst, loadArgs(dst), 3);
     expect(r.signal, `load was not killed mid-data:\n${r.stderr}`).toBe('SIGKILL');
   }
 
@@ -149,25 +154,7 @@ describe('tsload resume after kill -9', () => {
     const dst = uniqueDb('load_kill_myisam');
     targets.push(dst);
     const args = [...loadArgs(dst), '--engine', 'MyISAM'];
-    let pidKilled = false;
-    const killed = await runCli('tsload', args, {
-      timeoutMs: 300_000,
-      onSpawn: (pid) => {
-        const poll = setInterval(() => {
-          void admin
-            .scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst])
-            .then((n) => {
-              if (Number(n) > 5 && !pidKilled) {
-                pidKilled = true;
-                clearInterval(poll);
-                process.kill(pid, 'SIGKILL');
-              }
-            })
-            .catch(() => undefined);
-        }, 10);
-        setTimeout(() => clearInterval(poll), 120_000);
-      },
-    });
+    const killed = await killAfterSubChunks(dst, args, 5);
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const r = await runCli('tsload', args, { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
