@@ -2,13 +2,11 @@
  * Permanent errors stop the load naming database, table, chunk file and line; rows the target
  * rejects silently (LOAD DATA LOCAL skips duplicates) are caught by verification (exit 4).
  */
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connArgs, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
-import { createLoadFixture, dumpFixture } from './load-fixture.js';
+import { adminSession, uniqueDb } from '../support/server.js';
+import { cleanupLoads, createLoadFixture, dumpFixture } from './load-fixture.js';
 
 describe('tsload errors', () => {
   let admin: AdminSession;
@@ -22,11 +20,7 @@ describe('tsload errors', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await dropDbs(src, ...targets);
-    for (const t of ['progress', 'steps', 'runs']) {
-      await admin?.query(`DELETE FROM tsload_progress.${t} WHERE target_db IN (?)`, [targets]).catch(() => undefined);
-    }
-    for (const d of dumps) rmSync(path.dirname(d), { recursive: true, force: true });
+    await cleanupLoads(src, targets, dumps);
     await admin?.close();
   });
 

@@ -3,13 +3,15 @@
  * composite PK with binary data, a keyless table with duplicate rows, a FK child, a latin1 table with
  * non-ASCII bytes, a view, a trigger and a procedure.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { connArgs, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession } from '../support/server.js';
+import { adminSession, dropDbs, testServer } from '../support/server.js';
+import { Session } from '../../src/db/session.js';
+import { forgetLoads } from '../../src/load/progress-store.js';
 
 export async function createLoadFixture(_admin: AdminSession, db: string, scale = 1): Promise<void> {
   // a session of its own: its USE must not leave the caller's session inside the database
@@ -63,4 +65,17 @@ export async function tableHash(admin: AdminSession, db: string, table: string):
   const expr = cols.map((c) => `IFNULL(HEX(\`${c.COLUMN_NAME}\`), 'N')`).join(", '|', ");
   const r = await admin.query<{ n: string; s: string }>(`SELECT COUNT(*) AS n, COALESCE(SUM(CAST(CONV(SUBSTRING(MD5(CONCAT(${expr})), 1, 16), 16, 10) AS DECIMAL(20,0))), 0) AS s FROM \`${db}\`.\`${table}\``);
   return `${r[0]?.n}:${r[0]?.s}`;
+}
+
+/** Teardown of a load suite: drops the source and targets, forgets their loads, removes the dumps. */
+export async function cleanupLoads(src: string, targets: readonly string[], dumps: readonly string[]): Promise<void> {
+  await dropDbs(src, ...targets);
+  const t = testServer();
+  const session = await Session.open({ host: t.host, port: t.port, user: t.user, password: t.password });
+  try {
+    await forgetLoads(session, targets);
+  } finally {
+    await session.close();
+  }
+  for (const d of dumps) rmSync(path.dirname(d), { recursive: true, force: true });
 }

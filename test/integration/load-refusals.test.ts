@@ -3,13 +3,13 @@
  * missing / extra / truncated file, a flipped byte (sha256 checked before the chunk's rows commit),
  * an edited manifest and a manifest path leaving the dump directory.
  */
-import { appendFileSync, cpSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, readdirSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connArgs, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
-import { createLoadFixture, dumpFixture } from './load-fixture.js';
+import { adminSession, uniqueDb } from '../support/server.js';
+import { cleanupLoads, createLoadFixture, dumpFixture } from './load-fixture.js';
 
 describe('tsload refuses bad dumps', () => {
   let admin: AdminSession;
@@ -25,11 +25,7 @@ describe('tsload refuses bad dumps', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await dropDbs(src, ...targets);
-    for (const t of ['progress', 'steps', 'runs']) {
-      await admin?.query(`DELETE FROM tsload_progress.${t} WHERE target_db IN (?)`, [targets]).catch(() => undefined);
-    }
-    if (dump) rmSync(path.dirname(dump), { recursive: true, force: true });
+    await cleanupLoads(src, targets, dump ? [dump] : []);
     await admin?.close();
   });
 

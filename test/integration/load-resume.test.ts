@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDatabases, failures, formatReport } from '../support/checker.js';
 import { connArgs, runCli, type CliResult } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
-import { createLoadFixture, dumpFixture, tableHash } from './load-fixture.js';
+import { adminSession, uniqueDb } from '../support/server.js';
+import { cleanupLoads, createLoadFixture, dumpFixture, tableHash } from './load-fixture.js';
 
 const TABLES = ['parent', 'comp', 'keyless', 'child', 'lat'];
 
@@ -30,11 +30,7 @@ describe('tsload resume after kill -9', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await dropDbs(src, ...targets);
-    for (const t of ['progress', 'steps', 'runs']) {
-      await admin?.query(`DELETE FROM tsload_progress.${t} WHERE target_db IN (?)`, [targets]).catch(() => undefined);
-    }
-    if (dump) rmSync(path.dirname(dump), { recursive: true, force: true });
+    await cleanupLoads(src, targets, dump ? [dump] : []);
     await admin?.close();
   });
 
