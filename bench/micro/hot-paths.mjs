@@ -35,7 +35,7 @@ function encodeAll(format, table, wire) {
   let out = 0;
   if (wire) {
     for (const row of wire) {
-      enc.pushWire(row);
+      enc.pushWire(row, 0, row.length);
       if (enc.pending >= 1 << 20) out += enc.take().length;
     }
   } else {

@@ -57,7 +57,7 @@ if (isMainThread) {
     const enc = createRowEncoder('csv', { table: 't', columns: table.columns, statementSize: 1 << 20 });
     const h = createHash('sha256');
     for (let i = 0; i < table.rows.length; i++) {
-      if (wire) enc.pushWire(wire[i]);
+      if (wire) enc.pushWire(wire[i], 0, wire[i].length);
       else enc.push(table.rows[i]);
       if (enc.pending >= 1 << 20) {
         const b = enc.take();

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { explainDbError } from './server-errors.js';
 import type { ErrorObject } from '../core/errors.js';
 import { TsError } from '../core/errors.js';
+import { encodeWireRow } from './wire-row.js';
 
 /** Where and how to connect. Built once by the CLI; passed by value (it crosses worker boundaries). */
 export interface ConnectionSettings {
@@ -327,30 +328,6 @@ function rawRowSize(row: RawRow): number {
   let n = 0;
   for (let i = 0; i < row.length; i++) n += row[i]?.length ?? 0;
   return n;
-}
-
-/** The text-protocol encoding of a row: length-encoded strings, 0xfb for NULL. */
-export function encodeWireRow(row: RawRow): Buffer {
-  const parts: Buffer[] = [];
-  for (const v of row) {
-    if (v === null) {
-      parts.push(Buffer.from([0xfb]));
-      continue;
-    }
-    const n = v.length;
-    if (n < 0xfb) parts.push(Buffer.from([n]));
-    else if (n < 0x10000) parts.push(Buffer.from([0xfc, n & 0xff, n >> 8]));
-    else if (n < 0x1000000) parts.push(Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16]));
-    else {
-      const h = Buffer.alloc(9);
-      h[0] = 0xfe;
-      h.writeUInt32LE(n % 0x100000000, 1);
-      h.writeUInt32LE(Math.floor(n / 0x100000000), 5);
-      parts.push(h);
-    }
-    parts.push(v);
-  }
-  return Buffer.concat(parts);
 }
 
 /** Rows gathered for one batch; `take` hands them out and starts an empty batch. */

@@ -77,25 +77,39 @@ describe('SQL encoder', () => {
 });
 
 describe('wire rows', () => {
-  it('encode exactly like field rows, for every length-prefix width and NULL', async () => {
-    const { encodeWireRow } = await import('../../src/db/session.js');
-    const columns = [col('a', 'text'), col('b', 'hex'), col('c', 'number'), col('d', 'text')];
+  // A plain per-value reference of the dialects in docs/FORMAT.md, independent of the encoders' row loop.
+  const ESC: Record<string, string> = { '\0': '\\0', '\n': '\\n', '\r': '\\r', '\x1a': '\\Z', '\\': '\\\\', '"': '\\"', "'": "\\'" };
+  const esc = (v: Buffer, quote: string): string => v.toString('latin1').replace(quote === '"' ? /[\0\n\r\x1a\\"]/g : /[\0\n\r\x1a\\']/g, (c) => ESC[c]!);
+  const reference = (format: 'csv' | 'sql', kinds: string[], row: (Buffer | null)[]): string => {
+    const q = format === 'csv' ? '"' : "'";
+    const values = row.map((v, i) => {
+      if (v === null) return format === 'csv' ? '\\N' : 'NULL';
+      if (kinds[i] === 'text') return q + esc(v, q) + q;
+      if (kinds[i] === 'hex') return format === 'csv' ? v.toString('hex') : v.length ? `0x${v.toString('hex')}` : "''";
+      return v.toString('latin1');
+    });
+    return format === 'csv' ? `${values.join(',')}\n` : `(${values.join(',')})`;
+  };
+
+  it('are split and escaped right for every length-prefix width (1, 3, 4 bytes) and NULL, from any offset', async () => {
+    const { encodeWireRow } = await import('../../src/db/wire-row.js');
+    const kinds = ['text', 'hex', 'number', 'text'] as const;
+    const columns = kinds.map((k, i) => col(`c${i}`, k));
     const rows: (Buffer | null)[][] = [
-      [b('x"y\n'), b([0, 1, 255]), b('-12.5'), null],
+      [b('x"y\n\'z'), b([0, 1, 255]), b('-12.5'), null],
       [Buffer.alloc(300, 0x5c), Buffer.alloc(70_000, 7), null, b('')],
       [Buffer.alloc(17_000_000, 0x61), null, b('0'), b('é😀')],
     ];
     for (const format of ['csv', 'sql'] as const) {
-      const fromFields = createRowEncoder(format, { table: 't', columns, statementSize: 1 << 20 });
-      const fromWire = createRowEncoder(format, { table: 't', columns, statementSize: 1 << 20 });
+      const e = createRowEncoder(format, { table: 't', columns, statementSize: 1 << 30 });
       for (const r of rows) {
-        fromFields.push(r);
         const wire = Buffer.concat([b('pad'), encodeWireRow(r), b('tail')]);
-        fromWire.pushWire(wire, 3, wire.length - 4);
+        e.pushWire(wire, 3, wire.length - 4);
       }
-      fromFields.finish();
-      fromWire.finish();
-      expect(fromWire.take().equals(fromFields.take()), format).toBe(true);
+      e.finish();
+      const expected = rows.map((r) => reference(format, [...kinds], r));
+      const want = format === 'csv' ? expected.join('') : `INSERT INTO \`t\` (\`c0\`,\`c1\`,\`c2\`,\`c3\`) VALUES ${expected.join(',')};\n`;
+      expect(e.take().toString('latin1') === Buffer.from(want, 'latin1').toString('latin1'), format).toBe(true);
     }
   });
 });
