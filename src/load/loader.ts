@@ -29,7 +29,7 @@ import {
   type SplitTable,
 } from './ddl.js';
 import { PROGRESS_INSERT, ProgressStore, chunkKey, targetChanged, type ChunkProgress } from './progress-store.js';
-import { openChunk, subChunks, type SubChunk } from './sub-chunks.js';
+import { openChunk, subChunkLines, subChunks, type SubChunk } from './sub-chunks.js';
 import { verifyTables, type Mismatch } from './verify.js';
 
 /**
@@ -665,19 +665,19 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
       // One Buffer per transaction: mysql2 pauses a LOCAL INFILE stream on the socket's 'pause' and
       // resumes it only on 'drain', so a stream of several pieces can stall until the server's
       // net_read_timeout drops the connection (seen as a 30 s hang, then ECONNRESET).
-      const data = Buffer.concat(sub.lines as Buffer[], sub.bytes);
+      const data = sub.pieces.length === 1 ? sub.pieces[0]! : Buffer.concat(sub.pieces as Buffer[], sub.bytes);
       rows = await s.loadLocal(wire(loadDataSql(db.name, table, name)), name, () => Readable.from([data]), object);
       await refuseWarnings(s, table, object, sub.firstLine, true);
     } else {
       await s.exec(wire(`USE ${quoteIdent(db.name)}`));
-      for (const l of sub.lines) {
+      for (const l of subChunkLines(sub)) {
         rows += await execBytes(s, l, object);
         await refuseWarnings(s, table, object, line, false);
         line++;
       }
     }
     try {
-      await s.exec(PROGRESS_INSERT, [ctx.manifest.dumpId, wire(db.name), wire(table.name), chunk.index, sub.index, sub.lines.length, last ? 1 : 0], object);
+      await s.exec(PROGRESS_INSERT, [ctx.manifest.dumpId, wire(db.name), wire(table.name), chunk.index, sub.index, sub.lineCount, last ? 1 : 0], object);
     } catch (e) {
       if (errnoOf((e as TsError).cause) === 1062 || (e as TsError).errno === 1062) {
         // an earlier attempt of this sub-chunk committed after all (lost connection during COMMIT)
@@ -692,7 +692,7 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
   } catch (e) {
     await s.exec('ROLLBACK').catch(() => undefined);
     // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction
-    throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lines.length - 1 : null);
+    throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lineCount - 1 : null);
   }
 }
 
@@ -702,16 +702,14 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
  */
 function refuseOversizedLines(ctx: Ctx, sub: SubChunk, object: { database: string; table: string; chunk: number; file: string }, csv: boolean): void {
   const limit = ctx.maxPacket - 1024;
-  sub.lines.forEach((l, i) => {
-    if (l.length <= limit) return;
-    const row = sub.firstLine + i;
-    const need = Math.min(1024 * 1024 * 1024, 2 ** Math.ceil(Math.log2(l.length + 1024)));
-    throw new TsError({
-      code: 'packet-too-large',
-      message: `line ${row} of ${object.file} is ${formatBytes(l.length)}, more than the target's max_allowed_packet (${formatBytes(ctx.maxPacket)})`,
-      object: { ...object, row },
-      suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${need}; (and in its config file), then rerun the same command${csv ? '' : '; or dump with a smaller --statement-size'}`,
-    });
+  const { bytes, line: row } = sub.longest;
+  if (bytes <= limit) return;
+  const need = Math.min(1024 * 1024 * 1024, 2 ** Math.ceil(Math.log2(bytes + 1024)));
+  throw new TsError({
+    code: 'packet-too-large',
+    message: `line ${row} of ${object.file} is ${formatBytes(bytes)}, more than the target's max_allowed_packet (${formatBytes(ctx.maxPacket)})`,
+    object: { ...object, row },
+    suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${need}; (and in its config file), then rerun the same command${csv ? '' : '; or dump with a smaller --statement-size'}`,
   });
 }
 

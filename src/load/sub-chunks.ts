@@ -21,11 +21,30 @@ export interface SubChunk {
   readonly index: number;
   /** 1-based line number (in the decompressed file) of the first line. */
   readonly firstLine: number;
-  /** Complete lines, each ending with LF (the last line of a file may lack it). */
-  readonly lines: readonly Buffer[];
+  /** How many lines (rows in CSV, statements in SQL). */
+  readonly lineCount: number;
+  /**
+   * The sub-chunk's bytes: complete lines, each ending with LF (the last line of a file may lack
+   * it), as slices of the reads — no object per line (a chunk holds millions of lines).
+   */
+  readonly pieces: readonly Buffer[];
   readonly bytes: number;
+  /** The longest line: its length and 1-based line number (checked against max_allowed_packet). */
+  readonly longest: { readonly bytes: number; readonly line: number };
   /** The chunk's final sub-chunk. Known without reading the next sub-chunk ahead (memory). */
   readonly last: boolean;
+}
+
+/** The lines of a sub-chunk, one Buffer each (for SQL, where each line is a statement to run). */
+export function* subChunkLines(sub: SubChunk): Generator<Buffer> {
+  const all = sub.pieces.length === 1 ? sub.pieces[0]! : Buffer.concat(sub.pieces as Buffer[], sub.bytes);
+  let pos = 0;
+  while (pos < all.length) {
+    const nl = all.indexOf(0x0a, pos);
+    const end = nl < 0 ? all.length : nl + 1;
+    yield all.subarray(pos, end);
+    pos = end;
+  }
 }
 
 /** The decompressed bytes of a chunk file, by its extension. */
@@ -41,48 +60,68 @@ export function openChunk(file: string): Readable {
 }
 
 export async function* subChunks(source: AsyncIterable<Buffer>, limits: SubChunkLimits): AsyncGenerator<SubChunk> {
-  let lines: Buffer[] = [];
+  // The current sub-chunk: complete lines in `pieces` (plus bytes [segStart, pos) of the current read)
+  let pieces: Buffer[] = [];
   let bytes = 0;
+  let count = 0;
+  let longest = { bytes: 0, line: 0 };
+  let firstLine = 1;
   let index = 0;
   let lineNo = 0;
-  let firstLine = 1;
-  let partial: Buffer[] = [];
+  // the start of a line that continues in the next read
+  let tail: Buffer[] = [];
+  let tailBytes = 0;
 
-  const take = function* (line: Buffer): Generator<SubChunk> {
+  const cut = (last: boolean): SubChunk => {
+    index++;
+    const sub = { index, firstLine, lineCount: count, pieces, bytes, longest, last };
+    pieces = [];
+    bytes = 0;
+    count = 0;
+    longest = { bytes: 0, line: 0 };
+    return sub;
+  };
+  /** Accounts one complete line of `len` bytes; true when it must start a new sub-chunk first. */
+  const full = (len: number): boolean => count > 0 && (count >= limits.rows || bytes + len > limits.bytes);
+  const add = (len: number): void => {
     lineNo++;
-    if (lines.length > 0 && (lines.length >= limits.rows || bytes + line.length > limits.bytes)) {
-      index++;
-      // `line` starts the next sub-chunk, so this one is not the last.
-      yield { index, firstLine, lines, bytes, last: false };
-      lines = [];
-      bytes = 0;
+    if (count === 0) firstLine = lineNo;
+    count++;
+    bytes += len;
+    if (len > longest.bytes) longest = { bytes: len, line: lineNo };
+    if (tail.length > 0) {
+      for (const t of tail) pieces.push(t);
+      tail = [];
+      tailBytes = 0;
     }
-    if (lines.length === 0) firstLine = lineNo;
-    lines.push(line);
-    bytes += line.length;
   };
 
   for await (const chunk of source) {
     const buf = chunk as Buffer;
+    let segStart = 0;
     let pos = 0;
     for (;;) {
       const nl = buf.indexOf(0x0a, pos);
-      if (nl < 0) {
-        if (pos < buf.length) partial.push(buf.subarray(pos));
-        break;
+      if (nl < 0) break;
+      const len = tailBytes + nl + 1 - pos;
+      if (full(len)) {
+        // `line` starts the next sub-chunk, so this one is not the last.
+        if (pos > segStart) pieces.push(buf.subarray(segStart, pos));
+        segStart = pos;
+        yield cut(false);
       }
-      let line = buf.subarray(pos, nl + 1);
-      if (partial.length > 0) {
-        line = Buffer.concat([...partial, line]);
-        partial = [];
-      }
-      yield* take(line);
+      add(len);
       pos = nl + 1;
     }
+    if (pos > segStart) pieces.push(buf.subarray(segStart, pos));
+    if (pos < buf.length) {
+      tail.push(buf.subarray(pos));
+      tailBytes += buf.length - pos;
+    }
   }
-  if (partial.length > 0) yield* take(Buffer.concat(partial));
-  if (lines.length > 0) {
-    index++;
-    yield { index, firstLine, lines, bytes, last: true };
+  if (tailBytes > 0) {
+    if (full(tailBytes)) yield cut(false);
+    add(tailBytes);
   }
+  if (count > 0) yield cut(true);
 }
