@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Bench } from 'tinybench';
 import { createRowEncoder } from '../../dist/format/row-encoders.js';
-import { subChunks } from '../../dist/load/sub-chunks.js';
+import { streamSource, subChunks } from '../../dist/load/sub-chunks.js';
 import { eventsRows, ordersRows, rawBytes, toWire } from './rows.mjs';
 
 const filter = new RegExp(process.argv[2] ?? '.');
@@ -82,7 +82,7 @@ const gz = zlib.gzipSync(file, { level: 6 });
 add('gunzip', file.length, 0, () => zlib.gunzipSync(gz));
 add('load: split CSV into sub-chunks (1 MiB reads)', file.length, fileLines, async () => {
   let n = 0;
-  for await (const sc of subChunks(Readable.from(filePieces), { rows: 50000, bytes: 4 << 20 })) n += sc.lineCount;
+  for await (const sc of subChunks(streamSource(Readable.from(filePieces)), { rows: 50000, bytes: 4 << 20 })) n += sc.lineCount;
   return n;
 });
 

@@ -29,7 +29,7 @@ import {
   type SplitTable,
 } from './ddl.js';
 import { PROGRESS_INSERT, ProgressStore, chunkKey, targetChanged, type ChunkProgress } from './progress-store.js';
-import { openChunk, subChunkLines, subChunks, type SubChunk } from './sub-chunks.js';
+import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk } from './sub-chunks.js';
 import { verifyTables, type Mismatch } from './verify.js';
 
 /**
@@ -126,6 +126,8 @@ interface Ctx {
   flavor: Flavor;
   /** The target's max_allowed_packet: a line longer than this cannot be sent, so it is refused up front. */
   maxPacket: number;
+  /** Read windows not in use (one per running chunk). */
+  readonly windows: SubChunkWindow[];
 }
 
 export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: AbortSignal): Promise<LoadResult> {
@@ -145,6 +147,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     renames,
     limits: { rows: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction },
     dataSql: [],
+    windows: [],
     control,
     store: new ProgressStore(control),
     flavor: parseVersion((await control.scalar('SELECT @@version')) ?? ''),
@@ -588,8 +591,11 @@ async function loadChunk(ctx: Ctx, w: TableWork, chunk: ChunkEntry, skip: number
   const csv = ctx.manifest.options.format === 'csv';
   let session: Session | null = null;
   let rows = 0;
+  const window = ctx.windows.pop() ?? new SubChunkWindow();
+  let source: ChunkSource | null = null;
   try {
-    const it = subChunks(openChunk(full), ctx.limits)[Symbol.asyncIterator]();
+    source = await openChunk(full);
+    const it = subChunks(source, ctx.limits, window)[Symbol.asyncIterator]();
     let cur = await it.next();
     if (cur.done && skip === 0) {
       // An empty chunk still records that it is done; like any write it may meet a deadlock.
@@ -616,14 +622,16 @@ async function loadChunk(ctx: Ctx, w: TableWork, chunk: ChunkEntry, skip: number
             session = await openDataSession(ctx);
             if (fresh && (await committed(session, ctx, w, chunk, sub))) return 0;
           }
-          return loadSub(ctx, session, w, chunk, sub, sub.last, csv);
+          return loadSub(ctx, session, w, chunk, sub, csv);
         });
         rows += r;
-        ctx.reporter.emit({ kind: 'progress', phase: 'data', database: db.name, table: table.name, rows: r, bytes: sub.bytes });
+        ctx.reporter.emit({ kind: 'progress', phase: 'data', database: db.name, table: table.name, rows: r, bytes: sub.data.length });
       }
       cur = await it.next();
     }
   } finally {
+    await source?.close();
+    ctx.windows.push(window);
     const s = session as Session | null;
     await s?.close();
   }
@@ -651,7 +659,7 @@ async function withRetry<T>(ctx: Ctx, object: { database: string; table: string;
 }
 
 /** One sub-chunk: its rows and its progress row in one transaction. Returns the rows loaded. */
-async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, sub: SubChunk, last: boolean, csv: boolean): Promise<number> {
+async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, sub: SubChunk, csv: boolean): Promise<number> {
   const { db, table } = w;
   const object = { database: db.name, table: table.name, chunk: chunk.index, file: chunk.path };
   let rows = 0;
@@ -665,8 +673,7 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
       // One Buffer per transaction: mysql2 pauses a LOCAL INFILE stream on the socket's 'pause' and
       // resumes it only on 'drain', so a stream of several pieces can stall until the server's
       // net_read_timeout drops the connection (seen as a 30 s hang, then ECONNRESET).
-      const data = sub.pieces.length === 1 ? sub.pieces[0]! : Buffer.concat(sub.pieces as Buffer[], sub.bytes);
-      rows = await s.loadLocal(wire(loadDataSql(db.name, table, name)), name, () => Readable.from([data]), object);
+      rows = await s.loadLocal(wire(loadDataSql(db.name, table, name)), name, () => Readable.from([sub.data]), object);
       await refuseWarnings(s, table, object, sub.firstLine, true);
     } else {
       await s.exec(wire(`USE ${quoteIdent(db.name)}`));
@@ -677,7 +684,7 @@ async function loadSub(ctx: Ctx, s: Session, w: TableWork, chunk: ChunkEntry, su
       }
     }
     try {
-      await s.exec(PROGRESS_INSERT, [ctx.manifest.dumpId, wire(db.name), wire(table.name), chunk.index, sub.index, sub.lineCount, last ? 1 : 0], object);
+      await s.exec(PROGRESS_INSERT, [ctx.manifest.dumpId, wire(db.name), wire(table.name), chunk.index, sub.index, sub.lineCount, sub.last ? 1 : 0], object);
     } catch (e) {
       if (errnoOf((e as TsError).cause) === 1062 || (e as TsError).errno === 1062) {
         // an earlier attempt of this sub-chunk committed after all (lost connection during COMMIT)

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { open } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { TsError } from '../core/errors.js';
 
@@ -25,103 +25,145 @@ export interface SubChunk {
   readonly lineCount: number;
   /**
    * The sub-chunk's bytes: complete lines, each ending with LF (the last line of a file may lack
-   * it), as slices of the reads — no object per line (a chunk holds millions of lines).
+   * it). A view of the reader's window: valid until the next sub-chunk is requested.
    */
-  readonly pieces: readonly Buffer[];
-  readonly bytes: number;
+  readonly data: Buffer;
   /** The longest line: its length and 1-based line number (checked against max_allowed_packet). */
   readonly longest: { readonly bytes: number; readonly line: number };
   /** The chunk's final sub-chunk. Known without reading the next sub-chunk ahead (memory). */
   readonly last: boolean;
 }
 
-/** The lines of a sub-chunk, one Buffer each (for SQL, where each line is a statement to run). */
-export function* subChunkLines(sub: SubChunk): Generator<Buffer> {
-  const all = sub.pieces.length === 1 ? sub.pieces[0]! : Buffer.concat(sub.pieces as Buffer[], sub.bytes);
-  let pos = 0;
-  while (pos < all.length) {
-    const nl = all.indexOf(0x0a, pos);
-    const end = nl < 0 ? all.length : nl + 1;
-    yield all.subarray(pos, end);
-    pos = end;
-  }
+/** Where a chunk's (decompressed) bytes come from: reads into a caller's buffer, 0 at the end. */
+export interface ChunkSource {
+  read(into: Buffer, offset: number, length: number): Promise<number>;
+  close(): Promise<void>;
 }
 
 /** The decompressed bytes of a chunk file, by its extension. */
-export function openChunk(file: string): Readable {
-  const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
-  if (file.endsWith('.gz')) return raw.pipe(zlib.createGunzip());
+export async function openChunk(file: string): Promise<ChunkSource> {
+  if (file.endsWith('.gz')) return streamSource(createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(zlib.createGunzip()));
   if (file.endsWith('.zst')) {
     const make = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
     if (!make) throw new TsError({ code: 'bad-dump', message: `${file} is zstd-compressed and this Node.js has no zstd`, object: { file }, suggestion: 'use Node.js 22.15 or later, or dump with -c gzip' });
-    return raw.pipe(make()) as unknown as Readable;
+    return streamSource(createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(make()) as unknown as AsyncIterable<Buffer>);
   }
-  return raw;
+  // Uncompressed: read straight into the window, no Buffer per read.
+  const fh = await open(file, 'r');
+  return {
+    read: async (into, offset, length) => (await fh.read(into, offset, length, null)).bytesRead,
+    close: () => fh.close(),
+  };
 }
 
-export async function* subChunks(source: AsyncIterable<Buffer>, limits: SubChunkLimits): AsyncGenerator<SubChunk> {
-  // The current sub-chunk: complete lines in `pieces` (plus bytes [segStart, pos) of the current read)
-  let pieces: Buffer[] = [];
-  let bytes = 0;
-  let count = 0;
-  let longest = { bytes: 0, line: 0 };
-  let firstLine = 1;
+/** A ChunkSource over a stream of Buffers (decompressors; tests), copying into the caller's buffer. */
+export function streamSource(stream: AsyncIterable<Buffer>): ChunkSource {
+  const it = stream[Symbol.asyncIterator]();
+  let rest: Buffer = Buffer.alloc(0);
+  return {
+    async read(into, offset, length) {
+      while (rest.length === 0) {
+        const next = await it.next();
+        if (next.done) return 0;
+        rest = next.value;
+      }
+      const n = rest.copy(into, offset, 0, Math.min(length, rest.length));
+      rest = rest.subarray(n);
+      return n;
+    },
+    async close() {
+      await it.return?.();
+    },
+  };
+}
+
+/** A reader's memory, reusable from one chunk to the next (one per running chunk). */
+export class SubChunkWindow {
+  buf: Buffer = Buffer.alloc(0);
+}
+
+const READ_BYTES = 1 << 20;
+
+/**
+ * Reads a chunk into a window (about `limits.bytes` plus one read, more only for a longer line)
+ * and hands out each sub-chunk as a view of it: no Buffer per read or per line, no copy to join a
+ * transaction. What is left after a cut moves to the front of the window for the next one.
+ */
+export async function* subChunks(source: ChunkSource, limits: SubChunkLimits, window = new SubChunkWindow()): AsyncGenerator<SubChunk> {
+  if (window.buf.length < limits.bytes + READ_BYTES) window.buf = Buffer.allocUnsafe(limits.bytes + READ_BYTES);
+  let buf = window.buf;
+  let view = buf.subarray(0, 0); // the bytes read so far: indexOf must not see stale bytes beyond
+  let start = 0; // first byte of the current sub-chunk
+  let pos = 0; // first byte of the next line
+  let eof = false;
   let index = 0;
   let lineNo = 0;
-  // the start of a line that continues in the next read
-  let tail: Buffer[] = [];
-  let tailBytes = 0;
+  let count = 0;
+  let firstLine = 1;
+  let longest = { bytes: 0, line: 0 };
 
   const cut = (last: boolean): SubChunk => {
     index++;
-    const sub = { index, firstLine, lineCount: count, pieces, bytes, longest, last };
-    pieces = [];
-    bytes = 0;
+    const sub = { index, firstLine, lineCount: count, data: buf.subarray(start, pos), longest, last };
+    start = pos;
     count = 0;
     longest = { bytes: 0, line: 0 };
     return sub;
   };
-  /** Accounts one complete line of `len` bytes; true when it must start a new sub-chunk first. */
-  const full = (len: number): boolean => count > 0 && (count >= limits.rows || bytes + len > limits.bytes);
+  /** A line of `len` bytes at pos must start a new sub-chunk. */
+  const full = (len: number): boolean => count > 0 && (count >= limits.rows || pos + len - start > limits.bytes);
   const add = (len: number): void => {
     lineNo++;
     if (count === 0) firstLine = lineNo;
     count++;
-    bytes += len;
     if (len > longest.bytes) longest = { bytes: len, line: lineNo };
-    if (tail.length > 0) {
-      for (const t of tail) pieces.push(t);
-      tail = [];
-      tailBytes = 0;
-    }
+    pos += len;
   };
 
-  for await (const chunk of source) {
-    const buf = chunk as Buffer;
-    let segStart = 0;
-    let pos = 0;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, pos);
-      if (nl < 0) break;
-      const len = tailBytes + nl + 1 - pos;
-      if (full(len)) {
-        // `line` starts the next sub-chunk, so this one is not the last.
-        if (pos > segStart) pieces.push(buf.subarray(segStart, pos));
-        segStart = pos;
-        yield cut(false);
-      }
+  for (;;) {
+    const nl = view.indexOf(0x0a, pos);
+    if (nl >= 0) {
+      const len = nl + 1 - pos;
+      if (full(len)) yield cut(false);
       add(len);
-      pos = nl + 1;
+      continue;
     }
-    if (pos > segStart) pieces.push(buf.subarray(segStart, pos));
-    if (pos < buf.length) {
-      tail.push(buf.subarray(pos));
-      tailBytes += buf.length - pos;
+    if (eof) break;
+    // No complete line after pos: keep [start, end) at the front, grow only for a line longer than
+    // the window, and read more.
+    let end = view.length;
+    if (start > 0) {
+      buf.copyWithin(0, start, end);
+      pos -= start;
+      end -= start;
+      start = 0;
     }
+    if (end === buf.length) {
+      const bigger = Buffer.allocUnsafe(2 * buf.length);
+      buf.copy(bigger, 0, 0, end);
+      buf = window.buf = bigger;
+    }
+    const n = await source.read(buf, end, Math.min(READ_BYTES, buf.length - end));
+    if (n === 0) eof = true;
+    view = buf.subarray(0, end + n);
   }
-  if (tailBytes > 0) {
-    if (full(tailBytes)) yield cut(false);
-    add(tailBytes);
+  if (pos < view.length) {
+    // a last line without LF
+    const len = view.length - pos;
+    if (full(len)) yield cut(false);
+    add(len);
   }
   if (count > 0) yield cut(true);
+}
+
+/** The lines of a sub-chunk, one Buffer each (for SQL, where each line is a statement to run). */
+export function* subChunkLines(sub: SubChunk): Generator<Buffer> {
+  const data = sub.data;
+  let pos = 0;
+  while (pos < data.length) {
+    const nl = data.indexOf(0x0a, pos);
+    const end = nl < 0 ? data.length : nl + 1;
+    yield data.subarray(pos, end);
+    pos = end;
+  }
 }

@@ -1,23 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { subChunkLines, subChunks, type SubChunk } from '../../src/load/sub-chunks.js';
+import { SubChunkWindow, streamSource, subChunkLines, subChunks, type SubChunk } from '../../src/load/sub-chunks.js';
 
-async function collect(pieces: string[], limits: { rows: number; bytes: number }): Promise<SubChunk[]> {
+async function collect(pieces: string[], limits: { rows: number; bytes: number }, window?: SubChunkWindow): Promise<SubChunk[]> {
   async function* source(): AsyncGenerator<Buffer> {
     for (const p of pieces) yield Buffer.from(p);
   }
   const out: SubChunk[] = [];
-  for await (const s of subChunks(source(), limits)) out.push(s);
+  // copy each sub-chunk: its data is a view of the reader's window, valid until the next one
+  for await (const s of subChunks(streamSource(source()), limits, window)) out.push({ ...s, data: Buffer.from(s.data) });
   return out;
 }
 
-const text = (s: SubChunk): string => Buffer.concat(s.pieces as Buffer[]).toString();
+const text = (s: SubChunk): string => s.data.toString();
 const lines = (s: SubChunk): string[] => [...subChunkLines(s)].map(String);
 
 describe('sub-chunks', () => {
   it('split at line ends only, whatever the read boundaries, and number lines from 1', async () => {
     const subs = await collect(['a,1\nb', ',2\nc,3\n', 'd,4\ne,5', '\n'], { rows: 2, bytes: 1 << 20 });
     expect(subs.map(text)).toEqual(['a,1\nb,2\n', 'c,3\nd,4\n', 'e,5\n']);
-    expect(subs.map((s) => [s.index, s.firstLine, s.lineCount, s.bytes, s.last])).toEqual([[1, 1, 2, 8, false], [2, 3, 2, 8, false], [3, 5, 1, 4, true]]);
+    expect(subs.map((s) => [s.index, s.firstLine, s.lineCount, s.data.length, s.last])).toEqual([[1, 1, 2, 8, false], [2, 3, 2, 8, false], [3, 5, 1, 4, true]]);
     expect(subs.map(lines)).toEqual([['a,1\n', 'b,2\n'], ['c,3\n', 'd,4\n'], ['e,5\n']]);
   });
 
@@ -26,9 +27,9 @@ describe('sub-chunks', () => {
     const a = await collect([data], { rows: 7, bytes: 300 });
     const b = await collect(data.match(/[\s\S]{1,13}/g)!, { rows: 7, bytes: 300 });
     expect(b.map(text)).toEqual(a.map(text));
-    expect(a.map((s) => [s.firstLine, s.lineCount, s.bytes, s.longest])).toEqual(b.map((s) => [s.firstLine, s.lineCount, s.bytes, s.longest]));
+    expect(a.map((s) => [s.firstLine, s.lineCount, s.data.length, s.longest])).toEqual(b.map((s) => [s.firstLine, s.lineCount, s.data.length, s.longest]));
     expect(a.flatMap(lines)).toEqual(data.split(/(?<=\n)/));
-    expect(a.every((s) => s.lineCount <= 7 && (s.bytes <= 300 || s.lineCount === 1))).toBe(true);
+    expect(a.every((s) => s.lineCount <= 7 && (s.data.length <= 300 || s.lineCount === 1))).toBe(true);
     expect(a.filter((s) => s.last)).toHaveLength(1);
     expect(a.at(-1)!.last).toBe(true);
   });
@@ -45,6 +46,18 @@ describe('sub-chunks', () => {
     const subs = await collect(['ab', 'cd', 'ef\ng', 'h\n', 'i'], { rows: 10, bytes: 100 });
     expect(subs.map(lines)).toEqual([['abcdef\n', 'gh\n', 'i']]);
     expect(subs[0]!.longest).toEqual({ bytes: 7, line: 1 });
+  });
+
+  it('grow the window for a line longer than it, and never show a reused window\'s old bytes', async () => {
+    const window = new SubChunkWindow();
+    const long = `${'L'.repeat(3 * 1024 * 1024)}\n`;
+    const data = `a\n${long}b\nc\n${long}d`;
+    const subs = await collect(data.match(/[\s\S]{1,100000}/g)!, { rows: 2, bytes: 10 }, window);
+    expect(subs.map(lines)).toEqual([['a\n'], [long], ['b\n', 'c\n'], [long], ['d']]);
+    expect(subs.map((s) => s.firstLine)).toEqual([1, 2, 3, 5, 6]);
+    expect(window.buf.length).toBeGreaterThan(long.length);
+    // the same window for another chunk: only that chunk's bytes
+    expect((await collect(['x\ny'], { rows: 2, bytes: 10 }, window)).map(lines)).toEqual([['x\n', 'y']]);
   });
 
   it('yield nothing for an empty chunk', async () => {
