@@ -28,6 +28,36 @@ const COMPRESSORS: Record<Compression, (() => Duplex) | null> = {
   },
 };
 
+/**
+ * Writes buffers to a new file in order, then fsyncs it. One write is in flight while the next
+ * buffer is encoded; a written buffer goes back to its encoder (`done`) to be filled again.
+ */
+async function writePlain(file: string, source: AsyncIterable<Buffer>, each: (b: Buffer) => void, done: (b: Buffer) => void): Promise<void> {
+  const fh = await open(file, 'w');
+  try {
+    let inFlight: Promise<void> | null = null;
+    let prev: Buffer | null = null;
+    const writeAll = async (b: Buffer): Promise<void> => {
+      for (let o = 0; o < b.length; ) o += (await fh.write(b, o, b.length - o)).bytesWritten;
+    };
+    for await (const b of source) {
+      each(b);
+      if (inFlight) {
+        await inFlight;
+        done(prev!);
+      }
+      prev = b;
+      inFlight = writeAll(b);
+      // a failed write is reported where it is awaited, not as an unhandled rejection meanwhile
+      inFlight.catch(() => undefined);
+    }
+    if (inFlight) await inFlight;
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 export function selectSql(task: ChunkTask): string {
   const exprs = task.columns.filter((c) => c.dumped).map((c) => (c.codec === 'float' ? `(${quoteIdent(c.name)} + 0e0)` : quoteIdent(c.name)));
   const where = chunkWhere(task);
@@ -90,22 +120,25 @@ export async function writeChunk(
 
   const hash = createHash('sha256');
   let bytes = 0;
+  const count = (b: Buffer): void => {
+    hash.update(b);
+    bytes += b.length;
+  };
   async function* hashed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const b of source) {
-      hash.update(b);
-      bytes += b.length;
+      count(b);
       yield b;
     }
   }
 
   try {
     const compress = COMPRESSORS[task.compression];
-    const out = createWriteStream(partial, { highWaterMark: 1 << 20 });
-    if (compress) await pipeline(encoded, compress(), hashed, out, { signal });
-    else await pipeline(encoded, hashed, out, { signal });
-    const fh = await open(partial, 'r');
-    await fh.sync();
-    await fh.close();
+    if (compress) {
+      await pipeline(encoded, compress(), hashed, createWriteStream(partial, { highWaterMark: 1 << 20 }), { signal });
+      const fh = await open(partial, 'r');
+      await fh.sync();
+      await fh.close();
+    } else await writePlain(partial, encoded(), count, (b) => encoder.recycle(b));
     await rename(partial, full);
   } catch (e) {
     await unlink(partial).catch(() => undefined);

@@ -1,10 +1,16 @@
-/** A growable byte buffer for encoders: one allocation reused across rows, drained in batches. */
+/**
+ * A growable byte buffer for encoders: one allocation reused across rows, drained in batches.
+ * Its buffers never come from Node's shared pool (allocUnsafeSlow), so one given back by recycle()
+ * is this sink's alone to reuse.
+ */
 export class ByteSink {
   buf: Buffer;
   len = 0;
+  /** A buffer handed out by take() and given back by recycle(): the next take() reuses it. */
+  private spare: Buffer | null = null;
 
   constructor(initial = 1 << 20) {
-    this.buf = Buffer.allocUnsafe(initial);
+    this.buf = Buffer.allocUnsafeSlow(initial);
   }
 
   /** Makes room for `extra` more bytes at `len` (callers then write `buf` directly). */
@@ -13,7 +19,7 @@ export class ByteSink {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const next = Buffer.allocUnsafe(size);
+    const next = Buffer.allocUnsafeSlow(size);
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }
@@ -26,9 +32,19 @@ export class ByteSink {
   /** Hands out the bytes written so far (the buffer itself, no copy) and starts a fresh one. */
   take(): Buffer {
     const out = this.buf.subarray(0, this.len);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.buf = this.spare !== null && this.spare.length >= this.buf.length ? this.spare : Buffer.allocUnsafeSlow(this.buf.length);
+    this.spare = null;
     this.len = 0;
     return out;
+  }
+
+  /**
+   * Gives back a buffer from take() once nobody reads it any more (written to disk), so the next
+   * take() reuses its memory instead of allocating: a dump would otherwise allocate (and the
+   * garbage collector free) a megabyte per flush.
+   */
+  recycle(taken: Buffer): void {
+    if (taken.byteOffset === 0 && taken.buffer.byteLength >= this.buf.length) this.spare = Buffer.from(taken.buffer, 0, taken.buffer.byteLength);
   }
 }
 

@@ -21,6 +21,8 @@ export interface RowEncoder {
   readonly pending: number;
   /** Takes the buffered bytes (call when pending is large, and once at the end after finish()). */
   take(): Buffer;
+  /** Gives back a buffer from take() that is no longer read (written out): its memory is reused. */
+  recycle(taken: Buffer): void;
   /** Ends the file (closes an open statement). */
   finish(): void;
 }
@@ -175,6 +177,10 @@ class CsvEncoder implements RowEncoder {
     return this.sink.take();
   }
 
+  recycle(taken: Buffer): void {
+    this.sink.recycle(taken);
+  }
+
   finish(): void {}
 }
 
@@ -260,6 +266,10 @@ class SqlEncoder implements RowEncoder {
 
   take(): Buffer {
     return this.sink.take();
+  }
+
+  recycle(taken: Buffer): void {
+    this.sink.recycle(taken);
   }
 
   finish(): void {
