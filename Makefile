@@ -6,7 +6,9 @@ node_modules: package.json package-lock.json
 	npm ci
 	@touch node_modules
 
+# dist/wasm/wire-encoder.wasm: the dump's row loop (assembly/, AssemblyScript with SIMD); then the TypeScript
 build: node_modules
+	npx asc assembly/wire-encoder.ts -O3 --runtime stub --noAssert --enable simd -o dist/wasm/wire-encoder.wasm
 	npx tsc -p tsconfig.json
 
 # The whole suite: unit tests and integration tests against a throwaway server

@@ -93,8 +93,7 @@ export async function writeChunk(
 
   async function* encoded(): AsyncGenerator<Buffer> {
     for await (const batch of session.wireRowBatches(selectSql(task), signal)) {
-      const { buffers, starts, ends } = batch;
-      for (let i = 0; i < buffers.length; i++) encoder.pushWire(buffers[i]!, starts[i]!, ends[i]!);
+      encoder.pushRows(batch.buffers, batch.starts, batch.ends);
       rows += batch.length;
       if (encoder.pending >= FLUSH_BYTES) {
         const b = encoder.take();

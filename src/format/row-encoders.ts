@@ -1,6 +1,7 @@
 import { quoteIdent } from '../core/ident.js';
 import { encodeWireRow } from '../db/wire-row.js';
 import { ByteSink, escapeTable } from './byte-sink.js';
+import { WasmRowEncoder, wireEncoderModule } from './wasm-row-encoder.js';
 import type { ColumnCodec, ColumnSpec, DataFormat } from './manifest.js';
 
 /** A raw row: one Buffer per dumped column (the bytes the server sent), null for SQL NULL. */
@@ -17,6 +18,8 @@ export interface RowEncoder {
   push(row: RawRow): void;
   /** Appends one row given as a text-protocol row packet payload: bytes [start, end) of `buf`. */
   pushWire(buf: Buffer, start: number, end: number): void;
+  /** Appends a batch of wire rows: row i is bytes [starts[i], ends[i]) of buffers[i]. */
+  pushRows(buffers: readonly Buffer[], starts: readonly number[], ends: readonly number[]): void;
   /** Bytes buffered and not yet taken. */
   readonly pending: number;
   /** Takes the buffered bytes (call when pending is large, and once at the end after finish()). */
@@ -38,7 +41,9 @@ export interface EncoderSpec {
  * How one format writes values. The row loop (writeWireRow) is shared by the formats and driven by
  * this data, so the hot loop is a single monomorphic function with no format switch.
  */
-interface Dialect {
+export interface Dialect {
+  /** Multi-row INSERT statements (SQL) rather than one line per row (CSV). */
+  readonly sql: boolean;
   /** Byte that encloses text values. */
   readonly quote: number;
   /** Per byte: 0 = copy, otherwise the letter written after a backslash. */
@@ -141,6 +146,7 @@ function writeWireRow(d: Dialect, kinds: Uint8Array, buf: Buffer, p: number, out
 
 /** CSV dialect (docs/FORMAT.md): escapes inside "…": \\ \" \0 \n \r \Z. A raw LF only ends a row. */
 const CSV: Dialect = {
+  sql: false,
   quote: 0x22,
   escapes: escapeTable({ 0x00: '0', 0x0a: 'n', 0x0d: 'r', 0x1a: 'Z', 0x22: '"', 0x5c: '\\' }),
   nul: Buffer.from('\\N', 'latin1'),
@@ -169,6 +175,10 @@ class CsvEncoder implements RowEncoder {
     this.pushWire(wire, 0, wire.length);
   }
 
+  pushRows(buffers: readonly Buffer[], starts: readonly number[], ends: readonly number[]): void {
+    for (let i = 0; i < buffers.length; i++) this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
+  }
+
   get pending(): number {
     return this.sink.len;
   }
@@ -188,6 +198,7 @@ class CsvEncoder implements RowEncoder {
 
 /** SQL string escapes (valid without NO_BACKSLASH_ESCAPES, which the loader guarantees). */
 const SQL: Dialect = {
+  sql: true,
   quote: 0x27,
   escapes: escapeTable({ 0x00: '0', 0x0a: 'n', 0x0d: 'r', 0x1a: 'Z', 0x27: "'", 0x5c: '\\' }),
   nul: Buffer.from('NULL', 'latin1'),
@@ -206,9 +217,8 @@ class SqlEncoder implements RowEncoder {
   private statementBytes = 0;
 
   constructor(private readonly spec: EncoderSpec) {
-    const cols = spec.columns.filter((c) => c.dumped);
     this.kinds = columnKinds(spec.columns);
-    this.head = Buffer.from(`INSERT INTO ${quoteIdent(spec.table)} (${cols.map((c) => quoteIdent(c.name)).join(',')}) VALUES `, 'utf8');
+    this.head = statementHead('sql', spec);
   }
 
   get pending(): number {
@@ -264,6 +274,10 @@ class SqlEncoder implements RowEncoder {
     this.pushWire(wire, 0, wire.length);
   }
 
+  pushRows(buffers: readonly Buffer[], starts: readonly number[], ends: readonly number[]): void {
+    for (let i = 0; i < buffers.length; i++) this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
+  }
+
   take(): Buffer {
     return this.sink.take();
   }
@@ -281,13 +295,35 @@ class SqlEncoder implements RowEncoder {
   }
 }
 
-const ENCODERS: Record<DataFormat, (spec: EncoderSpec) => RowEncoder> = {
+/** Where the row loop runs: WebAssembly (SIMD, 3-4x faster) when it is available, else JavaScript. */
+export const ENCODER_ENGINES = ['wasm', 'js'] as const;
+export type EncoderEngine = (typeof ENCODER_ENGINES)[number];
+
+const DIALECTS: Record<DataFormat, Dialect> = { csv: CSV, sql: SQL };
+
+/** The INSERT statement head of the SQL format ('' for CSV). */
+function statementHead(format: DataFormat, spec: EncoderSpec): Buffer {
+  if (format === 'csv') return Buffer.alloc(0);
+  const cols = spec.columns.filter((c) => c.dumped);
+  return Buffer.from(`INSERT INTO ${quoteIdent(spec.table)} (${cols.map((c) => quoteIdent(c.name)).join(',')}) VALUES `, 'utf8');
+}
+
+const JS_ENCODERS: Record<DataFormat, (spec: EncoderSpec) => RowEncoder> = {
   csv: (spec) => new CsvEncoder(spec),
   sql: (spec) => new SqlEncoder(spec),
 };
 
-export function createRowEncoder(format: DataFormat, spec: EncoderSpec): RowEncoder {
-  return ENCODERS[format](spec);
+/** The engine createRowEncoder uses by default here. */
+export function defaultEncoderEngine(): EncoderEngine {
+  return wireEncoderModule() ? 'wasm' : 'js';
+}
+
+/** Both engines write the same bytes; `engine` is for tests and benchmarks. */
+export function createRowEncoder(format: DataFormat, spec: EncoderSpec, engine: EncoderEngine = defaultEncoderEngine()): RowEncoder {
+  if (engine === 'js') return JS_ENCODERS[format](spec);
+  const module = wireEncoderModule();
+  if (!module) throw new Error('the WebAssembly row encoder is not available (dist/wasm/wire-encoder.wasm: run make build)');
+  return new WasmRowEncoder(module, DIALECTS[format], columnKinds(spec.columns), statementHead(format, spec), spec.statementSize);
 }
 
 export const DATA_EXTENSIONS: Record<DataFormat, string> = { csv: 'csv', sql: 'sql' };

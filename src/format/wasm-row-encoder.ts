@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { ByteSink } from './byte-sink.js';
+import type { Dialect, RowEncoder } from './row-encoders.js';
+import { encodeWireRow } from '../db/wire-row.js';
+
+/** The exports of assembly/wire-encoder.ts. */
+interface WireEncoderExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  setDialect(quote: number, sql: number, nul: number, nulN: number, hp: number, hpN: number, eh: number, ehN: number, head: number, headN: number, size: number): void;
+  getStatementBytes(): number;
+  setStatementBytes(n: number): void;
+  encode(kinds: number, nCols: number, idx: number, nRows: number, out: number): number;
+}
+
+// dist/wasm/ from both src/format/ (tests) and dist/format/ (the built package)
+const WASM_FILE = new URL('../../dist/wasm/wire-encoder.wasm', import.meta.url);
+let compiled: WebAssembly.Module | null | undefined;
+
+/**
+ * The compiled encoder module, once per thread; null when it cannot be used here (not built, or a
+ * runtime without WebAssembly SIMD) — the JavaScript encoders then do the same work, slower.
+ */
+export function wireEncoderModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(readFileSync(WASM_FILE));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+const PAGE = 64 * 1024;
+/** Rows per call into the module (a batch from the socket holds at most 4096 by default). */
+const MAX_ROWS = 4096;
+
+/**
+ * A RowEncoder running the row loop in WebAssembly. Per batch: the rows are copied into the
+ * module's memory (one copy per run of packets that lie back to back in a socket read, packet
+ * headers included), their offsets written to an index, one call encodes them all, and the result
+ * is copied into the file buffer. One module instance (and memory) per encoder.
+ */
+export class WasmRowEncoder implements RowEncoder {
+  private readonly sink = new ByteSink();
+  private readonly x: WireEncoderExports;
+  private readonly nCols: number;
+  private readonly kindsPtr: number;
+  private readonly idxPtr: number;
+  private readonly inPtr: number;
+  private readonly perRow: number;
+  /** Views of the module's memory, renewed when it grows. */
+  private mem!: Buffer;
+  private idx!: Uint32Array;
+
+  constructor(module: WebAssembly.Module, dialect: Dialect, kinds: Uint8Array, head: Buffer, statementSize: number) {
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        abort: () => {
+          throw new Error('wire encoder: abort');
+        },
+      },
+    });
+    this.x = instance.exports as unknown as WireEncoderExports;
+    this.nCols = kinds.length;
+    const consts = [kinds, dialect.nul, dialect.hexPrefix, dialect.emptyHex, head];
+    const base = align(this.x.heapBase());
+    let p = base;
+    const at = consts.map((c) => {
+      const ptr = p;
+      p += c.length;
+      return ptr;
+    });
+    this.idxPtr = align(p);
+    this.inPtr = this.idxPtr + 8 * MAX_ROWS;
+    this.perRow = 6 * this.nCols + head.length + 8;
+    this.reserve(this.inPtr + PAGE);
+    consts.forEach((c, i) => this.mem.set(c, at[i]!));
+    this.kindsPtr = at[0]!;
+    this.x.setDialect(dialect.quote, dialect.sql ? 1 : 0, at[1]!, dialect.nul.length, at[2]!, dialect.hexPrefix.length, at[3]!, dialect.emptyHex.length, at[4]!, head.length, statementSize);
+  }
+
+  /** Makes the module's memory at least `bytes` long. */
+  private reserve(bytes: number): void {
+    const memory = this.x.memory;
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
+    if (this.mem?.buffer !== memory.buffer) {
+      this.mem = Buffer.from(memory.buffer);
+      this.idx = new Uint32Array(memory.buffer, this.idxPtr, 2 * MAX_ROWS);
+    }
+  }
+
+  pushRows(buffers: readonly Buffer[], starts: readonly number[], ends: readonly number[]): void {
+    for (let i = 0; i < buffers.length; ) {
+      const j = Math.min(buffers.length, i + MAX_ROWS);
+      let span = 0;
+      for (let k = i; k < j; k++) span += ends[k]! - starts[k]! + 4;
+      this.reserve(this.inPtr + span + 16 + 2 * span + (j - i) * this.perRow + 64);
+      const mem = this.mem;
+      const idx = this.idx;
+      let o = this.inPtr;
+      for (let k = i; k < j; ) {
+        // a run of packets back to back in one read: one copy, headers and all
+        const buf = buffers[k]!;
+        const from = starts[k]!;
+        let m = k;
+        while (m + 1 < j && buffers[m + 1] === buf && starts[m + 1] === ends[m]! + 4) m++;
+        buf.copy(mem, o, from, ends[m]!);
+        for (let r = k; r <= m; r++) idx[2 * (r - i)] = o + starts[r]! - from;
+        o += ends[m]! - from;
+        k = m + 1;
+      }
+      const out = align(o);
+      const end = this.x.encode(this.kindsPtr, this.nCols, this.idxPtr, j - i, out);
+      const s = this.sink;
+      s.ensure(end - out);
+      mem.copy(s.buf, s.len, out, end);
+      s.len += end - out;
+      i = j;
+    }
+  }
+
+  pushWire(buf: Buffer, start: number, end: number): void {
+    this.pushRows([buf], [start], [end]);
+  }
+
+  push(row: readonly (Buffer | null)[]): void {
+    const wire = encodeWireRow(row);
+    this.pushWire(wire, 0, wire.length);
+  }
+
+  get pending(): number {
+    return this.sink.len;
+  }
+
+  take(): Buffer {
+    return this.sink.take();
+  }
+
+  recycle(taken: Buffer): void {
+    this.sink.recycle(taken);
+  }
+
+  finish(): void {
+    if (this.x.getStatementBytes() > 0) {
+      this.sink.byte(0x3b);
+      this.sink.byte(0x0a);
+      this.x.setStatementBytes(0);
+    }
+  }
+}
+
+function align(n: number): number {
+  return (n + 15) & ~15;
+}
