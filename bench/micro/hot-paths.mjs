@@ -1,20 +1,21 @@
 // Microbenchmarks (tinybench) of the per-byte hot paths, in MB/s, single thread, no server:
-// CSV and SQL encoding of raw rows (dump), sha256 (dump and load), gzip / gunzip (-c gzip),
-// splitting a chunk file into sub-chunks (load's CSV reading).
+// CSV and SQL encoding of wire rows in socket-like batches (dump; WebAssembly and JavaScript row
+// loops), sha256 (dump and load), gzip / gunzip (-c gzip), splitting a chunk file into
+// sub-chunks (load).
 //
 //   make build && node bench/micro/hot-paths.mjs [filter-regex]
 //   MICRO_TIME=3000 node bench/micro/hot-paths.mjs encode       (ms per benchmark, default 1500)
 //
 // MB/s = 10^6 bytes of INPUT per second (raw column bytes for the encoders, file bytes otherwise),
 // from tinybench's mean latency; ± is the relative margin of error at 95 %.
-// Row decoding (mysql2 packets → Buffers) needs a server and is not covered here.
+// mysql2's packet framing (socket reads -> row packets) needs a server and is not covered here.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Bench } from 'tinybench';
-import { createRowEncoder } from '../../dist/format/row-encoders.js';
+import { ENCODER_ENGINES, createRowEncoder } from '../../dist/format/row-encoders.js';
 import { streamSource, subChunks } from '../../dist/load/sub-chunks.js';
-import { eventsRows, ordersRows, rawBytes, toWire } from './rows.mjs';
+import { eventsRows, ordersRows, rawBytes, socketBatches, toWire } from './rows.mjs';
 
 const filter = new RegExp(process.argv[2] ?? '.');
 const bench = new Bench({ time: Number(process.env.MICRO_TIME ?? 1500), warmupTime: 300 });
@@ -30,37 +31,34 @@ const ROWS = 20000;
 const orders = ordersRows(ROWS);
 const events = eventsRows(ROWS);
 
-function encodeAll(format, table, wire) {
-  const enc = createRowEncoder(format, { table: 't', columns: table.columns, statementSize: 1 << 20 });
+function encodeAll(format, table, batches, engine) {
+  const enc = createRowEncoder(format, { table: 't', columns: table.columns, statementSize: 1 << 20 }, engine);
   let out = 0;
-  if (wire) {
-    for (const row of wire) {
-      enc.pushWire(row, 0, row.length);
-      if (enc.pending >= 1 << 20) out += enc.take().length;
-    }
-  } else {
-    for (const row of table.rows) {
-      enc.push(row);
-      if (enc.pending >= 1 << 20) out += enc.take().length;
+  for (const b of batches) {
+    enc.pushRows(b);
+    if (enc.pending >= 1 << 20) {
+      const taken = enc.take();
+      out += taken.length;
+      enc.recycle(taken);
     }
   }
   enc.finish();
-  return out + enc.take().length;
+  out += enc.take().length;
+  enc.dispose();
+  return out;
 }
 
-// "wire" = from text-protocol row packets (what the dumper reads off the socket), when the encoder has it
-const hasWire = typeof createRowEncoder('csv', { table: 't', columns: orders.columns, statementSize: 1 }).pushWire === 'function';
+// the row loop in WebAssembly (the default) and in JavaScript (the fallback), from wire rows
 for (const [name, table] of [['orders', orders], ['events', events]]) {
-  const wire = hasWire ? toWire(table.rows) : null;
+  const batches = socketBatches(toWire(table.rows));
   for (const format of ['csv', 'sql']) {
-    add(`encode ${format} ${name}`, rawBytes(table.rows), ROWS, () => encodeAll(format, table, null));
-    if (wire) add(`encode ${format} ${name} (wire rows)`, rawBytes(table.rows), ROWS, () => encodeAll(format, table, wire));
+    for (const engine of ENCODER_ENGINES) add(`encode ${format} ${name} (${engine})`, rawBytes(table.rows), ROWS, () => encodeAll(format, table, batches, engine));
   }
 }
 
 // A realistic data file to hash / compress / split: the CSV of the orders rows, repeated to 16 MiB.
 const csvOnce = (() => {
-  const enc = createRowEncoder('csv', { table: 't', columns: orders.columns, statementSize: 1 << 20 });
+  const enc = createRowEncoder('csv', { table: 't', columns: orders.columns, statementSize: 1 << 20 }, 'js');
   for (const row of orders.rows) enc.push(row);
   enc.finish();
   return enc.take();

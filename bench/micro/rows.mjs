@@ -89,3 +89,23 @@ export function toWire(rows) {
     return Buffer.concat(parts);
   });
 }
+
+// A batch as the dumper gets it from the socket: row packets back to back in one buffer (4-byte
+// packet headers between them), given as (buffer, start, end) per row, 4096 rows per batch.
+export function socketBatches(wire) {
+  const batches = [];
+  for (let i = 0; i < wire.length; i += 4096) {
+    const rows = wire.slice(i, i + 4096);
+    const buf = Buffer.concat(rows.flatMap((r) => [Buffer.alloc(4), r]));
+    const starts = [];
+    const ends = [];
+    let off = 0;
+    for (const r of rows) {
+      starts.push(off + 4);
+      ends.push(off + 4 + r.length);
+      off += 4 + r.length;
+    }
+    batches.push({ length: rows.length, buffers: rows.map(() => buf), starts, ends });
+  }
+  return batches;
+}

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
-import { createRowEncoder } from '../../dist/format/row-encoders.js';
-import { ordersRows, rawBytes, toWire } from './rows.mjs';
+import { createRowEncoder, defaultEncoderEngine } from '../../dist/format/row-encoders.js';
+import { ordersRows, rawBytes, socketBatches, toWire } from './rows.mjs';
 
 /** CPU seconds all processes have used so far (/proc/stat, Linux), or NaN elsewhere. */
 function machineBusy() {
@@ -44,28 +44,28 @@ if (isMainThread) {
   console.log(`| threads | MB/s (raw row bytes) | speedup vs ${results[0].n} | other processes' CPU s |`);
   console.log('|---|---|---|---|');
   for (const r of results) console.log(`| ${r.n} | ${r.mbs.toFixed(0)} | ${(r.mbs / base).toFixed(2)}× | ${r.other.toFixed(1)} |`);
-  console.log(`\n${cores} cores, node ${process.version}, ${seconds} s per cell, work = CSV encode + sha256${compress === 'gzip' ? ' + gzip level 6' : ''}.`);
+  console.log(`\n${cores} cores, node ${process.version}, ${seconds} s per cell, work = CSV encode (${defaultEncoderEngine()} row loop) + sha256${compress === 'gzip' ? ' + gzip level 6' : ''}.`);
   console.log('other processes\' CPU s well above 0 means the machine was busy: the speedup is then understated.');
 } else {
   const { seconds, compress } = workerData;
   const table = ordersRows(20000);
   const perPass = rawBytes(table.rows);
-  // from text-protocol row packets, as the dumper does, when the encoder has pushWire
-  const probe = createRowEncoder('csv', { table: 't', columns: table.columns, statementSize: 1 });
-  const wire = typeof probe.pushWire === 'function' ? toWire(table.rows) : null;
+  // wire rows in socket-like batches, as the dumper gets them; the default row loop (WebAssembly)
+  const batches = socketBatches(toWire(table.rows));
   const pass = () => {
     const enc = createRowEncoder('csv', { table: 't', columns: table.columns, statementSize: 1 << 20 });
     const h = createHash('sha256');
-    for (let i = 0; i < table.rows.length; i++) {
-      if (wire) enc.pushWire(wire[i], 0, wire[i].length);
-      else enc.push(table.rows[i]);
+    for (const b of batches) {
+      enc.pushRows(b);
       if (enc.pending >= 1 << 20) {
-        const b = enc.take();
-        h.update(compress === 'gzip' ? zlib.gzipSync(b, { level: 6 }) : b);
+        const taken = enc.take();
+        h.update(compress === 'gzip' ? zlib.gzipSync(taken, { level: 6 }) : taken);
+        enc.recycle(taken);
       }
     }
     enc.finish();
     h.update(enc.take());
+    enc.dispose();
     return h.digest('hex');
   };
   pass(); // warm-up (JIT)

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { explainDbError } from './server-errors.js';
 import type { ErrorObject } from '../core/errors.js';
 import { TsError } from '../core/errors.js';
-import { encodeWireRow } from './wire-row.js';
+import { encodeWireRow, type WireBatch } from './wire-row.js';
 
 /** Where and how to connect. Built once by the CLI; passed by value (it crosses worker boundaries). */
 export interface ConnectionSettings {
@@ -164,8 +164,9 @@ export class Session {
    * splitting into fields. The encoders walk the fields themselves, which saves a Buffer per field
    * and per row — the largest client costs of a dump. Needs one mysql2 internal (the query's row
    * state); when it is not what this code expects, field rows are re-encoded into the wire format.
+   * A batch is valid until the next one is requested (its memory is reused).
    */
-  wireRowBatches(sql: string, signal?: AbortSignal, batchRows = 4096, batchBytes = 1 << 20): AsyncGenerator<WireRows> {
+  wireRowBatches(sql: string, signal?: AbortSignal, batchRows = 4096, batchBytes = 1 << 20): AsyncGenerator<WireBatch> {
     const q = this.conn.query({ sql, rowsAsArray: true, typeCast: false }) as unknown as QueryInternals;
     const protoRow = (Object.getPrototypeOf(q) as { row?: unknown }).row;
     const batch = new WireRows();
@@ -352,31 +353,51 @@ class RawRowBatch implements RowBatch<RawRow[]> {
   }
 }
 
-/**
- * A batch of wire rows: row i is `buffers[i]` bytes [starts[i], ends[i]) — the packet payload in
- * the socket's own buffer. Parallel arrays of numbers, so a row costs no object of its own.
- */
-export class WireRows implements RowBatch<WireRows> {
+const EMPTY = Buffer.alloc(0);
+
+/** One half of WireRows: parallel arrays, so a row costs no object of its own. */
+class WireRowsHalf implements WireBatch {
   buffers: Buffer[] = [];
-  starts: number[] = [];
-  ends: number[] = [];
+  starts = new Int32Array(1024);
+  ends = new Int32Array(1024);
+  length = 0;
+}
+
+/**
+ * Wire rows gathered for a batch: row i is `buffers[i]` bytes [starts[i], ends[i]) — the packet
+ * payload in the socket's own buffer. Two halves take turns: take() hands out one and fills the
+ * other, so batches allocate nothing once warm; a batch handed out is valid until the next take().
+ */
+export class WireRows implements RowBatch<WireBatch> {
+  private halves = [new WireRowsHalf(), new WireRowsHalf()] as const;
+  private current = 0;
   get length(): number {
-    return this.buffers.length;
+    return this.halves[this.current].length;
   }
   add(buffer: Buffer, start: number, end: number): number {
-    this.buffers.push(buffer);
-    this.starts.push(start);
-    this.ends.push(end);
+    const h = this.halves[this.current];
+    const n = h.length;
+    if (n === h.starts.length) {
+      const starts = new Int32Array(2 * n);
+      const ends = new Int32Array(2 * n);
+      starts.set(h.starts);
+      ends.set(h.ends);
+      h.starts = starts;
+      h.ends = ends;
+    }
+    h.buffers[n] = buffer;
+    h.starts[n] = start;
+    h.ends[n] = end;
+    h.length = n + 1;
     return end - start;
   }
-  take(): WireRows {
-    const out = new WireRows();
-    out.buffers = this.buffers;
-    out.starts = this.starts;
-    out.ends = this.ends;
-    this.buffers = [];
-    this.starts = [];
-    this.ends = [];
+  take(): WireBatch {
+    const out = this.halves[this.current];
+    this.current ^= 1;
+    const next = this.halves[this.current];
+    next.length = 0;
+    // drop the references to last-but-one batch's socket reads (they would stay reachable)
+    next.buffers.fill(EMPTY);
     return out;
   }
 }

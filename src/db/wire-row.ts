@@ -28,3 +28,11 @@ export function encodeWireRow(row: readonly (Buffer | null)[]): Buffer {
   }
   return Buffer.concat(parts);
 }
+
+/** A batch of wire rows: row i (i < length) is bytes [starts[i], ends[i]) of buffers[i]. */
+export interface WireBatch {
+  readonly length: number;
+  readonly buffers: readonly Buffer[];
+  readonly starts: ArrayLike<number>;
+  readonly ends: ArrayLike<number>;
+}

@@ -93,7 +93,7 @@ export async function writeChunk(
 
   async function* encoded(): AsyncGenerator<Buffer> {
     for await (const batch of session.wireRowBatches(selectSql(task), signal)) {
-      encoder.pushRows(batch.buffers, batch.starts, batch.ends);
+      encoder.pushRows(batch);
       rows += batch.length;
       if (encoder.pending >= FLUSH_BYTES) {
         const b = encoder.take();
@@ -150,6 +150,8 @@ export async function writeChunk(
       throw new TsError({ code: 'io', message: `cannot write the dump file: ${(e as Error).message}`, object, suggestion: 'check the output directory permissions and disk', cause: e });
     }
     throw explainDbError(e, object, 'reading rows failed');
+  } finally {
+    encoder.dispose();
   }
 
   let checksum: string | undefined;

@@ -1,5 +1,5 @@
 import { quoteIdent } from '../core/ident.js';
-import { encodeWireRow } from '../db/wire-row.js';
+import { encodeWireRow, type WireBatch } from '../db/wire-row.js';
 import { ByteSink, escapeTable } from './byte-sink.js';
 import { WasmRowEncoder, wireEncoderModule } from './wasm-row-encoder.js';
 import type { ColumnCodec, ColumnSpec, DataFormat } from './manifest.js';
@@ -18,8 +18,8 @@ export interface RowEncoder {
   push(row: RawRow): void;
   /** Appends one row given as a text-protocol row packet payload: bytes [start, end) of `buf`. */
   pushWire(buf: Buffer, start: number, end: number): void;
-  /** Appends a batch of wire rows: row i is bytes [starts[i], ends[i]) of buffers[i]. */
-  pushRows(buffers: readonly Buffer[], starts: readonly number[], ends: readonly number[]): void;
+  /** Appends a batch of wire rows. */
+  pushRows(rows: WireBatch): void;
   /** Bytes buffered and not yet taken. */
   readonly pending: number;
   /** Takes the buffered bytes (call when pending is large, and once at the end after finish()). */
@@ -28,6 +28,8 @@ export interface RowEncoder {
   recycle(taken: Buffer): void;
   /** Ends the file (closes an open statement). */
   finish(): void;
+  /** The encoder will not be used again: its memory may serve the next one. */
+  dispose(): void;
 }
 
 export interface EncoderSpec {
@@ -175,8 +177,9 @@ class CsvEncoder implements RowEncoder {
     this.pushWire(wire, 0, wire.length);
   }
 
-  pushRows(buffers: readonly Buffer[], starts: readonly number[], ends: readonly number[]): void {
-    for (let i = 0; i < buffers.length; i++) this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
+  pushRows(rows: WireBatch): void {
+    const { buffers, starts, ends } = rows;
+    for (let i = 0; i < rows.length; i++) this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
   }
 
   get pending(): number {
@@ -192,6 +195,8 @@ class CsvEncoder implements RowEncoder {
   }
 
   finish(): void {}
+
+  dispose(): void {}
 }
 
 // ------------------------------------------------------------------ SQL
@@ -274,8 +279,9 @@ class SqlEncoder implements RowEncoder {
     this.pushWire(wire, 0, wire.length);
   }
 
-  pushRows(buffers: readonly Buffer[], starts: readonly number[], ends: readonly number[]): void {
-    for (let i = 0; i < buffers.length; i++) this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
+  pushRows(rows: WireBatch): void {
+    const { buffers, starts, ends } = rows;
+    for (let i = 0; i < rows.length; i++) this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
   }
 
   take(): Buffer {
@@ -293,6 +299,8 @@ class SqlEncoder implements RowEncoder {
       this.statementBytes = 0;
     }
   }
+
+  dispose(): void {}
 }
 
 /** Where the row loop runs: WebAssembly (SIMD, 3-4x faster) when it is available, else JavaScript. */

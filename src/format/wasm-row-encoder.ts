@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ByteSink } from './byte-sink.js';
 import type { Dialect, RowEncoder } from './row-encoders.js';
-import { encodeWireRow } from '../db/wire-row.js';
+import { encodeWireRow, type WireBatch } from '../db/wire-row.js';
 
 /** The exports of assembly/wire-encoder.ts. */
 interface WireEncoderExports {
@@ -33,6 +33,21 @@ export function wireEncoderModule(): WebAssembly.Module | null {
 }
 
 const PAGE = 64 * 1024;
+
+const IMPORTS = {
+  env: {
+    abort: () => {
+      throw new Error('wire encoder: abort');
+    },
+  },
+};
+
+/**
+ * Instances (each with its memory, grown to the largest batch seen) of disposed encoders, reused by
+ * the next encoder in this thread: a chunk's encoder would otherwise leave megabytes of memory for
+ * the garbage collector to find.
+ */
+const idleInstances: WebAssembly.Instance[] = [];
 /** Rows per call into the module (a batch from the socket holds at most 4096 by default). */
 const MAX_ROWS = 4096;
 
@@ -40,11 +55,13 @@ const MAX_ROWS = 4096;
  * A RowEncoder running the row loop in WebAssembly. Per batch: the rows are copied into the
  * module's memory (one copy per run of packets that lie back to back in a socket read, packet
  * headers included), their offsets written to an index, one call encodes them all, and the result
- * is copied into the file buffer. One module instance (and memory) per encoder.
+ * is copied into the file buffer. One module instance (and memory) per live encoder.
  */
 export class WasmRowEncoder implements RowEncoder {
   private readonly sink = new ByteSink();
+  private readonly instance: WebAssembly.Instance;
   private readonly x: WireEncoderExports;
+  private disposed = false;
   private readonly nCols: number;
   private readonly kindsPtr: number;
   private readonly idxPtr: number;
@@ -55,13 +72,8 @@ export class WasmRowEncoder implements RowEncoder {
   private idx!: Uint32Array;
 
   constructor(module: WebAssembly.Module, dialect: Dialect, kinds: Uint8Array, head: Buffer, statementSize: number) {
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        abort: () => {
-          throw new Error('wire encoder: abort');
-        },
-      },
-    });
+    this.instance = idleInstances.pop() ?? new WebAssembly.Instance(module, IMPORTS);
+    const instance = this.instance;
     this.x = instance.exports as unknown as WireEncoderExports;
     this.nCols = kinds.length;
     const consts = [kinds, dialect.nul, dialect.hexPrefix, dialect.emptyHex, head];
@@ -79,6 +91,13 @@ export class WasmRowEncoder implements RowEncoder {
     consts.forEach((c, i) => this.mem.set(c, at[i]!));
     this.kindsPtr = at[0]!;
     this.x.setDialect(dialect.quote, dialect.sql ? 1 : 0, at[1]!, dialect.nul.length, at[2]!, dialect.hexPrefix.length, at[3]!, dialect.emptyHex.length, at[4]!, head.length, statementSize);
+    this.x.setStatementBytes(0);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    idleInstances.push(this.instance);
   }
 
   /** Makes the module's memory at least `bytes` long. */
@@ -91,9 +110,10 @@ export class WasmRowEncoder implements RowEncoder {
     }
   }
 
-  pushRows(buffers: readonly Buffer[], starts: readonly number[], ends: readonly number[]): void {
-    for (let i = 0; i < buffers.length; ) {
-      const j = Math.min(buffers.length, i + MAX_ROWS);
+  pushRows(rows: WireBatch): void {
+    const { buffers, starts, ends } = rows;
+    for (let i = 0; i < rows.length; ) {
+      const j = Math.min(rows.length, i + MAX_ROWS);
       let span = 0;
       for (let k = i; k < j; k++) span += ends[k]! - starts[k]! + 4;
       this.reserve(this.inPtr + span + 16 + 2 * span + (j - i) * this.perRow + 64);
@@ -122,7 +142,7 @@ export class WasmRowEncoder implements RowEncoder {
   }
 
   pushWire(buf: Buffer, start: number, end: number): void {
-    this.pushRows([buf], [start], [end]);
+    this.pushRows({ length: 1, buffers: [buf], starts: [start], ends: [end] });
   }
 
   push(row: readonly (Buffer | null)[]): void {

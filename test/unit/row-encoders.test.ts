@@ -164,8 +164,8 @@ describe('the two row loops', () => {
             }
             off += 4 + w.length;
           });
-          wasm.pushRows(buffers, starts, ends);
-          js.pushRows(buffers, starts, ends);
+          wasm.pushRows({ length: buffers.length, buffers, starts, ends });
+          js.pushRows({ length: buffers.length, buffers, starts, ends });
           i += n;
         }
         wasm.finish();
