@@ -36,11 +36,12 @@ export interface SerializedError {
   readonly object: ErrorObject;
 }
 
+/** A request to a worker thread, for one of its snapshot sessions (`slot`). */
 export type WorkerRequest =
-  | { readonly id: number; readonly op: 'open'; readonly settings: ConnectionSettings }
-  | { readonly id: number; readonly op: 'snapshot'; readonly coordinates: boolean }
-  | { readonly id: number; readonly op: 'chunk'; readonly task: ChunkTask }
-  | { readonly id: number; readonly op: 'close' };
+  | { readonly id: number; readonly slot: number; readonly op: 'open'; readonly settings: ConnectionSettings }
+  | { readonly id: number; readonly slot: number; readonly op: 'snapshot'; readonly coordinates: boolean }
+  | { readonly id: number; readonly slot: number; readonly op: 'chunk'; readonly task: ChunkTask }
+  | { readonly id: number; readonly slot: number; readonly op: 'close' };
 
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }

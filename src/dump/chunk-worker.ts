@@ -1,6 +1,7 @@
 /**
- * Worker thread entry: owns one snapshot session and writes the chunks the coordinator sends, so
- * decoding, encoding, hashing and compression run on as many cores as there are workers.
+ * Worker thread entry: owns one or more snapshot sessions (slots) and writes the chunks the
+ * coordinator sends to each, so decoding, encoding, hashing and compression run on as many cores
+ * as there are worker threads; a thread with several slots interleaves their chunks.
  */
 import { parentPort } from 'node:worker_threads';
 import { TsError, messageOf } from '../core/errors.js';
@@ -13,7 +14,7 @@ import { writeChunk } from './chunk-writer.js';
 const port = parentPort;
 if (!port) throw new Error('chunk-worker must run in a worker thread');
 
-let session: Session | undefined;
+const sessions = new Map<number, Session>();
 
 function serialize(e: unknown): SerializedError {
   const t = e instanceof TsError ? e : explainDbError(e);
@@ -26,26 +27,29 @@ function reply(r: WorkerReply): void {
 
 async function handle(req: WorkerRequest): Promise<unknown> {
   switch (req.op) {
-    case 'open':
-      session = await Session.open(req.settings, { binary: true, label: 'dump worker' });
+    case 'open': {
+      const session = await Session.open(req.settings, { binary: true, label: 'dump worker' });
+      sessions.set(req.slot, session);
       // Dumped text of TIMESTAMP values must not depend on the server's zone (DST ambiguity).
       await session.exec("SET SESSION time_zone = '+00:00'");
       await session.exec("SET SESSION sql_mode = ''").catch(() => undefined);
       await session.exec('SET SESSION net_write_timeout = 3600').catch(() => undefined);
       return session.threadId;
+    }
     case 'snapshot':
-      await startConsistentSnapshot(need());
-      return req.coordinates ? await snapshotCoordinates(need()) : null;
+      await startConsistentSnapshot(need(req.slot));
+      return req.coordinates ? await snapshotCoordinates(need(req.slot)) : null;
     case 'chunk':
-      return writeChunk(need(), req.task, (rows, bytes) => reply({ id: req.id, progress: { rows, bytes } }));
+      return writeChunk(need(req.slot), req.task, (rows, bytes) => reply({ id: req.id, progress: { rows, bytes } }));
     case 'close':
-      await session?.close();
-      session = undefined;
+      await sessions.get(req.slot)?.close();
+      sessions.delete(req.slot);
       return null;
   }
 }
 
-function need(): Session {
+function need(slot: number): Session {
+  const session = sessions.get(slot);
   if (!session) throw new TsError({ code: 'internal', message: 'worker has no session' });
   return session;
 }
@@ -56,8 +60,8 @@ port.on('message', (req: WorkerRequest) => {
     (e: unknown) => {
       // A failed session cannot rejoin the snapshot: drop it so nothing runs on it again.
       if (req.op === 'chunk' || req.op === 'snapshot') {
-        session?.destroy();
-        session = undefined;
+        sessions.get(req.slot)?.destroy();
+        sessions.delete(req.slot);
       }
       reply({ id: req.id, ok: false, error: serialize(e) });
     },
