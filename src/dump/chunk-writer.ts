@@ -13,6 +13,7 @@ import { checksumSql } from '../format/content-checksum.js';
 import { rangeCondition } from '../format/key-range.js';
 import type { Compression } from '../format/manifest.js';
 import { createRowEncoder } from '../format/row-encoders.js';
+import { ChunkFile } from './chunk-file.js';
 import type { ChunkResult, ChunkTask } from './chunk-task.js';
 
 const FLUSH_BYTES = 1 << 20;
@@ -29,32 +30,21 @@ const COMPRESSORS: Record<Compression, (() => Duplex) | null> = {
 };
 
 /**
- * Writes buffers to a new file in order, then fsyncs it. One write is in flight while the next
- * buffer is encoded; a written buffer goes back to its encoder (`done`) to be filled again.
+ * Writes buffers to a new file in order (see ChunkFile: O_DIRECT where possible), then fsyncs it.
+ * Each buffer is copied into the file's staging memory, so it goes back to its encoder (`done`) at
+ * once to be filled again.
  */
-async function writePlain(file: string, source: AsyncIterable<Buffer>, each: (b: Buffer) => void, done: (b: Buffer) => void): Promise<void> {
-  const fh = await open(file, 'w');
+async function writePlain(path: string, source: AsyncIterable<Buffer>, each: (b: Buffer) => void, done: (b: Buffer) => void): Promise<void> {
+  const file = await ChunkFile.create(path);
   try {
-    let inFlight: Promise<void> | null = null;
-    let prev: Buffer | null = null;
-    const writeAll = async (b: Buffer): Promise<void> => {
-      for (let o = 0; o < b.length; ) o += (await fh.write(b, o, b.length - o)).bytesWritten;
-    };
     for await (const b of source) {
       each(b);
-      if (inFlight) {
-        await inFlight;
-        done(prev!);
-      }
-      prev = b;
-      inFlight = writeAll(b);
-      // a failed write is reported where it is awaited, not as an unhandled rejection meanwhile
-      inFlight.catch(() => undefined);
+      await file.append(b);
+      done(b);
     }
-    if (inFlight) await inFlight;
-    await fh.sync();
+    await file.finish();
   } finally {
-    await fh.close();
+    await file.close();
   }
 }
 
