@@ -1,6 +1,7 @@
 import { quoteIdent } from '../core/ident.js';
-import { encodeWireRow, type WireBatch } from '../db/wire-row.js';
-import { ByteSink, escapeTable } from './byte-sink.js';
+import type { WireBatch } from '../db/wire-row.js';
+import { escapeTable } from './byte-sink.js';
+import { SinkEncoder } from './sink-encoder.js';
 import { WasmRowEncoder, wireEncoderModule } from './wasm-row-encoder.js';
 import type { ColumnCodec, ColumnSpec, DataFormat } from './manifest.js';
 
@@ -156,11 +157,11 @@ const CSV: Dialect = {
   emptyHex: Buffer.alloc(0),
 };
 
-class CsvEncoder implements RowEncoder {
-  private readonly sink = new ByteSink();
+class CsvEncoder extends SinkEncoder {
   private readonly kinds: Uint8Array;
 
   constructor(spec: EncoderSpec) {
+    super();
     this.kinds = columnKinds(spec.columns);
   }
 
@@ -171,32 +172,6 @@ class CsvEncoder implements RowEncoder {
     s.buf[o] = 0x0a;
     s.len = o + 1;
   }
-
-  push(row: RawRow): void {
-    const wire = encodeWireRow(row);
-    this.pushWire(wire, 0, wire.length);
-  }
-
-  pushRows(rows: WireBatch): void {
-    const { buffers, starts, ends } = rows;
-    for (let i = 0; i < rows.length; i++) this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
-  }
-
-  get pending(): number {
-    return this.sink.len;
-  }
-
-  take(): Buffer {
-    return this.sink.take();
-  }
-
-  recycle(taken: Buffer): void {
-    this.sink.recycle(taken);
-  }
-
-  finish(): void {}
-
-  dispose(): void {}
 }
 
 // ------------------------------------------------------------------ SQL
@@ -215,19 +190,15 @@ const SQL: Dialect = {
  * Multi-row INSERT statements, one per line, each at most statementSize bytes unless a single row
  * is larger. Strings never contain a raw LF, so a line is exactly one statement.
  */
-class SqlEncoder implements RowEncoder {
-  private readonly sink = new ByteSink();
+class SqlEncoder extends SinkEncoder {
   private readonly kinds: Uint8Array;
   private readonly head: Buffer;
   private statementBytes = 0;
 
   constructor(private readonly spec: EncoderSpec) {
+    super();
     this.kinds = columnKinds(spec.columns);
     this.head = statementHead('sql', spec);
-  }
-
-  get pending(): number {
-    return this.sink.len;
   }
 
   /**
@@ -274,33 +245,13 @@ class SqlEncoder implements RowEncoder {
     return e + 1;
   }
 
-  push(row: RawRow): void {
-    const wire = encodeWireRow(row);
-    this.pushWire(wire, 0, wire.length);
-  }
-
-  pushRows(rows: WireBatch): void {
-    const { buffers, starts, ends } = rows;
-    for (let i = 0; i < rows.length; i++) this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
-  }
-
-  take(): Buffer {
-    return this.sink.take();
-  }
-
-  recycle(taken: Buffer): void {
-    this.sink.recycle(taken);
-  }
-
-  finish(): void {
+  override finish(): void {
     if (this.statementBytes > 0) {
       this.sink.byte(0x3b);
       this.sink.byte(0x0a);
       this.statementBytes = 0;
     }
   }
-
-  dispose(): void {}
 }
 
 /** Where the row loop runs: WebAssembly (SIMD, 3-4x faster) when it is available, else JavaScript. */

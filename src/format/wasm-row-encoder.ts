@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ByteSink } from './byte-sink.js';
-import type { Dialect, RowEncoder } from './row-encoders.js';
-import { encodeWireRow, type WireBatch } from '../db/wire-row.js';
+import type { WireBatch } from '../db/wire-row.js';
+import type { Dialect } from './row-encoders.js';
+import { SinkEncoder } from './sink-encoder.js';
 
 /** The exports of assembly/wire-encoder.ts. */
 interface WireEncoderExports {
@@ -57,8 +57,7 @@ const MAX_ROWS = 4096;
  * headers included), their offsets written to an index, one call encodes them all, and the result
  * is copied into the file buffer. One module instance (and memory) per live encoder.
  */
-export class WasmRowEncoder implements RowEncoder {
-  private readonly sink = new ByteSink();
+export class WasmRowEncoder extends SinkEncoder {
   private readonly instance: WebAssembly.Instance;
   private readonly x: WireEncoderExports;
   private disposed = false;
@@ -72,6 +71,7 @@ export class WasmRowEncoder implements RowEncoder {
   private idx!: Uint32Array;
 
   constructor(module: WebAssembly.Module, dialect: Dialect, kinds: Uint8Array, head: Buffer, statementSize: number) {
+    super();
     this.instance = idleInstances.pop() ?? new WebAssembly.Instance(module, IMPORTS);
     const instance = this.instance;
     this.x = instance.exports as unknown as WireEncoderExports;
@@ -94,7 +94,7 @@ export class WasmRowEncoder implements RowEncoder {
     this.x.setStatementBytes(0);
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     idleInstances.push(this.instance);
@@ -110,7 +110,7 @@ export class WasmRowEncoder implements RowEncoder {
     }
   }
 
-  pushRows(rows: WireBatch): void {
+  override pushRows(rows: WireBatch): void {
     const { buffers, starts, ends } = rows;
     for (let i = 0; i < rows.length; ) {
       const j = Math.min(rows.length, i + MAX_ROWS);
@@ -145,24 +145,7 @@ export class WasmRowEncoder implements RowEncoder {
     this.pushRows({ length: 1, buffers: [buf], starts: [start], ends: [end] });
   }
 
-  push(row: readonly (Buffer | null)[]): void {
-    const wire = encodeWireRow(row);
-    this.pushWire(wire, 0, wire.length);
-  }
-
-  get pending(): number {
-    return this.sink.len;
-  }
-
-  take(): Buffer {
-    return this.sink.take();
-  }
-
-  recycle(taken: Buffer): void {
-    this.sink.recycle(taken);
-  }
-
-  finish(): void {
+  override finish(): void {
     if (this.x.getStatementBytes() > 0) {
       this.sink.byte(0x3b);
       this.sink.byte(0x0a);
