@@ -84,7 +84,10 @@ describe('hostile names', () => {
 
     await dropDbs(...databases);
     const load = await runCli('tsload', [...connArgs(), '-d', dir, '-t', '2', '--progress', 'none']);
-    expect(load.stderr).not.toMatch(/error|warning/i);
+    // Chunks of one table load in parallel and InnoDB may pick one as a deadlock victim: a retried
+    // transient error is the designed outcome; any other warning or error is not.
+    const unexpected = load.stderr.split('\n').filter((l) => /error|warning/i.test(l) && !/^warning: transient error on .* retry \d\/4 on a fresh connection$/.test(l));
+    expect(unexpected).toEqual([]);
     expect(load.code, load.stderr).toBe(0);
     const after = await snapshot();
     expect([...after.entries()]).toEqual([...before.entries()]);
