@@ -180,7 +180,7 @@ function writeRow(kinds: usize, nCols: i32, p: usize, o: usize): usize {
 }
 
 /**
- * Encodes nRows wire rows (row k starts at the u32 idx[2k]) at out and returns the new end.
+ * Encodes nRows wire rows (row k starts at the u32 idx[k]) at out and returns the new end.
  * CSV: each row, then LF. SQL: rows added to multi-row INSERT statements of at most
  * statementSize bytes (a single longer row gets a statement of its own), each ending ";\n".
  * The caller reserves 2 bytes per packet byte plus (6 x columns + head + 8) per row, plus 64.
@@ -188,7 +188,7 @@ function writeRow(kinds: usize, nCols: i32, p: usize, o: usize): usize {
 export function encode(kinds: usize, nCols: i32, idx: usize, nRows: i32, out: usize): usize {
   let o = out;
   for (let r = 0; r < nRows; r++) {
-    const p = <usize>load<u32>(idx + 8 * r);
+    const p = <usize>load<u32>(idx + 4 * r);
     if (!isSql) {
       o = writeRow(kinds, nCols, p, o);
       store<u8>(o, 0x0a);

@@ -85,7 +85,7 @@ export class WasmRowEncoder extends SinkEncoder {
       return ptr;
     });
     this.idxPtr = align(p);
-    this.inPtr = this.idxPtr + 8 * MAX_ROWS;
+    this.inPtr = this.idxPtr + 4 * MAX_ROWS;
     this.perRow = 6 * this.nCols + head.length + 8;
     this.reserve(this.inPtr + PAGE);
     consts.forEach((c, i) => this.mem.set(c, at[i]!));
@@ -106,7 +106,7 @@ export class WasmRowEncoder extends SinkEncoder {
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
     if (this.mem?.buffer !== memory.buffer) {
       this.mem = Buffer.from(memory.buffer);
-      this.idx = new Uint32Array(memory.buffer, this.idxPtr, 2 * MAX_ROWS);
+      this.idx = new Uint32Array(memory.buffer, this.idxPtr, MAX_ROWS);
     }
   }
 
@@ -127,7 +127,7 @@ export class WasmRowEncoder extends SinkEncoder {
         let m = k;
         while (m + 1 < j && buffers[m + 1] === buf && starts[m + 1] === ends[m]! + 4) m++;
         buf.copy(mem, o, from, ends[m]!);
-        for (let r = k; r <= m; r++) idx[2 * (r - i)] = o + starts[r]! - from;
+        for (let r = k; r <= m; r++) idx[r - i] = o + starts[r]! - from;
         o += ends[m]! - from;
         k = m + 1;
       }
