@@ -2,10 +2,9 @@
  * `tsdump bench`: dumps one table again and again in SQL format, one grid cell per run, each into a fresh
  * directory under a private temp root that is removed afterwards (also on error or interrupt).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { silentReporter } from '../core/events.js';
+import { makeScratchDir, removeScratchDir } from '../storage/local-files.js';
 import type { ConnectionSettings } from '../db/session.js';
 import type { DumpOptions, LockMode, TableRef } from '../dump/dumper.js';
 import { runDump } from '../dump/dumper.js';
@@ -28,7 +27,7 @@ export interface DumpBenchOptions {
 }
 
 export async function runDumpBench(opts: DumpBenchOptions, onTrial?: (p: TrialProgress) => void, signal?: AbortSignal): Promise<BenchReport> {
-  const root = await mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'tsbench-dump-'));
+  const root = await makeScratchDir('tsbench-dump-', opts.tmpDir);
   let run = 0;
   try {
     const trial = async (setting: BenchSetting, s?: AbortSignal): Promise<TrialOutcome> => {
@@ -38,20 +37,20 @@ export async function runDumpBench(opts: DumpBenchOptions, onTrial?: (p: TrialPr
         return { bytes: sum(result.tables.map((t) => t.bytes)), rows: sum(result.tables.map((t) => t.rows)) };
       } finally {
         // Removed at once: a big table dumped a dozen times must not fill the disk.
-        await rm(outputDir, { recursive: true, force: true });
+        await removeScratchDir(outputDir);
       }
     };
     const ranked = await runTrials(opts.plan, trial, onTrial, signal);
     return { tool: 'tsdump', table: `${opts.table.database}.${opts.table.table}`, repeat: opts.plan.repeat, warmup: opts.plan.warmup, seed: opts.plan.seed, results: ranked, recommendation: recommend(ranked) };
   } finally {
-    await rm(root, { recursive: true, force: true });
+    await removeScratchDir(root);
   }
 }
 
 export function dumpOptionsFor(opts: DumpBenchOptions, setting: BenchSetting, outputDir: string): DumpOptions {
   return Object.freeze({
     connection: opts.connection,
-    outputDir,
+    output: { kind: 'local' as const, dir: outputDir },
     databases: [],
     tables: [opts.table],
     ignoreTables: [],

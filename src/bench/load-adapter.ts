@@ -6,6 +6,7 @@
 import { TsError } from '../core/errors.js';
 import { silentReporter } from '../core/events.js';
 import { readManifest } from '../format/dump-check.js';
+import { openStore } from '../storage/open-store.js';
 import type { LoadOptions } from '../load/loader.js';
 import { runLoad } from '../load/loader.js';
 import type { TrialOutcome } from './bench-runner.js';
@@ -17,18 +18,19 @@ const DEFAULT_ROWS_PER_TRANSACTION = 10_000;
 const BYTES_PER_TRANSACTION = 256 * 1024 * 1024;
 
 export const loadWithLoader: LoadFn = async (call: LoadCall, signal?: AbortSignal): Promise<TrialOutcome> => {
-  const manifest = await readManifest(call.dir);
+  const store = await openStore(call.source);
+  const manifest = await readManifest(store).finally(() => store.close());
   const names = manifest.databases.map((d) => d.name);
   if (names.length !== 1 || names[0] !== call.table.database) {
     throw new TsError({
       code: 'usage',
-      message: `tsload bench needs a dump of exactly one database (${call.table.database}); ${call.dir} holds ${names.length}: ${names.join(', ')}`,
+      message: `tsload bench needs a dump of exactly one database (${call.table.database}); ${store.display} holds ${names.length}: ${names.join(', ')}`,
       suggestion: `dump just the table first: tsdump -T ${call.table.database}.${call.table.table} -o DIR`,
     });
   }
   const opts: LoadOptions = Object.freeze({
     connection: call.connection,
-    dumpDir: call.dir,
+    source: call.source,
     targetDatabase: call.targetDatabase,
     renames: new Map<string, string>(),
     threads: call.threads ?? DEFAULT_THREADS,

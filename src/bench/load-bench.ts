@@ -15,17 +15,19 @@
  * small adapter the CLI passes in.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { TsError } from '../core/errors.js';
 import { silentReporter } from '../core/events.js';
 import { quoteIdent } from '../core/ident.js';
 import { Session, type ConnectionSettings } from '../db/session.js';
+import { PLAIN } from '../db/session-profile.js';
+import type { StoreLocation } from '../storage/dump-store.js';
+import { makeScratchDir, removeScratchDir } from '../storage/local-files.js';
+import { openStore } from '../storage/open-store.js';
 import type { TableRef } from '../dump/dumper.js';
 import { runDump } from '../dump/dumper.js';
 import { readManifest } from '../format/dump-check.js';
-import { forgetLoads } from '../load/progress-store.js';
+import { forgetLoads } from '../load/sql-progress-store.js';
 import type { BenchPlan, TrialOutcome, TrialProgress } from './bench-runner.js';
 import { runTrials } from './bench-runner.js';
 import { dumpOptionsFor } from './dump-bench.js';
@@ -33,10 +35,10 @@ import type { BenchSetting } from './grid.js';
 import type { BenchReport } from './report.js';
 import { recommend } from './stats.js';
 
-/** One load the benchmark asks the loader for: `table` of the dump in `dir`, into `targetDatabase`. */
+/** One load the benchmark asks the loader for: `table` of the dump at `source`, into `targetDatabase`. */
 export interface LoadCall {
   readonly connection: ConnectionSettings;
-  readonly dir: string;
+  readonly source: StoreLocation;
   readonly table: TableRef;
   readonly targetDatabase: string;
   /** null: the loader's default. */
@@ -48,7 +50,7 @@ export type LoadFn = (call: LoadCall, signal?: AbortSignal) => Promise<TrialOutc
 
 export interface LoadBenchOptions {
   readonly connection: ConnectionSettings;
-  readonly dir: string;
+  readonly source: StoreLocation;
   /** null: the largest table of the dump. */
   readonly table: TableRef | null;
   readonly plan: BenchPlan;
@@ -65,22 +67,22 @@ export function scratchDatabaseName(random: Buffer = randomBytes(6)): string {
 }
 
 export async function runLoadBench(opts: LoadBenchOptions, load: LoadFn, onTrial?: (p: TrialProgress) => void, signal?: AbortSignal): Promise<BenchReport> {
-  const table = await pickTable(opts.dir, opts.table);
+  const table = await pickTable(opts.source, opts.table);
   const target = scratchDatabaseName();
   const source = `${target}_src`;
-  const root = await mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'tsbench-load-'));
-  const control = await Session.open(opts.connection, { label: 'bench control' });
+  const root = await makeScratchDir('tsbench-load-', opts.tmpDir);
+  const control = await Session.open(opts.connection, PLAIN);
   try {
     await assertAbsent(control, [target, source]);
     // 2
-    await load({ connection: opts.connection, dir: opts.dir, table, targetDatabase: source, threads: null, rowsPerTransaction: null }, signal);
+    await load({ connection: opts.connection, source: opts.source, table, targetDatabase: source, threads: null, rowsPerTransaction: null }, signal);
     // 3
-    const variants = new Map<number, string>();
+    const variants = new Map<number, StoreLocation>();
     for (const size of new Set(opts.plan.cells.map((c) => c.statementSize))) {
       const dir = path.join(root, `stmt-${size}`);
       const dumpSetting: BenchSetting = { statementSize: size, threads: Math.max(...opts.plan.cells.map((c) => c.threads)), rowsPerTransaction: null };
       await runDump(dumpOptionsFor({ ...opts, table: { database: source, table: table.table }, lockMode: 'auto' }, dumpSetting, dir), silentReporter, signal);
-      variants.set(size, dir);
+      variants.set(size, { kind: 'local', dir });
     }
     // 4
     const ranked = await runTrials(
@@ -91,7 +93,7 @@ export async function runLoadBench(opts: LoadBenchOptions, load: LoadFn, onTrial
         },
         run: (setting, s) =>
           load(
-            { connection: opts.connection, dir: variants.get(setting.statementSize)!, table: { database: source, table: table.table }, targetDatabase: target, threads: setting.threads, rowsPerTransaction: setting.rowsPerTransaction },
+            { connection: opts.connection, source: variants.get(setting.statementSize)!, table: { database: source, table: table.table }, targetDatabase: target, threads: setting.threads, rowsPerTransaction: setting.rowsPerTransaction },
             s,
           ),
       },
@@ -104,12 +106,14 @@ export async function runLoadBench(opts: LoadBenchOptions, load: LoadFn, onTrial
     for (const db of [target, source]) await control.exec(`DROP DATABASE IF EXISTS ${quoteIdent(db)}`).catch(() => undefined);
     await forgetLoads(control, [target, source]).catch(() => undefined);
     await control.close().catch(() => undefined);
-    await rm(root, { recursive: true, force: true });
+    await removeScratchDir(root);
   }
 }
 
-async function pickTable(dir: string, wanted: TableRef | null): Promise<TableRef> {
-  const manifest = await readManifest(dir);
+async function pickTable(source: StoreLocation, wanted: TableRef | null): Promise<TableRef> {
+  const store = await openStore(source);
+  const manifest = await readManifest(store).finally(() => store.close());
+  const dir = store.display;
   const all = manifest.databases.flatMap((d) => d.tables.map((t) => ({ database: d.name, table: t.name, bytes: t.bytes })));
   if (wanted) {
     if (!all.some((t) => t.database === wanted.database && t.table === wanted.table)) {

@@ -18,6 +18,7 @@ import type { BenchReport } from '../bench/report.js';
 import { formatReport, toJson } from '../bench/report.js';
 import { LOCK_MODES, type LockMode, type TableRef } from '../dump/dumper.js';
 import { addConnectionOptions, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
+import { parseLocation } from '../storage/open-store.js';
 import { wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 
@@ -110,7 +111,7 @@ Nothing of yours is touched: the table goes into a scratch database tsbench_<ran
         if (!load) throw usageError('tsload bench is not available in this build (no loader adapter wired)');
         if (!flags.dir) throw usageError('no dump directory', 'pass -d DIR (a tsdump dump holding the table to load)');
         const table = flags.tables?.trim() ? benchTable(flags) : null;
-        report = await runLoadBench({ ...common, dir: path.resolve(flags.dir), table }, load, onTrial, signal);
+        report = await runLoadBench({ ...common, source: parseLocation(flags.dir, '-d'), table }, load, onTrial, signal);
       }
       process.stdout.write(flags.json ? toJson(report) : formatReport(report));
       return EXIT_CODES.ok;

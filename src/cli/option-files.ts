@@ -11,10 +11,10 @@
  * Groups, lowest to highest precedence: [client-server], [client], [client-mariadb], [client<suffix>],
  * [<tool>], [<tool><suffix>].
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TsError, messageOf } from '../core/errors.js';
+import { TsError } from '../core/errors.js';
+import { nodeFileSystem, type OptionFileSystem } from '../storage/local-files.js';
 
 /** One `key[=value]` line; value undefined for a bare key. */
 export interface OptionEntry {
@@ -25,33 +25,7 @@ export interface OptionEntry {
   readonly line: number;
 }
 
-/** The file system as the parser sees it (injected so the parser is testable without files). */
-export interface OptionFileSystem {
-  /** File contents, or undefined if the file does not exist. */
-  readFile(file: string): string | undefined;
-  /** Entries of a directory (names only), or undefined if it does not exist. */
-  listDir(dir: string): string[] | undefined;
-}
-
-export const nodeFileSystem: OptionFileSystem = {
-  readFile(file) {
-    try {
-      if (!statSync(file).isFile()) return undefined;
-      return readFileSync(file, 'utf8');
-    } catch (e) {
-      if (isMissing(e)) return undefined;
-      throw new TsError({ code: 'usage', message: `cannot read option file: ${messageOf(e)}`, object: { file }, cause: e });
-    }
-  },
-  listDir(dir) {
-    try {
-      return readdirSync(dir);
-    } catch (e) {
-      if (isMissing(e)) return undefined;
-      throw new TsError({ code: 'usage', message: `cannot read option directory: ${messageOf(e)}`, object: { file: dir }, cause: e });
-    }
-  },
-};
+export { nodeFileSystem, type OptionFileSystem } from '../storage/local-files.js';
 
 const MAX_INCLUDE_DEPTH = 10;
 
@@ -167,10 +141,6 @@ function syntaxError(file: string, line: number, what: string): TsError {
   });
 }
 
-function isMissing(e: unknown): boolean {
-  const code = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
 
 // ---------------------------------------------------------------------------------------------
 

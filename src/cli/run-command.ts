@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { EXIT_CODES, TsError, formatError, messageOf } from '../core/errors.js';
+import { readAsset } from '../storage/local-files.js';
 
 /** The package version, read from package.json next to dist/. */
 export function toolVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse((readAsset(new URL('../../package.json', import.meta.url)) ?? '{}').toString()) as { version?: string };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /** tsdump: wires the commands; parsing into frozen options happens here and nowhere below. */
 import os from 'node:os';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
-import { LOCK_MODES, cleanupPartials, runDump, type DumpOptions, type LockMode, type TableRef } from '../dump/dumper.js';
+import { LOCK_MODES, runDump, type DumpOptions, type LockMode, type TableRef } from '../dump/dumper.js';
 import { checkDump, readManifest } from '../format/dump-check.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
+import { openStore, parseLocation } from '../storage/open-store.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
@@ -101,7 +101,6 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
         return EXIT_CODES.ok;
       } catch (e) {
         reporter.close(e);
-        await cleanupPartials(opts.outputDir);
         throw e;
       }
     });
@@ -112,8 +111,9 @@ program
   .description('check offline that a dump is complete and untampered (every file present, size and sha256 as in the manifest)')
   .action(async (dir: string) => {
     await runCommand(async () => {
-      const manifest = await readManifest(dir);
-      const problems = await checkDump(dir, manifest, { hashes: true });
+      const store = await openStore(parseLocation(dir, 'verify'));
+      const manifest = await readManifest(store);
+      const problems = await checkDump(store, manifest, { hashes: true });
       const files = manifest.databases.reduce((n, d) => n + 1 + d.tables.length + d.objects.length + d.tables.reduce((m, t) => m + t.chunks.length, 0), 0);
       if (problems.length === 0) {
         process.stdout.write(`ok: ${dir} is complete: ${files} files match the manifest (dump ${manifest.dumpId}, ${manifest.finishedAt})\n`);
@@ -143,7 +143,7 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
   };
   return Object.freeze({
     connection,
-    outputDir: path.resolve(f.outputdir),
+    output: parseLocation(f.outputdir, '-o'),
     databases: f.database,
     tables,
     ignoreTables: f.ignoreTable.map((s) => parseTableRef(s, '--ignore-table')),

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /** tsload: wires the command; parsing into frozen options happens here and nowhere below. */
 import os from 'node:os';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
 import { DROP_TABLE_MODES, runLoad, type DropTableMode, type LoadOptions } from '../load/loader.js';
 import { loadWithLoader } from '../bench/load-adapter.js';
+import { parseLocation } from '../storage/open-store.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
@@ -127,7 +127,7 @@ function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadO
   if (f.engine !== undefined && !/^[A-Za-z0-9_]+$/.test(f.engine)) throw usageError(`--engine '${f.engine}' is not an engine name`);
   return Object.freeze({
     connection,
-    dumpDir: path.resolve(f.directory),
+    source: parseLocation(f.directory, '-d'),
     targetDatabase: f.database ?? null,
     renames,
     threads: f.threads,

@@ -1,5 +1,5 @@
 import { qualified, quoteIdent } from '../core/ident.js';
-import type { ChunkKey, ColumnCodec, ColumnSpec, KeyColumn, KeyLiteral, ObjectContext, ObjectKind } from '../format/manifest.js';
+import type { ChunkKey, ColumnCodec, ColumnSpec, KeyColumn, KeyLiteral, ObjectContext, ObjectKind } from '../core/table-shape.js';
 import type { Flavor } from './flavor.js';
 import type { Session } from './session.js';
 

@@ -31,6 +31,8 @@ export interface Flavor {
   readonly hasSnapshotCoordinates: boolean;
   /** MySQL 8.0.30+: generated invisible primary keys exist and must be dumped as columns. */
   readonly hasGeneratedInvisiblePk: boolean;
+  /** information_schema view with InnoDB's table ids (an id changes when a table is recreated). */
+  readonly innodbTablesView: string;
   /** Statement that starts replication from the given coordinates on a replica of this flavor. */
   replicationStatement(pos: BinlogPosition | null, gtid: string | null, sourceHost: string): string;
 }
@@ -53,6 +55,7 @@ export function parseVersion(version: string): Flavor {
       hasInstanceBackupLock: false,
       hasSnapshotCoordinates: true,
       hasGeneratedInvisiblePk: false,
+      innodbTablesView: 'information_schema.INNODB_SYS_TABLES',
       replicationStatement(pos, gtid, host) {
         if (gtid) {
           return `SET GLOBAL gtid_slave_pos = '${gtid}';\nCHANGE MASTER TO MASTER_HOST='${host}', MASTER_USE_GTID=slave_pos;\nSTART SLAVE;`;
@@ -72,6 +75,7 @@ export function parseVersion(version: string): Flavor {
     hasInstanceBackupLock: atLeast(8, 0),
     hasSnapshotCoordinates: false,
     hasGeneratedInvisiblePk: atLeast(8, 0, 30),
+    innodbTablesView: 'information_schema.INNODB_TABLES',
     replicationStatement(pos, gtid, host) {
       const change = atLeast(8, 0, 23) ? 'CHANGE REPLICATION SOURCE TO' : 'CHANGE MASTER TO';
       const start = atLeast(8, 0, 22) ? 'START REPLICA;' : 'START SLAVE;';

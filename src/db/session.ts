@@ -1,49 +1,16 @@
 import mysql from 'mysql2';
-import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { explainDbError } from './server-errors.js';
 import type { ErrorObject } from '../core/errors.js';
 import { TsError } from '../core/errors.js';
-import { encodeWireRow, type WireBatch } from './wire-row.js';
+import type { WireBatch } from '../core/wire-row.js';
+import { sslConfig, type ConnectionSettings } from './connection.js';
+import { rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
+import { explainDbError } from './server-errors.js';
+import { PLAIN, type SessionProfile } from './session-profile.js';
 
-/** Where and how to connect. Built once by the CLI; passed by value (it crosses worker boundaries). */
-export interface ConnectionSettings {
-  readonly host?: string;
-  readonly port?: number;
-  readonly user?: string;
-  readonly password?: string;
-  readonly socket?: string;
-  readonly database?: string;
-  readonly ssl?: SslSettings;
-  readonly compress?: boolean;
-  readonly connectTimeoutMs?: number;
-}
-
-export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
-export type SslMode = (typeof SSL_MODES)[number];
-
-export interface SslSettings {
-  readonly mode: SslMode;
-  readonly ca?: string;
-  readonly cert?: string;
-  readonly key?: string;
-}
-
-/** A raw row: one Buffer per column (the bytes the server sent), null for SQL NULL. */
-export type RawRow = (Buffer | null)[];
-
-export interface OpenOptions {
-  /** Receive every string as the column's own bytes (character_set_results=binary). Default utf8mb4. */
-  readonly binary?: boolean;
-  /** Stream source for LOAD DATA LOCAL INFILE; called with the file name the server asks for. */
-  readonly infile?: boolean;
-  /**
-   * Handshake charset (default utf8mb4). 'BINARY' makes the whole session binary and mysql2 send
-   * query text as latin1, i.e. one byte per char: a caller can then send arbitrary bytes verbatim.
-   */
-  readonly charset?: string;
-  readonly label?: string;
-}
+export { SSL_MODES, type ConnectionSettings, type SslMode, type SslSettings } from './connection.js';
+export type { RawRow } from './row-stream.js';
+export type { SessionProfile } from './session-profile.js';
 
 type CoreConnection = mysql.Connection;
 
@@ -63,29 +30,40 @@ export class Session {
     private readonly conn: CoreConnection,
     readonly threadId: number,
     readonly label: string,
+    /** The handshake charset is binary: mysql2 writes query text and parameters as latin1 (one byte per char). */
+    private readonly binaryHandshake: boolean,
   ) {}
 
-  static async open(settings: ConnectionSettings, options: OpenOptions = {}): Promise<Session> {
-    const ssl = sslConfig(settings.ssl);
+  /**
+   * Text for this session's queries and parameters. On a binary-handshake session (see
+   * session-profile.ts) mysql2 writes every char as one byte, so text is passed as its UTF-8 bytes,
+   * one char per byte; elsewhere it is passed as it is.
+   */
+  wireText(text: string): string {
+    return this.binaryHandshake ? Buffer.from(text, 'utf8').toString('latin1') : text;
+  }
+
+  /** Connects and sets the session up as `profile` says (see session-profile.ts). */
+  static async open(settings: ConnectionSettings, profile: SessionProfile = PLAIN): Promise<Session> {
     let sessionRef: Session | undefined;
     const conn = mysql.createConnection({
       host: settings.socket ? undefined : (settings.host ?? '127.0.0.1'),
       port: settings.socket ? undefined : (settings.port ?? 3306),
       socketPath: settings.socket,
-      user: settings.user ?? process.env.USER ?? 'root',
+      user: settings.user ?? 'root',
       password: settings.password ?? '',
       database: settings.database,
-      ssl,
+      ssl: sslConfig(settings.ssl),
       compress: settings.compress ?? false,
       connectTimeout: settings.connectTimeoutMs ?? 20_000,
-      charset: options.charset ?? 'UTF8MB4_GENERAL_CI',
+      charset: profile.charset ?? 'UTF8MB4_GENERAL_CI',
       supportBigNumbers: true,
       bigNumberStrings: true,
       dateStrings: true,
       decimalNumbers: false,
       multipleStatements: false,
-      flags: options.infile ? ['+LOCAL_FILES'] : ['-LOCAL_FILES'],
-      infileStreamFactory: options.infile
+      flags: profile.infile ? ['+LOCAL_FILES'] : ['-LOCAL_FILES'],
+      infileStreamFactory: profile.infile
         ? (name: string) => {
             const f = sessionRef?.infileFactory;
             if (!f) throw new TsError({ code: 'local-infile', message: `server asked for local file '${name}' that the loader did not request; refused` });
@@ -99,11 +77,18 @@ export class Session {
     await new Promise<void>((resolve, reject) => {
       conn.connect((err) => (err ? reject(explainDbError(err, {}, 'cannot connect')) : resolve()));
     });
-    const s = new Session(conn, conn.threadId ?? 0, options.label ?? 'session');
+    const s = new Session(conn, conn.threadId ?? 0, profile.label, (profile.charset ?? '').toUpperCase() === 'BINARY');
     sessionRef = s;
-    // Results as the column's own bytes; the client side stays utf8mb4 (mysql2 encodes our SQL text
-    // by character_set_client, so SET NAMES binary would break non-latin1 identifiers).
-    if (options.binary) await s.exec('SET SESSION character_set_results = binary');
+    try {
+      // Results as the column's own bytes; the client side stays utf8mb4 (mysql2 encodes our SQL text
+      // by character_set_client, so SET NAMES binary would break non-latin1 identifiers).
+      if (profile.binaryResults) await s.exec('SET SESSION character_set_results = binary');
+      for (const q of profile.statements) await s.exec(q);
+      for (const q of profile.bestEffort ?? []) await s.exec(q).catch(() => undefined);
+    } catch (e) {
+      s.destroy();
+      throw e;
+    }
     return s;
   }
 
@@ -144,132 +129,14 @@ export class Session {
     return first?.[0] ?? null;
   }
 
-  /**
-   * Streams a SELECT as raw rows (one Buffer per field), in batches of up to `batchRows` rows or
-   * about `batchBytes` bytes. See collectBatches for the backpressure contract.
-   */
-  rawRowBatches(sql: string, signal?: AbortSignal, batchRows = 1024, batchBytes = 1 << 20): AsyncGenerator<RawRow[]> {
-    const q = this.conn.query({ sql, rowsAsArray: true, typeCast: false });
-    const batch = new RawRowBatch();
-    return this.collectBatches(q, batch, (added) => {
-      const onRow = (row: RawRow): void => added(batch.add(row));
-      q.on('result', onRow as (row: unknown) => void);
-      return () => q.removeListener('result', onRow as (row: unknown) => void);
-    }, signal, batchRows, batchBytes);
+  /** Streams a SELECT as raw rows in batches, with backpressure (see row-stream.ts). */
+  rawRowBatches(sql: string, signal?: AbortSignal, batchRows?: number, batchBytes?: number): AsyncGenerator<RawRow[]> {
+    return rawRowBatches(this.conn, sql, signal, batchRows, batchBytes);
   }
 
-  /**
-   * Streams a SELECT as wire rows: each row is the payload of its text-protocol packet (one
-   * length-encoded string per column), recorded as (buffer, start, end) without copying, slicing or
-   * splitting into fields. The encoders walk the fields themselves, which saves a Buffer per field
-   * and per row — the largest client costs of a dump. Needs one mysql2 internal (the query's row
-   * state); when it is not what this code expects, field rows are re-encoded into the wire format.
-   * A batch is valid until the next one is requested (its memory is reused).
-   */
-  wireRowBatches(sql: string, signal?: AbortSignal, batchRows = 4096, batchBytes = 1 << 20): AsyncGenerator<WireBatch> {
-    const q = this.conn.query({ sql, rowsAsArray: true, typeCast: false }) as unknown as QueryInternals;
-    const protoRow = (Object.getPrototypeOf(q) as { row?: unknown }).row;
-    const batch = new WireRows();
-    if (typeof protoRow !== 'function') {
-      return this.collectBatches(q as unknown as mysql.Query, batch, (added) => {
-        const onRow = (row: RawRow): void => {
-          const b = encodeWireRow(row);
-          added(batch.add(b, 0, b.length));
-        };
-        q.on('result', onRow as (row: unknown) => void);
-        return () => q.removeListener('result', onRow as (row: unknown) => void);
-      }, signal, batchRows, batchBytes);
-    }
-    return this.collectBatches(q as unknown as mysql.Query, batch, (added) => {
-      const rowState = function (this: QueryInternals, packet: WirePacket, connection: unknown): unknown {
-        if (packet.isEOF()) return (protoRow as (p: WirePacket, c: unknown) => unknown).call(this, packet, connection);
-        added(batch.add(packet.buffer, packet.offset, packet.end));
-        return rowState;
-      };
-      // Query#fieldsEOF moves to `this.row`: an own property here wins over the prototype's parser.
-      q.row = rowState;
-      return () => undefined;
-    }, signal, batchRows, batchBytes);
-  }
-
-  /**
-   * Collects a running query's rows into batches. `install` connects the row source to the batch
-   * and calls `added(bytes)` per row. The socket is paused while a full batch waits for the
-   * consumer, so backpressure reaches the server and memory stays bounded by the batch size;
-   * batches also cut the per-row promise overhead of a row-at-a-time async iterator. Leaving the
-   * loop early drains the rest of the result in the background (the session stays usable).
-   */
-  private async *collectBatches<B>(
-    q: mysql.Query,
-    batch: RowBatch<B>,
-    install: (added: (bytes: number) => void) => () => void,
-    signal: AbortSignal | undefined,
-    batchRows: number,
-    batchBytes: number,
-  ): AsyncGenerator<B> {
-    const conn = this.conn;
-    let bytes = 0;
-    let done = false;
-    let failure: unknown;
-    let paused = false;
-    let wake: (() => void) | null = null;
-    const notify = (): void => {
-      const w = wake;
-      wake = null;
-      w?.();
-    };
-    const added = (n: number): void => {
-      bytes += n;
-      if (batch.length >= batchRows || bytes >= batchBytes) {
-        if (!paused) {
-          paused = true;
-          conn.pause();
-        }
-        notify();
-      }
-    };
-    const onError = (e: unknown): void => {
-      failure = e;
-      notify();
-    };
-    const onEnd = (): void => {
-      done = true;
-      notify();
-    };
-    const uninstall = install(added);
-    q.on('error', onError);
-    q.on('end', onEnd);
-    // A query without a callback has no onResult: mysql2 reports a lost connection (KILL CONNECTION,
-    // server shutdown) only as a connection 'error' event; without this the loop would wait forever.
-    conn.on('error', onError);
-    const onAbort = (): void => onError(new TsError({ code: 'interrupted', message: 'interrupted' }));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for (;;) {
-        if (failure) throw explainDbError(failure);
-        if (batch.length > 0 && (paused || done)) {
-          bytes = 0;
-          yield batch.take();
-          if (paused) {
-            paused = false;
-            conn.resume();
-          }
-          continue;
-        }
-        if (done) return;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      uninstall();
-      q.removeListener('error', onError);
-      q.removeListener('end', onEnd);
-      conn.removeListener('error', onError);
-      if (!done) q.on('error', () => undefined);
-      if (paused) conn.resume();
-    }
+  /** Streams a SELECT as wire rows in batches, with backpressure (see row-stream.ts). A batch is valid until the next. */
+  wireRowBatches(sql: string, signal?: AbortSignal, batchRows?: number, batchBytes?: number): AsyncGenerator<WireBatch> {
+    return wireRowBatches(this.conn, sql, signal, batchRows, batchBytes);
   }
 
   /** Row-at-a-time view of rawRowBatches, for small results (plans, boundaries). */
@@ -311,97 +178,6 @@ export class Session {
   }
 }
 
-/** The slice of mysql2's Query and Packet internals that wireRowBatches relies on. */
-interface WirePacket {
-  readonly buffer: Buffer;
-  readonly offset: number;
-  readonly end: number;
-  isEOF(): boolean;
-}
-
-interface QueryInternals {
-  row: unknown;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-function rawRowSize(row: RawRow): number {
-  let n = 0;
-  for (let i = 0; i < row.length; i++) n += row[i]?.length ?? 0;
-  return n;
-}
-
-/** Rows gathered for one batch; `take` hands them out and starts an empty batch. */
-interface RowBatch<B> {
-  readonly length: number;
-  take(): B;
-}
-
-class RawRowBatch implements RowBatch<RawRow[]> {
-  private rows: RawRow[] = [];
-  get length(): number {
-    return this.rows.length;
-  }
-  add(row: RawRow): number {
-    this.rows.push(row);
-    return rawRowSize(row);
-  }
-  take(): RawRow[] {
-    const out = this.rows;
-    this.rows = [];
-    return out;
-  }
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/** One half of WireRows: parallel arrays, so a row costs no object of its own. */
-class WireRowsHalf implements WireBatch {
-  buffers: Buffer[] = [];
-  starts = new Int32Array(1024);
-  ends = new Int32Array(1024);
-  length = 0;
-}
-
-/**
- * Wire rows gathered for a batch: row i is `buffers[i]` bytes [starts[i], ends[i]) — the packet
- * payload in the socket's own buffer. Two halves take turns: take() hands out one and fills the
- * other, so batches allocate nothing once warm; a batch handed out is valid until the next take().
- */
-export class WireRows implements RowBatch<WireBatch> {
-  private halves = [new WireRowsHalf(), new WireRowsHalf()] as const;
-  private current = 0;
-  get length(): number {
-    return this.halves[this.current].length;
-  }
-  add(buffer: Buffer, start: number, end: number): number {
-    const h = this.halves[this.current];
-    const n = h.length;
-    if (n === h.starts.length) {
-      const starts = new Int32Array(2 * n);
-      const ends = new Int32Array(2 * n);
-      starts.set(h.starts);
-      ends.set(h.ends);
-      h.starts = starts;
-      h.ends = ends;
-    }
-    h.buffers[n] = buffer;
-    h.starts[n] = start;
-    h.ends[n] = end;
-    h.length = n + 1;
-    return end - start;
-  }
-  take(): WireBatch {
-    const out = this.halves[this.current];
-    this.current ^= 1;
-    const next = this.halves[this.current];
-    next.length = 0;
-    // drop the references to last-but-one batch's socket reads (they would stay reachable)
-    next.buffers.fill(EMPTY);
-    return out;
-  }
-}
-
 function stringCast(field: { type: string; string: (enc?: string) => string | null; buffer: () => Buffer | null }, next: () => unknown): unknown {
   void next;
   if (field.type === 'BLOB' || field.type === 'GEOMETRY') {
@@ -431,18 +207,4 @@ function affected(result: unknown): number {
     return typeof n === 'number' ? n : 0;
   }
   return 0;
-}
-
-function sslConfig(ssl: SslSettings | undefined): mysql.SslOptions | undefined {
-  if (!ssl || ssl.mode === 'DISABLED' || ssl.mode === 'PREFERRED') {
-    // PREFERRED without a CA cannot be verified; mysql2 has no opportunistic TLS, so plain TCP.
-    if (!ssl || ssl.mode === 'DISABLED' || (!ssl.ca && !ssl.cert)) return undefined;
-  }
-  return {
-    ca: ssl.ca ? readFileSync(ssl.ca, 'utf8') : undefined,
-    cert: ssl.cert ? readFileSync(ssl.cert, 'utf8') : undefined,
-    key: ssl.key ? readFileSync(ssl.key, 'utf8') : undefined,
-    rejectUnauthorized: ssl.mode === 'VERIFY_CA' || ssl.mode === 'VERIFY_IDENTITY',
-    ...(ssl.mode === 'VERIFY_CA' ? { checkServerIdentity: () => undefined } : {}),
-  };
 }

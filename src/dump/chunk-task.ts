@@ -1,4 +1,5 @@
 import type { ConnectionSettings } from '../db/session.js';
+import type { StoreLocation } from '../storage/dump-store.js';
 import type { ChunkKey, ColumnSpec, Compression, DataFormat, KeyBound } from '../format/manifest.js';
 import type { ErrorCode, ErrorObject } from '../core/errors.js';
 
@@ -13,7 +14,8 @@ export interface ChunkTask {
   readonly upper: KeyBound | null;
   /** Extra user condition (--where), ANDed with the range. */
   readonly where: string | null;
-  readonly dumpDir: string;
+  /** Where the dump is written (the worker opens its own store there). */
+  readonly store: StoreLocation;
   readonly file: string;
   readonly format: DataFormat;
   readonly compression: Compression;

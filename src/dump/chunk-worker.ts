@@ -7,6 +7,9 @@ import { parentPort } from 'node:worker_threads';
 import { TsError, messageOf } from '../core/errors.js';
 import { explainDbError } from '../db/server-errors.js';
 import { Session } from '../db/session.js';
+import { DUMP_WORKER } from '../db/session-profile.js';
+import type { DumpStore, StoreLocation } from '../storage/dump-store.js';
+import { openStore } from '../storage/open-store.js';
 import { snapshotCoordinates, startConsistentSnapshot } from '../db/snapshot.js';
 import type { SerializedError, WorkerReply, WorkerRequest } from './chunk-task.js';
 import { writeChunk } from './chunk-writer.js';
@@ -15,6 +18,15 @@ const port = parentPort;
 if (!port) throw new Error('chunk-worker must run in a worker thread');
 
 const sessions = new Map<number, Session>();
+/** One store per location and thread (an object store keeps its client and connections). */
+const stores = new Map<string, Promise<DumpStore>>();
+
+function storeAt(location: StoreLocation): Promise<DumpStore> {
+  const key = JSON.stringify(location);
+  let s = stores.get(key);
+  if (!s) stores.set(key, (s = openStore(location)));
+  return s;
+}
 
 function serialize(e: unknown): SerializedError {
   const t = e instanceof TsError ? e : explainDbError(e);
@@ -28,19 +40,15 @@ function reply(r: WorkerReply): void {
 async function handle(req: WorkerRequest): Promise<unknown> {
   switch (req.op) {
     case 'open': {
-      const session = await Session.open(req.settings, { binary: true, label: 'dump worker' });
+      const session = await Session.open(req.settings, DUMP_WORKER);
       sessions.set(req.slot, session);
-      // Dumped text of TIMESTAMP values must not depend on the server's zone (DST ambiguity).
-      await session.exec("SET SESSION time_zone = '+00:00'");
-      await session.exec("SET SESSION sql_mode = ''").catch(() => undefined);
-      await session.exec('SET SESSION net_write_timeout = 3600').catch(() => undefined);
       return session.threadId;
     }
     case 'snapshot':
       await startConsistentSnapshot(need(req.slot));
       return req.coordinates ? await snapshotCoordinates(need(req.slot)) : null;
     case 'chunk':
-      return writeChunk(need(req.slot), req.task, (rows, bytes) => reply({ id: req.id, progress: { rows, bytes } }));
+      return writeChunk(need(req.slot), await storeAt(req.task.store), req.task, (rows, bytes) => reply({ id: req.id, progress: { rows, bytes } }));
     case 'close':
       await sessions.get(req.slot)?.close();
       sessions.delete(req.slot);

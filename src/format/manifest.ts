@@ -3,7 +3,7 @@ import { TsError } from '../core/errors.js';
 /**
  * The manifest: the on-disk contract between tsdump and tsload (docs/FORMAT.md). Written last and
  * atomically by the dumper; its presence means the dump is complete. Every path is relative to the
- * dump directory and resolved through naming.resolveInside.
+ * dump and checked by the store that opens it (storage/store-path.ts).
  */
 export const FORMAT_NAME = 'tsdump';
 export const FORMAT_VERSION = 1;
@@ -17,53 +17,15 @@ export type Compression = (typeof COMPRESSIONS)[number];
 export const SNAPSHOT_MODES = ['ftwrl', 'backup-stage', 'no-lock', 'single-table'] as const;
 export type SnapshotMode = (typeof SNAPSHOT_MODES)[number];
 
-/**
- * How a column's bytes are written: `text` quoted with escapes, `number` as the server's text
- * unquoted, `float` like number but read as `col + 0e0` (full precision), `hex` unquoted hex.
- */
-export const COLUMN_CODECS = ['text', 'number', 'float', 'hex'] as const;
-export type ColumnCodec = (typeof COLUMN_CODECS)[number];
-
-/** How a key value is turned back into a SQL literal for a range predicate. */
-export const KEY_LITERALS = ['number', 'string', 'binary', 'temporal', 'enum'] as const;
-export type KeyLiteral = (typeof KEY_LITERALS)[number];
+export { COLUMN_CODECS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS } from '../core/table-shape.js';
+export type { ChunkKey, ColumnCodec, ColumnSpec, KeyBound, KeyColumn, KeyKind, KeyLiteral, ObjectContext, ObjectKind } from '../core/table-shape.js';
+import { COLUMN_CODECS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS, type ChunkKey, type ColumnSpec, type KeyBound, type ObjectContext, type ObjectKind } from '../core/table-shape.js';
 
 export interface FileEntry {
   readonly path: string;
   readonly bytes: number;
   readonly sha256: string;
 }
-
-export interface ColumnSpec {
-  readonly name: string;
-  readonly dataType: string;
-  readonly columnType: string;
-  readonly charset: string | null;
-  readonly nullable: boolean;
-  readonly generated: boolean;
-  readonly invisible: boolean;
-  /** Present in data files (false for generated columns). */
-  readonly dumped: boolean;
-  readonly codec: ColumnCodec;
-}
-
-export interface KeyColumn {
-  readonly name: string;
-  readonly literal: KeyLiteral;
-  readonly charset: string | null;
-}
-
-export const KEY_KINDS = ['primary', 'unique', 'none'] as const;
-export type KeyKind = (typeof KEY_KINDS)[number];
-
-export interface ChunkKey {
-  readonly kind: KeyKind;
-  readonly index: string | null;
-  readonly columns: readonly KeyColumn[];
-}
-
-/** A key tuple bound. string/binary values are hex of the raw bytes; others are their text. */
-export type KeyBound = readonly string[];
 
 export interface ChunkEntry extends FileEntry {
   readonly index: number;
@@ -75,17 +37,6 @@ export interface ChunkEntry extends FileEntry {
   /** Server-side content checksum in the dump's snapshot (with --checksum). */
   readonly checksum?: string;
 }
-
-export interface ObjectContext {
-  readonly sqlMode: string;
-  readonly characterSetClient: string;
-  readonly collationConnection: string;
-  readonly databaseCollation: string;
-  readonly timeZone?: string;
-}
-
-export const OBJECT_KINDS = ['view', 'trigger', 'procedure', 'function', 'event', 'sequence'] as const;
-export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 export interface ObjectEntry {
   readonly kind: ObjectKind;
@@ -226,7 +177,7 @@ function checkFile(s: Shape, v: Json | undefined): void {
 
 /**
  * Parses and validates manifest text. Refuses unknown format versions, wrong shapes and duplicate
- * paths; path containment is checked where files are opened (naming.resolveInside).
+ * paths; path containment is checked by the store where files are opened.
  */
 export function parseManifest(text: string): Manifest {
   let raw: Json;

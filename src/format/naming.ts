@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { TsError } from '../core/errors.js';
 
 /**
  * File names from identifiers. Contract (docs/FORMAT.md):
@@ -46,29 +44,18 @@ export function chunkFile(database: string, table: string, index: number, extens
 
 export const MANIFEST_FILE = 'manifest.json';
 
+/** Marks a dump directory while tsdump writes it (JSON: tool, version, start, host, pid). */
+export const IN_PROGRESS_FILE = '.tsdump-in-progress';
+
+const ENCODED = '[A-Za-z0-9_@~-]+';
+const DUMP_FILE = new RegExp(
+  `^(?:${MANIFEST_FILE.replace('.', '\\.')}|\\.tsdump-in-progress|${ENCODED}/database\\.sql|${ENCODED}/${ENCODED}\\.(?:${OBJECT_FILE_KINDS.join('|')})\\.sql|${ENCODED}/${ENCODED}\\.[0-9]{6,}\\.(?:csv|sql)(?:\\.gz|\\.zst)?)(?:\\.partial)?$`,
+);
+
 /**
- * Resolves a manifest-relative path inside the dump directory, refusing anything that would leave
- * it (absolute paths, `..` segments, backslashes, NUL). Used by every reader of a dump.
+ * Whether `relative` is a name tsdump writes (or writes on its way: `*.partial`). An overwrite or
+ * cleanup touches only such files, so a wrong -o never deletes anything of anyone else's.
  */
-export function resolveInside(dumpDir: string, relative: string): string {
-  if (
-    relative === '' ||
-    relative.includes('\0') ||
-    relative.includes('\\') ||
-    path.isAbsolute(relative) ||
-    relative.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')
-  ) {
-    throw new TsError({
-      code: 'bad-dump',
-      message: `manifest names a file outside the dump directory: '${relative}'`,
-      object: { file: relative },
-      suggestion: 'the manifest was edited or is hostile; use an untouched copy of the dump',
-    });
-  }
-  const root = path.resolve(dumpDir);
-  const full = path.resolve(root, relative);
-  if (!full.startsWith(root + path.sep)) {
-    throw new TsError({ code: 'bad-dump', message: `manifest path escapes the dump directory: '${relative}'`, object: { file: relative } });
-  }
-  return full;
+export function isDumpFilePath(relative: string): boolean {
+  return DUMP_FILE.test(relative);
 }

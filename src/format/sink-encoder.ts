@@ -1,6 +1,6 @@
-import { encodeWireRow, type WireBatch } from '../db/wire-row.js';
+import { encodeWireRow, type WireBatch } from '../core/wire-row.js';
 import { ByteSink } from './byte-sink.js';
-import type { RowEncoder } from './row-encoders.js';
+import type { RowEncoder } from './row-encoder.js';
 
 /**
  * What every row encoder shares: the file buffer and its hand-out/reuse, rows given as fields, and

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import type { WireBatch } from '../db/wire-row.js';
-import type { Dialect } from './row-encoders.js';
+import type { WireBatch } from '../core/wire-row.js';
+import type { Dialect } from './row-encoder.js';
 import { SinkEncoder } from './sink-encoder.js';
+import { readAsset } from '../storage/local-files.js';
 
 /** The exports of assembly/wire-encoder.ts. */
 interface WireEncoderExports {
@@ -23,8 +23,9 @@ let compiled: WebAssembly.Module | null | undefined;
  */
 export function wireEncoderModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
+    const bytes = readAsset(WASM_FILE);
     try {
-      compiled = new WebAssembly.Module(readFileSync(WASM_FILE));
+      compiled = bytes ? new WebAssembly.Module(new Uint8Array(bytes)) : null;
     } catch {
       compiled = null;
     }

@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import zlib from 'node:zlib';
-import { TsError } from '../core/errors.js';
+import { Readable } from 'node:stream';
+import { compressionOf, decompressor } from '../format/compression.js';
+import { readPieces, type ByteSource, type DumpStore } from '../storage/dump-store.js';
 
 /**
  * Splits a chunk file into sub-chunks (one transaction each) at line boundaries. In both data
@@ -35,25 +34,15 @@ export interface SubChunk {
 }
 
 /** Where a chunk's (decompressed) bytes come from: reads into a caller's buffer, 0 at the end. */
-export interface ChunkSource {
-  read(into: Buffer, offset: number, length: number): Promise<number>;
-  close(): Promise<void>;
-}
+export type ChunkSource = ByteSource;
 
-/** The decompressed bytes of a chunk file, by its extension. */
-export async function openChunk(file: string): Promise<ChunkSource> {
-  if (file.endsWith('.gz')) return streamSource(createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(zlib.createGunzip()));
-  if (file.endsWith('.zst')) {
-    const make = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
-    if (!make) throw new TsError({ code: 'bad-dump', message: `${file} is zstd-compressed and this Node.js has no zstd`, object: { file }, suggestion: 'use Node.js 22.15 or later, or dump with -c gzip' });
-    return streamSource(createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(make()) as unknown as AsyncIterable<Buffer>);
-  }
+/** The decompressed bytes of a stored chunk file, by its extension. */
+export async function openChunk(store: DumpStore, file: string): Promise<ChunkSource> {
+  const decompress = decompressor(compressionOf(file));
+  const raw = await store.open(file);
   // Uncompressed: read straight into the window, no Buffer per read.
-  const fh = await open(file, 'r');
-  return {
-    read: async (into, offset, length) => (await fh.read(into, offset, length, null)).bytesRead,
-    close: () => fh.close(),
-  };
+  if (!decompress) return raw;
+  return streamSource(Readable.from(readPieces(raw, 256 * 1024, { reuse: false }), { objectMode: false }).pipe(decompress) as unknown as AsyncIterable<Buffer>);
 }
 
 /** A ChunkSource over a stream of Buffers (decompressors; tests), copying into the caller's buffer. */

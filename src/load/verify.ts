@@ -87,3 +87,4 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
   }
   return out.sort((a, b) => `${a.database}.${a.table}.${a.chunk ?? ''}`.localeCompare(`${b.database}.${b.table}.${b.chunk ?? ''}`));
 }
+

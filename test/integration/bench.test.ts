@@ -151,7 +151,7 @@ describe('load bench orchestration', () => {
   const fakeLoad = (calls: LoadCall[], failAt = -1): LoadFn => async (call) => {
     calls.push(call);
     if (calls.length === failAt) throw new Error('loader failed on purpose');
-    const from = call.dir === dumpDir ? db : call.table.database;
+    const from = call.source.kind === 'local' && call.source.dir === dumpDir ? db : call.table.database;
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${call.targetDatabase}\``);
     await admin.query(`CREATE TABLE \`${call.targetDatabase}\`.\`${call.table.table}\` AS SELECT * FROM \`${from}\`.\`${call.table.table}\``);
     return { bytes: 1000, rows: 500 };
@@ -161,7 +161,7 @@ describe('load bench orchestration', () => {
     const s = testServer();
     return {
       connection: { host: s.host, port: s.port, user: s.user, password: s.password },
-      dir: dumpDir,
+      source: { kind: 'local', dir: dumpDir },
       table: null,
       plan: { cells: expandGrid({ statementSizes: [65536, 1048576], threads: [2], rowsPerTransaction: [100, 1000] }), repeat: 1, warmup: 0, seed: 3 },
       chunkBytes: 64 * 1024 * 1024,
@@ -182,9 +182,9 @@ describe('load bench orchestration', () => {
     expect(report.recommendation?.best.label).toBe(report.results[0]!.label);
     // first call copies the dump's table into the source scratch db; then one call per cell
     expect(calls).toHaveLength(5);
-    expect(calls[0]!.dir).toBe(dumpDir);
+    expect(calls[0]!.source).toEqual({ kind: 'local', dir: dumpDir });
     expect(calls[0]!.targetDatabase).toMatch(/^tsbench_[0-9a-f]{12}_src$/);
-    const trialDirs = new Set(calls.slice(1).map((c) => c.dir));
+    const trialDirs = new Set(calls.slice(1).map((c) => JSON.stringify(c.source)));
     expect(trialDirs.size).toBe(2);
     for (const c of calls.slice(1)) {
       expect(c.targetDatabase).toBe(calls[0]!.targetDatabase.replace(/_src$/, ''));
@@ -234,7 +234,7 @@ describe('tsload bench with the real loader', () => {
     const report = await runLoadBench(
       {
         connection: { host: s.host, port: s.port, user: s.user, password: s.password },
-        dir: dumpDir,
+        source: { kind: 'local', dir: dumpDir },
         table: { database: db, table: 't' },
         plan: { cells: expandGrid({ statementSizes: [65536], threads: [1], rowsPerTransaction: [100, 1000] }), repeat: 1, warmup: 0, seed: 1 },
         chunkBytes: null,

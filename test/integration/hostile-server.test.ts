@@ -39,7 +39,7 @@ describe('hostile server: LOCAL INFILE requests', () => {
   });
 
   it('loadLocal refuses a request for a file other than the one it registered, and reads nothing', async () => {
-    const session = await Session.open(settings(db), { infile: true });
+    const session = await Session.open(settings(db), { label: 'test', infile: true, statements: [] });
     let opened = 0;
     try {
       const err = await failure(
@@ -62,7 +62,7 @@ describe('hostile server: LOCAL INFILE requests', () => {
   });
 
   it('loadLocal streams exactly the file it asked for', async () => {
-    const session = await Session.open(settings(db), { infile: true });
+    const session = await Session.open(settings(db), { label: 'test', infile: true, statements: [] });
     try {
       await session.exec('TRUNCATE TABLE t');
       const n = await session.loadLocal("LOAD DATA LOCAL INFILE 'x' INTO TABLE t", 'x', () => Readable.from([Buffer.from('one\ntwo\n')]));
@@ -75,7 +75,7 @@ describe('hostile server: LOCAL INFILE requests', () => {
   });
 
   it('a second request after the registered one is refused (one file per statement)', async () => {
-    const session = await Session.open(settings(db), { infile: true });
+    const session = await Session.open(settings(db), { label: 'test', infile: true, statements: [] });
     let opened = 0;
     try {
       await session.loadLocal("LOAD DATA LOCAL INFILE 'x' INTO TABLE t", 'x', () => {

@@ -11,7 +11,7 @@ import { connArgs, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, testServer } from '../support/server.js';
 import { Session } from '../../src/db/session.js';
-import { forgetLoads } from '../../src/load/progress-store.js';
+import { forgetLoads } from '../../src/load/sql-progress-store.js';
 
 export async function createLoadFixture(_admin: AdminSession, db: string, scale = 1): Promise<void> {
   // a session of its own: its USE must not leave the caller's session inside the database

@@ -60,11 +60,14 @@ export function partialFiles(dir: string): string[] {
   return listFiles(dir).filter((f) => f.endsWith('.partial'));
 }
 
+/** A chunk file being written (not a schema file or the in-progress marker, which are written the same way). */
+const DATA_PARTIAL = /\.[0-9]{6,}\.(csv|sql)(\.gz|\.zst)?\.partial$/;
+
 /** Size of the largest `*.partial` data file below `dir` (0 if none). */
 export function largestPartial(dir: string): number {
   let max = 0;
   try {
-    for (const f of partialFiles(dir)) {
+    for (const f of partialFiles(dir).filter((p) => DATA_PARTIAL.test(p))) {
       try {
         max = Math.max(max, statSync(path.join(dir, f)).size);
       } catch {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeWireRow } from '../../src/db/wire-row.js';
+import { encodeWireRow } from '../../src/core/wire-row.js';
 import type { ColumnSpec } from '../../src/format/manifest.js';
 import { ENCODER_ENGINES, createRowEncoder as create, defaultEncoderEngine, type EncoderEngine } from '../../src/format/row-encoders.js';
 import type { DataFormat } from '../../src/format/manifest.js';

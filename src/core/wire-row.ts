@@ -2,7 +2,7 @@
  * A text-protocol row packet's payload: one length-encoded string per column, 0xfb for NULL.
  * Length prefixes: < 0xfb the length itself; 0xfc + 2 bytes; 0xfd + 3 bytes; 0xfe + 8 bytes
  * (little-endian). This is what the server sends for each row of a SELECT and what the dump's
- * encoders read (src/format/row-encoders.ts).
+ * encoders read (src/format/).
  */
 
 /** The text-protocol encoding of a row: length-encoded strings, 0xfb for NULL. */

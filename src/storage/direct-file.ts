@@ -27,7 +27,7 @@ async function writeAll(fh: FileHandle, buf: Buffer, from: number, to: number, p
 }
 
 /**
- * A new data file of the dump, written with O_DIRECT where the file system allows it: the data goes
+ * A new file of the local store, written with O_DIRECT where the file system allows it: the data goes
  * from our memory to the disk without a copy into the page cache. Measured on the bench machine
  * (ext4 on a virtual disk): 1.3 GB of chunk data took 2.7 CPU s written through the page cache and
  * fsynced, 0.4 CPU s with O_DIRECT — on a 2-core host that is CPU the server needs. It also leaves
@@ -36,7 +36,7 @@ async function writeAll(fh: FileHandle, buf: Buffer, from: number, to: number, p
  * cannot write it). Where O_DIRECT is refused (tmpfs, some network file systems, not Linux), or a
  * direct write fails with EINVAL, the file is written through the page cache instead.
  */
-export class ChunkFile {
+export class DirectFile {
   private readonly stages: [Buffer, Buffer];
   private current = 0;
   private filled = 0;
@@ -54,16 +54,16 @@ export class ChunkFile {
   }
 
   /** Creates (or truncates) `path`; `direct: false` goes through the page cache in any case. */
-  static async create(path: string, { direct = true } = {}): Promise<ChunkFile> {
+  static async create(path: string, { direct = true } = {}): Promise<DirectFile> {
     const O_DIRECT = constants.O_DIRECT;
     if (direct && O_DIRECT) {
       try {
-        return new ChunkFile(await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | O_DIRECT, 0o644), true, path);
+        return new DirectFile(await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | O_DIRECT, 0o644), true, path);
       } catch (e) {
         if (sysCodeOf(e) !== 'EINVAL') throw e;
       }
     }
-    return new ChunkFile(await open(path, 'w'), false, path);
+    return new DirectFile(await open(path, 'w'), false, path);
   }
 
   /** Whether the data bypasses the page cache (for tests and diagnostics). */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChunkFile } from '../../src/dump/chunk-file.js';
+import { DirectFile } from '../../src/storage/direct-file.js';
 
 const dirs: string[] = [];
 const tempDir = (base = tmpdir()): string => {
@@ -16,10 +16,10 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** Writes `pieces` through a ChunkFile and returns what is on disk and whether it went direct. */
+/** Writes `pieces` through a DirectFile and returns what is on disk and whether it went direct. */
 async function roundTrip(dir: string, pieces: Buffer[], direct = true): Promise<{ content: Buffer; direct: boolean }> {
   const file = path.join(dir, `f${dirs.length}-${Math.random()}.csv`);
-  const f = await ChunkFile.create(file, { direct });
+  const f = await DirectFile.create(file, { direct });
   const went = f.isDirect;
   for (const p of pieces) {
     await f.append(p);
@@ -29,7 +29,7 @@ async function roundTrip(dir: string, pieces: Buffer[], direct = true): Promise<
   return { content: readFileSync(file), direct: went };
 }
 
-describe('ChunkFile', () => {
+describe('DirectFile', () => {
   // sizes around the 4 KiB blocks and the 2 MiB staging buffers, and an empty file
   const cases: [string, number[]][] = [
     ['empty', []],

@@ -1,0 +1,60 @@
+/**
+ * The shape of a table as both sides see it: columns and how their bytes are written, the key used
+ * for chunking and how its values become SQL literals, and the kinds of schema objects. The
+ * catalog (db/) builds these from information_schema; the manifest (format/) records them.
+ */
+
+/**
+ * How a column's bytes are written: `text` quoted with escapes, `number` as the server's text
+ * unquoted, `float` like number but read as `col + 0e0` (full precision), `hex` unquoted hex.
+ */
+export const COLUMN_CODECS = ['text', 'number', 'float', 'hex'] as const;
+export type ColumnCodec = (typeof COLUMN_CODECS)[number];
+
+/** How a key value is turned back into a SQL literal for a range predicate. */
+export const KEY_LITERALS = ['number', 'string', 'binary', 'temporal', 'enum'] as const;
+export type KeyLiteral = (typeof KEY_LITERALS)[number];
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly dataType: string;
+  readonly columnType: string;
+  readonly charset: string | null;
+  readonly nullable: boolean;
+  readonly generated: boolean;
+  readonly invisible: boolean;
+  /** Present in data files (false for generated columns). */
+  readonly dumped: boolean;
+  readonly codec: ColumnCodec;
+}
+
+export interface KeyColumn {
+  readonly name: string;
+  readonly literal: KeyLiteral;
+  readonly charset: string | null;
+}
+
+export const KEY_KINDS = ['primary', 'unique', 'none'] as const;
+export type KeyKind = (typeof KEY_KINDS)[number];
+
+export interface ChunkKey {
+  readonly kind: KeyKind;
+  readonly index: string | null;
+  readonly columns: readonly KeyColumn[];
+}
+
+/** A key tuple bound. string/binary values are hex of the raw bytes; others are their text. */
+export type KeyBound = readonly string[];
+
+
+export interface ObjectContext {
+  readonly sqlMode: string;
+  readonly characterSetClient: string;
+  readonly collationConnection: string;
+  readonly databaseCollation: string;
+  readonly timeZone?: string;
+}
+
+export const OBJECT_KINDS = ['view', 'trigger', 'procedure', 'function', 'event', 'sequence'] as const;
+export type ObjectKind = (typeof OBJECT_KINDS)[number];
+

@@ -1,0 +1,116 @@
+/**
+ * Every kind of session tsdump and tsload open, and everything each one sets up: handshake
+ * charset, result charset, LOCAL INFILE, and the SET SESSION statements run right after connecting.
+ * This is the only place a session's settings are decided; callers name a profile.
+ */
+import { plainLiteral } from '../core/ident.js';
+import type { ObjectContext } from '../core/table-shape.js';
+
+export interface SessionProfile {
+  /** Shown in errors and logs ("data session", "dump worker"). */
+  readonly label: string;
+  /**
+   * Handshake charset (default utf8mb4). 'BINARY' makes the whole session binary and mysql2 send
+   * query text as latin1, i.e. one byte per char: a caller can then send arbitrary bytes verbatim.
+   */
+  readonly charset?: string;
+  /** Receive every string as the column's own bytes (character_set_results=binary). */
+  readonly binaryResults?: boolean;
+  /** Allow LOAD DATA LOCAL INFILE (the loader serves only the file it asked for). */
+  readonly infile?: boolean;
+  /** Run in order after connecting; a failure fails the open. */
+  readonly statements: readonly string[];
+  /** Run after `statements`; a server that refuses one (an old version, a missing privilege) is fine. */
+  readonly bestEffort?: readonly string[];
+}
+
+/** Dumped text of TIMESTAMP values, chunk bounds and checksums must not depend on the server's zone (DST). */
+const UTC = "SET SESSION time_zone = '+00:00'";
+
+export const DUMP_CONTROL: SessionProfile = { label: 'control', statements: [] };
+export const LOCK_WATCHDOG: SessionProfile = { label: 'lock watchdog', statements: [] };
+/** Plans chunks inside the snapshot: key values as bytes. */
+export const DUMP_PLANNER: SessionProfile = { label: 'planner', binaryResults: true, statements: [UTC] };
+/** Reads chunks inside the snapshot: values as bytes, no conversion; long writes to a slow disk must not time out. */
+export const DUMP_WORKER: SessionProfile = {
+  label: 'dump worker',
+  binaryResults: true,
+  statements: [UTC],
+  bestEffort: ["SET SESSION sql_mode = ''", 'SET SESSION net_write_timeout = 3600'],
+};
+
+export interface LoadSessionSettings {
+  /** The dump's session sql_mode (manifest.session.sqlMode). */
+  readonly sqlMode: string;
+  /** --skip-binlog. */
+  readonly skipBinlog: boolean;
+}
+
+/**
+ * The sql_mode rows are loaded in. Not strict: LOAD DATA LOCAL already turns data conversion errors
+ * into warnings (LOCAL implies IGNORE), and SQL chunks must load the same values the CSV path does
+ * (e.g. a FLOAT(M,D) value read back with full float precision lies just outside M,D and is clipped
+ * to the same float). Every warning still fails the transaction (the loader checks them) and content
+ * damage is caught by verification. Never NO_BACKSLASH_ESCAPES (the data files use escapes);
+ * always NO_AUTO_VALUE_ON_ZERO (a stored 0 in an AUTO_INCREMENT column stays 0).
+ */
+export function loadSqlMode(dumpSqlMode: string): string {
+  const modes = dumpSqlMode
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '' && m !== 'NO_BACKSLASH_ESCAPES' && m !== 'STRICT_TRANS_TABLES' && m !== 'STRICT_ALL_TABLES');
+  if (!modes.includes('NO_AUTO_VALUE_ON_ZERO')) modes.push('NO_AUTO_VALUE_ON_ZERO');
+  return modes.join(',');
+}
+
+function loadStatements(s: LoadSessionSettings): string[] {
+  const out = [UTC, `SET SESSION sql_mode = ${plainLiteral(loadSqlMode(s.sqlMode))}`, 'SET SESSION foreign_key_checks = 0', 'SET SESSION unique_checks = 0'];
+  if (s.skipBinlog) out.push('SET SESSION sql_log_bin = 0');
+  return out;
+}
+
+/** The loader's DDL and bookkeeping session. */
+export function loadControl(s: Pick<LoadSessionSettings, 'skipBinlog'>): SessionProfile {
+  return { label: 'control', statements: ['SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])] };
+}
+
+/**
+ * Data sessions are binary end to end (handshake charset binary): SQL chunk lines go to the server
+ * byte for byte, and the loader's own SQL text is sent as its UTF-8 bytes (see wireText).
+ */
+export function loadData(s: LoadSessionSettings): SessionProfile {
+  return { label: 'data', charset: 'BINARY', infile: true, statements: loadStatements(s) };
+}
+
+/** Builds a table's deferred indexes and foreign keys. */
+export function loadIndex(s: LoadSessionSettings): SessionProfile {
+  return { label: 'index', statements: loadStatements(s) };
+}
+
+export interface ObjectSessionSettings {
+  /** How the object was created on the source (its sql_mode, client charset, time zone), if recorded. */
+  readonly context: ObjectContext | null;
+  readonly skipBinlog: boolean;
+  /** --convert-utf8mb4: the recorded utf8/utf8mb3 client charset becomes utf8mb4. */
+  readonly charsetOf: (charsetOrCollation: string) => string;
+}
+
+/** Creates a view, routine, trigger or event as it was created on the source. */
+export function loadObject(s: ObjectSessionSettings): SessionProfile {
+  const c = s.context;
+  const out: string[] = [];
+  if (c) {
+    out.push(`SET NAMES ${s.charsetOf(c.characterSetClient)} COLLATE ${s.charsetOf(c.collationConnection)}`);
+    out.push(`SET SESSION sql_mode = ${plainLiteral(c.sqlMode)}`);
+    if (c.timeZone) out.push(`SET SESSION time_zone = ${plainLiteral(c.timeZone)}`);
+  }
+  if (s.skipBinlog) out.push('SET SESSION sql_log_bin = 0');
+  out.push('SET SESSION foreign_key_checks = 0');
+  return { label: 'object', statements: out };
+}
+
+/** Counts and checksums loaded rows the way the dump computed them. */
+export const LOAD_VERIFY: SessionProfile = { label: 'verify', binaryResults: true, statements: [UTC] };
+
+/** Any other short session (benchmark bookkeeping, tests). */
+export const PLAIN: SessionProfile = { label: 'session', statements: [] };

@@ -1,0 +1,110 @@
+import pLimit from 'p-limit';
+import { TsError } from '../core/errors.js';
+import type { Reporter } from '../core/events.js';
+import type { CatalogTable } from '../db/catalog.js';
+import type { Session } from '../db/session.js';
+import { COMPRESSION_EXTENSIONS } from '../format/compression.js';
+import type { ChunkEntry } from '../format/manifest.js';
+import { chunkFile } from '../format/naming.js';
+import { DATA_EXTENSIONS } from '../format/row-encoders.js';
+import { planTable, type PlannedChunk } from './chunk-planner.js';
+import type { DumpOptions } from './dump-options.js';
+import type { DumpWorker } from './worker-pool.js';
+
+export type TableData = Map<CatalogTable, { chunks: ChunkEntry[]; seconds: number }>;
+
+/**
+ * Step 7: chunks planned per table on the planner's snapshot session (while workers write earlier
+ * tables), largest tables first; each chunk written by a worker on its own snapshot session. A
+ * failed worker session cannot rejoin the snapshot: the dump stops, naming the chunk.
+ */
+export async function dumpData(
+  planner: Session,
+  workers: DumpWorker[],
+  tables: CatalogTable[],
+  opts: DumpOptions,
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<TableData> {
+  const started = Date.now();
+  const order = [...tables].sort((a, b) => b.dataLength - a.dataLength || b.rowsEstimate - a.rowsEstimate);
+  reporter.emit({ kind: 'phase-start', phase: 'data', total: { tables: tables.length, chunks: 0, rows: sum(tables.map((t) => t.rowsEstimate)), bytes: sum(tables.map((t) => t.dataLength)) } });
+  let failure: unknown;
+  const idle = [...workers];
+  const waiters: ((w: DumpWorker | null) => void)[] = [];
+  const acquire = (): Promise<DumpWorker | null> => {
+    const w = idle.pop();
+    return w ? Promise.resolve(w) : new Promise((resolve) => waiters.push(resolve));
+  };
+  const fail = (e: unknown): void => {
+    failure ??= e;
+    for (const wake of waiters.splice(0)) wake(null);
+  };
+  const onAbort = (): void => {
+    fail(new TsError({ code: 'interrupted', message: 'dump interrupted; no manifest was written', suggestion: 'run the dump again (with --overwrite into the same directory)' }));
+    for (const w of workers) void w.kill();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const release = (w: DumpWorker): void => {
+    const next = waiters.shift();
+    if (next) next(w);
+    else idle.push(w);
+  };
+  const limit = pLimit(workers.length);
+  const results: TableData = new Map();
+  const running: Promise<void>[] = [];
+  for (const table of order) {
+    if (failure || signal?.aborted) break;
+    // Planning runs on the planner's snapshot session while workers write earlier tables.
+    const plan: PlannedChunk[] = await planTable(planner, table, opts).catch((e: unknown) => {
+      throw e instanceof TsError ? e.withObject({ database: table.database, table: table.name }) : e;
+    });
+    const entries: ChunkEntry[] = new Array(plan.length);
+    const tableStart = Date.now();
+    let left = plan.length;
+    const record = { chunks: entries, seconds: 0 };
+    results.set(table, record);
+    const where = opts.where && opts.where.table.database === table.database && opts.where.table.table === table.name ? opts.where.condition : null;
+    plan.forEach((chunk, i) => {
+      const index = i + 1;
+      const file = chunkFile(table.database, table.name, index, DATA_EXTENSIONS[opts.format] + COMPRESSION_EXTENSIONS[opts.compression]);
+      running.push(
+        limit(async () => {
+          if (failure || signal?.aborted) return;
+          const worker = await acquire();
+          if (!worker) return;
+          const t0 = Date.now();
+          try {
+            reporter.emit({ kind: 'chunk-start', phase: 'data', database: table.database, table: table.name, chunk: index });
+            const r = await worker.chunk(
+              { database: table.database, table: table.name, index, columns: table.columns, key: table.key, lower: chunk.lower, upper: chunk.upper, where, store: opts.output, file, format: opts.format, compression: opts.compression, statementSize: opts.statementSize, checksum: opts.checksum },
+              (rows, bytes) => reporter.emit({ kind: 'progress', phase: 'data', database: table.database, table: table.name, rows, bytes }),
+            );
+            entries[i] = { index, path: file, bytes: r.bytes, sha256: r.sha256, rows: r.rows, lower: chunk.lower, upper: chunk.upper, ...(r.checksum !== undefined ? { checksum: r.checksum } : {}) };
+            reporter.emit({ kind: 'chunk-done', phase: 'data', database: table.database, table: table.name, chunk: index, rows: r.rows, bytes: r.bytes, seconds: (Date.now() - t0) / 1000 });
+            if (--left === 0) {
+              record.seconds = (Date.now() - tableStart) / 1000;
+              reporter.emit({ kind: 'table-done', phase: 'data', database: table.database, table: table.name, rows: sum(entries.map((e) => e.rows)), bytes: sum(entries.map((e) => e.bytes)), seconds: record.seconds });
+            }
+            release(worker);
+          } catch (e) {
+            // The worker's session is gone (it cannot rejoin the snapshot): never give it more work.
+            fail(e instanceof TsError ? e.withObject({ database: table.database, table: table.name, chunk: index, file }) : e);
+          }
+        }),
+      );
+    });
+  }
+  await Promise.all(running);
+  signal?.removeEventListener('abort', onAbort);
+  if (failure) throw failure;
+  reporter.emit({ kind: 'phase-done', phase: 'data', seconds: (Date.now() - started) / 1000 });
+  return results;
+}
+
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}

@@ -1,0 +1,44 @@
+import type { TableSummary } from '../core/events.js';
+import type { ConnectionSettings } from '../db/session.js';
+import type { Compression, DataFormat, Manifest } from '../format/manifest.js';
+import type { StoreLocation } from '../storage/dump-store.js';
+
+export const LOCK_MODES = ['auto', 'ftwrl', 'backup-stage', 'no-lock'] as const;
+export type LockMode = (typeof LOCK_MODES)[number];
+
+export interface TableRef {
+  readonly database: string;
+  readonly table: string;
+}
+
+export interface DumpOptions {
+  readonly connection: ConnectionSettings;
+  /** Where the dump goes: a local directory or an object-store prefix. */
+  readonly output: StoreLocation;
+  readonly databases: readonly string[];
+  readonly tables: readonly TableRef[];
+  readonly ignoreTables: readonly TableRef[];
+  readonly include: RegExp | null;
+  readonly exclude: RegExp | null;
+  readonly where: { readonly table: TableRef; readonly condition: string } | null;
+  readonly threads: number;
+  readonly format: DataFormat;
+  readonly compression: Compression;
+  readonly chunkBytes: number | null;
+  readonly chunkRows: number | null;
+  readonly statementSize: number;
+  readonly checksum: boolean;
+  readonly noData: boolean;
+  readonly noSchema: boolean;
+  readonly lockMode: LockMode;
+  readonly lockWaitTimeoutMs: number;
+  readonly allowInconsistent: boolean;
+  readonly overwrite: boolean;
+  readonly toolVersion: string;
+}
+
+export interface DumpResult {
+  readonly manifest: Manifest;
+  readonly tables: readonly TableSummary[];
+  readonly seconds: number;
+}

@@ -1,0 +1,89 @@
+import os from 'node:os';
+import { TsError } from '../core/errors.js';
+import { manifestFiles, parseManifest } from '../format/manifest.js';
+import { IN_PROGRESS_FILE, MANIFEST_FILE, isDumpFilePath } from '../format/naming.js';
+import type { DumpStore } from '../storage/dump-store.js';
+
+interface Marker {
+  readonly tool: 'tsdump';
+  readonly version: string;
+  readonly startedAt: string;
+  readonly host: string;
+  readonly pid: number;
+}
+
+async function readMarker(store: DumpStore): Promise<Marker | null> {
+  if ((await store.stat(IN_PROGRESS_FILE)) === null) return null;
+  try {
+    const m = JSON.parse((await store.readFile(IN_PROGRESS_FILE)).toString('utf8')) as Partial<Marker>;
+    return m.tool === 'tsdump' ? (m as Marker) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The files of an earlier dump, when the store holds one of ours (a manifest that parses, or our marker). */
+async function earlierDump(store: DumpStore): Promise<{ listed: Set<string>; what: string } | null> {
+  if ((await store.stat(MANIFEST_FILE)) !== null) {
+    try {
+      const m = parseManifest((await store.readFile(MANIFEST_FILE)).toString('utf8'));
+      return { listed: new Set([MANIFEST_FILE, ...manifestFiles(m).map((f) => f.path)]), what: `the dump ${m.dumpId} of ${m.finishedAt}` };
+    } catch {
+      return null;
+    }
+  }
+  const marker = await readMarker(store);
+  return marker ? { listed: new Set([IN_PROGRESS_FILE]), what: `an interrupted dump started ${marker.startedAt} on ${marker.host}` } : null;
+}
+
+/**
+ * Step 1: the output must be empty, or (with --overwrite) hold one of our dumps. An overwrite
+ * deletes only files of that dump: the ones its manifest lists, and names tsdump writes (chunks,
+ * schema files, `*.partial`) in an interrupted one. Anything else in there stops the dump before
+ * anything is deleted: a wrong -o must never wipe someone's directory. The manifest goes first, so
+ * a crash during the cleanup cannot leave a "complete" dump behind. Then the in-progress marker is
+ * written.
+ */
+export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string): Promise<void> {
+  const entries = await store.list();
+  if (entries.length > 0) {
+    const earlier = await earlierDump(store);
+    if (!overwrite) {
+      throw new TsError({
+        code: 'usage',
+        message: `output ${store.display} is not empty`,
+        suggestion: earlier ? `it holds ${earlier.what}: pass --overwrite to replace it, or choose another -o` : 'choose an empty or new -o directory',
+      });
+    }
+    if (!earlier) {
+      throw new TsError({ code: 'usage', message: `output ${store.display} is not empty and holds no tsdump dump (no manifest.json or in-progress marker of ours); --overwrite only replaces a dump`, suggestion: 'choose an empty or new -o directory' });
+    }
+    const foreign = entries.filter((e) => !e.regular || !(earlier.listed.has(e.path) || isDumpFilePath(e.path)));
+    if (foreign.length > 0) {
+      throw new TsError({
+        code: 'usage',
+        message: `output ${store.display} holds ${earlier.what}, but also ${foreign.length} file(s) tsdump did not write (${foreign.slice(0, 5).map((e) => e.path).join(', ')}${foreign.length > 5 ? ', …' : ''}); nothing was deleted`,
+        object: { file: foreign[0]!.path },
+        suggestion: 'move those files away, or choose another -o directory',
+      });
+    }
+    await store.remove(MANIFEST_FILE);
+    for (const e of entries) if (e.path !== MANIFEST_FILE) await store.remove(e.path);
+    await store.flush();
+  }
+  const marker: Marker = { tool: 'tsdump', version: toolVersion, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid };
+  const out = await store.create(IN_PROGRESS_FILE);
+  await out.append(Buffer.from(JSON.stringify(marker) + '\n', 'utf8'));
+  await out.commit();
+}
+
+/** After the manifest: the dump is complete, the marker goes. */
+export async function finishOutput(store: DumpStore): Promise<void> {
+  await store.remove(IN_PROGRESS_FILE);
+  await store.flush();
+}
+
+/** Removes what an interrupted run left half-written (`*.partial`); the missing manifest marks the dump incomplete. */
+export async function cleanupPartials(store: DumpStore): Promise<void> {
+  for (const e of await store.list().catch(() => [])) if (e.regular && e.path.endsWith('.partial') && isDumpFilePath(e.path)) await store.remove(e.path).catch(() => undefined);
+}

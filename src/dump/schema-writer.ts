@@ -1,0 +1,62 @@
+import type { Reporter } from '../core/events.js';
+import { sequenceState, showCreateDatabase, showCreateObject, showCreateTable, type CatalogObject, type CatalogTable } from '../db/catalog.js';
+import type { Session } from '../db/session.js';
+import { sha256Hex } from '../format/hashing.js';
+import type { FileEntry, ObjectEntry } from '../format/manifest.js';
+import { databaseFile, objectFile } from '../format/naming.js';
+import type { DumpStore } from '../storage/dump-store.js';
+import type { DumpOptions } from './dump-options.js';
+import type { Selection } from './table-selection.js';
+
+/** Step 6: one file per database, table and schema object, with the context each object was created in. */
+export interface SchemaFiles {
+  readonly databases: Map<string, FileEntry>;
+  readonly tables: Map<CatalogTable, FileEntry>;
+  readonly objects: Map<CatalogObject, ObjectEntry>;
+}
+
+export async function writeSchema(control: Session, store: DumpStore, { databases, tables, objects }: Selection, opts: DumpOptions, reporter: Reporter): Promise<SchemaFiles> {
+  const started = Date.now();
+  const total = { tables: tables.length, chunks: 0, rows: 0, bytes: 0 };
+  reporter.emit({ kind: 'phase-start', phase: 'schema', total });
+  const out: SchemaFiles = { databases: new Map(), tables: new Map(), objects: new Map() };
+  for (const db of databases) {
+    const sql = opts.noSchema ? '' : await showCreateDatabase(control, db.name);
+    out.databases.set(db.name, await writeTextFile(store, databaseFile(db.name), sql));
+  }
+  for (const t of tables) {
+    const sql = opts.noSchema ? '' : await showCreateTable(control, t.database, t.name);
+    out.tables.set(t, await writeTextFile(store, objectFile(t.database, 'table', t.name), sql));
+  }
+  for (const o of opts.noSchema ? [] : objects) {
+    const def = await showCreateObject(control, o);
+    let sql = def.sql;
+    if (o.kind === 'sequence') {
+      const state = await sequenceState(control, o.database, o.name);
+      if (state) sql = `${sql};\n${state}`;
+    }
+    const file = await writeTextFile(store, objectFile(o.database, o.kind, o.name), sql);
+    const dependsOn = o.kind === 'view' ? objects.filter((v) => v.kind === 'view' && v !== o && mentions(def.sql, v.name)).map((v) => v.name) : undefined;
+    out.objects.set(o, { kind: o.kind, name: o.name, file, definer: def.definer, context: def.context, ...(dependsOn ? { dependsOn } : {}), ...(o.table ? { table: o.table } : {}) });
+  }
+  reporter.emit({ kind: 'phase-done', phase: 'schema', seconds: (Date.now() - started) / 1000 });
+  return out;
+}
+
+function mentions(sql: string, name: string): boolean {
+  return sql.includes('`' + name.replace(/`/g, '``') + '`');
+}
+
+/** Writes a small text file of the dump (committed at once) and returns its manifest entry. */
+export async function writeTextFile(store: DumpStore, relative: string, text: string): Promise<FileEntry> {
+  const data = Buffer.from(text, 'utf8');
+  const out = await store.create(relative);
+  try {
+    await out.append(data);
+    await out.commit();
+  } catch (e) {
+    await out.abort().catch(() => undefined);
+    throw e;
+  }
+  return { path: relative, bytes: data.length, sha256: sha256Hex(data) };
+}

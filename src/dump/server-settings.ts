@@ -1,0 +1,21 @@
+import type { Reporter } from '../core/events.js';
+import type { Session } from '../db/session.js';
+import type { DumpOptions } from './dump-options.js';
+
+/**
+ * An INSERT longer than max_allowed_packet cannot be loaded anywhere that has the same setting:
+ * SQL-format statements are kept below the source's value (a warning says so).
+ */
+export async function capStatementSize(control: Session, opts: DumpOptions, reporter: Reporter): Promise<DumpOptions> {
+  if (opts.format !== 'sql') return opts;
+  const max = Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0);
+  const cap = max - 4096;
+  if (max <= 0 || opts.statementSize <= cap) return opts;
+  reporter.emit({ kind: 'warning', message: `--statement-size ${opts.statementSize} is more than the server's max_allowed_packet (${max}): INSERT statements are kept to ${cap} bytes so they can be loaded` });
+  return Object.freeze({ ...opts, statementSize: cap });
+}
+
+export async function readSessionContext(control: Session): Promise<{ sqlMode: string; timeZone: string }> {
+  const r = await control.query<{ m: string; z: string }>('SELECT @@SESSION.sql_mode AS m, @@GLOBAL.time_zone AS z');
+  return { sqlMode: r[0]?.m ?? '', timeZone: r[0]?.z ?? 'SYSTEM' };
+}

@@ -1,0 +1,94 @@
+import { TsError } from '../core/errors.js';
+import type { Reporter } from '../core/events.js';
+import { readBinlogPosition, readGtid, type Flavor } from '../db/flavor.js';
+import { Session } from '../db/session.js';
+import { LOCK_WATCHDOG } from '../db/session-profile.js';
+import { lockWithWatchdog, snapshotCoordinates, startConsistentSnapshot } from '../db/snapshot.js';
+import type { SnapshotInfo } from '../format/manifest.js';
+import type { DumpOptions } from './dump-options.js';
+import type { DumpWorker } from './worker-pool.js';
+
+const SNAPSHOT_RETRIES = 5;
+
+/**
+ * Step 5: every session (planner and workers) opens START TRANSACTION WITH CONSISTENT SNAPSHOT at the
+ * same point: under a global lock held for milliseconds, or lock-free with the coordinates proven
+ * unchanged. Returns the mode and the binlog coordinates the snapshot corresponds to.
+ */
+export async function takeSnapshot(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<SnapshotInfo> {
+  const mode = opts.lockMode;
+  if (mode === 'ftwrl' || mode === 'backup-stage' || mode === 'auto') {
+    try {
+      return await snapshotUnderLock(control, planner, workers, flavor, mode === 'backup-stage' ? 'backup-stage' : 'ftwrl', opts);
+    } catch (e) {
+      const denied = e instanceof TsError && (e.code === 'privilege' || e.errno === 1227 || e.errno === 1044 || e.errno === 1045);
+      if (mode !== 'auto' || !denied) {
+        if (denied) {
+          throw new TsError({ code: 'privilege', message: `cannot take the global read lock: ${e instanceof Error ? e.message : String(e)}`, suggestion: 'grant RELOAD (FLUSH TABLES WITH READ LOCK), or use --lock-mode no-lock (exact coordinates are still verified)', cause: e });
+        }
+        throw e;
+      }
+      reporter.emit({ kind: 'warning', message: 'no privilege for FLUSH TABLES WITH READ LOCK (RDS/Aurora?): using the lock-free snapshot, coordinates are verified' });
+    }
+  }
+  return snapshotWithoutLock(planner, workers, flavor, opts, reporter);
+}
+
+async function snapshotUnderLock(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, mode: 'ftwrl' | 'backup-stage', opts: DumpOptions): Promise<SnapshotInfo> {
+  const killer = await Session.open(opts.connection, LOCK_WATCHDOG);
+  try {
+    if (mode === 'ftwrl') {
+      await lockWithWatchdog(control, killer, 'FLUSH TABLES WITH READ LOCK', opts.lockWaitTimeoutMs, 'FLUSH TABLES WITH READ LOCK');
+    } else {
+      await control.exec('BACKUP STAGE START');
+      await lockWithWatchdog(control, killer, 'BACKUP STAGE BLOCK_COMMIT', opts.lockWaitTimeoutMs, 'BACKUP STAGE BLOCK_COMMIT');
+    }
+  } finally {
+    await killer.close();
+  }
+  try {
+    await Promise.all([startConsistentSnapshot(planner), ...workers.map((w) => w.snapshot(false))]);
+    const binlog = await readBinlogPosition(control, flavor);
+    const gtid = await readGtid(control, flavor);
+    return { mode, exact: true, binlog, gtid };
+  } finally {
+    await control.exec(mode === 'ftwrl' ? 'UNLOCK TABLES' : 'BACKUP STAGE END').catch(() => undefined);
+  }
+}
+
+/**
+ * Without a global lock the sessions' snapshots are only consistent with each other if nothing was
+ * committed while they were opened. MariaDB says exactly where each snapshot is in the binlog; on
+ * MySQL the position is read before and after. A mismatch retries, then fails (or, with
+ * --allow-inconsistent, continues and says so in the manifest).
+ */
+async function snapshotWithoutLock(planner: Session, workers: DumpWorker[], flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<SnapshotInfo> {
+  for (let attempt = 1; attempt <= SNAPSHOT_RETRIES; attempt++) {
+    const before = await readBinlogPosition(planner, flavor);
+    const gtidBefore = await readGtid(planner, flavor);
+    await startConsistentSnapshot(planner);
+    const coords = await Promise.all(workers.map((w) => w.snapshot(flavor.hasSnapshotCoordinates)));
+    const after = await readBinlogPosition(planner, flavor);
+    const gtidAfter = await readGtid(planner, flavor);
+    if (!before) {
+      if (opts.allowInconsistent) return { mode: 'no-lock', exact: false, binlog: null, gtid: null, note: 'binary log is off: snapshot consistency across sessions could not be verified' };
+      throw new TsError({ code: 'snapshot', message: 'cannot verify a lock-free snapshot: binary logging is off on the server', suggestion: 'use --lock-mode ftwrl (needs RELOAD), run with -t 1, or accept with --allow-inconsistent' });
+    }
+    const plannerCoords = flavor.hasSnapshotCoordinates ? await snapshotCoordinates(planner) : null;
+    const all = flavor.hasSnapshotCoordinates ? [plannerCoords, ...coords] : [before, after];
+    const same = all.every((c) => c !== null && c.file === all[0]!.file && c.position === all[0]!.position) && gtidBefore === gtidAfter;
+    if (same) return { mode: 'no-lock', exact: true, binlog: all[0]!, gtid: gtidAfter };
+    reporter.emit({ kind: 'warning', message: `writes landed while the snapshots opened (attempt ${attempt}/${SNAPSHOT_RETRIES}); retrying` });
+    await planner.exec('ROLLBACK');
+    // Workers restart their snapshot on the next 'snapshot' call (START TRANSACTION commits the old one).
+    await sleep(200 * attempt);
+    if (attempt === SNAPSHOT_RETRIES && opts.allowInconsistent) {
+      return { mode: 'no-lock', exact: false, binlog: after, gtid: gtidAfter, note: 'INCONSISTENT: sessions opened their snapshots at different binlog positions; tables may not agree with each other' };
+    }
+  }
+  throw new TsError({ code: 'snapshot', message: `could not open consistent snapshots without a lock: the server kept committing writes (${SNAPSHOT_RETRIES} attempts)`, suggestion: 'use --lock-mode ftwrl (needs RELOAD), dump at a quieter time, or accept with --allow-inconsistent (marked in the manifest)' });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

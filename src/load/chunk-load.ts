@@ -1,0 +1,127 @@
+import { Readable } from 'node:stream';
+import { TsError } from '../core/errors.js';
+import { quoteIdent } from '../core/ident.js';
+import { isTransient } from '../db/server-errors.js';
+import type { Session } from '../db/session.js';
+import { hashFile } from '../format/hashing.js';
+import type { ChunkEntry } from '../format/manifest.js';
+import { checksumError } from './dump-reader.js';
+import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from './load-context.js';
+import { execBytes, loadDataSql, refuseOversizedLines, refuseWarnings, rowError } from './row-checks.js';
+import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk } from './sub-chunks.js';
+
+/**
+ * One chunk file into its table: hashed first (a tampered file loads nothing), then split into
+ * sub-chunks, each loaded with its progress record in one transaction, skipping the sub-chunks a
+ * previous run committed. Transient errors retry the sub-chunk on a fresh connection.
+ */
+let infileCounter = 0;
+
+export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, skip: number): Promise<void> {
+  const started = Date.now();
+  const { db, table } = w;
+  const object = { database: db.name, table: table.name, chunk: chunk.index, file: chunk.path };
+  // the whole file is hashed before any of its rows commit: a tampered chunk loads nothing
+  const h = await hashFile(ctx.store, chunk.path);
+  if (h.sha256 !== chunk.sha256) throw checksumError(chunk, h.sha256);
+  const csv = ctx.manifest.options.format === 'csv';
+  let session: Session | null = null;
+  let rows = 0;
+  const window = ctx.windows.pop() ?? new SubChunkWindow();
+  let source: ChunkSource | null = null;
+  try {
+    source = await openChunk(ctx.store, chunk.path);
+    const it = subChunks(source, ctx.limits, window)[Symbol.asyncIterator]();
+    let cur = await it.next();
+    if (cur.done && skip === 0) {
+      // An empty chunk still records that it is done; like any write it may meet a deadlock.
+      await withRetry(ctx, object, async (fresh) => {
+        if (!session || fresh) {
+          session?.destroy();
+          session = await openDataSession(ctx);
+        }
+        await ctx.progress.recordSubChunk(session, { dumpId: ctx.manifest.dumpId, targetDb: db.name, table: table.name, chunk: chunk.index, sub: 0, rows: 0, last: true });
+      });
+    }
+    while (!cur.done) {
+      if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume', object });
+      const sub = cur.value;
+      if (sub.index > skip) {
+        const r = await withRetry(ctx, object, async (fresh) => {
+          if (!session || fresh) {
+            session?.destroy();
+            session = null;
+            session = await openDataSession(ctx);
+            if (fresh && (await ctx.progress.isCommitted(session, { targetDb: db.name, table: table.name, chunk: chunk.index, sub: sub.index }))) return 0;
+          }
+          return loadSub(ctx, session, w, chunk, sub, csv);
+        });
+        rows += r;
+        ctx.reporter.emit({ kind: 'progress', phase: 'data', database: db.name, table: table.name, rows: r, bytes: sub.data.length });
+      }
+      cur = await it.next();
+    }
+  } finally {
+    await source?.close();
+    ctx.windows.push(window);
+    const s = session as Session | null;
+    await s?.close();
+  }
+  w.rows += chunk.rows;
+  w.bytes += chunk.bytes;
+  ctx.reporter.emit({ kind: 'chunk-done', phase: 'data', database: db.name, table: table.name, chunk: chunk.index, rows, bytes: chunk.bytes, seconds: (Date.now() - started) / 1000 });
+}
+
+async function withRetry<T>(ctx: LoadContext, object: ChunkRef, body: (fresh: boolean) => Promise<T>): Promise<T> {
+  const tries = 5;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await body(attempt > 1);
+    } catch (e) {
+      if (attempt >= tries || !isTransient(e) || ctx.signal?.aborted) throw e;
+      ctx.reporter.emit({ kind: 'warning', message: `transient error on ${object.database}.${object.table} chunk ${object.chunk} (${(e as Error).message}); retry ${attempt}/${tries - 1} on a fresh connection`, database: object.database, table: object.table });
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** One sub-chunk: its rows and its progress row in one transaction. Returns the rows loaded. */
+async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkEntry, sub: SubChunk, csv: boolean): Promise<number> {
+  const { db, table } = w;
+  const object = { database: db.name, table: table.name, chunk: chunk.index, file: chunk.path };
+  let rows = 0;
+  let line = sub.firstLine;
+  let committing = false;
+  refuseOversizedLines(ctx, sub, object, csv);
+  await s.exec('START TRANSACTION');
+  try {
+    if (csv) {
+      const name = `tsload-${process.pid}-${++infileCounter}.csv`;
+      // One Buffer per transaction: mysql2 pauses a LOCAL INFILE stream on the socket's 'pause' and
+      // resumes it only on 'drain', so a stream of several pieces can stall until the server's
+      // net_read_timeout drops the connection (seen as a 30 s hang, then ECONNRESET).
+      rows = await s.loadLocal(s.wireText(loadDataSql(db.name, table, name)), name, () => Readable.from([sub.data]), object);
+      await refuseWarnings(s, table, object, sub.firstLine, true);
+    } else {
+      await s.exec(s.wireText(`USE ${quoteIdent(db.name)}`));
+      for (const l of subChunkLines(sub)) {
+        rows += await execBytes(s, l, object);
+        await refuseWarnings(s, table, object, line, false);
+        line++;
+      }
+    }
+    const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.manifest.dumpId, targetDb: db.name, table: table.name, chunk: chunk.index, sub: sub.index, rows: sub.lineCount, last: sub.last });
+    if (!recorded) {
+      // an earlier attempt of this sub-chunk committed after all (lost connection during COMMIT)
+      await s.exec('ROLLBACK');
+      return 0;
+    }
+    committing = true;
+    await s.exec('COMMIT');
+    return rows;
+  } catch (e) {
+    await s.exec('ROLLBACK').catch(() => undefined);
+    // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction
+    throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lineCount - 1 : null);
+  }
+}

@@ -1,0 +1,100 @@
+import pLimit from 'p-limit';
+import { TsError } from '../core/errors.js';
+import type { TableSummary } from '../core/events.js';
+import { qualified } from '../core/ident.js';
+import { rangeCondition } from '../format/key-range.js';
+import { loadChunk } from './chunk-load.js';
+import { buildIndexes } from './index-steps.js';
+import type { LoadContext, TableWork } from './load-context.js';
+import { chunksToLoad, tableState } from './resume-state.js';
+
+/**
+ * Step 7: chunks in parallel, largest tables first, each as sized transactions that also record
+ * their progress; a table's deferred indexes are built as soon as its last chunk is in.
+ */
+const TRANSACTIONAL = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluster']);
+
+async function prepareResume(ctx: LoadContext, w: TableWork): Promise<void> {
+  const { db, table } = w;
+  const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name]);
+  w.transactional = engine === null || TRANSACTIONAL.has(engine.toLowerCase());
+  const state = tableState(db.name, table, db);
+  const incomplete = state.chunks.filter((c) => c.state !== 'done').map((c) => c.chunk);
+  if (!w.transactional && db.resumed && incomplete.length > 0) {
+    const object = { database: db.name, table: table.name };
+    if (table.key.kind === 'none' || table.chunks.length === 1) {
+      ctx.reporter.emit({ kind: 'warning', message: `${qualified(db.name, table.name)} uses the non-transactional engine ${engine} and has no key: reloading the whole table`, ...object });
+      await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}`, [], object);
+      await ctx.progress.forgetChunk(db.name, table.name, null);
+      w.todo = table.chunks.map((chunk) => ({ chunk, skip: 0 }));
+      w.remaining = w.todo.length;
+      return;
+    }
+    ctx.reporter.emit({ kind: 'warning', message: `${qualified(db.name, table.name)} uses the non-transactional engine ${engine}: deleting the key range of ${incomplete.length} unfinished chunk(s) before reloading them`, ...object });
+    for (const c of incomplete) {
+      const where = rangeCondition(table.key, c.lower, c.upper);
+      await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}${where ? ` WHERE ${where}` : ''}`, [], object);
+      await ctx.progress.forgetChunk(db.name, table.name, c.index);
+    }
+    w.todo = incomplete.map((chunk) => ({ chunk, skip: 0 }));
+  } else {
+    w.todo = chunksToLoad(state);
+  }
+  w.remaining = w.todo.length;
+  for (const c of state.chunks) {
+    if (c.state === 'done') {
+      w.rows += c.chunk.rows;
+      w.bytes += c.chunk.bytes;
+    }
+  }
+}
+
+export async function loadData(ctx: LoadContext, work: TableWork[]): Promise<TableSummary[]> {
+  const started = Date.now();
+  const order = [...work].sort((a, b) => b.table.bytes - a.table.bytes || b.table.rows - a.table.rows);
+  for (const w of order) await prepareResume(ctx, w);
+  const total = { tables: work.length, chunks: order.reduce((n, w) => n + w.todo.length, 0), rows: order.reduce((n, w) => n + w.table.rows, 0), bytes: order.reduce((n, w) => n + w.table.bytes, 0) };
+  ctx.reporter.emit({ kind: 'phase-start', phase: 'data', total });
+  const doneChunks = order.reduce((n, w) => n + w.table.chunks.length - w.todo.length, 0);
+  if (doneChunks > 0) ctx.reporter.emit({ kind: 'resumed', phase: 'data', chunks: doneChunks, rows: order.reduce((n, w) => n + w.rows, 0), bytes: order.reduce((n, w) => n + w.bytes, 0) });
+
+  const data = pLimit(Math.max(1, ctx.opts.threads));
+  const indexes = pLimit(Math.max(1, Math.ceil(ctx.opts.threads / 2)));
+  const summaries: TableSummary[] = [];
+  const indexJobs: Promise<void>[] = [];
+  let failure: unknown;
+  const tableDone = (w: TableWork): void => {
+    summaries.push({ database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds: (Date.now() - w.started) / 1000 });
+    ctx.reporter.emit({ kind: 'table-done', phase: 'data', database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds: (Date.now() - w.started) / 1000 });
+    indexJobs.push(indexes(() => (failure ? Promise.resolve() : buildIndexes(ctx, w))));
+  };
+  const jobs: Promise<void>[] = [];
+  for (const w of order) {
+    if (w.todo.length === 0) {
+      tableDone(w);
+      continue;
+    }
+    for (const item of w.todo) {
+      jobs.push(
+        data(async () => {
+          if (failure || ctx.signal?.aborted) return;
+          try {
+            await loadChunk(ctx, w, item.chunk, item.skip);
+          } catch (e) {
+            // queued jobs see the failure and return at once (clearQueue would leave their promises pending)
+            failure ??= e;
+            return;
+          }
+          if (--w.remaining === 0) tableDone(w);
+        }),
+      );
+    }
+  }
+  await Promise.all(jobs);
+  const indexResults = await Promise.allSettled(indexJobs);
+  if (failure) throw failure;
+  if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });
+  for (const r of indexResults) if (r.status === 'rejected') throw r.reason;
+  ctx.reporter.emit({ kind: 'phase-done', phase: 'data', seconds: (Date.now() - started) / 1000 });
+  return summaries;
+}

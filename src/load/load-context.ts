@@ -1,0 +1,84 @@
+import type { Reporter } from '../core/events.js';
+import type { Flavor } from '../db/flavor.js';
+import { Session } from '../db/session.js';
+import { LOAD_VERIFY, loadData, loadIndex, loadObject } from '../db/session-profile.js';
+import type { DatabaseEntry, Manifest, ObjectEntry, TableEntry } from '../format/manifest.js';
+import type { DumpStore } from '../storage/dump-store.js';
+import { convertUtf8mb4 } from './ddl.js';
+import type { SplitTable } from './ddl.js';
+import type { LoadOptions } from './load-options.js';
+import type { ChunkProgress, ProgressStore } from './progress-store.js';
+import type { SubChunkWindow } from './sub-chunks.js';
+
+/** One database of the dump and where it goes. */
+export interface TargetDb {
+  readonly source: DatabaseEntry;
+  readonly name: string;
+  resumed: boolean;
+  /** This dump was already loaded completely into this database (nothing to do but verify). */
+  done: boolean;
+  steps: Map<string, string>;
+  progress: Map<string, ChunkProgress>;
+}
+
+/** One table's load: its DDL split for deferred indexes, and the chunks still to load. */
+export interface TableWork {
+  readonly db: TargetDb;
+  readonly table: TableEntry;
+  readonly split: SplitTable;
+  readonly started: number;
+  remaining: number;
+  rows: number;
+  bytes: number;
+  transactional: boolean;
+  /** Chunks to load and, per chunk, the sub-chunks already committed. */
+  todo: { chunk: TableEntry['chunks'][number]; skip: number }[];
+}
+
+/** What every load step shares. Built by the orchestrator (loader.ts) once per run. */
+export interface LoadContext {
+  readonly opts: LoadOptions;
+  readonly manifest: Manifest;
+  readonly store: DumpStore;
+  readonly reporter: Reporter;
+  readonly signal: AbortSignal | undefined;
+  readonly renames: ReadonlyMap<string, string>;
+  /** Sub-chunk limits: the options' on a fresh load, the recorded ones on a resume. */
+  limits: { rows: number; bytes: number };
+  readonly control: Session;
+  readonly progress: ProgressStore;
+  readonly flavor: Flavor;
+  /** The target's max_allowed_packet: a line longer than this cannot be sent, so it is refused up front. */
+  readonly maxPacket: number;
+  /** Read windows not in use (one per running chunk). */
+  readonly windows: SubChunkWindow[];
+}
+
+/** The file, chunk and table a data error is about. */
+export interface ChunkRef {
+  readonly database: string;
+  readonly table: string;
+  readonly chunk: number;
+  readonly file: string;
+}
+
+function loadSettings(ctx: LoadContext): { sqlMode: string; skipBinlog: boolean } {
+  return { sqlMode: ctx.manifest.session.sqlMode, skipBinlog: ctx.opts.skipBinlog };
+}
+
+export function openDataSession(ctx: LoadContext): Promise<Session> {
+  return Session.open(ctx.opts.connection, loadData(loadSettings(ctx)));
+}
+
+export function openIndexSession(ctx: LoadContext): Promise<Session> {
+  return Session.open(ctx.opts.connection, loadIndex(loadSettings(ctx)));
+}
+
+export function openObjectSession(ctx: LoadContext, o: ObjectEntry): Promise<Session> {
+  const charsetOf = (c: string): string => (ctx.opts.convertUtf8mb4 ? convertUtf8mb4(c) : c);
+  return Session.open(ctx.opts.connection, loadObject({ context: o.context, skipBinlog: ctx.opts.skipBinlog, charsetOf }));
+}
+
+export function openVerifySession(ctx: LoadContext): Promise<Session> {
+  return Session.open(ctx.opts.connection, LOAD_VERIFY);
+}

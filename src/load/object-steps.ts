@@ -1,0 +1,63 @@
+import { qualified, quoteIdent } from '../core/ident.js';
+import type { ObjectEntry } from '../format/manifest.js';
+import { commentForSqlMode, dependencyOrder, orReplace, renameDatabases, splitSequenceFile } from './ddl.js';
+import { readSchemaFile } from './dump-reader.js';
+import type { LoadContext, TargetDb } from './load-context.js';
+import { recordIdentity } from './resume-check.js';
+import { STEP } from './resume-state.js';
+import { step, transformDdl, withContext } from './step-runner.js';
+
+/**
+ * Step 9: routines, views (dependency order), triggers (after the data) and events, each created
+ * in a session set up as on the source. Step 10: sequence state and AUTO_INCREMENT counters.
+ */
+const DROP_FIRST: Partial<Record<ObjectEntry['kind'], string>> = { procedure: 'PROCEDURE', function: 'FUNCTION', trigger: 'TRIGGER', event: 'EVENT' };
+
+export async function createObjects(ctx: LoadContext, targets: readonly TargetDb[]): Promise<void> {
+  const started = Date.now();
+  ctx.reporter.emit({ kind: 'phase-start', phase: 'post-data', total: { tables: 0, chunks: 0, rows: 0, bytes: 0 } });
+  for (const t of targets) {
+    const objs = t.source.objects;
+    // routines first: a view may call a stored function
+    const ordered = [
+      ...objs.filter((o) => o.kind === 'procedure' || o.kind === 'function'),
+      ...dependencyOrder(objs.filter((o) => o.kind === 'view')),
+      ...objs.filter((o) => o.kind === 'trigger'),
+      ...objs.filter((o) => o.kind === 'event'),
+    ];
+    for (const o of ordered) {
+      const text = await readSchemaFile(ctx.store, o.file);
+      if (text.trim() === '') continue;
+      await step(ctx, t, STEP.object(o.kind, o.name), async () => {
+        await withContext(ctx, t, o, async (s) => {
+          const object = { database: t.name, table: o.name };
+          const drop = DROP_FIRST[o.kind];
+          if (drop) await s.exec(`DROP ${drop} IF EXISTS ${quoteIdent(o.name)}`, [], object);
+          const sql = commentForSqlMode(transformDdl(ctx, text, 'object'), o.context?.sqlMode ?? '');
+          await s.exec(o.kind === 'view' ? orReplace(sql) : sql, [], object);
+        });
+      });
+    }
+  }
+  ctx.reporter.emit({ kind: 'phase-done', phase: 'post-data', seconds: (Date.now() - started) / 1000 });
+}
+
+export async function restoreCounters(ctx: LoadContext, targets: readonly TargetDb[]): Promise<void> {
+  for (const t of targets) {
+    for (const o of t.source.objects.filter((x) => x.kind === 'sequence')) {
+      const state = splitSequenceFile(await readSchemaFile(ctx.store, o.file)).state;
+      if (!state) continue;
+      await step(ctx, t, STEP.sequenceState(o.name), async () => {
+        await ctx.control.exec(renameDatabases(state, ctx.renames), [], { database: t.name, table: o.name });
+      });
+    }
+    for (const tb of t.source.tables) {
+      if (tb.autoIncrement === null) continue;
+      await step(ctx, t, STEP.autoIncrement(tb.name), async () => {
+        await recordIdentity(ctx, t, tb.name, true);
+        await ctx.control.exec(`ALTER TABLE ${qualified(t.name, tb.name)} AUTO_INCREMENT = ${BigInt(tb.autoIncrement ?? 1).toString()}`, [], { database: t.name, table: tb.name });
+        await recordIdentity(ctx, t, tb.name);
+      });
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { TsError } from '../core/errors.js';
+import { qualified } from '../core/ident.js';
+import type { LoadContext, TargetDb } from './load-context.js';
+import { targetChanged } from './progress-store.js';
+import { PENDING_IDENTITY, STEP } from './resume-state.js';
+
+/**
+ * Step 4, openProgress: per target database, a run record (dump id + sub-chunk limits). The same
+ * dump → resume with the recorded limits; another dump → target-changed; none → a fresh load, where
+ * existing tables are refused, dropped or truncated (--drop-table).
+ * Step 5, checkIdentities: on a resume, every table this load created must still be that table.
+ */
+export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promise<void> {
+  const { progress: store, manifest, opts, control } = ctx;
+  const have = await store.exists();
+  const fresh: TargetDb[] = [];
+  for (const t of targets) {
+    let run = have ? await store.run(t.name) : null;
+    if (run?.completedAt) {
+      // --drop-table drop|truncate asks to replace: the memo does not stand in the way.
+      if (opts.dropTable === 'fail' && run.dumpId === manifest.dumpId && run.sourceDb === t.source.name && (await stillLoaded(ctx, t))) {
+        ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: this dump was already loaded completely (${run.completedAt}); verifying only` });
+        t.done = true;
+        continue;
+      }
+      // A finished load's memo that no longer applies (another dump, or its tables changed since).
+      await store.forget(t.name);
+      run = null;
+    }
+    if (run) {
+      if (run.dumpId !== manifest.dumpId) {
+        throw targetChanged(
+          `database ${t.name} holds an unfinished load of another dump (${run.dumpId}, from database ${run.sourceDb}); this dump is ${manifest.dumpId}`,
+          { database: t.name },
+          `finish that load with its own dump directory, or drop database ${t.name} and delete its rows from tsload_progress.runs/progress/steps`,
+        );
+      }
+      if (run.sourceDb !== t.source.name) throw targetChanged(`database ${t.name} holds an unfinished load of source database ${run.sourceDb}, not ${t.source.name}`, { database: t.name });
+      if (run.rowsPerTransaction !== ctx.limits.rows || run.bytesPerTransaction !== ctx.limits.bytes) {
+        ctx.reporter.emit({ kind: 'warning', message: `resuming with the transaction size of the interrupted run (${run.rowsPerTransaction} rows / ${run.bytesPerTransaction} bytes), not the one given now`, database: t.name });
+      }
+      ctx.limits = { rows: run.rowsPerTransaction, bytes: run.bytesPerTransaction };
+      t.resumed = true;
+      t.steps = await store.steps(t.name);
+      t.progress = await store.chunkProgress(t.name);
+      continue;
+    }
+    for (const tb of t.source.tables) {
+      const exists = Number(await control.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.name, tb.name])) > 0;
+      if (!exists) continue;
+      const object = { database: t.name, table: tb.name };
+      if (opts.dropTable === 'fail') {
+        throw new TsError({ code: 'query', message: `table ${qualified(t.name, tb.name)} already exists in the target; refusing to load into it`, object, suggestion: 'load into another database (-B/--rename), or pass --drop-table drop (replace it) or --drop-table truncate (keep its definition, empty it)' });
+      }
+    }
+    fresh.push(t);
+  }
+  await store.ensure();
+  for (const t of fresh) {
+    for (const tb of t.source.tables) {
+      const object = { database: t.name, table: tb.name };
+      const exists = Number(await control.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.name, tb.name])) > 0;
+      if (exists && opts.dropTable === 'drop') await control.exec(`DROP TABLE ${qualified(t.name, tb.name)}`, [], object);
+      else if (exists && opts.dropTable === 'truncate') await control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
+    }
+    await store.insertRun({ targetDb: t.name, dumpId: manifest.dumpId, sourceDb: t.source.name, rowsPerTransaction: ctx.limits.rows, bytesPerTransaction: ctx.limits.bytes });
+  }
+}
+
+/** CREATE_TIME plus the InnoDB table id (changes when a table is dropped and recreated, even within a second). */
+async function tableIdentity(ctx: LoadContext, db: string, table: string): Promise<string | null> {
+  const ct = await ctx.control.query<{ CREATE_TIME: string | null; ENGINE: string | null }>('SELECT CREATE_TIME, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
+  const row = ct[0];
+  if (!row) return null;
+  let id: string | null = null;
+  if (/^[A-Za-z0-9_]+$/.test(db) && /^[A-Za-z0-9_]+$/.test(table)) {
+    id = await ctx.control.scalar(`SELECT TABLE_ID FROM ${ctx.flavor.innodbTablesView} WHERE NAME = ?`, [`${db}/${table}`]).catch(() => null);
+  }
+  return `${row.CREATE_TIME ?? ''}|${id ?? ''}`;
+}
+
+export async function recordIdentity(ctx: LoadContext, t: TargetDb, table: string, pending = false): Promise<void> {
+  const info = pending ? PENDING_IDENTITY : ((await tableIdentity(ctx, t.name, table)) ?? '');
+  await ctx.progress.recordStep(t.name, STEP.table(table), info);
+  t.steps.set(STEP.table(table), info);
+}
+
+/** Every table of a finished load is still the table it loaded (same identity as recorded). */
+async function stillLoaded(ctx: LoadContext, t: TargetDb): Promise<boolean> {
+  const steps = await ctx.progress.steps(t.name);
+  for (const tb of t.source.tables) {
+    const recorded = steps.get(STEP.table(tb.name));
+    const now = await tableIdentity(ctx, t.name, tb.name);
+    if (recorded === undefined || recorded === PENDING_IDENTITY || now === null || recorded !== now) return false;
+  }
+  return true;
+}
+
+export async function checkIdentities(ctx: LoadContext, targets: readonly TargetDb[]): Promise<void> {
+  for (const t of targets) {
+    if (!t.resumed) continue;
+    for (const tb of t.source.tables) {
+      const recorded = t.steps.get(STEP.table(tb.name));
+      if (recorded === undefined) continue;
+      const now = await tableIdentity(ctx, t.name, tb.name);
+      if (now === null) {
+        throw targetChanged(`table ${qualified(t.name, tb.name)} was created by the interrupted load but no longer exists`, { database: t.name, table: tb.name });
+      }
+      if (recorded !== PENDING_IDENTITY && recorded !== now) {
+        throw targetChanged(`table ${qualified(t.name, tb.name)} was dropped and recreated (or rebuilt) since the interrupted load (identity ${recorded} → ${now}); its loaded rows cannot be trusted`, { database: t.name, table: tb.name });
+      }
+    }
+  }
+}

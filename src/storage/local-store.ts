@@ -1,0 +1,216 @@
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { TsError, sysCodeOf } from '../core/errors.js';
+import { DirectFile } from './direct-file.js';
+import type { ByteSource, DumpStore, PendingFile, StoreLocation, StoredEntry, StoredFile } from './dump-store.js';
+import { checkRelativePath, unsafePath } from './store-path.js';
+
+/**
+ * A dump in a local directory. Paths never leave it: each is checked by name (checkRelativePath),
+ * its parent directory is resolved through realpath and must lie inside the store's real root, and
+ * the file itself is opened with O_NOFOLLOW (a symbolic link in the dump is refused, not followed).
+ * New files are written as `<path>.partial` (O_DIRECT where possible, see DirectFile), fsynced and
+ * renamed into place on commit.
+ */
+export class LocalStore implements DumpStore {
+  readonly location: StoreLocation;
+  private realRoot: string | undefined;
+
+  constructor(readonly dir: string) {
+    this.location = { kind: 'local', dir };
+  }
+
+  get display(): string {
+    return this.dir;
+  }
+
+  private async root(): Promise<string> {
+    this.realRoot ??= await realpath(this.dir).catch((e: unknown) => {
+      throw ioError(e, '.', `cannot open the dump directory ${this.dir}`);
+    });
+    return this.realRoot;
+  }
+
+  /** The absolute path of `relative`, after checking that neither its name nor its directory leaves the store. */
+  private async resolve(relative: string, createParents = false): Promise<string> {
+    checkRelativePath(relative);
+    const root = await this.root();
+    const full = path.join(root, ...relative.split('/'));
+    const parent = path.dirname(full);
+    if (createParents) await mkdir(parent, { recursive: true }).catch((e: unknown) => Promise.reject(ioError(e, relative, 'cannot create the directory for')));
+    let real: string;
+    try {
+      real = await realpath(parent);
+    } catch (e) {
+      if (sysCodeOf(e) === 'ENOENT' || sysCodeOf(e) === 'ENOTDIR') return full; // nothing there: opening it fails as "missing"
+      throw ioError(e, relative, 'cannot read');
+    }
+    if (real !== root && !real.startsWith(root + path.sep)) throw unsafePath(relative, `the directory of '${relative}' is a symbolic link to ${real}, outside the dump`);
+    return path.join(real, path.basename(full));
+  }
+
+  async list(): Promise<StoredEntry[]> {
+    const root = await this.root();
+    const out: StoredEntry[] = [];
+    const walk = async (prefix: string): Promise<void> => {
+      const entries = await readdir(path.join(root, prefix), { withFileTypes: true }).catch((e: unknown) => Promise.reject(ioError(e, prefix || '.', 'cannot list')));
+      for (const e of entries) {
+        const rel = prefix ? `${prefix}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(rel);
+        else if (e.isFile()) out.push({ path: rel, bytes: (await lstat(path.join(root, rel))).size, regular: true });
+        else out.push({ path: rel, bytes: 0, regular: false });
+      }
+    };
+    await walk('');
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async stat(relative: string): Promise<StoredFile | null> {
+    const full = await this.resolve(relative);
+    const st = await lstat(full).catch((e: unknown) => {
+      if (sysCodeOf(e) === 'ENOENT' || sysCodeOf(e) === 'ENOTDIR') return null;
+      throw ioError(e, relative, 'cannot read');
+    });
+    if (st === null) return null;
+    if (st.isSymbolicLink()) throw unsafePath(relative, `'${relative}' is a symbolic link`);
+    if (!st.isFile()) return null;
+    return { path: relative, bytes: st.size };
+  }
+
+  async readFile(relative: string): Promise<Buffer> {
+    const fh = await this.openHandle(relative);
+    try {
+      return await fh.readFile();
+    } catch (e) {
+      throw ioError(e, relative, 'cannot read');
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async open(relative: string, offset = 0): Promise<ByteSource> {
+    const fh = await this.openHandle(relative);
+    let position = offset;
+    return {
+      read: async (into, at, length) => {
+        try {
+          const { bytesRead } = await fh.read(into, at, length, position);
+          position += bytesRead;
+          return bytesRead;
+        } catch (e) {
+          throw ioError(e, relative, 'cannot read');
+        }
+      },
+      close: () => fh.close(),
+    };
+  }
+
+  private async openHandle(relative: string): Promise<FileHandle> {
+    const full = await this.resolve(relative);
+    try {
+      return await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (e) {
+      if (sysCodeOf(e) === 'ELOOP') throw unsafePath(relative, `'${relative}' is a symbolic link`);
+      throw ioError(e, relative, 'cannot open');
+    }
+  }
+
+  async create(relative: string): Promise<PendingFile> {
+    const full = await this.resolve(relative, true);
+    const partial = `${full}.partial`;
+    const file = await DirectFile.create(partial).catch((e: unknown) => Promise.reject(writeError(e, relative)));
+    let done = false;
+    return {
+      append: async (b) => {
+        try {
+          await file.append(b);
+        } catch (e) {
+          throw writeError(e, relative);
+        }
+      },
+      commit: async () => {
+        try {
+          await file.finish();
+          await rename(partial, full);
+          done = true;
+        } catch (e) {
+          throw writeError(e, relative);
+        }
+      },
+      abort: async () => {
+        if (done) return;
+        done = true;
+        await file.close();
+        await unlink(partial).catch(() => undefined);
+      },
+    };
+  }
+
+  async remove(relative: string): Promise<void> {
+    const full = await this.resolve(relative);
+    await unlink(full).catch((e: unknown) => {
+      if (sysCodeOf(e) !== 'ENOENT') throw ioError(e, relative, 'cannot remove');
+    });
+  }
+
+  /** Removes the now-empty directories below the root (after a cleanup removed their files). */
+  async pruneEmptyDirectories(): Promise<void> {
+    const root = await this.root();
+    for (const e of await readdir(root, { withFileTypes: true })) {
+      if (e.isDirectory()) await rmdir(path.join(root, e.name)).catch(() => undefined);
+    }
+  }
+
+  async flush(): Promise<void> {
+    const root = await this.root();
+    for (const e of await readdir(root, { withFileTypes: true })) if (e.isDirectory()) await fsyncDir(path.join(root, e.name));
+    await fsyncDir(root);
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch (e) {
+    // some file systems cannot fsync a directory; the files themselves were fsynced
+    if (!['EINVAL', 'EISDIR', 'EPERM'].includes(sysCodeOf(e) ?? '')) throw ioError(e, '.', 'cannot sync');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Opens (creating it when asked) the local directory of a dump. */
+export async function localStore(dir: string, { create = false } = {}): Promise<LocalStore> {
+  if (create) await mkdir(dir, { recursive: true }).catch((e: unknown) => Promise.reject(ioError(e, '.', `cannot create the output directory ${dir}`)));
+  return new LocalStore(path.resolve(dir));
+}
+
+const HINTS: Record<string, string> = {
+  EACCES: 'permission denied: the user running this needs read (and for a dump, write) access to the file and its directory',
+  EPERM: 'operation not permitted: check the permissions and attributes of the file and its directory',
+  ENOENT: 'no such file or directory: check the path',
+  ENOTDIR: 'a part of the path is not a directory: check the path',
+  EISDIR: 'this is a directory where a file was expected',
+  EROFS: 'the file system is read-only',
+  EMFILE: 'too many open files: raise the limit (ulimit -n) or lower -t',
+};
+
+/** A file-system error as a TsError naming the file, with the fix. */
+export function ioError(e: unknown, relative: string, what: string): TsError {
+  if (e instanceof TsError) return e;
+  const code = sysCodeOf(e) ?? '';
+  return new TsError({ code: 'io', message: `${what} ${relative}: ${code || (e as Error).message}`, object: { file: relative }, suggestion: HINTS[code] ?? 'check the path, its permissions and the disk', cause: e });
+}
+
+function writeError(e: unknown, relative: string): TsError {
+  if (e instanceof TsError) return e;
+  const code = sysCodeOf(e);
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
+    return new TsError({ code: 'disk-full', message: `cannot write ${relative}: ${code === 'EFBIG' ? 'file size limit reached' : 'disk full'}`, object: { file: relative }, suggestion: 'free space on the output disk (or use -c zstd) and run the dump again', cause: e });
+  }
+  return ioError(e, relative, 'cannot write');
+}

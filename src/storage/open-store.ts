@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { TsError } from '../core/errors.js';
+import type { DumpStore, StoreKind, StoreLocation } from './dump-store.js';
+import { localStore } from './local-store.js';
+
+/**
+ * A dump location as users write it: `s3://bucket/prefix` or a local directory (relative to the
+ * working directory). Anything else with a scheme (`gs://`, `http://`) is refused rather than
+ * taken for a local directory of that name.
+ */
+export function parseLocation(text: string, what: string): StoreLocation {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text);
+  if (!m) return { kind: 'local', dir: path.resolve(text) };
+  const scheme = m[1]!.toLowerCase();
+  if (scheme !== 's3') {
+    throw new TsError({ code: 'usage', message: `${what} '${text}': unknown storage scheme ${scheme}://`, suggestion: 'use a local directory or s3://bucket/prefix' });
+  }
+  const rest = m[2]!;
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const prefix = (slash < 0 ? '' : rest.slice(slash + 1)).replace(/\/+$/, '');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new TsError({ code: 'usage', message: `${what} '${text}': '${bucket}' is not a valid bucket name`, suggestion: 'write s3://bucket/prefix (bucket names are 3-63 lower-case letters, digits, dots and hyphens)' });
+  }
+  return { kind: 's3', bucket, prefix };
+}
+
+const OPENERS: Record<StoreKind, (location: StoreLocation, create: boolean) => Promise<DumpStore>> = {
+  local: (l, create) => localStore((l as Extract<StoreLocation, { kind: 'local' }>).dir, { create }),
+  s3: () => {
+    throw new TsError({ code: 'usage', message: 's3:// locations are not supported by this build yet', suggestion: 'dump to a local directory' });
+  },
+};
+
+/** Opens the store at `location`; `create` makes a local directory that does not exist yet. */
+export function openStore(location: StoreLocation, { create = false } = {}): Promise<DumpStore> {
+  return OPENERS[location.kind](location, create);
+}
