@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import type { CatalogTable } from '../db/catalog.js';
@@ -9,7 +8,7 @@ import { chunkFile } from '../format/naming.js';
 import { DATA_EXTENSIONS } from '../format/row-encoders.js';
 import { planTable, type PlannedChunk } from './chunk-planner.js';
 import type { DumpOptions } from './dump-options.js';
-import type { DumpWorker } from './worker-pool.js';
+import { WorkerLeases, type DumpWorker } from './worker-pool.js';
 
 export type TableData = Map<CatalogTable, { chunks: ChunkEntry[]; seconds: number }>;
 
@@ -30,15 +29,10 @@ export async function dumpData(
   const order = [...tables].sort((a, b) => b.dataLength - a.dataLength || b.rowsEstimate - a.rowsEstimate);
   reporter.emit({ kind: 'phase-start', phase: 'data', total: { tables: tables.length, chunks: 0, rows: sum(tables.map((t) => t.rowsEstimate)), bytes: sum(tables.map((t) => t.dataLength)) } });
   let failure: unknown;
-  const idle = [...workers];
-  const waiters: ((w: DumpWorker | null) => void)[] = [];
-  const acquire = (): Promise<DumpWorker | null> => {
-    const w = idle.pop();
-    return w ? Promise.resolve(w) : new Promise((resolve) => waiters.push(resolve));
-  };
+  const leases = new WorkerLeases(workers);
   const fail = (e: unknown): void => {
     failure ??= e;
-    for (const wake of waiters.splice(0)) wake(null);
+    leases.close();
   };
   const onAbort = (): void => {
     fail(new TsError({ code: 'interrupted', message: 'dump interrupted; no manifest was written', suggestion: 'run the dump again (with --overwrite into the same directory)' }));
@@ -46,12 +40,6 @@ export async function dumpData(
   };
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
-  const release = (w: DumpWorker): void => {
-    const next = waiters.shift();
-    if (next) next(w);
-    else idle.push(w);
-  };
-  const limit = pLimit(workers.length);
   const results: TableData = new Map();
   const running: Promise<void>[] = [];
   for (const table of order) {
@@ -70,10 +58,9 @@ export async function dumpData(
       const index = i + 1;
       const file = chunkFile(table.database, table.name, index, DATA_EXTENSIONS[opts.format] + COMPRESSION_EXTENSIONS[opts.compression]);
       running.push(
-        limit(async () => {
-          if (failure || signal?.aborted) return;
-          const worker = await acquire();
-          if (!worker) return;
+        (async () => {
+          const worker = await leases.acquire();
+          if (!worker || failure || signal?.aborted) return;
           const t0 = Date.now();
           try {
             reporter.emit({ kind: 'chunk-start', phase: 'data', database: table.database, table: table.name, chunk: index });
@@ -87,12 +74,12 @@ export async function dumpData(
               record.seconds = (Date.now() - tableStart) / 1000;
               reporter.emit({ kind: 'table-done', phase: 'data', database: table.database, table: table.name, rows: sum(entries.map((e) => e.rows)), bytes: sum(entries.map((e) => e.bytes)), seconds: record.seconds });
             }
-            release(worker);
+            leases.release(worker);
           } catch (e) {
             // The worker's session is gone (it cannot rejoin the snapshot): never give it more work.
             fail(e instanceof TsError ? e.withObject({ database: table.database, table: table.name, chunk: index, file }) : e);
           }
-        }),
+        })(),
       );
     });
   }

@@ -120,3 +120,36 @@ export function startWorkers(sessions: number, cores = availableParallelism()): 
   const threads = Array.from({ length: Math.max(1, Math.min(sessions, cores)) }, (_, i) => new WorkerThread(new Worker(url, { resourceLimits: WORKER_LIMITS }), i + 1));
   return Array.from({ length: sessions }, (_, i) => new DumpWorker(threads[i % threads.length]!, i + 1));
 }
+
+/**
+ * Hands idle snapshot sessions to chunk jobs, first come first served: a job waits until a
+ * session is free. After close() (a failure or an interrupt) every waiting and later acquire()
+ * gets null, and a failed session is never released back.
+ */
+export class WorkerLeases {
+  private readonly idle: DumpWorker[];
+  private readonly waiters: ((w: DumpWorker | null) => void)[] = [];
+  private closed = false;
+
+  constructor(workers: readonly DumpWorker[]) {
+    this.idle = [...workers];
+  }
+
+  acquire(): Promise<DumpWorker | null> {
+    if (this.closed) return Promise.resolve(null);
+    const w = this.idle.pop();
+    return w ? Promise.resolve(w) : new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(w: DumpWorker): void {
+    if (this.closed) return;
+    const next = this.waiters.shift();
+    if (next) next(w);
+    else this.idle.push(w);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const wake of this.waiters.splice(0)) wake(null);
+  }
+}
