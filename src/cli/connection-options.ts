@@ -11,7 +11,12 @@ import type { ConnectionSettings, SslMode, SslSettings } from '../db/session.js'
 import { SSL_MODES } from '../db/session.js';
 import { TsError } from '../core/errors.js';
 import type { ToolName } from './option-files.js';
-import { groupsFor, mergeOptionGroups, normalizeKey, parseBool, readOptionFileEntries, toolGroupsFor } from './option-files.js';
+import { parseConnectionUrl, type ParsedUrl } from './connection-url.js';
+import { refuseUnknownKeys } from './option-file-keys.js';
+import { freezeDefined, parseSslMode, parseSslModeArg } from './option-values.js';
+import { groupsFor, mergeOptionGroups, normalizeKey, parseBool, readLoginPathEntries, readOptionFileEntries, toolGroupsFor, type OptionEntry } from './option-files.js';
+
+export { maskUrl, parseConnectionUrl, type ParsedUrl } from './connection-url.js';
 
 /** The option values addConnectionOptions() defines, as commander stores them. */
 export interface ConnectionOptionValues {
@@ -31,8 +36,15 @@ export interface ConnectionOptionValues {
   readonly sslCa?: string;
   readonly sslCert?: string;
   readonly sslKey?: string;
+  readonly sslVerifyServerCert?: boolean;
   readonly compressProtocol?: boolean;
+  readonly connectTimeout?: number;
+  readonly protocol?: Protocol;
+  readonly loginPath?: string;
 }
+
+export const PROTOCOLS = ['TCP', 'SOCKET'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
 
 /** Attribute names of the connection options; applyFileDefaults leaves these to resolveConnection. */
 export const CONNECTION_OPTION_KEYS: readonly string[] = [
@@ -50,7 +62,11 @@ export const CONNECTION_OPTION_KEYS: readonly string[] = [
   'sslCa',
   'sslCert',
   'sslKey',
+  'sslVerifyServerCert',
   'compressProtocol',
+  'connectTimeout',
+  'protocol',
+  'loginPath',
 ];
 
 /** Adds the connection options to a command. Frees -h from commander's help (help stays on --help). */
@@ -71,7 +87,11 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--ssl-ca <file>', 'CA certificate file (PEM)')
     .option('--ssl-cert <file>', 'client certificate file (PEM)')
     .option('--ssl-key <file>', 'client key file (PEM)')
-    .option('-C, --compress-protocol', 'compress the client/server protocol');
+    .option('--ssl-verify-server-cert', 'verify the server certificate and host name (like --ssl-mode VERIFY_IDENTITY)')
+    .option('-C, --compress-protocol', 'compress the client/server protocol')
+    .option('--connect-timeout <s>', 'seconds to wait for the server to answer a connection (default 20)', parseSeconds)
+    .addOption(new Option('--protocol <p>', 'TCP, or SOCKET (a Unix socket file, -S)').argParser(parseProtocolArg))
+    .option('--login-path <name>', 'read options from the login path [name] of ~/.mylogin.cnf (mysql_config_editor)');
 }
 
 export interface ResolveIo {
@@ -95,17 +115,20 @@ export function defaultIo(): ResolveIo {
 
 /** Turns parsed options into frozen ConnectionSettings (reading option files and, for bare -p, prompting). */
 export async function resolveConnection(opts: ConnectionOptionValues, tool: ToolName, io: ResolveIo = defaultIo()): Promise<ResolvedConnection> {
-  const entries = readOptionFileEntries({
+  const request = {
     tool,
     noDefaults: opts.defaults === false,
     defaultsFile: opts.defaultsFile,
     defaultsExtraFile: opts.defaultsExtraFile,
     groupSuffix: opts.defaultsGroupSuffix,
+    loginPath: opts.loginPath,
     env: io.env,
     homeDir: io.homeDir,
-  });
-  const fileOptions = Object.freeze(mergeOptionGroups(entries, groupsFor(tool, opts.defaultsGroupSuffix)));
-  TOOL_OPTIONS.set(fileOptions, Object.freeze(mergeOptionGroups(entries, toolGroupsFor(tool, opts.defaultsGroupSuffix))));
+  };
+  const entries = [...readOptionFileEntries(request), ...readLoginPathEntries(request)];
+  const fileOptions = Object.freeze(mergeOptionGroups(entries, groupsFor(tool, opts.defaultsGroupSuffix, opts.loginPath !== undefined)));
+  const toolGroups = toolGroupsFor(tool, opts.defaultsGroupSuffix);
+  TOOL_OPTIONS.set(fileOptions, { merged: Object.freeze(mergeOptionGroups(entries, toolGroups)), entries: entries.filter((e) => toolGroups.includes(e.group)) });
   const file = (key: string): string | undefined => fileOptions[key];
   const url = opts.url !== undefined ? parseConnectionUrl(opts.url) : undefined;
   const env = io.env;
@@ -116,8 +139,14 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
   const socket = opts.socket ?? url?.socket ?? nonEmpty(env.MYSQL_UNIX_PORT) ?? file('socket');
   // The socket is used for localhost (like the mysql client), unless a port was asked for explicitly and
   // the socket only came from the environment or a file: `-P 3307` then means TCP to 127.0.0.1:3307.
-  const useSocket =
+  const protocol = opts.protocol ?? (file('protocol') !== undefined ? parseProtocol(file('protocol')!, 'protocol in option file') : undefined);
+  let useSocket =
     socket !== undefined && (host === undefined || host === 'localhost') && (opts.socket !== undefined || url?.socket !== undefined || explicitPort === undefined);
+  if (protocol === 'TCP') useSocket = false;
+  if (protocol === 'SOCKET') {
+    if (socket === undefined) throw usage('--protocol SOCKET needs a socket file: pass -S /path/to/mysqld.sock (or socket= in an option file)');
+    useSocket = true;
+  }
 
   let password: string | undefined;
   if (typeof opts.password === 'string') password = opts.password;
@@ -136,25 +165,39 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     host: useSocket ? undefined : host,
     port: useSocket ? undefined : port,
     socket: useSocket ? socket : undefined,
-    user: opts.user ?? url?.user ?? file('user'),
+    // like the mysql client: the login name when no user is given
+    user: opts.user ?? url?.user ?? file('user') ?? nonEmpty(env.USER) ?? nonEmpty(env.LOGNAME),
     password,
     database: url?.database ?? file('database'),
-    ssl: sslSettings(opts, url, file),
+    ssl: sslSettings(opts, url, file, useSocket),
     compress: opts.compressProtocol === true || fileBool(file('compress-protocol')) || fileBool(file('compress')),
-    connectTimeoutMs: secondsFrom(file('connect-timeout'), 'connect-timeout in option file'),
+    connectTimeoutMs: opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : secondsFrom(file('connect-timeout'), 'connect-timeout in option file'),
   };
   return { settings: freezeDefined(settings), fileOptions };
 }
 
-function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, file: (k: string) => string | undefined): SslSettings | undefined {
+/**
+ * TLS settings with the mysql client's rules: --ssl-mode from the command line, the URL or an option
+ * file; `ssl`/`skip-ssl` (MariaDB) mean REQUIRED/DISABLED; a CA without a mode means VERIFY_CA;
+ * `ssl-verify-server-cert` (MariaDB, and MySQL 5.7) means VERIFY_IDENTITY. Without any of them:
+ * undefined, which the connection treats as PREFERRED over TCP and no TLS over a socket.
+ */
+function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, file: (k: string) => string | undefined, socket: boolean): SslSettings | undefined {
   const fileMode = file('ssl-mode');
   const ca = opts.sslCa ?? file('ssl-ca');
   const cert = opts.sslCert ?? file('ssl-cert');
   const key = opts.sslKey ?? file('ssl-key');
   let mode: SslMode | undefined = opts.sslMode ?? url?.sslMode ?? (fileMode !== undefined ? parseSslMode(fileMode, 'ssl-mode in option file') : undefined);
   if (mode === undefined && file('ssl') !== undefined) mode = fileBool(file('ssl')) ? 'REQUIRED' : 'DISABLED';
+  const verify = opts.sslVerifyServerCert === true || (file('ssl-verify-server-cert') !== undefined && fileBool(file('ssl-verify-server-cert')));
+  if (verify) {
+    if (mode === 'DISABLED') throw usage('ssl-verify-server-cert asks to verify the server certificate, but --ssl-mode is DISABLED', 'drop one of them');
+    mode = 'VERIFY_IDENTITY';
+  }
   // Like the mysql client: giving a CA without a mode means verify the server against it.
   if (mode === undefined && ca !== undefined) mode = 'VERIFY_CA';
+  if ((cert === undefined) !== (key === undefined)) throw usage(`--ssl-${cert === undefined ? 'key' : 'cert'} is given without --ssl-${cert === undefined ? 'cert' : 'key'}`, 'a client certificate needs both its certificate and its key');
+  if (mode === undefined && cert !== undefined && !socket) mode = 'PREFERRED';
   if (mode === undefined) return undefined;
   return freezeDefined({ mode, ca, cert, key });
 }
@@ -164,7 +207,7 @@ function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, f
  * settings (e.g. `compress`, which means protocol compression to every mysql client) must not land on a
  * bin option that happens to share the name (tsdump's --compress <algo>).
  */
-const TOOL_OPTIONS = new WeakMap<object, Readonly<Record<string, string>>>();
+const TOOL_OPTIONS = new WeakMap<object, { readonly merged: Readonly<Record<string, string>>; readonly entries: readonly OptionEntry[] }>();
 
 /**
  * Sets option values of `command` from option-file values that the command line did not give.
@@ -174,7 +217,9 @@ const TOOL_OPTIONS = new WeakMap<object, Readonly<Record<string, string>>>();
  * Given the `fileOptions` of resolveConnection, only the [<tool>] groups count; any other record is used whole.
  */
 export function applyFileDefaults(command: Command, fileOptions: Readonly<Record<string, string>>): void {
-  const own = TOOL_OPTIONS.get(fileOptions) ?? fileOptions;
+  const tool = TOOL_OPTIONS.get(fileOptions);
+  const own = tool?.merged ?? fileOptions;
+  if (tool) refuseUnknownKeys(command, tool.entries);
   for (const option of command.options) {
     const attr = option.attributeName();
     if (CONNECTION_OPTION_KEYS.includes(attr) || option.long === '--help' || option.long === '--version') continue;
@@ -225,70 +270,6 @@ export function hideSecretsFromProcessTitle(tool: ToolName): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// URL
-// ---------------------------------------------------------------------------------------------
-
-export interface ParsedUrl {
-  readonly host?: string;
-  readonly port?: number;
-  readonly user?: string;
-  /** undefined when the URL has no `:password` part (so MYSQL_PWD / option files still apply). */
-  readonly password?: string;
-  readonly database?: string;
-  readonly socket?: string;
-  readonly sslMode?: SslMode;
-}
-
-/** Masks the password of a connection URL (or anything URL-like) for messages: mysql://u:***@h. */
-export function maskUrl(text: string): string {
-  return text.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
-}
-
-/**
- * Parses mysql://user:pass@host:port/db?ssl-mode=REQUIRED&socket=/path (also mariadb://).
- * User, password and database are percent-decoded. Errors show the URL with the password masked.
- */
-export function parseConnectionUrl(text: string): ParsedUrl {
-  const bad = (why: string): TsError =>
-    new TsError({ code: 'usage', message: `invalid --url '${maskUrl(text)}': ${why}`, suggestion: 'use mysql://user:password@host:port/database (percent-encode special characters)' });
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    throw bad('not a URL');
-  }
-  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') throw bad(`scheme must be mysql:// (got ${u.protocol}//)`);
-  const decode = (s: string, what: string): string => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      throw bad(`bad percent-encoding in the ${what}`);
-    }
-  };
-  // URL.password is '' both for "u:@h" and "u@h"; only the raw text tells an empty password from none.
-  const hasPassword = /^[a-z]+:\/\/[^@/]*:[^@/]*@/i.test(text);
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  const db = u.pathname.replace(/^\//, '');
-  let sslMode: SslMode | undefined;
-  let socket: string | undefined;
-  for (const [k, v] of u.searchParams) {
-    const key = normalizeKey(k);
-    if (key === 'ssl-mode' || key === 'sslmode') sslMode = parseSslMode(v, 'ssl-mode in --url');
-    else if (key === 'socket') socket = v;
-    else throw bad(`unknown parameter '${k}' (known: ssl-mode, socket)`);
-  }
-  return freezeDefined({
-    host: host || undefined,
-    port: u.port ? Number(u.port) : undefined,
-    user: u.username ? decode(u.username, 'user name') : undefined,
-    password: hasPassword ? decode(u.password, 'password') : undefined,
-    database: db ? decode(db, 'database name') : undefined,
-    socket,
-    sslMode,
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -296,19 +277,28 @@ function parsePort(value: string): number {
   return n;
 }
 
-function parseSslModeArg(value: string): SslMode {
+
+function parseProtocolArg(value: string): Protocol {
   const v = value.toUpperCase();
-  if (!(SSL_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${SSL_MODES.join(', ')}`);
-  return v as SslMode;
+  if (v === 'PIPE' || v === 'MEMORY') throw new InvalidArgumentError(`${v} is a Windows transport; use TCP or SOCKET`);
+  if (!(PROTOCOLS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${PROTOCOLS.join(', ')}`);
+  return v as Protocol;
 }
 
-function parseSslMode(value: string, where: string): SslMode {
+function parseProtocol(value: string, where: string): Protocol {
   try {
-    return parseSslModeArg(value);
-  } catch {
-    throw usage(`${where}: '${value}' must be one of ${SSL_MODES.join(', ')}`);
+    return parseProtocolArg(value);
+  } catch (e) {
+    throw usage(`${where}: '${value}' ${(e as Error).message}`);
   }
 }
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError('must be a whole number of seconds (1 or more)');
+  return n;
+}
+
 
 function numberFrom(value: string | undefined, where: string): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -334,16 +324,10 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-function usage(message: string): TsError {
-  return new TsError({ code: 'usage', message });
+function usage(message: string, suggestion?: string): TsError {
+  return new TsError({ code: 'usage', message, suggestion });
 }
 
-/** Drops undefined fields (so settings print and compare cleanly) and freezes. */
-function freezeDefined<T extends object>(o: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return Object.freeze(out) as T;
-}
 
 /** Reads a line from the terminal with echo off. Ctrl-C aborts with an 'interrupted' error. */
 export async function promptHidden(question: string): Promise<string> {

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TsError } from '../core/errors.js';
 import { nodeFileSystem, type OptionFileSystem } from '../storage/local-files.js';
+import { decodeLoginFile } from './login-file.js';
 
 /** One `key[=value]` line; value undefined for a bare key. */
 export interface OptionEntry {
@@ -23,11 +24,17 @@ export interface OptionEntry {
   readonly value: string | undefined;
   readonly file: string;
   readonly line: number;
+  /** Written with a `loose-` prefix: ignored where the key is unknown. */
+  readonly loose?: boolean;
 }
 
 export { nodeFileSystem, type OptionFileSystem } from '../storage/local-files.js';
 
 const MAX_INCLUDE_DEPTH = 10;
+
+function looseFlag(rawKey: string): { loose?: true } {
+  return /^\s*loose[-_]/i.test(rawKey) ? { loose: true } : {};
+}
 
 /** Canonical key: lower case, `_` → `-`, without a `loose-` prefix. */
 export function normalizeKey(key: string): string {
@@ -61,12 +68,12 @@ export function parseOptionText(text: string, file: string, fs: OptionFileSystem
     const eq = line.indexOf('=');
     if (eq < 0) {
       const key = normalizeKey(stripComment(line));
-      if (key) entries.push({ group, key, value: undefined, file, line: lineNo });
+      if (key) entries.push({ group, key, value: undefined, file, line: lineNo, ...looseFlag(stripComment(line)) });
       continue;
     }
     const key = normalizeKey(line.slice(0, eq));
     if (!key) throw syntaxError(file, lineNo, 'option without a name');
-    entries.push({ group, key, value: parseValue(line.slice(eq + 1), file, lineNo), file, line: lineNo });
+    entries.push({ group, key, value: parseValue(line.slice(eq + 1), file, lineNo), file, line: lineNo, ...looseFlag(line.slice(0, eq)) });
   }
   return entries;
 }
@@ -156,6 +163,8 @@ export interface OptionFileRequest {
   readonly defaultsExtraFile?: string;
   /** --defaults-group-suffix: also read [client<suffix>] and [<tool><suffix>]. */
   readonly groupSuffix?: string;
+  /** --login-path: the group of ~/.mylogin.cnf to read. */
+  readonly loginPath?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly homeDir?: string;
 }
@@ -176,10 +185,13 @@ export function optionFileList(req: OptionFileRequest): { file: string; required
   ];
 }
 
+/** The group name the entries of the --login-path group of ~/.mylogin.cnf are given (above every other group). */
+export const LOGIN_PATH_GROUP = '@login-path';
+
 /** The groups a tool reads, lowest precedence first. */
-export function groupsFor(tool: ToolName, suffix = ''): string[] {
+export function groupsFor(tool: ToolName, suffix = '', loginPath = false): string[] {
   const s = suffix.toLowerCase();
-  const groups = ['client-server', 'client', 'client-mariadb', `client${s}`, tool, `${tool}${s}`];
+  const groups = ['client-server', 'client', 'client-mariadb', `client${s}`, tool, `${tool}${s}`, ...(loginPath ? [LOGIN_PATH_GROUP] : [])];
   return groups.filter((g, i) => groups.indexOf(g) === i);
 }
 
@@ -233,4 +245,30 @@ export function parseBool(value: string): boolean | undefined {
   if (['', '1', 'true', 'on', 'yes', 'enabled'].includes(v)) return true;
   if (['0', 'false', 'off', 'no', 'disabled'].includes(v)) return false;
   return undefined;
+}
+
+/**
+ * The login path file of mysql_config_editor (~/.mylogin.cnf, or MYSQL_TEST_LOGIN_FILE): read after
+ * every other option file, its [client] and [<tool>] groups as such and the --login-path group
+ * above all others (so its host, user and password win, as with the mysql client). Without
+ * --login-path only [client] and [<tool>] are read; a missing file is fine unless --login-path asks for it.
+ */
+export function readLoginPathEntries(req: OptionFileRequest, fs: OptionFileSystem = nodeFileSystem): OptionEntry[] {
+  if (req.noDefaults) return [];
+  const env = req.env ?? process.env;
+  const home = req.homeDir ?? env.HOME ?? os.homedir();
+  const file = env.MYSQL_TEST_LOGIN_FILE ?? (home ? path.join(home, '.mylogin.cnf') : undefined);
+  const bytes = file ? fs.readBytes(file) : undefined;
+  if (bytes === undefined) {
+    if (req.loginPath !== undefined) throw new TsError({ code: 'usage', message: `--login-path ${req.loginPath}: there is no login path file${file ? ` (${file})` : ''}`, object: file ? { file } : {}, suggestion: 'create it with mysql_config_editor set --login-path=NAME --host=… --user=… --password' });
+    return [];
+  }
+  const entries = parseOptionText(decodeLoginFile(bytes, file!), file!, fs);
+  const wanted = req.loginPath?.toLowerCase();
+  if (wanted !== undefined && !entries.some((e) => e.group === wanted)) {
+    throw new TsError({ code: 'usage', message: `--login-path ${req.loginPath}: no such login path in ${file}`, object: { file: file! }, suggestion: 'list them with mysql_config_editor print --all' });
+  }
+  return entries
+    .filter((e) => e.group === 'client' || e.group === req.tool || e.group === wanted)
+    .map((e) => (e.group === wanted && wanted !== 'client' && wanted !== req.tool ? { ...e, group: LOGIN_PATH_GROUP } : e));
 }

@@ -24,18 +24,47 @@ export interface SslSettings {
   readonly key?: string;
 }
 
+/** One way to open the connection: with these TLS options, or (undefined) without TLS. */
+export type TlsAttempt = mysql.SslOptions | undefined;
 
-/** mysql2's TLS options for these settings (certificate files are read here, with a clear error). */
-export function sslConfig(ssl: SslSettings | undefined): mysql.SslOptions | undefined {
-  if (!ssl || ssl.mode === 'DISABLED' || ssl.mode === 'PREFERRED') {
-    // PREFERRED without a CA cannot be verified; mysql2 has no opportunistic TLS, so plain TCP.
-    if (!ssl || ssl.mode === 'DISABLED' || (!ssl.ca && !ssl.cert)) return undefined;
-  }
-  return {
-    ca: ssl.ca ? readUserFile(ssl.ca, '--ssl-ca') : undefined,
-    cert: ssl.cert ? readUserFile(ssl.cert, '--ssl-cert') : undefined,
-    key: ssl.key ? readUserFile(ssl.key, '--ssl-key') : undefined,
-    rejectUnauthorized: ssl.mode === 'VERIFY_CA' || ssl.mode === 'VERIFY_IDENTITY',
-    ...(ssl.mode === 'VERIFY_CA' ? { checkServerIdentity: () => undefined } : {}),
+/**
+ * The TLS attempts for a connection, in order, with the mysql client's --ssl-mode semantics:
+ * - DISABLED: no TLS;
+ * - PREFERRED (the default over TCP, as for the mysql client): TLS without verification if the
+ *   server offers it, else plain TCP (mysql2 has no opportunistic TLS: the first attempt asks for
+ *   TLS and a server without it refuses the handshake, then the second connects without);
+ * - REQUIRED: TLS or nothing, the certificate not verified;
+ * - VERIFY_CA: TLS, the certificate must chain to --ssl-ca (or, without one, to the system's trust
+ *   store — a private CA then fails, as it must);
+ * - VERIFY_IDENTITY: VERIFY_CA and the host name must match the certificate.
+ * A Unix socket is a local, secure transport: without an explicit mode it is used without TLS.
+ * Certificate files are read here, with a clear error naming a file that cannot be read.
+ */
+export function tlsAttempts(settings: ConnectionSettings): TlsAttempt[] {
+  const ssl = settings.ssl;
+  const mode: SslMode = ssl?.mode ?? (settings.socket ? 'DISABLED' : 'PREFERRED');
+  if (mode === 'DISABLED') return [undefined];
+  const files = {
+    ...(ssl?.ca ? { ca: readUserFile(ssl.ca, '--ssl-ca') } : {}),
+    ...(ssl?.cert ? { cert: readUserFile(ssl.cert, '--ssl-cert') } : {}),
+    ...(ssl?.key ? { key: readUserFile(ssl.key, '--ssl-key') } : {}),
   };
+  const unverified: mysql.SslOptions = { ...files, rejectUnauthorized: false };
+  switch (mode) {
+    case 'PREFERRED':
+      return [unverified, undefined];
+    case 'REQUIRED':
+      return [unverified];
+    // mysql2 checks the host name only with verifyIdentity (an IP address against the certificate's IP SANs)
+    case 'VERIFY_CA':
+      return [{ ...files, rejectUnauthorized: true, verifyIdentity: false }];
+    case 'VERIFY_IDENTITY':
+      return [{ ...files, rejectUnauthorized: true, verifyIdentity: true }];
+  }
+}
+
+/** What the user asked for, for messages: "TLS (VERIFY_CA)", "no TLS". */
+export function describeTls(settings: ConnectionSettings): string {
+  const mode = settings.ssl?.mode ?? (settings.socket ? 'DISABLED' : 'PREFERRED');
+  return mode === 'DISABLED' ? 'no TLS' : `--ssl-mode ${mode}`;
 }

@@ -126,3 +126,54 @@ export function isTransient(err: unknown): boolean {
   const sys = sysCodeOf(err instanceof TsError ? err.cause : err);
   return sys !== undefined && ['ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT'].includes(sys);
 }
+
+/** Node's codes for a server certificate that could not be verified. */
+const CERT_UNVERIFIED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+]);
+
+/**
+ * A failed connection attempt as a TsError that says what to do, TLS included: a server without
+ * TLS when TLS is required, a certificate that does not verify or does not name the host, and an
+ * account that requires TLS (REQUIRE SSL) refused on a connection without it. `tls` says whether
+ * the failed attempt used TLS; `asked` is what the user asked for ("--ssl-mode VERIFY_CA").
+ */
+export function explainConnectError(err: unknown, tls: boolean, asked: string): TsError {
+  if (err instanceof TsError) return err;
+  const sys = sysCodeOf(err);
+  const make = (message: string, suggestion: string): TsError => new TsError({ code: 'connect', message, suggestion, cause: err, errno: errnoOf(err) });
+  if (sys === 'HANDSHAKE_NO_SSL_SUPPORT') {
+    return make(`cannot connect: the server does not offer TLS, and ${asked} requires it`, 'enable TLS on the server (ssl_cert, ssl_key, ssl_ca in its [mysqld] section), or connect with --ssl-mode PREFERRED (TLS when offered)');
+  }
+  // mysql2 replaces the TLS error's own code by HANDSHAKE_SSL_ERROR: its message tells which it was
+  const raw = messageOf(err);
+  const tlsKind = sys === 'HANDSHAKE_SSL_ERROR' ? (/altnames|does not match/i.test(raw) ? 'ERR_TLS_CERT_ALTNAME_INVALID' : /self[- ]signed|issuer|verify the first certificate|signature failure|has expired|not yet valid|revoked/i.test(raw) ? 'CERT_UNTRUSTED' : 'ERR_TLS_HANDSHAKE') : sys;
+  if (tlsKind === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return make(`cannot connect: the server's TLS certificate does not name the host connected to (${messageOf(err)}; ${asked})`, 'connect with -h set to a name the certificate lists, or use --ssl-mode VERIFY_CA (verifies the CA, not the host name)');
+  }
+  if (tlsKind !== undefined && CERT_UNVERIFIED.has(tlsKind)) {
+    return make(
+      `cannot connect: the server's TLS certificate could not be verified: ${raw} (${asked})`,
+      /EXPIRED|NOT_YET_VALID|REVOKED/.test(tlsKind) || /expired|not yet valid|revoked/i.test(raw)
+        ? 'the certificate is not valid now: renew it on the server (or check the clocks)'
+        : 'pass --ssl-ca with the CA certificate that signed the server\'s certificate (a private CA is not in the system trust store); --ssl-mode REQUIRED encrypts without verifying',
+    );
+  }
+  if (tlsKind !== undefined && /^ERR_SSL_|^ERR_TLS_|^EPROTO$/.test(tlsKind)) {
+    return make(`cannot connect: the TLS handshake failed: ${raw} (${asked})`, 'check the server\'s TLS setup and --ssl-cert/--ssl-key (a key that does not match its certificate, an unsupported protocol version)');
+  }
+  const e = explainDbError(err, {}, 'cannot connect');
+  if (e.errno === 1045 && !tls) {
+    return new TsError({ code: e.code, message: e.message, object: e.object, cause: e.cause, errno: e.errno, suggestion: `${e.suggestion ?? ''}; if the account requires TLS (REQUIRE SSL or X509), connect with --ssl-mode REQUIRED (or VERIFY_CA with --ssl-ca)` });
+  }
+  return e;
+}

@@ -1,11 +1,12 @@
 import mysql from 'mysql2';
+import net from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ErrorObject } from '../core/errors.js';
-import { TsError } from '../core/errors.js';
+import { TsError, sysCodeOf } from '../core/errors.js';
 import type { WireBatch } from '../core/wire-row.js';
-import { sslConfig, type ConnectionSettings } from './connection.js';
+import { describeTls, tlsAttempts, type ConnectionSettings, type TlsAttempt } from './connection.js';
 import { rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
-import { explainDbError } from './server-errors.js';
+import { explainConnectError, explainDbError } from './server-errors.js';
 import { PLAIN, type SessionProfile } from './session-profile.js';
 
 export { SSL_MODES, type ConnectionSettings, type SslMode, type SslSettings } from './connection.js';
@@ -43,17 +44,36 @@ export class Session {
     return this.binaryHandshake ? Buffer.from(text, 'utf8').toString('latin1') : text;
   }
 
-  /** Connects and sets the session up as `profile` says (see session-profile.ts). */
+  /**
+   * Connects and sets the session up as `profile` says (see session-profile.ts). TLS follows the
+   * settings' --ssl-mode (see tlsAttempts): with PREFERRED a server without TLS is connected to
+   * in plain TCP on a second attempt.
+   */
   static async open(settings: ConnectionSettings, profile: SessionProfile = PLAIN): Promise<Session> {
+    const attempts = tlsAttempts(settings);
+    for (let i = 0; ; i++) {
+      const tls = attempts[i];
+      try {
+        return await Session.connect(settings, profile, tls);
+      } catch (e) {
+        if (i + 1 < attempts.length && sysCodeOf(e) === 'HANDSHAKE_NO_SSL_SUPPORT') continue;
+        throw explainConnectError(e, tls !== undefined, describeTls(settings));
+      }
+    }
+  }
+
+  private static async connect(settings: ConnectionSettings, profile: SessionProfile, ssl: TlsAttempt): Promise<Session> {
     let sessionRef: Session | undefined;
+    const host = settings.host ?? '127.0.0.1';
     const conn = mysql.createConnection({
-      host: settings.socket ? undefined : (settings.host ?? '127.0.0.1'),
+      ...(settings.socket === undefined && ssl?.verifyIdentity && net.isIP(host) !== 0 ? { stream: () => ipStream(host, settings.port ?? 3306) } : {}),
+      host: settings.socket ? undefined : host,
       port: settings.socket ? undefined : (settings.port ?? 3306),
       socketPath: settings.socket,
       user: settings.user ?? 'root',
       password: settings.password ?? '',
       database: settings.database,
-      ssl: sslConfig(settings.ssl),
+      ssl,
       compress: settings.compress ?? false,
       connectTimeout: settings.connectTimeoutMs ?? 20_000,
       charset: profile.charset ?? 'UTF8MB4_GENERAL_CI',
@@ -75,7 +95,7 @@ export class Session {
       /* fatal errors surface through the pending command; an idle socket error must not crash the process */
     });
     await new Promise<void>((resolve, reject) => {
-      conn.connect((err) => (err ? reject(explainDbError(err, {}, 'cannot connect')) : resolve()));
+      conn.connect((err) => (err ? reject(err) : resolve()));
     });
     const s = new Session(conn, conn.threadId ?? 0, profile.label, (profile.charset ?? '').toUpperCase() === 'BINARY');
     sessionRef = s;
@@ -176,6 +196,20 @@ export class Session {
     this.closed = true;
     this.conn.destroy();
   }
+}
+
+/**
+ * A TCP stream to an IP address whose host name the TLS layer can see. Node checks a server
+ * certificate against `servername`, else the socket's `_host`, else 'localhost'; mysql2 sends no
+ * servername for an IP address and Node records no `_host` for one, so VERIFY_IDENTITY to
+ * 127.0.0.1 was checked against "localhost" (seen: a certificate for localhost only was accepted).
+ * Setting `_host` makes the check use the address itself (its IP SANs) before any credential is sent.
+ */
+function ipStream(host: string, port: number): net.Socket {
+  const s = net.connect(port, host);
+  s.setNoDelay(true);
+  (s as net.Socket & { _host: string | null })._host = host;
+  return s;
 }
 
 function stringCast(field: { type: string; string: (enc?: string) => string | null; buffer: () => Buffer | null }, next: () => unknown): unknown {

@@ -24,6 +24,8 @@ export interface OptionFileSystem {
   readFile(file: string): string | undefined;
   /** Entries of a directory (names only), or undefined if it does not exist. */
   listDir(dir: string): string[] | undefined;
+  /** File bytes, or undefined if the file does not exist (the encrypted login path file). */
+  readBytes(file: string): Buffer | undefined;
 }
 
 function isMissing(e: unknown): boolean {
@@ -36,6 +38,15 @@ export const nodeFileSystem: OptionFileSystem = {
     try {
       if (!statSync(file).isFile()) return undefined;
       return readFileSync(file, 'utf8');
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw new TsError({ code: 'usage', message: `cannot read option file: ${messageOf(e)}`, object: { file }, cause: e });
+    }
+  },
+  readBytes(file) {
+    try {
+      if (!statSync(file).isFile()) return undefined;
+      return readFileSync(file);
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw new TsError({ code: 'usage', message: `cannot read option file: ${messageOf(e)}`, object: { file }, cause: e });

@@ -184,8 +184,8 @@ export async function startSharedServer(): Promise<void> {
  * A server of its own for a test that kills or restarts it, so other test files are not disturbed.
  * Remember to `await server.destroy()` in afterAll.
  */
-export async function startPrivateServer(): Promise<ServerHandle> {
-  return createServer();
+export async function startPrivateServer(opts: { readonly extraConfig?: readonly string[] } = {}): Promise<ServerHandle> {
+  return createServer(opts.extraConfig ?? []);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ interface Layout {
 const STATE_FILE = 'harness.json';
 
 /** Initialises a fresh datadir in a temp dir, starts the server, prepares accounts and time zones. */
-export async function createServer(): Promise<ServerHandle> {
+export async function createServer(extraConfig: readonly string[] = []): Promise<ServerHandle> {
   const { binary, flavor } = findServerBinary();
   const root = mkdtempSync(path.join(os.tmpdir(), 'tsdump-test-'));
   const layout: Layout = {
@@ -247,7 +247,7 @@ export async function createServer(): Promise<ServerHandle> {
   try {
     mkdirSync(layout.filesDir);
     mkdirSync(path.join(root, 'tmp'));
-    writeFileSync(layout.cnf, renderCnf(layout));
+    writeFileSync(layout.cnf, renderCnf(layout) + extraConfig.map((l) => `${l}\n`).join(''));
     writeFileSync(path.join(root, STATE_FILE), JSON.stringify(layout, null, 2));
     initialiseDatadir(layout);
     const handle = handleFor(layout);

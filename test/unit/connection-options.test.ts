@@ -179,3 +179,79 @@ describe('applyFileDefaults', () => {
     expect(() => applyFileDefaults(mk(), { checksum: 'sometimes' })).toThrow(/not a boolean/);
   });
 });
+
+describe('unknown keys in the tool groups (like the mysql client)', () => {
+  const build = (c: Command): Command => c.option('-t, --threads <n>', 'threads', (v: string) => Number.parseInt(v, 10), 4).option('--no-verify', 'skip verify');
+
+  it('a typo in [tsdump] is an error naming file, line and the option meant', async () => {
+    const f = cnf('typo.cnf', '[client]\nuser=u\nnot-ours=1\n[tsdump]\nthreads=2\nthreds=4\n');
+    const { cmd, opts } = parseArgs(['--defaults-file', f], build);
+    const r = await resolveConnection(opts, 'tsdump', io());
+    let err: unknown;
+    try {
+      applyFileDefaults(cmd, r.fileOptions);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TsError);
+    expect((err as TsError).message).toMatch(/unknown option 'threds' in group \[tsdump\] at line 6/);
+    expect((err as TsError).object.file).toBe(f);
+    expect((err as TsError).suggestion).toMatch(/did you mean 'threads'/);
+    expect((err as TsError).exitCode).toBe(2);
+  });
+
+  it('keys of other programs in [client], loose- keys and skip-/no- forms of our options are fine', async () => {
+    const f = cnf('fine.cnf', '[client]\ndefault-character-set=utf8mb4\n[tsdump]\nloose-threds=4\nskip-verify\nhost=h\n');
+    const { cmd, opts } = parseArgs(['--defaults-file', f], build);
+    const r = await resolveConnection(opts, 'tsdump', io());
+    expect(() => applyFileDefaults(cmd, r.fileOptions)).not.toThrow();
+    expect(cmd.opts().verify).toBe(false);
+  });
+});
+
+describe('TLS, protocol, timeouts and login paths', () => {
+  it('ssl-verify-server-cert (flag or option file) means VERIFY_IDENTITY; with --ssl-mode DISABLED it is a contradiction', async () => {
+    let r = await resolveConnection(parseArgs(['--no-defaults', '--ssl-verify-server-cert']).opts, 'tsdump', io());
+    expect(r.settings.ssl).toEqual({ mode: 'VERIFY_IDENTITY' });
+    const f = cnf('verify.cnf', '[client]\nssl-verify-server-cert\nssl-ca=/ca.pem\n');
+    r = await resolveConnection(parseArgs(['--defaults-file', f]).opts, 'tsdump', io());
+    expect(r.settings.ssl).toEqual({ mode: 'VERIFY_IDENTITY', ca: '/ca.pem' });
+    await expect(resolveConnection(parseArgs(['--defaults-file', f, '--ssl-mode', 'DISABLED']).opts, 'tsdump', io())).rejects.toThrow(/DISABLED/);
+  });
+
+  it('a client certificate needs its key', async () => {
+    await expect(resolveConnection(parseArgs(['--no-defaults', '--ssl-cert', '/c.pem']).opts, 'tsdump', io())).rejects.toThrow(/--ssl-cert is given without --ssl-key/);
+  });
+
+  it('--protocol TCP does not use the socket; SOCKET needs one; PIPE is refused', async () => {
+    const sock = { MYSQL_UNIX_PORT: '/run/mysqld.sock' };
+    expect((await resolveConnection(parseArgs(['--no-defaults']).opts, 'tsdump', io(sock))).settings.socket).toBe('/run/mysqld.sock');
+    const tcp = (await resolveConnection(parseArgs(['--no-defaults', '--protocol', 'tcp']).opts, 'tsdump', io(sock))).settings;
+    expect(tcp.socket).toBeUndefined();
+    await expect(resolveConnection(parseArgs(['--no-defaults', '--protocol', 'SOCKET']).opts, 'tsdump', io())).rejects.toThrow(/needs a socket file/);
+    expect(() => parseArgs(['--protocol', 'pipe'])).toThrow();
+  });
+
+  it('--connect-timeout in seconds; the user defaults to the login name', async () => {
+    const r = await resolveConnection(parseArgs(['--no-defaults', '--connect-timeout', '3']).opts, 'tsdump', io({ USER: 'alice' }));
+    expect(r.settings).toMatchObject({ connectTimeoutMs: 3000, user: 'alice' });
+    expect(() => parseArgs(['--connect-timeout', '0'])).toThrow();
+  });
+
+  it('--login-path reads ~/.mylogin.cnf (mysql_config_editor\'s format), above the other option files', async () => {
+    const { encodeLoginFile } = await import('../../src/cli/login-file.js');
+    const home = mkdtempSync(path.join(tmp, 'home-'));
+    writeFileSync(path.join(home, '.my.cnf'), '[client]\nuser=from-my-cnf\nhost=h1\n[tsdump]\nhost=h2\n');
+    writeFileSync(path.join(home, '.mylogin.cnf'), encodeLoginFile('[client]\nuser = login-client\n[prod]\nhost = prod.example\npassword = "s3cr#t"\nport = 3307\n', Buffer.from('0123456789abcdefghij')));
+    const withHome = (env: Record<string, string> = {}): ResolveIo => ({ env, stdinIsTTY: false, prompt: async () => '', homeDir: home });
+    let r = await resolveConnection(parseArgs(['--login-path', 'prod']).opts, 'tsdump', withHome());
+    expect(r.settings).toMatchObject({ host: 'prod.example', port: 3307, password: 's3cr#t', user: 'login-client' });
+    // without --login-path, only its [client] group counts ([tsdump] of my.cnf still beats it for host)
+    r = await resolveConnection(parseArgs([]).opts, 'tsdump', withHome());
+    expect(r.settings).toMatchObject({ host: 'h2', user: 'login-client' });
+    expect(r.settings.password).toBeUndefined();
+    await expect(resolveConnection(parseArgs(['--login-path', 'nope']).opts, 'tsdump', withHome())).rejects.toThrow(/no such login path/);
+    const bare = mkdtempSync(path.join(tmp, 'home-'));
+    await expect(resolveConnection(parseArgs(['--login-path', 'prod']).opts, 'tsdump', { env: {}, stdinIsTTY: false, prompt: async () => '', homeDir: bare })).rejects.toThrow(/no login path file/);
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * TLS as the mysql client does it, against a private server with a certificate from a private CA
+ * (made by the test): --ssl-mode PREFERRED (the default) uses TLS when offered and plain TCP when
+ * not; REQUIRED insists; VERIFY_CA and VERIFY_IDENTITY verify, and fail without the CA (a private
+ * CA is not in the system trust store) — also when the verification is asked for in an option file
+ * (ssl-verify-server-cert). A failure exits 3 with a hint; a missing --ssl-ca file is a usage error.
+ */
+import { copyFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../support/cli.js';
+import { removeTemps, tempDir } from '../support/faults.js';
+import { adminSessionOn, startPrivateServer, testServer, type AdminSession, type ServerHandle } from '../support/server.js';
+import { makeTestCa, type TestCa } from '../support/tls.js';
+
+describe('TLS like the mysql client', () => {
+  let ca: TestCa;
+  let server: ServerHandle;
+  let admin: AdminSession;
+  let serverCert: string;
+  let serverKey: string;
+  const user = 'tls_user';
+  const password = 'tls-Pw-1';
+
+  beforeAll(async () => {
+    ca = makeTestCa();
+    // the certificate names only "localhost": an IP address does not match it (VERIFY_IDENTITY fails)
+    const c = ca.serverCert('server', ['DNS:localhost']);
+    serverCert = path.join(ca.dir, 'current.pem');
+    serverKey = path.join(ca.dir, 'current-key.pem');
+    copyFileSync(c.cert, serverCert);
+    copyFileSync(c.key, serverKey);
+    server = await startPrivateServer({ extraConfig: [`ssl_ca = ${ca.caCert}`, `ssl_cert = ${serverCert}`, `ssl_key = ${serverKey}`] });
+    admin = await adminSessionOn(server.info);
+    await admin.query(`CREATE DATABASE tlsdb; CREATE TABLE tlsdb.t (id INT PRIMARY KEY); INSERT INTO tlsdb.t VALUES (1)`);
+    await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}' REQUIRE SSL; GRANT ALL ON *.* TO '${user}'@'%'`);
+  }, 240_000);
+
+  afterAll(async () => {
+    await admin?.close();
+    await server?.destroy();
+    ca?.remove();
+    removeTemps();
+  }, 120_000);
+
+  /** A schema-only dump of tlsdb over TCP as the REQUIRE SSL account, with these options. */
+  function dump(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+    const out = path.join(tempDir('tls-out'), 'd');
+    return runCli('tsdump', ['--no-defaults', '-h', '127.0.0.1', '-P', String(server.info.port), '-u', user, '-B', 'tlsdb', '--no-data', '-o', out, '-q', ...args], {
+      env: { MYSQL_PWD: password, ...env },
+    });
+  }
+
+  it('PREFERRED (the default) uses TLS when the server offers it: an account that requires TLS connects', async () => {
+    const r = await dump([]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('DISABLED against an account that requires TLS: exit 3, and the hint says --ssl-mode REQUIRED', async () => {
+    const r = await dump(['--ssl-mode', 'DISABLED']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/--ssl-mode REQUIRED/);
+  });
+
+  it('REQUIRED encrypts without verifying', async () => {
+    const r = await dump(['--ssl-mode', 'REQUIRED']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('VERIFY_CA with the CA connects; without it the private CA cannot be verified: exit 3 naming --ssl-ca', async () => {
+    expect((await dump(['--ssl-mode', 'VERIFY_CA', '--ssl-ca', ca.caCert])).code).toBe(0);
+    const r = await dump(['--ssl-mode', 'VERIFY_CA']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/certificate could not be verified/);
+    expect(r.stderr).toMatch(/--ssl-ca/);
+  });
+
+  it('a CA without a mode means VERIFY_CA (a certificate from another CA is refused)', async () => {
+    const other = makeTestCa();
+    try {
+      const r = await dump(['--ssl-ca', other.caCert]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/could not be verified/);
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('ssl-verify-server-cert in an option file is honoured: no CA given → refused (exit 3)', async () => {
+    const cnf = path.join(tempDir('tls-cnf'), 'my.cnf');
+    writeFileSync(cnf, `[client]\nssl-verify-server-cert\n`);
+    const out = path.join(tempDir('tls-out'), 'd');
+    const r = await runCli('tsdump', [`--defaults-file=${cnf}`, '-h', '127.0.0.1', '-P', String(server.info.port), '-u', user, '-B', 'tlsdb', '--no-data', '-o', out, '-q'], { env: { MYSQL_PWD: password } });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/could not be verified/);
+    // and with the CA as well: the host name 127.0.0.1 is not in the certificate
+    writeFileSync(cnf, `[client]\nssl-verify-server-cert\nssl-ca = ${ca.caCert}\n`);
+    const r2 = await runCli('tsdump', [`--defaults-file=${cnf}`, '-h', '127.0.0.1', '-P', String(server.info.port), '-u', user, '-B', 'tlsdb', '--no-data', '-o', path.join(tempDir('tls-out'), 'd'), '-q'], { env: { MYSQL_PWD: password } });
+    expect(r2.code, r2.stderr).toBe(3);
+    expect(r2.stderr).toMatch(/does not name the host/);
+  });
+
+  it('VERIFY_IDENTITY checks the host name: refused for a certificate without it, accepted once the server has one with its IP', async () => {
+    const r = await dump(['--ssl-mode', 'VERIFY_IDENTITY', '--ssl-ca', ca.caCert]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/does not name the host/);
+    expect(r.stderr).toMatch(/VERIFY_CA/);
+    const c = ca.serverCert('server-ip', ['DNS:localhost', 'IP:127.0.0.1']);
+    copyFileSync(c.cert, serverCert);
+    copyFileSync(c.key, serverKey);
+    await admin.query('FLUSH SSL');
+    const ok = await dump(['--ssl-mode', 'VERIFY_IDENTITY', '--ssl-ca', ca.caCert]);
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+
+  it('a missing --ssl-ca file is a usage error naming it, not a stack', async () => {
+    const r = await dump(['--ssl-mode', 'VERIFY_CA', '--ssl-ca', '/nonexistent/ca.pem']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/cannot read --ssl-ca \/nonexistent\/ca\.pem: no such file/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('against a server without TLS: PREFERRED falls back to plain TCP, REQUIRED is refused with a hint (exit 3)', async () => {
+    const s = testServer();
+    const base = ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, '--no-data', '-B', 'mysql', '-q'];
+    const env = { MYSQL_PWD: s.password || undefined };
+    const plain = await runCli('tsdump', [...base, '-o', path.join(tempDir('tls-out'), 'd')], { env });
+    expect(plain.code, plain.stderr).toBe(0);
+    const required = await runCli('tsdump', [...base, '--ssl-mode', 'REQUIRED', '-o', path.join(tempDir('tls-out'), 'd')], { env });
+    expect(required.code, required.stderr).toBe(3);
+    expect(required.stderr).toMatch(/does not offer TLS/);
+  });
+});
