@@ -12,6 +12,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+. "$ROOT/scripts/use-runtime.sh" # node: the project's runtime (make runtime fetches it), >= 22.15
 PORT=${PORT:-3407}
 ROWS=${ROWS:-1000000}
 OUT=${OUT:-/var/tmp/tsdump-bench/rss-flat}

@@ -35,6 +35,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+. "$ROOT/scripts/use-runtime.sh" # node: the project's runtime (make runtime fetches it), >= 22.15
 
 if [ "${1:-}" = --summary ]; then
   exec node "$HERE/summarize.mjs" "${2:?usage: whole-run.sh --summary RESULTS_DIR}"

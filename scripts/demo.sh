@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: the main job end to end on a throwaway local server, no flags needed.
-#   1. install what is missing (npm deps; mariadb-server with apt-get when run as root)
+#   1. install what is missing (npm deps; mariadb-server with apt-get when run as root); Node comes from make
 #   2. start a private server in .tmp/demo (free port, binary log on, local_infile on)
 #   3. generate a sample shop (~1M rows in 4 tables) server-side, in seconds
 #   4. tsdump it (live progress on a terminal), then `tsdump verify` the dump offline
@@ -26,16 +26,15 @@ die() {
 }
 
 # ---- 1. prerequisites ----------------------------------------------------------------------------
-command -v node >/dev/null || die "Node.js >= 20 is needed (e.g. https://nodejs.org or: apt-get install nodejs npm)"
-NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
-[ "$NODE_MAJOR" -ge 20 ] || die "Node.js >= 20 is needed, this is $(node --version)"
+# make demo brings the runtime (Node 24 in .tmp/runtime); run by hand, this insists on Node >= 22.15
+. "$ROOT/scripts/use-runtime.sh"
 if [ ! -d node_modules ]; then
-  say "installing npm dependencies (npm ci)"
+  say "installing npm dependencies and building (npm ci)"
   npm ci --no-audit --no-fund
 fi
-if [ ! -f dist/cli/tsdump.js ]; then
+if [ ! -f dist/cli/tsdump.js ] || [ ! -f dist/wasm/wire-encoder.wasm ]; then
   say "building"
-  npx tsc -p tsconfig.json
+  npm run build
 fi
 
 find_server() {
