@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Whole-run benchmark: tsdump / tsload side by side with mydumper / myloader 0.10 and the
-# server's own limit, on a throwaway MariaDB server with a generated dataset.
+# Whole-run benchmark: tsdump / tsload side by side with mydumper / myloader 0.10 (Debian), an
+# optional second peer mydumper / myloader 1.0.x (built by you, found through MYDUMPER1 /
+# MYLOADER1) and the server's own limit, on a throwaway MariaDB server with a generated dataset.
 #
 #   make bench                    (= bash bench/whole-run.sh, after `make build`)
+#   MYDUMPER1=/path/to/mydumper MYLOADER1=/path/to/myloader make bench    with the 1.0.x peer
 #   QUICK=1 bash bench/whole-run.sh        a few-minute run on a 10 % dataset (database bench_quick)
 #   TOOLS="mydumper limit" bash bench/whole-run.sh   peers only
 #   bash bench/whole-run.sh --summary RESULTS_DIR    print the summary of an earlier run again
@@ -11,9 +13,13 @@
 #   1. Start bench/server.sh's server (PORT, DATADIR) unless one answers already; stop it at the
 #      end if this script started it (KEEP_SERVER=1 keeps it running).
 #   2. Generate the source database with bench/gen.sh unless it exists with the same row counts.
-#   3. For each thread count in THREADS: the dump runs, interleaved as a palindrome over TOOLS
-#      (A B C C B A, ROUNDS times), so slow drift of the machine does not favour one tool; then the
-#      load runs in the same order, each tool loading its own dump made at that thread count.
+#   3. For each thread count in THREADS: the dump cells, interleaved as a palindrome (A B C C B A,
+#      ROUNDS times), so slow drift of the machine does not favour one cell; then the loads in the
+#      same order, each tool loading its own uncompressed dump made at that thread count.
+#      Dump cells: tsdump; mydumper 0.10 --rows; mydumper 1.0.x --rows and with its default
+#      chunking; INTO OUTFILE; then per method in COMPRESS: tsdump -c gzip|zstd, mydumper 0.10 -c
+#      (gzip only), mydumper 1.0.x --rows -c gzip|zstd. Compressed dumps are measured, not loaded.
+#      A cell that fails (non-zero exit) is recorded as failed and the run goes on.
 #      Before every run: the binary log is reset and dirty pages are flushed; before a dump, every
 #      source table is read once (all tools read from a warm buffer pool).
 #   4. Every run is timed with /usr/bin/time -v (client user+sys CPU and peak RSS of the largest
@@ -26,8 +32,10 @@
 #
 # Env: PORT (3407) DATADIR (/var/tmp/tsdump-bench/db) SCALE (1; QUICK=1 makes it 0.1)
 #      SRC_DB (bench; bench_quick with QUICK=1) DST_DB (bench_copy) THREADS ("2 4")
-#      TOOLS ("tsdump mydumper limit"; tsdump = tsdump + tsload, mydumper = mydumper + myloader,
-#      limit = bench/outfile.sh) ROUNDS (1 palindrome = 2 runs per tool; QUICK: 1) PHASES ("dump load")
+#      TOOLS ("tsdump mydumper mydumper1 limit"; tsdump = tsdump + tsload, mydumper = mydumper +
+#      myloader 0.10 from PATH, mydumper1 = $MYDUMPER1 + $MYLOADER1 (1.0.x; skipped when either is
+#      unset), limit = bench/outfile.sh) COMPRESS ("gzip zstd"; "" = no compressed dump cells)
+#      ROUNDS (1 palindrome = 2 runs per cell; QUICK: 1) PHASES ("dump load")
 #      MYDUMPER_ROWS (500000 × SCALE: mydumper --rows, also the server-limit chunk) TSDUMP_ARGS / TSLOAD_ARGS
 #      (extra flags) RESULTS_DIR (/var/tmp/tsdump-bench/results/<timestamp>) KEEP_SERVER (0)
 #      KEEP_DUMPS (0)
@@ -50,7 +58,10 @@ export SCALE=${SCALE:-1}
 SRC_DB=${SRC_DB:-bench}
 DST_DB=${DST_DB:-bench_copy}
 THREADS=${THREADS:-2 4}
-TOOLS=${TOOLS:-tsdump mydumper limit}
+TOOLS=${TOOLS:-tsdump mydumper mydumper1 limit}
+COMPRESS=${COMPRESS-gzip zstd}
+MYDUMPER1=${MYDUMPER1:-}
+MYLOADER1=${MYLOADER1:-}
 ROUNDS=${ROUNDS:-1}
 PHASES=${PHASES:-dump load}
 # rows per mydumper / server-limit chunk: 500 000 at SCALE=1, scaled with the data so QUICK keeps the shape
@@ -82,12 +93,45 @@ for tool in $TOOLS; do
       else log "skipping tsdump/tsload: dist/cli/tsdump.js or tsload.js not built (run make build)"; fi ;;
     mydumper)
       if command -v mydumper >/dev/null && command -v myloader >/dev/null; then selected+=(mydumper)
-      else log "skipping mydumper/myloader: not installed (apt-get install mydumper)"; fi ;;
+      else log "skipping mydumper/myloader 0.10: not installed (apt-get install mydumper)"; fi ;;
+    mydumper1)
+      if [ -z "$MYDUMPER1" ] || [ -z "$MYLOADER1" ]; then
+        log "skipping mydumper/myloader 1.0.x: set MYDUMPER1 and MYLOADER1 to their binaries to include them"
+      else
+        for b in "$MYDUMPER1" "$MYLOADER1"; do
+          [ -x "$b" ] || die "MYDUMPER1/MYLOADER1: '$b' is not an executable file (unset both to skip this peer)"
+        done
+        selected+=(mydumper1)
+      fi ;;
     limit) selected+=(limit) ;;
-    *) die "unknown tool '$tool' in TOOLS (tsdump, mydumper, limit)" ;;
+    *) die "unknown tool '$tool' in TOOLS (tsdump, mydumper, mydumper1, limit)" ;;
   esac
 done
 [ ${#selected[@]} -gt 0 ] || die "no tool to run"
+for c in $COMPRESS; do
+  case "$c" in gzip | zstd) ;; *) die "unknown method '$c' in COMPRESS (gzip, zstd)" ;; esac
+done
+peer_version() { "$1" --version 2>/dev/null | head -1 | sed -E 's/^[a-z]+ v?([0-9][^ ,]*).*/\1/'; }
+V0=$(peer_version mydumper); V0=${V0:-0.10}
+V1=""
+[[ " ${selected[*]} " == *" mydumper1 "* ]] && { V1=$(peer_version "$MYDUMPER1"); V1=${V1:-1.0}; }
+
+# The cells of one thread count, in palindrome order's first half: uncompressed dumps first,
+# then the compressed ones; every cell is a dump, a tool id is also a load.
+dump_cells=()
+for tool in "${selected[@]}"; do
+  case "$tool" in mydumper1) dump_cells+=(mydumper1 mydumper1-default) ;; *) dump_cells+=("$tool") ;; esac
+done
+for c in $COMPRESS; do
+  for tool in "${selected[@]}"; do
+    case "$tool:$c" in
+      tsdump:* | mydumper1:*) dump_cells+=("$tool-$c") ;;
+      mydumper:gzip) dump_cells+=(mydumper-gzip) ;;   # 0.10 compresses with gzip only (-c)
+    esac
+  done
+done
+load_cells=()
+for tool in "${selected[@]}"; do load_cells+=("$tool"); done
 
 # ---------------------------------------------------------------- server
 STARTED_SERVER=0
@@ -172,24 +216,43 @@ verify() { # prints OK or MISMATCH:table(col,col);table(missing)
   if [ -z "$bad" ]; then echo OK; else echo "MISMATCH:${bad%;}"; fi
 }
 
-dump_cmd() { # TOOL THREADS OUT
+# mydumper/myloader 1.0 read /etc/mydumper.cnf when it exists: give them a file of our own
+M1CNF="$RESULTS_DIR/mydumper1.cnf"
+m1() { echo "'$1' --defaults-file='$M1CNF' -h $HOST -P $PORT -u root"; }
+dump_cmd() { # CELL THREADS OUT
+  local ts="node '$ROOT/dist/cli/tsdump.js' --no-defaults -h $HOST -P $PORT -u root -B $SRC_DB -o '$3' -t $2 $TSDUMP_ARGS"
+  local my="mydumper -h $HOST -P $PORT -u root -B $SRC_DB -o '$3' -t $2 --rows $MYDUMPER_ROWS"
+  local my1="$(m1 "$MYDUMPER1") -B $SRC_DB -o '$3' -t $2"
   case "$1" in
-    tsdump)   echo "node '$ROOT/dist/cli/tsdump.js' --no-defaults -h $HOST -P $PORT -u root -B $SRC_DB -o '$3' -t $2 $TSDUMP_ARGS" ;;
-    mydumper) echo "mydumper -h $HOST -P $PORT -u root -B $SRC_DB -o '$3' -t $2 --rows $MYDUMPER_ROWS" ;;
-    limit)    echo "bash '$HERE/outfile.sh' dump $HOST $PORT root $SRC_DB '$3' $2 $MYDUMPER_ROWS" ;;
+    tsdump)            echo "$ts" ;;
+    tsdump-gzip)       echo "$ts -c gzip" ;;
+    tsdump-zstd)       echo "$ts -c zstd" ;;
+    mydumper)          echo "$my" ;;
+    mydumper-gzip)     echo "$my -c" ;;
+    mydumper1)         echo "$my1 --rows $MYDUMPER_ROWS" ;;
+    mydumper1-default) echo "$my1" ;;
+    mydumper1-gzip)    echo "$my1 --rows $MYDUMPER_ROWS -c gzip" ;;
+    mydumper1-zstd)    echo "$my1 --rows $MYDUMPER_ROWS -c zstd" ;;
+    limit)             echo "bash '$HERE/outfile.sh' dump $HOST $PORT root $SRC_DB '$3' $2 $MYDUMPER_ROWS" ;;
   esac
 }
 load_cmd() { # TOOL THREADS DIR
   case "$1" in
-    tsdump)   echo "node '$ROOT/dist/cli/tsload.js' --no-defaults -h $HOST -P $PORT -u root -d '$3' -B $DST_DB -t $2 $TSLOAD_ARGS" ;;
-    mydumper) echo "myloader -h $HOST -P $PORT -u root -d '$3' -B $DST_DB -t $2 -e" ;;
-    limit)    echo "bash '$HERE/outfile.sh' load $HOST $PORT root $DST_DB '$3' $2" ;;
+    tsdump)    echo "node '$ROOT/dist/cli/tsload.js' --no-defaults -h $HOST -P $PORT -u root -d '$3' -B $DST_DB -t $2 $TSLOAD_ARGS" ;;
+    mydumper)  echo "myloader -h $HOST -P $PORT -u root -d '$3' -B $DST_DB -t $2 -e" ;;
+    mydumper1) echo "$(m1 "$MYLOADER1") -d '$3' -B $DST_DB -t $2 -e" ;;
+    limit)     echo "bash '$HERE/outfile.sh' load $HOST $PORT root $DST_DB '$3' $2" ;;
   esac
 }
-client_name() { # TOOL PHASE -> the program that ran
+client_name() { # CELL PHASE -> the program that ran, as the summary names it
   case "$1:$2" in
-    tsdump:dump) echo tsdump ;; tsdump:load) echo tsload ;;
-    mydumper:dump) echo mydumper ;; mydumper:load) echo myloader ;;
+    tsdump:dump) echo tsdump ;; tsdump-gzip:dump) echo "tsdump -c gzip" ;; tsdump-zstd:dump) echo "tsdump -c zstd" ;;
+    tsdump:load) echo tsload ;;
+    mydumper:dump) echo "mydumper $V0 --rows" ;; mydumper-gzip:dump) echo "mydumper $V0 --rows -c" ;;
+    mydumper:load) echo "myloader $V0 -e" ;;
+    mydumper1:dump) echo "mydumper $V1 --rows" ;; mydumper1-default:dump) echo "mydumper $V1 default" ;;
+    mydumper1-gzip:dump) echo "mydumper $V1 --rows -c gzip" ;; mydumper1-zstd:dump) echo "mydumper $V1 --rows -c zstd" ;;
+    mydumper1:load) echo "myloader $V1 -e" ;;
     limit:dump) echo "INTO OUTFILE" ;; limit:load) echo "LOAD DATA INFILE" ;;
   esac
 }
@@ -224,11 +287,12 @@ timed() { # TOOL PHASE THREADS RUN CMD -> one CSV row; sets LAST_RC
     "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')" "$other" "${bytes:-0}" "$blb" "$rc" "$chk" >>"$RUNS_CSV"
   log "$(printf '  wall %.1f s, client cpu %.1f s, rss %d MiB, other processes %s cpu s, rc %s %s' "$wall" \
     "$(awk -v u="${user:-0}" -v s="${sys:-0}" 'BEGIN { print u + s }')" "$(( ${rss:-0} / 1024 ))" "$other" "$rc" "$chk")"
-  [ "$rc" = 0 ] || { log "  FAILED, tail of $lf:"; tail -5 "$lf" | sed 's/^/    /' >&2; }
+  # the tool's last words, not /usr/bin/time's report appended after them
+  [ "$rc" = 0 ] || { log "  FAILED, tail of $lf:"; sed -E '/^(Command exited|Command terminated|\tCommand being timed)/,$d' "$lf" | tail -5 | sed 's/^/    /' >&2; }
 }
 
-order() { # the palindrome A B C C B A, ROUNDS times
-  local fwd=("${selected[@]}") rev=() i r
+order() { # CELL... -> the palindrome A B C C B A, ROUNDS times
+  local fwd=("$@") rev=() i r
   for ((i = ${#fwd[@]} - 1; i >= 0; i--)); do rev+=("${fwd[$i]}"); done
   for ((r = 0; r < ROUNDS; r++)); do printf '%s\n' "${fwd[@]}" "${rev[@]}"; done
 }
@@ -247,41 +311,49 @@ SRC_SUMS=$(checksums "$SRC_DB")
   echo "server=MariaDB $(sql -e 'SELECT VERSION()'), buffer pool $(sql -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MiB, binlog ROW, flush_log_at_trx_commit=2"
   echo "node=$(node --version 2>/dev/null)"
   echo "mydumper=$(mydumper --version 2>/dev/null | head -1)"
+  [ -n "$V1" ] && echo "mydumper1=$("$MYDUMPER1" --version 2>/dev/null | head -1) ($MYDUMPER1)"
   echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
   echo "threads=$THREADS"
   echo "tools=${selected[*]}"
-  echo "command=QUICK=$QUICK SCALE=$SCALE THREADS=\"$THREADS\" TOOLS=\"$TOOLS\" ROUNDS=$ROUNDS bash bench/whole-run.sh"
+  echo "cells=${dump_cells[*]}"
+  echo "command=QUICK=$QUICK SCALE=$SCALE THREADS=\"$THREADS\" TOOLS=\"$TOOLS\" COMPRESS=\"$COMPRESS\" ROUNDS=$ROUNDS$([ -n "$V1" ] && echo " MYDUMPER1=… MYLOADER1=…") bash bench/whole-run.sh"
 } >"$RESULTS_DIR/meta.env"
 echo 'time,tool,client,phase,threads,run,wall_s,user_s,sys_s,maxrss_kb,server_cpu_s,other_cpu_s,bytes,binlog_bytes,rc,verify' >"$RUNS_CSV"
 log "results in $RESULTS_DIR; source checksums: $(echo "$SRC_SUMS" | paste -sd' ')"
 
+printf '# written by bench/whole-run.sh: mydumper/myloader 1.0 read this, not /etc/mydumper.cnf\n[mydumper]\n[myloader]\n' >"$M1CNF"
+
 declare -A runno failed_dump
+loaded() { [[ " ${load_cells[*]} " == *" $1 "* ]] && [[ " $PHASES " == *" load "* ]]; }
 for t in $THREADS; do
   if [[ " $PHASES " == *" dump "* ]]; then
-    for tool in $(order); do
-      OUTDIR="$DUMPS/$tool-t$t"
-      rm -rf "$OUTDIR"; [ "$tool" = mydumper ] && mkdir -p "$OUTDIR"
+    for cell in $(order "${dump_cells[@]}"); do
+      OUTDIR="$DUMPS/$cell-t$t"
+      rm -rf "$OUTDIR"
+      case "$cell" in mydumper | mydumper-gzip) mkdir -p "$OUTDIR" ;; esac   # 0.10 wants it to exist
       settle
       sql -e "CHECKSUM TABLE $(table_list "$SRC_DB")" >/dev/null   # warm: every tool reads from memory
-      runno[dump$tool$t]=$(( ${runno[dump$tool$t]:-0} + 1 ))
-      timed "$tool" dump "$t" "${runno[dump$tool$t]}" "$(dump_cmd "$tool" "$t" "$OUTDIR")"
-      if [ "$LAST_RC" = 0 ]; then unset "failed_dump[$tool$t]"; else failed_dump[$tool$t]=1; fi   # the last one counts
+      runno[dump$cell$t]=$(( ${runno[dump$cell$t]:-0} + 1 ))
+      timed "$cell" dump "$t" "${runno[dump$cell$t]}" "$(dump_cmd "$cell" "$t" "$OUTDIR")"
+      if [ "$LAST_RC" = 0 ]; then unset "failed_dump[$cell$t]"; else failed_dump[$cell$t]=1; fi   # the last one counts
+      # a dump nobody loads is measured (its size is in runs.csv) and removed
+      loaded "$cell" || [ "$KEEP_DUMPS" = 1 ] || rm -rf "$OUTDIR"
     done
   fi
   if [[ " $PHASES " == *" load "* ]]; then
-    for tool in $(order); do
+    for tool in $(order "${load_cells[@]}"); do
       OUTDIR="$DUMPS/$tool-t$t"
       if [ ! -d "$OUTDIR" ]; then log "no $tool dump at t$t to load (PHASES without dump?); skipping"; continue; fi
       if [ -n "${failed_dump[$tool$t]:-}" ]; then log "a $tool dump at t$t failed: not loading it"; continue; fi
       sql -e "DROP DATABASE IF EXISTS \`$DST_DB\`"
-      # myloader 0.10 expects the target database to exist; tsload creates its own
+      # myloader 0.10 expects the target database to exist; tsload and myloader 1.0 create their own
       [ "$tool" = mydumper ] && sql -e "CREATE DATABASE \`$DST_DB\` CHARACTER SET utf8mb4"
       settle
       runno[load$tool$t]=$(( ${runno[load$tool$t]:-0} + 1 ))
       timed "$tool" load "$t" "${runno[load$tool$t]}" "$(load_cmd "$tool" "$t" "$OUTDIR")"
     done
   fi
-  [ "$KEEP_DUMPS" = 1 ] || for tool in "${selected[@]}"; do rm -rf "$DUMPS/$tool-t$t"; done
+  [ "$KEEP_DUMPS" = 1 ] || for cell in "${dump_cells[@]}"; do rm -rf "$DUMPS/$cell-t$t"; done
 done
 sql -e "DROP DATABASE IF EXISTS \`$DST_DB\`; RESET MASTER"
 node "$HERE/summarize.mjs" "$RESULTS_DIR" | tee "$RESULTS_DIR/summary.md"
