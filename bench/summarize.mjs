@@ -1,5 +1,6 @@
-// Summarise a whole-run.sh results directory: medians per (phase, threads, client) and the
-// ratios issue 5 targets. Prints Markdown (pasted into docs/PERFORMANCE.md).
+// Summarise a whole-run.sh results directory: medians per (phase, threads, cell) and the
+// ratios issues 5 and 15 target. Prints Markdown (pasted into docs/PERFORMANCE.md). A cell that
+// never ran (peer not installed, MYDUMPER1 unset, COMPRESS="") gives n/a in the ratios.
 //
 //   node bench/summarize.mjs RESULTS_DIR        (reads RESULTS_DIR/runs.csv and meta.env)
 //
@@ -80,7 +81,7 @@ out.push(
     `data ${fmt(Number(meta.data_bytes) / 1e9, 2)} GB + secondary indexes ${fmt((Number(meta.innodb_bytes) - Number(meta.data_bytes)) / 1e9, 2)} GB (InnoDB) ` +
     `(${meta.tables})`,
 );
-out.push(`- tools: node ${meta.node}, ${meta.mydumper}, tsdump commit ${meta.commit}`);
+out.push(`- tools: ${[`node ${meta.node}`, meta.mydumper, meta.mydumper1, `tsdump commit ${meta.commit}`].filter(Boolean).join(', ')}`);
 out.push(`- reproduce: \`${meta.command.trim()}\``, '');
 out.push(
   '| phase | threads | client | n | wall s median (min–max) | MB/s | client CPU s | client CPU s/GB | server CPU s | other CPU s | peak RSS MiB | output MiB | binlog MiB | verify |',
@@ -109,22 +110,39 @@ const ratio = (phase, t, a, b, field = 'wall') => {
   return x && y ? x[field] / y[field] : NaN;
 };
 const check = (v, limit) => (Number.isFinite(v) ? `${fmt(v, 2)}${v <= limit ? ' ✓' : ' ✗'}` : 'n/a');
-const rss = (phase, t) => {
+const rss = (phase, t, limit) => {
   const v = Math.round(get(phase, t, 'tsdump')?.rssMiB ?? NaN);
-  return Number.isFinite(v) ? `${v}${v <= 256 ? ' ✓' : ' ✗'}` : 'n/a';
+  return Number.isFinite(v) ? `${v}${v <= limit ? ' ✓' : ' ✗'}` : 'n/a';
+};
+/** tsdump's `field` over the lowest of the given peer cells' (the best peer for that field) */
+const overBest = (phase, t, peers, field = 'wall') => {
+  const ours = get(phase, t, 'tsdump')?.[field];
+  const best = Math.min(...peers.map((p) => get(phase, t, p)?.[field] ?? Infinity));
+  return ours !== undefined && Number.isFinite(best) ? ours / best : NaN;
 };
 const rows = [
-  ['dump wall, tsdump / mydumper', (t) => check(ratio('dump', t, 'tsdump', 'mydumper'), 1.0), '≤ 1.0'],
+  // issue 15
+  ['dump wall, tsdump / best mydumper --rows (0.10 or 1.0)', (t) => check(overBest('dump', t, ['mydumper', 'mydumper1']), 0.85), '≤ 0.85'],
+  ['dump server CPU, tsdump / lowest mydumper --rows (0.10 or 1.0)', (t) => check(overBest('dump', t, ['mydumper', 'mydumper1'], 'server'), 1.0), '≤ 1.0'],
+  ['dump -c zstd wall, tsdump / mydumper 1.0 --rows -c zstd', (t) => check(ratio('dump', t, 'tsdump-zstd', 'mydumper1-zstd'), 0.8), '≤ 0.8'],
+  ['dump -c gzip wall, tsdump / mydumper 0.10 --rows -c', (t) => check(ratio('dump', t, 'tsdump-gzip', 'mydumper-gzip'), 1.0), '≤ 1.0'],
+  ['load wall, tsload / myloader 1.0 -e', (t) => check(ratio('load', t, 'tsdump', 'mydumper1'), 0.7), '≤ 0.7'],
+  ['load client CPU per GB, tsload / myloader 1.0 -e', (t) => check(ratio('load', t, 'tsdump', 'mydumper1', 'cpu'), 1.5), '≤ 1.5'],
+  ['peak RSS tsdump, MiB', (t) => rss('dump', t, 128), '≤ 128'],
+  ['peak RSS tsload, MiB', (t) => rss('load', t, 128), '≤ 128'],
+  // issue 5, still standing
   ['dump wall, tsdump / INTO OUTFILE (chunked)', (t) => check(ratio('dump', t, 'tsdump', 'limit'), 1.2), '≤ 1.2'],
-  ['dump client CPU per GB, tsdump / mydumper', (t) => check(ratio('dump', t, 'tsdump', 'mydumper', 'cpu'), 1.5), '≤ 1.5'],
-  ['load wall, tsload / myloader -e', (t) => check(ratio('load', t, 'tsdump', 'mydumper'), 0.8), '≤ 0.8'],
+  ['dump client CPU per GB, tsdump / mydumper 0.10', (t) => check(ratio('dump', t, 'tsdump', 'mydumper', 'cpu'), 1.5), '≤ 1.5'],
+  ['load wall, tsload / myloader 0.10 -e', (t) => check(ratio('load', t, 'tsdump', 'mydumper'), 0.8), '≤ 0.8'],
   ['load wall, tsload / LOAD DATA INFILE (chunked)', (t) => check(ratio('load', t, 'tsdump', 'limit'), 1.1), '≤ 1.1'],
-  ['peak RSS tsdump, MiB', (t) => rss('dump', t), '≤ 256'],
-  ['peak RSS tsload, MiB', (t) => rss('load', t), '≤ 256'],
-  ['(reference) dump wall, mydumper / INTO OUTFILE', (t) => fmt(ratio('dump', t, 'mydumper', 'limit'), 2), ''],
-  ['(reference) load wall, myloader -e / LOAD DATA INFILE', (t) => fmt(ratio('load', t, 'mydumper', 'limit'), 2), ''],
+  ['(reference) dump wall, tsdump / mydumper 1.0 default chunks', (t) => fmt(ratio('dump', t, 'tsdump', 'mydumper1-default'), 2), ''],
+  ['(reference) dump -c gzip wall, tsdump / mydumper 1.0 --rows -c gzip', (t) => fmt(ratio('dump', t, 'tsdump-gzip', 'mydumper1-gzip'), 2), ''],
+  ['(reference) dump wall, mydumper 0.10 / INTO OUTFILE', (t) => fmt(ratio('dump', t, 'mydumper', 'limit'), 2), ''],
+  ['(reference) dump wall, mydumper 1.0 --rows / INTO OUTFILE', (t) => fmt(ratio('dump', t, 'mydumper1', 'limit'), 2), ''],
+  ['(reference) load wall, myloader 0.10 -e / LOAD DATA INFILE', (t) => fmt(ratio('load', t, 'mydumper', 'limit'), 2), ''],
+  ['(reference) load wall, myloader 1.0 -e / LOAD DATA INFILE', (t) => fmt(ratio('load', t, 'mydumper1', 'limit'), 2), ''],
 ];
-out.push('', `### Ratios against the issue 5 targets (medians of one interleaved run)`, '');
+out.push('', `### Ratios against the issue 15 and issue 5 targets (medians of one interleaved run)`, '');
 out.push(`| ratio | ${threads.map((t) => `t${t}`).join(' | ')} | target |`);
 out.push(`|---|${threads.map(() => '---').join('|')}|---|`);
 for (const [name, f, target] of rows) out.push(`| ${name} | ${threads.map(f).join(' | ')} | ${target} |`);
