@@ -14,6 +14,8 @@
  * precision), ENUM/SET as index and text, BIT as its integer, everything else as the server's own text
  * of the value (bytes in the column's charset: MD5 hashes raw bytes, so the connection charset does not
  * matter). TIMESTAMPs are read with time_zone '+00:00'. NULL hashes as 'N', which no MD5 hex can be.
+ * A system-versioned table (MariaDB) is hashed FOR SYSTEM_TIME ALL, history rows and their
+ * ROW_START/ROW_END included.
  */
 import { quoteIdent } from '../../src/core/ident.js';
 import type { SqlSession } from './corpus.js';
@@ -144,6 +146,7 @@ interface TableInfo {
 interface ColumnInfo {
   readonly name: string;
   readonly dataType: string;
+  readonly extra?: string;
 }
 
 class Checker {
@@ -234,7 +237,7 @@ class Checker {
 
   private async tables(): Promise<void> {
     const sql = `SELECT TABLE_NAME, TABLE_TYPE, ENGINE, ROW_FORMAT, AUTO_INCREMENT, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT
-      FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE') ORDER BY TABLE_NAME`;
+      FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE', 'SYSTEM VERSIONED') ORDER BY TABLE_NAME`;
     for (const [name, a, b] of await this.pairs('table', sql, 'TABLE_NAME')) {
       const kind: ObjectKind = text(a.TABLE_TYPE) === 'SEQUENCE' ? 'sequence' : 'table';
       const details = this.compareRows(a, b, 'table');
@@ -264,10 +267,10 @@ class Checker {
 
   private async columns(db: string, table: string): Promise<ColumnInfo[]> {
     const rows = await this.s.query<Row>(
-      'SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+      'SELECT COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
       [db, table],
     );
-    return rows.map((r) => ({ name: text(r.COLUMN_NAME) ?? '', dataType: (text(r.DATA_TYPE) ?? '').toLowerCase() }));
+    return rows.map((r) => ({ name: text(r.COLUMN_NAME) ?? '', dataType: (text(r.DATA_TYPE) ?? '').toLowerCase(), extra: text(r.EXTRA) ?? '' }));
   }
 
   private async content(t: TableInfo): Promise<string[]> {
@@ -276,20 +279,23 @@ class Checker {
     const sigA = colsA.map((c) => `${c.name}:${c.dataType}`).join(',');
     const sigB = colsB.map((c) => `${c.name}:${c.dataType}`).join(',');
     if (sigA !== sigB) return [`columns differ: ${short(sigA)} vs ${short(sigB)}`];
-    const a = await this.hash(this.src, t.name, colsA);
-    const b = await this.hash(this.dst, t.name, colsB);
+    const versioned = text(t.meta.TABLE_TYPE) === 'SYSTEM VERSIONED';
+    // implicit period columns are not in information_schema.COLUMNS; explicit ones are
+    const period = versioned && !colsA.some((c) => /ROW START/i.test(c.extra ?? '')) ? [{ name: 'ROW_START', dataType: 'timestamp' }, { name: 'ROW_END', dataType: 'timestamp' }] : [];
+    const a = await this.hash(this.src, t.name, [...colsA, ...period], versioned);
+    const b = await this.hash(this.dst, t.name, [...colsB, ...period], versioned);
     const out: string[] = [];
     if (a.rows !== b.rows) out.push(`row count ${a.rows} vs ${b.rows}`);
     if (a.hash !== b.hash) out.push(`content hash differs (${a.hash} vs ${b.hash})`);
     return out;
   }
 
-  private async hash(db: string, table: string, cols: readonly ColumnInfo[]): Promise<{ rows: string; hash: string }> {
+  private async hash(db: string, table: string, cols: readonly ColumnInfo[], history = false): Promise<{ rows: string; hash: string }> {
     const parts = cols.map((c) => `COALESCE(MD5(${valueExpr(c)}), 'N')`);
     const sql = `SELECT COUNT(*) AS n,
         COALESCE(SUM(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED)), 0) AS s1,
         COALESCE(SUM(CAST(CONV(RIGHT(h, 16), 16, 10) AS UNSIGNED)), 0) AS s2
-      FROM (SELECT MD5(CONCAT_WS('|', ${parts.join(', ')})) AS h FROM ${quoteIdent(db)}.${quoteIdent(table)}) AS x`;
+      FROM (SELECT MD5(CONCAT_WS('|', ${parts.join(', ')})) AS h FROM ${quoteIdent(db)}.${quoteIdent(table)}${history ? ' FOR SYSTEM_TIME ALL' : ''}) AS x`;
     const r = await this.one(sql);
     return { rows: text(r?.n) ?? '?', hash: `${text(r?.s1) ?? '?'}/${text(r?.s2) ?? '?'}` };
   }
