@@ -108,18 +108,18 @@ export function optionsArb(zstd: boolean, ignoreTable: boolean): Arbitrary<GenOp
   );
 }
 
-/** The table --ignore-table leaves out, if any. */
-export function ignoredTable(c: GenCase, o: GenOptions): string | undefined {
-  return o.ignore !== undefined && c.tables.length > 1 ? c.tables[o.ignore % c.tables.length]!.name : undefined;
+/** The table --ignore-table leaves out (of the source's `tables`), if any. */
+export function ignoredTable(tables: readonly string[], o: GenOptions): string | undefined {
+  return o.ignore !== undefined && tables.length > 1 ? tables[o.ignore % tables.length]! : undefined;
 }
 
-export function dumpArgs(c: GenCase, o: GenOptions, src: string, out: string): string[] {
+export function dumpArgs(tables: readonly string[], o: GenOptions, src: string, out: string): string[] {
   const args = ['-B', src, '-o', out, '--format', o.format, '-t', String(o.dumpThreads), '--progress', 'plain'];
   if (o.compress !== 'none') args.push('-c', o.compress);
   args.push(...(o.chunking.kind === 'rows' ? ['--rows', String(o.chunking.n)] : ['--chunk-size', o.chunking.size]));
   if (o.checksum) args.push('--checksum');
   if (o.format === 'sql' && o.statementSize) args.push('--statement-size', o.statementSize);
-  const ignored = ignoredTable(c, o);
+  const ignored = ignoredTable(tables, o);
   if (ignored !== undefined) args.push('--ignore-table', `${src}.${ignored}`);
   return args;
 }

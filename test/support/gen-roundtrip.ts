@@ -50,7 +50,7 @@ export async function runCase(ctx: RunContext, c: GenCase, o: GenOptions): Promi
   let failed = false;
   try {
     await createSource(ctx.admin, c, src);
-    const run = await dumpLoadCompare(ctx, c, o, src, dst, out);
+    const run = await roundTrip(ctx, src, c.tables.map((t) => t.name), o, dst, out);
     failed = run.status === 'failed';
     return run;
   } finally {
@@ -76,16 +76,19 @@ async function createSource(admin: AdminSession, c: GenCase, src: string): Promi
   }
 }
 
-async function dumpLoadCompare(ctx: RunContext, c: GenCase, o: GenOptions, src: string, dst: string, out: string): Promise<CaseRun> {
-  const names = c.tables.map((t) => t.name);
-  const dump = await runCli('tsdump', [...connArgs(), ...dumpArgs(c, o, src, out)], { timeoutMs: 300_000 });
+/**
+ * tsdump `src` (whose base tables are `names`) into `out`, tsload it as `dst`, compare the two databases.
+ * The caller drops both databases and the directory.
+ */
+export async function roundTrip(ctx: RunContext, src: string, names: readonly string[], o: GenOptions, dst: string, out: string): Promise<CaseRun> {
+  const dump = await runCli('tsdump', [...connArgs(), ...dumpArgs(names, o, src, out)], { timeoutMs: 300_000 });
   if (dump.code !== 0) return refusalOrFailure('dump', dump, src, names, false);
   const load = await runCli('tsload', [...connArgs(), ...loadArgs(o, src, dst, out)], { timeoutMs: 300_000 });
   if (load.code !== 0) {
     const exists = Number(await ctx.admin.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])) > 0;
     return refusalOrFailure('load', load, src, names, exists);
   }
-  const ignored = ignoredTable(c, o);
+  const ignored = ignoredTable(names, o);
   const results = await compareDatabases(ctx.admin, src, dst);
   const bad = failures(results).filter((r) => !(r.object === ignored && r.details.length === 1 && r.details[0] === 'missing in target'));
   if (ignored !== undefined && !results.some((r) => r.object === ignored && r.kind === 'table' && r.details[0] === 'missing in target')) {
@@ -193,14 +196,15 @@ export function reproduction(c: GenCase, o: GenOptions, run: CaseRun): string {
   const src = 'gen_src';
   const dst = 'gen_dst';
   const dir = '/tmp/gen-dump';
-  const tables = c.tables.filter((t) => run.tables.length === 0 || run.tables.includes(t.name) || ignoredTable(c, o) === t.name);
+  const names = c.tables.map((t) => t.name);
+  const tables = c.tables.filter((t) => run.tables.length === 0 || run.tables.includes(t.name) || ignoredTable(names, o) === t.name);
   const lines = [
     `-- observed at ${run.stage ?? '?'}: ${run.detail.split('\n').join('\n--   ')}`,
     `-- features: ${[...new Set(c.tables.flatMap((t) => [...tableTags(t)]))].join(', ') || 'none'}`,
     'SET NAMES utf8mb4;',
     `${createDatabaseSql(src, c)};`,
     ...(tables.length > 0 ? tables : c.tables).flatMap((t) => tableStatements(src, t).map((s) => `${s};`)),
-    `-- then: tsdump ${['<connection>', ...dumpArgs(c, o, src, dir)].map(shellWord).join(' ')}`,
+    `-- then: tsdump ${['<connection>', ...dumpArgs(names, o, src, dir)].map(shellWord).join(' ')}`,
     `--       tsload ${['<connection>', ...loadArgs(o, src, dst, dir)].map(shellWord).join(' ')}`,
   ];
   return lines.join('\n');
@@ -209,6 +213,9 @@ export function reproduction(c: GenCase, o: GenOptions, run: CaseRun): string {
 /** One line per case for the run's summary. */
 export function describeCase(c: GenCase, o: GenOptions): string {
   const tables = c.tables.map((t) => `${t.name}[${t.columns.length} cols, ${t.rows.length} rows${t.versioned ? ', versioned' : ''}]`).join(' ');
-  const opts = `${o.format}${o.compress !== 'none' ? `+${o.compress}` : ''} ${o.chunking.kind === 'rows' ? `rows=${o.chunking.n}` : `chunk=${o.chunking.size}`} t${o.dumpThreads}/${o.loadThreads}${o.checksum ? ' checksum' : ''} defer=${o.deferIndexes}`;
-  return `${tables} | ${opts}`;
+  return `${tables} | ${describeOptions(o)}`;
+}
+
+export function describeOptions(o: GenOptions): string {
+  return `${o.format}${o.compress !== 'none' ? `+${o.compress}` : ''} ${o.chunking.kind === 'rows' ? `rows=${o.chunking.n}` : `chunk=${o.chunking.size}`} t${o.dumpThreads}/${o.loadThreads}${o.checksum ? ' checksum' : ''} defer=${o.deferIndexes}${o.ignore !== undefined ? ' ignore-table' : ''}`;
 }
