@@ -167,7 +167,7 @@ export function typeArb(ctx: GenContext, allowed: Allowed): Arbitrary<TypeSpec> 
     { weight: 2, arbitrary: enumSetType(ctx, allowed) },
     { weight: 4, arbitrary: temporalType(allowed) },
     { weight: 1, arbitrary: fc.constant(spec('JSON', jsonArb(), 'none')) },
-    { weight: 1, arbitrary: fc.constantFrom(...GEOMETRY_TYPES).map((g) => spec(g, geometryArb(g), 'none')) },
+    { weight: 1, arbitrary: fc.constantFrom(...GEOMETRY_TYPES).map((g) => spec(g, geometryArb(g, ctx.flavor === 'mariadb'), 'none')) },
     ...serverTypes(ctx, allowed).map((arbitrary) => ({ weight: 1, arbitrary })),
   ];
   return fc.oneof(...families);

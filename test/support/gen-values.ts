@@ -292,9 +292,10 @@ function wkt(kind: Exclude<GeometryType, 'GEOMETRY'>): Arbitrary<string> {
   }
 }
 
-export function geometryArb(kind: GeometryType): Arbitrary<GenValue> {
+/** `geographic`: also SRID 4326 (MariaDB only: MySQL 8 checks latitude/longitude ranges for it). */
+export function geometryArb(kind: GeometryType, geographic = true): Arbitrary<GenValue> {
   const shapes = kind === 'GEOMETRY' ? fc.constantFrom(...GEOMETRY_TYPES.filter((k) => k !== 'GEOMETRY')).chain((k) => wkt(k)) : wkt(kind);
-  return fc.tuple(shapes, fc.constantFrom(0, 0, 4326)).map(([w, srid]) => v(`ST_GeomFromText('${w}'${srid ? `, ${srid}` : ''})`));
+  return fc.tuple(shapes, fc.constantFrom(0, 0, geographic ? 4326 : 0)).map(([w, srid]) => v(`ST_GeomFromText('${w}'${srid ? `, ${srid}` : ''})`));
 }
 
 /** Versions 1-7: MariaDB 10.11 refuses the text of a version 8 UUID (error 1292). */

@@ -113,7 +113,7 @@ export function columnValues(col: ColumnMeta, ctx: GenContext, allowed: Allowed)
   if (t === 'timestamp') return timestampArb(col.fsp);
   if (t === 'year') return yearArb();
   const geo = GEOMETRY_TYPES.find((g) => g.toLowerCase() === t || (t === 'geomcollection' && g === 'GEOMETRYCOLLECTION'));
-  if (geo) return geometryArb(geo as GeometryType);
+  if (geo) return geometryArb(geo as GeometryType, ctx.flavor === 'mariadb');
   if (t === 'uuid' && allowed('uuid')) return uuidArb();
   if (t === 'inet6' && allowed('inet6')) return inet6Arb();
   if (t === 'inet4' && allowed('inet4')) return inet4Arb();
