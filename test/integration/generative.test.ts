@@ -8,7 +8,7 @@
  *
  * Environment:
  *   TSDUMP_GEN_SEED=n      the seed (default: a fixed one in `make test`, a random one when RUNS is set)
- *   TSDUMP_GEN_RUNS=n      cases to run (default 12: a few minutes on 2 cores); 500 for a night
+ *   TSDUMP_GEN_RUNS=n      cases to run (default 16: about a minute on 2 cores); 500 for a night
  *   TSDUMP_GEN_PATH=p      replay one case (fast-check's path, printed with the seed of a failure)
  *   TSDUMP_GEN_ALL=1       no exclusions: also the features KNOWN_BROKEN lists (they fail on main today)
  *   TSDUMP_GEN_ENABLE=a,b  let these known-broken features in, and run only cases that use one of them
@@ -35,7 +35,7 @@ import { adminSession } from '../support/server.js';
 
 const env = process.env;
 const DEFAULT_SEED = 20_261_121;
-const RUNS = Number(env.TSDUMP_GEN_RUNS ?? 12);
+const RUNS = Number(env.TSDUMP_GEN_RUNS ?? 16);
 const SEED = env.TSDUMP_GEN_SEED !== undefined ? Number(env.TSDUMP_GEN_SEED) : env.TSDUMP_GEN_RUNS !== undefined ? Math.floor(Math.random() * 2 ** 31) : DEFAULT_SEED;
 const ALL = env.TSDUMP_GEN_ALL === '1';
 const REDUCE = Number(env.TSDUMP_GEN_REDUCE ?? 16);

@@ -26,7 +26,8 @@ function indexSql(i: GenIndex): string {
 export function createTableSql(db: string, t: GenTable): string {
   const defs = [...t.columns.map(columnSql), ...t.indexes.map(indexSql)];
   const options = [...t.options, ...(t.versioned ? ['WITH SYSTEM VERSIONING'] : [])];
-  return `CREATE TABLE ${quoteId(db)}.${quoteId(t.name)} (\n  ${defs.join(',\n  ')}\n) ${options.join(' ')}`;
+  const partitions = t.partitions !== undefined ? `\nPARTITION BY KEY() PARTITIONS ${t.partitions}` : '';
+  return `CREATE TABLE ${quoteId(db)}.${quoteId(t.name)} (\n  ${defs.join(',\n  ')}\n) ${options.join(' ')}${partitions}`;
 }
 
 /** Multi-row INSERTs of at most `batch` rows (a huge value gets a statement of its own). */

@@ -21,10 +21,13 @@ export const FEATURE_TAGS = [
   'loose-ddl',
   'system-versioned',
   'ai-secondary-index',
+  'big-auto-increment',
   'aria-engine',
   'generated-column',
   'invisible-column',
   'huge-value',
+  'partitioned',
+  'partition-by-unique-key',
   'hostile-name',
   'ignore-table',
 ] as const;
