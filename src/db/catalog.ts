@@ -2,6 +2,9 @@ import { qualified, quoteIdent } from '../core/ident.js';
 import type { ChunkKey, ColumnCodec, ColumnSpec, KeyColumn, KeyLiteral, ObjectContext, ObjectKind } from '../core/table-shape.js';
 import type { Flavor } from './flavor.js';
 import type { Session } from './session.js';
+import { viewReferenceCandidates, type ViewReference } from './view-references.js';
+
+export type { ViewReference } from './view-references.js';
 
 /**
  * The catalog: what information_schema says about the tables and objects to dump. Built once by the
@@ -24,6 +27,8 @@ export interface CatalogObject {
   readonly kind: ObjectKind;
   readonly name: string;
   readonly table?: string;
+  /** Views: the existing tables, views, sequences and stored functions its body reads (any database). */
+  readonly reads?: readonly ViewReference[];
 }
 
 export interface CatalogDatabase {
@@ -156,8 +161,9 @@ export function chooseKey(columns: readonly ColumnSpec[], indexRows: readonly In
 
 export async function readObjects(session: Session, database: string, flavor: Flavor): Promise<CatalogObject[]> {
   const out: CatalogObject[] = [];
-  const views = await session.query<{ TABLE_NAME: string }>(`SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [database]);
-  for (const v of views) out.push({ database, kind: 'view', name: v.TABLE_NAME });
+  const views = await session.query<{ TABLE_NAME: string; VIEW_DEFINITION: string | null }>(`SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [database]);
+  const reads = await (flavor.hasViewUsage ? viewUsage(session, database) : viewBodyReferences(session, views));
+  for (const v of views) out.push({ database, kind: 'view', name: v.TABLE_NAME, reads: reads.get(v.TABLE_NAME) ?? [] });
   if (flavor.hasSequences) {
     const seqs = await session.query<{ TABLE_NAME: string }>(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' ORDER BY TABLE_NAME`, [database]);
     for (const s of seqs) out.push({ database, kind: 'sequence', name: s.TABLE_NAME });
@@ -175,6 +181,40 @@ export async function readObjects(session: Session, database: string, flavor: Fl
   const events = await session.query<{ EVENT_NAME: string }>(`SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY EVENT_NAME`, [database]);
   for (const e of events) out.push({ database, kind: 'event', name: e.EVENT_NAME });
   return out;
+}
+
+/** What each view of `database` reads, as information_schema records it (MySQL 8.0.13+). */
+async function viewUsage(session: Session, database: string): Promise<Map<string, ViewReference[]>> {
+  const tables = await session.query<{ V: string; D: string; N: string }>(
+    `SELECT VIEW_NAME AS V, TABLE_SCHEMA AS D, TABLE_NAME AS N FROM information_schema.VIEW_TABLE_USAGE WHERE VIEW_SCHEMA = ?`,
+    [database],
+  );
+  const functions = await session.query<{ V: string; D: string; N: string }>(
+    `SELECT TABLE_NAME AS V, SPECIFIC_SCHEMA AS D, SPECIFIC_NAME AS N FROM information_schema.VIEW_ROUTINE_USAGE WHERE TABLE_SCHEMA = ?`,
+    [database],
+  );
+  const out = new Map<string, ViewReference[]>();
+  const add = (v: string, r: ViewReference): void => void (out.get(v) ?? out.set(v, []).get(v)!).push(r);
+  for (const r of tables) add(r.V, { kind: 'table', database: r.D, name: r.N });
+  for (const r of functions) add(r.V, { kind: 'function', database: r.D, name: r.N });
+  return out;
+}
+
+/**
+ * The same from the views' bodies (MariaDB, older MySQL): the qualified names in each body that
+ * name an existing table, view, sequence or stored function (view-references.ts).
+ */
+async function viewBodyReferences(session: Session, views: readonly { TABLE_NAME: string; VIEW_DEFINITION: string | null }[]): Promise<Map<string, ViewReference[]>> {
+  const candidates = new Map(views.map((v) => [v.TABLE_NAME, viewReferenceCandidates(v.VIEW_DEFINITION ?? '')]));
+  const databases = new Set(await listDatabases(session).then((ds) => ds.map((d) => d.name)));
+  const existing = new Set<string>();
+  const key = (kind: string, d: string, n: string): string => `${kind}\0${d}\0${n}`;
+  for (const d of new Set([...candidates.values()].flat().map((r) => r.database))) {
+    if (!databases.has(d)) continue;
+    for (const t of await session.query<{ N: string }>(`SELECT TABLE_NAME AS N FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?`, [d])) existing.add(key('table', d, t.N));
+    for (const f of await session.query<{ N: string }>(`SELECT ROUTINE_NAME AS N FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE = 'FUNCTION'`, [d])) existing.add(key('function', d, f.N));
+  }
+  return new Map([...candidates].map(([v, refs]) => [v, refs.filter((r) => existing.has(key(r.kind, r.database, r.name)))]));
 }
 
 export interface ObjectDefinition {

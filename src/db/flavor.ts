@@ -31,6 +31,11 @@ export interface Flavor {
   readonly hasSnapshotCoordinates: boolean;
   /** MySQL 8.0.30+: generated invisible primary keys exist and must be dumped as columns. */
   readonly hasGeneratedInvisiblePk: boolean;
+  /**
+   * information_schema.VIEW_TABLE_USAGE and VIEW_ROUTINE_USAGE (MySQL 8.0.13+): what each view reads.
+   * Elsewhere the catalog reads it from the view's body (db/view-references.ts).
+   */
+  readonly hasViewUsage: boolean;
   /** information_schema view with InnoDB's table ids (an id changes when a table is recreated). */
   readonly innodbTablesView: string;
   /** Statement that starts replication from the given coordinates on a replica of this flavor. */
@@ -55,6 +60,7 @@ export function parseVersion(version: string): Flavor {
       hasInstanceBackupLock: false,
       hasSnapshotCoordinates: true,
       hasGeneratedInvisiblePk: false,
+      hasViewUsage: false,
       innodbTablesView: 'information_schema.INNODB_SYS_TABLES',
       replicationStatement(pos, gtid, host) {
         if (gtid) {
@@ -75,6 +81,7 @@ export function parseVersion(version: string): Flavor {
     hasInstanceBackupLock: atLeast(8, 0),
     hasSnapshotCoordinates: false,
     hasGeneratedInvisiblePk: atLeast(8, 0, 30),
+    hasViewUsage: atLeast(8, 0, 13),
     innodbTablesView: 'information_schema.INNODB_TABLES',
     replicationStatement(pos, gtid, host) {
       const change = atLeast(8, 0, 23) ? 'CHANGE REPLICATION SOURCE TO' : 'CHANGE MASTER TO';

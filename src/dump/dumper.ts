@@ -43,7 +43,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     store = await openStore(opts.output, { create: true });
     await prepareOutput(store, opts.overwrite, opts.toolVersion);
     const flavor = await detectFlavor(control);
-    const selection = await selectTables(control, flavor, opts);
+    const selection = await selectTables(control, flavor, opts, reporter);
     const threads = opts.noData ? 0 : Math.max(1, opts.threads);
     workers = startWorkers(threads);
     await Promise.all(workers.map((w) => w.open(opts.connection)));

@@ -36,15 +36,17 @@ export async function writeSchema(control: Session, store: DumpStore, { database
       if (state) sql = `${sql};\n${state}`;
     }
     const file = await writeTextFile(store, objectFile(o.database, o.kind, o.name), sql);
-    const dependsOn = o.kind === 'view' ? objects.filter((v) => v.kind === 'view' && v !== o && mentions(def.sql, v.name)).map((v) => v.name) : undefined;
+    const dependsOn = o.kind === 'view' ? objects.filter((v) => v.kind === 'view' && v !== o && v.database === o.database && reads(o, def.sql, v)).map((v) => v.name) : undefined;
     out.objects.set(o, { kind: o.kind, name: o.name, file, definer: def.definer, context: def.context, ...(dependsOn ? { dependsOn } : {}), ...(o.table ? { table: o.table } : {}) });
   }
   reporter.emit({ kind: 'phase-done', phase: 'schema', seconds: (Date.now() - started) / 1000 });
   return out;
 }
 
-function mentions(sql: string, name: string): boolean {
-  return sql.includes('`' + name.replace(/`/g, '``') + '`');
+/** Whether view `o` reads view `v`: from the catalog's references, else (none recorded) from its text. */
+function reads(o: CatalogObject, sql: string, v: CatalogObject): boolean {
+  if (o.reads) return o.reads.some((r) => r.kind === 'table' && r.database === v.database && r.name === v.name);
+  return sql.includes('`' + v.name.replace(/`/g, '``') + '`');
 }
 
 /** Writes a small text file of the dump (committed at once) and returns its manifest entry. */
