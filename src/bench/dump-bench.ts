@@ -56,7 +56,7 @@ export function dumpOptionsFor(opts: DumpBenchOptions, setting: BenchSetting, ou
     ignoreTables: [],
     include: null,
     exclude: null,
-    where: null,
+    where: [],
     threads: setting.threads,
     format: 'sql',
     compression: 'none',

@@ -4,12 +4,12 @@ import os from 'node:os';
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
-import { LOCK_MODES, runDump, type DumpOptions, type LockMode, type TableRef } from '../dump/dumper.js';
+import { LOCK_MODES, runDump, type DumpOptions, type LockMode, type TableRef, type WhereFilter } from '../dump/dumper.js';
 import { checkDump, readManifest } from '../format/dump-check.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
 import { openStore, parseLocation } from '../storage/open-store.js';
 import { addBenchCommand } from './bench-command.js';
-import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
+import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
 import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
@@ -23,8 +23,8 @@ interface DumpFlags extends ConnectionOptionValues {
   tables: string[];
   ignoreTable: string[];
   regex?: string;
-  exclude?: string;
-  where?: string;
+  excludeRegex?: string;
+  where: string[];
   threads: number;
   format: DataFormat;
   compress?: Compression;
@@ -56,12 +56,12 @@ const program = new Command('tsdump')
   .exitOverride();
 addConnectionOptions(program)
   .option('-o, --outputdir <dir>', 'directory to write the dump into (must be empty or new)')
-  .option('-B, --database <db>', 'database to dump (repeatable; default: all but system databases)', collect, [])
+  .option('-B, --database <db>', 'database to dump (repeatable; default: the database of --url, else all but the system databases and tsload_progress)', collect, [])
   .option('-T, --tables <db.t,...>', 'only these tables (comma-separated db.table, repeatable)', collect, [])
-  .option('--ignore-table <db.t>', 'skip this table (repeatable)', collect, [])
+  .option('--ignore-table <db.t>', 'skip this table, view or sequence (repeatable)', collect, [])
   .option('-x, --regex <re>', 'only tables whose "db.table" matches this regular expression')
   .option('--exclude-regex <re>', 'skip tables whose "db.table" matches')
-  .option('--where <db.t:condition>', 'dump only the rows of one table that match an SQL condition')
+  .option('--where <db.t:condition>', 'dump only the rows of a table that match an SQL condition (repeatable, one per table)', collect, [])
   .option('-t, --threads <n>', 'parallel snapshot sessions (worker threads: at most one per core)', wholeNumber('--threads'), os.availableParallelism())
   .addOption(new Option('--format <fmt>', 'data file format').choices(DATA_FORMATS).default('csv'))
   .addOption(new Option('-c, --compress <algo>', 'compress data files').choices(COMPRESSIONS.filter((c) => c !== 'none')))
@@ -127,12 +127,21 @@ program
 function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpOptions {
   if (!f.outputdir) throw usageError('no output directory', 'pass -o DIR');
   const tables = f.tables.flatMap((s) => s.split(',')).filter((s) => s.trim() !== '').map((s) => parseTableRef(s.trim(), '-T'));
-  let where: DumpOptions['where'] = null;
-  if (f.where) {
-    const i = f.where.indexOf(':');
-    if (i < 0) throw usageError(`--where '${f.where}' is not db.table:condition`);
-    where = { table: parseTableRef(f.where.slice(0, i), '--where'), condition: f.where.slice(i + 1) };
+  const where: WhereFilter[] = [];
+  for (const w of f.where) {
+    const i = w.indexOf(':');
+    if (i < 0) throw usageError(`--where '${w}' is not db.table:condition`);
+    const filter = { table: parseTableRef(w.slice(0, i), '--where'), condition: w.slice(i + 1) };
+    if (filter.condition.trim() === '') throw usageError(`--where '${w}' has no condition`);
+    if (where.some((x) => x.table.database === filter.table.database && x.table.table === filter.table.table)) {
+      throw usageError(`--where is given twice for ${filter.table.database}.${filter.table.table}`, 'give one --where per table: join the conditions with AND (or OR) in one');
+    }
+    where.push(filter);
   }
+  if (where.length > 0 && !f.data) throw usageError('--where selects rows, but --no-data dumps none', 'drop --where or --no-data');
+  // The database of --url means -B (unless -B or -T say which): a URL names what to dump.
+  const urlDatabase = f.url !== undefined ? parseConnectionUrl(f.url).database : undefined;
+  const databases = f.database.length === 0 && tables.length === 0 && urlDatabase !== undefined ? [urlDatabase] : f.database;
   const regex = (re: string | undefined, what: string): RegExp | null => {
     if (!re) return null;
     try {
@@ -142,13 +151,14 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
     }
   };
   return Object.freeze({
-    connection,
+    // Every statement names its database: no session needs a default one (it may not even exist).
+    connection: Object.freeze({ ...connection, database: undefined }),
     output: parseLocation(f.outputdir, '-o'),
-    databases: f.database,
+    databases,
     tables,
     ignoreTables: f.ignoreTable.map((s) => parseTableRef(s, '--ignore-table')),
     include: regex(f.regex, '--regex'),
-    exclude: regex(f.exclude, '--exclude-regex'),
+    exclude: regex(f.excludeRegex, '--exclude-regex'),
     where,
     threads: f.threads,
     format: f.format,

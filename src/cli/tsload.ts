@@ -8,7 +8,7 @@ import { DROP_TABLE_MODES, runLoad, type DropTableMode, type LoadOptions } from 
 import { loadWithLoader } from '../bench/load-adapter.js';
 import { parseLocation } from '../storage/open-store.js';
 import { addBenchCommand } from './bench-command.js';
-import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
+import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
 import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
@@ -52,7 +52,7 @@ const program = new Command('tsload')
   .exitOverride();
 addConnectionOptions(program)
   .option('-d, --directory <dir>', 'the dump directory (with manifest.json)')
-  .option('-B, --database <db>', 'load the (single) database of the dump under this name')
+  .option('-B, --database <db>', 'load the (single) database of the dump under this name (default: the database of --url)')
   .option('--rename <src=dst>', 'load database src under the name dst (repeatable)', collect, [])
   .option('-t, --threads <n>', 'parallel data sessions (default: CPU cores)', wholeNumber('--threads'), os.availableParallelism())
   .option('--rows-per-transaction <n>', 'rows per transaction (CSV) / INSERT statements per transaction (SQL)', wholeNumber('--rows-per-transaction'), DEFAULT_ROWS_PER_TRANSACTION)
@@ -125,10 +125,13 @@ function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadO
     renames.set(r.slice(0, i), r.slice(i + 1));
   }
   if (f.engine !== undefined && !/^[A-Za-z0-9_]+$/.test(f.engine)) throw usageError(`--engine '${f.engine}' is not an engine name`);
+  // The database of --url is the target database of a one-database dump, like -B (which wins, as
+  // does --rename); the sessions connect without one, since the load creates it.
+  const urlDatabase = f.url !== undefined && f.database === undefined && f.rename.length === 0 ? parseConnectionUrl(f.url).database : undefined;
   return Object.freeze({
-    connection,
+    connection: Object.freeze({ ...connection, database: undefined }),
     source: parseLocation(f.directory, '-d'),
-    targetDatabase: f.database ?? null,
+    targetDatabase: f.database ?? urlDatabase ?? null,
     renames,
     threads: f.threads,
     rowsPerTransaction: f.rowsPerTransaction,

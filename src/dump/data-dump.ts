@@ -53,7 +53,7 @@ export async function dumpData(
     let left = plan.length;
     const record = { chunks: entries, seconds: 0 };
     results.set(table, record);
-    const where = opts.where && opts.where.table.database === table.database && opts.where.table.table === table.name ? opts.where.condition : null;
+    const where = opts.where.find((w) => w.table.database === table.database && w.table.table === table.name)?.condition ?? null;
     plan.forEach((chunk, i) => {
       const index = i + 1;
       const file = chunkFile(table.database, table.name, index, DATA_EXTENSIONS[opts.format] + COMPRESSION_EXTENSIONS[opts.compression]);

@@ -11,6 +11,11 @@ export interface TableRef {
   readonly table: string;
 }
 
+export interface WhereFilter {
+  readonly table: TableRef;
+  readonly condition: string;
+}
+
 export interface DumpOptions {
   readonly connection: ConnectionSettings;
   /** Where the dump goes: a local directory or an object-store prefix. */
@@ -20,7 +25,8 @@ export interface DumpOptions {
   readonly ignoreTables: readonly TableRef[];
   readonly include: RegExp | null;
   readonly exclude: RegExp | null;
-  readonly where: { readonly table: TableRef; readonly condition: string } | null;
+  /** --where: at most one condition per table. */
+  readonly where: readonly WhereFilter[];
   readonly threads: number;
   readonly format: DataFormat;
   readonly compression: Compression;

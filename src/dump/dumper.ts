@@ -1,9 +1,9 @@
 /**
  * The dump protocol. Each numbered step is a call into its own file.
  *
- *  1. prepareOutput      (output.ts) refuse a non-empty output unless --overwrite of one of our dumps; mark it in progress
- *  2. connect            control session (locks, catalog, DDL) and flavor detection
- *  3. selectTables       (table-selection.ts) databases and tables after filters
+ *  1. connect            control session (locks, catalog, DDL) and flavor detection
+ *  2. selectTables       (table-selection.ts) databases and tables after filters; refuses a filter that matches nothing
+ *  3. prepareOutput      (output.ts) refuse a non-empty output unless --overwrite of one of our dumps; mark it in progress
  *  4. openWorkers        (worker-pool.ts) worker threads with their snapshot sessions, connected before any lock
  *  5. takeSnapshot       (snapshot-step.ts) global lock (or a verified lock-free path), every session opens
  *                        START TRANSACTION WITH CONSISTENT SNAPSHOT, coordinates read, lock released
@@ -28,22 +28,23 @@ import { takeSnapshot } from './snapshot-step.js';
 import { selectTables } from './table-selection.js';
 import { startWorkers, type DumpWorker } from './worker-pool.js';
 
-export { LOCK_MODES, type DumpOptions, type DumpResult, type LockMode, type TableRef } from './dump-options.js';
+export { LOCK_MODES, type DumpOptions, type DumpResult, type LockMode, type TableRef, type WhereFilter } from './dump-options.js';
 
 export async function runDump(options: DumpOptions, reporter: Reporter, signal?: AbortSignal): Promise<DumpResult> {
   let opts = options;
   const started = Date.now();
   const startedAt = new Date().toISOString();
-  // 2 before 1: a wrong password or an unreachable host must not leave a half-prepared output.
+  // 1 and 2 before 3: a wrong password, an unreachable host or a filter that matches nothing must
+  // not leave a half-prepared output (nor, with --overwrite, delete the earlier dump).
   const control = await Session.open(opts.connection, DUMP_CONTROL);
   let store: DumpStore | undefined;
   let workers: DumpWorker[] = [];
   let planner: Session | undefined;
   try {
-    store = await openStore(opts.output, { create: true });
-    await prepareOutput(store, opts.overwrite, opts.toolVersion);
     const flavor = await detectFlavor(control);
     const selection = await selectTables(control, flavor, opts, reporter);
+    store = await openStore(opts.output, { create: true });
+    await prepareOutput(store, opts.overwrite, opts.toolVersion);
     const threads = opts.noData ? 0 : Math.max(1, opts.threads);
     workers = startWorkers(threads);
     await Promise.all(workers.map((w) => w.open(opts.connection)));

@@ -3,7 +3,7 @@ import { TsError } from '../core/errors.js';
 import { SYSTEM_DATABASES, listDatabases, readObjects, readTables, type CatalogDatabase, type CatalogObject, type CatalogTable, type ViewReference } from '../db/catalog.js';
 import type { Flavor } from '../db/flavor.js';
 import type { Session } from '../db/session.js';
-import type { ObjectFileKind } from '../format/naming.js';
+import { PROGRESS_DB, type ObjectFileKind } from '../format/naming.js';
 import type { DumpOptions } from './dump-options.js';
 
 /** Something of a dumped database that the dump leaves out, and why. */
@@ -31,9 +31,9 @@ export interface DatabaseCatalog {
 }
 
 /**
- * Step 3: databases, tables and objects after the filters, read from the catalog. Refuses filters
- * that name what does not exist; warns about each view left out and each view that reads a
- * database outside the dump.
+ * Step 3: databases, tables and objects after the filters, read from the catalog. Refuses, naming
+ * it, every filter that matches nothing (a typo must not give a dump of something else); warns
+ * about each view left out and each view that reads a database outside the dump.
  */
 export async function selectTables(control: Session, flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<Selection> {
   const all = await listDatabases(control);
@@ -46,7 +46,10 @@ export async function selectTables(control: Session, flavor: Flavor, opts: DumpO
   return selection;
 }
 
-/** The databases the filters look at: those named by -B and -T, else every non-system database. */
+/**
+ * The databases the filters look at: those named by -B and -T, else every database but the
+ * system ones and tsload's progress database (dumped only when named).
+ */
 function databasesInScope(all: readonly CatalogDatabase[], opts: DumpOptions): CatalogDatabase[] {
   const named = new Set<string>([...opts.databases, ...opts.tables.map((t) => t.database)]);
   for (const name of named) {
@@ -55,7 +58,8 @@ function databasesInScope(all: readonly CatalogDatabase[], opts: DumpOptions): C
     }
   }
   if (named.size > 0) return all.filter((d) => named.has(d.name));
-  return all.filter((d) => !(SYSTEM_DATABASES as readonly string[]).includes(d.name.toLowerCase()));
+  const skipped = [...SYSTEM_DATABASES, PROGRESS_DB] as readonly string[];
+  return all.filter((d) => !skipped.includes(d.name.toLowerCase()));
 }
 
 interface Warning {
@@ -107,11 +111,6 @@ export function applyFilters(catalog: readonly DatabaseCatalog[], opts: DumpOpti
         tables.push(t);
         kept.add(key(t.database, t.name));
       }
-    }
-  }
-  for (const r of opts.tables) {
-    if (!tables.some((t) => t.database === r.database && t.name === r.table)) {
-      throw new TsError({ code: 'usage', message: `table ${r.database}.${r.table} does not exist`, object: { database: r.database, table: r.table }, suggestion: 'check -T (db.table, names are case-sensitive)' });
     }
   }
 
@@ -168,8 +167,60 @@ export function applyFilters(catalog: readonly DatabaseCatalog[], opts: DumpOpti
   }
   objects.push(...remaining);
 
-  const databases = catalog.map((c) => c.database);
-  return { selection: { databases, tables, objects: inCatalogOrder(catalog, objects), leftOut }, warnings };
+  refuseFiltersMatchingNothing(catalog, opts, tables);
+  // With -T or -x, a database comes only for its tables (unless -B named it: then it must have one).
+  const byTables = opts.tables.length > 0 || opts.include !== null;
+  const databases = catalog.map((c) => c.database).filter((d) => !byTables || opts.databases.includes(d.name) || tables.some((t) => t.database === d.name));
+  const dumped = new Set(databases.map((d) => d.name));
+  return {
+    selection: { databases, tables, objects: inCatalogOrder(catalog, objects).filter((o) => dumped.has(o.database)), leftOut: leftOut.filter((l) => dumped.has(l.database)) },
+    warnings: warnings.filter((w) => dumped.has(w.database)),
+  };
+}
+
+/**
+ * Every filter must match something, or the dump is refused before anything is written, naming
+ * each filter that matched nothing: -T and --ignore-table name existing tables (or views and
+ * sequences) of the dumped databases, -x and --exclude-regex each decide for at least one table,
+ * --where names a dumped table, and with -T or -x each -B database keeps a table.
+ */
+function refuseFiltersMatchingNothing(catalog: readonly DatabaseCatalog[], opts: DumpOptions, dumped: readonly CatalogTable[]): void {
+  const problems: string[] = [];
+  const tableOf = (db: string, name: string): CatalogTable | undefined => catalog.find((c) => c.database.name === db)?.tables.find((t) => t.name === name);
+  const isDumped = (db: string, name: string): boolean => dumped.some((t) => t.database === db && t.name === name);
+  const inScope = (db: string): boolean => catalog.some((c) => c.database.name === db);
+  for (const r of opts.tables) {
+    if (!tableOf(r.database, r.table)) problems.push(`-T ${show(r.database, r.table)}: no such table`);
+    else if (!isDumped(r.database, r.table)) problems.push(`-T ${show(r.database, r.table)}: also left out by --ignore-table, -x or --exclude-regex`);
+  }
+  for (const r of opts.ignoreTables) {
+    if (!inScope(r.database)) problems.push(`--ignore-table ${show(r.database, r.table)}: database ${r.database} is not in this dump`);
+    else if (!tableOf(r.database, r.table) && !catalog.some((c) => c.objects.some((o) => (o.kind === 'view' || o.kind === 'sequence') && o.database === r.database && o.name === r.table))) {
+      problems.push(`--ignore-table ${show(r.database, r.table)}: no such table, view or sequence`);
+    }
+  }
+  const named = (t: CatalogTable): boolean => opts.tables.length === 0 || opts.tables.some((r) => r.database === t.database && r.table === t.name);
+  const candidates = catalog.flatMap((c) => c.tables).filter((t) => named(t) && !opts.ignoreTables.some((r) => r.database === t.database && r.table === t.name));
+  const full = (t: CatalogTable): string => show(t.database, t.name);
+  if (opts.include && !candidates.some((t) => opts.include!.test(full(t)))) problems.push(`-x ${opts.include.source}: matches no table`);
+  const included = candidates.filter((t) => !opts.include || opts.include.test(full(t)));
+  if (opts.exclude && !included.some((t) => opts.exclude!.test(full(t)))) problems.push(`--exclude-regex ${opts.exclude.source}: matches no table${opts.include ? ' that -x keeps' : ''}`);
+  for (const w of opts.where) {
+    if (!tableOf(w.table.database, w.table.table)) problems.push(`--where ${show(w.table.database, w.table.table)}: no such table${inScope(w.table.database) ? '' : ` in the dumped databases`}`);
+    else if (!isDumped(w.table.database, w.table.table)) problems.push(`--where ${show(w.table.database, w.table.table)}: the table is left out by the other filters`);
+  }
+  if (opts.tables.length > 0 || opts.include) {
+    for (const db of opts.databases) {
+      if (!dumped.some((t) => t.database === db)) problems.push(`-B ${db}: none of its tables passes ${opts.tables.length > 0 ? '-T' : '-x'}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new TsError({
+      code: 'usage',
+      message: `filter${problems.length > 1 ? 's' : ''} matching nothing: ${problems.join('; ')}`,
+      suggestion: 'check the names (db.table, case-sensitive on most servers) and patterns (regular expressions on "db.table"); nothing was written',
+    });
+  }
 }
 
 /** Objects in the order the catalog listed them (views first, as readObjects reads them). */

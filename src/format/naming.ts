@@ -44,6 +44,12 @@ export function chunkFile(database: string, table: string, index: number, extens
 
 export const MANIFEST_FILE = 'manifest.json';
 
+/**
+ * The database where tsload records its progress on a target. Named here, below both tools: tsload
+ * writes it, tsdump leaves it out of every dump unless asked for it by name.
+ */
+export const PROGRESS_DB = 'tsload_progress';
+
 /** Marks a dump directory while tsdump writes it (JSON: tool, version, start, host, pid). */
 export const IN_PROGRESS_FILE = '.tsdump-in-progress';
 

@@ -1,5 +1,6 @@
 import { TsError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
+import { PROGRESS_DB } from '../format/naming.js';
 
 /**
  * The resume state of a load, recorded on the target (see sql-progress-store.ts for the tables):
@@ -10,7 +11,7 @@ import type { Session } from '../db/session.js';
  * Implementations: SqlProgressStore (the target server), MemoryProgressStore (unit tests) and
  * ReadOnlyProgressStore (dry runs: reads what a real run would find, refuses every write).
  */
-export const PROGRESS_DB = 'tsload_progress';
+export { PROGRESS_DB };
 
 export interface RunRecord {
   readonly targetDb: string;

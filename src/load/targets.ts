@@ -9,8 +9,8 @@ export function planTargets(manifest: Manifest, opts: LoadOptions): TargetDb[] {
   if (opts.targetDatabase !== null && manifest.databases.length !== 1) {
     throw new TsError({
       code: 'usage',
-      message: `-B names one target database but the dump holds ${manifest.databases.length} (${manifest.databases.map((d) => d.name).join(', ')})`,
-      suggestion: 'use --rename src=dst for each database to load under another name',
+      message: `-B (or the database in --url) names one target database but the dump holds ${manifest.databases.length} (${manifest.databases.map((d) => d.name).join(', ')})`,
+      suggestion: 'use --rename src=dst for each database to load under another name (and no database in --url)',
     });
   }
   for (const src of opts.renames.keys()) {

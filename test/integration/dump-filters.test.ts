@@ -4,13 +4,13 @@
  * it, and a view that reads another database is kept with a warning. Each dump is loaded into a new
  * database and compared with the source.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/format/manifest.js';
 import { connArgs, runCli } from '../support/cli.js';
 import { removeTemps, tempDir } from '../support/faults.js';
-import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
+import { adminSession, dropDbs, testServer, uniqueDb, type AdminSession } from '../support/server.js';
 import { cleanupLoads, tableHash } from './load-fixture.js';
 
 const readManifest = (dir: string): Manifest => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
@@ -102,5 +102,123 @@ describe('tsdump filters: what goes with a left-out table', () => {
     const { manifest, dumpErr } = await dumpAndLoad('ignview', ['--ignore-table', `${db}.v_log`, '--ignore-table', `${db}.v_on_v_log`, '--ignore-table', `${db}.v_other`]);
     expect(objectNames(manifest)).toEqual(['function:twice', 'trigger:keep_t_ai', 'trigger:log_t_ai', 'view:v_keep', 'view:v_text']);
     expect(dumpErr).toBe('');
+  });
+});
+
+describe('tsdump filters: each one does what it says, or the dump is refused naming it', () => {
+  const db = uniqueDb('filt2');
+  const second = uniqueDb('filt2b');
+  const targets: string[] = [];
+  let admin: AdminSession;
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    for (const d of [db, second]) {
+      await admin.query(`CREATE DATABASE \`${d}\`; USE \`${d}\`;
+        CREATE TABLE \`${d}\`.a (id INT PRIMARY KEY, v INT);
+        CREATE TABLE \`${d}\`.b (id INT PRIMARY KEY, v INT);
+        INSERT INTO \`${d}\`.a SELECT seq, seq % 10 FROM seq_1_to_100;
+        INSERT INTO \`${d}\`.b SELECT seq, seq % 7 FROM seq_1_to_50;`);
+    }
+  });
+
+  afterAll(async () => {
+    await cleanupLoads(db, [second, ...targets], []);
+    await admin?.close();
+    removeTemps();
+  });
+
+  const dump = (args: string[], out = path.join(tempDir('filters2'), 'dump')) => runCli('tsdump', [...connArgs(), ...args, '-o', out, '-q']).then((r) => ({ ...r, out }));
+  const tablesOf = (m: Manifest): string[] => m.databases.flatMap((d) => d.tables.map((t) => `${d.name}.${t.name}:${t.rows}`)).sort();
+
+  it('--exclude-regex leaves out the tables it matches', async () => {
+    const r = await dump(['-B', db, '--exclude-regex', `^${db}\\.b$`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(tablesOf(readManifest(r.out))).toEqual([`${db}.a:100`]);
+  });
+
+  it('several --where, one per table, each applies to its table', async () => {
+    const r = await dump(['-B', db, '--where', `${db}.a:v = 3`, '--where', `${db}.b:id <= 5`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(tablesOf(readManifest(r.out))).toEqual([`${db}.a:10`, `${db}.b:5`]);
+  });
+
+  it('two --where for one table are refused (not one silently dropped)', async () => {
+    const r = await dump(['-B', db, '--where', `${db}.a:v = 3`, '--where', `${db}.a:id < 50`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--where is given twice for ${db}.a`);
+    expect(existsSync(r.out)).toBe(false);
+  });
+
+  const nothing: [string, () => string[], () => string][] = [
+    ['-T of a table that does not exist', () => ['-T', `${db}.nosuch`], () => `-T ${db}.nosuch: no such table`],
+    ['--ignore-table of a table that does not exist', () => ['-B', db, '--ignore-table', `${db}.nosuch`], () => `--ignore-table ${db}.nosuch: no such table, view or sequence`],
+    ['--ignore-table of a database not dumped', () => ['-B', db, '--ignore-table', `${second}.a`], () => `--ignore-table ${second}.a: database ${second} is not in this dump`],
+    ['-x that matches no table', () => ['-B', db, '-x', '^nomatch\\.'], () => '-x ^nomatch\\.: matches no table'],
+    ['--exclude-regex that matches no table', () => ['-B', db, '--exclude-regex', 'nomatch$'], () => '--exclude-regex nomatch$: matches no table'],
+    ['--where of a table that does not exist', () => ['-B', db, '--where', `${db}.nosuch:id < 3`], () => `--where ${db}.nosuch: no such table`],
+    ['--where of a table the other filters leave out', () => ['-B', db, '--ignore-table', `${db}.a`, '--where', `${db}.a:id < 3`], () => `--where ${db}.a: the table is left out by the other filters`],
+    ['-B of a database none of whose tables -T names', () => ['-B', db, '-B', second, '-T', `${db}.a`], () => `-B ${second}: none of its tables passes -T`],
+  ];
+  for (const [what, args, message] of nothing) {
+    it(`${what}: refused with exit 2 naming it, nothing written`, async () => {
+      const r = await dump(args());
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(message());
+      expect(existsSync(r.out)).toBe(false);
+    });
+  }
+
+  it('a filter that matches nothing does not touch the earlier dump, even with --overwrite', async () => {
+    const first = await dump(['-B', db]);
+    expect(first.code, first.stderr).toBe(0);
+    const before = readFileSync(path.join(first.out, 'manifest.json'), 'utf8');
+    const again = await dump(['-B', db, '--ignore-table', `${db}.typo`, '--overwrite'], first.out);
+    expect(again.code).toBe(2);
+    expect(readFileSync(path.join(first.out, 'manifest.json'), 'utf8')).toBe(before);
+    expect((await runCli('tsdump', ['verify', first.out])).code).toBe(0);
+  });
+
+  const url = (database: string): string => {
+    const s = testServer();
+    return `mysql://${encodeURIComponent(s.user)}@${s.host}:${s.port}/${database}`;
+  };
+
+  it('the database in --url is the one tsdump dumps; tsload loads a one-database dump into the database of its --url', async () => {
+    const out = path.join(tempDir('filters-url'), 'dump');
+    const d = await runCli('tsdump', ['--no-defaults', '--url', url(db), '-o', out, '-q']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(tablesOf(readManifest(out))).toEqual([`${db}.a:100`, `${db}.b:50`]);
+    const target = `${db}_url`;
+    targets.push(target);
+    const l = await runCli('tsload', ['--no-defaults', '--url', url(target), '-d', out, '-q']);
+    expect(l.code, l.stderr).toBe(0);
+    for (const t of ['a', 'b']) expect(await tableHash(admin, target, t)).toBe(await tableHash(admin, db, t));
+  });
+
+  it('tsload refuses a --url database for a dump of several databases', async () => {
+    const out = path.join(tempDir('filters-url2'), 'dump');
+    const d = await runCli('tsdump', [...connArgs(), '-B', db, '-B', second, '-o', out, '-q']);
+    expect(d.code, d.stderr).toBe(0);
+    const l = await runCli('tsload', ['--no-defaults', '--url', url(`${db}_never`), '-d', out, '-q']);
+    expect(l.code).toBe(2);
+    expect(l.stderr).toMatch(/the database in --url\) names one target database but the dump holds 2/);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, [`${db}_never`]))).toBe(0);
+  });
+
+  it('tsload_progress is never dumped unless asked for by name', async () => {
+    // a load with --keep-progress makes sure the progress database exists on the server
+    const src = await dump(['-B', db, '-T', `${db}.b`]);
+    expect(src.code, src.stderr).toBe(0);
+    const target = `${db}_prog`;
+    targets.push(target);
+    const l = await runCli('tsload', [...connArgs(), '-d', src.out, '-B', target, '--keep-progress', '-q']);
+    expect(l.code, l.stderr).toBe(0);
+    const r = await dump(['-x', `^(tsload_progress|${db})\\.`, '--no-data']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readManifest(r.out).databases.map((d) => d.name)).toEqual([db]);
+    const named = await dump(['-B', 'tsload_progress', '--no-data']);
+    expect(named.code, named.stderr).toBe(0);
+    expect(readManifest(named.out).databases.map((d) => d.name)).toEqual(['tsload_progress']);
   });
 });
