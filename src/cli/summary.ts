@@ -1,6 +1,7 @@
 import type { TableSummary } from '../core/events.js';
 import { formatBytes, formatDuration } from '../core/sizes.js';
 import type { Manifest } from '../format/manifest.js';
+import { describeSubset } from '../format/subset.js';
 
 /** The table printed at the end of a run: per table rows, bytes, seconds and rate. */
 export function printSummary(tool: 'tsdump' | 'tsload', tables: readonly TableSummary[], seconds: number, manifest?: Manifest): void {
@@ -17,6 +18,7 @@ export function printSummary(tool: 'tsdump' | 'tsload', tables: readonly TableSu
   const totalRows = tables.reduce((a, t) => a + t.rows, 0);
   const totalBytes = tables.reduce((a, t) => a + t.bytes, 0);
   out.write(`${tool}: ${tables.length} tables, ${totalRows} rows, ${formatBytes(totalBytes)} in ${formatDuration(seconds)}\n`);
+  if (manifest?.subset) out.write(`${tool}: ${describeSubset(manifest.subset)}\n`);
   if (manifest && tool === 'tsdump') {
     const s = manifest.snapshot;
     const pos = s.binlog ? `${s.binlog.file}:${s.binlog.position}` : 'binary log off';

@@ -7,6 +7,7 @@ import { parseSize } from '../core/sizes.js';
 import { LOCK_MODES, runDump, type DumpOptions, type LockMode, type TableRef, type WhereFilter } from '../dump/dumper.js';
 import { checkDump, readManifest } from '../format/dump-check.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
+import { describeSubset } from '../format/subset.js';
 import { openStore, parseLocation } from '../storage/open-store.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
@@ -117,6 +118,7 @@ program
       const files = manifest.databases.reduce((n, d) => n + 1 + d.tables.length + d.objects.length + d.tables.reduce((m, t) => m + t.chunks.length, 0), 0);
       if (problems.length === 0) {
         process.stdout.write(`ok: ${dir} is complete: ${files} files match the manifest (dump ${manifest.dumpId}, ${manifest.finishedAt})\n`);
+        if (manifest.subset) process.stdout.write(`${describeSubset(manifest.subset)}\n`);
         return EXIT_CODES.ok;
       }
       for (const p of problems) process.stdout.write(`${p.kind}: ${p.file}: ${p.detail}\n`);

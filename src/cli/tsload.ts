@@ -12,6 +12,7 @@ import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, p
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
 import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
+import { describeSubset } from '../format/subset.js';
 import { printSummary } from './summary.js';
 
 hideSecretsFromProcessTitle('tsload');
@@ -95,6 +96,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       }
       const out = process.stdout;
       if (opts.dryRun) {
+        if (result.manifest.subset) out.write(`${describeSubset(result.manifest.subset)}\n`);
         for (const l of result.plan) out.write(`${l}\n`);
         return EXIT_CODES.ok;
       }

@@ -2,6 +2,7 @@ import type { CatalogDatabase, CatalogObject, CatalogTable } from '../db/catalog
 import type { Flavor } from '../db/flavor.js';
 import { FORMAT_NAME, FORMAT_VERSION, type ChunkEntry, type DatabaseEntry, type Manifest, type ObjectEntry, type SnapshotInfo, type TableEntry } from '../format/manifest.js';
 import { MANIFEST_FILE } from '../format/naming.js';
+import { subsetInfo, type SubsetInfo } from '../format/subset.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import type { DumpOptions } from './dump-options.js';
 import type { SchemaFiles } from './schema-writer.js';
@@ -43,6 +44,7 @@ export function buildManifest(opts: DumpOptions, p: ManifestParts): Manifest {
       noData: opts.noData,
       noSchema: opts.noSchema,
     },
+    ...subsetField(opts, p.selection),
     databases: p.selection.databases.map((db) => databaseEntry(db, p.selection.tables, p.selection.objects, p.schema, p.data)),
   };
 }
@@ -89,6 +91,13 @@ export async function writeManifest(store: DumpStore, manifest: Manifest): Promi
     throw e;
   }
   await store.flush();
+}
+
+/** `subset` when the dump holds less than its databases; absent for a whole one (older readers ignore it). */
+function subsetField(opts: DumpOptions, selection: Selection): { subset?: SubsetInfo } {
+  const where = opts.noData ? [] : opts.where.map((w) => ({ database: w.table.database, table: w.table.table, condition: w.condition }));
+  const subset = subsetInfo(where, selection.leftOut);
+  return subset ? { subset } : {};
 }
 
 function sum(xs: readonly number[]): number {

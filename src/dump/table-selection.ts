@@ -3,16 +3,12 @@ import { TsError } from '../core/errors.js';
 import { SYSTEM_DATABASES, listDatabases, readObjects, readTables, type CatalogDatabase, type CatalogObject, type CatalogTable, type ViewReference } from '../db/catalog.js';
 import type { Flavor } from '../db/flavor.js';
 import type { Session } from '../db/session.js';
-import { PROGRESS_DB, type ObjectFileKind } from '../format/naming.js';
+import { PROGRESS_DB } from '../format/naming.js';
+import type { SubsetLeftOut } from '../format/subset.js';
 import type { DumpOptions } from './dump-options.js';
 
-/** Something of a dumped database that the dump leaves out, and why. */
-export interface LeftOut {
-  readonly database: string;
-  readonly kind: ObjectFileKind;
-  readonly name: string;
-  readonly reason: string;
-}
+/** Something of a dumped database that the dump leaves out, and why (the manifest's subset.leftOut). */
+export type LeftOut = SubsetLeftOut;
 
 /** What a dump covers: the databases, tables and schema objects left after the filters. */
 export interface Selection {

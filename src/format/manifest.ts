@@ -20,6 +20,8 @@ export type SnapshotMode = (typeof SNAPSHOT_MODES)[number];
 export { COLUMN_CODECS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS } from '../core/table-shape.js';
 export type { ChunkKey, ColumnCodec, ColumnSpec, KeyBound, KeyColumn, KeyKind, KeyLiteral, ObjectContext, ObjectKind } from '../core/table-shape.js';
 import { COLUMN_CODECS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS, type ChunkKey, type ColumnSpec, type KeyBound, type ObjectContext, type ObjectKind } from '../core/table-shape.js';
+import { SUBSET_KINDS, type SubsetInfo } from './subset.js';
+export type { SubsetInfo } from './subset.js';
 
 export interface FileEntry {
   readonly path: string;
@@ -108,6 +110,8 @@ export interface Manifest {
   readonly snapshot: SnapshotInfo;
   readonly session: { readonly sqlMode: string; readonly timeZone: string };
   readonly options: DumpOptionsRecord;
+  /** Present when the dump holds less than its databases (--where, tables left out): subset.ts. */
+  readonly subset?: SubsetInfo;
   readonly databases: readonly DatabaseEntry[];
 }
 
@@ -201,6 +205,20 @@ export function parseManifest(text: string): Manifest {
   s.at('options.format').oneOf(opts.format, DATA_FORMATS);
   s.at('options.compression').oneOf(opts.compression, COMPRESSIONS);
   s.at('session').obj(o.session);
+  if (o.subset !== undefined) {
+    const sub = s.at('subset').obj(o.subset);
+    s.at('subset.where').arr(sub.where).forEach((wv, i) => {
+      const ws = s.at(`subset.where[${i}]`);
+      const w = ws.obj(wv);
+      for (const k of ['database', 'table', 'condition']) ws.at(k).str(w[k]);
+    });
+    s.at('subset.leftOut').arr(sub.leftOut).forEach((lv, i) => {
+      const ls = s.at(`subset.leftOut[${i}]`);
+      const l = ls.obj(lv);
+      ls.at('kind').oneOf(l.kind, SUBSET_KINDS);
+      for (const k of ['database', 'name', 'reason']) ls.at(k).str(l[k]);
+    });
+  }
   const paths = new Set<string>();
   const seen = (p: Shape, v: Json | undefined): void => {
     checkFile(p, v);

@@ -222,3 +222,60 @@ describe('tsdump filters: each one does what it says, or the dump is refused nam
     expect(readManifest(named.out).databases.map((d) => d.name)).toEqual(['tsload_progress']);
   });
 });
+
+describe('a subset dump says so: in the manifest, the summary, tsdump verify and tsload', () => {
+  const db = uniqueDb('subset');
+  const targets: string[] = [];
+  let admin: AdminSession;
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    await admin.query(`CREATE DATABASE \`${db}\`; USE \`${db}\`;
+      CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (id INT PRIMARY KEY);
+      INSERT INTO a SELECT seq FROM seq_1_to_20; INSERT INTO b VALUES (1);
+      CREATE TRIGGER b_bi BEFORE INSERT ON b FOR EACH ROW SET NEW.id = NEW.id;`);
+  });
+
+  afterAll(async () => {
+    await cleanupLoads(db, targets, []);
+    await admin?.close();
+    removeTemps();
+  });
+
+  async function dumpVerifyLoad(label: string, filters: string[]) {
+    const out = path.join(tempDir(`subset-${label}`), 'dump');
+    const d = await runCli('tsdump', [...connArgs(), '-B', db, ...filters, '-o', out, '--progress', 'none']);
+    expect(d.code, d.stderr).toBe(0);
+    const v = await runCli('tsdump', ['verify', out]);
+    expect(v.code, v.stdout).toBe(0);
+    const target = `${db}_${label}`;
+    targets.push(target);
+    const l = await runCli('tsload', [...connArgs(), '-d', out, '-B', target, '--progress', 'none']);
+    expect(l.code, l.stderr).toBe(0);
+    return { manifest: readManifest(out), dump: d.stderr, verify: v.stdout, load: l.stderr };
+  }
+
+  it('--where: the condition is recorded and every tool prints SUBSET', async () => {
+    const r = await dumpVerifyLoad('where', ['--where', `${db}.a:id <= 5`]);
+    expect(r.manifest.subset).toEqual({ where: [{ database: db, table: 'a', condition: 'id <= 5' }], leftOut: [] });
+    for (const text of [r.dump, r.verify, r.load]) expect(text).toContain(`SUBSET, not a full backup: only some rows of 1 table (--where ${db}.a: id <= 5)`);
+  });
+
+  it('--ignore-table: the table and its trigger are recorded as left out', async () => {
+    const r = await dumpVerifyLoad('ignore', ['--ignore-table', `${db}.b`]);
+    expect(r.manifest.subset).toEqual({
+      where: [],
+      leftOut: [
+        { database: db, kind: 'table', name: 'b', reason: '--ignore-table' },
+        { database: db, kind: 'trigger', name: 'b_bi', reason: `its table ${db}.b is left out` },
+      ],
+    });
+    for (const text of [r.dump, r.verify, r.load]) expect(text).toContain('SUBSET, not a full backup: 1 table, 1 trigger of its databases left out by the filters');
+  });
+
+  it('a whole database: no subset field, nothing printed', async () => {
+    const r = await dumpVerifyLoad('whole', []);
+    expect(r.manifest.subset).toBeUndefined();
+    for (const text of [r.dump, r.verify, r.load]) expect(text).not.toContain('SUBSET');
+  });
+});

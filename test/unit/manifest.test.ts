@@ -146,3 +146,20 @@ describe('parseManifest', () => {
     expect(refusal('[]').message).toMatch(/expected an object/);
   });
 });
+
+describe('the optional subset field', () => {
+  it('a manifest without it, or with a well-formed one, parses', () => {
+    expect(parseManifest(JSON.stringify(validManifest())).subset).toBeUndefined();
+    const m = validManifest();
+    m.subset = { where: [{ database: 'db', table: 't', condition: 'id < 3' }], leftOut: [{ database: 'db', kind: 'view', name: 'v', reason: 'reads db.u, which the dump leaves out' }] };
+    expect(parseManifest(JSON.stringify(m)).subset?.where[0]?.condition).toBe('id < 3');
+  });
+
+  it('a malformed one is refused naming the field', () => {
+    const m = validManifest();
+    m.subset = { where: [], leftOut: [{ database: 'db', kind: 'index', name: 'i', reason: 'x' }] };
+    expect(() => parseManifest(JSON.stringify(m))).toThrow(/subset\.leftOut\[0\]\.kind: expected one of table, view/);
+    m.subset = { where: [{ database: 'db', table: 't' }], leftOut: [] };
+    expect(() => parseManifest(JSON.stringify(m))).toThrow(/subset\.where\[0\]\.condition: expected a string/);
+  });
+});
