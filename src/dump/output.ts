@@ -2,7 +2,7 @@ import os from 'node:os';
 import { TsError } from '../core/errors.js';
 import { manifestFiles, parseManifest } from '../format/manifest.js';
 import { IN_PROGRESS_FILE, MANIFEST_FILE, isDumpFilePath } from '../format/naming.js';
-import type { DumpStore } from '../storage/dump-store.js';
+import type { DumpStore, StoredEntry } from '../storage/dump-store.js';
 
 interface Marker {
   readonly tool: 'tsdump';
@@ -12,28 +12,44 @@ interface Marker {
   readonly pid: number;
 }
 
-async function readMarker(store: DumpStore): Promise<Marker | null> {
-  if ((await store.stat(IN_PROGRESS_FILE)) === null) return null;
+/** Our marker, when `entries` hold one as a regular file with the JSON tsdump writes. */
+async function readMarker(store: DumpStore, entries: readonly StoredEntry[]): Promise<Marker | null> {
+  if (!entries.some((e) => e.path === IN_PROGRESS_FILE && e.regular)) return null;
   try {
     const m = JSON.parse((await store.readFile(IN_PROGRESS_FILE)).toString('utf8')) as Partial<Marker>;
-    return m.tool === 'tsdump' ? (m as Marker) : null;
+    return m.tool === 'tsdump' && typeof m.startedAt === 'string' && typeof m.host === 'string' && typeof m.pid === 'number' ? (m as Marker) : null;
   } catch {
     return null;
   }
 }
 
-/** The files of an earlier dump, when the store holds one of ours (a manifest that parses, or our marker). */
-async function earlierDump(store: DumpStore): Promise<{ listed: Set<string>; what: string } | null> {
-  if ((await store.stat(MANIFEST_FILE)) !== null) {
+/**
+ * The files of an earlier dump, when the store holds one of ours: a manifest.json that parses as a
+ * tsdump manifest, or our JSON marker. A file of that name that is anything else (a web project's
+ * manifest.json, an empty marker, a symbolic link) makes nothing ours.
+ */
+async function earlierDump(store: DumpStore, entries: readonly StoredEntry[]): Promise<{ listed: Set<string>; what: string; marker: Marker | null } | null> {
+  const marker = await readMarker(store, entries);
+  if (entries.some((e) => e.path === MANIFEST_FILE && e.regular)) {
     try {
       const m = parseManifest((await store.readFile(MANIFEST_FILE)).toString('utf8'));
-      return { listed: new Set([MANIFEST_FILE, ...manifestFiles(m).map((f) => f.path)]), what: `the dump ${m.dumpId} of ${m.finishedAt}` };
+      return { listed: new Set([MANIFEST_FILE, ...manifestFiles(m).map((f) => f.path)]), what: `the dump ${m.dumpId} of ${m.finishedAt}`, marker };
     } catch {
       return null;
     }
   }
-  const marker = await readMarker(store);
-  return marker ? { listed: new Set([IN_PROGRESS_FILE]), what: `an interrupted dump started ${marker.startedAt} on ${marker.host}` } : null;
+  return marker ? { listed: new Set([IN_PROGRESS_FILE]), what: `an interrupted dump started ${marker.startedAt} on ${marker.host}`, marker } : null;
+}
+
+/** Whether the marker's tsdump is still running: only knowable for a process on this host. */
+function stillRunning(marker: Marker | null): boolean {
+  if (!marker || marker.host !== os.hostname() || marker.pid === process.pid) return false;
+  try {
+    process.kill(marker.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -47,7 +63,7 @@ async function earlierDump(store: DumpStore): Promise<{ listed: Set<string>; wha
 export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string): Promise<void> {
   const entries = await store.list();
   if (entries.length > 0) {
-    const earlier = await earlierDump(store);
+    const earlier = await earlierDump(store, entries);
     if (!overwrite) {
       throw new TsError({
         code: 'usage',
@@ -57,6 +73,14 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
     }
     if (!earlier) {
       throw new TsError({ code: 'usage', message: `output ${store.display} is not empty and holds no tsdump dump (no manifest.json or in-progress marker of ours); --overwrite only replaces a dump`, suggestion: 'choose an empty or new -o directory' });
+    }
+    if (stillRunning(earlier.marker)) {
+      const m = earlier.marker!;
+      throw new TsError({
+        code: 'usage',
+        message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}); nothing was deleted`,
+        suggestion: 'wait for it to finish or stop it, or choose another -o directory (two runs in one directory would mix their snapshots)',
+      });
     }
     const foreign = entries.filter((e) => !e.regular || !(earlier.listed.has(e.path) || isDumpFilePath(e.path)));
     if (foreign.length > 0) {

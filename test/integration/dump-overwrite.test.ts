@@ -1,0 +1,140 @@
+/**
+ * `tsdump --overwrite` replaces only one of our dumps and deletes only its files: a directory that
+ * merely holds a file named manifest.json or .tsdump-in-progress, a dump with a user's file next to
+ * it, or a dump another tsdump is still writing is refused before anything is deleted.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../src/format/manifest.js';
+import { connArgs, runCli } from '../support/cli.js';
+import { listFiles, removeTemps, tempDir } from '../support/faults.js';
+import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
+
+/** Every file below `dir` with its content: what must be left exactly as it was. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(listFiles(dir).map((f) => [f, readFileSync(path.join(dir, f), 'latin1')]));
+}
+
+describe('tsdump --overwrite', () => {
+  const db = uniqueDb('overwrite');
+  let admin: AdminSession;
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    await admin.query(`CREATE DATABASE \`${db}\`; USE \`${db}\`;
+      CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(10)); CREATE TABLE b (id INT PRIMARY KEY);
+      INSERT INTO a SELECT seq, 'x' FROM seq_1_to_300; INSERT INTO b SELECT seq FROM seq_1_to_10;`);
+  });
+
+  afterAll(async () => {
+    await dropDbs(db);
+    await admin?.close();
+    removeTemps();
+  });
+
+  const dump = (dir: string, extra: string[] = []) => runCli('tsdump', [...connArgs(), '-B', db, '-o', dir, '--rows', '100', '-q', ...extra]);
+
+  /** A web project: source files and the web app manifest every such project has. */
+  function webProject(): string {
+    const dir = path.join(tempDir('webproject'), 'site');
+    mkdirSync(path.join(dir, 'src'), { recursive: true });
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>shop</title>\n');
+    writeFileSync(path.join(dir, 'src', 'app.js'), 'console.log("hello");\n');
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ name: 'Shop', start_url: '/', icons: [] }));
+    return dir;
+  }
+
+  it('a directory with a manifest.json that is not ours is refused; nothing is deleted', async () => {
+    const dir = webProject();
+    const before = snapshot(dir);
+    const r = await dump(dir, ['--overwrite']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('holds no tsdump dump');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a directory with an empty .tsdump-in-progress is refused; nothing is deleted', async () => {
+    const dir = webProject();
+    writeFileSync(path.join(dir, 'manifest.json'), '');
+    writeFileSync(path.join(dir, '.tsdump-in-progress'), '');
+    const before = snapshot(dir);
+    const r = await dump(dir, ['--overwrite']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('holds no tsdump dump');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a manifest.json that is a symbolic link to a real dump\'s manifest makes nothing ours', async () => {
+    const real = path.join(tempDir('overwrite-real'), 'dump');
+    expect((await dump(real)).code).toBe(0);
+    const dir = webProject();
+    rmSync(path.join(dir, 'manifest.json'));
+    symlinkSync(path.join(real, 'manifest.json'), path.join(dir, 'manifest.json'));
+    const before = snapshot(dir);
+    const r = await dump(dir, ['--overwrite']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('holds no tsdump dump');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a real dump with a user\'s file next to it is refused naming the file; nothing is deleted', async () => {
+    const dir = path.join(tempDir('overwrite-stray'), 'dump');
+    expect((await dump(dir)).code).toBe(0);
+    writeFileSync(path.join(dir, 'NOTES.txt'), 'restore with tsload -d .\n');
+    mkdirSync(path.join(dir, 'keep'));
+    writeFileSync(path.join(dir, 'keep', 'a.000001.csv.orig'), '1,x\n');
+    const before = snapshot(dir);
+    const r = await dump(dir, ['--overwrite']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/also 2 file\(s\) tsdump did not write \(NOTES\.txt, keep\/a\.000001\.csv\.orig\); nothing was deleted/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a dump another tsdump is still writing is refused; nothing is deleted', async () => {
+    const dir = path.join(tempDir('overwrite-running'), 'dump');
+    expect((await dump(dir)).code).toBe(0);
+    // a live process of this host stands for the other tsdump
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+    try {
+      writeFileSync(path.join(dir, '.tsdump-in-progress'), JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host: os.hostname(), pid: other.pid }) + '\n');
+      const before = snapshot(dir);
+      const r = await dump(dir, ['--overwrite']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`is being written by another tsdump (pid ${other.pid} on ${os.hostname()}`);
+      expect(snapshot(dir)).toEqual(before);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('a real dump is replaced: the old files go, the new dump verifies', async () => {
+    const dir = path.join(tempDir('overwrite-ok'), 'dump');
+    expect((await dump(dir)).code).toBe(0);
+    const first = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    const oldFiles = listFiles(dir);
+    expect(oldFiles.some((f) => /\/b\.000001\.csv$/.test(f))).toBe(true);
+    const r = await runCli('tsdump', [...connArgs(), '-T', `${db}.a`, '-o', dir, '--rows', '150', '-q', '--overwrite']);
+    expect(r.code, r.stderr).toBe(0);
+    const second = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(second.dumpId).not.toBe(first.dumpId);
+    expect(listFiles(dir).filter((f) => /\/b\./.test(f))).toEqual([]);
+    expect(second.databases[0]!.tables.map((t) => `${t.name}:${t.rows}:${t.chunks.length}`)).toEqual(['a:300:2']);
+    const v = await runCli('tsdump', ['verify', dir]);
+    expect(v.code, v.stdout).toBe(0);
+  });
+
+  it('an interrupted dump of ours (our marker, chunk and partial files) is replaced', async () => {
+    const dir = path.join(tempDir('overwrite-interrupted'), 'dump');
+    mkdirSync(path.join(dir, db), { recursive: true });
+    writeFileSync(path.join(dir, '.tsdump-in-progress'), JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host: 'elsewhere', pid: 1 }) + '\n');
+    writeFileSync(path.join(dir, db, 'a.000001.csv'), '1,"x"\n');
+    writeFileSync(path.join(dir, db, 'a.000002.csv.partial'), '2,');
+    const r = await dump(dir, ['--overwrite']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(listFiles(dir).filter((f) => f.endsWith('.partial') || f === '.tsdump-in-progress')).toEqual([]);
+    expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
+  });
+});
