@@ -15,6 +15,11 @@ function alignedBuffer(bytes: number): Buffer {
   return Buffer.from(new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) }).buffer, 0, bytes);
 }
 
+/** A symbolic link planted where the file goes is refused (ELOOP), never followed and overwritten. */
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+/** The same file opened again (without O_DIRECT): still never through a link swapped in meanwhile. */
+const REOPEN_FLAGS = constants.O_RDWR | constants.O_NOFOLLOW;
+
 /** Staging buffers of closed files, reused by the next file in this thread. */
 const idleStages: Buffer[] = [];
 
@@ -58,12 +63,12 @@ export class DirectFile {
     const O_DIRECT = constants.O_DIRECT;
     if (direct && O_DIRECT) {
       try {
-        return new DirectFile(await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | O_DIRECT, 0o644), true, path);
+        return new DirectFile(await open(path, WRITE_FLAGS | O_DIRECT, 0o644), true, path);
       } catch (e) {
         if (sysCodeOf(e) !== 'EINVAL') throw e;
       }
     }
-    return new DirectFile(await open(path, 'w'), false, path);
+    return new DirectFile(await open(path, WRITE_FLAGS, 0o644), false, path);
   }
 
   /** Whether the data bypasses the page cache (for tests and diagnostics). */
@@ -109,7 +114,7 @@ export class DirectFile {
       // O_DIRECT refused after all (alignment rules of this device): go on through the page cache
       this.direct = false;
       await this.fh.close();
-      this.fh = await open(this.path, 'r+');
+      this.fh = await open(this.path, REOPEN_FLAGS);
       await writeAll(this.fh, buf, from, to, position);
     }
   }
@@ -121,7 +126,7 @@ export class DirectFile {
     const length = this.direct ? this.filled - (this.filled % BLOCK) : this.filled;
     await this.write(stage, 0, length, this.position);
     if (length < this.filled) {
-      const tail = await open(this.path, 'r+');
+      const tail = await open(this.path, REOPEN_FLAGS);
       try {
         await writeAll(tail, stage, length, this.filled, this.position + length);
       } finally {

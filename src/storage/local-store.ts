@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import { DirectFile } from './direct-file.js';
@@ -108,11 +108,40 @@ export class LocalStore implements DumpStore {
 
   private async openHandle(relative: string): Promise<FileHandle> {
     const full = await this.resolve(relative);
+    let fh: FileHandle;
     try {
-      return await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+      fh = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (e) {
       if (sysCodeOf(e) === 'ELOOP') throw unsafePath(relative, `'${relative}' is a symbolic link`);
       throw ioError(e, relative, 'cannot open');
+    }
+    try {
+      await this.checkOpened(fh, full, relative);
+      return fh;
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * resolve() checked the parent directory before the open: a directory swapped for a symbolic
+   * link in between would still be followed (O_NOFOLLOW guards the last component only). So the
+   * file actually opened is checked: on Linux by where its descriptor points; elsewhere by the
+   * parent's real path again and the file's identity.
+   */
+  private async checkOpened(fh: FileHandle, full: string, relative: string): Promise<void> {
+    const root = await this.root();
+    const inside = (p: string): boolean => p.startsWith(root + path.sep);
+    const opened = await readlink(`/proc/self/fd/${fh.fd}`).catch(() => null);
+    if (opened !== null) {
+      if (!inside(opened)) throw unsafePath(relative, `'${relative}' was reached through a symbolic link to ${opened}, outside the dump`);
+      return;
+    }
+    const parent = await realpath(path.dirname(full)).catch(() => null);
+    const [a, b] = await Promise.all([fh.stat(), lstat(full).catch(() => null)]);
+    if (parent === null || !(parent === root || inside(parent)) || b === null || a.ino !== b.ino || a.dev !== b.dev) {
+      throw unsafePath(relative, `'${relative}' changed while it was opened (a directory or the file was replaced)`);
     }
   }
 
