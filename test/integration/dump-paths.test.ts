@@ -1,14 +1,16 @@
 /**
  * No path may leave the dump, and a dump holds no symbolic links: a chunk or a database directory
  * replaced by a link (to a file outside, or even to one inside) fails `tsdump verify` naming it, and
- * tsload refuses it before it loads anything.
+ * tsload refuses it before it loads anything. An unreadable chunk is named with the fix, not a stack.
  */
-import { cpSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connArgs, runCli } from '../support/cli.js';
+import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
 import { listFiles, removeTemps, tempDir } from '../support/faults.js';
-import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
+import { cleanupLoads } from './load-fixture.js';
+import { adminSession, testServer, uniqueDb, type AdminSession } from '../support/server.js';
 
 describe('paths of a dump', () => {
   const db = uniqueDb('paths');
@@ -25,7 +27,7 @@ describe('paths of a dump', () => {
   });
 
   afterAll(async () => {
-    await dropDbs(db);
+    await cleanupLoads(db, [`${db}_unreadable`], []);
     await admin?.close();
     removeTemps();
   });
@@ -86,4 +88,45 @@ describe('paths of a dump', () => {
     expect(v.stdout).toContain(`extra: ${dbDir}: not a regular file`);
     await expectLoadRefused(d, dbDir);
   });
+
+  it('an unreadable chunk: verify names the file and the fix, no stack trace', async (ctx) => {
+    const d = copy();
+    const f = path.join(d, chunk(2));
+    chmodSync(f, 0o000);
+    try {
+      // root reads through mode 000 (CAP_DAC_OVERRIDE): as root, verify runs without that capability
+      const asRoot = process.getuid?.() === 0;
+      if (asRoot && !dacDroppable(f)) ctx.skip('running as root and setpriv cannot drop CAP_DAC_OVERRIDE here: no way to make a file unreadable');
+      const v = asRoot ? runWithoutDacOverride(['verify', d]) : await runCli('tsdump', ['verify', d]);
+      expect(v.code, v.stdout + v.stderr).toBe(4);
+      expect(v.stdout).toContain(`unreadable: ${chunk(2)}: cannot open ${chunk(2)}: EACCES`);
+      expect(v.stdout).toContain('permission denied: the user running this needs read');
+      expect(v.stdout + v.stderr).not.toMatch(/\n\s+at /);
+      // tsload reaches the file when it loads it: the same message, through the error funnel
+      const target = `${db}_unreadable`;
+      const l = asRoot ? runWithoutDacOverride(['-d', d, '-B', target, '-q', ...connArgs()], 'tsload') : await runCli('tsload', ['-d', d, '-B', target, '-q', ...connArgs()]);
+      expect(l.code, l.stderr).toBe(1);
+      expect(l.stderr).toContain(`cannot open ${chunk(2)}: EACCES`);
+      expect(l.stderr).toContain('hint: permission denied: the user running this needs read');
+      expect(l.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      chmodSync(f, 0o644);
+    }
+  });
 });
+
+const DROP_DAC = ['--bounding-set=-dac_override,-dac_read_search'];
+
+/** Whether setpriv can take root's power to read a mode-000 file (checked on `file` itself). */
+function dacDroppable(file: string): boolean {
+  const r = spawnSync('setpriv', [...DROP_DAC, 'head', '-c', '1', file], { encoding: 'utf8' });
+  return r.error === undefined && r.status !== 0 && /Permission denied/.test(r.stderr);
+}
+
+/** Runs the built tsdump without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (so root obeys file modes). */
+function runWithoutDacOverride(args: string[], bin: 'tsdump' | 'tsload' = 'tsdump'): { code: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env, MYSQL_PWD: testServer().password, NO_COLOR: '1' };
+  const r = spawnSync('setpriv', [...DROP_DAC, process.execPath, path.join(REPO_ROOT, 'dist', 'cli', `${bin}.js`), ...args], { encoding: 'utf8', env });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
