@@ -25,6 +25,8 @@ export interface RunCliOptions {
   readonly cwd?: string;
   /** Called once the child is spawned (e.g. to signal it mid-run). */
   readonly onSpawn?: (pid: number) => void;
+  /** Called with each piece of the child's stdout as it arrives (e.g. to follow --progress json). */
+  readonly onStdout?: (text: string) => void;
 }
 
 /**
@@ -49,7 +51,10 @@ export async function runCli(bin: 'tsdump' | 'tsload', args: readonly string[], 
   if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stdout.on('data', (b: Buffer) => {
+    out.push(b);
+    opts.onStdout?.(b.toString('utf8'));
+  });
   child.stderr.on('data', (b: Buffer) => err.push(b));
   child.stdin.on('error', () => undefined); // the bin may exit before reading its input
   if (opts.input !== undefined) child.stdin.end(opts.input);
