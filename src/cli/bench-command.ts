@@ -18,13 +18,13 @@ import type { BenchReport } from '../bench/report.js';
 import { formatReport, toJson } from '../bench/report.js';
 import { LOCK_MODES, type LockMode, type TableRef } from '../dump/dumper.js';
 import { addConnectionOptions, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
-import { parseLocation } from '../storage/open-store.js';
+import { addS3Options, storeLocation, type S3OptionValues } from './store-location.js';
 import { wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 
 type Tool = 'tsdump' | 'tsload';
 
-interface BenchFlags extends ConnectionOptionValues {
+interface BenchFlags extends ConnectionOptionValues, S3OptionValues {
   database?: string;
   tables?: string;
   dir?: string;
@@ -59,8 +59,9 @@ export function addBenchCommand(program: Command, tool: Tool, load?: LoadFn): Co
   if (tool === 'tsdump') {
     cmd.option('-B, --database <db>', 'database of the table (lets -T name just the table)').option('-T, --tables <db.t>', 'the table to dump (db.table)');
   } else {
-    cmd.option('-d, --dir <dir>', 'dump directory to take the table from').option('-T, --tables <db.t>', 'the table of the dump to load (default: its largest)');
+    cmd.option('-d, --dir <dir>', 'dump (directory or s3://bucket/prefix) to take the table from').option('-T, --tables <db.t>', 'the table of the dump to load (default: its largest)');
     cmd.option('--rows-per-transaction-list <n,...>', 'rows per transaction to try', DEFAULT_ROWS_PER_TRANSACTION);
+    addS3Options(cmd);
   }
   cmd
     .option('--statement-sizes <sizes>', 'longest INSERT statements to try (SQL format, like net_buffer_length)', DEFAULT_STATEMENT_SIZES)
@@ -111,7 +112,7 @@ Nothing of yours is touched: the table goes into a scratch database tsbench_<ran
         if (!load) throw usageError('tsload bench is not available in this build (no loader adapter wired)');
         if (!flags.dir) throw usageError('no dump directory', 'pass -d DIR (a tsdump dump holding the table to load)');
         const table = flags.tables?.trim() ? benchTable(flags) : null;
-        report = await runLoadBench({ ...common, source: parseLocation(flags.dir, '-d'), table }, load, onTrial, signal);
+        report = await runLoadBench({ ...common, source: storeLocation(flags.dir, '-d', flags), table }, load, onTrial, signal);
       }
       process.stdout.write(flags.json ? toJson(report) : formatReport(report));
       return EXIT_CODES.ok;

@@ -8,17 +8,18 @@ import { LOCK_MODES, runDump, type DumpOptions, type LockMode, type TableRef, ty
 import { checkDump, readManifest } from '../format/dump-check.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
 import { describeSubset } from '../format/subset.js';
-import { openStore, parseLocation } from '../storage/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
 import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 import { printSummary } from './summary.js';
+import { addS3Options, storeLocation, type S3OptionValues } from './store-location.js';
 
 hideSecretsFromProcessTitle('tsdump');
 
-interface DumpFlags extends ConnectionOptionValues {
+interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   outputdir?: string;
   database: string[];
   tables: string[];
@@ -56,7 +57,7 @@ const program = new Command('tsdump')
   .version(toolVersion(), '-V, --version')
   .exitOverride();
 addConnectionOptions(program)
-  .option('-o, --outputdir <dir>', 'directory to write the dump into (must be empty or new)')
+  .option('-o, --outputdir <dir>', 'directory or s3://bucket/prefix to write the dump into (must be empty or new)')
   .option('-B, --database <db>', 'database to dump (repeatable; default: the database of --url, else all but the system databases and tsload_progress)', collect, [])
   .option('-T, --tables <db.t,...>', 'only these tables (comma-separated db.table, repeatable)', collect, [])
   .option('--ignore-table <db.t>', 'skip this table, view or sequence (repeatable)', collect, [])
@@ -78,13 +79,16 @@ addConnectionOptions(program)
   .option('--overwrite', 'replace an earlier dump in the output directory', false)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('-q, --quiet', 'only warnings and errors', false)
-  .option('-v, --verbose', 'a line per chunk', false)
+  .option('-v, --verbose', 'a line per chunk', false);
+addS3Options(program)
   .addHelpText('after', `
 Examples:
   tsdump -h db1 -u backup -p -B shop -o /backups/shop-2026-11-21
   tsdump -B shop -T shop.orders,shop.items --format sql -c gzip -o /tmp/d
   tsdump --lock-mode no-lock -B app -o /dumps/app            # RDS/Aurora (no RELOAD privilege)
   tsdump verify /backups/shop-2026-11-21                      # offline completeness check
+  tsdump -B shop -o s3://backups/shop/2026-11-21              # AWS credentials and region from the usual chain
+  AWS_ENDPOINT_URL=http://127.0.0.1:9000 tsdump -B shop -o s3://dumps/shop   # an S3-compatible server (MinIO)
 Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
   .action(async () => {
     await runCommand(async (signal) => {
@@ -107,12 +111,13 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
     });
   });
 
-program
+const verify = program
   .command('verify <dir>')
-  .description('check offline that a dump is complete and untampered (every file present, size and sha256 as in the manifest)')
+  .description('check offline that a dump (directory or s3://bucket/prefix) is complete and untampered (every file present, size and sha256 as in the manifest)');
+addS3Options(verify)
   .action(async (dir: string) => {
     await runCommand(async () => {
-      const store = await openStore(parseLocation(dir, 'verify'));
+      const store = await openStore(storeLocation(dir, 'verify', verify.opts<S3OptionValues>()));
       const manifest = await readManifest(store);
       const problems = await checkDump(store, manifest, { hashes: true });
       const files = manifest.databases.reduce((n, d) => n + 1 + d.tables.length + d.objects.length + d.tables.reduce((m, t) => m + t.chunks.length, 0), 0);
@@ -155,7 +160,7 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
   return Object.freeze({
     // Every statement names its database: no session needs a default one (it may not even exist).
     connection: Object.freeze({ ...connection, database: undefined }),
-    output: parseLocation(f.outputdir, '-o'),
+    output: storeLocation(f.outputdir, '-o', f),
     databases,
     tables,
     ignoreTables: f.ignoreTable.map((s) => parseTableRef(s, '--ignore-table')),

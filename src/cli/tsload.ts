@@ -6,7 +6,6 @@ import { EXIT_CODES, TsError } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
 import { DROP_TABLE_MODES, runLoad, type DropTableMode, type LoadOptions } from '../load/loader.js';
 import { loadWithLoader } from '../bench/load-adapter.js';
-import { parseLocation } from '../storage/open-store.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
@@ -14,10 +13,11 @@ import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 import { describeSubset } from '../format/subset.js';
 import { printSummary } from './summary.js';
+import { addS3Options, storeLocation, type S3OptionValues } from './store-location.js';
 
 hideSecretsFromProcessTitle('tsload');
 
-interface LoadFlags extends ConnectionOptionValues {
+interface LoadFlags extends ConnectionOptionValues, S3OptionValues {
   directory?: string;
   database?: string;
   rename: string[];
@@ -52,7 +52,7 @@ const program = new Command('tsload')
   .version(toolVersion(), '-V, --version')
   .exitOverride();
 addConnectionOptions(program)
-  .option('-d, --directory <dir>', 'the dump directory (with manifest.json)')
+  .option('-d, --directory <dir>', 'the dump: a directory or s3://bucket/prefix (with manifest.json)')
   .option('-B, --database <db>', 'load the (single) database of the dump under this name (default: the database of --url)')
   .option('--rename <src=dst>', 'load database src under the name dst (repeatable)', collect, [])
   .option('-t, --threads <n>', 'parallel data sessions (default: CPU cores)', wholeNumber('--threads'), os.availableParallelism())
@@ -69,12 +69,14 @@ addConnectionOptions(program)
   .option('--keep-progress', 'keep the tsload_progress state after a finished load', false)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('-q, --quiet', 'only warnings and errors', false)
-  .option('-v, --verbose', 'a line per chunk', false)
+  .option('-v, --verbose', 'a line per chunk', false);
+addS3Options(program)
   .addHelpText('after', `
 Examples:
   tsload -h db2 -u admin -p -d /backups/shop-2026-11-21
   tsload -d /tmp/d -B shop_copy -t 8 --drop-table drop
   tsload -d /tmp/d --rename shop=shop_copy --rename crm=crm_copy --skip-definer
+  tsload -d s3://backups/shop/2026-11-21 -B shop_copy             # AWS credentials and region from the usual chain
 Rerun the same command after an interruption: it resumes exactly where the committed work ends.
 Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
   .action(async () => {
@@ -132,7 +134,7 @@ function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadO
   const urlDatabase = f.url !== undefined && f.database === undefined && f.rename.length === 0 ? parseConnectionUrl(f.url).database : undefined;
   return Object.freeze({
     connection: Object.freeze({ ...connection, database: undefined }),
-    source: parseLocation(f.directory, '-d'),
+    source: storeLocation(f.directory, '-d', f),
     targetDatabase: f.database ?? urlDatabase ?? null,
     renames,
     threads: f.threads,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { TsError } from '../core/errors.js';
 import type { DumpStore, StoreKind, StoreLocation } from './dump-store.js';
 import { localStore } from './local-store.js';
+import { s3Store } from './s3-store.js';
 
 /**
  * A dump location as users write it: `s3://bucket/prefix` or a local directory (relative to the
@@ -27,12 +28,11 @@ export function parseLocation(text: string, what: string): StoreLocation {
 
 const OPENERS: Record<StoreKind, (location: StoreLocation, create: boolean) => Promise<DumpStore>> = {
   local: (l, create) => localStore((l as Extract<StoreLocation, { kind: 'local' }>).dir, { create }),
-  s3: () => {
-    throw new TsError({ code: 'usage', message: 's3:// locations are not supported by this build yet', suggestion: 'dump to a local directory' });
-  },
+  // a bucket is never created: it must exist (and `create` has nothing to make under a prefix)
+  s3: async (l) => s3Store(l as Extract<StoreLocation, { kind: 's3' }>),
 };
 
-/** Opens the store at `location`; `create` makes a local directory that does not exist yet. */
+/** Opens the store at `location`; `create` makes a local directory that does not exist yet (S3: the bucket must exist). */
 export function openStore(location: StoreLocation, { create = false } = {}): Promise<DumpStore> {
   return OPENERS[location.kind](location, create);
 }

@@ -1,0 +1,166 @@
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { TsError } from '../core/errors.js';
+import { displayLocation, readPieces, type ByteSource, type DumpStore, type PendingFile, type StoreLocation, type StoredEntry, type StoredFile } from './dump-store.js';
+import { describeCredentials, explainS3Error, failureOf, isNotFound } from './s3-errors.js';
+import { ObjectReader, type RangedBody } from './s3-reader.js';
+import { ObjectUpload } from './s3-upload.js';
+import { checkRelativePath } from './store-path.js';
+
+type S3Location = Extract<StoreLocation, { kind: 's3' }>;
+
+/**
+ * Attempts per request (the SDK's standard retry mode: exponential backoff with jitter, for
+ * throttling, 5xx, timeouts and connection resets; a retry token bucket per client stops a storm
+ * from being retried forever). Eight attempts wait up to about 13 s in all.
+ */
+const MAX_ATTEMPTS = 8;
+
+/**
+ * A dump under `s3://bucket/prefix` of AWS S3 or an S3-compatible server. Keys are
+ * `prefix/<relative path>`; every path is checked by checkRelativePath first, so no key leaves the
+ * prefix. Same guarantees as the local store: an object appears only when its upload completes
+ * (see ObjectUpload), so the manifest — written last — marks a complete dump; list() shows
+ * completed objects only.
+ *
+ * Configuration comes in the StoreLocation (the CLI reads options and environment): the endpoint of
+ * an S3-compatible server (then addressed path-style: http://host/bucket/key, which such servers
+ * expect) and the region. Credentials are the SDK's default provider chain, which itself reads
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE with ~/.aws/config and
+ * ~/.aws/credentials, web identity, container and instance roles: the documented AWS behaviour,
+ * and the one exception to "nothing below cli/ reads the environment". Without a region in the
+ * location the SDK's region chain (AWS_REGION, the profile) applies too.
+ */
+export class S3Store implements DumpStore {
+  readonly location: S3Location;
+  readonly display: string;
+  private readonly client: S3Client;
+  private readonly base: string;
+
+  constructor(location: S3Location) {
+    this.location = location;
+    this.display = displayLocation(location);
+    this.base = location.prefix ? `${location.prefix}/` : '';
+    const custom = location.endpoint !== undefined;
+    this.client = new S3Client({
+      region: location.region ?? (custom ? 'us-east-1' : undefined),
+      ...(custom ? { endpoint: location.endpoint } : {}),
+      forcePathStyle: custom,
+      // AWS: a bucket in another region than AWS_REGION is followed there
+      followRegionRedirects: !custom,
+      maxAttempts: MAX_ATTEMPTS,
+      retryMode: 'standard',
+      // S3-compatible servers differ in the newer default integrity checksums; AWS gets them
+      requestChecksumCalculation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+      responseChecksumValidation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+    });
+  }
+
+  private key(relative: string): string {
+    return this.base + checkRelativePath(relative);
+  }
+
+  private async explain(e: unknown, op: string, file?: string): Promise<TsError> {
+    return explainS3Error(e, {
+      op,
+      display: this.display,
+      bucket: this.location.bucket,
+      endpoint: this.location.endpoint,
+      ...(file !== undefined ? { file } : {}),
+      credentials: async () => describeCredentials(await this.client.config.credentials()),
+    });
+  }
+
+  private async call<T>(op: string, file: string | undefined, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (e) {
+      throw await this.explain(e, op, file);
+    }
+  }
+
+  async list(): Promise<StoredEntry[]> {
+    const out: StoredEntry[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call('list', undefined, () => this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.base, ...(token ? { ContinuationToken: token } : {}) })));
+      for (const o of page.Contents ?? []) {
+        const rel = (o.Key ?? '').slice(this.base.length);
+        // "folder" marker objects (a key ending in '/', made by consoles) hold no file
+        if (rel === '' || (rel.endsWith('/') && (o.Size ?? 0) === 0)) continue;
+        out.push({ path: rel, bytes: o.Size ?? 0, regular: true });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async stat(relative: string): Promise<StoredFile | null> {
+    const Key = this.key(relative);
+    try {
+      const h = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key }));
+      return { path: relative, bytes: h.ContentLength ?? 0 };
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw await this.explain(e, 'read', relative);
+    }
+  }
+
+  async readFile(relative: string): Promise<Buffer> {
+    const pieces: Buffer[] = [];
+    for await (const p of readPieces(await this.open(relative), 1 << 20, { reuse: false })) pieces.push(p);
+    return Buffer.concat(pieces);
+  }
+
+  async open(relative: string, offset = 0): Promise<ByteSource> {
+    const Key = this.key(relative);
+    const range = async (from: number, etag: string | undefined): Promise<RangedBody | null> => {
+      try {
+        const r = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key, ...(from > 0 ? { Range: `bytes=${from}-` } : {}), ...(etag ? { IfMatch: etag } : {}) }));
+        const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(r.ContentRange ?? '');
+        const start = m ? Number(m[1]) : 0;
+        return { body: r.Body as Readable, start, end: start + (r.ContentLength ?? 0), etag: r.ETag };
+      } catch (e) {
+        // a read from the very end: S3 refuses the empty range, the file has no more bytes
+        if (from > 0 && (failureOf(e).code === 'InvalidRange' || failureOf(e).status === 416) && (await this.stat(relative))?.bytes === from) return null;
+        if (failureOf(e).code === 'PreconditionFailed') {
+          throw new TsError({ code: 'io', message: `${relative} in ${this.display} was replaced while it was being read`, object: { file: relative }, suggestion: 'nothing may write into a dump while it is read; run again', cause: e });
+        }
+        throw await this.explain(e, 'read', relative);
+      }
+    };
+    const reader = await ObjectReader.open(range, relative, offset);
+    return {
+      read: async (into, at, length) => {
+        try {
+          return await reader.read(into, at, length);
+        } catch (e) {
+          throw await this.explain(e, 'read', relative);
+        }
+      },
+      close: () => reader.close(),
+    };
+  }
+
+  async create(relative: string): Promise<PendingFile> {
+    const key = this.key(relative);
+    return new ObjectUpload({ client: this.client, bucket: this.location.bucket, key }, (e) => this.explain(e, 'write', relative));
+  }
+
+  async remove(relative: string): Promise<void> {
+    const Key = this.key(relative);
+    await this.call('remove', relative, () => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key })));
+  }
+
+  /** Completed uploads are durable: nothing to do. */
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
+
+export function s3Store(location: S3Location): S3Store {
+  return new S3Store(location);
+}

@@ -1,0 +1,38 @@
+/**
+ * The S3 API server of the tests, run as its own process by s3-server.ts: s3rver on 127.0.0.1 and a
+ * free port, data in a temp directory, one account with the random credentials it is given (the
+ * built-in S3RVER/S3RVER key is revoked). Prints {"port": N} once it listens.
+ *
+ * Started with --openssl-legacy-provider: s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens
+ * with DES, which OpenSSL 3 only has in its legacy provider (without it every second page fails).
+ * Added here because s3rver lacks it: AbortMultipartUpload (DELETE ?uploadId=…) removes the
+ * upload's parts, as S3 does, instead of answering MethodNotAllowed.
+ */
+import { createRequire } from 'node:module';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const S3rver = require('s3rver');
+const AWSAccount = require('s3rver/lib/models/account');
+
+const config = JSON.parse(process.argv[2]);
+AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+AWSAccount.DUMMY_ACCOUNT.createKeyPair(config.accessKeyId, config.secretAccessKey);
+
+const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: config.dir, configureBuckets: config.buckets.map((name) => ({ name })) });
+server.middleware.unshift(async (ctx, next) => {
+  const m = /^\/([^/]+)\/.+/.exec(ctx.path);
+  if (ctx.method === 'DELETE' && m && typeof ctx.query.uploadId === 'string' && /^[0-9a-f]+$/.test(ctx.query.uploadId)) {
+    const dir = path.join(server.store.getResourcePath(m[1], undefined, 'uploads'), ctx.query.uploadId);
+    await rm(dir, { recursive: true, force: true });
+    ctx.status = 204;
+    return;
+  }
+  await next();
+});
+const info = await server.run();
+process.stdout.write(JSON.stringify({ port: info.port }) + '\n');
+process.on('SIGTERM', () => {
+  server.close().finally(() => process.exit(0));
+});
