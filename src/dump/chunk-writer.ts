@@ -4,6 +4,7 @@ import { TsError } from '../core/errors.js';
 import { qualified, quoteIdent } from '../core/ident.js';
 import { explainDbError } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
+import { BlockHasher } from '../format/block-hashes.js';
 import { compressor } from '../format/compression.js';
 import { checksumSql } from '../format/content-checksum.js';
 import { rangeCondition } from '../format/key-range.js';
@@ -79,10 +80,14 @@ export async function writeChunk(
     onProgress(rows - reportedRows, reported);
   }
 
+  // the whole file's sha256 (tsdump verify, older loaders) and its block hashes (a loader checks
+  // blocks while it streams the file once, and a resume starts at a block: format/block-hashes.ts)
   const hash = createHash('sha256');
+  const blocks = new BlockHasher();
   let bytes = 0;
   const count = (b: Buffer): void => {
     hash.update(b);
+    blocks.update(b);
     bytes += b.length;
   };
   async function* hashed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -118,5 +123,5 @@ export async function writeChunk(
     const r = await session.query<{ n: string; s: string }>(checksumSql(task.database, task.table, task.columns, chunkWhere(task)), [], object);
     checksum = `${r[0]?.n ?? '0'}:${r[0]?.s ?? '0'}`;
   }
-  return { rows, bytes, sha256: hash.digest('hex'), ...(checksum !== undefined ? { checksum } : {}) };
+  return { rows, bytes, sha256: hash.digest('hex'), blocks: blocks.finish(), ...(checksum !== undefined ? { checksum } : {}) };
 }

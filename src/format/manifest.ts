@@ -29,6 +29,15 @@ export interface FileEntry {
   readonly sha256: string;
 }
 
+/**
+ * sha256 of every `bytes` bytes of a stored file, the last block shorter (format/block-hashes.ts).
+ * Optional (dumps before it have none: their chunks are hashed whole before loading).
+ */
+export interface BlockHashes {
+  readonly bytes: number;
+  readonly sha256: readonly string[];
+}
+
 export interface ChunkEntry extends FileEntry {
   readonly index: number;
   readonly rows: number;
@@ -38,6 +47,8 @@ export interface ChunkEntry extends FileEntry {
   readonly upper: KeyBound | null;
   /** Server-side content checksum in the dump's snapshot (with --checksum). */
   readonly checksum?: string;
+  /** Block hashes of the stored bytes: checked while streaming on load, and where a resume starts. */
+  readonly blocks?: BlockHashes;
 }
 
 export interface ObjectEntry {
@@ -179,6 +190,20 @@ function checkFile(s: Shape, v: Json | undefined): void {
   if (!/^[0-9a-f]{64}$/.test(h)) s.at('sha256').fail('expected 64 hex digits');
 }
 
+/** Block sizes a loader accepts (it holds two blocks in memory per running chunk). */
+const BLOCK_SIZES = { min: 64 * 1024, max: 64 * 1024 * 1024 };
+
+function checkBlocks(s: Shape, v: Json | undefined, fileBytes: number): void {
+  const o = s.obj(v);
+  const size = s.at('bytes').nat(o.bytes);
+  if (size < BLOCK_SIZES.min || size > BLOCK_SIZES.max) s.at('bytes').fail(`block size ${size} is outside ${BLOCK_SIZES.min}..${BLOCK_SIZES.max}`);
+  const hashes = s.at('sha256').arr(o.sha256);
+  if (hashes.length !== Math.ceil(fileBytes / size)) s.at('sha256').fail(`${hashes.length} block hashes for ${fileBytes} bytes in blocks of ${size}`);
+  hashes.forEach((h, i) => {
+    if (typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)) s.at(`sha256[${i}]`).fail('expected 64 hex digits');
+  });
+}
+
 /**
  * Parses and validates manifest text. Refuses unknown format versions, wrong shapes and duplicate
  * paths; path containment is checked by the store where files are opened.
@@ -255,6 +280,7 @@ export function parseManifest(text: string): Manifest {
         const ch = cs.obj(chv);
         seen(cs, chv);
         sum += cs.at('rows').nat(ch.rows);
+        if (ch.blocks !== undefined) checkBlocks(cs.at('blocks'), ch.blocks, cs.at('bytes').nat(ch.bytes));
         if (cs.at('index').nat(ch.index) !== k + 1) cs.at('index').fail('chunks must be numbered 1..n in order');
       });
       if (sum !== t.rows) ts.at('rows').fail(`table rows ${String(t.rows)} differ from the sum of its chunks' rows ${sum}`);

@@ -3,17 +3,27 @@ import { TsError } from '../core/errors.js';
 import { quoteIdent } from '../core/ident.js';
 import { isTransient } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
+import { compressionOf } from '../format/compression.js';
 import { hashFile } from '../format/hashing.js';
 import type { ChunkEntry } from '../format/manifest.js';
 import { checksumError } from './dump-reader.js';
 import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from './load-context.js';
+import { chunkKey } from './progress-store.js';
 import { execBytes, loadDataSql, refuseOversizedLines, refuseWarnings, rowError } from './row-checks.js';
-import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk } from './sub-chunks.js';
+import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk, type SubChunkStart } from './sub-chunks.js';
 
 /**
- * One chunk file into its table: hashed first (a tampered file loads nothing), then split into
- * sub-chunks, each loaded with its progress record in one transaction, skipping the sub-chunks a
- * previous run committed. Transient errors retry the sub-chunk on a fresh connection.
+ * One chunk file into its table, split into sub-chunks, each loaded with its progress record in one
+ * transaction, skipping the sub-chunks a previous run committed. Transient errors retry the
+ * sub-chunk on a fresh connection.
+ *
+ * Integrity: with block hashes (dumps since they exist) the file is read once and checked as it
+ * streams: a block's bytes reach a sub-chunk only after its sha256 matched (openChunk). So no row
+ * of a damaged block or after it commits; sub-chunks that lie wholly in earlier, intact blocks may
+ * have committed when the load stops — authentic rows, recorded, so once the file is replaced by an
+ * intact copy a rerun resumes exactly. Older dumps: the whole file is hashed first (nothing of a
+ * tampered chunk commits). A resumed uncompressed chunk starts reading at the block holding the
+ * first sub-chunk still to load (its start is the recorded end of the last committed one).
  */
 let infileCounter = 0;
 
@@ -21,17 +31,21 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   const started = Date.now();
   const { db, table } = w;
   const object = { database: db.name, table: table.name, chunk: chunk.index, file: chunk.path };
-  // the whole file is hashed before any of its rows commit: a tampered chunk loads nothing
-  const h = await hashFile(ctx.store, chunk.path);
-  if (h.sha256 !== chunk.sha256) throw checksumError(chunk, h.sha256);
+  if (!chunk.blocks) {
+    // no block hashes: the whole file is hashed before any of its rows commit
+    const h = await hashFile(ctx.store, chunk.path);
+    if (h.sha256 !== chunk.sha256) throw checksumError(chunk, h.sha256);
+  }
+  const from = resumeStart(w, chunk, skip);
+  const uncompressed = compressionOf(chunk.path) === 'none';
   const csv = ctx.manifest.options.format === 'csv';
   let session: Session | null = null;
   let rows = 0;
   const window = ctx.windows.pop() ?? new SubChunkWindow();
   let source: ChunkSource | null = null;
   try {
-    source = await openChunk(ctx.store, chunk.path);
-    const it = subChunks(source, ctx.limits, window)[Symbol.asyncIterator]();
+    source = await openChunk(ctx.store, chunk, window, from?.offset ?? 0);
+    const it = subChunks(source, ctx.limits, window, from)[Symbol.asyncIterator]();
     let cur = await it.next();
     if (cur.done && skip === 0) {
       // An empty chunk still records that it is done; like any write it may meet a deadlock.
@@ -54,7 +68,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
             session = await openDataSession(ctx);
             if (fresh && (await ctx.progress.isCommitted(session, { targetDb: db.name, table: table.name, chunk: chunk.index, sub: sub.index }))) return 0;
           }
-          return loadSub(ctx, session, w, chunk, sub, csv);
+          return loadSub(ctx, session, w, chunk, sub, csv, uncompressed ? sub.end : null);
         });
         rows += r;
         ctx.reporter.emit({ kind: 'progress', phase: 'data', database: db.name, table: table.name, rows: r, bytes: sub.data.length });
@@ -72,6 +86,18 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   ctx.reporter.emit({ kind: 'chunk-done', phase: 'data', database: db.name, table: table.name, chunk: chunk.index, rows, bytes: chunk.bytes, seconds: (Date.now() - started) / 1000 });
 }
 
+/**
+ * Where a resumed chunk's read starts: just past its last committed sub-chunk, when that one's end
+ * offset is recorded and the file can be entered there (uncompressed, with block hashes); else the
+ * chunk is read from its start and the committed sub-chunks are skipped.
+ */
+function resumeStart(w: TableWork, chunk: ChunkEntry, skip: number): SubChunkStart | undefined {
+  if (skip === 0 || !chunk.blocks || compressionOf(chunk.path) !== 'none') return undefined;
+  const p = w.db.progress.get(chunkKey(w.db.name, w.table.name, chunk.index));
+  if (!p || p.maxSub !== skip || p.endOffset == null || p.endOffset > chunk.bytes) return undefined;
+  return { index: skip, lines: p.rows, offset: p.endOffset };
+}
+
 async function withRetry<T>(ctx: LoadContext, object: ChunkRef, body: (fresh: boolean) => Promise<T>): Promise<T> {
   const tries = 5;
   for (let attempt = 1; ; attempt++) {
@@ -86,7 +112,7 @@ async function withRetry<T>(ctx: LoadContext, object: ChunkRef, body: (fresh: bo
 }
 
 /** One sub-chunk: its rows and its progress row in one transaction. Returns the rows loaded. */
-async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkEntry, sub: SubChunk, csv: boolean): Promise<number> {
+async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkEntry, sub: SubChunk, csv: boolean, endOffset: number | null): Promise<number> {
   const { db, table } = w;
   const object = { database: db.name, table: table.name, chunk: chunk.index, file: chunk.path };
   let rows = 0;
@@ -110,7 +136,7 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
         line++;
       }
     }
-    const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.manifest.dumpId, targetDb: db.name, table: table.name, chunk: chunk.index, sub: sub.index, rows: sub.lineCount, last: sub.last });
+    const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.manifest.dumpId, targetDb: db.name, table: table.name, chunk: chunk.index, sub: sub.index, rows: sub.lineCount, last: sub.last, endOffset });
     if (!recorded) {
       // an earlier attempt of this sub-chunk committed after all (lost connection during COMMIT)
       await s.exec('ROLLBACK');

@@ -30,8 +30,9 @@ export class MemoryProgressStore implements ProgressStore {
     for (const r of this.subs.values()) {
       if (r.targetDb !== targetDb) continue;
       const k = chunkKey(targetDb, r.table, r.chunk);
-      const p = out.get(k) ?? { maxSub: 0, complete: false, rows: 0 };
-      out.set(k, { maxSub: Math.max(p.maxSub, r.sub), complete: p.complete || r.last, rows: p.rows + r.rows });
+      const p = out.get(k) ?? { maxSub: 0, complete: false, rows: 0, endOffset: r.endOffset ?? null };
+      const endOffset = p.endOffset == null || r.endOffset == null ? null : Math.max(p.endOffset, r.endOffset);
+      out.set(k, { maxSub: Math.max(p.maxSub, r.sub), complete: p.complete || r.last, rows: p.rows + r.rows, endOffset });
     }
     return out;
   }

@@ -29,6 +29,8 @@ export interface ChunkProgress {
   /** The sub-chunk that ended the file is committed: the whole chunk is in. */
   readonly complete: boolean;
   readonly rows: number;
+  /** Where sub-chunk maxSub ends in the chunk file, when every committed sub-chunk recorded it (uncompressed chunks). */
+  readonly endOffset?: number | null;
 }
 
 /** One committed sub-chunk, recorded in its own data transaction. */
@@ -41,6 +43,8 @@ export interface SubChunkRecord {
   readonly rows: number;
   /** The sub-chunk that ends its chunk file. */
   readonly last: boolean;
+  /** Byte offset in the chunk file just past the sub-chunk (uncompressed chunks; null otherwise): where a resume may start reading. */
+  readonly endOffset?: number | null;
 }
 
 export function chunkKey(db: string, table: string, chunk: number): string {

@@ -11,8 +11,8 @@ import { PROGRESS_DB, chunkKey, type ChunkProgress, type ProgressStore, type Run
  * - `steps`: DDL steps done (idempotent steps, recorded after they succeed) and table identities.
  * Names are VARBINARY so any identifier bytes compare exactly whatever the session charset.
  */
-/** Inserted in the data transaction; parameters: dump id, db, table, chunk, sub, rows, last. */
-const PROGRESS_INSERT = `INSERT INTO ${PROGRESS_DB}.progress (dump_id, target_db, tbl, chunk, sub, rows_loaded, last_sub) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+/** Inserted in the data transaction; parameters: dump id, db, table, chunk, sub, rows, last, end offset. */
+const PROGRESS_INSERT = `INSERT INTO ${PROGRESS_DB}.progress (dump_id, target_db, tbl, chunk, sub, rows_loaded, last_sub, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export class SqlProgressStore implements ProgressStore {
   constructor(private readonly session: Session) {}
@@ -21,7 +21,10 @@ export class SqlProgressStore implements ProgressStore {
     const s = this.session;
     await s.exec(`CREATE DATABASE IF NOT EXISTS ${PROGRESS_DB}`);
     await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.runs (target_db VARBINARY(256) NOT NULL PRIMARY KEY, dump_id VARBINARY(128) NOT NULL, source_db VARBINARY(256) NOT NULL, rows_per_tx BIGINT NOT NULL, bytes_per_tx BIGINT NOT NULL, started_at DATETIME NOT NULL, completed_at DATETIME NULL) ENGINE=InnoDB`);
-    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.progress (dump_id VARBINARY(128) NOT NULL, target_db VARBINARY(256) NOT NULL, tbl VARBINARY(256) NOT NULL, chunk INT NOT NULL, sub INT NOT NULL, rows_loaded BIGINT NOT NULL, last_sub TINYINT NOT NULL, PRIMARY KEY (target_db, tbl, chunk, sub)) ENGINE=InnoDB`);
+    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.progress (dump_id VARBINARY(128) NOT NULL, target_db VARBINARY(256) NOT NULL, tbl VARBINARY(256) NOT NULL, chunk INT NOT NULL, sub INT NOT NULL, rows_loaded BIGINT NOT NULL, last_sub TINYINT NOT NULL, end_offset BIGINT NULL, PRIMARY KEY (target_db, tbl, chunk, sub)) ENGINE=InnoDB`);
+    // end_offset came later (a resume reads a chunk from there): added to a progress table of an older tsload
+    const hasEnd = await s.scalar(`SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'progress' AND COLUMN_NAME = 'end_offset'`, [PROGRESS_DB]);
+    if (Number(hasEnd) === 0) await s.exec(`ALTER TABLE ${PROGRESS_DB}.progress ADD COLUMN end_offset BIGINT NULL`);
     await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.steps (target_db VARBINARY(256) NOT NULL, step VARBINARY(1024) NOT NULL, info VARBINARY(1024) NOT NULL, PRIMARY KEY (target_db, step)) ENGINE=InnoDB`);
   }
 
@@ -52,12 +55,13 @@ export class SqlProgressStore implements ProgressStore {
   }
 
   async chunkProgress(targetDb: string): Promise<Map<string, ChunkProgress>> {
-    const rows = await this.session.query<{ tbl: string; chunk: string; m: string; c: string; r: string }>(
-      `SELECT tbl, chunk, MAX(sub) AS m, MAX(last_sub) AS c, SUM(rows_loaded) AS r FROM ${PROGRESS_DB}.progress WHERE target_db = ? GROUP BY tbl, chunk`,
-      [targetDb],
-    );
+    type Row = { tbl: string; chunk: string; m: string; c: string; r: string; o?: string | null };
+    const sql = (offsets: boolean): string =>
+      `SELECT tbl, chunk, MAX(sub) AS m, MAX(last_sub) AS c, SUM(rows_loaded) AS r${offsets ? ', IF(COUNT(end_offset) = COUNT(*), MAX(end_offset), NULL) AS o' : ''} FROM ${PROGRESS_DB}.progress WHERE target_db = ? GROUP BY tbl, chunk`;
+    // a dry run may meet the progress table of an older tsload, without end_offset
+    const rows = await this.session.query<Row>(sql(true), [targetDb]).catch((e: unknown) => (errnoOf((e as TsError).cause) === 1054 || (e as TsError).errno === 1054 ? this.session.query<Row>(sql(false), [targetDb]) : Promise.reject(e)));
     const out = new Map<string, ChunkProgress>();
-    for (const r of rows) out.set(chunkKey(targetDb, r.tbl, Number(r.chunk)), { maxSub: Number(r.m), complete: Number(r.c) === 1, rows: Number(r.r) });
+    for (const r of rows) out.set(chunkKey(targetDb, r.tbl, Number(r.chunk)), { maxSub: Number(r.m), complete: Number(r.c) === 1, rows: Number(r.r), endOffset: r.o == null ? null : Number(r.o) });
     return out;
   }
 
@@ -72,7 +76,7 @@ export class SqlProgressStore implements ProgressStore {
 
   async recordSubChunk(session: Session, r: SubChunkRecord): Promise<boolean> {
     try {
-      await session.exec(PROGRESS_INSERT, [r.dumpId, session.wireText(r.targetDb), session.wireText(r.table), r.chunk, r.sub, r.rows, r.last ? 1 : 0], { database: r.targetDb, table: r.table, chunk: r.chunk });
+      await session.exec(PROGRESS_INSERT, [r.dumpId, session.wireText(r.targetDb), session.wireText(r.table), r.chunk, r.sub, r.rows, r.last ? 1 : 0, r.endOffset ?? null], { database: r.targetDb, table: r.table, chunk: r.chunk });
       return true;
     } catch (e) {
       if (errnoOf((e as TsError).cause) === 1062 || (e as TsError).errno === 1062) return false;

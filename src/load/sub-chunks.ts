@@ -1,5 +1,8 @@
 import { Readable } from 'node:stream';
+import { TsError } from '../core/errors.js';
+import { VerifiedSource } from '../format/block-hashes.js';
 import { compressionOf, decompressor } from '../format/compression.js';
+import type { ChunkEntry } from '../format/manifest.js';
 import { readPieces, type ByteSource, type DumpStore } from '../storage/dump-store.js';
 
 /**
@@ -31,15 +34,37 @@ export interface SubChunk {
   readonly longest: { readonly bytes: number; readonly line: number };
   /** The chunk's final sub-chunk. Known without reading the next sub-chunk ahead (memory). */
   readonly last: boolean;
+  /** Offset in the (decompressed) file just past this sub-chunk: where the next one starts. */
+  readonly end: number;
+}
+
+/** Where a read that skips committed sub-chunks starts: just past sub-chunk `index`, which ended at `offset`, after `lines` lines. */
+export interface SubChunkStart {
+  readonly index: number;
+  readonly lines: number;
+  readonly offset: number;
 }
 
 /** Where a chunk's (decompressed) bytes come from: reads into a caller's buffer, 0 at the end. */
 export type ChunkSource = ByteSource;
 
-/** The decompressed bytes of a stored chunk file, by its extension. */
-export async function openChunk(store: DumpStore, file: string): Promise<ChunkSource> {
-  const decompress = decompressor(compressionOf(file));
-  const raw = await store.open(file);
+/**
+ * The decompressed bytes of a stored chunk file (by its extension) from `offset` on. With block
+ * hashes in the manifest the stored bytes pass through a VerifiedSource: each block is released
+ * only once its sha256 matched, so what the caller gets is checked while the file streams once;
+ * without (older dumps) the caller must have hashed the whole file first. `offset` (uncompressed
+ * chunks with block hashes only) starts the read at the block holding it.
+ */
+export async function openChunk(store: DumpStore, chunk: ChunkEntry, window: SubChunkWindow, offset = 0): Promise<ChunkSource> {
+  const decompress = decompressor(compressionOf(chunk.path));
+  if (offset > 0 && (decompress || !chunk.blocks)) throw new TsError({ code: 'internal', message: `${chunk.path}: a read from byte ${offset} needs an uncompressed chunk with block hashes` });
+  let raw: ByteSource;
+  if (chunk.blocks) {
+    const first = Math.floor(offset / chunk.blocks.bytes);
+    raw = new VerifiedSource(await store.open(chunk.path, first * chunk.blocks.bytes), { path: chunk.path, bytes: chunk.bytes, blocks: chunk.blocks }, first, offset - first * chunk.blocks.bytes, window.blockBuffers(chunk.blocks.bytes));
+  } else {
+    raw = await store.open(chunk.path);
+  }
   // Uncompressed: read straight into the window, no Buffer per read.
   if (!decompress) return raw;
   return streamSource(Readable.from(readPieces(raw, 256 * 1024, { reuse: false }), { objectMode: false }).pipe(decompress) as unknown as AsyncIterable<Buffer>);
@@ -69,6 +94,13 @@ export function streamSource(stream: AsyncIterable<Buffer>): ChunkSource {
 /** A reader's memory, reusable from one chunk to the next (one per running chunk). */
 export class SubChunkWindow {
   buf: Buffer = Buffer.alloc(0);
+  private blocks: [Buffer, Buffer] | null = null;
+
+  /** Two buffers of at least `bytes` for a VerifiedSource (one verified block read ahead of the other). */
+  blockBuffers(bytes: number): [Buffer, Buffer] {
+    if (!this.blocks || this.blocks[0].length < bytes) this.blocks = [Buffer.allocUnsafe(bytes), Buffer.allocUnsafe(bytes)];
+    return this.blocks;
+  }
 }
 
 const READ_BYTES = 1 << 20;
@@ -78,22 +110,23 @@ const READ_BYTES = 1 << 20;
  * and hands out each sub-chunk as a view of it: no Buffer per read or per line, no copy to join a
  * transaction. What is left after a cut moves to the front of the window for the next one.
  */
-export async function* subChunks(source: ChunkSource, limits: SubChunkLimits, window = new SubChunkWindow()): AsyncGenerator<SubChunk> {
+export async function* subChunks(source: ChunkSource, limits: SubChunkLimits, window = new SubChunkWindow(), from: SubChunkStart = { index: 0, lines: 0, offset: 0 }): AsyncGenerator<SubChunk> {
   if (window.buf.length < limits.bytes + READ_BYTES) window.buf = Buffer.allocUnsafe(limits.bytes + READ_BYTES);
   let buf = window.buf;
   let view = buf.subarray(0, 0); // the bytes read so far: indexOf must not see stale bytes beyond
   let start = 0; // first byte of the current sub-chunk
   let pos = 0; // first byte of the next line
   let eof = false;
-  let index = 0;
-  let lineNo = 0;
+  let index = from.index;
+  let lineNo = from.lines;
+  let base = from.offset; // file offset of buf[0]
   let count = 0;
   let firstLine = 1;
   let longest = { bytes: 0, line: 0 };
 
   const cut = (last: boolean): SubChunk => {
     index++;
-    const sub = { index, firstLine, lineCount: count, data: buf.subarray(start, pos), longest, last };
+    const sub = { index, firstLine, lineCount: count, data: buf.subarray(start, pos), longest, last, end: base + pos };
     start = pos;
     count = 0;
     longest = { bytes: 0, line: 0 };
@@ -122,6 +155,7 @@ export async function* subChunks(source: ChunkSource, limits: SubChunkLimits, wi
     // the window, and read more.
     let end = view.length;
     if (start > 0) {
+      base += start;
       buf.copyWithin(0, start, end);
       pos -= start;
       end -= start;

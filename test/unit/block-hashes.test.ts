@@ -1,0 +1,183 @@
+/**
+ * Block hashes (format/block-hashes.ts): computed as bytes pass, checked while a file streams once —
+ * no byte of a damaged block, nor any after it, reaches the reader — and the start of a resumed read
+ * at a block (sub-chunks from a recorded offset are the same as those of a read from the start).
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { TsError } from '../../src/core/errors.js';
+import { BlockHasher, VerifiedSource, blockCount, hashPieces } from '../../src/format/block-hashes.js';
+import { FORMAT_VERSION, parseManifest } from '../../src/format/manifest.js';
+import type { ByteSource } from '../../src/storage/dump-store.js';
+import { SubChunkWindow, subChunks, type SubChunk } from '../../src/load/sub-chunks.js';
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** A source over `data` from `offset`, handing out at most `step` bytes per read. */
+function memorySource(data: Buffer, offset = 0, step = 777): ByteSource & { reads: number } {
+  let pos = offset;
+  const s = {
+    reads: 0,
+    async read(into: Buffer, at: number, length: number) {
+      s.reads++;
+      const n = data.copy(into, at, pos, Math.min(data.length, pos + Math.min(length, step)));
+      pos += n;
+      return n;
+    },
+    async close() {},
+  };
+  return s;
+}
+
+function file(size: number): Buffer {
+  const b = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) b[i] = (i * 7 + (i >> 8)) & 0xff;
+  return b;
+}
+
+async function readAll(src: ByteSource): Promise<Buffer> {
+  const out: Buffer[] = [];
+  const buf = Buffer.alloc(1000);
+  for (;;) {
+    const n = await src.read(buf, 0, buf.length);
+    if (n === 0) break;
+    out.push(Buffer.from(buf.subarray(0, n)));
+  }
+  await src.close();
+  return Buffer.concat(out);
+}
+
+const B = 4096;
+const buffers = (): [Buffer, Buffer] => [Buffer.alloc(B), Buffer.alloc(B)];
+
+describe('block hashes', () => {
+  it('are the sha256 of each block, the last one shorter, however the bytes arrive', async () => {
+    const data = file(3 * B + 100);
+    const h = new BlockHasher(B);
+    for (let i = 0; i < data.length; i += 1000) h.update(data.subarray(i, i + 1000));
+    const blocks = h.finish();
+    expect(blocks.bytes).toBe(B);
+    expect(blocks.sha256).toEqual([0, 1, 2, 3].map((i) => sha(data.subarray(i * B, (i + 1) * B))));
+    expect(blockCount(data.length, B)).toBe(4);
+    expect(new BlockHasher(B).finish().sha256).toEqual([]);
+    const whole = await hashPieces((async function* () { yield data.subarray(0, 5000); yield data.subarray(5000); })(), B);
+    expect(whole.sha256).toBe(sha(data));
+    expect(whole.blocks!.sha256).toEqual(blocks.sha256);
+  });
+
+  const entry = (data: Buffer) => {
+    const h = new BlockHasher(B);
+    h.update(data);
+    return { path: 'db/t.000001.csv', bytes: data.length, blocks: h.finish() };
+  };
+
+  it('a verified read gives every byte of an intact file, from any block and offset in it', async () => {
+    const data = file(5 * B + 17);
+    const e = entry(data);
+    expect((await readAll(new VerifiedSource(memorySource(data), e, 0, 0, buffers()))).equals(data)).toBe(true);
+    expect((await readAll(new VerifiedSource(memorySource(data, 2 * B), e, 2, 100, buffers()))).equals(data.subarray(2 * B + 100))).toBe(true);
+    expect((await readAll(new VerifiedSource(memorySource(data, 5 * B), e, 5, 17, buffers()))).length).toBe(0);
+    const empty = entry(Buffer.alloc(0));
+    expect((await readAll(new VerifiedSource(memorySource(Buffer.alloc(0)), empty, 0, 0, buffers()))).length).toBe(0);
+  });
+
+  it('releases nothing of a damaged block nor after it: the reader gets exactly the blocks before it, then the error', async () => {
+    const data = file(5 * B + 17);
+    const e = entry(data);
+    const bad = Buffer.from(data);
+    bad[3 * B + 5] ^= 1;
+    const src = new VerifiedSource(memorySource(bad), e, 0, 0, buffers());
+    const got: Buffer[] = [];
+    const buf = Buffer.alloc(300);
+    let error: unknown;
+    try {
+      for (;;) {
+        const n = await src.read(buf, 0, buf.length);
+        if (n === 0) break;
+        got.push(Buffer.from(buf.subarray(0, n)));
+      }
+    } catch (err) {
+      error = err;
+    }
+    await src.close();
+    expect(error).toBeInstanceOf(TsError);
+    expect((error as TsError).code).toBe('bad-dump');
+    expect((error as TsError).message).toMatch(/^db\/t\.000001\.csv: sha256 of block 4 of 6 \(bytes 12288-16383\) .* differs/);
+    expect(Buffer.concat(got).equals(data.subarray(0, 3 * B))).toBe(true);
+  });
+
+  it('refuses a truncated and a grown file', async () => {
+    const data = file(2 * B + 10);
+    const e = entry(data);
+    await expect(readAll(new VerifiedSource(memorySource(data.subarray(0, 2 * B + 3)), e, 0, 0, buffers()))).rejects.toThrow(/ends at byte 8195, the manifest records 8202 bytes \(truncated\)/);
+    await expect(readAll(new VerifiedSource(memorySource(Buffer.concat([data, Buffer.from('x')])), e, 0, 0, buffers()))).rejects.toThrow(/longer than the 8202 bytes the manifest records/);
+  });
+
+  it('reads one block ahead at most: memory is two blocks whatever the file size', async () => {
+    const data = file(50 * B);
+    const raw = memorySource(data, 0, B);
+    const src = new VerifiedSource(raw, entry(data), 0, 0, buffers());
+    const buf = Buffer.alloc(10);
+    await src.read(buf, 0, 10);
+    await new Promise((r) => setTimeout(r, 20));
+    // block 1 handed out, block 2 read ahead (or on its way), nothing more
+    expect(raw.reads).toBeLessThanOrEqual(2);
+    expect(raw.reads).toBeGreaterThanOrEqual(1);
+    await src.close();
+  });
+});
+
+describe('sub-chunks from a recorded offset', () => {
+  const limits = { rows: 7, bytes: 300 };
+  const data = Buffer.from(Array.from({ length: 400 }, (_, i) => `row ${i},${'x'.repeat(i % 23)}\n`).join(''));
+
+  async function collect(offset: number, from?: { index: number; lines: number; offset: number }): Promise<SubChunk[]> {
+    const out: SubChunk[] = [];
+    for await (const s of subChunks(memorySource(data, offset, 97), limits, new SubChunkWindow(), from)) out.push({ ...s, data: Buffer.from(s.data) });
+    return out;
+  }
+
+  it('end where the next one starts, and a read started at one sub-chunk end gives exactly the rest', async () => {
+    const all = await collect(0);
+    expect(all.length).toBeGreaterThan(10);
+    let at = 0;
+    for (const s of all) {
+      expect(data.subarray(at, s.end).equals(s.data)).toBe(true);
+      at = s.end;
+    }
+    expect(at).toBe(data.length);
+    const k = 6;
+    const rest = await collect(all[k - 1]!.end, { index: k, lines: all.slice(0, k).reduce((n, s) => n + s.lineCount, 0), offset: all[k - 1]!.end });
+    expect(rest.map((s) => [s.index, s.firstLine, s.lineCount, s.end, s.last, s.data.toString()])).toEqual(all.slice(k).map((s) => [s.index, s.firstLine, s.lineCount, s.end, s.last, s.data.toString()]));
+  });
+});
+
+describe('manifest block hashes', () => {
+  const SHA = 'a'.repeat(64);
+  const manifest = (blocks: unknown, bytes = 10): string =>
+    JSON.stringify({
+      format: 'tsdump',
+      formatVersion: FORMAT_VERSION,
+      dumpId: 'x',
+      snapshot: { mode: 'ftwrl', exact: true },
+      session: {},
+      options: { format: 'csv', compression: 'none' },
+      databases: [
+        {
+          name: 'db',
+          schema: { path: 'db/database.sql', bytes: 1, sha256: SHA },
+          objects: [],
+          tables: [{ name: 't', schema: { path: 'db/t.table.sql', bytes: 1, sha256: SHA }, rows: 1, columns: [], key: { kind: 'none', columns: [] }, chunks: [{ index: 1, path: 'db/t.000001.csv', bytes, sha256: SHA, rows: 1, blocks }] }],
+        },
+      ],
+    });
+
+  it('are optional, and checked when present: block size in range, one hash per block, 64 hex digits each', () => {
+    expect(() => parseManifest(manifest(undefined))).not.toThrow();
+    expect(() => parseManifest(manifest({ bytes: 65536, sha256: [SHA] }))).not.toThrow();
+    expect(() => parseManifest(manifest({ bytes: 65536, sha256: [] }, 0))).not.toThrow();
+    expect(() => parseManifest(manifest({ bytes: 65536, sha256: [SHA, SHA] }))).toThrow(/2 block hashes for 10 bytes/);
+    expect(() => parseManifest(manifest({ bytes: 1024, sha256: [SHA] }))).toThrow(/block size 1024 is outside/);
+    expect(() => parseManifest(manifest({ bytes: 65536, sha256: ['zz'] }))).toThrow(/sha256\[0\]: expected 64 hex digits/);
+  });
+});
