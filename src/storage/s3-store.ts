@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { TsError } from '../core/errors.js';
 import { displayLocation, readPieces, type ByteSource, type DumpStore, type PendingFile, type StoreLocation, type StoredEntry, type StoredFile } from './dump-store.js';
@@ -36,6 +36,7 @@ export class S3Store implements DumpStore {
   readonly display: string;
   private readonly client: S3Client;
   private readonly base: string;
+  private bucketChecked: Promise<void> | null = null;
 
   constructor(location: S3Location) {
     this.location = location;
@@ -102,8 +103,19 @@ export class S3Store implements DumpStore {
       const h = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key }));
       return { path: relative, bytes: h.ContentLength ?? 0 };
     } catch (e) {
-      if (isNotFound(e)) return null;
-      throw await this.explain(e, 'read', relative);
+      if (!isNotFound(e)) throw await this.explain(e, 'read', relative);
+    }
+    // A HEAD answers a missing bucket with the same bodiless 404 as a missing object: ask once which.
+    await (this.bucketChecked ??= this.checkBucket());
+    return null;
+  }
+
+  private async checkBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket }));
+    } catch (e) {
+      const f = failureOf(e);
+      throw await this.explain(f.status === 404 ? Object.assign(new Error('The specified bucket does not exist'), { Code: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }) : e, 'read');
     }
   }
 
