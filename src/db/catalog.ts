@@ -40,13 +40,31 @@ export interface CatalogDatabase {
 const NUMBER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'double', 'real', 'year']);
 const HEX_TYPES = new Set(['bit', 'binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection', 'vector']);
 const TEMPORAL_TYPES = new Set(['date', 'datetime', 'timestamp', 'time']);
+/**
+ * Types that read a string as their text form only when it has a text character set: over the
+ * loader's binary sessions '::1' would be taken as raw bytes (error 1292). They are dumped as their
+ * binary form (`CAST(col AS BINARY)`: 16 bytes for UUID and INET6, 4 for INET4), which the server
+ * reads back from a binary string, and compared as values (`uu >= X'…'`) in chunk bounds.
+ */
+const BINARY_FORM_TYPES = new Set(['uuid', 'inet6', 'inet4']);
 
 export function codecFor(dataType: string, charset: string | null): ColumnCodec {
   const t = dataType.toLowerCase();
   if (t === 'float') return 'float';
   if (NUMBER_TYPES.has(t)) return 'number';
-  if (HEX_TYPES.has(t) || charset === 'binary') return 'hex';
+  if (HEX_TYPES.has(t) || BINARY_FORM_TYPES.has(t) || charset === 'binary') return 'hex';
   return 'text';
+}
+
+/**
+ * The SELECT expression a dumped value is read through: FLOAT at full double precision, the
+ * binary-form types as their bytes, everything else as the column itself.
+ */
+export function selectExpr(c: Pick<ColumnSpec, 'name' | 'dataType' | 'codec'>): string {
+  const q = quoteIdent(c.name);
+  if (c.codec === 'float') return `(${q} + 0e0)`;
+  if (BINARY_FORM_TYPES.has(c.dataType.toLowerCase())) return `CAST(${q} AS BINARY)`;
+  return q;
 }
 
 function keyLiteralFor(dataType: string, charset: string | null): KeyLiteral {
@@ -54,7 +72,7 @@ function keyLiteralFor(dataType: string, charset: string | null): KeyLiteral {
   if (t === 'enum' || t === 'set') return 'enum';
   if (NUMBER_TYPES.has(t) || t === 'float') return 'number';
   if (TEMPORAL_TYPES.has(t)) return 'temporal';
-  if (HEX_TYPES.has(t) || charset === 'binary' || charset === null) return 'binary';
+  if (HEX_TYPES.has(t) || BINARY_FORM_TYPES.has(t) || charset === 'binary' || charset === null) return 'binary';
   return 'string';
 }
 

@@ -1,5 +1,5 @@
 import { qualified, quoteIdent } from '../core/ident.js';
-import type { CatalogTable } from '../db/catalog.js';
+import { selectExpr, type CatalogTable } from '../db/catalog.js';
 import type { RawRow, Session } from '../db/session.js';
 import { keyColumnExpr, rangeCondition } from '../format/key-range.js';
 import type { KeyBound, KeyColumn } from '../format/manifest.js';
@@ -52,8 +52,11 @@ function boundValue(col: KeyColumn, raw: Buffer | null): string {
   return col.literal === 'string' || col.literal === 'binary' ? b.toString('hex') : b.toString('latin1');
 }
 
-function selectKeyExpr(col: KeyColumn): string {
-  return col.literal === 'enum' ? `(${keyColumnExpr(col)} + 0)` : keyColumnExpr(col);
+/** How a key column's bound values are read: ENUM/SET as their index, the binary-form types as their bytes. */
+function selectKeyExpr(col: KeyColumn, table: CatalogTable): string {
+  if (col.literal === 'enum') return `(${keyColumnExpr(col)} + 0)`;
+  const spec = table.columns.find((c) => c.name === col.name);
+  return spec && spec.codec === 'hex' ? selectExpr(spec) : keyColumnExpr(col);
 }
 
 async function firstRow(session: Session, sql: string): Promise<RawRow | null> {
@@ -90,7 +93,7 @@ export async function planTable(session: Session, table: CatalogTable, sizing: C
     const where = rangeCondition(key, lower, null);
     const row = await firstRow(
       session,
-      `SELECT ${cols.map(selectKeyExpr).join(', ')} FROM ${name}${hint}${where ? ` WHERE ${where}` : ''} ORDER BY ${order} LIMIT 1 OFFSET ${per}`,
+      `SELECT ${cols.map((c) => selectKeyExpr(c, table)).join(', ')} FROM ${name}${hint}${where ? ` WHERE ${where}` : ''} ORDER BY ${order} LIMIT 1 OFFSET ${per}`,
     );
     if (!row) break;
     const bound = cols.map((c, i) => boundValue(c, row[i] ?? null));

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { TsError } from '../core/errors.js';
-import { qualified, quoteIdent } from '../core/ident.js';
+import { qualified } from '../core/ident.js';
+import { selectExpr } from '../db/catalog.js';
 import { explainDbError } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
 import { BlockHasher } from '../format/block-hashes.js';
@@ -16,7 +17,7 @@ const FLUSH_BYTES = 1 << 20;
 const PROGRESS_EVERY_MS = 500;
 
 export function selectSql(task: ChunkTask): string {
-  const exprs = task.columns.filter((c) => c.dumped).map((c) => (c.codec === 'float' ? `(${quoteIdent(c.name)} + 0e0)` : quoteIdent(c.name)));
+  const exprs = task.columns.filter((c) => c.dumped).map(selectExpr);
   const where = chunkWhere(task);
   return `SELECT ${exprs.join(', ')} FROM ${qualified(task.database, task.table)}${where ? ` WHERE ${where}` : ''}`;
 }
