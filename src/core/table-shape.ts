@@ -6,9 +6,12 @@
 
 /**
  * How a column's bytes are written: `text` quoted with escapes, `number` as the server's text
- * unquoted, `float` like number but read as `col + 0e0` (full precision), `hex` unquoted hex.
+ * unquoted, `float` like number but read as `col + 0e0` (full precision), `hex` unquoted hex,
+ * `index` an ENUM's index / a SET's bit mask, read as `col + 0` and written like a number (the text
+ * of ENUM/SET values is ambiguous: the invalid value and a '' member print the same, and so do
+ * members equal under the column's collation).
  */
-export const COLUMN_CODECS = ['text', 'number', 'float', 'hex'] as const;
+export const COLUMN_CODECS = ['text', 'number', 'float', 'hex', 'index'] as const;
 export type ColumnCodec = (typeof COLUMN_CODECS)[number];
 
 /** How a key value is turned back into a SQL literal for a range predicate. */

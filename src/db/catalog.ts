@@ -52,17 +52,19 @@ export function codecFor(dataType: string, charset: string | null): ColumnCodec 
   const t = dataType.toLowerCase();
   if (t === 'float') return 'float';
   if (NUMBER_TYPES.has(t)) return 'number';
+  if (t === 'enum' || t === 'set') return 'index';
   if (HEX_TYPES.has(t) || BINARY_FORM_TYPES.has(t) || charset === 'binary') return 'hex';
   return 'text';
 }
 
 /**
- * The SELECT expression a dumped value is read through: FLOAT at full double precision, the
- * binary-form types as their bytes, everything else as the column itself.
+ * The SELECT expression a dumped value is read through: FLOAT at full double precision, ENUM/SET as
+ * their index / bit mask, the binary-form types as their bytes, everything else as the column itself.
  */
 export function selectExpr(c: Pick<ColumnSpec, 'name' | 'dataType' | 'codec'>): string {
   const q = quoteIdent(c.name);
   if (c.codec === 'float') return `(${q} + 0e0)`;
+  if (c.codec === 'index') return `(${q} + 0)`;
   if (BINARY_FORM_TYPES.has(c.dataType.toLowerCase())) return `CAST(${q} AS BINARY)`;
   return q;
 }

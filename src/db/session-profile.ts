@@ -64,7 +64,8 @@ export function loadSqlMode(dumpSqlMode: string): string {
 }
 
 function loadStatements(s: LoadSessionSettings): string[] {
-  const out = [UTC, `SET SESSION sql_mode = ${plainLiteral(loadSqlMode(s.sqlMode))}`, 'SET SESSION foreign_key_checks = 0', 'SET SESSION unique_checks = 0'];
+  // every warning of a statement is checked (row-checks.ts): keep as many as the server can
+  const out = [UTC, `SET SESSION sql_mode = ${plainLiteral(loadSqlMode(s.sqlMode))}`, 'SET SESSION foreign_key_checks = 0', 'SET SESSION unique_checks = 0', 'SET SESSION max_error_count = 65535'];
   if (s.skipBinlog) out.push('SET SESSION sql_log_bin = 0');
   return out;
 }

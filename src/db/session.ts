@@ -135,7 +135,7 @@ export class Session {
 
   /** The warnings of the last statement (SHOW WARNINGS), at most `limit`. */
   async warnings(limit = 10): Promise<ServerWarning[]> {
-    const rows = await this.query<{ Level: string; Code: string; Message: string }>(`SHOW WARNINGS LIMIT ${Math.max(1, Math.floor(limit))}`);
+    const rows = await this.query<{ Level: string; Code: string; Message: string }>(`SHOW WARNINGS LIMIT ${Math.max(1, Math.min(65535, Math.floor(limit)))}`);
     return rows.map((r) => ({ level: r.Level, code: Number(r.Code), message: r.Message }));
   }
 

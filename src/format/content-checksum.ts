@@ -12,6 +12,7 @@ const COLUMN_EXPR: Record<ColumnSpec['codec'], (q: string) => string> = {
   hex: (q) => `HEX(${q})`,
   number: (q) => `${q}`,
   float: (q) => `(${q} + 0e0)`,
+  index: (q) => `(${q} + 0)`,
 };
 
 export function checksumSql(database: string, table: string, columns: readonly ColumnSpec[], where: string | null): string {

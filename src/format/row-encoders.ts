@@ -10,7 +10,7 @@ export { ENCODER_ENGINES, type EncoderEngine, type EncoderSpec, type RawRow, typ
 const TEXT = 0;
 const RAW = 1;
 const HEX = 2;
-const KIND_OF: Record<ColumnCodec, number> = { text: TEXT, number: RAW, float: RAW, hex: HEX };
+const KIND_OF: Record<ColumnCodec, number> = { text: TEXT, number: RAW, float: RAW, hex: HEX, index: RAW };
 
 function columnKinds(columns: readonly ColumnSpec[]): Uint8Array {
   return Uint8Array.from(columns.filter((c) => c.dumped).map((c) => KIND_OF[c.codec]));

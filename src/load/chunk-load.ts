@@ -9,7 +9,7 @@ import type { ChunkEntry } from '../format/manifest.js';
 import { checksumError } from './dump-reader.js';
 import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from './load-context.js';
 import { chunkKey } from './progress-store.js';
-import { execBytes, loadDataSql, refuseOversizedLines, refuseWarnings, rowError } from './row-checks.js';
+import { csvStatement, execBytes, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, sqlStatement } from './row-checks.js';
 import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk, type SubChunkStart } from './sub-chunks.js';
 
 /**
@@ -127,12 +127,12 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
       // resumes it only on 'drain', so a stream of several pieces can stall until the server's
       // net_read_timeout drops the connection (seen as a 30 s hang, then ECONNRESET).
       rows = await s.loadLocal(s.wireText(loadDataSql(db.name, table, name)), name, () => Readable.from([sub.data]), object);
-      await refuseWarnings(s, table, object, sub.firstLine, true);
+      await refuseWarnings(s, table, object, csvStatement(sub.data, sub.firstLine));
     } else {
       await s.exec(s.wireText(`USE ${quoteIdent(db.name)}`));
       for (const l of subChunkLines(sub)) {
         rows += await execBytes(s, l, object);
-        await refuseWarnings(s, table, object, line, false);
+        await refuseWarnings(s, table, object, sqlStatement(l, line));
         line++;
       }
     }

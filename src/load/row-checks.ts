@@ -2,7 +2,8 @@ import { TsError } from '../core/errors.js';
 import { qualified, quoteIdent } from '../core/ident.js';
 import { formatBytes } from '../core/sizes.js';
 import { isTransient } from '../db/server-errors.js';
-import type { Session } from '../db/session.js';
+import type { ServerWarning, Session } from '../db/session.js';
+import { csvFields, dataLines, sqlRows } from '../format/data-fields.js';
 import type { TableEntry } from '../format/manifest.js';
 import type { ChunkRef, LoadContext } from './load-context.js';
 import type { SubChunk } from './sub-chunks.js';
@@ -21,6 +22,10 @@ export function loadDataSql(target: string, t: TableEntry, fileName: string): st
     if (c.codec === 'hex') {
       list.push(`@v${i}`);
       sets.push(`${quoteIdent(c.name)} = UNHEX(@v${i})`);
+    } else if (c.codec === 'index') {
+      // a number, not a member's name: the field '2' would otherwise name a member called '2'
+      list.push(`@v${i}`);
+      sets.push(`${quoteIdent(c.name)} = CAST(@v${i} AS UNSIGNED)`);
     } else list.push(quoteIdent(c.name));
   });
   return (
@@ -47,24 +52,90 @@ export function refuseOversizedLines(ctx: LoadContext, sub: SubChunk, object: Ch
   });
 }
 
+/** The rows of the statement a warning check is about. */
+export interface StatementRows {
+  /** File line of the statement's first row (LOAD DATA) or of the statement (INSERT). */
+  readonly firstLine: number;
+  /** LOAD DATA: row n of the statement is file line firstLine + n - 1. */
+  readonly perRow: boolean;
+  /** The dumped values of the statement's row n (1-based) as written, or null when unreadable. */
+  values(row: number): readonly string[] | null;
+}
+
+/** The rows of a LOAD DATA statement fed `data` (read only if a warning needs it). */
+export function csvStatement(data: Buffer, firstLine: number): StatementRows {
+  let lines: Buffer[] | undefined;
+  return {
+    firstLine,
+    perRow: true,
+    values: (n) => {
+      lines ??= dataLines(data);
+      const l = lines[n - 1];
+      return l ? csvFields(l) : null;
+    },
+  };
+}
+
+/** The rows of one INSERT line of a SQL chunk. */
+export function sqlStatement(line: Buffer, lineNo: number): StatementRows {
+  let rows: string[][] | null | undefined;
+  return {
+    firstLine: lineNo,
+    perRow: false,
+    values: (n) => {
+      if (rows === undefined) rows = sqlRows(line);
+      return rows?.[n - 1] ?? null;
+    },
+  };
+}
+
+const FOR_COLUMN = /for column '(.*)' at row (\d+)/;
+
+/**
+ * Warnings a stored value raises when it is written back as it is, in any sql_mode: an ENUM's
+ * invalid value (index 0, which only a non-strict mode could have stored) and an out-of-range
+ * FLOAT(M,D) value (the server's own float read back at full precision; storing it again gives the
+ * same bits). Each is matched to its row: the value written there must be that stored value.
+ */
+function storedValueWarning(w: ServerWarning, table: TableEntry, rows: StatementRows): boolean {
+  const m = FOR_COLUMN.exec(w.message);
+  if (!m) return false;
+  const dumped = table.columns.filter((c) => c.dumped);
+  const i = dumped.findIndex((c) => c.name === m[1]);
+  const col = dumped[i];
+  if (!col) return false;
+  if (w.code === 1264) return col.codec === 'float';
+  if (w.code === 1265 && col.codec === 'index' && col.dataType === 'enum') return rows.values(Number(m[2]))?.[i] === '0';
+  return false;
+}
+
 /**
  * LOAD DATA (and INSERT outside strict mode) turns a row that does not fit its table into a warning
  * and loads something else. Every warning fails the transaction, naming the first bad row — except
- * an out-of-range FLOAT(M,D) value, which is the server's own stored value read back at full
- * precision (storing it again gives the same bits).
+ * the warnings the source's own stored values raise (storedValueWarning). Data sessions keep up to
+ * 65535 warnings per statement; a statement with more cannot be checked and is refused.
  */
-export async function refuseWarnings(s: Session, table: TableEntry, object: ChunkRef, firstLine: number, perRow: boolean): Promise<void> {
-  if (s.lastWarningCount === 0) return;
-  const floats = new Set(table.columns.filter((c) => c.codec === 'float').map((c) => c.name));
-  const bad = (await s.warnings(10)).filter((w) => w.level !== 'Note' && !(w.code === 1264 && floats.has(/column '(.*?)'/.exec(w.message)?.[1] ?? '')));
-  if (bad.length === 0) return;
-  const first = bad[0]!;
-  const at = /at row (\d+)/i.exec(first.message);
-  const row = perRow && at ? firstLine + Number(at[1]) - 1 : firstLine;
+export async function refuseWarnings(s: Session, table: TableEntry, object: ChunkRef, rows: StatementRows): Promise<void> {
+  const count = s.lastWarningCount;
+  if (count === 0) return;
+  const warnings = await s.warnings(count);
+  const bad = warnings.filter((w) => w.level !== 'Note' && !storedValueWarning(w, table, rows));
+  if (bad.length === 0 && warnings.length >= count) return;
+  const first = bad[0];
+  const at = first ? /at row (\d+)/i.exec(first.message) : null;
+  const row = rows.perRow && at ? rows.firstLine + Number(at[1]) - 1 : rows.firstLine;
+  if (!first) {
+    throw new TsError({
+      code: 'query',
+      message: `a statement loading lines from ${rows.firstLine} of ${object.file} into ${object.database}.${object.table} raised ${count} warnings, more than the server keeps to be checked`,
+      object: { ...object, row },
+      suggestion: 'nothing of this transaction was committed; load with a smaller --rows-per-transaction (CSV) or dump with a smaller --statement-size (SQL)',
+    });
+  }
   // Not 'bad-dump': the dump may be fine and the target table different (exit 1, a failed load).
   throw new TsError({
     code: 'query',
-    message: `the data does not fit table ${object.database}.${object.table}: ${first.message} (line ${row} of ${object.file})${s.lastWarningCount > 1 ? ` and ${s.lastWarningCount - 1} more warning(s)` : ''}`,
+    message: `the data does not fit table ${object.database}.${object.table}: ${first.message} (line ${row} of ${object.file})${bad.length > 1 ? ` and ${bad.length - 1} more warning(s)` : ''}`,
     object: { ...object, row },
     errno: first.code,
     suggestion: 'nothing of this transaction was committed; the chunk file does not match its table (a damaged or edited dump, or a target table with another definition)',

@@ -130,7 +130,7 @@ describe('the two row loops', () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed % n;
     };
-    const kinds = ['text', 'number', 'hex', 'text', 'float', 'text'] as const;
+    const kinds = ['text', 'number', 'hex', 'text', 'float', 'text', 'index'] as const;
     const columns = kinds.map((k, i) => col(`c${i}`, k));
     const value = (): Buffer | null => {
       if (rnd(8) === 0) return null;
