@@ -40,34 +40,61 @@ export const DUMP_WORKER: SessionProfile = {
 };
 
 export interface LoadSessionSettings {
-  /** The dump's session sql_mode (manifest.session.sqlMode). */
+  /** The dump's session sql_mode (manifest.session.sqlMode): the mode its definitions were printed in. */
   readonly sqlMode: string;
   /** --skip-binlog. */
   readonly skipBinlog: boolean;
 }
 
 /**
- * The sql_mode rows are loaded in. Not strict: LOAD DATA LOCAL already turns data conversion errors
- * into warnings (LOCAL implies IGNORE), and SQL chunks must load the same values the CSV path does
- * (e.g. a FLOAT(M,D) value read back with full float precision lies just outside M,D and is clipped
- * to the same float). Every warning still fails the transaction (the loader checks them) and content
- * damage is caught by verification. Never NO_BACKSLASH_ESCAPES (the data files use escapes);
- * always NO_AUTO_VALUE_ON_ZERO (a stored 0 in an AUTO_INCREMENT column stays 0).
+ * The sql_mode rows are loaded in, whatever mode the source ran: one that accepts every value a
+ * server can hold, because the data files hold stored values (read with sql_mode ''), some of
+ * which only a looser mode could have written — zero dates (NO_ZERO_DATE), invalid dates
+ * (ALLOW_INVALID_DATES), an ENUM's invalid value, values clipped to their column's range. So:
+ * not strict, no NO_ZERO_DATE / NO_ZERO_IN_DATE / TRADITIONAL (which would turn strict again),
+ * ALLOW_INVALID_DATES, never EMPTY_STRING_IS_NULL ('' must stay '') or NO_BACKSLASH_ESCAPES (the
+ * data files use escapes), always NO_AUTO_VALUE_ON_ZERO (a stored 0 in an AUTO_INCREMENT column
+ * stays 0). Rows that do not fit are still refused: every warning fails the transaction unless it
+ * is one the stored value itself raises (row-checks.ts), and verification compares the content.
  */
-export function loadSqlMode(dumpSqlMode: string): string {
+export const LOAD_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES';
+
+/** Modes that refuse or change values or definitions the source's server holds. */
+const VALUE_CHECKS = new Set(['STRICT_TRANS_TABLES', 'STRICT_ALL_TABLES', 'TRADITIONAL', 'NO_ZERO_DATE', 'NO_ZERO_IN_DATE', 'EMPTY_STRING_IS_NULL', 'NO_BACKSLASH_ESCAPES', 'NO_ENGINE_SUBSTITUTION', 'ALLOW_INVALID_DATES']);
+
+/**
+ * The sql_mode table definitions are created in: the mode they were printed in (the dump's session
+ * mode: ANSI_QUOTES, ORACLE and the like change how SHOW CREATE text parses) without the checks that
+ * refuse definitions a looser mode created (ENUM('','') with duplicate members: error 1291 in strict
+ * mode; DEFAULT '0000-00-00' under NO_ZERO_DATE), with ALLOW_INVALID_DATES, and with
+ * NO_ENGINE_SUBSTITUTION: a table is created with its own engine or not at all (--engine rewrites
+ * it on purpose). Never NO_BACKSLASH_ESCAPES: SHOW CREATE escapes string literals with backslashes
+ * whatever the mode.
+ */
+export function tableSqlMode(dumpSqlMode: string): string {
   const modes = dumpSqlMode
     .split(',')
-    .map((m) => m.trim())
-    .filter((m) => m !== '' && m !== 'NO_BACKSLASH_ESCAPES' && m !== 'STRICT_TRANS_TABLES' && m !== 'STRICT_ALL_TABLES');
-  if (!modes.includes('NO_AUTO_VALUE_ON_ZERO')) modes.push('NO_AUTO_VALUE_ON_ZERO');
-  return modes.join(',');
+    .map((m) => m.trim().toUpperCase())
+    .filter((m) => m !== '' && !VALUE_CHECKS.has(m));
+  return [...modes, 'ALLOW_INVALID_DATES', 'NO_ENGINE_SUBSTITUTION'].join(',');
 }
 
 function loadStatements(s: LoadSessionSettings): string[] {
   // every warning of a statement is checked (row-checks.ts): keep as many as the server can
-  const out = [UTC, `SET SESSION sql_mode = ${plainLiteral(loadSqlMode(s.sqlMode))}`, 'SET SESSION foreign_key_checks = 0', 'SET SESSION unique_checks = 0', 'SET SESSION max_error_count = 65535'];
+  const out = [UTC, `SET SESSION sql_mode = '${LOAD_SQL_MODE}'`, 'SET SESSION foreign_key_checks = 0', 'SET SESSION unique_checks = 0', 'SET SESSION max_error_count = 65535'];
   if (s.skipBinlog) out.push('SET SESSION sql_log_bin = 0');
   return out;
+}
+
+/**
+ * Creates the tables (schema-steps.ts): in tableSqlMode, foreign keys not checked (a table may
+ * reference one created after it).
+ */
+export function loadSchema(s: LoadSessionSettings): SessionProfile {
+  return {
+    label: 'schema',
+    statements: [`SET SESSION sql_mode = ${plainLiteral(tableSqlMode(s.sqlMode))}`, 'SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])],
+  };
 }
 
 /** The loader's DDL and bookkeeping session. */
@@ -80,7 +107,9 @@ export function loadControl(s: Pick<LoadSessionSettings, 'skipBinlog'>): Session
  * byte for byte, and the loader's own SQL text is sent as its UTF-8 bytes (see wireText).
  */
 export function loadData(s: LoadSessionSettings): SessionProfile {
-  return { label: 'data', charset: 'BINARY', infile: true, statements: loadStatements(s) };
+  // MariaDB: a table may hold rows its CHECK constraints reject (added with the checks off); like
+  // foreign keys, they are not checked again on the way in. MySQL has no such rows (nor the variable).
+  return { label: 'data', charset: 'BINARY', infile: true, statements: loadStatements(s), bestEffort: ['SET SESSION check_constraint_checks = OFF'] };
 }
 
 /** Builds a table's deferred indexes and foreign keys. */

@@ -1,7 +1,7 @@
 import type { Reporter } from '../core/events.js';
 import type { Flavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
-import { LOAD_VERIFY, loadData, loadIndex, loadObject } from '../db/session-profile.js';
+import { LOAD_VERIFY, loadData, loadIndex, loadObject, loadSchema } from '../db/session-profile.js';
 import type { DatabaseEntry, Manifest, ObjectEntry, TableEntry } from '../format/manifest.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { convertUtf8mb4 } from './ddl.js';
@@ -68,6 +68,11 @@ function loadSettings(ctx: LoadContext): { sqlMode: string; skipBinlog: boolean 
 
 export function openDataSession(ctx: LoadContext): Promise<Session> {
   return Session.open(ctx.opts.connection, loadData(loadSettings(ctx)));
+}
+
+/** Creates tables in the mode their definitions need (session-profile.ts tableSqlMode). */
+export function openSchemaSession(ctx: LoadContext): Promise<Session> {
+  return Session.open(ctx.opts.connection, loadSchema(loadSettings(ctx)));
 }
 
 export function openIndexSession(ctx: LoadContext): Promise<Session> {
