@@ -136,7 +136,12 @@ function firstIndexColumn(def: string): string | null {
 /**
  * Splits SHOW CREATE TABLE text. With `defer` false, everything stays in the create statement.
  * The AUTO_INCREMENT column needs an index starting with it: if the primary key does not, the first
- * such secondary index stays in the create statement.
+ * such secondary index stays in the create statement — and so does every index listed before it.
+ * The server keeps keys sorted by kind (unique before plain before FULLTEXT) and, within a kind,
+ * in creation order, with the keys a table was created with before the ones added later; SHOW
+ * CREATE lists them in that order. Keeping a prefix of the list and adding the rest in list order
+ * gives back the same order whatever the kinds (keeping only the AUTO_INCREMENT key put it before
+ * the plain keys listed ahead of it).
  */
 export function splitCreateTable(sql: string, defer: boolean): SplitTable {
   const body = parseCreateBody(sql);
@@ -154,18 +159,17 @@ export function splitCreateTable(sql: string, defer: boolean): SplitTable {
       autoCovered = m !== null && identName(m[1]!) === autoColumn;
     }
   }
+  // the last index that must stay: every index up to it stays too
+  let keepUpTo = -1;
+  if (autoColumn !== null && !autoCovered) keepUpTo = body.items.findIndex((i) => INDEX_RE.test(i) && firstIndexColumn(i) === autoColumn);
   const keep: string[] = [];
   const indexes: DeferredClause[] = [];
   const foreignKeys: DeferredClause[] = [];
-  for (const item of body.items) {
+  for (const [n, item] of body.items.entries()) {
     const ix = INDEX_RE.exec(item);
     if (ix) {
-      if (autoColumn !== null && !autoCovered && firstIndexColumn(item) === autoColumn) {
-        autoCovered = true;
-        keep.push(item);
-        continue;
-      }
-      indexes.push({ name: identName(ix[3]!), clause: `ADD ${item}`, alone: /^FULLTEXT/i.test(item) });
+      if (n <= keepUpTo) keep.push(item);
+      else indexes.push({ name: identName(ix[3]!), clause: `ADD ${item}`, alone: /^FULLTEXT/i.test(item) });
       continue;
     }
     const fk = FK_RE.exec(item);

@@ -36,6 +36,12 @@ describe('splitCreateTable', () => {
     expect(s.indexes.map((i) => i.name)).toEqual(['k_a']);
   });
 
+  it('keeps every index listed before that one, so the server keeps their order', () => {
+    const s = splitCreateTable('CREATE TABLE `t` (\n  `k` int NOT NULL,\n  `id` int NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (`k`),\n  UNIQUE KEY `u` (`k`),\n  KEY `k2` (`k`),\n  KEY `id` (`id`),\n  KEY `k3` (`k`),\n  FULLTEXT KEY `f` (`k`)\n) ENGINE=InnoDB', true);
+    expect(s.create).toMatch(/UNIQUE KEY `u` \(`k`\),\n  KEY `k2` \(`k`\),\n  KEY `id` \(`id`\)\n\)/);
+    expect(s.indexes.map((i) => i.name)).toEqual(['k3', 'f']);
+  });
+
   it('leaves everything in place without deferral', () => {
     expect(splitCreateTable(T, false).create).toBe(T);
   });
