@@ -8,8 +8,9 @@ import { hashFile } from '../format/hashing.js';
 import type { ChunkEntry } from '../format/manifest.js';
 import { checksumError } from './dump-reader.js';
 import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from './load-context.js';
+import { dataLines } from '../format/data-fields.js';
 import { chunkKey } from './progress-store.js';
-import { csvStatement, execBytes, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, sqlStatement } from './row-checks.js';
+import { csvStatement, execBytes, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement } from './row-checks.js';
 import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk, type SubChunkStart } from './sub-chunks.js';
 
 /**
@@ -147,7 +148,50 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
     return rows;
   } catch (e) {
     await s.exec('ROLLBACK').catch(() => undefined);
+    // a LOAD DATA failure that names no row (a duplicate key): find the line by loading prefixes
+    const found = csv && !committing && sub.lineCount > 1 && unplaced(e) ? await firstFailingLine(s, w, sub, object) : null;
     // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction
-    throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lineCount - 1 : null);
+    throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lineCount - 1 : null, found);
   }
+}
+
+function unplaced(e: unknown): boolean {
+  return e instanceof TsError && !isTransient(e) && e.object.row === undefined && rowOf(e.message) === null;
+}
+
+/**
+ * The first line of a CSV sub-chunk whose load fails: the shortest failing prefix, by bisection,
+ * each prefix loaded in a transaction that is rolled back (about log2(lines) loads, on an error
+ * path only). Null when the line cannot be found that way (every prefix loads: the failure needs
+ * the whole transaction).
+ */
+async function firstFailingLine(s: Session, w: TableWork, sub: SubChunk, object: ChunkRef): Promise<number | null> {
+  const lines = dataLines(sub.data);
+  const fails = async (n: number): Promise<boolean> => {
+    await s.exec('START TRANSACTION');
+    try {
+      const name = `tsload-${process.pid}-${++infileCounter}.csv`;
+      await s.loadLocal(s.wireText(loadDataSql(w.db.name, w.table, name)), name, () => Readable.from([Buffer.concat(lines.slice(0, n))]), object);
+      await refuseWarnings(s, w.table, object, csvStatement(sub.data, sub.firstLine));
+      return false;
+    } catch (e) {
+      if (isTransient(e)) throw e;
+      return true;
+    } finally {
+      await s.exec('ROLLBACK').catch(() => undefined);
+    }
+  };
+  let ok = 0;
+  let bad = lines.length;
+  try {
+    if (!(await fails(bad))) return null;
+    while (bad - ok > 1) {
+      const mid = (ok + bad) >> 1;
+      if (await fails(mid)) bad = mid;
+      else ok = mid;
+    }
+  } catch {
+    return null; // the connection failed meanwhile: report the transaction as it is
+  }
+  return sub.firstLine + bad - 1;
 }

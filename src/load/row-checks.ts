@@ -122,21 +122,22 @@ export async function refuseWarnings(s: Session, table: TableEntry, object: Chun
   const bad = warnings.filter((w) => w.level !== 'Note' && !storedValueWarning(w, table, rows));
   if (bad.length === 0 && warnings.length >= count) return;
   const first = bad[0];
-  const at = first ? /at row (\d+)/i.exec(first.message) : null;
-  const row = rows.perRow && at ? rows.firstLine + Number(at[1]) - 1 : rows.firstLine;
+  const at = first ? rowOf(first.message) : null;
+  // LOAD DATA's warnings count rows from the statement's first; some (a duplicate key) name none
+  const row = !rows.perRow ? rows.firstLine : at !== null ? rows.firstLine + at - 1 : undefined;
   if (!first) {
     throw new TsError({
       code: 'query',
       message: `a statement loading lines from ${rows.firstLine} of ${object.file} into ${object.database}.${object.table} raised ${count} warnings, more than the server keeps to be checked`,
-      object: { ...object, row },
+      object: { ...object, row: rows.firstLine },
       suggestion: 'nothing of this transaction was committed; load with a smaller --rows-per-transaction (CSV) or dump with a smaller --statement-size (SQL)',
     });
   }
   // Not 'bad-dump': the dump may be fine and the target table different (exit 1, a failed load).
   throw new TsError({
     code: 'query',
-    message: `the data does not fit table ${object.database}.${object.table}: ${first.message} (line ${row} of ${object.file})${bad.length > 1 ? ` and ${bad.length - 1} more warning(s)` : ''}`,
-    object: { ...object, row },
+    message: `the data does not fit table ${object.database}.${object.table}: ${first.message}${row !== undefined ? ` (line ${row} of ${object.file})` : ''}${bad.length > 1 ? ` and ${bad.length - 1} more warning(s)` : ''}`,
+    object: row !== undefined ? { ...object, row } : object,
     errno: first.code,
     suggestion: 'nothing of this transaction was committed; the chunk file does not match its table (a damaged or edited dump, or a target table with another definition)',
   });
@@ -151,12 +152,21 @@ export async function execBytes(s: Session, line: Buffer, object: { database: st
   return s.exec(line.toString('latin1', 0, end), [], object);
 }
 
-/** Adds the file position: LOAD DATA's "at row N" counts from the sub-chunk's first line. */
-export function rowError(e: unknown, object: ChunkRef, firstLine: number, lastLine: number | null): unknown {
+/** The row a server message names: "… at row 5" (most), "Row 5 was truncated …" (1261, 1262). */
+export function rowOf(message: string): number | null {
+  const m = /\bat (?:row|line) (\d+)/i.exec(message) ?? /^Row (\d+)\b/.exec(message);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Adds the file position: LOAD DATA's "at row N" counts from the sub-chunk's first line; `found`
+ * is the line the loader found failing when the server named none.
+ */
+export function rowError(e: unknown, object: ChunkRef, firstLine: number, lastLine: number | null, found: number | null = null): unknown {
   if (!(e instanceof TsError)) return e;
   if (isTransient(e) || e.object.row !== undefined) return e;
-  const m = /at (?:row|line) (\d+)/i.exec(e.message);
-  const row = m ? firstLine + Number(m[1]) - 1 : firstLine;
-  const where = lastLine !== null && !m ? `in the transaction of lines ${firstLine}-${lastLine} of ${object.file}` : `line ${row} of ${object.file}`;
+  const at = rowOf(e.message);
+  const row = found ?? (at !== null ? firstLine + at - 1 : firstLine);
+  const where = lastLine !== null && at === null && found === null ? `in the transaction of lines ${firstLine}-${lastLine} of ${object.file}` : `line ${row} of ${object.file}`;
   return new TsError({ code: e.code, message: `${e.message} (${where})`, object: { ...object, row }, suggestion: e.suggestion, cause: e.cause ?? e, errno: e.errno });
 }
