@@ -11,6 +11,18 @@ import type { DumpWorker } from './worker-pool.js';
 const SNAPSHOT_RETRIES = 5;
 
 /**
+ * The global lock of a locked snapshot. `auto` takes MariaDB's BACKUP STAGE BLOCK_COMMIT where the
+ * server has it (10.4+): it holds back commits only, for the milliseconds the sessions need to open
+ * their snapshots. FLUSH TABLES WITH READ LOCK holds back every write statement and waits for the
+ * running ones, which can wait for row locks of transactions that FTWRL itself holds back: on a busy
+ * server it then stalls until --lock-wait-timeout (seen in the test suite, four loads at once).
+ */
+function lockFor(mode: 'auto' | 'ftwrl' | 'backup-stage', flavor: Flavor): 'ftwrl' | 'backup-stage' {
+  if (mode === 'auto') return flavor.hasBackupStage ? 'backup-stage' : 'ftwrl';
+  return mode;
+}
+
+/**
  * Step 5: every session (planner and workers) opens START TRANSACTION WITH CONSISTENT SNAPSHOT at the
  * same point: under a global lock held for milliseconds, or lock-free with the coordinates proven
  * unchanged. Returns the mode and the binlog coordinates the snapshot corresponds to.
@@ -19,7 +31,7 @@ export async function takeSnapshot(control: Session, planner: Session, workers: 
   const mode = opts.lockMode;
   if (mode === 'ftwrl' || mode === 'backup-stage' || mode === 'auto') {
     try {
-      return await snapshotUnderLock(control, planner, workers, flavor, mode === 'backup-stage' ? 'backup-stage' : 'ftwrl', opts);
+      return await snapshotUnderLock(control, planner, workers, flavor, lockFor(mode, flavor), opts);
     } catch (e) {
       const denied = e instanceof TsError && (e.code === 'privilege' || e.errno === 1227 || e.errno === 1044 || e.errno === 1045);
       if (mode !== 'auto' || !denied) {
