@@ -8,7 +8,7 @@ import { silentReporter } from '../core/events.js';
 import { readManifest } from '../format/dump-check.js';
 import { openStore } from '../storage/open-store.js';
 import type { LoadOptions } from '../load/loader.js';
-import { runLoad } from '../load/loader.js';
+import { FULL_RESTORE, runLoad } from '../load/loader.js';
 import type { TrialOutcome } from './bench-runner.js';
 import type { LoadCall, LoadFn } from './load-bench.js';
 
@@ -45,6 +45,7 @@ export const loadWithLoader: LoadFn = async (call: LoadCall, signal?: AbortSigna
     verify: true,
     dryRun: false,
     keepProgress: false,
+    restore: FULL_RESTORE,
   });
   const result = await runLoad(opts, silentReporter, signal);
   const table = result.tables.find((t) => t.table === call.table.table);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
-import { LOCK_MODES, runDump, type DumpOptions, type LockMode, type TableRef, type WhereFilter } from '../dump/dumper.js';
+import { LOCK_MODES, runDump, type DumpOptions, type LockMode, type WhereFilter } from '../dump/dumper.js';
 import { checkDump, readManifest } from '../format/dump-check.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
 import { describeSubset } from '../format/subset.js';
@@ -13,6 +13,7 @@ import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
 import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
+import { parseRegex, parseTableList, parseTableRef } from './filter-options.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 import { printSummary } from './summary.js';
 import { addS3Options, storeLocation, type S3OptionValues } from './store-location.js';
@@ -45,12 +46,6 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   verbose: boolean;
 }
 
-
-export function parseTableRef(text: string, what: string): TableRef {
-  const i = text.indexOf('.');
-  if (i <= 0 || i === text.length - 1) throw usageError(`${what}: '${text}' is not db.table`, 'write tables as database.table');
-  return { database: text.slice(0, i), table: text.slice(i + 1) };
-}
 
 const program = new Command('tsdump')
   .description('Consistent, parallel, chunked dump of MySQL/MariaDB to CSV or SQL with a verifiable manifest')
@@ -133,7 +128,7 @@ addS3Options(verify)
 
 function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpOptions {
   if (!f.outputdir) throw usageError('no output directory', 'pass -o DIR');
-  const tables = f.tables.flatMap((s) => s.split(',')).filter((s) => s.trim() !== '').map((s) => parseTableRef(s.trim(), '-T'));
+  const tables = parseTableList(f.tables, '-T');
   const where: WhereFilter[] = [];
   for (const w of f.where) {
     const i = w.indexOf(':');
@@ -149,14 +144,6 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
   // The database of --url means -B (unless -B or -T say which): a URL names what to dump.
   const urlDatabase = f.url !== undefined ? parseConnectionUrl(f.url).database : undefined;
   const databases = f.database.length === 0 && tables.length === 0 && urlDatabase !== undefined ? [urlDatabase] : f.database;
-  const regex = (re: string | undefined, what: string): RegExp | null => {
-    if (!re) return null;
-    try {
-      return new RegExp(re);
-    } catch (e) {
-      throw usageError(`${what}: ${(e as Error).message}`);
-    }
-  };
   return Object.freeze({
     // Every statement names its database: no session needs a default one (it may not even exist).
     connection: Object.freeze({ ...connection, database: undefined }),
@@ -164,8 +151,8 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
     databases,
     tables,
     ignoreTables: f.ignoreTable.map((s) => parseTableRef(s, '--ignore-table')),
-    include: regex(f.regex, '--regex'),
-    exclude: regex(f.excludeRegex, '--exclude-regex'),
+    include: parseRegex(f.regex, '--regex'),
+    exclude: parseRegex(f.excludeRegex, '--exclude-regex'),
     where,
     threads: f.threads,
     format: f.format,

@@ -13,11 +13,12 @@ import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 import { describeSubset } from '../format/subset.js';
 import { printSummary } from './summary.js';
+import { addRestoreOptions, restoreOptions, type RestoreFlagValues } from './restore-options.js';
 import { addS3Options, storeLocation, type S3OptionValues } from './store-location.js';
 
 hideSecretsFromProcessTitle('tsload');
 
-interface LoadFlags extends ConnectionOptionValues, S3OptionValues {
+interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagValues {
   directory?: string;
   database?: string;
   rename: string[];
@@ -59,7 +60,7 @@ addConnectionOptions(program)
   .option('--rows-per-transaction <n>', 'rows per transaction (CSV) / INSERT statements per transaction (SQL)', wholeNumber('--rows-per-transaction'), DEFAULT_ROWS_PER_TRANSACTION)
   .option('--bytes-per-transaction <size>', 'bytes of data file per transaction', DEFAULT_BYTES_PER_TRANSACTION)
   .addOption(new Option('--defer-indexes <mode>', 'create secondary indexes and foreign keys after the data').choices(['on', 'off']).default('on'))
-  .addOption(new Option('--drop-table <mode>', 'when a table of the dump already exists in a fresh load').choices(DROP_TABLE_MODES).default('fail'))
+  .addOption(new Option('--drop-table <mode>', 'when a table of the dump already exists in a fresh load: fail, drop (and recreate), truncate (keep the definition), append (load into it as it is)').choices(DROP_TABLE_MODES).default('fail'))
   .option('--skip-definer', 'drop DEFINER clauses: objects are created as the loading user', false)
   .option('--convert-utf8mb4', 'convert utf8/utf8mb3 databases, tables and columns to utf8mb4', false)
   .option('--engine <engine>', 'create every table with this storage engine')
@@ -70,6 +71,7 @@ addConnectionOptions(program)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('-q, --quiet', 'only warnings and errors', false)
   .option('-v, --verbose', 'a line per chunk', false);
+addRestoreOptions(program);
 addS3Options(program)
   .addHelpText('after', `
 Examples:
@@ -77,6 +79,9 @@ Examples:
   tsload -d /tmp/d -B shop_copy -t 8 --drop-table drop
   tsload -d /tmp/d --rename shop=shop_copy --rename crm=crm_copy --skip-definer
   tsload -d s3://backups/shop/2026-11-21 -B shop_copy             # AWS credentials and region from the usual chain
+  tsload -d /backups/full -T shop.orders --drop-table drop        # restore one table of a full dump
+  tsload -d /backups/full -s crm --rename crm=crm_restored        # one database of several, under another name
+  tsload -d /tmp/d --no-schema --drop-table append --on-duplicate replace   # merge rows into existing tables
 Rerun the same command after an interruption: it resumes exactly where the committed work ends.
 Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
   .action(async () => {
@@ -149,6 +154,7 @@ function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadO
     verify: f.verify,
     dryRun: f.dryRun,
     keepProgress: f.keepProgress,
+    restore: restoreOptions(f, f.dropTable),
   });
 }
 

@@ -6,10 +6,9 @@ import type { StoreLocation } from '../storage/dump-store.js';
 export const LOCK_MODES = ['auto', 'ftwrl', 'backup-stage', 'no-lock'] as const;
 export type LockMode = (typeof LOCK_MODES)[number];
 
-export interface TableRef {
-  readonly database: string;
-  readonly table: string;
-}
+import type { TableRef } from '../format/table-filter.js';
+
+export type { TableRef } from '../format/table-filter.js';
 
 export interface WhereFilter {
   readonly table: TableRef;

@@ -16,6 +16,7 @@ const TRANSACTIONAL = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluster']);
 
 async function prepareResume(ctx: LoadContext, w: TableWork): Promise<void> {
   const { db, table } = w;
+  if (ctx.opts.restore.noData) return; // --no-data: nothing to load (todo stays empty)
   const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name]);
   w.transactional = engine === null || TRANSACTIONAL.has(engine.toLowerCase());
   const state = tableState(db.name, table, db);

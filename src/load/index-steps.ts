@@ -1,5 +1,6 @@
 import { qualified } from '../core/ident.js';
 import { alterStatements } from './ddl.js';
+import { isKept } from './existing-tables.js';
 import { openIndexSession, type LoadContext, type TableWork } from './load-context.js';
 import { recordIdentity } from './resume-check.js';
 import { STEP } from './resume-state.js';
@@ -7,13 +8,13 @@ import { STEP } from './resume-state.js';
 /**
  * Deferred DDL after the data: a table's secondary indexes (step 7, as soon as its data is in) and
  * foreign keys (step 8, once every table is loaded). Each adds only what is missing, and is recorded
- * when done.
+ * when done. A table kept as it was found (--drop-table append, --no-schema) is not altered.
  */
 export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void> {
   const { db, table, split } = w;
   const name = STEP.indexes(table.name);
   if (db.steps.has(name)) return;
-  if (split.indexes.length === 0) {
+  if (split.indexes.length === 0 || isKept(db, table.name)) {
     await ctx.progress.recordStep(db.name, name);
     db.steps.set(name, '');
     return;
@@ -40,7 +41,7 @@ export async function addForeignKeys(ctx: LoadContext, work: readonly TableWork[
     const { db, table, split } = w;
     const name = STEP.foreignKeys(table.name);
     if (db.steps.has(name)) continue;
-    if (split.foreignKeys.length === 0) {
+    if (split.foreignKeys.length === 0 || isKept(db, table.name)) {
       await ctx.progress.recordStep(db.name, name);
       db.steps.set(name, '');
       continue;

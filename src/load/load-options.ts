@@ -4,8 +4,33 @@ import type { Manifest } from '../format/manifest.js';
 import type { StoreLocation } from '../storage/dump-store.js';
 import type { Mismatch } from './verify.js';
 
-export const DROP_TABLE_MODES = ['fail', 'drop', 'truncate'] as const;
+import type { TableFilters } from '../format/table-filter.js';
+
+/** A table of the dump that already exists in a fresh load: refuse, drop and recreate, empty it, or load into it as it is. */
+export const DROP_TABLE_MODES = ['fail', 'drop', 'truncate', 'append'] as const;
 export type DropTableMode = (typeof DROP_TABLE_MODES)[number];
+
+/** A row whose key is already in the table: fail the load, keep the row there (IGNORE), or replace it (REPLACE). */
+export const ON_DUPLICATE_MODES = ['error', 'ignore', 'replace'] as const;
+export type OnDuplicateMode = (typeof ON_DUPLICATE_MODES)[number];
+
+/** What of the dump to restore and how (issue 16): filters, merge modes, after-load work. */
+export interface RestoreOptions {
+  /** -s (databases of the dump), -T, --ignore-table, -x, --exclude-regex: tsdump's filters. */
+  readonly filters: TableFilters;
+  /** --no-data: schema and objects only. */
+  readonly noData: boolean;
+  /** --no-schema: rows only, into tables that exist already. */
+  readonly noSchema: boolean;
+  readonly onDuplicate: OnDuplicateMode;
+}
+
+export const FULL_RESTORE: RestoreOptions = Object.freeze({
+  filters: Object.freeze({ databases: [], tables: [], ignoreTables: [], include: null, exclude: null }),
+  noData: false,
+  noSchema: false,
+  onDuplicate: 'error',
+});
 
 export interface LoadOptions {
   readonly connection: ConnectionSettings;
@@ -27,6 +52,7 @@ export interface LoadOptions {
   readonly verify: boolean;
   readonly dryRun: boolean;
   readonly keepProgress: boolean;
+  readonly restore: RestoreOptions;
 }
 
 export interface LoadResult {

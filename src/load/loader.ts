@@ -4,7 +4,9 @@
  *  1. readDump          (dump-reader.ts) the manifest + every file present with its recorded size,
  *                       inside the dump; schema files are hashed as they are read, each chunk file
  *                       right before its first row is loaded (no row of a tampered chunk commits)
- *  2. planTargets       (targets.ts) source database → target database (-B / --rename)
+ *  2. selectRestore     (restore-filter.ts) the part of the dump to load (-s/-T/-x/--ignore-table),
+ *                       dependencies honoured; later steps see only that part
+ *     planTargets       (targets.ts) source database → target database (-B / --rename)
  *  3. (dry run)         (dry-run.ts) describe the plan and stop; nothing is changed
  *  4. openProgress      (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
  *                       dump → resume with the recorded limits; another dump → target-changed; none →
@@ -29,6 +31,7 @@ import { openStore } from '../storage/open-store.js';
 import { loadData } from './data-load.js';
 import { describePlan } from './dry-run.js';
 import { readDump } from './dump-reader.js';
+import { isPartial, selectRestore } from './restore-filter.js';
 import { addForeignKeys } from './index-steps.js';
 import type { LoadContext } from './load-context.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
@@ -40,7 +43,7 @@ import { SqlProgressStore } from './sql-progress-store.js';
 import { planTargets } from './targets.js';
 import { verifyLoad } from './verify-step.js';
 
-export { DROP_TABLE_MODES, type DropTableMode, type LoadOptions, type LoadResult } from './load-options.js';
+export { DROP_TABLE_MODES, FULL_RESTORE, ON_DUPLICATE_MODES, type DropTableMode, type LoadOptions, type LoadResult, type OnDuplicateMode, type RestoreOptions } from './load-options.js';
 
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 
@@ -48,7 +51,8 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
   const started = Date.now();
   const store = await openStore(opts.source);
   try {
-    const manifest = await readDump(store);
+    const dumped = await readDump(store);
+    const { manifest } = await selectRestore(dumped, store, opts.restore.filters, reporter);
     const targets = planTargets(manifest, opts);
     if (opts.dryRun) {
       return { manifest, seconds: 0, tables: [], mismatches: [], plan: describePlan(manifest, targets, opts), replication: replicationLines(manifest) };
@@ -86,10 +90,11 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       const work = await createSchema(ctx, active);
       const summaries = await loadData(ctx, work);
       await addForeignKeys(ctx, work);
-      await createObjects(ctx, active);
+      if (!opts.restore.noSchema) await createObjects(ctx, active);
       await restoreCounters(ctx, active);
-      const mismatches = opts.verify ? await verifyLoad(ctx, targets) : [];
-      if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name));
+      // --no-data: nothing was loaded to compare with the dump
+      const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
+      if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
       return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest) };
     } finally {
       await control.close();

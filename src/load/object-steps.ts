@@ -44,7 +44,8 @@ export async function createObjects(ctx: LoadContext, targets: readonly TargetDb
 
 export async function restoreCounters(ctx: LoadContext, targets: readonly TargetDb[]): Promise<void> {
   for (const t of targets) {
-    for (const o of t.source.objects.filter((x) => x.kind === 'sequence')) {
+    // --no-schema creates no sequence, so there is none to set
+    for (const o of t.source.objects.filter((x) => x.kind === 'sequence' && !ctx.opts.restore.noSchema)) {
       const state = splitSequenceFile(await readSchemaFile(ctx.store, o.file)).state;
       if (!state) continue;
       await step(ctx, t, STEP.sequenceState(o.name), async () => {

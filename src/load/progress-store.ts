@@ -70,8 +70,11 @@ export interface ProgressStore {
   recordSubChunk(session: Session, rec: SubChunkRecord): Promise<boolean>;
   /** Whether a sub-chunk is recorded (asked on a fresh connection after one was lost mid-COMMIT). */
   isCommitted(session: Session, rec: Pick<SubChunkRecord, 'targetDb' | 'table' | 'chunk' | 'sub'>): Promise<boolean>;
-  /** Ends finished loads: only a memo per database stays (which dump, when, the tables' identities). */
-  finish(targetDbs: readonly string[]): Promise<void>;
+  /**
+   * Ends finished loads: only a memo per database stays (which dump, when, the tables' identities);
+   * with `memo` false (a load of part of the dump, which must not pass for the whole) nothing stays.
+   */
+  finish(targetDbs: readonly string[], memo?: boolean): Promise<void>;
   /** Forgets everything recorded for a target database. */
   forget(targetDb: string): Promise<void>;
 }

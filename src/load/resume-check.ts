@@ -1,24 +1,25 @@
-import { TsError } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
+import { checkExistingTables, prepareExistingTables } from './existing-tables.js';
 import type { LoadContext, TargetDb } from './load-context.js';
 import { targetChanged } from './progress-store.js';
+import { isPartial } from './restore-filter.js';
 import { PENDING_IDENTITY, STEP } from './resume-state.js';
 
 /**
  * Step 4, openProgress: per target database, a run record (dump id + sub-chunk limits). The same
  * dump → resume with the recorded limits; another dump → target-changed; none → a fresh load, where
- * existing tables are refused, dropped or truncated (--drop-table).
+ * existing tables are refused, dropped, truncated or kept (--drop-table, existing-tables.ts).
  * Step 5, checkIdentities: on a resume, every table this load created must still be that table.
  */
 export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promise<void> {
-  const { progress: store, manifest, opts, control } = ctx;
+  const { progress: store, manifest, opts } = ctx;
   const have = await store.exists();
   const fresh: TargetDb[] = [];
   for (const t of targets) {
     let run = have ? await store.run(t.name) : null;
     if (run?.completedAt) {
       // --drop-table drop|truncate asks to replace: the memo does not stand in the way.
-      if (opts.dropTable === 'fail' && run.dumpId === manifest.dumpId && run.sourceDb === t.source.name && (await stillLoaded(ctx, t))) {
+      if (opts.dropTable === 'fail' && !isPartial(opts.restore) && run.dumpId === manifest.dumpId && run.sourceDb === t.source.name && (await stillLoaded(ctx, t))) {
         ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: this dump was already loaded completely (${run.completedAt}); verifying only` });
         t.done = true;
         continue;
@@ -45,24 +46,13 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
       t.progress = await store.chunkProgress(t.name);
       continue;
     }
-    for (const tb of t.source.tables) {
-      const exists = Number(await control.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.name, tb.name])) > 0;
-      if (!exists) continue;
-      const object = { database: t.name, table: tb.name };
-      if (opts.dropTable === 'fail') {
-        throw new TsError({ code: 'query', message: `table ${qualified(t.name, tb.name)} already exists in the target; refusing to load into it`, object, suggestion: 'load into another database (-B/--rename), or pass --drop-table drop (replace it) or --drop-table truncate (keep its definition, empty it)' });
-      }
-    }
+    await checkExistingTables(ctx, t);
     fresh.push(t);
   }
   await store.ensure();
   for (const t of fresh) {
-    for (const tb of t.source.tables) {
-      const object = { database: t.name, table: tb.name };
-      const exists = Number(await control.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.name, tb.name])) > 0;
-      if (exists && opts.dropTable === 'drop') await control.exec(`DROP TABLE ${qualified(t.name, tb.name)}`, [], object);
-      else if (exists && opts.dropTable === 'truncate') await control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
-    }
+    // before the run record: interrupted in between, a rerun is a fresh load and does this again
+    await prepareExistingTables(ctx, t);
     await store.insertRun({ targetDb: t.name, dumpId: manifest.dumpId, sourceDb: t.source.name, rowsPerTransaction: ctx.limits.rows, bytesPerTransaction: ctx.limits.bytes });
   }
 }

@@ -8,6 +8,7 @@
  *   `indexes:<t>`        its deferred secondary indexes are built (recorded also when it has none)
  *   `fks:<t>`            its foreign keys are added (likewise)
  *   `auto-increment:<t>` its AUTO_INCREMENT counter is restored
+ *   `kept:<t>`           the table existed and is loaded into as it is (existing-tables.ts)
  * and sub-chunk records per chunk (ChunkProgress).
  */
 import type { ChunkEntry, TableEntry } from '../format/manifest.js';
@@ -26,6 +27,8 @@ export const STEP = {
   indexes: (t: string): string => `indexes:${t}`,
   foreignKeys: (t: string): string => `fks:${t}`,
   autoIncrement: (t: string): string => `auto-increment:${t}`,
+  /** The table existed and is loaded into as it is (value: 'rows' when it held rows, else 'empty'). */
+  kept: (t: string): string => `kept:${t}`,
   sequence: (s: string): string => `sequence:${s}`,
   sequenceState: (s: string): string => `sequence-state:${s}`,
   object: (kind: string, name: string): string => `${kind}:${name}`,

@@ -33,7 +33,8 @@ async function createDatabase(ctx: LoadContext, t: TargetDb, schemaSession: () =
   const src = t.source;
   const work: TableWork[] = [];
   await readSchemaFile(ctx.store, src.schema);
-  await step(ctx, t, STEP.database, async () => {
+  const noSchema = opts.restore.noSchema;
+  if (!noSchema) await step(ctx, t, STEP.database, async () => {
     let cs = src.charset;
     let coll = src.collation;
     if (opts.convertUtf8mb4) {
@@ -43,7 +44,7 @@ async function createDatabase(ctx: LoadContext, t: TargetDb, schemaSession: () =
     await control.exec(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(t.name)} CHARACTER SET ${cs} COLLATE ${coll}`, [], { database: t.name });
   });
   await control.exec(`USE ${quoteIdent(t.name)}`);
-  for (const o of src.objects.filter((x) => x.kind === 'sequence')) {
+  for (const o of src.objects.filter((x) => x.kind === 'sequence' && !noSchema)) {
     const text = splitSequenceFile(await readSchemaFile(ctx.store, o.file)).create;
     await step(ctx, t, STEP.sequence(o.name), async () => {
       await withContext(ctx, t, o, async (s) => {
@@ -54,8 +55,10 @@ async function createDatabase(ctx: LoadContext, t: TargetDb, schemaSession: () =
   let inDatabase = false;
   for (const tb of src.tables) {
     const text = await readSchemaFile(ctx.store, tb.schema);
-    const split = splitCreateTable(transformDdl(ctx, text, 'table'), opts.deferIndexes);
-    if (text.trim() !== '' && tableState(t.name, tb, t).state === 'absent') {
+    // without rows there is nothing to defer the indexes for
+    const split = splitCreateTable(transformDdl(ctx, text, 'table'), opts.deferIndexes && !opts.restore.noData);
+    if (noSchema && tableState(t.name, tb, t).state === 'absent') await recordIdentity(ctx, t, tb.name);
+    else if (text.trim() !== '' && tableState(t.name, tb, t).state === 'absent') {
       const ddl = await schemaSession();
       if (!inDatabase) await ddl.exec(`USE ${quoteIdent(t.name)}`);
       inDatabase = true;

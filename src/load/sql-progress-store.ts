@@ -101,14 +101,15 @@ export class SqlProgressStore implements ProgressStore {
    * between this commit and its exit — reports "already loaded" instead of meeting its own tables
    * and refusing them as someone else's. A later load into the database replaces the memo.
    */
-  async finish(targetDbs: readonly string[]): Promise<void> {
+  async finish(targetDbs: readonly string[], memo = true): Promise<void> {
     const s = this.session;
     const marks = targetDbs.map(() => '?').join(', ');
     await s.exec('START TRANSACTION');
     try {
       await s.exec(`DELETE FROM ${PROGRESS_DB}.progress WHERE target_db IN (${marks})`, targetDbs);
-      await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db IN (${marks}) AND step NOT LIKE 'table:%'`, targetDbs);
-      await s.exec(`UPDATE ${PROGRESS_DB}.runs SET completed_at = NOW() WHERE target_db IN (${marks})`, targetDbs);
+      await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db IN (${marks})${memo ? " AND step NOT LIKE 'table:%'" : ''}`, targetDbs);
+      if (memo) await s.exec(`UPDATE ${PROGRESS_DB}.runs SET completed_at = NOW() WHERE target_db IN (${marks})`, targetDbs);
+      else await s.exec(`DELETE FROM ${PROGRESS_DB}.runs WHERE target_db IN (${marks})`, targetDbs);
       await s.exec('COMMIT');
     } catch (e) {
       await s.exec('ROLLBACK').catch(() => undefined);

@@ -1,0 +1,47 @@
+import { Option, type Command } from 'commander';
+import type { TableFilters } from '../format/table-filter.js';
+import { ON_DUPLICATE_MODES, type DropTableMode, type OnDuplicateMode, type RestoreOptions } from '../load/loader.js';
+import { parseRegex, parseTableList, parseTableRef } from './filter-options.js';
+import { collect } from './option-parsers.js';
+import { usageError } from './run-command.js';
+
+/** tsload's options for restoring part of a dump, into an existing database, and after the load. */
+export interface RestoreFlagValues {
+  sourceDatabase: string[];
+  tables: string[];
+  ignoreTable: string[];
+  regex?: string;
+  excludeRegex?: string;
+  data: boolean;
+  schema: boolean;
+  onDuplicate: OnDuplicateMode;
+}
+
+/**
+ * tsload's part-of-a-dump options. -B stays the target database (myloader's convention, and every
+ * existing command line); the dump's databases are picked with -s/--source-database.
+ */
+export function addRestoreOptions(program: Command): Command {
+  return program
+    .option('-s, --source-database <db>', 'load only this database of the dump (repeatable; as tsdump -B)', collect, [])
+    .option('-T, --tables <db.t,...>', 'load only these tables of the dump and their triggers (comma-separated db.table, repeatable)', collect, [])
+    .option('--ignore-table <db.t>', 'do not load this table, view or sequence (repeatable)', collect, [])
+    .option('-x, --regex <re>', 'load only tables whose "db.table" matches this regular expression')
+    .option('--exclude-regex <re>', 'do not load tables whose "db.table" matches')
+    .option('--no-data', 'schema and objects only: no rows')
+    .option('--no-schema', 'rows only, into tables that exist already (no database, table, view, routine, trigger or event is created)')
+    .addOption(new Option('--on-duplicate <mode>', 'a row whose primary/unique key is already in the table: error, ignore (keep the existing row) or replace (with the dump\'s)').choices(ON_DUPLICATE_MODES).default('error'));
+}
+
+export function restoreOptions(f: RestoreFlagValues, dropTable: DropTableMode): RestoreOptions {
+  if (!f.data && !f.schema) throw usageError('--no-data and --no-schema together load nothing');
+  if (!f.schema && dropTable === 'drop') throw usageError('--no-schema creates no table, so --drop-table drop could not recreate one', 'use --drop-table truncate (empty them) or append (load into them as they are)');
+  const filters: TableFilters = Object.freeze({
+    databases: Object.freeze([...f.sourceDatabase]),
+    tables: Object.freeze(parseTableList(f.tables, '-T')),
+    ignoreTables: Object.freeze(f.ignoreTable.map((s) => parseTableRef(s, '--ignore-table'))),
+    include: parseRegex(f.regex, '--regex'),
+    exclude: parseRegex(f.excludeRegex, '--exclude-regex'),
+  });
+  return Object.freeze({ filters, noData: !f.data, noSchema: !f.schema, onDuplicate: f.onDuplicate });
+}
