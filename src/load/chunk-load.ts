@@ -10,7 +10,8 @@ import { checksumError } from './dump-reader.js';
 import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from './load-context.js';
 import { dataLines } from '../format/data-fields.js';
 import { chunkKey } from './progress-store.js';
-import { csvStatement, execBytes, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement } from './row-checks.js';
+import type { OnDuplicateMode } from './load-options.js';
+import { csvStatement, execBytes, expectedWarnings, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement } from './row-checks.js';
 import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk, type SubChunkStart } from './sub-chunks.js';
 
 /**
@@ -119,6 +120,7 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
   let rows = 0;
   let line = sub.firstLine;
   let committing = false;
+  const dup = ctx.opts.restore.onDuplicate;
   refuseOversizedLines(ctx, sub, object, csv);
   await s.exec('START TRANSACTION');
   try {
@@ -127,13 +129,13 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
       // One Buffer per transaction: mysql2 pauses a LOCAL INFILE stream on the socket's 'pause' and
       // resumes it only on 'drain', so a stream of several pieces can stall until the server's
       // net_read_timeout drops the connection (seen as a 30 s hang, then ECONNRESET).
-      rows = await s.loadLocal(s.wireText(loadDataSql(db.name, table, name)), name, () => Readable.from([sub.data]), object);
-      await refuseWarnings(s, table, object, csvStatement(sub.data, sub.firstLine));
+      rows = await s.loadLocal(s.wireText(loadDataSql(db.name, table, name, dup)), name, () => Readable.from([sub.data]), object);
+      await refuseWarnings(s, table, object, csvStatement(sub.data, sub.firstLine), expectedWarnings(dup));
     } else {
       await s.exec(s.wireText(`USE ${quoteIdent(db.name)}`));
       for (const l of subChunkLines(sub)) {
-        rows += await execBytes(s, l, object);
-        await refuseWarnings(s, table, object, sqlStatement(l, line));
+        rows += await execBytes(s, l, object, dup);
+        await refuseWarnings(s, table, object, sqlStatement(l, line), expectedWarnings(dup));
         line++;
       }
     }
@@ -149,7 +151,7 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
   } catch (e) {
     await s.exec('ROLLBACK').catch(() => undefined);
     // a LOAD DATA failure that names no row (a duplicate key): find the line by loading prefixes
-    const found = csv && !committing && sub.lineCount > 1 && unplaced(e) ? await firstFailingLine(s, w, sub, object) : null;
+    const found = csv && !committing && sub.lineCount > 1 && unplaced(e) ? await firstFailingLine(s, w, sub, object, dup) : null;
     // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction
     throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lineCount - 1 : null, found);
   }
@@ -165,14 +167,14 @@ function unplaced(e: unknown): boolean {
  * path only). Null when the line cannot be found that way (every prefix loads: the failure needs
  * the whole transaction).
  */
-async function firstFailingLine(s: Session, w: TableWork, sub: SubChunk, object: ChunkRef): Promise<number | null> {
+async function firstFailingLine(s: Session, w: TableWork, sub: SubChunk, object: ChunkRef, dup: OnDuplicateMode): Promise<number | null> {
   const lines = dataLines(sub.data);
   const fails = async (n: number): Promise<boolean> => {
     await s.exec('START TRANSACTION');
     try {
       const name = `tsload-${process.pid}-${++infileCounter}.csv`;
-      await s.loadLocal(s.wireText(loadDataSql(w.db.name, w.table, name)), name, () => Readable.from([Buffer.concat(lines.slice(0, n))]), object);
-      await refuseWarnings(s, w.table, object, csvStatement(sub.data, sub.firstLine));
+      await s.loadLocal(s.wireText(loadDataSql(w.db.name, w.table, name, dup)), name, () => Readable.from([Buffer.concat(lines.slice(0, n))]), object);
+      await refuseWarnings(s, w.table, object, csvStatement(sub.data, sub.firstLine), expectedWarnings(dup));
       return false;
     } catch (e) {
       if (isTransient(e)) throw e;

@@ -5,6 +5,7 @@ import { isTransient } from '../db/server-errors.js';
 import type { ServerWarning, Session } from '../db/session.js';
 import { csvFields, dataLines, sqlRows } from '../format/data-fields.js';
 import type { TableEntry } from '../format/manifest.js';
+import type { OnDuplicateMode } from './load-options.js';
 import type { ChunkRef, LoadContext } from './load-context.js';
 import type { SubChunk } from './sub-chunks.js';
 
@@ -14,7 +15,23 @@ import type { SubChunk } from './sub-chunks.js';
  * before sending), warnings (LOAD DATA turns a bad row into a warning and loads something else),
  * and the file line an error is about.
  */
-export function loadDataSql(target: string, t: TableEntry, fileName: string): string {
+/**
+ * --on-duplicate: what a row whose primary/unique key is in the table already does. 'error' sends
+ * LOAD DATA without a keyword (with LOCAL a duplicate is then a warning, which refuseWarnings
+ * turns into an error) and INSERT as dumped; 'ignore' keeps the existing row (IGNORE; the
+ * duplicate-key warnings are expected, every other warning still fails); 'replace' deletes it and
+ * writes the dump's (REPLACE).
+ */
+const LOAD_DATA_KEYWORD: Record<OnDuplicateMode, string> = { error: '', ignore: 'IGNORE ', replace: 'REPLACE ' };
+const INSERT_VERB: Record<OnDuplicateMode, string> = { error: 'INSERT INTO ', ignore: 'INSERT IGNORE INTO ', replace: 'REPLACE INTO ' };
+/** ER_DUP_ENTRY: the warning IGNORE gives for each row it leaves out. */
+const DUPLICATE_WARNINGS: Record<OnDuplicateMode, readonly number[]> = { error: [], ignore: [1062], replace: [] };
+
+export function expectedWarnings(mode: OnDuplicateMode): readonly number[] {
+  return DUPLICATE_WARNINGS[mode];
+}
+
+export function loadDataSql(target: string, t: TableEntry, fileName: string, mode: OnDuplicateMode = 'error'): string {
   const cols = t.columns.filter((c) => c.dumped);
   const list: string[] = [];
   const sets: string[] = [];
@@ -29,7 +46,7 @@ export function loadDataSql(target: string, t: TableEntry, fileName: string): st
     } else list.push(quoteIdent(c.name));
   });
   return (
-    `LOAD DATA LOCAL INFILE '${fileName}' INTO TABLE ${qualified(target, t.name)} CHARACTER SET binary ` +
+    `LOAD DATA LOCAL INFILE '${fileName}' ${LOAD_DATA_KEYWORD[mode]}INTO TABLE ${qualified(target, t.name)} CHARACTER SET binary ` +
     `FIELDS TERMINATED BY ',' ENCLOSED BY '"' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ` +
     `(${list.join(', ')})${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`
   );
@@ -115,11 +132,11 @@ function storedValueWarning(w: ServerWarning, table: TableEntry, rows: Statement
  * the warnings the source's own stored values raise (storedValueWarning). Data sessions keep up to
  * 65535 warnings per statement; a statement with more cannot be checked and is refused.
  */
-export async function refuseWarnings(s: Session, table: TableEntry, object: ChunkRef, rows: StatementRows): Promise<void> {
+export async function refuseWarnings(s: Session, table: TableEntry, object: ChunkRef, rows: StatementRows, expected: readonly number[] = []): Promise<void> {
   const count = s.lastWarningCount;
   if (count === 0) return;
   const warnings = await s.warnings(count);
-  const bad = warnings.filter((w) => w.level !== 'Note' && !storedValueWarning(w, table, rows));
+  const bad = warnings.filter((w) => w.level !== 'Note' && !expected.includes(w.code) && !storedValueWarning(w, table, rows));
   if (bad.length === 0 && warnings.length >= count) return;
   const first = bad[0];
   const at = first ? rowOf(first.message) : null;
@@ -139,17 +156,21 @@ export async function refuseWarnings(s: Session, table: TableEntry, object: Chun
     message: `the data does not fit table ${object.database}.${object.table}: ${first.message}${row !== undefined ? ` (line ${row} of ${object.file})` : ''}${bad.length > 1 ? ` and ${bad.length - 1} more warning(s)` : ''}`,
     object: row !== undefined ? { ...object, row } : object,
     errno: first.code,
-    suggestion: 'nothing of this transaction was committed; the chunk file does not match its table (a damaged or edited dump, or a target table with another definition)',
+    suggestion: first.code === 1062
+      ? 'nothing of this transaction was committed; the table holds a row with this key already: load with --on-duplicate ignore (keep it) or replace (take the dump\'s), or empty the table (--drop-table truncate)'
+      : 'nothing of this transaction was committed; the chunk file does not match its table (a damaged or edited dump, or a target table with another definition)',
   });
 }
 
 /** Executes one INSERT line of a SQL chunk, sending its bytes unchanged. */
-export async function execBytes(s: Session, line: Buffer, object: { database: string; table: string }): Promise<number> {
+export async function execBytes(s: Session, line: Buffer, object: { database: string; table: string }, mode: OnDuplicateMode = 'error'): Promise<number> {
   let end = line.length;
   while (end > 0 && (line[end - 1] === 0x0a || line[end - 1] === 0x0d)) end--;
   if (end > 0 && line[end - 1] === 0x3b) end--;
   // latin1: one char per byte, written back unchanged by the binary session
-  return s.exec(line.toString('latin1', 0, end), [], object);
+  const text = line.toString('latin1', 0, end);
+  const verb = INSERT_VERB[mode];
+  return s.exec(mode !== 'error' && text.startsWith(INSERT_VERB.error) ? verb + text.slice(INSERT_VERB.error.length) : text, [], object);
 }
 
 /** The row a server message names: "… at row 5" (most), "Row 5 was truncated …" (1261, 1262). */

@@ -23,6 +23,12 @@ export interface Mismatch {
 export interface VerifyTarget {
   readonly database: string;
   readonly table: TableEntry;
+  /**
+   * 'exact' (default): counts and checksums equal the dump's. 'at-least': the table held rows
+   * before the load, so each chunk's range (or the table) must hold at least the dump's rows;
+   * checksums are not compared. 'none': nothing can be compared (merged with --on-duplicate ignore).
+   */
+  readonly compare?: 'exact' | 'at-least' | 'none';
 }
 
 function perChunk(t: TableEntry): boolean {
@@ -43,10 +49,13 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
     return n;
   };
   const out: Mismatch[] = [];
-  const check = async (db: string, t: TableEntry, chunkPath: string | null, where: string | null, rows: number, checksum: string | undefined): Promise<void> => {
+  const check = async (db: string, t: TableEntry, chunkPath: string | null, where: string | null, rows: number, checksum: string | undefined, atLeast: boolean): Promise<void> => {
     const s = await acquire();
     try {
-      if (checksum !== undefined) {
+      if (atLeast) {
+        const n = await s.scalar(`SELECT COUNT(*) FROM ${qualified(db, t.name)}${where ? ` WHERE ${where}` : ''}`);
+        if (Number(n) < rows) out.push({ database: db, table: t.name, chunk: chunkPath, what: 'rows', expected: `at least ${rows}`, actual: n ?? '0' });
+      } else if (checksum !== undefined) {
         const r = (await s.query<{ n: string; s: string }>(checksumSql(db, t.name, t.columns, where), [], { database: db, table: t.name }))[0];
         const actual = `${r?.n ?? '0'}:${r?.s ?? '0'}`;
         if (Number(r?.n ?? 0) !== rows) out.push({ database: db, table: t.name, chunk: chunkPath, what: 'rows', expected: String(rows), actual: r?.n ?? '0' });
@@ -60,11 +69,13 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
     }
   };
   const jobs: Promise<void>[] = [];
-  for (const { database, table: t } of targets) {
+  for (const { database, table: t, compare = 'exact' } of targets) {
+    if (compare === 'none') continue;
+    const atLeast = compare === 'at-least';
     const withChecksums = t.chunks.length > 0 && t.chunks.every((c) => c.checksum !== undefined);
     if (perChunk(t) || t.chunks.length === 1) {
-      for (const c of t.chunks) jobs.push(limit(() => check(database, t, c.path, t.chunks.length === 1 ? null : rangeCondition(t.key, c.lower, c.upper), c.rows, c.checksum)));
-      if (t.chunks.length === 0) jobs.push(limit(() => check(database, t, null, null, 0, undefined)));
+      for (const c of t.chunks) jobs.push(limit(() => check(database, t, c.path, t.chunks.length === 1 ? null : rangeCondition(t.key, c.lower, c.upper), c.rows, c.checksum, atLeast)));
+      if (t.chunks.length === 0) jobs.push(limit(() => check(database, t, null, null, 0, undefined, atLeast)));
     } else {
       let checksum: string | undefined;
       if (withChecksums) {
@@ -77,7 +88,7 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
         }
         checksum = `${n}:${sum}`;
       }
-      jobs.push(limit(() => check(database, t, null, null, t.rows, checksum)));
+      jobs.push(limit(() => check(database, t, null, null, t.rows, checksum, atLeast)));
     }
   }
   try {
