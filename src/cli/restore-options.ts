@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { TableFilters } from '../format/table-filter.js';
-import { ON_DUPLICATE_MODES, type DropTableMode, type OnDuplicateMode, type RestoreOptions } from '../load/loader.js';
+import { EVENT_STATES, ON_DUPLICATE_MODES, type DropTableMode, type EventState, type OnDuplicateMode, type RestoreOptions } from '../load/loader.js';
 import { parseRegex, parseTableList, parseTableRef } from './filter-options.js';
 import { collect } from './option-parsers.js';
 import { usageError } from './run-command.js';
@@ -15,6 +15,8 @@ export interface RestoreFlagValues {
   data: boolean;
   schema: boolean;
   onDuplicate: OnDuplicateMode;
+  analyze: boolean;
+  eventsDisabled?: EventState;
 }
 
 /**
@@ -30,6 +32,8 @@ export function addRestoreOptions(program: Command): Command {
     .option('--exclude-regex <re>', 'do not load tables whose "db.table" matches')
     .option('--no-data', 'schema and objects only: no rows')
     .option('--no-schema', 'rows only, into tables that exist already (no database, table, view, routine, trigger or event is created)')
+    .option('--analyze', 'after each table\'s indexes: ANALYZE TABLE, with histograms where the server has them', false)
+    .addOption(new Option('--events-disabled [how]', 'create events disabled: DISABLE (default), or "replica": DISABLE ON SLAVE/REPLICA').choices(EVENT_STATES).preset('disable'))
     .addOption(new Option('--on-duplicate <mode>', 'a row whose primary/unique key is already in the table: error, ignore (keep the existing row) or replace (with the dump\'s)').choices(ON_DUPLICATE_MODES).default('error'));
 }
 
@@ -43,5 +47,6 @@ export function restoreOptions(f: RestoreFlagValues, dropTable: DropTableMode): 
     include: parseRegex(f.regex, '--regex'),
     exclude: parseRegex(f.excludeRegex, '--exclude-regex'),
   });
-  return Object.freeze({ filters, noData: !f.data, noSchema: !f.schema, onDuplicate: f.onDuplicate });
+  if (f.analyze && !f.data) throw usageError('--analyze collects statistics of loaded rows, but --no-data loads none');
+  return Object.freeze({ filters, noData: !f.data, noSchema: !f.schema, onDuplicate: f.onDuplicate, analyze: f.analyze, eventsDisabled: f.eventsDisabled ?? null });
 }

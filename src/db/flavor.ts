@@ -38,6 +38,14 @@ export interface Flavor {
   readonly hasViewUsage: boolean;
   /** information_schema view with InnoDB's table ids (an id changes when a table is recreated). */
   readonly innodbTablesView: string;
+  /**
+   * After a load (--analyze): table statistics and, where the server has them, column histograms.
+   * MariaDB: engine-independent statistics with histograms (PERSISTENT FOR ALL). MySQL 8: ANALYZE
+   * TABLE, then UPDATE HISTOGRAM on the given columns (unverified here: no MySQL 8 in the tests).
+   */
+  analyzeStatements(qualifiedTable: string, histogramColumns: readonly string[]): string[];
+  /** The event status clause of an event that must not run on this server while it is a replica. */
+  readonly eventDisabledOnReplica: string;
   /** Statement that starts replication from the given coordinates on a replica of this flavor. */
   replicationStatement(pos: BinlogPosition | null, gtid: string | null, sourceHost: string): string;
 }
@@ -62,6 +70,8 @@ export function parseVersion(version: string): Flavor {
       hasGeneratedInvisiblePk: false,
       hasViewUsage: false,
       innodbTablesView: 'information_schema.INNODB_SYS_TABLES',
+      analyzeStatements: (t) => [`ANALYZE TABLE ${t} PERSISTENT FOR ALL`],
+      eventDisabledOnReplica: 'DISABLE ON SLAVE',
       replicationStatement(pos, gtid, host) {
         if (gtid) {
           return `SET GLOBAL gtid_slave_pos = '${gtid}';\nCHANGE MASTER TO MASTER_HOST='${host}', MASTER_USE_GTID=slave_pos;\nSTART SLAVE;`;
@@ -83,6 +93,11 @@ export function parseVersion(version: string): Flavor {
     hasGeneratedInvisiblePk: atLeast(8, 0, 30),
     hasViewUsage: atLeast(8, 0, 13),
     innodbTablesView: 'information_schema.INNODB_TABLES',
+    analyzeStatements: (t, columns) => [
+      `ANALYZE TABLE ${t}`,
+      ...(atLeast(8, 0) && columns.length > 0 ? [`ANALYZE TABLE ${t} UPDATE HISTOGRAM ON ${columns.join(', ')} WITH 100 BUCKETS`] : []),
+    ],
+    eventDisabledOnReplica: atLeast(8, 0, 22) ? 'DISABLE ON REPLICA' : 'DISABLE ON SLAVE',
     replicationStatement(pos, gtid, host) {
       const change = atLeast(8, 0, 23) ? 'CHANGE REPLICATION SOURCE TO' : 'CHANGE MASTER TO';
       const start = atLeast(8, 0, 22) ? 'START REPLICA;' : 'START SLAVE;';

@@ -4,13 +4,15 @@ import type { TableSummary } from '../core/events.js';
 import { qualified } from '../core/ident.js';
 import { rangeCondition } from '../format/key-range.js';
 import { loadChunk } from './chunk-load.js';
+import { analyzeTable } from './analyze-step.js';
 import { buildIndexes } from './index-steps.js';
 import type { LoadContext, TableWork } from './load-context.js';
 import { chunksToLoad, tableState } from './resume-state.js';
 
 /**
  * Step 7: chunks in parallel, largest tables first, each as sized transactions that also record
- * their progress; a table's deferred indexes are built as soon as its last chunk is in.
+ * their progress; a table's deferred indexes are built as soon as its last chunk is in (then its
+ * statistics, with --analyze).
  */
 const TRANSACTIONAL = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluster']);
 
@@ -67,7 +69,11 @@ export async function loadData(ctx: LoadContext, work: TableWork[]): Promise<Tab
   const tableDone = (w: TableWork): void => {
     summaries.push({ database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds: (Date.now() - w.started) / 1000 });
     ctx.reporter.emit({ kind: 'table-done', phase: 'data', database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds: (Date.now() - w.started) / 1000 });
-    indexJobs.push(indexes(() => (failure ? Promise.resolve() : buildIndexes(ctx, w))));
+    indexJobs.push(indexes(async () => {
+      if (failure) return;
+      await buildIndexes(ctx, w);
+      await analyzeTable(ctx, w);
+    }));
   };
   const jobs: Promise<void>[] = [];
   for (const w of order) {

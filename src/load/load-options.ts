@@ -5,6 +5,7 @@ import type { StoreLocation } from '../storage/dump-store.js';
 import type { Mismatch } from './verify.js';
 
 import type { TableFilters } from '../format/table-filter.js';
+import type { EventState } from './event-status.js';
 
 /** A table of the dump that already exists in a fresh load: refuse, drop and recreate, empty it, or load into it as it is. */
 export const DROP_TABLE_MODES = ['fail', 'drop', 'truncate', 'append'] as const;
@@ -23,6 +24,10 @@ export interface RestoreOptions {
   /** --no-schema: rows only, into tables that exist already. */
   readonly noSchema: boolean;
   readonly onDuplicate: OnDuplicateMode;
+  /** --analyze: ANALYZE TABLE (histograms where the server has them) after each table's indexes. */
+  readonly analyze: boolean;
+  /** --events-disabled: events created DISABLE, or DISABLE ON SLAVE/REPLICA; null: as dumped. */
+  readonly eventsDisabled: EventState | null;
 }
 
 export const FULL_RESTORE: RestoreOptions = Object.freeze({
@@ -30,6 +35,8 @@ export const FULL_RESTORE: RestoreOptions = Object.freeze({
   noData: false,
   noSchema: false,
   onDuplicate: 'error',
+  analyze: false,
+  eventsDisabled: null,
 });
 
 export interface LoadOptions {

@@ -15,7 +15,8 @@
  *  6. createSchema      (schema-steps.ts) databases, sequences, tables without secondary indexes and FKs
  *  7. loadData          (data-load.ts, chunk-load.ts) chunks in parallel, largest tables first, each as
  *                       sized transactions that also record their progress; a table's indexes
- *                       (index-steps.ts) as soon as its last chunk is in
+ *                       (index-steps.ts) as soon as its last chunk is in, then (--analyze) its
+ *                       statistics (analyze-step.ts)
  *  8. addForeignKeys    (index-steps.ts)
  *  9. createObjects     (object-steps.ts) routines, views (dependency order), triggers, events
  * 10. restoreCounters   (object-steps.ts) sequence state, AUTO_INCREMENT
@@ -43,6 +44,7 @@ import { SqlProgressStore } from './sql-progress-store.js';
 import { planTargets } from './targets.js';
 import { verifyLoad } from './verify-step.js';
 
+export { EVENT_STATES, type EventState } from './event-status.js';
 export { DROP_TABLE_MODES, FULL_RESTORE, ON_DUPLICATE_MODES, type DropTableMode, type LoadOptions, type LoadResult, type OnDuplicateMode, type RestoreOptions } from './load-options.js';
 
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;

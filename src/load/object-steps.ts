@@ -2,6 +2,7 @@ import { qualified, quoteIdent } from '../core/ident.js';
 import type { ObjectEntry } from '../format/manifest.js';
 import { commentForSqlMode, dependencyOrder, orReplace, renameDatabases, splitSequenceFile } from './ddl.js';
 import { readSchemaFile } from './dump-reader.js';
+import { withEventStatus } from './event-status.js';
 import type { LoadContext, TargetDb } from './load-context.js';
 import { recordIdentity } from './resume-check.js';
 import { STEP } from './resume-state.js';
@@ -33,7 +34,9 @@ export async function createObjects(ctx: LoadContext, targets: readonly TargetDb
           const object = { database: t.name, table: o.name };
           const drop = DROP_FIRST[o.kind];
           if (drop) await s.exec(`DROP ${drop} IF EXISTS ${quoteIdent(o.name)}`, [], object);
-          const sql = commentForSqlMode(transformDdl(ctx, text, 'object'), o.context?.sqlMode ?? '');
+          let sql = commentForSqlMode(transformDdl(ctx, text, 'object'), o.context?.sqlMode ?? '');
+          const off = ctx.opts.restore.eventsDisabled;
+          if (o.kind === 'event' && off) sql = withEventStatus(sql, off === 'replica' ? ctx.flavor.eventDisabledOnReplica : 'DISABLE');
           await s.exec(o.kind === 'view' ? orReplace(sql) : sql, [], object);
         });
       });

@@ -9,6 +9,7 @@
  *   `fks:<t>`            its foreign keys are added (likewise)
  *   `auto-increment:<t>` its AUTO_INCREMENT counter is restored
  *   `kept:<t>`           the table existed and is loaded into as it is (existing-tables.ts)
+ *   `analyze:<t>`        --analyze collected its statistics (analyze-step.ts)
  * and sub-chunk records per chunk (ChunkProgress).
  */
 import type { ChunkEntry, TableEntry } from '../format/manifest.js';
@@ -29,6 +30,8 @@ export const STEP = {
   autoIncrement: (t: string): string => `auto-increment:${t}`,
   /** The table existed and is loaded into as it is (value: 'rows' when it held rows, else 'empty'). */
   kept: (t: string): string => `kept:${t}`,
+  /** --analyze ran on the table. */
+  analyze: (t: string): string => `analyze:${t}`,
   sequence: (s: string): string => `sequence:${s}`,
   sequenceState: (s: string): string => `sequence-state:${s}`,
   object: (kind: string, name: string): string => `${kind}:${name}`,

@@ -28,4 +28,13 @@ describe('the MySQL / MariaDB seam', () => {
       "SET GLOBAL gtid_slave_pos = '0-1-2';\nCHANGE MASTER TO MASTER_HOST='src', MASTER_USE_GTID=slave_pos;\nSTART SLAVE;",
     );
   });
+
+  it('spells --analyze and the replica-disabled event state for each flavor (MySQL unverified against a server)', () => {
+    expect(parseVersion('10.11.6-MariaDB').analyzeStatements('`d`.`t`', ['`a`'])).toEqual(['ANALYZE TABLE `d`.`t` PERSISTENT FOR ALL']);
+    expect(parseVersion('8.4.3').analyzeStatements('`d`.`t`', ['`a`', '`b`'])).toEqual(['ANALYZE TABLE `d`.`t`', 'ANALYZE TABLE `d`.`t` UPDATE HISTOGRAM ON `a`, `b` WITH 100 BUCKETS']);
+    expect(parseVersion('8.4.3').analyzeStatements('`d`.`t`', [])).toEqual(['ANALYZE TABLE `d`.`t`']);
+    expect(parseVersion('10.11.6-MariaDB').eventDisabledOnReplica).toBe('DISABLE ON SLAVE');
+    expect(parseVersion('8.4.3').eventDisabledOnReplica).toBe('DISABLE ON REPLICA');
+    expect(parseVersion('8.0.21').eventDisabledOnReplica).toBe('DISABLE ON SLAVE');
+  });
 });
