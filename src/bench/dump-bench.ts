@@ -66,6 +66,7 @@ export function dumpOptionsFor(opts: DumpBenchOptions, setting: BenchSetting, ou
     checksum: false,
     noData: false,
     noSchema: false,
+    users: false,
     lockMode: opts.lockMode,
     lockWaitTimeoutMs: 30_000,
     allowInconsistent: true,

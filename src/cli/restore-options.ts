@@ -17,6 +17,10 @@ export interface RestoreFlagValues {
   onDuplicate: OnDuplicateMode;
   analyze: boolean;
   eventsDisabled?: EventState;
+  loadUsers: boolean;
+  usersInclude: string[];
+  usersExclude: string[];
+  includeSystemUsers: boolean;
 }
 
 /**
@@ -32,6 +36,10 @@ export function addRestoreOptions(program: Command): Command {
     .option('--exclude-regex <re>', 'do not load tables whose "db.table" matches')
     .option('--no-data', 'schema and objects only: no rows')
     .option('--no-schema', 'rows only, into tables that exist already (no database, table, view, routine, trigger or event is created)')
+    .option('--load-users', 'create the dump\'s accounts and roles with their grants (tsdump --users); root and system accounts skipped', false)
+    .option('--users-include <pattern>', 'only accounts whose user@host (a role: its name) matches this shell pattern (* ?; repeatable)', collect, [])
+    .option('--users-exclude <pattern>', 'not the accounts that match (repeatable)', collect, [])
+    .option('--include-system-users', 'also root, mariadb.sys and mysql.* accounts', false)
     .option('--analyze', 'after each table\'s indexes: ANALYZE TABLE, with histograms where the server has them', false)
     .addOption(new Option('--events-disabled [how]', 'create events disabled: DISABLE (default), or "replica": DISABLE ON SLAVE/REPLICA').choices(EVENT_STATES).preset('disable'))
     .addOption(new Option('--on-duplicate <mode>', 'a row whose primary/unique key is already in the table: error, ignore (keep the existing row) or replace (with the dump\'s)').choices(ON_DUPLICATE_MODES).default('error'));
@@ -48,5 +56,7 @@ export function restoreOptions(f: RestoreFlagValues, dropTable: DropTableMode): 
     exclude: parseRegex(f.excludeRegex, '--exclude-regex'),
   });
   if (f.analyze && !f.data) throw usageError('--analyze collects statistics of loaded rows, but --no-data loads none');
-  return Object.freeze({ filters, noData: !f.data, noSchema: !f.schema, onDuplicate: f.onDuplicate, analyze: f.analyze, eventsDisabled: f.eventsDisabled ?? null });
+  if (!f.loadUsers && (f.usersInclude.length > 0 || f.usersExclude.length > 0 || f.includeSystemUsers)) throw usageError('--users-include, --users-exclude and --include-system-users choose accounts for --load-users', 'add --load-users');
+  const users = f.loadUsers ? Object.freeze({ include: Object.freeze([...f.usersInclude]), exclude: Object.freeze([...f.usersExclude]), system: f.includeSystemUsers }) : null;
+  return Object.freeze({ users, filters, noData: !f.data, noSchema: !f.schema, onDuplicate: f.onDuplicate, analyze: f.analyze, eventsDisabled: f.eventsDisabled ?? null });
 }

@@ -44,6 +44,7 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   progress: ProgressMode;
   quiet: boolean;
   verbose: boolean;
+  users: boolean;
 }
 
 
@@ -68,6 +69,7 @@ addConnectionOptions(program)
   .option('--checksum', 'record a server-side content checksum of every chunk (verified by tsload)', false)
   .option('--no-data', 'schema only')
   .option('--no-schema', 'data only (table definitions are still recorded for the loader)')
+  .option('--users', 'also dump accounts, roles and grants (with password hashes) into users.json', false)
   .addOption(new Option('--lock-mode <mode>', 'how to make every session see the same snapshot').choices(LOCK_MODES).default('auto'))
   .option('--lock-wait-timeout <s>', 'give up on the global lock after this many seconds (never stall the server)', wholeNumber('--lock-wait-timeout'), 30)
   .option('--allow-inconsistent', 'without a lock, continue even if snapshots could not be proven identical (marked in the manifest)', false)
@@ -163,6 +165,7 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
     checksum: f.checksum,
     noData: !f.data,
     noSchema: !f.schema,
+    users: f.users,
     lockMode: f.lockMode,
     lockWaitTimeoutMs: f.lockWaitTimeout * 1000,
     allowInconsistent: f.allowInconsistent,

@@ -120,6 +120,12 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
         reporter.close(mismatch);
         throw mismatch;
       }
+      const refused = result.users?.problems.length ?? 0;
+      if (refused > 0) {
+        const e = new TsError({ code: 'query', message: `--load-users: ${refused} account statement(s) the target could not take (each listed above); everything else is loaded`, suggestion: 'install the missing authentication plugins or grant what the target knows, then rerun (accounts that exist are kept, grants are added again harmlessly), or leave the accounts out with --users-exclude' });
+        reporter.close(e);
+        throw e;
+      }
       return EXIT_CODES.ok;
     });
   });

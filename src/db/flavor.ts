@@ -46,9 +46,60 @@ export interface Flavor {
   analyzeStatements(qualifiedTable: string, histogramColumns: readonly string[]): string[];
   /** The event status clause of an event that must not run on this server while it is a replica. */
   readonly eventDisabledOnReplica: string;
+  /** Accounts and roles (tsdump --users, tsload --load-users): accounts.ts asks these. */
+  readonly accounts: AccountDialect;
   /** Statement that starts replication from the given coordinates on a replica of this flavor. */
   replicationStatement(pos: BinlogPosition | null, gtid: string | null, sourceHost: string): string;
 }
+
+/**
+ * How a flavor lists accounts and spells their statements. MariaDB roles have no host and no
+ * SHOW CREATE USER; MySQL roles are locked accounts (found in mysql.role_edges). `toTarget`
+ * rewrites a statement the source flavor printed into one this flavor runs: the password-hash
+ * clause, SET DEFAULT ROLE's FOR/TO, MySQL-only password options (MySQL paths unverified here).
+ */
+export interface AccountDialect {
+  /** Rows: user, host, role ('1'/'0'), plugin. */
+  readonly listSql: string;
+  /** The CREATE statement of a role when the server prints none (MariaDB), else null. */
+  createRole(user: string, host: string): string | null;
+  /** The account as SHOW statements name it. */
+  name(user: string, host: string, role: boolean): string;
+  toTarget(sql: string, from: FlavorKind): string;
+}
+
+const q = (s: string): string => '`' + s.replace(/`/g, '``') + '`';
+
+const MARIADB_ACCOUNTS: AccountDialect = {
+  listSql: "SELECT User AS user, Host AS host, IF(is_role = 'Y', '1', '0') AS role, plugin FROM mysql.user ORDER BY is_role DESC, User, Host",
+  createRole: (user) => `CREATE ROLE ${q(user)}`,
+  name: (user, host, role) => (role ? q(user) : `${q(user)}@${q(host)}`),
+  toTarget(sql, from) {
+    if (from === 'mariadb') return sql;
+    return sql
+      .replace(/\bIDENTIFIED WITH '?mysql_native_password'? AS ('[^']*')/i, 'IDENTIFIED BY PASSWORD $1')
+      .replace(/\bIDENTIFIED WITH '?([A-Za-z0-9_]+)'? AS ('[^']*')/i, 'IDENTIFIED VIA $1 USING $2')
+      .replace(/\s+PASSWORD (?:HISTORY|REUSE INTERVAL|REQUIRE CURRENT) (?:DEFAULT|OPTIONAL|\d+(?: DAY)?)/gi, '')
+      .replace(/\s+(?:FAILED_LOGIN_ATTEMPTS|PASSWORD_LOCK_TIME) (?:\d+|UNBOUNDED)/gi, '')
+      .replace(/\s+DEFAULT ROLE .*?(?= REQUIRE | PASSWORD | ACCOUNT |$)/i, '')
+      .replace(/^SET DEFAULT ROLE (.*) TO (.*)$/i, 'SET DEFAULT ROLE $1 FOR $2');
+  },
+};
+
+const MYSQL_ACCOUNTS: AccountDialect = {
+  listSql:
+    "SELECT u.User AS user, u.Host AS host, IF(EXISTS (SELECT 1 FROM mysql.role_edges e WHERE e.FROM_USER = u.User AND e.FROM_HOST = u.Host), '1', '0') AS role, u.plugin AS plugin FROM mysql.user u ORDER BY role DESC, u.User, u.Host",
+  createRole: () => null,
+  name: (user, host) => `${q(user)}@${q(host)}`,
+  toTarget(sql, from) {
+    if (from === 'mysql') return sql;
+    return sql
+      .replace(/\bIDENTIFIED BY PASSWORD ('[^']*')/i, 'IDENTIFIED WITH mysql_native_password AS $1')
+      .replace(/\bIDENTIFIED VIA ([A-Za-z0-9_]+) USING ('[^']*')/i, 'IDENTIFIED WITH $1 AS $2')
+      .replace(/^CREATE ROLE (IF NOT EXISTS )?(`(?:[^`]|``)*`)$/i, "CREATE ROLE $1$2@'%'")
+      .replace(/^SET DEFAULT ROLE (.*) FOR (.*)$/i, 'SET DEFAULT ROLE $1 TO $2');
+  },
+};
 
 export function parseVersion(version: string): Flavor {
   const kind: FlavorKind = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
@@ -72,6 +123,7 @@ export function parseVersion(version: string): Flavor {
       innodbTablesView: 'information_schema.INNODB_SYS_TABLES',
       analyzeStatements: (t) => [`ANALYZE TABLE ${t} PERSISTENT FOR ALL`],
       eventDisabledOnReplica: 'DISABLE ON SLAVE',
+      accounts: MARIADB_ACCOUNTS,
       replicationStatement(pos, gtid, host) {
         if (gtid) {
           return `SET GLOBAL gtid_slave_pos = '${gtid}';\nCHANGE MASTER TO MASTER_HOST='${host}', MASTER_USE_GTID=slave_pos;\nSTART SLAVE;`;
@@ -98,6 +150,7 @@ export function parseVersion(version: string): Flavor {
       ...(atLeast(8, 0) && columns.length > 0 ? [`ANALYZE TABLE ${t} UPDATE HISTOGRAM ON ${columns.join(', ')} WITH 100 BUCKETS`] : []),
     ],
     eventDisabledOnReplica: atLeast(8, 0, 22) ? 'DISABLE ON REPLICA' : 'DISABLE ON SLAVE',
+    accounts: MYSQL_ACCOUNTS,
     replicationStatement(pos, gtid, host) {
       const change = atLeast(8, 0, 23) ? 'CHANGE REPLICATION SOURCE TO' : 'CHANGE MASTER TO';
       const start = atLeast(8, 0, 22) ? 'START REPLICA;' : 'START SLAVE;';

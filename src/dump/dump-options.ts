@@ -35,6 +35,8 @@ export interface DumpOptions {
   readonly checksum: boolean;
   readonly noData: boolean;
   readonly noSchema: boolean;
+  /** --users: also dump accounts, roles and grants. */
+  readonly users: boolean;
   readonly lockMode: LockMode;
   readonly lockWaitTimeoutMs: number;
   readonly allowInconsistent: boolean;

@@ -8,6 +8,7 @@
  *  5. takeSnapshot       (snapshot-step.ts) global lock (or a verified lock-free path), every session opens
  *                        START TRANSACTION WITH CONSISTENT SNAPSHOT, coordinates read, lock released
  *  6. writeSchema        (schema-writer.ts) database, table and object definitions with their creation context
+ *     writeUsers         (users-writer.ts, --users) accounts, roles and grants
  *  7. dumpData           (data-dump.ts) chunks planned per table inside the snapshot, largest tables first, written by the workers
  *  8. writeManifest      (manifest-writer.ts) every file with size, sha256 and rows; committed last, atomically
  */
@@ -25,6 +26,7 @@ import { cleanupPartials, finishOutput, prepareOutput } from './output.js';
 import { writeSchema } from './schema-writer.js';
 import { capStatementSize, readSessionContext } from './server-settings.js';
 import { takeSnapshot } from './snapshot-step.js';
+import { writeUsers } from './users-writer.js';
 import { selectTables } from './table-selection.js';
 import { startWorkers, type DumpWorker } from './worker-pool.js';
 
@@ -58,9 +60,10 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     reporter.emit({ kind: 'start', tool: 'tsdump', dumpId, totals, threads });
 
     const schema = await writeSchema(control, store, selection, opts, reporter);
+    const users = opts.users ? await writeUsers(control, store, flavor, reporter) : null;
     const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal);
 
-    const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data });
+    const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data, users });
     await writeManifest(store, manifest);
     await finishOutput(store);
     const summaries: TableSummary[] = tables.map((t) => {

@@ -1,6 +1,6 @@
 import type { CatalogDatabase, CatalogObject, CatalogTable } from '../db/catalog.js';
 import type { Flavor } from '../db/flavor.js';
-import { FORMAT_NAME, FORMAT_VERSION, type ChunkEntry, type DatabaseEntry, type Manifest, type ObjectEntry, type SnapshotInfo, type TableEntry } from '../format/manifest.js';
+import { FORMAT_NAME, FORMAT_VERSION, type ChunkEntry, type FileEntry, type DatabaseEntry, type Manifest, type ObjectEntry, type SnapshotInfo, type TableEntry } from '../format/manifest.js';
 import { MANIFEST_FILE } from '../format/naming.js';
 import { subsetInfo, type SubsetInfo } from '../format/subset.js';
 import type { DumpStore } from '../storage/dump-store.js';
@@ -18,6 +18,8 @@ export interface ManifestParts {
   readonly selection: Selection;
   readonly schema: SchemaFiles;
   readonly data: Map<CatalogTable, { chunks: ChunkEntry[] }>;
+  /** --users: the users file. */
+  readonly users?: FileEntry | null;
 }
 
 /** The manifest of a finished dump: every object and file with its size, sha256, rows and bounds. */
@@ -45,6 +47,7 @@ export function buildManifest(opts: DumpOptions, p: ManifestParts): Manifest {
       noSchema: opts.noSchema,
     },
     ...subsetField(opts, p.selection),
+    ...(p.users ? { users: p.users } : {}),
     databases: p.selection.databases.map((db) => databaseEntry(db, p.selection.tables, p.selection.objects, p.schema, p.data)),
   };
 }

@@ -123,12 +123,15 @@ export interface Manifest {
   readonly options: DumpOptionsRecord;
   /** Present when the dump holds less than its databases (--where, tables left out): subset.ts. */
   readonly subset?: SubsetInfo;
+  /** tsdump --users: the accounts, roles and grants of the source (format/users-file.ts). */
+  readonly users?: FileEntry;
   readonly databases: readonly DatabaseEntry[];
 }
 
 /** Every file a manifest names, in a stable order (schema files, then data chunks). */
 export function manifestFiles(m: Manifest): FileEntry[] {
   const out: FileEntry[] = [];
+  if (m.users) out.push(m.users);
   for (const db of m.databases) {
     out.push(db.schema);
     for (const t of db.tables) out.push(t.schema);
@@ -251,6 +254,7 @@ export function parseManifest(text: string): Manifest {
     if (paths.has(path)) p.fail(`file '${path}' is listed twice`);
     paths.add(path);
   };
+  if (o.users !== undefined) seen(s.at('users'), o.users);
   s.at('databases').arr(o.databases).forEach((dbv, i) => {
     const ds = s.at(`databases[${i}]`);
     const db = ds.obj(dbv);

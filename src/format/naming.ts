@@ -44,6 +44,9 @@ export function chunkFile(database: string, table: string, index: number, extens
 
 export const MANIFEST_FILE = 'manifest.json';
 
+/** tsdump --users: accounts, roles and grants (format/users-file.ts). */
+export const USERS_FILE = 'users.json';
+
 /**
  * The database where tsload records its progress on a target. Named here, below both tools: tsload
  * writes it, tsdump leaves it out of every dump unless asked for it by name.
@@ -55,7 +58,7 @@ export const IN_PROGRESS_FILE = '.tsdump-in-progress';
 
 const ENCODED = '[A-Za-z0-9_@~-]+';
 const DUMP_FILE = new RegExp(
-  `^(?:${MANIFEST_FILE.replace('.', '\\.')}|\\.tsdump-in-progress|${ENCODED}/database\\.sql|${ENCODED}/${ENCODED}\\.(?:${OBJECT_FILE_KINDS.join('|')})\\.sql|${ENCODED}/${ENCODED}\\.[0-9]{6,}\\.(?:csv|sql)(?:\\.gz|\\.zst)?)(?:\\.partial)?$`,
+  `^(?:${MANIFEST_FILE.replace('.', '\\.')}|${USERS_FILE.replace('.', '\\.')}|\\.tsdump-in-progress|${ENCODED}/database\\.sql|${ENCODED}/${ENCODED}\\.(?:${OBJECT_FILE_KINDS.join('|')})\\.sql|${ENCODED}/${ENCODED}\\.[0-9]{6,}\\.(?:csv|sql)(?:\\.gz|\\.zst)?)(?:\\.partial)?$`,
 );
 
 /**

@@ -28,6 +28,24 @@ export interface RestoreOptions {
   readonly analyze: boolean;
   /** --events-disabled: events created DISABLE, or DISABLE ON SLAVE/REPLICA; null: as dumped. */
   readonly eventsDisabled: EventState | null;
+  /** --load-users: which accounts of the dump's users file to create; null: none. */
+  readonly users: UsersSelection | null;
+}
+
+/** What --load-users did (users-step.ts). */
+export interface UsersReport {
+  readonly created: string[];
+  readonly existed: string[];
+  readonly skipped: { readonly account: string; readonly reason: string }[];
+  readonly problems: { readonly account: string; readonly statement: string; readonly reason: string }[];
+}
+
+export interface UsersSelection {
+  /** --users-include / --users-exclude: shell patterns on user@host (a MariaDB role: its name). */
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  /** --include-system-users: root, mariadb.sys, mysql.* too. */
+  readonly system: boolean;
 }
 
 export const FULL_RESTORE: RestoreOptions = Object.freeze({
@@ -37,6 +55,7 @@ export const FULL_RESTORE: RestoreOptions = Object.freeze({
   onDuplicate: 'error',
   analyze: false,
   eventsDisabled: null,
+  users: null,
 });
 
 export interface LoadOptions {
@@ -71,4 +90,6 @@ export interface LoadResult {
   readonly plan: readonly string[];
   /** Lines describing the source coordinates and how to replicate from them. */
   readonly replication: readonly string[];
+  /** --load-users: what was created, kept, skipped, and what the target could not take. */
+  readonly users?: UsersReport;
 }

@@ -20,6 +20,7 @@
  *  8. addForeignKeys    (index-steps.ts)
  *  9. createObjects     (object-steps.ts) routines, views (dependency order), triggers, events
  * 10. restoreCounters   (object-steps.ts) sequence state, AUTO_INCREMENT
+ *     loadUsers         (users-step.ts, users-plan.ts; --load-users) accounts, roles, grants
  * 11. verifyLoad        (verify-step.ts, verify.ts) row counts / content checksums against the manifest
  * 12. finish            remove the progress state (unless --keep-progress)
  * What is left to do on a resume is decided from the progress records by resume-state.ts.
@@ -42,10 +43,11 @@ import { checkIdentities, openProgress } from './resume-check.js';
 import { createSchema } from './schema-steps.js';
 import { SqlProgressStore } from './sql-progress-store.js';
 import { planTargets } from './targets.js';
+import { loadUsers } from './users-step.js';
 import { verifyLoad } from './verify-step.js';
 
 export { EVENT_STATES, type EventState } from './event-status.js';
-export { DROP_TABLE_MODES, FULL_RESTORE, ON_DUPLICATE_MODES, type DropTableMode, type LoadOptions, type LoadResult, type OnDuplicateMode, type RestoreOptions } from './load-options.js';
+export { DROP_TABLE_MODES, FULL_RESTORE, ON_DUPLICATE_MODES, type DropTableMode, type LoadOptions, type LoadResult, type OnDuplicateMode, type RestoreOptions, type UsersSelection } from './load-options.js';
 
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 
@@ -94,10 +96,11 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       await addForeignKeys(ctx, work);
       if (!opts.restore.noSchema) await createObjects(ctx, active);
       await restoreCounters(ctx, active);
+      const users = opts.restore.users ? await loadUsers(ctx) : undefined;
       // --no-data: nothing was loaded to compare with the dump
       const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
       if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
-      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest) };
+      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest), ...(users ? { users } : {}) };
     } finally {
       await control.close();
     }

@@ -1,0 +1,63 @@
+import { TsError } from '../core/errors.js';
+import { activeAuthPlugins } from '../db/accounts.js';
+import type { FlavorKind } from '../db/flavor.js';
+import { accountLabel, parseUsersFile, type AccountEntry } from '../format/users-file.js';
+import { readSchemaFile } from './dump-reader.js';
+import type { LoadContext } from './load-context.js';
+import type { UsersReport } from './load-options.js';
+import { accountStatements, isSystemAccount, matchesAny, redact, type AccountStatement } from './users-plan.js';
+
+/**
+ * Step 10b (--load-users): the dump's accounts and roles onto the target, for the target's flavor:
+ * every CREATE (roles first; IF NOT EXISTS: an account that exists keeps its password and limits),
+ * then every grant and role grant, then default roles. Idempotent, so a rerun after an interruption
+ * simply repeats it. A statement the target cannot take (an authentication plugin it lacks, a
+ * privilege it does not know) does not stop the others: each is reported with the reason, and the
+ * run ends with exit 1 after everything else is done (cli/tsload.ts).
+ */
+export async function loadUsers(ctx: LoadContext): Promise<UsersReport> {
+  const sel = ctx.opts.restore.users;
+  const report: UsersReport = { created: [], existed: [], skipped: [], problems: [] };
+  const entry = ctx.manifest.users;
+  if (!sel) return report;
+  if (!entry) {
+    throw new TsError({ code: 'usage', message: '--load-users: this dump holds no accounts (it was taken without tsdump --users)', suggestion: 'dump again with --users, or leave out --load-users' });
+  }
+  const file = parseUsersFile(await readSchemaFile(ctx.store, entry), entry.path);
+  const chosen: AccountEntry[] = [];
+  for (const a of file.accounts) {
+    const label = accountLabel(a);
+    if (sel.exclude.length > 0 && matchesAny(label, sel.exclude)) report.skipped.push({ account: label, reason: '--users-exclude' });
+    else if (sel.include.length > 0 && !matchesAny(label, sel.include)) report.skipped.push({ account: label, reason: 'not matched by --users-include' });
+    else if (!sel.system && isSystemAccount(a)) report.skipped.push({ account: label, reason: 'root or system account (--include-system-users loads it)' });
+    else chosen.push(a);
+  }
+  const from: FlavorKind = file.flavor;
+  const plugins = await activeAuthPlugins(ctx.control);
+  const run = async (s: AccountStatement): Promise<boolean> => {
+    try {
+      await ctx.control.exec(s.sql, [], { database: 'mysql', table: s.account });
+      return true;
+    } catch (e) {
+      const lacks = s.plugin !== null && s.phase === 'create' && !plugins.has(s.plugin.toLowerCase());
+      const message = e instanceof Error ? e.message : String(e);
+      report.problems.push({ account: s.account, statement: redact(s.sql), reason: lacks ? `the target has no authentication plugin '${s.plugin}' (${message})` : message });
+      return false;
+    }
+  };
+  const statements = accountStatements(chosen, from, ctx.flavor, ctx.renames);
+  for (const s of statements.filter((x) => x.phase === 'create')) {
+    const a = chosen.find((c) => accountLabel(c) === s.account)!;
+    const exists = Number(await ctx.control.scalar('SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?', [a.user, a.host])) > 0;
+    if (exists) report.existed.push(s.account);
+    else if (await run(s)) report.created.push(s.account);
+  }
+  const failed = new Set(report.problems.map((p) => p.account));
+  for (const s of statements.filter((x) => x.phase !== 'create')) {
+    if (failed.has(s.account)) continue; // its CREATE failed: its grants would fail the same way
+    await run(s);
+  }
+  ctx.reporter.emit({ kind: 'info', message: `users: ${report.created.length} created, ${report.existed.length} existed already (kept as they were, grants added), ${report.skipped.length} skipped, ${report.problems.length} statement(s) the target could not take` });
+  for (const p of report.problems) ctx.reporter.emit({ kind: 'warning', message: `users: ${p.account}: ${p.reason}: ${p.statement}` });
+  return report;
+}

@@ -1,0 +1,134 @@
+/**
+ * Users, roles and grants (issue 16): tsdump --users writes every account (plugin and hash,
+ * resource limits), role, role grant, default role and privilege into users.json, hashed in the
+ * manifest; tsload --load-users recreates them. The accounts are dropped after the dump and loaded
+ * back: SHOW CREATE USER and SHOW GRANTS must be what they were, and the data what the checker saw
+ * before. What the target cannot take (a plugin it lacks, a privilege it does not know) is reported
+ * per statement, the rest is loaded, and the run exits 1.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../src/format/manifest.js';
+import { compareDatabases, formatReport } from '../support/checker.js';
+import { connArgs, runCli } from '../support/cli.js';
+import { removeTemps, tempDir } from '../support/faults.js';
+import { adminSession, uniqueDb, type AdminSession } from '../support/server.js';
+import { cleanupLoads } from './load-fixture.js';
+
+describe('tsdump --users, tsload --load-users', () => {
+  const db = uniqueDb('users');
+  const p = db.replace(/^users_/, 'u');
+  const role = `${p}_role`;
+  const app = `\`${p}_app\`@\`%\``;
+  const ro = `\`${p}_ro\`@\`localhost\``;
+  const accounts = [app, ro];
+  const targets: string[] = [];
+  let admin: AdminSession;
+  let dump: string;
+  const before = new Map<string, string[]>();
+
+  async function state(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const a of accounts) {
+      const create = Object.values((await admin.query<Record<string, string>>(`SHOW CREATE USER ${a}`))[0]!)[0]!;
+      out.set(a, [create, ...(await admin.query<Record<string, string>>(`SHOW GRANTS FOR ${a}`)).map((g) => Object.values(g)[0]!).sort()]);
+    }
+    out.set(role, (await admin.query<Record<string, string>>(`SHOW GRANTS FOR \`${role}\``)).map((g) => Object.values(g)[0]!).sort());
+    return out;
+  }
+  const dropAccounts = (): Promise<unknown> => admin.query(`DROP USER IF EXISTS ${app}, ${ro}, \`${p}_bad\`@\`%\`; DROP ROLE IF EXISTS \`${role}\``);
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    await admin.query(`CREATE DATABASE \`${db}\`; USE \`${db}\`;
+      CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10), secret VARCHAR(10));
+      INSERT INTO t SELECT seq, CONCAT('v', seq), 'x' FROM seq_1_to_500;
+      CREATE PROCEDURE p_count() SELECT COUNT(*) FROM t;
+      CREATE ROLE \`${role}\`;
+      GRANT SELECT, INSERT ON \`${db}\`.* TO \`${role}\`;
+      CREATE USER ${app} IDENTIFIED BY 'app-pw' WITH MAX_QUERIES_PER_HOUR 100 MAX_USER_CONNECTIONS 5;
+      GRANT RELOAD ON *.* TO ${app};
+      GRANT \`${role}\` TO ${app};
+      SET DEFAULT ROLE \`${role}\` FOR ${app};
+      CREATE USER ${ro} IDENTIFIED BY 'ro-pw' ACCOUNT LOCK;
+      GRANT SELECT (id, v) ON \`${db}\`.t TO ${ro};
+      GRANT EXECUTE ON PROCEDURE \`${db}\`.p_count TO ${ro} WITH GRANT OPTION;`);
+    await admin.close();
+    admin = await adminSession();
+    for (const [k, v] of await state()) before.set(k, v);
+    dump = path.join(tempDir('users'), 'dump');
+    const d = await runCli('tsdump', [...connArgs(), '-B', db, '--users', '-o', dump, '-q']);
+    expect(d.code, d.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    await dropAccounts().catch(() => undefined);
+    await cleanupLoads(db, targets, []);
+    await admin?.close();
+    removeTemps();
+  });
+
+  const manifest = (): Manifest => JSON.parse(readFileSync(path.join(dump, 'manifest.json'), 'utf8')) as Manifest;
+
+  it('the users file is listed and hashed in the manifest; tsdump verify checks it', async () => {
+    const m = manifest();
+    expect(m.users?.path).toBe('users.json');
+    const text = readFileSync(path.join(dump, 'users.json'));
+    expect(m.users?.sha256).toBe(createHash('sha256').update(text).digest('hex'));
+    expect(text.toString()).toContain(`${p}_app`);
+    expect(text.toString()).not.toContain('app-pw');
+    expect((await runCli('tsdump', ['verify', dump])).code).toBe(0);
+  });
+
+  it('accounts dropped, then loaded back with the data: SHOW CREATE USER and SHOW GRANTS as before, the data as before', async () => {
+    const ref = `${db}_ref`;
+    targets.push(ref);
+    expect((await runCli('tsload', [...connArgs(), '-d', dump, '-B', ref, '-q'])).code).toBe(0);
+    await dropAccounts();
+    await admin.query(`DROP DATABASE \`${db}\``);
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '--load-users', '--users-include', `${p}_*`, '--users-include', 'root@*']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/users: 3 created, 0 existed already .*, \d+ skipped, 0 statement/);
+    expect(await state()).toEqual(before);
+    expect(formatReport(await compareDatabases(admin, ref, db))).toMatch(/ 0 failed$/);
+  });
+
+  it('into a renamed database: the grants follow the rename; existing accounts are kept and get the grants', async () => {
+    const ren = `${db}_ren`;
+    targets.push(ren);
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '--rename', `${db}=${ren}`, '--load-users', '--users-include', `${p}_*`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/users: 0 created, 3 existed already/);
+    const grants = (await admin.query<Record<string, string>>(`SHOW GRANTS FOR \`${role}\``)).map((g) => Object.values(g)[0]!);
+    expect(grants).toContain(`GRANT SELECT, INSERT ON \`${ren}\`.* TO \`${role}\``);
+    expect(grants).toContain(`GRANT SELECT, INSERT ON \`${db}\`.* TO \`${role}\``);
+  });
+
+  it('what the target cannot take is reported per statement (hash hidden), the rest is loaded, exit 1', async () => {
+    const file = path.join(dump, 'users.json');
+    const users = JSON.parse(readFileSync(file, 'utf8')) as { accounts: { user: string; host: string; kind: string; plugin: string | null; create: string; grants: string[] }[] };
+    users.accounts.push({ kind: 'user', user: `${p}_bad`, host: '%', plugin: 'no_such_plugin', create: `CREATE USER \`${p}_bad\`@\`%\` IDENTIFIED VIA no_such_plugin USING 'secret-hash'`, grants: [`GRANT SELECT ON *.* TO \`${p}_bad\`@\`%\``] });
+    users.accounts.find((a) => a.user === role)!.grants.push(`GRANT FLY ON *.* TO \`${role}\``);
+    const text = Buffer.from(JSON.stringify(users));
+    writeFileSync(file, text);
+    const m = manifest() as unknown as { users: { bytes: number; sha256: string } };
+    m.users.bytes = text.length;
+    m.users.sha256 = createHash('sha256').update(text).digest('hex');
+    writeFileSync(path.join(dump, 'manifest.json'), JSON.stringify(m));
+    await dropAccounts();
+    const target = `${db}_bad`;
+    targets.push(target);
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', target, '--load-users', '--users-include', `${p}_*`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`users: ${p}_bad@%: the target has no authentication plugin 'no_such_plugin'`));
+    expect(r.stderr).toMatch(new RegExp(`users: ${role}: .*GRANT FLY ON \\*\\.\\* TO`));
+    expect(r.stderr).not.toContain('secret-hash');
+    expect(r.stderr).toMatch(/2 account statement\(s\) the target could not take/);
+    // everything else is there, the grants on the database under its -B name
+    const renamed = new Map([...before].map(([k, v]) => [k, v.map((g) => g.split(`\`${db}\`.`).join(`\`${target}\`.`)).sort()]));
+    expect(await state()).toEqual(renamed);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${target}\`.t`))).toBe(500);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { parseVersion } from '../../src/db/flavor.js';
+import type { AccountEntry } from '../../src/format/users-file.js';
+import { accountStatements, isSystemAccount, matchesAny, redact } from '../../src/load/users-plan.js';
+
+const role: AccountEntry = { kind: 'role', user: 'r', host: '', plugin: null, create: 'CREATE ROLE `r`', grants: ['GRANT USAGE ON *.* TO `r`', 'GRANT SELECT ON `shop`.* TO `r`'] };
+const user: AccountEntry = {
+  kind: 'user',
+  user: 'app',
+  host: '%',
+  plugin: 'mysql_native_password',
+  create: "CREATE USER `app`@`%` IDENTIFIED BY PASSWORD '*ABC' WITH MAX_QUERIES_PER_HOUR 10",
+  grants: [
+    "GRANT RELOAD ON *.* TO `app`@`%` IDENTIFIED BY PASSWORD '*ABC' WITH MAX_QUERIES_PER_HOUR 10",
+    'GRANT `r` TO `app`@`%`',
+    'GRANT EXECUTE ON PROCEDURE `shop`.`p` TO `app`@`%` WITH GRANT OPTION',
+    'SET DEFAULT ROLE `r` FOR `app`@`%`',
+  ],
+};
+
+describe('users plan (tsload --load-users)', () => {
+  it('MariaDB to MariaDB: roles first, IF NOT EXISTS, auth and limits out of GRANT, USAGE dropped, renames, default roles last', () => {
+    const s = accountStatements([user, role], 'mariadb', parseVersion('10.11.6-MariaDB'), new Map([['shop', 'shop2']]));
+    expect(s.map((x) => `${x.phase} ${x.sql}`)).toEqual([
+      'create CREATE ROLE IF NOT EXISTS `r`',
+      "create CREATE USER IF NOT EXISTS `app`@`%` IDENTIFIED BY PASSWORD '*ABC' WITH MAX_QUERIES_PER_HOUR 10",
+      'grant GRANT SELECT ON `shop2`.* TO `r`',
+      'grant GRANT RELOAD ON *.* TO `app`@`%`',
+      'grant GRANT `r` TO `app`@`%`',
+      'grant GRANT EXECUTE ON PROCEDURE `shop2`.`p` TO `app`@`%` WITH GRANT OPTION',
+      'default-role SET DEFAULT ROLE `r` FOR `app`@`%`',
+    ]);
+  });
+  it('MariaDB to MySQL 8 (unverified against a server): the hash clause and SET DEFAULT ROLE in MySQL spelling', () => {
+    const s = accountStatements([user, role], 'mariadb', parseVersion('8.4.3'), new Map());
+    expect(s.find((x) => x.phase === 'create' && x.account === 'app@%')!.sql).toBe("CREATE USER IF NOT EXISTS `app`@`%` IDENTIFIED WITH mysql_native_password AS '*ABC' WITH MAX_QUERIES_PER_HOUR 10");
+    expect(s.find((x) => x.phase === 'create' && x.account === 'r')!.sql).toBe("CREATE ROLE IF NOT EXISTS `r`@'%'");
+    expect(s.at(-1)!.sql).toBe('SET DEFAULT ROLE `r` TO `app`@`%`');
+  });
+  it('MySQL to MariaDB (unverified): MySQL-only password options dropped', () => {
+    const my: AccountEntry = { ...user, create: "CREATE USER `app`@`%` IDENTIFIED WITH 'mysql_native_password' AS '*ABC' REQUIRE NONE PASSWORD EXPIRE DEFAULT ACCOUNT UNLOCK PASSWORD HISTORY DEFAULT PASSWORD REUSE INTERVAL DEFAULT PASSWORD REQUIRE CURRENT DEFAULT", grants: [] };
+    expect(accountStatements([my], 'mysql', parseVersion('10.11.6-MariaDB'), new Map())[0]!.sql).toBe("CREATE USER IF NOT EXISTS `app`@`%` IDENTIFIED BY PASSWORD '*ABC' REQUIRE NONE PASSWORD EXPIRE DEFAULT ACCOUNT UNLOCK");
+  });
+  it('patterns, system accounts, redaction', () => {
+    expect(matchesAny('app@%', ['app@*'])).toBe(true);
+    expect(matchesAny('app@10.0.0.1', ['app@10.0.0.?'])).toBe(true);
+    expect(matchesAny('apple@%', ['app@*'])).toBe(false);
+    expect(['root', 'mariadb.sys', 'mysql.session', 'PUBLIC', ''].every((u) => isSystemAccount({ user: u }))).toBe(true);
+    expect(isSystemAccount({ user: 'rooted' })).toBe(false);
+    expect(redact("CREATE USER `a`@`%` IDENTIFIED VIA ed25519 USING 'abc' OR mysql_native_password AS '*X'")).toBe("CREATE USER `a`@`%` IDENTIFIED VIA ed25519 USING '<hidden>' OR mysql_native_password AS '<hidden>'");
+  });
+});
