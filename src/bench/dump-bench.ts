@@ -67,6 +67,7 @@ export function dumpOptionsFor(opts: DumpBenchOptions, setting: BenchSetting, ou
     noData: false,
     noSchema: false,
     users: false,
+    replicaData: false,
     lockMode: opts.lockMode,
     lockWaitTimeoutMs: 30_000,
     allowInconsistent: true,

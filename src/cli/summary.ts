@@ -23,5 +23,7 @@ export function printSummary(tool: 'tsdump' | 'tsload', tables: readonly TableSu
     const s = manifest.snapshot;
     const pos = s.binlog ? `${s.binlog.file}:${s.binlog.position}` : 'binary log off';
     out.write(`snapshot: ${s.mode}, coordinates ${s.exact ? 'exact' : 'NOT EXACT'}: ${pos}${s.gtid ? `, GTID ${s.gtid}` : ''}\n`);
+    const u = s.upstream;
+    if (u) out.write(`replica of ${u.host}:${u.port}, its coordinates there ${u.exact ? 'exact' : 'NOT EXACT'}: ${u.binlog ? `${u.binlog.file}:${u.binlog.position}` : 'none'}${u.gtid ? `, GTID ${u.gtid}` : ''}\n`);
   }
 }

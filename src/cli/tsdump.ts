@@ -45,6 +45,7 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   quiet: boolean;
   verbose: boolean;
   users: boolean;
+  replicaData: boolean;
 }
 
 
@@ -69,6 +70,7 @@ addConnectionOptions(program)
   .option('--checksum', 'record a server-side content checksum of every chunk (verified by tsload)', false)
   .option('--no-data', 'schema only')
   .option('--no-schema', 'data only (table definitions are still recorded for the loader)')
+  .option('--replica-data', 'the server is a replica: also record its source\'s binlog coordinates (SHOW SLAVE/REPLICA STATUS) in the manifest', false)
   .option('--users', 'also dump accounts, roles and grants (with password hashes) into users.json', false)
   .addOption(new Option('--lock-mode <mode>', 'how to make every session see the same snapshot').choices(LOCK_MODES).default('auto'))
   .option('--lock-wait-timeout <s>', 'give up on the global lock after this many seconds (never stall the server)', wholeNumber('--lock-wait-timeout'), 30)
@@ -166,6 +168,7 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
     noData: !f.data,
     noSchema: !f.schema,
     users: f.users,
+    replicaData: f.replicaData,
     lockMode: f.lockMode,
     lockWaitTimeoutMs: f.lockWaitTimeout * 1000,
     allowInconsistent: f.allowInconsistent,

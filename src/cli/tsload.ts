@@ -105,6 +105,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       if (opts.dryRun) {
         if (result.manifest.subset) out.write(`${describeSubset(result.manifest.subset)}\n`);
         for (const l of result.plan) out.write(`${l}\n`);
+        for (const l of result.replicationStarted ?? []) out.write(`${l}\n`);
         return EXIT_CODES.ok;
       }
       const rows = result.tables.reduce((a, t) => a + t.rows, 0);
@@ -112,6 +113,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       reporter.emit({ kind: 'summary', ok: result.mismatches.length === 0, seconds: result.seconds, tables: result.tables, rows, bytes });
       if (!f.quiet && f.progress !== 'json') printSummary('tsload', result.tables, result.seconds, result.manifest);
       if (!f.quiet) for (const l of result.replication) out.write(`${l}\n`);
+      for (const l of result.replicationStarted ?? []) out.write(`${l}\n`);
       if (result.mismatches.length > 0) {
         for (const m of result.mismatches) {
           process.stderr.write(`mismatch: ${m.database}.${m.table}${m.chunk ? ` chunk ${m.chunk}` : ''}: ${m.what} expected ${m.expected}, found ${m.actual}\n`);
@@ -160,7 +162,7 @@ function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadO
     verify: f.verify,
     dryRun: f.dryRun,
     keepProgress: f.keepProgress,
-    restore: restoreOptions(f, f.dropTable),
+    restore: restoreOptions(f, f.dropTable, process.env),
   });
 }
 

@@ -1,3 +1,4 @@
+import { TsError } from '../core/errors.js';
 import type { Session } from './session.js';
 
 /**
@@ -48,6 +49,8 @@ export interface Flavor {
   readonly eventDisabledOnReplica: string;
   /** Accounts and roles (tsdump --users, tsload --load-users): accounts.ts asks these. */
   readonly accounts: AccountDialect;
+  /** This server as a replica: its status, and how it is pointed at a source (replica.ts). */
+  readonly replica: ReplicaDialect;
   /** Statement that starts replication from the given coordinates on a replica of this flavor. */
   replicationStatement(pos: BinlogPosition | null, gtid: string | null, sourceHost: string): string;
 }
@@ -66,6 +69,80 @@ export interface AccountDialect {
   /** The account as SHOW statements name it. */
   name(user: string, host: string, role: boolean): string;
   toTarget(sql: string, from: FlavorKind): string;
+}
+
+/** Where a replica is in its source's binary log (SHOW SLAVE/REPLICA STATUS). */
+export interface ReplicaStatus {
+  readonly host: string;
+  readonly port: number;
+  /** The source's binlog file and position of the last event executed. */
+  readonly binlog: BinlogPosition | null;
+  readonly ioRunning: string;
+  readonly sqlRunning: string;
+  readonly lastError: string | null;
+  readonly secondsBehind: number | null;
+}
+
+/** A source to replicate from; the password goes as a parameter, never into statement text. */
+export interface ReplicationSource {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly binlog: BinlogPosition | null;
+  /** Replicate by GTID from this set (MariaDB gtid_slave_pos / MySQL gtid_purged), else by position. */
+  readonly gtid: string | null;
+}
+
+export interface ReplicaDialect {
+  readonly statusSql: string;
+  /** The executed GTID position of what this replica applied from its source (MariaDB: gtid_slave_pos). */
+  readonly appliedGtidExpr: string;
+  parseStatus(row: Readonly<Record<string, string | null>>): ReplicaStatus;
+  /** Statements, in order; `?` marks the password parameter (one per statement that has one). */
+  changeSource(src: ReplicationSource): { readonly sql: string; readonly password: boolean }[];
+  readonly startSql: string;
+  readonly stopSql: string;
+}
+
+const num = (v: string | null | undefined): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+const str = (v: string): string => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+function replicaDialect(kind: FlavorKind, modern: boolean): ReplicaDialect {
+  // MariaDB and MySQL before 8.0.22/23 say MASTER/SLAVE; MySQL since says SOURCE/REPLICA
+  const w = kind === 'mysql' && modern ? { m: 'SOURCE', s: 'REPLICA', change: 'CHANGE REPLICATION SOURCE TO', status: 'SHOW REPLICA STATUS' } : { m: 'MASTER', s: 'SLAVE', change: 'CHANGE MASTER TO', status: 'SHOW SLAVE STATUS' };
+  const col = (r: Readonly<Record<string, string | null>>, name: string): string | null => r[name.replace(/\{m\}/g, w.m === 'SOURCE' ? 'Source' : 'Master').replace(/\{s\}/g, w.s === 'REPLICA' ? 'Replica' : 'Slave')] ?? null;
+  return {
+    statusSql: w.status,
+    appliedGtidExpr: kind === 'mariadb' ? '@@GLOBAL.gtid_slave_pos' : '@@GLOBAL.gtid_executed',
+    parseStatus(r) {
+      const file = col(r, 'Relay_{m}_Log_File');
+      const pos = num(col(r, 'Exec_{m}_Log_Pos'));
+      const err = [col(r, 'Last_IO_Error'), col(r, 'Last_SQL_Error')].filter((e) => e !== null && e !== '').join('; ');
+      return {
+        host: col(r, '{m}_Host') ?? '',
+        port: num(col(r, '{m}_Port')) ?? 3306,
+        binlog: file && pos !== null ? { file, position: pos } : null,
+        ioRunning: col(r, '{s}_IO_Running') ?? '',
+        sqlRunning: col(r, '{s}_SQL_Running') ?? '',
+        lastError: err === '' ? null : err,
+        secondsBehind: num(col(r, 'Seconds_Behind_{m}')),
+      };
+    },
+    changeSource(src) {
+      const head = `${w.change} ${w.m}_HOST=${str(src.host)}, ${w.m}_PORT=${src.port}, ${w.m}_USER=${str(src.user)}, ${w.m}_PASSWORD=?`;
+      if (src.gtid !== null && kind === 'mariadb') {
+        return [{ sql: `SET GLOBAL gtid_slave_pos = ${str(src.gtid)}`, password: false }, { sql: `${head}, MASTER_USE_GTID=slave_pos`, password: true }];
+      }
+      if (src.gtid !== null) {
+        // needs an empty gtid_executed on the replica (RESET BINARY LOGS AND GTIDS / RESET MASTER first): refused by the server otherwise
+        return [{ sql: `SET GLOBAL gtid_purged = ${str(src.gtid)}`, password: false }, { sql: `${head}, ${w.m}_AUTO_POSITION=1`, password: true }];
+      }
+      if (!src.binlog) throw new TsError({ code: 'usage', message: 'the dump records no binary log coordinates to replicate from (binary logging was off on its source)', suggestion: 'replicate by GTID if the dump has a GTID set, or set up replication by hand' });
+      return [{ sql: `${head}, ${w.m}_LOG_FILE=${str(src.binlog.file)}, ${w.m}_LOG_POS=${src.binlog.position}`, password: true }];
+    },
+    startSql: `START ${w.s}`,
+    stopSql: `STOP ${w.s}`,
+  };
 }
 
 const q = (s: string): string => '`' + s.replace(/`/g, '``') + '`';
@@ -124,6 +201,7 @@ export function parseVersion(version: string): Flavor {
       analyzeStatements: (t) => [`ANALYZE TABLE ${t} PERSISTENT FOR ALL`],
       eventDisabledOnReplica: 'DISABLE ON SLAVE',
       accounts: MARIADB_ACCOUNTS,
+      replica: replicaDialect('mariadb', false),
       replicationStatement(pos, gtid, host) {
         if (gtid) {
           return `SET GLOBAL gtid_slave_pos = '${gtid}';\nCHANGE MASTER TO MASTER_HOST='${host}', MASTER_USE_GTID=slave_pos;\nSTART SLAVE;`;
@@ -151,6 +229,7 @@ export function parseVersion(version: string): Flavor {
     ],
     eventDisabledOnReplica: atLeast(8, 0, 22) ? 'DISABLE ON REPLICA' : 'DISABLE ON SLAVE',
     accounts: MYSQL_ACCOUNTS,
+    replica: replicaDialect('mysql', atLeast(8, 0, 23)),
     replicationStatement(pos, gtid, host) {
       const change = atLeast(8, 0, 23) ? 'CHANGE REPLICATION SOURCE TO' : 'CHANGE MASTER TO';
       const start = atLeast(8, 0, 22) ? 'START REPLICA;' : 'START SLAVE;';
@@ -180,4 +259,10 @@ export async function readBinlogPosition(session: Session, flavor: Flavor): Prom
 export async function readGtid(session: Session, flavor: Flavor): Promise<string | null> {
   const g = await session.scalar(`SELECT ${flavor.gtidExpr}`).catch(() => null);
   return g && g.trim() !== '' ? g.replace(/\s+/g, '') : null;
+}
+
+/** This server's replica status (the default connection), or null when it is not a replica. */
+export async function readReplicaStatus(session: Session, flavor: Flavor): Promise<ReplicaStatus | null> {
+  const r = (await session.query<Record<string, string | null>>(flavor.replica.statusSql))[0];
+  return r ? flavor.replica.parseStatus(r) : null;
 }

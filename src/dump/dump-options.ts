@@ -37,6 +37,8 @@ export interface DumpOptions {
   readonly noSchema: boolean;
   /** --users: also dump accounts, roles and grants. */
   readonly users: boolean;
+  /** --replica-data: the server is a replica; record its source's coordinates too. */
+  readonly replicaData: boolean;
   readonly lockMode: LockMode;
   readonly lockWaitTimeoutMs: number;
   readonly allowInconsistent: boolean;

@@ -2,6 +2,8 @@
  * The dump protocol. Each numbered step is a call into its own file.
  *
  *  1. connect            control session (locks, catalog, DDL) and flavor detection
+ *     requireReplica     (replica-data.ts, --replica-data) the server must be a replica; its source's
+ *                        coordinates are read with the snapshot's (step 5)
  *  2. selectTables       (table-selection.ts) databases and tables after filters; refuses a filter that matches nothing
  *  3. prepareOutput      (output.ts) refuse a non-empty output unless --overwrite of one of our dumps; mark it in progress
  *  4. openWorkers        (worker-pool.ts) worker threads with their snapshot sessions, connected before any lock
@@ -27,6 +29,7 @@ import { writeSchema } from './schema-writer.js';
 import { capStatementSize, readSessionContext } from './server-settings.js';
 import { takeSnapshot } from './snapshot-step.js';
 import { writeUsers } from './users-writer.js';
+import { requireReplica } from './replica-data.js';
 import { selectTables } from './table-selection.js';
 import { startWorkers, type DumpWorker } from './worker-pool.js';
 
@@ -44,6 +47,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
   let planner: Session | undefined;
   try {
     const flavor = await detectFlavor(control);
+    if (opts.replicaData) await requireReplica(control, flavor);
     const selection = await selectTables(control, flavor, opts, reporter);
     store = await openStore(opts.output, { create: true });
     await prepareOutput(store, opts.overwrite, opts.toolVersion);

@@ -1,6 +1,7 @@
 import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { readBinlogPosition, readGtid, type Flavor } from '../db/flavor.js';
+import { readUpstream, sameUpstream } from './replica-data.js';
 import { Session } from '../db/session.js';
 import { LOCK_WATCHDOG } from '../db/session-profile.js';
 import { lockWithWatchdog, snapshotCoordinates, startConsistentSnapshot } from '../db/snapshot.js';
@@ -43,7 +44,13 @@ export async function takeSnapshot(control: Session, planner: Session, workers: 
       reporter.emit({ kind: 'warning', message: 'no privilege for FLUSH TABLES WITH READ LOCK (RDS/Aurora?): using the lock-free snapshot, coordinates are verified' });
     }
   }
-  return snapshotWithoutLock(planner, workers, flavor, opts, reporter);
+  if (!opts.replicaData) return snapshotWithoutLock(planner, workers, flavor, opts, reporter);
+  const before = await readUpstream(control, flavor, false);
+  const snap = await snapshotWithoutLock(planner, workers, flavor, opts, reporter);
+  const after = await readUpstream(control, flavor, false);
+  const exact = snap.exact && sameUpstream(before, after);
+  if (!exact) reporter.emit({ kind: 'warning', message: '--replica-data: the replica applied events while the snapshots opened without a lock: the source coordinates are NOT exact' });
+  return { ...snap, upstream: { ...after, exact } };
 }
 
 async function snapshotUnderLock(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, mode: 'ftwrl' | 'backup-stage', opts: DumpOptions): Promise<SnapshotInfo> {
@@ -62,7 +69,8 @@ async function snapshotUnderLock(control: Session, planner: Session, workers: Du
     await Promise.all([startConsistentSnapshot(planner), ...workers.map((w) => w.snapshot(false))]);
     const binlog = await readBinlogPosition(control, flavor);
     const gtid = await readGtid(control, flavor);
-    return { mode, exact: true, binlog, gtid };
+    const upstream = opts.replicaData ? await readUpstream(control, flavor, true) : undefined;
+    return { mode, exact: true, binlog, gtid, ...(upstream ? { upstream } : {}) };
   } finally {
     await control.exec(mode === 'ftwrl' ? 'UNLOCK TABLES' : 'BACKUP STAGE END').catch(() => undefined);
   }

@@ -89,6 +89,20 @@ export interface BinlogCoordinates {
   readonly position: number;
 }
 
+/**
+ * tsdump --replica-data: where the dumped server (a replica) stood in its source's binary log when
+ * the snapshot was taken, so a copy can replicate from that source (the primary).
+ */
+export interface UpstreamInfo {
+  readonly host: string;
+  readonly port: number;
+  readonly binlog: BinlogCoordinates | null;
+  /** What the replica applied from its source: MariaDB gtid_slave_pos, MySQL gtid_executed. */
+  readonly gtid: string | null;
+  /** True when read under the global lock (commits, the replica's included, were held). */
+  readonly exact: boolean;
+}
+
 export interface SnapshotInfo {
   readonly mode: SnapshotMode;
   /** True when the coordinates are exactly those of the data (lock held, or verified unchanged). */
@@ -96,6 +110,8 @@ export interface SnapshotInfo {
   readonly binlog: BinlogCoordinates | null;
   readonly gtid: string | null;
   readonly note?: string;
+  /** --replica-data: the source's coordinates of the dumped replica. */
+  readonly upstream?: UpstreamInfo;
 }
 
 export interface DumpOptionsRecord {

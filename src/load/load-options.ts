@@ -30,6 +30,20 @@ export interface RestoreOptions {
   readonly eventsDisabled: EventState | null;
   /** --load-users: which accounts of the dump's users file to create; null: none. */
   readonly users: UsersSelection | null;
+  /** --start-replication: make the target a replica of the dump's source; null: no. */
+  readonly replication: ReplicationOptions | null;
+}
+
+export interface ReplicationOptions {
+  /** --source-host / --source-port; null: from the manifest. */
+  readonly host: string | null;
+  readonly port: number | null;
+  readonly user: string;
+  /** From the environment variable named by --source-password-env (never printed). */
+  readonly password: string;
+  readonly passwordEnv: string;
+  /** --replication-gtid: by GTID (MariaDB gtid_slave_pos, MySQL gtid_purged + auto-position), else by binlog position. */
+  readonly useGtid: boolean;
 }
 
 /** What --load-users did (users-step.ts). */
@@ -56,6 +70,7 @@ export const FULL_RESTORE: RestoreOptions = Object.freeze({
   analyze: false,
   eventsDisabled: null,
   users: null,
+  replication: null,
 });
 
 export interface LoadOptions {
@@ -92,4 +107,6 @@ export interface LoadResult {
   readonly replication: readonly string[];
   /** --load-users: what was created, kept, skipped, and what the target could not take. */
   readonly users?: UsersReport;
+  /** --start-replication: the statements run and the replica's state (dry run: the statements). */
+  readonly replicationStarted?: readonly string[];
 }

@@ -23,6 +23,8 @@
  *     loadUsers         (users-step.ts, users-plan.ts; --load-users) accounts, roles, grants
  * 11. verifyLoad        (verify-step.ts, verify.ts) row counts / content checksums against the manifest
  * 12. finish            remove the progress state (unless --keep-progress)
+ * 13. startReplication  (start-replication.ts, --start-replication) the target replicates from the
+ *                       manifest's coordinates; planned and checked before step 4
  * What is left to do on a resume is decided from the progress records by resume-state.ts.
  */
 import type { Reporter } from '../core/events.js';
@@ -44,10 +46,11 @@ import { createSchema } from './schema-steps.js';
 import { SqlProgressStore } from './sql-progress-store.js';
 import { planTargets } from './targets.js';
 import { loadUsers } from './users-step.js';
+import { dryRunReplication, planReplication, refuseRunningReplica, startReplication } from './start-replication.js';
 import { verifyLoad } from './verify-step.js';
 
 export { EVENT_STATES, type EventState } from './event-status.js';
-export { DROP_TABLE_MODES, FULL_RESTORE, ON_DUPLICATE_MODES, type DropTableMode, type LoadOptions, type LoadResult, type OnDuplicateMode, type RestoreOptions, type UsersSelection } from './load-options.js';
+export { DROP_TABLE_MODES, FULL_RESTORE, ON_DUPLICATE_MODES, type DropTableMode, type LoadOptions, type LoadResult, type OnDuplicateMode, type ReplicationOptions, type RestoreOptions, type UsersSelection } from './load-options.js';
 
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 
@@ -58,8 +61,10 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     const dumped = await readDump(store);
     const { manifest } = await selectRestore(dumped, store, opts.restore.filters, reporter);
     const targets = planTargets(manifest, opts);
+    const replication = opts.restore.replication;
+    const replicaPlan = replication ? planReplication(manifest, replication) : null;
     if (opts.dryRun) {
-      return { manifest, seconds: 0, tables: [], mismatches: [], plan: describePlan(manifest, targets, opts), replication: replicationLines(manifest) };
+      return { manifest, seconds: 0, tables: [], mismatches: [], plan: describePlan(manifest, targets, opts), replication: replicationLines(manifest), ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
     }
     const control = await Session.open(opts.connection, loadControl(opts));
     try {
@@ -77,6 +82,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         flavor: await detectFlavor(control),
         maxPacket: Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0) || DEFAULT_MAX_PACKET,
       };
+      if (replicaPlan) await refuseRunningReplica(control, ctx.flavor);
       await openProgress(ctx, targets);
       const totals = { tables: 0, chunks: 0, rows: 0, bytes: 0 };
       for (const t of targets) {
@@ -100,7 +106,9 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       // --no-data: nothing was loaded to compare with the dump
       const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
       if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
-      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest), ...(users ? { users } : {}) };
+      // only onto a copy that verified: a replica of a wrong copy diverges silently
+      const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, signal) : undefined;
+      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
     } finally {
       await control.close();
     }

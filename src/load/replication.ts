@@ -11,6 +11,8 @@ export function replicationLines(m: Manifest): string[] {
   const s = m.snapshot;
   const pos = s.binlog ? `${s.binlog.file}:${s.binlog.position}` : 'none (binary log off on the source)';
   const out = [`source coordinates (${s.exact ? 'exact' : 'NOT exact: taken without a consistent lock'}): binlog ${pos}${s.gtid ? `, GTID ${s.gtid}` : ''}`];
+  const u = s.upstream;
+  if (u) out.push(`the source was a replica of ${u.host}:${u.port}; coordinates there (${u.exact ? 'exact' : 'NOT exact'}): binlog ${u.binlog ? `${u.binlog.file}:${u.binlog.position}` : 'none'}${u.gtid ? `, GTID ${u.gtid}` : ''} (tsload --start-replication replicates from there)`);
   if (!s.binlog && !s.gtid) return out;
   const sourceIsMaria = /mariadb/i.test(m.server.flavor) || /mariadb/i.test(m.server.version);
   for (const [label, version] of SAMPLE_VERSIONS) {

@@ -37,4 +37,18 @@ describe('the MySQL / MariaDB seam', () => {
     expect(parseVersion('8.4.3').eventDisabledOnReplica).toBe('DISABLE ON REPLICA');
     expect(parseVersion('8.0.21').eventDisabledOnReplica).toBe('DISABLE ON SLAVE');
   });
+
+  it('reads replica status and spells CHANGE MASTER / CHANGE REPLICATION SOURCE (MySQL unverified against a server)', () => {
+    const my = parseVersion('8.4.3').replica;
+    expect(my.statusSql).toBe('SHOW REPLICA STATUS');
+    expect(my.parseStatus({ Source_Host: 'p1', Source_Port: '3307', Relay_Source_Log_File: 'binlog.000007', Exec_Source_Log_Pos: '99', Replica_IO_Running: 'Yes', Replica_SQL_Running: 'No', Last_IO_Error: '', Last_SQL_Error: 'boom', Seconds_Behind_Source: null })).toEqual({
+      host: 'p1', port: 3307, binlog: { file: 'binlog.000007', position: 99 }, ioRunning: 'Yes', sqlRunning: 'No', lastError: 'boom', secondsBehind: null,
+    });
+    const src = { host: 'p1', port: 3307, user: 'r', binlog: { file: 'binlog.000007', position: 99 }, gtid: null };
+    expect(my.changeSource(src)).toEqual([{ sql: "CHANGE REPLICATION SOURCE TO SOURCE_HOST='p1', SOURCE_PORT=3307, SOURCE_USER='r', SOURCE_PASSWORD=?, SOURCE_LOG_FILE='binlog.000007', SOURCE_LOG_POS=99", password: true }]);
+    expect(my.startSql).toBe('START REPLICA');
+    expect(parseVersion('8.0.20').replica.statusSql).toBe('SHOW SLAVE STATUS');
+    const maria = parseVersion('10.11.6-MariaDB').replica;
+    expect(maria.changeSource({ ...src, user: "o'k", gtid: '0-1-5' }).map((x) => x.sql)).toEqual(["SET GLOBAL gtid_slave_pos = '0-1-5'", "CHANGE MASTER TO MASTER_HOST='p1', MASTER_PORT=3307, MASTER_USER='o''k', MASTER_PASSWORD=?, MASTER_USE_GTID=slave_pos"]);
+  });
 });
