@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
 import { DROP_TABLE_MODES, runLoad, type DropTableMode, type LoadOptions } from '../load/loader.js';
+import { runRestoreTest } from '../load/restore-test.js';
 import { loadWithLoader } from '../bench/load-adapter.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
@@ -34,6 +35,7 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
   verify: boolean;
   dryRun: boolean;
   keepProgress: boolean;
+  restoreTest: boolean;
   progress: ProgressMode;
   quiet: boolean;
   verbose: boolean;
@@ -68,6 +70,7 @@ addConnectionOptions(program)
   .option('--no-verify', 'skip the row count / checksum verification after the load')
   .option('--dry-run', 'print the plan (objects, chunks, bytes, transactions) and change nothing', false)
   .option('--keep-progress', 'keep the tsload_progress state after a finished load', false)
+  .option('--restore-test', 'restore drill: load into scratch databases, verify every chunk, drop them; the exit code says how it went', false)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('-q, --quiet', 'only warnings and errors', false)
   .option('-v, --verbose', 'a line per chunk', false);
@@ -82,6 +85,7 @@ Examples:
   tsload -d /backups/full -T shop.orders --drop-table drop        # restore one table of a full dump
   tsload -d /backups/full -s crm --rename crm=crm_restored        # one database of several, under another name
   tsload -d /tmp/d --no-schema --drop-table append --on-duplicate replace   # merge rows into existing tables
+  tsload -h drill-db -d /backups/shop-2026-11-21 --restore-test --progress json  # nightly restore drill (cron)
 Rerun the same command after an interruption: it resumes exactly where the committed work ends.
 Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
   .action(async () => {
@@ -94,7 +98,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload' });
       let result;
       try {
-        result = await runLoad(opts, reporter, signal);
+        result = f.restoreTest ? await runRestoreTest(opts, reporter, signal) : await runLoad(opts, reporter, signal);
       } catch (e) {
         reporter.close(e);
         throw e;
@@ -112,8 +116,10 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       const bytes = result.tables.reduce((a, t) => a + t.bytes, 0);
       reporter.emit({ kind: 'summary', ok: result.mismatches.length === 0, seconds: result.seconds, tables: result.tables, rows, bytes });
       if (!f.quiet && f.progress !== 'json') printSummary('tsload', result.tables, result.seconds, result.manifest);
-      if (!f.quiet) for (const l of result.replication) out.write(`${l}\n`);
-      for (const l of result.replicationStarted ?? []) out.write(`${l}\n`);
+      // --progress json: stdout holds only json lines (the coordinates are in the manifest, the
+      // replication state in an info event)
+      if (!f.quiet && f.progress !== 'json') for (const l of result.replication) out.write(`${l}\n`);
+      if (f.progress !== 'json') for (const l of result.replicationStarted ?? []) out.write(`${l}\n`);
       if (result.mismatches.length > 0) {
         for (const m of result.mismatches) {
           process.stderr.write(`mismatch: ${m.database}.${m.table}${m.chunk ? ` chunk ${m.chunk}` : ''}: ${m.what} expected ${m.expected}, found ${m.actual}\n`);
@@ -134,6 +140,19 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
 
 function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadOptions {
   if (!f.directory) throw usageError('no dump directory', 'pass -d DIR');
+  if (f.restoreTest) {
+    const clash = [
+      [f.database !== undefined || f.rename.length > 0, '-B/--rename (the scratch databases are named by tsload)'],
+      [!f.verify, '--no-verify'],
+      [f.dryRun, '--dry-run'],
+      [f.keepProgress, '--keep-progress'],
+      [f.dropTable !== 'fail', '--drop-table'],
+      [!f.data || !f.schema, '--no-data/--no-schema'],
+      [f.loadUsers, '--load-users'],
+      [f.startReplication, '--start-replication'],
+    ].filter(([bad]) => bad).map(([, what]) => what);
+    if (clash.length > 0) throw usageError(`--restore-test loads into scratch databases, verifies and drops them: it does not go with ${clash.join(', ')}`);
+  }
   if (f.database !== undefined && f.rename.length > 0) throw usageError('-B and --rename do not go together', 'use -B for a one-database dump, --rename src=dst for several');
   const renames = new Map<string, string>();
   for (const r of f.rename) {

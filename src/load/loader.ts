@@ -107,7 +107,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
       if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
       // only onto a copy that verified: a replica of a wrong copy diverges silently
-      const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, signal) : undefined;
+      const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
       return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
     } finally {
       await control.close();

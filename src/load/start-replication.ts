@@ -1,5 +1,6 @@
 import { TsError } from '../core/errors.js';
 import { parseVersion, readReplicaStatus, type Flavor, type ReplicationSource } from '../db/flavor.js';
+import type { Reporter } from '../core/events.js';
 import type { Session } from '../db/session.js';
 import type { Manifest } from '../format/manifest.js';
 import type { ReplicationOptions } from './load-options.js';
@@ -62,7 +63,7 @@ export async function refuseRunningReplica(control: Session, flavor: Flavor): Pr
 const POLL_MS = 500;
 const WAIT_MS = 30_000;
 
-export async function startReplication(control: Session, flavor: Flavor, plan: PlannedReplication, o: ReplicationOptions, signal?: AbortSignal): Promise<string[]> {
+export async function startReplication(control: Session, flavor: Flavor, plan: PlannedReplication, o: ReplicationOptions, reporter: Reporter, signal?: AbortSignal): Promise<string[]> {
   const hide = (text: string): string => (o.password === '' ? text : text.split(o.password).join('***'));
   try {
     for (const s of flavor.replica.changeSource(plan.source)) await control.exec(s.sql, s.password ? [o.password] : []);
@@ -74,7 +75,9 @@ export async function startReplication(control: Session, flavor: Flavor, plan: P
   for (let waited = 0; ; waited += POLL_MS) {
     const s = await readReplicaStatus(control, flavor);
     if (s && s.ioRunning === 'Yes' && s.sqlRunning === 'Yes') {
-      lines.push(`replication running from ${s.host}:${s.port}: IO and SQL threads Yes, ${s.secondsBehind ?? '?'} s behind, executed up to ${s.binlog ? `${s.binlog.file}:${s.binlog.position}` : '?'}`);
+      const state = `replication running from ${s.host}:${s.port}: IO and SQL threads Yes, ${s.secondsBehind ?? '?'} s behind, executed up to ${s.binlog ? `${s.binlog.file}:${s.binlog.position}` : '?'}`;
+      reporter.emit({ kind: 'info', message: state });
+      lines.push(state);
       return lines;
     }
     if (s?.lastError || waited >= WAIT_MS || signal?.aborted) {
