@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Reporter } from '../core/events.js';
 import { TsError } from '../core/errors.js';
 import { viewReferenceCandidates, type ViewReference } from '../db/view-references.js';
@@ -25,6 +26,18 @@ export function hasFilters(f: TableFilters): boolean {
  */
 export function isPartial(r: RestoreOptions): boolean {
   return hasFilters(r.filters) || r.noData || r.noSchema;
+}
+
+/**
+ * What a load of one database covers, as a short text (recorded as the `selection` step of a
+ * partial load): a resume with other filters would finish another selection than it started.
+ * A full load (restore null, or nothing partial) records none and reads as 'all'.
+ */
+export function selectionFingerprint(db: DatabaseEntry, r: RestoreOptions | null): string {
+  if (r === null || !isPartial(r)) return 'all';
+  const parts = [...db.tables.map((t) => `t:${t.name}`), ...db.objects.map((o) => `${o.kind}:${o.name}`)].sort();
+  const h = createHash('sha256').update(parts.join('\u0000')).update(`|${r.noData}|${r.noSchema}`).digest('hex');
+  return `part:${h.slice(0, 32)}`;
 }
 
 interface LoadTable {

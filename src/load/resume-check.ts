@@ -2,7 +2,7 @@ import { qualified } from '../core/ident.js';
 import { checkExistingTables, prepareExistingTables } from './existing-tables.js';
 import type { LoadContext, TargetDb } from './load-context.js';
 import { targetChanged } from './progress-store.js';
-import { isPartial } from './restore-filter.js';
+import { isPartial, selectionFingerprint } from './restore-filter.js';
 import { PENDING_IDENTITY, STEP } from './resume-state.js';
 
 /**
@@ -44,6 +44,14 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
       t.resumed = true;
       t.steps = await store.steps(t.name);
       t.progress = await store.chunkProgress(t.name);
+      const recorded = t.steps.get(STEP.selection) ?? selectionFingerprint(t.source, null);
+      if (recorded !== selectionFingerprint(t.source, opts.restore)) {
+        throw targetChanged(
+          `database ${t.name} holds an unfinished load of another part of this dump (other -s/-T/-x/--ignore-table/--no-data/--no-schema)`,
+          { database: t.name },
+          'rerun with the options of the interrupted load to finish it, or drop the database and the tsload_progress rows for it and start again',
+        );
+      }
       continue;
     }
     await checkExistingTables(ctx, t);
@@ -53,6 +61,11 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
   for (const t of fresh) {
     // before the run record: interrupted in between, a rerun is a fresh load and does this again
     await prepareExistingTables(ctx, t);
+    if (isPartial(opts.restore)) {
+      const fp = selectionFingerprint(t.source, opts.restore);
+      await store.recordStep(t.name, STEP.selection, fp);
+      t.steps.set(STEP.selection, fp);
+    }
     await store.insertRun({ targetDb: t.name, dumpId: manifest.dumpId, sourceDb: t.source.name, rowsPerTransaction: ctx.limits.rows, bytesPerTransaction: ctx.limits.bytes });
   }
 }

@@ -10,6 +10,7 @@
  *   `auto-increment:<t>` its AUTO_INCREMENT counter is restored
  *   `kept:<t>`           the table existed and is loaded into as it is (existing-tables.ts)
  *   `analyze:<t>`        --analyze collected its statistics (analyze-step.ts)
+ *   `selection`          a partial load: what it covers, checked on resume (restore-filter.ts)
  * and sub-chunk records per chunk (ChunkProgress).
  */
 import type { ChunkEntry, TableEntry } from '../format/manifest.js';
@@ -30,6 +31,8 @@ export const STEP = {
   autoIncrement: (t: string): string => `auto-increment:${t}`,
   /** The table existed and is loaded into as it is (value: 'rows' when it held rows, else 'empty'). */
   kept: (t: string): string => `kept:${t}`,
+  /** A partial load (filters, --no-data, --no-schema): what it covers (restore-filter.ts selectionFingerprint). */
+  selection: 'selection',
   /** --analyze ran on the table. */
   analyze: (t: string): string => `analyze:${t}`,
   sequence: (s: string): string => `sequence:${s}`,

@@ -123,6 +123,21 @@ describe('tsload: restore part of a dump', () => {
     expect(await differences(db, t)).toEqual(['trigger:keep_t_ai', 'trigger:log_t_ai']);
   });
 
+  it('an unfinished partial load resumes only with the same filters', async () => {
+    const t = target('resume');
+    // --keep-progress leaves the run open, as an interrupted one
+    const first = await load(['-T', `${db}.keep_t`, '-B', t, '--keep-progress', '-q']);
+    expect(first.code, first.stderr).toBe(0);
+    const other = await load(['-T', `${db}.log_t`, '-B', t, '-q']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/holds an unfinished load of another part of this dump/);
+    const full = await load(['-s', db, '-B', t, '-q']);
+    expect(full.code).toBe(1);
+    const same = await load(['-T', `${db}.keep_t`, '-B', t, '-q']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(await differences(db, t)).toEqual(['procedure:FUNCTION twice', 'table:audit', 'table:log_t', 'trigger:log_t_ai', 'view:v_keep', 'view:v_log', 'view:v_on_v_log']);
+  });
+
   it('--no-schema refuses tables that do not exist, naming them', async () => {
     const t = target('noschema');
     await admin.query(`CREATE DATABASE \`${t}\`; CREATE TABLE \`${t}\`.keep_t (id INT PRIMARY KEY, v VARCHAR(20), b VARBINARY(8))`);
