@@ -28,6 +28,12 @@ export interface SessionProfile {
 const UTC = "SET SESSION time_zone = '+00:00'";
 
 export const DUMP_CONTROL: SessionProfile = { label: 'control', statements: [] };
+/**
+ * Reads accounts (tsdump --users). MySQL 8.0.17+ prints caching_sha2_password hashes, which are
+ * binary, as hex only when asked (else their bytes would not survive the users file's JSON);
+ * MariaDB has no such variable and refuses it, which is fine.
+ */
+export const DUMP_ACCOUNTS: SessionProfile = { label: 'accounts', statements: [], bestEffort: ['SET SESSION print_identified_with_as_hex = ON'] };
 export const LOCK_WATCHDOG: SessionProfile = { label: 'lock watchdog', statements: [] };
 /** Plans chunks inside the snapshot: key values as bytes. */
 export const DUMP_PLANNER: SessionProfile = { label: 'planner', binaryResults: true, statements: [UTC] };

@@ -64,7 +64,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     reporter.emit({ kind: 'start', tool: 'tsdump', dumpId, totals, threads });
 
     const schema = await writeSchema(control, store, selection, opts, reporter);
-    const users = opts.users ? await writeUsers(control, store, flavor, reporter) : null;
+    const users = opts.users ? await writeUsers(opts.connection, store, flavor, reporter) : null;
     const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal);
 
     const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data, users });
