@@ -45,7 +45,7 @@ import { checkIdentities, openProgress } from './resume-check.js';
 import { createSchema } from './schema-steps.js';
 import { SqlProgressStore } from './sql-progress-store.js';
 import { planTargets } from './targets.js';
-import { loadUsers } from './users-step.js';
+import { describeUsers, loadUsers } from './users-step.js';
 import { dryRunReplication, planReplication, refuseRunningReplica, startReplication } from './start-replication.js';
 import { verifyLoad } from './verify-step.js';
 
@@ -64,7 +64,8 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     const replication = opts.restore.replication;
     const replicaPlan = replication ? planReplication(manifest, replication) : null;
     if (opts.dryRun) {
-      return { manifest, seconds: 0, tables: [], mismatches: [], plan: describePlan(manifest, targets, opts), replication: replicationLines(manifest), ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
+      const users = opts.restore.users ? await describeUsers(store, manifest, opts.restore.users, new Map(targets.map((t) => [t.source.name, t.name] as const))) : [];
+      return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts), ...users], replication: replicationLines(manifest), ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
     }
     const control = await Session.open(opts.connection, loadControl(opts));
     try {

@@ -1,10 +1,12 @@
 import { TsError } from '../core/errors.js';
 import { activeAuthPlugins } from '../db/accounts.js';
-import type { FlavorKind } from '../db/flavor.js';
-import { accountLabel, parseUsersFile, type AccountEntry } from '../format/users-file.js';
+import { parseVersion, type FlavorKind } from '../db/flavor.js';
+import type { Manifest } from '../format/manifest.js';
+import type { DumpStore } from '../storage/dump-store.js';
+import { accountLabel, parseUsersFile, type AccountEntry, type UsersFile } from '../format/users-file.js';
 import { readSchemaFile } from './dump-reader.js';
 import type { LoadContext } from './load-context.js';
-import type { UsersReport } from './load-options.js';
+import type { UsersReport, UsersSelection } from './load-options.js';
 import { accountStatements, isSystemAccount, matchesAny, redact, type AccountStatement } from './users-plan.js';
 
 /**
@@ -15,23 +17,40 @@ import { accountStatements, isSystemAccount, matchesAny, redact, type AccountSta
  * privilege it does not know) does not stop the others: each is reported with the reason, and the
  * run ends with exit 1 after everything else is done (cli/tsload.ts).
  */
-export async function loadUsers(ctx: LoadContext): Promise<UsersReport> {
-  const sel = ctx.opts.restore.users;
-  const report: UsersReport = { created: [], existed: [], skipped: [], problems: [] };
-  const entry = ctx.manifest.users;
-  if (!sel) return report;
+/** The users file and the accounts --users-include/--users-exclude/--include-system-users choose. */
+async function chooseAccounts(store: DumpStore, manifest: Manifest, sel: UsersSelection): Promise<{ file: UsersFile; chosen: AccountEntry[]; skipped: UsersReport['skipped'] }> {
+  const entry = manifest.users;
   if (!entry) {
     throw new TsError({ code: 'usage', message: '--load-users: this dump holds no accounts (it was taken without tsdump --users)', suggestion: 'dump again with --users, or leave out --load-users' });
   }
-  const file = parseUsersFile(await readSchemaFile(ctx.store, entry), entry.path);
+  const file = parseUsersFile(await readSchemaFile(store, entry), entry.path);
   const chosen: AccountEntry[] = [];
+  const skipped: UsersReport['skipped'] = [];
   for (const a of file.accounts) {
     const label = accountLabel(a);
-    if (sel.exclude.length > 0 && matchesAny(label, sel.exclude)) report.skipped.push({ account: label, reason: '--users-exclude' });
-    else if (sel.include.length > 0 && !matchesAny(label, sel.include)) report.skipped.push({ account: label, reason: 'not matched by --users-include' });
-    else if (!sel.system && isSystemAccount(a)) report.skipped.push({ account: label, reason: 'root or system account (--include-system-users loads it)' });
+    if (sel.exclude.length > 0 && matchesAny(label, sel.exclude)) skipped.push({ account: label, reason: '--users-exclude' });
+    else if (sel.include.length > 0 && !matchesAny(label, sel.include)) skipped.push({ account: label, reason: 'not matched by --users-include' });
+    else if (!sel.system && isSystemAccount(a)) skipped.push({ account: label, reason: 'root or system account (--include-system-users loads it)' });
     else chosen.push(a);
   }
+  return { file, chosen, skipped };
+}
+
+/** --dry-run: the statements, spelled for a target of the source's flavor (hashes hidden). */
+export async function describeUsers(store: DumpStore, manifest: Manifest, sel: UsersSelection, renames: ReadonlyMap<string, string>): Promise<string[]> {
+  const { file, chosen, skipped } = await chooseAccounts(store, manifest, sel);
+  const flavor = parseVersion(manifest.server.version);
+  return [
+    `users: ${chosen.length} account(s)/role(s) to create, ${skipped.length} skipped${skipped.length > 0 ? ` (${skipped.slice(0, 5).map((x) => `${x.account}: ${x.reason}`).join('; ')}${skipped.length > 5 ? '; …' : ''})` : ''}:`,
+    ...accountStatements(chosen, file.flavor, flavor, renames).map((x) => `  ${redact(x.sql)};`),
+  ];
+}
+
+export async function loadUsers(ctx: LoadContext): Promise<UsersReport> {
+  const sel = ctx.opts.restore.users;
+  if (!sel) return { created: [], existed: [], skipped: [], problems: [] };
+  const { file, chosen, skipped } = await chooseAccounts(ctx.store, ctx.manifest, sel);
+  const report: UsersReport = { created: [], existed: [], skipped, problems: [] };
   const from: FlavorKind = file.flavor;
   const plugins = await activeAuthPlugins(ctx.control);
   const run = async (s: AccountStatement): Promise<boolean> => {

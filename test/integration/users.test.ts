@@ -82,6 +82,16 @@ describe('tsdump --users, tsload --load-users', () => {
     expect((await runCli('tsdump', ['verify', dump])).code).toBe(0);
   });
 
+  it('--dry-run lists the statements it would run, hashes hidden, system accounts skipped', async () => {
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '--dry-run', '--load-users', '--users-include', `${p}_*`, '--users-include', 'root@*']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/users: 3 account\(s\)\/role\(s\) to create, \d+ skipped \(.*root@localhost: root or system account/);
+    expect(r.stdout).toContain(`CREATE ROLE IF NOT EXISTS \`${role}\`;`);
+    expect(r.stdout).toContain(`CREATE USER IF NOT EXISTS ${app} IDENTIFIED BY PASSWORD '<hidden>' WITH MAX_QUERIES_PER_HOUR 100 MAX_USER_CONNECTIONS 5;`);
+    expect(r.stdout).toContain(`SET DEFAULT ROLE \`${role}\` FOR ${app};`);
+    expect(r.stdout).not.toMatch(/\*[0-9A-F]{40}/);
+  });
+
   it('accounts dropped, then loaded back with the data: SHOW CREATE USER and SHOW GRANTS as before, the data as before', async () => {
     const ref = `${db}_ref`;
     targets.push(ref);
