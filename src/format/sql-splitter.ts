@@ -1,0 +1,421 @@
+/**
+ * A streaming, exact splitter of SQL script bytes into statements, as the mysql/mariadb client
+ * splits a file it reads (`mariadb < dump.sql`): statements end at the current delimiter outside
+ * quotes and comments; `DELIMITER xx` lines (routines, triggers) change the delimiter.
+ *
+ * Lexing rules (bytes; the file's charset is an ASCII superset such as utf8mb4 or latin1):
+ * - '…' and "…" with backslash escapes and doubled quotes, `…` with doubled backquotes;
+ * - `-- ` (dashes then a space or control byte) and `#` to the end of the line, and /* … *\/ are
+ *   comments; `/*!NNNNN … *\/` and `/*M!NNNNNN … *\/` conditional comments are SQL (quotes and the
+ *   delimiter count inside them), except MariaDB's version-999999 "sandbox" line, which no server
+ *   runs;
+ * - empty statements (only blanks and comments before a delimiter) are skipped.
+ *
+ * Memory: the splitter holds only the unread tail of the last chunk (a few bytes), the head of the
+ * current statement and — only when `keep` asks for it — that statement's body. A 100 GB file
+ * streams through in chunk-sized pieces.
+ */
+
+export interface SqlStatement {
+  /** Offset of the first byte after the previous statement (leading blanks and comments included). */
+  readonly start: number;
+  /** Offset of the first byte of the statement itself. */
+  readonly bodyStart: number;
+  /** Offset just past the delimiter (or the end of the input for an unterminated last statement). */
+  readonly end: number;
+  /** Line (1-based) of bodyStart. */
+  readonly line: number;
+  /** The statement without its delimiter and trailing blanks, when `keep` asked for it. */
+  readonly text: Buffer | null;
+  /** The first HEAD_BYTES bytes of the statement, latin1 (one char per byte): for classifying it. */
+  readonly head: string;
+  /** Parenthesised groups at the outermost level (an INSERT's row tuples, plus its column list). */
+  readonly groups: number;
+  /** The delimiter that ended it. */
+  readonly delimiter: string;
+  /** False only for a last statement that the input ended in (no delimiter after it). */
+  readonly terminated: boolean;
+}
+
+export interface SplitterOptions {
+  /** Offset of the first byte pushed (a read that starts inside a file). */
+  readonly startOffset?: number;
+  /** Line of the first byte pushed. */
+  readonly startLine?: number;
+  /** The delimiter in force at the first byte. */
+  readonly delimiter?: string;
+  /** Whether to keep a statement's full text; asked once per statement with its head. */
+  readonly keep?: (head: string) => boolean;
+  /** The sql_mode in force at the first byte (NO_BACKSLASH_ESCAPES changes how strings end). */
+  readonly sqlMode?: string;
+}
+
+export const HEAD_BYTES = 512;
+
+import { SqlModeTracker } from './sql-mode-tracker.js';
+
+const enum St {
+  Normal,
+  Single,
+  Double,
+  Back,
+  Line,
+  Block,
+}
+
+/** Bytes that never start or end anything in a statement body (1): letters, digits, most punctuation. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x21; c < 0x100; c++) PLAIN[c] = 1;
+for (const c of "'\"`-#/*()".split('')) PLAIN[c.charCodeAt(0)] = 0;
+
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c || c === 0x0b;
+
+/** What the lexer is inside at the end of the input (a truncated file ends inside something). */
+export type OpenConstruct = 'none' | 'string' | 'identifier' | 'comment' | 'conditional-comment';
+
+export class SqlSplitter {
+  private carry: Buffer = Buffer.alloc(0);
+  /** Offset of carry[0] in the input. */
+  private base: number;
+  private line: number;
+  /** Offset up to which newlines have been counted into `line`. */
+  private counted: number;
+  private delim: string;
+  private delimBytes: Buffer;
+  private readonly keep: ((head: string) => boolean) | undefined;
+  private readonly modes: SqlModeTracker;
+
+  private st: St = St.Normal;
+  private inCond = false;
+  private depth = 0;
+  private stmtStart: number;
+  private bodyStart = -1;
+  private bodyLine = 0;
+  private groups = 0;
+  private headParts: Buffer[] = [];
+  private headLen = 0;
+  private keepDecided: boolean | null = null;
+  private textParts: Buffer[] = [];
+  /** Offset up to which the current body has been copied into head/text parts. */
+  private copied = 0;
+
+  constructor(opts: SplitterOptions = {}) {
+    this.base = opts.startOffset ?? 0;
+    this.stmtStart = this.base;
+    this.counted = this.base;
+    this.line = opts.startLine ?? 1;
+    this.delim = opts.delimiter ?? ';';
+    this.delimBytes = Buffer.from(this.delim, 'latin1');
+    this.keep = opts.keep;
+    this.modes = new SqlModeTracker(opts.sqlMode ?? '');
+  }
+
+  /** The script's sql_mode as its SET statements so far made it (sql-mode-tracker.ts). */
+  get sqlMode(): string {
+    return this.modes.sqlMode;
+  }
+
+  get delimiter(): string {
+    return this.delim;
+  }
+
+  /** Offset of the next byte to push. */
+  get offset(): number {
+    return this.base + this.carry.length;
+  }
+
+  /** What the input is inside of right now (after finish(): what a truncated input ended in). */
+  get open(): OpenConstruct {
+    if (this.st === St.Single || this.st === St.Double) return 'string';
+    if (this.st === St.Back) return 'identifier';
+    if (this.st === St.Block) return 'comment';
+    return this.inCond ? 'conditional-comment' : 'none';
+  }
+
+  push(chunk: Buffer): SqlStatement[] {
+    const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    return this.scan(buf, false);
+  }
+
+  /** Ends the input: an unterminated last statement is returned with `terminated: false`. */
+  finish(): SqlStatement[] {
+    const out = this.scan(this.carry, true);
+    if (this.bodyStart >= 0) {
+      const end = this.base + this.carry.length;
+      this.copyBody(this.carry, this.carry.length);
+      out.push(this.emit(end, end, false));
+    }
+    this.carry = Buffer.alloc(0);
+    return out;
+  }
+
+  private scan(buf: Buffer, final: boolean): SqlStatement[] {
+    const out: SqlStatement[] = [];
+    const n = buf.length;
+    const base = this.base;
+    let i = 0;
+    let nextQuote = -1;
+    let quoteOf = 0;
+    let nextEscape = -1;
+    let noEscapes = this.modes.noBackslashEscapes;
+    // how many bytes of lookahead a decision at i needs; when they are not there yet, stop and carry
+    const short = (k: number): boolean => !final && i + k > n;
+    let d0 = this.delimBytes[0]!;
+    scan: while (i < n) {
+      switch (this.st) {
+        case St.Single:
+        case St.Double: {
+          const q = this.st === St.Single ? 0x27 : 0x22;
+          for (;;) {
+            // next quote and next backslash, each searched again only once passed (no rescans)
+            if (nextQuote < i || quoteOf !== q) {
+              nextQuote = buf.indexOf(q, i);
+              if (nextQuote < 0) nextQuote = n;
+              quoteOf = q;
+            }
+            if (nextEscape < i) {
+              nextEscape = noEscapes ? n : buf.indexOf(0x5c, i);
+              if (nextEscape < 0) nextEscape = n;
+            }
+            if (nextEscape < nextQuote) {
+              if (nextEscape + 2 > n) {
+                i = final ? n : nextEscape;
+                break scan;
+              }
+              i = nextEscape + 2;
+              continue;
+            }
+            if (nextQuote >= n) {
+              i = n;
+              break scan;
+            }
+            i = nextQuote + 1;
+            this.st = St.Normal;
+            break;
+          }
+          continue;
+        }
+        case St.Back: {
+          const a = buf.indexOf(0x60, i);
+          if (a < 0) {
+            i = n;
+            break scan;
+          }
+          i = a + 1;
+          this.st = St.Normal;
+          continue;
+        }
+        case St.Line: {
+          const a = buf.indexOf(0x0a, i);
+          if (a < 0) {
+            i = n;
+            break scan;
+          }
+          i = a + 1;
+          this.st = St.Normal;
+          continue;
+        }
+        case St.Block: {
+          const a = buf.indexOf('*/', i, 'latin1');
+          if (a < 0) {
+            // keep a trailing '*' for the next chunk
+            i = final ? n : Math.max(i, n - 1);
+            break scan;
+          }
+          i = a + 2;
+          this.st = St.Normal;
+          continue;
+        }
+        case St.Normal:
+          break;
+      }
+      let c = buf[i]!;
+      if (this.bodyStart >= 0 && PLAIN[c] === 1 && c !== d0) {
+        // the hot path: digits, letters, hex literals and commas of a statement body
+        do c = buf[++i]!;
+        while (i < n && PLAIN[c] === 1 && c !== d0);
+        if (i >= n) break;
+      }
+      if (c === d0) {
+        if (short(this.delimBytes.length)) break;
+        if (this.delimBytes.length === 1 || buf.compare(this.delimBytes, 0, this.delimBytes.length, i, i + this.delimBytes.length) === 0) {
+          const end = base + i + this.delimBytes.length;
+          if (this.bodyStart >= 0) {
+            this.copyBody(buf, i);
+            const st = this.emit(base + i, end, true);
+            out.push(st);
+            this.modes.observe(st.head);
+            if (noEscapes !== this.modes.noBackslashEscapes) {
+              noEscapes = this.modes.noBackslashEscapes;
+              nextEscape = -1;
+            }
+          }
+          this.resetStatement(end);
+          i += this.delimBytes.length;
+          continue;
+        }
+      }
+      if (isBlank(c)) {
+        i++;
+        continue;
+      }
+      if (c === 0x2d) {
+        // '-- ' comment: two dashes and a blank or control byte (or the end of the input)
+        if (short(3)) break;
+        const d = buf[i + 2];
+        if (buf[i + 1] === 0x2d && (d === undefined || d <= 0x20)) {
+          this.st = St.Line;
+          i += 2;
+          continue;
+        }
+      } else if (c === 0x23) {
+        this.st = St.Line;
+        i++;
+        continue;
+      } else if (c === 0x2f) {
+        if (short(12)) break;
+        if (buf[i + 1] === 0x2a) {
+          const cond = conditionalPrefix(buf, i);
+          if (cond === 0) {
+            this.st = St.Block;
+            i += 2;
+            continue;
+          }
+          this.markBody(buf, i);
+          this.inCond = true;
+          i += cond;
+          continue;
+        }
+      } else if (c === 0x2a && this.inCond) {
+        if (short(2)) break;
+        if (buf[i + 1] === 0x2f) {
+          this.inCond = false;
+          i += 2;
+          continue;
+        }
+      } else if ((c === 0x44 || c === 0x64) && this.bodyStart < 0 && !this.inCond) {
+        // a DELIMITER line: only where a statement would start
+        if (short(10)) break;
+        if (/^delimiter[ \t]/i.test(buf.toString('latin1', i, i + 10))) {
+          const nl = buf.indexOf(0x0a, i);
+          if (nl < 0 && !final) break;
+          const lineEnd = nl < 0 ? n : nl;
+          const word = buf.toString('latin1', i + 10, lineEnd).trim().split(/[ \t]/)[0] ?? '';
+          if (word !== '') {
+            this.delim = word;
+            this.delimBytes = Buffer.from(word, 'latin1');
+            d0 = this.delimBytes[0]!;
+          }
+          i = nl < 0 ? n : nl + 1;
+          this.countLines(buf, i);
+          this.resetStatement(base + i);
+          continue;
+        }
+      }
+      this.markBody(buf, i);
+      if (c === 0x27) this.st = St.Single;
+      else if (c === 0x22) this.st = St.Double;
+      else if (c === 0x60) this.st = St.Back;
+      else if (c === 0x28) {
+        if (this.depth === 0) this.groups++;
+        this.depth++;
+      } else if (c === 0x29) {
+        if (this.depth > 0) this.depth--;
+      }
+      i++;
+    }
+    if (this.bodyStart >= 0) this.copyBody(buf, i);
+    this.countLines(buf, i);
+    this.base = base + i;
+    this.carry = i < n ? Buffer.from(buf.subarray(i)) : Buffer.alloc(0);
+    return out;
+  }
+
+  private countLines(buf: Buffer, upTo: number): void {
+    let j = this.counted - this.base;
+    if (j < 0) j = 0;
+    for (;;) {
+      const a = buf.indexOf(0x0a, j);
+      if (a < 0 || a >= upTo) break;
+      this.line++;
+      j = a + 1;
+    }
+    this.counted = this.base + upTo;
+  }
+
+  private markBody(buf: Buffer, i: number): void {
+    if (this.bodyStart >= 0) return;
+    this.countLines(buf, i);
+    this.bodyStart = this.base + i;
+    this.bodyLine = this.line;
+    this.copied = this.bodyStart;
+  }
+
+  /** Copies the body bytes read so far (up to buf[upTo]) into the head and, if kept, the text. */
+  private copyBody(buf: Buffer, upTo: number): void {
+    const from = this.copied - this.base;
+    if (upTo <= from) return;
+    const piece = buf.subarray(from, upTo);
+    this.copied = this.base + upTo;
+    if (this.headLen < HEAD_BYTES) {
+      const h = piece.subarray(0, HEAD_BYTES - this.headLen);
+      this.headParts.push(Buffer.from(h));
+      this.headLen += h.length;
+      if (this.keepDecided === null && this.headLen >= HEAD_BYTES) this.decide();
+    }
+    if (this.keepDecided !== false) this.textParts.push(Buffer.from(piece));
+  }
+
+  private decide(): void {
+    this.keepDecided = this.keep ? this.keep(Buffer.concat(this.headParts).toString('latin1')) : false;
+    if (!this.keepDecided) this.textParts = [];
+  }
+
+  private emit(delimAt: number, end: number, terminated: boolean): SqlStatement {
+    if (this.keepDecided === null) this.decide();
+    let text: Buffer | null = null;
+    if (this.keepDecided) {
+      const whole = Buffer.concat(this.textParts);
+      let e = whole.length - (this.copied - delimAt);
+      if (e > whole.length) e = whole.length;
+      while (e > 0 && isBlank(whole[e - 1]!)) e--;
+      text = whole.subarray(0, e);
+    }
+    const head = Buffer.concat(this.headParts).toString('latin1');
+    return { start: this.stmtStart, bodyStart: this.bodyStart, end, line: this.bodyLine, text, head, groups: this.groups, delimiter: this.delim, terminated };
+  }
+
+  private resetStatement(next: number): void {
+    this.stmtStart = next;
+    this.bodyStart = -1;
+    this.groups = 0;
+    this.depth = 0;
+    this.headParts = [];
+    this.headLen = 0;
+    this.keepDecided = null;
+    this.textParts = [];
+    this.inCond = false;
+  }
+}
+
+/**
+ * Length of a conditional-comment opener at buf[i] (`/*!`, `/*!50003`, `/*M!100100`), or 0 for a
+ * plain comment — which MariaDB's `/*M!999999\- enable the sandbox mode *\/` is: no server runs it.
+ */
+function conditionalPrefix(buf: Buffer, i: number): number {
+  let j = i + 2;
+  if (buf[j] === 0x4d && buf[j + 1] === 0x21) j += 2;
+  else if (buf[j] === 0x21) j += 1;
+  else return 0;
+  let digits = '';
+  while (j < buf.length && buf[j]! >= 0x30 && buf[j]! <= 0x39 && digits.length < 6) digits += String.fromCharCode(buf[j++]!);
+  if (digits === '999999') return 0;
+  return j - i;
+}
+
+/** Splits a whole byte stream (helper for tests and small inputs). */
+export async function* splitStatements(source: AsyncIterable<Buffer>, opts: SplitterOptions = {}): AsyncGenerator<SqlStatement> {
+  const s = new SqlSplitter(opts);
+  for await (const chunk of source) yield* s.push(chunk);
+  yield* s.finish();
+}
