@@ -346,7 +346,7 @@ export class SqlSplitter {
       text = whole.subarray(0, e);
     }
     const head = Buffer.concat(this.headParts).toString('latin1');
-    return { start: this.stmtStart, bodyStart: this.bodyStart, end, line: this.bodyLine, text, head, groups: this.groups, delimiter: this.delim, terminated };
+    return { start: this.stmtStart, bodyStart: this.bodyStart, end, line: this.bodyLine, text, head, groups: this.groups, noBackslashEscapes: this.modes.noBackslashEscapes, delimiter: this.delim, terminated };
   }
 
   private resetStatement(next: number): void {

@@ -14,6 +14,8 @@ export interface SqlStatement {
   readonly head: string;
   /** Parenthesised groups at the outermost level (an INSERT's row tuples, plus its column list). */
   readonly groups: number;
+  /** NO_BACKSLASH_ESCAPES was in force while it was read (re-splitting it needs the same). */
+  readonly noBackslashEscapes: boolean;
   /** The delimiter that ended it. */
   readonly delimiter: string;
   /** False only for a last statement that the input ended in (no delimiter after it). */

@@ -1,0 +1,294 @@
+/**
+ * One pass over a SQL script (a mysqldump / mariadb-dump file, a mydumper file) → the plan a
+ * parallel load follows: per database and table the DDL text, and the table's INSERT statements
+ * as byte ranges ("batches", each one transaction: at most `limits` statements / bytes, never
+ * across another statement), plus the statements of the object phase (views, routines, triggers,
+ * events and the SET/USE statements around them) in file order.
+ *
+ * Memory: the plan holds DDL and object text (the size of the schema) and offsets for the data —
+ * never an INSERT's text. Offsets are of the script's bytes (decompressed, for .gz/.zst).
+ *
+ * Completeness: a table is complete once a statement that closes it was read (its ENABLE KEYS or
+ * UNLOCK TABLES, or another table's, database's or object's statement). A script is complete when
+ * it ends outside any statement, string or comment and — when `footer` is asked for — its last
+ * lines hold mysqldump's `-- Dump completed` line.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { classify, insertRows, type Classified } from './sql-classify.js';
+import { SqlSplitter } from './sql-splitter.js';
+import type { SqlStatement } from './sql-statement.js';
+
+export interface PlanLimits {
+  /** INSERT statements per transaction. */
+  readonly statements: number;
+  readonly bytes: number;
+}
+
+/** A statement kept as text: latin1, one char per byte of the file (sent as is by a binary session). */
+export interface ScriptText {
+  readonly text: string;
+  readonly offset: number;
+  readonly line: number;
+  readonly what: Classified;
+  /** The database the script was in (USE) when it came; null before any USE. */
+  readonly database: string | null;
+}
+
+/** Consecutive INSERT statements of one table: one transaction. */
+export interface DataBatch {
+  /** Position among the table's batches (the progress record's chunk number). */
+  readonly index: number;
+  /** Offset of the first statement's first byte; `end` is just past the last one's delimiter. */
+  readonly start: number;
+  end: number;
+  readonly line: number;
+  statements: number;
+  rows: number;
+  readonly delimiter: string;
+  readonly noBackslashEscapes: boolean;
+}
+
+export interface PlannedTable {
+  readonly name: string;
+  readonly kind: 'table' | 'sequence';
+  readonly ddl: ScriptText;
+  /** Statements that set the table's state after it is created (a sequence's SETVAL). */
+  readonly state: ScriptText[];
+  readonly batches: DataBatch[];
+  rows: number;
+  /** Bytes of its INSERT statements. */
+  bytes: number;
+  complete: boolean;
+}
+
+export interface PlannedDatabase {
+  /** Null for a one-database file without CREATE DATABASE / USE. */
+  readonly name: string | null;
+  create: ScriptText | null;
+  readonly tables: PlannedTable[];
+}
+
+export interface ScriptPlan {
+  /** SET statements before the first other statement: every session of the load runs them first. */
+  readonly header: readonly ScriptText[];
+  readonly databases: readonly PlannedDatabase[];
+  /** The object phase in file order: views, routines, triggers, events, and the SET / USE / other statements between. */
+  readonly objects: readonly ScriptText[];
+  readonly bytes: number;
+  readonly statements: number;
+  readonly sha256: string;
+  readonly complete: boolean;
+  /** Why the script is not complete (null when it is). */
+  readonly problem: string | null;
+  /** The last complete table before the cut, when the script is not complete. */
+  readonly lastComplete: { readonly database: string | null; readonly table: string } | null;
+  /** Things read but left out (system databases …), for the user. */
+  readonly notes: readonly string[];
+}
+
+/** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
+export const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
+
+const FOOTER = /^-- Dump completed\b/m;
+const TAIL_BYTES = 4096;
+
+export interface PlannerOptions {
+  readonly limits: PlanLimits;
+  /** Require mysqldump's `-- Dump completed` footer for the script to count as complete. */
+  readonly footer: boolean;
+  /** The database of a script without USE (mydumper files). */
+  readonly database?: string | null;
+}
+
+export class ScriptPlanner {
+  private readonly splitter = new SqlSplitter({ keep: (head) => classify(head).kind !== 'insert' });
+  private readonly hash: Hash = createHash('sha256');
+  private readonly header: ScriptText[] = [];
+  private readonly databases: PlannedDatabase[] = [];
+  private readonly objects: ScriptText[] = [];
+  private readonly notes = new Set<string>();
+  private readonly views = new Set<string>();
+  private current: PlannedDatabase | null = null;
+  private inHeader = true;
+  private open: { table: PlannedTable; batch: DataBatch } | null = null;
+  /** The last table created and not yet closed. */
+  private pending: PlannedTable | null = null;
+  private lastClosed: { database: string | null; table: string } | null = null;
+  private tail = Buffer.alloc(0);
+  private bytes = 0;
+  private statements = 0;
+
+  constructor(private readonly opts: PlannerOptions) {
+    if (opts.database !== undefined) this.current = this.database(opts.database);
+  }
+
+  push(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.tail = chunk.length >= TAIL_BYTES ? Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES)) : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
+    for (const st of this.splitter.push(chunk)) this.take(st);
+  }
+
+  /** Ends the script; `failure` is why reading stopped early (a gzip stream cut short), if it did. */
+  finish(failure?: string): ScriptPlan {
+    let unterminated = false;
+    for (const st of this.splitter.finish()) {
+      if (st.terminated) this.take(st);
+      else unterminated = true;
+    }
+    this.closeBatch();
+    let problem: string | null = failure ?? null;
+    if (problem === null && this.splitter.open !== 'none') problem = `the file ends inside a ${this.splitter.open}`;
+    if (problem === null && unterminated) problem = 'the file ends in the middle of a statement';
+    if (problem === null && this.opts.footer && !FOOTER.test(this.tail.toString('latin1'))) problem = "the file has no '-- Dump completed' line at its end";
+    if (problem === null && this.pending) this.pending.complete = true;
+    const databases = this.databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !(this.views.has(key(d.name, t.name)) && t.batches.length === 0)) }));
+    return {
+      header: this.header,
+      databases,
+      objects: this.objects,
+      bytes: this.bytes,
+      statements: this.statements,
+      sha256: this.hash.digest('hex'),
+      complete: problem === null,
+      problem,
+      lastComplete: problem === null ? null : this.lastClosed,
+      notes: [...this.notes],
+    };
+  }
+
+  private database(name: string | null): PlannedDatabase {
+    let d = this.databases.find((x) => x.name === name);
+    if (!d) {
+      d = { name, create: null, tables: [] };
+      this.databases.push(d);
+    }
+    return d;
+  }
+
+  private skipped(db: string | null): boolean {
+    if (db === null || !SYSTEM_DATABASES.has(db.toLowerCase())) return false;
+    this.notes.add(`the system database ${db} in the file is not restored (users, grants and server tables: restore those with the mariadb client if you need them)`);
+    return true;
+  }
+
+  private text(st: SqlStatement, what: Classified): ScriptText {
+    return { text: st.text!.toString('latin1'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null };
+  }
+
+  /** The table `st` closes (another statement after a table's DDL / data: it is complete). */
+  private close(): void {
+    if (!this.pending) return;
+    this.pending.complete = true;
+    this.lastClosed = { database: this.current?.name ?? null, table: this.pending.name };
+    this.pending = null;
+  }
+
+  private take(st: SqlStatement): void {
+    this.statements++;
+    const what = classify(st.head);
+    if (what.kind !== 'insert') this.closeBatch();
+    if (this.inHeader && what.kind !== 'set') this.inHeader = false;
+    const db = this.current?.name ?? null;
+    switch (what.kind) {
+      case 'set':
+        if (this.inHeader) this.header.push(this.text(st, what));
+        else if (!this.skipped(db)) this.objects.push(this.text(st, what));
+        return;
+      case 'use':
+        this.close();
+        this.current = this.database(what.database);
+        if (!this.skipped(what.database)) this.objects.push(this.text(st, what));
+        return;
+      case 'create-database':
+        this.close();
+        if (this.skipped(what.database)) return;
+        this.database(what.database).create = this.text(st, what);
+        return;
+      case 'create-table':
+      case 'create-sequence': {
+        this.close();
+        const target = what.database === null ? this.current ?? this.database(null) : this.database(what.database);
+        if (this.skipped(target.name)) return;
+        const t: PlannedTable = { name: what.table, kind: what.kind === 'create-table' ? 'table' : 'sequence', ddl: this.text(st, what), state: [], batches: [], rows: 0, bytes: 0, complete: false };
+        target.tables.push(t);
+        this.pending = t;
+        return;
+      }
+      case 'sequence-state': {
+        const t = this.current?.tables.find((x) => x.name === what.table);
+        if (t) t.state.push(this.text(st, what));
+        return;
+      }
+      case 'drop-table':
+        this.close();
+        return;
+      case 'lock':
+        if (what.unlock) this.close();
+        return;
+      case 'keys':
+        if (what.enable) this.close();
+        return;
+      case 'insert':
+        this.insert(st, what);
+        return;
+      case 'object':
+        this.close();
+        if (this.skipped(db)) return;
+        if (what.object === 'view' && !what.drop) this.views.add(key(db, what.name));
+        this.objects.push(this.text(st, what));
+        return;
+      case 'other':
+        if (this.skipped(db)) return;
+        this.objects.push(this.text(st, what));
+        return;
+    }
+  }
+
+  private insert(st: SqlStatement, what: Extract<Classified, { kind: 'insert' }>): void {
+    const d = what.database === null ? this.current : this.databases.find((x) => x.name === what.database) ?? null;
+    if (d !== null && this.skipped(d.name)) return;
+    const table = d?.tables.find((t) => t.name === what.table) ?? this.current?.tables.find((t) => t.name === what.table);
+    if (!table) {
+      this.notes.add(`INSERT into ${what.table} at line ${st.line}, a table the file does not create, is not loaded`);
+      return;
+    }
+    const rows = insertRows(st.groups, what.columnList);
+    const size = st.end - st.bodyStart;
+    table.rows += rows;
+    table.bytes += size;
+    const o = this.open;
+    const { limits } = this.opts;
+    if (o && o.table === table && o.batch.delimiter === st.delimiter && o.batch.statements < limits.statements && o.batch.end - o.batch.start + size <= limits.bytes) {
+      o.batch.end = st.end;
+      o.batch.statements++;
+      o.batch.rows += rows;
+      return;
+    }
+    this.closeBatch();
+    const batch: DataBatch = { index: table.batches.length, start: st.bodyStart, end: st.end, line: st.line, statements: 1, rows, delimiter: st.delimiter, noBackslashEscapes: st.noBackslashEscapes };
+    table.batches.push(batch);
+    this.open = { table, batch };
+  }
+
+  private closeBatch(): void {
+    this.open = null;
+  }
+}
+
+function key(db: string | null, name: string): string {
+  return `${db ?? ''}\u0000${name}`;
+}
+
+/** Plans a whole script from an async byte stream; a read error ends the plan as incomplete. */
+export async function planScript(source: AsyncIterable<Buffer>, opts: PlannerOptions, failureOf: (e: unknown) => string | null = () => null): Promise<ScriptPlan> {
+  const p = new ScriptPlanner(opts);
+  try {
+    for await (const chunk of source) p.push(chunk);
+  } catch (e) {
+    const why = failureOf(e);
+    if (why === null) throw e;
+    return p.finish(why);
+  }
+  return p.finish();
+}

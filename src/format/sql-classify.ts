@@ -1,0 +1,88 @@
+/**
+ * What a statement of a mysqldump / mariadb-dump / mydumper script is, from its head (the first
+ * bytes, latin1: one char per byte). Conditional-comment markers are read through: mysqldump writes
+ * `/*!50003 CREATE*\/ /*!50017 DEFINER=…*\/ /*!50003 TRIGGER …` and `/*!40000 ALTER TABLE … *\/`.
+ * Names are returned as the file's bytes decoded as UTF-8.
+ */
+
+export const OBJECT_STATEMENT_KINDS = ['view', 'trigger', 'procedure', 'function', 'event'] as const;
+export type ObjectStatementKind = (typeof OBJECT_STATEMENT_KINDS)[number];
+
+export type Classified =
+  | { readonly kind: 'set' }
+  | { readonly kind: 'use'; readonly database: string }
+  | { readonly kind: 'create-database'; readonly database: string }
+  | { readonly kind: 'create-table'; readonly table: string; readonly database: string | null }
+  | { readonly kind: 'create-sequence'; readonly table: string; readonly database: string | null }
+  | { readonly kind: 'drop-table'; readonly table: string }
+  | { readonly kind: 'lock'; readonly unlock: boolean }
+  | { readonly kind: 'keys'; readonly table: string; readonly enable: boolean }
+  | { readonly kind: 'insert'; readonly table: string; readonly database: string | null; readonly columnList: boolean }
+  | { readonly kind: 'sequence-state'; readonly table: string }
+  | { readonly kind: 'object'; readonly object: ObjectStatementKind; readonly name: string; readonly drop: boolean; readonly on: string | null }
+  | { readonly kind: 'other' };
+
+export type ClassifiedKind = Classified['kind'];
+
+/** Backquoted, double-quoted (ANSI_QUOTES: routines dumped in their own sql_mode) or bare. */
+const IDENT = '(?:`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\\x80-\\xff]+)';
+const QNAME = `(${IDENT})(?:\\s*\\.\\s*(${IDENT}))?`;
+
+/** The head without conditional-comment markers and plain comments, blanks collapsed. */
+export function normalizeHead(head: string): string {
+  return head
+    .replace(/\/\*(?!M?!)[^]*?\*\//g, ' ')
+    .replace(/\/\*M?!\d*/g, ' ')
+    .replace(/\*\//g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** An identifier as written (backquoted or bare) → its name, UTF-8. */
+export function identName(raw: string): string {
+  const q = raw[0];
+  const bare = q === '`' || q === '"' ? raw.slice(1, -1).replaceAll(q + q, q) : raw;
+  return Buffer.from(bare, 'latin1').toString('utf8');
+}
+
+/** `db`.`t` or `t` → [database | null, table]. */
+function qualifiedName(m: RegExpExecArray, at: number): [string | null, string] {
+  const a = m[at]!;
+  const b = m[at + 1];
+  return b === undefined ? [null, identName(a)] : [identName(a), identName(b)];
+}
+
+const ACCOUNT_PART = "(?:`(?:[^`]|``)*`|\"(?:[^\"]|\"\")*\"|'(?:[^'\\\\]|\\\\.|'')*'|[A-Za-z0-9_.%-]+)";
+const DEFINER = `(?:DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${ACCOUNT_PART}(?:\\s*@\\s*${ACCOUNT_PART})?)\\s+)?`;
+const VIEW_OPTS = '(?:(?:ALGORITHM\\s*=\\s*\\w+|SQL\\s+SECURITY\\s+\\w+)\\s+)*';
+
+const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
+  [/^SET\b/i, () => ({ kind: 'set' })],
+  [new RegExp(`^USE\\s+(${IDENT})`, 'i'), (m) => ({ kind: 'use', database: identName(m[1]!) })],
+  [new RegExp(`^CREATE\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'create-database', database: identName(m[1]!) })],
+  [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-table', table, database }; }],
+  [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?SEQUENCE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-sequence', table, database }; }],
+  [new RegExp(`^DROP\\s+(?:TABLE|SEQUENCE)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'drop-table', table: qualifiedName(m, 1)[1] })],
+  [/^(LOCK|UNLOCK)\s+TABLES?\b/i, (m) => ({ kind: 'lock', unlock: m[1]!.toUpperCase() === 'UNLOCK' })],
+  [new RegExp(`^ALTER\\s+TABLE\\s+${QNAME}\\s+(DISABLE|ENABLE)\\s+KEYS\\s*$`, 'i'), (m) => ({ kind: 'keys', table: qualifiedName(m, 1)[1], enable: m[3]!.toUpperCase() === 'ENABLE' })],
+  [new RegExp(`^(?:INSERT|REPLACE)\\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\\s+)*(?:INTO\\s+)?${QNAME}\\s*(\\()?`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'insert', table, database, columnList: m[3] === '(' }; }],
+  [new RegExp(`^(?:DO|SELECT)\\s+SETVAL\\s*\\(\\s*${QNAME}`, 'i'), (m) => ({ kind: 'sequence-state', table: qualifiedName(m, 1)[1] })],
+  [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?${VIEW_OPTS}${DEFINER}${VIEW_OPTS}VIEW\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'object', object: 'view', name: qualifiedName(m, 1)[1], drop: false, on: null })],
+  [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?${DEFINER}TRIGGER\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}\\s+\\w+\\s+\\w+\\s+ON\\s+${QNAME}`, 'i'), (m) => ({ kind: 'object', object: 'trigger', name: qualifiedName(m, 1)[1], drop: false, on: qualifiedName(m, 3)[1] })],
+  [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?${DEFINER}(?:AGGREGATE\\s+)?(PROCEDURE|FUNCTION|EVENT)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'object', object: m[1]!.toLowerCase() as ObjectStatementKind, name: qualifiedName(m, 2)[1], drop: false, on: null })],
+  [new RegExp(`^DROP\\s+(VIEW|TRIGGER|PROCEDURE|FUNCTION|EVENT)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'object', object: m[1]!.toLowerCase() as ObjectStatementKind, name: qualifiedName(m, 2)[1], drop: true, on: null })],
+];
+
+export function classify(head: string): Classified {
+  const h = normalizeHead(head);
+  for (const [re, make] of RULES) {
+    const m = re.exec(h);
+    if (m) return make(m);
+  }
+  return { kind: 'other' };
+}
+
+/** Rows of an INSERT … VALUES statement from its outer parenthesised groups (the column list is one). */
+export function insertRows(groups: number, columnList: boolean): number {
+  return Math.max(0, groups - (columnList ? 1 : 0));
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/format/sql-classify.js';
+import { ScriptPlanner, type ScriptPlan } from '../../src/format/script-plan.js';
+
+const DUMP = `/*M!999999\\- enable the sandbox mode */
+-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB
+/*!40101 SET NAMES utf8mb4 */;
+/*!40103 SET TIME_ZONE='+00:00' */;
+/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;
+
+CREATE DATABASE /*!32312 IF NOT EXISTS*/ \`shop\` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;
+USE \`shop\`;
+DROP TABLE IF EXISTS \`a\`;
+/*!40101 SET character_set_client = utf8mb4 */;
+CREATE TABLE \`a\` (
+  \`id\` int NOT NULL,
+  PRIMARY KEY (\`id\`)
+) ENGINE=InnoDB;
+LOCK TABLES \`a\` WRITE;
+/*!40000 ALTER TABLE \`a\` DISABLE KEYS */;
+INSERT INTO \`a\` VALUES (1),(2),(3);
+INSERT INTO \`a\` VALUES (4),(5);
+INSERT INTO \`a\` VALUES (6);
+/*!40000 ALTER TABLE \`a\` ENABLE KEYS */;
+UNLOCK TABLES;
+CREATE TABLE \`b\` (\`x\` varchar(10)) ENGINE=InnoDB;
+INSERT INTO \`b\` (\`x\`) VALUES ('(;)'),('it''s');
+UNLOCK TABLES;
+/*!50001 DROP VIEW IF EXISTS \`v\`*/;
+/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=\`root\`@\`localhost\` SQL SECURITY DEFINER */ /*!50001 VIEW \`v\` AS select 1 AS \`one\` */;
+DELIMITER ;;
+/*!50003 CREATE*/ /*!50017 DEFINER=\`root\`@\`localhost\`*/ /*!50003 TRIGGER \`shop\`.\`t1\` BEFORE INSERT ON \`shop\`.\`a\` FOR EACH ROW BEGIN SET @x = 1; END */;;
+DELIMITER ;
+/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;
+-- Dump completed on 2026-12-02 18:30:00
+`;
+
+function plan(text: string, limits = { statements: 2, bytes: 1 << 20 }): ScriptPlan {
+  const p = new ScriptPlanner({ limits, footer: true });
+  const b = Buffer.from(text);
+  for (let i = 0; i < b.length; i += 7) p.push(b.subarray(i, i + 7));
+  return p.finish();
+}
+
+describe('script plan', () => {
+  it('plans tables, batches and objects of a mysqldump file', () => {
+    const p = plan(DUMP);
+    expect(p.complete).toBe(true);
+    expect(p.header.map((h) => h.text)).toHaveLength(3);
+    expect(p.databases.map((d) => d.name)).toEqual(['shop']);
+    const [a, b] = p.databases[0]!.tables;
+    expect(a!.name).toBe('a');
+    expect(a!.rows).toBe(6);
+    expect(a!.batches.map((x) => [x.statements, x.rows])).toEqual([
+      [2, 5],
+      [1, 1],
+    ]);
+    expect(Buffer.from(DUMP).subarray(a!.batches[1]!.start, a!.batches[1]!.end).toString()).toBe('INSERT INTO `a` VALUES (6);');
+    expect(b!.rows).toBe(2);
+    const objects = p.objects.filter((o) => o.what.kind === 'object').map((o) => o.what);
+    expect(objects).toEqual([
+      { kind: 'object', object: 'view', name: 'v', drop: true, on: null },
+      { kind: 'object', object: 'view', name: 'v', drop: false, on: null },
+      { kind: 'object', object: 'trigger', name: 't1', drop: false, on: 'a' },
+    ]);
+  });
+
+  it('refuses a file cut in the middle of a table, naming the last complete one', () => {
+    const cut = DUMP.slice(0, DUMP.indexOf("('it''s')"));
+    const p = plan(cut);
+    expect(p.complete).toBe(false);
+    expect(p.problem).toMatch(/middle of a statement|ends inside/);
+    expect(p.lastComplete).toEqual({ database: 'shop', table: 'a' });
+    expect(p.databases[0]!.tables.map((t) => [t.name, t.complete])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+  });
+
+  it('refuses a file without its footer', () => {
+    const p = plan(DUMP.slice(0, DUMP.indexOf('-- Dump completed')));
+    expect(p.complete).toBe(false);
+    expect(p.problem).toMatch(/Dump completed/);
+  });
+
+  it('classifies what mysqldump writes', () => {
+    expect(classify('/*!50003 CREATE*/ /*!50020 DEFINER=`u`@`%`*/ /*!50003 PROCEDURE `p`() BEGIN')).toMatchObject({ kind: 'object', object: 'procedure', name: 'p' });
+    expect(classify('CREATE DEFINER="u"@"localhost" FUNCTION "f l"(a INT)')).toMatchObject({ kind: 'object', object: 'function', name: 'f l' });
+    expect(classify('INSERT INTO `we``ird` VALUES (1)')).toEqual({ kind: 'insert', table: 'we`ird', database: null, columnList: false });
+    expect(classify('/*!40000 ALTER TABLE `t` DISABLE KEYS */')).toEqual({ kind: 'keys', table: 't', enable: false });
+    expect(classify('CREATE TABLE `täblé` (').kind).toBe('create-table');
+  });
+});
