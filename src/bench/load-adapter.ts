@@ -46,6 +46,9 @@ export const loadWithLoader: LoadFn = async (call: LoadCall, signal?: AbortSigna
     dryRun: false,
     keepProgress: false,
     restore: FULL_RESTORE,
+    inputFormat: 'tsdump',
+    force: false,
+    sqlMode: null,
   });
   const result = await runLoad(opts, silentReporter, signal);
   const table = result.tables.find((t) => t.table === call.table.table);

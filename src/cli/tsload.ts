@@ -6,6 +6,8 @@ import { EXIT_CODES, TsError } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
 import { DROP_TABLE_MODES, runLoad, type DropTableMode, type LoadOptions } from '../load/loader.js';
 import { runRestoreTest } from '../load/restore-test.js';
+import { INPUT_FORMATS, type InputFormat } from '../load/load-options.js';
+import { runImportCommand } from './import-command.js';
 import { loadWithLoader } from '../bench/load-adapter.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
@@ -36,6 +38,9 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
   dryRun: boolean;
   keepProgress: boolean;
   restoreTest: boolean;
+  inputFormat: InputFormat;
+  force: boolean;
+  sqlMode?: string;
   progress: ProgressMode;
   quiet: boolean;
   verbose: boolean;
@@ -71,6 +76,9 @@ addConnectionOptions(program)
   .option('--dry-run', 'print the plan (objects, chunks, bytes, transactions) and change nothing', false)
   .option('--keep-progress', 'keep the tsload_progress state after a finished load', false)
   .option('--restore-test', 'restore drill: load into scratch databases, verify every chunk, drop them; the exit code says how it went', false)
+  .addOption(new Option('--input-format <format>', 'what -d is (default: detected: a tsdump directory, a mydumper directory, a mysqldump .sql/.sql.gz/.sql.zst file)').choices(INPUT_FORMATS).default('auto'))
+  .option('--force', "load another tool's incomplete dump: the tables that are complete (and say which are not)", false)
+  .option('--sql-mode <mode>', "sql_mode the sessions restoring a mysqldump file or mydumper directory start in, before the file's own SETs (default: the server's)")
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('-q, --quiet', 'only warnings and errors', false)
   .option('-v, --verbose', 'a line per chunk', false);
@@ -86,6 +94,8 @@ Examples:
   tsload -d /backups/full -s crm --rename crm=crm_restored        # one database of several, under another name
   tsload -d /tmp/d --no-schema --drop-table append --on-duplicate replace   # merge rows into existing tables
   tsload -h drill-db -d /backups/shop-2026-11-21 --restore-test --progress json  # nightly restore drill (cron)
+  tsload -d /backups/shop.sql.gz -B shop_copy --skip-definer        # a mysqldump / mariadb-dump file, in parallel
+  tsload -d /backups/mydumper-2026-11-21 --rename shop=shop_copy    # a mydumper directory
 Rerun the same command after an interruption: it resumes exactly where the committed work ends.
 Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
   .action(async () => {
@@ -96,6 +106,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       const f = program.opts<LoadFlags>();
       const opts = loadOptions(f, conn.settings);
       const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload' });
+      const imported = await runImportCommand(opts, reporter, signal, { quiet: f.quiet, json: f.progress === 'json' });
+      if (imported !== null) return imported;
       let result;
       try {
         result = f.restoreTest ? await runRestoreTest(opts, reporter, signal) : await runLoad(opts, reporter, signal);
@@ -182,6 +194,9 @@ function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadO
     dryRun: f.dryRun,
     keepProgress: f.keepProgress,
     restore: restoreOptions(f, f.dropTable, process.env),
+    inputFormat: f.inputFormat,
+    force: f.force,
+    sqlMode: f.sqlMode ?? null,
   });
 }
 

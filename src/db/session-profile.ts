@@ -145,6 +145,34 @@ export function loadObject(s: ObjectSessionSettings): SessionProfile {
   return { label: 'object', statements: out };
 }
 
+export interface ImportSessionSettings {
+  readonly label: string;
+  /** --sql-mode: the session's sql_mode before the script's own SET statements run. */
+  readonly sqlMode: string | null;
+  /** The script's header SET statements (SET NAMES, TIME_ZONE, SQL_MODE …), as its bytes (latin1). */
+  readonly header: readonly string[];
+  readonly skipBinlog: boolean;
+}
+
+/**
+ * A session restoring another tool's SQL script (a mysqldump file, a mydumper directory): binary
+ * end to end like a data session, so the script's bytes reach the server unchanged, then set up as
+ * the script sets itself up (its header SETs) — the state `mariadb < file` would be in. Foreign
+ * keys are not checked (they are added after the data, as in our own loads).
+ */
+export function importSession(s: ImportSessionSettings): SessionProfile {
+  return {
+    label: s.label,
+    charset: 'BINARY',
+    statements: [
+      ...(s.sqlMode !== null ? [`SET SESSION sql_mode = ${plainLiteral(s.sqlMode)}`] : []),
+      ...s.header,
+      'SET SESSION foreign_key_checks = 0',
+      ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : []),
+    ],
+  };
+}
+
 /** Counts and checksums loaded rows the way the dump computed them. */
 export const LOAD_VERIFY: SessionProfile = { label: 'verify', binaryResults: true, statements: [UTC] };
 

@@ -21,6 +21,9 @@ export type InfileFactory = (requestedName: string) => Readable;
  * One server session. The only place (with db/) that talks mysql2. Queries return plain rows;
  * `rawRows` streams a SELECT as raw byte rows with backpressure to the socket.
  */
+/** The charset number of `binary`. */
+const BINARY_CHARSET = 63;
+
 export class Session {
   private closed = false;
   private infileFactory: InfileFactory | undefined;
@@ -112,9 +115,22 @@ export class Session {
     return s;
   }
 
+  /**
+   * A binary-handshake session stays binary whatever the SQL it runs sets: mysql2 switches the
+   * encoding it writes query text in when the server reports a new character_set_client (session
+   * tracking), and a restored script's `SET NAMES utf8mb4` would then make it UTF-8-encode the
+   * script's bytes a second time.
+   */
+  private keepBinary(): void {
+    if (!this.binaryHandshake) return;
+    const config = (this.conn as unknown as { config?: { charsetNumber?: number } }).config;
+    if (config && config.charsetNumber !== BINARY_CHARSET) config.charsetNumber = BINARY_CHARSET;
+  }
+
   /** Runs a statement and returns its rows as objects (strings for every value). */
   async query<T = Record<string, string | null>>(sql: string, params: readonly unknown[] = [], object?: ErrorObject): Promise<T[]> {
     return new Promise<T[]>((resolve, reject) => {
+      this.keepBinary();
       this.conn.query({ sql, values: params as unknown[], typeCast: stringCast }, (err, rows) => {
         if (err) reject(explainDbError(err, object, undefined));
         else resolve((Array.isArray(rows) ? rows : []) as T[]);
@@ -125,6 +141,7 @@ export class Session {
   /** Runs a statement; returns affected rows. */
   async exec(sql: string, params: readonly unknown[] = [], object?: ErrorObject): Promise<number> {
     return new Promise<number>((resolve, reject) => {
+      this.keepBinary();
       this.conn.query({ sql, values: params as unknown[] }, (err, result) => {
         this.lastWarningCount = err ? 0 : warningCount(result);
         if (err) reject(explainDbError(err, object));
@@ -141,6 +158,7 @@ export class Session {
 
   async scalar(sql: string, params: readonly unknown[] = []): Promise<string | null> {
     const rows = await new Promise<unknown[]>((resolve, reject) => {
+      this.keepBinary();
       this.conn.query({ sql, values: params as unknown[], rowsAsArray: true, typeCast: stringCast }, (err, r) =>
         err ? reject(explainDbError(err)) : resolve(r as unknown[]),
       );

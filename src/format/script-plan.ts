@@ -32,6 +32,8 @@ export interface ScriptText {
   readonly what: Classified;
   /** The database the script was in (USE) when it came; null before any USE. */
   readonly database: string | null;
+  /** The script's sql_mode had NO_BACKSLASH_ESCAPES when it came. */
+  readonly noBackslashEscapes: boolean;
 }
 
 /** Consecutive INSERT statements of one table: one transaction. */
@@ -173,7 +175,7 @@ export class ScriptPlanner {
   }
 
   private text(st: SqlStatement, what: Classified): ScriptText {
-    return { text: st.text!.toString('latin1'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null };
+    return { text: st.text!.toString('latin1'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null, noBackslashEscapes: st.noBackslashEscapes };
   }
 
   /** The table `st` closes (another statement after a table's DDL / data: it is complete). */

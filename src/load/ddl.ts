@@ -236,7 +236,7 @@ export function renameDatabases(sql: string, renames: ReadonlyMap<string, string
 
 /** Removes `DEFINER=user@host` clauses (so objects are created as the loading user). */
 export function stripDefiner(sql: string): string {
-  const part = "(?:`(?:[^`]|``)*`|'(?:[^'\\\\]|\\\\.|'')*'|[A-Za-z0-9_.%-]+)";
+  const part = "(?:`(?:[^`]|``)*`|\"(?:[^\"]|\"\")*\"|'(?:[^'\\\\]|\\\\.|'')*'|[A-Za-z0-9_.%-]+)";
   return sql.replace(new RegExp(`\\s*DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${part}\\s*@\\s*${part})`, 'i'), '');
 }
 

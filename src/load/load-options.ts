@@ -73,6 +73,10 @@ export const FULL_RESTORE: RestoreOptions = Object.freeze({
   replication: null,
 });
 
+/** What `-d` points at: detected from the path unless --input-format says. */
+export const INPUT_FORMATS = ['auto', 'tsdump', 'mysqldump', 'mydumper'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
 export interface LoadOptions {
   readonly connection: ConnectionSettings;
   /** Where the dump is: a local directory or an object-store prefix. */
@@ -94,6 +98,11 @@ export interface LoadOptions {
   readonly dryRun: boolean;
   readonly keepProgress: boolean;
   readonly restore: RestoreOptions;
+  readonly inputFormat: InputFormat;
+  /** Another tool's script that is not complete: load the tables that are, say which are not. */
+  readonly force: boolean;
+  /** --sql-mode: sessions restoring another tool's script start in this mode (null: the server's). */
+  readonly sqlMode: string | null;
 }
 
 export interface LoadResult {

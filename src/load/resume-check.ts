@@ -71,7 +71,7 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
 }
 
 /** CREATE_TIME plus the InnoDB table id (changes when a table is dropped and recreated, even within a second). */
-async function tableIdentity(ctx: LoadContext, db: string, table: string): Promise<string | null> {
+export async function tableIdentity(ctx: Pick<LoadContext, 'control' | 'flavor'>, db: string, table: string): Promise<string | null> {
   const ct = await ctx.control.query<{ CREATE_TIME: string | null; ENGINE: string | null }>('SELECT CREATE_TIME, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
   const row = ct[0];
   if (!row) return null;

@@ -81,3 +81,23 @@ export async function makeScratchDir(prefix: string, parent: string | null = nul
 export async function removeScratchDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
+
+/** What a local path is: the input of `tsload -d` may be a dump directory or a single dump file. */
+export function localPathKind(p: string): 'file' | 'directory' | 'other' | null {
+  try {
+    const st = statSync(p);
+    return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+  } catch (e) {
+    if (isMissing(e)) return null;
+    throw new TsError({ code: 'io', message: `cannot read ${p}: ${messageOf(e)}`, object: { file: p }, suggestion: 'check the path and its permissions', cause: e });
+  }
+}
+
+/** Names in a local directory (empty when it cannot be read: the caller's next step reports why). */
+export function listLocalDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

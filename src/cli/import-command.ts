@@ -1,0 +1,47 @@
+/**
+ * tsload on another tool's dump: detects what -d is (load/input-detect.ts), prints it, and runs the
+ * script import; returns null for a tsdump dump (the caller runs the normal load).
+ */
+import { EXIT_CODES, TsError } from '../core/errors.js';
+import type { ClosableReporter } from './reporters.js';
+import { runImport, type ImportResult } from '../load/import-load.js';
+import { scriptFile } from '../load/import-source.js';
+import { detectInput } from '../load/input-detect.js';
+import type { LoadOptions } from '../load/load-options.js';
+import { runMydumperImport } from '../load/mydumper-load.js';
+import { openStore } from '../storage/open-store.js';
+import { listLocalDir } from '../storage/local-files.js';
+import { printSummary } from './summary.js';
+
+export async function runImportCommand(opts: LoadOptions, reporter: ClosableReporter, signal: AbortSignal, out: { quiet: boolean; json: boolean }): Promise<number | null> {
+  const input = detectInput(opts.source, opts.inputFormat, listLocalDir);
+  if (input.kind === 'tsdump') return null;
+  if (!out.quiet && !out.json) process.stderr.write(`tsload: ${input.display} is a ${input.kind === 'mysqldump' ? 'mysqldump / mariadb-dump file' : 'mydumper directory'}\n`);
+  let result: ImportResult;
+  const store = await openStore(input.dir);
+  try {
+    result = input.kind === 'mysqldump' ? await runImport(opts, scriptFile(store, input.file, input.display), reporter, signal) : await runMydumperImport(opts, store, input.display, reporter, signal);
+  } catch (e) {
+    reporter.close(e);
+    throw e;
+  } finally {
+    reporter.close();
+    await store.close();
+  }
+  const stdout = process.stdout;
+  if (opts.dryRun) {
+    for (const l of [...result.notes, ...result.plan]) stdout.write(`${l}\n`);
+    return EXIT_CODES.ok;
+  }
+  const rows = result.tables.reduce((a, t) => a + t.rows, 0);
+  const bytes = result.tables.reduce((a, t) => a + t.bytes, 0);
+  reporter.emit({ kind: 'summary', ok: result.mismatches.length === 0, seconds: result.seconds, tables: result.tables, rows, bytes });
+  if (!out.quiet && !out.json) printSummary('tsload', result.tables, result.seconds);
+  for (const n of result.notes) process.stderr.write(`note: ${n}\n`);
+  if (!out.quiet) for (const l of result.replication ?? []) stdout.write(`${l}\n`);
+  if (result.mismatches.length > 0) {
+    for (const m of result.mismatches) process.stderr.write(`mismatch: ${m.database}.${m.table}: ${m.what} expected ${m.expected}, found ${m.actual}\n`);
+    throw new TsError({ code: 'verify', message: `${result.mismatches.length} verification mismatch(es) after the load`, suggestion: 'the target differs from the dump: check for concurrent writers, triggers, or INSERT IGNORE / REPLACE statements in the file' });
+  }
+  return EXIT_CODES.ok;
+}

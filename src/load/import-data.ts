@@ -1,0 +1,229 @@
+/**
+ * Script import, step 7: the INSERT batches of every table in parallel sessions, each batch one
+ * transaction that also records its progress row (chunk = the batch's number in its table, end
+ * offset = where it ends in the script), so a rerun skips exactly the batches that committed. A
+ * table's deferred indexes are added as soon as its last batch is in.
+ *
+ * Reading: an uncompressed script is read batch by batch at its offsets (committed batches are
+ * never read); a compressed one is read once from its start, in order, each batch handed to the
+ * next free session. Either way a session holds one batch: memory is threads × batch size.
+ */
+import pLimit from 'p-limit';
+import { TsError } from '../core/errors.js';
+import type { TableSummary } from '../core/events.js';
+import { isTransient } from '../db/server-errors.js';
+import type { Session } from '../db/session.js';
+import { classify } from '../format/sql-classify.js';
+import type { DataBatch } from '../format/script-plan.js';
+import { SqlSplitter } from '../format/sql-splitter.js';
+import { alterStatements } from './ddl.js';
+import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
+import { statementError } from './import-errors.js';
+import { readRange, scriptBytes } from './import-source.js';
+import { tableIdentity } from './resume-check.js';
+
+interface Fed {
+  readonly w: ImportTableWork;
+  readonly batch: DataBatch;
+  readonly bytes: Buffer;
+}
+
+/** Every batch still to load, with its bytes, in script order. */
+async function* feed(ctx: ImportContext, work: readonly ImportTableWork[]): AsyncGenerator<Fed> {
+  const all = work.flatMap((w) => w.todo.map((batch) => ({ w, batch }))).sort((a, b) => a.batch.start - b.batch.start);
+  if (all.length === 0) return;
+  if (ctx.file.compression === 'none') {
+    for (const x of all) yield { ...x, bytes: await readRange(ctx.file, x.batch.start, x.batch.end) };
+    return;
+  }
+  let at = 0;
+  let i = 0;
+  let parts: Buffer[] = [];
+  for await (const piece of scriptBytes(ctx.file)) {
+    let p = piece;
+    while (p.length > 0 && i < all.length) {
+      const { batch } = all[i]!;
+      if (at + p.length <= batch.start) {
+        at += p.length;
+        p = p.subarray(p.length);
+        break;
+      }
+      if (at < batch.start) {
+        p = p.subarray(batch.start - at);
+        at = batch.start;
+      }
+      const take = Math.min(p.length, batch.end - at);
+      parts.push(Buffer.from(p.subarray(0, take)));
+      p = p.subarray(take);
+      at += take;
+      if (at === batch.end) {
+        yield { ...all[i]!, bytes: Buffer.concat(parts) };
+        parts = [];
+        i++;
+      }
+    }
+    if (i >= all.length) return;
+  }
+  throw new TsError({ code: 'bad-dump', message: `${ctx.file.display} ends before the batch at byte ${all[i]!.batch.start} (it changed since it was planned)`, object: { file: ctx.file.display }, suggestion: 'rerun with a file that does not change during the load' });
+}
+
+/** One batch: its INSERT statements and its progress row in one transaction. Returns the rows inserted. */
+async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number> {
+  const { w, batch } = f;
+  const db = w.target.name;
+  const table = w.table.name;
+  const splitter = new SqlSplitter({ startOffset: batch.start, startLine: batch.line, delimiter: batch.delimiter, sqlMode: batch.noBackslashEscapes ? 'NO_BACKSLASH_ESCAPES' : '', keep: () => true });
+  const statements = [...splitter.push(f.bytes), ...splitter.finish()];
+  if (statements.length !== batch.statements || statements.some((st) => !st.terminated)) {
+    throw new TsError({ code: 'bad-dump', message: `${ctx.file.display} changed since it was planned: the batch of ${table} at line ${batch.line} holds ${statements.length} statements, not ${batch.statements}`, object: { database: db, table, file: ctx.file.display }, suggestion: 'rerun with a file that does not change during the load' });
+  }
+  let rows = 0;
+  let committing = false;
+  // mysqldump's INSERTs name the table alone: they go to the database the session is in
+  await s.exec(`USE ${wireIdent(db)}`);
+  await s.exec('START TRANSACTION');
+  try {
+    for (const st of statements) {
+      const what = classify(st.head);
+      if (what.kind !== 'insert' || what.table !== table) throw new TsError({ code: 'bad-dump', message: `${ctx.file.display} changed since it was planned: line ${st.line} is not an INSERT into ${table}`, object: { database: db, table, file: ctx.file.display } });
+      const text = st.text!;
+      if (text.length + 64 > ctx.maxPacket) {
+        throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${ctx.file.display} is ${text.length} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { database: db, table, file: ctx.file.display }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(text.length + 1024)))}` });
+      }
+      try {
+        rows += await s.exec(text.toString('latin1'), [], { database: db, table });
+      } catch (e) {
+        if (isTransient(e)) throw e;
+        throw statementError(e, { file: ctx.file.display, line: st.line, offset: st.bodyStart, database: db, table }, text.toString('latin1', 0, 200));
+      }
+    }
+    const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.dumpId, targetDb: db, table, chunk: batch.index, sub: 0, rows, last: true, endOffset: batch.end });
+    if (!recorded) {
+      await s.exec('ROLLBACK');
+      return 0;
+    }
+    committing = true;
+    await s.exec('COMMIT');
+    return rows;
+  } catch (e) {
+    if (!committing) await s.exec('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+async function withRetry<T>(ctx: ImportContext, what: string, body: (fresh: boolean) => Promise<T>): Promise<T> {
+  const tries = 5;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await body(attempt > 1);
+    } catch (e) {
+      if (attempt >= tries || !isTransient(e) || ctx.signal?.aborted) throw e;
+      ctx.reporter.emit({ kind: 'warning', message: `transient error on ${what} (${(e as Error).message}); retry ${attempt}/${tries - 1} on a fresh connection` });
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** A table's deferred secondary indexes (those not there yet), recorded when done. */
+async function buildImportIndexes(ctx: ImportContext, w: ImportTableWork): Promise<void> {
+  const { target: t, table, split } = w;
+  const step = IMPORT_STEP.indexes(table.name);
+  if (t.steps.has(step)) return;
+  if (split.indexes.length > 0) {
+    const started = Date.now();
+    const s = await openImportSession(ctx, 'index');
+    try {
+      const object = { database: t.name, table: table.name };
+      const existing = new Set((await ctx.control.query<{ n: string }>('SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.name, table.name])).map((r) => r.n));
+      const missing = split.indexes.filter((c) => !existing.has(Buffer.from(c.name, 'latin1').toString('utf8')));
+      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table.name), 'pending');
+      for (const q of alterStatements(wireQualified(t.name, table.name), missing)) await s.exec(q, [], object);
+      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table.name), (await tableIdentity(ctx, t.name, table.name)) ?? '');
+    } finally {
+      await s.close();
+    }
+    ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: t.name, table: table.name, rows: 0, bytes: 0, seconds: (Date.now() - started) / 1000 });
+  }
+  await ctx.progress.recordStep(t.name, step);
+  t.steps.set(step, '');
+}
+
+export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]): Promise<TableSummary[]> {
+  const started = Date.now();
+  const total = { tables: work.length, chunks: work.reduce((n, w) => n + w.table.batches.length, 0), rows: work.reduce((n, w) => n + w.table.rows, 0), bytes: work.reduce((n, w) => n + w.table.bytes, 0) };
+  ctx.reporter.emit({ kind: 'phase-start', phase: 'data', total });
+  const doneBatches = work.reduce((n, w) => n + w.table.batches.length - w.todo.length, 0);
+  if (doneBatches > 0) ctx.reporter.emit({ kind: 'resumed', phase: 'data', chunks: doneBatches, rows: work.reduce((n, w) => n + w.rows, 0), bytes: work.reduce((n, w) => n + w.bytes, 0) });
+  const indexes = pLimit(Math.max(1, Math.ceil(ctx.opts.threads / 2)));
+  const indexJobs: Promise<void>[] = [];
+  const summaries: TableSummary[] = [];
+  let failure: unknown;
+  const tableDone = (w: ImportTableWork): void => {
+    const seconds = (Date.now() - w.started) / 1000;
+    summaries.push({ database: w.target.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds });
+    ctx.reporter.emit({ kind: 'table-done', phase: 'data', database: w.target.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds });
+    indexJobs.push(indexes(() => (failure ? Promise.resolve() : buildImportIndexes(ctx, w))));
+  };
+  for (const w of work) if (w.remaining === 0) tableDone(w);
+  const batches = feed(ctx, work);
+  const worker = async (): Promise<void> => {
+    let session: Session | null = null;
+    try {
+      for (;;) {
+        if (failure || ctx.signal?.aborted) return;
+        const next = await batches.next();
+        if (next.done) return;
+        const f = next.value;
+        const { w, batch } = f;
+        const rows = await withRetry(ctx, `${w.target.name}.${w.table.name} line ${batch.line}`, async (fresh) => {
+          if (!session || fresh) {
+            session?.destroy();
+            session = null;
+            session = await openImportSession(ctx, 'data');
+            if (fresh && (await ctx.progress.isCommitted(session, { targetDb: w.target.name, table: w.table.name, chunk: batch.index, sub: 0 }))) return batch.rows;
+          }
+          return loadBatch(ctx, session, f);
+        });
+        w.rows += rows;
+        w.bytes += batch.end - batch.start;
+        ctx.reporter.emit({ kind: 'progress', phase: 'data', database: w.target.name, table: w.table.name, rows, bytes: batch.end - batch.start });
+        if (--w.remaining === 0) tableDone(w);
+      }
+    } catch (e) {
+      failure ??= e;
+    } finally {
+      const s = session as Session | null;
+      await s?.close().catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, ctx.opts.threads) }, worker));
+  await batches.return(undefined);
+  const indexResults = await Promise.allSettled(indexJobs);
+  if (failure) throw failure;
+  if (ctx.signal?.aborted) throw interrupted();
+  for (const r of indexResults) if (r.status === 'rejected') throw r.reason;
+  ctx.reporter.emit({ kind: 'phase-done', phase: 'data', seconds: (Date.now() - started) / 1000 });
+  return summaries;
+}
+
+/** Step 8: foreign keys once every table is loaded. */
+export async function addImportForeignKeys(ctx: ImportContext, work: readonly ImportTableWork[]): Promise<void> {
+  const s = work.some((w) => w.split.foreignKeys.length > 0 && !w.target.steps.has(IMPORT_STEP.foreignKeys(w.table.name))) ? await openImportSession(ctx, 'foreign keys') : null;
+  try {
+    for (const { target: t, table, split } of work) {
+      const step = IMPORT_STEP.foreignKeys(table.name);
+      if (t.steps.has(step)) continue;
+      if (split.foreignKeys.length > 0 && s) {
+        const existing = new Set((await ctx.control.query<{ n: string }>("SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_TYPE = 'FOREIGN KEY'", [t.name, table.name])).map((r) => r.n));
+        const missing = split.foreignKeys.filter((c) => !existing.has(Buffer.from(c.name, 'latin1').toString('utf8')));
+        await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table.name), 'pending');
+        for (const q of alterStatements(wireQualified(t.name, table.name), missing)) await s.exec(q, [], { database: t.name, table: table.name });
+        await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table.name), (await tableIdentity(ctx, t.name, table.name)) ?? '');
+      }
+      await ctx.progress.recordStep(t.name, step);
+      t.steps.set(step, '');
+    }
+  } finally {
+    await s?.close();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * tsload for another tool's SQL script (a mysqldump / mariadb-dump file): the numbered protocol.
+ *
+ *  1. planScript          (format/script-plan.ts) one pass over the file: per table its DDL and
+ *                         INSERT byte ranges in sized batches, the object phase, the sha256
+ *  2. refuseIncomplete    a file without its footer, cut inside a statement, or whose compressed
+ *                         stream ends early, is refused before anything is created (--force: load
+ *                         the complete tables, name the others)
+ *  3. planImportTargets   source database → target database (-B for a one-database file, --rename)
+ *  4. (dry run)           describe the plan and stop
+ *  5. openImportProgress  (import-schema.ts) run record per target: resume, refuse, or fresh
+ *  6. createImportSchema  (import-schema.ts) databases, tables without secondary indexes and FKs
+ *  7. loadImportData      (import-data.ts) batches in parallel, each a transaction with its progress
+ *                         row; a table's indexes as soon as its last batch is in
+ *  8. addImportForeignKeys (import-data.ts)
+ *  9. runObjectScript     (import-objects.ts) views, routines, triggers, events, in file order
+ * 10. verify              row counts per table against the rows the file holds
+ * 11. finish              remove the progress state (unless --keep-progress)
+ */
+import { TsError } from '../core/errors.js';
+import type { Reporter, TableSummary } from '../core/events.js';
+import { qualified } from '../core/ident.js';
+import { detectFlavor } from '../db/flavor.js';
+import { Session } from '../db/session.js';
+import { LOAD_VERIFY, loadControl } from '../db/session-profile.js';
+import { planScript, type ScriptPlan } from '../format/script-plan.js';
+import type { ImportContext, ImportTarget } from './import-context.js';
+import { addImportForeignKeys, loadImportData } from './import-data.js';
+import { isServerState, runObjectScript } from './import-objects.js';
+import { createImportSchema, openImportProgress } from './import-schema.js';
+import { scriptBytes, truncatedStream, type ScriptFile } from './import-source.js';
+import type { LoadOptions } from './load-options.js';
+import { SqlProgressStore } from './sql-progress-store.js';
+import type { Mismatch } from './verify.js';
+
+export interface ImportResult {
+  readonly kind: 'mysqldump' | 'mydumper';
+  readonly seconds: number;
+  readonly tables: readonly TableSummary[];
+  readonly mismatches: readonly Mismatch[];
+  /** Dry run: the plan, as lines. */
+  readonly plan: readonly string[];
+  /** What was read but is not loaded (system databases, incomplete tables under --force). */
+  readonly notes: readonly string[];
+  /** The source coordinates, when the dump recorded them (mydumper's metadata). */
+  readonly replication?: readonly string[];
+}
+
+const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
+
+export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
+  const started = Date.now();
+  reporter.emit({ kind: 'info', message: `${file.display}: a mysqldump / mariadb-dump file${file.compression !== 'none' ? ` (${file.compression})` : ''}; planning` });
+  const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true }, (e) => truncatedStream(e, file)?.message ?? null);
+  const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts)];
+  const renames = planImportTargets(plan, opts);
+  const targets: ImportTarget[] = [...new Set(renames.values())].map((name) => ({
+    source: plan.databases.find((d) => renames.get(d.name) === name)!,
+    name,
+    resumed: false,
+    done: false,
+    steps: new Map(),
+    progress: new Map(),
+  }));
+  if (opts.dryRun) return { kind: 'mysqldump', seconds: 0, tables: [], mismatches: [], plan: describeImport(plan, renames), notes };
+  const header = plan.header.map((h) => h.text).filter((t) => !isServerState(t));
+  const control = await Session.open(opts.connection, loadControl(opts));
+  try {
+    const ctx: ImportContext = {
+      opts,
+      file,
+      plan,
+      dumpId: `sql-${plan.sha256}`,
+      reporter,
+      signal,
+      control,
+      progress: new SqlProgressStore(control),
+      flavor: await detectFlavor(control),
+      maxPacket: Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0) || DEFAULT_MAX_PACKET,
+      header,
+      targets,
+      renames,
+    };
+    const tables = targets.flatMap((t) => t.source.tables.filter((tb) => tb.complete));
+    reporter.emit({ kind: 'start', tool: 'tsload', dumpId: ctx.dumpId, totals: { tables: tables.length, chunks: tables.reduce((n, t) => n + t.batches.length, 0), rows: tables.reduce((n, t) => n + t.rows, 0), bytes: tables.reduce((n, t) => n + t.bytes, 0) }, threads: opts.threads });
+    await openImportProgress(ctx);
+    const work = await createImportSchema(ctx);
+    const summaries = await loadImportData(ctx, work);
+    await addImportForeignKeys(ctx, work);
+    await runObjectScript(ctx, new Set(work.map((w) => `${w.target.name}\u0000${w.table.name}`)));
+    const mismatches = opts.verify ? await verifyImport(ctx) : [];
+    const active = targets.filter((t) => !t.done).map((t) => t.name);
+    if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active);
+    return { kind: 'mysqldump', seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes };
+  } finally {
+    await control.close();
+  }
+}
+
+/** Step 2: an incomplete file stops here, before anything is created — unless --force. */
+function refuseIncomplete(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions): string[] {
+  if (plan.complete) return [];
+  const last = plan.lastComplete ? `the last complete table is ${plan.lastComplete.database ? `${plan.lastComplete.database}.` : ''}${plan.lastComplete.table}` : 'no table in it is complete';
+  const missing = plan.databases.flatMap((d) => d.tables.filter((t) => !t.complete).map((t) => `${d.name ? `${d.name}.` : ''}${t.name}`));
+  if (!opts.force) {
+    throw new TsError({
+      code: 'bad-dump',
+      message: `${file.display} is not a complete dump: ${plan.problem}; ${last}. Nothing was loaded`,
+      object: { file: file.display },
+      suggestion: "use a complete dump (mysqldump writes '-- Dump completed' last; a file cut short by a full disk, a killed mysqldump or an interrupted copy lacks it), or pass --force to load the tables that are complete (a dump made with --skip-comments has no footer: --force is then the way)",
+    });
+  }
+  return [`${file.display} is not complete (${plan.problem}); ${last}; not loaded: ${missing.length > 0 ? missing.join(', ') : 'nothing'}, and whatever the file held after the cut`];
+}
+
+/** Step 3: source database (null: the file's unnamed one) → target. */
+function planImportTargets(plan: ScriptPlan, opts: LoadOptions): Map<string | null, string> {
+  const out = new Map<string | null, string>();
+  const dbs = plan.databases.filter((d) => d.tables.length > 0 || d.create !== null || plan.objects.some((o) => o.database === d.name && o.what.kind === 'object'));
+  if (opts.targetDatabase !== null && dbs.length > 1) {
+    throw new TsError({ code: 'usage', message: `-B names one target database but the file holds ${dbs.length} (${dbs.map((d) => d.name ?? '(unnamed)').join(', ')})`, suggestion: 'use --rename src=dst for each database to load under another name' });
+  }
+  for (const d of dbs) {
+    const name = d.name === null ? opts.targetDatabase : (opts.targetDatabase ?? opts.renames.get(d.name) ?? d.name);
+    if (name === null) {
+      throw new TsError({ code: 'usage', message: 'the file holds one database without its name (dumped without --databases)', suggestion: 'name the target database: -B NAME' });
+    }
+    out.set(d.name, name);
+  }
+  for (const from of opts.renames.keys()) {
+    if (!dbs.some((d) => d.name === from)) throw new TsError({ code: 'usage', message: `--rename ${from}=…: the file holds no database ${from}`, suggestion: `its databases: ${dbs.map((d) => d.name ?? '(unnamed)').join(', ')}` });
+  }
+  return out;
+}
+
+function describeImport(plan: ScriptPlan, renames: ReadonlyMap<string | null, string>): string[] {
+  const out = [`mysqldump file: ${plan.bytes} bytes, ${plan.statements} statements, sha256 ${plan.sha256}${plan.complete ? '' : ` (INCOMPLETE: ${plan.problem})`}`];
+  for (const d of plan.databases) {
+    const target = renames.get(d.name);
+    if (target === undefined) continue;
+    out.push(`database ${d.name ?? '(unnamed)'} → ${target}: ${d.tables.length} tables`);
+    for (const t of d.tables) out.push(`  ${t.kind} ${t.name}: ${t.rows} rows, ${t.bytes} bytes of INSERTs in ${t.batches.length} transactions${t.complete ? '' : ' (incomplete: not loaded)'}`);
+    const objects = plan.objects.filter((o) => o.database === d.name && o.what.kind === 'object' && !o.what.drop);
+    if (objects.length > 0) out.push(`  objects: ${objects.map((o) => (o.what.kind === 'object' ? `${o.what.object} ${o.what.name}` : '')).join(', ')}`);
+  }
+  return out;
+}
+
+/** Step 10: each loaded table holds the rows its INSERTs in the file hold. */
+async function verifyImport(ctx: ImportContext): Promise<Mismatch[]> {
+  const started = Date.now();
+  const list = ctx.targets.flatMap((t) => t.source.tables.filter((tb) => tb.complete && tb.kind === 'table').map((tb) => ({ t, tb })));
+  ctx.reporter.emit({ kind: 'phase-start', phase: 'verify', total: { tables: list.length, chunks: 0, rows: 0, bytes: 0 } });
+  const s = await Session.open(ctx.opts.connection, LOAD_VERIFY);
+  const out: Mismatch[] = [];
+  try {
+    for (const { t, tb } of list) {
+      const n = await s.scalar(`SELECT COUNT(*) FROM ${qualified(t.name, tb.name)}`);
+      if (Number(n) !== tb.rows) out.push({ database: t.name, table: tb.name, chunk: null, what: 'rows', expected: String(tb.rows), actual: String(n) });
+    }
+  } finally {
+    await s.close();
+  }
+  ctx.reporter.emit({ kind: 'phase-done', phase: 'verify', seconds: (Date.now() - started) / 1000 });
+  return out;
+}
+

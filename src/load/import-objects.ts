@@ -1,0 +1,89 @@
+/**
+ * Script import, step 9: the object phase — views, routines, triggers and events with the SET and
+ * USE statements around them, in file order on one session, so each object is created in the
+ * sql_mode and character set the script gives it (as `mariadb < file` would). After the data:
+ * triggers must not fire on restored rows.
+ *
+ * Each statement other than SET / USE is recorded once it succeeded; a resume replays every SET and
+ * USE (the session state) and skips what is recorded. The one object that may have been created
+ * just before the interruption, unrecorded, is dropped first — the fresh load checked that the
+ * target had none of the objects the script creates, so it is this load's.
+ */
+import { TsError } from '../core/errors.js';
+import type { ScriptText } from '../format/script-plan.js';
+import { commentForSqlMode, convertUtf8mb4, renameDatabases, stripDefiner } from './ddl.js';
+import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTarget } from './import-context.js';
+import { statementError } from './import-errors.js';
+import { targetOf, wireRenames } from './import-schema.js';
+
+/** Statements about the server rather than the data: not the restore's to run. */
+const SERVER_STATE = /\b(SQL_LOG_BIN|GTID_PURGED|GTID_SLAVE_POS|GTID_EXECUTED)\b/i;
+
+export function isServerState(text: string): boolean {
+  return SERVER_STATE.test(text);
+}
+
+function rewrite(ctx: ImportContext, o: ScriptText): string {
+  let sql = renameDatabases(o.text, wireRenames(ctx));
+  // mysqldump prints a routine's or event's COMMENT with backslash escapes even when it runs it
+  // under NO_BACKSLASH_ESCAPES (`mariadb < file` then doubles every backslash): written back right
+  if (o.noBackslashEscapes && o.what.kind === 'object' && !o.what.drop && o.what.object !== 'view' && o.what.object !== 'trigger') sql = commentForSqlMode(sql, 'NO_BACKSLASH_ESCAPES');
+  if (ctx.opts.skipDefiner) sql = stripDefiner(sql);
+  if (ctx.opts.convertUtf8mb4) sql = convertUtf8mb4(sql);
+  return sql;
+}
+
+export async function runObjectScript(ctx: ImportContext, loadedTables: ReadonlySet<string>): Promise<void> {
+  const active = new Set(ctx.targets.filter((t) => !t.done));
+  const items = ctx.plan.objects.filter((o) => {
+    const t = targetOf(ctx, o.database);
+    return t !== undefined && active.has(t);
+  });
+  if (items.every((o) => o.what.kind === 'set' || o.what.kind === 'use')) return;
+  const started = Date.now();
+  ctx.reporter.emit({ kind: 'phase-start', phase: 'post-data', total: { tables: 0, chunks: items.length, rows: 0, bytes: 0 } });
+  const s = await openImportSession(ctx, 'objects');
+  const file = ctx.file.display;
+  let current: ImportTarget | undefined;
+  try {
+    for (const o of items) {
+      if (ctx.signal?.aborted) throw interrupted();
+      const t = targetOf(ctx, o.database)!;
+      if (current !== t) {
+        await s.exec(`USE ${wireIdent(t.name)}`);
+        current = t;
+      }
+      const what = o.what;
+      if (what.kind === 'use') continue;
+      if (what.kind === 'set') {
+        if (isServerState(o.text)) continue;
+        await s.exec(ctx.opts.convertUtf8mb4 ? convertUtf8mb4(o.text) : o.text).catch((e: unknown) => Promise.reject(statementError(e, { file, line: o.line, offset: o.offset, database: t.name }, o.text)));
+        continue;
+      }
+      const step = IMPORT_STEP.statement(o.offset);
+      if (t.steps.has(step)) continue;
+      if (what.kind === 'object' && what.object === 'trigger' && what.on !== null && !loadedTables.has(`${t.name}\u0000${what.on}`)) {
+        ctx.reporter.emit({ kind: 'warning', message: `trigger ${what.name} at line ${o.line} is not created: its table ${what.on} was not loaded`, database: t.name });
+        continue;
+      }
+      if (what.kind === 'other' && isServerState(o.text)) {
+        ctx.reporter.emit({ kind: 'info', message: `line ${o.line}: a statement about the server's replication state is not run (${o.text.slice(0, 60)}…)` });
+        continue;
+      }
+      const sql = rewrite(ctx, o);
+      if (t.resumed && what.kind === 'object' && !what.drop) await s.exec(`DROP ${what.object.toUpperCase()} IF EXISTS ${wireQualified(t.name, what.name)}`);
+      try {
+        await s.exec(sql, [], { database: t.name });
+      } catch (e) {
+        throw statementError(e, { file, line: o.line, offset: o.offset, database: t.name }, sql);
+      }
+      await ctx.progress.recordStep(t.name, step);
+      t.steps.set(step, '');
+    }
+  } catch (e) {
+    throw e instanceof TsError ? e : statementError(e, { file, line: 0, offset: 0 }, '');
+  } finally {
+    await s.close();
+  }
+  ctx.reporter.emit({ kind: 'phase-done', phase: 'post-data', seconds: (Date.now() - started) / 1000 });
+}

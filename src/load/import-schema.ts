@@ -1,0 +1,156 @@
+/**
+ * Script import, steps 5 and 6: the run record per target database (resume, another script, or a
+ * fresh load where what exists already is refused / dropped / truncated), then the databases and
+ * tables — tables without their secondary indexes and foreign keys, as in our own loads.
+ */
+import { TsError } from '../core/errors.js';
+import { qualified } from '../core/ident.js';
+import type { PlannedTable } from '../format/script-plan.js';
+import { convertUtf8mb4, ifNotExists, renameDatabases, rewriteEngine, splitCreateTable } from './ddl.js';
+import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
+import { statementError } from './import-errors.js';
+import { chunkKey, targetChanged } from './progress-store.js';
+import { tableIdentity } from './resume-check.js';
+
+const OBJECT_TABLES: Record<string, [string, string, string]> = {
+  view: ['information_schema.VIEWS', 'TABLE_SCHEMA', 'TABLE_NAME'],
+  trigger: ['information_schema.TRIGGERS', 'TRIGGER_SCHEMA', 'TRIGGER_NAME'],
+  procedure: ['information_schema.ROUTINES', 'ROUTINE_SCHEMA', 'ROUTINE_NAME'],
+  function: ['information_schema.ROUTINES', 'ROUTINE_SCHEMA', 'ROUTINE_NAME'],
+  event: ['information_schema.EVENTS', 'EVENT_SCHEMA', 'EVENT_NAME'],
+};
+
+async function exists(ctx: ImportContext, kind: string, db: string, name: string): Promise<boolean> {
+  if (kind === 'table') return Number(await ctx.control.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, name])) > 0;
+  const [view, schemaCol, nameCol] = OBJECT_TABLES[kind]!;
+  return Number(await ctx.control.scalar(`SELECT COUNT(*) FROM ${view} WHERE ${schemaCol} = ? AND ${nameCol} = ?`, [db, name])) > 0;
+}
+
+/** Step 5: resume, refuse, or start fresh (applying --drop-table to the tables that exist). */
+export async function openImportProgress(ctx: ImportContext): Promise<void> {
+  const { progress: store, opts, control } = ctx;
+  const have = await store.exists();
+  const fresh: ImportTarget[] = [];
+  for (const t of ctx.targets) {
+    const sourceDb = t.source.name ?? '';
+    let run = have ? await store.run(t.name) : null;
+    if (run?.completedAt && run.dumpId === ctx.dumpId && opts.dropTable === 'fail') {
+      ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: this file was already loaded completely (${run.completedAt}); verifying only` });
+      t.done = true;
+      continue;
+    }
+    if (run?.completedAt) {
+      await store.forget(t.name);
+      run = null;
+    }
+    if (run) {
+      if (run.dumpId !== ctx.dumpId || run.sourceDb !== sourceDb) {
+        throw targetChanged(`database ${t.name} holds an unfinished load of another dump (${run.dumpId}${run.sourceDb ? `, database ${run.sourceDb}` : ''}); this file is ${ctx.dumpId}`, { database: t.name }, `finish that load with its own file, or drop database ${t.name} and delete its rows from tsload_progress.runs/progress/steps`);
+      }
+      if (run.rowsPerTransaction !== opts.rowsPerTransaction || run.bytesPerTransaction !== opts.bytesPerTransaction) {
+        throw new TsError({ code: 'usage', message: `the interrupted load of database ${t.name} used ${run.rowsPerTransaction} statements / ${run.bytesPerTransaction} bytes per transaction`, object: { database: t.name }, suggestion: `resume with --rows-per-transaction ${run.rowsPerTransaction} --bytes-per-transaction ${run.bytesPerTransaction}` });
+      }
+      t.resumed = true;
+      t.steps = await store.steps(t.name);
+      t.progress = await store.chunkProgress(t.name);
+      continue;
+    }
+    for (const tb of t.source.tables) {
+      if (opts.dropTable === 'fail' && (await exists(ctx, 'table', t.name, tb.name))) {
+        throw new TsError({ code: 'query', message: `table ${qualified(t.name, tb.name)} already exists in the target; refusing to load into it`, object: { database: t.name, table: tb.name }, suggestion: 'load into another database (-B/--rename), or pass --drop-table drop (replace it) or --drop-table truncate (keep its definition, empty it)' });
+      }
+    }
+    for (const o of ctx.plan.objects) {
+      if (o.what.kind !== 'object' || o.what.drop || targetOf(ctx, o.database) !== t) continue;
+      if (opts.dropTable !== 'drop' && (await exists(ctx, o.what.object, t.name, o.what.name))) {
+        throw new TsError({ code: 'query', message: `${o.what.object} ${qualified(t.name, o.what.name)} already exists in the target; refusing to load into it`, object: { database: t.name }, suggestion: 'load into another database (-B/--rename), or pass --drop-table drop to replace what the file creates' });
+      }
+    }
+    fresh.push(t);
+  }
+  await store.ensure();
+  for (const t of fresh) {
+    for (const tb of t.source.tables) {
+      const object = { database: t.name, table: tb.name };
+      if (!(await exists(ctx, 'table', t.name, tb.name))) continue;
+      if (opts.dropTable === 'drop') await control.exec(`DROP ${tb.kind === 'sequence' ? 'SEQUENCE' : 'TABLE'} ${qualified(t.name, tb.name)}`, [], object);
+      else if (opts.dropTable === 'truncate' && tb.kind === 'table') await control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
+    }
+    await store.insertRun({ targetDb: t.name, dumpId: ctx.dumpId, sourceDb: t.source.name ?? '', rowsPerTransaction: opts.rowsPerTransaction, bytesPerTransaction: opts.bytesPerTransaction });
+  }
+}
+
+/** The target of statements read while the script was in database `db`. */
+export function targetOf(ctx: ImportContext, db: string | null): ImportTarget | undefined {
+  const name = ctx.renames.get(db);
+  return name === undefined ? undefined : ctx.targets.find((t) => t.name === name);
+}
+
+/** Source → target database names, as the script's bytes, for DDL text rewrites. */
+export function wireRenames(ctx: ImportContext): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [from, to] of ctx.renames) if (from !== null) out.set(wire(from), wire(to));
+  return out;
+}
+
+/** A table's CREATE with the load's rewrites (database names, utf8mb4, engine). */
+function rewrittenTable(ctx: ImportContext, t: PlannedTable): string {
+  let sql = renameDatabases(t.ddl.text, wireRenames(ctx));
+  if (ctx.opts.convertUtf8mb4) sql = convertUtf8mb4(sql);
+  if (ctx.opts.engine && t.kind === 'table') sql = rewriteEngine(sql, ctx.opts.engine);
+  return sql;
+}
+
+/** Step 6: databases and tables (recorded once created; a resume skips what is recorded). */
+export async function createImportSchema(ctx: ImportContext): Promise<ImportTableWork[]> {
+  const work: ImportTableWork[] = [];
+  const s = await openImportSession(ctx, 'schema');
+  const file = ctx.file.display;
+  try {
+    for (const t of ctx.targets) {
+      if (t.done) continue;
+      if (!t.steps.has(IMPORT_STEP.database)) {
+        let sql = `CREATE DATABASE IF NOT EXISTS ${wireIdent(t.name)}`;
+        const c = t.source.create;
+        const charset = c ? /\bDEFAULT\s+(?:CHARACTER\s+SET|CHARSET)\b[^*]*/i.exec(c.text)?.[0] : undefined;
+        if (charset) sql += ` ${ctx.opts.convertUtf8mb4 ? convertUtf8mb4(charset) : charset}`;
+        await s.exec(sql, [], { database: t.name }).catch((e: unknown) => Promise.reject(statementError(e, { file, line: c?.line ?? 0, offset: c?.offset ?? 0, database: t.name }, sql)));
+        await ctx.progress.recordStep(t.name, IMPORT_STEP.database);
+      }
+      await s.exec(`USE ${wireIdent(t.name)}`);
+      for (const tb of t.source.tables) {
+        if (!tb.complete) continue;
+        const rewritten = rewrittenTable(ctx, tb);
+        const split = tb.kind === 'table' ? splitCreateTable(rewritten, ctx.opts.deferIndexes) : { create: rewritten, indexes: [], foreignKeys: [] };
+        const object = { database: t.name, table: tb.name };
+        const at = { file, line: tb.ddl.line, offset: tb.ddl.offset, ...object };
+        const recorded = t.steps.get(IMPORT_STEP.table(tb.name));
+        if (recorded === undefined) {
+          await s.exec(ifNotExists(split.create), [], object).catch((e: unknown) => Promise.reject(statementError(e, at, split.create)));
+          const id = (await tableIdentity(ctx, t.name, tb.name)) ?? '';
+          await ctx.progress.recordStep(t.name, IMPORT_STEP.table(tb.name), id);
+          t.steps.set(IMPORT_STEP.table(tb.name), id);
+        } else {
+          const now = await tableIdentity(ctx, t.name, tb.name);
+          if (now === null) throw targetChanged(`table ${qualified(t.name, tb.name)} was created by the interrupted load but no longer exists`, object);
+          if (recorded !== 'pending' && recorded !== now) throw targetChanged(`table ${qualified(t.name, tb.name)} was dropped and recreated since the interrupted load (identity ${recorded} → ${now}); its loaded rows cannot be trusted`, object);
+        }
+        if (tb.state.length > 0 && !t.steps.has(IMPORT_STEP.state(tb.name))) {
+          for (const st of tb.state) {
+            const sql = renameDatabases(st.text, wireRenames(ctx));
+            await s.exec(sql, [], object).catch((e: unknown) => Promise.reject(statementError(e, { file, line: st.line, offset: st.offset, ...object }, sql)));
+          }
+          await ctx.progress.recordStep(t.name, IMPORT_STEP.state(tb.name));
+        }
+        if (tb.kind !== 'table') continue;
+        const done = (b: { index: number }): boolean => t.progress.get(chunkKey(t.name, tb.name, b.index))?.complete === true;
+        const todo = tb.batches.filter((b) => !done(b));
+        const loaded = tb.batches.filter(done);
+        work.push({ target: t, table: tb, split, todo, remaining: todo.length, rows: loaded.reduce((n, b) => n + b.rows, 0), bytes: loaded.reduce((n, b) => n + (b.end - b.start), 0), started: Date.now() });
+      }
+    }
+  } finally {
+    await s.close();
+  }
+  return work;
+}

@@ -1,0 +1,43 @@
+/**
+ * What `tsload -d PATH` points at: a tsdump dump (a directory or s3:// prefix with manifest.json),
+ * a mydumper directory (`metadata` and `*-schema.sql` files), or a mysqldump / mariadb-dump file
+ * (.sql, .sql.gz, .sql.zst). Detected from the path; --input-format overrides.
+ */
+import path from 'node:path';
+import { TsError } from '../core/errors.js';
+import { localPathKind } from '../storage/local-files.js';
+import type { StoreLocation } from '../storage/dump-store.js';
+import type { InputFormat } from './load-options.js';
+
+export type DetectedInput =
+  | { readonly kind: 'tsdump' }
+  | { readonly kind: 'mysqldump'; readonly dir: StoreLocation; readonly file: string; readonly display: string }
+  | { readonly kind: 'mydumper'; readonly dir: StoreLocation; readonly display: string };
+
+export type DetectedKind = DetectedInput['kind'];
+
+/** Directory entries that make a directory a mydumper dump. */
+export function looksLikeMydumper(names: readonly string[]): boolean {
+  return names.includes('metadata') && names.some((n) => /-schema(-create)?\.sql(\.gz|\.zst)?$/.test(n));
+}
+
+export function detectInput(source: StoreLocation, format: InputFormat, list: (dir: string) => readonly string[]): DetectedInput {
+  if (source.kind !== 'local') {
+    if (format === 'auto' || format === 'tsdump') return { kind: 'tsdump' };
+    throw new TsError({ code: 'usage', message: `--input-format ${format} reads a local ${format === 'mysqldump' ? 'file' : 'directory'} only`, suggestion: 'copy it to a local disk first' });
+  }
+  const p = source.dir;
+  const kind = localPathKind(p);
+  if (kind === null) throw new TsError({ code: 'usage', message: `${p}: no such file or directory`, suggestion: 'pass -d with a tsdump or mydumper directory or a mysqldump file' });
+  if (kind === 'file') {
+    if (format !== 'auto' && format !== 'mysqldump') throw new TsError({ code: 'usage', message: `${p} is a file; a ${format} dump is a directory`, suggestion: 'pass the dump directory, or --input-format mysqldump' });
+    return { kind: 'mysqldump', dir: { kind: 'local', dir: path.dirname(path.resolve(p)) }, file: path.basename(p), display: p };
+  }
+  if (kind !== 'directory') throw new TsError({ code: 'usage', message: `${p} is neither a file nor a directory` });
+  if (format === 'mysqldump') throw new TsError({ code: 'usage', message: `${p} is a directory; a mysqldump dump is one file`, suggestion: 'pass the .sql / .sql.gz / .sql.zst file' });
+  if (format === 'mydumper') return { kind: 'mydumper', dir: source, display: p };
+  if (format === 'tsdump') return { kind: 'tsdump' };
+  const names = list(p);
+  if (!names.includes('manifest.json') && looksLikeMydumper(names)) return { kind: 'mydumper', dir: source, display: p };
+  return { kind: 'tsdump' };
+}
