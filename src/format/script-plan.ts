@@ -86,12 +86,23 @@ export interface ScriptPlan {
   readonly lastComplete: { readonly database: string | null; readonly table: string } | null;
   /** Things read but left out (system databases …), for the user. */
   readonly notes: readonly string[];
+  /**
+   * The database a one-database file was dumped from, as its header comment names it
+   * (`-- Host: … Database: shop`): its statements still name it (`shop`.`t` in triggers, views).
+   */
+  readonly commentDatabase: string | null;
 }
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
 export const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
 
 const FOOTER = /^-- Dump completed\b/m;
+const HEAD_COMMENT_BYTES = 2048;
+
+function commentDatabase(start: Buffer): string | null {
+  const m = /^-- Host: .*?\bDatabase: (.+?)\s*$/m.exec(start.toString('latin1'));
+  return m ? Buffer.from(m[1]!, 'latin1').toString('utf8') : null;
+}
 const TAIL_BYTES = 4096;
 
 export interface PlannerOptions {
@@ -117,6 +128,7 @@ export class ScriptPlanner {
   private pending: PlannedTable | null = null;
   private lastClosed: { database: string | null; table: string } | null = null;
   private tail = Buffer.alloc(0);
+  private start = Buffer.alloc(0);
   private bytes = 0;
   private statements = 0;
 
@@ -127,6 +139,7 @@ export class ScriptPlanner {
   push(chunk: Buffer): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
+    if (this.start.length < HEAD_COMMENT_BYTES) this.start = Buffer.concat([this.start, chunk.subarray(0, HEAD_COMMENT_BYTES - this.start.length)]);
     this.tail = chunk.length >= TAIL_BYTES ? Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES)) : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
     for (const st of this.splitter.push(chunk)) this.take(st);
   }
@@ -156,6 +169,7 @@ export class ScriptPlanner {
       problem,
       lastComplete: problem === null ? null : this.lastClosed,
       notes: [...this.notes],
+      commentDatabase: commentDatabase(this.start),
     };
   }
 
@@ -210,7 +224,8 @@ export class ScriptPlanner {
       case 'create-table':
       case 'create-sequence': {
         this.close();
-        const target = what.database === null ? this.current ?? this.database(null) : this.database(what.database);
+        if (what.database === null && this.current === null) this.current = this.database(null);
+        const target = what.database === null ? this.current! : this.database(what.database);
         if (this.skipped(target.name)) return;
         const t: PlannedTable = { name: what.table, kind: what.kind === 'create-table' ? 'table' : 'sequence', ddl: this.text(st, what), state: [], batches: [], rows: 0, bytes: 0, complete: false };
         target.tables.push(t);

@@ -89,7 +89,10 @@ export function targetOf(ctx: ImportContext, db: string | null): ImportTarget | 
 /** Source → target database names, as the script's bytes, for DDL text rewrites. */
 export function wireRenames(ctx: ImportContext): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [from, to] of ctx.renames) if (from !== null) out.set(wire(from), wire(to));
+  for (const [from, to] of ctx.renames) {
+    if (from !== null) out.set(wire(from), wire(to));
+    else if (ctx.plan.commentDatabase !== null) out.set(wire(ctx.plan.commentDatabase), wire(to));
+  }
   return out;
 }
 
