@@ -34,6 +34,8 @@ export interface ScriptText {
   readonly database: string | null;
   /** The script's sql_mode had NO_BACKSLASH_ESCAPES when it came. */
   readonly noBackslashEscapes: boolean;
+  /** Which file of the dump it is in (PlannerOptions.file; 0 for a one-file dump). */
+  readonly file: number;
 }
 
 /** Consecutive INSERT statements of one table: one transaction. */
@@ -48,6 +50,8 @@ export interface DataBatch {
   rows: number;
   readonly delimiter: string;
   readonly noBackslashEscapes: boolean;
+  /** Which file of the dump it is in. */
+  readonly file: number;
 }
 
 export interface PlannedTable {
@@ -111,6 +115,8 @@ export interface PlannerOptions {
   readonly footer: boolean;
   /** The database of a script without USE (mydumper files). */
   readonly database?: string | null;
+  /** The number of this file among the dump's files, recorded in what it plans. */
+  readonly file?: number;
 }
 
 export class ScriptPlanner {
@@ -134,6 +140,11 @@ export class ScriptPlanner {
 
   constructor(private readonly opts: PlannerOptions) {
     if (opts.database !== undefined) this.current = this.database(opts.database);
+  }
+
+  /** Makes a table another file creates known here, so this file's INSERTs are planned into it (mydumper chunks). */
+  adopt(table: PlannedTable): void {
+    (this.current ?? this.database(null)).tables.push(table);
   }
 
   push(chunk: Buffer): void {
@@ -189,7 +200,7 @@ export class ScriptPlanner {
   }
 
   private text(st: SqlStatement, what: Classified): ScriptText {
-    return { text: st.text!.toString('latin1'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null, noBackslashEscapes: st.noBackslashEscapes };
+    return { text: st.text!.toString('latin1'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0 };
   }
 
   /** The table `st` closes (another statement after a table's DDL / data: it is complete). */
@@ -283,7 +294,7 @@ export class ScriptPlanner {
       return;
     }
     this.closeBatch();
-    const batch: DataBatch = { index: table.batches.length, start: st.bodyStart, end: st.end, line: st.line, statements: 1, rows, delimiter: st.delimiter, noBackslashEscapes: st.noBackslashEscapes };
+    const batch: DataBatch = { index: table.batches.length, start: st.bodyStart, end: st.end, line: st.line, statements: 1, rows, delimiter: st.delimiter, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0 };
     table.batches.push(batch);
     this.open = { table, batch };
   }

@@ -36,7 +36,8 @@ export interface ImportTableWork {
 /** What every step of a script import shares; built once per run by import-load.ts. */
 export interface ImportContext {
   readonly opts: LoadOptions;
-  readonly file: ScriptFile;
+  /** The dump's files (one for a mysqldump file); batches and statements name theirs by number. */
+  readonly files: readonly ScriptFile[];
   readonly plan: ScriptPlan;
   /** 'sql-' + the script's sha256: the run record's dump id. */
   readonly dumpId: string;
@@ -82,5 +83,5 @@ export const IMPORT_STEP = {
   indexes: (t: string): string => `indexes:${t}`,
   foreignKeys: (t: string): string => `fks:${t}`,
   state: (t: string): string => `sequence-state:${t}`,
-  statement: (offset: number): string => `statement:${offset}`,
+  statement: (file: number, offset: number): string => `statement:${file}:${offset}`,
 } as const;

@@ -19,7 +19,7 @@ import { SqlSplitter } from '../format/sql-splitter.js';
 import { alterStatements } from './ddl.js';
 import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
 import { statementError } from './import-errors.js';
-import { readRange, scriptBytes } from './import-source.js';
+import { readRange, scriptBytes, type ScriptFile } from './import-source.js';
 import { tableIdentity } from './resume-check.js';
 
 interface Fed {
@@ -28,18 +28,27 @@ interface Fed {
   readonly bytes: Buffer;
 }
 
-/** Every batch still to load, with its bytes, in script order. */
+/** Every batch still to load, with its bytes, file by file in script order. */
 async function* feed(ctx: ImportContext, work: readonly ImportTableWork[]): AsyncGenerator<Fed> {
-  const all = work.flatMap((w) => w.todo.map((batch) => ({ w, batch }))).sort((a, b) => a.batch.start - b.batch.start);
-  if (all.length === 0) return;
-  if (ctx.file.compression === 'none') {
-    for (const x of all) yield { ...x, bytes: await readRange(ctx.file, x.batch.start, x.batch.end) };
+  const all = work.flatMap((w) => w.todo.map((batch) => ({ w, batch }))).sort((a, b) => a.batch.file - b.batch.file || a.batch.start - b.batch.start);
+  for (let i = 0; i < all.length; ) {
+    const fileNo = all[i]!.batch.file;
+    let j = i;
+    while (j < all.length && all[j]!.batch.file === fileNo) j++;
+    yield* feedFile(ctx.files[fileNo]!, all.slice(i, j));
+    i = j;
+  }
+}
+
+async function* feedFile(file: ScriptFile, all: readonly { w: ImportTableWork; batch: DataBatch }[]): AsyncGenerator<Fed> {
+  if (file.compression === 'none') {
+    for (const x of all) yield { ...x, bytes: await readRange(file, x.batch.start, x.batch.end) };
     return;
   }
   let at = 0;
   let i = 0;
   let parts: Buffer[] = [];
-  for await (const piece of scriptBytes(ctx.file)) {
+  for await (const piece of scriptBytes(file)) {
     let p = piece;
     while (p.length > 0 && i < all.length) {
       const { batch } = all[i]!;
@@ -64,18 +73,19 @@ async function* feed(ctx: ImportContext, work: readonly ImportTableWork[]): Asyn
     }
     if (i >= all.length) return;
   }
-  throw new TsError({ code: 'bad-dump', message: `${ctx.file.display} ends before the batch at byte ${all[i]!.batch.start} (it changed since it was planned)`, object: { file: ctx.file.display }, suggestion: 'rerun with a file that does not change during the load' });
+  throw new TsError({ code: 'bad-dump', message: `${file.display} ends before the batch at byte ${all[i]!.batch.start} (it changed since it was planned)`, object: { file: file.display }, suggestion: 'rerun with a file that does not change during the load' });
 }
 
 /** One batch: its INSERT statements and its progress row in one transaction. Returns the rows inserted. */
 async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number> {
   const { w, batch } = f;
+  const fileName = ctx.files[batch.file]!.display;
   const db = w.target.name;
   const table = w.table.name;
   const splitter = new SqlSplitter({ startOffset: batch.start, startLine: batch.line, delimiter: batch.delimiter, sqlMode: batch.noBackslashEscapes ? 'NO_BACKSLASH_ESCAPES' : '', keep: () => true });
   const statements = [...splitter.push(f.bytes), ...splitter.finish()];
   if (statements.length !== batch.statements || statements.some((st) => !st.terminated)) {
-    throw new TsError({ code: 'bad-dump', message: `${ctx.file.display} changed since it was planned: the batch of ${table} at line ${batch.line} holds ${statements.length} statements, not ${batch.statements}`, object: { database: db, table, file: ctx.file.display }, suggestion: 'rerun with a file that does not change during the load' });
+    throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: the batch of ${table} at line ${batch.line} holds ${statements.length} statements, not ${batch.statements}`, object: { database: db, table, file: fileName }, suggestion: 'rerun with a file that does not change during the load' });
   }
   let rows = 0;
   let committing = false;
@@ -85,16 +95,16 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
   try {
     for (const st of statements) {
       const what = classify(st.head);
-      if (what.kind !== 'insert' || what.table !== table) throw new TsError({ code: 'bad-dump', message: `${ctx.file.display} changed since it was planned: line ${st.line} is not an INSERT into ${table}`, object: { database: db, table, file: ctx.file.display } });
+      if (what.kind !== 'insert' || what.table !== table) throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: line ${st.line} is not an INSERT into ${table}`, object: { database: db, table, file: fileName } });
       const text = st.text!;
       if (text.length + 64 > ctx.maxPacket) {
-        throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${ctx.file.display} is ${text.length} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { database: db, table, file: ctx.file.display }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(text.length + 1024)))}` });
+        throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${text.length} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { database: db, table, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(text.length + 1024)))}` });
       }
       try {
         rows += await s.exec(text.toString('latin1'), [], { database: db, table });
       } catch (e) {
         if (isTransient(e)) throw e;
-        throw statementError(e, { file: ctx.file.display, line: st.line, offset: st.bodyStart, database: db, table }, text.toString('latin1', 0, 200));
+        throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, text.toString('latin1', 0, 200));
       }
     }
     const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.dumpId, targetDb: db, table, chunk: batch.index, sub: 0, rows, last: true, endOffset: batch.end });

@@ -49,10 +49,27 @@ export interface ImportResult {
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 
 export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
-  const started = Date.now();
   reporter.emit({ kind: 'info', message: `${file.display}: a mysqldump / mariadb-dump file${file.compression !== 'none' ? ` (${file.compression})` : ''}; planning` });
   const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
   const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts)];
+  return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [] }, reporter, signal);
+}
+
+/** A planned dump of another tool: its files, the plan, and what to tell the user. */
+export interface PlannedImport {
+  readonly opts: LoadOptions;
+  readonly files: readonly ScriptFile[];
+  readonly plan: ScriptPlan;
+  readonly dumpId: string;
+  readonly kind: ImportResult['kind'];
+  readonly notes: readonly string[];
+  readonly replication: readonly string[];
+}
+
+/** Steps 3 to 11, for a mysqldump file and a mydumper directory alike. */
+export async function runPlannedImport(p: PlannedImport, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
+  const { opts, plan, notes, kind, replication } = p;
+  const started = Date.now();
   const renames = planImportTargets(plan, opts);
   const targets: ImportTarget[] = [...new Set(renames.values())].map((name) => ({
     source: plan.databases.find((d) => renames.get(d.name) === name)!,
@@ -62,15 +79,15 @@ export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: R
     steps: new Map(),
     progress: new Map(),
   }));
-  if (opts.dryRun) return { kind: 'mysqldump', seconds: 0, tables: [], mismatches: [], plan: describeImport(plan, renames), notes };
+  if (opts.dryRun) return { kind, seconds: 0, tables: [], mismatches: [], plan: describeImport(plan, renames), notes, replication };
   const header = plan.header.map((h) => h.text).filter((t) => !isServerState(t));
   const control = await Session.open(opts.connection, loadControl(opts));
   try {
     const ctx: ImportContext = {
       opts,
-      file,
+      files: p.files,
       plan,
-      dumpId: `sql-${plan.sha256}`,
+      dumpId: p.dumpId,
       reporter,
       signal,
       control,
@@ -91,7 +108,7 @@ export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: R
     const mismatches = opts.verify ? await verifyImport(ctx) : [];
     const active = targets.filter((t) => !t.done).map((t) => t.name);
     if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active);
-    return { kind: 'mysqldump', seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes };
+    return { kind, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes, replication };
   } finally {
     await control.close();
   }
@@ -134,7 +151,7 @@ function planImportTargets(plan: ScriptPlan, opts: LoadOptions): Map<string | nu
 }
 
 function describeImport(plan: ScriptPlan, renames: ReadonlyMap<string | null, string>): string[] {
-  const out = [`mysqldump file: ${plan.bytes} bytes, ${plan.statements} statements, sha256 ${plan.sha256}${plan.complete ? '' : ` (INCOMPLETE: ${plan.problem})`}`];
+  const out = [`input: ${plan.bytes} bytes, ${plan.statements} statements, sha256 ${plan.sha256}${plan.complete ? '' : ` (INCOMPLETE: ${plan.problem})`}`];
   for (const d of plan.databases) {
     const target = renames.get(d.name);
     if (target === undefined) continue;

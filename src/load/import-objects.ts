@@ -43,12 +43,12 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
   const started = Date.now();
   ctx.reporter.emit({ kind: 'phase-start', phase: 'post-data', total: { tables: 0, chunks: items.length, rows: 0, bytes: 0 } });
   const s = await openImportSession(ctx, 'objects');
-  const file = ctx.file.display;
   let current: ImportTarget | undefined;
   try {
     for (const o of items) {
       if (ctx.signal?.aborted) throw interrupted();
       const t = targetOf(ctx, o.database)!;
+      const file = ctx.files[o.file]!.display;
       if (current !== t) {
         await s.exec(`USE ${wireIdent(t.name)}`);
         current = t;
@@ -60,7 +60,7 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
         await s.exec(ctx.opts.convertUtf8mb4 ? convertUtf8mb4(o.text) : o.text).catch((e: unknown) => Promise.reject(statementError(e, { file, line: o.line, offset: o.offset, database: t.name }, o.text)));
         continue;
       }
-      const step = IMPORT_STEP.statement(o.offset);
+      const step = IMPORT_STEP.statement(o.file, o.offset);
       if (t.steps.has(step)) continue;
       if (what.kind === 'object' && what.object === 'trigger' && what.on !== null && !loadedTables.has(`${t.name}\u0000${what.on}`)) {
         ctx.reporter.emit({ kind: 'warning', message: `trigger ${what.name} at line ${o.line} is not created: its table ${what.on} was not loaded`, database: t.name });
@@ -81,7 +81,7 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
       t.steps.set(step, '');
     }
   } catch (e) {
-    throw e instanceof TsError ? e : statementError(e, { file, line: 0, offset: 0 }, '');
+    throw e instanceof TsError ? e : statementError(e, { file: ctx.files[0]!.display, line: 0, offset: 0 }, '');
   } finally {
     await s.close();
   }

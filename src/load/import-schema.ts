@@ -108,7 +108,6 @@ function rewrittenTable(ctx: ImportContext, t: PlannedTable): string {
 export async function createImportSchema(ctx: ImportContext): Promise<ImportTableWork[]> {
   const work: ImportTableWork[] = [];
   const s = await openImportSession(ctx, 'schema');
-  const file = ctx.file.display;
   try {
     for (const t of ctx.targets) {
       if (t.done) continue;
@@ -117,7 +116,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         const c = t.source.create;
         const charset = c ? /\bDEFAULT\s+(?:CHARACTER\s+SET|CHARSET)\b[^*]*/i.exec(c.text)?.[0] : undefined;
         if (charset) sql += ` ${ctx.opts.convertUtf8mb4 ? convertUtf8mb4(charset) : charset}`;
-        await s.exec(sql, [], { database: t.name }).catch((e: unknown) => Promise.reject(statementError(e, { file, line: c?.line ?? 0, offset: c?.offset ?? 0, database: t.name }, sql)));
+        await s.exec(sql, [], { database: t.name }).catch((e: unknown) => Promise.reject(statementError(e, { file: ctx.files[c?.file ?? 0]!.display, line: c?.line ?? 0, offset: c?.offset ?? 0, database: t.name }, sql)));
         await ctx.progress.recordStep(t.name, IMPORT_STEP.database);
       }
       await s.exec(`USE ${wireIdent(t.name)}`);
@@ -126,6 +125,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         const rewritten = rewrittenTable(ctx, tb);
         const split = tb.kind === 'table' ? splitCreateTable(rewritten, ctx.opts.deferIndexes) : { create: rewritten, indexes: [], foreignKeys: [] };
         const object = { database: t.name, table: tb.name };
+        const file = ctx.files[tb.ddl.file]!.display;
         const at = { file, line: tb.ddl.line, offset: tb.ddl.offset, ...object };
         const recorded = t.steps.get(IMPORT_STEP.table(tb.name));
         if (recorded === undefined) {

@@ -1,0 +1,138 @@
+/**
+ * The layout of a mydumper directory, from its file names (0.10, Debian's, and the 1.0 layout of
+ * later versions, which keeps the same names and adds sections to `metadata`):
+ *
+ *   metadata                       written last: its presence means the dump finished
+ *                                  (metadata.partial while it runs)
+ *   DB-schema-create.sql           CREATE DATABASE
+ *   DB-schema-post.sql             routines and events (-R, -E)
+ *   DB.T-schema.sql                CREATE TABLE (for a view: a stand-in table)
+ *   DB.T-schema-view.sql           the view
+ *   DB.T-schema-triggers.sql       the table's triggers (-G)
+ *   DB.T.sql, DB.T.00001.sql …     INSERT statements, one file or chunks (each with .gz / .zst)
+ *   DB.T.00000.dat                 CSV data (--load-data): not read here
+ *
+ * Names are as mydumper writes them (the identifiers' bytes); the database of a file is the known
+ * database (one with a -schema-create file) that its name starts with.
+ */
+
+export interface MydumperTable {
+  readonly name: string;
+  schema: string | null;
+  view: string | null;
+  triggers: string | null;
+  readonly data: string[];
+}
+
+export interface MydumperDatabase {
+  readonly name: string;
+  create: string | null;
+  readonly post: string[];
+  readonly tables: Map<string, MydumperTable>;
+}
+
+export interface MydumperLayout {
+  readonly databases: MydumperDatabase[];
+  /** `metadata` is there: the dump finished. */
+  readonly finished: boolean;
+  /** Files this reader does not load (CSV .dat chunks, unknown names), for the user. */
+  readonly unsupported: string[];
+}
+
+const COMPRESSED = /\.(gz|zst)$/;
+
+/** A name without its compression suffix. */
+function base(name: string): string {
+  return name.replace(COMPRESSED, '');
+}
+
+export function mydumperLayout(names: readonly string[]): MydumperLayout {
+  const databases: MydumperDatabase[] = [];
+  const unsupported: string[] = [];
+  for (const n of names) {
+    const m = /^(.+)-schema-create\.sql$/.exec(base(n));
+    if (m) databases.push({ name: m[1]!, create: n, post: [], tables: new Map() });
+  }
+  // longest names first: `shop.x` is not a file of database `shop` when database `shop.x` exists
+  const byLength = [...databases].sort((a, b) => b.name.length - a.name.length);
+  const table = (db: MydumperDatabase, name: string): MydumperTable => {
+    let t = db.tables.get(name);
+    if (!t) {
+      t = { name, schema: null, view: null, triggers: null, data: [] };
+      db.tables.set(name, t);
+    }
+    return t;
+  };
+  for (const n of [...names].sort()) {
+    const b = base(n);
+    if (b === 'metadata' || b === 'metadata.partial' || /-schema-create\.sql$/.test(b)) continue;
+    const post = /^(.+)-schema-post\.sql$/.exec(b);
+    const postDb = post ? databases.find((d) => d.name === post[1]) : undefined;
+    if (postDb) {
+      postDb.post.push(n);
+      continue;
+    }
+    const db = byLength.find((d) => b.startsWith(`${d.name}.`));
+    if (!db) {
+      if (/\.(sql|dat)$/.test(b)) unsupported.push(n);
+      continue;
+    }
+    const rest = b.slice(db.name.length + 1);
+    let m: RegExpExecArray | null;
+    if ((m = /^(.+)-schema\.sql$/.exec(rest))) table(db, m[1]!).schema = n;
+    else if ((m = /^(.+)-schema-view\.sql$/.exec(rest))) table(db, m[1]!).view = n;
+    else if ((m = /^(.+)-schema-triggers\.sql$/.exec(rest))) table(db, m[1]!).triggers = n;
+    else if ((m = /^(.+?)((?:\.\d+)*)\.sql$/.exec(rest))) table(db, m[1]!).data.push(n);
+    else unsupported.push(n);
+  }
+  for (const d of databases) for (const t of d.tables.values()) t.data.sort(chunkOrder);
+  return { databases, finished: names.includes('metadata'), unsupported };
+}
+
+/** Chunk files in number order (DB.T.sql first, then .00001 < .00002 < .00010). */
+function chunkOrder(a: string, b: string): number {
+  const num = (s: string): number[] => (/((?:\.\d+)*)\.sql/.exec(base(s))?.[1] ?? '').split('.').filter(Boolean).map(Number);
+  const x = num(a);
+  const y = num(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? -1) - (y[i] ?? -1);
+    if (d !== 0) return d;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export interface MydumperMetadata {
+  readonly started: string | null;
+  readonly finished: string | null;
+  readonly binlog: { readonly file: string; readonly position: number } | null;
+  readonly gtid: string | null;
+  /** Rows per `db`.`table` where the 1.0 metadata records them. */
+  readonly rows: ReadonlyMap<string, number>;
+}
+
+/** The metadata file: both the 0.10 text (`Log:` / `Pos:` / `GTID:`) and the 1.0 INI sections. */
+export function parseMydumperMetadata(text: string): MydumperMetadata {
+  const get = (re: RegExp): string | null => re.exec(text)?.[1]?.trim() ?? null;
+  const file = get(/^\s*Log:\s*(\S+)/m) ?? get(/^\s*File\s*=\s*(\S+)/m);
+  const pos = get(/^\s*Pos:\s*(\d+)/m) ?? get(/^\s*Position\s*=\s*(\d+)/m);
+  const gtid = get(/^\s*GTID:\s*(\S.*)$/m) ?? get(/^\s*Executed_Gtid_Set\s*=\s*(\S.*)$/m);
+  const rows = new Map<string, number>();
+  let section: string | null = null;
+  for (const line of text.split('\n')) {
+    const s = /^\[(`.+`\.`.+`)\]\s*$/.exec(line);
+    if (s) {
+      section = s[1]!;
+      continue;
+    }
+    if (/^\[/.test(line)) section = null;
+    const r = /^\s*rows\s*=\s*(\d+)/.exec(line);
+    if (section && r) rows.set(section, Number(r[1]));
+  }
+  return {
+    started: get(/^Started dump at:\s*(.+)$/m),
+    finished: get(/^Finished dump at:\s*(.+)$/m),
+    binlog: file && pos ? { file, position: Number(pos) } : null,
+    gtid: gtid === '' ? null : gtid,
+    rows,
+  };
+}
