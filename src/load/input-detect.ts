@@ -18,7 +18,7 @@ export type DetectedKind = DetectedInput['kind'];
 
 /** Directory entries that make a directory a mydumper dump. */
 export function looksLikeMydumper(names: readonly string[]): boolean {
-  return names.includes('metadata') && names.some((n) => /-schema(-create)?\.sql(\.gz|\.zst)?$/.test(n));
+  return (names.includes('metadata') || names.includes('metadata.partial')) && names.some((n) => /-schema(-create)?\.sql(\.gz|\.zst)?$/.test(n));
 }
 
 export function detectInput(source: StoreLocation, format: InputFormat, list: (dir: string) => readonly string[]): DetectedInput {
