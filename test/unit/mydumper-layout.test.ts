@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { mydumperLayout, parseMydumperMetadata } from '../../src/format/mydumper-layout.js';
+import { detectInput, looksLikeMydumper } from '../../src/load/input-detect.js';
+
+describe('mydumper layout', () => {
+  const names = ['metadata', 'shop-schema-create.sql', 'shop-schema-post.sql', 'shop.t-schema.sql', 'shop.t.00002.sql.gz', 'shop.t.00010.sql.gz', 'shop.t.00001.sql.gz', 'shop.v-schema.sql', 'shop.v-schema-view.sql', 'shop.t-schema-triggers.sql', 'shop.x.y-schema.sql', 'shop.x.y.sql', 'shop.c.00000.dat', 'shop.x-schema-create.sql', 'shop.x.z-schema.sql'];
+  it('groups files by database and table, chunks in number order', () => {
+    const l = mydumperLayout(names);
+    expect(l.finished).toBe(true);
+    const shop = l.databases.find((d) => d.name === 'shop')!;
+    expect(shop.post).toEqual(['shop-schema-post.sql']);
+    const t = shop.tables.get('t')!;
+    expect(t.data).toEqual(['shop.t.00001.sql.gz', 'shop.t.00002.sql.gz', 'shop.t.00010.sql.gz']);
+    expect(t.triggers).toBe('shop.t-schema-triggers.sql');
+    expect(shop.tables.get('v')!.view).toBe('shop.v-schema-view.sql');
+    // database `shop.x` owns the files named after it (the longest database name wins)
+    expect([...l.databases.find((d) => d.name === 'shop.x')!.tables.keys()].sort()).toEqual(['y', 'z']);
+    expect(l.databases.find((d) => d.name === 'shop.x')!.tables.get('y')!.data).toEqual(['shop.x.y.sql']);
+    expect(l.unsupported).toEqual(['shop.c.00000.dat']);
+  });
+
+  it('reads the coordinates of the 0.10 and the 1.0 metadata', () => {
+    const old = parseMydumperMetadata('Started dump at: 2026-12-02 18:54:25\nSHOW MASTER STATUS:\n\tLog: bin.000001\n\tPos: 164631269\n\tGTID:0-1-2524\n\nFinished dump at: 2026-12-02 18:54:25\n');
+    expect(old.binlog).toEqual({ file: 'bin.000001', position: 164631269 });
+    expect(old.gtid).toBe('0-1-2524');
+    const v1 = parseMydumperMetadata('[config]\nquote-character = BACKTICK\n\n[source]\nFile = mysql-bin.000004\nPosition = 1234\nExecuted_Gtid_Set = 3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5\n\n[`shop`.`t`]\nreal_table_name=t\nrows = 42\n');
+    expect(v1.binlog).toEqual({ file: 'mysql-bin.000004', position: 1234 });
+    expect(v1.rows.get('`shop`.`t`')).toBe(42);
+  });
+
+  it('detects what -d points at', () => {
+    expect(looksLikeMydumper(names)).toBe(true);
+    expect(looksLikeMydumper(['manifest.json', 'shop'])).toBe(false);
+    expect(detectInput({ kind: 's3', bucket: 'b', prefix: 'p' }, 'auto', () => [])).toEqual({ kind: 'tsdump' });
+  });
+});
