@@ -14,7 +14,9 @@
 #      myloader -d mydumper, each into DST_DB (dropped before each load; the dump file names its
 #      database, so `mariadb` loads a copy of it with the name rewritten on the way in by sed, which
 #      costs it a little CPU: its time is a lower bound of what it needs),
-#      every run under /usr/bin/time -v, and every load checked with CHECKSUM TABLE against the source.
+#      every run under /usr/bin/time -v, and every load checked with CHECKSUM TABLE against the source
+#      (the tables that differ are listed: small_dim's FLOAT column differs for every tool, since both
+#      mariadb-dump and mydumper print FLOAT values rounded).
 #   4. A table of medians and tsload/mariadb, tsload/myloader ratios: stdout and OUT/summary.md.
 #
 # Env: PORT (3407) SCALE (1) SRC_DB (bench_restore_<SCALE>) DST_DB (bench_restore_copy) ROUNDS (2)
@@ -54,7 +56,7 @@ mariadb-dump "${conn[@]}" --hex-blob --single-transaction --databases "$SRC_DB" 
 rm -rf "$OUT/mydumper"
 mydumper -h 127.0.0.1 -P "$PORT" -u root -B "$SRC_DB" -r "$MYDUMPER_ROWS" -t "$THREADS" -o "$OUT/mydumper" >/dev/null 2>&1
 tables=$(cli -N -e "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$SRC_DB' AND TABLE_TYPE = 'BASE TABLE'")
-sums() { local db=$1 list="" t; for t in ${tables//,/ }; do list+="${list:+,}\`$db\`.\`$t\`"; done; cli -N -e "CHECKSUM TABLE $list" | awk '{ print $2 }'; }
+sums() { local db=$1 list="" t; for t in ${tables//,/ }; do list+="${list:+,}\`$db\`.\`$t\`"; done; cli -N -e "CHECKSUM TABLE $list" | awk '{ n = split($1, p, "."); print p[n], $2 }'; }
 want=$(sums "$SRC_DB")
 
 field() { awk -F': ' -v k="$2" '$1 ~ k { print $2 }' "$1"; }
@@ -72,7 +74,8 @@ run() { # tool round
   wall=$(field "$t" 'Elapsed' | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
   cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$t")
   rss=$(awk -F': ' '/Maximum resident/ { printf "%.0f", $2 / 1024 }' "$t")
-  [ "$(sums "$DST_DB")" = "$want" ] || ok=MISMATCH
+  # tables whose CHECKSUM differs from the source's (small_dim's FLOAT column: both dump formats print FLOAT rounded)
+  ok=$(join <(echo "$want") <(sums "$DST_DB") | awk '$2 != $3 { printf "%s%s", (n++ ? "+" : ""), $1 } END { if (!n) printf "ok" }')
   echo "$tool,$round,$wall,$cpu,$rss,$ok" | tee -a "$OUT/runs.csv" >&2
 }
 for r in $(seq "$ROUNDS"); do

@@ -26,6 +26,13 @@ async function exists(ctx: ImportContext, kind: string, db: string, name: string
   return Number(await ctx.control.scalar(`SELECT COUNT(*) FROM ${view} WHERE ${schemaCol} = ? AND ${nameCol} = ?`, [db, name])) > 0;
 }
 
+const TRANSACTIONAL = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluster']);
+
+async function transactional(ctx: ImportContext, db: string, table: string): Promise<boolean> {
+  const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
+  return engine === null || TRANSACTIONAL.has(engine.toLowerCase());
+}
+
 /** Step 5: resume, refuse, or start fresh (applying --drop-table to the tables that exist). */
 export async function openImportProgress(ctx: ImportContext): Promise<void> {
   const { progress: store, opts, control } = ctx;
@@ -147,7 +154,15 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         }
         if (tb.kind !== 'table') continue;
         const done = (b: { index: number }): boolean => t.progress.get(chunkKey(t.name, tb.name, b.index))?.complete === true;
-        const todo = tb.batches.filter((b) => !done(b));
+        let todo = tb.batches.filter((b) => !done(b));
+        if (t.resumed && todo.length > 0 && !(await transactional(ctx, t.name, tb.name))) {
+          // rows of a batch that did not commit may be there (no transaction took them back): start the table over
+          ctx.reporter.emit({ kind: 'warning', message: `${qualified(t.name, tb.name)} uses a non-transactional engine: reloading it whole`, ...object });
+          await ctx.control.exec(`DELETE FROM ${qualified(t.name, tb.name)}`, [], object);
+          await ctx.progress.forgetChunk(t.name, tb.name, null);
+          t.progress = new Map([...t.progress].filter(([k]) => !k.startsWith(`${t.name}\u0000${tb.name}\u0000`)));
+          todo = tb.batches;
+        }
         const loaded = tb.batches.filter(done);
         work.push({ target: t, table: tb, split, todo, remaining: todo.length, rows: loaded.reduce((n, b) => n + b.rows, 0), bytes: loaded.reduce((n, b) => n + (b.end - b.start), 0), started: Date.now() });
       }
