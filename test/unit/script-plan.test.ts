@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/format/sql-classify.js';
 import { ScriptPlanner, type ScriptPlan } from '../../src/format/script-plan.js';
+import { SqlModeTracker } from '../../src/format/sql-mode-tracker.js';
+import { suggestionFor } from '../../src/load/import-errors.js';
 
 const DUMP = `/*M!999999\\- enable the sandbox mode */
 -- MariaDB dump 10.19  Distrib 10.11.19-MariaDB
@@ -89,5 +91,30 @@ describe('script plan', () => {
     expect(classify('INSERT INTO `we``ird` VALUES (1)')).toEqual({ kind: 'insert', table: 'we`ird', database: null, columnList: false });
     expect(classify('/*!40000 ALTER TABLE `t` DISABLE KEYS */')).toEqual({ kind: 'keys', table: 't', enable: false });
     expect(classify('CREATE TABLE `täblé` (').kind).toBe('create-table');
+  });
+});
+
+describe('refused statements', () => {
+  it("suggests the fix for what other tools' dumps often hold", () => {
+    expect(suggestionFor(1449, "The user specified as a definer ('x'@'%') does not exist", '')).toMatch(/--skip-definer/);
+    expect(suggestionFor(1115, "Unknown character set: 'utf8mb3'", '')).toMatch(/--convert-utf8mb4/);
+    expect(suggestionFor(1292, "Incorrect datetime value: '0000-00-00 00:00:00'", '')).toMatch(/--sql-mode/);
+    expect(suggestionFor(1286, "Unknown storage engine 'TokuDB'", '')).toMatch(/--engine/);
+    expect(suggestionFor(1062, 'Duplicate entry', '')).toBeUndefined();
+  });
+});
+
+describe('sql_mode tracker', () => {
+  it('follows SET sql_mode, saved and restored through user variables', () => {
+    const t = new SqlModeTracker('STRICT_TRANS_TABLES');
+    t.observe('/*!50003 SET @saved_sql_mode       = @@sql_mode */');
+    t.observe("/*!50003 SET sql_mode              = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES' */");
+    expect(t.noBackslashEscapes).toBe(true);
+    t.observe('/*!50003 SET sql_mode              = @saved_sql_mode */');
+    expect(t.sqlMode).toBe('STRICT_TRANS_TABLES');
+    t.observe("/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */");
+    expect(t.sqlMode).toBe('NO_AUTO_VALUE_ON_ZERO');
+    t.observe('/*!40101 SET SQL_MODE=@OLD_SQL_MODE */');
+    expect(t.sqlMode).toBe('STRICT_TRANS_TABLES');
   });
 });
