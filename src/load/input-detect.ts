@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { TsError } from '../core/errors.js';
 import { localPathKind } from '../storage/local-files.js';
-import type { StoreLocation } from '../storage/dump-store.js';
+import { displayLocation, type StoreLocation } from '../storage/dump-store.js';
 import type { InputFormat } from './load-options.js';
 
 export type DetectedInput =
@@ -16,6 +16,8 @@ export type DetectedInput =
 
 export type DetectedKind = DetectedInput['kind'];
 
+const SQL_FILE = /\.sql(\.gz|\.zst)?$/;
+
 /** Directory entries that make a directory a mydumper dump. */
 export function looksLikeMydumper(names: readonly string[]): boolean {
   return (names.includes('metadata') || names.includes('metadata.partial')) && names.some((n) => /-schema(-create)?\.sql(\.gz|\.zst)?$/.test(n));
@@ -23,8 +25,16 @@ export function looksLikeMydumper(names: readonly string[]): boolean {
 
 export function detectInput(source: StoreLocation, format: InputFormat, list: (dir: string) => readonly string[]): DetectedInput {
   if (source.kind !== 'local') {
-    if (format === 'auto' || format === 'tsdump') return { kind: 'tsdump' };
-    throw new TsError({ code: 'usage', message: `--input-format ${format} reads a local ${format === 'mysqldump' ? 'file' : 'directory'} only`, suggestion: 'copy it to a local disk first' });
+    // an object store: a key ending in .sql / .sql.gz / .sql.zst is a mysqldump file (its "directory"
+    // is the prefix above it); a mydumper prefix is named by --input-format (listing it to detect
+    // would cost a request per run of every tsdump load)
+    const display = displayLocation(source);
+    if (format === 'mysqldump' || (format === 'auto' && SQL_FILE.test(source.prefix))) {
+      const cut = source.prefix.lastIndexOf('/');
+      return { kind: 'mysqldump', dir: { ...source, prefix: cut < 0 ? '' : source.prefix.slice(0, cut) }, file: source.prefix.slice(cut + 1), display };
+    }
+    if (format === 'mydumper') return { kind: 'mydumper', dir: source, display };
+    return { kind: 'tsdump' };
   }
   const p = source.dir;
   const kind = localPathKind(p);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDatabases, failures, formatReport } from '../support/checker.js';
 import { connArgs, runCli } from '../support/cli.js';
 import { createCorpus } from '../support/corpus.js';
+import { startS3Server, uniqueBucket } from '../support/s3-server.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
 
@@ -87,6 +88,21 @@ describe('tsload restores mysqldump / mariadb-dump files', () => {
     // its triggers and views were created in the target, not in the database the file names
     const wrong = await admin.query<{ n: string }>("SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_SCHEMA <> ?", [dst, dst]);
     expect(Number(wrong[0]!.n)).toBe(0);
+  }, 600_000);
+
+  it('restores a mysqldump file from s3:// (the key ends in .sql.gz)', async () => {
+    const dst = uniqueDb('imp_sql_s3');
+    targets.push(dst);
+    const bucket = uniqueBucket('imp');
+    const s3 = await startS3Server([bucket]);
+    try {
+      await s3.putObject(bucket, 'backups/all.sql.gz', gzipSync(readFileSync(plain)));
+      const r = await runCli('tsload', [...connArgs(), '-d', `s3://${bucket}/backups/all.sql.gz`, '--rename', `${src}=${dst}`, '-t', '2'], { env: s3.env(), timeoutMs: 300_000 });
+      expect(r.code, r.stderr).toBe(0);
+      await expectExact(dst, 'mariadb-dump gzip on s3');
+    } finally {
+      await s3.stop();
+    }
   }, 600_000);
 
   it('refuses a truncated file (plain and gzip) before creating anything, naming the last complete table', async () => {

@@ -32,5 +32,6 @@ describe('mydumper layout', () => {
     expect(looksLikeMydumper(names)).toBe(true);
     expect(looksLikeMydumper(['manifest.json', 'shop'])).toBe(false);
     expect(detectInput({ kind: 's3', bucket: 'b', prefix: 'p' }, 'auto', () => [])).toEqual({ kind: 'tsdump' });
+    expect(detectInput({ kind: 's3', bucket: 'b', prefix: 'backups/shop.sql.gz' }, 'auto', () => [])).toEqual({ kind: 'mysqldump', dir: { kind: 's3', bucket: 'b', prefix: 'backups' }, file: 'shop.sql.gz', display: 's3://b/backups/shop.sql.gz' });
   });
 });
