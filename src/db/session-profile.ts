@@ -164,7 +164,9 @@ export function importSession(s: ImportSessionSettings): SessionProfile {
   return {
     label: s.label,
     charset: 'BINARY',
+    // utf8mb4 first, as the mysql client connects, for a script that sets no NAMES (mysqldump --compact)
     statements: [
+      'SET NAMES utf8mb4',
       ...(s.sqlMode !== null ? [`SET SESSION sql_mode = ${plainLiteral(s.sqlMode)}`] : []),
       ...s.header,
       'SET SESSION foreign_key_checks = 0',

@@ -95,6 +95,14 @@ export interface ScriptPlan {
    * (`-- Host: … Database: shop`): its statements still name it (`shop`.`t` in triggers, views).
    */
   readonly commentDatabase: string | null;
+  /** Tables the script inserts into but does not create (a --no-create-info dump): not loaded. */
+  readonly orphans: readonly { readonly table: string; readonly line: number }[];
+  /**
+   * When the file ends cleanly after a whole statement and only the footer is missing (a dump made
+   * with --skip-comments / --compact, or one cut exactly between statements): the last table, which
+   * nothing closed — complete or not, the file cannot tell.
+   */
+  readonly unclosed: PlannedTable | null;
 }
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
@@ -126,6 +134,8 @@ export class ScriptPlanner {
   private readonly databases: PlannedDatabase[] = [];
   private readonly objects: ScriptText[] = [];
   private readonly notes = new Set<string>();
+  /** Tables the script inserts into without creating them, with the line of the first INSERT. */
+  private readonly orphans = new Map<string, number>();
   private readonly views = new Set<string>();
   private current: PlannedDatabase | null = null;
   private inHeader = true;
@@ -166,6 +176,7 @@ export class ScriptPlanner {
     let problem: string | null = failure ?? null;
     if (problem === null && this.splitter.open !== 'none') problem = `the file ends inside a ${this.splitter.open}`;
     if (problem === null && unterminated) problem = 'the file ends in the middle of a statement';
+    const cut = problem !== null;
     if (problem === null && this.opts.footer && !FOOTER.test(this.tail.toString('latin1'))) problem = "the file has no '-- Dump completed' line at its end";
     if (problem === null && this.pending) this.pending.complete = true;
     const databases = this.databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !(this.views.has(key(d.name, t.name)) && t.batches.length === 0)) }));
@@ -181,6 +192,8 @@ export class ScriptPlanner {
       lastComplete: problem === null ? null : this.lastClosed,
       notes: [...this.notes],
       commentDatabase: commentDatabase(this.start),
+      orphans: [...this.orphans].map(([table, line]) => ({ table, line })),
+      unclosed: problem !== null && !cut ? this.pending : null,
     };
   }
 
@@ -278,7 +291,7 @@ export class ScriptPlanner {
     if (d !== null && this.skipped(d.name)) return;
     const table = d?.tables.find((t) => t.name === what.table) ?? this.current?.tables.find((t) => t.name === what.table);
     if (!table) {
-      this.notes.add(`INSERT into ${what.table} at line ${st.line}, a table the file does not create, is not loaded`);
+      if (!this.orphans.has(what.table)) this.orphans.set(what.table, st.line);
       return;
     }
     const rows = insertRows(st.groups, what.columnList);

@@ -51,7 +51,7 @@ const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
   reporter.emit({ kind: 'info', message: `${file.display}: a mysqldump / mariadb-dump file${file.compression !== 'none' ? ` (${file.compression})` : ''}; planning` });
   const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
-  const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts)];
+  const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts), ...refuseOrphans(plan, file, opts)];
   return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [] }, reporter, signal);
 }
 
@@ -118,6 +118,12 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
 function refuseIncomplete(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions): string[] {
   if (plan.complete) return [];
   const last = plan.lastComplete ? `the last complete table is ${plan.lastComplete.database ? `${plan.lastComplete.database}.` : ''}${plan.lastComplete.table}` : 'no table in it is complete';
+  const unclosed: string[] = [];
+  if (opts.force && plan.unclosed) {
+    // the file ends cleanly, only its footer is missing: --force takes the last table as it is
+    plan.unclosed.complete = true;
+    unclosed.push(`the file ends cleanly after a statement but has no footer: its last table, ${plan.unclosed.name}, is loaded as the file has it (complete only if the dump was made without comments)`);
+  }
   const missing = plan.databases.flatMap((d) => d.tables.filter((t) => !t.complete).map((t) => `${d.name ? `${d.name}.` : ''}${t.name}`));
   if (!opts.force) {
     throw new TsError({
@@ -127,7 +133,17 @@ function refuseIncomplete(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions)
       suggestion: "use a complete dump (mysqldump writes '-- Dump completed' last; a file cut short by a full disk, a killed mysqldump or an interrupted copy lacks it), or pass --force to load the tables that are complete (a dump made with --skip-comments has no footer: --force is then the way)",
     });
   }
-  return [`${file.display} is not complete (${plan.problem}); ${last}; not loaded: ${missing.length > 0 ? missing.join(', ') : 'nothing'}, and whatever the file held after the cut`];
+  return [`${file.display} is not complete (${plan.problem}); ${last}; not loaded: ${missing.length > 0 ? missing.join(', ') : 'nothing'}, and whatever the file held after the cut`, ...unclosed];
+}
+
+/** Data for tables the file does not create would be left out: refused unless --force. */
+function refuseOrphans(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions): string[] {
+  if (plan.orphans.length === 0) return [];
+  const list = plan.orphans.map((o) => `${o.table} (line ${o.line})`).join(', ');
+  if (!opts.force) {
+    throw new TsError({ code: 'bad-dump', message: `${file.display} inserts into tables it does not create: ${list}. Nothing was loaded`, object: { file: file.display }, suggestion: 'a data-only dump (--no-create-info) cannot be restored by tsload yet: load it with the mariadb client into tables you created, or pass --force to load the rest of the file' });
+  }
+  return [`not loaded (the file does not create these tables): ${list}`];
 }
 
 /** Step 3: source database (null: the file's unnamed one) → target. */

@@ -143,6 +143,8 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     lastComplete: null,
     notes: [],
     commentDatabase: null,
+    orphans: [],
+    unclosed: null,
   };
   checkRowCounts(meta, databases, notes);
   return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta) }, reporter, signal);
