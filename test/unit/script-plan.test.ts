@@ -85,6 +85,14 @@ describe('script plan', () => {
     expect(p.problem).toMatch(/Dump completed/);
   });
 
+  it('names the tables a file inserts into without creating them, and the last table of a file without footer', () => {
+    const p = plan("USE `shop`;\nINSERT INTO `ghost` VALUES (1);\nCREATE TABLE `a` (`id` int);\nINSERT INTO `a` VALUES (1),(2);\n");
+    expect(p.orphans).toEqual([{ table: 'ghost', line: 2 }]);
+    expect(p.complete).toBe(false);
+    expect(p.unclosed?.name).toBe('a');
+    expect(plan(DUMP.slice(0, DUMP.indexOf("('it''s')"))).unclosed).toBeNull();
+  });
+
   it('classifies what mysqldump writes', () => {
     expect(classify('/*!50003 CREATE*/ /*!50020 DEFINER=`u`@`%`*/ /*!50003 PROCEDURE `p`() BEGIN')).toMatchObject({ kind: 'object', object: 'procedure', name: 'p' });
     expect(classify('CREATE DEFINER="u"@"localhost" FUNCTION "f l"(a INT)')).toMatchObject({ kind: 'object', object: 'function', name: 'f l' });
