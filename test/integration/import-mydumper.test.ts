@@ -111,6 +111,36 @@ describe.skipIf(!HAVE_MYDUMPER)('tsload restores mydumper directories', () => {
     expect(ours.filter((x) => !inherent(x)).map((x) => `${x.kind} ${x.object}: ${x.details.join('; ')}`)).toEqual([]);
   }, 600_000);
 
+  it('resumes exactly after kill -9 in the middle of the data', async () => {
+    const dst = uniqueDb('imp_myd_kill');
+    targets.push(dst);
+    const args = [...connArgs(), '-d', path.join(dir, 'plain'), '--rename', `${src}=${dst}`, '-t', '2', '--bytes-per-transaction', '64K', '--rows-per-transaction', '5'];
+    let killed = false;
+    const first = await runCli('tsload', args, {
+      timeoutMs: 300_000,
+      onSpawn: (pid) => {
+        const poll = setInterval(() => {
+          void admin
+            .query<{ n: string }>('SELECT COUNT(*) AS n FROM tsload_progress.progress WHERE target_db = ?', [dst])
+            .then((rows) => {
+              if (Number(rows[0]!.n) > 6 && !killed) {
+                killed = true;
+                clearInterval(poll);
+                process.kill(pid, 'SIGKILL');
+              }
+            })
+            .catch(() => undefined);
+        }, 10);
+        setTimeout(() => clearInterval(poll), 120_000);
+      },
+    });
+    expect(first.signal, `not killed mid-data:\n${first.stderr}`).toBe('SIGKILL');
+    const second = await runCli('tsload', args, { timeoutMs: 300_000 });
+    expect(second.code, second.stderr).toBe(0);
+    const ours = await differences(dst, 'tsload ← mydumper after kill -9');
+    expect(ours.filter((x) => !inherent(x)).map((x) => `${x.kind} ${x.object}: ${x.details.join('; ')}`)).toEqual([]);
+  }, 600_000);
+
   it('refuses a mydumper directory that did not finish (no metadata) with nothing created', async () => {
     const dst = uniqueDb('imp_myd_partial');
     const partial = path.join(dir, 'partial');
