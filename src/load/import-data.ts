@@ -76,6 +76,28 @@ async function* feedFile(file: ScriptFile, all: readonly { w: ImportTableWork; b
   throw new TsError({ code: 'bad-dump', message: `${file.display} ends before the batch at byte ${all[i]!.batch.start} (it changed since it was planned)`, object: { file: file.display }, suggestion: 'rerun with a file that does not change during the load' });
 }
 
+/**
+ * The server accepted a statement with warnings (a value it changed on the way in: the file's own
+ * sql_mode is not strict, as `mariadb < file` runs it). Said, not fatal — the first few in full,
+ * then only how many more.
+ */
+const WARNINGS_SHOWN = 10;
+const warned = new WeakMap<ImportContext, number>();
+
+/** 1906: a value given for a generated column is ignored — mysqldump writes them all; nothing changes. */
+const HARMLESS = new Set([1906]);
+
+async function reportWarnings(ctx: ImportContext, s: Session, where: string): Promise<void> {
+  const shown = warned.get(ctx) ?? 0;
+  if (shown >= WARNINGS_SHOWN) return;
+  const list = (await s.warnings(20)).filter((w) => !HARMLESS.has(w.code)).slice(0, 3);
+  if (list.length === 0) return;
+  const n = shown + 1;
+  warned.set(ctx, n);
+  const text = list.map((w) => `${w.code}: ${w.message}`).join('; ');
+  ctx.reporter.emit({ kind: 'warning', message: `${where}: the server changed values on the way in (${text})${n === WARNINGS_SHOWN ? '; further statements with warnings are not shown' : ''}` });
+}
+
 /** One batch: its INSERT statements and its progress row in one transaction. Returns the rows inserted. */
 async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number> {
   const { w, batch } = f;
@@ -106,6 +128,7 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
         if (isTransient(e)) throw e;
         throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, text.toString('latin1', 0, 200));
       }
+      if (s.lastWarningCount > 0) await reportWarnings(ctx, s, `${fileName} line ${st.line} (${db}.${table})`);
     }
     const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.dumpId, targetDb: db, table, chunk: batch.index, sub: 0, rows, last: true, endOffset: batch.end });
     if (!recorded) {
