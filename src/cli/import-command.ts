@@ -13,9 +13,10 @@ import { openStore } from '../storage/open-store.js';
 import { listLocalDir } from '../storage/local-files.js';
 import { printSummary } from './summary.js';
 
-export async function runImportCommand(opts: LoadOptions, reporter: ClosableReporter, signal: AbortSignal, out: { quiet: boolean; json: boolean }): Promise<number | null> {
+export async function runImportCommand(opts: LoadOptions, reporter: ClosableReporter, signal: AbortSignal, out: { quiet: boolean; json: boolean; restoreTest: boolean }): Promise<number | null> {
   const input = detectInput(opts.source, opts.inputFormat, listLocalDir);
   if (input.kind === 'tsdump') return null;
+  refuseTsdumpOnly(opts, out.restoreTest, input.kind);
   if (!out.quiet && !out.json) process.stderr.write(`tsload: ${input.display} is a ${input.kind === 'mysqldump' ? 'mysqldump / mariadb-dump file' : 'mydumper directory'}\n`);
   let result: ImportResult;
   const store = await openStore(input.dir);
@@ -44,4 +45,23 @@ export async function runImportCommand(opts: LoadOptions, reporter: ClosableRepo
     throw new TsError({ code: 'verify', message: `${result.mismatches.length} verification mismatch(es) after the load`, suggestion: 'the target differs from the dump: check for concurrent writers, triggers, or INSERT IGNORE / REPLACE statements in the file' });
   }
   return EXIT_CODES.ok;
+}
+
+/** Options of our own dumps' restores that another tool's dump does not support (yet): said, not ignored. */
+function refuseTsdumpOnly(opts: LoadOptions, restoreTest: boolean, kind: string): void {
+  const r = opts.restore;
+  const f = r.filters;
+  const given = [
+    restoreTest && '--restore-test',
+    (f.databases.length > 0 || f.tables.length > 0 || f.ignoreTables.length > 0 || f.include !== null || f.exclude !== null) && 'table filters (-s, -T, --ignore-table, -x, --exclude-regex)',
+    r.noData && '--no-data',
+    r.noSchema && '--no-schema',
+    r.onDuplicate !== 'error' && '--on-duplicate',
+    r.analyze && '--analyze',
+    r.eventsDisabled !== null && '--events-disabled',
+    r.users !== null && '--load-users',
+    r.replication !== null && '--start-replication',
+  ].filter((x): x is string => typeof x === 'string');
+  if (given.length === 0) return;
+  throw new TsError({ code: 'usage', message: `${given.join(', ')}: not supported when restoring a ${kind === 'mysqldump' ? 'mysqldump file' : 'mydumper directory'} (yet)`, suggestion: 'restore it whole into a scratch database, or dump it again with tsdump for these options' });
 }

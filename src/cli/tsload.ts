@@ -106,7 +106,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       const f = program.opts<LoadFlags>();
       const opts = loadOptions(f, conn.settings);
       const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload' });
-      const imported = await runImportCommand(opts, reporter, signal, { quiet: f.quiet, json: f.progress === 'json' });
+      const imported = await runImportCommand(opts, reporter, signal, { quiet: f.quiet, json: f.progress === 'json', restoreTest: f.restoreTest });
       if (imported !== null) return imported;
       let result;
       try {
