@@ -4,6 +4,7 @@ import type { Session } from '../db/session.js';
 import { sha256Hex } from '../format/hashing.js';
 import type { FileEntry, ObjectEntry } from '../format/manifest.js';
 import { databaseFile, objectFile } from '../format/naming.js';
+import { schemaFileText } from '../format/schema-text.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import type { DumpOptions } from './dump-options.js';
 import type { Selection } from './table-selection.js';
@@ -22,20 +23,20 @@ export async function writeSchema(control: Session, store: DumpStore, { database
   const out: SchemaFiles = { databases: new Map(), tables: new Map(), objects: new Map() };
   for (const db of databases) {
     const sql = opts.noSchema ? '' : await showCreateDatabase(control, db.name);
-    out.databases.set(db.name, await writeTextFile(store, databaseFile(db.name), sql));
+    out.databases.set(db.name, await writeTextFile(store, databaseFile(db.name), schemaFileText('database', [sql])));
   }
   for (const t of tables) {
     const sql = opts.noSchema ? '' : await showCreateTable(control, t.database, t.name);
-    out.tables.set(t, await writeTextFile(store, objectFile(t.database, 'table', t.name), sql));
+    out.tables.set(t, await writeTextFile(store, objectFile(t.database, 'table', t.name), schemaFileText('table', [sql])));
   }
   for (const o of opts.noSchema ? [] : objects) {
     const def = await showCreateObject(control, o);
-    let sql = def.sql;
+    const statements = [def.sql];
     if (o.kind === 'sequence') {
       const state = await sequenceState(control, o.database, o.name);
-      if (state) sql = `${sql};\n${state}`;
+      if (state) statements.push(state);
     }
-    const file = await writeTextFile(store, objectFile(o.database, o.kind, o.name), sql);
+    const file = await writeTextFile(store, objectFile(o.database, o.kind, o.name), schemaFileText(o.kind, statements));
     const dependsOn = o.kind === 'view' ? objects.filter((v) => v.kind === 'view' && v !== o && v.database === o.database && reads(o, def.sql, v)).map((v) => v.name) : undefined;
     out.objects.set(o, { kind: o.kind, name: o.name, file, definer: def.definer, context: def.context, ...(dependsOn ? { dependsOn } : {}), ...(o.table ? { table: o.table } : {}) });
   }

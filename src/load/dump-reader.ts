@@ -2,6 +2,7 @@ import { TsError } from '../core/errors.js';
 import { checkDump, readManifest } from '../format/dump-check.js';
 import { sha256Hex } from '../format/hashing.js';
 import type { FileEntry, Manifest } from '../format/manifest.js';
+import { schemaStatements } from '../format/schema-text.js';
 import type { DumpStore } from '../storage/dump-store.js';
 
 /**
@@ -26,11 +27,12 @@ export async function readDump(store: DumpStore): Promise<Manifest> {
 }
 
 /** Reads a schema file and checks its sha256 against the manifest before it is used. */
+/** A schema file's statements (terminators removed: schema-text.ts), after its sha256 matched. */
 export async function readSchemaFile(store: DumpStore, f: FileEntry): Promise<string> {
   const data = await store.readFile(f.path);
   const h = sha256Hex(data);
   if (h !== f.sha256 || data.length !== f.bytes) throw checksumError(f, h);
-  return data.toString('utf8');
+  return schemaStatements(data.toString('utf8'));
 }
 
 export function checksumError(f: FileEntry, actual: string): TsError {

@@ -1,0 +1,68 @@
+/**
+ * The published JSON Schemas (docs/*.schema.json) name the same closed sets as the code, so a new
+ * snapshot mode, codec or event kind cannot ship without its documentation.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { COLUMN_CODECS, COMPRESSIONS, DATA_FORMATS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS, SNAPSHOT_MODES } from '../../src/format/manifest.js';
+import { SUBSET_KINDS } from '../../src/format/subset.js';
+import { schemaFileText, schemaStatements } from '../../src/format/schema-text.js';
+
+const docs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
+type Node = { [k: string]: unknown };
+const load = (name: string): Node => JSON.parse(readFileSync(path.join(docs, name), 'utf8')) as Node;
+const at = (n: unknown, ...keys: string[]): Node => keys.reduce<Node>((o, k) => o[k] as Node, n as Node);
+const sorted = (xs: readonly unknown[]): unknown[] => [...xs].sort();
+
+describe('docs/manifest.schema.json', () => {
+  const s = load('manifest.schema.json');
+  it('names the closed sets of src/format/manifest.ts', () => {
+    expect(sorted(at(s, 'properties', 'snapshot', 'properties', 'mode').enum as unknown[])).toEqual(sorted(SNAPSHOT_MODES));
+    expect(sorted(at(s, 'properties', 'options', 'properties', 'format').enum as unknown[])).toEqual(sorted(DATA_FORMATS));
+    expect(sorted(at(s, 'properties', 'options', 'properties', 'compression').enum as unknown[])).toEqual(sorted(COMPRESSIONS));
+    expect(sorted(at(s, '$defs', 'column', 'properties', 'codec').enum as unknown[])).toEqual(sorted(COLUMN_CODECS));
+    expect(sorted(at(s, '$defs', 'key', 'properties', 'kind').enum as unknown[])).toEqual(sorted(KEY_KINDS));
+    expect(sorted(at(s, '$defs', 'key', 'properties', 'columns', 'items', 'properties', 'literal').enum as unknown[])).toEqual(sorted(KEY_LITERALS));
+    expect(sorted(at(s, '$defs', 'object', 'properties', 'kind').enum as unknown[])).toEqual(sorted(OBJECT_KINDS));
+    expect(sorted(at(s, 'properties', 'subset', 'properties', 'leftOut', 'items', 'properties', 'kind').enum as unknown[])).toEqual(sorted(SUBSET_KINDS));
+  });
+});
+
+describe('schema file text', () => {
+  it('terminates every statement; compound objects are wrapped in DELIMITER ;;', () => {
+    expect(schemaFileText('table', ['CREATE TABLE `t` (\n  `a` int\n)'])).toBe('CREATE TABLE `t` (\n  `a` int\n);\n');
+    expect(schemaFileText('sequence', ['CREATE SEQUENCE `s`', 'DO SETVAL(`d`.`s`, 10, 0)'])).toBe('CREATE SEQUENCE `s`;\nDO SETVAL(`d`.`s`, 10, 0);\n');
+    const proc = 'CREATE PROCEDURE `p`() BEGIN SELECT 1; SELECT 2; END';
+    expect(schemaFileText('procedure', [proc])).toBe(`DELIMITER ;;\n${proc};;\nDELIMITER ;\n`);
+    expect(schemaFileText('table', [''])).toBe('');
+  });
+
+  it('the reader gets the statements back, from new files and from old ones without terminators', () => {
+    const proc = 'CREATE PROCEDURE `p`() BEGIN SELECT 1; SELECT 2; END';
+    for (const [kind, statements] of [
+      ['table', ['CREATE TABLE `t` (`a` int) COMMENT \'x;\'']],
+      ['sequence', ['CREATE SEQUENCE `s`', 'DO SETVAL(`d`.`s`, 10, 0)']],
+      ['procedure', [proc]],
+      ['trigger', ['CREATE TRIGGER `tr` BEFORE INSERT ON `t` FOR EACH ROW BEGIN SET NEW.a = 1; END']],
+      ['view', ['CREATE VIEW `v` AS select 1 AS `1`']],
+    ] as const) {
+      const old = statements.join(';\n');
+      expect(schemaStatements(schemaFileText(kind, statements)), kind).toBe(old);
+      expect(schemaStatements(old), `${kind} (old dump)`).toBe(old);
+    }
+    expect(schemaStatements('')).toBe('');
+  });
+});
+
+describe('docs/manifest.example.json', () => {
+  it('a real demo dump manifest: valid for the schema and for the reader', async () => {
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
+    const { parseManifest } = await import('../../src/format/manifest.js');
+    const validate = new Ajv2020({ allErrors: true, strict: true }).compile(load('manifest.schema.json'));
+    const example = load('manifest.example.json');
+    expect(validate(example), JSON.stringify(validate.errors, null, 1)).toBe(true);
+    expect(parseManifest(readFileSync(path.join(docs, 'manifest.example.json'), 'utf8')).dumpId).toBe(example.dumpId);
+  });
+});
