@@ -1,6 +1,7 @@
 import type { TableSummary } from '../core/events.js';
 import { formatBytes, formatDuration } from '../core/sizes.js';
 import type { Manifest } from '../format/manifest.js';
+import { replicationLines } from '../format/replication.js';
 import { describeSubset } from '../format/subset.js';
 
 /** The table printed at the end of a run: per table rows, bytes, seconds and rate. */
@@ -25,5 +26,7 @@ export function printSummary(tool: 'tsdump' | 'tsload', tables: readonly TableSu
     out.write(`snapshot: ${s.mode}, coordinates ${s.exact ? 'exact' : 'NOT EXACT'}: ${pos}${s.gtid ? `, GTID ${s.gtid}` : ''}\n`);
     const u = s.upstream;
     if (u) out.write(`replica of ${u.host}:${u.port}, its coordinates there ${u.exact ? 'exact' : 'NOT EXACT'}: ${u.binlog ? `${u.binlog.file}:${u.binlog.position}` : 'none'}${u.gtid ? `, GTID ${u.gtid}` : ''}\n`);
+    // The statements for a replica of the source's flavor (the coordinates lines are the ones above).
+    for (const l of replicationLines(manifest, null).filter((x) => !/^(source coordinates|the source was a replica)/.test(x))) out.write(`${l}\n`);
   }
 }

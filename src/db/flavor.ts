@@ -51,8 +51,6 @@ export interface Flavor {
   readonly accounts: AccountDialect;
   /** This server as a replica: its status, and how it is pointed at a source (replica.ts). */
   readonly replica: ReplicaDialect;
-  /** Statement that starts replication from the given coordinates on a replica of this flavor. */
-  replicationStatement(pos: BinlogPosition | null, gtid: string | null, sourceHost: string): string;
 }
 
 /**
@@ -202,13 +200,6 @@ export function parseVersion(version: string): Flavor {
       eventDisabledOnReplica: 'DISABLE ON SLAVE',
       accounts: MARIADB_ACCOUNTS,
       replica: replicaDialect('mariadb', false),
-      replicationStatement(pos, gtid, host) {
-        if (gtid) {
-          return `SET GLOBAL gtid_slave_pos = '${gtid}';\nCHANGE MASTER TO MASTER_HOST='${host}', MASTER_USE_GTID=slave_pos;\nSTART SLAVE;`;
-        }
-        if (!pos) return '-- no binary log coordinates were recorded (binary logging off on the source)';
-        return `CHANGE MASTER TO MASTER_HOST='${host}', MASTER_LOG_FILE='${pos.file}', MASTER_LOG_POS=${pos.position};\nSTART SLAVE;`;
-      },
     };
   }
   const newStatus = atLeast(8, 2);
@@ -230,17 +221,43 @@ export function parseVersion(version: string): Flavor {
     eventDisabledOnReplica: atLeast(8, 0, 22) ? 'DISABLE ON REPLICA' : 'DISABLE ON SLAVE',
     accounts: MYSQL_ACCOUNTS,
     replica: replicaDialect('mysql', atLeast(8, 0, 23)),
-    replicationStatement(pos, gtid, host) {
-      const change = atLeast(8, 0, 23) ? 'CHANGE REPLICATION SOURCE TO' : 'CHANGE MASTER TO';
-      const start = atLeast(8, 0, 22) ? 'START REPLICA;' : 'START SLAVE;';
-      const p = (n: string): string => (atLeast(8, 0, 23) ? `SOURCE_${n}` : `MASTER_${n}`);
-      if (gtid) {
-        return `-- on a fresh replica (RESET BINARY LOGS AND GTIDS on 8.4, RESET MASTER before):\nSET GLOBAL gtid_purged = '${gtid}';\n${change} ${p('HOST')}='${host}', ${p('AUTO_POSITION')}=1;\n${start}`;
-      }
-      if (!pos) return '-- no binary log coordinates were recorded (binary logging off on the source)';
-      return `${change} ${p('HOST')}='${host}', ${p('LOG_FILE')}='${pos.file}', ${p('LOG_POS')}=${pos.position};\n${start}`;
-    },
   };
+}
+
+/** Where a replica would start, for the statements printed as a hint (replicationHint). */
+export interface HintSource {
+  readonly host: string;
+  /** null when the dump was taken over a socket (a replica needs the source's TCP port). */
+  readonly port: number | null;
+  readonly binlog: BinlogPosition | null;
+  readonly gtid: string | null;
+  /** The flavor that wrote the GTID set (GTIDs of one flavor mean nothing to the other). */
+  readonly flavor: FlavorKind;
+}
+
+/** The placeholders a DBA fills in: the replication account is not the dumping one. */
+export const REPLICATION_USER_PLACEHOLDER = '<replication user>';
+export const REPLICATION_PASSWORD_PLACEHOLDER = '<its password>';
+const NO_COORDINATES = '-- no binary log coordinates were recorded (binary logging off on the source)';
+
+/**
+ * The statements, as text to paste, that make a server of flavor `replica` a replica of the source:
+ * the same ones --start-replication runs (ReplicaDialect.changeSource), with the source's real host
+ * and port and placeholders for the account. GTID auto-positioning only with GTIDs of the replica's
+ * own flavor, else binlog file and position. A dump over a socket knows no host or port (its host is
+ * the socket path): placeholders there too.
+ */
+export function replicationHint(replica: Flavor, src: HintSource): string {
+  const gtid = src.gtid !== null && src.flavor === replica.kind ? src.gtid : null;
+  if (gtid === null && !src.binlog) return NO_COORDINATES;
+  const statements = replica.replica.changeSource({ host: src.port === null ? '<source host>' : src.host, port: src.port ?? 3306, user: REPLICATION_USER_PLACEHOLDER, binlog: src.binlog, gtid });
+  const lines = statements.map(({ sql }) => {
+    let text = sql.replace(/_PASSWORD=\?/, `_PASSWORD=${str(REPLICATION_PASSWORD_PLACEHOLDER)}`);
+    if (src.port === null) text = text.replace(/_PORT=3306/, "_PORT=3306 /* dumped over a socket: the source's TCP port */");
+    return `${text};`;
+  });
+  const reset = replica.kind === 'mysql' && gtid !== null ? [`-- on a fresh replica (${replica.major > 8 || (replica.major === 8 && replica.minor >= 4) ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER'} first if it has GTIDs of its own):`] : [];
+  return [...reset, ...lines, `${replica.replica.startSql};`].join('\n');
 }
 
 export async function detectFlavor(session: Session): Promise<Flavor> {

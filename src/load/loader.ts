@@ -31,6 +31,7 @@ import type { Reporter } from '../core/events.js';
 import { detectFlavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
 import { loadControl } from '../db/session-profile.js';
+import { replicationLines } from '../format/replication.js';
 import { openStore } from '../storage/open-store.js';
 import { loadData } from './data-load.js';
 import { describePlan } from './dry-run.js';
@@ -40,7 +41,6 @@ import { addForeignKeys } from './index-steps.js';
 import type { LoadContext } from './load-context.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
 import { createObjects, restoreCounters } from './object-steps.js';
-import { replicationLines } from './replication.js';
 import { checkIdentities, openProgress } from './resume-check.js';
 import { createSchema } from './schema-steps.js';
 import { SqlProgressStore } from './sql-progress-store.js';
@@ -65,7 +65,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     const replicaPlan = replication ? planReplication(manifest, replication) : null;
     if (opts.dryRun) {
       const users = opts.restore.users ? await describeUsers(store, manifest, opts.restore.users, new Map(targets.map((t) => [t.source.name, t.name] as const))) : [];
-      return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts), ...users], replication: replicationLines(manifest), ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
+      return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts), ...users], replication: replicationLines(manifest, null), ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
     }
     const control = await Session.open(opts.connection, loadControl(opts));
     try {
@@ -109,7 +109,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
       // only onto a copy that verified: a replica of a wrong copy diverges silently
       const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
-      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
+      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest, ctx.flavor), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
     } finally {
       await control.close();
     }

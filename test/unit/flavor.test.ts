@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseVersion } from '../../src/db/flavor.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseVersion, replicationHint } from '../../src/db/flavor.js';
+import type { Manifest } from '../../src/format/manifest.js';
+import { replicationLines } from '../../src/format/replication.js';
 
 describe('the MySQL / MariaDB seam', () => {
   it('picks the binlog status statement and GTID variable per version', () => {
@@ -13,22 +17,52 @@ describe('the MySQL / MariaDB seam', () => {
     expect(parseVersion('11.4.2-MariaDB').hasBackupStage).toBe(true);
   });
 
-  it('spells the replication start statement for each version', () => {
-    const pos = { file: 'binlog.000042', position: 4711 };
-    expect(parseVersion('8.4.3').replicationStatement(pos, null, 'src')).toBe(
-      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='src', SOURCE_LOG_FILE='binlog.000042', SOURCE_LOG_POS=4711;\nSTART REPLICA;",
+  const pos = { file: 'binlog.000042', position: 4711 };
+  const source = { host: 'db1.example.com', port: 3307, binlog: pos, gtid: null, flavor: 'mysql' as const };
+  const userClauses = (p: string): string => `${p}_USER='<replication user>', ${p}_PASSWORD='<its password>'`;
+
+  it('spells the replication start statement for each version, with the source host, port and user placeholders', () => {
+    expect(replicationHint(parseVersion('8.4.3'), source)).toBe(
+      `CHANGE REPLICATION SOURCE TO SOURCE_HOST='db1.example.com', SOURCE_PORT=3307, ${userClauses('SOURCE')}, SOURCE_LOG_FILE='binlog.000042', SOURCE_LOG_POS=4711;\nSTART REPLICA;`,
     );
-    expect(parseVersion('8.0.20').replicationStatement(pos, null, 'src')).toBe(
-      "CHANGE MASTER TO MASTER_HOST='src', MASTER_LOG_FILE='binlog.000042', MASTER_LOG_POS=4711;\nSTART SLAVE;",
+    expect(replicationHint(parseVersion('8.0.20'), source)).toBe(
+      `CHANGE MASTER TO MASTER_HOST='db1.example.com', MASTER_PORT=3307, ${userClauses('MASTER')}, MASTER_LOG_FILE='binlog.000042', MASTER_LOG_POS=4711;\nSTART SLAVE;`,
     );
-    expect(parseVersion('8.4.3').replicationStatement(pos, '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5', 'src')).toMatch(
-      /SET GLOBAL gtid_purged = '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5';\nCHANGE REPLICATION SOURCE TO SOURCE_HOST='src', SOURCE_AUTO_POSITION=1;\nSTART REPLICA;/,
-    );
-    expect(parseVersion('10.11.6-MariaDB').replicationStatement(pos, '0-1-2', 'src')).toBe(
-      "SET GLOBAL gtid_slave_pos = '0-1-2';\nCHANGE MASTER TO MASTER_HOST='src', MASTER_USE_GTID=slave_pos;\nSTART SLAVE;",
+    expect(replicationHint(parseVersion('10.11.6-MariaDB'), { ...source, flavor: 'mariadb' })).toBe(
+      `CHANGE MASTER TO MASTER_HOST='db1.example.com', MASTER_PORT=3307, ${userClauses('MASTER')}, MASTER_LOG_FILE='binlog.000042', MASTER_LOG_POS=4711;\nSTART SLAVE;`,
     );
   });
 
+  it('MySQL with GTIDs: gtid_purged and SOURCE_AUTO_POSITION=1', () => {
+    const gtid = '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5';
+    const text = replicationHint(parseVersion('8.4.3'), { ...source, gtid });
+    expect(text).toContain('RESET BINARY LOGS AND GTIDS');
+    expect(text).toMatch(new RegExp(`SET GLOBAL gtid_purged = '${gtid}';\nCHANGE REPLICATION SOURCE TO SOURCE_HOST='db1.example.com', SOURCE_PORT=3307, .*SOURCE_AUTO_POSITION=1;\nSTART REPLICA;$`));
+    expect(text).not.toContain('LOG_FILE');
+    expect(replicationHint(parseVersion('8.0.36'), { ...source, gtid })).toContain('RESET MASTER');
+  });
+
+  it('MariaDB with GTIDs: gtid_slave_pos and MASTER_USE_GTID=slave_pos', () => {
+    expect(replicationHint(parseVersion('10.11.6-MariaDB'), { ...source, gtid: '0-1-2', flavor: 'mariadb' })).toBe(
+      `SET GLOBAL gtid_slave_pos = '0-1-2';\nCHANGE MASTER TO MASTER_HOST='db1.example.com', MASTER_PORT=3307, ${userClauses('MASTER')}, MASTER_USE_GTID=slave_pos;\nSTART SLAVE;`,
+    );
+  });
+
+  it('GTIDs of the other flavor are not used: binlog file and position instead', () => {
+    expect(replicationHint(parseVersion('10.11.6-MariaDB'), { ...source, gtid: '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5' })).toContain("MASTER_LOG_FILE='binlog.000042'");
+    expect(replicationHint(parseVersion('8.4.3'), { ...source, gtid: '0-1-2', flavor: 'mariadb' })).toContain("SOURCE_LOG_FILE='binlog.000042'");
+  });
+
+  it('a dump over a socket: host and port are placeholders; no coordinates: says so', () => {
+    const text = replicationHint(parseVersion('8.4.3'), { ...source, host: '/run/mysqld/mysqld.sock', port: null });
+    expect(text).toContain("SOURCE_HOST='<source host>', SOURCE_PORT=3306 /*");
+    expect(text).not.toContain('mysqld.sock');
+    expect(replicationHint(parseVersion('8.4.3'), { ...source, binlog: null })).toMatch(/^-- no binary log coordinates/);
+  });
+
+  it('quotes what it prints', () => {
+    expect(replicationHint(parseVersion('8.4.3'), { ...source, host: "o'brien" })).toContain("SOURCE_HOST='o''brien'");
+  });
   it('spells --analyze and the replica-disabled event state for each flavor (MySQL unverified against a server)', () => {
     expect(parseVersion('10.11.6-MariaDB').analyzeStatements('`d`.`t`', ['`a`'])).toEqual(['ANALYZE TABLE `d`.`t` PERSISTENT FOR ALL']);
     expect(parseVersion('8.4.3').analyzeStatements('`d`.`t`', ['`a`', '`b`'])).toEqual(['ANALYZE TABLE `d`.`t`', 'ANALYZE TABLE `d`.`t` UPDATE HISTOGRAM ON `a`, `b` WITH 100 BUCKETS']);
@@ -50,5 +84,26 @@ describe('the MySQL / MariaDB seam', () => {
     expect(parseVersion('8.0.20').replica.statusSql).toBe('SHOW SLAVE STATUS');
     const maria = parseVersion('10.11.6-MariaDB').replica;
     expect(maria.changeSource({ ...src, user: "o'k", gtid: '0-1-5' }).map((x) => x.sql)).toEqual(["SET GLOBAL gtid_slave_pos = '0-1-5'", "CHANGE MASTER TO MASTER_HOST='p1', MASTER_PORT=3307, MASTER_USER='o''k', MASTER_PASSWORD=?, MASTER_USE_GTID=slave_pos"]);
+  });
+});
+
+describe('replication hints of a dump', () => {
+  const example = JSON.parse(readFileSync(fileURLToPath(new URL('../../docs/manifest.example.json', import.meta.url)), 'utf8')) as Manifest;
+
+  it('tsload: only the target flavor, GTIDs only when they are the target flavor', () => {
+    const toMysql = replicationLines(example, parseVersion('8.4.3')).join('\n');
+    expect(toMysql).toContain(`CHANGE REPLICATION SOURCE TO SOURCE_HOST='${example.server.host}', SOURCE_PORT=${example.server.port}`);
+    expect(toMysql).toContain(`SOURCE_LOG_FILE='${example.snapshot.binlog!.file}'`);
+    expect(toMysql).not.toMatch(/CHANGE MASTER|gtid_slave_pos|gtid_purged/);
+    const toMaria = replicationLines(example, parseVersion('11.4.2-MariaDB')).join('\n');
+    expect(toMaria).toContain(`SET GLOBAL gtid_slave_pos = '${example.snapshot.gtid!}'`);
+    expect(toMaria).not.toContain('SOURCE_');
+  });
+
+  it('tsdump and dry runs: the source flavor', () => {
+    const lines = replicationLines(example, null);
+    expect(lines[0]).toMatch(/^source coordinates \(exact\)/);
+    expect(lines.join('\n')).toContain('MASTER_USE_GTID=slave_pos');
+    expect(lines.join('\n')).not.toContain('SOURCE_');
   });
 });
