@@ -3,12 +3,14 @@
  * - tty:   a live view per phase (log-update redraws it; log lines print above it, never through it);
  * - plain: timestamped log lines, plus a progress line every few seconds (for logs and pipes);
  * - json:  versioned JSON lines on stdout, one per event ({v, t, tool, kind, ...});
- * - none / --quiet: warnings only (errors come from the CLI's error funnel).
+ * - none / --quiet: warnings only (errors come from the CLI's error funnel);
+ * and with --log-file, the plain log lines (full timestamps, the outcome too) appended to a file.
  */
 import { createLogUpdate } from 'log-update';
 import { TsError, messageOf } from '../core/errors.js';
 import type { Reporter, RunEvent } from '../core/events.js';
 import { formatBytes } from '../core/sizes.js';
+import { openLogFile } from '../storage/log-file.js';
 import { ProgressModel } from './progress-view.js';
 
 export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'json', 'none'] as const;
@@ -22,6 +24,10 @@ export interface ReporterOptions {
   readonly stream?: NodeJS.WriteStream;
   /** Plain mode: seconds between progress lines (default 5). */
   readonly intervalSeconds?: number;
+  /** --log-file: plain, timestamped log lines appended to this file as well, whatever the mode. */
+  readonly logFile?: string;
+  /** Never written to the log file (the password): replaced by '***'. */
+  readonly secrets?: readonly string[];
 }
 
 export interface ClosableReporter extends Reporter {
@@ -38,13 +44,33 @@ export const EVENT_SCHEMA_VERSION = 1;
 /** How often the live view redraws (events arrive far more often than a terminal can show). */
 const FRAME_MS = 100;
 
-/** Builds the reporter for the chosen progress mode. */
+/** Builds the reporter for the chosen progress mode (and the log file, if asked for). */
 export function createReporter(opts: ReporterOptions): ClosableReporter {
+  const display = displayReporter(opts);
+  if (opts.logFile === undefined) return display;
+  const file = openLogFile(opts.logFile);
+  file.writeLine(`${new Date().toISOString()} ${opts.tool} started (pid ${process.pid})`);
+  const secrets = (opts.secrets ?? []).filter((x) => x !== '');
+  const redact = (text: string): string => secrets.reduce((t, x) => t.split(x).join('***'), text);
+  const log = plainReporter({ write: (text: string) => file.writeLine(redact(text.replace(/\n$/, ''))) }, { ...opts, stamp: () => new Date().toISOString(), outcome: true });
+  return {
+    emit: (e: RunEvent) => {
+      display.emit(e);
+      log.emit(e);
+    },
+    close: (failure?: unknown) => {
+      display.close(failure);
+      log.close(failure);
+    },
+  };
+}
+
+function displayReporter(opts: ReporterOptions): ClosableReporter {
   const out = opts.stream ?? process.stderr;
   if (opts.mode === 'json') return jsonReporter(opts.tool);
   if (opts.mode === 'none' || opts.quiet) return quietReporter(out);
   if (opts.mode === 'tty' || (opts.mode === 'auto' && out.isTTY === true)) return ttyReporter(out, opts);
-  return plainReporter(out, opts);
+  return plainReporter(out, { ...opts, stamp, outcome: false });
 }
 
 /** The 'error' event for a failure (a TsError keeps its code and suggestion). */
@@ -156,12 +182,18 @@ function sizedTerminal(out: NodeJS.WriteStream): NodeJS.WritableStream {
   return terminal as unknown as NodeJS.WritableStream;
 }
 
-function plainReporter(out: NodeJS.WritableStream, opts: ReporterOptions): ClosableReporter {
+interface PlainStyle {
+  readonly stamp: () => string;
+  /** Also log the end of the run: the summary and the failure (a log file; on stderr the CLI prints them). */
+  readonly outcome: boolean;
+}
+
+function plainReporter(out: { write(text: string): unknown }, opts: ReporterOptions & PlainStyle): ClosableReporter {
   const model = new ProgressModel(opts.tool);
   const intervalMs = (opts.intervalSeconds ?? 5) * 1000;
   let timer: NodeJS.Timeout | null = null;
   const write = (text: string): void => {
-    out.write(`${stamp()} ${text}\n`);
+    out.write(`${opts.stamp()} ${text}\n`);
   };
   const tick = (): void => {
     const line = model.line(Date.now());
@@ -187,15 +219,22 @@ function plainReporter(out: NodeJS.WritableStream, opts: ReporterOptions): Closa
         case 'table-done':
           write(tableDoneLine(e));
           return;
+        case 'summary':
+          if (opts.outcome) write(`${opts.tool} ${e.ok ? 'finished' : 'finished with problems'}: ${e.tables.length} tables, ${e.rows.toLocaleString('en-US')} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`);
+          return;
         default: {
           const line = logLine(e, opts.verbose);
           if (line !== null) write(line);
         }
       }
     },
-    close: () => {
+    close: (failure?: unknown) => {
       if (timer) clearInterval(timer);
       timer = null;
+      if (failure !== undefined && opts.outcome) {
+        const e = errorEvent(failure);
+        write(`error [${e.code}]: ${e.message}${e.suggestion ? ` (hint: ${e.suggestion})` : ''}`);
+      }
     },
   };
 }

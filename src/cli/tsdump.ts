@@ -42,6 +42,7 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   allowInconsistent: boolean;
   overwrite: boolean;
   progress: ProgressMode;
+  logFile?: string;
   quiet: boolean;
   verbose: boolean;
   users: boolean;
@@ -77,6 +78,7 @@ addConnectionOptions(program)
   .option('--allow-inconsistent', 'without a lock, continue even if snapshots could not be proven identical (marked in the manifest)', false)
   .option('--overwrite', 'replace an earlier dump in the output directory', false)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
+  .option('--log-file <path>', 'also append plain log lines with timestamps to this file (never a password)')
   .option('-q, --quiet', 'only warnings and errors', false)
   .option('-v, --verbose', 'a line per chunk', false);
 addS3Options(program)
@@ -96,7 +98,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       applyFileDefaults(program, conn.fileOptions);
       const f = program.opts<DumpFlags>();
       const opts = dumpOptions(f, conn.settings);
-      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump' });
+      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump', logFile: f.logFile, secrets: [conn.settings.password ?? ''] });
       try {
         const result = await runDump(opts, reporter, signal);
         reporter.emit({ kind: 'summary', ok: true, seconds: result.seconds, tables: result.tables, rows: sumOf(result.tables.map((t) => t.rows)), bytes: sumOf(result.tables.map((t) => t.bytes)) });

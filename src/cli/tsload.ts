@@ -42,6 +42,7 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
   force: boolean;
   sqlMode?: string;
   progress: ProgressMode;
+  logFile?: string;
   quiet: boolean;
   verbose: boolean;
 }
@@ -80,6 +81,7 @@ addConnectionOptions(program)
   .option('--force', "load another tool's incomplete dump: the tables that are complete (and say which are not)", false)
   .option('--sql-mode <mode>', "sql_mode the sessions restoring a mysqldump file or mydumper directory start in, before the file's own SETs (default: the server's)")
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
+  .option('--log-file <path>', 'also append plain log lines with timestamps to this file (never a password)')
   .option('-q, --quiet', 'only warnings and errors', false)
   .option('-v, --verbose', 'a line per chunk', false);
 addRestoreOptions(program);
@@ -105,7 +107,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       applyFileDefaults(program, conn.fileOptions);
       const f = program.opts<LoadFlags>();
       const opts = loadOptions(f, conn.settings);
-      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload' });
+      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload', logFile: f.logFile, secrets: [conn.settings.password ?? ''] });
       const imported = await runImportCommand(opts, reporter, signal, { quiet: f.quiet, json: f.progress === 'json', restoreTest: f.restoreTest });
       if (imported !== null) return imported;
       let result;
