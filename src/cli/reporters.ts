@@ -112,7 +112,7 @@ function logLine(e: RunEvent, verbose: boolean): string | null {
     case 'info':
       return e.message;
     case 'chunk-done':
-      return verbose ? `${e.database}.${e.table} chunk ${e.chunk}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s` : null;
+      return verbose ? `${e.database}.${e.table} chunk ${e.chunk}: ${e.rows.toLocaleString('en-US')} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s` : null;
     case 'table-done':
       return verbose ? tableDoneLine(e) : null;
     default:
@@ -204,7 +204,7 @@ function plainReporter(out: { write(text: string): unknown }, opts: ReporterOpti
       model.apply(e, Date.now());
       switch (e.kind) {
         case 'start':
-          write(`${e.tool}: ${e.totals.tables} tables, ${opts.tool === 'tsdump' ? '~' : ''}${formatBytes(e.totals.bytes)}, ${e.threads} threads`);
+          write(`${e.tool}: ${e.totals.tables} tables, ${opts.tool === 'tsdump' ? `~${formatBytes(e.totals.bytes)} of data` : formatBytes(e.totals.bytes)}, ${e.threads} threads`);
           if (!timer) {
             timer = setInterval(tick, intervalMs);
             timer.unref();
@@ -242,5 +242,6 @@ function plainReporter(out: { write(text: string): unknown }, opts: ReporterOpti
 /** A finished table, worded for its phase (an index build moves no rows). */
 function tableDoneLine(e: Extract<RunEvent, { kind: 'table-done' }>): string {
   if (e.phase === 'indexes') return `${e.database}.${e.table}: secondary indexes and keys added in ${e.seconds.toFixed(1)}s`;
-  return `${e.database}.${e.table}: ${e.rows} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`;
+  if (e.phase === 'verify') return `${e.database}.${e.table}: verified, ${e.rows.toLocaleString('en-US')} rows as in the manifest`;
+  return `${e.database}.${e.table}: ${e.rows.toLocaleString('en-US')} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`;
 }

@@ -15,7 +15,7 @@ import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.j
 import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { parseRegex, parseTableList, parseTableRef } from './filter-options.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
-import { printSummary } from './summary.js';
+import { printSummary, summaryEvent } from './summary.js';
 import { addS3Options, storeLocation, type S3OptionValues } from './store-location.js';
 
 hideSecretsFromProcessTitle('tsdump');
@@ -101,7 +101,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump', logFile: f.logFile, secrets: [conn.settings.password ?? ''] });
       try {
         const result = await runDump(opts, reporter, signal);
-        reporter.emit({ kind: 'summary', ok: true, seconds: result.seconds, tables: result.tables, rows: sumOf(result.tables.map((t) => t.rows)), bytes: sumOf(result.tables.map((t) => t.bytes)) });
+        reporter.emit(summaryEvent(true, result.seconds, result.tables, result.manifest));
         reporter.close();
         if (!f.quiet && f.progress !== 'json') printSummary('tsdump', result.tables, result.seconds, result.manifest);
         return EXIT_CODES.ok;
@@ -177,10 +177,6 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
     overwrite: f.overwrite,
     toolVersion: toolVersion(),
   });
-}
-
-function sumOf(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0);
 }
 
 addBenchCommand(program, 'tsdump');

@@ -15,7 +15,7 @@ import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.j
 import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 import { describeSubset } from '../format/subset.js';
-import { printSummary } from './summary.js';
+import { printSummary, summaryEvent } from './summary.js';
 import { addRestoreOptions, restoreOptions, type RestoreFlagValues } from './restore-options.js';
 import { addS3Options, storeLocation, type S3OptionValues } from './store-location.js';
 
@@ -126,9 +126,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
         for (const l of result.replicationStarted ?? []) out.write(`${l}\n`);
         return EXIT_CODES.ok;
       }
-      const rows = result.tables.reduce((a, t) => a + t.rows, 0);
-      const bytes = result.tables.reduce((a, t) => a + t.bytes, 0);
-      reporter.emit({ kind: 'summary', ok: result.mismatches.length === 0, seconds: result.seconds, tables: result.tables, rows, bytes });
+      reporter.emit(summaryEvent(result.mismatches.length === 0, result.seconds, result.tables, result.manifest));
       if (!f.quiet && f.progress !== 'json') printSummary('tsload', result.tables, result.seconds, result.manifest);
       // --progress json: stdout holds only json lines (the coordinates are in the manifest, the
       // replication state in an info event)

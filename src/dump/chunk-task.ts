@@ -25,7 +25,10 @@ export interface ChunkTask {
 
 export interface ChunkResult {
   readonly rows: number;
+  /** Bytes of the file as stored (compressed, when it is). */
   readonly bytes: number;
+  /** Bytes of data before compression: the unit of the dump's progress and estimates. */
+  readonly dataBytes: number;
   readonly sha256: string;
   readonly blocks: BlockHashes;
   readonly checksum?: string;

@@ -53,6 +53,7 @@ export async function writeChunk(
   let rows = 0;
   let reported = 0;
   let reportedRows = 0;
+  let dataBytes = 0;
   let lastReport = Date.now();
 
   async function* encoded(): AsyncGenerator<Buffer> {
@@ -62,6 +63,7 @@ export async function writeChunk(
       if (encoder.pending >= FLUSH_BYTES) {
         const b = encoder.take();
         reported += b.length;
+        dataBytes += b.length;
         yield b;
         const now = Date.now();
         if (now - lastReport >= PROGRESS_EVERY_MS) {
@@ -76,6 +78,7 @@ export async function writeChunk(
     if (encoder.pending > 0) {
       const b = encoder.take();
       reported += b.length;
+      dataBytes += b.length;
       yield b;
     }
     onProgress(rows - reportedRows, reported);
@@ -124,5 +127,5 @@ export async function writeChunk(
     const r = await session.query<{ n: string; s: string }>(checksumSql(task.database, task.table, task.columns, chunkWhere(task)), [], object);
     checksum = `${r[0]?.n ?? '0'}:${r[0]?.s ?? '0'}`;
   }
-  return { rows, bytes, sha256: hash.digest('hex'), blocks: blocks.finish(), ...(checksum !== undefined ? { checksum } : {}) };
+  return { rows, bytes, dataBytes, sha256: hash.digest('hex'), blocks: blocks.finish(), ...(checksum !== undefined ? { checksum } : {}) };
 }

@@ -7,6 +7,7 @@ import type { ChunkEntry } from '../format/manifest.js';
 import { chunkFile } from '../format/naming.js';
 import { DATA_EXTENSIONS } from '../format/row-encoders.js';
 import { planTable, type PlannedChunk } from './chunk-planner.js';
+import { DumpEstimate } from './dump-estimate.js';
 import type { DumpOptions } from './dump-options.js';
 import { WorkerLeases, type DumpWorker } from './worker-pool.js';
 
@@ -27,7 +28,9 @@ export async function dumpData(
 ): Promise<TableData> {
   const started = Date.now();
   const order = [...tables].sort((a, b) => b.dataLength - a.dataLength || b.rowsEstimate - a.rowsEstimate);
-  reporter.emit({ kind: 'phase-start', phase: 'data', total: { tables: tables.length, chunks: 0, rows: sum(tables.map((t) => t.rowsEstimate)), bytes: sum(tables.map((t) => t.dataLength)) } });
+  // Totals are estimates, corrected as chunks finish (dump-estimate.ts), in bytes before compression.
+  const estimate = new DumpEstimate(tables, opts.format);
+  reporter.emit({ kind: 'phase-start', phase: 'data', total: estimate.totals(), exact: false });
   let failure: unknown;
   const leases = new WorkerLeases(workers);
   const fail = (e: unknown): void => {
@@ -49,7 +52,8 @@ export async function dumpData(
       throw e instanceof TsError ? e.withObject({ database: table.database, table: table.name }) : e;
     });
     const entries: ChunkEntry[] = new Array(plan.length);
-    const tableStart = Date.now();
+    // A table's time runs from its first chunk's start, not from when it was queued.
+    let tableStart: number | null = null;
     let left = plan.length;
     const record = { chunks: entries, seconds: 0 };
     results.set(table, record);
@@ -62,16 +66,20 @@ export async function dumpData(
           const worker = await leases.acquire();
           if (!worker || failure || signal?.aborted) return;
           const t0 = Date.now();
+          tableStart ??= t0;
           try {
             reporter.emit({ kind: 'chunk-start', phase: 'data', database: table.database, table: table.name, chunk: index });
             const r = await worker.chunk(
               { database: table.database, table: table.name, index, columns: table.columns, key: table.key, lower: chunk.lower, upper: chunk.upper, where, store: opts.output, file, format: opts.format, compression: opts.compression, statementSize: opts.statementSize, checksum: opts.checksum },
-              (rows, bytes) => reporter.emit({ kind: 'progress', phase: 'data', database: table.database, table: table.name, rows, bytes }),
+              (rows, bytes) => reporter.emit({ kind: 'progress', phase: 'data', database: table.database, table: table.name, chunk: index, rows, bytes }),
             );
             entries[i] = { index, path: file, bytes: r.bytes, sha256: r.sha256, rows: r.rows, lower: chunk.lower, upper: chunk.upper, ...(r.checksum !== undefined ? { checksum: r.checksum } : {}), blocks: r.blocks };
-            reporter.emit({ kind: 'chunk-done', phase: 'data', database: table.database, table: table.name, chunk: index, rows: r.rows, bytes: r.bytes, seconds: (Date.now() - t0) / 1000 });
-            if (--left === 0) {
-              record.seconds = (Date.now() - tableStart) / 1000;
+            reporter.emit({ kind: 'chunk-done', phase: 'data', database: table.database, table: table.name, chunk: index, rows: r.rows, bytes: r.bytes, dataBytes: r.dataBytes, seconds: (Date.now() - t0) / 1000 });
+            estimate.chunkDone(table, r.rows, r.dataBytes);
+            if (--left === 0) estimate.tableDone(table);
+            reporter.emit({ kind: 'totals', phase: 'data', total: estimate.totals(), exact: estimate.exact });
+            if (left === 0) {
+              record.seconds = (Date.now() - (tableStart ?? t0)) / 1000;
               reporter.emit({ kind: 'table-done', phase: 'data', database: table.database, table: table.name, rows: sum(entries.map((e) => e.rows)), bytes: sum(entries.map((e) => e.bytes)), seconds: record.seconds });
             }
             leases.release(worker);

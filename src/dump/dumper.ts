@@ -21,6 +21,7 @@ import { Session } from '../db/session.js';
 import { DUMP_CONTROL, DUMP_PLANNER } from '../db/session-profile.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { openStore } from '../storage/open-store.js';
+import { DumpEstimate } from './dump-estimate.js';
 import { dumpData, type TableData } from './data-dump.js';
 import type { DumpOptions, DumpResult } from './dump-options.js';
 import { buildManifest, writeManifest } from './manifest-writer.js';
@@ -60,7 +61,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     opts = await capStatementSize(control, opts, reporter);
     const dumpId = randomUUID();
     const { tables } = selection;
-    const totals = { tables: tables.length, chunks: 0, rows: sum(tables.map((t) => t.rowsEstimate)), bytes: sum(tables.map((t) => t.dataLength)) };
+    // estimated bytes of data before compression, as the data phase counts them (dump-estimate.ts)
+    const totals = opts.noData ? { tables: tables.length, chunks: 0, rows: 0, bytes: 0 } : new DumpEstimate(tables, opts.format).totals();
     reporter.emit({ kind: 'start', tool: 'tsdump', dumpId, totals, threads });
 
     const schema = await writeSchema(control, store, selection, opts, reporter);

@@ -42,7 +42,6 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   const uncompressed = compressionOf(chunk.path) === 'none';
   const csv = ctx.manifest.options.format === 'csv';
   let session: Session | null = null;
-  let rows = 0;
   const window = ctx.windows.pop() ?? new SubChunkWindow();
   let source: ChunkSource | null = null;
   try {
@@ -72,8 +71,10 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
           }
           return loadSub(ctx, session, w, chunk, sub, csv, uncompressed ? sub.end : null);
         });
-        rows += r;
-        ctx.reporter.emit({ kind: 'progress', phase: 'data', database: db.name, table: table.name, rows: r, bytes: sub.data.length });
+        // Progress is in the dump's file bytes (the manifest's exact sizes): a compressed chunk's
+        // sub-chunks are decompressed text, so their share is counted by rows.
+        const bytes = uncompressed ? sub.data.length : chunk.rows > 0 ? Math.round((r * chunk.bytes) / chunk.rows) : 0;
+        ctx.reporter.emit({ kind: 'progress', phase: 'data', database: db.name, table: table.name, chunk: chunk.index, rows: r, bytes });
       }
       cur = await it.next();
     }
@@ -85,7 +86,9 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   }
   w.rows += chunk.rows;
   w.bytes += chunk.bytes;
-  ctx.reporter.emit({ kind: 'chunk-done', phase: 'data', database: db.name, table: table.name, chunk: chunk.index, rows, bytes: chunk.bytes, seconds: (Date.now() - started) / 1000 });
+  // The whole chunk is in: its rows are the manifest's (a resumed chunk's committed sub-chunks included,
+  // so totals never shrink after a resume).
+  ctx.reporter.emit({ kind: 'chunk-done', phase: 'data', database: db.name, table: table.name, chunk: chunk.index, rows: chunk.rows, bytes: chunk.bytes, seconds: (Date.now() - started) / 1000 });
 }
 
 /**

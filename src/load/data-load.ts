@@ -7,7 +7,7 @@ import { loadChunk } from './chunk-load.js';
 import { analyzeTable } from './analyze-step.js';
 import { buildIndexes } from './index-steps.js';
 import type { LoadContext, TableWork } from './load-context.js';
-import { chunksToLoad, tableState } from './resume-state.js';
+import { STEP, chunksToLoad, tableState } from './resume-state.js';
 
 /**
  * Step 7: chunks in parallel, largest tables first, each as sized transactions that also record
@@ -57,7 +57,10 @@ export async function loadData(ctx: LoadContext, work: TableWork[]): Promise<Tab
   const order = [...work].sort((a, b) => b.table.bytes - a.table.bytes || b.table.rows - a.table.rows);
   for (const w of order) await prepareResume(ctx, w);
   const total = { tables: work.length, chunks: order.reduce((n, w) => n + w.todo.length, 0), rows: order.reduce((n, w) => n + w.table.rows, 0), bytes: order.reduce((n, w) => n + w.table.bytes, 0) };
-  ctx.reporter.emit({ kind: 'phase-start', phase: 'data', total });
+  ctx.reporter.emit({ kind: 'phase-start', phase: 'data', total, exact: true });
+  // The index builds still to do, measured in their tables' bytes: the run's ETA counts them.
+  const indexed = order.filter((w) => w.split.indexes.length > 0 && !w.db.steps.has(STEP.indexes(w.table.name)));
+  if (indexed.length > 0) ctx.reporter.emit({ kind: 'totals', phase: 'indexes', total: { tables: indexed.length, chunks: 0, rows: indexed.reduce((n, w) => n + w.table.rows, 0), bytes: indexed.reduce((n, w) => n + w.table.bytes, 0) }, exact: true });
   const doneChunks = order.reduce((n, w) => n + w.table.chunks.length - w.todo.length, 0);
   if (doneChunks > 0) ctx.reporter.emit({ kind: 'resumed', phase: 'data', chunks: doneChunks, rows: order.reduce((n, w) => n + w.rows, 0), bytes: order.reduce((n, w) => n + w.bytes, 0) });
 
@@ -66,9 +69,12 @@ export async function loadData(ctx: LoadContext, work: TableWork[]): Promise<Tab
   const summaries: TableSummary[] = [];
   const indexJobs: Promise<void>[] = [];
   let failure: unknown;
+  // A table's time runs from its first chunk's start (not from its CREATE or its wait in the queue).
+  const firstWork = new Map<TableWork, number>();
   const tableDone = (w: TableWork): void => {
-    summaries.push({ database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds: (Date.now() - w.started) / 1000 });
-    ctx.reporter.emit({ kind: 'table-done', phase: 'data', database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds: (Date.now() - w.started) / 1000 });
+    const seconds = (Date.now() - (firstWork.get(w) ?? Date.now())) / 1000;
+    summaries.push({ database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds });
+    ctx.reporter.emit({ kind: 'table-done', phase: 'data', database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds });
     indexJobs.push(indexes(async () => {
       if (failure) return;
       await buildIndexes(ctx, w);
@@ -85,6 +91,7 @@ export async function loadData(ctx: LoadContext, work: TableWork[]): Promise<Tab
       jobs.push(
         data(async () => {
           if (failure || ctx.signal?.aborted) return;
+          if (!firstWork.has(w)) firstWork.set(w, Date.now());
           try {
             await loadChunk(ctx, w, item.chunk, item.skip);
           } catch (e) {

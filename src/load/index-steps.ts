@@ -33,7 +33,8 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
   } finally {
     await s.close();
   }
-  ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: db.name, table: table.name, rows: 0, bytes: 0, seconds: (Date.now() - started) / 1000 });
+  // rows and bytes: the table's, the measure of an index build's work (the run's ETA is weighted by it)
+  ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: db.name, table: table.name, rows: table.rows, bytes: table.bytes, seconds: (Date.now() - started) / 1000 });
 }
 
 export async function addForeignKeys(ctx: LoadContext, work: readonly TableWork[]): Promise<void> {

@@ -47,7 +47,7 @@ import { SqlProgressStore } from './sql-progress-store.js';
 import { planTargets } from './targets.js';
 import { describeUsers, loadUsers } from './users-step.js';
 import { dryRunReplication, planReplication, refuseRunningReplica, startReplication } from './start-replication.js';
-import { verifyLoad } from './verify-step.js';
+import { announceVerify, verifyLoad } from './verify-step.js';
 
 export { EVENT_STATES, type EventState } from './event-status.js';
 export { DROP_TABLE_MODES, FULL_RESTORE, ON_DUPLICATE_MODES, type DropTableMode, type LoadOptions, type LoadResult, type OnDuplicateMode, type ReplicationOptions, type RestoreOptions, type UsersSelection } from './load-options.js';
@@ -95,6 +95,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         }
       }
       reporter.emit({ kind: 'start', tool: 'tsload', dumpId: manifest.dumpId, totals, threads: opts.threads });
+      if (opts.verify && !opts.restore.noData) announceVerify(ctx, targets);
       // Databases this dump was already loaded into completely are only verified.
       const active = targets.filter((t) => !t.done);
       await checkIdentities(ctx, active);

@@ -8,16 +8,40 @@ import { verifyTables, type Mismatch, type VerifyTarget } from './verify.js';
  * --on-duplicate error or replace every dumped row is in it, so each chunk's key range must hold at
  * least the chunk's rows; with ignore a dumped row may have been left out for an existing one, so
  * its counts are not compared (each statement's warnings other than duplicate keys still fail the load).
+ * Its totals are the tables' rows and bytes from the start (announceVerify, with the run's start),
+ * and each check is reported as it finishes, so the phase moves and the run's ETA counts it.
  */
 export async function verifyLoad(ctx: LoadContext, targets: readonly TargetDb[]): Promise<Mismatch[]> {
   const started = Date.now();
-  ctx.reporter.emit({ kind: 'phase-start', phase: 'verify', total: { tables: targets.reduce((n, t) => n + t.source.tables.length, 0), chunks: 0, rows: 0, bytes: 0 } });
   const merged = ctx.opts.restore.onDuplicate === 'ignore' ? 'none' : 'at-least';
   const list: VerifyTarget[] = targets.flatMap((t) => t.source.tables.map((table) => ({ database: t.name, table, compare: isMerged(t, table.name) ? merged : 'exact' })));
   for (const v of list.filter((x) => x.compare !== 'exact')) {
     ctx.reporter.emit({ kind: 'info', message: `verify: ${v.database}.${v.table.name} held rows before the load: ${v.compare === 'none' ? 'merged with --on-duplicate ignore, its counts are not compared' : 'checked that every chunk\'s key range holds at least the dump\'s rows (no checksums)'}` });
   }
-  const out = await verifyTables(() => openVerifySession(ctx), list, ctx.opts.threads);
+  ctx.reporter.emit({ kind: 'phase-start', phase: 'verify', total: verifyTotals(list), exact: true });
+  const tableDone = (v: VerifyTarget): void => {
+    ctx.reporter.emit({ kind: 'table-done', phase: 'verify', database: v.database, table: v.table.name, rows: v.table.rows, bytes: v.table.bytes, seconds: (Date.now() - started) / 1000 });
+  };
+  // nothing to compare: done at once (the phase's totals still count it)
+  for (const v of list.filter((x) => x.compare === 'none')) tableDone(v);
+  const checks = new Map<VerifyTarget, number>();
+  const out = await verifyTables(() => openVerifySession(ctx), list, ctx.opts.threads, (v, chunk, rows, bytes, seconds) => {
+    ctx.reporter.emit({ kind: 'chunk-done', phase: 'verify', database: v.database, table: v.table.name, chunk, rows, bytes, seconds });
+    const done = (checks.get(v) ?? 0) + 1;
+    checks.set(v, done);
+    // a table is one check (chunk 0), or one per chunk
+    if (chunk === 0 || done === v.table.chunks.length) tableDone(v);
+  });
   ctx.reporter.emit({ kind: 'phase-done', phase: 'verify', seconds: (Date.now() - started) / 1000 });
   return out;
+}
+
+export function verifyTotals(list: readonly VerifyTarget[]): { tables: number; chunks: number; rows: number; bytes: number } {
+  return { tables: list.length, chunks: 0, rows: list.reduce((n, v) => n + v.table.rows, 0), bytes: list.reduce((n, v) => n + v.table.bytes, 0) };
+}
+
+/** The verify phase's work, announced when the load starts so the display and the ETA know it. */
+export function announceVerify(ctx: LoadContext, targets: readonly TargetDb[]): void {
+  const list = targets.flatMap((t) => t.source.tables.map((table) => ({ database: t.name, table })));
+  ctx.reporter.emit({ kind: 'totals', phase: 'verify', total: verifyTotals(list), exact: true });
 }

@@ -31,13 +31,16 @@ export interface VerifyTarget {
   readonly compare?: 'exact' | 'at-least' | 'none';
 }
 
+/** One check done: a chunk (its index) or the whole table (chunk 0), with the rows and bytes it covered. */
+export type OnChecked = (target: VerifyTarget, chunk: number, rows: number, bytes: number, seconds: number) => void;
+
 function perChunk(t: TableEntry): boolean {
   if (t.key.kind === 'none' || t.key.columns.length === 0) return false;
   if (t.key.kind === 'primary') return true;
   return t.key.columns.every((k) => t.columns.find((c) => c.name === k.name)?.nullable === false);
 }
 
-export async function verifyTables(open: () => Promise<Session>, targets: readonly VerifyTarget[], threads: number): Promise<Mismatch[]> {
+export async function verifyTables(open: () => Promise<Session>, targets: readonly VerifyTarget[], threads: number, onChecked: OnChecked = () => undefined): Promise<Mismatch[]> {
   const limit = pLimit(Math.max(1, threads));
   const sessions: Session[] = [];
   const idle: Session[] = [];
@@ -49,8 +52,11 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
     return n;
   };
   const out: Mismatch[] = [];
-  const check = async (db: string, t: TableEntry, chunkPath: string | null, where: string | null, rows: number, checksum: string | undefined, atLeast: boolean): Promise<void> => {
+  const check = async (target: VerifyTarget, chunk: TableEntry['chunks'][number] | null, where: string | null, rows: number, checksum: string | undefined, atLeast: boolean): Promise<void> => {
+    const { database: db, table: t } = target;
+    const chunkPath = chunk?.path ?? null;
     const s = await acquire();
+    const started = Date.now();
     try {
       if (atLeast) {
         const n = await s.scalar(`SELECT COUNT(*) FROM ${qualified(db, t.name)}${where ? ` WHERE ${where}` : ''}`);
@@ -64,18 +70,20 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
         const n = await s.scalar(`SELECT COUNT(*) FROM ${qualified(db, t.name)}${where ? ` WHERE ${where}` : ''}`);
         if (Number(n) !== rows) out.push({ database: db, table: t.name, chunk: chunkPath, what: 'rows', expected: String(rows), actual: n ?? '0' });
       }
+      onChecked(target, chunk?.index ?? 0, rows, chunk ? chunk.bytes : t.bytes, (Date.now() - started) / 1000);
     } finally {
       idle.push(s);
     }
   };
   const jobs: Promise<void>[] = [];
-  for (const { database, table: t, compare = 'exact' } of targets) {
+  for (const target of targets) {
+    const { table: t, compare = 'exact' } = target;
     if (compare === 'none') continue;
     const atLeast = compare === 'at-least';
     const withChecksums = t.chunks.length > 0 && t.chunks.every((c) => c.checksum !== undefined);
     if (perChunk(t) || t.chunks.length === 1) {
-      for (const c of t.chunks) jobs.push(limit(() => check(database, t, c.path, t.chunks.length === 1 ? null : rangeCondition(t.key, c.lower, c.upper), c.rows, c.checksum, atLeast)));
-      if (t.chunks.length === 0) jobs.push(limit(() => check(database, t, null, null, 0, undefined, atLeast)));
+      for (const c of t.chunks) jobs.push(limit(() => check(target, c, t.chunks.length === 1 ? null : rangeCondition(t.key, c.lower, c.upper), c.rows, c.checksum, atLeast)));
+      if (t.chunks.length === 0) jobs.push(limit(() => check(target, null, null, 0, undefined, atLeast)));
     } else {
       let checksum: string | undefined;
       if (withChecksums) {
@@ -88,7 +96,7 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
         }
         checksum = `${n}:${sum}`;
       }
-      jobs.push(limit(() => check(database, t, null, null, t.rows, checksum, atLeast)));
+      jobs.push(limit(() => check(target, null, null, t.rows, checksum, atLeast)));
     }
   }
   try {

@@ -79,7 +79,7 @@ describe('progress', () => {
     expect(percents.length).toBeGreaterThan(0);
     expect(Math.max(...percents)).toBeLessThanOrEqual(100);
     // The summary table follows the view.
-    expect(frame).toMatch(new RegExp(`${db}\\.events\\s+${ROWS.events}`));
+    expect(frame).toMatch(new RegExp(`${db}\\.events\\s+${ROWS.events.toLocaleString('en-US')}\\s`));
   });
 
   it.skipIf(!hasScript)('tsload on a terminal: every phase ends ticked, data at 100% with the exact totals', async () => {
@@ -93,6 +93,58 @@ describe('progress', () => {
     expect(frame).toContain(`rows ${total}/${total}`);
     for (const line of frame.split('\n').filter((l) => /^\S? ?\s*(schema|data|indexes|post-data|verify)\s+\[/.test(l))) {
       expect(line, 'a phase left unfinished in the final frame').toMatch(/^✔ .* 100%/);
+    }
+  });
+
+  it.skipIf(!hasScript)('tsload on a terminal: verify has its real totals from the start, the whole run has an ETA', async () => {
+    const out = path.join(tmp, 'tty');
+    const r = underPty(['node', 'dist/cli/tsload.js', ...connArgs(), '-d', out, '-B', `${copy}_v`, '--threads', '2']);
+    await dropDbs(`${copy}_v`);
+    expect(r.status, r.output).toBe(0);
+    const text = r.output.replace(ANSI, '').replace(/\r/g, '');
+    const total = (ROWS.events + ROWS.users).toLocaleString('en-US');
+    // before verification starts it shows what it will check, not "0/0 rows, 0 B/0 B"
+    expect(text).toMatch(new RegExp(`  verify\\s+\\[-+\\]\\s+0%\\s+tables 0/2\\n\\s+rows 0/${total}  bytes 0 B/\\S+ \\S+  waiting`));
+    expect(text).not.toMatch(/verify.*\n\s+rows 0\/0 /);
+    // the run's elapsed time and time left, "estimating…" before a rate is known
+    expect(text).toContain('time left: estimating…');
+    expect(text).toMatch(/elapsed \S+, ~?\d+(\.\d)?[sm]\S* left/);
+    expect(finalFrame(r.output)).toMatch(new RegExp(`✔ verify\\s+\\[#+\\] 100%\\s+tables 2/2\\n\\s+rows ${total}/${total}`));
+  });
+
+  it.skipIf(!hasScript)('a resumed load ends with the full totals: rows loaded before the restart count', async () => {
+    const out = path.join(tmp, 'tty');
+    const dst = `${copy}_r`;
+    const admin = await adminSession();
+    try {
+      let killed = false;
+      const first = await runCli('tsload', [...connArgs(), '-d', out, '-B', dst, '--threads', '1', '--rows-per-transaction', '100', '-q'], {
+        onSpawn: (pid) => {
+          const poll = setInterval(() => {
+            void admin
+              .scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst])
+              .then((n) => {
+                if (Number(n) > 5 && !killed) {
+                  killed = true;
+                  clearInterval(poll);
+                  process.kill(pid, 'SIGKILL');
+                }
+              })
+              .catch(() => undefined);
+          }, 10);
+          setTimeout(() => clearInterval(poll), 60_000);
+        },
+      });
+      expect(first.signal, `not killed mid-load: ${first.stderr}`).toBe('SIGKILL');
+      const r = underPty(['node', 'dist/cli/tsload.js', ...connArgs(), '-d', out, '-B', dst, '--threads', '2']);
+      expect(r.status, r.output).toBe(0);
+      const frame = finalFrame(r.output);
+      const total = (ROWS.events + ROWS.users).toLocaleString('en-US');
+      expect(frame).toMatch(new RegExp(`✔ data\\s+\\[#+\\] 100%\\s+tables 2/2\\n\\s+rows ${total}/${total}`));
+      expect(frame).toContain(`tsload: 2 tables, ${total} rows`);
+    } finally {
+      await admin.close();
+      await dropDbs(dst);
     }
   });
 
@@ -128,7 +180,9 @@ describe('progress', () => {
     const r = await runCli('tsdump', [...connArgs(), '-B', db, '--chunk-size', '64K', '-o', path.join(tmp, 'plain')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(ANSI);
-    expect(r.stderr).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d ${db}\\.events: ${ROWS.events} rows`));
+    expect(r.stderr).toMatch(new RegExp(`\\d\\d:\\d\\d:\\d\\d ${db}\\.events: ${ROWS.events.toLocaleString('en-US')} rows`));
+    // the summary with thousands separators
+    expect(r.stderr).toMatch(new RegExp(`tsdump: 2 tables, ${(ROWS.events + ROWS.users).toLocaleString('en-US')} rows`));
     expect(r.stderr).toMatch(/\d\d:\d\d:\d\d data done in/);
   });
 
