@@ -46,6 +46,8 @@ interface PhaseState {
   readonly active: Map<string, number>;
   resumed: { rows: number; bytes: number };
   finishedSeconds: number | null;
+  /** The highest fraction shown so far: a raised estimate slows the bar, never moves it back. */
+  floor: number;
 }
 
 export interface PhaseSnapshot {
@@ -79,13 +81,24 @@ export class ProgressModel {
   private readonly phases = new Map<Phase, PhaseState>();
   private header = '';
   private runStartedAt: number | null = null;
+  /** Bytes the run will move (the start event's totals): until its data phase appears, no ETA. */
+  private runBytes = 0;
 
   constructor(private readonly tool: 'tsdump' | 'tsload') {}
 
   apply(e: RunEvent, now: number): void {
+    this.fold(e, now);
+    if ('phase' in e) {
+      const p = this.phases.get(e.phase);
+      if (p && p.finishedSeconds === null) p.floor = this.snapshot(p, now).fraction;
+    }
+  }
+
+  private fold(e: RunEvent, now: number): void {
     switch (e.kind) {
       case 'start':
         this.runStartedAt = now;
+        this.runBytes = e.totals.bytes;
         this.header = `${this.tool}: ${e.totals.tables} tables, ${e.totals.chunks > 0 ? `${e.totals.chunks} chunks, ` : ''}${this.tool === 'tsdump' ? `~${formatBytes(e.totals.bytes)} of data` : formatBytes(e.totals.bytes)}, ${e.threads} threads`;
         break;
       case 'phase-start': {
@@ -177,6 +190,7 @@ export class ProgressModel {
 
   /** The whole run's time left (run-eta.ts). */
   runEta(now: number): RunEta {
+    if (this.runBytes > 0 && !this.phases.has('data')) return { seconds: null, uncertain: true };
     return runEta(this.snapshots(now).map((s): PhaseWork => ({ phase: s.phase, begun: s.begun, finished: s.finished, seconds: s.seconds, totalBytes: s.total.bytes, doneBytes: s.done.bytes, runBytes: s.runBytes, exact: s.exact })));
   }
 
@@ -208,7 +222,7 @@ export class ProgressModel {
     const limit = phase === null ? PHASES.length : PHASES.indexOf(phase);
     for (const [ph, p] of this.phases) {
       if (PHASES.indexOf(ph) >= limit || p.finishedSeconds !== null || p.started) continue;
-      this.apply({ kind: 'phase-done', phase: ph, seconds: p.begun ? Math.max(0, (now - p.startedAt) / 1000) : 0 }, now);
+      this.fold({ kind: 'phase-done', phase: ph, seconds: p.begun ? Math.max(0, (now - p.startedAt) / 1000) : 0 }, now);
     }
   }
 
@@ -220,7 +234,7 @@ export class ProgressModel {
   private state(phase: Phase, now: number): PhaseState {
     let p = this.phases.get(phase);
     if (!p) {
-      p = { phase, startedAt: now, started: false, begun: false, exact: this.tool === 'tsload', chunked: false, total: zero(), done: zero(), partial: new Map(), active: new Map(), resumed: { rows: 0, bytes: 0 }, finishedSeconds: null };
+      p = { phase, startedAt: now, started: false, begun: false, exact: this.tool === 'tsload', chunked: false, total: zero(), done: zero(), partial: new Map(), active: new Map(), resumed: { rows: 0, bytes: 0 }, finishedSeconds: null, floor: 0 };
       this.phases.set(phase, p);
     }
     return p;
@@ -256,7 +270,7 @@ export class ProgressModel {
     const done: Totals = { tables: p.done.tables, chunks: p.done.chunks, rows: p.done.rows + inRows, bytes: p.done.bytes + inBytes };
     const total = projectedTotal(p.total, done);
     // Only a finished phase shows 100%: an exceeded estimate must not claim the work is over.
-    const fraction = finished ? 1 : Math.min(0.99, fractionOf(done, total));
+    const fraction = finished ? 1 : Math.max(p.floor, Math.min(0.99, fractionOf(done, total)));
     const seconds = finished ? p.finishedSeconds! : p.begun ? Math.max(0, (now - p.startedAt) / 1000) : 0;
     const runBytes = Math.max(0, done.bytes - p.resumed.bytes);
     const bytesPerSecond = seconds > 0 ? runBytes / seconds : 0;

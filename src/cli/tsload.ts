@@ -128,7 +128,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       }
       reporter.emit(summaryEvent(result.mismatches.length === 0, result.seconds, result.tables, result.manifest));
       if (!f.quiet && f.progress !== 'json') printSummary('tsload', result.tables, result.seconds, result.manifest);
-      // --progress json: stdout holds only json lines (the coordinates are in the manifest, the
+      // --progress json: stdout holds only json lines (the coordinates are in the summary event, the
       // replication state in an info event)
       if (!f.quiet && f.progress !== 'json') for (const l of result.replication) out.write(`${l}\n`);
       if (f.progress !== 'json') for (const l of result.replicationStarted ?? []) out.write(`${l}\n`);

@@ -61,6 +61,11 @@ export type RunEvent =
 
 export type RunEventKind = RunEvent['kind'];
 
+/** Every event kind, in the order docs/EVENTS.md lists them (a kind missing here does not compile). */
+export const RUN_EVENT_KINDS = ['start', 'phase-start', 'totals', 'resumed', 'chunk-start', 'progress', 'chunk-done', 'table-done', 'phase-done', 'info', 'warning', 'error', 'summary'] as const satisfies readonly RunEventKind[];
+const everyKindListed: Exclude<RunEventKind, (typeof RUN_EVENT_KINDS)[number]> extends never ? true : never = true;
+void everyKindListed;
+
 export interface Reporter {
   emit(event: RunEvent): void;
 }

@@ -25,11 +25,11 @@ export async function dumpData(
   opts: DumpOptions,
   reporter: Reporter,
   signal?: AbortSignal,
+  estimate: DumpEstimate = new DumpEstimate(tables, opts.format),
 ): Promise<TableData> {
   const started = Date.now();
   const order = [...tables].sort((a, b) => b.dataLength - a.dataLength || b.rowsEstimate - a.rowsEstimate);
   // Totals are estimates, corrected as chunks finish (dump-estimate.ts), in bytes before compression.
-  const estimate = new DumpEstimate(tables, opts.format);
   reporter.emit({ kind: 'phase-start', phase: 'data', total: estimate.totals(), exact: false });
   let failure: unknown;
   const leases = new WorkerLeases(workers);

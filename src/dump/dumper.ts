@@ -22,6 +22,7 @@ import { DUMP_CONTROL, DUMP_PLANNER } from '../db/session-profile.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { openStore } from '../storage/open-store.js';
 import { DumpEstimate } from './dump-estimate.js';
+import { sampleRowBytes } from './row-sample.js';
 import { dumpData, type TableData } from './data-dump.js';
 import type { DumpOptions, DumpResult } from './dump-options.js';
 import { buildManifest, writeManifest } from './manifest-writer.js';
@@ -61,13 +62,14 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     opts = await capStatementSize(control, opts, reporter);
     const dumpId = randomUUID();
     const { tables } = selection;
-    // estimated bytes of data before compression, as the data phase counts them (dump-estimate.ts)
-    const totals = opts.noData ? { tables: tables.length, chunks: 0, rows: 0, bytes: 0 } : new DumpEstimate(tables, opts.format).totals();
+    // bytes of data before compression, as the data phase counts them: estimated, from a sample of rows
+    const estimate = new DumpEstimate(tables, opts.format, opts.noData ? new Map() : await sampleRowBytes(planner, tables, opts.format));
+    const totals = opts.noData ? { tables: tables.length, chunks: 0, rows: 0, bytes: 0 } : estimate.totals();
     reporter.emit({ kind: 'start', tool: 'tsdump', dumpId, totals, threads });
 
     const schema = await writeSchema(control, store, selection, opts, reporter);
     const users = opts.users ? await writeUsers(opts.connection, store, flavor, reporter) : null;
-    const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal);
+    const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal, estimate);
 
     const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data, users });
     await writeManifest(store, manifest);

@@ -66,3 +66,37 @@ describe('docs/manifest.example.json', () => {
     expect(parseManifest(readFileSync(path.join(docs, 'manifest.example.json'), 'utf8')).dumpId).toBe(example.dumpId);
   });
 });
+
+describe('docs/events.schema.json and docs/EVENTS.md', () => {
+  const s = load('events.schema.json');
+  const md = readFileSync(path.join(docs, 'EVENTS.md'), 'utf8');
+
+  it('names every event kind and phase of src/core/events.ts, each with its own schema', async () => {
+    const { PHASES, RUN_EVENT_KINDS } = await import('../../src/core/events.js');
+    expect(at(s, 'properties', 'kind').enum).toEqual([...RUN_EVENT_KINDS]);
+    expect(sorted(at(s, '$defs', 'phase').enum as unknown[])).toEqual(sorted(PHASES));
+    const defs = at(s, '$defs');
+    for (const k of RUN_EVENT_KINDS) {
+      expect(at(defs, k, 'properties', 'kind').const, k).toBe(k);
+      expect(md, `EVENTS.md documents ${k}`).toContain(`| \`${k}\` |`);
+    }
+    expect((s.oneOf as { $ref: string }[]).map((o) => o.$ref)).toEqual(RUN_EVENT_KINDS.map((k) => `#/$defs/${k}`));
+  });
+
+  it('EVENTS.md lists every error code, and its example lines are valid events', async () => {
+    const { ERROR_CODES } = await import('../../src/core/errors.js');
+    for (const c of ERROR_CODES) expect(md).toContain(`\`${c}\``);
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
+    const validate = new Ajv2020({ allErrors: true, strict: true }).compile(s);
+    const example = /## Example[^\n]*\n+```json\n([\s\S]*?)```/.exec(md)?.[1] ?? '';
+    const lines = example.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    for (const l of lines) expect(validate(JSON.parse(l)), `${l}\n${JSON.stringify(validate.errors)}`).toBe(true);
+    // not vacuous: an unknown field, a missing chunk id, a wrong kind fail
+    const progress = { v: 1, t: '2026-12-02T18:31:02.401Z', tool: 'tsload', kind: 'progress', phase: 'data', database: 'd', table: 't', chunk: 1, rows: 1, bytes: 1 };
+    expect(validate(progress)).toBe(true);
+    expect(validate({ ...progress, chunk: undefined })).toBe(false);
+    expect(validate({ ...progress, extra: 1 })).toBe(false);
+    expect(validate({ ...progress, kind: 'nope' })).toBe(false);
+  });
+});

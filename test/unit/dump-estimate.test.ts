@@ -23,9 +23,9 @@ describe('dump estimates', () => {
   it('a row as text is longer than InnoDB stores it (numbers and dates as digits, quotes, separators)', () => {
     const est = rowTextEstimate(orders, 'csv');
     expect(est).toBeGreaterThan(orders.avgRowLength);
-    // bigint 12 + int 8 + enum 1 + decimal 14 + datetime 21 + note (52-20-29-1 stored, +2 quotes) + 6 separators
-    expect(est).toBeGreaterThanOrEqual(60);
-    expect(est).toBeLessThanOrEqual(80);
+    // bigint 8 + int 6 + enum 1 + decimal 9 + datetime 21 + note (52-20-29-1 stored, +2 quotes) + 6 separators
+    expect(est).toBeGreaterThanOrEqual(50);
+    expect(est).toBeLessThanOrEqual(60);
     expect(rowTextEstimate(orders, 'sql')).toBeGreaterThan(est);
   });
 
@@ -52,5 +52,18 @@ describe('dump estimates', () => {
     e.tableDone(orders);
     expect(e.exact).toBe(true);
     expect(e.totals()).toEqual({ tables: 2, chunks: 0, rows: 300_025, bytes: 30_000_250 });
+  });
+});
+
+describe('row samples', () => {
+  it('measures values as the data files write them, from both ends of the key', async () => {
+    const { sampleSql } = await import('../../src/dump/row-sample.js');
+    const keyed = { ...orders, key: { kind: 'primary' as const, index: 'PRIMARY', columns: [{ name: 'id', literal: 'number' as const, charset: null }] } };
+    const asc = sampleSql(keyed, 'csv', 'ASC')!;
+    expect(asc).toContain('IFNULL(LENGTH(`note`) + 2, 2)');
+    expect(asc).toContain('IFNULL(LENGTH(`status` + 0), 2)');
+    expect(asc).toMatch(/\+ 6 AS n FROM `db`\.`orders` ORDER BY `id` ASC LIMIT 500\) s$/);
+    expect(sampleSql(keyed, 'csv', 'DESC')).toContain('ORDER BY `id` DESC');
+    expect(sampleSql(orders, 'sql', 'ASC')).toContain('+ 9 AS n');
   });
 });

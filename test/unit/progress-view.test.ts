@@ -88,6 +88,17 @@ describe('ProgressModel: progress you can trust', () => {
     expect(after.done.bytes).toBe(1000);
   });
 
+  it('a raised estimate slows the bar but never moves it back', () => {
+    const m = new ProgressModel('tsdump');
+    m.apply({ kind: 'phase-start', phase: 'data', total: { tables: 1, chunks: 0, rows: 100, bytes: 1000 }, exact: false }, 0);
+    m.apply({ kind: 'chunk-done', phase: 'data', ...T, chunk: 1, rows: 50, bytes: 500, dataBytes: 500, seconds: 1 }, 1000);
+    expect(m.snapshots(1000)[0]!.fraction).toBeCloseTo(0.5);
+    m.apply({ kind: 'totals', phase: 'data', total: { tables: 1, chunks: 0, rows: 100, bytes: 2000 }, exact: false }, 1000);
+    expect(m.snapshots(1000)[0]!.fraction).toBeCloseTo(0.5);
+    m.apply({ kind: 'chunk-done', phase: 'data', ...T, chunk: 2, rows: 25, bytes: 500, dataBytes: 500, seconds: 1 }, 2000);
+    expect(m.snapshots(2000)[0]!.fraction).toBeGreaterThanOrEqual(0.5);
+  });
+
   it('progress is kept per chunk: a finished chunk takes only its own in-flight share', () => {
     const m = new ProgressModel('tsload');
     m.apply({ kind: 'phase-start', phase: 'data', total: { tables: 1, chunks: 2, rows: 200, bytes: 2000 } }, 0);
@@ -146,6 +157,11 @@ describe('ProgressModel: progress you can trust', () => {
     m.apply({ kind: 'start', tool: 'tsload', dumpId: 'd', totals: { tables: 1, chunks: 1, rows: 10, bytes: 100 }, threads: 1 }, 0);
     m.apply({ kind: 'phase-start', phase: 'data', total: { tables: 1, chunks: 1, rows: 10, bytes: 100 }, exact: true }, 0);
     expect(m.runEta(500).seconds).toBeNull();
+    // a dump in its schema phase: the data to come is not known in detail yet, the run's time neither
+    const d = new ProgressModel('tsdump');
+    d.apply({ kind: 'start', tool: 'tsdump', dumpId: 'd', totals: { tables: 1, chunks: 0, rows: 10, bytes: 100 }, threads: 1 }, 0);
+    d.apply({ kind: 'phase-start', phase: 'schema', total: { tables: 1, chunks: 0, rows: 0, bytes: 0 } }, 0);
+    expect(d.frame(500)).toContain('time left: estimating…');
     expect(m.frame(500)).toContain('time left: estimating…');
     expect(m.frame(500)).toContain('ETA estimating…');
   });
