@@ -11,6 +11,7 @@ import { TsError, messageOf } from '../core/errors.js';
 import type { Reporter, RunEvent } from '../core/events.js';
 import { formatBytes } from '../core/sizes.js';
 import { openLogFile } from '../storage/log-file.js';
+import { metricsReporter } from './metrics-file.js';
 import { ProgressModel } from './progress-view.js';
 
 export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'json', 'none'] as const;
@@ -28,6 +29,8 @@ export interface ReporterOptions {
   readonly logFile?: string;
   /** Never written to the log file (the password): replaced by '***'. */
   readonly secrets?: readonly string[];
+  /** --metrics-file: a Prometheus text file for node_exporter, replaced atomically (metrics-file.ts). */
+  readonly metricsFile?: string;
 }
 
 export interface ClosableReporter extends Reporter {
@@ -46,21 +49,22 @@ const FRAME_MS = 100;
 
 /** Builds the reporter for the chosen progress mode (and the log file, if asked for). */
 export function createReporter(opts: ReporterOptions): ClosableReporter {
-  const display = displayReporter(opts);
-  if (opts.logFile === undefined) return display;
-  const file = openLogFile(opts.logFile);
-  file.writeLine(`${new Date().toISOString()} ${opts.tool} started (pid ${process.pid})`);
-  const secrets = (opts.secrets ?? []).filter((x) => x !== '');
-  const redact = (text: string): string => secrets.reduce((t, x) => t.split(x).join('***'), text);
-  const log = plainReporter({ write: (text: string) => file.writeLine(redact(text.replace(/\n$/, ''))) }, { ...opts, stamp: () => new Date().toISOString(), outcome: true });
+  const all = [displayReporter(opts)];
+  if (opts.logFile !== undefined) {
+    const file = openLogFile(opts.logFile);
+    file.writeLine(`${new Date().toISOString()} ${opts.tool} started (pid ${process.pid})`);
+    const secrets = (opts.secrets ?? []).filter((x) => x !== '');
+    const redact = (text: string): string => secrets.reduce((t, x) => t.split(x).join('***'), text);
+    all.push(plainReporter({ write: (text: string) => file.writeLine(redact(text.replace(/\n$/, ''))) }, { ...opts, stamp: () => new Date().toISOString(), outcome: true }));
+  }
+  if (opts.metricsFile !== undefined) all.push(metricsReporter(opts.tool, opts.metricsFile));
+  if (all.length === 1) return all[0]!;
   return {
     emit: (e: RunEvent) => {
-      display.emit(e);
-      log.emit(e);
+      for (const r of all) r.emit(e);
     },
     close: (failure?: unknown) => {
-      display.close(failure);
-      log.close(failure);
+      for (const r of all) r.close(failure);
     },
   };
 }

@@ -43,6 +43,7 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   overwrite: boolean;
   progress: ProgressMode;
   logFile?: string;
+  metricsFile?: string;
   quiet: boolean;
   verbose: boolean;
   users: boolean;
@@ -79,6 +80,7 @@ addConnectionOptions(program)
   .option('--overwrite', 'replace an earlier dump in the output directory', false)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('--log-file <path>', 'also append plain log lines with timestamps to this file (never a password)')
+  .option('--metrics-file <path>', 'keep a Prometheus text file of the progress for node_exporter (replaced atomically every 5 s)')
   .option('-q, --quiet', 'only warnings and errors', false)
   .option('-v, --verbose', 'a line per chunk', false);
 addS3Options(program)
@@ -98,7 +100,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       applyFileDefaults(program, conn.fileOptions);
       const f = program.opts<DumpFlags>();
       const opts = dumpOptions(f, conn.settings);
-      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump', logFile: f.logFile, secrets: [conn.settings.password ?? ''] });
+      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump', logFile: f.logFile, metricsFile: f.metricsFile, secrets: [conn.settings.password ?? ''] });
       try {
         const result = await runDump(opts, reporter, signal);
         reporter.emit(summaryEvent(true, result.seconds, result.tables, result.manifest));

@@ -43,6 +43,7 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
   sqlMode?: string;
   progress: ProgressMode;
   logFile?: string;
+  metricsFile?: string;
   quiet: boolean;
   verbose: boolean;
 }
@@ -82,6 +83,7 @@ addConnectionOptions(program)
   .option('--sql-mode <mode>', "sql_mode the sessions restoring a mysqldump file or mydumper directory start in, before the file's own SETs (default: the server's)")
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('--log-file <path>', 'also append plain log lines with timestamps to this file (never a password)')
+  .option('--metrics-file <path>', 'keep a Prometheus text file of the progress for node_exporter (replaced atomically every 5 s)')
   .option('-q, --quiet', 'only warnings and errors', false)
   .option('-v, --verbose', 'a line per chunk', false);
 addRestoreOptions(program);
@@ -107,7 +109,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       applyFileDefaults(program, conn.fileOptions);
       const f = program.opts<LoadFlags>();
       const opts = loadOptions(f, conn.settings);
-      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload', logFile: f.logFile, secrets: [conn.settings.password ?? ''] });
+      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload', logFile: f.logFile, metricsFile: f.metricsFile, secrets: [conn.settings.password ?? ''] });
       const imported = await runImportCommand(opts, reporter, signal, { quiet: f.quiet, json: f.progress === 'json', restoreTest: f.restoreTest });
       if (imported !== null) return imported;
       let result;

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { TsError, messageOf, sysCodeOf } from '../core/errors.js';
 
 /**
@@ -42,4 +42,24 @@ export function openLogFile(file: string): LogFile {
       }
     },
   };
+}
+
+/**
+ * Replaces a small text file at once (write a temporary file beside it, then rename): a reader such
+ * as node_exporter's textfile collector sees the old content or the new, never half of it. The
+ * temporary name does not end in `.prom`, so the collector ignores it.
+ */
+export function replaceTextFile(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, text, { mode: 0o644 });
+    renameSync(temp, file);
+  } catch (e) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never written
+    }
+    throw new TsError({ code: 'io', message: `--metrics-file ${file}: cannot write it (${sysCodeOf(e) ?? messageOf(e)})`, object: { file }, suggestion: 'give a file in a directory that exists and that you may write to (node_exporter: its --collector.textfile.directory)', cause: e });
+  }
 }

@@ -5,7 +5,7 @@
  * progress (folded by the CLI's own model) never goes backwards with compression, its first estimate
  * is close to what it writes, and a resumed load's totals are the whole dump's.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +156,29 @@ describe('--progress json', () => {
     const data = model.snapshots(Date.now()).find((s) => s.phase === 'data')!;
     expect(data.done.rows).toBe(ROWS.nums + ROWS.notes);
     expect(events[events.length - 1]).toMatchObject({ kind: 'summary', rows: ROWS.nums + ROWS.notes });
+  });
+
+  it('--metrics-file: a Prometheus text file, replaced atomically, ends with the run finished and its totals', async () => {
+    const metricsDir = tempDir('events-metrics');
+    const file = path.join(metricsDir, 'tsload.prom');
+    const target = uniqueDb('events_metrics');
+    try {
+      const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', target, '-q', '--metrics-file', file]);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      await dropDbs(target);
+    }
+    expect(readdirSync(metricsDir)).toEqual(['tsload.prom']);
+    const text = readFileSync(file, 'utf8');
+    const id = manifest().dumpId;
+    for (const line of text.trimEnd().split('\n')) {
+      expect(line).toMatch(/^(# (HELP|TYPE) tsload_[a-z_]+ .+|tsload_[a-z_]+\{dump_id="[^"]+"(,phase="[a-z-]+")?\} (-?\d+(\.\d+)?(e[+-]?\d+)?|NaN))$/);
+    }
+    expect(text).toContain(`tsload_finished{dump_id="${id}"} 1`);
+    expect(text).toContain(`tsload_succeeded{dump_id="${id}"} 1`);
+    expect(text).toContain(`tsload_phase_rows_done{dump_id="${id}",phase="data"} ${ROWS.nums + ROWS.notes}`);
+    expect(text).toContain(`tsload_phase_rows_done{dump_id="${id}",phase="verify"} ${ROWS.nums + ROWS.notes}`);
+    expect(text).toContain(`tsload_eta_seconds{dump_id="${id}"} 0`);
   });
 
   it('a failed run: its events, the error last, are valid', async () => {
