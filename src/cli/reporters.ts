@@ -4,7 +4,8 @@
  * - plain: timestamped log lines, plus a progress line every few seconds (for logs and pipes);
  * - json:  versioned JSON lines on stdout, one per event ({v, t, tool, kind, ...});
  * - none / --quiet: warnings only (errors come from the CLI's error funnel);
- * and with --log-file, the plain log lines (full timestamps, the outcome too) appended to a file.
+ * and with --log-file, the plain log lines (full timestamps, the outcome too) appended to a file;
+ * with --metrics-file, a Prometheus text file (metrics-file.ts).
  */
 import { createLogUpdate } from 'log-update';
 import { TsError, messageOf } from '../core/errors.js';
@@ -47,7 +48,7 @@ export const EVENT_SCHEMA_VERSION = 1;
 /** How often the live view redraws (events arrive far more often than a terminal can show). */
 const FRAME_MS = 100;
 
-/** Builds the reporter for the chosen progress mode (and the log file, if asked for). */
+/** Builds the reporter for the chosen progress mode (and the log and metrics files, if asked for). */
 export function createReporter(opts: ReporterOptions): ClosableReporter {
   const all = [displayReporter(opts)];
   if (opts.logFile !== undefined) {
@@ -246,6 +247,6 @@ function plainReporter(out: { write(text: string): unknown }, opts: ReporterOpti
 /** A finished table, worded for its phase (an index build moves no rows). */
 function tableDoneLine(e: Extract<RunEvent, { kind: 'table-done' }>): string {
   if (e.phase === 'indexes') return `${e.database}.${e.table}: secondary indexes and keys added in ${e.seconds.toFixed(1)}s`;
-  if (e.phase === 'verify') return `${e.database}.${e.table}: verified, ${e.rows.toLocaleString('en-US')} rows as in the manifest`;
+  if (e.phase === 'verify') return `${e.database}.${e.table}: checked against the manifest (${e.rows.toLocaleString('en-US')} rows)`;
   return `${e.database}.${e.table}: ${e.rows.toLocaleString('en-US')} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`;
 }
