@@ -36,7 +36,7 @@ export async function runImportCommand(opts: LoadOptions, reporter: ClosableRepo
   }
   const rows = result.tables.reduce((a, t) => a + t.rows, 0);
   const bytes = result.tables.reduce((a, t) => a + t.bytes, 0);
-  reporter.emit({ kind: 'summary', ok: result.mismatches.length === 0, seconds: result.seconds, tables: result.tables, rows, bytes });
+  reporter.emit({ kind: 'summary', ok: result.mismatches.length === 0, seconds: result.seconds, tables: result.tables, rows, bytes, dumpId: result.dumpId, coordinates: result.coordinates });
   if (!out.quiet && !out.json) printSummary('tsload', result.tables, result.seconds);
   for (const n of result.notes) process.stderr.write(`note: ${n}\n`);
   if (!out.quiet) for (const l of result.replication ?? []) stdout.write(`${l}\n`);

@@ -219,7 +219,7 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
         });
         w.rows += rows;
         w.bytes += batch.end - batch.start;
-        ctx.reporter.emit({ kind: 'progress', phase: 'data', database: w.target.name, table: w.table.name, rows, bytes: batch.end - batch.start });
+        ctx.reporter.emit({ kind: 'progress', phase: 'data', database: w.target.name, table: w.table.name, chunk: batch.index + 1, rows, bytes: batch.end - batch.start });
         if (--w.remaining === 0) tableDone(w);
       }
     } catch (e) {

@@ -18,7 +18,7 @@
  * 11. finish              remove the progress state (unless --keep-progress)
  */
 import { TsError } from '../core/errors.js';
-import type { Reporter, TableSummary } from '../core/events.js';
+import type { Coordinates, Reporter, TableSummary } from '../core/events.js';
 import { qualified } from '../core/ident.js';
 import { detectFlavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
@@ -44,7 +44,13 @@ export interface ImportResult {
   readonly notes: readonly string[];
   /** The source coordinates, when the dump recorded them (mydumper's metadata). */
   readonly replication?: readonly string[];
+  /** The summary event's dump id and coordinates (none recorded: mode 'none'). */
+  readonly dumpId: string;
+  readonly coordinates: Coordinates;
 }
+
+/** What another tool's dump says of its source position: a mysqldump file, nothing we read. */
+export const NO_COORDINATES: Coordinates = Object.freeze({ mode: 'none', exact: false, binlog: null, gtid: null });
 
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 
@@ -52,7 +58,7 @@ export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: R
   reporter.emit({ kind: 'info', message: `${file.display}: a mysqldump / mariadb-dump file${file.compression !== 'none' ? ` (${file.compression})` : ''}; planning` });
   const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
   const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts), ...refuseOrphans(plan, file, opts)];
-  return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [] }, reporter, signal);
+  return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES }, reporter, signal);
 }
 
 /** A planned dump of another tool: its files, the plan, and what to tell the user. */
@@ -64,11 +70,12 @@ export interface PlannedImport {
   readonly kind: ImportResult['kind'];
   readonly notes: readonly string[];
   readonly replication: readonly string[];
+  readonly coordinates: Coordinates;
 }
 
 /** Steps 3 to 11, for a mysqldump file and a mydumper directory alike. */
 export async function runPlannedImport(p: PlannedImport, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
-  const { opts, plan, notes, kind, replication } = p;
+  const { opts, plan, notes, kind, replication, dumpId, coordinates } = p;
   const started = Date.now();
   const renames = planImportTargets(plan, opts);
   const targets: ImportTarget[] = [...new Set(renames.values())].map((name) => ({
@@ -79,7 +86,7 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
     steps: new Map(),
     progress: new Map(),
   }));
-  if (opts.dryRun) return { kind, seconds: 0, tables: [], mismatches: [], plan: describeImport(plan, renames), notes, replication };
+  if (opts.dryRun) return { kind, seconds: 0, tables: [], mismatches: [], plan: describeImport(plan, renames), notes, replication, dumpId, coordinates };
   const header = plan.header.map((h) => h.text).filter((t) => !isServerState(t));
   const control = await Session.open(opts.connection, loadControl(opts));
   try {
@@ -108,7 +115,7 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
     const mismatches = opts.verify ? await verifyImport(ctx) : [];
     const active = targets.filter((t) => !t.done).map((t) => t.name);
     if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active);
-    return { kind, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes, replication };
+    return { kind, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes, replication, dumpId, coordinates };
   } finally {
     await control.close();
   }

@@ -13,7 +13,7 @@ import { mydumperLayout, parseMydumperMetadata, type MydumperMetadata } from '..
 import { ScriptPlanner, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { dependencyOrder } from './ddl.js';
-import { runPlannedImport, type ImportResult } from './import-load.js';
+import { NO_COORDINATES, runPlannedImport, type ImportResult } from './import-load.js';
 import { scriptBytes, scriptFile, type ScriptFile } from './import-source.js';
 import type { LoadOptions } from './load-options.js';
 
@@ -147,7 +147,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     unclosed: null,
   };
   checkRowCounts(meta, databases, notes);
-  return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta) }, reporter, signal);
+  return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta), coordinates: meta ? { mode: 'mydumper-metadata', exact: false, binlog: meta.binlog, gtid: meta.gtid } : NO_COORDINATES }, reporter, signal);
 }
 
 /** The 1.0 metadata's row count per table against the rows its chunk files hold. */

@@ -5,7 +5,8 @@
  * progress (folded by the CLI's own model) never goes backwards with compression, its first estimate
  * is close to what it writes, and a resumed load's totals are the whole dump's.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +15,14 @@ import type { RunEvent } from '../../src/core/events.js';
 import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
 import { removeTemps, tempDir } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
+import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
 
 type Event = RunEvent & { v: number; t: string; tool: string };
 
 const db = uniqueDb('events');
 const copy = uniqueDb('events_copy');
 const resumed = uniqueDb('events_resumed');
+const imported = uniqueDb('events_imported');
 const ROWS = { nums: 40_000, notes: 3_000 } as const;
 let admin: AdminSession;
 let dir: string;
@@ -63,7 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await dropDbs(db, copy, resumed);
+  await dropDbs(db, copy, resumed, imported);
   await admin?.close();
   removeTemps();
 });
@@ -179,6 +181,29 @@ describe('--progress json', () => {
     expect(text).toContain(`tsload_phase_rows_done{dump_id="${id}",phase="data"} ${ROWS.nums + ROWS.notes}`);
     expect(text).toContain(`tsload_phase_rows_done{dump_id="${id}",phase="verify"} ${ROWS.nums + ROWS.notes}`);
     expect(text).toContain(`tsload_eta_seconds{dump_id="${id}"} 0`);
+  });
+
+  it('a mysqldump restore: every event is valid, progress names its batch, the summary its file', async () => {
+    const s = testServer();
+    const file = path.join(dir, 'mariadb-dump.sql');
+    const fd = openSync(file, 'w');
+    try {
+      const d = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, db], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, MYSQL_PWD: s.password }, encoding: 'utf8' });
+      expect(d.status, d.stderr).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const r = await runCli('tsload', [...connArgs(), '-d', file, '-B', imported, '-t', '2', '--progress', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = parseEvents(r.stdout);
+    expectAllValid(events);
+    expect(events.some((e) => e.kind === 'progress' && e.chunk >= 1)).toBe(true);
+    const summary = events[events.length - 1];
+    expect(summary?.kind).toBe('summary');
+    if (summary?.kind !== 'summary') return;
+    expect(summary.dumpId).toMatch(/^sql-[0-9a-f]{64}$/);
+    expect(summary.coordinates.mode).toBe('none');
+    expect(summary.rows).toBe(ROWS.nums + ROWS.notes);
   });
 
   it('a failed run: its events, the error last, are valid', async () => {
