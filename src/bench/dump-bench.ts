@@ -7,7 +7,7 @@ import { silentReporter } from '../core/events.js';
 import { makeScratchDir, removeScratchDir } from '../storage/local-files.js';
 import type { ConnectionSettings } from '../db/session.js';
 import type { DumpOptions, LockMode, TableRef } from '../dump/dumper.js';
-import { runDump } from '../dump/dumper.js';
+import { dumpOptions, runDump } from '../dump/dumper.js';
 import type { BenchPlan, TrialOutcome, TrialProgress } from './bench-runner.js';
 import { runTrials } from './bench-runner.js';
 import type { BenchSetting } from './grid.js';
@@ -48,30 +48,17 @@ export async function runDumpBench(opts: DumpBenchOptions, onTrial?: (p: TrialPr
 }
 
 export function dumpOptionsFor(opts: DumpBenchOptions, setting: BenchSetting, outputDir: string): DumpOptions {
-  return Object.freeze({
+  return dumpOptions({
     connection: opts.connection,
     output: { kind: 'local' as const, dir: outputDir },
-    databases: [],
     tables: [opts.table],
-    ignoreTables: [],
-    include: null,
-    exclude: null,
-    where: [],
     threads: setting.threads,
     format: 'sql',
-    compression: 'none',
     chunkBytes: opts.chunkRows ? null : opts.chunkBytes,
     chunkRows: opts.chunkRows,
     statementSize: setting.statementSize,
-    checksum: false,
-    noData: false,
-    noSchema: false,
-    users: false,
-    replicaData: false,
     lockMode: opts.lockMode,
-    lockWaitTimeoutMs: 30_000,
     allowInconsistent: true,
-    overwrite: false,
     toolVersion: opts.toolVersion,
   });
 }

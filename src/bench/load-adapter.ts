@@ -7,8 +7,7 @@ import { TsError } from '../core/errors.js';
 import { silentReporter } from '../core/events.js';
 import { readManifest } from '../format/dump-check.js';
 import { openStore } from '../storage/open-store.js';
-import type { LoadOptions } from '../load/loader.js';
-import { FULL_RESTORE, runLoad } from '../load/loader.js';
+import { loadOptions, runLoad } from '../load/loader.js';
 import type { TrialOutcome } from './bench-runner.js';
 import type { LoadCall, LoadFn } from './load-bench.js';
 
@@ -28,27 +27,15 @@ export const loadWithLoader: LoadFn = async (call: LoadCall, signal?: AbortSigna
       suggestion: `dump just the table first: tsdump -T ${call.table.database}.${call.table.table} -o DIR`,
     });
   }
-  const opts: LoadOptions = Object.freeze({
+  const opts = loadOptions({
     connection: call.connection,
     source: call.source,
     targetDatabase: call.targetDatabase,
-    renames: new Map<string, string>(),
     threads: call.threads ?? DEFAULT_THREADS,
     rowsPerTransaction: call.rowsPerTransaction ?? DEFAULT_ROWS_PER_TRANSACTION,
     bytesPerTransaction: BYTES_PER_TRANSACTION,
-    deferIndexes: true,
-    dropTable: 'fail',
     skipDefiner: true,
-    convertUtf8mb4: false,
-    engine: null,
-    skipBinlog: false,
-    verify: true,
-    dryRun: false,
-    keepProgress: false,
-    restore: FULL_RESTORE,
     inputFormat: 'tsdump',
-    force: false,
-    sqlMode: null,
   });
   const result = await runLoad(opts, silentReporter, signal);
   const table = result.tables.find((t) => t.table === call.table.table);

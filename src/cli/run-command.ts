@@ -1,15 +1,8 @@
 import { EXIT_CODES, TsError, formatError, messageOf } from '../core/errors.js';
-import { readAsset } from '../storage/local-files.js';
+import { packageVersion } from '../storage/local-files.js';
 
 /** The package version, read from package.json next to dist/. */
-export function toolVersion(): string {
-  try {
-    const pkg = JSON.parse((readAsset(new URL('../../package.json', import.meta.url)) ?? '{}').toString()) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+export const toolVersion = packageVersion;
 
 /**
  * Runs a command body with the one error funnel: every failure prints a message naming the object and

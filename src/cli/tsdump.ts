@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 /** tsdump: wires the commands; parsing into frozen options happens here and nowhere below. */
-import os from 'node:os';
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
-import { parseSize } from '../core/sizes.js';
-import { LOCK_MODES, runDump, type DumpOptions, type LockMode, type WhereFilter } from '../dump/dumper.js';
-import { checkDump, readManifest } from '../format/dump-check.js';
+import { formatBytes, parseSize } from '../core/sizes.js';
+import { DUMP_DEFAULTS, LOCK_MODES, dumpOptions, runDump, type DumpOptions, type LockMode, type WhereFilter } from '../dump/dumper.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
 import { describeSubset } from '../format/subset.js';
-import { openStore } from '../storage/open-store.js';
+import { verify as verifyDump } from '../index.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
@@ -28,19 +26,20 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   regex?: string;
   excludeRegex?: string;
   where: string[];
-  threads: number;
+  threads?: number;
   format: DataFormat;
   compress?: Compression;
-  chunkSize: string;
+  chunkSize?: string;
   rows?: number;
-  statementSize: string;
+  statementSize?: string;
   checksum: boolean;
   data: boolean;
   schema: boolean;
   lockMode: LockMode;
-  lockWaitTimeout: number;
+  lockWaitTimeout?: number;
   allowInconsistent: boolean;
   overwrite: boolean;
+  dryRun: boolean;
   progress: ProgressMode;
   logFile?: string;
   metricsFile?: string;
@@ -63,21 +62,22 @@ addConnectionOptions(program)
   .option('-x, --regex <re>', 'only tables whose "db.table" matches this regular expression')
   .option('--exclude-regex <re>', 'skip tables whose "db.table" matches')
   .option('--where <db.t:condition>', 'dump only the rows of a table that match an SQL condition (repeatable, one per table)', collect, [])
-  .option('-t, --threads <n>', 'parallel snapshot sessions (worker threads: at most one per core)', wholeNumber('--threads'), os.availableParallelism())
-  .addOption(new Option('--format <fmt>', 'data file format').choices(DATA_FORMATS).default('csv'))
+  .option('-t, --threads <n>', 'parallel snapshot sessions (worker threads: at most one per core) (default: CPU cores)', wholeNumber('--threads'))
+  .addOption(new Option('--format <fmt>', 'data file format').choices(DATA_FORMATS).default(DUMP_DEFAULTS.format))
   .addOption(new Option('-c, --compress <algo>', 'compress data files').choices(COMPRESSIONS.filter((c) => c !== 'none')))
-  .option('-F, --chunk-size <size>', 'target bytes per chunk file (from the average row length)', '64M')
+  .option('-F, --chunk-size <size>', `target bytes per chunk file (from the average row length) (default: ${formatBytes(DUMP_DEFAULTS.chunkBytes)})`)
   .option('-r, --rows <n>', 'rows per chunk instead of --chunk-size', wholeNumber('--rows'))
-  .option('-s, --statement-size <size>', 'longest INSERT statement in SQL format (like net_buffer_length)', '1M')
+  .option('-s, --statement-size <size>', `longest INSERT statement in SQL format (like net_buffer_length) (default: ${formatBytes(DUMP_DEFAULTS.statementSize)})`)
   .option('--checksum', 'record a server-side content checksum of every chunk (verified by tsload)', false)
   .option('--no-data', 'schema only')
   .option('--no-schema', 'data only (table definitions are still recorded for the loader)')
   .option('--replica-data', 'the server is a replica: also record its source\'s binlog coordinates (SHOW SLAVE/REPLICA STATUS) in the manifest', false)
   .option('--users', 'also dump accounts, roles and grants (with password hashes) into users.json', false)
-  .addOption(new Option('--lock-mode <mode>', 'how to make every session see the same snapshot').choices(LOCK_MODES).default('auto'))
-  .option('--lock-wait-timeout <s>', 'give up on the global lock after this many seconds (never stall the server)', wholeNumber('--lock-wait-timeout'), 30)
+  .addOption(new Option('--lock-mode <mode>', 'how to make every session see the same snapshot').choices(LOCK_MODES).default(DUMP_DEFAULTS.lockMode))
+  .option('--lock-wait-timeout <s>', `give up on the global lock after this many seconds (never stall the server) (default: ${DUMP_DEFAULTS.lockWaitTimeoutMs / 1000})`, wholeNumber('--lock-wait-timeout'))
   .option('--allow-inconsistent', 'without a lock, continue even if snapshots could not be proven identical (marked in the manifest)', false)
   .option('--overwrite', 'replace an earlier dump in the output directory', false)
+  .option('--dry-run', 'check everything (privileges, filters, output, compression) and print the plan; write nothing', false)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('--log-file <path>', 'also append plain log lines with timestamps to this file (never a password)')
   .option('--metrics-file <path>', 'keep a Prometheus text file of the progress for node_exporter (replaced atomically every 5 s)')
@@ -99,7 +99,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       const conn = await resolveConnection(flags, 'tsdump');
       applyFileDefaults(program, conn.fileOptions);
       const f = program.opts<DumpFlags>();
-      const opts = dumpOptions(f, conn.settings);
+      const opts = dumpOptionsOf(f, conn.settings);
       const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump', logFile: f.logFile, metricsFile: f.metricsFile, secrets: [conn.settings.password ?? ''] });
       try {
         const result = await runDump(opts, reporter, signal);
@@ -120,11 +120,8 @@ const verify = program
 addS3Options(verify)
   .action(async (dir: string) => {
     await runCommand(async () => {
-      const store = await openStore(storeLocation(dir, 'verify', verify.opts<S3OptionValues>()));
-      const manifest = await readManifest(store);
-      const problems = await checkDump(store, manifest, { hashes: true });
-      const files = manifest.databases.reduce((n, d) => n + 1 + d.tables.length + d.objects.length + d.tables.reduce((m, t) => m + t.chunks.length, 0), 0);
-      if (problems.length === 0) {
+      const { ok, problems, files, manifest } = await verifyDump(storeLocation(dir, 'verify', verify.opts<S3OptionValues>()));
+      if (ok) {
         process.stdout.write(`ok: ${dir} is complete: ${files} files match the manifest (dump ${manifest.dumpId}, ${manifest.finishedAt})\n`);
         if (manifest.subset) process.stdout.write(`${describeSubset(manifest.subset)}\n`);
         return EXIT_CODES.ok;
@@ -134,7 +131,8 @@ addS3Options(verify)
     });
   });
 
-function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpOptions {
+/** The flags as a DumpInput: only what was given; the defaults come from dumpOptions (shared with the API). */
+function dumpOptionsOf(f: DumpFlags, connection: DumpOptions['connection']): DumpOptions {
   if (!f.outputdir) throw usageError('no output directory', 'pass -o DIR');
   const tables = parseTableList(f.tables, '-T');
   const where: WhereFilter[] = [];
@@ -152,9 +150,8 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
   // The database of --url means -B (unless -B or -T say which): a URL names what to dump.
   const urlDatabase = f.url !== undefined ? parseConnectionUrl(f.url).database : undefined;
   const databases = f.database.length === 0 && tables.length === 0 && urlDatabase !== undefined ? [urlDatabase] : f.database;
-  return Object.freeze({
-    // Every statement names its database: no session needs a default one (it may not even exist).
-    connection: Object.freeze({ ...connection, database: undefined }),
+  return dumpOptions({
+    connection,
     output: storeLocation(f.outputdir, '-o', f),
     databases,
     tables,
@@ -164,19 +161,20 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
     where,
     threads: f.threads,
     format: f.format,
-    compression: f.compress ?? 'none',
-    chunkBytes: parseSize(f.chunkSize, '--chunk-size'),
-    chunkRows: f.rows ?? null,
-    statementSize: parseSize(f.statementSize, '--statement-size'),
+    compression: f.compress,
+    chunkBytes: f.chunkSize === undefined ? undefined : parseSize(f.chunkSize, '--chunk-size'),
+    chunkRows: f.rows,
+    statementSize: f.statementSize === undefined ? undefined : parseSize(f.statementSize, '--statement-size'),
     checksum: f.checksum,
     noData: !f.data,
     noSchema: !f.schema,
     users: f.users,
     replicaData: f.replicaData,
     lockMode: f.lockMode,
-    lockWaitTimeoutMs: f.lockWaitTimeout * 1000,
+    lockWaitTimeoutMs: f.lockWaitTimeout === undefined ? undefined : f.lockWaitTimeout * 1000,
     allowInconsistent: f.allowInconsistent,
     overwrite: f.overwrite,
+    dryRun: f.dryRun,
     toolVersion: toolVersion(),
   });
 }

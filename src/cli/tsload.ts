@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 /** tsload: wires the command; parsing into frozen options happens here and nowhere below. */
-import os from 'node:os';
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
-import { parseSize } from '../core/sizes.js';
-import { DROP_TABLE_MODES, runLoad, type DropTableMode, type LoadOptions } from '../load/loader.js';
+import { formatBytes, parseSize } from '../core/sizes.js';
+import { DROP_TABLE_MODES, LOAD_DEFAULTS, loadOptions, runLoad, type DropTableMode, type LoadOptions } from '../load/loader.js';
 import { runRestoreTest } from '../load/restore-test.js';
 import { INPUT_FORMATS, type InputFormat } from '../load/load-options.js';
 import { runImportCommand } from './import-command.js';
@@ -25,9 +24,9 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
   directory?: string;
   database?: string;
   rename: string[];
-  threads: number;
-  rowsPerTransaction: number;
-  bytesPerTransaction: string;
+  threads?: number;
+  rowsPerTransaction?: number;
+  bytesPerTransaction?: string;
   deferIndexes: 'on' | 'off';
   dropTable: DropTableMode;
   skipDefiner: boolean;
@@ -49,14 +48,6 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
 }
 
 
-/**
- * Defaults (measured, README "Defaults"): 50 000 rows / 8 MiB per transaction. 8 MiB loads as fast
- * as 16 MiB and keeps about 25 MB less in flight per thread; smaller transactions keep undo and
- * lock memory small on the target.
- */
-const DEFAULT_ROWS_PER_TRANSACTION = 50_000;
-const DEFAULT_BYTES_PER_TRANSACTION = '8M';
-
 const program = new Command('tsload')
   .description('Load a tsdump dump in parallel, in sized transactions, resumable exactly once, verified against the manifest')
   .version(toolVersion(), '-V, --version')
@@ -65,9 +56,9 @@ addConnectionOptions(program)
   .option('-d, --directory <dir>', 'the dump: a directory or s3://bucket/prefix (with manifest.json)')
   .option('-B, --database <db>', 'load the (single) database of the dump under this name (default: the database of --url)')
   .option('--rename <src=dst>', 'load database src under the name dst (repeatable)', collect, [])
-  .option('-t, --threads <n>', 'parallel data sessions (default: CPU cores)', wholeNumber('--threads'), os.availableParallelism())
-  .option('--rows-per-transaction <n>', 'rows per transaction (CSV) / INSERT statements per transaction (SQL)', wholeNumber('--rows-per-transaction'), DEFAULT_ROWS_PER_TRANSACTION)
-  .option('--bytes-per-transaction <size>', 'bytes of data file per transaction', DEFAULT_BYTES_PER_TRANSACTION)
+  .option('-t, --threads <n>', 'parallel data sessions (default: CPU cores)', wholeNumber('--threads'))
+  .option('--rows-per-transaction <n>', `rows per transaction (CSV) / INSERT statements per transaction (SQL) (default: ${LOAD_DEFAULTS.rowsPerTransaction})`, wholeNumber('--rows-per-transaction'))
+  .option('--bytes-per-transaction <size>', `bytes of data file per transaction (default: ${formatBytes(LOAD_DEFAULTS.bytesPerTransaction)})`)
   .addOption(new Option('--defer-indexes <mode>', 'create secondary indexes and foreign keys after the data').choices(['on', 'off']).default('on'))
   .addOption(new Option('--drop-table <mode>', 'when a table of the dump already exists in a fresh load: fail, drop (and recreate), truncate (keep the definition), append (load into it as it is)').choices(DROP_TABLE_MODES).default('fail'))
   .option('--skip-definer', 'drop DEFINER clauses: objects are created as the loading user', false)
@@ -108,7 +99,7 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       const conn = await resolveConnection(flags, 'tsload');
       applyFileDefaults(program, conn.fileOptions);
       const f = program.opts<LoadFlags>();
-      const opts = loadOptions(f, conn.settings);
+      const opts = loadOptionsOf(f, conn.settings);
       const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload', logFile: f.logFile, metricsFile: f.metricsFile, secrets: [conn.settings.password ?? ''] });
       const imported = await runImportCommand(opts, reporter, signal, { quiet: f.quiet, json: f.progress === 'json', restoreTest: f.restoreTest });
       if (imported !== null) return imported;
@@ -152,7 +143,8 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
     });
   });
 
-function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadOptions {
+/** The flags as a LoadInput: only what was given; the defaults come from loadOptions (shared with the API). */
+function loadOptionsOf(f: LoadFlags, connection: LoadOptions['connection']): LoadOptions {
   if (!f.directory) throw usageError('no dump directory', 'pass -d DIR');
   if (f.restoreTest) {
     const clash = [
@@ -174,18 +166,17 @@ function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadO
     if (i <= 0 || i === r.length - 1) throw usageError(`--rename '${r}' is not src=dst`);
     renames.set(r.slice(0, i), r.slice(i + 1));
   }
-  if (f.engine !== undefined && !/^[A-Za-z0-9_]+$/.test(f.engine)) throw usageError(`--engine '${f.engine}' is not an engine name`);
   // The database of --url is the target database of a one-database dump, like -B (which wins, as
   // does --rename); the sessions connect without one, since the load creates it.
   const urlDatabase = f.url !== undefined && f.database === undefined && f.rename.length === 0 ? parseConnectionUrl(f.url).database : undefined;
-  return Object.freeze({
-    connection: Object.freeze({ ...connection, database: undefined }),
+  return loadOptions({
+    connection,
     source: storeLocation(f.directory, '-d', f),
     targetDatabase: f.database ?? urlDatabase ?? null,
     renames,
     threads: f.threads,
     rowsPerTransaction: f.rowsPerTransaction,
-    bytesPerTransaction: parseSize(f.bytesPerTransaction, '--bytes-per-transaction'),
+    bytesPerTransaction: f.bytesPerTransaction === undefined ? undefined : parseSize(f.bytesPerTransaction, '--bytes-per-transaction'),
     deferIndexes: f.deferIndexes === 'on',
     dropTable: f.dropTable,
     skipDefiner: f.skipDefiner,

@@ -1,7 +1,11 @@
+import os from 'node:os';
+import { TsError } from '../core/errors.js';
 import type { TableSummary } from '../core/events.js';
 import type { ConnectionSettings } from '../db/session.js';
 import type { Compression, DataFormat, Manifest } from '../format/manifest.js';
 import type { StoreLocation } from '../storage/dump-store.js';
+import { packageVersion } from '../storage/local-files.js';
+import { parseLocation } from '../storage/open-store.js';
 
 export const LOCK_MODES = ['auto', 'ftwrl', 'backup-stage', 'no-lock'] as const;
 export type LockMode = (typeof LOCK_MODES)[number];
@@ -43,7 +47,67 @@ export interface DumpOptions {
   readonly lockWaitTimeoutMs: number;
   readonly allowInconsistent: boolean;
   readonly overwrite: boolean;
+  /** Check everything (privileges, filters, output, compression), print the plan, write nothing. */
+  readonly dryRun: boolean;
   readonly toolVersion: string;
+}
+
+/**
+ * What a caller gives (the CLI from argv, a program through the API): the connection and the output,
+ * everything else optional. `dumpOptions` applies the defaults; it is the one place they live.
+ */
+export type DumpInput = Partial<Omit<DumpOptions, 'connection' | 'output'>> & {
+  readonly connection: ConnectionSettings;
+  /** A directory, s3://bucket/prefix, or a parsed location (with an S3 endpoint and region). */
+  readonly output: StoreLocation | string;
+};
+
+/** The defaults of every optional dump setting (README "Defaults"). */
+export const DUMP_DEFAULTS = Object.freeze({
+  format: 'csv',
+  compression: 'none',
+  chunkBytes: 64 * 1024 * 1024,
+  statementSize: 1024 * 1024,
+  lockMode: 'auto',
+  lockWaitTimeoutMs: 30_000,
+} as const);
+
+/** The frozen, complete options of a dump: `input` with the defaults applied, checked for what the types cannot say. */
+export function dumpOptions(input: DumpInput): DumpOptions {
+  const threads = input.threads ?? os.availableParallelism();
+  for (const [name, v] of [['threads', threads], ['chunkRows', input.chunkRows], ['chunkBytes', input.chunkBytes], ['statementSize', input.statementSize]] as const) {
+    if (v !== undefined && v !== null && !(Number.isInteger(v) && v > 0)) throw new TsError({ code: 'usage', message: `${name} must be a positive whole number, got ${v}` });
+  }
+  const where = input.where ?? [];
+  if (where.length > 0 && input.noData === true) throw new TsError({ code: 'usage', message: '--where selects rows, but --no-data dumps none', suggestion: 'drop --where or --no-data' });
+  return Object.freeze({
+    // Every statement names its database: no session needs a default one (it may not even exist).
+    connection: Object.freeze({ ...input.connection, database: undefined }),
+    output: typeof input.output === 'string' ? parseLocation(input.output, 'output') : Object.freeze({ ...input.output }),
+    databases: Object.freeze([...(input.databases ?? [])]),
+    tables: Object.freeze([...(input.tables ?? [])]),
+    ignoreTables: Object.freeze([...(input.ignoreTables ?? [])]),
+    include: input.include ?? null,
+    exclude: input.exclude ?? null,
+    where: Object.freeze([...where]),
+    threads,
+    format: input.format ?? DUMP_DEFAULTS.format,
+    compression: input.compression ?? DUMP_DEFAULTS.compression,
+    chunkBytes: input.chunkBytes === undefined ? DUMP_DEFAULTS.chunkBytes : input.chunkBytes,
+    chunkRows: input.chunkRows ?? null,
+    statementSize: input.statementSize ?? DUMP_DEFAULTS.statementSize,
+    checksum: input.checksum ?? false,
+    noData: input.noData ?? false,
+    noSchema: input.noSchema ?? false,
+    users: input.users ?? false,
+    replicaData: input.replicaData ?? false,
+    lockMode: input.lockMode ?? DUMP_DEFAULTS.lockMode,
+    lockWaitTimeoutMs: input.lockWaitTimeoutMs ?? DUMP_DEFAULTS.lockWaitTimeoutMs,
+    allowInconsistent: input.allowInconsistent ?? false,
+    overwrite: input.overwrite ?? false,
+    dryRun: input.dryRun ?? false,
+    toolVersion: input.toolVersion ?? packageVersion(),
+  });
 }
 
 export interface DumpResult {

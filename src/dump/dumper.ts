@@ -35,7 +35,7 @@ import { requireReplica } from './replica-data.js';
 import { selectTables } from './table-selection.js';
 import { startWorkers, type DumpWorker } from './worker-pool.js';
 
-export { LOCK_MODES, type DumpOptions, type DumpResult, type LockMode, type TableRef, type WhereFilter } from './dump-options.js';
+export { DUMP_DEFAULTS, LOCK_MODES, dumpOptions, type DumpInput, type DumpOptions, type DumpResult, type LockMode, type TableRef, type WhereFilter } from './dump-options.js';
 
 export async function runDump(options: DumpOptions, reporter: Reporter, signal?: AbortSignal): Promise<DumpResult> {
   let opts = options;

@@ -27,6 +27,7 @@
  *                       manifest's coordinates; planned and checked before step 4
  * What is left to do on a resume is decided from the progress records by resume-state.ts.
  */
+import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { detectFlavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
@@ -50,7 +51,7 @@ import { dryRunReplication, planReplication, refuseRunningReplica, startReplicat
 import { announceVerify, verifyLoad } from './verify-step.js';
 
 export { EVENT_STATES, type EventState } from './event-status.js';
-export { DROP_TABLE_MODES, FULL_RESTORE, ON_DUPLICATE_MODES, type DropTableMode, type LoadOptions, type LoadResult, type OnDuplicateMode, type ReplicationOptions, type RestoreOptions, type UsersSelection } from './load-options.js';
+export { DROP_TABLE_MODES, FULL_RESTORE, LOAD_DEFAULTS, ON_DUPLICATE_MODES, loadOptions, type DropTableMode, type LoadInput, type LoadOptions, type LoadResult, type OnDuplicateMode, type ReplicationOptions, type RestoreOptions, type UsersSelection } from './load-options.js';
 
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 
@@ -98,13 +99,24 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       if (opts.verify && !opts.restore.noData) announceVerify(ctx, targets);
       // Databases this dump was already loaded into completely are only verified.
       const active = targets.filter((t) => !t.done);
+      // Between steps an abort stops the run: every step is recorded when done, so a rerun resumes.
+      const next = (): void => {
+        if (signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });
+      };
       await checkIdentities(ctx, active);
+      next();
       const work = await createSchema(ctx, active);
+      next();
       const summaries = await loadData(ctx, work);
+      next();
       await addForeignKeys(ctx, work);
+      next();
       if (!opts.restore.noSchema) await createObjects(ctx, active);
+      next();
       await restoreCounters(ctx, active);
+      next();
       const users = opts.restore.users ? await loadUsers(ctx) : undefined;
+      next();
       // --no-data: nothing was loaded to compare with the dump
       const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
       if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));

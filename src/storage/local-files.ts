@@ -18,6 +18,16 @@ export function readAsset(url: URL): Buffer | null {
   }
 }
 
+/** The version in the package.json shipped next to dist/ ('0.0.0' when it cannot be read). */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse((readAsset(new URL('../../package.json', import.meta.url)) ?? '{}').toString()) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
 /** The file system as the option-file parser sees it (injected so the parser is testable without files). */
 export interface OptionFileSystem {
   /** File contents, or undefined if the file does not exist. */

@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,7 @@ function installed(name: string, args: readonly string[]): SpawnSyncReturns<stri
 describe('packaging', () => {
   let listing: string[] = [];
   let unpacked = '';
+  let tarball = '';
 
   beforeAll(() => {
     cpSync(REPO_ROOT, clone, { recursive: true, filter: (src) => !NOT_IN_A_CLONE.has(path.relative(REPO_ROOT, src).split(path.sep)[0]!) });
@@ -82,11 +83,11 @@ describe('packaging', () => {
     expect(pack.status, output(pack)).toBe(0);
     const tarballs = readdirSync(packDir).filter((f) => f.endsWith('.tgz'));
     expect(tarballs).toEqual([`tsdump-${pkg.version}.tgz`]);
-    const tarball = path.join(packDir, tarballs[0]!);
+    tarball = path.join(packDir, tarballs[0]!);
 
     listing = run('tar', ['-tzf', tarball], tmp).stdout.split('\n').filter((f) => f !== '');
     for (const file of Object.values(pkg.bin)) expect(listing).toContain(`package/${file}`);
-    for (const file of ['dist/wasm/wire-encoder.wasm', 'LICENSE', 'README.md', 'package.json']) expect(listing).toContain(`package/${file}`);
+    for (const file of ['dist/wasm/wire-encoder.wasm', 'dist/index.js', 'dist/index.d.ts', 'LICENSE', 'README.md', 'package.json']) expect(listing).toContain(`package/${file}`);
     expect(listing.filter((f) => /^package\/(src|test|assembly|bench|scripts|node_modules)\//.test(f))).toEqual([]);
     expect(listing.filter((f) => f.endsWith('.map'))).toEqual([]);
 
@@ -145,4 +146,147 @@ describe('packaging', () => {
       expect(failures(results), formatReport(results, 'installed package')).toEqual([]);
     });
   });
+
+  describe('the API of the installed package in a project of its own', () => {
+    let admin: AdminSession;
+    const project = path.join(tmp, 'project');
+    const src = uniqueDb('api_src');
+    const dst = uniqueDb('api_dst');
+    const resumed = uniqueDb('api_resumed');
+
+    /** A user's program in the project: node with the test server's address in the environment. */
+    function user(script: string, args: readonly string[]): SpawnSyncReturns<string> {
+      const server = testServer();
+      return spawnSync(process.execPath, [path.join(project, script), ...args], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...childEnv(), T_HOST: server.host, T_PORT: String(server.port), T_USER: server.user },
+        timeout: 240_000,
+      });
+    }
+
+    beforeAll(async () => {
+      admin = await adminSession();
+      await createLoadFixture(admin, src);
+    });
+
+    afterAll(async () => {
+      await cleanupLoads(src, [dst, resumed], []);
+      await admin?.close();
+    });
+
+    it('npm install of the tarball into a project', { timeout: 300_000 }, () => {
+      expect(tarball, 'the package was packed by the test before').not.toBe('');
+      mkdirSync(project);
+      writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true, type: 'module' }));
+      for (const [name, text] of Object.entries(USER_FILES)) writeFileSync(path.join(project, name), text);
+      const install = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], project);
+      expect(install.status, output(install)).toBe(0);
+    });
+
+    it('import { dump, load, verify } from "tsdump": a round trip, the copy equals the source', { timeout: 300_000 }, async () => {
+      const r = user('roundtrip.mjs', [src, dst, path.join(tmp, 'api-dump')]);
+      expect(r.status, output(r)).toBe(0);
+      const out = JSON.parse(r.stdout) as { verifyOk: boolean; files: number; loadOk: boolean; mismatches: number; kinds: string[]; frozen: boolean; tables: number };
+      expect(out).toMatchObject({ verifyOk: true, loadOk: true, mismatches: 0, frozen: true, tables: 5 });
+      expect(out.files).toBeGreaterThan(5);
+      for (const kind of ['start', 'phase-start', 'chunk-done', 'table-done', 'phase-done']) expect(out.kinds).toContain(kind);
+      const results = await compareDatabases(admin, src, dst);
+      expect(failures(results), formatReport(results, 'API round trip')).toEqual([]);
+    });
+
+    it('an AbortSignal stops a load (interrupted, resumable) and a dump (no manifest)', { timeout: 300_000 }, async () => {
+      const r = user('abort.mjs', [src, resumed, path.join(tmp, 'api-dump'), path.join(tmp, 'api-dump-aborted')]);
+      expect(r.status, output(r)).toBe(0);
+      const out = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(out.load).toEqual({ name: 'TsError', code: 'interrupted', exitCode: 5 });
+      expect(out.resumedChunks as number).toBeGreaterThan(0);
+      expect(out.again).toEqual({ ok: true, mismatches: 0 });
+      expect(out.dump).toEqual({ name: 'TsError', code: 'interrupted', exitCode: 5 });
+      expect(out.dumpManifest).toBe(false);
+      expect(out.preAborted).toBe('interrupted');
+      const results = await compareDatabases(admin, src, resumed);
+      expect(failures(results), formatReport(results, 'API load resumed after an abort')).toEqual([]);
+    });
+
+    it('a TypeScript file of the user type-checks against the shipped .d.ts (and wrong options do not)', { timeout: 120_000 }, () => {
+      const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+      const r = run(process.execPath, [tsc, '-p', path.join(project, 'tsconfig.json')], project);
+      expect(r.status, output(r)).toBe(0);
+    });
+  });
 });
+
+/** The user's project: two programs and a typed file (with mistakes that must not compile). */
+const USER_FILES: Record<string, string> = {
+  'roundtrip.mjs': `import { dump, dumpOptions, load, verify } from 'tsdump';
+const [src, dst, dir] = process.argv.slice(2);
+const connection = { host: process.env.T_HOST, port: Number(process.env.T_PORT), user: process.env.T_USER, password: process.env.MYSQL_PWD ?? '' };
+const kinds = new Set();
+const onEvent = (e) => kinds.add(e.kind);
+const d = await dump({ connection, output: dir, databases: [src], chunkRows: 700, threads: 2, checksum: true }, { onEvent });
+const v = await verify(dir);
+const l = await load({ connection, source: dir, targetDatabase: dst, threads: 2 }, { onEvent });
+console.log(JSON.stringify({ tables: d.tables.length, verifyOk: v.ok, files: v.files, loadOk: l.ok, mismatches: l.mismatches.length, kinds: [...kinds], frozen: Object.isFrozen(dumpOptions({ connection, output: dir })) }));
+`,
+  'abort.mjs': `import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { dump, load } from 'tsdump';
+const [src, dst, dir, dir2] = process.argv.slice(2);
+const connection = { host: process.env.T_HOST, port: Number(process.env.T_PORT), user: process.env.T_USER, password: process.env.MYSQL_PWD ?? '' };
+const out = {};
+const failure = (e) => ({ name: e.name, code: e.code, exitCode: e.exitCode });
+const first = new AbortController();
+try {
+  await load({ connection, source: dir, targetDatabase: dst, threads: 1, rowsPerTransaction: 100 }, { signal: first.signal, onEvent: (e) => { if (e.kind === 'chunk-done') first.abort(); } });
+  out.load = 'completed';
+} catch (e) {
+  out.load = failure(e);
+}
+let resumedChunks = 0;
+const again = await load({ connection, source: dir, targetDatabase: dst, threads: 1, rowsPerTransaction: 100 }, { onEvent: (e) => { if (e.kind === 'resumed') resumedChunks += e.chunks; } });
+out.again = { ok: again.ok, mismatches: again.mismatches.length };
+out.resumedChunks = resumedChunks;
+const second = new AbortController();
+try {
+  await dump({ connection, output: dir2, databases: [src], chunkRows: 700, threads: 1 }, { signal: second.signal, onEvent: (e) => { if (e.kind === 'chunk-done') second.abort(); } });
+  out.dump = 'completed';
+} catch (e) {
+  out.dump = failure(e);
+}
+out.dumpManifest = existsSync(path.join(dir2, 'manifest.json'));
+try {
+  await load({ connection, source: dir, targetDatabase: dst }, { signal: AbortSignal.abort() });
+} catch (e) {
+  out.preAborted = e.code;
+}
+console.log(JSON.stringify(out));
+`,
+  'check.ts': `import { dump, load, verify, TsError, type DumpInput, type LoadInput, type RunEvent, type DumpResult } from 'tsdump';
+
+const connection = { host: '127.0.0.1', port: 3306, user: 'backup' };
+const input: DumpInput = { connection, output: '/backups/shop', databases: ['shop'], format: 'sql', compression: 'gzip', lockMode: 'no-lock' };
+const onEvent = (e: RunEvent): void => {
+  if (e.kind === 'chunk-done') process.stdout.write(e.table + e.rows.toFixed(0));
+};
+
+export async function main(signal: AbortSignal): Promise<number> {
+  const d: DumpResult = await dump(input, { onEvent, signal });
+  const l = await load({ connection, source: '/backups/shop', renames: { shop: 'shop_copy' }, dropTable: 'truncate' } satisfies LoadInput, { signal });
+  const v = await verify('/backups/shop');
+  return d.tables.length + (l.ok ? 1 : 0) + v.problems.length + d.manifest.databases.length;
+}
+
+// @ts-expect-error: xml is not a data format
+export const badFormat: DumpInput = { connection, output: '/backups/shop', format: 'xml' };
+// @ts-expect-error: a load needs the dump
+export const noSource: LoadInput = { connection };
+// @ts-expect-error: options are read-only
+input.threads = 3;
+export const interrupted = (e: unknown): boolean => e instanceof TsError && e.code === 'interrupted' && e.exitCode === 5;
+`,
+  'tsconfig.json': JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')] },
+    files: ['check.ts'],
+  }),
+};
