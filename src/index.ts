@@ -22,6 +22,7 @@ import type { StoreLocation } from './storage/dump-store.js';
 import { openStore, parseLocation } from './storage/open-store.js';
 
 export { ERROR_CODES, EXIT_CODES, TsError, type ErrorCode, type ErrorObject } from './core/errors.js';
+export { PROBLEM_CODES, PreflightError, formatProblem, type Problem, type ProblemCode } from './core/problem.js';
 export { PHASES, type Phase, type RunEvent, type RunEventKind, type TableSummary, type Totals } from './core/events.js';
 export type { ConnectionSettings, SslMode, SslSettings } from './db/session.js';
 export { DUMP_DEFAULTS, LOCK_MODES, dumpOptions, type DumpInput, type DumpOptions, type DumpResult, type LockMode, type TableRef, type WhereFilter } from './dump/dumper.js';
@@ -82,12 +83,14 @@ export async function dump(input: DumpInput, control: RunControl = {}): Promise<
 /**
  * Loads as `tsload` does, resuming a load of the same dump that was interrupted. The result's
  * `mismatches` lists what verification found different (the CLI exits 4 then): check it, or `ok`.
+ * A preflight runs first: when the load would fail it rejects with a PreflightError listing every
+ * problem, before anything is changed. With `dryRun: true` it resolves with the plan and `problems`.
  */
 export async function load(input: LoadInput, control: RunControl = {}): Promise<LoadResult & { readonly ok: boolean }> {
   const opts = loadOptions(input);
   refuseAborted(control.signal, 'load');
   const result = await interruptible(control.signal, () => runLoad(opts, reporterOf(control), control.signal));
-  return { ...result, ok: result.mismatches.length === 0 };
+  return { ...result, ok: result.mismatches.length === 0 && result.problems.length === 0 };
 }
 
 export interface VerifyResult {

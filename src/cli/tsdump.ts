@@ -2,6 +2,7 @@
 /** tsdump: wires the commands; parsing into frozen options happens here and nowhere below. */
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
+import { PreflightError } from '../core/problem.js';
 import { formatBytes, parseSize } from '../core/sizes.js';
 import { DUMP_DEFAULTS, LOCK_MODES, dumpOptions, runDump, type DumpOptions, type LockMode, type WhereFilter } from '../dump/dumper.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
@@ -103,6 +104,14 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
       const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump', logFile: f.logFile, metricsFile: f.metricsFile, secrets: [conn.settings.password ?? ''] });
       try {
         const result = await runDump(opts, reporter, signal);
+        if (result.manifest === null) {
+          // --dry-run: the plan, then every problem with its fix (exit non-zero through the error funnel)
+          reporter.close();
+          for (const l of result.plan) process.stdout.write(`${l}\n`);
+          if (result.problems.length > 0) throw new PreflightError('tsdump', result.problems);
+          process.stdout.write('preflight: no problems found; the dump can start\n');
+          return EXIT_CODES.ok;
+        }
         reporter.emit(summaryEvent(true, result.seconds, result.tables, result.manifest));
         reporter.close();
         if (!f.quiet && f.progress !== 'json') printSummary('tsdump', result.tables, result.seconds, result.manifest);

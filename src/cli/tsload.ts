@@ -2,6 +2,7 @@
 /** tsload: wires the command; parsing into frozen options happens here and nowhere below. */
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
+import { PreflightError } from '../core/problem.js';
 import { formatBytes, parseSize } from '../core/sizes.js';
 import { DROP_TABLE_MODES, LOAD_DEFAULTS, loadOptions, runLoad, type DropTableMode, type LoadOptions } from '../load/loader.js';
 import { runRestoreTest } from '../load/restore-test.js';
@@ -66,7 +67,7 @@ addConnectionOptions(program)
   .option('--engine <engine>', 'create every table with this storage engine')
   .option('--skip-binlog', 'do not write the load to the binary log (sql_log_bin=0; needs SUPER/SYSTEM_VARIABLES_ADMIN)', false)
   .option('--no-verify', 'skip the row count / checksum verification after the load')
-  .option('--dry-run', 'print the plan (objects, chunks, bytes, transactions) and change nothing', false)
+  .option('--dry-run', 'check the target (existing tables, privileges, local_infile, max_allowed_packet, …) and print the plan; change nothing; exit 1 listing every problem that would make the load fail', false)
   .option('--keep-progress', 'keep the tsload_progress state after a finished load', false)
   .option('--restore-test', 'restore drill: load into scratch databases, verify every chunk, drop them; the exit code says how it went', false)
   .addOption(new Option('--input-format <format>', 'what -d is (default: detected: a tsdump directory, a mydumper directory, a mysqldump .sql/.sql.gz/.sql.zst file)').choices(INPUT_FORMATS).default('auto'))
@@ -117,6 +118,9 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch,
         if (result.manifest.subset) out.write(`${describeSubset(result.manifest.subset)}\n`);
         for (const l of result.plan) out.write(`${l}\n`);
         for (const l of result.replicationStarted ?? []) out.write(`${l}\n`);
+        // the load would fail: exit non-zero listing every problem with its fix (the error funnel prints them)
+        if (result.problems.length > 0) throw new PreflightError('tsload', result.problems);
+        out.write('preflight: no problems found; the load can start\n');
         return EXIT_CODES.ok;
       }
       reporter.emit(summaryEvent(result.mismatches.length === 0, result.seconds, result.tables, result.manifest));

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'target-changed',
   'packet-too-large',
   'local-infile',
+  'preflight',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -54,6 +55,8 @@ const EXIT_FOR: Record<ErrorCode, ExitCodeName> = {
   'target-changed': 'failed',
   'packet-too-large': 'failed',
   'local-infile': 'failed',
+  // the run would fail: nothing was changed (the problems are listed in the message)
+  preflight: 'failed',
   internal: 'failed',
 };
 

@@ -21,6 +21,8 @@ export interface Flavor {
   readonly patch: number;
   /** `SHOW MASTER STATUS` before MySQL 8.2, `SHOW BINARY LOG STATUS` after. */
   readonly binlogStatusSql: string;
+  /** Any one of these lets binlogStatusSql run (the first is the one to grant). */
+  readonly binlogStatusPrivileges: readonly string[];
   /** Expression for the executed GTID set in this server's own format. */
   readonly gtidExpr: string;
   readonly hasSequences: boolean;
@@ -188,6 +190,8 @@ export function parseVersion(version: string): Flavor {
     return {
       kind, version, major, minor, patch,
       binlogStatusSql: 'SHOW MASTER STATUS',
+      // 10.5 renamed REPLICATION CLIENT to BINLOG MONITOR (SHOW GRANTS prints the new name)
+      binlogStatusPrivileges: atLeast(10, 5) ? ['BINLOG MONITOR', 'REPLICATION CLIENT', 'SUPER'] : ['REPLICATION CLIENT', 'SUPER'],
       gtidExpr: '@@GLOBAL.gtid_binlog_pos',
       hasSequences: atLeast(10, 3),
       hasBackupStage: atLeast(10, 4),
@@ -206,6 +210,7 @@ export function parseVersion(version: string): Flavor {
   return {
     kind, version, major, minor, patch,
     binlogStatusSql: newStatus ? 'SHOW BINARY LOG STATUS' : 'SHOW MASTER STATUS',
+    binlogStatusPrivileges: ['REPLICATION CLIENT', 'SUPER'],
     gtidExpr: '@@GLOBAL.gtid_executed',
     hasSequences: false,
     hasBackupStage: false,

@@ -1,6 +1,6 @@
 import type { ConnectionSettings } from '../db/session.js';
 import type { StoreLocation } from '../storage/dump-store.js';
-import type { BlockHashes, ChunkKey, ColumnSpec, Compression, DataFormat, KeyBound } from '../format/manifest.js';
+import type { BlockHashes, ChunkKey, ColumnSpec, Compression, DataFormat, KeyBound, LongestLine } from '../format/manifest.js';
 import type { ErrorCode, ErrorObject } from '../core/errors.js';
 
 /** One chunk of one table to write: everything a worker needs, by value (it crosses threads). */
@@ -31,6 +31,7 @@ export interface ChunkResult {
   readonly dataBytes: number;
   readonly sha256: string;
   readonly blocks: BlockHashes;
+  readonly longestLine: LongestLine;
   readonly checksum?: string;
 }
 

@@ -7,6 +7,7 @@ import { explainDbError } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
 import { BlockHasher } from '../format/block-hashes.js';
 import { compressor } from '../format/compression.js';
+import { LongestLineTracker } from '../format/longest-line.js';
 import { checksumSql } from '../format/content-checksum.js';
 import { rangeCondition } from '../format/key-range.js';
 import { createRowEncoder } from '../format/row-encoders.js';
@@ -55,6 +56,7 @@ export async function writeChunk(
   let reportedRows = 0;
   let dataBytes = 0;
   let lastReport = Date.now();
+  const longest = new LongestLineTracker();
 
   async function* encoded(): AsyncGenerator<Buffer> {
     for await (const batch of session.wireRowBatches(selectSql(task), signal)) {
@@ -64,6 +66,7 @@ export async function writeChunk(
         const b = encoder.take();
         reported += b.length;
         dataBytes += b.length;
+        longest.update(b);
         yield b;
         const now = Date.now();
         if (now - lastReport >= PROGRESS_EVERY_MS) {
@@ -79,6 +82,7 @@ export async function writeChunk(
       const b = encoder.take();
       reported += b.length;
       dataBytes += b.length;
+      longest.update(b);
       yield b;
     }
     onProgress(rows - reportedRows, reported);
@@ -127,5 +131,5 @@ export async function writeChunk(
     const r = await session.query<{ n: string; s: string }>(checksumSql(task.database, task.table, task.columns, chunkWhere(task)), [], object);
     checksum = `${r[0]?.n ?? '0'}:${r[0]?.s ?? '0'}`;
   }
-  return { rows, bytes, dataBytes, sha256: hash.digest('hex'), blocks: blocks.finish(), ...(checksum !== undefined ? { checksum } : {}) };
+  return { rows, bytes, dataBytes, sha256: hash.digest('hex'), blocks: blocks.finish(), longestLine: longest.finish(), ...(checksum !== undefined ? { checksum } : {}) };
 }

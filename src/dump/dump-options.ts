@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { TsError } from '../core/errors.js';
 import type { TableSummary } from '../core/events.js';
+import type { Problem } from '../core/problem.js';
 import type { ConnectionSettings } from '../db/session.js';
 import type { Compression, DataFormat, Manifest } from '../format/manifest.js';
 import type { StoreLocation } from '../storage/dump-store.js';
@@ -111,7 +112,12 @@ export function dumpOptions(input: DumpInput): DumpOptions {
 }
 
 export interface DumpResult {
-  readonly manifest: Manifest;
+  /** The manifest written; null after a dry run (nothing is written). */
+  readonly manifest: Manifest | null;
   readonly tables: readonly TableSummary[];
   readonly seconds: number;
+  /** Lines describing what would be dumped (dry run). */
+  readonly plan: readonly string[];
+  /** What the preflight found (dry run; a real run with problems rejects with a PreflightError). */
+  readonly problems: readonly Problem[];
 }

@@ -4,7 +4,10 @@
  *  1. connect            control session (locks, catalog, DDL) and flavor detection
  *     requireReplica     (replica-data.ts, --replica-data) the server must be a replica; its source's
  *                        coordinates are read with the snapshot's (step 5)
- *  2. selectTables       (table-selection.ts) databases and tables after filters; refuses a filter that matches nothing
+ *  2. preflight          (preflight-facts.ts, preflight.ts) the selection after the filters (table-selection.ts), and
+ *                        every problem that would make the dump fail (filters matching nothing, privileges for the
+ *                        tables, views, triggers, events, the lock and the coordinates, compression, the output),
+ *                        each with its fix, before anything is created; a dry run returns the plan and the problems
  *  3. prepareOutput      (output.ts) refuse a non-empty output unless --overwrite of one of our dumps; mark it in progress
  *  4. openWorkers        (worker-pool.ts) worker threads with their snapshot sessions, connected before any lock
  *  5. takeSnapshot       (snapshot-step.ts) global lock (or a verified lock-free path), every session opens
@@ -16,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Reporter, TableSummary } from '../core/events.js';
+import { PreflightError } from '../core/problem.js';
 import { detectFlavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
 import { DUMP_CONTROL, DUMP_PLANNER } from '../db/session-profile.js';
@@ -32,7 +36,9 @@ import { capStatementSize, readSessionContext } from './server-settings.js';
 import { takeSnapshot } from './snapshot-step.js';
 import { writeUsers } from './users-writer.js';
 import { requireReplica } from './replica-data.js';
-import { selectTables } from './table-selection.js';
+import { gatherDumpFacts } from './preflight-facts.js';
+import { describeDumpPlan, preflightDump } from './preflight.js';
+import type { Selection } from './table-selection.js';
 import { startWorkers, type DumpWorker } from './worker-pool.js';
 
 export { DUMP_DEFAULTS, LOCK_MODES, dumpOptions, type DumpInput, type DumpOptions, type DumpResult, type LockMode, type TableRef, type WhereFilter } from './dump-options.js';
@@ -50,7 +56,11 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
   try {
     const flavor = await detectFlavor(control);
     if (opts.replicaData) await requireReplica(control, flavor);
-    const selection = await selectTables(control, flavor, opts, reporter);
+    const facts = await gatherDumpFacts(control, flavor, opts, reporter);
+    const problems = preflightDump(opts, facts);
+    if (opts.dryRun) return { manifest: null, tables: [], seconds: 0, plan: 'code' in facts.selection ? [] : describeDumpPlan(facts.selection, opts), problems };
+    if (problems.length > 0) throw new PreflightError('tsdump', problems);
+    const selection = facts.selection as Selection;
     store = await openStore(opts.output, { create: true });
     await prepareOutput(store, opts.overwrite, opts.toolVersion);
     const threads = opts.noData ? 0 : Math.max(1, opts.threads);
@@ -78,7 +88,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
       const d = data.get(t);
       return { database: t.database, table: t.name, rows: sum(d?.chunks.map((c) => c.rows) ?? []), bytes: sum(d?.chunks.map((c) => c.bytes) ?? []), seconds: d?.seconds ?? 0 };
     });
-    return { manifest, tables: summaries, seconds: (Date.now() - started) / 1000 };
+    return { manifest, tables: summaries, seconds: (Date.now() - started) / 1000, plan: [], problems: [] };
   } catch (e) {
     if (store) await cleanupPartials(store);
     throw e;

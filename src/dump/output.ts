@@ -53,6 +53,42 @@ function stillRunning(marker: Marker | null): boolean {
 }
 
 /**
+ * Why the output cannot take a dump (see prepareOutput), or null: read-only, so the preflight asks
+ * it too. `entries` is the store's listing (not empty).
+ */
+export async function outputRefusal(store: DumpStore, entries: readonly StoredEntry[], overwrite: boolean): Promise<TsError | null> {
+  const earlier = await earlierDump(store, entries);
+  if (!overwrite) {
+    return new TsError({
+      code: 'usage',
+      message: `output ${store.display} is not empty`,
+      suggestion: earlier ? `it holds ${earlier.what}: pass --overwrite to replace it, or choose another -o` : 'choose an empty or new -o directory',
+    });
+  }
+  if (!earlier) {
+    return new TsError({ code: 'usage', message: `output ${store.display} is not empty and holds no tsdump dump (no manifest.json or in-progress marker of ours); --overwrite only replaces a dump`, suggestion: 'choose an empty or new -o directory' });
+  }
+  if (stillRunning(earlier.marker)) {
+    const m = earlier.marker!;
+    return new TsError({
+      code: 'usage',
+      message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}); nothing was deleted`,
+      suggestion: 'wait for it to finish or stop it, or choose another -o directory (two runs in one directory would mix their snapshots)',
+    });
+  }
+  const foreign = entries.filter((e) => !e.regular || !(earlier.listed.has(e.path) || isDumpFilePath(e.path)));
+  if (foreign.length > 0) {
+    return new TsError({
+      code: 'usage',
+      message: `output ${store.display} holds ${earlier.what}, but also ${foreign.length} file(s) tsdump did not write (${foreign.slice(0, 5).map((e) => e.path).join(', ')}${foreign.length > 5 ? ', …' : ''}); nothing was deleted`,
+      object: { file: foreign[0]!.path },
+      suggestion: 'move those files away, or choose another -o directory',
+    });
+  }
+  return null;
+}
+
+/**
  * Step 1: the output must be empty, or (with --overwrite) hold one of our dumps. An overwrite
  * deletes only files of that dump: the ones its manifest lists, and names tsdump writes (chunks,
  * schema files, `*.partial`) in an interrupted one. Anything else in there stops the dump before
@@ -63,34 +99,8 @@ function stillRunning(marker: Marker | null): boolean {
 export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string): Promise<void> {
   const entries = await store.list();
   if (entries.length > 0) {
-    const earlier = await earlierDump(store, entries);
-    if (!overwrite) {
-      throw new TsError({
-        code: 'usage',
-        message: `output ${store.display} is not empty`,
-        suggestion: earlier ? `it holds ${earlier.what}: pass --overwrite to replace it, or choose another -o` : 'choose an empty or new -o directory',
-      });
-    }
-    if (!earlier) {
-      throw new TsError({ code: 'usage', message: `output ${store.display} is not empty and holds no tsdump dump (no manifest.json or in-progress marker of ours); --overwrite only replaces a dump`, suggestion: 'choose an empty or new -o directory' });
-    }
-    if (stillRunning(earlier.marker)) {
-      const m = earlier.marker!;
-      throw new TsError({
-        code: 'usage',
-        message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}); nothing was deleted`,
-        suggestion: 'wait for it to finish or stop it, or choose another -o directory (two runs in one directory would mix their snapshots)',
-      });
-    }
-    const foreign = entries.filter((e) => !e.regular || !(earlier.listed.has(e.path) || isDumpFilePath(e.path)));
-    if (foreign.length > 0) {
-      throw new TsError({
-        code: 'usage',
-        message: `output ${store.display} holds ${earlier.what}, but also ${foreign.length} file(s) tsdump did not write (${foreign.slice(0, 5).map((e) => e.path).join(', ')}${foreign.length > 5 ? ', …' : ''}); nothing was deleted`,
-        object: { file: foreign[0]!.path },
-        suggestion: 'move those files away, or choose another -o directory',
-      });
-    }
+    const refusal = await outputRefusal(store, entries, overwrite);
+    if (refusal) throw refusal;
     await store.remove(MANIFEST_FILE);
     for (const e of entries) if (e.path !== MANIFEST_FILE) await store.remove(e.path);
     await store.flush();

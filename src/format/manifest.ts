@@ -22,6 +22,8 @@ export type { ChunkKey, ColumnCodec, ColumnSpec, KeyBound, KeyColumn, KeyKind, K
 import { COLUMN_CODECS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS, type ChunkKey, type ColumnSpec, type KeyBound, type ObjectContext, type ObjectKind } from '../core/table-shape.js';
 import { SUBSET_KINDS, type SubsetInfo } from './subset.js';
 export type { SubsetInfo } from './subset.js';
+import type { LongestLine } from './longest-line.js';
+export type { LongestLine } from './longest-line.js';
 
 export interface FileEntry {
   readonly path: string;
@@ -49,6 +51,8 @@ export interface ChunkEntry extends FileEntry {
   readonly checksum?: string;
   /** Block hashes of the stored bytes: checked while streaming on load, and where a resume starts. */
   readonly blocks?: BlockHashes;
+  /** The longest line of the (uncompressed) file, with its newline, and its number (optional: older dumps lack it). */
+  readonly longestLine?: LongestLine;
 }
 
 export interface ObjectEntry {
@@ -301,6 +305,11 @@ export function parseManifest(text: string): Manifest {
         seen(cs, chv);
         sum += cs.at('rows').nat(ch.rows);
         if (ch.blocks !== undefined) checkBlocks(cs.at('blocks'), ch.blocks, cs.at('bytes').nat(ch.bytes));
+        if (ch.longestLine !== undefined) {
+          const ll = cs.at('longestLine').obj(ch.longestLine);
+          cs.at('longestLine.bytes').nat(ll.bytes);
+          cs.at('longestLine.line').nat(ll.line);
+        }
         if (cs.at('index').nat(ch.index) !== k + 1) cs.at('index').fail('chunks must be numbered 1..n in order');
       });
       if (sum !== t.rows) ts.at('rows').fail(`table rows ${String(t.rows)} differ from the sum of its chunks' rows ${sum}`);

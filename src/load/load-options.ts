@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { TsError } from '../core/errors.js';
 import type { TableSummary } from '../core/events.js';
+import type { Problem } from '../core/problem.js';
 import type { ConnectionSettings } from '../db/session.js';
 import type { Manifest } from '../format/manifest.js';
 import type { StoreLocation } from '../storage/dump-store.js';
@@ -174,6 +175,8 @@ export interface LoadResult {
   readonly mismatches: readonly Mismatch[];
   /** Lines describing the plan (dry run). */
   readonly plan: readonly string[];
+  /** What the preflight found (dry run; a real run with problems rejects with a PreflightError). */
+  readonly problems: readonly Problem[];
   /** Lines describing the source coordinates and how to replicate from them. */
   readonly replication: readonly string[];
   /** --load-users: what was created, kept, skipped, and what the target could not take. */

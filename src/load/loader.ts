@@ -7,7 +7,11 @@
  *  2. selectRestore     (restore-filter.ts) the part of the dump to load (-s/-T/-x/--ignore-table),
  *                       dependencies honoured; later steps see only that part
  *     planTargets       (targets.ts) source database → target database (-B / --rename)
- *  3. (dry run)         (dry-run.ts) describe the plan and stop; nothing is changed
+ *  3. preflight         (preflight-facts.ts, preflight.ts) every problem that would make the load
+ *                       fail (tables that exist, local_infile, privileges on the targets and on
+ *                       tsload_progress, max_allowed_packet against the longest line, read_only),
+ *                       each with its fix, before anything is changed; a dry run (dry-run.ts)
+ *                       describes the plan and the problems and stops
  *  4. openProgress      (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
  *                       dump → resume with the recorded limits; another dump → target-changed; none →
  *                       fresh load, where existing tables are refused / dropped / truncated
@@ -33,6 +37,7 @@ import { detectFlavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
 import { loadControl } from '../db/session-profile.js';
 import { replicationLines } from '../format/replication.js';
+import { PreflightError } from '../core/problem.js';
 import { openStore } from '../storage/open-store.js';
 import { loadData } from './data-load.js';
 import { describePlan } from './dry-run.js';
@@ -42,6 +47,8 @@ import { addForeignKeys } from './index-steps.js';
 import type { LoadContext } from './load-context.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
 import { createObjects, restoreCounters } from './object-steps.js';
+import { gatherLoadFacts } from './preflight-facts.js';
+import { preflightLoad } from './preflight.js';
 import { checkIdentities, openProgress } from './resume-check.js';
 import { createSchema } from './schema-steps.js';
 import { SqlProgressStore } from './sql-progress-store.js';
@@ -64,12 +71,15 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     const targets = planTargets(manifest, opts);
     const replication = opts.restore.replication;
     const replicaPlan = replication ? planReplication(manifest, replication) : null;
-    if (opts.dryRun) {
-      const users = opts.restore.users ? await describeUsers(store, manifest, opts.restore.users, new Map(targets.map((t) => [t.source.name, t.name] as const))) : [];
-      return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts), ...users], replication: replicationLines(manifest, null), ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
-    }
     const control = await Session.open(opts.connection, loadControl(opts));
     try {
+      const facts = await gatherLoadFacts(control, targets.map((t) => t.name));
+      const problems = preflightLoad({ manifest, targets, opts }, facts);
+      if (opts.dryRun) {
+        const users = opts.restore.users ? await describeUsers(store, manifest, opts.restore.users, new Map(targets.map((t) => [t.source.name, t.name] as const))) : [];
+        return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts), ...users], replication: replicationLines(manifest, null), problems, ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
+      }
+      if (problems.length > 0) throw new PreflightError('tsload', problems);
       const ctx: LoadContext = {
         opts,
         manifest,
@@ -82,7 +92,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         control,
         progress: new SqlProgressStore(control),
         flavor: await detectFlavor(control),
-        maxPacket: Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0) || DEFAULT_MAX_PACKET,
+        maxPacket: facts.maxAllowedPacket || DEFAULT_MAX_PACKET,
       };
       if (replicaPlan) await refuseRunningReplica(control, ctx.flavor);
       await openProgress(ctx, targets);
@@ -122,7 +132,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
       // only onto a copy that verified: a replica of a wrong copy diverges silently
       const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
-      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest, ctx.flavor), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
+      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], problems: [], replication: replicationLines(manifest, ctx.flavor), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
     } finally {
       await control.close();
     }

@@ -96,10 +96,10 @@ describe('errors that teach', () => {
 
   it('a missing SELECT privilege: exit 1 naming the table, the privilege, the account and the GRANT to run', async () => {
     const r = await as(limited, ['-T', `${db}.secret`]);
+    // found by the preflight from SHOW GRANTS, before anything is written
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/\[server error 1142\]/);
     expect(r.stderr).toContain(`table ${db}.secret`);
-    expect(r.stderr).toContain(`SELECT command denied to user '${limited}'@`);
+    expect(r.stderr).toContain(`the account '${limited}'@'%' lacks SELECT on table ${db}.secret`);
     expect(r.stderr).toContain(`GRANT SELECT ON \`${db}\`.\`secret\` TO '${limited}'@`);
   });
 
@@ -137,8 +137,7 @@ describe('errors that teach', () => {
   it('neither RELOAD nor a binary log privilege: exit 1, says which privilege to grant', async () => {
     const r = await as(nobinlog, ['-T', `${db}.small`]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/\[server error 1227\]/);
-    expect(r.stderr).toMatch(/hint: reading the binary log position needs .*GRANT (BINLOG MONITOR|REPLICATION CLIENT) ON \*\.\*/);
+    expect(r.stderr).toMatch(/reading the binary log position needs [\s\S]*hint: GRANT (BINLOG MONITOR|REPLICATION CLIENT) ON \*\.\*/);
   });
 
   it('usage errors exit 2', async () => {

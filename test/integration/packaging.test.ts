@@ -274,7 +274,7 @@ export async function main(signal: AbortSignal): Promise<number> {
   const d: DumpResult = await dump(input, { onEvent, signal });
   const l = await load({ connection, source: '/backups/shop', renames: { shop: 'shop_copy' }, dropTable: 'truncate' } satisfies LoadInput, { signal });
   const v = await verify('/backups/shop');
-  return d.tables.length + (l.ok ? 1 : 0) + v.problems.length + d.manifest.databases.length;
+  return d.tables.length + (l.ok ? 1 : 0) + v.problems.length + (d.manifest?.databases.length ?? 0);
 }
 
 // @ts-expect-error: xml is not a data format

@@ -1,0 +1,35 @@
+import { readGrants } from '../db/privileges.js';
+import type { Session } from '../db/session.js';
+import type { LoadFacts } from './preflight.js';
+import type { RunRecord } from './progress-store.js';
+import { SqlProgressStore } from './sql-progress-store.js';
+
+/** Reads what the load preflight decides from, with read-only statements only (a dry run runs it too). */
+export async function gatherLoadFacts(control: Session, targetDbs: readonly string[]): Promise<LoadFacts> {
+  const vars = await control.query<{ li: string; map: string; ro: string; lctn: string; lb: string; tfc: string }>(
+    'SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map, @@GLOBAL.read_only AS ro, @@lower_case_table_names AS lctn, @@GLOBAL.log_bin AS lb, @@GLOBAL.log_bin_trust_function_creators AS tfc',
+  );
+  const v = vars[0];
+  const existingTables = new Map<string, Set<string>>(targetDbs.map((d) => [d, new Set<string>()]));
+  if (targetDbs.length > 0) {
+    const rows = await control.query<{ s: string; t: string }>(`SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (${targetDbs.map(() => '?').join(', ')})`, targetDbs);
+    for (const r of rows) {
+      const db = existingTables.has(r.s) ? r.s : targetDbs.find((d) => d.toLowerCase() === r.s.toLowerCase());
+      if (db !== undefined) existingTables.get(db)!.add(r.t);
+    }
+  }
+  const store = new SqlProgressStore(control);
+  const runs = new Map<string, RunRecord | null>();
+  const haveProgress = await store.exists();
+  for (const d of targetDbs) runs.set(d, haveProgress ? await store.run(d) : null);
+  return {
+    localInfile: Number(v?.li ?? 0) === 1,
+    maxAllowedPacket: Number(v?.map ?? 0),
+    readOnly: Number(v?.ro ?? 0) === 1,
+    creatorsUntrusted: Number(v?.lb ?? 0) === 1 && Number(v?.tfc ?? 0) === 0,
+    caseInsensitive: Number(v?.lctn ?? 0) !== 0,
+    grants: await readGrants(control),
+    existingTables,
+    runs,
+  };
+}

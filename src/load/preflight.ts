@@ -1,0 +1,151 @@
+/**
+ * The load's preflight: everything that would make the load fail, decided from gathered facts
+ * (preflight-facts.ts) before anything is changed. Pure, so every rule is unit-testable. Runs before
+ * every load and under --dry-run; returns every problem, each with its fix.
+ */
+import type { Problem } from '../core/problem.js';
+import { quoteIdent } from '../core/ident.js';
+import { formatBytes } from '../core/sizes.js';
+import { allowsAny, type GrantSet } from '../db/privileges.js';
+import type { DatabaseEntry, Manifest } from '../format/manifest.js';
+import type { LoadOptions } from './load-options.js';
+import { PROGRESS_DB, type RunRecord } from './progress-store.js';
+
+/** What the target server says, gathered once (preflight-facts.ts). */
+export interface LoadFacts {
+  readonly localInfile: boolean;
+  readonly maxAllowedPacket: number;
+  readonly readOnly: boolean;
+  /** Binary logging is on and log_bin_trust_function_creators is off: functions and triggers need SUPER. */
+  readonly creatorsUntrusted: boolean;
+  readonly grants: GrantSet;
+  /** Tables that exist now, per target database (names as the server lists them). */
+  readonly existingTables: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Table names compare case-insensitively (lower_case_table_names ≠ 0). */
+  readonly caseInsensitive: boolean;
+  /** The progress store's run record per target database (null: none). */
+  readonly runs: ReadonlyMap<string, RunRecord | null>;
+}
+
+export interface LoadPreflightPlan {
+  readonly manifest: Manifest;
+  readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
+  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore'>;
+}
+
+/** Room the loader leaves in a packet beside a line (statement text, headers). */
+const PACKET_SLACK = 1024;
+
+export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
+  const problems: Problem[] = [];
+  const { manifest, opts } = plan;
+  const privileges: Problem[] = [];
+  for (const t of plan.targets) {
+    const run = facts.runs.get(t.name) ?? null;
+    const state = runState(run, manifest.dumpId, t.source.name);
+    if (state.kind === 'other-load') {
+      problems.push({ code: 'target-changed', object: { database: t.name }, message: state.message, fix: `finish that load with its own dump, or drop database ${t.name} and delete its rows from ${PROGRESS_DB}.runs/progress/steps` });
+    }
+    const existing = facts.existingTables.get(t.name) ?? new Set<string>();
+    const has = (table: string): boolean => existing.has(table) || (facts.caseInsensitive && [...existing].some((e) => e.toLowerCase() === table.toLowerCase()));
+    const clashing = state.kind === 'fresh' ? t.source.tables.filter((tb) => has(tb.name)) : [];
+    // --no-schema loads rows into tables that exist; --drop-table append loads into them as they are
+    if (opts.dropTable === 'fail' && !opts.restore.noSchema) {
+      for (const tb of clashing) {
+        problems.push({
+          code: 'table-exists',
+          object: { database: t.name, table: tb.name },
+          message: `table ${t.name}.${tb.name} already exists in the target, and no load of this dump into it is recorded`,
+          fix: 'load into another database (-B/--rename), or pass --drop-table drop (replace it) or --drop-table truncate (keep its definition, empty it)',
+        });
+      }
+    }
+    if (state.kind !== 'done') {
+      const replacing = clashing.length > 0 && (opts.dropTable === 'drop' || opts.dropTable === 'truncate');
+      const need = opts.restore.noSchema ? ['INSERT', 'SELECT', ...(opts.restore.onDuplicate === 'replace' ? ['DELETE'] : [])] : neededPrivileges(t.source, replacing);
+      const missing = need.filter((p) => !allowsAny(facts.grants, [p], t.name));
+      if (missing.length > 0) {
+        privileges.push({
+          code: 'privilege',
+          object: { database: t.name },
+          message: `the account ${facts.grants.account} lacks ${missing.join(', ')} on database ${t.name}`,
+          fix: `GRANT ${missing.join(', ')} ON ${quoteIdent(t.name)}.* TO ${facts.grants.account};`,
+        });
+      }
+    }
+  }
+  const progressNeed = ['CREATE', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'].filter((p) => !allowsAny(facts.grants, [p], PROGRESS_DB));
+  if (progressNeed.length > 0) {
+    privileges.push({
+      code: 'privilege',
+      object: { database: PROGRESS_DB },
+      message: `the account ${facts.grants.account} lacks ${progressNeed.join(', ')} on ${PROGRESS_DB}, where tsload records its progress (in the same transactions as the rows)`,
+      fix: `GRANT ${progressNeed.join(', ')} ON ${PROGRESS_DB}.* TO ${facts.grants.account};`,
+    });
+  }
+  const stored = plan.targets.filter((t) => !opts.restore.noSchema && facts.runs.get(t.name)?.completedAt == null && t.source.objects.some((o) => o.kind === 'function' || o.kind === 'trigger'));
+  if (stored.length > 0 && facts.creatorsUntrusted && !allowsAny(facts.grants, ['SUPER'], null)) {
+    privileges.push({
+      code: 'privilege',
+      object: { database: stored[0]!.name },
+      message: `the dump has functions or triggers, and with the binary log on the server lets only SUPER create them (log_bin_trust_function_creators = OFF)`,
+      fix: `SET GLOBAL log_bin_trust_function_creators = 1; (and in the server config), or GRANT SUPER ON *.* TO ${facts.grants.account};`,
+    });
+  }
+  // Privileges granted through a role whose grants SHOW GRANTS does not list cannot be judged.
+  if (facts.grants.complete) problems.push(...privileges);
+
+  const rows = !opts.restore.noData && plan.targets.some((t) => t.source.tables.some((tb) => tb.rows > 0));
+  if (manifest.options.format === 'csv' && rows && !facts.localInfile) {
+    problems.push({
+      code: 'local-infile-off',
+      object: {},
+      message: 'local_infile is OFF on the target: the CSV chunks of this dump load with LOAD DATA LOCAL INFILE',
+      fix: 'SET GLOBAL local_infile = ON; (and local_infile=ON under [mysqld] in the server config), or dump again with --format sql',
+    });
+  }
+  if (facts.readOnly && !allowsAny(facts.grants, ['SUPER', 'READ_ONLY ADMIN', 'CONNECTION_ADMIN'], null)) {
+    problems.push({ code: 'read-only', object: {}, message: 'the target server is read-only (read_only = ON)', fix: 'load into the primary, or SET GLOBAL read_only = OFF; on this server if it is meant to take writes' });
+  }
+  const limit = facts.maxAllowedPacket - PACKET_SLACK;
+  for (const t of opts.restore.noData ? [] : plan.targets) {
+    for (const tb of t.source.tables) {
+      const worst = tb.chunks.reduce<(typeof tb.chunks)[number] | null>((w, c) => ((c.longestLine?.bytes ?? 0) > (w?.longestLine?.bytes ?? 0) ? c : w), null);
+      const ll = worst?.longestLine;
+      if (!worst || !ll || ll.bytes <= limit) continue;
+      const need = Math.min(1024 * 1024 * 1024, 2 ** Math.ceil(Math.log2(ll.bytes + PACKET_SLACK)));
+      problems.push({
+        code: 'packet-too-small',
+        object: { database: t.name, table: tb.name, chunk: worst.index, file: worst.path },
+        message: `line ${ll.line} of ${worst.path} is ${formatBytes(ll.bytes)}, more than the target's max_allowed_packet (${formatBytes(facts.maxAllowedPacket)})`,
+        fix: `SET GLOBAL max_allowed_packet = ${need}; (and in the server config), then run the same command again${manifest.options.format === 'sql' ? '; or dump with a smaller --statement-size' : ''}`,
+      });
+    }
+  }
+  return problems;
+}
+
+type RunState = { readonly kind: 'fresh' } | { readonly kind: 'resume' } | { readonly kind: 'done' } | { readonly kind: 'other-load'; readonly message: string };
+
+/** What the run record of a target database means for this dump (as openProgress in resume-check.ts decides). */
+function runState(run: RunRecord | null, dumpId: string, sourceDb: string): RunState {
+  if (!run) return { kind: 'fresh' };
+  if (run.completedAt) return run.dumpId === dumpId && run.sourceDb === sourceDb ? { kind: 'done' } : { kind: 'fresh' };
+  if (run.dumpId !== dumpId) return { kind: 'other-load', message: `the target holds an unfinished load of another dump (${run.dumpId}, from database ${run.sourceDb})` };
+  if (run.sourceDb !== sourceDb) return { kind: 'other-load', message: `the target holds an unfinished load of source database ${run.sourceDb}, not ${sourceDb}` };
+  return { kind: 'resume' };
+}
+
+/** The privileges a load of `db` needs on its target database. */
+function neededPrivileges(db: DatabaseEntry, replacing: boolean): string[] {
+  const need = ['CREATE', 'INSERT', 'SELECT'];
+  // ALTER: deferred indexes and foreign keys, AUTO_INCREMENT (ALTER TABLE … ADD needs no INDEX privilege)
+  if (db.tables.length > 0) need.push('ALTER');
+  if (replacing) need.push('DROP');
+  const kinds = new Set(db.objects.map((o) => o.kind));
+  if (kinds.has('view')) need.push('CREATE VIEW');
+  if (kinds.has('procedure') || kinds.has('function')) need.push('CREATE ROUTINE');
+  if (kinds.has('trigger')) need.push('TRIGGER');
+  if (kinds.has('event')) need.push('EVENT');
+  return need;
+}

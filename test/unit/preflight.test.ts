@@ -1,0 +1,130 @@
+/** The pure parts of the preflights: SHOW GRANTS parsing and the load's rules. */
+import { describe, expect, it } from 'vitest';
+import { allows, parseGrantLine, parseGrants } from '../../src/db/privileges.js';
+import type { Manifest, TableEntry } from '../../src/format/manifest.js';
+import { FULL_RESTORE } from '../../src/load/load-options.js';
+import { preflightLoad, type LoadFacts } from '../../src/load/preflight.js';
+
+const ACCOUNT = "'u'@'%'";
+
+describe('SHOW GRANTS parsing', () => {
+  it('reads global, database, pattern and table grants; column and routine grants grant nothing table-wide', () => {
+    const set = parseGrants(
+      [
+        "GRANT RELOAD, BINLOG MONITOR ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD '*ABC'",
+        'GRANT SELECT, INSERT ON `shop`.* TO `u`@`%`',
+        'GRANT ALL PRIVILEGES ON `tmp\\_%`.* TO `u`@`%` WITH GRANT OPTION',
+        'GRANT SELECT ON `crm`.`a``b` TO `u`@`%`',
+        'GRANT SELECT (`id`, `name`), INSERT ON `crm`.`people` TO `u`@`%`',
+        'GRANT EXECUTE ON PROCEDURE `crm`.`p` TO `u`@`%`',
+        'GRANT PROXY ON ``@`%` TO `u`@`%`',
+      ],
+      ACCOUNT,
+    );
+    expect(set.complete).toBe(true);
+    expect(allows(set, 'RELOAD', null)).toBe(true);
+    expect(allows(set, 'binlog monitor', null)).toBe(true);
+    expect(allows(set, 'SELECT', 'shop')).toBe(true);
+    expect(allows(set, 'CREATE', 'shop')).toBe(false);
+    expect(allows(set, 'CREATE', 'tmp_1')).toBe(true);
+    expect(allows(set, 'CREATE', 'tmpx1'), 'an escaped _ is literal').toBe(false);
+    expect(allows(set, 'SELECT', 'crm', 'a`b')).toBe(true);
+    expect(allows(set, 'SELECT', 'crm'), 'a table grant is not a database grant').toBe(false);
+    expect(allows(set, 'SELECT', 'crm', 'people'), 'a column grant').toBe(false);
+    expect(allows(set, 'INSERT', 'crm', 'people')).toBe(true);
+    expect(parseGrantLine('GRANT EXECUTE ON PROCEDURE `crm`.`p` TO `u`@`%`')).toEqual({ privileges: ['EXECUTE'], database: 'crm', table: null });
+  });
+
+  it('a role whose grants are not listed makes the set incomplete; a listed one does not', () => {
+    expect(parseGrants(['GRANT `dba` TO `u`@`%`', 'GRANT USAGE ON *.* TO `u`@`%`'], ACCOUNT).complete).toBe(false);
+    const withRole = parseGrants(['GRANT `dba` TO `u`@`%`', 'GRANT USAGE ON *.* TO `u`@`%`', 'GRANT ALL PRIVILEGES ON *.* TO `dba`'], ACCOUNT);
+    expect(withRole.complete).toBe(true);
+    expect(allows(withRole, 'DROP', 'x')).toBe(true);
+  });
+});
+
+function table(name: string, longest = 100): TableEntry {
+  return {
+    name,
+    engine: 'InnoDB',
+    schema: { path: `${name}.sql`, bytes: 1, sha256: '' },
+    columns: [],
+    key: { kind: 'none', columns: [] },
+    rows: 10,
+    bytes: 1000,
+    autoIncrement: null,
+    chunks: [{ index: 1, path: `${name}.00001.csv`, bytes: 1000, sha256: '', rows: 10, lower: null, upper: null, longestLine: { bytes: longest, line: 7 } }],
+  } as unknown as TableEntry;
+}
+
+const manifest = {
+  dumpId: 'd1',
+  options: { format: 'csv' },
+  databases: [{ name: 'shop', tables: [table('orders', 5_000_000), table('items')], objects: [{ kind: 'view', name: 'v' }] }],
+} as unknown as Manifest;
+
+function facts(over: Partial<LoadFacts> = {}): LoadFacts {
+  return {
+    localInfile: true,
+    maxAllowedPacket: 64 * 1024 * 1024,
+    readOnly: false,
+    creatorsUntrusted: true,
+    grants: parseGrants(['GRANT ALL PRIVILEGES ON *.* TO `u`@`%`'], ACCOUNT),
+    existingTables: new Map(),
+    caseInsensitive: false,
+    runs: new Map(),
+    ...over,
+  };
+}
+
+const plan = { manifest, targets: [{ name: 'copy', source: manifest.databases[0]! }], opts: { dropTable: 'fail' as const, deferIndexes: true, verify: true, restore: FULL_RESTORE } };
+
+describe('load preflight', () => {
+  it('no problems on a willing target', () => {
+    expect(preflightLoad(plan, facts())).toEqual([]);
+  });
+
+  it('lists every problem at once, each with its fix', () => {
+    const problems = preflightLoad(
+      plan,
+      facts({
+        localInfile: false,
+        maxAllowedPacket: 1024 * 1024,
+        grants: parseGrants(['GRANT SELECT, INSERT ON `copy`.* TO `u`@`%`'], ACCOUNT),
+        existingTables: new Map([['copy', new Set(['orders', 'items'])]]),
+      }),
+    );
+    expect(problems.map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small', 'privilege', 'privilege', 'table-exists', 'table-exists']);
+    const priv = problems.find((p) => p.code === 'privilege' && p.object.database === 'copy')!;
+    expect(priv.message).toContain('CREATE, ALTER, CREATE VIEW');
+    expect(priv.fix).toBe("GRANT CREATE, ALTER, CREATE VIEW ON `copy`.* TO 'u'@'%';");
+    expect(problems.find((p) => p.object.database === 'tsload_progress')!.fix).toBe("GRANT CREATE, SELECT, INSERT, UPDATE, DELETE ON tsload_progress.* TO 'u'@'%';");
+    const packet = problems.find((p) => p.code === 'packet-too-small')!;
+    expect(packet.object).toMatchObject({ database: 'copy', table: 'orders', chunk: 1 });
+    expect(packet.message).toMatch(/^line 7 of orders\.00001\.csv is 4\.8 MiB, more than the target's max_allowed_packet \(1\.0 MiB\)/);
+    expect(packet.fix).toMatch(/^SET GLOBAL max_allowed_packet = 8388608;/);
+  });
+
+  it('existing tables are no problem on a resume of this dump, or with --drop-table (which needs DROP)', () => {
+    const existing = new Map([['copy', new Set(['orders'])]]);
+    const resume = facts({ existingTables: existing, runs: new Map([['copy', { targetDb: 'copy', dumpId: 'd1', sourceDb: 'shop', rowsPerTransaction: 1, bytesPerTransaction: 1, completedAt: null }]]) });
+    expect(preflightLoad(plan, resume)).toEqual([]);
+    const other = facts({ existingTables: existing, runs: new Map([['copy', { targetDb: 'copy', dumpId: 'd0', sourceDb: 'shop', rowsPerTransaction: 1, bytesPerTransaction: 1, completedAt: null }]]) });
+    expect(preflightLoad(plan, other).map((p) => p.code)).toEqual(['target-changed']);
+    const noDrop = facts({ existingTables: existing, grants: parseGrants(['GRANT CREATE, INSERT, SELECT, ALTER, CREATE VIEW, UPDATE, DELETE ON *.* TO `u`@`%`'], ACCOUNT) });
+    const dropping = preflightLoad({ ...plan, opts: { ...plan.opts, dropTable: 'drop' } }, noDrop);
+    expect(dropping.map((p) => p.message)).toEqual(["the account 'u'@'%' lacks DROP on database copy"]);
+  });
+
+  it('--drop-table append and --no-schema load into existing tables: no refusal, no DROP; --no-data needs no local_infile', () => {
+    const existing = facts({ existingTables: new Map([['copy', new Set(['orders'])]]), localInfile: false, maxAllowedPacket: 1024 * 1024 });
+    expect(preflightLoad({ ...plan, opts: { ...plan.opts, dropTable: 'append' } }, existing).map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small']);
+    expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noSchema: true } } }, existing).map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small']);
+    expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noData: true } } }, existing).map((p) => p.code)).toEqual(['table-exists']);
+  });
+
+  it('privileges behind a role SHOW GRANTS does not expand are not judged', () => {
+    const grants = parseGrants(['GRANT `loader` TO `u`@`%`', 'GRANT USAGE ON *.* TO `u`@`%`'], ACCOUNT);
+    expect(preflightLoad(plan, facts({ grants }))).toEqual([]);
+  });
+});
