@@ -4,7 +4,8 @@
  * The options are the ones the command lines build (DumpInput / LoadInput: the same fields, typed,
  * with the same defaults applied by the same functions, dumpOptions / loadOptions), so a program
  * and a shell script get the same run. Events are the RunEvents that `--progress json` prints
- * (without its final 'summary': the resolved result is the summary), delivered to `onEvent`.
+ * (without its final 'summary': the resolved result is the summary), delivered to `onEvent`, or
+ * as an async iterator through `iterate`.
  * An AbortSignal stops a run at the next safe point: the promise rejects with a TsError of code
  * 'interrupted'; a load run again with the same options resumes exactly where the committed work
  * ends, a dump is run again (with `overwrite: true` into the same directory).
@@ -113,6 +114,51 @@ export async function verify(location: StoreLocation | string, control: Pick<Run
   } finally {
     await store.close();
   }
+}
+
+/** Events queued for an iterator that nobody reads beyond this are dropped if they are 'progress' ones (memory stays bounded). */
+const QUEUE_LIMIT = 10_000;
+
+/**
+ * The events of a run as an async iterator: `const { events, result } = iterate((c) => load(input, c))`,
+ * then `for await (const e of events)`. The iterator ends when the run ends (also when it fails:
+ * `result` rejects then). Stopping the iteration early does not stop the run (abort its signal).
+ */
+export function iterate<T>(start: (control: RunControl) => Promise<T>, signal?: AbortSignal): { readonly events: AsyncIterableIterator<RunEvent>; readonly result: Promise<T> } {
+  const queue: RunEvent[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const result = start({
+    signal,
+    onEvent: (e) => {
+      if (queue.length >= QUEUE_LIMIT && e.kind === 'progress') return;
+      queue.push(e);
+      notify();
+    },
+  });
+  result.then(
+    () => {
+      ended = true;
+      notify();
+    },
+    () => {
+      ended = true;
+      notify();
+    },
+  );
+  async function* events(): AsyncGenerator<RunEvent> {
+    for (;;) {
+      if (queue.length > 0) yield queue.shift()!;
+      else if (ended) return;
+      else await new Promise<void>((r) => (wake = r));
+    }
+  }
+  return { events: events(), result };
 }
 
 /** The files of a dump: each database's schema, table schemas, objects and chunks. */

@@ -90,10 +90,12 @@ Examples:
   tsdump -h db1 -u backup -p -B shop -o /backups/shop-2026-11-21
   tsdump -B shop -T shop.orders,shop.items --format sql -c gzip -o /tmp/d
   tsdump --lock-mode no-lock -B app -o /dumps/app            # RDS/Aurora (no RELOAD privilege)
+  tsdump -h db1 -u backup -p -B shop -o /backups/x --dry-run  # the checks alone: privileges, filters, output
   tsdump verify /backups/shop-2026-11-21                      # offline completeness check
   tsdump -B shop -o s3://backups/shop/2026-11-21              # AWS credentials and region from the usual chain
   AWS_ENDPOINT_URL=http://127.0.0.1:9000 tsdump -B shop -o s3://dumps/shop   # an S3-compatible server (MinIO)
-Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
+Before anything is created, every run checks what would make it fail and lists every problem with its fix.
+Exit codes: 0 ok, 1 failed (also: preflight problems), 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
   .action(async () => {
     await runCommand(async (signal) => {
       const flags = program.opts<DumpFlags>();

@@ -92,8 +92,11 @@ Examples:
   tsload -h drill-db -d /backups/shop-2026-11-21 --restore-test --progress json  # nightly restore drill (cron)
   tsload -d /backups/shop.sql.gz -B shop_copy --skip-definer        # a mysqldump / mariadb-dump file, in parallel
   tsload -d /backups/mydumper-2026-11-21 --rename shop=shop_copy    # a mydumper directory
+  tsload -d /tmp/d -B shop_copy --dry-run                         # the plan, and every problem with its fix
+Before anything is changed, every run checks what would make it fail (existing tables, privileges, local_infile,
+max_allowed_packet, …) and lists every problem with its fix.
 Rerun the same command after an interruption: it resumes exactly where the committed work ends.
-Exit codes: 0 ok, 1 failed, 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
+Exit codes: 0 ok, 1 failed (also: preflight problems), 2 usage, 3 connection/auth, 4 verification mismatch, 5 interrupted, 6 bad dump.`)
   .action(async () => {
     await runCommand(async (signal) => {
       const flags = program.opts<LoadFlags>();

@@ -11,6 +11,7 @@ export const PROBLEM_CODES = [
   'privilege',
   'packet-too-small',
   'read-only',
+  'snapshot-unverifiable',
   'nothing-selected',
   'compression-unavailable',
   'output-not-empty',

@@ -25,7 +25,7 @@ export interface DumpFacts {
 /** Above this many tables of one database without SELECT, one database-wide GRANT is the fix. */
 const TABLES_LISTED = 5;
 
-export function preflightDump(opts: Pick<DumpOptions, 'lockMode' | 'compression' | 'noData'>, facts: DumpFacts): Problem[] {
+export function preflightDump(opts: Pick<DumpOptions, 'lockMode' | 'compression' | 'noData' | 'allowInconsistent'>, facts: DumpFacts): Problem[] {
   const problems: Problem[] = [];
   const { grants, selection } = facts;
   if ('code' in selection) problems.push(selection);
@@ -39,6 +39,16 @@ export function preflightDump(opts: Pick<DumpOptions, 'lockMode' | 'compression'
         object: {},
         message: `cannot take the global read lock (--lock-mode ${lock}): the account ${grants.account} lacks RELOAD`,
         fix: `GRANT RELOAD ON *.* TO ${grants.account}; or use --lock-mode no-lock (exact coordinates are still verified)`,
+      });
+    }
+    // without the lock, snapshots are proven identical from the binary log (snapshot-step.ts)
+    const lockFree = lock === 'no-lock' || (lock === 'auto' && !allowsAny(grants, ['RELOAD'], null));
+    if (lockFree && !facts.binlogOn && !opts.allowInconsistent && !opts.noData) {
+      problems.push({
+        code: 'snapshot-unverifiable',
+        object: {},
+        message: `a lock-free snapshot${lock === 'auto' ? ' (the account lacks RELOAD for the global lock)' : ''} cannot be proven consistent: binary logging is off on the server`,
+        fix: `GRANT RELOAD ON *.* TO ${grants.account}; (and --lock-mode ftwrl), or accept an unverified snapshot with --allow-inconsistent (marked in the manifest)`,
       });
     }
     const binlog = facts.flavor.binlogStatusPrivileges;

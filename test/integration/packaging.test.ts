@@ -180,6 +180,11 @@ describe('packaging', () => {
       mkdirSync(project);
       writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true, type: 'module' }));
       for (const [name, text] of Object.entries(USER_FILES)) writeFileSync(path.join(project, name), text);
+      // the README's example, type-checked with the user's file
+      const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+      const example = /## Library use[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+      expect(example, 'README has a "Library use" section with a ts example').toBeDefined();
+      writeFileSync(path.join(project, 'readme-example.ts'), example!);
       const install = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], project);
       expect(install.status, output(install)).toBe(0);
     });
@@ -187,10 +192,11 @@ describe('packaging', () => {
     it('import { dump, load, verify } from "tsdump": a round trip, the copy equals the source', { timeout: 300_000 }, async () => {
       const r = user('roundtrip.mjs', [src, dst, path.join(tmp, 'api-dump')]);
       expect(r.status, output(r)).toBe(0);
-      const out = JSON.parse(r.stdout) as { verifyOk: boolean; files: number; loadOk: boolean; mismatches: number; kinds: string[]; frozen: boolean; tables: number };
+      const out = JSON.parse(r.stdout) as { verifyOk: boolean; files: number; loadOk: boolean; mismatches: number; kinds: string[]; loadKinds: string[]; frozen: boolean; tables: number };
       expect(out).toMatchObject({ verifyOk: true, loadOk: true, mismatches: 0, frozen: true, tables: 5 });
       expect(out.files).toBeGreaterThan(5);
-      for (const kind of ['start', 'phase-start', 'chunk-done', 'table-done', 'phase-done']) expect(out.kinds).toContain(kind);
+      for (const kind of ['start', 'phase-start', 'chunk-done', 'table-done', 'phase-done']) expect(out.kinds, 'dump events through onEvent').toContain(kind);
+      for (const kind of ['start', 'phase-start', 'chunk-done', 'table-done', 'phase-done']) expect(out.loadKinds, 'load events through iterate').toContain(kind);
       const results = await compareDatabases(admin, src, dst);
       expect(failures(results), formatReport(results, 'API round trip')).toEqual([]);
     });
@@ -219,15 +225,18 @@ describe('packaging', () => {
 
 /** The user's project: two programs and a typed file (with mistakes that must not compile). */
 const USER_FILES: Record<string, string> = {
-  'roundtrip.mjs': `import { dump, dumpOptions, load, verify } from 'tsdump';
+  'roundtrip.mjs': `import { dump, dumpOptions, iterate, load, verify } from 'tsdump';
 const [src, dst, dir] = process.argv.slice(2);
 const connection = { host: process.env.T_HOST, port: Number(process.env.T_PORT), user: process.env.T_USER, password: process.env.MYSQL_PWD ?? '' };
 const kinds = new Set();
 const onEvent = (e) => kinds.add(e.kind);
 const d = await dump({ connection, output: dir, databases: [src], chunkRows: 700, threads: 2, checksum: true }, { onEvent });
 const v = await verify(dir);
-const l = await load({ connection, source: dir, targetDatabase: dst, threads: 2 }, { onEvent });
-console.log(JSON.stringify({ tables: d.tables.length, verifyOk: v.ok, files: v.files, loadOk: l.ok, mismatches: l.mismatches.length, kinds: [...kinds], frozen: Object.isFrozen(dumpOptions({ connection, output: dir })) }));
+const run = iterate((control) => load({ connection, source: dir, targetDatabase: dst, threads: 2 }, control));
+const loadKinds = new Set();
+for await (const e of run.events) loadKinds.add(e.kind);
+const l = await run.result;
+console.log(JSON.stringify({ loadKinds: [...loadKinds], tables: d.tables.length, verifyOk: v.ok, files: v.files, loadOk: l.ok, mismatches: l.mismatches.length, kinds: [...kinds], frozen: Object.isFrozen(dumpOptions({ connection, output: dir })) }));
 `,
   'abort.mjs': `import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -262,7 +271,7 @@ try {
 }
 console.log(JSON.stringify(out));
 `,
-  'check.ts': `import { dump, load, verify, TsError, type DumpInput, type LoadInput, type RunEvent, type DumpResult } from 'tsdump';
+  'check.ts': `import { dump, iterate, load, verify, TsError, type DumpInput, type LoadInput, type RunEvent, type DumpResult } from 'tsdump';
 
 const connection = { host: '127.0.0.1', port: 3306, user: 'backup' };
 const input: DumpInput = { connection, output: '/backups/shop', databases: ['shop'], format: 'sql', compression: 'gzip', lockMode: 'no-lock' };
@@ -283,10 +292,17 @@ export const badFormat: DumpInput = { connection, output: '/backups/shop', forma
 export const noSource: LoadInput = { connection };
 // @ts-expect-error: options are read-only
 input.threads = 3;
+export async function follow(): Promise<number> {
+  const { events, result } = iterate((c) => load({ connection, source: '/backups/shop', dryRun: true }, c));
+  let n = 0;
+  for await (const e of events) if (e.kind === 'warning') n++;
+  const r = await result;
+  return n + r.problems.length + r.plan.length;
+}
 export const interrupted = (e: unknown): boolean => e instanceof TsError && e.code === 'interrupted' && e.exitCode === 5;
 `,
   'tsconfig.json': JSON.stringify({
     compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')] },
-    files: ['check.ts'],
+    files: ['check.ts', 'readme-example.ts'],
   }),
 };

@@ -1,6 +1,9 @@
-/** The pure parts of the preflights: SHOW GRANTS parsing and the load's rules. */
+/** The pure parts of the preflights: SHOW GRANTS parsing, the load's and the dump's rules. */
 import { describe, expect, it } from 'vitest';
+import { parseVersion } from '../../src/db/flavor.js';
 import { allows, parseGrantLine, parseGrants } from '../../src/db/privileges.js';
+import { preflightDump, type DumpFacts } from '../../src/dump/preflight.js';
+import type { Selection } from '../../src/dump/table-selection.js';
 import type { Manifest, TableEntry } from '../../src/format/manifest.js';
 import { FULL_RESTORE } from '../../src/load/load-options.js';
 import { preflightLoad, type LoadFacts } from '../../src/load/preflight.js';
@@ -126,5 +129,45 @@ describe('load preflight', () => {
   it('privileges behind a role SHOW GRANTS does not expand are not judged', () => {
     const grants = parseGrants(['GRANT `loader` TO `u`@`%`', 'GRANT USAGE ON *.* TO `u`@`%`'], ACCOUNT);
     expect(preflightLoad(plan, facts({ grants }))).toEqual([]);
+  });
+});
+
+describe('dump preflight', () => {
+  const flavor = parseVersion('10.11.6-MariaDB');
+  const selection = {
+    databases: [{ name: 'shop' }],
+    tables: [{ database: 'shop', name: 'orders' }, { database: 'shop', name: 'items' }],
+    objects: [{ database: 'shop', kind: 'view', name: 'v' }, { database: 'shop', kind: 'trigger', name: 't', table: 'orders' }],
+    leftOut: [],
+  } as unknown as Selection;
+  const dumpFacts = (lines: string[], over: Partial<DumpFacts> = {}): DumpFacts => ({ flavor, grants: parseGrants(lines, ACCOUNT), binlogOn: true, selection, output: null, compressionAvailable: true, ...over });
+  const opts = { lockMode: 'auto' as const, compression: 'none' as const, noData: false, allowInconsistent: false };
+
+  it('no problems for an account with the usual backup grants', () => {
+    expect(preflightDump(opts, dumpFacts(['GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON `shop`.* TO `u`@`%`', 'GRANT BINLOG MONITOR ON *.* TO `u`@`%`']))).toEqual([]);
+  });
+
+  it('every missing privilege, per table and per database, with the GRANT; RELOAD only when a locking mode is asked for', () => {
+    const facts = dumpFacts(['GRANT SELECT ON `shop`.`items` TO `u`@`%`']);
+    const auto = preflightDump(opts, facts);
+    expect(auto.map((p) => p.fix)).toEqual([
+      "GRANT SELECT ON `shop`.`orders` TO 'u'@'%'; or leave it out with --ignore-table shop.orders",
+      "GRANT SHOW VIEW, TRIGGER ON `shop`.* TO 'u'@'%';",
+      "GRANT BINLOG MONITOR ON *.* TO 'u'@'%';",
+    ]);
+    const ftwrl = preflightDump({ ...opts, lockMode: 'ftwrl' }, facts);
+    expect(ftwrl.map((p) => p.message)).toContain("cannot take the global read lock (--lock-mode ftwrl): the account 'u'@'%' lacks RELOAD");
+    expect(preflightDump(opts, dumpFacts(['GRANT ALL PRIVILEGES ON `shop`.* TO `u`@`%`', 'GRANT RELOAD ON *.* TO `u`@`%`'], { binlogOn: false }))).toEqual([]);
+    // no lock and no binary log: the snapshots cannot be proven identical
+    const unproven = preflightDump(opts, dumpFacts(['GRANT ALL PRIVILEGES ON `shop`.* TO `u`@`%`'], { binlogOn: false }));
+    expect(unproven.map((p) => p.code)).toEqual(['snapshot-unverifiable']);
+    expect(preflightDump({ ...opts, allowInconsistent: true }, dumpFacts(['GRANT ALL PRIVILEGES ON `shop`.* TO `u`@`%`'], { binlogOn: false }))).toEqual([]);
+  });
+
+  it('the selection problem, the output and the compression are listed beside the privileges', () => {
+    const nothing = { code: 'nothing-selected', object: {}, message: '-x ^x: matches no table', fix: 'check -x' } as const;
+    const output = { code: 'output-not-empty', object: {}, message: 'output /d is not empty', fix: 'choose another -o' } as const;
+    const problems = preflightDump({ ...opts, compression: 'zstd' }, dumpFacts(['GRANT USAGE ON *.* TO `u`@`%`'], { selection: nothing, output, compressionAvailable: false }));
+    expect(problems.map((p) => p.code)).toEqual(['nothing-selected', 'privilege', 'compression-unavailable', 'output-not-empty']);
   });
 });
