@@ -38,10 +38,13 @@ async function inspectOutput(opts: DumpOptions): Promise<Problem | null> {
   try {
     const entries = await store.list().catch((e: unknown) => {
       const code = sysCodeOf(e instanceof TsError ? e.cause : e);
-      if (code === 'ENOENT') return [];
+      if (code === 'ENOENT' || code === 'ENOTDIR') return []; // not there yet: whyNotWritable says whether it can be
       throw e;
     });
-    if (entries.length === 0) return null;
+    if (entries.length === 0) {
+      const why = await store.whyNotWritable();
+      return why ? { code: 'output-unusable', object: {}, message: `cannot write the dump to ${store.display}: ${why}`, fix: 'choose another -o directory, or give the user running tsdump write access to it' } : null;
+    }
     const refusal = await outputRefusal(store, entries, opts.overwrite);
     return refusal ? asProblem(refusal, refusal.message.includes('is not empty') ? 'output-not-empty' : 'output-unusable') : null;
   } catch (e) {

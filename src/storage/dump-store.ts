@@ -72,6 +72,12 @@ export interface DumpStore {
   create(path: string): Promise<PendingFile>;
   /** Removes a committed file (no error when there is none). */
   remove(path: string): Promise<void>;
+  /**
+   * Why files cannot be created here, or null when they can as far as can be told without writing
+   * (local: the directory, or its nearest existing parent, is a writable directory; S3: not knowable
+   * without a write, null). Read-only: a preflight asks it.
+   */
+  whyNotWritable(): Promise<string | null>;
   /** Makes every file committed so far durable (local: fsync the directories; object stores: nothing to do). */
   flush(): Promise<void>;
   close(): Promise<void>;

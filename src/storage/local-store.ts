@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { access, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import { DirectFile } from './direct-file.js';
@@ -64,6 +64,23 @@ export class LocalStore implements DumpStore {
     };
     await walk('');
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async whyNotWritable(): Promise<string | null> {
+    let dir = path.resolve(this.dir);
+    for (;;) {
+      const st = await lstat(dir).catch(() => null);
+      if (st) {
+        if (!st.isDirectory() && !st.isSymbolicLink()) return `${dir} is not a directory`;
+        return access(dir, constants.W_OK | constants.X_OK).then(
+          () => null,
+          (e: unknown) => `${dir === path.resolve(this.dir) ? 'the directory' : `its parent ${dir}`} is not writable (${sysCodeOf(e) ?? 'denied'}) for the user running tsdump`,
+        );
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) return null;
+      dir = parent;
+    }
   }
 
   async stat(relative: string): Promise<StoredFile | null> {

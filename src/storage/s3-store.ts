@@ -81,6 +81,10 @@ export class S3Store implements DumpStore {
     }
   }
 
+  async whyNotWritable(): Promise<string | null> {
+    return null; // only a write would tell (bucket policies, object locks)
+  }
+
   async list(): Promise<StoredEntry[]> {
     const out: StoredEntry[] = [];
     let token: string | undefined;

@@ -200,6 +200,14 @@ describe('tsdump preflight', () => {
     expect(r.stderr).toMatch(/is not empty/);
   });
 
+  it('an output that cannot be created (below a regular file): said by the dry run, exit 2', async () => {
+    const dir = tempDir('pf-file');
+    writeFileSync(path.join(dir, 'plain'), 'a file');
+    const r = await as(['-B', db, '-o', path.join(dir, 'plain', 'dump'), '--dry-run'], testServer().user);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`cannot write the dump to ${path.join(dir, 'plain', 'dump')}: ${path.join(dir, 'plain')} is not a directory`);
+  });
+
   it('a willing account and a new output: the dry run passes, writes nothing; the dump runs', async () => {
     const fresh = path.join(tempDir('pf-ok'), 'dump');
     const dry = await as(['-B', db, '-o', fresh, '--dry-run'], testServer().user);

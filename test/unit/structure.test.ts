@@ -94,6 +94,14 @@ describe('source structure', () => {
     expect(files.filter((f) => f.layer !== 'storage' && f.packages.some((p) => p === 'node:fs' || p === 'node:fs/promises' || p === 'fs' || p === 'fs/promises')).map((f) => f.rel)).toEqual([]);
   });
 
+  it('nothing below cli/ reads argv or the environment, or ends the process (the library API must not)', () => {
+    const bad = walk(SRC)
+      .map((full) => path.relative(SRC, full).split(path.sep).join('/'))
+      .filter((rel) => !rel.startsWith('cli/'))
+      .filter((rel) => /\bprocess\.(argv|env|exit)\b/.test(readFileSync(path.join(SRC, rel), 'utf8')));
+    expect(bad).toEqual([]);
+  });
+
   it('only storage/ imports the AWS SDK', () => {
     expect(files.filter((f) => f.layer !== 'storage' && f.packages.some((p) => p.startsWith('@aws-sdk/'))).map((f) => f.rel)).toEqual([]);
   });
