@@ -77,7 +77,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       const problems = preflightLoad({ manifest, targets, opts }, facts);
       if (opts.dryRun) {
         const users = opts.restore.users ? await describeUsers(store, manifest, opts.restore.users, new Map(targets.map((t) => [t.source.name, t.name] as const))) : [];
-        return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts), ...users], replication: replicationLines(manifest, null), problems, ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
+        return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts, facts.runs), ...users], replication: replicationLines(manifest, null), problems, ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
       }
       if (problems.length > 0) throw new PreflightError('tsload', problems);
       const ctx: LoadContext = {

@@ -46,6 +46,7 @@ describe('tsload preflight', () => {
     const r = await as(['--dry-run']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/dry run/);
+    expect(r.stdout).toContain(`database ${src} → ${dst}: 5 tables, 1 view(s), 1 procedure(s), 1 trigger(s); fresh load`);
     expect(r.stderr).toMatch(/the load would fail: 4 problems/);
     expect(r.stderr).toContain(`table ${dst}.parent already exists in the target`);
     expect(r.stderr).toMatch(/fix: load into another database \(-B\/--rename\), or pass --drop-table drop/);
