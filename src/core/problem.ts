@@ -14,13 +14,14 @@ export const PROBLEM_CODES = [
   'snapshot-unverifiable',
   'nothing-selected',
   'compression-unavailable',
+  'unsupported',
   'output-not-empty',
   'output-unusable',
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 /** Problems that are mistakes in the command line, not in the server or its grants. */
-const USAGE_PROBLEMS: readonly ProblemCode[] = ['nothing-selected', 'compression-unavailable', 'output-not-empty', 'output-unusable'];
+const USAGE_PROBLEMS: readonly ProblemCode[] = ['nothing-selected', 'compression-unavailable', 'unsupported', 'output-not-empty', 'output-unusable'];
 
 export interface Problem {
   readonly code: ProblemCode;

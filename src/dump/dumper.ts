@@ -37,7 +37,7 @@ import { takeSnapshot } from './snapshot-step.js';
 import { writeUsers } from './users-writer.js';
 import { requireReplica } from './replica-data.js';
 import { gatherDumpFacts } from './preflight-facts.js';
-import { describeDumpPlan, preflightDump } from './preflight.js';
+import { describeDumpPlan, invisibleObjects, preflightDump } from './preflight.js';
 import type { Selection } from './table-selection.js';
 import { startWorkers, type DumpWorker } from './worker-pool.js';
 
@@ -58,6 +58,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     if (opts.replicaData) await requireReplica(control, flavor);
     const facts = await gatherDumpFacts(control, flavor, opts, reporter);
     const problems = preflightDump(opts, facts);
+    if (!('code' in facts.selection)) for (const message of invisibleObjects(facts.selection, facts.grants, opts.tables.length > 0)) reporter.emit({ kind: 'warning', message });
     if (opts.dryRun) return { manifest: null, tables: [], seconds: 0, plan: 'code' in facts.selection ? [] : describeDumpPlan(facts.selection, opts), problems };
     if (problems.length > 0) throw new PreflightError('tsdump', problems);
     const selection = facts.selection as Selection;

@@ -61,6 +61,9 @@ export function preflightDump(opts: Pick<DumpOptions, 'lockMode' | 'compression'
       });
     }
   }
+  if (opts.lockMode === 'backup-stage' && !facts.flavor.hasBackupStage) {
+    problems.push({ code: 'unsupported', object: {}, message: `--lock-mode backup-stage needs MariaDB 10.4 or newer; this server is ${facts.flavor.kind} ${facts.flavor.version}`, fix: 'use --lock-mode auto (or ftwrl)' });
+  }
   if (!facts.compressionAvailable) {
     problems.push({ code: 'compression-unavailable', object: {}, message: `-c ${opts.compression} is not available in this Node.js`, fix: 'run tsdump with Node.js 22.15 or newer (make brings one), or use -c gzip' });
   }
@@ -116,4 +119,19 @@ export function describeDumpPlan(selection: Selection, opts: Pick<DumpOptions, '
     for (const t of [...tables].sort((a, b) => b.dataLength - a.dataLength)) lines.push(`  table ${t.name}: ~${t.rowsEstimate} rows, ~${formatBytes(t.dataLength)}`);
   }
   return lines;
+}
+
+/**
+ * Objects the account cannot see are not in the catalog, so the dump would leave them out without
+ * a word: information_schema lists triggers only to holders of TRIGGER, events only to holders of
+ * EVENT. Not a problem (there may be none), but worth a warning.
+ */
+export function invisibleObjects(selection: Selection, grants: GrantSet, onlyTables: boolean): string[] {
+  if (!grants.complete) return [];
+  const out: string[] = [];
+  for (const db of selection.databases) {
+    const blind = [!allowsAny(grants, ['TRIGGER'], db.name) ? 'triggers (no TRIGGER privilege)' : null, !onlyTables && !allowsAny(grants, ['EVENT'], db.name) ? 'events (no EVENT privilege)' : null].filter((x): x is string => x !== null);
+    if (blind.length > 0) out.push(`database ${db.name}: this account cannot see its ${blind.join(' or ')}; any there are would be left out of the dump (GRANT ${blind.map((b) => (b.startsWith('triggers') ? 'TRIGGER' : 'EVENT')).join(', ')} ON ${quoteIdent(db.name)}.* TO ${grants.account})`);
+  }
+  return out;
 }

@@ -164,6 +164,12 @@ describe('dump preflight', () => {
     expect(preflightDump({ ...opts, allowInconsistent: true }, dumpFacts(['GRANT ALL PRIVILEGES ON `shop`.* TO `u`@`%`'], { binlogOn: false }))).toEqual([]);
   });
 
+  it('--lock-mode backup-stage on a server without BACKUP STAGE (MySQL) is refused up front', () => {
+    const mysql = dumpFacts(['GRANT ALL PRIVILEGES ON *.* TO `u`@`%`'], { flavor: parseVersion('8.4.3') });
+    expect(preflightDump({ ...opts, lockMode: 'backup-stage' }, mysql).map((p) => p.code)).toEqual(['unsupported']);
+    expect(preflightDump({ ...opts, lockMode: 'backup-stage' }, dumpFacts(['GRANT ALL PRIVILEGES ON *.* TO `u`@`%`']))).toEqual([]);
+  });
+
   it('the selection problem, the output and the compression are listed beside the privileges', () => {
     const nothing = { code: 'nothing-selected', object: {}, message: '-x ^x: matches no table', fix: 'check -x' } as const;
     const output = { code: 'output-not-empty', object: {}, message: 'output /d is not empty', fix: 'choose another -o' } as const;
