@@ -17,6 +17,7 @@ export const PROBLEM_CODES = [
   'unsupported',
   'output-not-empty',
   'output-unusable',
+  'output-unreachable',
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 

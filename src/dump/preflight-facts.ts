@@ -48,7 +48,9 @@ async function inspectOutput(opts: DumpOptions): Promise<Problem | null> {
     const refusal = await outputRefusal(store, entries, opts.overwrite);
     return refusal ? asProblem(refusal, refusal.message.includes('is not empty') ? 'output-not-empty' : 'output-unusable') : null;
   } catch (e) {
-    if (e instanceof TsError && (e.code === 'io' || e.code === 'usage')) return asProblem(e, 'output-unusable');
+    // a usage error is in the command (-o); an I/O error (no such bucket, a failing disk) is a failed run, exit 1 as before
+    if (e instanceof TsError && e.code === 'usage') return asProblem(e, 'output-unusable');
+    if (e instanceof TsError && e.code === 'io') return asProblem(e, 'output-unreachable');
     throw e;
   } finally {
     await store.close().catch(() => undefined);
