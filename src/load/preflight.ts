@@ -56,7 +56,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
           code: 'table-exists',
           object: { database: t.name, table: tb.name },
           message: `table ${t.name}.${tb.name} already exists in the target, and no load of this dump into it is recorded`,
-          fix: 'load into another database (-B/--rename), or pass --drop-table drop (replace it) or --drop-table truncate (keep its definition, empty it)',
+          fix: 'load into another database (-B/--rename), or pass --drop-table drop (replace it), --drop-table truncate (keep its definition, empty it) or --drop-table append (load into it as it is)',
         });
       }
     }
