@@ -29,7 +29,7 @@ export type { ConnectionSettings, SslMode, SslSettings } from './db/session.js';
 export { DUMP_DEFAULTS, LOCK_MODES, dumpOptions, type DumpInput, type DumpOptions, type DumpResult, type LockMode, type TableRef, type WhereFilter } from './dump/dumper.js';
 export type { DumpProblem, ProblemKind } from './format/dump-check.js';
 export { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat, type Manifest } from './format/manifest.js';
-export { DROP_TABLE_MODES, LOAD_DEFAULTS, loadOptions, type DropTableMode, type LoadInput, type LoadOptions, type LoadResult } from './load/loader.js';
+export { DROP_TABLE_MODES, FULL_RESTORE, LOAD_DEFAULTS, ON_DUPLICATE_MODES, loadOptions, type DropTableMode, type LoadInput, type LoadOptions, type LoadResult, type OnDuplicateMode, type ReplicationOptions, type RestoreOptions, type UsersSelection } from './load/loader.js';
 export type { Mismatch } from './load/verify.js';
 export type { StoreLocation } from './storage/dump-store.js';
 
