@@ -8,7 +8,9 @@
  *                       dependencies honoured; later steps see only that part
  *     planTargets       (targets.ts) source database → target database (-B / --rename)
  *  3. (dry run)         (dry-run.ts) describe the plan and stop; nothing is changed
- *  4. openProgress      (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
+ *  4. acquireLease      (load-lease.ts) one loader per target database: a server lock held by the
+ *                       control session, refused naming the loader that holds it
+ *     openProgress      (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
  *                       dump → resume with the recorded limits; another dump → target-changed; none →
  *                       fresh load, where existing tables are refused / dropped / truncated
  *  5. checkIdentities   (resume-check.ts) on resume, every table we created must still be that table
@@ -38,6 +40,7 @@ import { readDump } from './dump-reader.js';
 import { isPartial, selectRestore } from './restore-filter.js';
 import { addForeignKeys } from './index-steps.js';
 import type { LoadContext } from './load-context.js';
+import { LoadLease } from './load-lease.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
 import { createObjects, restoreCounters } from './object-steps.js';
 import { replicationLines } from './replication.js';
@@ -84,32 +87,38 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         maxPacket: Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0) || DEFAULT_MAX_PACKET,
       };
       if (replicaPlan) await refuseRunningReplica(control, ctx.flavor);
-      await openProgress(ctx, targets);
-      const totals = { tables: 0, chunks: 0, rows: 0, bytes: 0 };
-      for (const t of targets) {
-        for (const tb of t.source.tables) {
-          totals.tables++;
-          totals.chunks += tb.chunks.length;
-          totals.rows += tb.rows;
-          totals.bytes += tb.bytes;
+      const lease = await LoadLease.acquire(control, targets.map((t) => t.name), manifest.dumpId);
+      try {
+        await openProgress(ctx, targets);
+        await lease.record();
+        const totals = { tables: 0, chunks: 0, rows: 0, bytes: 0 };
+        for (const t of targets) {
+          for (const tb of t.source.tables) {
+            totals.tables++;
+            totals.chunks += tb.chunks.length;
+            totals.rows += tb.rows;
+            totals.bytes += tb.bytes;
+          }
         }
+        reporter.emit({ kind: 'start', tool: 'tsload', dumpId: manifest.dumpId, totals, threads: opts.threads });
+        // Databases this dump was already loaded into completely are only verified.
+        const active = targets.filter((t) => !t.done);
+        await checkIdentities(ctx, active);
+        const work = await createSchema(ctx, active);
+        const summaries = await loadData(ctx, work);
+        await addForeignKeys(ctx, work);
+        if (!opts.restore.noSchema) await createObjects(ctx, active);
+        await restoreCounters(ctx, active);
+        const users = opts.restore.users ? await loadUsers(ctx) : undefined;
+        // --no-data: nothing was loaded to compare with the dump
+        const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
+        if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
+        // only onto a copy that verified: a replica of a wrong copy diverges silently
+        const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
+        return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
+      } finally {
+        await lease.release();
       }
-      reporter.emit({ kind: 'start', tool: 'tsload', dumpId: manifest.dumpId, totals, threads: opts.threads });
-      // Databases this dump was already loaded into completely are only verified.
-      const active = targets.filter((t) => !t.done);
-      await checkIdentities(ctx, active);
-      const work = await createSchema(ctx, active);
-      const summaries = await loadData(ctx, work);
-      await addForeignKeys(ctx, work);
-      if (!opts.restore.noSchema) await createObjects(ctx, active);
-      await restoreCounters(ctx, active);
-      const users = opts.restore.users ? await loadUsers(ctx) : undefined;
-      // --no-data: nothing was loaded to compare with the dump
-      const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
-      if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
-      // only onto a copy that verified: a replica of a wrong copy diverges silently
-      const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
-      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
     } finally {
       await control.close();
     }
