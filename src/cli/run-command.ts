@@ -27,6 +27,9 @@ export async function runCommand(body: (signal: AbortSignal) => Promise<number>)
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A promise nobody awaited that failed is a bug of ours, but the user still gets a message
+  // through the funnel and the exit code, not Node's raw stack.
+  process.on('unhandledRejection', (e) => process.exit(reportError(e, controller.signal.aborted)));
   let code: number;
   try {
     code = await body(controller.signal);

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connArgs, runCli, type CliResult } from '../support/cli.js';
-import { signal, waitFor } from '../support/faults.js';
+import { bigTable, signal, waitFor } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, uniqueDb } from '../support/server.js';
 import { cleanupLoads, dumpFixture, tableHash } from './load-fixture.js';
@@ -39,11 +39,13 @@ describe('load safety', () => {
   const loadArgs = (dir: string, dst: string, extra: readonly string[] = []): string[] => [...connArgs(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', '200', '--progress', 'plain', ...extra];
   const committed = async (dst: string): Promise<number> => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0));
 
-  /** Starts a load and calls `onRunning` (with its pid) once it has committed a few sub-chunks. */
-  async function whileLoading(dst: string, args: string[], onRunning: (pid: number) => Promise<void>): Promise<CliResult> {
+  const tableExists = async (db: string, table: string): Promise<boolean> => Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table])) > 0;
+
+  /** Starts a load and calls `onRunning` (with its pid) once `ready` (default: a few sub-chunks committed). */
+  async function whileLoading(dst: string, args: string[], onRunning: (pid: number) => Promise<void>, ready = async (): Promise<boolean> => (await committed(dst)) > 3): Promise<CliResult> {
     let pid = 0;
     const run = runCli('tsload', args, { timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
-    await waitFor('committed sub-chunks', async () => (await committed(dst)) > 3, 120_000, 5);
+    await waitFor('the load to be under way', ready, 120_000, 5);
     try {
       await onRunning(pid);
     } finally {
@@ -79,5 +81,33 @@ describe('load safety', () => {
     const again = await runCli('tsload', loadArgs(dump, dst), { timeoutMs: 300_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(await tableHash(admin, dst, 'keyless')).toBe(sourceHash);
+  }, 300_000);
+
+  it('an index build that fails while another table loads stops the load through the error funnel, naming table and index; the rerun resumes', async () => {
+    const db = uniqueDb('load_safe_ix_src');
+    const dst = uniqueDb('load_safe_ix');
+    targets.push(db, dst);
+    await admin.query(`CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.u (id INT NOT NULL PRIMARY KEY, v INT NOT NULL, pad VARCHAR(200) NOT NULL, UNIQUE KEY uq_v (v)) ENGINE=InnoDB`);
+    await admin.query(`INSERT INTO \`${db}\`.u SELECT seq, seq * 3, REPEAT('p', 200) FROM \`${db}\`.seq_1_to_20000`);
+    await bigTable(admin, db, 'big', 100_000, 1);
+    const hashes = { u: await tableHash(admin, db, 'u'), big: await tableHash(admin, db, 'big') };
+    const dir = await dumpFixture(db, { format: 'csv', gzip: false });
+    dumps.push(dir);
+    // u is the larger table: it loads first, and its UNIQUE index is built while big still loads.
+    // Another session writes a row into the target that breaks that index before it is built.
+    const first = await whileLoading(dst, loadArgs(dir, dst), async (pid) => {
+      signal(pid, 'SIGSTOP');
+      await admin.query(`INSERT INTO \`${dst}\`.u VALUES (0, 3, 'written by someone else')`);
+    }, () => tableExists(dst, 'u'));
+    expect(first.code, first.stderr).toBe(1);
+    expect(first.stderr).toMatch(new RegExp(`error: adding index\\(es\\) \`uq_v\` to \`${dst}\`.\`u\`: Duplicate entry '3' for key 'uq_v'`));
+    expect(first.stderr).toMatch(/hint: the table holds rows that break a UNIQUE index/);
+    expect(first.stderr).not.toMatch(/Unhandled|\n\s+at /);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.big`))).toBeLessThan(100_000);
+    await admin.query(`DELETE FROM \`${dst}\`.u WHERE id = 0`);
+    const again = await runCli('tsload', loadArgs(dir, dst), { timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await tableHash(admin, dst, 'u')).toBe(hashes.u);
+    expect(await tableHash(admin, dst, 'big')).toBe(hashes.big);
   }, 300_000);
 });
