@@ -29,6 +29,7 @@
  *                       manifest's coordinates; planned and checked before step 4
  * What is left to do on a resume is decided from the progress records by resume-state.ts.
  */
+import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { detectFlavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
@@ -116,6 +117,8 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         // only onto a copy that verified: a replica of a wrong copy diverges silently
         const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
         return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
+      } catch (e) {
+        throw lostAfterStart(e);
       } finally {
         await lease.release();
       }
@@ -125,4 +128,21 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A connection that cannot be opened once the load is under way (the server died or restarted,
+ * the network went) is not "cannot connect" (exit 3: nothing was done) but a failed load that the
+ * rerun resumes (exit 1): rows may be committed by then.
+ */
+function lostAfterStart(e: unknown): unknown {
+  if (!(e instanceof TsError) || e.code !== 'connect') return e;
+  return new TsError({
+    code: 'connection-lost',
+    message: `lost the server after the load started: ${e.message}`,
+    object: e.object,
+    suggestion: 'the server stopped answering mid-load (a restart, a crash, the network): once it is back, rerun the same command; it resumes where the committed work ends',
+    cause: e,
+    errno: e.errno,
+  });
 }

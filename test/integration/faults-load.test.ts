@@ -154,6 +154,26 @@ describe('load faults', () => {
     expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
 
+  it('the server killed mid-load and left down: exit 1 saying a rerun resumes (not 3, "cannot connect"); the rerun once it is back is exact', async () => {
+    const dst = uniqueDb('fl_down');
+    const run = runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 2 || undefined, 60_000, 5);
+    await server.kill();
+    let r;
+    try {
+      r = await run;
+    } finally {
+      await server.start();
+      await reconnect();
+    }
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/error: lost the server after the load started/);
+    expect(r.stderr).toMatch(/rerun the same command; it resumes/);
+    const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
   it('SIGINT: stops with exit 5 and says how to resume; the rerun finishes exactly', async () => {
     const dst = uniqueDb('fl_sigint');
     let pid = 0;
