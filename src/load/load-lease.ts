@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { TsError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
+import type { StatementRunner } from './control-session.js';
 import { PROGRESS_DB } from '../format/naming.js';
 
 /**
@@ -39,22 +40,22 @@ export class LoadLease {
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
-    private session: Session,
+    private readonly session: StatementRunner,
     private readonly targetDbs: readonly string[],
     private readonly dumpId: string,
   ) {}
 
   /** Takes the lock of every target database, or refuses naming the loader that holds one. */
-  static async acquire(session: Session, targetDbs: readonly string[], dumpId: string): Promise<LoadLease> {
+  static async acquire(session: StatementRunner, targetDbs: readonly string[], dumpId: string): Promise<LoadLease> {
     const lease = new LoadLease(session, targetDbs, dumpId);
-    await lease.lockAll(session);
+    await lease.lockAll(session, 0);
     return lease;
   }
 
-  private async lockAll(s: Session): Promise<void> {
+  private async lockAll(s: StatementRunner, waitSeconds: number): Promise<void> {
     const taken: string[] = [];
     for (const db of this.targetDbs) {
-      const got = await s.scalar('SELECT GET_LOCK(?, 0)', [lockName(db)]);
+      const got = await s.scalar(`SELECT GET_LOCK(?, ${waitSeconds})`, [lockName(db)]);
       if (got === '1') {
         taken.push(db);
         continue;
@@ -90,10 +91,15 @@ export class LoadLease {
    * The control session was replaced (its connection was lost, and its locks with it): takes the
    * locks again on the new one, or fails if another loader took one meanwhile.
    */
-  async reacquire(session: Session): Promise<void> {
-    this.session = session;
+  async reacquire(session: Session, lostThreadId: number): Promise<void> {
+    // A connection lost on our side may live on in the server, holding the locks, until the server
+    // notices: end it — only when it still holds our lock, so it is surely the lost one.
+    for (const db of this.targetDbs) {
+      if ((await session.scalar('SELECT IS_USED_LOCK(?)', [lockName(db)])) === String(lostThreadId)) await session.exec(`KILL CONNECTION ${lostThreadId}`).catch(() => undefined);
+    }
     try {
-      await this.lockAll(session);
+      // the server frees the old connection's locks once it ends it: a few seconds at most
+      await this.lockAll(session, 10);
     } catch (e) {
       const err = e as TsError;
       throw new TsError({ code: 'lock', message: `the control connection was lost and another loader took over meanwhile: ${err.message}`, object: err.object, suggestion: 'let that loader finish; this run stops here', cause: e });
@@ -114,7 +120,7 @@ export class LoadLease {
   }
 }
 
-async function leaseOf(s: Session, db: string, holder: string): Promise<LeaseRow | null> {
+async function leaseOf(s: StatementRunner, db: string, holder: string): Promise<LeaseRow | null> {
   const have = await s.scalar(`SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'leases'`, [PROGRESS_DB]);
   if (Number(have) === 0) return null;
   const rows = await s.query<LeaseRow>(`SELECT host, pid, connection_id, since, heartbeat_at, dump_id FROM ${PROGRESS_DB}.leases WHERE target_db = ? AND connection_id = ?`, [db, holder]);

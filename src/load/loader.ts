@@ -32,7 +32,6 @@
 import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { detectFlavor } from '../db/flavor.js';
-import { Session } from '../db/session.js';
 import { loadControl } from '../db/session-profile.js';
 import { openStore } from '../storage/open-store.js';
 import { loadData } from './data-load.js';
@@ -40,6 +39,7 @@ import { describePlan } from './dry-run.js';
 import { readDump } from './dump-reader.js';
 import { isPartial, selectRestore } from './restore-filter.js';
 import { addForeignKeys } from './index-steps.js';
+import { ControlSession } from './control-session.js';
 import type { LoadContext } from './load-context.js';
 import { LoadLease } from './load-lease.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
@@ -71,7 +71,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       const users = opts.restore.users ? await describeUsers(store, manifest, opts.restore.users, new Map(targets.map((t) => [t.source.name, t.name] as const))) : [];
       return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts), ...users], replication: replicationLines(manifest), ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
     }
-    const control = await Session.open(opts.connection, loadControl(opts));
+    const control = await ControlSession.open(opts.connection, loadControl(opts), reporter, signal);
     try {
       const ctx: LoadContext = {
         opts,
@@ -84,11 +84,12 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         windows: [],
         control,
         progress: new SqlProgressStore(control),
-        flavor: await detectFlavor(control),
+        flavor: await detectFlavor(control.session),
         maxPacket: Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0) || DEFAULT_MAX_PACKET,
       };
-      if (replicaPlan) await refuseRunningReplica(control, ctx.flavor);
+      if (replicaPlan) await refuseRunningReplica(control.session, ctx.flavor);
       const lease = await LoadLease.acquire(control, targets.map((t) => t.name), manifest.dumpId);
+      control.onReconnect = (s, lostThreadId) => lease.reacquire(s, lostThreadId);
       try {
         await openProgress(ctx, targets);
         await lease.record();
@@ -115,7 +116,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
         if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
         // only onto a copy that verified: a replica of a wrong copy diverges silently
-        const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
+        const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control.session, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
         return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], replication: replicationLines(manifest), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
       } catch (e) {
         throw lostAfterStart(e);

@@ -1,5 +1,6 @@
 import { qualified } from '../core/ident.js';
 import { checkExistingTables, prepareExistingTables } from './existing-tables.js';
+import type { StatementRunner } from './control-session.js';
 import type { LoadContext, TargetDb } from './load-context.js';
 import { targetChanged } from './progress-store.js';
 import { isPartial, selectionFingerprint } from './restore-filter.js';
@@ -71,7 +72,7 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
 }
 
 /** CREATE_TIME plus the InnoDB table id (changes when a table is dropped and recreated, even within a second). */
-export async function tableIdentity(ctx: Pick<LoadContext, 'control' | 'flavor'>, db: string, table: string): Promise<string | null> {
+export async function tableIdentity(ctx: { readonly control: StatementRunner; readonly flavor: LoadContext['flavor'] }, db: string, table: string): Promise<string | null> {
   const ct = await ctx.control.query<{ CREATE_TIME: string | null; ENGINE: string | null }>('SELECT CREATE_TIME, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
   const row = ct[0];
   if (!row) return null;

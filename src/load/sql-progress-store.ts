@@ -1,5 +1,6 @@
 import { errnoOf, type TsError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
+import type { StatementRunner } from './control-session.js';
 import { PROGRESS_DB, chunkKey, type ChunkProgress, type ProgressStore, type RunRecord, type SubChunkRecord } from './progress-store.js';
 
 /**
@@ -15,7 +16,7 @@ import { PROGRESS_DB, chunkKey, type ChunkProgress, type ProgressStore, type Run
 const PROGRESS_INSERT = `INSERT INTO ${PROGRESS_DB}.progress (dump_id, target_db, tbl, chunk, sub, rows_loaded, last_sub, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export class SqlProgressStore implements ProgressStore {
-  constructor(private readonly session: Session) {}
+  constructor(private readonly session: StatementRunner) {}
 
   async ensure(): Promise<void> {
     const s = this.session;
@@ -45,7 +46,8 @@ export class SqlProgressStore implements ProgressStore {
   }
 
   async insertRun(r: RunRecord): Promise<void> {
-    await this.session.exec(`INSERT INTO ${PROGRESS_DB}.runs (target_db, dump_id, source_db, rows_per_tx, bytes_per_tx, started_at) VALUES (?, ?, ?, ?, ?, NOW())`, [
+    // REPLACE: a retry after a lost connection may find its own row (no other loader can: load-lease.ts)
+    await this.session.exec(`REPLACE INTO ${PROGRESS_DB}.runs (target_db, dump_id, source_db, rows_per_tx, bytes_per_tx, started_at) VALUES (?, ?, ?, ?, ?, NOW())`, [
       r.targetDb,
       r.dumpId,
       r.sourceDb,

@@ -8,6 +8,7 @@ import { connArgs, runCli, type CliResult } from '../support/cli.js';
 import { bigTable, signal, waitFor } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, uniqueDb } from '../support/server.js';
+import { lockName } from '../../src/load/load-lease.js';
 import { cleanupLoads, dumpFixture, tableHash } from './load-fixture.js';
 
 const KEYLESS_ROWS = 40_000;
@@ -109,5 +110,36 @@ describe('load safety', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(await tableHash(admin, dst, 'u')).toBe(hashes.u);
     expect(await tableHash(admin, dst, 'big')).toBe(hashes.big);
+  }, 300_000);
+
+  it('the control connection killed during the schema phase: reconnected and retried, the load ends exact', async () => {
+    const db = uniqueDb('load_safe_ctl_src');
+    const dst = uniqueDb('load_safe_ctl');
+    targets.push(db, dst);
+    const TABLES = 250;
+    const ddl = Array.from({ length: TABLES }, (_, i) => `CREATE TABLE \`${db}\`.t${i} (id INT PRIMARY KEY, v VARCHAR(20), KEY kv (v)); INSERT INTO \`${db}\`.t${i} VALUES (1, 'a${i}'), (2, NULL);`);
+    await admin.query(`CREATE DATABASE \`${db}\`; ${ddl.join(' ')}`);
+    const dir = await dumpFixture(db, { format: 'csv', gzip: false });
+    dumps.push(dir);
+    const created = async (): Promise<number> => Number(await admin.scalar("SELECT COUNT(*) FROM tsload_progress.steps WHERE target_db = ? AND step LIKE 'table:%'", [dst]).catch(() => 0));
+    let killed = 0;
+    const r = await whileLoading(
+      dst,
+      loadArgs(dir, dst),
+      async () => {
+        const id = await admin.scalar('SELECT IS_USED_LOCK(?)', [lockName(dst)]);
+        expect(id, 'the control connection holds the lock').not.toBeNull();
+        await admin.query(`KILL CONNECTION ${Number(id)}`);
+        killed = await created();
+      },
+      async () => (await created()) >= 5,
+    );
+    expect(killed, 'killed during the schema phase').toBeLessThan(TABLES);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/transient error on the control session \(.*\) while running .*; retry 1\/4 on a fresh connection/);
+    const counts = await admin.query<{ n: string }>('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [dst]);
+    expect(Number(counts[0]!.n)).toBe(TABLES);
+    for (const i of [0, 1, TABLES >> 1, TABLES - 1]) expect(await tableHash(admin, dst, `t${i}`)).toBe(await tableHash(admin, db, `t${i}`));
+    expect(Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND INDEX_NAME = ?', [dst, 'kv']))).toBe(TABLES);
   }, 300_000);
 });
