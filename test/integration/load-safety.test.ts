@@ -142,4 +142,32 @@ describe('load safety', () => {
     for (const i of [0, 1, TABLES >> 1, TABLES - 1]) expect(await tableHash(admin, dst, `t${i}`)).toBe(await tableHash(admin, db, `t${i}`));
     expect(Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND INDEX_NAME = ?', [dst, 'kv']))).toBe(TABLES);
   }, 300_000);
+
+  it('a rerun with --skip-definer after a load that failed on a view recreates the views the failed run created, as the rerun says', async () => {
+    const db = uniqueDb('load_safe_def_src');
+    const dst = uniqueDb('load_safe_def');
+    const user = `vdef_${db.slice(-8)}`;
+    targets.push(db, dst);
+    // v1 runs as an account that may read the source database only; v2 reads v1. In the target,
+    // v1 keeps that DEFINER without --skip-definer, so v2 cannot be created on top of it.
+    await admin.query(`CREATE USER '${user}'@'%'; GRANT SELECT ON \`${db}\`.* TO '${user}'@'%';
+      CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v INT); INSERT INTO \`${db}\`.t VALUES (1, 10), (2, 20);
+      CREATE DEFINER='${user}'@'%' SQL SECURITY DEFINER VIEW \`${db}\`.v1 AS SELECT id, v FROM \`${db}\`.t;
+      CREATE VIEW \`${db}\`.v2 AS SELECT id, v * 2 AS w FROM \`${db}\`.v1;`);
+    try {
+      const dir = await dumpFixture(db, { format: 'csv', gzip: false });
+      dumps.push(dir);
+      const first = await runCli('tsload', loadArgs(dir, dst));
+      expect(first.code, first.stderr).toBe(1);
+      expect(first.stderr).toMatch(/v2/);
+      const again = await runCli('tsload', loadArgs(dir, dst, ['--skip-definer']));
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/view:v1 was created by the interrupted run with other options: creating it again/);
+      const definer = await admin.scalar('SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [dst, 'v1']);
+      expect(definer).not.toContain(user);
+      expect(await admin.query(`SELECT id, w FROM \`${dst}\`.v2 ORDER BY id`)).toEqual([{ id: 1, w: '20' }, { id: 2, w: '40' }]);
+    } finally {
+      await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
+    }
+  }, 300_000);
 });
