@@ -170,4 +170,32 @@ describe('load safety', () => {
       await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
     }
   }, 300_000);
+
+  it('a rerun of a killed load with options that change the result is refused naming the option, its first value and the new one', async () => {
+    const dst = uniqueDb('load_safe_opts');
+    targets.push(dst);
+    const killed = await whileLoading(dst, loadArgs(dump, dst), async (pid) => {
+      signal(pid, 'SIGKILL');
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const refusals: [string[], RegExp][] = [
+      [['--defer-indexes', 'off'], /ran with --defer-indexes on; this run asks for --defer-indexes off/],
+      [['--engine', 'MyISAM'], /ran with no --engine \(the dump's engines\); this run asks for --engine MyISAM/],
+      [['--convert-utf8mb4'], /ran with --convert-utf8mb4 off; this run asks for --convert-utf8mb4 on/],
+    ];
+    for (const [extra, message] of refusals) {
+      const r = await runCli('tsload', loadArgs(dump, dst, extra));
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`error: database ${dst} holds an unfinished load that ${message.source}`));
+      expect(r.stderr).toMatch(/Nothing was changed/);
+    }
+    const again = await runCli('tsload', loadArgs(dump, dst), { timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await tableHash(admin, dst, 'keyless')).toBe(sourceHash);
+    expect(Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ?', [dst, 'keyless', 'kx']))).toBe(1);
+    // once finished, a rerun with another engine does not claim "already loaded"
+    const finished = await runCli('tsload', loadArgs(dump, dst, ['--engine', 'MyISAM']));
+    expect(finished.code, finished.stderr).toBe(2);
+    expect(finished.stderr).toMatch(/was loaded completely from this dump with no --engine/);
+  }, 300_000);
 });
