@@ -49,6 +49,7 @@ export const loadWithLoader: LoadFn = async (call: LoadCall, signal?: AbortSigna
     inputFormat: 'tsdump',
     force: false,
     sqlMode: null,
+    statementTimeout: 0,
   });
   const result = await runLoad(opts, silentReporter, signal);
   const table = result.tables.find((t) => t.table === call.table.table);

@@ -22,7 +22,7 @@ export async function runCommand(body: (signal: AbortSignal) => Promise<number>)
   const onSignal = (name: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) process.exit(EXIT_CODES.interrupted);
-    process.stderr.write(`\n${name} received: stopping at the next safe point (again to stop at once)\n`);
+    process.stderr.write(`\n${name} received: stopping (again to exit at once, without cleaning up)\n`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -41,6 +41,7 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
   inputFormat: InputFormat;
   force: boolean;
   sqlMode?: string;
+  statementTimeout: number;
   progress: ProgressMode;
   quiet: boolean;
   verbose: boolean;
@@ -54,6 +55,11 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
  */
 const DEFAULT_ROWS_PER_TRANSACTION = 50_000;
 const DEFAULT_BYTES_PER_TRANSACTION = '8M';
+/**
+ * A transaction of 8 MiB loads in well under a second, a 100 MB value in seconds: ten minutes is
+ * far beyond any statement that makes progress, and still ends one that waits forever.
+ */
+const DEFAULT_STATEMENT_TIMEOUT = 600;
 
 const program = new Command('tsload')
   .description('Load a tsdump dump in parallel, in sized transactions, resumable exactly once, verified against the manifest')
@@ -79,6 +85,7 @@ addConnectionOptions(program)
   .addOption(new Option('--input-format <format>', 'what -d is (default: detected: a tsdump directory, a mydumper directory, a mysqldump .sql/.sql.gz/.sql.zst file)').choices(INPUT_FORMATS).default('auto'))
   .option('--force', "load another tool's incomplete dump: the tables that are complete (and say which are not)", false)
   .option('--sql-mode <mode>', "sql_mode the sessions restoring a mysqldump file or mydumper directory start in, before the file's own SETs (default: the server's)")
+  .option('--statement-timeout <seconds>', 'a transaction of rows still running after this long is killed and the load fails naming its chunk and lines (0: no limit)', wholeNumber('--statement-timeout', 0), DEFAULT_STATEMENT_TIMEOUT)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('-q, --quiet', 'only warnings and errors', false)
   .option('-v, --verbose', 'a line per chunk', false);
@@ -197,6 +204,7 @@ function loadOptions(f: LoadFlags, connection: LoadOptions['connection']): LoadO
     inputFormat: f.inputFormat,
     force: f.force,
     sqlMode: f.sqlMode ?? null,
+    statementTimeout: f.statementTimeout,
   });
 }
 

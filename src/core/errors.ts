@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'target-changed',
   'packet-too-large',
   'local-infile',
+  /** A statement that did not finish in time (--statement-timeout); it was killed. */
+  'timeout',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -54,6 +56,7 @@ const EXIT_FOR: Record<ErrorCode, ExitCodeName> = {
   'target-changed': 'failed',
   'packet-too-large': 'failed',
   'local-infile': 'failed',
+  timeout: 'failed',
   internal: 'failed',
 };
 

@@ -117,8 +117,9 @@ export async function loadData(outer: LoadContext, work: TableWork[]): Promise<T
     await Promise.all(jobs.slice(settled, n));
     settled = n;
   }
-  if (failure) throw failure;
+  // stopped by a signal, the chunks fail on their killed sessions: the stop is what to report
   if (outer.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });
+  if (failure) throw failure;
   ctx.reporter.emit({ kind: 'phase-done', phase: 'data', seconds: (Date.now() - started) / 1000 });
   return summaries;
 }

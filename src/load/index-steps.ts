@@ -6,6 +6,7 @@ import { openIndexSession, type LoadContext, type TableWork } from './load-conte
 import { recordIdentity } from './resume-check.js';
 import { STEP } from './resume-state.js';
 import { retryTransient } from './retry.js';
+import { killOnAbort } from './session-guard.js';
 
 /**
  * Deferred DDL after the data: a table's secondary indexes (step 7, as soon as its data is in) and
@@ -27,6 +28,7 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
   try {
     await retryTransient(ctx, `adding the indexes of ${target}`, object, async () => {
       const s = await openIndexSession(ctx);
+      const unguard = killOnAbort(ctx, s);
       try {
         const existing = new Set((await s.query<{ n: string }>('SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name])).map((r) => r.n));
         const missing = split.indexes.filter((c) => !existing.has(c.name));
@@ -35,6 +37,8 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
       } catch (e) {
         s.destroy();
         throw e;
+      } finally {
+        unguard();
       }
       await s.close();
     });

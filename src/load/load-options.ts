@@ -103,6 +103,8 @@ export interface LoadOptions {
   readonly force: boolean;
   /** --sql-mode: sessions restoring another tool's script start in this mode (null: the server's). */
   readonly sqlMode: string | null;
+  /** A data transaction (one sub-chunk) that takes longer (seconds) is killed and fails the load; 0: no limit. */
+  readonly statementTimeout: number;
 }
 
 export interface LoadResult {
