@@ -3,6 +3,7 @@ import type { Reporter } from '../core/events.js';
 import { quoteIdent } from '../core/ident.js';
 import { isTransient } from '../db/server-errors.js';
 import { Session, type ConnectionSettings, type SessionProfile } from '../db/session.js';
+import { KILLER } from '../db/session-profile.js';
 
 /** The slice of a session the progress store and the lease run their statements on. */
 export interface StatementRunner {
@@ -28,6 +29,8 @@ export class ControlSession implements StatementRunner {
   private database: string | null = null;
   private inTransaction = false;
   private broken = false;
+  /** Statements waiting for their answer (a stop kills the one running). */
+  private running = 0;
   /** Run on every fresh connection, before the failed statement is retried. */
   onReconnect: ((s: Session, lostThreadId: number) => Promise<void>) | null = null;
 
@@ -40,7 +43,23 @@ export class ControlSession implements StatementRunner {
   ) {}
 
   static async open(settings: ConnectionSettings, profile: SessionProfile, reporter: Reporter, signal?: AbortSignal): Promise<ControlSession> {
-    return new ControlSession(await Session.open(settings, profile), settings, profile, reporter, signal);
+    const c = new ControlSession(await Session.open(settings, profile), settings, profile, reporter, signal);
+    signal?.addEventListener('abort', () => void c.killRunning(), { once: true });
+    return c;
+  }
+
+  /**
+   * On a stop: KILL QUERY of the running statement (a long ALTER adding foreign keys), from a
+   * connection of its own. The connection itself stays, for the lease's release.
+   */
+  private async killRunning(): Promise<void> {
+    if (this.running === 0) return;
+    const killer = await Session.open(this.settings, KILLER).catch(() => null);
+    try {
+      await killer?.exec(`KILL QUERY ${this.current.threadId}`).catch(() => undefined);
+    } finally {
+      await killer?.close();
+    }
   }
 
   /** The connection as it is now (for what needs a plain session: flavor detection). */
@@ -71,7 +90,8 @@ export class ControlSession implements StatementRunner {
       const inTransaction = this.inTransaction || head.startsWith('COMMIT');
       try {
         await this.healthy();
-        const r = await body(this.current);
+        this.running++;
+        const r = await body(this.current).finally(() => this.running--);
         if (head.startsWith('START TRANSACTION')) this.inTransaction = true;
         else if (head.startsWith('COMMIT') || head.startsWith('ROLLBACK')) this.inTransaction = false;
         else if (head.startsWith('USE ')) this.database = useTarget(sql);

@@ -1,5 +1,8 @@
+import { TsError } from '../core/errors.js';
+import type { Session } from '../db/session.js';
 import { isMerged } from './existing-tables.js';
 import { openVerifySession, type LoadContext, type TargetDb } from './load-context.js';
+import { killOnAbort } from './session-guard.js';
 import { verifyTables, type Mismatch, type VerifyTarget } from './verify.js';
 
 /**
@@ -17,7 +20,23 @@ export async function verifyLoad(ctx: LoadContext, targets: readonly TargetDb[])
   for (const v of list.filter((x) => x.compare !== 'exact')) {
     ctx.reporter.emit({ kind: 'info', message: `verify: ${v.database}.${v.table.name} held rows before the load: ${v.compare === 'none' ? 'merged with --on-duplicate ignore, its counts are not compared' : 'checked that every chunk\'s key range holds at least the dump\'s rows (no checksums)'}` });
   }
-  const out = await verifyTables(() => openVerifySession(ctx), list, ctx.opts.threads);
+  // a stop (SIGINT/SIGTERM) kills the running checksums on the server: a full scan can take long
+  const releases: (() => void)[] = [];
+  const open = async (): Promise<Session> => {
+    const s = await openVerifySession(ctx);
+    releases.push(killOnAbort(ctx, s));
+    return s;
+  };
+  let out: Mismatch[];
+  try {
+    out = await verifyTables(open, list, ctx.opts.threads, ctx.signal);
+  } catch (e) {
+    if (!ctx.signal?.aborted) throw e;
+    out = [];
+  } finally {
+    for (const release of releases) release();
+  }
+  if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted during verification; rerun the same command to verify again (the data is loaded)' });
   ctx.reporter.emit({ kind: 'phase-done', phase: 'verify', seconds: (Date.now() - started) / 1000 });
   return out;
 }

@@ -37,7 +37,7 @@ function perChunk(t: TableEntry): boolean {
   return t.key.columns.every((k) => t.columns.find((c) => c.name === k.name)?.nullable === false);
 }
 
-export async function verifyTables(open: () => Promise<Session>, targets: readonly VerifyTarget[], threads: number): Promise<Mismatch[]> {
+export async function verifyTables(open: () => Promise<Session>, targets: readonly VerifyTarget[], threads: number, signal?: AbortSignal): Promise<Mismatch[]> {
   const limit = pLimit(Math.max(1, threads));
   const sessions: Session[] = [];
   const idle: Session[] = [];
@@ -50,6 +50,7 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
   };
   const out: Mismatch[] = [];
   const check = async (db: string, t: TableEntry, chunkPath: string | null, where: string | null, rows: number, checksum: string | undefined, atLeast: boolean): Promise<void> => {
+    if (signal?.aborted) return;
     const s = await acquire();
     try {
       if (atLeast) {
