@@ -155,11 +155,14 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
       await s.exec('ROLLBACK');
       return 0;
     }
+    // only while the load is still ours (load-lease.ts confirm)
+    await ctx.lease.confirm(s, db.name);
     committing = true;
     await s.exec('COMMIT');
     return rows;
   } catch (e) {
     await s.exec('ROLLBACK').catch(() => undefined);
+    if (e instanceof TsError && e.code === 'lock') throw e;
     // a LOAD DATA failure that names no row (a duplicate key): find the line by loading prefixes
     const found = csv && !committing && sub.lineCount > 1 && unplaced(e) ? await firstFailingLine(s, w, sub, object, dup) : null;
     // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction

@@ -48,6 +48,8 @@ export interface LoadContext {
   limits: { rows: number; bytes: number };
   /** Reconnects and retries its idempotent statements after a lost connection (control-session.ts). */
   readonly control: ControlSession;
+  /** This loader's hold on the target databases (load-lease.ts); a data transaction commits only while it holds. */
+  readonly lease: { confirm(s: Session, targetDb: string): Promise<void> };
   readonly progress: ProgressStore;
   readonly flavor: Flavor;
   /** The target's max_allowed_packet: a line longer than this cannot be sent, so it is refused up front. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { TsError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
-import type { StatementRunner } from './control-session.js';
+import type { ControlSession, StatementRunner } from './control-session.js';
 import { PROGRESS_DB } from '../format/naming.js';
 
 /**
@@ -38,15 +38,16 @@ interface LeaseRow {
 
 export class LoadLease {
   private timer: NodeJS.Timeout | undefined;
+  private recorded = false;
 
   private constructor(
-    private readonly session: StatementRunner,
+    private readonly session: ControlSession,
     private readonly targetDbs: readonly string[],
     private readonly dumpId: string,
   ) {}
 
   /** Takes the lock of every target database, or refuses naming the loader that holds one. */
-  static async acquire(session: StatementRunner, targetDbs: readonly string[], dumpId: string): Promise<LoadLease> {
+  static async acquire(session: ControlSession, targetDbs: readonly string[], dumpId: string): Promise<LoadLease> {
     const lease = new LoadLease(session, targetDbs, dumpId);
     await lease.lockAll(session, 0);
     return lease;
@@ -78,6 +79,7 @@ export class LoadLease {
       await s.exec(`DELETE FROM ${PROGRESS_DB}.leases WHERE target_db = ?`, [db]);
       await s.exec(`INSERT INTO ${PROGRESS_DB}.leases (target_db, connection_id, dump_id, host, pid, since, heartbeat_at) VALUES (?, CONNECTION_ID(), ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())`, [db, this.dumpId, os.hostname(), process.pid]);
     }
+    this.recorded = true;
     this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.timer.unref();
   }
@@ -104,9 +106,36 @@ export class LoadLease {
       const err = e as TsError;
       throw new TsError({ code: 'lock', message: `the control connection was lost and another loader took over meanwhile: ${err.message}`, object: err.object, suggestion: 'let that loader finish; this run stops here', cause: e });
     }
+    if (!this.recorded) return;
     for (const db of this.targetDbs) {
-      await session.exec(`UPDATE ${PROGRESS_DB}.leases SET connection_id = CONNECTION_ID(), heartbeat_at = UTC_TIMESTAMP() WHERE target_db = ? AND host = ? AND pid = ?`, [db, os.hostname(), process.pid]).catch(() => undefined);
+      // Free locks do not prove nobody loaded meanwhile: a loader that took over and finished has
+      // released them too. It replaced our lease row when it started: without it, stop.
+      const n = await session.exec(`UPDATE ${PROGRESS_DB}.leases SET connection_id = CONNECTION_ID(), heartbeat_at = UTC_TIMESTAMP() WHERE target_db = ? AND host = ? AND pid = ?`, [db, os.hostname(), process.pid]);
+      if (n === 0) {
+        for (const t of this.targetDbs) await session.scalar('SELECT RELEASE_LOCK(?)', [lockName(t)]).catch(() => null);
+        throw new TsError({
+          code: 'lock',
+          message: `another loader took over database ${db} while this loader's control connection was lost; stopping here (its sub-chunks are not loaded twice)`,
+          object: { database: db },
+          suggestion: 'check what that loader did (its run may have finished the load); rerun the same command to resume or verify',
+        });
+      }
     }
+  }
+
+  /**
+   * Run by a data transaction right before its COMMIT, after its progress row is in: the load is
+   * still ours (our control connection holds the lock). So a loader that lost its control
+   * connection never commits behind another that took over — whose finished load no longer has the
+   * progress rows that would make our commit a duplicate. A lock not held by the control as it is
+   * now is asked again through the control, which reconnects and takes the lock back, or fails.
+   */
+  async confirm(s: Session, targetDb: string): Promise<void> {
+    const holds = async (): Promise<boolean> => (await s.scalar('SELECT IS_USED_LOCK(?)', [lockName(targetDb)])) === String(this.session.session.threadId);
+    if (await holds()) return;
+    await this.session.scalar('SELECT 1');
+    if (await holds()) return;
+    throw new TsError({ code: 'lock', message: `this loader no longer holds the lock of database ${targetDb} (its control connection was lost); stopping so that no row is loaded twice`, object: { database: targetDb }, suggestion: 'rerun the same command: it resumes where the committed work ends' });
   }
 
   /** Removes the lease rows and releases the locks (closing the session would release them too). */

@@ -73,6 +73,8 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     }
     const control = await ControlSession.open(opts.connection, loadControl(opts), reporter, signal);
     try {
+      const lease = await LoadLease.acquire(control, targets.map((t) => t.name), manifest.dumpId);
+      control.onReconnect = (s, lostThreadId) => lease.reacquire(s, lostThreadId);
       const ctx: LoadContext = {
         opts,
         manifest,
@@ -83,13 +85,12 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         limits: { rows: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction },
         windows: [],
         control,
+        lease,
         progress: new SqlProgressStore(control),
         flavor: await detectFlavor(control.session),
         maxPacket: Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0) || DEFAULT_MAX_PACKET,
       };
       if (replicaPlan) await refuseRunningReplica(control.session, ctx.flavor);
-      const lease = await LoadLease.acquire(control, targets.map((t) => t.name), manifest.dumpId);
-      control.onReconnect = (s, lostThreadId) => lease.reacquire(s, lostThreadId);
       try {
         await openProgress(ctx, targets);
         await lease.record();

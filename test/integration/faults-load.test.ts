@@ -174,6 +174,36 @@ describe('load faults', () => {
     expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
 
+  it('a loader cut off from the server (every connection lost) does not block a second one, and stops instead of loading again behind it', async () => {
+    const db = uniqueDb('fl_cut_src');
+    const dst = uniqueDb('fl_cut');
+    const t = `\`${db}\`.keyless`;
+    await admin.query(`CREATE DATABASE \`${db}\`; CREATE TABLE ${t} (x INT, y VARCHAR(20)) ENGINE=InnoDB; INSERT INTO ${t} SELECT seq % 1000, CONCAT('v', seq % 77) FROM \`${db}\`.seq_1_to_40000`);
+    const hash = async (d: string): Promise<string> => JSON.stringify(await admin.query(`SELECT COUNT(*) AS n, SUM(CRC32(CONCAT_WS('|', x, y))) AS h FROM \`${d}\`.keyless`));
+    const dir = path.join(tempDir('fault-cut'), 'dump');
+    const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '--rows', '5000', '-q'], { env: { MYSQL_PWD: undefined } });
+    expect(d.code, d.stderr).toBe(0);
+    const args = [...conn(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', '200', '--progress', 'plain'];
+    let pid = 0;
+    const first = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
+    let second: CliResult;
+    try {
+      await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 3 || undefined, 60_000, 5);
+      signal(pid, 'SIGSTOP');
+      // as a network cut would: every connection of the first loader ends (this server is ours alone)
+      const ids = await admin.query<{ ID: number }>("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Daemon', 'Binlog Dump') AND USER NOT IN ('system user', 'event_scheduler')");
+      for (const { ID } of ids) await admin.query(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
+      second = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    } finally {
+      signal(pid, 'SIGCONT');
+    }
+    const r = await first;
+    expect(second.code, second.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/another loader took over database \S+ while this loader's control connection was lost/);
+    expect(await hash(dst)).toBe(await hash(db));
+  }, 300_000);
+
   it('SIGINT: stops with exit 5 and says how to resume; the rerun finishes exactly', async () => {
     const dst = uniqueDb('fl_sigint');
     let pid = 0;
