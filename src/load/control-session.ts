@@ -145,11 +145,14 @@ function useTarget(sql: string): string | null {
   return m ? m[1]!.replace(/``/g, '`') : null;
 }
 
-/** The statement, shortened, with its parameters (identifiers, numbers: never a secret). */
+/**
+ * The statement, shortened, for a message: string literals and parameters are left out (an
+ * account statement carries a password hash: never printed), identifiers and keywords say what it was.
+ */
 function summary(sql: string, params: readonly unknown[]): string {
-  const text = sql.replace(/\s+/g, ' ').trim();
+  const text = sql.replace(/'(?:[^'\\]|\\.|'')*'/g, "'…'").replace(/\s+/g, ' ').trim();
   const short = text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  return params.length > 0 ? `${short} [${params.map((p) => String(p)).join(', ').slice(0, 200)}]` : short;
+  return params.length > 0 ? `${short} (${params.length} parameter(s))` : short;
 }
 
 function whileDoing(e: unknown, sql: string, params: readonly unknown[]): unknown {
