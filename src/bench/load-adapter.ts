@@ -36,6 +36,7 @@ export const loadWithLoader: LoadFn = async (call: LoadCall, signal?: AbortSigna
     bytesPerTransaction: BYTES_PER_TRANSACTION,
     skipDefiner: true,
     inputFormat: 'tsdump',
+    statementTimeout: 0,
   });
   const result = await runLoad(opts, silentReporter, signal);
   const table = result.tables.find((t) => t.table === call.table.table);

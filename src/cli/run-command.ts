@@ -15,11 +15,14 @@ export async function runCommand(body: (signal: AbortSignal) => Promise<number>)
   const onSignal = (name: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) process.exit(EXIT_CODES.interrupted);
-    process.stderr.write(`\n${name} received: stopping at the next safe point (again to stop at once)\n`);
+    process.stderr.write(`\n${name} received: stopping (again to exit at once, without cleaning up)\n`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A promise nobody awaited that failed is a bug of ours, but the user still gets a message
+  // through the funnel and the exit code, not Node's raw stack.
+  process.on('unhandledRejection', (e) => process.exit(reportError(e, controller.signal.aborted)));
   let code: number;
   try {
     code = await body(controller.signal);

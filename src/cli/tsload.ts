@@ -41,6 +41,7 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
   inputFormat: InputFormat;
   force: boolean;
   sqlMode?: string;
+  statementTimeout: number;
   progress: ProgressMode;
   logFile?: string;
   metricsFile?: string;
@@ -73,6 +74,7 @@ addConnectionOptions(program)
   .addOption(new Option('--input-format <format>', 'what -d is (default: detected: a tsdump directory, a mydumper directory, a mysqldump .sql/.sql.gz/.sql.zst file)').choices(INPUT_FORMATS).default('auto'))
   .option('--force', "load another tool's incomplete dump: the tables that are complete (and say which are not)", false)
   .option('--sql-mode <mode>', "sql_mode the sessions restoring a mysqldump file or mydumper directory start in, before the file's own SETs (default: the server's)")
+  .option('--statement-timeout <seconds>', `a transaction of rows still running after this long is killed and the load fails naming its chunk and lines (0: no limit; default: ${LOAD_DEFAULTS.statementTimeout})`, wholeNumber('--statement-timeout', 0))
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('--log-file <path>', 'also append plain log lines with timestamps to this file (never a password)')
   .option('--metrics-file <path>', 'keep a Prometheus text file of the progress for node_exporter (replaced atomically every 5 s)')
@@ -197,6 +199,7 @@ function loadOptionsOf(f: LoadFlags, connection: LoadOptions['connection']): Loa
     inputFormat: f.inputFormat,
     force: f.force,
     sqlMode: f.sqlMode ?? null,
+    statementTimeout: f.statementTimeout,
   });
 }
 

@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'packet-too-large',
   'local-infile',
   'preflight',
+  /** A statement that did not finish in time (--statement-timeout); it was killed. */
+  'timeout',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -57,6 +59,7 @@ const EXIT_FOR: Record<ErrorCode, ExitCodeName> = {
   'local-infile': 'failed',
   // the run would fail: nothing was changed (the problems are listed in the message)
   preflight: 'failed',
+  timeout: 'failed',
   internal: 'failed',
 };
 

@@ -84,6 +84,10 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
     default:
       break;
   }
+  // mysql2's answer to a statement on a connection that already ended (KILLed while idle): no code
+  if (/in closed state/.test(raw) && typeof err === 'object' && err !== null && (err as { fatal?: unknown }).fatal === true) {
+    return make('connection-lost', LOST, `lost connection: ${head}`);
+  }
   return make('query');
 }
 
@@ -121,6 +125,7 @@ export function superHint(raw: string): string {
 
 /** Errors after which the same work, on a fresh connection, may succeed. */
 export function isTransient(err: unknown): boolean {
+  if (err instanceof TsError && err.code === 'connection-lost') return true;
   const errno = errnoOf(err instanceof TsError ? err.cause ?? err : err) ?? (err instanceof TsError ? err.errno : undefined);
   if (errno !== undefined && [2006, 2013, 1213, 1205, 1317, 1053, 1927, 2002, 2003].includes(errno)) return true;
   const sys = sysCodeOf(err instanceof TsError ? err.cause : err);

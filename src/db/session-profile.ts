@@ -180,3 +180,5 @@ export const LOAD_VERIFY: SessionProfile = { label: 'verify', binaryResults: tru
 
 /** Any other short session (benchmark bookkeeping, tests). */
 export const PLAIN: SessionProfile = { label: 'session', statements: [] };
+/** Ends another session of ours on the server (KILL): an interrupted or stuck statement. */
+export const KILLER: SessionProfile = { label: 'killer', statements: [] };

@@ -26,6 +26,8 @@ const BINARY_CHARSET = 63;
 
 export class Session {
   private closed = false;
+  /** Rejects of the statements waiting for an answer: destroy() fails them (mysql2 would leave them pending). */
+  private readonly waiting = new Set<(e: unknown) => void>();
   private infileFactory: InfileFactory | undefined;
   /** Warnings the last exec/loadLocal statement raised (LOAD DATA reports bad rows only this way). */
   lastWarningCount = 0;
@@ -129,7 +131,7 @@ export class Session {
 
   /** Runs a statement and returns its rows as objects (strings for every value). */
   async query<T = Record<string, string | null>>(sql: string, params: readonly unknown[] = [], object?: ErrorObject): Promise<T[]> {
-    return new Promise<T[]>((resolve, reject) => {
+    return this.waitFor<T[]>(object, (resolve, reject) => {
       this.keepBinary();
       this.conn.query({ sql, values: params as unknown[], typeCast: stringCast }, (err, rows) => {
         if (err) reject(explainDbError(err, object, undefined));
@@ -140,7 +142,7 @@ export class Session {
 
   /** Runs a statement; returns affected rows. */
   async exec(sql: string, params: readonly unknown[] = [], object?: ErrorObject): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
+    return this.waitFor<number>(object, (resolve, reject) => {
       this.keepBinary();
       this.conn.query({ sql, values: params as unknown[] }, (err, result) => {
         this.lastWarningCount = err ? 0 : warningCount(result);
@@ -157,7 +159,7 @@ export class Session {
   }
 
   async scalar(sql: string, params: readonly unknown[] = []): Promise<string | null> {
-    const rows = await new Promise<unknown[]>((resolve, reject) => {
+    const rows = await this.waitFor<unknown[]>(undefined, (resolve, reject) => {
       this.keepBinary();
       this.conn.query({ sql, values: params as unknown[], rowsAsArray: true, typeCast: stringCast }, (err, r) =>
         err ? reject(explainDbError(err)) : resolve(r as unknown[]),
@@ -209,10 +211,40 @@ export class Session {
     }).catch(() => undefined);
   }
 
-  /** Drops the socket without a goodbye (after a fatal error, or to abandon a running query). */
+  /**
+   * Drops the socket without a goodbye (after a fatal error, or to abandon a running query). A
+   * statement still waiting for its answer fails as a lost connection: mysql2 ignores the close
+   * of a connection it was told to close, and would leave it waiting forever.
+   */
   destroy(): void {
     this.closed = true;
     this.conn.destroy();
+    const gone = Object.assign(new Error('the connection was closed by the loader while the statement ran'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true });
+    for (const reject of [...this.waiting]) reject(gone);
+  }
+
+  /** A statement's promise, failed by destroy() if it is still waiting then. */
+  private waitFor<T>(object: ErrorObject | undefined, run: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const fail = (e: unknown): void => {
+        if (settled) return;
+        settled = true;
+        this.waiting.delete(abandon);
+        reject(e);
+      };
+      const abandon = (e: unknown): void => fail(explainDbError(e, object));
+      this.waiting.add(abandon);
+      run(
+        (v) => {
+          if (settled) return;
+          settled = true;
+          this.waiting.delete(abandon);
+          resolve(v);
+        },
+        fail,
+      );
+    });
   }
 }
 

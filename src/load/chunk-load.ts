@@ -12,6 +12,7 @@ import { dataLines } from '../format/data-fields.js';
 import { chunkKey } from './progress-store.js';
 import type { OnDuplicateMode } from './load-options.js';
 import { csvStatement, execBytes, expectedWarnings, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement } from './row-checks.js';
+import { killOnAbort, withDeadline } from './session-guard.js';
 import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk, type SubChunkStart } from './sub-chunks.js';
 
 /**
@@ -42,6 +43,18 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   const uncompressed = compressionOf(chunk.path) === 'none';
   const csv = ctx.manifest.options.format === 'csv';
   let session: Session | null = null;
+  let unguard: (() => void) | null = null;
+  // a fresh data session, killed on the server if the load stops while it is in use
+  const open = async (): Promise<Session> => {
+    unguard?.();
+    (session as Session | null)?.destroy();
+    session = null;
+    const s = await openDataSession(ctx);
+    session = s;
+    unguard = killOnAbort(ctx, s);
+    return s;
+  };
+  let rows = 0;
   const window = ctx.windows.pop() ?? new SubChunkWindow();
   let source: ChunkSource | null = null;
   try {
@@ -51,11 +64,8 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
     if (cur.done && skip === 0) {
       // An empty chunk still records that it is done; like any write it may meet a deadlock.
       await withRetry(ctx, object, async (fresh) => {
-        if (!session || fresh) {
-          session?.destroy();
-          session = await openDataSession(ctx);
-        }
-        await ctx.progress.recordSubChunk(session, { dumpId: ctx.manifest.dumpId, targetDb: db.name, table: table.name, chunk: chunk.index, sub: 0, rows: 0, last: true });
+        const s = !session || fresh ? await open() : (session as Session);
+        await ctx.progress.recordSubChunk(s, { dumpId: ctx.manifest.dumpId, targetDb: db.name, table: table.name, chunk: chunk.index, sub: 0, rows: 0, last: true });
       });
     }
     while (!cur.done) {
@@ -63,13 +73,13 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
       const sub = cur.value;
       if (sub.index > skip) {
         const r = await withRetry(ctx, object, async (fresh) => {
-          if (!session || fresh) {
-            session?.destroy();
-            session = null;
-            session = await openDataSession(ctx);
-            if (fresh && (await ctx.progress.isCommitted(session, { targetDb: db.name, table: table.name, chunk: chunk.index, sub: sub.index }))) return 0;
+          let s = session as Session | null;
+          if (!s || fresh) {
+            s = await open();
+            if (fresh && (await ctx.progress.isCommitted(s, { targetDb: db.name, table: table.name, chunk: chunk.index, sub: sub.index }))) return 0;
           }
-          return loadSub(ctx, session, w, chunk, sub, csv, uncompressed ? sub.end : null);
+          const on = s;
+          return withDeadline(ctx, on, () => loadSub(ctx, on, w, chunk, sub, csv, uncompressed ? sub.end : null), (seconds) => stuck(object, sub, csv, seconds));
         });
         // Progress is in the dump's file bytes (the manifest's exact sizes): a compressed chunk's
         // sub-chunks are decompressed text, so their share is counted by rows.
@@ -81,6 +91,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   } finally {
     await source?.close();
     ctx.windows.push(window);
+    (unguard as (() => void) | null)?.();
     const s = session as Session | null;
     await s?.close();
   }
@@ -148,16 +159,30 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
       await s.exec('ROLLBACK');
       return 0;
     }
+    // only while the load is still ours (load-lease.ts confirm)
+    await ctx.lease.confirm(s, db.name);
     committing = true;
     await s.exec('COMMIT');
     return rows;
   } catch (e) {
     await s.exec('ROLLBACK').catch(() => undefined);
+    if (e instanceof TsError && e.code === 'lock') throw e;
     // a LOAD DATA failure that names no row (a duplicate key): find the line by loading prefixes
     const found = csv && !committing && sub.lineCount > 1 && unplaced(e) ? await firstFailingLine(s, w, sub, object, dup) : null;
     // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction
     throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lineCount - 1 : null, found);
   }
+}
+
+/** A sub-chunk whose transaction did not finish within --statement-timeout (it was killed). */
+function stuck(object: ChunkRef, sub: SubChunk, csv: boolean, seconds: number): TsError {
+  const lines = sub.lineCount > 1 ? `lines ${sub.firstLine}-${sub.firstLine + sub.lineCount - 1}` : `line ${sub.firstLine}`;
+  return new TsError({
+    code: 'timeout',
+    message: `the server did not finish the ${csv ? 'LOAD DATA' : 'INSERT statements'} of ${lines} of ${object.file} within ${seconds} s; the statement was killed and its transaction rolled back`,
+    object: { ...object, row: sub.firstLine },
+    suggestion: 'the server makes no progress on it: check SHOW PROCESSLIST and its error log (a lock held by another session, a line it cannot parse in reasonable time, an overloaded server); lower --bytes-per-transaction or raise --statement-timeout, then rerun (it resumes where the load stopped)',
+  });
 }
 
 function unplaced(e: unknown): boolean {

@@ -52,8 +52,12 @@ async function prepareResume(ctx: LoadContext, w: TableWork): Promise<void> {
   }
 }
 
-export async function loadData(ctx: LoadContext, work: TableWork[]): Promise<TableSummary[]> {
+export async function loadData(outer: LoadContext, work: TableWork[]): Promise<TableSummary[]> {
   const started = Date.now();
+  // The first failure anywhere (a chunk, an index build) stops the rest: queued work does not
+  // start, running chunks stop at their next sub-chunk (what committed is recorded: a rerun resumes).
+  const stop = new AbortController();
+  const ctx: LoadContext = { ...outer, signal: outer.signal ? AbortSignal.any([outer.signal, stop.signal]) : stop.signal };
   const order = [...work].sort((a, b) => b.table.bytes - a.table.bytes || b.table.rows - a.table.rows);
   for (const w of order) await prepareResume(ctx, w);
   const total = { tables: work.length, chunks: order.reduce((n, w) => n + w.todo.length, 0), rows: order.reduce((n, w) => n + w.table.rows, 0), bytes: order.reduce((n, w) => n + w.table.bytes, 0) };
@@ -67,21 +71,36 @@ export async function loadData(ctx: LoadContext, work: TableWork[]): Promise<Tab
   const data = pLimit(Math.max(1, ctx.opts.threads));
   const indexes = pLimit(Math.max(1, Math.ceil(ctx.opts.threads / 2)));
   const summaries: TableSummary[] = [];
-  const indexJobs: Promise<void>[] = [];
+  const jobs: Promise<void>[] = [];
   let failure: unknown;
+  const fail = (e: unknown): void => {
+    failure ??= e;
+    stop.abort();
+  };
+  /** Every job settles without rejecting: a failure is kept in `failure`, never left unhandled. */
+  const guarded = (body: () => Promise<void>) => async (): Promise<void> => {
+    if (failure || ctx.signal?.aborted) return;
+    try {
+      await body();
+    } catch (e) {
+      fail(e);
+    }
+  };
   // A table's time runs from its first chunk's start (not from its CREATE or its wait in the queue).
   const firstWork = new Map<TableWork, number>();
   const tableDone = (w: TableWork): void => {
     const seconds = (Date.now() - (firstWork.get(w) ?? Date.now())) / 1000;
     summaries.push({ database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds });
     ctx.reporter.emit({ kind: 'table-done', phase: 'data', database: w.db.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds });
-    indexJobs.push(indexes(async () => {
-      if (failure) return;
-      await buildIndexes(ctx, w);
-      await analyzeTable(ctx, w);
-    }));
+    jobs.push(
+      indexes(
+        guarded(async () => {
+          await buildIndexes(ctx, w);
+          await analyzeTable(ctx, w);
+        }),
+      ),
+    );
   };
-  const jobs: Promise<void>[] = [];
   for (const w of order) {
     if (w.todo.length === 0) {
       tableDone(w);
@@ -89,26 +108,25 @@ export async function loadData(ctx: LoadContext, work: TableWork[]): Promise<Tab
     }
     for (const item of w.todo) {
       jobs.push(
-        data(async () => {
-          if (failure || ctx.signal?.aborted) return;
-          if (!firstWork.has(w)) firstWork.set(w, Date.now());
-          try {
+        data(
+          guarded(async () => {
+            if (!firstWork.has(w)) firstWork.set(w, Date.now());
             await loadChunk(ctx, w, item.chunk, item.skip);
-          } catch (e) {
-            // queued jobs see the failure and return at once (clearQueue would leave their promises pending)
-            failure ??= e;
-            return;
-          }
-          if (--w.remaining === 0) tableDone(w);
-        }),
+            if (--w.remaining === 0) tableDone(w);
+          }),
+        ),
       );
     }
   }
-  await Promise.all(jobs);
-  const indexResults = await Promise.allSettled(indexJobs);
+  // index jobs are added while data jobs run: wait until no job is left
+  for (let settled = 0; settled < jobs.length; ) {
+    const n = jobs.length;
+    await Promise.all(jobs.slice(settled, n));
+    settled = n;
+  }
+  // stopped by a signal, the chunks fail on their killed sessions: the stop is what to report
+  if (outer.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });
   if (failure) throw failure;
-  if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });
-  for (const r of indexResults) if (r.status === 'rejected') throw r.reason;
   ctx.reporter.emit({ kind: 'phase-done', phase: 'data', seconds: (Date.now() - started) / 1000 });
   return summaries;
 }

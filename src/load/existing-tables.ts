@@ -48,7 +48,7 @@ export async function prepareExistingTables(ctx: LoadContext, t: TargetDb): Prom
     const object = { database: t.name, table: tb.name };
     if (!(await tableExists(ctx, t.name, tb.name))) continue;
     if (opts.dropTable === 'drop' && !opts.restore.noSchema) {
-      await control.exec(`DROP TABLE ${qualified(t.name, tb.name)}`, [], object);
+      await control.exec(`DROP TABLE IF EXISTS ${qualified(t.name, tb.name)}`, [], object);
       continue;
     }
     if (opts.dropTable === 'truncate') await control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);

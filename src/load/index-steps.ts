@@ -1,9 +1,12 @@
+import { TsError, messageOf } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
 import { alterStatements } from './ddl.js';
 import { isKept } from './existing-tables.js';
 import { openIndexSession, type LoadContext, type TableWork } from './load-context.js';
 import { recordIdentity } from './resume-check.js';
 import { STEP } from './resume-state.js';
+import { retryTransient } from './retry.js';
+import { killOnAbort } from './session-guard.js';
 
 /**
  * Deferred DDL after the data: a table's secondary indexes (step 7, as soon as its data is in) and
@@ -20,19 +23,31 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
     return;
   }
   const started = Date.now();
-  const s = await openIndexSession(ctx);
+  const object = { database: db.name, table: table.name };
+  const target = qualified(db.name, table.name);
   try {
-    const object = { database: db.name, table: table.name };
-    const existing = new Set((await s.query<{ n: string }>('SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name])).map((r) => r.n));
-    const missing = split.indexes.filter((c) => !existing.has(c.name));
-    await recordIdentity(ctx, db, table.name, true);
-    for (const q of alterStatements(qualified(db.name, table.name), missing)) await s.exec(q, [], object);
-    await ctx.progress.recordStep(db.name, name);
-    db.steps.set(name, '');
-    await recordIdentity(ctx, db, table.name);
-  } finally {
-    await s.close();
+    await retryTransient(ctx, `adding the indexes of ${target}`, object, async () => {
+      const s = await openIndexSession(ctx);
+      const unguard = killOnAbort(ctx, s);
+      try {
+        const existing = new Set((await s.query<{ n: string }>('SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name])).map((r) => r.n));
+        const missing = split.indexes.filter((c) => !existing.has(c.name));
+        await recordIdentity(ctx, db, table.name, true);
+        for (const q of alterStatements(target, missing)) await s.exec(q, [], object);
+      } catch (e) {
+        s.destroy();
+        throw e;
+      } finally {
+        unguard();
+      }
+      await s.close();
+    });
+  } catch (e) {
+    throw indexError(e, target, split.indexes.map((c) => c.name));
   }
+  await ctx.progress.recordStep(db.name, name);
+  db.steps.set(name, '');
+  await recordIdentity(ctx, db, table.name);
   // rows and bytes: the table's, the measure of an index build's work (the run's ETA is weighted by it)
   ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: db.name, table: table.name, rows: table.rows, bytes: table.bytes, seconds: (Date.now() - started) / 1000 });
 }
@@ -57,4 +72,15 @@ export async function addForeignKeys(ctx: LoadContext, work: readonly TableWork[
     db.steps.set(name, '');
     await recordIdentity(ctx, db, table.name);
   }
+}
+
+/** A failed index build, naming the table and its indexes; a rerun builds what is still missing. */
+function indexError(e: unknown, target: string, names: readonly string[]): TsError {
+  const err = e instanceof TsError ? e : null;
+  const list = names.map((n) => `\`${n.replace(/`/g, '``')}\``).join(', ');
+  const suggestion =
+    err?.errno === 1062
+      ? `the table holds rows that break a UNIQUE index (written into the target during the load by another session, or a source that did not enforce it): remove the duplicates, then rerun the same command (the rows loaded are kept; it resumes at the indexes)`
+      : `${err?.suggestion ? `${err.suggestion}; ` : ''}rerun the same command: the rows loaded are kept and it resumes at the indexes`;
+  return new TsError({ code: err?.code ?? 'query', message: `adding index(es) ${list} to ${target}: ${messageOf(e)}`, object: err?.object, suggestion, cause: e, errno: err?.errno });
 }

@@ -1,6 +1,7 @@
 import type { Reporter } from '../core/events.js';
 import type { Flavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
+import type { ControlSession } from './control-session.js';
 import { LOAD_VERIFY, loadData, loadIndex, loadObject, loadSchema } from '../db/session-profile.js';
 import type { DatabaseEntry, Manifest, ObjectEntry, TableEntry } from '../format/manifest.js';
 import type { DumpStore } from '../storage/dump-store.js';
@@ -45,7 +46,10 @@ export interface LoadContext {
   readonly renames: ReadonlyMap<string, string>;
   /** Sub-chunk limits: the options' on a fresh load, the recorded ones on a resume. */
   limits: { rows: number; bytes: number };
-  readonly control: Session;
+  /** Reconnects and retries its idempotent statements after a lost connection (control-session.ts). */
+  readonly control: ControlSession;
+  /** This loader's hold on the target databases (load-lease.ts); a data transaction commits only while it holds. */
+  readonly lease: { confirm(s: Session, targetDb: string): Promise<void> };
   readonly progress: ProgressStore;
   readonly flavor: Flavor;
   /** The target's max_allowed_packet: a line longer than this cannot be sent, so it is refused up front. */

@@ -12,7 +12,9 @@
  *                       tsload_progress, max_allowed_packet against the longest line, read_only),
  *                       each with its fix, before anything is changed; a dry run (dry-run.ts)
  *                       describes the plan and the problems and stops
- *  4. openProgress      (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
+ *  4. acquireLease      (load-lease.ts) one loader per target database: a server lock held by the
+ *                       control session, refused naming the loader that holds it
+ *     openProgress      (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
  *                       dump → resume with the recorded limits; another dump → target-changed; none →
  *                       fresh load, where existing tables are refused / dropped / truncated
  *  5. checkIdentities   (resume-check.ts) on resume, every table we created must still be that table
@@ -34,7 +36,6 @@
 import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { detectFlavor } from '../db/flavor.js';
-import { Session } from '../db/session.js';
 import { loadControl } from '../db/session-profile.js';
 import { replicationLines } from '../format/replication.js';
 import { PreflightError } from '../core/problem.js';
@@ -44,7 +45,9 @@ import { describePlan } from './dry-run.js';
 import { readDump } from './dump-reader.js';
 import { isPartial, selectRestore } from './restore-filter.js';
 import { addForeignKeys } from './index-steps.js';
+import { ControlSession } from './control-session.js';
 import type { LoadContext } from './load-context.js';
+import { LoadLease } from './load-lease.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
 import { createObjects, restoreCounters } from './object-steps.js';
 import { gatherLoadFacts } from './preflight-facts.js';
@@ -71,15 +74,17 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     const targets = planTargets(manifest, opts);
     const replication = opts.restore.replication;
     const replicaPlan = replication ? planReplication(manifest, replication) : null;
-    const control = await Session.open(opts.connection, loadControl(opts));
+    const control = await ControlSession.open(opts.connection, loadControl(opts), reporter, signal);
     try {
-      const facts = await gatherLoadFacts(control, targets.map((t) => t.name));
+      const facts = await gatherLoadFacts(control.session, targets.map((t) => t.name));
       const problems = preflightLoad({ manifest, targets, opts }, facts);
       if (opts.dryRun) {
         const users = opts.restore.users ? await describeUsers(store, manifest, opts.restore.users, new Map(targets.map((t) => [t.source.name, t.name] as const))) : [];
         return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts, facts.runs), ...users], replication: replicationLines(manifest, null), problems, ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
       }
       if (problems.length > 0) throw new PreflightError('tsload', problems);
+      const lease = await LoadLease.acquire(control, targets.map((t) => t.name), manifest.dumpId);
+      control.onReconnect = (s, lostThreadId) => lease.reacquire(s, lostThreadId);
       const ctx: LoadContext = {
         opts,
         manifest,
@@ -90,53 +95,78 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         limits: { rows: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction },
         windows: [],
         control,
+        lease,
         progress: new SqlProgressStore(control),
-        flavor: await detectFlavor(control),
+        flavor: await detectFlavor(control.session),
         maxPacket: facts.maxAllowedPacket || DEFAULT_MAX_PACKET,
       };
-      if (replicaPlan) await refuseRunningReplica(control, ctx.flavor);
-      await openProgress(ctx, targets);
-      const totals = { tables: 0, chunks: 0, rows: 0, bytes: 0 };
-      for (const t of targets) {
-        for (const tb of t.source.tables) {
-          totals.tables++;
-          totals.chunks += tb.chunks.length;
-          totals.rows += tb.rows;
-          totals.bytes += tb.bytes;
+      if (replicaPlan) await refuseRunningReplica(control.session, ctx.flavor);
+      try {
+        await openProgress(ctx, targets);
+        await lease.record();
+        const totals = { tables: 0, chunks: 0, rows: 0, bytes: 0 };
+        for (const t of targets) {
+          for (const tb of t.source.tables) {
+            totals.tables++;
+            totals.chunks += tb.chunks.length;
+            totals.rows += tb.rows;
+            totals.bytes += tb.bytes;
+          }
         }
+        reporter.emit({ kind: 'start', tool: 'tsload', dumpId: manifest.dumpId, totals, threads: opts.threads });
+        if (opts.verify && !opts.restore.noData) announceVerify(ctx, targets);
+        // Databases this dump was already loaded into completely are only verified.
+        const active = targets.filter((t) => !t.done);
+        // Between steps an abort stops the run: every step is recorded when done, so a rerun resumes.
+        const next = (): void => {
+          if (signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });
+        };
+        await checkIdentities(ctx, active);
+        next();
+        const work = await createSchema(ctx, active);
+        next();
+        const summaries = await loadData(ctx, work);
+        next();
+        await addForeignKeys(ctx, work);
+        next();
+        if (!opts.restore.noSchema) await createObjects(ctx, active);
+        next();
+        await restoreCounters(ctx, active);
+        next();
+        const users = opts.restore.users ? await loadUsers(ctx) : undefined;
+        next();
+        // --no-data: nothing was loaded to compare with the dump
+        const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
+        if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
+        // only onto a copy that verified: a replica of a wrong copy diverges silently
+        const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control.session, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
+        return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], problems: [], replication: replicationLines(manifest, ctx.flavor), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
+      } catch (e) {
+        throw lostAfterStart(e);
+      } finally {
+        await lease.release();
       }
-      reporter.emit({ kind: 'start', tool: 'tsload', dumpId: manifest.dumpId, totals, threads: opts.threads });
-      if (opts.verify && !opts.restore.noData) announceVerify(ctx, targets);
-      // Databases this dump was already loaded into completely are only verified.
-      const active = targets.filter((t) => !t.done);
-      // Between steps an abort stops the run: every step is recorded when done, so a rerun resumes.
-      const next = (): void => {
-        if (signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });
-      };
-      await checkIdentities(ctx, active);
-      next();
-      const work = await createSchema(ctx, active);
-      next();
-      const summaries = await loadData(ctx, work);
-      next();
-      await addForeignKeys(ctx, work);
-      next();
-      if (!opts.restore.noSchema) await createObjects(ctx, active);
-      next();
-      await restoreCounters(ctx, active);
-      next();
-      const users = opts.restore.users ? await loadUsers(ctx) : undefined;
-      next();
-      // --no-data: nothing was loaded to compare with the dump
-      const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
-      if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
-      // only onto a copy that verified: a replica of a wrong copy diverges silently
-      const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
-      return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], problems: [], replication: replicationLines(manifest, ctx.flavor), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };
     } finally {
       await control.close();
     }
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A connection that cannot be opened once the load is under way (the server died or restarted,
+ * the network went) is not "cannot connect" (exit 3: nothing was done) but a failed load that the
+ * rerun resumes (exit 1): rows may be committed by then.
+ */
+function lostAfterStart(e: unknown): unknown {
+  if (!(e instanceof TsError) || e.code !== 'connect') return e;
+  return new TsError({
+    code: 'connection-lost',
+    message: `lost the server after the load started: ${e.message}`,
+    object: e.object,
+    suggestion: 'the server stopped answering mid-load (a restart, a crash, the network): once it is back, rerun the same command; it resumes where the committed work ends',
+    cause: e,
+    errno: e.errno,
+  });
 }

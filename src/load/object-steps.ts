@@ -6,7 +6,7 @@ import { withEventStatus } from './event-status.js';
 import type { LoadContext, TargetDb } from './load-context.js';
 import { recordIdentity } from './resume-check.js';
 import { STEP } from './resume-state.js';
-import { step, transformDdl, withContext } from './step-runner.js';
+import { fingerprint, step, transformDdl, withContext } from './step-runner.js';
 
 /**
  * Step 9: routines, views (dependency order), triggers (after the data) and events, each created
@@ -29,17 +29,26 @@ export async function createObjects(ctx: LoadContext, targets: readonly TargetDb
     for (const o of ordered) {
       const text = await readSchemaFile(ctx.store, o.file);
       if (text.trim() === '') continue;
-      await step(ctx, t, STEP.object(o.kind, o.name), async () => {
-        await withContext(ctx, t, o, async (s) => {
-          const object = { database: t.name, table: o.name };
-          const drop = DROP_FIRST[o.kind];
-          if (drop) await s.exec(`DROP ${drop} IF EXISTS ${quoteIdent(o.name)}`, [], object);
-          let sql = commentForSqlMode(transformDdl(ctx, text, 'object'), o.context?.sqlMode ?? '');
-          const off = ctx.opts.restore.eventsDisabled;
-          if (o.kind === 'event' && off) sql = withEventStatus(sql, off === 'replica' ? ctx.flavor.eventDisabledOnReplica : 'DISABLE');
-          await s.exec(o.kind === 'view' ? orReplace(sql) : sql, [], object);
-        });
-      });
+      let sql = commentForSqlMode(transformDdl(ctx, text, 'object'), o.context?.sqlMode ?? '');
+      const off = ctx.opts.restore.eventsDisabled;
+      if (o.kind === 'event' && off) sql = withEventStatus(sql, off === 'replica' ? ctx.flavor.eventDisabledOnReplica : 'DISABLE');
+      const create = o.kind === 'view' ? orReplace(sql) : sql;
+      // the fingerprint covers what the options change: the text, and the charsets of its session
+      const what = fingerprint(`${create}\u0000${ctx.opts.convertUtf8mb4 ? 'utf8mb4' : ''}`);
+      await step(
+        ctx,
+        t,
+        STEP.object(o.kind, o.name),
+        async () => {
+          await withContext(ctx, t, o, async (s) => {
+            const object = { database: t.name, table: o.name };
+            const drop = DROP_FIRST[o.kind];
+            if (drop) await s.exec(`DROP ${drop} IF EXISTS ${quoteIdent(o.name)}`, [], object);
+            await s.exec(create, [], object);
+          });
+        },
+        what,
+      );
     }
   }
   ctx.reporter.emit({ kind: 'phase-done', phase: 'post-data', seconds: (Date.now() - started) / 1000 });

@@ -19,6 +19,11 @@ export interface RunRecord {
   readonly sourceDb: string;
   readonly rowsPerTransaction: number;
   readonly bytesPerTransaction: number;
+  /**
+   * The options that change what the load produces (result-options.ts), as the first run had them;
+   * null for a run recorded by an older tsload.
+   */
+  readonly options?: Readonly<Record<string, string>> | null;
   /** Set once the load finished: the record is then only a memo that this dump is loaded. */
   readonly completedAt?: string | null;
 }

@@ -1,9 +1,11 @@
 import { qualified } from '../core/ident.js';
 import { checkExistingTables, prepareExistingTables } from './existing-tables.js';
+import type { StatementRunner } from './control-session.js';
 import type { LoadContext, TargetDb } from './load-context.js';
 import { targetChanged } from './progress-store.js';
 import { isPartial, selectionFingerprint } from './restore-filter.js';
 import { PENDING_IDENTITY, STEP } from './resume-state.js';
+import { differingOption, optionsDiffer, resultOptions } from './result-options.js';
 
 /**
  * Step 4, openProgress: per target database, a run record (dump id + sub-chunk limits). The same
@@ -15,11 +17,15 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
   const { progress: store, manifest, opts } = ctx;
   const have = await store.exists();
   const fresh: TargetDb[] = [];
+  const options = resultOptions(opts);
   for (const t of targets) {
     let run = have ? await store.run(t.name) : null;
     if (run?.completedAt) {
       // --drop-table drop|truncate asks to replace: the memo does not stand in the way.
-      if (opts.dropTable === 'fail' && !isPartial(opts.restore) && run.dumpId === manifest.dumpId && run.sourceDb === t.source.name && (await stillLoaded(ctx, t))) {
+      const sameLoad = opts.dropTable === 'fail' && !isPartial(opts.restore) && run.dumpId === manifest.dumpId && run.sourceDb === t.source.name;
+      const differs = differingOption(run.options, options);
+      if (sameLoad && differs && (await stillLoaded(ctx, t))) throw optionsDiffer(t.name, differs, true);
+      if (sameLoad && (await stillLoaded(ctx, t))) {
         ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: this dump was already loaded completely (${run.completedAt}); verifying only` });
         t.done = true;
         continue;
@@ -37,6 +43,8 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
         );
       }
       if (run.sourceDb !== t.source.name) throw targetChanged(`database ${t.name} holds an unfinished load of source database ${run.sourceDb}, not ${t.source.name}`, { database: t.name });
+      const differs = differingOption(run.options, options);
+      if (differs) throw optionsDiffer(t.name, differs);
       if (run.rowsPerTransaction !== ctx.limits.rows || run.bytesPerTransaction !== ctx.limits.bytes) {
         ctx.reporter.emit({ kind: 'warning', message: `resuming with the transaction size of the interrupted run (${run.rowsPerTransaction} rows / ${run.bytesPerTransaction} bytes), not the one given now`, database: t.name });
       }
@@ -66,12 +74,12 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
       await store.recordStep(t.name, STEP.selection, fp);
       t.steps.set(STEP.selection, fp);
     }
-    await store.insertRun({ targetDb: t.name, dumpId: manifest.dumpId, sourceDb: t.source.name, rowsPerTransaction: ctx.limits.rows, bytesPerTransaction: ctx.limits.bytes });
+    await store.insertRun({ targetDb: t.name, dumpId: manifest.dumpId, sourceDb: t.source.name, rowsPerTransaction: ctx.limits.rows, bytesPerTransaction: ctx.limits.bytes, options });
   }
 }
 
 /** CREATE_TIME plus the InnoDB table id (changes when a table is dropped and recreated, even within a second). */
-export async function tableIdentity(ctx: Pick<LoadContext, 'control' | 'flavor'>, db: string, table: string): Promise<string | null> {
+export async function tableIdentity(ctx: { readonly control: StatementRunner; readonly flavor: LoadContext['flavor'] }, db: string, table: string): Promise<string | null> {
   const ct = await ctx.control.query<{ CREATE_TIME: string | null; ENGINE: string | null }>('SELECT CREATE_TIME, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
   const row = ct[0];
   if (!row) return null;

@@ -1,5 +1,6 @@
 import { errnoOf, type TsError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
+import type { StatementRunner } from './control-session.js';
 import { PROGRESS_DB, chunkKey, type ChunkProgress, type ProgressStore, type RunRecord, type SubChunkRecord } from './progress-store.js';
 
 /**
@@ -15,16 +16,20 @@ import { PROGRESS_DB, chunkKey, type ChunkProgress, type ProgressStore, type Run
 const PROGRESS_INSERT = `INSERT INTO ${PROGRESS_DB}.progress (dump_id, target_db, tbl, chunk, sub, rows_loaded, last_sub, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export class SqlProgressStore implements ProgressStore {
-  constructor(private readonly session: Session) {}
+  constructor(private readonly session: StatementRunner) {}
 
   async ensure(): Promise<void> {
     const s = this.session;
     await s.exec(`CREATE DATABASE IF NOT EXISTS ${PROGRESS_DB}`);
-    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.runs (target_db VARBINARY(256) NOT NULL PRIMARY KEY, dump_id VARBINARY(128) NOT NULL, source_db VARBINARY(256) NOT NULL, rows_per_tx BIGINT NOT NULL, bytes_per_tx BIGINT NOT NULL, started_at DATETIME NOT NULL, completed_at DATETIME NULL) ENGINE=InnoDB`);
+    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.runs (target_db VARBINARY(256) NOT NULL PRIMARY KEY, dump_id VARBINARY(128) NOT NULL, source_db VARBINARY(256) NOT NULL, rows_per_tx BIGINT NOT NULL, bytes_per_tx BIGINT NOT NULL, started_at DATETIME NOT NULL, completed_at DATETIME NULL, options VARBINARY(2048) NULL) ENGINE=InnoDB`);
     await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.progress (dump_id VARBINARY(128) NOT NULL, target_db VARBINARY(256) NOT NULL, tbl VARBINARY(256) NOT NULL, chunk INT NOT NULL, sub INT NOT NULL, rows_loaded BIGINT NOT NULL, last_sub TINYINT NOT NULL, end_offset BIGINT NULL, PRIMARY KEY (target_db, tbl, chunk, sub)) ENGINE=InnoDB`);
-    // end_offset came later (a resume reads a chunk from there): added to a progress table of an older tsload
-    const hasEnd = await s.scalar(`SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'progress' AND COLUMN_NAME = 'end_offset'`, [PROGRESS_DB]);
-    if (Number(hasEnd) === 0) await s.exec(`ALTER TABLE ${PROGRESS_DB}.progress ADD COLUMN end_offset BIGINT NULL`);
+    // columns that came later, added to the tables of an older tsload: end_offset (a resume reads a
+    // chunk from there), options (a resume must run with the first run's result-changing options)
+    const later = [['progress', 'end_offset', 'BIGINT NULL'], ['runs', 'options', 'VARBINARY(2048) NULL']] as const;
+    for (const [table, column, type] of later) {
+      const has = await s.scalar(`SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?`, [PROGRESS_DB, table, column]);
+      if (Number(has) === 0) await s.exec(`ALTER TABLE ${PROGRESS_DB}.${table} ADD COLUMN ${column} ${type}`);
+    }
     await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.steps (target_db VARBINARY(256) NOT NULL, step VARBINARY(1024) NOT NULL, info VARBINARY(1024) NOT NULL, PRIMARY KEY (target_db, step)) ENGINE=InnoDB`);
   }
 
@@ -35,22 +40,22 @@ export class SqlProgressStore implements ProgressStore {
   }
 
   async run(targetDb: string): Promise<RunRecord | null> {
-    const rows = await this.session.query<{ dump_id: string; source_db: string; rows_per_tx: string; bytes_per_tx: string; completed_at: string | null }>(
-      `SELECT dump_id, source_db, rows_per_tx, bytes_per_tx, completed_at FROM ${PROGRESS_DB}.runs WHERE target_db = ?`,
-      [targetDb],
-    );
+    // SELECT *: a dry run may meet the runs table of an older tsload, without options
+    const rows = await this.session.query<{ dump_id: string; source_db: string; rows_per_tx: string; bytes_per_tx: string; completed_at: string | null; options?: string | null }>(`SELECT * FROM ${PROGRESS_DB}.runs WHERE target_db = ?`, [targetDb]);
     const r = rows[0];
     if (!r) return null;
-    return { targetDb, dumpId: r.dump_id, sourceDb: r.source_db, rowsPerTransaction: Number(r.rows_per_tx), bytesPerTransaction: Number(r.bytes_per_tx), completedAt: r.completed_at };
+    return { targetDb, dumpId: r.dump_id, sourceDb: r.source_db, rowsPerTransaction: Number(r.rows_per_tx), bytesPerTransaction: Number(r.bytes_per_tx), completedAt: r.completed_at, options: parseOptions(r.options) };
   }
 
   async insertRun(r: RunRecord): Promise<void> {
-    await this.session.exec(`INSERT INTO ${PROGRESS_DB}.runs (target_db, dump_id, source_db, rows_per_tx, bytes_per_tx, started_at) VALUES (?, ?, ?, ?, ?, NOW())`, [
+    // REPLACE: a retry after a lost connection may find its own row (no other loader can: load-lease.ts)
+    await this.session.exec(`REPLACE INTO ${PROGRESS_DB}.runs (target_db, dump_id, source_db, rows_per_tx, bytes_per_tx, started_at, options) VALUES (?, ?, ?, ?, ?, NOW(), ?)`, [
       r.targetDb,
       r.dumpId,
       r.sourceDb,
       r.rowsPerTransaction,
       r.bytesPerTransaction,
+      r.options ? JSON.stringify(r.options) : null,
     ]);
   }
 
@@ -123,6 +128,16 @@ export class SqlProgressStore implements ProgressStore {
     await s.exec(`DELETE FROM ${PROGRESS_DB}.progress WHERE target_db = ?`, [targetDb]);
     await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db = ?`, [targetDb]);
     await s.exec(`DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = ?`, [targetDb]);
+  }
+}
+
+function parseOptions(text: string | null | undefined): Record<string, string> | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null ? (v as Record<string, string>) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { quoteIdent } from '../core/ident.js';
 import type { Session } from '../db/session.js';
 import type { ObjectEntry } from '../format/manifest.js';
@@ -13,12 +14,24 @@ export function transformDdl(ctx: LoadContext, sql: string, kind: 'table' | 'obj
   return out;
 }
 
-/** Runs a DDL step once: skipped when recorded, recorded after it succeeds (DDL cannot be transactional). */
-export async function step(ctx: LoadContext, t: TargetDb, name: string, body: () => Promise<void>): Promise<void> {
-  if (t.steps.has(name)) return;
+/**
+ * Runs a DDL step once: skipped when recorded, recorded after it succeeds (DDL cannot be
+ * transactional). With `info` (what the step creates, e.g. a fingerprint of the statement), a step
+ * recorded with other info is run again: an object a failed run created under other options
+ * (--skip-definer) is created again as this run's options say. Such steps must replace what they
+ * find (CREATE OR REPLACE, DROP … IF EXISTS first).
+ */
+export async function step(ctx: LoadContext, t: TargetDb, name: string, body: () => Promise<void>, info = ''): Promise<void> {
+  if (t.steps.has(name) && t.steps.get(name) === info) return;
+  if (t.steps.has(name)) ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: ${name} was created by the interrupted run with other options: creating it again` });
   await body();
-  await ctx.progress.recordStep(t.name, name);
-  t.steps.set(name, '');
+  await ctx.progress.recordStep(t.name, name, info);
+  t.steps.set(name, info);
+}
+
+/** A short fingerprint of a statement, recorded with the step that ran it. */
+export function fingerprint(sql: string): string {
+  return `sha256:${createHash('sha256').update(sql, 'utf8').digest('hex').slice(0, 32)}`;
 }
 
 /** Runs `body` in a session set up as the object was created on the source. */

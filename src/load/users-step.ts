@@ -52,7 +52,7 @@ export async function loadUsers(ctx: LoadContext): Promise<UsersReport> {
   const { file, chosen, skipped } = await chooseAccounts(ctx.store, ctx.manifest, sel);
   const report: UsersReport = { created: [], existed: [], skipped, problems: [] };
   const from: FlavorKind = file.flavor;
-  const plugins = await activeAuthPlugins(ctx.control);
+  const plugins = await activeAuthPlugins(ctx.control.session);
   const run = async (s: AccountStatement): Promise<boolean> => {
     try {
       await ctx.control.exec(s.sql, [], { database: 'mysql', table: s.account });

@@ -1,5 +1,8 @@
+import { TsError } from '../core/errors.js';
+import type { Session } from '../db/session.js';
 import { isMerged } from './existing-tables.js';
 import { openVerifySession, type LoadContext, type TargetDb } from './load-context.js';
+import { killOnAbort } from './session-guard.js';
 import { verifyTables, type Mismatch, type VerifyTarget } from './verify.js';
 
 /**
@@ -25,13 +28,30 @@ export async function verifyLoad(ctx: LoadContext, targets: readonly TargetDb[])
   // nothing to compare: done at once (the phase's totals still count it)
   for (const v of list.filter((x) => x.compare === 'none')) tableDone(v);
   const checks = new Map<VerifyTarget, number>();
-  const out = await verifyTables(() => openVerifySession(ctx), list, ctx.opts.threads, (v, chunk, rows, bytes, seconds) => {
+  const onChecked = (v: VerifyTarget, chunk: number, rows: number, bytes: number, seconds: number): void => {
     ctx.reporter.emit({ kind: 'chunk-done', phase: 'verify', database: v.database, table: v.table.name, chunk, rows, bytes, seconds });
     const done = (checks.get(v) ?? 0) + 1;
     checks.set(v, done);
     // a table is one check (chunk 0), or one per chunk
     if (chunk === 0 || done === v.table.chunks.length) tableDone(v);
-  });
+  };
+  // a stop (SIGINT/SIGTERM) kills the running checksums on the server: a full scan can take long
+  const releases: (() => void)[] = [];
+  const open = async (): Promise<Session> => {
+    const s = await openVerifySession(ctx);
+    releases.push(killOnAbort(ctx, s));
+    return s;
+  };
+  let out: Mismatch[];
+  try {
+    out = await verifyTables(open, list, ctx.opts.threads, onChecked, ctx.signal);
+  } catch (e) {
+    if (!ctx.signal?.aborted) throw e;
+    out = [];
+  } finally {
+    for (const release of releases) release();
+  }
+  if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted during verification; rerun the same command to verify again (the data is loaded)' });
   ctx.reporter.emit({ kind: 'phase-done', phase: 'verify', seconds: (Date.now() - started) / 1000 });
   return out;
 }

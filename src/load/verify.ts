@@ -40,7 +40,7 @@ function perChunk(t: TableEntry): boolean {
   return t.key.columns.every((k) => t.columns.find((c) => c.name === k.name)?.nullable === false);
 }
 
-export async function verifyTables(open: () => Promise<Session>, targets: readonly VerifyTarget[], threads: number, onChecked: OnChecked = () => undefined): Promise<Mismatch[]> {
+export async function verifyTables(open: () => Promise<Session>, targets: readonly VerifyTarget[], threads: number, onChecked: OnChecked = () => undefined, signal?: AbortSignal): Promise<Mismatch[]> {
   const limit = pLimit(Math.max(1, threads));
   const sessions: Session[] = [];
   const idle: Session[] = [];
@@ -53,6 +53,7 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
   };
   const out: Mismatch[] = [];
   const check = async (target: VerifyTarget, chunk: TableEntry['chunks'][number] | null, where: string | null, rows: number, checksum: string | undefined, atLeast: boolean): Promise<void> => {
+    if (signal?.aborted) return;
     const { database: db, table: t } = target;
     const chunkPath = chunk?.path ?? null;
     const s = await acquire();

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCli, type CliResult } from '../support/cli.js';
 import { bigTable, removeTemps, sessionsRunning, signal, tempDir, waitFor } from '../support/faults.js';
 import type { AdminSession, ServerHandle } from '../support/server.js';
 import { adminSessionOn, startPrivateServer, uniqueDb } from '../support/server.js';
@@ -154,6 +154,56 @@ describe('load faults', () => {
     expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
 
+  it('the server killed mid-load and left down: exit 1 saying a rerun resumes (not 3, "cannot connect"); the rerun once it is back is exact', async () => {
+    const dst = uniqueDb('fl_down');
+    const run = runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 2 || undefined, 60_000, 5);
+    await server.kill();
+    let r;
+    try {
+      r = await run;
+    } finally {
+      await server.start();
+      await reconnect();
+    }
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/error: lost the server after the load started/);
+    expect(r.stderr).toMatch(/rerun the same command; it resumes/);
+    const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
+  it('a loader cut off from the server (every connection lost) does not block a second one, and stops instead of loading again behind it', async () => {
+    const db = uniqueDb('fl_cut_src');
+    const dst = uniqueDb('fl_cut');
+    const t = `\`${db}\`.keyless`;
+    await admin.query(`CREATE DATABASE \`${db}\`; CREATE TABLE ${t} (x INT, y VARCHAR(20)) ENGINE=InnoDB; INSERT INTO ${t} SELECT seq % 1000, CONCAT('v', seq % 77) FROM \`${db}\`.seq_1_to_40000`);
+    const hash = async (d: string): Promise<string> => JSON.stringify(await admin.query(`SELECT COUNT(*) AS n, SUM(CRC32(CONCAT_WS('|', x, y))) AS h FROM \`${d}\`.keyless`));
+    const dir = path.join(tempDir('fault-cut'), 'dump');
+    const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '--rows', '5000', '-q'], { env: { MYSQL_PWD: undefined } });
+    expect(d.code, d.stderr).toBe(0);
+    const args = [...conn(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', '200', '--progress', 'plain'];
+    let pid = 0;
+    const first = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
+    let second: CliResult;
+    try {
+      await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 3 || undefined, 60_000, 5);
+      signal(pid, 'SIGSTOP');
+      // as a network cut would: every connection of the first loader ends (this server is ours alone)
+      const ids = await admin.query<{ ID: number }>("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Daemon', 'Binlog Dump') AND USER NOT IN ('system user', 'event_scheduler')");
+      for (const { ID } of ids) await admin.query(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
+      second = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    } finally {
+      signal(pid, 'SIGCONT');
+    }
+    const r = await first;
+    expect(second.code, second.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/another loader took over database \S+ while this loader's control connection was lost/);
+    expect(await hash(dst)).toBe(await hash(db));
+  }, 300_000);
+
   it('SIGINT: stops with exit 5 and says how to resume; the rerun finishes exactly', async () => {
     const dst = uniqueDb('fl_sigint');
     let pid = 0;
@@ -171,6 +221,60 @@ describe('load faults', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/rerun the same command to resume/);
     const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
+  /**
+   * Runs tsload into `dst` until one of its LOAD DATA waits on a lock another session holds (with
+   * innodb_lock_wait_timeout at an hour: a statement that makes no progress), calls `whileStuck`,
+   * and returns the run's result once it exited; the lock is released and the timeout restored after.
+   */
+  async function stuckLoad(dst: string, extra: string[], whileStuck: (pid: number) => void): Promise<{ r: CliResult; left: number }> {
+    await admin.query('SET GLOBAL innodb_lock_wait_timeout = 3600');
+    const writer = await adminFor(server);
+    let pid = 0;
+    try {
+      const run = runCli('tsload', loadArgs(dumps.csv, dst, extra), { env: { MYSQL_PWD: undefined }, timeoutMs: 90_000, onSpawn: (p) => (pid = p) });
+      await waitFor('the target table', async () => Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [dst, 'big'])) > 0 || undefined, 60_000, 5);
+      signal(pid, 'SIGSTOP');
+      await writer.query(`SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION; SELECT COUNT(*) FROM \`${dst}\`.big FOR UPDATE;`);
+      signal(pid, 'SIGCONT');
+      await waitFor('a LOAD DATA waiting for a lock', async () => ((await sessionsRunning(admin, `INTO TABLE \`${dst}\``)).length > 0 ? true : undefined), 60_000, 10);
+      whileStuck(pid);
+      const r = await run;
+      // what tsload left running on the server (its statements are killed before it exits; a
+      // killed thread may take a moment to go)
+      const left = await waitFor('no statement of the loader left', async () => ((await sessionsRunning(admin, `INTO TABLE \`${dst}\``)).length === 0 ? 0 : undefined), 10_000, 50).catch(async () => (await sessionsRunning(admin, `INTO TABLE \`${dst}\``)).length);
+      return { r, left };
+    } finally {
+      signal(pid, 'SIGCONT');
+      await writer.query('COMMIT').catch(() => undefined);
+      await writer.close();
+      await admin.query('SET GLOBAL innodb_lock_wait_timeout = 50');
+    }
+  }
+
+  it('SIGTERM while a LOAD DATA makes no progress: tsload stops at once (one signal), its statement is killed on the server, the rerun is exact', async () => {
+    const dst = uniqueDb('fl_sigterm');
+    const { r, left } = await stuckLoad(dst, [], (pid) => signal(pid, 'SIGTERM'));
+    expect(r.stderr.match(/received/g)?.length, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/rerun the same command to resume/);
+    expect(left, 'LOAD DATA statements of the stopped loader still on the server').toBe(0);
+    const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
+  it('a LOAD DATA that makes no progress past --statement-timeout is killed: the load fails naming the chunk and its lines, the rerun is exact', async () => {
+    const dst = uniqueDb('fl_stuck');
+    const { r, left } = await stuckLoad(dst, ['--statement-timeout', '3'], () => undefined);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/error: the server did not finish the LOAD DATA of lines \d+-\d+ of \S+ within 3 s; the statement was killed and its transaction rolled back \(table \S+\.big, chunk \d+, file \S+, row \d+\)/);
+    expect(r.stderr).toMatch(/hint: the server makes no progress on it/);
+    expect(left).toBe(0);
+    const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);

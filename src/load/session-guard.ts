@@ -1,0 +1,62 @@
+import { TsError } from '../core/errors.js';
+import { Session } from '../db/session.js';
+import { KILLER } from '../db/session-profile.js';
+import type { LoadContext } from './load-context.js';
+
+/**
+ * Ends a session of ours on the server, from a connection of its own: KILL CONNECTION stops its
+ * statement wherever it is (also a LOAD DATA waiting for file data in "Reading file", or one waiting
+ * for a lock), its transaction rolls back, and the server thread ends; then the socket is dropped.
+ * So a stopping loader leaves nothing running on the server behind it.
+ */
+export async function killSession(ctx: LoadContext, s: Session): Promise<void> {
+  const killer = await Session.open(ctx.opts.connection, KILLER).catch(() => null);
+  try {
+    await killer?.exec(`KILL CONNECTION ${s.threadId}`).catch(() => undefined);
+  } finally {
+    await killer?.close();
+    s.destroy();
+  }
+}
+
+/**
+ * Kills `s` on the server when the load stops (SIGINT/SIGTERM, or a failure elsewhere) while it is
+ * in use: the load stops at once instead of after its running statement. Returns the release, to
+ * call before the session is closed or given up.
+ */
+export function killOnAbort(ctx: LoadContext, s: Session): () => void {
+  const signal = ctx.signal;
+  if (!signal) return () => undefined;
+  const kill = (): void => void killSession(ctx, s);
+  if (signal.aborted) {
+    kill();
+    return () => undefined;
+  }
+  signal.addEventListener('abort', kill, { once: true });
+  return () => signal.removeEventListener('abort', kill);
+}
+
+/**
+ * Runs `body` (statements on `s`) under --statement-timeout: when it has not finished in time, `s`
+ * is killed on the server and the load fails with `timedOut()`'s error, never retried (the same
+ * statement would most likely hang again), naming what `what` describes.
+ */
+export async function withDeadline<T>(ctx: LoadContext, s: Session, body: () => Promise<T>, timedOut: (seconds: number) => TsError): Promise<T> {
+  const seconds = ctx.opts.statementTimeout;
+  if (!(seconds > 0)) return body();
+  let expired = false;
+  let killing: Promise<void> | null = null;
+  const timer = setTimeout(() => {
+    expired = true;
+    killing = killSession(ctx, s);
+  }, seconds * 1000);
+  try {
+    return await body();
+  } catch (e) {
+    if (!expired) throw e;
+    await killing;
+    throw timedOut(seconds);
+  } finally {
+    clearTimeout(timer);
+  }
+}
