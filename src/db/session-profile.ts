@@ -35,6 +35,15 @@ export const DUMP_CONTROL: SessionProfile = { label: 'control', statements: [] }
  */
 export const DUMP_ACCOUNTS: SessionProfile = { label: 'accounts', statements: [], bestEffort: ['SET SESSION print_identified_with_as_hex = ON'] };
 export const LOCK_WATCHDOG: SessionProfile = { label: 'lock watchdog', statements: [] };
+
+/**
+ * How long a snapshot session waits for a table's metadata lock while it takes them all
+ * (db/snapshot.ts holdTables): a DDL that holds or waits for one must fail the dump, not stall it.
+ */
+export function lockWaitTimeoutStatement(seconds: number): string {
+  return `SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(seconds))}`;
+}
+
 /** Plans chunks inside the snapshot: key values as bytes. */
 export const DUMP_PLANNER: SessionProfile = { label: 'planner', binaryResults: true, statements: [UTC] };
 /** Reads chunks inside the snapshot: values as bytes, no conversion; long writes to a slow disk must not time out. */

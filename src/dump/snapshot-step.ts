@@ -4,7 +4,7 @@ import { readBinlogPosition, readGtid, type Flavor } from '../db/flavor.js';
 import { readUpstream, sameUpstream } from './replica-data.js';
 import { Session } from '../db/session.js';
 import { LOCK_WATCHDOG } from '../db/session-profile.js';
-import { lockWithWatchdog, snapshotCoordinates, startConsistentSnapshot } from '../db/snapshot.js';
+import { holdTables, lockWithWatchdog, snapshotCoordinates, startConsistentSnapshot, type TableName } from '../db/snapshot.js';
 import type { SnapshotInfo } from '../format/manifest.js';
 import type { DumpOptions } from './dump-options.js';
 import type { DumpWorker } from './worker-pool.js';
@@ -28,11 +28,12 @@ function lockFor(mode: 'auto' | 'ftwrl' | 'backup-stage', flavor: Flavor): 'ftwr
  * same point: under a global lock held for milliseconds, or lock-free with the coordinates proven
  * unchanged. Returns the mode and the binlog coordinates the snapshot corresponds to.
  */
-export async function takeSnapshot(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<SnapshotInfo> {
+export async function takeSnapshot(control: Session, planner: Session, workers: DumpWorker[], tables: readonly TableName[], flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<SnapshotInfo> {
   const mode = opts.lockMode;
+  const hold = (): Promise<unknown> => Promise.all([holdTables(planner, tables, opts.lockWaitTimeoutMs / 1000), ...workers.map((w) => w.hold(tables, opts.lockWaitTimeoutMs / 1000))]);
   if (mode === 'ftwrl' || mode === 'backup-stage' || mode === 'auto') {
     try {
-      return await snapshotUnderLock(control, planner, workers, flavor, lockFor(mode, flavor), opts);
+      return await snapshotUnderLock(control, planner, workers, flavor, lockFor(mode, flavor), opts, hold);
     } catch (e) {
       const denied = e instanceof TsError && (e.code === 'privilege' || e.errno === 1227 || e.errno === 1044 || e.errno === 1045);
       if (mode !== 'auto' || !denied) {
@@ -44,16 +45,23 @@ export async function takeSnapshot(control: Session, planner: Session, workers: 
       reporter.emit({ kind: 'warning', message: 'no privilege for FLUSH TABLES WITH READ LOCK (RDS/Aurora?): using the lock-free snapshot, coordinates are verified' });
     }
   }
-  if (!opts.replicaData) return snapshotWithoutLock(planner, workers, flavor, opts, reporter);
+  // Without a global lock a DDL can slip in between a session's snapshot and its locks: the
+  // definitions are checked against the catalog afterwards (ddl-step.ts), a re-created table fails with 1412.
+  if (!opts.replicaData) {
+    const info = await snapshotWithoutLock(planner, workers, flavor, opts, reporter);
+    await hold();
+    return info;
+  }
   const before = await readUpstream(control, flavor, false);
   const snap = await snapshotWithoutLock(planner, workers, flavor, opts, reporter);
   const after = await readUpstream(control, flavor, false);
+  await hold();
   const exact = snap.exact && sameUpstream(before, after);
   if (!exact) reporter.emit({ kind: 'warning', message: '--replica-data: the replica applied events while the snapshots opened without a lock: the source coordinates are NOT exact' });
   return { ...snap, upstream: { ...after, exact } };
 }
 
-async function snapshotUnderLock(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, mode: 'ftwrl' | 'backup-stage', opts: DumpOptions): Promise<SnapshotInfo> {
+async function snapshotUnderLock(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, mode: 'ftwrl' | 'backup-stage', opts: DumpOptions, hold: () => Promise<unknown>): Promise<SnapshotInfo> {
   const killer = await Session.open(opts.connection, LOCK_WATCHDOG);
   try {
     if (mode === 'ftwrl') {
@@ -67,6 +75,8 @@ async function snapshotUnderLock(control: Session, planner: Session, workers: Du
   }
   try {
     await Promise.all([startConsistentSnapshot(planner), ...workers.map((w) => w.snapshot(false))]);
+    // Under the lock no DDL can run or queue: from here to the end of the dump DDL on the dumped tables waits.
+    await hold();
     const binlog = await readBinlogPosition(control, flavor);
     const gtid = await readGtid(control, flavor);
     const upstream = opts.replicaData ? await readUpstream(control, flavor, true) : undefined;
