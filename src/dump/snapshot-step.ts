@@ -42,7 +42,8 @@ export async function takeSnapshot(control: Session, planner: Session, workers: 
         }
         throw e;
       }
-      reporter.emit({ kind: 'warning', message: 'no privilege for FLUSH TABLES WITH READ LOCK (RDS/Aurora?): using the lock-free snapshot, coordinates are verified' });
+      const lock = lockFor(mode, flavor) === 'ftwrl' ? 'FLUSH TABLES WITH READ LOCK' : 'BACKUP STAGE';
+      reporter.emit({ kind: 'warning', message: `no privilege for ${lock} (RELOAD; RDS/Aurora?): using the lock-free snapshot, coordinates are verified` });
     }
   }
   // Without a global lock a DDL can slip in between a session's snapshot and its locks: the

@@ -103,4 +103,13 @@ describe('tsdump with an account that may only SELECT', () => {
     expect(manifest.missing).toBeUndefined();
     expect(manifest.databases[0]!.objects.map((o) => `${o.kind}:${o.name}`).sort()).toEqual(['event:e', 'function:f', 'procedure:p', 'trigger:tr', 'view:v']);
   });
+
+  it('--help says what --lock-mode no-lock cannot do and what to use instead', async () => {
+    const r = await runCli('tsdump', ['--help']);
+    expect(r.code).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/with a writer active it fails after 5 attempts/);
+    expect(help).toMatch(/use auto\/ftwrl\/backup-stage/);
+    expect(help).toMatch(/--no-coordinates/);
+  });
 });
