@@ -122,9 +122,11 @@ export function loadControl(s: Pick<LoadSessionSettings, 'skipBinlog'>): Session
  * byte for byte, and the loader's own SQL text is sent as its UTF-8 bytes (see wireText).
  */
 export function loadData(s: LoadSessionSettings): SessionProfile {
+  // MariaDB 10.11+: history rows of system-versioned tables are written with their own row_start/row_end
+  // (load/history-check.ts refuses a target without it before anything is changed).
   // MariaDB: a table may hold rows its CHECK constraints reject (added with the checks off); like
   // foreign keys, they are not checked again on the way in. MySQL has no such rows (nor the variable).
-  return { label: 'data', charset: 'BINARY', infile: true, statements: loadStatements(s), bestEffort: ['SET SESSION check_constraint_checks = OFF'] };
+  return { label: 'data', charset: 'BINARY', infile: true, statements: loadStatements(s), bestEffort: ['SET SESSION check_constraint_checks = OFF', 'SET SESSION system_versioning_insert_history = ON'] };
 }
 
 /** Builds a table's deferred indexes and foreign keys. */

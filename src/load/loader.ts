@@ -12,7 +12,7 @@
  *                       tsload_progress, max_allowed_packet against the longest line, read_only),
  *                       each with its fix, before anything is changed; a dry run (dry-run.ts)
  *                       describes the plan and the problems and stops
- *  4. openProgress      (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
+ *  4. openProgress      (history-check.ts) refuse history rows a target cannot write; (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
  *                       dump → resume with the recorded limits; another dump → target-changed; none →
  *                       fresh load, where existing tables are refused / dropped / truncated
  *  5. checkIdentities   (resume-check.ts) on resume, every table we created must still be that table
@@ -40,6 +40,7 @@ import { replicationLines } from '../format/replication.js';
 import { PreflightError } from '../core/problem.js';
 import { openStore } from '../storage/open-store.js';
 import { loadData } from './data-load.js';
+import { refuseHistoryWithoutTarget } from './history-check.js';
 import { describePlan } from './dry-run.js';
 import { readDump } from './dump-reader.js';
 import { isPartial, selectRestore } from './restore-filter.js';
@@ -95,6 +96,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         maxPacket: facts.maxAllowedPacket || DEFAULT_MAX_PACKET,
       };
       if (replicaPlan) await refuseRunningReplica(control, ctx.flavor);
+      await refuseHistoryWithoutTarget(ctx, targets);
       await openProgress(ctx, targets);
       const totals = { tables: 0, chunks: 0, rows: 0, bytes: 0 };
       for (const t of targets) {
