@@ -114,8 +114,15 @@ export function loadSchema(s: LoadSessionSettings): SessionProfile {
 
 /** The loader's DDL and bookkeeping session. */
 export function loadControl(s: Pick<LoadSessionSettings, 'skipBinlog'>): SessionProfile {
-  return { label: 'control', statements: ['SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])] };
+  return { label: 'control', statements: ['SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])], bestEffort: [KEEP_HISTORY] };
 }
+
+/**
+ * MariaDB refuses ALTER TABLE on a system-versioned table (error 4119) unless told what to do with
+ * its history: the deferred indexes and foreign keys are added to a table holding its loaded
+ * history, which must stay as it is.
+ */
+const KEEP_HISTORY = 'SET SESSION system_versioning_alter_history = KEEP';
 
 /**
  * Data sessions are binary end to end (handshake charset binary): SQL chunk lines go to the server
@@ -131,7 +138,7 @@ export function loadData(s: LoadSessionSettings): SessionProfile {
 
 /** Builds a table's deferred indexes and foreign keys. */
 export function loadIndex(s: LoadSessionSettings): SessionProfile {
-  return { label: 'index', statements: loadStatements(s) };
+  return { label: 'index', statements: loadStatements(s), bestEffort: [KEEP_HISTORY] };
 }
 
 export interface ObjectSessionSettings {
