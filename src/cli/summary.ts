@@ -23,7 +23,9 @@ export function printSummary(tool: 'tsdump' | 'tsload', tables: readonly TableSu
   if (manifest && tool === 'tsdump') {
     const s = manifest.snapshot;
     const pos = s.binlog ? `${s.binlog.file}:${s.binlog.position}` : 'binary log off';
-    out.write(`snapshot: ${s.mode}, coordinates ${s.exact ? 'exact' : 'NOT EXACT'}: ${pos}${s.gtid ? `, GTID ${s.gtid}` : ''}\n`);
+    if (s.noCoordinates) out.write(`snapshot: ${s.mode}, NO COORDINATES: ${s.noCoordinates}; no replica can be started from this dump\n`);
+    else out.write(`snapshot: ${s.mode}, coordinates ${s.exact ? 'exact' : 'NOT EXACT'}: ${pos}${s.gtid ? `, GTID ${s.gtid}` : ''}\n`);
+    if (s.note) out.write(`snapshot: ${s.note}\n`);
     const u = s.upstream;
     if (u) out.write(`replica of ${u.host}:${u.port}, its coordinates there ${u.exact ? 'exact' : 'NOT EXACT'}: ${u.binlog ? `${u.binlog.file}:${u.binlog.position}` : 'none'}${u.gtid ? `, GTID ${u.gtid}` : ''}\n`);
     // The statements for a replica of the source's flavor (the coordinates lines are the ones above).

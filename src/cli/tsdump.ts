@@ -39,6 +39,7 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   lockMode: LockMode;
   lockWaitTimeout?: number;
   allowInconsistent: boolean;
+  coordinates: boolean;
   overwrite: boolean;
   dryRun: boolean;
   progress: ProgressMode;
@@ -74,9 +75,10 @@ addConnectionOptions(program)
   .option('--no-schema', 'data only (table definitions are still recorded for the loader)')
   .option('--replica-data', 'the server is a replica: also record its source\'s binlog coordinates (SHOW SLAVE/REPLICA STATUS) in the manifest', false)
   .option('--users', 'also dump accounts, roles and grants (with password hashes) into users.json', false)
-  .addOption(new Option('--lock-mode <mode>', 'how to make every session see the same snapshot').choices(LOCK_MODES).default(DUMP_DEFAULTS.lockMode))
+  .addOption(new Option('--lock-mode <mode>', 'how to make every session see the same snapshot. no-lock takes no global lock, so it needs a moment without any commit on the whole server while the sessions open their snapshots: with a writer active it fails after 5 attempts; use auto/ftwrl/backup-stage (RELOAD privilege) there, or accept with --allow-inconsistent').choices(LOCK_MODES).default(DUMP_DEFAULTS.lockMode))
   .option('--lock-wait-timeout <s>', `give up on the global lock after this many seconds (never stall the server) (default: ${DUMP_DEFAULTS.lockWaitTimeoutMs / 1000})`, wholeNumber('--lock-wait-timeout'))
-  .option('--allow-inconsistent', 'without a lock, continue even if snapshots could not be proven identical (marked in the manifest)', false)
+  .option('--allow-inconsistent', 'without a lock, continue even if snapshots could not be proven identical, or (MySQL, no REPLICATION CLIENT) without coordinates (marked in the manifest)', false)
+  .option('--no-coordinates', 'do not read or record binary log coordinates (for an account without REPLICATION CLIENT / BINLOG MONITOR); no replica can be started from the dump')
   .option('--overwrite', 'replace an earlier dump in the output directory', false)
   .option('--dry-run', 'check everything (privileges, filters, output, compression) and print the plan; write nothing', false)
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
@@ -89,7 +91,7 @@ addS3Options(program)
 Examples:
   tsdump -h db1 -u backup -p -B shop -o /backups/shop-2026-11-21
   tsdump -B shop -T shop.orders,shop.items --format sql -c gzip -o /tmp/d
-  tsdump --lock-mode no-lock -B app -o /dumps/app            # RDS/Aurora (no RELOAD privilege)
+  tsdump --lock-mode no-lock -B app -o /dumps/app            # RDS/Aurora (no RELOAD privilege), when no writer is active
   tsdump -h db1 -u backup -p -B shop -o /backups/x --dry-run  # the checks alone: privileges, filters, output
   tsdump verify /backups/shop-2026-11-21                      # offline completeness check
   tsdump -B shop -o s3://backups/shop/2026-11-21              # AWS credentials and region from the usual chain
@@ -184,6 +186,7 @@ function dumpOptionsOf(f: DumpFlags, connection: DumpOptions['connection']): Dum
     lockMode: f.lockMode,
     lockWaitTimeoutMs: f.lockWaitTimeout === undefined ? undefined : f.lockWaitTimeout * 1000,
     allowInconsistent: f.allowInconsistent,
+    coordinates: f.coordinates,
     overwrite: f.overwrite,
     dryRun: f.dryRun,
     toolVersion: toolVersion(),

@@ -29,6 +29,17 @@ export interface ColumnSpec {
   /** Present in data files (false for generated columns). */
   readonly dumped: boolean;
   readonly codec: ColumnCodec;
+  /**
+   * A system-versioned table's period column (MariaDB; implicit `row_start`/`row_end` included):
+   * such a table is dumped and checked with all its history (FOR SYSTEM_TIME ALL) and loaded with
+   * these columns written as they were (system_versioning_insert_history).
+   */
+  readonly systemTime?: 'start' | 'end';
+}
+
+/** What a table is read as: with all its history rows when it is system-versioned (see ColumnSpec.systemTime). */
+export function historyClause(columns: readonly Pick<ColumnSpec, 'systemTime'>[]): string {
+  return columns.some((c) => c.systemTime !== undefined) ? ' FOR SYSTEM_TIME ALL' : '';
 }
 
 export interface KeyColumn {

@@ -110,8 +110,8 @@ interface IndexRow {
 
 /** Base tables of one database with columns and the key used for chunking. */
 export async function readTables(session: Session, database: string, flavor: Flavor): Promise<CatalogTable[]> {
-  const tables = await session.query<{ TABLE_NAME: string; ENGINE: string | null; TABLE_ROWS: string | null; AVG_ROW_LENGTH: string | null; DATA_LENGTH: string | null; AUTO_INCREMENT: string | null }>(
-    `SELECT TABLE_NAME, ENGINE, TABLE_ROWS, AVG_ROW_LENGTH, DATA_LENGTH, AUTO_INCREMENT FROM information_schema.TABLES
+  const tables = await session.query<{ TABLE_NAME: string; TABLE_TYPE: string; ENGINE: string | null; TABLE_ROWS: string | null; AVG_ROW_LENGTH: string | null; DATA_LENGTH: string | null; AUTO_INCREMENT: string | null }>(
+    `SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, AVG_ROW_LENGTH, DATA_LENGTH, AUTO_INCREMENT FROM information_schema.TABLES
       WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_NAME`,
     [database],
   );
@@ -129,7 +129,7 @@ export async function readTables(session: Session, database: string, flavor: Fla
   const colsBy = groupBy(columns, (c) => c.TABLE_NAME);
   const idxBy = groupBy(indexes, (i) => i.TABLE_NAME);
   return tables.map((t) => {
-    const cols = (colsBy.get(t.TABLE_NAME) ?? []).map(toColumnSpec);
+    const cols = withPeriodColumns(t.TABLE_TYPE, (colsBy.get(t.TABLE_NAME) ?? []).map(toColumnSpec));
     return {
       database,
       name: t.TABLE_NAME,
@@ -144,9 +144,26 @@ export async function readTables(session: Session, database: string, flavor: Fla
   });
 }
 
+/**
+ * A system-versioned table (MariaDB) is dumped with its history, so its period columns are data:
+ * explicit ones (GENERATED ALWAYS AS ROW START/END) are dumped like any column, implicit ones
+ * (not listed by information_schema) are added as `row_start`/`row_end`, TIMESTAMP(6).
+ */
+function withPeriodColumns(tableType: string, cols: ColumnSpec[]): ColumnSpec[] {
+  if (tableType !== 'SYSTEM VERSIONED' || cols.some((c) => c.systemTime)) return cols;
+  const period = (name: string, systemTime: 'start' | 'end'): ColumnSpec => ({ name, dataType: 'timestamp', columnType: 'timestamp(6)', charset: null, nullable: false, generated: false, invisible: true, dumped: true, codec: 'text', systemTime });
+  return [...cols, period('row_start', 'start'), period('row_end', 'end')];
+}
+
 function toColumnSpec(c: ColumnRow): ColumnSpec {
   const extra = (c.EXTRA ?? '').toUpperCase();
-  const generated = /\b(VIRTUAL|STORED|PERSISTENT)\b/.test(extra) || /GENERATED/.test(extra) && !/DEFAULT_GENERATED/.test(extra);
+  const systemTime = /^ROW (START|END)$/i.exec(c.GENERATION_EXPRESSION ?? '')?.[1]?.toLowerCase() as 'start' | 'end' | undefined;
+  if (systemTime) return { ...plainColumn(c, false), systemTime };
+  return plainColumn(c, /\b(VIRTUAL|STORED|PERSISTENT)\b/.test(extra) || /GENERATED/.test(extra) && !/DEFAULT_GENERATED/.test(extra));
+}
+
+function plainColumn(c: ColumnRow, generated: boolean): ColumnSpec {
+  const extra = (c.EXTRA ?? '').toUpperCase();
   return {
     name: c.COLUMN_NAME,
     dataType: c.DATA_TYPE.toLowerCase(),

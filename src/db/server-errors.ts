@@ -34,6 +34,8 @@ export function explainDbError(err: unknown, object: ErrorObject = {}, context?:
       return make('query', 'the database does not exist: check -B / --rename, or create it');
     case 1146:
       return make('query', 'the table does not exist: check the -T filter or the target database');
+    case 1412:
+      return make('snapshot', 'the table was re-created (TRUNCATE, or an ALTER TABLE that copies it) after the dump\'s snapshot was taken, so the snapshot cannot read it: run the dump again, with no DDL on the dumped tables while it runs');
     case 1153:
     case 2020:
       return make('packet-too-large', 'raise max_allowed_packet on the server (SET GLOBAL max_allowed_packet=1073741824) or lower --statement-size / --bytes-per-transaction');

@@ -35,6 +35,15 @@ export const DUMP_CONTROL: SessionProfile = { label: 'control', statements: [] }
  */
 export const DUMP_ACCOUNTS: SessionProfile = { label: 'accounts', statements: [], bestEffort: ['SET SESSION print_identified_with_as_hex = ON'] };
 export const LOCK_WATCHDOG: SessionProfile = { label: 'lock watchdog', statements: [] };
+
+/**
+ * How long a snapshot session waits for a table's metadata lock while it takes them all
+ * (db/snapshot.ts holdTables): a DDL that holds or waits for one must fail the dump, not stall it.
+ */
+export function lockWaitTimeoutStatement(seconds: number): string {
+  return `SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(seconds))}`;
+}
+
 /** Plans chunks inside the snapshot: key values as bytes. */
 export const DUMP_PLANNER: SessionProfile = { label: 'planner', binaryResults: true, statements: [UTC] };
 /** Reads chunks inside the snapshot: values as bytes, no conversion; long writes to a slow disk must not time out. */
@@ -105,22 +114,31 @@ export function loadSchema(s: LoadSessionSettings): SessionProfile {
 
 /** The loader's DDL and bookkeeping session. */
 export function loadControl(s: Pick<LoadSessionSettings, 'skipBinlog'>): SessionProfile {
-  return { label: 'control', statements: ['SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])] };
+  return { label: 'control', statements: ['SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])], bestEffort: [KEEP_HISTORY] };
 }
+
+/**
+ * MariaDB refuses ALTER TABLE on a system-versioned table (error 4119) unless told what to do with
+ * its history: the deferred indexes and foreign keys are added to a table holding its loaded
+ * history, which must stay as it is.
+ */
+const KEEP_HISTORY = 'SET SESSION system_versioning_alter_history = KEEP';
 
 /**
  * Data sessions are binary end to end (handshake charset binary): SQL chunk lines go to the server
  * byte for byte, and the loader's own SQL text is sent as its UTF-8 bytes (see wireText).
  */
 export function loadData(s: LoadSessionSettings): SessionProfile {
+  // MariaDB 10.11+: history rows of system-versioned tables are written with their own row_start/row_end
+  // (load/history-check.ts refuses a target without it before anything is changed).
   // MariaDB: a table may hold rows its CHECK constraints reject (added with the checks off); like
   // foreign keys, they are not checked again on the way in. MySQL has no such rows (nor the variable).
-  return { label: 'data', charset: 'BINARY', infile: true, statements: loadStatements(s), bestEffort: ['SET SESSION check_constraint_checks = OFF'] };
+  return { label: 'data', charset: 'BINARY', infile: true, statements: loadStatements(s), bestEffort: ['SET SESSION check_constraint_checks = OFF', 'SET SESSION system_versioning_insert_history = ON'] };
 }
 
 /** Builds a table's deferred indexes and foreign keys. */
 export function loadIndex(s: LoadSessionSettings): SessionProfile {
-  return { label: 'index', statements: loadStatements(s) };
+  return { label: 'index', statements: loadStatements(s), bestEffort: [KEEP_HISTORY] };
 }
 
 export interface ObjectSessionSettings {

@@ -1,5 +1,7 @@
 import { TsError } from '../core/errors.js';
+import { qualified } from '../core/ident.js';
 import type { Session } from './session.js';
+import { lockWaitTimeoutStatement } from './session-profile.js';
 
 /** A query that blocks (or would block) a global read lock: shown to the user by id and age. */
 export interface Blocker {
@@ -68,4 +70,54 @@ export async function snapshotCoordinates(session: Session): Promise<{ file: str
   const pos = rows.find((r) => r.Variable_name.toLowerCase() === 'binlog_snapshot_position')?.Value;
   if (!file) return null;
   return { file, position: Number(pos) };
+}
+
+export interface TableName {
+  readonly database: string;
+  readonly name: string;
+}
+
+const TOUCH_BATCH = 100;
+
+/**
+ * Takes this snapshot session's shared metadata lock on every dumped table, kept until its
+ * transaction ends (the end of the dump): TRUNCATE, ALTER (instant, in-place or copying), DROP and
+ * RENAME need the exclusive lock and so wait until the dump ends (as with mariabackup's
+ * --lock-ddl-per-table). Run right after START TRANSACTION WITH CONSISTENT SNAPSHOT, under the
+ * global lock where there is one, so no DDL can run or even queue in between. Every snapshot
+ * session must hold them all: a DDL waiting for one session's lock holds back every session that
+ * asks for the table later (metadata lock requests queue behind a waiting exclusive one), which
+ * would stall the dump until the DDL gave up. Reads and writes of other sessions are not blocked.
+ *
+ * Each table gives one row (`LIMIT 1`): a table re-created after the snapshot (no global lock)
+ * fails here with 1412 rather than later in a worker.
+ */
+export async function holdTables(session: Session, tables: readonly TableName[], lockWaitSeconds: number): Promise<void> {
+  if (tables.length === 0) return;
+  await session.exec(lockWaitTimeoutStatement(lockWaitSeconds));
+  for (let i = 0; i < tables.length; i += TOUCH_BATCH) {
+    const batch = tables.slice(i, i + TOUCH_BATCH);
+    try {
+      await session.query(batch.map((t) => `(SELECT 1 FROM ${qualified(t.database, t.name)} LIMIT 1)`).join(' UNION ALL '));
+    } catch {
+      // Find the table to name (the batch's error does not say which).
+      for (const t of batch) await touch(session, t, lockWaitSeconds);
+    }
+  }
+}
+
+async function touch(session: Session, t: TableName, lockWaitSeconds: number): Promise<void> {
+  const object = { database: t.database, table: t.name };
+  try {
+    await session.query(`SELECT 1 FROM ${qualified(t.database, t.name)} LIMIT 1`, [], object);
+  } catch (e) {
+    const errno = e instanceof TsError ? e.errno : undefined;
+    if (errno === 1146) {
+      throw new TsError({ code: 'snapshot', message: `table ${t.database}.${t.name} was dropped or renamed while the dump started`, object, suggestion: 'run the dump again, with no DDL on the dumped tables while it starts', cause: e, errno });
+    }
+    if (errno === 1205) {
+      throw new TsError({ code: 'lock', message: `could not lock the definition of ${t.database}.${t.name} within ${lockWaitSeconds}s: a DDL statement on it holds or waits for its metadata lock`, object, suggestion: 'rerun when the DDL has finished (SHOW PROCESSLIST shows it), or raise --lock-wait-timeout', cause: e, errno });
+    }
+    throw e;
+  }
 }

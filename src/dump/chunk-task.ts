@@ -2,6 +2,7 @@ import type { ConnectionSettings } from '../db/session.js';
 import type { StoreLocation } from '../storage/dump-store.js';
 import type { BlockHashes, ChunkKey, ColumnSpec, Compression, DataFormat, KeyBound, LongestLine } from '../format/manifest.js';
 import type { ErrorCode, ErrorObject } from '../core/errors.js';
+import type { TableName } from '../db/snapshot.js';
 
 /** One chunk of one table to write: everything a worker needs, by value (it crosses threads). */
 export interface ChunkTask {
@@ -47,6 +48,7 @@ export interface SerializedError {
 export type WorkerRequest =
   | { readonly id: number; readonly slot: number; readonly op: 'open'; readonly settings: ConnectionSettings }
   | { readonly id: number; readonly slot: number; readonly op: 'snapshot'; readonly coordinates: boolean }
+  | { readonly id: number; readonly slot: number; readonly op: 'hold'; readonly tables: readonly TableName[]; readonly lockWaitSeconds: number }
   | { readonly id: number; readonly slot: number; readonly op: 'chunk'; readonly task: ChunkTask }
   | { readonly id: number; readonly slot: number; readonly op: 'close' };
 

@@ -10,7 +10,7 @@ import { Session } from '../db/session.js';
 import { DUMP_WORKER } from '../db/session-profile.js';
 import type { DumpStore, StoreLocation } from '../storage/dump-store.js';
 import { openStore } from '../storage/open-store.js';
-import { snapshotCoordinates, startConsistentSnapshot } from '../db/snapshot.js';
+import { holdTables, snapshotCoordinates, startConsistentSnapshot } from '../db/snapshot.js';
 import type { SerializedError, WorkerReply, WorkerRequest } from './chunk-task.js';
 import { writeChunk } from './chunk-writer.js';
 
@@ -47,6 +47,9 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'snapshot':
       await startConsistentSnapshot(need(req.slot));
       return req.coordinates ? await snapshotCoordinates(need(req.slot)) : null;
+    case 'hold':
+      await holdTables(need(req.slot), req.tables, req.lockWaitSeconds);
+      return null;
     case 'chunk':
       return writeChunk(need(req.slot), await storeAt(req.task.store), req.task, (rows, bytes) => reply({ id: req.id, progress: { rows, bytes } }));
     case 'close':
@@ -67,7 +70,7 @@ port.on('message', (req: WorkerRequest) => {
     (value) => reply({ id: req.id, ok: true, value }),
     (e: unknown) => {
       // A failed session cannot rejoin the snapshot: drop it so nothing runs on it again.
-      if (req.op === 'chunk' || req.op === 'snapshot') {
+      if (req.op === 'chunk' || req.op === 'snapshot' || req.op === 'hold') {
         sessions.get(req.slot)?.destroy();
         sessions.delete(req.slot);
       }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { TsError } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
+import { historyClause } from '../core/table-shape.js';
 import { selectExpr } from '../db/catalog.js';
 import { explainDbError } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
@@ -20,7 +21,7 @@ const PROGRESS_EVERY_MS = 500;
 export function selectSql(task: ChunkTask): string {
   const exprs = task.columns.filter((c) => c.dumped).map(selectExpr);
   const where = chunkWhere(task);
-  return `SELECT ${exprs.join(', ')} FROM ${qualified(task.database, task.table)}${where ? ` WHERE ${where}` : ''}`;
+  return `SELECT ${exprs.join(', ')} FROM ${qualified(task.database, task.table)}${historyClause(task.columns)}${where ? ` WHERE ${where}` : ''}`;
 }
 
 export function chunkWhere(task: Pick<ChunkTask, 'key' | 'lower' | 'upper' | 'where'>): string | null {

@@ -47,6 +47,8 @@ export interface DumpOptions {
   readonly lockMode: LockMode;
   readonly lockWaitTimeoutMs: number;
   readonly allowInconsistent: boolean;
+  /** False with --no-coordinates: binary log coordinates are not read nor recorded. */
+  readonly coordinates: boolean;
   readonly overwrite: boolean;
   /** Check everything (privileges, filters, output, compression), print the plan, write nothing. */
   readonly dryRun: boolean;
@@ -105,6 +107,7 @@ export function dumpOptions(input: DumpInput): DumpOptions {
     lockMode: input.lockMode ?? DUMP_DEFAULTS.lockMode,
     lockWaitTimeoutMs: input.lockWaitTimeoutMs ?? DUMP_DEFAULTS.lockWaitTimeoutMs,
     allowInconsistent: input.allowInconsistent ?? false,
+    coordinates: input.coordinates ?? true,
     overwrite: input.overwrite ?? false,
     dryRun: input.dryRun ?? false,
     toolVersion: input.toolVersion ?? packageVersion(),

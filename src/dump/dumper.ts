@@ -11,11 +11,13 @@
  *  3. prepareOutput      (output.ts) refuse a non-empty output unless --overwrite of one of our dumps; mark it in progress
  *  4. openWorkers        (worker-pool.ts) worker threads with their snapshot sessions, connected before any lock
  *  5. takeSnapshot       (snapshot-step.ts) global lock (or a verified lock-free path), every session opens
- *                        START TRANSACTION WITH CONSISTENT SNAPSHOT, coordinates read, lock released
+ *                        START TRANSACTION WITH CONSISTENT SNAPSHOT and takes every dumped table's metadata
+ *                        lock (DDL on them waits for the end of the dump), coordinates read, lock released;
+ *                        the catalog is checked against the locked tables (ddl-step.ts)
  *  6. writeSchema        (schema-writer.ts) database, table and object definitions with their creation context
  *     writeUsers         (users-writer.ts, --users) accounts, roles and grants
  *  7. dumpData           (data-dump.ts) chunks planned per table inside the snapshot, largest tables first, written by the workers
- *  8. writeManifest      (manifest-writer.ts) every file with size, sha256 and rows; committed last, atomically
+ *  8. writeManifest      (manifest-writer.ts) definitions checked unchanged; every file with size, sha256 and rows; committed last, atomically
  */
 import { randomUUID } from 'node:crypto';
 import type { Reporter, TableSummary } from '../core/events.js';
@@ -29,6 +31,7 @@ import { DumpEstimate } from './dump-estimate.js';
 import { sampleRowBytes } from './row-sample.js';
 import { dumpData, type TableData } from './data-dump.js';
 import type { DumpOptions, DumpResult } from './dump-options.js';
+import { checkDefinitionsAtEnd, checkDefinitionsAtStart } from './ddl-step.js';
 import { buildManifest, writeManifest } from './manifest-writer.js';
 import { cleanupPartials, finishOutput, prepareOutput } from './output.js';
 import { writeSchema } from './schema-writer.js';
@@ -68,7 +71,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     workers = startWorkers(threads);
     await Promise.all(workers.map((w) => w.open(opts.connection)));
     planner = await Session.open(opts.connection, DUMP_PLANNER);
-    const snapshot = await takeSnapshot(control, planner, workers, flavor, opts, reporter);
+    const snapshot = await takeSnapshot(control, planner, workers, selection.tables.map((t) => ({ database: t.database, name: t.name })), flavor, opts, reporter);
+    await checkDefinitionsAtStart(control, flavor, selection.tables);
     const session = await readSessionContext(control);
     opts = await capStatementSize(control, opts, reporter);
     const dumpId = randomUUID();
@@ -82,6 +86,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     const users = opts.users ? await writeUsers(opts.connection, store, flavor, reporter) : null;
     const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal, estimate);
 
+    await checkDefinitionsAtEnd(control, flavor, tables);
     const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data, users });
     await writeManifest(store, manifest);
     await finishOutput(store);

@@ -2,6 +2,7 @@ import type { CatalogDatabase, CatalogObject, CatalogTable } from '../db/catalog
 import type { Flavor } from '../db/flavor.js';
 import { FORMAT_NAME, FORMAT_VERSION, type ChunkEntry, type FileEntry, type DatabaseEntry, type Manifest, type ObjectEntry, type SnapshotInfo, type TableEntry } from '../format/manifest.js';
 import { MANIFEST_FILE } from '../format/naming.js';
+import type { MissingEntry } from '../format/missing.js';
 import { subsetInfo, type SubsetInfo } from '../format/subset.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import type { DumpOptions } from './dump-options.js';
@@ -48,6 +49,7 @@ export function buildManifest(opts: DumpOptions, p: ManifestParts): Manifest {
     },
     ...subsetField(opts, p.selection),
     ...(p.users ? { users: p.users } : {}),
+    ...missingField([...p.selection.missing, ...p.schema.missing]),
     databases: p.selection.databases.map((db) => databaseEntry(db, p.selection.tables, p.selection.objects, p.schema, p.data)),
   };
 }
@@ -101,6 +103,11 @@ function subsetField(opts: DumpOptions, selection: Selection): { subset?: Subset
   const where = opts.noData ? [] : opts.where.map((w) => ({ database: w.table.database, table: w.table.table, condition: w.condition }));
   const subset = subsetInfo(where, selection.leftOut);
   return subset ? { subset } : {};
+}
+
+/** `missing` when the account's privileges hid something; absent when nothing was hidden. */
+function missingField(missing: readonly MissingEntry[]): { missing?: readonly MissingEntry[] } {
+  return missing.length > 0 ? { missing } : {};
 }
 
 function sum(xs: readonly number[]): number {

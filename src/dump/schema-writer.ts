@@ -1,5 +1,7 @@
 import type { Reporter } from '../core/events.js';
-import { sequenceState, showCreateDatabase, showCreateObject, showCreateTable, type CatalogObject, type CatalogTable } from '../db/catalog.js';
+import { TsError } from '../core/errors.js';
+import { sequenceState, showCreateDatabase, showCreateObject, showCreateTable, type CatalogObject, type CatalogTable, type ObjectDefinition } from '../db/catalog.js';
+import { describeMissing, type MissingEntry } from '../format/missing.js';
 import type { Session } from '../db/session.js';
 import { sha256Hex } from '../format/hashing.js';
 import type { FileEntry, ObjectEntry } from '../format/manifest.js';
@@ -14,13 +16,15 @@ export interface SchemaFiles {
   readonly databases: Map<string, FileEntry>;
   readonly tables: Map<CatalogTable, FileEntry>;
   readonly objects: Map<CatalogObject, ObjectEntry>;
+  /** Objects whose definition the account may not read (left out, with a warning). */
+  readonly missing: MissingEntry[];
 }
 
 export async function writeSchema(control: Session, store: DumpStore, { databases, tables, objects }: Selection, opts: DumpOptions, reporter: Reporter): Promise<SchemaFiles> {
   const started = Date.now();
   const total = { tables: tables.length, chunks: 0, rows: 0, bytes: 0 };
   reporter.emit({ kind: 'phase-start', phase: 'schema', total });
-  const out: SchemaFiles = { databases: new Map(), tables: new Map(), objects: new Map() };
+  const out: SchemaFiles = { databases: new Map(), tables: new Map(), objects: new Map(), missing: [] };
   for (const db of databases) {
     const sql = opts.noSchema ? '' : await showCreateDatabase(control, db.name);
     out.databases.set(db.name, await writeTextFile(store, databaseFile(db.name), schemaFileText('database', [sql])));
@@ -30,7 +34,13 @@ export async function writeSchema(control: Session, store: DumpStore, { database
     out.tables.set(t, await writeTextFile(store, objectFile(t.database, 'table', t.name), schemaFileText('table', [sql])));
   }
   for (const o of opts.noSchema ? [] : objects) {
-    const def = await showCreateObject(control, o);
+    const def = await readableDefinition(control, o);
+    if (typeof def === 'string') {
+      const m: MissingEntry = { kind: o.kind, database: o.database, name: o.name, reason: def };
+      out.missing.push(m);
+      reporter.emit({ kind: 'warning', message: describeMissing(m), database: o.database, table: o.name });
+      continue;
+    }
     const statements = [def.sql];
     if (o.kind === 'sequence') {
       const state = await sequenceState(control, o.database, o.name);
@@ -42,6 +52,31 @@ export async function writeSchema(control: Session, store: DumpStore, { database
   }
   reporter.emit({ kind: 'phase-done', phase: 'schema', seconds: (Date.now() - started) / 1000 });
   return out;
+}
+
+const PRIVILEGE_ERRNOS = [1142, 1143, 1044, 1227, 1370];
+const NEEDED: Record<CatalogObject['kind'], string> = {
+  view: 'SHOW VIEW',
+  procedure: 'SELECT on mysql.proc (MariaDB) or SHOW_ROUTINE (MySQL), or being its definer',
+  function: 'SELECT on mysql.proc (MariaDB) or SHOW_ROUTINE (MySQL), or being its definer',
+  trigger: 'TRIGGER',
+  event: 'EVENT',
+  sequence: 'SELECT',
+};
+
+/**
+ * An object's definition, or why the account may not read it: a refused SHOW CREATE, or one that
+ * answers without the body (MariaDB shows a routine's body only to its definer and readers of mysql.proc).
+ */
+async function readableDefinition(control: Session, o: CatalogObject): Promise<ObjectDefinition | string> {
+  const why = `this account may not read its definition; grant ${NEEDED[o.kind]}`;
+  try {
+    const def = await showCreateObject(control, o);
+    return def.sql.trim() === '' ? why : def;
+  } catch (e) {
+    if (e instanceof TsError && (e.code === 'privilege' || PRIVILEGE_ERRNOS.includes(e.errno ?? 0))) return why;
+    throw e;
+  }
 }
 
 /** Whether view `o` reads view `v`: from the catalog's references, else (none recorded) from its text. */

@@ -1,10 +1,10 @@
 import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
-import { readBinlogPosition, readGtid, type Flavor } from '../db/flavor.js';
+import { readBinlogPosition, readGtid, type BinlogPosition, type Flavor } from '../db/flavor.js';
 import { readUpstream, sameUpstream } from './replica-data.js';
 import { Session } from '../db/session.js';
 import { LOCK_WATCHDOG } from '../db/session-profile.js';
-import { lockWithWatchdog, snapshotCoordinates, startConsistentSnapshot } from '../db/snapshot.js';
+import { holdTables, lockWithWatchdog, snapshotCoordinates, startConsistentSnapshot, type TableName } from '../db/snapshot.js';
 import type { SnapshotInfo } from '../format/manifest.js';
 import type { DumpOptions } from './dump-options.js';
 import type { DumpWorker } from './worker-pool.js';
@@ -28,32 +28,41 @@ function lockFor(mode: 'auto' | 'ftwrl' | 'backup-stage', flavor: Flavor): 'ftwr
  * same point: under a global lock held for milliseconds, or lock-free with the coordinates proven
  * unchanged. Returns the mode and the binlog coordinates the snapshot corresponds to.
  */
-export async function takeSnapshot(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<SnapshotInfo> {
+export async function takeSnapshot(control: Session, planner: Session, workers: DumpWorker[], tables: readonly TableName[], flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<SnapshotInfo> {
   const mode = opts.lockMode;
+  const hold = (): Promise<unknown> => Promise.all([holdTables(planner, tables, opts.lockWaitTimeoutMs / 1000), ...workers.map((w) => w.hold(tables, opts.lockWaitTimeoutMs / 1000))]);
   if (mode === 'ftwrl' || mode === 'backup-stage' || mode === 'auto') {
     try {
-      return await snapshotUnderLock(control, planner, workers, flavor, lockFor(mode, flavor), opts);
+      return await snapshotUnderLock(control, planner, workers, flavor, lockFor(mode, flavor), opts, hold);
     } catch (e) {
-      const denied = e instanceof TsError && (e.code === 'privilege' || e.errno === 1227 || e.errno === 1044 || e.errno === 1045);
+      const denied = isDenied(e);
       if (mode !== 'auto' || !denied) {
         if (denied) {
           throw new TsError({ code: 'privilege', message: `cannot take the global read lock: ${e instanceof Error ? e.message : String(e)}`, suggestion: 'grant RELOAD (FLUSH TABLES WITH READ LOCK), or use --lock-mode no-lock (exact coordinates are still verified)', cause: e });
         }
         throw e;
       }
-      reporter.emit({ kind: 'warning', message: 'no privilege for FLUSH TABLES WITH READ LOCK (RDS/Aurora?): using the lock-free snapshot, coordinates are verified' });
+      const lock = lockFor(mode, flavor) === 'ftwrl' ? 'FLUSH TABLES WITH READ LOCK' : 'BACKUP STAGE';
+      reporter.emit({ kind: 'warning', message: `no privilege for ${lock} (RELOAD; RDS/Aurora?): using the lock-free snapshot, coordinates are verified` });
     }
   }
-  if (!opts.replicaData) return snapshotWithoutLock(planner, workers, flavor, opts, reporter);
+  // Without a global lock a DDL can slip in between a session's snapshot and its locks: the
+  // definitions are checked against the catalog afterwards (ddl-step.ts), a re-created table fails with 1412.
+  if (!opts.replicaData) {
+    const info = await snapshotWithoutLock(planner, workers, flavor, opts, reporter);
+    await hold();
+    return info;
+  }
   const before = await readUpstream(control, flavor, false);
   const snap = await snapshotWithoutLock(planner, workers, flavor, opts, reporter);
   const after = await readUpstream(control, flavor, false);
+  await hold();
   const exact = snap.exact && sameUpstream(before, after);
   if (!exact) reporter.emit({ kind: 'warning', message: '--replica-data: the replica applied events while the snapshots opened without a lock: the source coordinates are NOT exact' });
   return { ...snap, upstream: { ...after, exact } };
 }
 
-async function snapshotUnderLock(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, mode: 'ftwrl' | 'backup-stage', opts: DumpOptions): Promise<SnapshotInfo> {
+async function snapshotUnderLock(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, mode: 'ftwrl' | 'backup-stage', opts: DumpOptions, hold: () => Promise<unknown>): Promise<SnapshotInfo> {
   const killer = await Session.open(opts.connection, LOCK_WATCHDOG);
   try {
     if (mode === 'ftwrl') {
@@ -67,7 +76,15 @@ async function snapshotUnderLock(control: Session, planner: Session, workers: Du
   }
   try {
     await Promise.all([startConsistentSnapshot(planner), ...workers.map((w) => w.snapshot(false))]);
-    const binlog = await readBinlogPosition(control, flavor);
+    // Under the lock no DDL can run or queue: from here to the end of the dump DDL on the dumped tables waits.
+    await hold();
+    if (!opts.coordinates) return withCoordinates(opts, { mode, exact: true, binlog: null, gtid: null });
+    let binlog = await binlogPosition(control, flavor);
+    if (binlog === 'denied') {
+      // MariaDB tells every session where its own snapshot is (no privilege needed); MySQL does not.
+      if (!flavor.hasSnapshotCoordinates) throw new TsError({ code: 'privilege', message: `cannot read the snapshot's coordinates: ${NO_POSITION_PRIVILEGE}`, suggestion: 'grant REPLICATION CLIENT, or dump without coordinates with --no-coordinates (no replica can be started from the dump)' });
+      binlog = await snapshotCoordinates(planner);
+    }
     const gtid = await readGtid(control, flavor);
     const upstream = opts.replicaData ? await readUpstream(control, flavor, true) : undefined;
     return { mode, exact: true, binlog, gtid, ...(upstream ? { upstream } : {}) };
@@ -78,35 +95,64 @@ async function snapshotUnderLock(control: Session, planner: Session, workers: Du
 
 /**
  * Without a global lock the sessions' snapshots are only consistent with each other if nothing was
- * committed while they were opened. MariaDB says exactly where each snapshot is in the binlog; on
- * MySQL the position is read before and after. A mismatch retries, then fails (or, with
- * --allow-inconsistent, continues and says so in the manifest).
+ * committed while they were opened. MariaDB says exactly where each snapshot is in the binlog (a
+ * session status: no privilege needed); on MySQL the position is read before and after. A mismatch
+ * retries, then fails (or, with --allow-inconsistent, continues and says so in the manifest). On
+ * MySQL an account that may not read the position (no REPLICATION CLIENT) cannot prove anything:
+ * with --allow-inconsistent the dump goes on without coordinates, marked in the manifest.
  */
 async function snapshotWithoutLock(planner: Session, workers: DumpWorker[], flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<SnapshotInfo> {
   for (let attempt = 1; attempt <= SNAPSHOT_RETRIES; attempt++) {
-    const before = await readBinlogPosition(planner, flavor);
+    const before = flavor.hasSnapshotCoordinates ? null : await binlogPosition(planner, flavor);
     const gtidBefore = await readGtid(planner, flavor);
     await startConsistentSnapshot(planner);
     const coords = await Promise.all(workers.map((w) => w.snapshot(flavor.hasSnapshotCoordinates)));
-    const after = await readBinlogPosition(planner, flavor);
+    const after = flavor.hasSnapshotCoordinates ? null : await binlogPosition(planner, flavor);
     const gtidAfter = await readGtid(planner, flavor);
-    if (!before) {
+    if (before === 'denied' || after === 'denied') {
+      if (opts.allowInconsistent) {
+        return { mode: 'no-lock', exact: false, binlog: null, gtid: null, noCoordinates: `${NO_POSITION_PRIVILEGE} (--allow-inconsistent)`, note: 'INCONSISTENT: without the binary log position the sessions\' snapshots could not be proven identical; tables may not agree with each other' };
+      }
+      throw new TsError({ code: 'privilege', message: `cannot verify a lock-free snapshot: ${NO_POSITION_PRIVILEGE}`, suggestion: 'grant REPLICATION CLIENT (SHOW BINARY LOG STATUS), use a locking --lock-mode (RELOAD), or accept a dump without coordinates that may be inconsistent with --allow-inconsistent' });
+    }
+    const all = flavor.hasSnapshotCoordinates ? [await snapshotCoordinates(planner), ...coords] : [before, after];
+    if (all.every((c) => c === null)) {
       if (opts.allowInconsistent) return { mode: 'no-lock', exact: false, binlog: null, gtid: null, note: 'binary log is off: snapshot consistency across sessions could not be verified' };
       throw new TsError({ code: 'snapshot', message: 'cannot verify a lock-free snapshot: binary logging is off on the server', suggestion: 'use --lock-mode ftwrl (needs RELOAD), run with -t 1, or accept with --allow-inconsistent' });
     }
-    const plannerCoords = flavor.hasSnapshotCoordinates ? await snapshotCoordinates(planner) : null;
-    const all = flavor.hasSnapshotCoordinates ? [plannerCoords, ...coords] : [before, after];
     const same = all.every((c) => c !== null && c.file === all[0]!.file && c.position === all[0]!.position) && gtidBefore === gtidAfter;
-    if (same) return { mode: 'no-lock', exact: true, binlog: all[0]!, gtid: gtidAfter };
+    if (same) return withCoordinates(opts, { mode: 'no-lock', exact: true, binlog: all[0]!, gtid: gtidAfter });
     reporter.emit({ kind: 'warning', message: `writes landed while the snapshots opened (attempt ${attempt}/${SNAPSHOT_RETRIES}); retrying` });
     await planner.exec('ROLLBACK');
     // Workers restart their snapshot on the next 'snapshot' call (START TRANSACTION commits the old one).
     await sleep(200 * attempt);
     if (attempt === SNAPSHOT_RETRIES && opts.allowInconsistent) {
-      return { mode: 'no-lock', exact: false, binlog: after, gtid: gtidAfter, note: 'INCONSISTENT: sessions opened their snapshots at different binlog positions; tables may not agree with each other' };
+      return withCoordinates(opts, { mode: 'no-lock', exact: false, binlog: after ?? all[0] ?? null, gtid: gtidAfter, note: 'INCONSISTENT: sessions opened their snapshots at different binlog positions; tables may not agree with each other' });
     }
   }
-  throw new TsError({ code: 'snapshot', message: `could not open consistent snapshots without a lock: the server kept committing writes (${SNAPSHOT_RETRIES} attempts)`, suggestion: 'use --lock-mode ftwrl (needs RELOAD), dump at a quieter time, or accept with --allow-inconsistent (marked in the manifest)' });
+  throw new TsError({ code: 'snapshot', message: `could not open consistent snapshots without a lock: the server kept committing writes (${SNAPSHOT_RETRIES} attempts)`, suggestion: 'use --lock-mode auto, ftwrl or backup-stage (needs RELOAD), dump at a quieter time, or accept with --allow-inconsistent (marked in the manifest)' });
+}
+
+const NO_POSITION_PRIVILEGE = 'this account may not read the binary log position (it needs REPLICATION CLIENT, or BINLOG MONITOR on MariaDB)';
+
+/** The binary log position, null when the binary log is off, 'denied' when the account may not read it. */
+async function binlogPosition(session: Session, flavor: Flavor): Promise<BinlogPosition | null | 'denied'> {
+  try {
+    return await readBinlogPosition(session, flavor);
+  } catch (e) {
+    if (isDenied(e)) return 'denied';
+    throw e;
+  }
+}
+
+function isDenied(e: unknown): boolean {
+  return e instanceof TsError && (e.code === 'privilege' || e.errno === 1227 || e.errno === 1044 || e.errno === 1045);
+}
+
+/** --no-coordinates: the snapshot as taken, without its coordinates (nothing to start a replica from). */
+function withCoordinates(opts: DumpOptions, info: SnapshotInfo): SnapshotInfo {
+  if (opts.coordinates) return info;
+  return { ...info, exact: false, binlog: null, gtid: null, noCoordinates: 'not recorded (--no-coordinates)' };
 }
 
 function sleep(ms: number): Promise<void> {

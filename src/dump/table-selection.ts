@@ -2,6 +2,8 @@ import type { Reporter } from '../core/events.js';
 import { TsError } from '../core/errors.js';
 import { SYSTEM_DATABASES, listDatabases, readObjects, readTables, type CatalogDatabase, type CatalogObject, type CatalogTable } from '../db/catalog.js';
 import type { Flavor } from '../db/flavor.js';
+import { hiddenObjects } from '../db/hidden-objects.js';
+import { describeMissing, type MissingEntry } from '../format/missing.js';
 import type { Session } from '../db/session.js';
 import { PROGRESS_DB } from '../format/naming.js';
 import type { SubsetLeftOut } from '../format/subset.js';
@@ -18,6 +20,8 @@ export interface Selection {
   readonly objects: CatalogObject[];
   /** Objects of the dumped databases the filters left out (tables, and what goes with them). */
   readonly leftOut: LeftOut[];
+  /** What the account's privileges hide in the dumped databases (the manifest's `missing`). */
+  readonly missing: MissingEntry[];
 }
 
 /** One database of the catalog, everything in it, before the filters. */
@@ -35,12 +39,20 @@ export interface DatabaseCatalog {
 export async function selectTables(control: Session, flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<Selection> {
   const all = await listDatabases(control);
   const catalog: DatabaseCatalog[] = [];
+  const hidden: MissingEntry[] = [];
+  // -T dumps no routines or events: only the triggers can be missing.
+  const kinds = opts.tables.length > 0 ? (['trigger'] as const) : (['routine', 'trigger', 'event'] as const);
   for (const db of databasesInScope(all, opts)) {
-    catalog.push({ database: db, tables: await readTables(control, db.name, flavor), objects: await readObjects(control, db.name, flavor) });
+    const objects = await readObjects(control, db.name, flavor);
+    catalog.push({ database: db, tables: await readTables(control, db.name, flavor), objects });
+    hidden.push(...(await hiddenObjects(control, db.name, objects, kinds)));
   }
   const { selection, warnings } = applyFilters(catalog, opts);
   for (const w of warnings) reporter.emit({ kind: 'warning', message: w.message, database: w.database, table: w.name });
-  return selection;
+  const dumped = new Set(selection.databases.map((d) => d.name));
+  const missing = hidden.filter((m) => dumped.has(m.database));
+  for (const m of missing) reporter.emit({ kind: 'warning', message: describeMissing(m), database: m.database });
+  return { ...selection, missing };
 }
 
 /**
@@ -63,5 +75,6 @@ function databasesInScope(all: readonly CatalogDatabase[], opts: DumpOptions): C
  * The filters, as a pure function of the catalog (format/table-filter.ts, shared with tsload).
  */
 export function applyFilters(catalog: readonly DatabaseCatalog[], opts: DumpOptions): { selection: Selection; warnings: FilterWarning[] } {
-  return applyTableFilters(catalog, opts, { databaseFlag: '-B', action: 'dump' });
+  const { selection, warnings } = applyTableFilters(catalog, opts, { databaseFlag: '-B', action: 'dump' });
+  return { selection: { ...selection, missing: [] }, warnings };
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TsError } from '../core/errors.js';
 import type { ConnectionSettings } from '../db/session.js';
+import type { TableName } from '../db/snapshot.js';
 import type { ChunkResult, ChunkTask, WorkerReply, WorkerRequest } from './chunk-task.js';
 
 type Pending = {
@@ -79,6 +80,11 @@ export class DumpWorker {
 
   async snapshot(coordinates: boolean): Promise<{ file: string; position: number } | null> {
     return (await this.thread.call({ op: 'snapshot', slot: this.index, coordinates })) as { file: string; position: number } | null;
+  }
+
+  /** Takes the metadata locks of `tables` in the session's snapshot transaction (db/snapshot.ts holdTables). */
+  async hold(tables: readonly TableName[], lockWaitSeconds: number): Promise<void> {
+    await this.thread.call({ op: 'hold', slot: this.index, tables, lockWaitSeconds });
   }
 
   async chunk(task: ChunkTask, onProgress: (rows: number, bytes: number) => void): Promise<ChunkResult> {

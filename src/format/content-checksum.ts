@@ -1,4 +1,5 @@
 import { qualified, quoteIdent } from '../core/ident.js';
+import { historyClause } from '../core/table-shape.js';
 import type { ColumnSpec } from './manifest.js';
 
 /**
@@ -18,5 +19,5 @@ const COLUMN_EXPR: Record<ColumnSpec['codec'], (q: string) => string> = {
 export function checksumSql(database: string, table: string, columns: readonly ColumnSpec[], where: string | null): string {
   const parts = columns.map((c) => `IFNULL(${COLUMN_EXPR[c.codec](quoteIdent(c.name))}, '-')`);
   const row = parts.length === 1 ? parts[0]! : `CONCAT_WS('|', ${parts.join(', ')})`;
-  return `SELECT COUNT(*) AS n, COALESCE(SUM(CAST(CONV(SUBSTRING(MD5(${row}), 1, 16), 16, 10) AS DECIMAL(20,0))), 0) AS s FROM ${qualified(database, table)}${where ? ` WHERE ${where}` : ''}`;
+  return `SELECT COUNT(*) AS n, COALESCE(SUM(CAST(CONV(SUBSTRING(MD5(${row}), 1, 16), 16, 10) AS DECIMAL(20,0))), 0) AS s FROM ${qualified(database, table)}${historyClause(columns)}${where ? ` WHERE ${where}` : ''}`;
 }

@@ -20,7 +20,9 @@ export type SnapshotMode = (typeof SNAPSHOT_MODES)[number];
 export { COLUMN_CODECS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS } from '../core/table-shape.js';
 export type { ChunkKey, ColumnCodec, ColumnSpec, KeyBound, KeyColumn, KeyKind, KeyLiteral, ObjectContext, ObjectKind } from '../core/table-shape.js';
 import { COLUMN_CODECS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS, type ChunkKey, type ColumnSpec, type KeyBound, type ObjectContext, type ObjectKind } from '../core/table-shape.js';
+import { MISSING_KINDS, type MissingEntry } from './missing.js';
 import { SUBSET_KINDS, type SubsetInfo } from './subset.js';
+export type { MissingEntry } from './missing.js';
 export type { SubsetInfo } from './subset.js';
 import type { LongestLine } from './longest-line.js';
 export type { LongestLine } from './longest-line.js';
@@ -116,6 +118,11 @@ export interface SnapshotInfo {
   readonly note?: string;
   /** --replica-data: the source's coordinates of the dumped replica. */
   readonly upstream?: UpstreamInfo;
+  /**
+   * Present when the dump has no coordinates although the binary log may be on (--no-coordinates,
+   * or an account that may not read them): why. No replica can be started from such a dump.
+   */
+  readonly noCoordinates?: string;
 }
 
 export interface DumpOptionsRecord {
@@ -145,6 +152,8 @@ export interface Manifest {
   readonly subset?: SubsetInfo;
   /** tsdump --users: the accounts, roles and grants of the source (format/users-file.ts). */
   readonly users?: FileEntry;
+  /** Present when the dumping account's privileges hid objects (missing.ts): what and why. */
+  readonly missing?: readonly MissingEntry[];
   readonly databases: readonly DatabaseEntry[];
 }
 
@@ -249,6 +258,7 @@ export function parseManifest(text: string): Manifest {
   const snap = s.at('snapshot').obj(o.snapshot);
   s.at('snapshot.mode').oneOf(snap.mode, SNAPSHOT_MODES);
   s.at('snapshot.exact').bool(snap.exact);
+  if (snap.noCoordinates !== undefined) s.at('snapshot.noCoordinates').str(snap.noCoordinates);
   const opts = s.at('options').obj(o.options);
   s.at('options.format').oneOf(opts.format, DATA_FORMATS);
   s.at('options.compression').oneOf(opts.compression, COMPRESSIONS);
@@ -265,6 +275,16 @@ export function parseManifest(text: string): Manifest {
       const l = ls.obj(lv);
       ls.at('kind').oneOf(l.kind, SUBSET_KINDS);
       for (const k of ['database', 'name', 'reason']) ls.at(k).str(l[k]);
+    });
+  }
+  if (o.missing !== undefined) {
+    s.at('missing').arr(o.missing).forEach((mv, i) => {
+      const ms = s.at(`missing[${i}]`);
+      const m = ms.obj(mv);
+      ms.at('kind').oneOf(m.kind, MISSING_KINDS);
+      ms.at('database').str(m.database);
+      ms.at('reason').str(m.reason);
+      if (m.name !== null) ms.at('name').str(m.name);
     });
   }
   const paths = new Set<string>();

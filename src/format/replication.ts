@@ -8,6 +8,7 @@ import type { Manifest } from './manifest.js';
  */
 export function replicationLines(m: Manifest, replica: Flavor | null): string[] {
   const s = m.snapshot;
+  if (s.noCoordinates) return [`source coordinates: none recorded (${s.noCoordinates}): this dump cannot start a replica`];
   const pos = s.binlog ? `${s.binlog.file}:${s.binlog.position}` : 'none (binary log off on the source)';
   const out = [`source coordinates (${s.exact ? 'exact' : 'NOT exact: taken without a consistent lock'}): binlog ${pos}${s.gtid ? `, GTID ${s.gtid}` : ''}`];
   const u = s.upstream;

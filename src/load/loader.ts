@@ -14,7 +14,7 @@
  *                       describes the plan and the problems and stops
  *  4. acquireLease      (load-lease.ts) one loader per target database: a server lock held by the
  *                       control session, refused naming the loader that holds it
- *     openProgress      (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
+ *     openProgress      (history-check.ts) refuse history rows a target cannot write; (resume-check.ts) per target: a run record (dump id + sub-chunk limits). Same
  *                       dump → resume with the recorded limits; another dump → target-changed; none →
  *                       fresh load, where existing tables are refused / dropped / truncated
  *  5. checkIdentities   (resume-check.ts) on resume, every table we created must still be that table
@@ -41,6 +41,7 @@ import { replicationLines } from '../format/replication.js';
 import { PreflightError } from '../core/problem.js';
 import { openStore } from '../storage/open-store.js';
 import { loadData } from './data-load.js';
+import { refuseHistoryWithoutTarget } from './history-check.js';
 import { describePlan } from './dry-run.js';
 import { readDump } from './dump-reader.js';
 import { isPartial, selectRestore } from './restore-filter.js';
@@ -101,6 +102,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         maxPacket: facts.maxAllowedPacket || DEFAULT_MAX_PACKET,
       };
       if (replicaPlan) await refuseRunningReplica(control.session, ctx.flavor);
+      await refuseHistoryWithoutTarget(ctx, targets);
       try {
         await openProgress(ctx, targets);
         await lease.record();

@@ -68,7 +68,12 @@ export async function restoreCounters(ctx: LoadContext, targets: readonly Target
       if (tb.autoIncrement === null) continue;
       await step(ctx, t, STEP.autoIncrement(tb.name), async () => {
         await recordIdentity(ctx, t, tb.name, true);
-        await ctx.control.exec(`ALTER TABLE ${qualified(t.name, tb.name)} AUTO_INCREMENT = ${BigInt(tb.autoIncrement ?? 1).toString()}`, [], { database: t.name, table: tb.name });
+        // Only when it differs: the ALTER recomputes the counter from the rows when the value is past
+        // the column's range (TINYINT with AUTO_INCREMENT=566, which CREATE TABLE accepted), and on a
+        // system-versioned table the history rows count (seen: 566 became 128).
+        const want = BigInt(tb.autoIncrement ?? 1).toString();
+        const now = await ctx.control.scalar('SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.name, tb.name]);
+        if (now !== want) await ctx.control.exec(`ALTER TABLE ${qualified(t.name, tb.name)} AUTO_INCREMENT = ${want}`, [], { database: t.name, table: tb.name });
         await recordIdentity(ctx, t, tb.name);
       });
     }

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { qualified } from '../core/ident.js';
 import type { Session } from '../db/session.js';
+import { historyClause } from '../core/table-shape.js';
 import { checksumSql } from '../format/content-checksum.js';
 import { rangeCondition } from '../format/key-range.js';
 import type { TableEntry } from '../format/manifest.js';
@@ -68,7 +69,7 @@ export async function verifyTables(open: () => Promise<Session>, targets: readon
         if (Number(r?.n ?? 0) !== rows) out.push({ database: db, table: t.name, chunk: chunkPath, what: 'rows', expected: String(rows), actual: r?.n ?? '0' });
         else if (actual !== checksum) out.push({ database: db, table: t.name, chunk: chunkPath, what: 'checksum', expected: checksum, actual });
       } else {
-        const n = await s.scalar(`SELECT COUNT(*) FROM ${qualified(db, t.name)}${where ? ` WHERE ${where}` : ''}`);
+        const n = await s.scalar(`SELECT COUNT(*) FROM ${qualified(db, t.name)}${historyClause(t.columns)}${where ? ` WHERE ${where}` : ''}`);
         if (Number(n) !== rows) out.push({ database: db, table: t.name, chunk: chunkPath, what: 'rows', expected: String(rows), actual: n ?? '0' });
       }
       onChecked(target, chunk?.index ?? 0, rows, chunk ? chunk.bytes : t.bytes, (Date.now() - started) / 1000);

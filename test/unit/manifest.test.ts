@@ -163,3 +163,25 @@ describe('the optional subset field', () => {
     expect(() => parseManifest(JSON.stringify(m))).toThrow(/subset\.where\[0\]\.condition: expected a string/);
   });
 });
+
+describe('the optional missing field and snapshot.noCoordinates', () => {
+  it('well-formed ones parse', () => {
+    const m = validManifest();
+    m.missing = [{ kind: 'routine', database: 'db', name: null, reason: 'grant SELECT on mysql.proc' }, { kind: 'view', database: 'db', name: 'v', reason: 'grant SHOW VIEW' }];
+    (m.snapshot as Mutable).noCoordinates = "not recorded (--no-coordinates)";
+    const parsed = parseManifest(JSON.stringify(m));
+    expect(parsed.missing).toHaveLength(2);
+    expect(parsed.snapshot.noCoordinates).toMatch(/no-coordinates/);
+  });
+
+  it('malformed ones are refused naming the field', () => {
+    const m = validManifest();
+    m.missing = [{ kind: 'index', database: 'db', name: null, reason: 'x' }];
+    expect(() => parseManifest(JSON.stringify(m))).toThrow(/missing\[0\]\.kind: expected one of/);
+    m.missing = [{ kind: 'event', database: 'db', name: 3, reason: 'x' }];
+    expect(() => parseManifest(JSON.stringify(m))).toThrow(/missing\[0\]\.name: expected a string/);
+    const n = validManifest();
+    (n.snapshot as Mutable).noCoordinates = true;
+    expect(() => parseManifest(JSON.stringify(n))).toThrow(/snapshot\.noCoordinates: expected a string/);
+  });
+});

@@ -141,7 +141,7 @@ describe('dump preflight', () => {
     leftOut: [],
   } as unknown as Selection;
   const dumpFacts = (lines: string[], over: Partial<DumpFacts> = {}): DumpFacts => ({ flavor, grants: parseGrants(lines, ACCOUNT), binlogOn: true, selection, output: null, compressionAvailable: true, ...over });
-  const opts = { lockMode: 'auto' as const, compression: 'none' as const, noData: false, allowInconsistent: false };
+  const opts = { lockMode: 'auto' as const, compression: 'none' as const, noData: false, allowInconsistent: false, coordinates: true };
 
   it('no problems for an account with the usual backup grants', () => {
     expect(preflightDump(opts, dumpFacts(['GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON `shop`.* TO `u`@`%`', 'GRANT BINLOG MONITOR ON *.* TO `u`@`%`']))).toEqual([]);
@@ -153,8 +153,11 @@ describe('dump preflight', () => {
     expect(auto.map((p) => p.fix)).toEqual([
       "GRANT SELECT ON `shop`.`orders` TO 'u'@'%'; or leave it out with --ignore-table shop.orders",
       "GRANT SHOW VIEW, TRIGGER ON `shop`.* TO 'u'@'%';",
-      "GRANT BINLOG MONITOR ON *.* TO 'u'@'%';",
     ]);
+    // MariaDB: the snapshot's own coordinates need no privilege; MySQL needs one unless asked not to record them
+    const mysql = { ...facts, flavor: parseVersion('8.4.0') };
+    expect(preflightDump(opts, mysql).map((p) => p.fix)).toContain("GRANT REPLICATION CLIENT ON *.* TO 'u'@'%'; or dump without coordinates: --no-coordinates (under the lock) or --allow-inconsistent (lock-free)");
+    expect(preflightDump({ ...opts, allowInconsistent: true }, mysql).map((p) => p.code)).not.toContain('privilege-binlog');
     const ftwrl = preflightDump({ ...opts, lockMode: 'ftwrl' }, facts);
     expect(ftwrl.map((p) => p.message)).toContain("cannot take the global read lock (--lock-mode ftwrl): the account 'u'@'%' lacks RELOAD");
     expect(preflightDump(opts, dumpFacts(['GRANT ALL PRIVILEGES ON `shop`.* TO `u`@`%`', 'GRANT RELOAD ON *.* TO `u`@`%`'], { binlogOn: false }))).toEqual([]);
@@ -173,7 +176,7 @@ describe('dump preflight', () => {
   it('the selection problem, the output and the compression are listed beside the privileges', () => {
     const nothing = { code: 'nothing-selected', object: {}, message: '-x ^x: matches no table', fix: 'check -x' } as const;
     const output = { code: 'output-not-empty', object: {}, message: 'output /d is not empty', fix: 'choose another -o' } as const;
-    const problems = preflightDump({ ...opts, compression: 'zstd' }, dumpFacts(['GRANT USAGE ON *.* TO `u`@`%`'], { selection: nothing, output, compressionAvailable: false }));
+    const problems = preflightDump({ ...opts, compression: 'zstd' }, dumpFacts(['GRANT USAGE ON *.* TO `u`@`%`'], { selection: nothing, output, compressionAvailable: false, flavor: parseVersion('8.4.0') }));
     expect(problems.map((p) => p.code)).toEqual(['nothing-selected', 'privilege', 'compression-unavailable', 'output-not-empty']);
   });
 });
