@@ -60,6 +60,7 @@ export function dumpOptionsFor(opts: DumpBenchOptions, setting: BenchSetting, ou
     threads: setting.threads,
     format: 'sql',
     compression: 'none',
+    compressLevel: null,
     chunkBytes: opts.chunkRows ? null : opts.chunkBytes,
     chunkRows: opts.chunkRows,
     statementSize: setting.statementSize,

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /** tsdump: wires the commands; parsing into frozen options happens here and nowhere below. */
+import './thread-pool.js'; // first: sizes libuv's pool before any file or zlib call
 import os from 'node:os';
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
 import { LOCK_MODES, runDump, type DumpOptions, type LockMode, type WhereFilter } from '../dump/dumper.js';
+import { COMPRESSION_LEVELS } from '../format/compression.js';
 import { checkDump, readManifest } from '../format/dump-check.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
 import { describeSubset } from '../format/subset.js';
@@ -31,6 +33,7 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   threads: number;
   format: DataFormat;
   compress?: Compression;
+  compressLevel?: number;
   chunkSize: string;
   rows?: number;
   statementSize: string;
@@ -64,6 +67,7 @@ addConnectionOptions(program)
   .option('-t, --threads <n>', 'parallel snapshot sessions (worker threads: at most one per core)', wholeNumber('--threads'), os.availableParallelism())
   .addOption(new Option('--format <fmt>', 'data file format').choices(DATA_FORMATS).default('csv'))
   .addOption(new Option('-c, --compress <algo>', 'compress data files').choices(COMPRESSIONS.filter((c) => c !== 'none')))
+  .option('--compress-level <n>', `compression level (gzip ${COMPRESSION_LEVELS.gzip.min}-${COMPRESSION_LEVELS.gzip.max}, zstd ${COMPRESSION_LEVELS.zstd.min}-${COMPRESSION_LEVELS.zstd.max}; default ${COMPRESSION_LEVELS.gzip.default}: fastest)`, wholeNumber('--compress-level'))
   .option('-F, --chunk-size <size>', 'target bytes per chunk file (from the average row length)', '64M')
   .option('-r, --rows <n>', 'rows per chunk instead of --chunk-size', wholeNumber('--rows'))
   .option('-s, --statement-size <size>', 'longest INSERT statement in SQL format (like net_buffer_length)', '1M')
@@ -161,6 +165,7 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
     threads: f.threads,
     format: f.format,
     compression: f.compress ?? 'none',
+    compressLevel: compressLevel(f.compress, f.compressLevel),
     chunkBytes: parseSize(f.chunkSize, '--chunk-size'),
     chunkRows: f.rows ?? null,
     statementSize: parseSize(f.statementSize, '--statement-size'),
@@ -175,6 +180,14 @@ function dumpOptions(f: DumpFlags, connection: DumpOptions['connection']): DumpO
     overwrite: f.overwrite,
     toolVersion: toolVersion(),
   });
+}
+
+function compressLevel(c: Compression | undefined, level: number | undefined): number | null {
+  if (level === undefined) return null;
+  if (c === undefined || c === 'none') throw usageError('--compress-level needs -c gzip or -c zstd');
+  const { min, max } = COMPRESSION_LEVELS[c];
+  if (level < min || level > max) throw usageError(`--compress-level ${level}: ${c} levels are ${min} to ${max}`);
+  return level;
 }
 
 function sumOf(xs: number[]): number {

@@ -100,7 +100,7 @@ export async function writeChunk(
 
   const out = await store.create(task.file);
   try {
-    const compress = compressor(task.compression);
+    const compress = compressor(task.compression, task.compressLevel);
     if (compress) await pipeline(encoded, compress, hashed, into(out), { signal });
     else {
       // The store copies each buffer (into its own staging memory), so it goes back to the encoder at once.

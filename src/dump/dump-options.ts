@@ -29,6 +29,8 @@ export interface DumpOptions {
   readonly threads: number;
   readonly format: DataFormat;
   readonly compression: Compression;
+  /** --compress-level; null: the method's default. */
+  readonly compressLevel: number | null;
   readonly chunkBytes: number | null;
   readonly chunkRows: number | null;
   readonly statementSize: number;
