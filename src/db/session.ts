@@ -1,6 +1,6 @@
 import mysql from 'mysql2';
 import net from 'node:net';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ErrorObject } from '../core/errors.js';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import type { WireBatch } from '../core/wire-row.js';
@@ -14,6 +14,15 @@ export type { RawRow } from './row-stream.js';
 export type { SessionProfile } from './session-profile.js';
 
 type CoreConnection = mysql.Connection;
+
+/** The slice of mysql2's Packet that its Connection#writePacket uses (packets below 16 MiB). */
+interface FramedPacket {
+  readonly buffer: Buffer;
+  length(): number;
+  writeHeader(sequenceId: number): void;
+}
+/** Packets of this payload size or more are split by the protocol: left to mysql2's own path. */
+const MAX_PACKET_PAYLOAD = 0xffffff;
 
 export type InfileFactory = (requestedName: string) => Readable;
 
@@ -199,6 +208,35 @@ export class Session {
     } finally {
       this.infileFactory = undefined;
     }
+  }
+
+  /**
+   * loadLocal of bytes in memory, sent without a copy: `framed` is 4 bytes of scratch space (the
+   * packet header is written into them) followed by the file's bytes. mysql2's LOCAL INFILE path
+   * copies every piece of the stream into a new Buffer to put a header in front (an 8 MiB
+   * allocation per transaction, freed only by a full collection); here the one packet goes to
+   * mysql2's packet writer as it is. `framed` must stay unchanged until this settles: the server
+   * answers only after reading the whole file, so by then the socket has written it.
+   */
+  async loadLocalFramed(sql: string, fileName: string, framed: Buffer, object?: ErrorObject): Promise<number> {
+    const writer = this.conn as unknown as { writePacket?: (p: FramedPacket) => void };
+    const length = framed.length - 4;
+    if (typeof writer.writePacket !== 'function' || length <= 0 || length >= MAX_PACKET_PAYLOAD) {
+      return this.loadLocal(sql, fileName, () => Readable.from([framed.subarray(4)]), object);
+    }
+    const packet: FramedPacket = {
+      buffer: framed,
+      length: () => framed.length,
+      writeHeader(sequenceId) {
+        framed.writeUIntLE(length, 0, 3);
+        framed[3] = sequenceId;
+      },
+    };
+    // the data packet now, then an empty stream: mysql2 ends the file with its empty packet on 'end'
+    return this.loadLocal(sql, fileName, () => {
+      writer.writePacket!(packet);
+      return Readable.from([]);
+    }, object);
   }
 
   async close(): Promise<void> {
