@@ -5,6 +5,7 @@ import type { ErrorObject } from '../core/errors.js';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import type { WireBatch } from '../core/wire-row.js';
 import { describeTls, tlsAttempts, type ConnectionSettings, type TlsAttempt } from './connection.js';
+import { ReadArena, arenaSocket } from './read-arena.js';
 import { rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
 import { explainConnectError, explainDbError } from './server-errors.js';
 import { PLAIN, type SessionProfile } from './session-profile.js';
@@ -45,6 +46,8 @@ export class Session {
     readonly label: string,
     /** The handshake charset is binary: mysql2 writes query text and parameters as latin1 (one byte per char). */
     private readonly binaryHandshake: boolean,
+    /** Where the socket reads go, when they reuse memory (read-arena.ts). */
+    private readonly arena: ReadArena | null = null,
   ) {}
 
   /**
@@ -77,8 +80,16 @@ export class Session {
   private static async connect(settings: ConnectionSettings, profile: SessionProfile, ssl: TlsAttempt): Promise<Session> {
     let sessionRef: Session | undefined;
     const host = settings.host ?? '127.0.0.1';
+    const port = settings.port ?? 3306;
+    // TLS and protocol compression read and buffer on their own: the arena is for plain sockets
+    const arena = profile.readArena && ssl === undefined && !settings.compress ? new ReadArena() : null;
+    const stream = arena
+      ? () => arenaSocket(arena, settings.socket !== undefined ? { path: settings.socket } : { host, port })
+      : settings.socket === undefined && ssl?.verifyIdentity && net.isIP(host) !== 0
+        ? () => ipStream(host, port)
+        : undefined;
     const conn = mysql.createConnection({
-      ...(settings.socket === undefined && ssl?.verifyIdentity && net.isIP(host) !== 0 ? { stream: () => ipStream(host, settings.port ?? 3306) } : {}),
+      ...(stream ? { stream } : {}),
       host: settings.socket ? undefined : host,
       port: settings.socket ? undefined : (settings.port ?? 3306),
       socketPath: settings.socket,
@@ -109,7 +120,7 @@ export class Session {
     await new Promise<void>((resolve, reject) => {
       conn.connect((err) => (err ? reject(err) : resolve()));
     });
-    const s = new Session(conn, conn.threadId ?? 0, profile.label, (profile.charset ?? '').toUpperCase() === 'BINARY');
+    const s = new Session(conn, conn.threadId ?? 0, profile.label, (profile.charset ?? '').toUpperCase() === 'BINARY', arena);
     sessionRef = s;
     try {
       // Results as the column's own bytes; the client side stays utf8mb4 (mysql2 encodes our SQL text
@@ -183,7 +194,7 @@ export class Session {
 
   /** Streams a SELECT as wire rows in batches, with backpressure (see row-stream.ts). A batch is valid until the next. */
   wireRowBatches(sql: string, signal?: AbortSignal, batchRows?: number, batchBytes?: number): AsyncGenerator<WireBatch> {
-    return wireRowBatches(this.conn, sql, signal, batchRows, batchBytes);
+    return wireRowBatches(this.conn, sql, signal, batchRows, batchBytes, this.arena);
   }
 
   /** Row-at-a-time view of rawRowBatches, for small results (plans, boundaries). */
