@@ -84,6 +84,8 @@ export function arenaSocket(arena: ReadArena, target: { host: string; port: numb
       },
     },
   });
+  // what mysql2 does to the sockets it opens itself (keep-alive is its default)
   if ('host' in target) socket.setNoDelay(true);
+  socket.once('connect', () => socket.setKeepAlive(true));
   return socket;
 }
