@@ -54,6 +54,7 @@ export function dumpOptionsFor(opts: DumpBenchOptions, setting: BenchSetting, ou
     tables: [opts.table],
     threads: setting.threads,
     format: 'sql',
+    compressLevel: null,
     chunkBytes: opts.chunkRows ? null : opts.chunkBytes,
     chunkRows: opts.chunkRows,
     statementSize: setting.statementSize,

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** tsdump: wires the commands; parsing into frozen options happens here and nowhere below. */
+import './thread-pool.js'; // first: sizes libuv's pool before any file or zlib call
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
+import { COMPRESSION_LEVELS } from '../format/compression.js';
 import { PreflightError } from '../core/problem.js';
 import { formatBytes, parseSize } from '../core/sizes.js';
 import { DUMP_DEFAULTS, LOCK_MODES, dumpOptions, runDump, type DumpOptions, type LockMode, type WhereFilter } from '../dump/dumper.js';
@@ -30,6 +32,7 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   threads?: number;
   format: DataFormat;
   compress?: Compression;
+  compressLevel?: number;
   chunkSize?: string;
   rows?: number;
   statementSize?: string;
@@ -67,6 +70,7 @@ addConnectionOptions(program)
   .option('-t, --threads <n>', 'parallel snapshot sessions (worker threads: at most one per core) (default: CPU cores)', wholeNumber('--threads'))
   .addOption(new Option('--format <fmt>', 'data file format').choices(DATA_FORMATS).default(DUMP_DEFAULTS.format))
   .addOption(new Option('-c, --compress <algo>', 'compress data files').choices(COMPRESSIONS.filter((c) => c !== 'none')))
+  .option('--compress-level <n>', `compression level (gzip ${COMPRESSION_LEVELS.gzip.min}-${COMPRESSION_LEVELS.gzip.max}, zstd ${COMPRESSION_LEVELS.zstd.min}-${COMPRESSION_LEVELS.zstd.max}; default ${COMPRESSION_LEVELS.gzip.default}: fastest)`, wholeNumber('--compress-level'))
   .option('-F, --chunk-size <size>', `target bytes per chunk file (from the average row length) (default: ${formatBytes(DUMP_DEFAULTS.chunkBytes)})`)
   .option('-r, --rows <n>', 'rows per chunk instead of --chunk-size', wholeNumber('--rows'))
   .option('-s, --statement-size <size>', `longest INSERT statement in SQL format (like net_buffer_length) (default: ${formatBytes(DUMP_DEFAULTS.statementSize)})`)
@@ -175,6 +179,7 @@ function dumpOptionsOf(f: DumpFlags, connection: DumpOptions['connection']): Dum
     threads: f.threads,
     format: f.format,
     compression: f.compress,
+    compressLevel: f.compressLevel,
     chunkBytes: f.chunkSize === undefined ? undefined : parseSize(f.chunkSize, '--chunk-size'),
     chunkRows: f.rows,
     statementSize: f.statementSize === undefined ? undefined : parseSize(f.statementSize, '--statement-size'),

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** tsload: wires the command; parsing into frozen options happens here and nowhere below. */
+import './thread-pool.js'; // first: sizes libuv's pool before any file or zlib call
 import { Command, Option } from 'commander';
 import { EXIT_CODES, TsError } from '../core/errors.js';
 import { PreflightError } from '../core/problem.js';

@@ -6,6 +6,7 @@
 import type mysql from 'mysql2';
 import { TsError } from '../core/errors.js';
 import { encodeWireRow, type WireBatch } from '../core/wire-row.js';
+import type { ReadArena } from './read-arena.js';
 import { explainDbError } from './server-errors.js';
 
 /** A raw row: one Buffer per column (the bytes the server sent), null for SQL NULL. */
@@ -33,11 +34,11 @@ export function rawRowBatches(conn: mysql.Connection, sql: string, signal?: Abor
  * state); when it is not what this code expects, field rows are re-encoded into the wire format.
  * A batch is valid until the next one is requested (its memory is reused).
  */
-export function wireRowBatches(conn: mysql.Connection, sql: string, signal?: AbortSignal, batchRows = 4096, batchBytes = 1 << 20): AsyncGenerator<WireBatch> {
+export function wireRowBatches(conn: mysql.Connection, sql: string, signal?: AbortSignal, batchRows = 4096, batchBytes = 1 << 20, arena: ReadArena | null = null): AsyncGenerator<WireBatch> {
   const q = conn.query({ sql, rowsAsArray: true, typeCast: false }) as unknown as QueryInternals;
   const protoRow = (Object.getPrototypeOf(q) as { row?: unknown }).row;
-  const batch = new WireRows();
   if (typeof protoRow !== 'function') {
+    const batch = new WireRows(null);
     return collectBatches(conn, q as unknown as mysql.Query, batch, (added) => {
       const onRow = (row: RawRow): void => {
         const b = encodeWireRow(row);
@@ -47,6 +48,9 @@ export function wireRowBatches(conn: mysql.Connection, sql: string, signal?: Abo
       return () => q.removeListener('result', onRow as (row: unknown) => void);
     }, signal, batchRows, batchBytes);
   }
+  // rows point into the socket's reads: with an arena, those are reused as batches are handed out
+  const batch = new WireRows(arena);
+  arena?.start();
   return collectBatches(conn, q as unknown as mysql.Query, batch, (added) => {
     const rowState = function (this: QueryInternals, packet: WirePacket, connection: unknown): unknown {
       if (packet.isEOF()) return (protoRow as (p: WirePacket, c: unknown) => unknown).call(this, packet, connection);
@@ -55,7 +59,7 @@ export function wireRowBatches(conn: mysql.Connection, sql: string, signal?: Abo
     };
     // Query#fieldsEOF moves to `this.row`: an own property here wins over the prototype's parser.
     q.row = rowState;
-    return () => undefined;
+    return () => arena?.stop();
   }, signal, batchRows, batchBytes);
 }
 
@@ -190,6 +194,8 @@ class WireRowsHalf implements WireBatch {
   starts = new Int32Array(1024);
   ends = new Int32Array(1024);
   length = 0;
+  /** The read-arena segment of the first row that lies in one (-1: none yet). */
+  firstSegment = -1;
 }
 
 /**
@@ -200,6 +206,7 @@ class WireRowsHalf implements WireBatch {
 export class WireRows implements RowBatch<WireBatch> {
   private halves = [new WireRowsHalf(), new WireRowsHalf()] as const;
   private current = 0;
+  constructor(private readonly arena: ReadArena | null = null) {}
   get length(): number {
     return this.halves[this.current].length;
   }
@@ -214,6 +221,7 @@ export class WireRows implements RowBatch<WireBatch> {
       h.starts = starts;
       h.ends = ends;
     }
+    if (h.firstSegment < 0 && this.arena) h.firstSegment = this.arena.segmentOf(buffer);
     h.buffers[n] = buffer;
     h.starts[n] = start;
     h.ends[n] = end;
@@ -222,9 +230,12 @@ export class WireRows implements RowBatch<WireBatch> {
   }
   take(): WireBatch {
     const out = this.halves[this.current];
+    // the batch before `out` is invalid from now on: the reads before out's first row are free
+    if (out.firstSegment >= 0) this.arena?.releaseBefore(out.firstSegment);
     this.current ^= 1;
     const next = this.halves[this.current];
     next.length = 0;
+    next.firstSegment = -1;
     // drop the references to last-but-one batch's socket reads (they would stay reachable)
     next.buffers.fill(EMPTY);
     return out;

@@ -22,6 +22,8 @@ export interface SessionProfile {
   readonly statements: readonly string[];
   /** Run after `statements`; a server that refuses one (an old version, a missing privilege) is fine. */
   readonly bestEffort?: readonly string[];
+  /** Streams large results as wire rows: socket reads reuse memory (read-arena.ts; plain TCP or Unix socket only). */
+  readonly readArena?: boolean;
 }
 
 /** Dumped text of TIMESTAMP values, chunk bounds and checksums must not depend on the server's zone (DST). */
@@ -52,6 +54,7 @@ export const DUMP_WORKER: SessionProfile = {
   binaryResults: true,
   statements: [UTC],
   bestEffort: ["SET SESSION sql_mode = ''", 'SET SESSION net_write_timeout = 3600'],
+  readArena: true,
 };
 
 export interface LoadSessionSettings {

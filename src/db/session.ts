@@ -1,10 +1,11 @@
 import mysql from 'mysql2';
 import net from 'node:net';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ErrorObject } from '../core/errors.js';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import type { WireBatch } from '../core/wire-row.js';
 import { describeTls, tlsAttempts, type ConnectionSettings, type TlsAttempt } from './connection.js';
+import { ReadArena, arenaSocket } from './read-arena.js';
 import { rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
 import { explainConnectError, explainDbError } from './server-errors.js';
 import { PLAIN, type SessionProfile } from './session-profile.js';
@@ -14,6 +15,15 @@ export type { RawRow } from './row-stream.js';
 export type { SessionProfile } from './session-profile.js';
 
 type CoreConnection = mysql.Connection;
+
+/** The slice of mysql2's Packet that its Connection#writePacket uses (packets below 16 MiB). */
+interface FramedPacket {
+  readonly buffer: Buffer;
+  length(): number;
+  writeHeader(sequenceId: number): void;
+}
+/** Packets of this payload size or more are split by the protocol: left to mysql2's own path. */
+const MAX_PACKET_PAYLOAD = 0xffffff;
 
 export type InfileFactory = (requestedName: string) => Readable;
 
@@ -38,6 +48,8 @@ export class Session {
     readonly label: string,
     /** The handshake charset is binary: mysql2 writes query text and parameters as latin1 (one byte per char). */
     private readonly binaryHandshake: boolean,
+    /** Where the socket reads go, when they reuse memory (read-arena.ts). */
+    private readonly arena: ReadArena | null = null,
   ) {}
 
   /**
@@ -70,8 +82,16 @@ export class Session {
   private static async connect(settings: ConnectionSettings, profile: SessionProfile, ssl: TlsAttempt): Promise<Session> {
     let sessionRef: Session | undefined;
     const host = settings.host ?? '127.0.0.1';
+    const port = settings.port ?? 3306;
+    // TLS and protocol compression read and buffer on their own: the arena is for plain sockets
+    const arena = profile.readArena && ssl === undefined && !settings.compress ? new ReadArena() : null;
+    const stream = arena
+      ? () => arenaSocket(arena, settings.socket !== undefined ? { path: settings.socket } : { host, port })
+      : settings.socket === undefined && ssl?.verifyIdentity && net.isIP(host) !== 0
+        ? () => ipStream(host, port)
+        : undefined;
     const conn = mysql.createConnection({
-      ...(settings.socket === undefined && ssl?.verifyIdentity && net.isIP(host) !== 0 ? { stream: () => ipStream(host, settings.port ?? 3306) } : {}),
+      ...(stream ? { stream } : {}),
       host: settings.socket ? undefined : host,
       port: settings.socket ? undefined : (settings.port ?? 3306),
       socketPath: settings.socket,
@@ -102,7 +122,7 @@ export class Session {
     await new Promise<void>((resolve, reject) => {
       conn.connect((err) => (err ? reject(err) : resolve()));
     });
-    const s = new Session(conn, conn.threadId ?? 0, profile.label, (profile.charset ?? '').toUpperCase() === 'BINARY');
+    const s = new Session(conn, conn.threadId ?? 0, profile.label, (profile.charset ?? '').toUpperCase() === 'BINARY', arena);
     sessionRef = s;
     try {
       // Results as the column's own bytes; the client side stays utf8mb4 (mysql2 encodes our SQL text
@@ -176,7 +196,7 @@ export class Session {
 
   /** Streams a SELECT as wire rows in batches, with backpressure (see row-stream.ts). A batch is valid until the next. */
   wireRowBatches(sql: string, signal?: AbortSignal, batchRows?: number, batchBytes?: number): AsyncGenerator<WireBatch> {
-    return wireRowBatches(this.conn, sql, signal, batchRows, batchBytes);
+    return wireRowBatches(this.conn, sql, signal, batchRows, batchBytes, this.arena);
   }
 
   /** Row-at-a-time view of rawRowBatches, for small results (plans, boundaries). */
@@ -201,6 +221,35 @@ export class Session {
     } finally {
       this.infileFactory = undefined;
     }
+  }
+
+  /**
+   * loadLocal of bytes in memory, sent without a copy: `framed` is 4 bytes of scratch space (the
+   * packet header is written into them) followed by the file's bytes. mysql2's LOCAL INFILE path
+   * copies every piece of the stream into a new Buffer to put a header in front (an 8 MiB
+   * allocation per transaction, freed only by a full collection); here the one packet goes to
+   * mysql2's packet writer as it is. `framed` must stay unchanged until this settles: the server
+   * answers only after reading the whole file, so by then the socket has written it.
+   */
+  async loadLocalFramed(sql: string, fileName: string, framed: Buffer, object?: ErrorObject): Promise<number> {
+    const writer = this.conn as unknown as { writePacket?: (p: FramedPacket) => void };
+    const length = framed.length - 4;
+    if (typeof writer.writePacket !== 'function' || length <= 0 || length >= MAX_PACKET_PAYLOAD) {
+      return this.loadLocal(sql, fileName, () => Readable.from([framed.subarray(4)]), object);
+    }
+    const packet: FramedPacket = {
+      buffer: framed,
+      length: () => framed.length,
+      writeHeader(sequenceId) {
+        framed.writeUIntLE(length, 0, 3);
+        framed[3] = sequenceId;
+      },
+    };
+    // the data packet now, then an empty stream: mysql2 ends the file with its empty packet on 'end'
+    return this.loadLocal(sql, fileName, () => {
+      writer.writePacket!(packet);
+      return Readable.from([]);
+    }, object);
   }
 
   async close(): Promise<void> {

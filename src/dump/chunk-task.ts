@@ -20,6 +20,8 @@ export interface ChunkTask {
   readonly file: string;
   readonly format: DataFormat;
   readonly compression: Compression;
+  /** null: the method's default level (format/compression.ts). */
+  readonly compressLevel: number | null;
   readonly statementSize: number;
   readonly checksum: boolean;
 }

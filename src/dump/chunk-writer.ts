@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { TsError } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
@@ -108,9 +109,24 @@ export async function writeChunk(
 
   const out = await store.create(task.file);
   try {
-    const compress = compressor(task.compression);
-    if (compress) await pipeline(encoded, compress, hashed, into(out), { signal });
-    else {
+    const compress = compressor(task.compression, task.compressLevel);
+    if (compress) {
+      // Each encoded buffer goes back to the encoder once the compressor has consumed it (its
+      // write callback), instead of a fresh 1 MiB per take(): memory that would otherwise wait
+      // for a full collection.
+      const drained = pipeline(compress, hashed, into(out), { signal });
+      try {
+        for await (const b of encoded()) {
+          if (!compress.write(b, (err) => err || encoder.recycle(b))) await once(compress, 'drain', { signal });
+        }
+        compress.end();
+      } catch (e) {
+        compress.destroy(e as Error);
+        await drained.catch(() => undefined);
+        throw e;
+      }
+      await drained;
+    } else {
       // The store copies each buffer (into its own staging memory), so it goes back to the encoder at once.
       for await (const b of encoded()) {
         count(b);

@@ -70,7 +70,7 @@ export async function dumpData(
           try {
             reporter.emit({ kind: 'chunk-start', phase: 'data', database: table.database, table: table.name, chunk: index });
             const r = await worker.chunk(
-              { database: table.database, table: table.name, index, columns: table.columns, key: table.key, lower: chunk.lower, upper: chunk.upper, where, store: opts.output, file, format: opts.format, compression: opts.compression, statementSize: opts.statementSize, checksum: opts.checksum },
+              { database: table.database, table: table.name, index, columns: table.columns, key: table.key, lower: chunk.lower, upper: chunk.upper, where, store: opts.output, file, format: opts.format, compression: opts.compression, compressLevel: opts.compressLevel, statementSize: opts.statementSize, checksum: opts.checksum },
               (rows, bytes) => reporter.emit({ kind: 'progress', phase: 'data', database: table.database, table: table.name, chunk: index, rows, bytes }),
             );
             entries[i] = { index, path: file, bytes: r.bytes, sha256: r.sha256, rows: r.rows, lower: chunk.lower, upper: chunk.upper, ...(r.checksum !== undefined ? { checksum: r.checksum } : {}), blocks: r.blocks, longestLine: r.longestLine };

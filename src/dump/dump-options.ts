@@ -3,6 +3,7 @@ import { TsError } from '../core/errors.js';
 import type { TableSummary } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
 import type { ConnectionSettings } from '../db/session.js';
+import { COMPRESSION_LEVELS } from '../format/compression.js';
 import type { Compression, DataFormat, Manifest } from '../format/manifest.js';
 import type { StoreLocation } from '../storage/dump-store.js';
 import { packageVersion } from '../storage/local-files.js';
@@ -34,6 +35,8 @@ export interface DumpOptions {
   readonly threads: number;
   readonly format: DataFormat;
   readonly compression: Compression;
+  /** --compress-level; null: the method's default. */
+  readonly compressLevel: number | null;
   readonly chunkBytes: number | null;
   readonly chunkRows: number | null;
   readonly statementSize: number;
@@ -81,6 +84,7 @@ export function dumpOptions(input: DumpInput): DumpOptions {
   for (const [name, v] of [['threads', threads], ['chunkRows', input.chunkRows], ['chunkBytes', input.chunkBytes], ['statementSize', input.statementSize]] as const) {
     if (v !== undefined && v !== null && !(Number.isInteger(v) && v > 0)) throw new TsError({ code: 'usage', message: `${name} must be a positive whole number, got ${v}` });
   }
+  const compressLevel = checkCompressLevel(input.compression ?? DUMP_DEFAULTS.compression, input.compressLevel ?? null);
   const where = input.where ?? [];
   if (where.length > 0 && input.noData === true) throw new TsError({ code: 'usage', message: '--where selects rows, but --no-data dumps none', suggestion: 'drop --where or --no-data' });
   return Object.freeze({
@@ -96,6 +100,7 @@ export function dumpOptions(input: DumpInput): DumpOptions {
     threads,
     format: input.format ?? DUMP_DEFAULTS.format,
     compression: input.compression ?? DUMP_DEFAULTS.compression,
+    compressLevel,
     chunkBytes: input.chunkBytes === undefined ? DUMP_DEFAULTS.chunkBytes : input.chunkBytes,
     chunkRows: input.chunkRows ?? null,
     statementSize: input.statementSize ?? DUMP_DEFAULTS.statementSize,
@@ -123,4 +128,13 @@ export interface DumpResult {
   readonly plan: readonly string[];
   /** What the preflight found (dry run; a real run with problems rejects with a PreflightError). */
   readonly problems: readonly Problem[];
+}
+
+/** --compress-level: only with a compression method, within that method's levels (null: its default). */
+function checkCompressLevel(c: Compression, level: number | null): number | null {
+  if (level === null) return null;
+  if (c === 'none') throw new TsError({ code: 'usage', message: '--compress-level needs -c gzip or -c zstd' });
+  const { min, max } = COMPRESSION_LEVELS[c];
+  if (!Number.isInteger(level) || level < min || level > max) throw new TsError({ code: 'usage', message: `--compress-level ${level}: ${c} levels are ${min} to ${max}` });
+  return level;
 }

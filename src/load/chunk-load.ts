@@ -140,10 +140,11 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
   try {
     if (csv) {
       const name = `tsload-${process.pid}-${++infileCounter}.csv`;
-      // One Buffer per transaction: mysql2 pauses a LOCAL INFILE stream on the socket's 'pause' and
-      // resumes it only on 'drain', so a stream of several pieces can stall until the server's
-      // net_read_timeout drops the connection (seen as a 30 s hang, then ECONNRESET).
-      rows = await s.loadLocal(s.wireText(loadDataSql(db.name, table, name, dup)), name, () => Readable.from([sub.data]), object);
+      // One packet per transaction, straight from the window (no copy): a stream of several pieces
+      // can stall, as mysql2 pauses a LOCAL INFILE stream on the socket's 'pause' and resumes it
+      // only on 'drain', until the server's net_read_timeout drops the connection (seen as a 30 s
+      // hang, then ECONNRESET).
+      rows = await s.loadLocalFramed(s.wireText(loadDataSql(db.name, table, name, dup)), name, sub.framed, object);
       await refuseWarnings(s, table, object, csvStatement(sub.data, sub.firstLine), expectedWarnings(dup));
     } else {
       await s.exec(s.wireText(`USE ${quoteIdent(db.name)}`));

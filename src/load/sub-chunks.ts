@@ -30,6 +30,11 @@ export interface SubChunk {
    * it). A view of the reader's window: valid until the next sub-chunk is requested.
    */
   readonly data: Buffer;
+  /**
+   * `data` with the 4 bytes before it in the window (scratch space, whatever they hold): a LOAD
+   * DATA LOCAL packet header is written there, so the rows go to the socket without a copy.
+   */
+  readonly framed: Buffer;
   /** The longest line: its length and 1-based line number (checked against max_allowed_packet). */
   readonly longest: { readonly bytes: number; readonly line: number };
   /** The chunk's final sub-chunk. Known without reading the next sub-chunk ahead (memory). */
@@ -104,6 +109,8 @@ export class SubChunkWindow {
 }
 
 const READ_BYTES = 1 << 20;
+/** Bytes kept free before a sub-chunk's first byte (SubChunk.framed). */
+export const FRAME_HEADROOM = 4;
 
 /**
  * Reads a chunk into a window (about `limits.bytes` plus one read, more only for a longer line)
@@ -111,22 +118,23 @@ const READ_BYTES = 1 << 20;
  * transaction. What is left after a cut moves to the front of the window for the next one.
  */
 export async function* subChunks(source: ChunkSource, limits: SubChunkLimits, window = new SubChunkWindow(), from: SubChunkStart = { index: 0, lines: 0, offset: 0 }): AsyncGenerator<SubChunk> {
-  if (window.buf.length < limits.bytes + READ_BYTES) window.buf = Buffer.allocUnsafe(limits.bytes + READ_BYTES);
+  const H = FRAME_HEADROOM;
+  if (window.buf.length < H + limits.bytes + READ_BYTES) window.buf = Buffer.allocUnsafe(H + limits.bytes + READ_BYTES);
   let buf = window.buf;
-  let view = buf.subarray(0, 0); // the bytes read so far: indexOf must not see stale bytes beyond
-  let start = 0; // first byte of the current sub-chunk
-  let pos = 0; // first byte of the next line
+  let view = buf.subarray(0, H); // the bytes read so far (from H on): indexOf must not see stale bytes beyond
+  let start = H; // first byte of the current sub-chunk
+  let pos = H; // first byte of the next line
   let eof = false;
   let index = from.index;
   let lineNo = from.lines;
-  let base = from.offset; // file offset of buf[0]
+  let base = from.offset - H; // file offset of buf[0]
   let count = 0;
   let firstLine = 1;
   let longest = { bytes: 0, line: 0 };
 
   const cut = (last: boolean): SubChunk => {
     index++;
-    const sub = { index, firstLine, lineCount: count, data: buf.subarray(start, pos), longest, last, end: base + pos };
+    const sub = { index, firstLine, lineCount: count, data: buf.subarray(start, pos), framed: buf.subarray(start - H, pos), longest, last, end: base + pos };
     start = pos;
     count = 0;
     longest = { bytes: 0, line: 0 };
@@ -151,15 +159,16 @@ export async function* subChunks(source: ChunkSource, limits: SubChunkLimits, wi
       continue;
     }
     if (eof) break;
-    // No complete line after pos: keep [start, end) at the front, grow only for a line longer than
-    // the window, and read more.
+    // No complete line after pos: keep [start, end) at the front (after the headroom), grow only for
+    // a line longer than the window, and read more.
     let end = view.length;
-    if (start > 0) {
-      base += start;
-      buf.copyWithin(0, start, end);
-      pos -= start;
-      end -= start;
-      start = 0;
+    if (start > H) {
+      const shift = start - H;
+      base += shift;
+      buf.copyWithin(H, start, end);
+      pos -= shift;
+      end -= shift;
+      start = H;
     }
     if (end === buf.length) {
       const bigger = Buffer.allocUnsafe(2 * buf.length);

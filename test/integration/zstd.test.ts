@@ -60,6 +60,28 @@ describe('zstd compression', () => {
     expect(typeof zlib.createZstdDecompress).toBe('function');
   });
 
+  it('--compress-level: a zstd level 19 and a gzip level 9 dump load with identical content; a level out of range or without -c is refused', async () => {
+    for (const [method, level] of [['zstd', '19'], ['gzip', '9']] as const) {
+      const dump = await dumpFixture(src, { format: 'csv', gzip: false, extra: ['-c', method, '--compress-level', level] });
+      dumps.push(dump);
+      const dst = uniqueDb(`zlevel_${method}`);
+      targets.push(dst);
+      const load = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '2'], { timeoutMs: 300_000 });
+      expect(load.code, `tsload failed:\n${load.stderr}\n${load.stdout}`).toBe(0);
+      const results = await compareDatabases(admin, src, dst);
+      expect(failures(results), formatReport(results, `${method} level ${level}`)).toEqual([]);
+    }
+    for (const [args, message] of [
+      [['-c', 'zstd', '--compress-level', '20'], /zstd levels are 1 to 19/],
+      [['-c', 'gzip', '--compress-level', '10'], /gzip levels are 1 to 9/],
+      [['--compress-level', '3'], /needs -c gzip or -c zstd/],
+    ] as const) {
+      const r = await runCli('tsdump', [...connArgs(), '-B', src, '-o', `/tmp/never-written-${process.pid}`, ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  }, 600_000);
+
   for (const format of ['csv', 'sql'] as const) {
     it(`a ${format} dump with -c zstd verifies and loads with identical content`, async () => {
       const dump = await dumpFixture(src, { format, gzip: false, extra: ['-c', 'zstd', '--checksum', '--statement-size', '4K'] });

@@ -1,0 +1,91 @@
+/**
+ * Socket read memory reused while a session streams wire rows (row-stream.ts).
+ *
+ * Node gives every socket read a fresh ArrayBuffer. A dump worker's JavaScript allocates so little
+ * that young-generation collections are rare, so those buffers (about 16 per MiB of rows) are
+ * freed only when V8's external-memory limit (64 MiB per isolate) forces a full collection: each
+ * worker thread's RSS carried up to 64 MiB of dead reads (bench_s, -t 2: two 30-65 MiB malloc
+ * arenas). Here the socket reads into segments of one ring (net's `onread` with a buffer
+ * function) and a segment is read into again only once no live row can point into it.
+ *
+ * The rule that makes reuse safe: rows arrive in stream order and segments are filled in stream
+ * order, so when a batch is handed out (making the one before it invalid, row-stream.ts), every
+ * segment before the one holding the new batch's first row belongs only to invalid batches.
+ * mysql2 holds on to nothing older: a packet split across reads is copied into a buffer of its own
+ * once complete, and packets queued while the connection is paused come after that first row.
+ * Outside a wire-row stream (other queries, whose result Buffers may be kept) and when the ring is
+ * full, reads go into fresh buffers as usual; a ring is dropped, not reused, once its stream ends
+ * (a read that was already headed for it may hold the next query's results).
+ */
+import net from 'node:net';
+
+/** One read at most (Node's own read size). */
+const SEGMENT = 64 * 1024;
+/** 4 MiB: two 1 MiB batches (row-stream.ts) and the reads in between, with room to spare. */
+const SEGMENTS = 64;
+
+export class ReadArena {
+  private ring: Buffer | null = null;
+  /** Stream-order number of the segment last handed out in each slot. */
+  private readonly owners = new Float64Array(SEGMENTS);
+  /** Stream-order number of the next segment to hand out. */
+  private next = 0;
+  /** Segments numbered below this are read into again. */
+  private released = 0;
+
+  /** The buffer the socket's next read goes into (net's onread.buffer). */
+  readonly nextBuffer = (): Buffer => {
+    const ring = this.ring;
+    if (ring !== null && this.next - SEGMENTS < this.released) {
+      const slot = this.next % SEGMENTS;
+      this.owners[slot] = this.next++;
+      return ring.subarray(slot * SEGMENT, (slot + 1) * SEGMENT);
+    }
+    return Buffer.allocUnsafeSlow(SEGMENT);
+  };
+
+  /** A wire-row stream starts: reads go into a new ring. */
+  start(): void {
+    this.ring = Buffer.allocUnsafeSlow(SEGMENTS * SEGMENT);
+    this.next = 0;
+    this.released = 0;
+  }
+
+  /** The stream ended: no more reuse (the ring lives on while anything points into it). */
+  stop(): void {
+    this.ring = null;
+  }
+
+  /** The stream-order number of the segment `b` lies in, or -1 when it is not in the ring. */
+  segmentOf(b: Buffer): number {
+    const ring = this.ring;
+    if (ring === null || b.buffer !== ring.buffer) return -1;
+    return this.owners[Math.floor((b.byteOffset - ring.byteOffset) / SEGMENT)]!;
+  }
+
+  /** Every segment numbered below `segment` may be read into again. */
+  releaseBefore(segment: number): void {
+    if (segment > this.released) this.released = segment;
+  }
+}
+
+/**
+ * A TCP or Unix-socket connection whose reads go through `arena`; mysql2 gets it as its stream
+ * and sees the usual 'data' events (a view of the bytes read, valid as the arena says).
+ */
+export function arenaSocket(arena: ReadArena, target: { host: string; port: number } | { path: string }): net.Socket {
+  const socket: net.Socket = net.connect({
+    ...target,
+    onread: {
+      buffer: arena.nextBuffer,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        socket.emit('data', (buf as Buffer).subarray(0, n));
+        return true;
+      },
+    },
+  });
+  // what mysql2 does to the sockets it opens itself (keep-alive is its default)
+  if ('host' in target) socket.setNoDelay(true);
+  socket.once('connect', () => socket.setKeepAlive(true));
+  return socket;
+}
