@@ -87,7 +87,10 @@ describe('tsdump --users, tsload --load-users', () => {
     // into the source database itself: the plan is printed, and the preflight says the load would fail (its tables exist)
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/already exists in the target/);
-    expect(r.stdout).toMatch(/users: 3 account\(s\)\/role\(s\) to create, \d+ skipped \(.*root@localhost: root or system account/);
+    // root@* is included by name and still skipped (a system account); the skipped list is cut after a
+    // few names and the shared server holds other tests' accounts, so the proof is what is not created
+    expect(r.stdout).toMatch(/users: 3 account\(s\)\/role\(s\) to create, \d+ skipped \(/);
+    expect(r.stdout).not.toMatch(/CREATE USER[^\n]*`root`@/);
     expect(r.stdout).toContain(`CREATE ROLE IF NOT EXISTS \`${role}\`;`);
     expect(r.stdout).toContain(`CREATE USER IF NOT EXISTS ${app} IDENTIFIED BY PASSWORD '<hidden>' WITH MAX_QUERIES_PER_HOUR 100 MAX_USER_CONNECTIONS 5;`);
     expect(r.stdout).toContain(`SET DEFAULT ROLE \`${role}\` FOR ${app};`);
