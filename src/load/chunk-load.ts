@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { TsError } from '../core/errors.js';
 import { quoteIdent } from '../core/ident.js';
 import { isTransient } from '../db/server-errors.js';
+import { retryTransient } from './retry.js';
 import type { Session } from '../db/session.js';
 import { compressionOf } from '../format/compression.js';
 import { hashFile } from '../format/hashing.js';
@@ -63,7 +64,8 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
     let cur = await it.next();
     if (cur.done && skip === 0) {
       // An empty chunk still records that it is done; like any write it may meet a deadlock.
-      await withRetry(ctx, object, async (fresh) => {
+      await retryTransient(ctx, `on ${object.database}.${object.table} chunk ${object.chunk}`, { database: object.database, table: object.table }, async (attempt) => {
+        const fresh = attempt > 1;
         const s = !session || fresh ? await open() : (session as Session);
         await ctx.progress.recordSubChunk(s, { dumpId: ctx.manifest.dumpId, targetDb: db.name, table: table.name, chunk: chunk.index, sub: 0, rows: 0, last: true });
       });
@@ -72,7 +74,8 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
       if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume', object });
       const sub = cur.value;
       if (sub.index > skip) {
-        const r = await withRetry(ctx, object, async (fresh) => {
+        const r = await retryTransient(ctx, `on ${object.database}.${object.table} chunk ${object.chunk}`, { database: object.database, table: object.table }, async (attempt) => {
+          const fresh = attempt > 1;
           let s = session as Session | null;
           if (!s || fresh) {
             s = await open();
@@ -114,18 +117,6 @@ function resumeStart(w: TableWork, chunk: ChunkEntry, skip: number): SubChunkSta
   return { index: skip, lines: p.rows, offset: p.endOffset };
 }
 
-async function withRetry<T>(ctx: LoadContext, object: ChunkRef, body: (fresh: boolean) => Promise<T>): Promise<T> {
-  const tries = 5;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await body(attempt > 1);
-    } catch (e) {
-      if (attempt >= tries || !isTransient(e) || ctx.signal?.aborted) throw e;
-      ctx.reporter.emit({ kind: 'warning', message: `transient error on ${object.database}.${object.table} chunk ${object.chunk} (${(e as Error).message}); retry ${attempt}/${tries - 1} on a fresh connection`, database: object.database, table: object.table });
-      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
-    }
-  }
-}
 
 /** One sub-chunk: its rows and its progress row in one transaction. Returns the rows loaded. */
 async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkEntry, sub: SubChunk, csv: boolean, endOffset: number | null): Promise<number> {

@@ -10,6 +10,7 @@
  */
 import pLimit from 'p-limit';
 import { TsError } from '../core/errors.js';
+import { retryTransient } from './retry.js';
 import type { TableSummary } from '../core/events.js';
 import { isTransient } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
@@ -144,18 +145,6 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
   }
 }
 
-async function withRetry<T>(ctx: ImportContext, what: string, body: (fresh: boolean) => Promise<T>): Promise<T> {
-  const tries = 5;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await body(attempt > 1);
-    } catch (e) {
-      if (attempt >= tries || !isTransient(e) || ctx.signal?.aborted) throw e;
-      ctx.reporter.emit({ kind: 'warning', message: `transient error on ${what} (${(e as Error).message}); retry ${attempt}/${tries - 1} on a fresh connection` });
-      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
-    }
-  }
-}
 
 /** A table's deferred secondary indexes (those not there yet), recorded when done. */
 async function buildImportIndexes(ctx: ImportContext, w: ImportTableWork): Promise<void> {
@@ -208,7 +197,8 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
         if (next.done) return;
         const f = next.value;
         const { w, batch } = f;
-        const rows = await withRetry(ctx, `${w.target.name}.${w.table.name} line ${batch.line}`, async (fresh) => {
+        const rows = await retryTransient(ctx, `on ${w.target.name}.${w.table.name} line ${batch.line}`, { database: w.target.name, table: w.table.name }, async (attempt) => {
+          const fresh = attempt > 1;
           if (!session || fresh) {
             session?.destroy();
             session = null;

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDatabases, failures, formatReport, type CheckResult } from '../support/checker.js';
 import { connArgs, runCli } from '../support/cli.js';
+import { killAfterProgressRows } from '../support/faults.js';
 import { QUOTED_TABLE, createCorpus } from '../support/corpus.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
@@ -115,25 +116,7 @@ describe.skipIf(!HAVE_MYDUMPER)('tsload restores mydumper directories', () => {
     const dst = uniqueDb('imp_myd_kill');
     targets.push(dst);
     const args = [...connArgs(), '-d', path.join(dir, 'plain'), '--rename', `${src}=${dst}`, '-t', '2', '--bytes-per-transaction', '64K', '--rows-per-transaction', '5'];
-    let killed = false;
-    const first = await runCli('tsload', args, {
-      timeoutMs: 300_000,
-      onSpawn: (pid) => {
-        const poll = setInterval(() => {
-          void admin
-            .query<{ n: string }>('SELECT COUNT(*) AS n FROM tsload_progress.progress WHERE target_db = ?', [dst])
-            .then((rows) => {
-              if (Number(rows[0]!.n) > 6 && !killed) {
-                killed = true;
-                clearInterval(poll);
-                process.kill(pid, 'SIGKILL');
-              }
-            })
-            .catch(() => undefined);
-        }, 10);
-        setTimeout(() => clearInterval(poll), 120_000);
-      },
-    });
+    const first = await runCli('tsload', args, { timeoutMs: 300_000, onSpawn: killAfterProgressRows(admin, dst, 6) });
     expect(first.signal, `not killed mid-data:\n${first.stderr}`).toBe('SIGKILL');
     const second = await runCli('tsload', args, { timeoutMs: 300_000 });
     expect(second.code, second.stderr).toBe(0);

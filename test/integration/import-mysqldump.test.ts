@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDatabases, failures, formatReport } from '../support/checker.js';
 import { connArgs, runCli } from '../support/cli.js';
+import { killAfterProgressRows } from '../support/faults.js';
 import { createCorpus } from '../support/corpus.js';
 import { startS3Server, uniqueBucket } from '../support/s3-server.js';
 import type { AdminSession } from '../support/server.js';
@@ -164,25 +165,7 @@ describe('tsload restores mysqldump / mariadb-dump files', () => {
     const dst = uniqueDb('imp_sql_kill');
     targets.push(dst);
     const args = [...connArgs(), '-d', plain, '--rename', `${src}=${dst}`, '-t', '2', '--bytes-per-transaction', '64K', '--rows-per-transaction', '5'];
-    let killed = false;
-    const first = await runCli('tsload', args, {
-      timeoutMs: 300_000,
-      onSpawn: (pid) => {
-        const poll = setInterval(() => {
-          void admin
-            .query<{ n: string }>('SELECT COUNT(*) AS n FROM tsload_progress.progress WHERE target_db = ?', [dst])
-            .then((rows) => {
-              if (Number(rows[0]!.n) > 6 && !killed) {
-                killed = true;
-                clearInterval(poll);
-                process.kill(pid, 'SIGKILL');
-              }
-            })
-            .catch(() => undefined);
-        }, 10);
-        setTimeout(() => clearInterval(poll), 120_000);
-      },
-    });
+    const first = await runCli('tsload', args, { timeoutMs: 300_000, onSpawn: killAfterProgressRows(admin, dst, 6) });
     expect(first.signal, `not killed mid-data:\n${first.stderr}`).toBe('SIGKILL');
     const second = await runCli('tsload', args, { timeoutMs: 300_000 });
     expect(second.code, second.stderr).toBe(0);

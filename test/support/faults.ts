@@ -117,3 +117,26 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
     /* already gone */
   }
 }
+
+/**
+ * An `onSpawn` for runCli that kill -9s the load once more than `rows` progress rows of `targetDb`
+ * are committed: a kill in the middle of the data, wherever the machine's speed puts it.
+ */
+export function killAfterProgressRows(admin: AdminSession, targetDb: string, rows: number): (pid: number) => void {
+  return (pid) => {
+    let killed = false;
+    const poll = setInterval(() => {
+      void admin
+        .query<{ n: string }>('SELECT COUNT(*) AS n FROM tsload_progress.progress WHERE target_db = ?', [targetDb])
+        .then((r) => {
+          if (Number(r[0]!.n) > rows && !killed) {
+            killed = true;
+            clearInterval(poll);
+            process.kill(pid, 'SIGKILL');
+          }
+        })
+        .catch(() => undefined);
+    }, 10);
+    setTimeout(() => clearInterval(poll), 120_000);
+  };
+}
