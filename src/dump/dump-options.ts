@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { TsError } from '../core/errors.js';
+import { checkWholeNumbers } from '../core/whole-number.js';
 import type { TableSummary } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
 import type { ConnectionSettings } from '../db/session.js';
@@ -81,9 +82,7 @@ export const DUMP_DEFAULTS = Object.freeze({
 /** The frozen, complete options of a dump: `input` with the defaults applied, checked for what the types cannot say. */
 export function dumpOptions(input: DumpInput): DumpOptions {
   const threads = input.threads ?? os.availableParallelism();
-  for (const [name, v] of [['threads', threads], ['chunkRows', input.chunkRows], ['chunkBytes', input.chunkBytes], ['statementSize', input.statementSize]] as const) {
-    if (v !== undefined && v !== null && !(Number.isInteger(v) && v > 0)) throw new TsError({ code: 'usage', message: `${name} must be a positive whole number, got ${v}` });
-  }
+  checkWholeNumbers([['threads', threads], ['chunkRows', input.chunkRows], ['chunkBytes', input.chunkBytes], ['statementSize', input.statementSize]], 1);
   const compressLevel = checkCompressLevel(input.compression ?? DUMP_DEFAULTS.compression, input.compressLevel ?? null);
   const where = input.where ?? [];
   if (where.length > 0 && input.noData === true) throw new TsError({ code: 'usage', message: '--where selects rows, but --no-data dumps none', suggestion: 'drop --where or --no-data' });

@@ -159,18 +159,10 @@ export class SqlSplitter {
           }
           continue;
         }
-        case St.Back: {
-          const a = buf.indexOf(0x60, i);
-          if (a < 0) {
-            i = n;
-            break scan;
-          }
-          i = a + 1;
-          this.st = St.Normal;
-          continue;
-        }
+        case St.Back:
         case St.Line: {
-          const a = buf.indexOf(0x0a, i);
+          // a quoted name ends at the next backquote (`` inside is two of them), a line comment at the newline
+          const a = buf.indexOf(this.st === St.Back ? 0x60 : 0x0a, i);
           if (a < 0) {
             i = n;
             break scan;

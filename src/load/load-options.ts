@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { TsError } from '../core/errors.js';
+import { checkWholeNumbers } from '../core/whole-number.js';
 import type { TableSummary } from '../core/events.js';
 import type { Problem } from '../core/problem.js';
 import type { ConnectionSettings } from '../db/session.js';
@@ -144,10 +145,8 @@ export const LOAD_DEFAULTS = Object.freeze({
 /** The frozen, complete options of a load: `input` with the defaults applied, checked for what the types cannot say. */
 export function loadOptions(input: LoadInput): LoadOptions {
   const threads = input.threads ?? os.availableParallelism();
-  if (input.statementTimeout !== undefined && !(Number.isInteger(input.statementTimeout) && input.statementTimeout >= 0)) throw new TsError({ code: 'usage', message: `statementTimeout must be a whole number of seconds (0: no limit), got ${input.statementTimeout}` });
-  for (const [name, v] of [['threads', threads], ['rowsPerTransaction', input.rowsPerTransaction], ['bytesPerTransaction', input.bytesPerTransaction]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new TsError({ code: 'usage', message: `${name} must be a positive whole number, got ${v}` });
-  }
+  checkWholeNumbers([['threads', threads], ['rowsPerTransaction', input.rowsPerTransaction], ['bytesPerTransaction', input.bytesPerTransaction]], 1);
+  checkWholeNumbers([['statementTimeout', input.statementTimeout]], 0, 'number of seconds');
   const renames = new Map(input.renames instanceof Map ? input.renames : Object.entries(input.renames ?? {}));
   if (input.targetDatabase != null && renames.size > 0) throw new TsError({ code: 'usage', message: '-B (targetDatabase) and --rename (renames) do not go together', suggestion: 'use -B for a one-database dump, --rename src=dst for several' });
   if (input.engine != null && !/^[A-Za-z0-9_]+$/.test(input.engine)) throw new TsError({ code: 'usage', message: `--engine '${input.engine}' is not an engine name` });
