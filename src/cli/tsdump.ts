@@ -163,7 +163,6 @@ function dumpOptionsOf(f: DumpFlags, connection: DumpOptions['connection']): Dum
     }
     where.push(filter);
   }
-  if (where.length > 0 && !f.data) throw usageError('--where selects rows, but --no-data dumps none', 'drop --where or --no-data');
   // The database of --url means -B (unless -B or -T say which): a URL names what to dump.
   const urlDatabase = f.url !== undefined ? parseConnectionUrl(f.url).database : undefined;
   const databases = f.database.length === 0 && tables.length === 0 && urlDatabase !== undefined ? [urlDatabase] : f.database;

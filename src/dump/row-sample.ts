@@ -1,5 +1,5 @@
 import { qualified, quoteIdent } from '../core/ident.js';
-import type { ColumnCodec } from '../core/table-shape.js';
+import { historyClause, type ColumnCodec } from '../core/table-shape.js';
 import type { CatalogTable } from '../db/catalog.js';
 import type { Session } from '../db/session.js';
 
@@ -28,7 +28,7 @@ export function sampleSql(table: CatalogTable, format: 'csv' | 'sql', direction:
   const framing = cols.length + (format === 'sql' ? 3 : 0);
   const length = `${cols.map((c) => VALUE_LENGTH[c.codec](quoteIdent(c.name))).join(' + ')} + ${framing}`;
   const order = table.key.columns.length > 0 ? ` ORDER BY ${table.key.columns.map((k) => `${quoteIdent(k.name)} ${direction}`).join(', ')}` : '';
-  return `SELECT AVG(n) AS n, COUNT(*) AS c FROM (SELECT ${length} AS n FROM ${qualified(table.database, table.name)}${order} LIMIT ${SAMPLE_ROWS}) s`;
+  return `SELECT AVG(n) AS n, COUNT(*) AS c FROM (SELECT ${length} AS n FROM ${qualified(table.database, table.name)}${historyClause(table.columns)}${order} LIMIT ${SAMPLE_ROWS}) s`;
 }
 
 /** Average bytes per row of the sampled tables (tables without rows or with a failed sample are left out). */
