@@ -13,6 +13,7 @@ import { mydumperLayout, parseMydumperMetadata, type MydumperMetadata } from '..
 import { ScriptPlanner, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { dependencyOrder } from './ddl.js';
+import { wireIdent } from './import-context.js';
 import { NO_COORDINATES, runPlannedImport, type ImportResult } from './import-load.js';
 import { scriptBytes, scriptFile, type ScriptFile } from './import-source.js';
 import type { LoadOptions } from './load-options.js';
@@ -127,7 +128,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
       objects.push(...objectsOf(plan));
     }
     // a view must come after the views it reads (mydumper writes them in name order)
-    for (const v of views) v.dependsOn = views.filter((o) => o !== v && v.statements.some((s) => s.what.kind === 'object' && !s.what.drop && s.text.includes(`\`${Buffer.from(o.name, 'utf8').toString('latin1').replace(/`/g, '``')}\``))).map((o) => o.name);
+    for (const v of views) v.dependsOn = views.filter((o) => o !== v && v.statements.some((s) => s.what.kind === 'object' && !s.what.drop && s.text.includes(wireIdent(o.name)))).map((o) => o.name);
     for (const v of dependencyOrder(views)) objects.push(...v.statements);
     objects.push(...triggers);
   }
