@@ -1,8 +1,8 @@
 import { qualified, quoteIdent } from '../core/ident.js';
-import { selectExpr, type CatalogTable } from '../db/catalog.js';
-import type { RawRow, Session } from '../db/session.js';
-import { keyColumnExpr, rangeCondition } from '../format/key-range.js';
-import type { KeyBound, KeyColumn } from '../format/manifest.js';
+import type { CatalogTable } from '../db/catalog.js';
+import type { Session } from '../db/session.js';
+import type { KeyBound } from '../format/manifest.js';
+import { firstRow, isIntegerColumn, keyBounds } from './key-splits.js';
 
 export interface PlannedChunk {
   readonly lower: KeyBound | null;
@@ -15,7 +15,6 @@ export interface ChunkSizing {
 }
 
 const WHOLE: PlannedChunk = { lower: null, upper: null };
-const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
 
 export function rowsPerChunk(table: Pick<CatalogTable, 'avgRowLength'>, sizing: ChunkSizing): number {
   if (sizing.chunkRows) return sizing.chunkRows;
@@ -47,23 +46,6 @@ export function boundsToChunks(bounds: readonly KeyBound[]): PlannedChunk[] {
   return chunks;
 }
 
-function boundValue(col: KeyColumn, raw: Buffer | null): string {
-  const b = raw ?? Buffer.alloc(0);
-  return col.literal === 'string' || col.literal === 'binary' ? b.toString('hex') : b.toString('latin1');
-}
-
-/** How a key column's bound values are read: ENUM/SET as their index, the binary-form types as their bytes. */
-function selectKeyExpr(col: KeyColumn, table: CatalogTable): string {
-  if (col.literal === 'enum') return `(${keyColumnExpr(col)} + 0)`;
-  const spec = table.columns.find((c) => c.name === col.name);
-  return spec && spec.codec === 'hex' ? selectExpr(spec) : keyColumnExpr(col);
-}
-
-async function firstRow(session: Session, sql: string): Promise<RawRow | null> {
-  for await (const row of session.rawRows(sql)) return row;
-  return null;
-}
-
 /**
  * Chunk plan of one table, read on a session inside the dump's snapshot (so the plan describes
  * exactly the rows the workers will read). Keyless tables and small tables are one chunk.
@@ -75,30 +57,13 @@ export async function planTable(session: Session, table: CatalogTable, sizing: C
   if (!sizing.chunkRows && table.rowsEstimate <= per) return [WHOLE];
   const name = qualified(table.database, table.name);
   const first = key.columns[0]!;
-  const dataType = table.columns.find((c) => c.name === first.name)?.dataType ?? '';
-  if (key.columns.length === 1 && INTEGER_TYPES.has(dataType)) {
+  if (key.columns.length === 1 && isIntegerColumn(table, first)) {
     const q = quoteIdent(first.name);
     const r = await firstRow(session, `SELECT MIN(${q}), MAX(${q}) FROM ${name}`);
     if (!r || r[0] === null || r[1] === null) return [WHOLE];
     const rows = table.rowsEstimate > 0 ? table.rowsEstimate : per;
     return integerRanges(BigInt(r[0]!.toString('latin1')), BigInt(r[1]!.toString('latin1')), rows, per);
   }
-  // Keyset boundaries on the whole key tuple: every `per` rows in index order.
-  const cols = key.columns;
-  const order = cols.map((c) => keyColumnExpr(c)).join(', ');
-  const hint = key.index ? ` FORCE INDEX (${quoteIdent(key.index)})` : '';
-  const bounds: KeyBound[] = [];
-  let lower: KeyBound | null = null;
-  for (;;) {
-    const where = rangeCondition(key, lower, null);
-    const row = await firstRow(
-      session,
-      `SELECT ${cols.map((c) => selectKeyExpr(c, table)).join(', ')} FROM ${name}${hint}${where ? ` WHERE ${where}` : ''} ORDER BY ${order} LIMIT 1 OFFSET ${per}`,
-    );
-    if (!row) break;
-    const bound = cols.map((c, i) => boundValue(c, row[i] ?? null));
-    bounds.push(bound);
-    lower = bound;
-  }
-  return boundsToChunks(bounds);
+  // Keyset boundaries on the whole key tuple, about every `per` rows in key order.
+  return boundsToChunks(await keyBounds(session, table, per));
 }

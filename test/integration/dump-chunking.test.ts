@@ -46,7 +46,11 @@ describe('tsdump chunking', () => {
       CREATE TABLE enum_pk (e ENUM('z','y','x') NOT NULL, n INT NOT NULL, PRIMARY KEY (e, n));
       INSERT INTO enum_pk SELECT ELT(1 + seq % 3, 'x', 'y', 'z'), seq FROM seq_1_to_1200;
       CREATE TABLE empty_t (id INT PRIMARY KEY);
-      ANALYZE TABLE sparse, negative, ubig, composite, unicode_pk, binary_pk, unique_only, keyless, enum_pk;
+      CREATE TABLE tenant_int (tenant INT NOT NULL, id BIGINT NOT NULL, v INT, PRIMARY KEY (tenant, id));
+      INSERT INTO tenant_int SELECT IF(seq <= 2000, -5, seq % 40), CAST(seq AS SIGNED) * 1009 - 500000, seq FROM seq_1_to_3000;
+      CREATE TABLE tenant_str (tenant SMALLINT NOT NULL, k VARCHAR(20) NOT NULL, v INT, PRIMARY KEY (tenant, k));
+      INSERT INTO tenant_str SELECT IF(seq <= 2400, 7, seq), CONCAT(ELT(1 + seq % 3, 'é', 'a', 'Z'), seq), seq FROM seq_1_to_3000;
+      ANALYZE TABLE sparse, negative, ubig, composite, unicode_pk, binary_pk, unique_only, keyless, enum_pk, tenant_int, tenant_str;
     `);
     const r = await runCli('tsdump', [...connArgs(), '-B', db, '-o', out, '--rows', '300', '-t', '3', '--checksum', '-q']);
     expect(r.stderr).toBe('');
@@ -66,7 +70,7 @@ describe('tsdump chunking', () => {
     return t;
   };
 
-  it.each(['sparse', 'negative', 'ubig', 'composite', 'unicode_pk', 'binary_pk', 'unique_only', 'keyless', 'enum_pk', 'empty_t'])(
+  it.each(['sparse', 'negative', 'ubig', 'composite', 'unicode_pk', 'binary_pk', 'unique_only', 'keyless', 'enum_pk', 'empty_t', 'tenant_int', 'tenant_str'])(
     '%s: chunk rows add up to COUNT(*) and each range holds exactly its chunk',
     async (name) => {
       const t = table(name);
@@ -95,5 +99,15 @@ describe('tsdump chunking', () => {
     expect(table('sparse').chunks.length).toBeLessThanOrEqual(20);
     expect(table('keyless').chunks).toHaveLength(1);
     expect(table('unique_only').key).toMatchObject({ kind: 'unique', index: 'uq' });
+  });
+
+  it('splits a composite key with an integer first column where its rows are, also inside one heavy first value', () => {
+    // tenant_int: 2000 of 3000 rows have tenant -5 (split on id); tenant_str: 2400 have tenant 7 (split on k)
+    for (const name of ['tenant_int', 'tenant_str']) {
+      const chunks = table(name).chunks;
+      expect(chunks.length, name).toBeGreaterThanOrEqual(6);
+      expect(Math.max(...chunks.map((c) => c.rows)), name).toBeLessThanOrEqual(900);
+      expect(chunks.filter((c) => c.lower?.[0] === (name === 'tenant_int' ? '-5' : '7')).length, name).toBeGreaterThan(2);
+    }
   });
 });
