@@ -18,7 +18,6 @@ ROWS=${ROWS:-1000000}
 OUT=${OUT:-/var/tmp/tsdump-bench/rss-flat}
 KEEP=${KEEP:-0}
 # what the bins' shebang (src/cli/tsdump.ts) gives node when they are run as installed
-NODE_FLAGS="--max-semi-space-size=2"
 cli() { mariadb --no-defaults -h127.0.0.1 -P"$PORT" -uroot "$@"; }
 conn=(--no-defaults -h 127.0.0.1 -P "$PORT" -u root)
 
@@ -34,10 +33,10 @@ for n in "$ROWS" $((4 * ROWS)); do
     DB=$db ORDERS_ROWS=$n EVENTS_ROWS=1 NOPK_ROWS=1 DIM_ROWS=1 bash "$HERE/gen.sh" >/dev/null
   fi
   rm -rf "$OUT/$db"
-  /usr/bin/time -v -o "$OUT/time-dump-$n" node $NODE_FLAGS "$ROOT/dist/cli/tsdump.js" "${conn[@]}" -B "$db" -o "$OUT/$db" -q
+  /usr/bin/time -v -o "$OUT/time-dump-$n" node $BIN_FLAGS "$ROOT/dist/cli/tsdump.js" "${conn[@]}" -B "$db" -o "$OUT/$db" -q
   rss[dump-$n]=$(peak "$OUT/time-dump-$n")
   cli -e "DROP DATABASE IF EXISTS \`${db}_copy\`"
-  /usr/bin/time -v -o "$OUT/time-load-$n" node $NODE_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$OUT/$db" -B "${db}_copy" -q
+  /usr/bin/time -v -o "$OUT/time-load-$n" node $BIN_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$OUT/$db" -B "${db}_copy" -q
   rss[load-$n]=$(peak "$OUT/time-load-$n")
   cli -e "DROP DATABASE IF EXISTS \`${db}_copy\`"
   echo "$n rows: tsdump ${rss[dump-$n]} MiB, tsload ${rss[load-$n]} MiB" >&2
