@@ -124,10 +124,19 @@ export class SqlProgressStore implements ProgressStore {
 
   /** Forgets everything recorded for a target database (a finished load's memo that no longer applies). */
   async forget(targetDb: string): Promise<void> {
+    // one transaction: a kill between the deletes must not leave a run record without its progress
+    // rows (a rerun would then load committed chunks again)
     const s = this.session;
-    await s.exec(`DELETE FROM ${PROGRESS_DB}.progress WHERE target_db = ?`, [targetDb]);
-    await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db = ?`, [targetDb]);
-    await s.exec(`DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = ?`, [targetDb]);
+    await s.exec('START TRANSACTION');
+    try {
+      await s.exec(`DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = ?`, [targetDb]);
+      await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db = ?`, [targetDb]);
+      await s.exec(`DELETE FROM ${PROGRESS_DB}.progress WHERE target_db = ?`, [targetDb]);
+      await s.exec('COMMIT');
+    } catch (e) {
+      await s.exec('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
   }
 }
 
