@@ -47,15 +47,11 @@ export async function runImportCommand(opts: LoadOptions, reporter: ClosableRepo
   return EXIT_CODES.ok;
 }
 
-/** Options of our own dumps' restores that another tool's dump does not support (yet): said, not ignored. */
+/** Options of our own dumps' restores that another tool's dump does not support (yet): said, not ignored (table filters, --no-data and --no-schema it does: import-filter.ts). */
 function refuseTsdumpOnly(opts: LoadOptions, restoreTest: boolean, kind: string): void {
   const r = opts.restore;
-  const f = r.filters;
   const given = [
     restoreTest && '--restore-test',
-    (f.databases.length > 0 || f.tables.length > 0 || f.ignoreTables.length > 0 || f.include !== null || f.exclude !== null) && 'table filters (-s, -T, --ignore-table, -x, --exclude-regex)',
-    r.noData && '--no-data',
-    r.noSchema && '--no-schema',
     r.onDuplicate !== 'error' && '--on-duplicate',
     r.analyze && '--analyze',
     r.eventsDisabled !== null && '--events-disabled',

@@ -97,6 +97,7 @@ Examples:
   tsload -h drill-db -d /backups/shop-2026-11-21 --restore-test --progress json  # nightly restore drill (cron)
   tsload -d /backups/shop.sql.gz -B shop_copy --skip-definer        # a mysqldump / mariadb-dump file, in parallel
   tsload -d /backups/mydumper-2026-11-21 --rename shop=shop_copy    # a mydumper directory
+  tsload -d /backups/all.sql -s shop --ignore-table shop.audit -B shop_copy   # part of a mysqldump file (filters as above)
   tsload -d /tmp/d -B shop_copy --dry-run                         # the plan, and every problem with its fix
 Before anything is changed, every run checks what would make it fail (existing tables, privileges, local_infile,
 max_allowed_packet, …) and lists every problem with its fix.

@@ -89,3 +89,27 @@ export function viewReferenceCandidates(body: string): ViewReference[] {
   }
   return out;
 }
+
+/**
+ * The same for a view body as a dump tool wrote it, where names of the view's own database may be
+ * unqualified (mysqldump prints SHOW CREATE VIEW run in that database: `t`.`col`, `t`, `f`(…)):
+ * besides the qualified candidates, every identifier that starts a chain is a candidate in
+ * `database` too. Wider than the server's text needs (an alias or column named like a table is a
+ * candidate), which the caller's "names an object that exists" narrows.
+ */
+export function dumpedViewReferenceCandidates(body: string, database: string): ViewReference[] {
+  const ts = tokens(body);
+  const out = viewReferenceCandidates(body);
+  const seen = new Set(out.map((r) => `${r.kind}\0${r.database}\0${r.name}`));
+  for (let i = 0; i < ts.length; i++) {
+    const a = ts[i]!;
+    if (a.t !== 'ident' || ts[i - 1]?.v === '.') continue;
+    const kind: ViewReferenceKind = ts[i + 1]?.v === '(' ? 'function' : 'table';
+    const key = `${kind}\0${database}\0${a.v}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ kind, database, name: a.v });
+    }
+  }
+  return out;
+}

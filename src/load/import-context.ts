@@ -83,5 +83,7 @@ export const IMPORT_STEP = {
   indexes: (t: string): string => `indexes:${t}`,
   foreignKeys: (t: string): string => `fks:${t}`,
   state: (t: string): string => `sequence-state:${t}`,
+  /** --no-schema: the table was there; 'rows' when it held rows before the load, else 'empty'. */
+  kept: (t: string): string => `kept:${t}`,
   statement: (file: number, offset: number): string => `statement:${file}:${offset}`,
 } as const;

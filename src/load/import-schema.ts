@@ -9,7 +9,9 @@ import type { PlannedTable } from '../format/script-plan.js';
 import { convertUtf8mb4, ifNotExists, renameDatabases, rewriteEngine, splitCreateTable } from './ddl.js';
 import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
+import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
 import { chunkKey, targetChanged } from './progress-store.js';
+import { isPartial } from './restore-filter.js';
 import { tableIdentity } from './resume-check.js';
 
 const OBJECT_TABLES: Record<string, [string, string, string]> = {
@@ -33,15 +35,22 @@ async function transactional(ctx: ImportContext, db: string, table: string): Pro
   return engine === null || TRANSACTIONAL.has(engine.toLowerCase());
 }
 
-/** Step 5: resume, refuse, or start fresh (applying --drop-table to the tables that exist). */
+/**
+ * Step 5: resume, refuse, or start fresh (applying --drop-table to the tables that exist). A part
+ * of the dump (filters, --no-data, --no-schema) records what it covers with its run: a resume
+ * asking for another part is refused, naming the option; a finished full load's memo does not
+ * make it skip anything.
+ */
 export async function openImportProgress(ctx: ImportContext): Promise<void> {
   const { progress: store, opts, control } = ctx;
   const have = await store.exists();
   const fresh: ImportTarget[] = [];
+  const noSchema = opts.restore.noSchema;
   for (const t of ctx.targets) {
     const sourceDb = t.source.name ?? '';
+    const selection = importSelection(t.source, ctx.plan.objects, opts.restore);
     let run = have ? await store.run(t.name) : null;
-    if (run?.completedAt && run.dumpId === ctx.dumpId && opts.dropTable === 'fail') {
+    if (run?.completedAt && run.dumpId === ctx.dumpId && opts.dropTable === 'fail' && !isPartial(opts.restore)) {
       ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: this file was already loaded completely (${run.completedAt}); verifying only` });
       t.done = true;
       continue;
@@ -57,9 +66,16 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
       if (run.rowsPerTransaction !== opts.rowsPerTransaction || run.bytesPerTransaction !== opts.bytesPerTransaction) {
         throw new TsError({ code: 'usage', message: `the interrupted load of database ${t.name} used ${run.rowsPerTransaction} statements / ${run.bytesPerTransaction} bytes per transaction`, object: { database: t.name }, suggestion: `resume with --rows-per-transaction ${run.rowsPerTransaction} --bytes-per-transaction ${run.bytesPerTransaction}` });
       }
+      const differs = differingSelection(run.options, selection);
+      if (differs) throw selectionDiffers(t.name, differs);
       t.resumed = true;
       t.steps = await store.steps(t.name);
       t.progress = await store.chunkProgress(t.name);
+      continue;
+    }
+    if (noSchema) {
+      await checkTablesForRows(ctx, t);
+      fresh.push(t);
       continue;
     }
     for (const tb of t.source.tables) {
@@ -79,12 +95,50 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
   for (const t of fresh) {
     for (const tb of t.source.tables) {
       const object = { database: t.name, table: tb.name };
+      if (noSchema) {
+        await keepTable(ctx, t, tb);
+        continue;
+      }
       if (!(await exists(ctx, 'table', t.name, tb.name))) continue;
       if (opts.dropTable === 'drop') await control.exec(`DROP ${tb.kind === 'sequence' ? 'SEQUENCE' : 'TABLE'} ${qualified(t.name, tb.name)}`, [], object);
       else if (opts.dropTable === 'truncate' && tb.kind === 'table') await control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
     }
-    await store.insertRun({ targetDb: t.name, dumpId: ctx.dumpId, sourceDb: t.source.name ?? '', rowsPerTransaction: opts.rowsPerTransaction, bytesPerTransaction: opts.bytesPerTransaction });
+    await store.insertRun({ targetDb: t.name, dumpId: ctx.dumpId, sourceDb: t.source.name ?? '', rowsPerTransaction: opts.rowsPerTransaction, bytesPerTransaction: opts.bytesPerTransaction, options: importSelection(t.source, ctx.plan.objects, opts.restore) });
   }
+}
+
+/**
+ * --no-schema: rows into tables that exist — every one must (the missing ones named), and hold no
+ * rows unless --drop-table truncate (emptied) or append (loaded into as it is) says otherwise.
+ */
+async function checkTablesForRows(ctx: ImportContext, t: ImportTarget): Promise<void> {
+  const missing: string[] = [];
+  for (const tb of t.source.tables) {
+    const object = { database: t.name, table: tb.name };
+    if (!(await exists(ctx, 'table', t.name, tb.name))) missing.push(qualified(t.name, tb.name));
+    else if (ctx.opts.dropTable === 'fail' && (await holdsRows(ctx, t.name, tb.name))) {
+      throw new TsError({ code: 'query', message: `table ${qualified(t.name, tb.name)} already holds rows; --no-schema loads into empty tables unless told otherwise`, object, suggestion: "pass --drop-table truncate (empty it first) or --drop-table append (add the dump's rows to it)" });
+    }
+  }
+  if (missing.length > 0) {
+    throw new TsError({ code: 'query', message: `--no-schema loads rows into existing tables, but ${missing.length} do not exist: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`, object: { database: t.name }, suggestion: 'create them first (a load without --no-schema does), or leave them out with -T / --ignore-table; nothing was loaded' });
+  }
+}
+
+async function holdsRows(ctx: ImportContext, db: string, table: string): Promise<boolean> {
+  return (await ctx.control.scalar(`SELECT 1 FROM ${qualified(db, table)} LIMIT 1`)) !== null;
+}
+
+/** A table --no-schema loads into: emptied under --drop-table truncate, its identity and whether it held rows recorded. */
+async function keepTable(ctx: ImportContext, t: ImportTarget, tb: PlannedTable): Promise<void> {
+  const object = { database: t.name, table: tb.name };
+  if (ctx.opts.dropTable === 'truncate') await ctx.control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
+  const held = (await holdsRows(ctx, t.name, tb.name)) ? 'rows' : 'empty';
+  await ctx.progress.recordStep(t.name, IMPORT_STEP.kept(tb.name), held);
+  t.steps.set(IMPORT_STEP.kept(tb.name), held);
+  const id = (await tableIdentity(ctx, t.name, tb.name)) ?? '';
+  await ctx.progress.recordStep(t.name, IMPORT_STEP.table(tb.name), id);
+  t.steps.set(IMPORT_STEP.table(tb.name), id);
 }
 
 /** The target of statements read while the script was in database `db`. */
@@ -114,11 +168,12 @@ function rewrittenTable(ctx: ImportContext, t: PlannedTable): string {
 /** Step 6: databases and tables (recorded once created; a resume skips what is recorded). */
 export async function createImportSchema(ctx: ImportContext): Promise<ImportTableWork[]> {
   const work: ImportTableWork[] = [];
+  const { noSchema, noData } = ctx.opts.restore;
   const s = await openImportSession(ctx, 'schema');
   try {
     for (const t of ctx.targets) {
       if (t.done) continue;
-      if (!t.steps.has(IMPORT_STEP.database)) {
+      if (!noSchema && !t.steps.has(IMPORT_STEP.database)) {
         let sql = `CREATE DATABASE IF NOT EXISTS ${wireIdent(t.name)}`;
         const c = t.source.create;
         const charset = c ? /\bDEFAULT\s+(?:CHARACTER\s+SET|CHARSET)\b[^*]*/i.exec(c.text)?.[0] : undefined;
@@ -130,12 +185,13 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
       for (const tb of t.source.tables) {
         if (!tb.complete) continue;
         const rewritten = rewrittenTable(ctx, tb);
-        const split = tb.kind === 'table' ? splitCreateTable(rewritten, ctx.opts.deferIndexes) : { create: rewritten, indexes: [], foreignKeys: [] };
+        // without rows there is nothing to defer the indexes for; a table --no-schema keeps is not ours to change
+        const split = tb.kind === 'table' && !noSchema ? splitCreateTable(rewritten, ctx.opts.deferIndexes && !noData) : { create: rewritten, indexes: [], foreignKeys: [] };
         const object = { database: t.name, table: tb.name };
         const file = ctx.files[tb.ddl.file]!.display;
         const at = { file, line: tb.ddl.line, offset: tb.ddl.offset, ...object };
         const recorded = t.steps.get(IMPORT_STEP.table(tb.name));
-        if (recorded === undefined) {
+        if (recorded === undefined && !noSchema) {
           await s.exec(ifNotExists(split.create), [], object).catch((e: unknown) => Promise.reject(statementError(e, at, split.create)));
           const id = (await tableIdentity(ctx, t.name, tb.name)) ?? '';
           await ctx.progress.recordStep(t.name, IMPORT_STEP.table(tb.name), id);
@@ -156,6 +212,9 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         const done = (b: { index: number }): boolean => t.progress.get(chunkKey(t.name, tb.name, b.index))?.complete === true;
         let todo = tb.batches.filter((b) => !done(b));
         if (t.resumed && todo.length > 0 && !(await transactional(ctx, t.name, tb.name))) {
+          if (t.steps.get(IMPORT_STEP.kept(tb.name)) === 'rows') {
+            throw new TsError({ code: 'target-changed', message: `${qualified(t.name, tb.name)} uses a non-transactional engine and held rows before this load: the rows of the batch that was interrupted cannot be told from them`, object, suggestion: 'restore the table as it was before the load (or empty it) and load again with --drop-table truncate' });
+          }
           // rows of a batch that did not commit may be there (no transaction took them back): start the table over
           ctx.reporter.emit({ kind: 'warning', message: `${qualified(t.name, tb.name)} uses a non-transactional engine: reloading it whole`, ...object });
           await ctx.control.exec(`DELETE FROM ${qualified(t.name, tb.name)}`, [], object);
