@@ -139,10 +139,16 @@ export interface PlannerOptions {
   readonly database?: string | null;
   /** The number of this file among the dump's files, recorded in what it plans. */
   readonly file?: number;
+  /**
+   * The statement delimiter the script starts with (default ';'). mydumper's object files are
+   * split as myloader splits them, at a ';' that ends a line (';\n'): a routine body's inner ';'
+   * comes without DELIMITER lines.
+   */
+  readonly delimiter?: string;
 }
 
 export class ScriptPlanner {
-  private readonly splitter = new SqlSplitter({ keep: (head) => classify(head).kind !== 'insert' });
+  private readonly splitter: SqlSplitter;
   private readonly hash: Hash = createHash('sha256');
   private readonly header: ScriptText[] = [];
   private readonly databases: PlannedDatabase[] = [];
@@ -163,6 +169,7 @@ export class ScriptPlanner {
   private statements = 0;
 
   constructor(private readonly opts: PlannerOptions) {
+    this.splitter = new SqlSplitter({ keep: (head) => classify(head).kind !== 'insert', ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}) });
     if (opts.database !== undefined) this.current = this.database(opts.database);
   }
 

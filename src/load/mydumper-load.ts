@@ -31,6 +31,9 @@ interface FilePlan {
  */
 const MYDUMPER_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO';
 
+/** Files of views, triggers, routines and events: split at a ';' that ends a line, as myloader does. */
+const OBJECT_FILE = /-schema-(post|triggers|view)\.sql/;
+
 export async function runMydumperImport(given: LoadOptions, store: DumpStore, display: string, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
   const opts: LoadOptions = Object.freeze({ ...given, sqlMode: given.sqlMode ?? MYDUMPER_SQL_MODE });
   const entries = (await store.list()).filter((e) => e.regular);
@@ -52,13 +55,13 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     const file = files.length;
     const f = scriptFile(store, name, `${display}/${name}`);
     files.push(f);
-    const p = new ScriptPlanner({ limits, footer: false, database: db, file });
+    const p = new ScriptPlanner({ limits, footer: false, database: db, file, ...(OBJECT_FILE.test(name) ? { delimiter: ';\n' } : {}) });
     prepare?.(p);
     for await (const piece of scriptBytes(f)) p.push(piece);
     const plan = p.finish();
     digest.update(`${name}\u0000${plan.sha256}\n`);
     if (!plan.complete) {
-      const objectFile = /-schema-(post|triggers|view)\.sql/.test(name);
+      const objectFile = OBJECT_FILE.test(name);
       const e = new TsError({
         code: 'bad-dump',
         message: `${f.display} is not complete: ${plan.problem}`,
