@@ -131,7 +131,7 @@ export interface MydumperMetadata {
   /** Rows per `db`.`table` where the 1.0 metadata records them. */
   readonly rows: ReadonlyMap<string, number>;
   /**
-   * 1.0 with data checksums (on by default, -M / --checksum-all, off with --skip-data-checksums):
+   * 1.0 with data checksums (`-M` / `--checksum-all` or `--data-checksums`; not by default):
    * per `db`.`table` the source's CHECKSUM TABLE value, as mydumper computed it in the dump's
    * snapshot. (Its schema_checksum / indexes_checksum / post_checksum keys are mydumper's own
    * hashes of its SHOW CREATE text, not something the server computes: not read.)

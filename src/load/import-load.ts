@@ -14,7 +14,8 @@
  *                         row; a table's indexes as soon as its last batch is in
  *  8. addImportForeignKeys (import-data.ts)
  *  9. runObjectScript     (import-objects.ts) views, routines, triggers, events, in file order
- * 10. verify              row counts per table against the rows the file holds
+ * 10. verify              row counts per table against the rows the file holds; CHECKSUM TABLE
+ *                         against the source's where the dump recorded it (mydumper 1.0 -M)
  * 11. finish              remove the progress state (unless --keep-progress)
  */
 import { TsError } from '../core/errors.js';

@@ -5,6 +5,11 @@
  * then loaded by the same steps as a mysqldump file (import-load.ts runPlannedImport): tables in
  * parallel, sized transactions with exactly-once progress, deferred indexes, then routines and
  * events (-schema-post), views (dependency order) and triggers, verified by row counts.
+ *
+ * mydumper 1.0 (--format LOAD_DATA / CSV): a chunk's .sql file holds a LOAD DATA statement, read
+ * here into its parts (format/load-data-statement.ts), and its .dat file is one batch of the table,
+ * loaded whole by mydumper-infile.ts; its rows are the metadata's count. With -M the metadata's
+ * data_checksum (the source's CHECKSUM TABLE) is compared with the loaded table's at verify.
  */
 import { createHash } from 'node:crypto';
 import { TsError } from '../core/errors.js';

@@ -106,6 +106,19 @@ describe('tsload restores mydumper 1.0 directories', () => {
     expect(await admin.query(`SHOW DATABASES LIKE '${dst}'`)).toHaveLength(0);
   }, 120_000);
 
+  it('never reads a file other than the chunk\'s own .dat: a statement naming another file is refused', async () => {
+    const dir = path.join(tmp, 'elsewhere');
+    cpSync(path.join(FIXTURES, 'load-data'), dir, { recursive: true });
+    const sql = path.join(dir, `${SOURCE}.nokey.00000.sql`);
+    writeFileSync(sql, readFileSync(sql, 'latin1').replace(`'${SOURCE}.nokey.00000.dat'`, "'/etc/passwd'"), 'latin1');
+    const dst = uniqueDb('imp_myd10_elsewhere');
+    targets.push(dst);
+    const r = await runCli('tsload', [...connArgs(), '-d', dir, '--rename', `${SOURCE}=${dst}`], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(/nokey\.00000\.sql: its LOAD DATA statement reads '\/etc\/passwd', not myd1fx_src\.nokey\.00000\.dat/);
+    expect(await admin.query(`SHOW DATABASES LIKE '${dst}'`)).toHaveLength(0);
+  }, 120_000);
+
   it('resumes exactly after kill -9 in the middle of a LOAD DATA chunk', async () => {
     // the fixture plus a chunk big enough to be killed in: ~12 MB of rows in people.00099.dat
     const dir = path.join(tmp, 'big');
