@@ -189,7 +189,7 @@ function describeImport(plan: ScriptPlan, renames: ReadonlyMap<string | null, st
     const target = renames.get(d.name);
     if (target === undefined) continue;
     out.push(`database ${d.name ?? '(unnamed)'} → ${target}: ${d.tables.length} tables`);
-    for (const t of d.tables) out.push(`  ${t.kind} ${t.name}: ${t.rows} rows, ${t.bytes} bytes of INSERTs in ${t.batches.length} transactions${t.complete ? '' : ' (incomplete: not loaded)'}`);
+    for (const t of d.tables) out.push(`  ${t.kind} ${t.name}: ${t.rows} rows, ${t.bytes} bytes of ${t.batches.some((b) => b.infile) ? 'INSERTs / LOAD DATA rows' : 'INSERTs'} in ${t.batches.length} transactions${t.complete ? '' : ' (incomplete: not loaded)'}`);
     const objects = plan.objects.filter((o) => o.database === d.name && o.what.kind === 'object' && !o.what.drop);
     if (objects.length > 0) out.push(`  objects: ${objects.map((o) => (o.what.kind === 'object' ? `${o.what.object} ${o.what.name}` : '')).join(', ')}`);
   }
