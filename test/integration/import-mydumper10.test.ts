@@ -1,7 +1,7 @@
 /**
  * Issue 14, mydumper 1.0: tsload restores the directories mydumper 1.0.1 writes (committed under
  * test/fixtures/mydumper-1.0, see its README): LOAD DATA chunks (.sql statement + .dat rows, tab
- * separated or CSV with a header line, plain or zstd), INSERT chunks (gzip), the database-wide
+ * separated or CSV with a header line, plain, gzip or zstd, binary columns as hex), INSERT chunks (gzip), the database-wide
  * triggers file, routines, events, views. Self-verifying: each loaded table's CHECKSUM TABLE is
  * compared here with the data_checksum mydumper recorded from the source (tsload compares them
  * too); a tampered .dat file is named by the checksum mismatch; kill -9 in the middle of a LOAD
@@ -54,7 +54,7 @@ describe('tsload restores mydumper 1.0 directories', () => {
     await admin?.close();
   });
 
-  it.each(['load-data', 'csv-zstd', 'insert-gzip'])('restores %s under another name: CHECKSUM TABLE as mydumper recorded it, and every object', async (name) => {
+  it.each(['load-data', 'csv-zstd', 'load-data-hex-gzip', 'insert-gzip'])('restores %s under another name: CHECKSUM TABLE as mydumper recorded it, and every object', async (name) => {
     const dir = path.join(FIXTURES, name);
     const want = recordedChecksums(dir);
     expect([...want.keys()].sort()).toEqual(TABLES);
