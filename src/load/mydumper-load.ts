@@ -229,7 +229,10 @@ function countInfileRows(meta: MydumperMetadata | null, databases: readonly Plan
     for (const t of d.tables) {
       if (!infileTables.has(t)) continue;
       const n = meta?.rows.get(metaKey(d.name!, t));
-      if (n !== undefined && t.batches.every((b) => b.infile)) t.rows = n;
+      if (n !== undefined && t.batches.every((b) => b.infile)) {
+        t.rows = n;
+        if (t.batches.length === 1) t.batches[0]!.rows = n;
+      }
       else {
         uncounted.add(sourceKey(d.name, t.name));
         notes.push(`${d.name}.${t.name}: its LOAD DATA chunks' rows are not counted by the metadata: its row count is not checked after the load`);
