@@ -119,6 +119,20 @@ describe('tsload restores mydumper 1.0 directories', () => {
     expect(await admin.query(`SHOW DATABASES LIKE '${dst}'`)).toHaveLength(0);
   }, 120_000);
 
+  it('stops at a .dat.zst cut short, naming it, with none of its rows committed', async () => {
+    const dir = path.join(tmp, 'cut');
+    cpSync(path.join(FIXTURES, 'csv-zstd'), dir, { recursive: true });
+    const dat = path.join(dir, `${SOURCE}.people.00000.dat.zst`);
+    const bytes = readFileSync(dat);
+    writeFileSync(dat, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const dst = uniqueDb('imp_myd10_cut');
+    targets.push(dst);
+    const r = await runCli('tsload', [...connArgs(), '-d', dir, '--rename', `${SOURCE}=${dst}`, '-t', '1'], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(/myd1fx_src\.people\.00000\.dat\.zst.*(ends early|damaged)|(ends early|damaged).*myd1fx_src\.people\.00000\.dat\.zst/);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.people`))).toBe(0);
+  }, 120_000);
+
   it('resumes exactly after kill -9 in the middle of a LOAD DATA chunk', async () => {
     // the fixture plus a chunk big enough to be killed in: ~12 MB of rows in people.00099.dat
     const dir = path.join(tmp, 'big');
