@@ -185,6 +185,8 @@ export function importSession(s: ImportSessionSettings): SessionProfile {
   return {
     label: s.label,
     charset: 'BINARY',
+    // mydumper 1.0's LOAD DATA chunks; as in data sessions, only a file the loader asked for is served
+    infile: true,
     // utf8mb4 first, as the mysql client connects, for a script that sets no NAMES (mysqldump --compact)
     statements: [
       'SET NAMES utf8mb4',

@@ -1,6 +1,6 @@
 import mysql from 'mysql2';
 import net from 'node:net';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { ErrorObject } from '../core/errors.js';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import type { WireBatch } from '../core/wire-row.js';
@@ -250,6 +250,51 @@ export class Session {
       writer.writePacket!(packet);
       return Readable.from([]);
     }, object);
+  }
+
+  /**
+   * loadLocal of a file of any size, read piece by piece: each piece goes to mysql2's packet writer
+   * as one packet, and the next is read only once the socket has taken the last (its 'drain'), so
+   * memory stays a piece or two whatever the file's size. (mysql2's own stream path is left out:
+   * see loadLocalFramed for why.) The server reads the whole file before it answers, so the
+   * statement settles only after the last piece.
+   */
+  async loadLocalPieces(sql: string, fileName: string, pieces: () => AsyncIterable<Buffer>, object?: ErrorObject): Promise<number> {
+    const conn = this.conn as unknown as { writePacket?: (p: FramedPacket) => void; stream?: NodeJS.WritableStream & { writableNeedDrain?: boolean; destroyed?: boolean } };
+    const writer = conn.writePacket;
+    if (typeof writer !== 'function' || !conn.stream) return this.loadLocal(sql, fileName, () => Readable.from(pieces()), object);
+    const socket = conn.stream;
+    let stopped = false;
+    const send = (b: Buffer): void => {
+      const framed = Buffer.allocUnsafe(b.length + 4);
+      b.copy(framed, 4);
+      writer.call(this.conn, { buffer: framed, length: () => framed.length, writeHeader: (id) => { framed.writeUIntLE(b.length, 0, 3); framed[3] = id; } });
+    };
+    const drained = (): Promise<void> => new Promise((resolve) => {
+      const done = (): void => {
+        socket.removeListener('drain', done);
+        socket.removeListener('close', done);
+        resolve();
+      };
+      socket.once('drain', done);
+      socket.once('close', done);
+    });
+    try {
+      return await this.loadLocal(sql, fileName, () => {
+        // mysql2 ends the file with its empty packet when this stream ends (and fails it on error)
+        const end = new PassThrough();
+        void (async () => {
+          for await (const piece of pieces()) {
+            for (let at = 0; at < piece.length && !stopped; at += MAX_PACKET_PAYLOAD - 1) send(piece.subarray(at, at + MAX_PACKET_PAYLOAD - 1));
+            if (stopped || socket.destroyed) return;
+            if (socket.writableNeedDrain) await drained();
+          }
+        })().then(() => end.end(), (e: unknown) => end.destroy(e instanceof Error ? e : new Error(String(e))));
+        return end;
+      }, object);
+    } finally {
+      stopped = true;
+    }
   }
 
   async close(): Promise<void> {

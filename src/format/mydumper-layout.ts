@@ -1,16 +1,19 @@
 /**
- * The layout of a mydumper directory, from its file names (0.10, Debian's, and the 1.0 layout of
- * later versions, which keeps the same names and adds sections to `metadata`):
+ * The layout of a mydumper directory, from its file names (0.10, Debian's, and the 1.0 layout,
+ * which keeps the same names, adds a database-wide triggers file, LOAD DATA chunks and
+ * config-like sections to `metadata`):
  *
  *   metadata                       written last: its presence means the dump finished
  *                                  (metadata.partial while it runs)
  *   DB-schema-create.sql           CREATE DATABASE
  *   DB-schema-post.sql             routines and events (-R, -E)
+ *   DB-schema-triggers.sql         1.0: the database's triggers (-G)
  *   DB.T-schema.sql                CREATE TABLE (for a view: a stand-in table)
  *   DB.T-schema-view.sql           the view
- *   DB.T-schema-triggers.sql       the table's triggers (-G)
+ *   DB.T-schema-triggers.sql       0.10: the table's triggers (-G)
  *   DB.T.sql, DB.T.00001.sql …     INSERT statements, one file or chunks (each with .gz / .zst)
- *   DB.T.00000.dat                 CSV data (--load-data): not read here
+ *   DB.T.00000.sql + DB.T.00000.dat  1.0 --format LOAD_DATA / CSV: the .sql file holds the
+ *                                  LOAD DATA statement, the .dat file (.gz / .zst) its rows
  *
  * Names are as mydumper writes them (the identifiers' bytes); the database of a file is the known
  * database (one with a -schema-create file) that its name starts with.
@@ -21,13 +24,18 @@ export interface MydumperTable {
   schema: string | null;
   view: string | null;
   triggers: string | null;
+  /** Chunk files (.sql) in number order. */
   readonly data: string[];
+  /** A chunk file holding a LOAD DATA statement → the .dat file with its rows. */
+  readonly infiles: Map<string, string>;
 }
 
 export interface MydumperDatabase {
   readonly name: string;
   create: string | null;
   readonly post: string[];
+  /** 1.0: DB-schema-triggers.sql, every trigger of the database. */
+  readonly triggers: string[];
   readonly tables: Map<string, MydumperTable>;
 }
 
@@ -35,7 +43,7 @@ export interface MydumperLayout {
   readonly databases: MydumperDatabase[];
   /** `metadata` is there: the dump finished. */
   readonly finished: boolean;
-  /** Files this reader does not load (CSV .dat chunks, unknown names), for the user. */
+  /** Files this reader does not load (a .dat without its .sql, unknown names), for the user. */
   readonly unsupported: string[];
 }
 
@@ -51,25 +59,34 @@ export function mydumperLayout(names: readonly string[]): MydumperLayout {
   const unsupported: string[] = [];
   for (const n of names) {
     const m = /^(.+)-schema-create\.sql$/.exec(base(n));
-    if (m) databases.push({ name: m[1]!, create: n, post: [], tables: new Map() });
+    if (m) databases.push({ name: m[1]!, create: n, post: [], triggers: [], tables: new Map() });
   }
   // longest names first: `shop.x` is not a file of database `shop` when database `shop.x` exists
   const byLength = [...databases].sort((a, b) => b.name.length - a.name.length);
   const table = (db: MydumperDatabase, name: string): MydumperTable => {
     let t = db.tables.get(name);
     if (!t) {
-      t = { name, schema: null, view: null, triggers: null, data: [] };
+      t = { name, schema: null, view: null, triggers: null, data: [], infiles: new Map() };
       db.tables.set(name, t);
     }
     return t;
   };
+  // a .dat file belongs to the .sql chunk file of the same name (its LOAD DATA statement)
+  const sqlByBase = new Map(names.filter((n) => base(n).endsWith('.sql')).map((n) => [base(n).slice(0, -4), n]));
+  const datOf = new Map<string, string>();
+  for (const n of names) {
+    const b = base(n);
+    const sql = b.endsWith('.dat') ? sqlByBase.get(b.slice(0, -4)) : undefined;
+    if (sql) datOf.set(sql, n);
+  }
+  const paired = new Set(datOf.values());
   for (const n of [...names].sort()) {
     const b = base(n);
-    if (b === 'metadata' || b === 'metadata.partial' || /-schema-create\.sql$/.test(b)) continue;
-    const post = /^(.+)-schema-post\.sql$/.exec(b);
-    const postDb = post ? databases.find((d) => d.name === post[1]) : undefined;
-    if (postDb) {
-      postDb.post.push(n);
+    if (b === 'metadata' || b === 'metadata.partial' || /-schema-create\.sql$/.test(b) || paired.has(n)) continue;
+    const whole = /^(.+)-schema-(post|triggers)\.sql$/.exec(b);
+    const wholeDb = whole ? databases.find((d) => d.name === whole[1]) : undefined;
+    if (wholeDb) {
+      (whole![2] === 'post' ? wholeDb.post : wholeDb.triggers).push(n);
       continue;
     }
     const db = byLength.find((d) => b.startsWith(`${d.name}.`));
@@ -82,7 +99,12 @@ export function mydumperLayout(names: readonly string[]): MydumperLayout {
     if ((m = /^(.+)-schema\.sql$/.exec(rest))) table(db, m[1]!).schema = n;
     else if ((m = /^(.+)-schema-view\.sql$/.exec(rest))) table(db, m[1]!).view = n;
     else if ((m = /^(.+)-schema-triggers\.sql$/.exec(rest))) table(db, m[1]!).triggers = n;
-    else if ((m = /^(.+?)((?:\.\d+)*)\.sql$/.exec(rest))) table(db, m[1]!).data.push(n);
+    else if ((m = /^(.+?)((?:\.\d+)*)\.sql$/.exec(rest))) {
+      const t = table(db, m[1]!);
+      t.data.push(n);
+      const dat = datOf.get(n);
+      if (dat) t.infiles.set(n, dat);
+    }
     else unsupported.push(n);
   }
   for (const d of databases) for (const t of d.tables.values()) t.data.sort(chunkOrder);
@@ -108,6 +130,13 @@ export interface MydumperMetadata {
   readonly gtid: string | null;
   /** Rows per `db`.`table` where the 1.0 metadata records them. */
   readonly rows: ReadonlyMap<string, number>;
+  /**
+   * 1.0 with data checksums (`-M` / `--checksum-all` or `--data-checksums`; not by default):
+   * per `db`.`table` the source's CHECKSUM TABLE value, as mydumper computed it in the dump's
+   * snapshot. (Its schema_checksum / indexes_checksum / post_checksum keys are mydumper's own
+   * hashes of its SHOW CREATE text, not something the server computes: not read.)
+   */
+  readonly checksums: ReadonlyMap<string, string>;
 }
 
 /** The metadata file: both the 0.10 text (`Log:` / `Pos:` / `GTID:`) and the 1.0 INI sections. */
@@ -117,6 +146,7 @@ export function parseMydumperMetadata(text: string): MydumperMetadata {
   const pos = get(/^\s*Pos:\s*(\d+)/m) ?? get(/^\s*Position\s*=\s*(\d+)/m);
   const gtid = get(/^\s*GTID:\s*(\S.*)$/m) ?? get(/^\s*Executed_Gtid_Set\s*=\s*(\S.*)$/m);
   const rows = new Map<string, number>();
+  const checksums = new Map<string, string>();
   let section: string | null = null;
   for (const line of text.split('\n')) {
     const s = /^\[(`.+`\.`.+`)\]\s*$/.exec(line);
@@ -127,12 +157,15 @@ export function parseMydumperMetadata(text: string): MydumperMetadata {
     if (/^\[/.test(line)) section = null;
     const r = /^\s*rows\s*=\s*(\d+)/.exec(line);
     if (section && r) rows.set(section, Number(r[1]));
+    const c = /^\s*data_checksum\s*=\s*(\d+)\s*$/.exec(line);
+    if (section && c) checksums.set(section, c[1]!);
   }
   return {
-    started: get(/^Started dump at:\s*(.+)$/m),
-    finished: get(/^Finished dump at:\s*(.+)$/m),
+    started: get(/^(?:#\s*)?Started dump at:\s*(.+)$/m),
+    finished: get(/^(?:#\s*)?Finished dump at:\s*(.+)$/m),
     binlog: file && pos ? { file, position: Number(pos) } : null,
     gtid: gtid === '' ? null : gtid,
     rows,
+    checksums,
   };
 }

@@ -13,6 +13,7 @@
  * it ends outside any statement, string or comment and — when `footer` is asked for — its last
  * lines hold mysqldump's `-- Dump completed` line.
  */
+import type { LoadDataSpec } from './load-data-statement.js';
 import { createHash, type Hash } from 'node:crypto';
 import { classify, insertRows, type Classified } from './sql-classify.js';
 import { SqlSplitter } from './sql-splitter.js';
@@ -52,6 +53,19 @@ export interface DataBatch {
   readonly noBackslashEscapes: boolean;
   /** Which file of the dump it is in. */
   readonly file: number;
+  /**
+   * A mydumper LOAD DATA chunk: `file` is its .dat file, loaded whole in one transaction by the
+   * statement of its .sql file (load/mydumper-infile.ts); start 0, end the .dat file's size.
+   */
+  readonly infile?: InfileBatch;
+}
+
+export interface InfileBatch {
+  readonly spec: LoadDataSpec;
+  /** The character set the file is read in when its statement names none (the .sql file's SET NAMES). */
+  readonly charset: string;
+  /** The .sql file with the statement, for messages. */
+  readonly statementFile: string;
 }
 
 export interface PlannedTable {
@@ -125,10 +139,16 @@ export interface PlannerOptions {
   readonly database?: string | null;
   /** The number of this file among the dump's files, recorded in what it plans. */
   readonly file?: number;
+  /**
+   * The statement delimiter the script starts with (default ';'). mydumper's object files are
+   * split as myloader splits them, at a ';' that ends a line (';\n'): a routine body's inner ';'
+   * comes without DELIMITER lines.
+   */
+  readonly delimiter?: string;
 }
 
 export class ScriptPlanner {
-  private readonly splitter = new SqlSplitter({ keep: (head) => classify(head).kind !== 'insert' });
+  private readonly splitter: SqlSplitter;
   private readonly hash: Hash = createHash('sha256');
   private readonly header: ScriptText[] = [];
   private readonly databases: PlannedDatabase[] = [];
@@ -149,6 +169,7 @@ export class ScriptPlanner {
   private statements = 0;
 
   constructor(private readonly opts: PlannerOptions) {
+    this.splitter = new SqlSplitter({ keep: (head) => classify(head).kind !== 'insert', ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}) });
     if (opts.database !== undefined) this.current = this.database(opts.database);
   }
 

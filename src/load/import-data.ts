@@ -21,6 +21,7 @@ import { alterStatements } from './ddl.js';
 import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { readRange, scriptBytes, type ScriptFile } from './import-source.js';
+import { loadInfileBatch } from './mydumper-infile.js';
 import { tableIdentity } from './resume-check.js';
 
 interface Fed {
@@ -29,10 +30,18 @@ interface Fed {
   readonly bytes: Buffer;
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
 /** Every batch still to load, with its bytes, file by file in script order. */
 async function* feed(ctx: ImportContext, work: readonly ImportTableWork[]): AsyncGenerator<Fed> {
   const all = work.flatMap((w) => w.todo.map((batch) => ({ w, batch }))).sort((a, b) => a.batch.file - b.batch.file || a.batch.start - b.batch.start);
   for (let i = 0; i < all.length; ) {
+    if (all[i]!.batch.infile) {
+      // a LOAD DATA chunk's file is streamed by its loader (mydumper-infile.ts), not read here
+      yield { ...all[i]!, bytes: NO_BYTES };
+      i++;
+      continue;
+    }
     const fileNo = all[i]!.batch.file;
     let j = i;
     while (j < all.length && all[j]!.batch.file === fileNo) j++;
@@ -205,7 +214,7 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
             session = await openImportSession(ctx, 'data');
             if (fresh && (await ctx.progress.isCommitted(session, { targetDb: w.target.name, table: w.table.name, chunk: batch.index, sub: 0 }))) return batch.rows;
           }
-          return loadBatch(ctx, session, f);
+          return batch.infile ? loadInfileBatch(ctx, session, w, batch, (s, where) => reportWarnings(ctx, s, where)) : loadBatch(ctx, session, f);
         });
         w.rows += rows;
         w.bytes += batch.end - batch.start;

@@ -18,7 +18,8 @@
  *  9. runObjectScript     (import-objects.ts) views, routines, triggers, events, in file order
  *                         (none under --no-schema)
  * 10. verify              row counts per table against the rows the file holds (none under
- *                         --no-data; at least those rows in a --no-schema table that held rows)
+ *                         --no-data; at least those rows in a --no-schema table that held rows);
+ *                         CHECKSUM TABLE against the source's where the dump recorded it (mydumper 1.0 -M)
  * 11. finish              remove the progress state (unless --keep-progress)
  */
 import { TsError } from '../core/errors.js';
@@ -77,6 +78,15 @@ export interface PlannedImport {
   readonly notes: readonly string[];
   readonly replication: readonly string[];
   readonly coordinates: Coordinates;
+  /** The source's CHECKSUM TABLE per `${source database}\u0000${table}` (mydumper 1.0's metadata), compared at verify. */
+  readonly checksums?: ReadonlyMap<string, string>;
+  /** Tables whose rows the dump does not count (LOAD DATA chunks without a metadata count): no row-count check. */
+  readonly uncounted?: ReadonlySet<string>;
+}
+
+/** The key of a source table in PlannedImport's checksums and uncounted. */
+export function sourceKey(database: string | null, table: string): string {
+  return `${database ?? ''}\u0000${table}`;
 }
 
 /** Steps 3 to 11, for a mysqldump file and a mydumper directory alike. */
@@ -120,7 +130,7 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
     await addImportForeignKeys(ctx, work);
     await runObjectScript(ctx, new Set(work.map((w) => `${w.target.name}\u0000${w.table.name}`)));
     // --no-data: nothing was loaded to compare with the file
-    const mismatches = opts.verify && !opts.restore.noData ? await verifyImport(ctx) : [];
+    const mismatches = opts.verify && !opts.restore.noData ? await verifyImport(ctx, p.checksums ?? new Map(), p.uncounted ?? new Set()) : [];
     const active = targets.filter((t) => !t.done).map((t) => t.name);
     // a part of the dump leaves no memo that the dump is loaded
     if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active, !isPartial(opts.restore));
@@ -188,15 +198,18 @@ function describeImport(plan: ScriptPlan, renames: ReadonlyMap<string | null, st
     const target = renames.get(d.name);
     if (target === undefined) continue;
     out.push(`database ${d.name ?? '(unnamed)'} → ${target}: ${d.tables.length} tables`);
-    for (const t of d.tables) out.push(`  ${t.kind} ${t.name}: ${t.rows} rows, ${t.bytes} bytes of INSERTs in ${t.batches.length} transactions${t.complete ? '' : ' (incomplete: not loaded)'}`);
+    for (const t of d.tables) out.push(`  ${t.kind} ${t.name}: ${t.rows} rows, ${t.bytes} bytes of ${t.batches.some((b) => b.infile) ? 'INSERTs / LOAD DATA rows' : 'INSERTs'} in ${t.batches.length} transactions${t.complete ? '' : ' (incomplete: not loaded)'}`);
     const objects = plan.objects.filter((o) => o.database === d.name && o.what.kind === 'object' && !o.what.drop);
     if (objects.length > 0) out.push(`  objects: ${objects.map((o) => (o.what.kind === 'object' ? `${o.what.object} ${o.what.name}` : '')).join(', ')}`);
   }
   return out;
 }
 
-/** Step 10: each loaded table holds the rows its INSERTs in the file hold. */
-async function verifyImport(ctx: ImportContext): Promise<Mismatch[]> {
+/**
+ * Step 10: each loaded table holds the rows its INSERTs in the file hold, and where the dump
+ * recorded the source's CHECKSUM TABLE (mydumper 1.0), the same checksum.
+ */
+async function verifyImport(ctx: ImportContext, checksums: ReadonlyMap<string, string>, uncounted: ReadonlySet<string>): Promise<Mismatch[]> {
   const started = Date.now();
   const list = ctx.targets.flatMap((t) => t.source.tables.filter((tb) => tb.complete && tb.kind === 'table').map((tb) => ({ t, tb })));
   ctx.reporter.emit({ kind: 'phase-start', phase: 'verify', total: { tables: list.length, chunks: 0, rows: 0, bytes: 0 } });
@@ -204,10 +217,19 @@ async function verifyImport(ctx: ImportContext): Promise<Mismatch[]> {
   const out: Mismatch[] = [];
   try {
     for (const { t, tb } of list) {
-      const n = await s.scalar(`SELECT COUNT(*) FROM ${qualified(t.name, tb.name)}`);
       // a table --no-schema loaded into held rows before: every row of the file is in it, among them
       const merged = t.steps.get(IMPORT_STEP.kept(tb.name)) === 'rows';
-      if (merged ? Number(n) < tb.rows : Number(n) !== tb.rows) out.push({ database: t.name, table: tb.name, chunk: null, what: 'rows', expected: merged ? `at least ${tb.rows}` : String(tb.rows), actual: String(n) });
+      const key = sourceKey(t.source.name, tb.name);
+      if (!uncounted.has(key)) {
+        const n = await s.scalar(`SELECT COUNT(*) FROM ${qualified(t.name, tb.name)}`);
+        if (merged ? Number(n) < tb.rows : Number(n) !== tb.rows) out.push({ database: t.name, table: tb.name, chunk: null, what: 'rows', expected: merged ? `at least ${tb.rows}` : String(tb.rows), actual: String(n) });
+      }
+      // the source's checksum says nothing of a table that held other rows too
+      const want = merged ? undefined : checksums.get(key);
+      if (want !== undefined) {
+        const got = (await s.query<{ Checksum: string | null }>(`CHECKSUM TABLE ${qualified(t.name, tb.name)}`))[0]?.Checksum ?? null;
+        if (String(got) !== want) out.push({ database: t.name, table: tb.name, chunk: null, what: 'checksum', expected: want, actual: String(got) });
+      }
     }
   } finally {
     await s.close();

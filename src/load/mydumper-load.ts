@@ -5,16 +5,22 @@
  * then loaded by the same steps as a mysqldump file (import-load.ts runPlannedImport): tables in
  * parallel, sized transactions with exactly-once progress, deferred indexes, then routines and
  * events (-schema-post), views (dependency order) and triggers, verified by row counts.
+ *
+ * mydumper 1.0 (--format LOAD_DATA / CSV): a chunk's .sql file holds a LOAD DATA statement, read
+ * here into its parts (format/load-data-statement.ts), and its .dat file is one batch of the table,
+ * loaded whole by mydumper-infile.ts; its rows are the metadata's count. With -M the metadata's
+ * data_checksum (the source's CHECKSUM TABLE) is compared with the loaded table's at verify.
  */
 import { createHash } from 'node:crypto';
 import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { mydumperLayout, parseMydumperMetadata, type MydumperMetadata } from '../format/mydumper-layout.js';
-import { ScriptPlanner, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
+import { isLoadData, parseLoadData } from '../format/load-data-statement.js';
+import { ScriptPlanner, type InfileBatch, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { dependencyOrder } from './ddl.js';
 import { wireIdent } from './import-context.js';
-import { NO_COORDINATES, runPlannedImport, type ImportResult } from './import-load.js';
+import { NO_COORDINATES, runPlannedImport, sourceKey, type ImportResult } from './import-load.js';
 import { scriptBytes, scriptFile, type ScriptFile } from './import-source.js';
 import type { LoadOptions } from './load-options.js';
 
@@ -30,11 +36,16 @@ interface FilePlan {
  */
 const MYDUMPER_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO';
 
+/** Files of views, triggers, routines and events: split at a ';' that ends a line, as myloader does. */
+const OBJECT_FILE = /-schema-(post|triggers|view)\.sql/;
+
 export async function runMydumperImport(given: LoadOptions, store: DumpStore, display: string, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
   const opts: LoadOptions = Object.freeze({ ...given, sqlMode: given.sqlMode ?? MYDUMPER_SQL_MODE });
-  const names = (await store.list()).filter((e) => e.regular).map((e) => e.path);
+  const entries = (await store.list()).filter((e) => e.regular);
+  const names = entries.map((e) => e.path);
+  const sizes = new Map(entries.map((e) => [e.path, e.bytes]));
   const layout = mydumperLayout(names);
-  const notes: string[] = layout.unsupported.map((n) => `${n} is not loaded (${/\.dat(\.|$)/.test(n) ? 'CSV chunks of --load-data are not read yet' : 'not a file of the mydumper layout'})`);
+  const notes: string[] = layout.unsupported.map((n) => `${n} is not loaded (${/\.dat(\.|$)/.test(n) ? 'a .dat file without the .sql file of its LOAD DATA statement' : 'not a file of the mydumper layout'})`);
   if (!layout.finished) {
     const why = names.includes('metadata.partial') ? 'metadata.partial is there but no metadata: mydumper did not finish' : 'there is no metadata file: mydumper did not finish (or this is not a mydumper directory)';
     if (!opts.force) throw new TsError({ code: 'bad-dump', message: `${display} is not a complete mydumper dump: ${why}. Nothing was loaded`, object: { file: display }, suggestion: 'dump again, or pass --force to load what the files hold' });
@@ -49,13 +60,13 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     const file = files.length;
     const f = scriptFile(store, name, `${display}/${name}`);
     files.push(f);
-    const p = new ScriptPlanner({ limits, footer: false, database: db, file });
+    const p = new ScriptPlanner({ limits, footer: false, database: db, file, ...(OBJECT_FILE.test(name) ? { delimiter: ';\n' } : {}) });
     prepare?.(p);
     for await (const piece of scriptBytes(f)) p.push(piece);
     const plan = p.finish();
     digest.update(`${name}\u0000${plan.sha256}\n`);
     if (!plan.complete) {
-      const objectFile = /-schema-(post|triggers|view)\.sql/.test(name);
+      const objectFile = OBJECT_FILE.test(name);
       const e = new TsError({
         code: 'bad-dump',
         message: `${f.display} is not complete: ${plan.problem}`,
@@ -72,6 +83,8 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
   };
 
   const databases: PlannedDatabase[] = [];
+  /** Tables with LOAD DATA chunks: their rows are counted by the metadata, not by planning. */
+  const infileTables = new Set<PlannedTable>();
   const objects: ScriptText[] = [];
   let header: readonly ScriptText[] = [];
   let bytes = 0;
@@ -110,6 +123,22 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
         count(plan);
         if (header.length === 0) header = plan.header;
         if (!plan.complete) known.complete = false;
+        const dat = t.infiles.get(data);
+        if (dat !== undefined && plan.complete) {
+          const statement = infileStatement(plan, data, dat, `${display}/${data}`, opts.force, notes);
+          if (!statement) {
+            known.complete = false;
+            continue;
+          }
+          const file = files.length;
+          files.push(scriptFile(store, dat, `${display}/${dat}`));
+          const size = sizes.get(dat) ?? 0;
+          digest.update(`${dat}\u0000${size}\n`);
+          known.batches.push({ index: known.batches.length, start: 0, end: size, line: statement.line, statements: 1, rows: 0, delimiter: ';', noBackslashEscapes: false, file, infile: statement.infile });
+          known.bytes += size;
+          bytes += size;
+          infileTables.add(known);
+        }
       }
       if (t.view) {
         const { plan } = await planFile(t.view, d.name);
@@ -121,6 +150,11 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
         count(plan);
         triggers.push(...objectsOf(plan));
       }
+    }
+    for (const file of d.triggers) {
+      const { plan } = await planFile(file, d.name);
+      count(plan);
+      triggers.push(...objectsOf(plan));
     }
     for (const post of d.post) {
       const { plan } = await planFile(post, d.name);
@@ -147,16 +181,74 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     orphans: [],
     unclosed: null,
   };
-  checkRowCounts(meta, databases, notes);
-  return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta), coordinates: meta ? { mode: 'mydumper-metadata', exact: false, binlog: meta.binlog, gtid: meta.gtid } : NO_COORDINATES }, reporter, signal);
+  const uncounted = countInfileRows(meta, databases, infileTables, notes);
+  checkRowCounts(meta, databases, infileTables, notes);
+  const checksums = new Map<string, string>();
+  for (const d of databases) for (const t of d.tables) {
+    const c = meta?.checksums.get(metaKey(d.name!, t));
+    if (c !== undefined) checksums.set(sourceKey(d.name, t.name), c);
+  }
+  return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta), coordinates: meta ? { mode: 'mydumper-metadata', exact: false, binlog: meta.binlog, gtid: meta.gtid } : NO_COORDINATES, checksums, uncounted }, reporter, signal);
 }
 
-/** The 1.0 metadata's row count per table against the rows its chunk files hold. */
-function checkRowCounts(meta: MydumperMetadata | null, databases: readonly PlannedDatabase[], notes: string[]): void {
+/** A table's section name in the 1.0 metadata. */
+function metaKey(db: string, table: PlannedTable): string {
+  // the planned name is in wire form (its UTF-8 bytes, one char each); the metadata is UTF-8 text
+  return `\`${db}\`.\`${Buffer.from(table.name, 'latin1').toString('utf8')}\``;
+}
+
+/**
+ * The LOAD DATA statement of a chunk file whose rows are in `dat`, read into what the loader
+ * sends; null (under --force, noted) when it cannot be honoured.
+ */
+function infileStatement(plan: ScriptPlan, name: string, dat: string, shown: string, force: boolean, notes: string[]): { infile: InfileBatch; line: number } | null {
+  const loads = plan.objects.filter((o) => o.what.kind === 'other' && isLoadData(o.text));
+  const refuse = (why: string, suggestion: string): null => {
+    const e = new TsError({ code: 'bad-dump', message: `${shown}: ${why}`, object: { file: shown }, suggestion });
+    if (!force) throw e;
+    notes.push(`${e.message}: its rows (${dat}) are not loaded`);
+    return null;
+  };
+  if (loads.length !== 1) return refuse(`holds ${loads.length} LOAD DATA statements, not one (its rows are in ${dat})`, 'dump again with mydumper, or pass --force to load the other tables');
+  const st = loads[0]!;
+  const parsed = parseLoadData(st.text, st.noBackslashEscapes);
+  if (!parsed.spec) return refuse(`the LOAD DATA statement at line ${st.line} cannot be honoured: ${parsed.problem}`, 'tsload reads the statements mydumper writes (FIELDS / LINES options, IGNORE n LINES, a column list, SET col = UNHEX(@v) / CONVERT(@v USING cs)); fix the statement, or load this table with myloader, or pass --force to load the other tables');
+  const stem = (f: string): string => f.replace(/^.*\//, '').replace(/\.(gz|zst)$/, '');
+  if (stem(parsed.spec.file) !== stem(dat)) return refuse(`its LOAD DATA statement reads '${parsed.spec.file}', not ${dat}, the file named like it`, 'a renamed or edited dump: name the .dat file as the statement does');
+  const names = plan.header.map((h) => /^\s*(?:\/\*!\d*\s*)?SET\s+NAMES\s+'?(\w+)/i.exec(h.text)?.[1]).find((x) => x !== undefined);
+  return { infile: { spec: parsed.spec, charset: names ?? 'binary', statementFile: shown }, line: st.line };
+}
+
+/**
+ * LOAD DATA chunks are not read while planning: their tables' rows are the metadata's count
+ * (checked after the load). Returns the tables without one (no row count to check).
+ */
+function countInfileRows(meta: MydumperMetadata | null, databases: readonly PlannedDatabase[], infileTables: ReadonlySet<PlannedTable>, notes: string[]): Set<string> {
+  const uncounted = new Set<string>();
+  for (const d of databases) {
+    for (const t of d.tables) {
+      if (!infileTables.has(t)) continue;
+      const n = meta?.rows.get(metaKey(d.name!, t));
+      if (n !== undefined && t.batches.every((b) => b.infile)) {
+        t.rows = n;
+        if (t.batches.length === 1) t.batches[0]!.rows = n;
+      }
+      else {
+        uncounted.add(sourceKey(d.name, t.name));
+        notes.push(`${d.name}.${t.name}: its LOAD DATA chunks' rows are not counted by the metadata: its row count is not checked after the load`);
+      }
+    }
+  }
+  return uncounted;
+}
+
+/** The 1.0 metadata's row count per table against the rows its INSERT chunk files hold. */
+function checkRowCounts(meta: MydumperMetadata | null, databases: readonly PlannedDatabase[], infileTables: ReadonlySet<PlannedTable>, notes: string[]): void {
   if (!meta || meta.rows.size === 0) return;
   for (const d of databases) {
     for (const t of d.tables) {
-      const want = meta.rows.get(`\`${d.name}\`.\`${t.name}\``);
+      if (infileTables.has(t)) continue;
+      const want = meta.rows.get(metaKey(d.name!, t));
       if (want !== undefined && want !== t.rows) notes.push(`${d.name}.${t.name}: mydumper's metadata says ${want} rows, its files hold ${t.rows}`);
     }
   }

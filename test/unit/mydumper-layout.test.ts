@@ -19,6 +19,16 @@ describe('mydumper layout', () => {
     expect(l.unsupported).toEqual(['shop.c.00000.dat']);
   });
 
+  it('pairs 1.0 LOAD DATA chunks with their .dat files and reads the database-wide triggers file', () => {
+    const l = mydumperLayout(['metadata', 'db-schema-create.sql.zst', 'db-schema-triggers.sql.zst', 'db.t-schema.sql.zst', 'db.t.00000.sql.zst', 'db.t.00000.dat.zst', 'db.t.00001.sql', 'db.t.00001.dat', 'db.u.00000.dat']);
+    const db = l.databases[0]!;
+    expect(db.triggers).toEqual(['db-schema-triggers.sql.zst']);
+    const t = db.tables.get('t')!;
+    expect(t.data).toEqual(['db.t.00000.sql.zst', 'db.t.00001.sql']);
+    expect([...t.infiles]).toEqual([['db.t.00000.sql.zst', 'db.t.00000.dat.zst'], ['db.t.00001.sql', 'db.t.00001.dat']]);
+    expect(l.unsupported).toEqual(['db.u.00000.dat']);
+  });
+
   it('reads the coordinates of the 0.10 and the 1.0 metadata', () => {
     const old = parseMydumperMetadata('Started dump at: 2026-12-02 18:54:25\nSHOW MASTER STATUS:\n\tLog: bin.000001\n\tPos: 164631269\n\tGTID:0-1-2524\n\nFinished dump at: 2026-12-02 18:54:25\n');
     expect(old.binlog).toEqual({ file: 'bin.000001', position: 164631269 });
@@ -26,6 +36,9 @@ describe('mydumper layout', () => {
     const v1 = parseMydumperMetadata('[config]\nquote-character = BACKTICK\n\n[source]\nFile = mysql-bin.000004\nPosition = 1234\nExecuted_Gtid_Set = 3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5\n\n[`shop`.`t`]\nreal_table_name=t\nrows = 42\n');
     expect(v1.binlog).toEqual({ file: 'mysql-bin.000004', position: 1234 });
     expect(v1.rows.get('`shop`.`t`')).toBe(42);
+    const sums = parseMydumperMetadata('# Started dump at: 2026-12-03 06:14:40\n[`shop`.`t`]\nrows = 4\ndata_checksum = 3688055958\nschema_checksum = 64c828d9\n\n[`shop`]\nschema_checksum = 25644127\n# Finished dump at: 2026-12-03 06:14:41\n');
+    expect([...sums.checksums]).toEqual([['`shop`.`t`', '3688055958']]);
+    expect(sums.started).toBe('2026-12-03 06:14:40');
   });
 
   it('detects what -d points at', () => {

@@ -1,0 +1,54 @@
+/**
+ * A mydumper 1.0 LOAD DATA chunk (`--format LOAD_DATA` / `CSV`: DB.T.NNNNN.sql holding the
+ * statement, DB.T.NNNNN.dat[.gz|.zst] the rows) into its table: the .dat file, decompressed as it
+ * streams, is sent by LOAD DATA LOCAL INFILE under a name of the loader's own (the session serves
+ * only that name: db/session.ts loadLocal), read as the dump's statement says (its terminators,
+ * enclosure, escape, line prefix, header lines, columns, character set: format/load-data-statement.ts).
+ *
+ * One .dat file is one transaction with its progress row, as myloader loads it (mydumper's -r / -F
+ * size the files), so a rerun after a crash skips exactly the files that committed. A .dat file is
+ * never held in memory: pieces of it go to the socket as it takes them.
+ */
+import { TsError } from '../core/errors.js';
+import type { Session } from '../db/session.js';
+import { isTransient } from '../db/server-errors.js';
+import type { DataBatch } from '../format/script-plan.js';
+import { loadDataText } from '../format/load-data-statement.js';
+import { wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
+import { statementError } from './import-errors.js';
+import { scriptBytes } from './import-source.js';
+
+let infileCounter = 0;
+
+/** Returns the rows loaded (0 when an earlier attempt had committed it after all). */
+export async function loadInfileBatch(ctx: ImportContext, s: Session, w: ImportTableWork, batch: DataBatch, onWarnings: (s: Session, where: string) => Promise<void>): Promise<number> {
+  const infile = batch.infile!;
+  const dat = ctx.files[batch.file]!;
+  const db = w.target.name;
+  const table = w.table.name;
+  const name = `tsload-${process.pid}-${++infileCounter}.dat`;
+  const sql = loadDataText(infile.spec, wireQualified(db, table), name, infile.charset);
+  let committing = false;
+  await s.exec('START TRANSACTION');
+  try {
+    let rows: number;
+    try {
+      rows = await s.loadLocalPieces(sql, name, () => scriptBytes(dat), { database: db, table, file: dat.display });
+    } catch (e) {
+      if (isTransient(e) || (e instanceof TsError && e.code === 'bad-dump')) throw e;
+      throw statementError(e, { file: dat.display, line: 1, offset: 0, database: db, table }, sql.slice(0, 200));
+    }
+    if (s.lastWarningCount > 0) await onWarnings(s, `${dat.display} (${db}.${table}, by the LOAD DATA of ${infile.statementFile})`);
+    const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.dumpId, targetDb: db, table, chunk: batch.index, sub: 0, rows, last: true, endOffset: batch.end });
+    if (!recorded) {
+      await s.exec('ROLLBACK');
+      return 0;
+    }
+    committing = true;
+    await s.exec('COMMIT');
+    return rows;
+  } catch (e) {
+    if (!committing) await s.exec('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
