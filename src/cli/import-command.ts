@@ -1,6 +1,7 @@
 /**
  * tsload on another tool's dump: detects what -d is (load/input-detect.ts), prints it, and runs the
- * script import; returns null for a tsdump dump (the caller runs the normal load).
+ * script import (--restore-test: into scratch databases, dropped after); returns null for a tsdump
+ * dump (the caller runs the normal load).
  */
 import { EXIT_CODES, TsError } from '../core/errors.js';
 import type { ClosableReporter } from './reporters.js';
@@ -9,6 +10,7 @@ import { scriptFile } from '../load/import-source.js';
 import { detectInput } from '../load/input-detect.js';
 import type { LoadOptions } from '../load/load-options.js';
 import { runMydumperImport } from '../load/mydumper-load.js';
+import { runImportRestoreTest, type ScratchTargets } from '../load/restore-test.js';
 import { openStore } from '../storage/open-store.js';
 import { listLocalDir } from '../storage/local-files.js';
 import { printSummary } from './summary.js';
@@ -21,7 +23,8 @@ export async function runImportCommand(opts: LoadOptions, reporter: ClosableRepo
   let result: ImportResult;
   const store = await openStore(input.dir);
   try {
-    result = input.kind === 'mysqldump' ? await runImport(opts, scriptFile(store, input.file, input.display), reporter, signal) : await runMydumperImport(opts, store, input.display, reporter, signal);
+    const run = (o: LoadOptions, scratch?: ScratchTargets): Promise<ImportResult> => (input.kind === 'mysqldump' ? runImport(o, scriptFile(store, input.file, input.display), reporter, signal, scratch) : runMydumperImport(o, store, input.display, reporter, signal, scratch));
+    result = out.restoreTest ? await runImportRestoreTest(opts, reporter, run) : await run(opts);
   } catch (e) {
     reporter.close(e);
     throw e;
@@ -52,7 +55,6 @@ function refuseTsdumpOnly(opts: LoadOptions, restoreTest: boolean, kind: string)
   const r = opts.restore;
   const f = r.filters;
   const given = [
-    restoreTest && '--restore-test',
     (f.databases.length > 0 || f.tables.length > 0 || f.ignoreTables.length > 0 || f.include !== null || f.exclude !== null) && 'table filters (-s, -T, --ignore-table, -x, --exclude-regex)',
     r.noData && '--no-data',
     r.noSchema && '--no-schema',

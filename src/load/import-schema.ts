@@ -11,6 +11,7 @@ import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, ty
 import { statementError } from './import-errors.js';
 import { chunkKey, targetChanged } from './progress-store.js';
 import { tableIdentity } from './resume-check.js';
+import { killOnAbort } from './session-guard.js';
 
 const OBJECT_TABLES: Record<string, [string, string, string]> = {
   view: ['information_schema.VIEWS', 'TABLE_SCHEMA', 'TABLE_NAME'],
@@ -115,6 +116,7 @@ function rewrittenTable(ctx: ImportContext, t: PlannedTable): string {
 export async function createImportSchema(ctx: ImportContext): Promise<ImportTableWork[]> {
   const work: ImportTableWork[] = [];
   const s = await openImportSession(ctx, 'schema');
+  const unguard = killOnAbort(ctx, s);
   try {
     for (const t of ctx.targets) {
       if (t.done) continue;
@@ -168,6 +170,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
       }
     }
   } finally {
+    unguard();
     await s.close();
   }
   return work;

@@ -17,6 +17,7 @@ import { wireIdent } from './import-context.js';
 import { NO_COORDINATES, runPlannedImport, type ImportResult } from './import-load.js';
 import { scriptBytes, scriptFile, type ScriptFile } from './import-source.js';
 import type { LoadOptions } from './load-options.js';
+import type { ScratchTargets } from './restore-test.js';
 
 interface FilePlan {
   readonly plan: ScriptPlan;
@@ -30,7 +31,8 @@ interface FilePlan {
  */
 const MYDUMPER_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO';
 
-export async function runMydumperImport(given: LoadOptions, store: DumpStore, display: string, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
+/** `scratch`: a restore drill's (restore-test.ts) choice of the target databases, instead of -B/--rename. */
+export async function runMydumperImport(given: LoadOptions, store: DumpStore, display: string, reporter: Reporter, signal?: AbortSignal, scratch?: ScratchTargets): Promise<ImportResult> {
   const opts: LoadOptions = Object.freeze({ ...given, sqlMode: given.sqlMode ?? MYDUMPER_SQL_MODE });
   const names = (await store.list()).filter((e) => e.regular).map((e) => e.path);
   const layout = mydumperLayout(names);
@@ -148,7 +150,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     unclosed: null,
   };
   checkRowCounts(meta, databases, notes);
-  return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta), coordinates: meta ? { mode: 'mydumper-metadata', exact: false, binlog: meta.binlog, gtid: meta.gtid } : NO_COORDINATES }, reporter, signal);
+  return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta), coordinates: meta ? { mode: 'mydumper-metadata', exact: false, binlog: meta.binlog, gtid: meta.gtid } : NO_COORDINATES, scratch }, reporter, signal);
 }
 
 /** The 1.0 metadata's row count per table against the rows its chunk files hold. */
