@@ -1,6 +1,7 @@
 /**
  * tsload on another tool's dump: detects what -d is (load/input-detect.ts), prints it, and runs the
- * script import; returns null for a tsdump dump (the caller runs the normal load).
+ * script import (--restore-test: into scratch databases, dropped after); returns null for a tsdump
+ * dump (the caller runs the normal load).
  */
 import { EXIT_CODES, TsError } from '../core/errors.js';
 import type { ClosableReporter } from './reporters.js';
@@ -9,6 +10,7 @@ import { scriptFile } from '../load/import-source.js';
 import { detectInput } from '../load/input-detect.js';
 import type { LoadOptions } from '../load/load-options.js';
 import { runMydumperImport } from '../load/mydumper-load.js';
+import { runImportRestoreTest, type ScratchTargets } from '../load/restore-test.js';
 import { openStore } from '../storage/open-store.js';
 import { listLocalDir } from '../storage/local-files.js';
 import { printSummary } from './summary.js';
@@ -16,12 +18,13 @@ import { printSummary } from './summary.js';
 export async function runImportCommand(opts: LoadOptions, reporter: ClosableReporter, signal: AbortSignal, out: { quiet: boolean; json: boolean; restoreTest: boolean }): Promise<number | null> {
   const input = detectInput(opts.source, opts.inputFormat, listLocalDir);
   if (input.kind === 'tsdump') return null;
-  refuseTsdumpOnly(opts, out.restoreTest, input.kind);
+  refuseTsdumpOnly(opts, input.kind);
   if (!out.quiet && !out.json) process.stderr.write(`tsload: ${input.display} is a ${input.kind === 'mysqldump' ? 'mysqldump / mariadb-dump file' : 'mydumper directory'}\n`);
   let result: ImportResult;
   const store = await openStore(input.dir);
   try {
-    result = input.kind === 'mysqldump' ? await runImport(opts, scriptFile(store, input.file, input.display), reporter, signal) : await runMydumperImport(opts, store, input.display, reporter, signal);
+    const run = (o: LoadOptions, scratch?: ScratchTargets): Promise<ImportResult> => (input.kind === 'mysqldump' ? runImport(o, scriptFile(store, input.file, input.display), reporter, signal, scratch) : runMydumperImport(o, store, input.display, reporter, signal, scratch));
+    result = out.restoreTest ? await runImportRestoreTest(opts, reporter, run) : await run(opts);
   } catch (e) {
     reporter.close(e);
     throw e;
@@ -48,10 +51,9 @@ export async function runImportCommand(opts: LoadOptions, reporter: ClosableRepo
 }
 
 /** Options of our own dumps' restores that another tool's dump does not support (yet): said, not ignored (table filters, --no-data and --no-schema it does: import-filter.ts). */
-function refuseTsdumpOnly(opts: LoadOptions, restoreTest: boolean, kind: string): void {
+function refuseTsdumpOnly(opts: LoadOptions, kind: string): void {
   const r = opts.restore;
   const given = [
-    restoreTest && '--restore-test',
     r.onDuplicate !== 'error' && '--on-duplicate',
     r.analyze && '--analyze',
     r.eventsDisabled !== null && '--events-disabled',

@@ -4,6 +4,7 @@ import type { Flavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
 import { importSession } from '../db/session-profile.js';
 import type { DataBatch, PlannedDatabase, PlannedTable, ScriptPlan } from '../format/script-plan.js';
+import type { ControlSession } from './control-session.js';
 import type { SplitTable } from './ddl.js';
 import type { ScriptFile } from './import-source.js';
 import type { LoadOptions } from './load-options.js';
@@ -43,7 +44,10 @@ export interface ImportContext {
   readonly dumpId: string;
   readonly reporter: Reporter;
   readonly signal: AbortSignal | undefined;
-  readonly control: Session;
+  /** Reconnects and retries its idempotent statements after a lost connection (control-session.ts). */
+  readonly control: ControlSession;
+  /** This loader's hold on the target databases (load-lease.ts): a batch commits only while it holds. */
+  readonly lease: { confirm(s: Session, targetDb: string): Promise<void> };
   readonly progress: ProgressStore;
   readonly flavor: Flavor;
   readonly maxPacket: number;

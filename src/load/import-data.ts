@@ -17,12 +17,13 @@ import type { Session } from '../db/session.js';
 import { classify } from '../format/sql-classify.js';
 import type { DataBatch } from '../format/script-plan.js';
 import { SqlSplitter } from '../format/sql-splitter.js';
-import { alterStatements } from './ddl.js';
-import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
+import { alterStatements, type DeferredClause } from './ddl.js';
+import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { readRange, scriptBytes, type ScriptFile } from './import-source.js';
 import { loadInfileBatch } from './mydumper-infile.js';
 import { tableIdentity } from './resume-check.js';
+import { killOnAbort, withDeadline } from './session-guard.js';
 
 interface Fed {
   readonly w: ImportTableWork;
@@ -145,6 +146,8 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
       await s.exec('ROLLBACK');
       return 0;
     }
+    // only while the load is still ours (load-lease.ts confirm)
+    await ctx.lease.confirm(s, db);
     committing = true;
     await s.exec('COMMIT');
     return rows;
@@ -155,6 +158,33 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
 }
 
 
+/**
+ * Adds the deferred clauses of a table (secondary indexes, foreign keys) not there yet, as our own
+ * loads do (index-steps.ts): on a session of its own, killed on the server when the load stops, and
+ * retried on a fresh connection after a transient error (what exists is read again first). The
+ * table's identity is recorded again after the ALTER (it changes the table's id).
+ */
+async function addMissing(ctx: ImportContext, t: ImportTarget, table: string, what: 'indexes' | 'foreign keys', clauses: readonly DeferredClause[], existingSql: string): Promise<void> {
+  const object = { database: t.name, table };
+  await retryTransient(ctx, `adding the ${what} of ${t.name}.${table}`, object, async () => {
+    const s = await openImportSession(ctx, what);
+    const unguard = killOnAbort(ctx, s);
+    try {
+      const existing = new Set((await ctx.control.query<{ n: string }>(existingSql, [t.name, table])).map((r) => r.n));
+      const missing = clauses.filter((c) => !existing.has(Buffer.from(c.name, 'latin1').toString('utf8')));
+      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), 'pending');
+      for (const q of alterStatements(wireQualified(t.name, table), missing)) await s.exec(q, [], object);
+      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, t.name, table)) ?? '');
+    } catch (e) {
+      s.destroy();
+      throw e;
+    } finally {
+      unguard();
+    }
+    await s.close();
+  });
+}
+
 /** A table's deferred secondary indexes (those not there yet), recorded when done. */
 async function buildImportIndexes(ctx: ImportContext, w: ImportTableWork): Promise<void> {
   const { target: t, table, split } = w;
@@ -162,24 +192,18 @@ async function buildImportIndexes(ctx: ImportContext, w: ImportTableWork): Promi
   if (t.steps.has(step)) return;
   if (split.indexes.length > 0) {
     const started = Date.now();
-    const s = await openImportSession(ctx, 'index');
-    try {
-      const object = { database: t.name, table: table.name };
-      const existing = new Set((await ctx.control.query<{ n: string }>('SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.name, table.name])).map((r) => r.n));
-      const missing = split.indexes.filter((c) => !existing.has(Buffer.from(c.name, 'latin1').toString('utf8')));
-      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table.name), 'pending');
-      for (const q of alterStatements(wireQualified(t.name, table.name), missing)) await s.exec(q, [], object);
-      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table.name), (await tableIdentity(ctx, t.name, table.name)) ?? '');
-    } finally {
-      await s.close();
-    }
+    await addMissing(ctx, t, table.name, 'indexes', split.indexes, 'SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?');
     ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: t.name, table: table.name, rows: 0, bytes: 0, seconds: (Date.now() - started) / 1000 });
   }
   await ctx.progress.recordStep(t.name, step);
   t.steps.set(step, '');
 }
 
-export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]): Promise<TableSummary[]> {
+export async function loadImportData(outer: ImportContext, work: ImportTableWork[]): Promise<TableSummary[]> {
+  // The first failure anywhere (a batch, an index build) stops the rest, as a signal does: the
+  // sessions in use are killed, queued work does not start (what committed is recorded).
+  const stop = new AbortController();
+  const ctx: ImportContext = { ...outer, signal: outer.signal ? AbortSignal.any([outer.signal, stop.signal]) : stop.signal };
   const started = Date.now();
   const total = { tables: work.length, chunks: work.reduce((n, w) => n + w.table.batches.length, 0), rows: work.reduce((n, w) => n + w.table.rows, 0), bytes: work.reduce((n, w) => n + w.table.bytes, 0) };
   ctx.reporter.emit({ kind: 'phase-start', phase: 'data', total });
@@ -189,16 +213,27 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
   const indexJobs: Promise<void>[] = [];
   const summaries: TableSummary[] = [];
   let failure: unknown;
+  const fail = (e: unknown): void => {
+    failure ??= e;
+    stop.abort();
+  };
   const tableDone = (w: ImportTableWork): void => {
     const seconds = (Date.now() - w.started) / 1000;
     summaries.push({ database: w.target.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds });
     ctx.reporter.emit({ kind: 'table-done', phase: 'data', database: w.target.name, table: w.table.name, rows: w.rows, bytes: w.bytes, seconds });
-    indexJobs.push(indexes(() => (failure ? Promise.resolve() : buildImportIndexes(ctx, w))));
+    indexJobs.push(
+      indexes(async () => {
+        if (failure || ctx.signal?.aborted) return;
+        await buildImportIndexes(ctx, w).catch(fail);
+      }),
+    );
   };
   for (const w of work) if (w.remaining === 0) tableDone(w);
   const batches = feed(ctx, work);
   const worker = async (): Promise<void> => {
     let session: Session | null = null;
+    // the session in use is killed on the server when the load stops (session-guard.ts)
+    let unguard = (): void => undefined;
     try {
       for (;;) {
         if (failure || ctx.signal?.aborted) return;
@@ -209,12 +244,20 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
         const rows = await retryTransient(ctx, `on ${w.target.name}.${w.table.name} line ${batch.line}`, { database: w.target.name, table: w.table.name }, async (attempt) => {
           const fresh = attempt > 1;
           if (!session || fresh) {
+            unguard();
             session?.destroy();
             session = null;
             session = await openImportSession(ctx, 'data');
-            if (fresh && (await ctx.progress.isCommitted(session, { targetDb: w.target.name, table: w.table.name, chunk: batch.index, sub: 0 }))) return batch.rows;
+            unguard = killOnAbort(ctx, session);
+            if (fresh) {
+              // a lost connection may have been every connection of ours: still ours before anything
+              // is read or loaded (another loader that took over and finished left no progress row)
+              await ctx.lease.confirm(session, w.target.name);
+              if (await ctx.progress.isCommitted(session, { targetDb: w.target.name, table: w.table.name, chunk: batch.index, sub: 0 })) return batch.rows;
+            }
           }
-          return batch.infile ? loadInfileBatch(ctx, session, w, batch, (s, where) => reportWarnings(ctx, s, where)) : loadBatch(ctx, session, f);
+          const on = session;
+          return withDeadline(ctx, on, () => (batch.infile ? loadInfileBatch(ctx, on, w, batch, (x, where) => reportWarnings(ctx, x, where)) : loadBatch(ctx, on, f)), (seconds) => stuck(ctx, f, seconds));
         });
         w.rows += rows;
         w.bytes += batch.end - batch.start;
@@ -222,40 +265,42 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
         if (--w.remaining === 0) tableDone(w);
       }
     } catch (e) {
-      failure ??= e;
+      fail(e);
     } finally {
+      unguard();
       const s = session as Session | null;
       await s?.close().catch(() => undefined);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, ctx.opts.threads) }, worker));
   await batches.return(undefined);
-  const indexResults = await Promise.allSettled(indexJobs);
+  await Promise.all(indexJobs);
+  // stopped by a signal, the batches fail on their killed sessions: the stop is what to report
+  if (outer.signal?.aborted) throw interrupted();
   if (failure) throw failure;
-  if (ctx.signal?.aborted) throw interrupted();
-  for (const r of indexResults) if (r.status === 'rejected') throw r.reason;
   ctx.reporter.emit({ kind: 'phase-done', phase: 'data', seconds: (Date.now() - started) / 1000 });
   return summaries;
 }
 
 /** Step 8: foreign keys once every table is loaded. */
 export async function addImportForeignKeys(ctx: ImportContext, work: readonly ImportTableWork[]): Promise<void> {
-  const s = work.some((w) => w.split.foreignKeys.length > 0 && !w.target.steps.has(IMPORT_STEP.foreignKeys(w.table.name))) ? await openImportSession(ctx, 'foreign keys') : null;
-  try {
-    for (const { target: t, table, split } of work) {
-      const step = IMPORT_STEP.foreignKeys(table.name);
-      if (t.steps.has(step)) continue;
-      if (split.foreignKeys.length > 0 && s) {
-        const existing = new Set((await ctx.control.query<{ n: string }>("SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_TYPE = 'FOREIGN KEY'", [t.name, table.name])).map((r) => r.n));
-        const missing = split.foreignKeys.filter((c) => !existing.has(Buffer.from(c.name, 'latin1').toString('utf8')));
-        await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table.name), 'pending');
-        for (const q of alterStatements(wireQualified(t.name, table.name), missing)) await s.exec(q, [], { database: t.name, table: table.name });
-        await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table.name), (await tableIdentity(ctx, t.name, table.name)) ?? '');
-      }
-      await ctx.progress.recordStep(t.name, step);
-      t.steps.set(step, '');
-    }
-  } finally {
-    await s?.close();
+  for (const { target: t, table, split } of work) {
+    const step = IMPORT_STEP.foreignKeys(table.name);
+    if (t.steps.has(step)) continue;
+    if (ctx.signal?.aborted) throw interrupted();
+    if (split.foreignKeys.length > 0) await addMissing(ctx, t, table.name, 'foreign keys', split.foreignKeys, "SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_TYPE = 'FOREIGN KEY'");
+    await ctx.progress.recordStep(t.name, step);
+    t.steps.set(step, '');
   }
+}
+
+/** A batch whose transaction did not finish within --statement-timeout (it was killed). */
+function stuck(ctx: ImportContext, f: Fed, seconds: number): TsError {
+  const file = ctx.files[f.batch.file]!.display;
+  return new TsError({
+    code: 'timeout',
+    message: `the server did not finish the INSERT statements of ${f.w.target.name}.${f.w.table.name} at line ${f.batch.line} of ${file} within ${seconds} s; the statement was killed and its transaction rolled back`,
+    object: { database: f.w.target.name, table: f.w.table.name, file, row: f.batch.line },
+    suggestion: 'the server makes no progress on it: check SHOW PROCESSLIST and its error log (a lock held by another session, an overloaded server); lower --bytes-per-transaction or raise --statement-timeout, then rerun (it resumes where the load stopped)',
+  });
 }

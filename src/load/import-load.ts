@@ -8,8 +8,11 @@
  *                         the complete tables, name the others)
  *  3. selectImport        (import-filter.ts) the part to load (-s/-T/-x/--ignore-table, --no-data,
  *                         --no-schema): later steps see only that part
- *     planImportTargets   source database → target database (-B for a one-database file, --rename)
+ *     planImportTargets   source database → target database (-B for a one-database file, --rename;
+ *                         --restore-test: scratch databases named by restore-test.ts)
  *  4. (dry run)           describe the plan and stop
+ *     acquireLease        (load-lease.ts) one loader per target database, as for our own dumps:
+ *                         a server lock held by the control session, refused naming its holder
  *  5. openImportProgress  (import-schema.ts) run record per target: resume, refuse, or fresh
  *  6. createImportSchema  (import-schema.ts) databases, tables without secondary indexes and FKs
  *  7. loadImportData      (import-data.ts) batches in parallel, each a transaction with its progress
@@ -29,15 +32,19 @@ import { detectFlavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
 import { LOAD_VERIFY, loadControl } from '../db/session-profile.js';
 import { planScript, type ScriptPlan } from '../format/script-plan.js';
-import { IMPORT_STEP, type ImportContext, type ImportTarget } from './import-context.js';
+import { ControlSession } from './control-session.js';
+import { IMPORT_STEP, interrupted, type ImportContext, type ImportTarget } from './import-context.js';
 import { selectImport } from './import-filter.js';
 import { addImportForeignKeys, loadImportData } from './import-data.js';
 import { isServerState, runObjectScript } from './import-objects.js';
 import { createImportSchema, openImportProgress } from './import-schema.js';
 import { scriptBytes, truncatedStream, type ScriptFile } from './import-source.js';
+import { LoadLease } from './load-lease.js';
 import type { LoadOptions } from './load-options.js';
 import { isPartial } from './restore-filter.js';
+import { killOnAbort } from './session-guard.js';
 import { SqlProgressStore } from './sql-progress-store.js';
+import type { ScratchTargets } from './restore-test.js';
 import type { Mismatch } from './verify.js';
 
 export interface ImportResult {
@@ -61,11 +68,12 @@ export const NO_COORDINATES: Coordinates = Object.freeze({ mode: 'none', exact: 
 
 const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 
-export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
+/** `scratch`: a restore drill's (restore-test.ts) choice of the target databases, instead of -B/--rename. */
+export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: Reporter, signal?: AbortSignal, scratch?: ScratchTargets): Promise<ImportResult> {
   reporter.emit({ kind: 'info', message: `${file.display}: a mysqldump / mariadb-dump file${file.compression !== 'none' ? ` (${file.compression})` : ''}; planning` });
   const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
   const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts), ...refuseOrphans(plan, file, opts)];
-  return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES }, reporter, signal);
+  return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES, scratch }, reporter, signal);
 }
 
 /** A planned dump of another tool: its files, the plan, and what to tell the user. */
@@ -82,6 +90,8 @@ export interface PlannedImport {
   readonly checksums?: ReadonlyMap<string, string>;
   /** Tables whose rows the dump does not count (LOAD DATA chunks without a metadata count): no row-count check. */
   readonly uncounted?: ReadonlySet<string>;
+  /** --restore-test: names the scratch database of every database of the dump (restore-test.ts). */
+  readonly scratch?: ScratchTargets | undefined;
 }
 
 /** The key of a source table in PlannedImport's checksums and uncounted. */
@@ -94,7 +104,7 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
   const { opts, notes, kind, replication, dumpId, coordinates } = p;
   const started = Date.now();
   const plan = selectImport(p.plan, opts, reporter);
-  const renames = planImportTargets(plan, opts);
+  const renames = p.scratch ? await p.scratch(importedDatabases(plan).map((d) => ({ key: d.name, name: d.name ?? plan.commentDatabase ?? 'unnamed' }))) : planImportTargets(plan, opts);
   const targets: ImportTarget[] = [...new Set(renames.values())].map((name) => ({
     source: plan.databases.find((d) => renames.get(d.name) === name)!,
     name,
@@ -105,8 +115,10 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
   }));
   if (opts.dryRun) return { kind, seconds: 0, tables: [], mismatches: [], plan: describeImport(plan, renames), notes, replication, dumpId, coordinates };
   const header = plan.header.map((h) => h.text).filter((t) => !isServerState(t));
-  const control = await Session.open(opts.connection, loadControl(opts));
+  const control = await ControlSession.open(opts.connection, loadControl(opts), reporter, signal);
   try {
+    const lease = await LoadLease.acquire(control, targets.map((t) => t.name), dumpId);
+    control.onReconnect = (s, lostThreadId) => lease.reacquire(s, lostThreadId);
     const ctx: ImportContext = {
       opts,
       files: p.files,
@@ -115,26 +127,41 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
       reporter,
       signal,
       control,
+      lease,
       progress: new SqlProgressStore(control),
-      flavor: await detectFlavor(control),
+      flavor: await detectFlavor(control.session),
       maxPacket: Number((await control.scalar('SELECT @@GLOBAL.max_allowed_packet')) ?? 0) || DEFAULT_MAX_PACKET,
       header,
       targets,
       renames,
     };
-    const tables = targets.flatMap((t) => t.source.tables.filter((tb) => tb.complete));
-    reporter.emit({ kind: 'start', tool: 'tsload', dumpId: ctx.dumpId, totals: { tables: tables.length, chunks: tables.reduce((n, t) => n + t.batches.length, 0), rows: tables.reduce((n, t) => n + t.rows, 0), bytes: tables.reduce((n, t) => n + t.bytes, 0) }, threads: opts.threads });
-    await openImportProgress(ctx);
-    const work = await createImportSchema(ctx);
-    const summaries = await loadImportData(ctx, work);
-    await addImportForeignKeys(ctx, work);
-    await runObjectScript(ctx, new Set(work.map((w) => `${w.target.name}\u0000${w.table.name}`)));
-    // --no-data: nothing was loaded to compare with the file
-    const mismatches = opts.verify && !opts.restore.noData ? await verifyImport(ctx, p.checksums ?? new Map(), p.uncounted ?? new Set()) : [];
-    const active = targets.filter((t) => !t.done).map((t) => t.name);
-    // a part of the dump leaves no memo that the dump is loaded
-    if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active, !isPartial(opts.restore));
-    return { kind, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes, replication, dumpId, coordinates };
+    // between steps a stop ends the run: every step is recorded when done, so a rerun resumes
+    const next = (): void => {
+      if (signal?.aborted) throw interrupted();
+    };
+    try {
+      const tables = targets.flatMap((t) => t.source.tables.filter((tb) => tb.complete));
+      reporter.emit({ kind: 'start', tool: 'tsload', dumpId: ctx.dumpId, totals: { tables: tables.length, chunks: tables.reduce((n, t) => n + t.batches.length, 0), rows: tables.reduce((n, t) => n + t.rows, 0), bytes: tables.reduce((n, t) => n + t.bytes, 0) }, threads: opts.threads });
+      await openImportProgress(ctx);
+      await lease.record();
+      next();
+      const work = await createImportSchema(ctx);
+      next();
+      const summaries = await loadImportData(ctx, work);
+      next();
+      await addImportForeignKeys(ctx, work);
+      next();
+      await runObjectScript(ctx, new Set(work.map((w) => `${w.target.name}\u0000${w.table.name}`)));
+      next();
+      // --no-data: nothing was loaded to compare with the file
+      const mismatches = opts.verify && !opts.restore.noData ? await verifyImport(ctx, p.checksums ?? new Map(), p.uncounted ?? new Set()) : [];
+      const active = targets.filter((t) => !t.done).map((t) => t.name);
+      // a part of the dump leaves no memo that the dump is loaded
+      if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active, !isPartial(opts.restore));
+      return { kind, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes, replication, dumpId, coordinates };
+    } finally {
+      await lease.release();
+    }
   } finally {
     await control.close();
   }
@@ -172,10 +199,15 @@ function refuseOrphans(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions): s
   return [`not loaded (the file does not create these tables): ${list}`];
 }
 
+/** The databases of the plan that have something to load. */
+function importedDatabases(plan: ScriptPlan): ScriptPlan['databases'] {
+  return plan.databases.filter((d) => d.tables.length > 0 || d.create !== null || plan.objects.some((o) => o.database === d.name && o.what.kind === 'object'));
+}
+
 /** Step 3: source database (null: the file's unnamed one) → target. */
 function planImportTargets(plan: ScriptPlan, opts: LoadOptions): Map<string | null, string> {
   const out = new Map<string | null, string>();
-  const dbs = plan.databases.filter((d) => d.tables.length > 0 || d.create !== null || plan.objects.some((o) => o.database === d.name && o.what.kind === 'object'));
+  const dbs = importedDatabases(plan);
   if (opts.targetDatabase !== null && dbs.length > 1) {
     throw new TsError({ code: 'usage', message: `-B names one target database but the file holds ${dbs.length} (${dbs.map((d) => d.name ?? '(unnamed)').join(', ')})`, suggestion: 'use --rename src=dst for each database to load under another name' });
   }
@@ -214,6 +246,7 @@ async function verifyImport(ctx: ImportContext, checksums: ReadonlyMap<string, s
   const list = ctx.targets.flatMap((t) => t.source.tables.filter((tb) => tb.complete && tb.kind === 'table').map((tb) => ({ t, tb })));
   ctx.reporter.emit({ kind: 'phase-start', phase: 'verify', total: { tables: list.length, chunks: 0, rows: 0, bytes: 0 } });
   const s = await Session.open(ctx.opts.connection, LOAD_VERIFY);
+  const unguard = killOnAbort(ctx, s);
   const out: Mismatch[] = [];
   try {
     for (const { t, tb } of list) {
@@ -232,6 +265,7 @@ async function verifyImport(ctx: ImportContext, checksums: ReadonlyMap<string, s
       }
     }
   } finally {
+    unguard();
     await s.close();
   }
   ctx.reporter.emit({ kind: 'phase-done', phase: 'verify', seconds: (Date.now() - started) / 1000 });

@@ -12,9 +12,11 @@
 import { TsError } from '../core/errors.js';
 import type { ScriptText } from '../format/script-plan.js';
 import { commentForSqlMode, convertUtf8mb4, renameDatabases, stripDefiner } from './ddl.js';
+import { withEventStatus } from './event-status.js';
 import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { targetOf, wireRenames } from './import-schema.js';
+import { killOnAbort } from './session-guard.js';
 
 /** Statements about the server rather than the data: not the restore's to run. */
 const SERVER_STATE = /\b(SQL_LOG_BIN|GTID_PURGED|GTID_SLAVE_POS|GTID_EXECUTED)\b/i;
@@ -30,6 +32,9 @@ function rewrite(ctx: ImportContext, o: ScriptText): string {
   if (o.noBackslashEscapes && o.what.kind === 'object' && !o.what.drop && o.what.object !== 'view' && o.what.object !== 'trigger') sql = commentForSqlMode(sql, 'NO_BACKSLASH_ESCAPES');
   if (ctx.opts.skipDefiner) sql = stripDefiner(sql);
   if (ctx.opts.convertUtf8mb4) sql = convertUtf8mb4(sql);
+  // a restore drill's copy (restore-test.ts) runs none of its events
+  const off = ctx.opts.restore.eventsDisabled;
+  if (off && o.what.kind === 'object' && !o.what.drop && o.what.object === 'event') sql = withEventStatus(sql, off === 'replica' ? ctx.flavor.eventDisabledOnReplica : 'DISABLE');
   return sql;
 }
 
@@ -43,6 +48,7 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
   const started = Date.now();
   ctx.reporter.emit({ kind: 'phase-start', phase: 'post-data', total: { tables: 0, chunks: items.length, rows: 0, bytes: 0 } });
   const s = await openImportSession(ctx, 'objects');
+  const unguard = killOnAbort(ctx, s);
   let current: ImportTarget | undefined;
   try {
     for (const o of items) {
@@ -83,6 +89,7 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
   } catch (e) {
     throw e instanceof TsError ? e : statementError(e, { file: ctx.files[0]!.display, line: 0, offset: 0 }, '');
   } finally {
+    unguard();
     await s.close();
   }
   ctx.reporter.emit({ kind: 'phase-done', phase: 'post-data', seconds: (Date.now() - started) / 1000 });

@@ -13,6 +13,7 @@ import { importSelection, selectionDiffers, differingSelection } from './import-
 import { chunkKey, targetChanged } from './progress-store.js';
 import { isPartial } from './restore-filter.js';
 import { tableIdentity } from './resume-check.js';
+import { killOnAbort } from './session-guard.js';
 
 const OBJECT_TABLES: Record<string, [string, string, string]> = {
   view: ['information_schema.VIEWS', 'TABLE_SCHEMA', 'TABLE_NAME'],
@@ -170,6 +171,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
   const work: ImportTableWork[] = [];
   const { noSchema, noData } = ctx.opts.restore;
   const s = await openImportSession(ctx, 'schema');
+  const unguard = killOnAbort(ctx, s);
   try {
     for (const t of ctx.targets) {
       if (t.done) continue;
@@ -227,6 +229,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
       }
     }
   } finally {
+    unguard();
     await s.close();
   }
   return work;

@@ -23,6 +23,7 @@ import { wireIdent } from './import-context.js';
 import { NO_COORDINATES, runPlannedImport, sourceKey, type ImportResult } from './import-load.js';
 import { scriptBytes, scriptFile, type ScriptFile } from './import-source.js';
 import type { LoadOptions } from './load-options.js';
+import type { ScratchTargets } from './restore-test.js';
 
 interface FilePlan {
   readonly plan: ScriptPlan;
@@ -39,7 +40,8 @@ const MYDUMPER_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO';
 /** Files of views, triggers, routines and events: split at a ';' that ends a line, as myloader does. */
 const OBJECT_FILE = /-schema-(post|triggers|view)\.sql/;
 
-export async function runMydumperImport(given: LoadOptions, store: DumpStore, display: string, reporter: Reporter, signal?: AbortSignal): Promise<ImportResult> {
+/** `scratch`: a restore drill's (restore-test.ts) choice of the target databases, instead of -B/--rename. */
+export async function runMydumperImport(given: LoadOptions, store: DumpStore, display: string, reporter: Reporter, signal?: AbortSignal, scratch?: ScratchTargets): Promise<ImportResult> {
   const opts: LoadOptions = Object.freeze({ ...given, sqlMode: given.sqlMode ?? MYDUMPER_SQL_MODE });
   const entries = (await store.list()).filter((e) => e.regular);
   const names = entries.map((e) => e.path);
@@ -188,7 +190,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     const c = meta?.checksums.get(metaKey(d.name!, t));
     if (c !== undefined) checksums.set(sourceKey(d.name, t.name), c);
   }
-  return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta), coordinates: meta ? { mode: 'mydumper-metadata', exact: false, binlog: meta.binlog, gtid: meta.gtid } : NO_COORDINATES, checksums, uncounted }, reporter, signal);
+  return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta), coordinates: meta ? { mode: 'mydumper-metadata', exact: false, binlog: meta.binlog, gtid: meta.gtid } : NO_COORDINATES, checksums, uncounted, scratch }, reporter, signal);
 }
 
 /** A table's section name in the 1.0 metadata. */

@@ -14,19 +14,74 @@ import { forgetLoads } from './sql-progress-store.js';
 /**
  * tsload --restore-test: the restore drill. The dump (or the part the filters choose) is loaded
  * into scratch databases of our own on the given server — `tsdrill_<random>_<n>_<source name>`,
- * refused if one exists already — verified per chunk against the manifest like every load, and
- * dropped again with their progress records, whatever the outcome (only databases this run
- * created are dropped). Events are created disabled, so nothing of the copy runs meanwhile. The
- * exit code says how it went (0 restored and verified, 4 mismatch, 6 bad dump, 1 failed, …).
+ * refused if one exists already — verified like every load (per chunk against the manifest for our
+ * dumps, row counts per table against the file for another tool's), and dropped again with their
+ * progress records, whatever the outcome (only databases this run named, after it saw they did not
+ * exist, are dropped). Events are created disabled, so nothing of the copy runs meanwhile. The exit
+ * code says how it went (0 restored and verified, 4 mismatch, 6 bad dump, 1 failed, …).
  */
 export interface RestoreTestResult extends LoadResult {
   /** Source database → scratch database it was loaded into (all dropped again). */
   readonly scratch: ReadonlyMap<string, string>;
 }
 
+/** A database of the dump to give a scratch database: its key in the load's renames, and its name for the scratch name. */
+export interface ScratchSource<K> {
+  readonly key: K;
+  readonly name: string;
+}
+
+/** Picks the scratch database of every source database (another tool's dump: known once it is planned). */
+export type ScratchTargets = <K>(sources: readonly ScratchSource<K>[]) => Promise<Map<K, string>>;
+
 function scratchName(tag: string, n: number, source: string): string {
   const clean = source.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40);
   return `tsdrill_${tag}_${n}_${clean}`.slice(0, 64);
+}
+
+/** The drill's load: into the scratch databases only, verified, forgetting its progress, events disabled. */
+function drillOptions(opts: LoadOptions, renames: ReadonlyMap<string, string>): LoadOptions {
+  return Object.freeze({ ...opts, targetDatabase: null, renames, verify: true, keepProgress: false, dropTable: 'fail', restore: Object.freeze({ ...opts.restore, eventsDisabled: opts.restore.eventsDisabled ?? 'disable' }) });
+}
+
+/** The scratch databases of one drill: named, checked absent, and dropped again (these only). */
+class ScratchDatabases {
+  private readonly tag = randomBytes(3).toString('hex');
+  private readonly named: string[] = [];
+
+  private constructor(
+    private readonly control: Session,
+    private readonly reporter: Reporter,
+  ) {}
+
+  static async open(opts: LoadOptions, reporter: Reporter): Promise<ScratchDatabases> {
+    return new ScratchDatabases(await Session.open(opts.connection, PLAIN), reporter);
+  }
+
+  readonly assign: ScratchTargets = async <K>(sources: readonly ScratchSource<K>[]): Promise<Map<K, string>> => {
+    const out = new Map<K, string>();
+    for (const s of sources) {
+      const name = scratchName(this.tag, this.named.length + out.size + 1, s.name);
+      if (Number(await this.control.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])) > 0) {
+        throw new TsError({ code: 'usage', message: `restore test: the scratch database ${name} exists already`, object: { database: name }, suggestion: 'rerun (the name is random), or drop it if a killed drill left it behind' });
+      }
+      out.set(s.key, name);
+    }
+    this.named.push(...out.values());
+    this.reporter.emit({ kind: 'info', message: `restore test: loading ${sources.map((s) => `${s.name} → ${out.get(s.key)!}`).join(', ')} (dropped afterwards)` });
+    return out;
+  };
+
+  /** Drops the scratch databases and forgets their loads; the outcome of the drill stays the drill's. */
+  async drop(): Promise<void> {
+    try {
+      for (const name of this.named) await this.control.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
+      await forgetLoads(this.control, this.named).catch(() => undefined);
+      if (this.named.length > 0) this.reporter.emit({ kind: 'info', message: `restore test: scratch database(s) dropped: ${this.named.join(', ')}` });
+    } finally {
+      await this.control.close();
+    }
+  }
 }
 
 export async function runRestoreTest(opts: LoadOptions, reporter: Reporter, signal?: AbortSignal): Promise<RestoreTestResult> {
@@ -38,26 +93,28 @@ export async function runRestoreTest(opts: LoadOptions, reporter: Reporter, sign
   } finally {
     await store.close();
   }
-  const tag = randomBytes(3).toString('hex');
-  const scratch = new Map(databases.map((d, i) => [d, scratchName(tag, i + 1, d)] as const));
-  const control = await Session.open(opts.connection, PLAIN);
-  const created: string[] = [];
+  const drill = await ScratchDatabases.open(opts, reporter);
   try {
-    for (const name of scratch.values()) {
-      if (Number(await control.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])) > 0) {
-        throw new TsError({ code: 'usage', message: `restore test: the scratch database ${name} exists already`, object: { database: name }, suggestion: 'rerun (the name is random), or drop it if a killed drill left it behind' });
-      }
-    }
-    reporter.emit({ kind: 'info', message: `restore test: loading ${[...scratch].map(([s, d]) => `${s} → ${d}`).join(', ')} (dropped afterwards)` });
-    const drill: LoadOptions = Object.freeze({ ...opts, targetDatabase: null, renames: scratch, verify: true, keepProgress: false, dropTable: 'fail', restore: Object.freeze({ ...opts.restore, eventsDisabled: opts.restore.eventsDisabled ?? 'disable' }) });
-    created.push(...scratch.values());
-    const result = await runLoad(drill, reporter, signal);
+    const scratch = await drill.assign(databases.map((d) => ({ key: d, name: d })));
+    const result = await runLoad(drillOptions(opts, scratch), reporter, signal);
     reporter.emit({ kind: 'info', message: `restore test: ${result.mismatches.length === 0 ? 'every chunk verified against the manifest' : `${result.mismatches.length} verification mismatch(es)`}` });
     return { ...result, scratch };
   } finally {
-    for (const name of created) await control.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
-    await forgetLoads(control, created).catch(() => undefined);
-    if (created.length > 0) reporter.emit({ kind: 'info', message: `restore test: scratch database(s) dropped: ${created.join(', ')}` });
-    await control.close();
+    await drill.drop();
+  }
+}
+
+/**
+ * The drill for another tool's dump (a mysqldump file, a mydumper directory): `load` runs the
+ * import with the drill's options, and calls `targets` once it knows the dump's databases.
+ */
+export async function runImportRestoreTest<R extends { readonly mismatches: readonly unknown[] }>(opts: LoadOptions, reporter: Reporter, load: (drill: LoadOptions, targets: ScratchTargets) => Promise<R>): Promise<R> {
+  const drill = await ScratchDatabases.open(opts, reporter);
+  try {
+    const result = await load(drillOptions(opts, new Map()), drill.assign);
+    reporter.emit({ kind: 'info', message: `restore test: ${result.mismatches.length === 0 ? "every table's row count verified against the dump" : `${result.mismatches.length} verification mismatch(es)`}` });
+    return result;
+  } finally {
+    await drill.drop();
   }
 }

@@ -1,7 +1,12 @@
 import { TsError } from '../core/errors.js';
-import { Session } from '../db/session.js';
+import { Session, type ConnectionSettings } from '../db/session.js';
 import { KILLER } from '../db/session-profile.js';
-import type { LoadContext } from './load-context.js';
+
+/** What guarding a session needs of a load (ours or another tool's dump's): where to connect, the stop, the limit. */
+export interface GuardContext {
+  readonly opts: { readonly connection: ConnectionSettings; readonly statementTimeout: number };
+  readonly signal?: AbortSignal | undefined;
+}
 
 /**
  * Ends a session of ours on the server, from a connection of its own: KILL CONNECTION stops its
@@ -9,7 +14,7 @@ import type { LoadContext } from './load-context.js';
  * for a lock), its transaction rolls back, and the server thread ends; then the socket is dropped.
  * So a stopping loader leaves nothing running on the server behind it.
  */
-export async function killSession(ctx: LoadContext, s: Session): Promise<void> {
+export async function killSession(ctx: GuardContext, s: Session): Promise<void> {
   const killer = await Session.open(ctx.opts.connection, KILLER).catch(() => null);
   try {
     await killer?.exec(`KILL CONNECTION ${s.threadId}`).catch(() => undefined);
@@ -24,7 +29,7 @@ export async function killSession(ctx: LoadContext, s: Session): Promise<void> {
  * in use: the load stops at once instead of after its running statement. Returns the release, to
  * call before the session is closed or given up.
  */
-export function killOnAbort(ctx: LoadContext, s: Session): () => void {
+export function killOnAbort(ctx: GuardContext, s: Session): () => void {
   const signal = ctx.signal;
   if (!signal) return () => undefined;
   const kill = (): void => void killSession(ctx, s);
@@ -41,7 +46,7 @@ export function killOnAbort(ctx: LoadContext, s: Session): () => void {
  * is killed on the server and the load fails with `timedOut()`'s error, never retried (the same
  * statement would most likely hang again), naming what `what` describes.
  */
-export async function withDeadline<T>(ctx: LoadContext, s: Session, body: () => Promise<T>, timedOut: (seconds: number) => TsError): Promise<T> {
+export async function withDeadline<T>(ctx: GuardContext, s: Session, body: () => Promise<T>, timedOut: (seconds: number) => TsError): Promise<T> {
   const seconds = ctx.opts.statementTimeout;
   if (!(seconds > 0)) return body();
   let expired = false;
