@@ -128,7 +128,19 @@ export interface PlannerOptions {
 }
 
 export class ScriptPlanner {
-  private readonly splitter = new SqlSplitter({ keep: (head) => classify(head).kind !== 'insert' });
+  /**
+   * What the splitter's keep question classified, in statement order: take() uses it instead of
+   * classifying the same head a second time (the splitter asks once per statement, before it
+   * returns the statement).
+   */
+  private readonly classified: { head: string; what: Classified }[] = [];
+  private readonly splitter = new SqlSplitter({
+    keep: (head) => {
+      const what = classify(head);
+      this.classified.push({ head, what });
+      return what.kind !== 'insert';
+    },
+  });
   private readonly hash: Hash = createHash('sha256');
   private readonly header: ScriptText[] = [];
   private readonly databases: PlannedDatabase[] = [];
@@ -226,7 +238,8 @@ export class ScriptPlanner {
 
   private take(st: SqlStatement): void {
     this.statements++;
-    const what = classify(st.head);
+    const known = this.classified.shift();
+    const what = known !== undefined && known.head === st.head ? known.what : classify(st.head);
     if (what.kind !== 'insert') this.closeBatch();
     if (this.inHeader && what.kind !== 'set') this.inHeader = false;
     const db = this.current?.name ?? null;
