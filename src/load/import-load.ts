@@ -186,22 +186,26 @@ function describeImport(plan: ScriptPlan, renames: ReadonlyMap<string | null, st
   return out;
 }
 
-/** Step 10: each loaded table holds the rows its INSERTs in the file hold. */
+/** Step 10: each loaded table holds the rows its INSERTs in the file hold, counted in parallel sessions (--threads). */
 async function verifyImport(ctx: ImportContext): Promise<Mismatch[]> {
   const started = Date.now();
   const list = ctx.targets.flatMap((t) => t.source.tables.filter((tb) => tb.complete && tb.kind === 'table').map((tb) => ({ t, tb })));
   ctx.reporter.emit({ kind: 'phase-start', phase: 'verify', total: { tables: list.length, chunks: 0, rows: 0, bytes: 0 } });
-  const s = await Session.open(ctx.opts.connection, LOAD_VERIFY);
   const out: Mismatch[] = [];
-  try {
-    for (const { t, tb } of list) {
-      const n = await s.scalar(`SELECT COUNT(*) FROM ${qualified(t.name, tb.name)}`);
-      if (Number(n) !== tb.rows) out.push({ database: t.name, table: tb.name, chunk: null, what: 'rows', expected: String(tb.rows), actual: String(n) });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    const s = await Session.open(ctx.opts.connection, LOAD_VERIFY);
+    try {
+      for (let i = next++; i < list.length; i = next++) {
+        const { t, tb } = list[i]!;
+        const n = Number(await s.scalar(`SELECT COUNT(*) FROM ${qualified(t.name, tb.name)}`));
+        if (n !== tb.rows) out.push({ database: t.name, table: tb.name, chunk: null, what: 'rows', expected: String(tb.rows), actual: String(n) });
+      }
+    } finally {
+      await s.close();
     }
-  } finally {
-    await s.close();
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(list.length, Math.max(1, ctx.opts.threads)) }, worker));
   ctx.reporter.emit({ kind: 'phase-done', phase: 'verify', seconds: (Date.now() - started) / 1000 });
-  return out;
+  return out.sort((a, b) => `${a.database}.${a.table}`.localeCompare(`${b.database}.${b.table}`));
 }
-
