@@ -13,19 +13,23 @@ import { TsError } from '../core/errors.js';
 import { retryTransient } from './retry.js';
 import type { TableSummary } from '../core/events.js';
 import { isTransient } from '../db/server-errors.js';
-import type { Session } from '../db/session.js';
+import { FRAME_ROOM, type Session } from '../db/session.js';
 import { classify } from '../format/sql-classify.js';
 import type { DataBatch } from '../format/script-plan.js';
-import { SqlSplitter } from '../format/sql-splitter.js';
+import { SqlSplitter, type SqlStatement } from '../format/sql-splitter.js';
 import { alterStatements } from './ddl.js';
 import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
 import { statementError } from './import-errors.js';
-import { readRange, scriptBytes, type ScriptFile } from './import-source.js';
+import { ScriptRanges, scriptBytes, type ScriptFile } from './import-source.js';
 import { tableIdentity } from './resume-check.js';
+
+/** Free bytes in front of a batch's bytes: the packet header and a longer verb (--on-duplicate) of its first statement. */
+const ROOM = 32;
 
 interface Fed {
   readonly w: ImportTableWork;
   readonly batch: DataBatch;
+  /** ROOM free bytes, then the batch's bytes. */
   readonly bytes: Buffer;
 }
 
@@ -43,12 +47,19 @@ async function* feed(ctx: ImportContext, work: readonly ImportTableWork[]): Asyn
 
 async function* feedFile(file: ScriptFile, all: readonly { w: ImportTableWork; batch: DataBatch }[]): AsyncGenerator<Fed> {
   if (file.compression === 'none') {
-    for (const x of all) yield { ...x, bytes: await readRange(file, x.batch.start, x.batch.end) };
+    const ranges = new ScriptRanges(file);
+    try {
+      for (const x of all) yield { ...x, bytes: await ranges.read(x.batch.start, x.batch.end, ROOM) };
+    } finally {
+      await ranges.close();
+    }
     return;
   }
   let at = 0;
   let i = 0;
-  let parts: Buffer[] = [];
+  // the batch being filled: its bytes go straight from the decompressed pieces into it
+  let out: Buffer | null = null;
+  let filled = 0;
   for await (const piece of scriptBytes(file)) {
     let p = piece;
     while (p.length > 0 && i < all.length) {
@@ -62,13 +73,16 @@ async function* feedFile(file: ScriptFile, all: readonly { w: ImportTableWork; b
         p = p.subarray(batch.start - at);
         at = batch.start;
       }
+      out ??= Buffer.allocUnsafe(ROOM + batch.end - batch.start);
       const take = Math.min(p.length, batch.end - at);
-      parts.push(Buffer.from(p.subarray(0, take)));
+      p.copy(out, ROOM + filled, 0, take);
+      filled += take;
       p = p.subarray(take);
       at += take;
       if (at === batch.end) {
-        yield { ...all[i]!, bytes: Buffer.concat(parts) };
-        parts = [];
+        yield { ...all[i]!, bytes: out };
+        out = null;
+        filled = 0;
         i++;
       }
     }
@@ -99,35 +113,64 @@ async function reportWarnings(ctx: ImportContext, s: Session, where: string): Pr
   ctx.reporter.emit({ kind: 'warning', message: `${where}: the server changed values on the way in (${text})${n === WARNINGS_SHOWN ? '; further statements with warnings are not shown' : ''}` });
 }
 
-/** One batch: its INSERT statements and its progress row in one transaction. Returns the rows inserted. */
-async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number> {
+/** The database each data session is in (USE): a session's batches are mostly of one database. */
+const sessionDb = new WeakMap<Session, string>();
+
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** The batch's statements, split again from its bytes: exactly the ones planned, or the file changed. */
+function splitBatch(ctx: ImportContext, f: Fed): SqlStatement[] {
   const { w, batch } = f;
+  const fileName = ctx.files[batch.file]!.display;
+  const splitter = new SqlSplitter({ startOffset: batch.start, startLine: batch.line, delimiter: batch.delimiter, sqlMode: batch.noBackslashEscapes ? 'NO_BACKSLASH_ESCAPES' : '', keep: () => false });
+  const statements = [...splitter.push(f.bytes.subarray(ROOM)), ...splitter.finish()];
+  if (statements.length !== batch.statements || statements.some((st) => !st.terminated)) {
+    throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: the batch of ${w.table.name} at line ${batch.line} holds ${statements.length} statements, not ${batch.statements}`, object: { database: w.target.name, table: w.table.name, file: fileName }, suggestion: 'rerun with a file that does not change during the load' });
+  }
+  return statements;
+}
+
+/**
+ * One batch: its INSERT statements and its progress row in one transaction. Returns the rows
+ * inserted. Each statement is sent from the batch's buffer as it is (Session.execFramed); the
+ * bytes in front of it that the packet header takes are the previous statement's, sent already,
+ * and are put back after it, so a retry reads the batch unchanged.
+ */
+async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number> {
+  const { w, batch, bytes } = f;
   const fileName = ctx.files[batch.file]!.display;
   const db = w.target.name;
   const table = w.table.name;
-  const splitter = new SqlSplitter({ startOffset: batch.start, startLine: batch.line, delimiter: batch.delimiter, sqlMode: batch.noBackslashEscapes ? 'NO_BACKSLASH_ESCAPES' : '', keep: () => true });
-  const statements = [...splitter.push(f.bytes), ...splitter.finish()];
-  if (statements.length !== batch.statements || statements.some((st) => !st.terminated)) {
-    throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: the batch of ${table} at line ${batch.line} holds ${statements.length} statements, not ${batch.statements}`, object: { database: db, table, file: fileName }, suggestion: 'rerun with a file that does not change during the load' });
-  }
+  const object = { database: db, table };
+  const statements = splitBatch(ctx, f);
   let rows = 0;
   let committing = false;
   // mysqldump's INSERTs name the table alone: they go to the database the session is in
-  await s.exec(`USE ${wireIdent(db)}`);
+  if (sessionDb.get(s) !== db) {
+    await s.exec(`USE ${wireIdent(db)}`);
+    sessionDb.set(s, db);
+  }
   await s.exec('START TRANSACTION');
   try {
     for (const st of statements) {
       const what = classify(st.head);
-      if (what.kind !== 'insert' || what.table !== table) throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: line ${st.line} is not an INSERT into ${table}`, object: { database: db, table, file: fileName } });
-      const text = st.text!;
-      if (text.length + 64 > ctx.maxPacket) {
-        throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${text.length} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { database: db, table, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(text.length + 1024)))}` });
+      if (what.kind !== 'insert' || what.table !== table) throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: line ${st.line} is not an INSERT into ${table}`, object: { ...object, file: fileName } });
+      const from = ROOM + st.bodyStart - batch.start;
+      let end = ROOM + st.end - batch.start - batch.delimiter.length;
+      while (end > from && isBlank(bytes[end - 1]!)) end--;
+      if (end - from + 64 > ctx.maxPacket) {
+        throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${end - from} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { ...object, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(end - from + 1024)))}` });
       }
+      const at = from;
+      const saveFrom = at - FRAME_ROOM;
+      const saved = Buffer.from(bytes.subarray(saveFrom, from));
       try {
-        rows += await s.exec(text.toString('latin1'), [], { database: db, table });
+        rows += await s.execFramed(bytes, at, end, object);
       } catch (e) {
         if (isTransient(e)) throw e;
-        throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, text.toString('latin1', 0, 200));
+        throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, bytes.toString('latin1', at, Math.min(end, at + 200)));
+      } finally {
+        saved.copy(bytes, saveFrom);
       }
       if (s.lastWarningCount > 0) await reportWarnings(ctx, s, `${fileName} line ${st.line} (${db}.${table})`);
     }
