@@ -56,7 +56,6 @@ function refuseTsdumpOnly(opts: LoadOptions, restoreTest: boolean, kind: string)
     (f.databases.length > 0 || f.tables.length > 0 || f.ignoreTables.length > 0 || f.include !== null || f.exclude !== null) && 'table filters (-s, -T, --ignore-table, -x, --exclude-regex)',
     r.noData && '--no-data',
     r.noSchema && '--no-schema',
-    r.onDuplicate !== 'error' && '--on-duplicate',
     r.analyze && '--analyze',
     r.eventsDisabled !== null && '--events-disabled',
     r.users !== null && '--load-users',

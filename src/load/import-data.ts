@@ -16,11 +16,13 @@ import { isTransient } from '../db/server-errors.js';
 import { FRAME_ROOM, type Session } from '../db/session.js';
 import { classify } from '../format/sql-classify.js';
 import type { DataBatch } from '../format/script-plan.js';
+import { DUPLICATE_VERBS, insertVerbLength } from '../format/insert-verb.js';
 import { SqlSplitter, type SqlStatement } from '../format/sql-splitter.js';
 import { alterStatements } from './ddl.js';
 import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { ScriptRanges, scriptBytes, type ScriptFile } from './import-source.js';
+import { expectedWarnings } from './row-checks.js';
 import { tableIdentity } from './resume-check.js';
 
 /** Free bytes in front of a batch's bytes: the packet header and a longer verb (--on-duplicate) of its first statement. */
@@ -105,7 +107,8 @@ const HARMLESS = new Set([1906]);
 async function reportWarnings(ctx: ImportContext, s: Session, where: string): Promise<void> {
   const shown = warned.get(ctx) ?? 0;
   if (shown >= WARNINGS_SHOWN) return;
-  const list = (await s.warnings(20)).filter((w) => !HARMLESS.has(w.code)).slice(0, 3);
+  const expected = expectedWarnings(ctx.opts.restore.onDuplicate);
+  const list = (await s.warnings(20)).filter((w) => !HARMLESS.has(w.code) && !expected.includes(w.code)).slice(0, 3);
   if (list.length === 0) return;
   const n = shown + 1;
   warned.set(ctx, n);
@@ -132,9 +135,10 @@ function splitBatch(ctx: ImportContext, f: Fed): SqlStatement[] {
 
 /**
  * One batch: its INSERT statements and its progress row in one transaction. Returns the rows
- * inserted. Each statement is sent from the batch's buffer as it is (Session.execFramed); the
- * bytes in front of it that the packet header takes are the previous statement's, sent already,
- * and are put back after it, so a retry reads the batch unchanged.
+ * inserted. Each statement is sent from the batch's buffer as it is (Session.execFramed), its
+ * verb swapped in place for --on-duplicate ignore / replace; the bytes in front of it that the
+ * packet header and a longer verb take are the previous statement's, sent already, and are put
+ * back after it, so a retry reads the batch unchanged.
  */
 async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number> {
   const { w, batch, bytes } = f;
@@ -142,6 +146,8 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
   const db = w.target.name;
   const table = w.table.name;
   const object = { database: db, table };
+  const dup = ctx.opts.restore.onDuplicate;
+  const verb = dup === 'error' ? null : DUPLICATE_VERBS[dup];
   const statements = splitBatch(ctx, f);
   let rows = 0;
   let committing = false;
@@ -161,9 +167,14 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
       if (end - from + 64 > ctx.maxPacket) {
         throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${end - from} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { ...object, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(end - from + 1024)))}` });
       }
-      const at = from;
+      const verbLength = verb ? insertVerbLength(bytes, from, end) : 0;
+      if (verb && verbLength === 0) {
+        throw new TsError({ code: 'bad-dump', message: `--on-duplicate ${dup}: the INSERT at line ${st.line} of ${fileName} (${db}.${table}) does not start with a verb tsload can change (${JSON.stringify(bytes.toString('latin1', from, Math.min(end, from + 40)))})`, object: { ...object, file: fileName }, suggestion: 'load the file without --on-duplicate, or edit the statement to start with INSERT INTO' });
+      }
+      const at = verb ? from + verbLength - verb.length : from;
       const saveFrom = at - FRAME_ROOM;
-      const saved = Buffer.from(bytes.subarray(saveFrom, from));
+      const saved = Buffer.from(bytes.subarray(saveFrom, from + verbLength));
+      if (verb) verb.copy(bytes, at);
       try {
         rows += await s.execFramed(bytes, at, end, object);
       } catch (e) {
@@ -174,6 +185,8 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
       }
       if (s.lastWarningCount > 0) await reportWarnings(ctx, s, `${fileName} line ${st.line} (${db}.${table})`);
     }
+    // REPLACE counts a replaced row twice (deleted, inserted): the rows written are the file's
+    if (dup === 'replace') rows = batch.rows;
     const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.dumpId, targetDb: db, table, chunk: batch.index, sub: 0, rows, last: true, endOffset: batch.end });
     if (!recorded) {
       await s.exec('ROLLBACK');
@@ -231,6 +244,8 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
   };
   for (const w of work) if (w.remaining === 0) tableDone(w);
   const batches = feed(ctx, work);
+  const inOrder = ctx.opts.restore.onDuplicate !== 'error';
+  const turns = new Map<ImportTableWork, Promise<void>>();
   const worker = async (): Promise<void> => {
     let session: Session | null = null;
     try {
@@ -240,6 +255,18 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
         if (next.done) return;
         const f = next.value;
         const { w, batch } = f;
+        // --on-duplicate: which of two rows with one key stays is the file's order (ignore keeps the
+        // first, replace the last), so a table's batches run one after the other
+        let turnDone = (): void => undefined;
+        if (inOrder) {
+          const before = turns.get(w);
+          turns.set(w, new Promise<void>((resolve) => (turnDone = resolve)));
+          await before;
+          if (failure || ctx.signal?.aborted) {
+            turnDone();
+            return;
+          }
+        }
         const rows = await retryTransient(ctx, `on ${w.target.name}.${w.table.name} line ${batch.line}`, { database: w.target.name, table: w.table.name }, async (attempt) => {
           const fresh = attempt > 1;
           if (!session || fresh) {
@@ -249,7 +276,7 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
             if (fresh && (await ctx.progress.isCommitted(session, { targetDb: w.target.name, table: w.table.name, chunk: batch.index, sub: 0 }))) return batch.rows;
           }
           return loadBatch(ctx, session, f);
-        });
+        }).finally(turnDone);
         w.rows += rows;
         w.bytes += batch.end - batch.start;
         ctx.reporter.emit({ kind: 'progress', phase: 'data', database: w.target.name, table: w.table.name, chunk: batch.index + 1, rows, bytes: batch.end - batch.start });

@@ -130,7 +130,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
       for (const tb of t.source.tables) {
         if (!tb.complete) continue;
         const rewritten = rewrittenTable(ctx, tb);
-        const split = tb.kind === 'table' ? splitCreateTable(rewritten, ctx.opts.deferIndexes) : { create: rewritten, indexes: [], foreignKeys: [] };
+        const split = tb.kind === 'table' ? splitCreateTable(rewritten, ctx.opts.deferIndexes, ctx.opts.restore.onDuplicate !== 'error') : { create: rewritten, indexes: [], foreignKeys: [] };
         const object = { database: t.name, table: tb.name };
         const file = ctx.files[tb.ddl.file]!.display;
         const at = { file, line: tb.ddl.line, offset: tb.ddl.offset, ...object };
