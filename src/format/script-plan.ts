@@ -52,7 +52,17 @@ export interface DataBatch {
   readonly noBackslashEscapes: boolean;
   /** Which file of the dump it is in. */
   readonly file: number;
+  /**
+   * For a batch of at most SPAN_STATEMENTS statements: each one's bodyStart, end and line, in
+   * order (three numbers a statement), so the load sends them without splitting the batch again;
+   * null for a longer batch (the load splits it). At most a few dozen numbers a batch: the plan
+   * still holds offsets, not statements.
+   */
+  spans: number[] | null;
 }
+
+/** Statements of a batch whose positions the plan keeps (DataBatch.spans). */
+export const SPAN_STATEMENTS = 64;
 
 export interface PlannedTable {
   readonly name: string;
@@ -317,10 +327,14 @@ export class ScriptPlanner {
       o.batch.end = st.end;
       o.batch.statements++;
       o.batch.rows += rows;
+      if (o.batch.spans) {
+        if (o.batch.statements <= SPAN_STATEMENTS) o.batch.spans.push(st.bodyStart, st.end, st.line);
+        else o.batch.spans = null;
+      }
       return;
     }
     this.closeBatch();
-    const batch: DataBatch = { index: table.batches.length, start: st.bodyStart, end: st.end, line: st.line, statements: 1, rows, delimiter: st.delimiter, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0 };
+    const batch: DataBatch = { index: table.batches.length, start: st.bodyStart, end: st.end, line: st.line, statements: 1, rows, delimiter: st.delimiter, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0, spans: [st.bodyStart, st.end, st.line] };
     table.batches.push(batch);
     this.open = { table, batch };
   }

@@ -17,7 +17,7 @@ import { FRAME_ROOM, type Session } from '../db/session.js';
 import { classify } from '../format/sql-classify.js';
 import type { DataBatch } from '../format/script-plan.js';
 import { DUPLICATE_VERBS, insertVerbLength } from '../format/insert-verb.js';
-import { SqlSplitter, type SqlStatement } from '../format/sql-splitter.js';
+import { HEAD_BYTES, SqlSplitter, type SqlStatement } from '../format/sql-splitter.js';
 import { alterStatements } from './ddl.js';
 import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
 import { statementError } from './import-errors.js';
@@ -121,12 +121,28 @@ const sessionDb = new WeakMap<Session, string>();
 
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
-/** The batch's statements, split again from its bytes: exactly the ones planned, or the file changed. */
-function splitBatch(ctx: ImportContext, f: Fed): SqlStatement[] {
-  const { w, batch } = f;
+/** Where a statement of a batch is, and its first bytes. */
+type Span = Pick<SqlStatement, 'bodyStart' | 'end' | 'line' | 'head'>;
+
+/**
+ * The batch's statements: where the plan put them (a short batch), else split again from its
+ * bytes — exactly the ones planned, or the file changed.
+ */
+function statementsOf(ctx: ImportContext, f: Fed): Span[] {
+  const { w, batch, bytes } = f;
+  if (batch.spans) {
+    const out: Span[] = [];
+    for (let k = 0; k < batch.spans.length; k += 3) {
+      const bodyStart = batch.spans[k]!;
+      const end = batch.spans[k + 1]!;
+      const from = ROOM + bodyStart - batch.start;
+      out.push({ bodyStart, end, line: batch.spans[k + 2]!, head: bytes.toString('latin1', from, Math.min(ROOM + end - batch.start, from + HEAD_BYTES)) });
+    }
+    return out;
+  }
   const fileName = ctx.files[batch.file]!.display;
   const splitter = new SqlSplitter({ startOffset: batch.start, startLine: batch.line, delimiter: batch.delimiter, sqlMode: batch.noBackslashEscapes ? 'NO_BACKSLASH_ESCAPES' : '', keep: () => false });
-  const statements = [...splitter.push(f.bytes.subarray(ROOM)), ...splitter.finish()];
+  const statements = [...splitter.push(bytes.subarray(ROOM)), ...splitter.finish()];
   if (statements.length !== batch.statements || statements.some((st) => !st.terminated)) {
     throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: the batch of ${w.table.name} at line ${batch.line} holds ${statements.length} statements, not ${batch.statements}`, object: { database: w.target.name, table: w.table.name, file: fileName }, suggestion: 'rerun with a file that does not change during the load' });
   }
@@ -148,7 +164,7 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
   const object = { database: db, table };
   const dup = ctx.opts.restore.onDuplicate;
   const verb = dup === 'error' ? null : DUPLICATE_VERBS[dup];
-  const statements = splitBatch(ctx, f);
+  const statements = statementsOf(ctx, f);
   let rows = 0;
   let committing = false;
   // mysqldump's INSERTs name the table alone: they go to the database the session is in
@@ -163,6 +179,7 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
       if (what.kind !== 'insert' || what.table !== table) throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: line ${st.line} is not an INSERT into ${table}`, object: { ...object, file: fileName } });
       const from = ROOM + st.bodyStart - batch.start;
       let end = ROOM + st.end - batch.start - batch.delimiter.length;
+      if (bytes.toString('latin1', end, end + batch.delimiter.length) !== batch.delimiter) throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: the statement at line ${st.line} does not end where it did`, object: { ...object, file: fileName }, suggestion: 'rerun with a file that does not change during the load' });
       while (end > from && isBlank(bytes[end - 1]!)) end--;
       if (end - from + 64 > ctx.maxPacket) {
         throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${end - from} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { ...object, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(end - from + 1024)))}` });
