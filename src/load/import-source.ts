@@ -25,15 +25,19 @@ export function scriptFile(store: DumpStore, path: string, display: string): Scr
 
 const PIECE = 1 << 20;
 
-/** Every byte of the script, decompressed, in pieces (each its own buffer). */
+/**
+ * Every byte of the script, decompressed, in pieces. Those of an uncompressed script are views of
+ * one buffer, each valid until the next is asked for (the planning pass copies what it keeps);
+ * those of a compressed one are each their own buffer.
+ */
 export async function* scriptBytes(f: ScriptFile): AsyncGenerator<Buffer> {
   const source = await f.store.open(f.path);
-  const raw = Readable.from(readPieces(source, PIECE, { reuse: false }));
   const d = decompressor(f.compression);
   if (!d) {
-    for await (const b of raw) yield b as Buffer;
+    yield* readPieces(source, PIECE);
     return;
   }
+  const raw = Readable.from(readPieces(source, PIECE, { reuse: false }));
   raw.on('error', (e) => d.destroy(e));
   raw.pipe(d);
   try {
