@@ -4,9 +4,11 @@
  * offset = where it ends in the script), so a rerun skips exactly the batches that committed. A
  * table's deferred indexes are added as soon as its last batch is in.
  *
- * Reading: an uncompressed script is read batch by batch at its offsets (committed batches are
- * never read); a compressed one is read once from its start, in order, each batch handed to the
- * next free session. Either way a session holds one batch: memory is threads × batch size.
+ * Reading: an uncompressed script is read batch by batch at its offsets from one open file
+ * (committed batches are skipped, short gaps read through); a compressed one is read once from its
+ * start, in order, each batch handed to the next free session. Either way a session holds one
+ * batch: memory is threads × batch size. Its statements go to the socket from that buffer
+ * (loadBatch, Session.execFramed).
  */
 import pLimit from 'p-limit';
 import { TsError } from '../core/errors.js';
