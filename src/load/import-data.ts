@@ -295,7 +295,13 @@ export async function loadImportData(ctx: ImportContext, work: ImportTableWork[]
             if (fresh && (await ctx.progress.isCommitted(session, { targetDb: w.target.name, table: w.table.name, chunk: batch.index, sub: 0 }))) return batch.rows;
           }
           return loadBatch(ctx, session, f);
-        }).finally(turnDone);
+        })
+          // a failed batch stops the load before the table's next batch may start
+          .catch((e: unknown) => {
+            failure ??= e;
+            throw e;
+          })
+          .finally(turnDone);
         w.rows += rows;
         w.bytes += batch.end - batch.start;
         ctx.reporter.emit({ kind: 'progress', phase: 'data', database: w.target.name, table: w.table.name, chunk: batch.index + 1, rows, bytes: batch.end - batch.start });
