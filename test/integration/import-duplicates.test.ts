@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connArgs, runCli } from '../support/cli.js';
+import { killAfterProgressRows } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
 
@@ -164,4 +165,34 @@ describe('tsload --on-duplicate on imports of other tools\' dumps', () => {
     expect(r.stderr).toMatch(/t1/);
     expect(r.stderr).toMatch(/--on-duplicate ignore/);
   }, 180_000);
+
+  it('--on-duplicate replace resumes after kill -9 in the middle of a table, still in file order', async () => {
+    // 600 statements of 100 rows over 4000 keys: every key comes back, with another value each time
+    const statements: Row[][] = [];
+    for (let k = 0; k < 600; k++) {
+      statements.push(Array.from({ length: 100 }, (_, r) => {
+        const id = (k * 37 + r * 101) % 4000;
+        return { tuple: `(${id},'statement ${k} row ${r} ${'x'.repeat(120)}',${k})`, key: String(id) };
+      }));
+    }
+    const big = path.join(dir, 'big.sql');
+    writeFileSync(big, [
+      "/*!40101 SET NAMES utf8mb4 */;\n",
+      `DROP TABLE IF EXISTS \`t1\`;\n${T1.replace('varchar(40)', 'varchar(200)')};\n`,
+      ...statements.map((rows) => insert('INSERT INTO `t1` VALUES ', rows)),
+      'UNLOCK TABLES;\n-- Dump completed on 2026-12-03  6:00:00\n',
+    ].join(''));
+    const kept = expected(statements, 'replace');
+    await admin.query(`${T1.replace('varchar(40)', 'varchar(200)').replace('`t1`', `\`${want}\`.\`big_replace\``)}`);
+    for (let k = 0; k < kept.length; k += 500) await admin.query(`INSERT INTO \`${want}\`.\`big_replace\` VALUES ${kept.slice(k, k + 500).map((r) => r.tuple).join(',')}`);
+    const db = uniqueDb('imp_dup_kill');
+    dbs.push(db);
+    const args = [...connArgs(), '-d', big, '-B', db, '--on-duplicate', 'replace', '-t', '2', '--rows-per-transaction', '1'];
+    const first = await runCli('tsload', args, { timeoutMs: 300_000, onSpawn: killAfterProgressRows(admin, db, 20) });
+    expect(first.signal, `not killed mid-data:\n${first.stderr}`).toBe('SIGKILL');
+    const second = await runCli('tsload', args, { timeoutMs: 300_000 });
+    expect(second.code, second.stderr).toBe(0);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${db}\`.\`t1\``))).toBe(kept.length);
+    expect(await checksum(db, 't1')).toBe(await checksum(want, 'big_replace'));
+  }, 600_000);
 });
