@@ -54,7 +54,6 @@ export async function runImportCommand(opts: LoadOptions, reporter: ClosableRepo
 function refuseTsdumpOnly(opts: LoadOptions, kind: string): void {
   const r = opts.restore;
   const given = [
-    r.onDuplicate !== 'error' && '--on-duplicate',
     r.analyze && '--analyze',
     r.eventsDisabled !== null && '--events-disabled',
     r.users !== null && '--load-users',

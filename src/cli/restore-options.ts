@@ -69,7 +69,7 @@ export function addRestoreOptions(program: Command): Command {
     .option('--replication-gtid', 'with --start-replication: by GTID (MariaDB gtid_slave_pos; MySQL gtid_purged, needs an empty gtid_executed) instead of the binlog position', false)
     .option('--analyze', 'after each table\'s indexes: ANALYZE TABLE, with histograms where the server has them', false)
     .addOption(new Option('--events-disabled [how]', 'create events disabled: DISABLE (default), or "replica": DISABLE ON SLAVE/REPLICA').choices(EVENT_STATES).preset('disable'))
-    .addOption(new Option('--on-duplicate <mode>', 'a row whose primary/unique key is already in the table: error, ignore (keep the existing row) or replace (with the dump\'s)').choices(ON_DUPLICATE_MODES).default('error'));
+    .addOption(new Option('--on-duplicate <mode>', 'a row whose primary/unique key is already in the table: error, ignore (keep the existing row) or replace (with the dump\'s); for a mysqldump file or mydumper directory also a key the file repeats (ignore keeps the first, replace the last)').choices(ON_DUPLICATE_MODES).default('error'));
 }
 
 export function restoreOptions(f: RestoreFlagValues, dropTable: DropTableMode, env: NodeJS.ProcessEnv): RestoreOptions {

@@ -16,14 +16,9 @@ export type { SessionProfile } from './session-profile.js';
 
 type CoreConnection = mysql.Connection;
 
-/** The slice of mysql2's Packet that its Connection#writePacket uses (packets below 16 MiB). */
-interface FramedPacket {
-  readonly buffer: Buffer;
-  length(): number;
-  writeHeader(sequenceId: number): void;
-}
-/** Packets of this payload size or more are split by the protocol: left to mysql2's own path. */
-const MAX_PACKET_PAYLOAD = 0xffffff;
+import { FRAME_ROOM, MAX_PACKET_PAYLOAD, sendFramedQuery, type FramedPacket } from './framed-query.js';
+
+export { FRAME_ROOM } from './framed-query.js';
 
 export type InfileFactory = (requestedName: string) => Readable;
 
@@ -165,6 +160,30 @@ export class Session {
     return this.waitFor<number>(object, (resolve, reject) => {
       this.keepBinary();
       this.conn.query({ sql, values: params as unknown[] }, (err, result) => {
+        this.lastWarningCount = err ? 0 : warningCount(result);
+        if (err) reject(explainDbError(err, object));
+        else resolve(affected(result));
+      });
+    });
+  }
+
+  /**
+   * Runs the statement whose bytes are `buf[at, end)`, sent as they are: no string is made of them
+   * and mysql2 neither scans them for placeholders nor copies them into a packet of its own. The
+   * FRAME_ROOM bytes before `at` are scratch: the packet header and the command bytes are written
+   * there, over what the caller had, so the caller saves and restores them if it needs them; `buf`
+   * must stay unchanged until this settles (the server answers after reading the whole packet).
+   * Returns affected rows, like exec.
+   */
+  async execFramed(buf: Buffer, at: number, end: number, object?: ErrorObject): Promise<number> {
+    const length = end - at;
+    const writer = this.conn as unknown as { writePacket?: (p: FramedPacket) => void };
+    if (at < FRAME_ROOM || length + FRAME_ROOM >= MAX_PACKET_PAYLOAD || typeof writer.writePacket !== 'function' || !this.binaryHandshake) {
+      return this.exec(buf.toString(this.binaryHandshake ? 'latin1' : 'utf8', at, end), [], object);
+    }
+    return this.waitFor<number>(object, (resolve, reject) => {
+      this.keepBinary();
+      sendFramedQuery(this.conn, buf, at, end, (err, result) => {
         this.lastWarningCount = err ? 0 : warningCount(result);
         if (err) reject(explainDbError(err, object));
         else resolve(affected(result));

@@ -54,6 +54,13 @@ export interface DataBatch {
   /** Which file of the dump it is in. */
   readonly file: number;
   /**
+   * For a batch of at most SPAN_STATEMENTS statements: each one's bodyStart, end and line, in
+   * order (three numbers a statement), so the load sends them without splitting the batch again;
+   * null for a longer batch (the load splits it). At most a few dozen numbers a batch: the plan
+   * still holds offsets, not statements.
+   */
+  spans: number[] | null;
+  /**
    * A mydumper LOAD DATA chunk: `file` is its .dat file, loaded whole in one transaction by the
    * statement of its .sql file (load/mydumper-infile.ts); start 0, end the .dat file's size.
    */
@@ -67,6 +74,9 @@ export interface InfileBatch {
   /** The .sql file with the statement, for messages. */
   readonly statementFile: string;
 }
+
+/** Statements of a batch whose positions the plan keeps (DataBatch.spans). */
+export const SPAN_STATEMENTS = 64;
 
 export interface PlannedTable {
   readonly name: string;
@@ -148,6 +158,12 @@ export interface PlannerOptions {
 }
 
 export class ScriptPlanner {
+  /**
+   * What the splitter's keep question classified, in statement order: take() uses it instead of
+   * classifying the same head a second time (the splitter asks once per statement, before it
+   * returns the statement).
+   */
+  private readonly classified: { head: string; what: Classified }[] = [];
   private readonly splitter: SqlSplitter;
   private readonly hash: Hash = createHash('sha256');
   private readonly header: ScriptText[] = [];
@@ -169,7 +185,12 @@ export class ScriptPlanner {
   private statements = 0;
 
   constructor(private readonly opts: PlannerOptions) {
-    this.splitter = new SqlSplitter({ keep: (head) => classify(head).kind !== 'insert', ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}) });
+    const keep = (head: string): boolean => {
+      const what = classify(head);
+      this.classified.push({ head, what });
+      return what.kind !== 'insert';
+    };
+    this.splitter = new SqlSplitter({ keep, ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}) });
     if (opts.database !== undefined) this.current = this.database(opts.database);
   }
 
@@ -247,7 +268,8 @@ export class ScriptPlanner {
 
   private take(st: SqlStatement): void {
     this.statements++;
-    const what = classify(st.head);
+    const known = this.classified.shift();
+    const what = known !== undefined && known.head === st.head ? known.what : classify(st.head);
     if (what.kind !== 'insert') this.closeBatch();
     if (this.inHeader && what.kind !== 'set') this.inHeader = false;
     const db = this.current?.name ?? null;
@@ -325,10 +347,14 @@ export class ScriptPlanner {
       o.batch.end = st.end;
       o.batch.statements++;
       o.batch.rows += rows;
+      if (o.batch.spans) {
+        if (o.batch.statements <= SPAN_STATEMENTS) o.batch.spans.push(st.bodyStart, st.end, st.line);
+        else o.batch.spans = null;
+      }
       return;
     }
     this.closeBatch();
-    const batch: DataBatch = { index: table.batches.length, start: st.bodyStart, end: st.end, line: st.line, statements: 1, rows, delimiter: st.delimiter, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0 };
+    const batch: DataBatch = { index: table.batches.length, start: st.bodyStart, end: st.end, line: st.line, statements: 1, rows, delimiter: st.delimiter, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0, spans: [st.bodyStart, st.end, st.line] };
     table.batches.push(batch);
     this.open = { table, batch };
   }

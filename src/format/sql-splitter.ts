@@ -35,6 +35,9 @@ const PLAIN = new Uint8Array(256);
 for (let c = 0x21; c < 0x100; c++) PLAIN[c] = 1;
 for (const c of "'\"`-#/*()".split('')) PLAIN[c.charCodeAt(0)] = 0;
 
+/** Bytes of a quoted value read one by one before the next quote or backslash is searched with indexOf. */
+const SHORT_RUN = 64;
+
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c || c === 0x0b;
 
 export class SqlSplitter {
@@ -131,29 +134,42 @@ export class SqlSplitter {
         case St.Double: {
           const q = this.st === St.Single ? 0x27 : 0x22;
           for (;;) {
-            // next quote and next backslash, each searched again only once passed (no rescans)
-            if (nextQuote < i || quoteOf !== q) {
-              nextQuote = buf.indexOf(q, i);
-              if (nextQuote < 0) nextQuote = n;
-              quoteOf = q;
+            // the next quote or backslash: byte by byte over the next SHORT_RUN bytes (most values of
+            // a dump are short, and a native indexOf call costs more than that many bytes of this
+            // loop), then by indexOf, each searched again only once passed (no rescans)
+            let at = i;
+            const stop = Math.min(n, i + SHORT_RUN);
+            while (at < stop) {
+              const c = buf[at]!;
+              if (c === q || (c === 0x5c && !noEscapes)) break;
+              at++;
             }
-            if (nextEscape < i) {
-              nextEscape = noEscapes ? n : buf.indexOf(0x5c, i);
-              if (nextEscape < 0) nextEscape = n;
-            }
-            if (nextEscape < nextQuote) {
-              if (nextEscape + 2 > n) {
-                i = final ? n : nextEscape;
-                break scan;
+            if (at === stop && stop < n) {
+              if (nextQuote < at || quoteOf !== q) {
+                nextQuote = buf.indexOf(q, at);
+                if (nextQuote < 0) nextQuote = n;
+                quoteOf = q;
               }
-              i = nextEscape + 2;
-              continue;
+              if (nextEscape < at) {
+                nextEscape = noEscapes ? n : buf.indexOf(0x5c, at);
+                if (nextEscape < 0) nextEscape = n;
+              }
+              at = nextEscape < nextQuote ? nextEscape : nextQuote;
             }
-            if (nextQuote >= n) {
+            if (at >= n) {
               i = n;
               break scan;
             }
-            i = nextQuote + 1;
+            if (buf[at] !== q) {
+              // a backslash: it and the byte after it
+              if (at + 2 > n) {
+                i = final ? n : at;
+                break scan;
+              }
+              i = at + 2;
+              continue;
+            }
+            i = at + 1;
             this.st = St.Normal;
             break;
           }

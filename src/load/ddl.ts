@@ -141,9 +141,11 @@ function firstIndexColumn(def: string): string | null {
  * in creation order, with the keys a table was created with before the ones added later; SHOW
  * CREATE lists them in that order. Keeping a prefix of the list and adding the rest in list order
  * gives back the same order whatever the kinds (keeping only the AUTO_INCREMENT key put it before
- * the plain keys listed ahead of it).
+ * the plain keys listed ahead of it). `keepUnique` keeps the UNIQUE keys in the create statement
+ * (listed first of the secondary keys, so the order holds): a load whose duplicates are ignored or
+ * replaced needs them while it inserts.
  */
-export function splitCreateTable(sql: string, defer: boolean): SplitTable {
+export function splitCreateTable(sql: string, defer: boolean, keepUnique = false): SplitTable {
   const body = parseCreateBody(sql);
   if (!defer || body.items.length === 0) return { create: sql, indexes: [], foreignKeys: [] };
   let autoColumn: string | null = null;
@@ -168,7 +170,7 @@ export function splitCreateTable(sql: string, defer: boolean): SplitTable {
   for (const [n, item] of body.items.entries()) {
     const ix = INDEX_RE.exec(item);
     if (ix) {
-      if (n <= keepUpTo) keep.push(item);
+      if (n <= keepUpTo || (keepUnique && /^UNIQUE\s/i.test(item))) keep.push(item);
       else indexes.push({ name: identName(ix[3]!), clause: `ADD ${item}`, alone: /^FULLTEXT/i.test(item) });
       continue;
     }

@@ -4,30 +4,38 @@
  * offset = where it ends in the script), so a rerun skips exactly the batches that committed. A
  * table's deferred indexes are added as soon as its last batch is in.
  *
- * Reading: an uncompressed script is read batch by batch at its offsets (committed batches are
- * never read); a compressed one is read once from its start, in order, each batch handed to the
- * next free session. Either way a session holds one batch: memory is threads × batch size.
+ * Reading: an uncompressed script is read batch by batch at its offsets from one open file
+ * (committed batches are skipped, short gaps read through); a compressed one is read once from its
+ * start, in order, each batch handed to the next free session. Either way a session holds one
+ * batch: memory is threads × batch size. Its statements go to the socket from that buffer
+ * (loadBatch, Session.execFramed).
  */
 import pLimit from 'p-limit';
 import { TsError } from '../core/errors.js';
 import { retryTransient } from './retry.js';
 import type { TableSummary } from '../core/events.js';
 import { isTransient } from '../db/server-errors.js';
-import type { Session } from '../db/session.js';
+import { FRAME_ROOM, type Session } from '../db/session.js';
 import { classify } from '../format/sql-classify.js';
 import type { DataBatch } from '../format/script-plan.js';
-import { SqlSplitter } from '../format/sql-splitter.js';
+import { DUPLICATE_VERBS, insertVerbLength } from '../format/insert-verb.js';
+import { HEAD_BYTES, SqlSplitter, type SqlStatement } from '../format/sql-splitter.js';
 import { alterStatements, type DeferredClause } from './ddl.js';
 import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
-import { readRange, scriptBytes, type ScriptFile } from './import-source.js';
+import { ScriptRanges, scriptBytes, type ScriptFile } from './import-source.js';
 import { loadInfileBatch } from './mydumper-infile.js';
+import { expectedWarnings } from './row-checks.js';
 import { tableIdentity } from './resume-check.js';
 import { killOnAbort, withDeadline } from './session-guard.js';
+
+/** Free bytes in front of a batch's bytes: the packet header and a longer verb (--on-duplicate) of its first statement. */
+const ROOM = 32;
 
 interface Fed {
   readonly w: ImportTableWork;
   readonly batch: DataBatch;
+  /** ROOM free bytes, then the batch's bytes. */
   readonly bytes: Buffer;
 }
 
@@ -53,12 +61,19 @@ async function* feed(ctx: ImportContext, work: readonly ImportTableWork[]): Asyn
 
 async function* feedFile(file: ScriptFile, all: readonly { w: ImportTableWork; batch: DataBatch }[]): AsyncGenerator<Fed> {
   if (file.compression === 'none') {
-    for (const x of all) yield { ...x, bytes: await readRange(file, x.batch.start, x.batch.end) };
+    const ranges = new ScriptRanges(file);
+    try {
+      for (const x of all) yield { ...x, bytes: await ranges.read(x.batch.start, x.batch.end, ROOM) };
+    } finally {
+      await ranges.close();
+    }
     return;
   }
   let at = 0;
   let i = 0;
-  let parts: Buffer[] = [];
+  // the batch being filled: its bytes go straight from the decompressed pieces into it
+  let out: Buffer | null = null;
+  let filled = 0;
   for await (const piece of scriptBytes(file)) {
     let p = piece;
     while (p.length > 0 && i < all.length) {
@@ -72,13 +87,16 @@ async function* feedFile(file: ScriptFile, all: readonly { w: ImportTableWork; b
         p = p.subarray(batch.start - at);
         at = batch.start;
       }
+      out ??= Buffer.allocUnsafe(ROOM + batch.end - batch.start);
       const take = Math.min(p.length, batch.end - at);
-      parts.push(Buffer.from(p.subarray(0, take)));
+      p.copy(out, ROOM + filled, 0, take);
+      filled += take;
       p = p.subarray(take);
       at += take;
       if (at === batch.end) {
-        yield { ...all[i]!, bytes: Buffer.concat(parts) };
-        parts = [];
+        yield { ...all[i]!, bytes: out };
+        out = null;
+        filled = 0;
         i++;
       }
     }
@@ -101,7 +119,8 @@ const HARMLESS = new Set([1906]);
 async function reportWarnings(ctx: ImportContext, s: Session, where: string): Promise<void> {
   const shown = warned.get(ctx) ?? 0;
   if (shown >= WARNINGS_SHOWN) return;
-  const list = (await s.warnings(20)).filter((w) => !HARMLESS.has(w.code)).slice(0, 3);
+  const expected = expectedWarnings(ctx.opts.restore.onDuplicate);
+  const list = (await s.warnings(20)).filter((w) => !HARMLESS.has(w.code) && !expected.includes(w.code)).slice(0, 3);
   if (list.length === 0) return;
   const n = shown + 1;
   warned.set(ctx, n);
@@ -109,38 +128,94 @@ async function reportWarnings(ctx: ImportContext, s: Session, where: string): Pr
   ctx.reporter.emit({ kind: 'warning', message: `${where}: the server changed values on the way in (${text})${n === WARNINGS_SHOWN ? '; further statements with warnings are not shown' : ''}` });
 }
 
-/** One batch: its INSERT statements and its progress row in one transaction. Returns the rows inserted. */
+/** The database each data session is in (USE): a session's batches are mostly of one database. */
+const sessionDb = new WeakMap<Session, string>();
+
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** Where a statement of a batch is, and its first bytes. */
+type Span = Pick<SqlStatement, 'bodyStart' | 'end' | 'line' | 'head'>;
+
+/**
+ * The batch's statements: where the plan put them (a short batch), else split again from its
+ * bytes — exactly the ones planned, or the file changed.
+ */
+function statementsOf(ctx: ImportContext, f: Fed): Span[] {
+  const { w, batch, bytes } = f;
+  if (batch.spans) {
+    const out: Span[] = [];
+    for (let k = 0; k < batch.spans.length; k += 3) {
+      const bodyStart = batch.spans[k]!;
+      const end = batch.spans[k + 1]!;
+      const from = ROOM + bodyStart - batch.start;
+      out.push({ bodyStart, end, line: batch.spans[k + 2]!, head: bytes.toString('latin1', from, Math.min(ROOM + end - batch.start, from + HEAD_BYTES)) });
+    }
+    return out;
+  }
+  const fileName = ctx.files[batch.file]!.display;
+  const splitter = new SqlSplitter({ startOffset: batch.start, startLine: batch.line, delimiter: batch.delimiter, sqlMode: batch.noBackslashEscapes ? 'NO_BACKSLASH_ESCAPES' : '', keep: () => false });
+  const statements = [...splitter.push(bytes.subarray(ROOM)), ...splitter.finish()];
+  if (statements.length !== batch.statements || statements.some((st) => !st.terminated)) {
+    throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: the batch of ${w.table.name} at line ${batch.line} holds ${statements.length} statements, not ${batch.statements}`, object: { database: w.target.name, table: w.table.name, file: fileName }, suggestion: 'rerun with a file that does not change during the load' });
+  }
+  return statements;
+}
+
+/**
+ * One batch: its INSERT statements and its progress row in one transaction. Returns the rows
+ * inserted. Each statement is sent from the batch's buffer as it is (Session.execFramed), its
+ * verb swapped in place for --on-duplicate ignore / replace; the bytes in front of it that the
+ * packet header and a longer verb take are the previous statement's, sent already, and are put
+ * back after it, so a retry reads the batch unchanged.
+ */
 async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number> {
-  const { w, batch } = f;
+  const { w, batch, bytes } = f;
   const fileName = ctx.files[batch.file]!.display;
   const db = w.target.name;
   const table = w.table.name;
-  const splitter = new SqlSplitter({ startOffset: batch.start, startLine: batch.line, delimiter: batch.delimiter, sqlMode: batch.noBackslashEscapes ? 'NO_BACKSLASH_ESCAPES' : '', keep: () => true });
-  const statements = [...splitter.push(f.bytes), ...splitter.finish()];
-  if (statements.length !== batch.statements || statements.some((st) => !st.terminated)) {
-    throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: the batch of ${table} at line ${batch.line} holds ${statements.length} statements, not ${batch.statements}`, object: { database: db, table, file: fileName }, suggestion: 'rerun with a file that does not change during the load' });
-  }
+  const object = { database: db, table };
+  const dup = ctx.opts.restore.onDuplicate;
+  const verb = dup === 'error' ? null : DUPLICATE_VERBS[dup];
+  const statements = statementsOf(ctx, f);
   let rows = 0;
   let committing = false;
   // mysqldump's INSERTs name the table alone: they go to the database the session is in
-  await s.exec(`USE ${wireIdent(db)}`);
+  if (sessionDb.get(s) !== db) {
+    await s.exec(`USE ${wireIdent(db)}`);
+    sessionDb.set(s, db);
+  }
   await s.exec('START TRANSACTION');
   try {
     for (const st of statements) {
       const what = classify(st.head);
-      if (what.kind !== 'insert' || what.table !== table) throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: line ${st.line} is not an INSERT into ${table}`, object: { database: db, table, file: fileName } });
-      const text = st.text!;
-      if (text.length + 64 > ctx.maxPacket) {
-        throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${text.length} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { database: db, table, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(text.length + 1024)))}` });
+      if (what.kind !== 'insert' || what.table !== table) throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: line ${st.line} is not an INSERT into ${table}`, object: { ...object, file: fileName } });
+      const from = ROOM + st.bodyStart - batch.start;
+      let end = ROOM + st.end - batch.start - batch.delimiter.length;
+      if (bytes.toString('latin1', end, end + batch.delimiter.length) !== batch.delimiter) throw new TsError({ code: 'bad-dump', message: `${fileName} changed since it was planned: the statement at line ${st.line} does not end where it did`, object: { ...object, file: fileName }, suggestion: 'rerun with a file that does not change during the load' });
+      while (end > from && isBlank(bytes[end - 1]!)) end--;
+      if (end - from + 64 > ctx.maxPacket) {
+        throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${end - from} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { ...object, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(end - from + 1024)))}` });
       }
+      const verbLength = verb ? insertVerbLength(bytes, from, end) : 0;
+      if (verb && verbLength === 0) {
+        throw new TsError({ code: 'bad-dump', message: `--on-duplicate ${dup}: the INSERT at line ${st.line} of ${fileName} (${db}.${table}) does not start with a verb tsload can change (${JSON.stringify(bytes.toString('latin1', from, Math.min(end, from + 40)))})`, object: { ...object, file: fileName }, suggestion: 'load the file without --on-duplicate, or edit the statement to start with INSERT INTO' });
+      }
+      const at = verb ? from + verbLength - verb.length : from;
+      const saveFrom = at - FRAME_ROOM;
+      const saved = Buffer.from(bytes.subarray(saveFrom, from + verbLength));
+      if (verb) verb.copy(bytes, at);
       try {
-        rows += await s.exec(text.toString('latin1'), [], { database: db, table });
+        rows += await s.execFramed(bytes, at, end, object);
       } catch (e) {
         if (isTransient(e)) throw e;
-        throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, text.toString('latin1', 0, 200));
+        throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, bytes.toString('latin1', at, Math.min(end, at + 200)));
+      } finally {
+        saved.copy(bytes, saveFrom);
       }
       if (s.lastWarningCount > 0) await reportWarnings(ctx, s, `${fileName} line ${st.line} (${db}.${table})`);
     }
+    // REPLACE counts a replaced row twice (deleted, inserted): the rows written are the file's
+    if (dup === 'replace') rows = batch.rows;
     const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.dumpId, targetDb: db, table, chunk: batch.index, sub: 0, rows, last: true, endOffset: batch.end });
     if (!recorded) {
       await s.exec('ROLLBACK');
@@ -230,6 +305,8 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
   };
   for (const w of work) if (w.remaining === 0) tableDone(w);
   const batches = feed(ctx, work);
+  const inOrder = ctx.opts.restore.onDuplicate !== 'error';
+  const turns = new Map<ImportTableWork, Promise<void>>();
   const worker = async (): Promise<void> => {
     let session: Session | null = null;
     // the session in use is killed on the server when the load stops (session-guard.ts)
@@ -241,6 +318,18 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
         if (next.done) return;
         const f = next.value;
         const { w, batch } = f;
+        // --on-duplicate: which of two rows with one key stays is the file's order (ignore keeps the
+        // first, replace the last), so a table's batches run one after the other
+        let turnDone = (): void => undefined;
+        if (inOrder) {
+          const before = turns.get(w);
+          turns.set(w, new Promise<void>((resolve) => (turnDone = resolve)));
+          await before;
+          if (failure || ctx.signal?.aborted) {
+            turnDone();
+            return;
+          }
+        }
         const rows = await retryTransient(ctx, `on ${w.target.name}.${w.table.name} line ${batch.line}`, { database: w.target.name, table: w.table.name }, async (attempt) => {
           const fresh = attempt > 1;
           if (!session || fresh) {
@@ -258,7 +347,13 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
           }
           const on = session;
           return withDeadline(ctx, on, () => (batch.infile ? loadInfileBatch(ctx, on, w, batch, (x, where) => reportWarnings(ctx, x, where)) : loadBatch(ctx, on, f)), (seconds) => stuck(ctx, f, seconds));
-        });
+        })
+          // a failed batch stops the load before the table's next batch may start
+          .catch((e: unknown) => {
+            failure ??= e;
+            throw e;
+          })
+          .finally(turnDone);
         w.rows += rows;
         w.bytes += batch.end - batch.start;
         ctx.reporter.emit({ kind: 'progress', phase: 'data', database: w.target.name, table: w.table.name, chunk: batch.index + 1, rows, bytes: batch.end - batch.start });

@@ -24,6 +24,7 @@ export function suggestionFor(errno: number | undefined, message: string, text: 
   if (errno === 1292 || errno === 1067 || errno === 1265 || /0000-00-00|Incorrect (date|datetime|timestamp) value|Invalid default value/i.test(message)) {
     return "zero or invalid dates are refused by the target's sql_mode: pass --sql-mode 'NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES' (or another mode without NO_ZERO_DATE, NO_ZERO_IN_DATE and strict mode)";
   }
+  if (errno === 1062) return 'a row with this key is in the table already (the file holds the key twice, or the table held it): pass --on-duplicate ignore to keep the first row, or --on-duplicate replace to keep the last';
   if (errno === 1286 || /Unknown storage engine/i.test(message)) return 'the target lacks this storage engine: pass --engine InnoDB (or another engine it has)';
   if (errno === 1064) return "the target cannot parse this statement: the file may come from another server type or a newer version; check the statement and the target's version";
   return undefined;

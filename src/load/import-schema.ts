@@ -187,8 +187,9 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
       for (const tb of t.source.tables) {
         if (!tb.complete) continue;
         const rewritten = rewrittenTable(ctx, tb);
-        // without rows there is nothing to defer the indexes for; a table --no-schema keeps is not ours to change
-        const split = tb.kind === 'table' && !noSchema ? splitCreateTable(rewritten, ctx.opts.deferIndexes && !noData) : { create: rewritten, indexes: [], foreignKeys: [] };
+        // without rows there is nothing to defer the indexes for; a table --no-schema keeps is not ours to change;
+        // under --on-duplicate the UNIQUE keys must act while the rows go in
+        const split = tb.kind === 'table' && !noSchema ? splitCreateTable(rewritten, ctx.opts.deferIndexes && !noData, ctx.opts.restore.onDuplicate !== 'error') : { create: rewritten, indexes: [], foreignKeys: [] };
         const object = { database: t.name, table: tb.name };
         const file = ctx.files[tb.ddl.file]!.display;
         const at = { file, line: tb.ddl.line, offset: tb.ddl.offset, ...object };

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import { compressionOf, decompressor } from '../format/compression.js';
 import type { Compression } from '../format/manifest.js';
-import { readPieces, type DumpStore } from '../storage/dump-store.js';
+import { readPieces, type ByteSource, type DumpStore } from '../storage/dump-store.js';
 
 export interface ScriptFile {
   readonly store: DumpStore;
@@ -25,15 +25,19 @@ export function scriptFile(store: DumpStore, path: string, display: string): Scr
 
 const PIECE = 1 << 20;
 
-/** Every byte of the script, decompressed, in pieces (each its own buffer). */
+/**
+ * Every byte of the script, decompressed, in pieces. Those of an uncompressed script are views of
+ * one buffer, each valid until the next is asked for (the planning pass copies what it keeps);
+ * those of a compressed one are each their own buffer.
+ */
 export async function* scriptBytes(f: ScriptFile): AsyncGenerator<Buffer> {
   const source = await f.store.open(f.path);
-  const raw = Readable.from(readPieces(source, PIECE, { reuse: false }));
   const d = decompressor(f.compression);
   if (!d) {
-    for await (const b of raw) yield b as Buffer;
+    yield* readPieces(source, PIECE);
     return;
   }
+  const raw = Readable.from(readPieces(source, PIECE, { reuse: false }));
   raw.on('error', (e) => d.destroy(e));
   raw.pipe(d);
   try {
@@ -53,19 +57,45 @@ export function truncatedStream(e: unknown, f: ScriptFile): TsError | null {
   return new TsError({ code: 'bad-dump', message: `the ${f.compression} stream ends early or is damaged (${(e as Error).message})`, object: { file: f.display }, suggestion: 'the file was cut short (a full disk or an interrupted copy while it was written): use a complete copy, or pass --force to load the tables that are complete', cause: e });
 }
 
-/** Bytes [start, end) of an uncompressed script. */
-export async function readRange(f: ScriptFile, start: number, end: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(end - start);
-  const source = await f.store.open(f.path, start);
-  try {
-    let at = 0;
-    while (at < out.length) {
-      const n = await source.read(out, at, out.length - at);
-      if (n === 0) throw new TsError({ code: 'bad-dump', message: `${f.display} is shorter than when it was planned (ends at ${start + at}, expected at least ${end})`, object: { file: f.display }, suggestion: 'the file changed during the load: rerun with a file that does not change' });
-      at += n;
+/** A gap this short between two ranges is read through; a longer one (committed batches) is skipped by reopening. */
+const READ_THROUGH = 4 << 20;
+
+/**
+ * Byte ranges of an uncompressed script in increasing order, from one open file: each range is
+ * read into a buffer of its own, after `room` bytes left free in front for the caller (a packet
+ * header: see Session.execFramed).
+ */
+export class ScriptRanges {
+  private source: ByteSource | null = null;
+  /** Offset of the source's next byte. */
+  private at = 0;
+
+  constructor(private readonly f: ScriptFile) {}
+
+  async read(start: number, end: number, room: number): Promise<Buffer> {
+    const out = Buffer.allocUnsafe(room + end - start);
+    if (!this.source || start < this.at || start - this.at > READ_THROUGH) {
+      await this.close();
+      this.source = await this.f.store.open(this.f.path, start);
+      this.at = start;
     }
-  } finally {
-    await source.close();
+    // a short gap (the statements between two tables' data) is read into the buffer and overwritten
+    while (this.at < start) this.at += await this.fill(out, 0, Math.min(out.length, start - this.at), start);
+    let at = room;
+    while (at < out.length) at += await this.fill(out, at, out.length - at, end);
+    this.at = end;
+    return out;
   }
-  return out;
+
+  async close(): Promise<void> {
+    const s = this.source;
+    this.source = null;
+    await s?.close();
+  }
+
+  private async fill(out: Buffer, at: number, length: number, expected: number): Promise<number> {
+    const n = await this.source!.read(out, at, length);
+    if (n === 0) throw new TsError({ code: 'bad-dump', message: `${this.f.display} is shorter than when it was planned (ends before ${expected})`, object: { file: this.f.display }, suggestion: 'the file changed during the load: rerun with a file that does not change' });
+    return n;
+  }
 }

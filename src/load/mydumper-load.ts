@@ -136,7 +136,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
           files.push(scriptFile(store, dat, `${display}/${dat}`));
           const size = sizes.get(dat) ?? 0;
           digest.update(`${dat}\u0000${size}\n`);
-          known.batches.push({ index: known.batches.length, start: 0, end: size, line: statement.line, statements: 1, rows: 0, delimiter: ';', noBackslashEscapes: false, file, infile: statement.infile });
+          known.batches.push({ index: known.batches.length, start: 0, end: size, line: statement.line, statements: 1, rows: 0, delimiter: ';', noBackslashEscapes: false, file, spans: null, infile: statement.infile });
           known.bytes += size;
           bytes += size;
           infileTables.add(known);

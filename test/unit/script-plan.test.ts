@@ -108,7 +108,7 @@ describe('refused statements', () => {
     expect(suggestionFor(1115, "Unknown character set: 'utf8mb3'", '')).toMatch(/--convert-utf8mb4/);
     expect(suggestionFor(1292, "Incorrect datetime value: '0000-00-00 00:00:00'", '')).toMatch(/--sql-mode/);
     expect(suggestionFor(1286, "Unknown storage engine 'TokuDB'", '')).toMatch(/--engine/);
-    expect(suggestionFor(1062, 'Duplicate entry', '')).toBeUndefined();
+    expect(suggestionFor(1062, "Duplicate entry '1' for key 'PRIMARY'", '')).toMatch(/--on-duplicate ignore/);
   });
 });
 

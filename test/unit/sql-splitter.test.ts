@@ -129,4 +129,20 @@ describe('SqlSplitter', () => {
       { numRuns: 400 },
     );
   });
+
+  // values longer than the splitter reads byte by byte (then it searches with indexOf)
+  const longText = fc.string({ unit: fc.constantFrom('a', 'a', 'a', 'a', ';', "'", '"', '\\', '\n', ' '), minLength: 40, maxLength: 400 });
+  const longValue = fc.tuple(longText, fc.boolean()).map(([t, dq]) => (dq ? `"${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`));
+
+  it('splits INSERTs with long quoted values back wherever the input is cut', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(longValue, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 12 }), (rows, cutSeeds) => {
+        const expected = rows.map((vs) => `INSERT INTO \`t\` VALUES (${vs.join(',')})`);
+        const bytes = Buffer.from(expected.map((e) => `${e};\n`).join(''), 'utf8');
+        const got = split(bytes, cutSeeds.map((c) => c % (bytes.length + 1)));
+        expect(texts(got)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
