@@ -1,4 +1,5 @@
 import mysql from 'mysql2';
+import { PassThrough, Readable } from 'node:stream';
 
 /**
  * A COM_QUERY packet sent from the caller's buffer (Session.execFramed): mysql2 runs its Query
@@ -64,4 +65,67 @@ export function sendFramedQuery(conn: mysql.Connection, buf: Buffer, at: number,
     }
   };
   c.query(cmd);
+}
+
+/**
+ * Session.loadLocalFramed's file: `framed` (4 scratch bytes, then the file's bytes) handed to
+ * mysql2's packet writer as one packet, then an empty stream (mysql2 ends the file with its empty
+ * packet on 'end'). null where the writer is not there or the file does not fit one packet.
+ */
+export function framedFile(conn: unknown, framed: Buffer): (() => Readable) | null {
+  const writer = conn as { writePacket?: (p: FramedPacket) => void };
+  const length = framed.length - 4;
+  if (typeof writer.writePacket !== 'function' || length <= 0 || length >= MAX_PACKET_PAYLOAD) return null;
+  const packet: FramedPacket = {
+    buffer: framed,
+    length: () => framed.length,
+    writeHeader(sequenceId) {
+      framed.writeUIntLE(length, 0, 3);
+      framed[3] = sequenceId;
+    },
+  };
+  return () => {
+    writer.writePacket!(packet);
+    return Readable.from([]);
+  };
+}
+
+/**
+ * Session.loadLocalPieces's file: each piece one packet (or several below the protocol's limit),
+ * the next read only once the socket has drained; stop() ends the sending when the statement
+ * settled. null where mysql2's packet writer or socket is not there.
+ */
+export function pacedFile(conn: unknown, pieces: () => AsyncIterable<Buffer>): { open: () => Readable; stop: () => void } | null {
+  const c = conn as { writePacket?: (p: FramedPacket) => void; stream?: NodeJS.WritableStream & { writableNeedDrain?: boolean; destroyed?: boolean } };
+  const writer = c.writePacket;
+  const socket = c.stream;
+  if (typeof writer !== 'function' || !socket) return null;
+  let stopped = false;
+  const send = (b: Buffer): void => {
+    const framed = Buffer.allocUnsafe(b.length + 4);
+    b.copy(framed, 4);
+    writer.call(conn, { buffer: framed, length: () => framed.length, writeHeader: (id) => { framed.writeUIntLE(b.length, 0, 3); framed[3] = id; } });
+  };
+  const drained = (): Promise<void> => new Promise((resolve) => {
+    const done = (): void => {
+      socket.removeListener('drain', done);
+      socket.removeListener('close', done);
+      resolve();
+    };
+    socket.once('drain', done);
+    socket.once('close', done);
+  });
+  const open = (): Readable => {
+    // mysql2 ends the file with its empty packet when this stream ends (and fails it on error)
+    const end = new PassThrough();
+    void (async () => {
+      for await (const piece of pieces()) {
+        for (let at = 0; at < piece.length && !stopped; at += MAX_PACKET_PAYLOAD - 1) send(piece.subarray(at, at + MAX_PACKET_PAYLOAD - 1));
+        if (stopped || socket.destroyed) return;
+        if (socket.writableNeedDrain) await drained();
+      }
+    })().then(() => end.end(), (e: unknown) => end.destroy(e instanceof Error ? e : new Error(String(e))));
+    return end;
+  };
+  return { open, stop: () => { stopped = true; } };
 }

@@ -1,6 +1,6 @@
 import mysql from 'mysql2';
 import net from 'node:net';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ErrorObject } from '../core/errors.js';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import type { WireBatch } from '../core/wire-row.js';
@@ -16,7 +16,7 @@ export type { SessionProfile } from './session-profile.js';
 
 type CoreConnection = mysql.Connection;
 
-import { FRAME_ROOM, MAX_PACKET_PAYLOAD, sendFramedQuery, type FramedPacket } from './framed-query.js';
+import { FRAME_ROOM, MAX_PACKET_PAYLOAD, framedFile, pacedFile, sendFramedQuery, type FramedPacket } from './framed-query.js';
 
 export { FRAME_ROOM } from './framed-query.js';
 
@@ -251,24 +251,7 @@ export class Session {
    * answers only after reading the whole file, so by then the socket has written it.
    */
   async loadLocalFramed(sql: string, fileName: string, framed: Buffer, object?: ErrorObject): Promise<number> {
-    const writer = this.conn as unknown as { writePacket?: (p: FramedPacket) => void };
-    const length = framed.length - 4;
-    if (typeof writer.writePacket !== 'function' || length <= 0 || length >= MAX_PACKET_PAYLOAD) {
-      return this.loadLocal(sql, fileName, () => Readable.from([framed.subarray(4)]), object);
-    }
-    const packet: FramedPacket = {
-      buffer: framed,
-      length: () => framed.length,
-      writeHeader(sequenceId) {
-        framed.writeUIntLE(length, 0, 3);
-        framed[3] = sequenceId;
-      },
-    };
-    // the data packet now, then an empty stream: mysql2 ends the file with its empty packet on 'end'
-    return this.loadLocal(sql, fileName, () => {
-      writer.writePacket!(packet);
-      return Readable.from([]);
-    }, object);
+    return this.loadLocal(sql, fileName, framedFile(this.conn, framed) ?? (() => Readable.from([framed.subarray(4)])), object);
   }
 
   /**
@@ -279,40 +262,12 @@ export class Session {
    * statement settles only after the last piece.
    */
   async loadLocalPieces(sql: string, fileName: string, pieces: () => AsyncIterable<Buffer>, object?: ErrorObject): Promise<number> {
-    const conn = this.conn as unknown as { writePacket?: (p: FramedPacket) => void; stream?: NodeJS.WritableStream & { writableNeedDrain?: boolean; destroyed?: boolean } };
-    const writer = conn.writePacket;
-    if (typeof writer !== 'function' || !conn.stream) return this.loadLocal(sql, fileName, () => Readable.from(pieces()), object);
-    const socket = conn.stream;
-    let stopped = false;
-    const send = (b: Buffer): void => {
-      const framed = Buffer.allocUnsafe(b.length + 4);
-      b.copy(framed, 4);
-      writer.call(this.conn, { buffer: framed, length: () => framed.length, writeHeader: (id) => { framed.writeUIntLE(b.length, 0, 3); framed[3] = id; } });
-    };
-    const drained = (): Promise<void> => new Promise((resolve) => {
-      const done = (): void => {
-        socket.removeListener('drain', done);
-        socket.removeListener('close', done);
-        resolve();
-      };
-      socket.once('drain', done);
-      socket.once('close', done);
-    });
+    const paced = pacedFile(this.conn, pieces);
+    if (!paced) return this.loadLocal(sql, fileName, () => Readable.from(pieces()), object);
     try {
-      return await this.loadLocal(sql, fileName, () => {
-        // mysql2 ends the file with its empty packet when this stream ends (and fails it on error)
-        const end = new PassThrough();
-        void (async () => {
-          for await (const piece of pieces()) {
-            for (let at = 0; at < piece.length && !stopped; at += MAX_PACKET_PAYLOAD - 1) send(piece.subarray(at, at + MAX_PACKET_PAYLOAD - 1));
-            if (stopped || socket.destroyed) return;
-            if (socket.writableNeedDrain) await drained();
-          }
-        })().then(() => end.end(), (e: unknown) => end.destroy(e instanceof Error ? e : new Error(String(e))));
-        return end;
-      }, object);
+      return await this.loadLocal(sql, fileName, paced.open, object);
     } finally {
-      stopped = true;
+      paced.stop();
     }
   }
 

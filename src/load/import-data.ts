@@ -20,13 +20,12 @@ import { classify } from '../format/sql-classify.js';
 import type { DataBatch } from '../format/script-plan.js';
 import { DUPLICATE_VERBS, insertVerbLength } from '../format/insert-verb.js';
 import { HEAD_BYTES, SqlSplitter, type SqlStatement } from '../format/sql-splitter.js';
-import { alterStatements, type DeferredClause } from './ddl.js';
-import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
+import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
+import { buildImportIndexes } from './import-indexes.js';
 import { statementError } from './import-errors.js';
 import { ScriptRanges, scriptBytes, type ScriptFile } from './import-source.js';
 import { loadInfileBatch } from './mydumper-infile.js';
 import { expectedWarnings } from './row-checks.js';
-import { tableIdentity } from './resume-check.js';
 import { killOnAbort, withDeadline } from './session-guard.js';
 
 /** Free bytes in front of a batch's bytes: the packet header and a longer verb (--on-duplicate) of its first statement. */
@@ -232,48 +231,6 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
   }
 }
 
-
-/**
- * Adds the deferred clauses of a table (secondary indexes, foreign keys) not there yet, as our own
- * loads do (index-steps.ts): on a session of its own, killed on the server when the load stops, and
- * retried on a fresh connection after a transient error (what exists is read again first). The
- * table's identity is recorded again after the ALTER (it changes the table's id).
- */
-async function addMissing(ctx: ImportContext, t: ImportTarget, table: string, what: 'indexes' | 'foreign keys', clauses: readonly DeferredClause[], existingSql: string): Promise<void> {
-  const object = { database: t.name, table };
-  await retryTransient(ctx, `adding the ${what} of ${t.name}.${table}`, object, async () => {
-    const s = await openImportSession(ctx, what);
-    const unguard = killOnAbort(ctx, s);
-    try {
-      const existing = new Set((await ctx.control.query<{ n: string }>(existingSql, [t.name, table])).map((r) => r.n));
-      const missing = clauses.filter((c) => !existing.has(Buffer.from(c.name, 'latin1').toString('utf8')));
-      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), 'pending');
-      for (const q of alterStatements(wireQualified(t.name, table), missing)) await s.exec(q, [], object);
-      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, t.name, table)) ?? '');
-    } catch (e) {
-      s.destroy();
-      throw e;
-    } finally {
-      unguard();
-    }
-    await s.close();
-  });
-}
-
-/** A table's deferred secondary indexes (those not there yet), recorded when done. */
-async function buildImportIndexes(ctx: ImportContext, w: ImportTableWork): Promise<void> {
-  const { target: t, table, split } = w;
-  const step = IMPORT_STEP.indexes(table.name);
-  if (t.steps.has(step)) return;
-  if (split.indexes.length > 0) {
-    const started = Date.now();
-    await addMissing(ctx, t, table.name, 'indexes', split.indexes, 'SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?');
-    ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: t.name, table: table.name, rows: 0, bytes: 0, seconds: (Date.now() - started) / 1000 });
-  }
-  await ctx.progress.recordStep(t.name, step);
-  t.steps.set(step, '');
-}
-
 export async function loadImportData(outer: ImportContext, work: ImportTableWork[]): Promise<TableSummary[]> {
   // The first failure anywhere (a batch, an index build) stops the rest, as a signal does: the
   // sessions in use are killed, queued work does not start (what committed is recorded).
@@ -375,18 +332,6 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
   if (failure) throw failure;
   ctx.reporter.emit({ kind: 'phase-done', phase: 'data', seconds: (Date.now() - started) / 1000 });
   return summaries;
-}
-
-/** Step 8: foreign keys once every table is loaded. */
-export async function addImportForeignKeys(ctx: ImportContext, work: readonly ImportTableWork[]): Promise<void> {
-  for (const { target: t, table, split } of work) {
-    const step = IMPORT_STEP.foreignKeys(table.name);
-    if (t.steps.has(step)) continue;
-    if (ctx.signal?.aborted) throw interrupted();
-    if (split.foreignKeys.length > 0) await addMissing(ctx, t, table.name, 'foreign keys', split.foreignKeys, "SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_TYPE = 'FOREIGN KEY'");
-    await ctx.progress.recordStep(t.name, step);
-    t.steps.set(step, '');
-  }
 }
 
 /** A batch whose transaction did not finish within --statement-timeout (it was killed). */

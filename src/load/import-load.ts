@@ -17,7 +17,7 @@
  *  6. createImportSchema  (import-schema.ts) databases, tables without secondary indexes and FKs
  *  7. loadImportData      (import-data.ts) batches in parallel, each a transaction with its progress
  *                         row; a table's indexes as soon as its last batch is in
- *  8. addImportForeignKeys (import-data.ts)
+ *  8. addImportForeignKeys (import-indexes.ts)
  *  9. runObjectScript     (import-objects.ts) views, routines, triggers, events, in file order
  *                         (none under --no-schema)
  * 10. verify              row counts per table against the rows the file holds (none under
@@ -35,7 +35,8 @@ import { planScript, type ScriptPlan } from '../format/script-plan.js';
 import { ControlSession } from './control-session.js';
 import { IMPORT_STEP, interrupted, type ImportContext, type ImportTarget } from './import-context.js';
 import { selectImport } from './import-filter.js';
-import { addImportForeignKeys, loadImportData } from './import-data.js';
+import { loadImportData } from './import-data.js';
+import { addImportForeignKeys } from './import-indexes.js';
 import { isServerState, runObjectScript } from './import-objects.js';
 import { createImportSchema, openImportProgress } from './import-schema.js';
 import { scriptBytes, truncatedStream, type ScriptFile } from './import-source.js';
