@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { TsError } from '../core/errors.js';
+import { alignUp } from '../storage/aligned-buffer.js';
 import type { ByteSource } from '../storage/dump-store.js';
 import type { BlockHashes, FileEntry } from './manifest.js';
 
@@ -92,11 +93,16 @@ export class VerifiedSource implements ByteSource {
     }
     const start = block * size;
     const len = Math.min(size, this.entry.bytes - start);
-    for (let got = 0; got < len; ) {
-      const n = await this.raw.read(buf, got, len - got);
+    // The last block is asked for in whole DIRECT_BLOCKs where the buffer has room, so a direct read
+    // (OpenOptions.direct) serves it too: what the file has beyond its recorded size shows here.
+    const ask = block === this.count - 1 ? Math.min(buf.length, alignUp(len)) : len;
+    let got = 0;
+    while (got < len) {
+      const n = await this.raw.read(buf, got, ask - got);
       if (n === 0) throw blockError(this.entry, `the file ends at byte ${start + got}, the manifest records ${this.entry.bytes} bytes (truncated)`);
       got += n;
     }
+    if (got > len) throw blockError(this.entry, `the file is longer than the ${this.entry.bytes} bytes the manifest records`);
     const data = buf.subarray(0, len);
     const actual = createHash('sha256').update(data).digest('hex');
     const expected = this.entry.blocks.sha256[block]!;

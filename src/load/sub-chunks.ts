@@ -3,6 +3,7 @@ import { TsError } from '../core/errors.js';
 import { VerifiedSource } from '../format/block-hashes.js';
 import { compressionOf, decompressor } from '../format/compression.js';
 import type { ChunkEntry } from '../format/manifest.js';
+import { alignedBuffer } from '../storage/aligned-buffer.js';
 import { readPieces, type ByteSource, type DumpStore } from '../storage/dump-store.js';
 
 /**
@@ -66,7 +67,8 @@ export async function openChunk(store: DumpStore, chunk: ChunkEntry, window: Sub
   let raw: ByteSource;
   if (chunk.blocks) {
     const first = Math.floor(offset / chunk.blocks.bytes);
-    raw = new VerifiedSource(await store.open(chunk.path, first * chunk.blocks.bytes), { path: chunk.path, bytes: chunk.bytes, blocks: chunk.blocks }, first, offset - first * chunk.blocks.bytes, window.blockBuffers(chunk.blocks.bytes));
+    // block buffers are aligned memory, read in whole blocks: past the page cache where the store can
+    raw = new VerifiedSource(await store.open(chunk.path, first * chunk.blocks.bytes, { direct: true }), { path: chunk.path, bytes: chunk.bytes, blocks: chunk.blocks }, first, offset - first * chunk.blocks.bytes, window.blockBuffers(chunk.blocks.bytes));
   } else {
     raw = await store.open(chunk.path);
   }
@@ -101,9 +103,9 @@ export class SubChunkWindow {
   buf: Buffer = Buffer.alloc(0);
   private blocks: [Buffer, Buffer] | null = null;
 
-  /** Two buffers of at least `bytes` for a VerifiedSource (one verified block read ahead of the other). */
+  /** Two aligned buffers of at least `bytes` for a VerifiedSource (one verified block read ahead of the other). */
   blockBuffers(bytes: number): [Buffer, Buffer] {
-    if (!this.blocks || this.blocks[0].length < bytes) this.blocks = [Buffer.allocUnsafe(bytes), Buffer.allocUnsafe(bytes)];
+    if (!this.blocks || this.blocks[0].length < bytes) this.blocks = [alignedBuffer(bytes), alignedBuffer(bytes)];
     return this.blocks;
   }
 }
