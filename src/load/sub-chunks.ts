@@ -185,11 +185,15 @@ function takeLines(view: Buffer, o: OpenSub, rows: number, bytes: number): boole
 }
 
 /**
- * Blocks read ahead while a sub-chunk is out, when reads take whole blocks into the window: the
- * window then has room for them beyond a sub-chunk and the block it ends in (memory: the window is
- * `limits.bytes` + (1 + this) blocks + 8 KiB).
+ * Blocks of room beyond a sub-chunk and the block it ends in, when reads take whole blocks into
+ * the window (memory: the window is `limits.bytes` + (1 + this) blocks + 8 KiB). None: a block
+ * is then read ahead while a sub-chunk is out only where the room happens to be there (sub-chunks
+ * much smaller than a block). Measured at the defaults (SCALE=0.25, -t 2, 5 pairs of runs): one
+ * block of room (+4 MiB per running chunk) left the time spent waiting for reads (≈ 13 ms per
+ * sub-chunk: an O_DIRECT block read and its sha256) and the wall time where they were, as the
+ * room is there for every other sub-chunk only; peak RSS 126-129 MiB with it, 118-121 without.
  */
-const READ_AHEAD_BLOCKS = 1;
+const READ_AHEAD_BLOCKS = 0;
 
 /**
  * Reads a chunk into a window and hands out each sub-chunk as a view of it: no Buffer per read or
