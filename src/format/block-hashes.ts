@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { TsError } from '../core/errors.js';
+import { alignUp } from '../storage/aligned-buffer.js';
 import type { ByteSource } from '../storage/dump-store.js';
 import type { BlockHashes, FileEntry } from './manifest.js';
 
@@ -55,31 +56,44 @@ function blockError(f: Entry, message: string): TsError {
 /**
  * The bytes of a stored file from block `firstBlock` on (`raw` must be positioned at its start),
  * released only block by block after each block's sha256 matched the manifest: no byte of a
- * damaged block, nor anything after it, ever reaches the caller. A block is read ahead into the
- * second buffer while the caller consumes the first (so a download overlaps the load), which is
- * all the memory it needs: two buffers of the block size. `skip` drops the first bytes of the
- * first block (a resume that starts mid-block). Truncated or grown files are errors too.
+ * damaged block, nor anything after it, ever reaches the caller. Truncated or grown files are
+ * errors too. Two ways to read:
+ * - with `buffers`: a block is read ahead into the second buffer while the caller consumes the
+ *   first (so a download overlaps the load), copied out in reads of any size; that is all the
+ *   memory it needs: two buffers of the block size. `skip` drops the first bytes of the first
+ *   block (a resume that starts mid-block).
+ * - without (`buffers` null, `wholeBlocks` set): each read() reads the next whole block straight
+ *   into the caller's memory, which must have room for a block (`length` ≥ the block size), checks
+ *   it there and only then returns its length: no copy, no memory of its own. `skip` must be 0 (the
+ *   caller drops the bytes it does not want).
  */
 export class VerifiedSource implements ByteSource {
   private ready: Buffer = Buffer.alloc(0);
-  private pending: Promise<Buffer | null> | null;
+  private pending: Promise<Buffer | null> | null = null;
   private block: number;
   private which = 0;
   private skip: number;
   private readonly count: number;
+  /** Set when reads take whole blocks into the caller's memory (no buffers): the block size. */
+  readonly wholeBlocks: number | undefined;
 
   constructor(
     private readonly raw: ByteSource,
     private readonly entry: Entry,
     firstBlock: number,
     skip: number,
-    private readonly buffers: readonly [Buffer, Buffer],
+    private readonly buffers: readonly [Buffer, Buffer] | null,
   ) {
     const b = entry.blocks.bytes;
-    if (buffers[0].length < b || buffers[1].length < b) throw new TsError({ code: 'internal', message: 'block buffers smaller than the block size' });
     this.count = blockCount(entry.bytes, b);
     this.block = firstBlock;
     this.skip = skip;
+    if (!buffers) {
+      if (skip !== 0) throw new TsError({ code: 'internal', message: 'a whole-block read cannot skip bytes' });
+      this.wholeBlocks = b;
+      return;
+    }
+    if (buffers[0].length < b || buffers[1].length < b) throw new TsError({ code: 'internal', message: 'block buffers smaller than the block size' });
     this.pending = this.fill(firstBlock, buffers[0]);
     this.pending.catch(() => undefined); // reported where it is awaited
   }
@@ -92,11 +106,16 @@ export class VerifiedSource implements ByteSource {
     }
     const start = block * size;
     const len = Math.min(size, this.entry.bytes - start);
-    for (let got = 0; got < len; ) {
-      const n = await this.raw.read(buf, got, len - got);
+    // The last block is asked for in whole DIRECT_BLOCKs where the buffer has room, so a direct read
+    // (OpenOptions.direct) serves it too: what the file has beyond its recorded size shows here.
+    const ask = block === this.count - 1 ? Math.min(buf.length, alignUp(len)) : len;
+    let got = 0;
+    while (got < len) {
+      const n = await this.raw.read(buf, got, ask - got);
       if (n === 0) throw blockError(this.entry, `the file ends at byte ${start + got}, the manifest records ${this.entry.bytes} bytes (truncated)`);
       got += n;
     }
+    if (got > len) throw blockError(this.entry, `the file is longer than the ${this.entry.bytes} bytes the manifest records`);
     const data = buf.subarray(0, len);
     const actual = createHash('sha256').update(data).digest('hex');
     const expected = this.entry.blocks.sha256[block]!;
@@ -107,6 +126,18 @@ export class VerifiedSource implements ByteSource {
   }
 
   async read(into: Buffer, offset: number, length: number): Promise<number> {
+    if (!this.buffers) {
+      if (length < this.entry.blocks.bytes) throw new TsError({ code: 'internal', message: 'a whole-block read needs room for a block' });
+      // kept until it settles: close() waits for it (the caller's memory is being written)
+      const read = this.fill(this.block, into.subarray(offset, offset + length));
+      this.pending = read;
+      const got = await read.finally(() => {
+        if (this.pending === read) this.pending = null;
+      });
+      if (got === null) return 0;
+      this.block++;
+      return got.length;
+    }
     while (this.ready.length === 0) {
       if (!this.pending) return 0;
       const got = await this.pending;

@@ -1,19 +1,10 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { sysCodeOf } from '../core/errors.js';
+import { DIRECT_BLOCK as BLOCK, alignedBuffer } from './aligned-buffer.js';
 
-/** O_DIRECT wants the memory address, the length and the file offset of a write in whole blocks. */
-const BLOCK = 4096;
 /** Bytes gathered before a write (whole blocks); two such buffers per file, one filling while the other is written. */
 const STAGE_BYTES = 512 * BLOCK;
-
-/**
- * Page-aligned memory. A WebAssembly.Memory's buffer starts on a page boundary (it is mapped, not
- * taken from malloc), which O_DIRECT needs; Node's Buffer allocators promise no alignment.
- */
-function alignedBuffer(bytes: number): Buffer {
-  return Buffer.from(new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) }).buffer, 0, bytes);
-}
 
 /** A symbolic link planted where the file goes is refused (ELOOP), never followed and overwritten. */
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
@@ -145,4 +136,49 @@ export class DirectFile {
     await this.fh.close().catch(() => undefined);
     idleStages.push(...this.stages);
   }
+}
+
+/** Positional reads of an open file, and its close. */
+export interface PositionalReader {
+  read(into: Buffer, at: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+  /** Whether whole-block reads still bypass the page cache (for tests and diagnostics). */
+  readonly isDirect: boolean;
+}
+
+/**
+ * Reads of the open file `fh` past the page cache (O_DIRECT) where they allow it: into page-aligned
+ * memory (alignedBuffer), whole DIRECT_BLOCKs at a block offset. The chunk files of a dump were
+ * written with O_DIRECT, so they are not in the page cache when a load reads them: read through it,
+ * every page is allocated, filled, copied once more into our buffer and kept, all of it system time
+ * of the loader on the database host. Other reads, and every read where O_DIRECT is refused (tmpfs,
+ * some network file systems, not Linux; EINVAL), go through the page cache. The second descriptor is
+ * opened through /proc/self/fd: the very file `fh` is, never a path that may have changed since.
+ */
+export async function directReader(fh: FileHandle): Promise<PositionalReader> {
+  let direct: FileHandle | null = null;
+  if (constants.O_DIRECT) direct = await open(`/proc/self/fd/${fh.fd}`, constants.O_RDONLY | constants.O_DIRECT).catch(() => null);
+  return {
+    read: async (into, at, length, position) => {
+      if (direct && position % BLOCK === 0 && length % BLOCK === 0 && (into.byteOffset + at) % BLOCK === 0) {
+        try {
+          return (await direct.read(into, at, length, position)).bytesRead;
+        } catch (e) {
+          if (sysCodeOf(e) !== 'EINVAL') throw e;
+          // refused after all (this device's alignment rules, or memory that is not aligned): the page cache from now on
+          const d = direct;
+          direct = null;
+          await d.close().catch(() => undefined);
+        }
+      }
+      return (await fh.read(into, at, length, position)).bytesRead;
+    },
+    close: async () => {
+      await direct?.close().catch(() => undefined);
+      await fh.close();
+    },
+    get isDirect() {
+      return direct !== null;
+    },
+  };
 }

@@ -47,6 +47,16 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
+/** How a file is read: a hint, every read is served whatever it says. */
+export interface OpenOptions {
+  /**
+   * The caller reads into alignedBuffer memory (aligned-buffer.ts) in whole DIRECT_BLOCKs at block
+   * offsets, where it can (its last read may ask for more than the file has left): a local store
+   * then reads those past the page cache (O_DIRECT), the rest through it.
+   */
+  readonly direct?: boolean;
+}
+
 /** A file being written: invisible under its path until commit(). */
 export interface PendingFile {
   /** Appends a copy of `b`: the caller may reuse `b` once this resolves. */
@@ -68,7 +78,7 @@ export interface DumpStore {
   /** A whole file (schema files, the manifest: small). */
   readFile(path: string): Promise<Buffer>;
   /** Streams a file from `offset` (default 0). */
-  open(path: string, offset?: number): Promise<ByteSource>;
+  open(path: string, offset?: number, options?: OpenOptions): Promise<ByteSource>;
   create(path: string): Promise<PendingFile>;
   /** Removes a committed file (no error when there is none). */
   remove(path: string): Promise<void>;

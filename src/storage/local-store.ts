@@ -2,8 +2,8 @@ import { constants } from 'node:fs';
 import { access, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TsError, sysCodeOf } from '../core/errors.js';
-import { DirectFile } from './direct-file.js';
-import type { ByteSource, DumpStore, PendingFile, StoreLocation, StoredEntry, StoredFile } from './dump-store.js';
+import { DirectFile, directReader, type PositionalReader } from './direct-file.js';
+import type { ByteSource, DumpStore, OpenOptions, PendingFile, StoreLocation, StoredEntry, StoredFile } from './dump-store.js';
 import { checkRelativePath, unsafePath } from './store-path.js';
 
 /**
@@ -106,20 +106,22 @@ export class LocalStore implements DumpStore {
     }
   }
 
-  async open(relative: string, offset = 0): Promise<ByteSource> {
+  async open(relative: string, offset = 0, { direct = false }: OpenOptions = {}): Promise<ByteSource> {
     const fh = await this.openHandle(relative);
+    // the descriptor checked by openHandle, read past the page cache where the caller's reads allow
+    const reader: PositionalReader = direct ? await directReader(fh) : { read: async (into, at, length, position) => (await fh.read(into, at, length, position)).bytesRead, close: () => fh.close(), isDirect: false };
     let position = offset;
     return {
       read: async (into, at, length) => {
         try {
-          const { bytesRead } = await fh.read(into, at, length, position);
-          position += bytesRead;
-          return bytesRead;
+          const n = await reader.read(into, at, length, position);
+          position += n;
+          return n;
         } catch (e) {
           throw ioError(e, relative, 'cannot read');
         }
       },
-      close: () => fh.close(),
+      close: () => reader.close(),
     };
   }
 

@@ -152,6 +152,89 @@ describe('sub-chunks from a recorded offset', () => {
   });
 });
 
+describe('sub-chunks read in whole blocks (in place, no copy)', () => {
+  const entryOf = (data: Buffer) => {
+    const h = new BlockHasher(B);
+    h.update(data);
+    return { path: 'db/t.000001.csv', bytes: data.length, blocks: h.finish() };
+  };
+  const rowsOf = (n: number, long = 0) => Buffer.from(Array.from({ length: n }, (_, i) => `row ${i},${'x'.repeat(i % 37)}${i === 150 ? 'L'.repeat(long) : ''}\n`).join('') + 'tail,no newline');
+  const shape = (subs: SubChunk[]) => subs.map((s) => [s.index, s.firstLine, s.lineCount, s.end, s.last, s.longest, s.data.toString()]);
+
+  async function copied(data: Buffer, limits: { rows: number; bytes: number }, from?: { index: number; lines: number; offset: number }): Promise<SubChunk[]> {
+    const out: SubChunk[] = [];
+    for await (const s of subChunks(memorySource(data, from?.offset ?? 0, 97), limits, new SubChunkWindow(), from)) out.push({ ...s, data: Buffer.from(s.data) });
+    return out;
+  }
+  async function inPlace(data: Buffer, limits: { rows: number; bytes: number }, from?: { index: number; lines: number; offset: number }, window = new SubChunkWindow(), step = B): Promise<SubChunk[]> {
+    const first = Math.floor((from?.offset ?? 0) / B);
+    const src = new VerifiedSource(memorySource(data, first * B, step), entryOf(data), first, 0, null);
+    expect(src.wholeBlocks).toBe(B);
+    const out: SubChunk[] = [];
+    try {
+      for await (const s of subChunks(src, limits, window, from)) {
+        // the view is intact while it is out, whatever is read ahead meanwhile
+        const copy = Buffer.from(s.data);
+        await new Promise((r) => setImmediate(r));
+        expect(s.data.equals(copy)).toBe(true);
+        out.push({ ...s, data: copy });
+      }
+    } finally {
+      await src.close();
+    }
+    return out;
+  }
+
+  for (const [name, limits, long] of [
+    ['several sub-chunks per block', { rows: 7, bytes: 300 }, 0],
+    ['sub-chunks of several blocks', { rows: 1000, bytes: 3 * B + 123 }, 0],
+    ['a line longer than the window', { rows: 50, bytes: 2000 }, 5 * B],
+    ['the row limit', { rows: 3, bytes: 1 << 20 }, 0],
+  ] as const) {
+    it(`are those of a copying read, from the start and from any recorded end: ${name}`, async () => {
+      const data = rowsOf(600, long);
+      const all = await copied(data, limits);
+      expect(shape(await inPlace(data, limits))).toEqual(shape(all));
+      // reads that hand out less than a block at a time
+      expect(shape(await inPlace(data, limits, undefined, new SubChunkWindow(), 1000))).toEqual(shape(all));
+      for (const k of [1, 2, Math.floor(all.length / 2), all.length - 1]) {
+        if (k < 1 || k >= all.length) continue;
+        const from = { index: k, lines: all.slice(0, k).reduce((n, s) => n + s.lineCount, 0), offset: all[k - 1]!.end };
+        expect(shape(await inPlace(data, limits, from))).toEqual(shape(all.slice(k)));
+      }
+    });
+  }
+
+  it('a window used for copying reads, then in place, then copying again gives each chunk its own bytes', async () => {
+    const window = new SubChunkWindow();
+    const a = rowsOf(300);
+    const limits = { rows: 20, bytes: 1500 };
+    const want = shape(await copied(a, limits));
+    expect(shape(await inPlace(a, limits, undefined, window))).toEqual(want);
+    expect(shape(await inPlace(Buffer.from('x,1\ny,2\n'), limits, undefined, window))).toEqual([[1, 1, 2, 8, true, { bytes: 4, line: 1 }, 'x,1\ny,2\n']]);
+    expect(shape(await inPlace(a, limits, undefined, window))).toEqual(want);
+  });
+
+  it('hand out nothing of a damaged block nor after it', async () => {
+    const data = rowsOf(600);
+    const e = entryOf(data);
+    const bad = Buffer.from(data);
+    bad[2 * B + 10] ^= 1;
+    const src = new VerifiedSource(memorySource(bad, 0, B), e, 0, 0, null);
+    const got: SubChunk[] = [];
+    let error: unknown;
+    try {
+      for await (const s of subChunks(src, { rows: 7, bytes: 300 }, new SubChunkWindow())) got.push({ ...s, data: Buffer.from(s.data) });
+    } catch (err) {
+      error = err;
+    }
+    await src.close();
+    expect((error as TsError).message).toMatch(/sha256 of block 3 of/);
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.at(-1)!.end).toBeLessThanOrEqual(2 * B);
+  });
+});
+
 describe('manifest block hashes', () => {
   const SHA = 'a'.repeat(64);
   const manifest = (blocks: unknown, bytes = 10): string =>

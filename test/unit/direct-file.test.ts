@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DirectFile } from '../../src/storage/direct-file.js';
+import { alignUp, alignedBuffer } from '../../src/storage/aligned-buffer.js';
+import { DirectFile, directReader } from '../../src/storage/direct-file.js';
 
 const dirs: string[] = [];
 const tempDir = (base = tmpdir()): string => {
@@ -74,4 +76,46 @@ describe('DirectFile', () => {
       spawnSync('umount', [mountPoint]);
     }
   });
+});
+
+describe('directReader', () => {
+  /** Reads `file` whole: aligned memory in whole blocks (the last read asking for more than is left), then odd reads into plain memory. */
+  async function readBack(file: string): Promise<{ aligned: Buffer; odd: Buffer; direct: boolean }> {
+    const size = readFileSync(file).length;
+    const reader = await directReader(await open(file, 'r'));
+    try {
+      const buf = alignedBuffer(alignUp(size) + 8192);
+      let got = 0;
+      for (;;) {
+        const n = await reader.read(buf, got, Math.min(64 * 1024, buf.length - got), got);
+        if (n === 0) break;
+        got += n;
+      }
+      const direct = reader.isDirect;
+      const odd: Buffer[] = [];
+      for (let pos = 0; ; ) {
+        const piece = Buffer.alloc(1 + ((pos * 13) % 9000));
+        const n = await reader.read(piece, 0, piece.length, pos);
+        if (n === 0) break;
+        odd.push(piece.subarray(0, n));
+        pos += n;
+      }
+      return { aligned: Buffer.from(buf.subarray(0, got)), odd: Buffer.concat(odd), direct };
+    } finally {
+      await reader.close();
+    }
+  }
+
+  for (const size of [0, 1, 4095, 4096, 4097, 200_000, 3 * 65536]) {
+    it(`reads every byte, aligned or not: ${size} bytes`, async () => {
+      const file = path.join(tempDir(process.cwd()), 'r.csv');
+      const data = randomBytes(size);
+      writeFileSync(file, data);
+      const { aligned, odd, direct } = await readBack(file);
+      expect(aligned.equals(data)).toBe(true);
+      expect(odd.equals(data)).toBe(true);
+      const fsType = spawnSync('stat', ['-f', '-c', '%T', process.cwd()]).stdout?.toString().trim();
+      if (process.platform === 'linux' && ['ext2/ext3', 'xfs', 'btrfs'].includes(fsType ?? '')) expect(direct).toBe(true);
+    });
+  }
 });

@@ -42,6 +42,12 @@ describe('sub-chunks', () => {
     expect(subs.map(lines)).toEqual([['short\n'], ['x'.repeat(50) + '\n'], ['tail']]);
   });
 
+  it('take a line that ends exactly at the byte limit, and cut before one a byte longer', async () => {
+    const subs = await collect(['aaaa\nbbbb\ncccc\n', 'ddddd\neeee\n'], { rows: 100, bytes: 10 });
+    expect(subs.map(text)).toEqual(['aaaa\nbbbb\n', 'cccc\n', 'ddddd\neeee\n'.slice(0, 6), 'eeee\n']);
+    expect(subs.map((s) => [s.firstLine, s.lineCount, s.longest.line])).toEqual([[1, 2, 1], [3, 1, 3], [4, 1, 4], [5, 1, 5]]);
+  });
+
   it('join a line split over many reads, and name the longest line', async () => {
     const subs = await collect(['ab', 'cd', 'ef\ng', 'h\n', 'i'], { rows: 10, bytes: 100 });
     expect(subs.map(lines)).toEqual([['abcdef\n', 'gh\n', 'i']]);
