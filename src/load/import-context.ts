@@ -76,6 +76,25 @@ export function openImportSession(ctx: ImportContext, label: string): Promise<Se
   return Session.open(ctx.opts.connection, importSession({ label, sqlMode: ctx.opts.sqlMode, header: ctx.header, skipBinlog: ctx.opts.skipBinlog }));
 }
 
+/**
+ * The end of a batch's transaction (INSERTs or a LOAD DATA chunk): its progress row, then COMMIT —
+ * only while this loader still holds the target (load-lease.ts confirm). Returns the rows, or 0 after
+ * a ROLLBACK when an earlier attempt had committed the batch after all (the row was there).
+ * `committing` is set just before COMMIT: the caller must not ROLLBACK a COMMIT that failed.
+ */
+export async function commitImportBatch(ctx: ImportContext, s: Session, w: ImportTableWork, batch: DataBatch, rows: number, state: { committing: boolean }): Promise<number> {
+  const db = w.target.name;
+  const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.dumpId, targetDb: db, table: w.table.name, chunk: batch.index, sub: 0, rows, last: true, endOffset: batch.end });
+  if (!recorded) {
+    await s.exec('ROLLBACK');
+    return 0;
+  }
+  await ctx.lease.confirm(s, db);
+  state.committing = true;
+  await s.exec('COMMIT');
+  return rows;
+}
+
 export function interrupted(): TsError {
   return new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });
 }

@@ -20,7 +20,7 @@ import { classify } from '../format/sql-classify.js';
 import type { DataBatch } from '../format/script-plan.js';
 import { DUPLICATE_VERBS, insertVerbLength } from '../format/insert-verb.js';
 import { HEAD_BYTES, SqlSplitter, type SqlStatement } from '../format/sql-splitter.js';
-import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
+import { IMPORT_STEP, commitImportBatch, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
 import { buildImportIndexes } from './import-indexes.js';
 import { statementError } from './import-errors.js';
 import { ScriptRanges, scriptBytes, type ScriptFile } from './import-source.js';
@@ -177,7 +177,7 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
   const verb = dup === 'error' ? null : DUPLICATE_VERBS[dup];
   const statements = statementsOf(ctx, f);
   let rows = 0;
-  let committing = false;
+  const state = { committing: false };
   // mysqldump's INSERTs name the table alone: they go to the database the session is in
   if (sessionDb.get(s) !== db) {
     await s.exec(`USE ${wireIdent(db)}`);
@@ -215,18 +215,9 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
     }
     // REPLACE counts a replaced row twice (deleted, inserted): the rows written are the file's
     if (dup === 'replace') rows = batch.rows;
-    const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.dumpId, targetDb: db, table, chunk: batch.index, sub: 0, rows, last: true, endOffset: batch.end });
-    if (!recorded) {
-      await s.exec('ROLLBACK');
-      return 0;
-    }
-    // only while the load is still ours (load-lease.ts confirm)
-    await ctx.lease.confirm(s, db);
-    committing = true;
-    await s.exec('COMMIT');
-    return rows;
+    return await commitImportBatch(ctx, s, f.w, batch, rows, state);
   } catch (e) {
-    if (!committing) await s.exec('ROLLBACK').catch(() => undefined);
+    if (!state.committing) await s.exec('ROLLBACK').catch(() => undefined);
     throw e;
   }
 }

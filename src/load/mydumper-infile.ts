@@ -14,7 +14,7 @@ import type { Session } from '../db/session.js';
 import { isTransient } from '../db/server-errors.js';
 import type { DataBatch } from '../format/script-plan.js';
 import { loadDataText } from '../format/load-data-statement.js';
-import { wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
+import { commitImportBatch, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { scriptBytes } from './import-source.js';
 
@@ -28,7 +28,7 @@ export async function loadInfileBatch(ctx: ImportContext, s: Session, w: ImportT
   const table = w.table.name;
   const name = `tsload-${process.pid}-${++infileCounter}.dat`;
   const sql = loadDataText(infile.spec, wireQualified(db, table), name, infile.charset);
-  let committing = false;
+  const state = { committing: false };
   await s.exec('START TRANSACTION');
   try {
     let rows: number;
@@ -39,16 +39,10 @@ export async function loadInfileBatch(ctx: ImportContext, s: Session, w: ImportT
       throw statementError(e, { file: dat.display, line: 1, offset: 0, database: db, table }, sql.slice(0, 200));
     }
     if (s.lastWarningCount > 0) await onWarnings(s, `${dat.display} (${db}.${table}, by the LOAD DATA of ${infile.statementFile})`);
-    const recorded = await ctx.progress.recordSubChunk(s, { dumpId: ctx.dumpId, targetDb: db, table, chunk: batch.index, sub: 0, rows, last: true, endOffset: batch.end });
-    if (!recorded) {
-      await s.exec('ROLLBACK');
-      return 0;
-    }
-    committing = true;
-    await s.exec('COMMIT');
-    return rows;
+    // the progress row, then COMMIT only while the target is still this loader's (lease)
+    return await commitImportBatch(ctx, s, w, batch, rows, state);
   } catch (e) {
-    if (!committing) await s.exec('ROLLBACK').catch(() => undefined);
+    if (!state.committing) await s.exec('ROLLBACK').catch(() => undefined);
     throw e;
   }
 }
