@@ -3,7 +3,8 @@
  * the source content (after retries or a rerun) or a clear refusal naming the object. Never a
  * silently short table.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
@@ -172,6 +173,37 @@ describe('load faults', () => {
     const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
+  it('an import (mariadb-dump file) whose server is killed mid-import: exit 1 saying a rerun resumes (not 3, "cannot connect"); the rerun once it is back is exact', async () => {
+    const dst = uniqueDb('fl_imp_down');
+    const file = path.join(tempDir('fault-import'), 'big.sql');
+    const fd = openSync(file, 'w');
+    try {
+      // small extended INSERTs: the file holds hundreds of them, one batch each (--rows-per-transaction 1)
+      const d = spawnSync('mariadb-dump', [...conn(), '--net-buffer-length=16384', src, 'big'], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, MYSQL_PWD: undefined }, encoding: 'utf8' });
+      expect(d.status, d.stderr).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const args = [...conn(), '-d', file, '-B', dst, '-t', '2', '--rows-per-transaction', '1', '--progress', 'plain'];
+    const run = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    await waitFor('committed batches', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 2 || undefined, 60_000, 5);
+    await server.kill();
+    let r;
+    try {
+      r = await run;
+    } finally {
+      await server.start();
+      await reconnect();
+    }
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/error: lost the server after the load started/);
+    expect(r.stderr).toMatch(/rerun the same command; it resumes/);
+    const again = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    const sum = async (db: string): Promise<string> => String((await admin.query<{ Checksum: string | null }>(`CHECKSUM TABLE \`${db}\`.big`))[0]!.Checksum);
+    expect(await sum(dst)).toBe(await sum(src));
   }, 300_000);
 
   it('a loader cut off from the server (every connection lost) does not block a second one, and stops instead of loading again behind it', async () => {
