@@ -206,6 +206,28 @@ describe('load faults', () => {
     expect(await sum(dst)).toBe(await sum(src));
   }, 300_000);
 
+  /**
+   * Loads `dir` into `dst` until a few sub-chunks are in, then cuts that loader off as a network cut
+   * would (frozen, every connection of it ended: this server is ours alone), runs a second loader to
+   * the end, and lets the first go on. Returns both results.
+   */
+  async function cutOff(dir: string, dst: string, rowsPerTransaction: number): Promise<{ first: CliResult; second: CliResult }> {
+    const args = [...conn(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', String(rowsPerTransaction), '--progress', 'plain'];
+    let pid = 0;
+    const run = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
+    let second: CliResult;
+    try {
+      await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 3 || undefined, 60_000, 5);
+      signal(pid, 'SIGSTOP');
+      const ids = await admin.query<{ ID: number }>("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Daemon', 'Binlog Dump') AND USER NOT IN ('system user', 'event_scheduler')");
+      for (const { ID } of ids) await admin.query(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
+      second = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    } finally {
+      signal(pid, 'SIGCONT');
+    }
+    return { first: await run, second };
+  }
+
   it('a loader cut off from the server (every connection lost) does not block a second one, and stops instead of loading again behind it', async () => {
     const db = uniqueDb('fl_cut_src');
     const dst = uniqueDb('fl_cut');
@@ -215,25 +237,21 @@ describe('load faults', () => {
     const dir = path.join(tempDir('fault-cut'), 'dump');
     const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '--rows', '5000', '-q'], { env: { MYSQL_PWD: undefined } });
     expect(d.code, d.stderr).toBe(0);
-    const args = [...conn(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', '200', '--progress', 'plain'];
-    let pid = 0;
-    const first = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
-    let second: CliResult;
-    try {
-      await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 3 || undefined, 60_000, 5);
-      signal(pid, 'SIGSTOP');
-      // as a network cut would: every connection of the first loader ends (this server is ours alone)
-      const ids = await admin.query<{ ID: number }>("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Daemon', 'Binlog Dump') AND USER NOT IN ('system user', 'event_scheduler')");
-      for (const { ID } of ids) await admin.query(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
-      second = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
-    } finally {
-      signal(pid, 'SIGCONT');
-    }
-    const r = await first;
+    const { first: r, second } = await cutOff(dir, dst, 200);
     expect(second.code, second.stderr).toBe(0);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/another loader took over database \S+ while this loader's control connection was lost/);
     expect(await hash(dst)).toBe(await hash(db));
+  }, 300_000);
+
+  it('the same on a keyed table: the cut-off loader says another loader took over, not "Duplicate entry" from a retry behind it', async () => {
+    const dst = uniqueDb('fl_cut_keyed');
+    const { first: r, second } = await cutOff(dumps.csv, dst, 4000);
+    expect(second.code, second.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`another loader took over database ${dst} while this loader's control connection was lost`));
+    expect(r.stderr).not.toMatch(/Duplicate entry/);
+    expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
 
   it('SIGINT: stops with exit 5 and says how to resume; the rerun finishes exactly', async () => {
