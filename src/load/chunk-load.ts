@@ -45,7 +45,11 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   const csv = ctx.manifest.options.format === 'csv';
   let session: Session | null = null;
   let unguard: (() => void) | null = null;
-  // a fresh data session, killed on the server if the load stops while it is in use
+  // A fresh data session, killed on the server if the load stops while it is in use. Still ours
+  // before anything is loaded on it: a session opened after every connection of ours was lost (a
+  // network cut) would otherwise load rows behind a loader that took over and finished — whose
+  // progress rows are gone — and fail on them with a misleading "Duplicate entry" on a keyed
+  // table, before the confirm that precedes each COMMIT could say what happened.
   const open = async (): Promise<Session> => {
     unguard?.();
     (session as Session | null)?.destroy();
@@ -53,6 +57,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
     const s = await openDataSession(ctx);
     session = s;
     unguard = killOnAbort(ctx, s);
+    await ctx.lease.confirm(s, db.name);
     return s;
   };
   let rows = 0;

@@ -43,6 +43,7 @@ import { scriptBytes, truncatedStream, type ScriptFile } from './import-source.j
 import { LoadLease } from './load-lease.js';
 import type { LoadOptions } from './load-options.js';
 import { isPartial } from './restore-filter.js';
+import { lostAfterStart } from './server-lost.js';
 import { killOnAbort } from './session-guard.js';
 import { SqlProgressStore } from './sql-progress-store.js';
 import type { ScratchTargets } from './restore-test.js';
@@ -160,6 +161,9 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
       // a part of the dump leaves no memo that the dump is loaded
       if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active, !isPartial(opts.restore));
       return { kind, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes, replication, dumpId, coordinates };
+    } catch (e) {
+      // the server gone once the lease is held: a failed import the rerun resumes, not "cannot connect"
+      throw lostAfterStart(e);
     } finally {
       await lease.release();
     }

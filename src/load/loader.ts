@@ -55,6 +55,7 @@ import { gatherLoadFacts } from './preflight-facts.js';
 import { preflightLoad } from './preflight.js';
 import { checkIdentities, openProgress } from './resume-check.js';
 import { createSchema } from './schema-steps.js';
+import { lostAfterStart } from './server-lost.js';
 import { SqlProgressStore } from './sql-progress-store.js';
 import { planTargets } from './targets.js';
 import { describeUsers, loadUsers } from './users-step.js';
@@ -156,19 +157,3 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
   }
 }
 
-/**
- * A connection that cannot be opened once the load is under way (the server died or restarted,
- * the network went) is not "cannot connect" (exit 3: nothing was done) but a failed load that the
- * rerun resumes (exit 1): rows may be committed by then.
- */
-function lostAfterStart(e: unknown): unknown {
-  if (!(e instanceof TsError) || e.code !== 'connect') return e;
-  return new TsError({
-    code: 'connection-lost',
-    message: `lost the server after the load started: ${e.message}`,
-    object: e.object,
-    suggestion: 'the server stopped answering mid-load (a restart, a crash, the network): once it is back, rerun the same command; it resumes where the committed work ends',
-    cause: e,
-    errno: e.errno,
-  });
-}

@@ -3,7 +3,8 @@
  * the source content (after retries or a rerun) or a clear refusal naming the object. Never a
  * silently short table.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
@@ -174,6 +175,59 @@ describe('load faults', () => {
     expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
 
+  it('an import (mariadb-dump file) whose server is killed mid-import: exit 1 saying a rerun resumes (not 3, "cannot connect"); the rerun once it is back is exact', async () => {
+    const dst = uniqueDb('fl_imp_down');
+    const file = path.join(tempDir('fault-import'), 'big.sql');
+    const fd = openSync(file, 'w');
+    try {
+      // small extended INSERTs: the file holds hundreds of them, one batch each (--rows-per-transaction 1)
+      const d = spawnSync('mariadb-dump', [...conn(), '--net-buffer-length=16384', src, 'big'], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, MYSQL_PWD: undefined }, encoding: 'utf8' });
+      expect(d.status, d.stderr).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const args = [...conn(), '-d', file, '-B', dst, '-t', '2', '--rows-per-transaction', '1', '--progress', 'plain'];
+    const run = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    await waitFor('committed batches', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 2 || undefined, 60_000, 5);
+    await server.kill();
+    let r;
+    try {
+      r = await run;
+    } finally {
+      await server.start();
+      await reconnect();
+    }
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/error: lost the server after the load started/);
+    expect(r.stderr).toMatch(/rerun the same command; it resumes/);
+    const again = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    const sum = async (db: string): Promise<string> => String((await admin.query<{ Checksum: string | null }>(`CHECKSUM TABLE \`${db}\`.big`))[0]!.Checksum);
+    expect(await sum(dst)).toBe(await sum(src));
+  }, 300_000);
+
+  /**
+   * Loads `dir` into `dst` until a few sub-chunks are in, then cuts that loader off as a network cut
+   * would (frozen, every connection of it ended: this server is ours alone), runs a second loader to
+   * the end, and lets the first go on. Returns both results.
+   */
+  async function cutOff(dir: string, dst: string, rowsPerTransaction: number): Promise<{ first: CliResult; second: CliResult }> {
+    const args = [...conn(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', String(rowsPerTransaction), '--progress', 'plain'];
+    let pid = 0;
+    const run = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
+    let second: CliResult;
+    try {
+      await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 3 || undefined, 60_000, 5);
+      signal(pid, 'SIGSTOP');
+      const ids = await admin.query<{ ID: number }>("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Daemon', 'Binlog Dump') AND USER NOT IN ('system user', 'event_scheduler')");
+      for (const { ID } of ids) await admin.query(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
+      second = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    } finally {
+      signal(pid, 'SIGCONT');
+    }
+    return { first: await run, second };
+  }
+
   it('a loader cut off from the server (every connection lost) does not block a second one, and stops instead of loading again behind it', async () => {
     const db = uniqueDb('fl_cut_src');
     const dst = uniqueDb('fl_cut');
@@ -183,25 +237,21 @@ describe('load faults', () => {
     const dir = path.join(tempDir('fault-cut'), 'dump');
     const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '--rows', '5000', '-q'], { env: { MYSQL_PWD: undefined } });
     expect(d.code, d.stderr).toBe(0);
-    const args = [...conn(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', '200', '--progress', 'plain'];
-    let pid = 0;
-    const first = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
-    let second: CliResult;
-    try {
-      await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 3 || undefined, 60_000, 5);
-      signal(pid, 'SIGSTOP');
-      // as a network cut would: every connection of the first loader ends (this server is ours alone)
-      const ids = await admin.query<{ ID: number }>("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Daemon', 'Binlog Dump') AND USER NOT IN ('system user', 'event_scheduler')");
-      for (const { ID } of ids) await admin.query(`KILL CONNECTION ${Number(ID)}`).catch(() => undefined);
-      second = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
-    } finally {
-      signal(pid, 'SIGCONT');
-    }
-    const r = await first;
+    const { first: r, second } = await cutOff(dir, dst, 200);
     expect(second.code, second.stderr).toBe(0);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/another loader took over database \S+ while this loader's control connection was lost/);
     expect(await hash(dst)).toBe(await hash(db));
+  }, 300_000);
+
+  it('the same on a keyed table: the cut-off loader says another loader took over, not "Duplicate entry" from a retry behind it', async () => {
+    const dst = uniqueDb('fl_cut_keyed');
+    const { first: r, second } = await cutOff(dumps.csv, dst, 4000);
+    expect(second.code, second.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`another loader took over database ${dst} while this loader's control connection was lost`));
+    expect(r.stderr).not.toMatch(/Duplicate entry/);
+    expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
 
   it('SIGINT: stops with exit 5 and says how to resume; the rerun finishes exactly', async () => {

@@ -197,9 +197,16 @@ describe('import safety', () => {
   }, 300_000);
 
   /** The scratch databases a drill announced (its info events), and whether any of them still exists. */
-  async function drill(input: string, extra: readonly string[] = []): Promise<{ r: CliResult; scratch: string[]; remaining: number; summary: { ok?: boolean; rows?: number } | undefined; infos: string[] }> {
+  /** `during` runs while the drill does (it must let the drill go on before it returns). */
+  async function drill(input: string, extra: readonly string[] = [], during?: () => Promise<void>): Promise<{ r: CliResult; scratch: string[]; remaining: number; summary: { ok?: boolean; rows?: number } | undefined; infos: string[] }> {
     const s = testServer();
-    const r = await runCli('tsload', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', user, '-d', input, '--restore-test', '-t', '2', '--progress', 'json', ...extra], { env: { MYSQL_PWD: password }, timeoutMs: 120_000 });
+    const run = runCli('tsload', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', user, '-d', input, '--restore-test', '-t', '2', '--progress', 'json', ...extra], { env: { MYSQL_PWD: password }, timeoutMs: 120_000 });
+    try {
+      await during?.();
+    } finally {
+      await run;
+    }
+    const r = await run;
     const events = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { kind: string; message?: string; ok?: boolean; rows?: number });
     const scratch = events.flatMap((e) => (e.kind === 'info' && /^restore test: loading /.test(e.message ?? '') ? [...(e.message ?? '').matchAll(/→ (tsdrill_\w+)/g)].map((m) => m[1]!) : []));
     let remaining = 0;
@@ -240,6 +247,43 @@ describe('import safety', () => {
     expect(short.r.code, short.r.stderr).toBe(6);
     expect(short.r.stderr).toMatch(/not a complete dump/);
     expect(short.scratch).toEqual([]);
+  }, 300_000);
+
+  it('--restore-test creates the dump\'s events disabled (enabled in the file): nothing of the copy runs meanwhile', async () => {
+    const db = uniqueDb('imp_safe_ev');
+    const aux = uniqueDb('imp_safe_aux');
+    targets.push(db, aux);
+    const event = `ev_${db.slice(-8)}`;
+    // After the event in the file (mariadb-dump writes views last) comes a view on a table outside
+    // the dump that the test holds locked: the drill waits there, its event created, for the look.
+    await admin.query(`CREATE DATABASE \`${aux}\`; CREATE TABLE \`${aux}\`.x (a INT); CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY); INSERT INTO \`${db}\`.t SELECT seq FROM \`${db}\`.seq_1_to_100`);
+    await admin.query(`CREATE EVENT \`${db}\`.\`${event}\` ON SCHEDULE EVERY 1 DAY STARTS NOW() + INTERVAL 1 YEAR ENABLE DO DELETE FROM \`${db}\`.t; CREATE VIEW \`${db}\`.v AS SELECT a FROM \`${aux}\`.x`);
+    const out = path.join(dir, 'events.sql');
+    mariadbDump(['--events', db], out);
+    const text = readFileSync(out, 'utf8');
+    expect(text.indexOf(`EVENT \`${event}\``), 'the event before the view in the file').toBeGreaterThan(0);
+    expect(text.lastIndexOf('VIEW `v`')).toBeGreaterThan(text.indexOf(`EVENT \`${event}\``));
+    const statuses = async (): Promise<{ EVENT_SCHEMA: string; STATUS: string }[]> => admin.query('SELECT EVENT_SCHEMA, STATUS FROM information_schema.EVENTS WHERE EVENT_NAME = ?', [event]);
+    const holder = await adminSession();
+    let seen: { EVENT_SCHEMA: string; STATUS: string }[] = [];
+    try {
+      await holder.query(`LOCK TABLES \`${aux}\`.x WRITE`);
+      const d = await drill(out, [], async () => {
+        try {
+          await waitingFor(/CREATE .*VIEW/s);
+          seen = await statuses();
+        } finally {
+          await holder.query('UNLOCK TABLES');
+        }
+      });
+      expect(d.r.code, d.r.stderr).toBe(0);
+      expect(d.scratch).toHaveLength(1);
+      expect(d.remaining).toBe(0);
+      expect(Object.fromEntries(seen.map((e) => [e.EVENT_SCHEMA, e.STATUS]))).toEqual({ [db]: 'ENABLED', [d.scratch[0]!]: 'DISABLED' });
+    } finally {
+      await holder.query('UNLOCK TABLES').catch(() => undefined);
+      await holder.close();
+    }
   }, 300_000);
 
   it.skipIf(!HAVE_MYDUMPER)('--restore-test on a mydumper directory: exit 0, nothing left', async () => {
