@@ -145,7 +145,7 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
     } else {
       await s.exec(s.wireText(`USE ${quoteIdent(db.name)}`));
       for (const l of subChunkLines(sub)) {
-        rows += await execBytes(s, l, object, dup);
+        rows += await execBytes(s, sub.spaced, l, object, dup);
         await refuseWarnings(s, table, object, sqlStatement(l, line), expectedWarnings(dup));
         line++;
       }

@@ -2,7 +2,7 @@ import { TsError } from '../core/errors.js';
 import { qualified, quoteIdent } from '../core/ident.js';
 import { formatBytes } from '../core/sizes.js';
 import { isTransient } from '../db/server-errors.js';
-import type { ServerWarning, Session } from '../db/session.js';
+import { FRAME_ROOM, type ServerWarning, type Session } from '../db/session.js';
 import { csvFields, dataLines, sqlRows } from '../format/data-fields.js';
 import type { TableEntry } from '../format/manifest.js';
 import type { OnDuplicateMode } from './load-options.js';
@@ -162,15 +162,46 @@ export async function refuseWarnings(s: Session, table: TableEntry, object: Chun
   });
 }
 
-/** Executes one INSERT line of a SQL chunk, sending its bytes unchanged. */
-export async function execBytes(s: Session, line: Buffer, object: { database: string; table: string }, mode: OnDuplicateMode = 'error'): Promise<number> {
+const INSERT_BYTES: Record<OnDuplicateMode, Buffer> = { error: Buffer.from(INSERT_VERB.error, 'latin1'), ignore: Buffer.from(INSERT_VERB.ignore, 'latin1'), replace: Buffer.from(INSERT_VERB.replace, 'latin1') };
+
+/**
+ * Bytes execBytes needs in front of a line to send it from where it lies: the packet header and
+ * command bytes (FRAME_ROOM) and the longest verb swap. SubChunk.spaced keeps FRAME_HEADROOM of them.
+ */
+export const STATEMENT_HEADROOM = FRAME_ROOM + Math.max(...Object.values(INSERT_BYTES).map((v) => v.length)) - INSERT_BYTES.error.length;
+
+/**
+ * Executes one INSERT line of a SQL chunk, sending its bytes as they are (Session.execFramed): no
+ * string is made of them, and mysql2 neither scans them for placeholders nor copies them. `line`
+ * is a view of `room` with at least STATEMENT_HEADROOM bytes of `room` before it (SubChunk.spaced):
+ * the packet header, and for --on-duplicate ignore / replace the longer verb, are written there for
+ * the time of the send; what they cover (the previous line, or bytes before the sub-chunk) is put
+ * back after it, so a retry of the transaction reads the sub-chunk unchanged. A line that is not
+ * such a view is sent as a string (the same statement).
+ */
+export async function execBytes(s: Session, room: Buffer, line: Buffer, object: { database: string; table: string }, mode: OnDuplicateMode = 'error'): Promise<number> {
+  const start = line.byteOffset - room.byteOffset;
   let end = line.length;
   while (end > 0 && (line[end - 1] === 0x0a || line[end - 1] === 0x0d)) end--;
   if (end > 0 && line[end - 1] === 0x3b) end--;
-  // latin1: one char per byte, written back unchanged by the binary session
-  const text = line.toString('latin1', 0, end);
-  const verb = INSERT_VERB[mode];
-  return s.exec(mode !== 'error' && text.startsWith(INSERT_VERB.error) ? verb + text.slice(INSERT_VERB.error.length) : text, [], object);
+  const plain = INSERT_BYTES.error;
+  // our dumps write INSERT INTO: another statement is sent as it is
+  const verb = mode !== 'error' && end >= plain.length && line.subarray(0, plain.length).equals(plain) ? INSERT_BYTES[mode] : null;
+  if (line.buffer !== room.buffer || start < STATEMENT_HEADROOM || start + line.length > room.length) {
+    // latin1: one char per byte, written back unchanged by the binary session
+    const text = line.toString('latin1', 0, end);
+    return s.exec(verb ? verb.toString('latin1') + text.slice(plain.length) : text, [], object);
+  }
+  end += start;
+  const at = verb ? start + plain.length - verb.length : start;
+  const saveFrom = at - FRAME_ROOM;
+  const saved = Buffer.from(room.subarray(saveFrom, verb ? start + plain.length : start));
+  try {
+    if (verb) verb.copy(room, at);
+    return await s.execFramed(room, at, end, object);
+  } finally {
+    saved.copy(room, saveFrom);
+  }
 }
 
 /** The row a server message names: "… at row 5" (most), "Row 5 was truncated …" (1261, 1262). */

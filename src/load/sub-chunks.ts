@@ -36,6 +36,13 @@ export interface SubChunk {
    * DATA LOCAL packet header is written there, so the rows go to the socket without a copy.
    */
   readonly framed: Buffer;
+  /**
+   * `data` with the FRAME_HEADROOM bytes before it in the window (scratch space: a previous
+   * sub-chunk's bytes or stale ones). A SQL statement is sent from here (execBytes): its COM_QUERY
+   * header and command bytes, and a longer --on-duplicate verb, are written over the bytes in
+   * front of it for the time of the send, then put back.
+   */
+  readonly spaced: Buffer;
   /** The longest line: its length and 1-based line number (checked against max_allowed_packet). */
   readonly longest: { readonly bytes: number; readonly line: number };
   /** The chunk's final sub-chunk. Known without reading the next sub-chunk ahead (memory). */
@@ -125,8 +132,14 @@ export class SubChunkWindow {
 }
 
 const READ_BYTES = 1 << 20;
-/** Bytes kept free before a sub-chunk's first byte (SubChunk.framed). */
-export const FRAME_HEADROOM = 4;
+/**
+ * Bytes kept free before a sub-chunk's first byte (SubChunk.spaced): at least a statement's
+ * packet header and command bytes (Session.execFramed, 8) with room for the longest verb swap of
+ * --on-duplicate (INSERT IGNORE INTO for INSERT INTO, 7 more): STATEMENT_HEADROOM in row-checks.ts.
+ */
+export const FRAME_HEADROOM = 16;
+/** The LOAD DATA LOCAL packet header in front of SubChunk.framed. */
+const FILE_HEADER = 4;
 
 /**
  * The open sub-chunk of a scan: where it starts, the lines it has taken and its longest. Plain
@@ -233,7 +246,7 @@ export async function* subChunks(source: ChunkSource, limits: SubChunkLimits, wi
 
   const cut = (last: boolean): SubChunk => {
     index++;
-    const sub = { index, firstLine: o.firstLine, lineCount: o.count, data: buf.subarray(o.start, o.pos), framed: buf.subarray(o.start - H, o.pos), longest: { bytes: o.longBytes, line: o.longLine }, last, end: base + o.pos };
+    const sub = { index, firstLine: o.firstLine, lineCount: o.count, data: buf.subarray(o.start, o.pos), framed: buf.subarray(o.start - FILE_HEADER, o.pos), spaced: buf.subarray(o.start - H, o.pos), longest: { bytes: o.longBytes, line: o.longLine }, last, end: base + o.pos };
     o.start = o.pos;
     o.count = 0;
     o.longBytes = 0;

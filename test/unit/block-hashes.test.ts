@@ -9,7 +9,7 @@ import { TsError } from '../../src/core/errors.js';
 import { BlockHasher, VerifiedSource, blockCount, hashPieces } from '../../src/format/block-hashes.js';
 import { FORMAT_VERSION, parseManifest } from '../../src/format/manifest.js';
 import type { ByteSource } from '../../src/storage/dump-store.js';
-import { SubChunkWindow, subChunks, type SubChunk } from '../../src/load/sub-chunks.js';
+import { FRAME_HEADROOM, SubChunkWindow, subChunks, type SubChunk } from '../../src/load/sub-chunks.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -173,6 +173,8 @@ describe('sub-chunks read in whole blocks (in place, no copy)', () => {
     const out: SubChunk[] = [];
     try {
       for await (const s of subChunks(src, limits, window, from)) {
+        // the statement headroom in front of it is the window's own (sent from there without a copy)
+        expect([s.spaced.buffer === s.data.buffer, s.spaced.byteOffset + FRAME_HEADROOM, s.spaced.length - FRAME_HEADROOM]).toEqual([true, s.data.byteOffset, s.data.length]);
         // the view is intact while it is out, whatever is read ahead meanwhile
         const copy = Buffer.from(s.data);
         await new Promise((r) => setImmediate(r));

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { SubChunkWindow, streamSource, subChunkLines, subChunks, type SubChunk } from '../../src/load/sub-chunks.js';
+import { STATEMENT_HEADROOM } from '../../src/load/row-checks.js';
+import { FRAME_HEADROOM, SubChunkWindow, streamSource, subChunkLines, subChunks, type SubChunk } from '../../src/load/sub-chunks.js';
+
+/** `framed` and `spaced` are `data` with the 4 / FRAME_HEADROOM bytes before it in the same memory (sent from there without a copy). */
+function expectHeadroom(s: SubChunk): void {
+  for (const [view, room] of [[s.framed, 4], [s.spaced, FRAME_HEADROOM]] as const) {
+    expect(view.buffer).toBe(s.data.buffer);
+    expect([view.byteOffset + room, view.length - room]).toEqual([s.data.byteOffset, s.data.length]);
+  }
+}
 
 async function collect(pieces: string[], limits: { rows: number; bytes: number }, window?: SubChunkWindow): Promise<SubChunk[]> {
   async function* source(): AsyncGenerator<Buffer> {
@@ -7,7 +16,10 @@ async function collect(pieces: string[], limits: { rows: number; bytes: number }
   }
   const out: SubChunk[] = [];
   // copy each sub-chunk: its data is a view of the reader's window, valid until the next one
-  for await (const s of subChunks(streamSource(source()), limits, window)) out.push({ ...s, data: Buffer.from(s.data) });
+  for await (const s of subChunks(streamSource(source()), limits, window)) {
+    expectHeadroom(s);
+    out.push({ ...s, data: Buffer.from(s.data) });
+  }
   return out;
 }
 
@@ -64,6 +76,10 @@ describe('sub-chunks', () => {
     expect(window.buf.length).toBeGreaterThan(long.length);
     // the same window for another chunk: only that chunk's bytes
     expect((await collect(['x\ny'], { rows: 2, bytes: 10 }, window)).map(lines)).toEqual([['x\n', 'y']]);
+  });
+
+  it('keep room before each sub-chunk for a statement\'s packet header and the longest --on-duplicate verb', () => {
+    expect(FRAME_HEADROOM).toBeGreaterThanOrEqual(STATEMENT_HEADROOM);
   });
 
   it('yield nothing for an empty chunk', async () => {
