@@ -4,12 +4,14 @@ import { silentReporter, type Reporter } from '../core/events.js';
 import { quoteIdent } from '../core/ident.js';
 import { Session } from '../db/session.js';
 import { PLAIN } from '../db/session-profile.js';
+import { PROGRESS_DB } from '../format/naming.js';
 import { readManifest } from '../format/dump-check.js';
 import { openStore } from '../storage/open-store.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
 import { runLoad } from './loader.js';
 import { selectRestore } from './restore-filter.js';
-import { forgetLoads } from './sql-progress-store.js';
+import { lockName } from './load-lease.js';
+import { SqlProgressStore, forgetLoads } from './sql-progress-store.js';
 
 /**
  * tsload --restore-test: the restore drill. The dump (or the part the filters choose) is loaded
@@ -34,6 +36,12 @@ export interface ScratchSource<K> {
 /** Picks the scratch database of every source database (another tool's dump: known once it is planned). */
 export type ScratchTargets = <K>(sources: readonly ScratchSource<K>[]) => Promise<Map<K, string>>;
 
+/** A left-behind scratch database is swept once its loader's last heartbeat (load-lease.ts: every 15 s) is this old. */
+const SWEEP_AFTER_SECONDS = 120;
+
+/** A scratch database's name: tsdrill_<6 hex>_<n>_<source> (scratchName). */
+const DRILL_NAME = /^tsdrill_[0-9a-f]{6}_[0-9]+_/;
+
 function scratchName(tag: string, n: number, source: string): string {
   const clean = source.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40);
   return `tsdrill_${tag}_${n}_${clean}`.slice(0, 64);
@@ -55,7 +63,44 @@ class ScratchDatabases {
   ) {}
 
   static async open(opts: LoadOptions, reporter: Reporter): Promise<ScratchDatabases> {
-    return new ScratchDatabases(await Session.open(opts.connection, PLAIN), reporter);
+    const drill = new ScratchDatabases(await Session.open(opts.connection, PLAIN), reporter);
+    try {
+      await drill.sweep();
+    } catch (e) {
+      await drill.control.close();
+      throw e;
+    }
+    return drill;
+  }
+
+  /**
+   * Scratch databases an earlier drill left behind (killed with -9, the host rebooted) are dropped
+   * first, so nightly drills do not pile them up. Only what is surely a drill's: a name of the drill's
+   * pattern, a load recorded into it (tsload created it), and no loader holding it (its lease lock is
+   * free: the drill is gone). A database of that name without a recorded load is only named.
+   */
+  private async sweep(): Promise<void> {
+    const names = (await this.control.query<{ n: string }>("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'tsdrill\\_%'")).map((r) => r.n).filter((n) => DRILL_NAME.test(n));
+    if (names.length === 0) return;
+    const store = new SqlProgressStore(this.control);
+    const dropped: string[] = [];
+    const unknown: string[] = [];
+    for (const name of names) {
+      const recorded = (await store.exists()) && (await store.run(name)) !== null;
+      if (!recorded) {
+        unknown.push(name);
+        continue;
+      }
+      if ((await this.control.scalar('SELECT IS_USED_LOCK(?)', [lockName(name)])) !== null) continue; // a drill running now
+      // nor one whose heartbeat is recent: its control session may be reconnecting (the lock then free a moment)
+      const recent = await this.control.scalar(`SELECT COUNT(*) FROM ${PROGRESS_DB}.leases WHERE target_db = ? AND heartbeat_at > UTC_TIMESTAMP() - INTERVAL ${SWEEP_AFTER_SECONDS} SECOND`, [name]).catch(() => '0');
+      if (Number(recent) > 0) continue;
+      await this.control.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+      await forgetLoads(this.control, [name]);
+      dropped.push(name);
+    }
+    if (dropped.length > 0) this.reporter.emit({ kind: 'info', message: `restore test: dropped scratch database(s) an earlier drill left behind (killed before it could drop them): ${dropped.join(', ')}` });
+    if (unknown.length > 0) this.reporter.emit({ kind: 'warning', message: `restore test: ${unknown.join(', ')} look like scratch databases of a drill but hold no load recorded by tsload: left alone (drop them yourself if a drill left them)` });
   }
 
   readonly assign: ScratchTargets = async <K>(sources: readonly ScratchSource<K>[]): Promise<Map<K, string>> => {

@@ -5,6 +5,7 @@
  * not match its manifest must fail the drill (exit 4), a damaged dump must be refused (exit 6), and
  * nothing may be left behind either way.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,5 +82,30 @@ describe('tsload --restore-test', () => {
     const r = await runCli('tsload', [...connArgs(), '-d', '/nonexistent', '--restore-test', '-B', 'x', '--no-verify']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/does not go with -B\/--rename .*, --no-verify/);
+  });
+  it('a scratch database a killed drill left behind is dropped by the next drill; a look-alike tsload never loaded is only named', async () => {
+    const out = await dump('left');
+    const tag = randomBytes(3).toString('hex');
+    const left = `tsdrill_${tag}_1_left`;
+    const alike = `tsdrill_${tag}_2_alike`;
+    try {
+      // what a drill killed with -9 mid-load leaves: its database, an unfinished load recorded in it, no loader
+      const k = await runCli('tsload', [...connArgs(), '-d', out, '-B', left, '--keep-progress', '-q']);
+      expect(k.code, k.stderr).toBe(0);
+      expect(Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.runs WHERE target_db = ? AND completed_at IS NULL', [left]))).toBe(1);
+      await admin.query(`CREATE DATABASE \`${alike}\``);
+      const r = await runCli('tsload', [...connArgs(), '-d', out, '--restore-test', '--progress', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const ev = events(r.stdout);
+      expect(ev.some((e) => e.kind === 'info' && e.message?.includes('an earlier drill left behind') && e.message.includes(left))).toBe(true);
+      expect(ev.some((e) => e.kind === 'warning' && e.message?.includes(alike) && /left alone/.test(e.message))).toBe(true);
+      const exists = async (name: string): Promise<boolean> => Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])) > 0;
+      expect(await exists(left)).toBe(false);
+      expect(await exists(alike)).toBe(true);
+      expect(Number(await admin.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'tsload_progress' AND TABLE_NAME = 'runs'")) === 0 || Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.runs WHERE target_db = ?', [left])) === 0).toBe(true);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS \`${alike}\`; DROP DATABASE IF EXISTS \`${left}\``);
+      await cleanupLoads(alike, [left], []);
+    }
   });
 });
