@@ -15,7 +15,7 @@ import { TsError } from '../core/errors.js';
 import { retryTransient } from './retry.js';
 import type { TableSummary } from '../core/events.js';
 import { isTransient } from '../db/server-errors.js';
-import { FRAME_ROOM, type Session } from '../db/session.js';
+import type { Session } from '../db/session.js';
 import { classify } from '../format/sql-classify.js';
 import type { DataBatch } from '../format/script-plan.js';
 import { DUPLICATE_VERBS, insertVerbLength } from '../format/insert-verb.js';
@@ -25,7 +25,7 @@ import { buildImportIndexes } from './import-indexes.js';
 import { statementError } from './import-errors.js';
 import { ScriptRanges, scriptBytes, type ScriptFile } from './import-source.js';
 import { loadInfileBatch } from './mydumper-infile.js';
-import { expectedWarnings } from './row-checks.js';
+import { execInPlace, expectedWarnings } from './row-checks.js';
 import { killOnAbort, withDeadline } from './session-guard.js';
 
 /** Free bytes in front of a batch's bytes: the packet header and a longer verb (--on-duplicate) of its first statement. */
@@ -199,17 +199,11 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
       if (verb && verbLength === 0) {
         throw new TsError({ code: 'bad-dump', message: `--on-duplicate ${dup}: the INSERT at line ${st.line} of ${fileName} (${db}.${table}) does not start with a verb tsload can change (${JSON.stringify(bytes.toString('latin1', from, Math.min(end, from + 40)))})`, object: { ...object, file: fileName }, suggestion: 'load the file without --on-duplicate, or edit the statement to start with INSERT INTO' });
       }
-      const at = verb ? from + verbLength - verb.length : from;
-      const saveFrom = at - FRAME_ROOM;
-      const saved = Buffer.from(bytes.subarray(saveFrom, from + verbLength));
-      if (verb) verb.copy(bytes, at);
       try {
-        rows += await s.execFramed(bytes, at, end, object);
+        rows += await execInPlace(s, bytes, from, end, verb, verbLength, object);
       } catch (e) {
         if (isTransient(e)) throw e;
-        throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, bytes.toString('latin1', at, Math.min(end, at + 200)));
-      } finally {
-        saved.copy(bytes, saveFrom);
+        throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, `${verb ? verb.toString('latin1') : ''}${bytes.toString('latin1', from + verbLength, Math.min(end, from + verbLength - (verb?.length ?? 0) + 200))}`);
       }
       if (s.lastWarningCount > 0) await reportWarnings(ctx, s, `${fileName} line ${st.line} (${db}.${table})`);
     }

@@ -50,15 +50,15 @@ function filterName(plan: ScriptPlan, d: PlannedDatabase, opts: LoadOptions): st
   return d.name ?? plan.commentDatabase ?? opts.targetDatabase ?? '';
 }
 
-/** The databases that hold something (the ones planImportTargets loads). */
-function loadable(plan: ScriptPlan): PlannedDatabase[] {
+/** The databases of the plan that hold something: the ones an import loads (import-load.ts planImportTargets, a drill's scratch names). */
+export function importedDatabases(plan: ScriptPlan): PlannedDatabase[] {
   return plan.databases.filter((d) => d.tables.length > 0 || d.create !== null || plan.objects.some((o) => o.database === d.name && o.what.kind === 'object'));
 }
 
 /** What the dump holds, for the message of a filter that matches nothing. */
 function holdings(plan: ScriptPlan, opts: LoadOptions): string {
   const MAX = 12;
-  const dbs = loadable(plan).map((d) => {
+  const dbs = importedDatabases(plan).map((d) => {
     const tables = d.tables.filter((t) => t.kind === 'table').map((t) => t.name);
     const shown = tables.length > MAX ? `${tables.slice(0, MAX).join(', ')}, … (${tables.length} tables)` : tables.join(', ') || 'no table';
     return `${filterName(plan, d, opts)} (${shown})`;
@@ -69,7 +69,7 @@ function holdings(plan: ScriptPlan, opts: LoadOptions): string {
 export function selectImport(plan: ScriptPlan, opts: LoadOptions, reporter: Reporter): ScriptPlan {
   const r = opts.restore;
   if (!isPartial(r)) return plan;
-  const dbs: NamedDatabase[] = loadable(plan).map((d) => ({ name: filterName(plan, d, opts), planned: d }));
+  const dbs: NamedDatabase[] = importedDatabases(plan).map((d) => ({ name: filterName(plan, d, opts), planned: d }));
   if (hasFilters(r.filters) && dbs.some((d) => d.name === '')) {
     throw new TsError({ code: 'usage', message: 'the file holds one database without its name (dumped without --databases, and its header does not name it): the filters cannot name it', suggestion: 'name the target database: -B NAME, and the tables as NAME.table' });
   }

@@ -34,7 +34,7 @@ import { LOAD_VERIFY, loadControl } from '../db/session-profile.js';
 import { planScript, type ScriptPlan } from '../format/script-plan.js';
 import { ControlSession } from './control-session.js';
 import { IMPORT_STEP, interrupted, type ImportContext, type ImportTarget } from './import-context.js';
-import { selectImport } from './import-filter.js';
+import { importedDatabases, selectImport } from './import-filter.js';
 import { loadImportData } from './import-data.js';
 import { addImportForeignKeys } from './import-indexes.js';
 import { isServerState, runObjectScript } from './import-objects.js';
@@ -202,11 +202,6 @@ function refuseOrphans(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions): s
     throw new TsError({ code: 'bad-dump', message: `${file.display} inserts into tables it does not create: ${list}. Nothing was loaded`, object: { file: file.display }, suggestion: 'a data-only dump (--no-create-info) cannot be restored by tsload yet: load it with the mariadb client into tables you created, or pass --force to load the rest of the file' });
   }
   return [`not loaded (the file does not create these tables): ${list}`];
-}
-
-/** The databases of the plan that have something to load. */
-function importedDatabases(plan: ScriptPlan): ScriptPlan['databases'] {
-  return plan.databases.filter((d) => d.tables.length > 0 || d.create !== null || plan.objects.some((o) => o.database === d.name && o.what.kind === 'object'));
 }
 
 /** Step 3: source database (null: the file's unnamed one) → target. */

@@ -1,9 +1,10 @@
-import { TsError } from '../core/errors.js';
+import { TsError, type ErrorObject } from '../core/errors.js';
 import { qualified, quoteIdent } from '../core/ident.js';
 import { formatBytes } from '../core/sizes.js';
 import { isTransient } from '../db/server-errors.js';
 import { FRAME_ROOM, type ServerWarning, type Session } from '../db/session.js';
 import { csvFields, dataLines, sqlRows } from '../format/data-fields.js';
+import { DUPLICATE_VERBS } from '../format/insert-verb.js';
 import type { TableEntry } from '../format/manifest.js';
 import type { OnDuplicateMode } from './load-options.js';
 import type { ChunkRef, LoadContext } from './load-context.js';
@@ -162,7 +163,7 @@ export async function refuseWarnings(s: Session, table: TableEntry, object: Chun
   });
 }
 
-const INSERT_BYTES: Record<OnDuplicateMode, Buffer> = { error: Buffer.from(INSERT_VERB.error, 'latin1'), ignore: Buffer.from(INSERT_VERB.ignore, 'latin1'), replace: Buffer.from(INSERT_VERB.replace, 'latin1') };
+const INSERT_BYTES: Record<OnDuplicateMode, Buffer> = { error: Buffer.from(INSERT_VERB.error, 'latin1'), ...DUPLICATE_VERBS };
 
 /**
  * Bytes execBytes needs in front of a line to send it from where it lies: the packet header and
@@ -192,15 +193,25 @@ export async function execBytes(s: Session, room: Buffer, line: Buffer, object: 
     const text = line.toString('latin1', 0, end);
     return s.exec(verb ? verb.toString('latin1') + text.slice(plain.length) : text, [], object);
   }
-  end += start;
-  const at = verb ? start + plain.length - verb.length : start;
+  return execInPlace(s, room, start, start + end, verb, verb ? plain.length : 0, object);
+}
+
+/**
+ * Sends the statement buf[from, end) from where it lies (Session.execFramed), its first
+ * `verbLength` bytes replaced by `verb` (null: sent as it is) for the time of the send: the packet
+ * header and a longer verb are written into the bytes before it, which are put back afterwards, so
+ * the buffer reads unchanged for a retry. Needs FRAME_ROOM + the verb's growth free before `from`.
+ * SQL-format chunk lines (execBytes) and script imports (import-data.ts) both send this way.
+ */
+export async function execInPlace(s: Session, buf: Buffer, from: number, end: number, verb: Buffer | null, verbLength: number, object: ErrorObject): Promise<number> {
+  const at = verb ? from + verbLength - verb.length : from;
   const saveFrom = at - FRAME_ROOM;
-  const saved = Buffer.from(room.subarray(saveFrom, verb ? start + plain.length : start));
+  const saved = Buffer.from(buf.subarray(saveFrom, from + verbLength));
   try {
-    if (verb) verb.copy(room, at);
-    return await s.execFramed(room, at, end, object);
+    if (verb) verb.copy(buf, at);
+    return await s.execFramed(buf, at, end, object);
   } finally {
-    saved.copy(room, saveFrom);
+    saved.copy(buf, saveFrom);
   }
 }
 
