@@ -105,8 +105,8 @@ async function snapshotWithoutLock(planner: Session, workers: DumpWorker[], flav
   for (let attempt = 1; attempt <= SNAPSHOT_RETRIES; attempt++) {
     const before = flavor.hasSnapshotCoordinates ? null : await binlogPosition(planner, flavor);
     const gtidBefore = await readGtid(planner, flavor);
-    await startConsistentSnapshot(planner);
-    const coords = await Promise.all(workers.map((w) => w.snapshot(flavor.hasSnapshotCoordinates)));
+    // All sessions open at once: the window a commit can fall into is one round trip, not two.
+    const [, ...coords] = await Promise.all([startConsistentSnapshot(planner), ...workers.map((w) => w.snapshot(flavor.hasSnapshotCoordinates))]);
     const after = flavor.hasSnapshotCoordinates ? null : await binlogPosition(planner, flavor);
     const gtidAfter = await readGtid(planner, flavor);
     if (before === 'denied' || after === 'denied') {

@@ -55,10 +55,11 @@ describe('tsdump with an account that may only SELECT', () => {
     return { r, out, manifest, warnings: events.filter((e) => e.kind === 'warning').map((e) => e.message ?? '') };
   }
 
-  it('dumps with exact coordinates from the snapshot itself (MariaDB needs no privilege for them)', async () => {
-    const { r, manifest } = await dumpAsReader();
+  it('no RELOAD under --lock-mode auto: the verified lock-free snapshot, with exact coordinates from the snapshot itself (MariaDB needs no privilege for them)', async () => {
+    const { r, manifest, warnings } = await dumpAsReader();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(warnings.some((w) => /^no privilege for (FLUSH TABLES WITH READ LOCK|BACKUP STAGE)/.test(w))).toBe(true);
     const status = (await admin.query<{ File: string; Position: string }>('SHOW MASTER STATUS'))[0]!;
     expect(manifest!.snapshot).toMatchObject({ mode: 'no-lock', exact: true, binlog: { file: status.File, position: Number(status.Position) } });
     expect(manifest!.databases[0]!.tables[0]!.rows).toBe(100);

@@ -4,7 +4,6 @@
  * message naming the cause and object, a hint with the fix, and the documented exit code:
  * usage 2, connection/auth 3, failed 1, verify 4, interrupted 5, bad dump 6.
  */
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +28,6 @@ describe('errors that teach', () => {
   const db = uniqueDb('errors');
   const suffix = db.slice(-8);
   const limited = `lim_${suffix}`;
-  const nobinlog = `nob_${suffix}`;
   const password = `pw-${suffix}-Ok`;
   let admin: AdminSession;
 
@@ -46,17 +44,13 @@ describe('errors that teach', () => {
     await admin.query(`CREATE DATABASE \`${db}\`;
       CREATE TABLE \`${db}\`.small (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO \`${db}\`.small VALUES (1, 'a');
       CREATE TABLE \`${db}\`.secret (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO \`${db}\`.secret VALUES (1, 'x')`);
-    for (const u of [limited, nobinlog]) {
-      await admin.query(`CREATE USER '${u}'@'%' IDENTIFIED BY '${password}'`);
-      // SELECT on one table; on the other only INSERT, so it is visible but cannot be read
-      await admin.query(`GRANT SELECT ON \`${db}\`.small TO '${u}'@'%'; GRANT INSERT ON \`${db}\`.secret TO '${u}'@'%'`);
-    }
-    // the lock-free snapshot reads the binary log position: BINLOG MONITOR (MariaDB) / REPLICATION CLIENT (MySQL)
-    await admin.query(`GRANT BINLOG MONITOR ON *.* TO '${limited}'@'%'`).catch(() => admin.query(`GRANT REPLICATION CLIENT ON *.* TO '${limited}'@'%'`));
+    await admin.query(`CREATE USER '${limited}'@'%' IDENTIFIED BY '${password}'`);
+    // SELECT on one table; on the other only INSERT, so it is visible but cannot be read
+    await admin.query(`GRANT SELECT ON \`${db}\`.small TO '${limited}'@'%'; GRANT INSERT ON \`${db}\`.secret TO '${limited}'@'%'`);
   });
 
   afterAll(async () => {
-    for (const u of [limited, nobinlog]) await admin.query(`DROP USER IF EXISTS '${u}'@'%'`).catch(() => undefined);
+    await admin.query(`DROP USER IF EXISTS '${limited}'@'%'`).catch(() => undefined);
     await dropDbs(db);
     await admin?.close();
     removeTemps();
@@ -122,25 +116,6 @@ describe('errors that teach', () => {
     expect(r.stderr).toMatch(/cannot take the global read lock/);
     expect(r.stderr).toMatch(/RELOAD/);
     expect(r.stderr).toMatch(/--lock-mode no-lock/);
-  });
-
-  it('FTWRL denied with --lock-mode auto: falls back to the verified lock-free snapshot with a warning', async () => {
-    const dir = out();
-    const r = await runCli('tsdump', [...args(limited), '-T', `${db}.small`, '-o', dir, '-q'], { env: { MYSQL_PWD: password } });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/warning: no privilege for (FLUSH TABLES WITH READ LOCK|BACKUP STAGE)/);
-    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { snapshot: { mode: string; exact: boolean } };
-    expect(m.snapshot.mode).toBe('no-lock');
-    expect(m.snapshot.exact).toBe(true);
-  });
-
-  it('neither RELOAD nor a binary log privilege: MariaDB gives the snapshot\'s own coordinates (no privilege needed)', async () => {
-    const dir = out();
-    const r = await runCli('tsdump', [...args(nobinlog), '-T', `${db}.small`, '-o', dir, '-q'], { env: { MYSQL_PWD: password } });
-    expect(r.code, r.stderr).toBe(0);
-    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { snapshot: { mode: string; exact: boolean; binlog: { file: string } | null } };
-    expect(m.snapshot).toMatchObject({ mode: 'no-lock', exact: true });
-    expect(m.snapshot.binlog?.file).toBeTruthy();
   });
 
   it('usage errors exit 2', async () => {
