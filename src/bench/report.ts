@@ -1,4 +1,5 @@
 /** The benchmark's output: an aligned text table plus the recommendation, or one JSON document. Pure. */
+import { formatCount } from '../core/sizes.js';
 import type { BenchSetting } from './grid.js';
 import type { CellResult, Recommendation } from './stats.js';
 
@@ -27,7 +28,7 @@ export function formatTable(results: readonly CellResult[]): string {
     r.medianSeconds.toFixed(3),
     `${r.minSeconds.toFixed(3)}–${r.maxSeconds.toFixed(3)}`,
     r.mbPerSecond.toFixed(1),
-    Math.round(r.rowsPerSecond).toLocaleString('en-US'),
+    formatCount(Math.round(r.rowsPerSecond)),
   ]);
   const all = [[...HEADERS], ...rows];
   const widths = HEADERS.map((_, c) => Math.max(...all.map((row) => [...row[c]!].length)));

@@ -10,9 +10,7 @@ import { Option } from 'commander';
 import { EXIT_CODES } from '../core/errors.js';
 import { parseSize } from '../core/sizes.js';
 import type { TrialProgress } from '../bench/bench-runner.js';
-import { runDumpBench } from '../bench/dump-bench.js';
 import type { LoadFn } from '../bench/load-bench.js';
-import { runLoadBench } from '../bench/load-bench.js';
 import { DEFAULT_ROWS_PER_TRANSACTION, DEFAULT_STATEMENT_SIZES, defaultThreadCounts, expandGrid, parseCountList, parseSizeList, settingLabel } from '../bench/grid.js';
 import type { BenchReport } from '../bench/report.js';
 import { formatReport, toJson } from '../bench/report.js';
@@ -107,11 +105,13 @@ Nothing of yours is touched: the table goes into a scratch database tsbench_<ran
       };
       let report: BenchReport;
       if (tool === 'tsdump') {
+        const { runDumpBench } = await import('../bench/dump-bench.js');
         report = await runDumpBench({ ...common, table: benchTable(flags), lockMode: flags.lockMode }, onTrial, signal);
       } else {
         if (!load) throw usageError('tsload bench is not available in this build (no loader adapter wired)');
         if (!flags.dir) throw usageError('no dump directory', 'pass -d DIR (a tsdump dump holding the table to load)');
         const table = flags.tables?.trim() ? benchTable(flags) : null;
+        const { runLoadBench } = await import('../bench/load-bench.js');
         report = await runLoadBench({ ...common, source: storeLocation(flags.dir, '-d', flags), table }, load, onTrial, signal);
       }
       process.stdout.write(flags.json ? toJson(report) : formatReport(report));

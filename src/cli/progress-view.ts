@@ -16,7 +16,7 @@
  */
 import type { Phase, RunEvent, Totals } from '../core/events.js';
 import { PHASES } from '../core/events.js';
-import { formatBytes, formatDuration } from '../core/sizes.js';
+import { formatBytes, formatCount, formatDuration } from '../core/sizes.js';
 import { MIN_SAMPLE_SECONDS, runEta, type PhaseWork, type RunEta } from './run-eta.js';
 
 interface Counts {
@@ -355,5 +355,5 @@ function approxMark(s: PhaseSnapshot): string {
 }
 
 function num(n: number): string {
-  return n.toLocaleString('en-US');
+  return formatCount(n);
 }

@@ -7,10 +7,9 @@
  * and with --log-file, the plain log lines (full timestamps, the outcome too) appended to a file;
  * with --metrics-file, a Prometheus text file (metrics-file.ts).
  */
-import { createLogUpdate } from 'log-update';
 import { TsError, messageOf } from '../core/errors.js';
 import type { Reporter, RunEvent } from '../core/events.js';
-import { formatBytes } from '../core/sizes.js';
+import { formatBytes, formatCount } from '../core/sizes.js';
 import { openLogFile } from '../storage/log-file.js';
 import { metricsReporter } from './metrics-file.js';
 import { ProgressModel } from './progress-view.js';
@@ -49,8 +48,8 @@ export const EVENT_SCHEMA_VERSION = 1;
 const FRAME_MS = 100;
 
 /** Builds the reporter for the chosen progress mode (and the log and metrics files, if asked for). */
-export function createReporter(opts: ReporterOptions): ClosableReporter {
-  const all = [displayReporter(opts)];
+export async function createReporter(opts: ReporterOptions): Promise<ClosableReporter> {
+  const all = [await displayReporter(opts)];
   if (opts.logFile !== undefined) {
     const file = openLogFile(opts.logFile);
     file.writeLine(`${new Date().toISOString()} ${opts.tool} started (pid ${process.pid})`);
@@ -70,11 +69,16 @@ export function createReporter(opts: ReporterOptions): ClosableReporter {
   };
 }
 
-function displayReporter(opts: ReporterOptions): ClosableReporter {
+async function displayReporter(opts: ReporterOptions): Promise<ClosableReporter> {
   const out = opts.stream ?? process.stderr;
   if (opts.mode === 'json') return jsonReporter(opts.tool);
   if (opts.mode === 'none' || opts.quiet) return quietReporter(out);
-  if (opts.mode === 'tty' || (opts.mode === 'auto' && out.isTTY === true)) return ttyReporter(out, opts);
+  if (opts.mode === 'tty' || (opts.mode === 'auto' && out.isTTY === true)) {
+    // loaded only for a terminal: log-update's string-width makes an Intl.Segmenter when imported,
+    // which pages in ICU (≈ 9 MiB of RSS) that a run logging to a file or pipe never uses
+    const { createLogUpdate } = await import('log-update');
+    return ttyReporter(out, opts, createLogUpdate);
+  }
   return plainReporter(out, { ...opts, stamp, outcome: false });
 }
 
@@ -117,7 +121,7 @@ function logLine(e: RunEvent, verbose: boolean): string | null {
     case 'info':
       return e.message;
     case 'chunk-done':
-      return verbose ? `${e.database}.${e.table} chunk ${e.chunk}: ${e.rows.toLocaleString('en-US')} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s` : null;
+      return verbose ? `${e.database}.${e.table} chunk ${e.chunk}: ${formatCount(e.rows)} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s` : null;
     case 'table-done':
       return verbose ? tableDoneLine(e) : null;
     default:
@@ -125,7 +129,7 @@ function logLine(e: RunEvent, verbose: boolean): string | null {
   }
 }
 
-function ttyReporter(out: NodeJS.WriteStream, opts: ReporterOptions): ClosableReporter {
+function ttyReporter(out: NodeJS.WriteStream, opts: ReporterOptions, createLogUpdate: typeof import('log-update').createLogUpdate): ClosableReporter {
   const model = new ProgressModel(opts.tool);
   const view = createLogUpdate(sizedTerminal(out), { showCursor: false });
   let timer: NodeJS.Timeout | null = null;
@@ -225,7 +229,7 @@ function plainReporter(out: { write(text: string): unknown }, opts: ReporterOpti
           write(tableDoneLine(e));
           return;
         case 'summary':
-          if (opts.outcome) write(`${opts.tool} ${e.ok ? 'finished' : 'finished with problems'}: ${e.tables.length} tables, ${e.rows.toLocaleString('en-US')} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`);
+          if (opts.outcome) write(`${opts.tool} ${e.ok ? 'finished' : 'finished with problems'}: ${e.tables.length} tables, ${formatCount(e.rows)} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`);
           return;
         default: {
           const line = logLine(e, opts.verbose);
@@ -247,6 +251,6 @@ function plainReporter(out: { write(text: string): unknown }, opts: ReporterOpti
 /** A finished table, worded for its phase (an index build moves no rows). */
 function tableDoneLine(e: Extract<RunEvent, { kind: 'table-done' }>): string {
   if (e.phase === 'indexes') return `${e.database}.${e.table}: secondary indexes and keys added in ${e.seconds.toFixed(1)}s`;
-  if (e.phase === 'verify') return `${e.database}.${e.table}: checked against the manifest (${e.rows.toLocaleString('en-US')} rows)`;
-  return `${e.database}.${e.table}: ${e.rows.toLocaleString('en-US')} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`;
+  if (e.phase === 'verify') return `${e.database}.${e.table}: checked against the manifest (${formatCount(e.rows)} rows)`;
+  return `${e.database}.${e.table}: ${formatCount(e.rows)} rows, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(1)}s`;
 }

@@ -1,5 +1,5 @@
 import type { RunEvent, TableSummary } from '../core/events.js';
-import { formatBytes, formatDuration } from '../core/sizes.js';
+import { formatBytes, formatCount, formatDuration } from '../core/sizes.js';
 import type { Manifest } from '../format/manifest.js';
 import { replicationLines } from '../format/replication.js';
 import { describeSubset } from '../format/subset.js';
@@ -13,12 +13,12 @@ export function printSummary(tool: 'tsdump' | 'tsload', tables: readonly TableSu
   out.write(`\n${'table'.padEnd(w)}  ${'rows'.padStart(12)}  ${'bytes'.padStart(10)}  ${'time'.padStart(8)}  ${'rate'.padStart(11)}\n`);
   for (const t of rows.slice(0, 30)) {
     const rate = t.seconds > 0 ? `${formatBytes(t.bytes / t.seconds)}/s` : '-';
-    out.write(`${name(t).slice(0, w).padEnd(w)}  ${t.rows.toLocaleString('en-US').padStart(12)}  ${formatBytes(t.bytes).padStart(10)}  ${formatDuration(t.seconds).padStart(8)}  ${rate.padStart(11)}\n`);
+    out.write(`${name(t).slice(0, w).padEnd(w)}  ${formatCount(t.rows).padStart(12)}  ${formatBytes(t.bytes).padStart(10)}  ${formatDuration(t.seconds).padStart(8)}  ${rate.padStart(11)}\n`);
   }
   if (rows.length > 30) out.write(`… and ${rows.length - 30} more tables\n`);
   const totalRows = tables.reduce((a, t) => a + t.rows, 0);
   const totalBytes = tables.reduce((a, t) => a + t.bytes, 0);
-  out.write(`${tool}: ${tables.length} tables, ${totalRows.toLocaleString('en-US')} rows, ${formatBytes(totalBytes)} in ${formatDuration(seconds)}\n`);
+  out.write(`${tool}: ${tables.length} tables, ${formatCount(totalRows)} rows, ${formatBytes(totalBytes)} in ${formatDuration(seconds)}\n`);
   if (manifest?.subset) out.write(`${tool}: ${describeSubset(manifest.subset)}\n`);
   if (manifest && tool === 'tsdump') {
     const s = manifest.snapshot;

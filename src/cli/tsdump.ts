@@ -11,7 +11,6 @@ import { formatBytes, parseSize } from '../core/sizes.js';
 import { DUMP_DEFAULTS, LOCK_MODES, dumpOptions, runDump, type DumpOptions, type LockMode, type WhereFilter } from '../dump/dumper.js';
 import { COMPRESSIONS, DATA_FORMATS, type Compression, type DataFormat } from '../format/manifest.js';
 import { describeSubset } from '../format/subset.js';
-import { verify as verifyDump } from '../index.js';
 import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, hideSecretsFromProcessTitle, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
@@ -111,7 +110,7 @@ Exit codes: 0 ok, 1 failed (also: preflight problems), 2 usage, 3 connection/aut
       applyFileDefaults(program, conn.fileOptions);
       const f = program.opts<DumpFlags>();
       const opts = dumpOptionsOf(f, conn.settings);
-      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump', logFile: f.logFile, metricsFile: f.metricsFile, secrets: [conn.settings.password ?? ''] });
+      const reporter = await createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsdump', logFile: f.logFile, metricsFile: f.metricsFile, secrets: [conn.settings.password ?? ''] });
       try {
         const result = await runDump(opts, reporter, signal);
         if (result.manifest === null) {
@@ -139,6 +138,8 @@ const verify = program
 addS3Options(verify)
   .action(async (dir: string) => {
     await runCommand(async () => {
+      // loaded here: the programmatic API brings the whole load side, which a dump never runs
+      const { verify: verifyDump } = await import('../index.js');
       const { ok, problems, files, manifest } = await verifyDump(storeLocation(dir, 'verify', verify.opts<S3OptionValues>()));
       if (ok) {
         process.stdout.write(`ok: ${dir} is complete: ${files} files match the manifest (dump ${manifest.dumpId}, ${manifest.finishedAt})\n`);

@@ -110,7 +110,7 @@ Exit codes: 0 ok, 1 failed (also: preflight problems), 2 usage, 3 connection/aut
       applyFileDefaults(program, conn.fileOptions);
       const f = program.opts<LoadFlags>();
       const opts = loadOptionsOf(f, conn.settings);
-      const reporter = createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload', logFile: f.logFile, metricsFile: f.metricsFile, secrets: [conn.settings.password ?? ''] });
+      const reporter = await createReporter({ mode: f.progress, quiet: f.quiet, verbose: f.verbose, tool: 'tsload', logFile: f.logFile, metricsFile: f.metricsFile, secrets: [conn.settings.password ?? ''] });
       const imported = await runImportCommand(opts, reporter, signal, { quiet: f.quiet, json: f.progress === 'json', restoreTest: f.restoreTest });
       if (imported !== null) return imported;
       let result;

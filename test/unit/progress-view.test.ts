@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProgressModel } from '../../src/cli/progress-view.js';
+import { formatCount } from '../../src/core/sizes.js';
 
 const T = { database: 'db', table: 't' } as const;
 
@@ -164,5 +165,13 @@ describe('ProgressModel: progress you can trust', () => {
     expect(d.frame(500)).toContain('time left: estimating…');
     expect(m.frame(500)).toContain('time left: estimating…');
     expect(m.frame(500)).toContain('ETA estimating…');
+  });
+});
+
+describe('formatCount', () => {
+  it('groups thousands as en-US does, without ICU', () => {
+    for (const n of [0, 7, 999, 1000, 12345, 999999, 1000000, 4000000, 1234567890123, -1234567]) {
+      expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+    }
   });
 });
