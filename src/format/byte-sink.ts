@@ -38,6 +38,11 @@ export class ByteSink {
     return out;
   }
 
+  /** Drops what was written and not taken (a sink reused by another encoder). */
+  clear(): void {
+    this.len = 0;
+  }
+
   /**
    * Gives back a buffer from take() once nobody reads it any more (written to disk), so the next
    * take() reuses its memory instead of allocating: a dump would otherwise allocate (and the

@@ -3,11 +3,22 @@ import { ByteSink } from './byte-sink.js';
 import type { RowEncoder } from './row-encoder.js';
 
 /**
+ * File buffers of disposed encoders, reused by the next encoder in this thread. A chunk's encoder
+ * would otherwise leave its 1-4 MiB of buffers to the garbage collector: they live as long as the
+ * chunk, so only a full collection frees them, and V8 starts one when an isolate's external memory
+ * has grown by 64 MiB. A sink's own buffers are never in anyone else's hands (what take() handed out
+ * is no longer the sink's; what recycle() gave back has been consumed), so it is reusable however
+ * its chunk ended.
+ */
+const idleSinks: ByteSink[] = [];
+
+/**
  * What every row encoder shares: the file buffer and its hand-out/reuse, rows given as fields, and
  * batches as a loop over pushWire. A subclass only turns wire rows into its format's bytes.
  */
 export abstract class SinkEncoder implements RowEncoder {
-  protected readonly sink = new ByteSink();
+  protected readonly sink = idleSinks.pop() ?? new ByteSink();
+  private sinkReturned = false;
 
   abstract pushWire(buf: Buffer, start: number, end: number): void;
 
@@ -35,5 +46,11 @@ export abstract class SinkEncoder implements RowEncoder {
 
   finish(): void {}
 
-  dispose(): void {}
+  /** Gives the file buffer back to this thread's pool; the encoder is not used afterwards. */
+  dispose(): void {
+    if (this.sinkReturned) return;
+    this.sinkReturned = true;
+    this.sink.clear();
+    idleSinks.push(this.sink);
+  }
 }

@@ -81,6 +81,26 @@ describe.each(ENCODER_ENGINES)('%s row loop', (engine: EncoderEngine) => {
     });
   });
   
+  describe('a disposed encoder', () => {
+    const columns = [col('t', 'text'), col('n', 'number')];
+    it('hands its file buffer to the next encoder, without the bytes it had not handed out', () => {
+      const a = createRowEncoder('csv', { table: 't', columns, statementSize: 1 << 20 });
+      a.push([b('first'), b('1')]);
+      const given = a.take();
+      a.recycle(given);
+      a.push([b('never taken'), b('2')]);
+      a.dispose();
+      const next = createRowEncoder('csv', { table: 't', columns, statementSize: 1 << 20 });
+      next.push([b('x'), b('3')]);
+      const fresh = next.take();
+      next.push([b('y'), b('4')]);
+      const reused = next.take();
+      expect(reused.buffer).toBe(given.buffer);
+      expect(fresh.toString('latin1')).toBe('"x",3\n');
+      expect(reused.toString('latin1')).toBe('"y",4\n');
+    });
+  });
+
   describe('wire rows', () => {
     // A plain per-value reference of the dialects in docs/FORMAT.md, independent of the encoders' row loop.
     const ESC: Record<string, string> = { '\0': '\\0', '\n': '\\n', '\r': '\\r', '\x1a': '\\Z', '\\': '\\\\', '"': '\\"', "'": "\\'" };
