@@ -42,8 +42,8 @@ class WorkerThread {
   }
 
   /**
-   * Slots on the coordinator's thread: no V8 isolate of their own (≈ 50 MiB of RSS each while
-   * dumping). Stopping drops their sessions and fails what is pending, as terminating a worker does.
+   * Slots on the coordinator's thread: no V8 isolate of their own (≈ 28 MiB of RSS each while
+   * dumping: ≈ 21 for the isolate and its modules, ≈ 8 of session buffers; docs/PERFORMANCE.md). Stopping drops their sessions and fails what is pending, as terminating a worker does.
    */
   static local(index: number): WorkerThread {
     const t = new WorkerThread();
@@ -141,8 +141,8 @@ export class DumpWorker {
 
 /**
  * A small young generation per worker: a worker's garbage is short-lived (mysql2's packet objects),
- * so 8 MB collects it as well as the default (same CPU on the bench dataset) and keeps a dump's
- * peak RSS at 190-200 MiB instead of 215-265 MiB at 2 threads.
+ * so 8 MB collects it as well as the default (same CPU on the bench dataset); 4 MB measured no
+ * smaller (memory, third pass).
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
