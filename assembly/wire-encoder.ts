@@ -27,6 +27,15 @@ let statementSize: i32 = 0;
 // SQL: bytes in the open INSERT statement (0 = none open)
 let statementBytes: i32 = 0;
 
+// The longest line written so far (newline included) and its 1-based number, what
+// src/format/longest-line.ts computes by scanning the bytes: a line ends where this code writes
+// an LF (a CSV row, a SQL statement), so it is counted here instead of searched for afterwards.
+// lineCarry: bytes of the open line written by earlier calls.
+let lineNo: i32 = 1;
+let lineCarry: i32 = 0;
+let longestBytes: i32 = 0;
+let longestLine: i32 = 0;
+
 /** First byte of memory the caller may use. */
 export function heapBase(): usize {
   return __heap_base;
@@ -52,6 +61,41 @@ export function getStatementBytes(): i32 {
 
 export function setStatementBytes(n: i32): void {
   statementBytes = n;
+}
+
+/** Starts a new file: no line written yet. */
+export function resetLines(): void {
+  lineNo = 1;
+  lineCarry = 0;
+  longestBytes = 0;
+  longestLine = 0;
+}
+
+export function getLongestBytes(): i32 {
+  return longestBytes;
+}
+
+export function getLongestLine(): i32 {
+  return longestLine;
+}
+
+/**
+ * Ends the open line after `extra` more bytes written by the caller (the ";\n" that closes the
+ * last statement; 0 for a last line without LF, as longest-line.ts counts one).
+ */
+export function closeLine(extra: i32): void {
+  if (lineCarry + extra > 0) endLine(0, 0, extra);
+}
+
+/** A line ended with the LF just before `end`; it started at `start`, after what earlier calls wrote of it. */
+@inline function endLine(start: usize, end: usize, extra: i32): void {
+  const n = lineCarry + <i32>(end - start) + extra;
+  if (n > longestBytes) {
+    longestBytes = n;
+    longestLine = lineNo;
+  }
+  lineNo += 1;
+  lineCarry = 0;
 }
 
 /** The letter written after a backslash for a byte that needs escaping. */
@@ -187,12 +231,15 @@ function writeRow(kinds: usize, nCols: i32, p: usize, o: usize): usize {
  */
 export function encode(kinds: usize, nCols: i32, idx: usize, nRows: i32, out: usize): usize {
   let o = out;
+  let lineStart = out;
   for (let r = 0; r < nRows; r++) {
     const p = <usize>load<u32>(idx + 4 * r);
     if (!isSql) {
       o = writeRow(kinds, nCols, p, o);
       store<u8>(o, 0x0a);
       o += 1;
+      endLine(lineStart, o, 0);
+      lineStart = o;
       continue;
     }
     if (statementBytes == 0) {
@@ -221,9 +268,12 @@ export function encode(kinds: usize, nCols: i32, idx: usize, nRows: i32, out: us
     memory.copy(o + 2 + headLen, rs, rowLen);
     store<u8>(o, 0x3b);
     store<u8>(o + 1, 0x0a);
+    endLine(lineStart, o + 2, 0);
+    lineStart = o + 2;
     o = copyBytes(headPtr, headLen, o + 2);
     statementBytes = headLen + rowLen;
     o += rowLen;
   }
+  lineCarry += <i32>(o - lineStart);
   return o;
 }

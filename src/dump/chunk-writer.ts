@@ -9,8 +9,8 @@ import { explainDbError } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
 import { BlockHasher } from '../format/block-hashes.js';
 import { compressor } from '../format/compression.js';
-import { LongestLineTracker } from '../format/longest-line.js';
 import { checksumSql } from '../format/content-checksum.js';
+import type { LongestLine } from '../format/longest-line.js';
 import { rangeCondition } from '../format/key-range.js';
 import { createRowEncoder } from '../format/row-encoders.js';
 import type { DumpStore, PendingFile } from '../storage/dump-store.js';
@@ -58,7 +58,7 @@ export async function writeChunk(
   let reportedRows = 0;
   let dataBytes = 0;
   let lastReport = Date.now();
-  const longest = new LongestLineTracker();
+  let longestLine: LongestLine = { bytes: 0, line: 0 };
 
   async function* encoded(): AsyncGenerator<Buffer> {
     for await (const batch of session.wireRowBatches(selectSql(task), signal)) {
@@ -68,7 +68,6 @@ export async function writeChunk(
         const b = encoder.take();
         reported += b.length;
         dataBytes += b.length;
-        longest.update(b);
         yield b;
         const now = Date.now();
         if (now - lastReport >= PROGRESS_EVERY_MS) {
@@ -84,9 +83,10 @@ export async function writeChunk(
       const b = encoder.take();
       reported += b.length;
       dataBytes += b.length;
-      longest.update(b);
       yield b;
     }
+    // before dispose(), which may hand the encoder's memory to the next chunk
+    longestLine = encoder.longestLine();
     onProgress(rows - reportedRows, reported);
   }
 
@@ -148,5 +148,5 @@ export async function writeChunk(
     const r = await session.query<{ n: string; s: string }>(checksumSql(task.database, task.table, task.columns, chunkWhere(task)), [], object);
     checksum = `${r[0]?.n ?? '0'}:${r[0]?.s ?? '0'}`;
   }
-  return { rows, bytes, dataBytes, sha256: hash.digest('hex'), blocks: blocks.finish(), longestLine: longest.finish(), ...(checksum !== undefined ? { checksum } : {}) };
+  return { rows, bytes, dataBytes, sha256: hash.digest('hex'), blocks: blocks.finish(), longestLine, ...(checksum !== undefined ? { checksum } : {}) };
 }

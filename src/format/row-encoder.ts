@@ -4,6 +4,7 @@
  * implementations are in row-encoders.ts (JavaScript) and wasm-row-encoder.ts (WebAssembly).
  */
 import type { WireBatch } from '../core/wire-row.js';
+import type { LongestLine } from './longest-line.js';
 import type { ColumnSpec } from './manifest.js';
 
 /** A raw row: one Buffer per dumped column (the bytes the server sent), null for SQL NULL. */
@@ -30,6 +31,8 @@ export interface RowEncoder {
   recycle(taken: Buffer): void;
   /** Ends the file (closes an open statement). */
   finish(): void;
+  /** The longest line of the bytes taken so far (call after finish() and the last take()). */
+  longestLine(): LongestLine;
   /** The encoder will not be used again: its memory may serve the next one. */
   dispose(): void;
 }

@@ -1,5 +1,6 @@
 import { encodeWireRow, type WireBatch } from '../core/wire-row.js';
 import { ByteSink } from './byte-sink.js';
+import { LongestLineTracker, type LongestLine } from './longest-line.js';
 import type { RowEncoder } from './row-encoder.js';
 
 /**
@@ -19,6 +20,12 @@ const idleSinks: ByteSink[] = [];
 export abstract class SinkEncoder implements RowEncoder {
   protected readonly sink = idleSinks.pop() ?? new ByteSink();
   private sinkReturned = false;
+  /** Finds the lines in the bytes taken; null when the subclass counts them as it writes them. */
+  private readonly lines: LongestLineTracker | null;
+
+  constructor(scanLines = true) {
+    this.lines = scanLines ? new LongestLineTracker() : null;
+  }
 
   abstract pushWire(buf: Buffer, start: number, end: number): void;
 
@@ -37,7 +44,13 @@ export abstract class SinkEncoder implements RowEncoder {
   }
 
   take(): Buffer {
-    return this.sink.take();
+    const b = this.sink.take();
+    this.lines?.update(b);
+    return b;
+  }
+
+  longestLine(): LongestLine {
+    return this.lines!.finish();
   }
 
   recycle(taken: Buffer): void {

@@ -1,4 +1,5 @@
 import type { WireBatch } from '../core/wire-row.js';
+import type { LongestLine } from './longest-line.js';
 import type { Dialect } from './row-encoder.js';
 import { SinkEncoder } from './sink-encoder.js';
 import { readAsset } from '../storage/local-files.js';
@@ -10,6 +11,10 @@ interface WireEncoderExports {
   setDialect(quote: number, sql: number, nul: number, nulN: number, hp: number, hpN: number, eh: number, ehN: number, head: number, headN: number, size: number): void;
   getStatementBytes(): number;
   setStatementBytes(n: number): void;
+  resetLines(): void;
+  closeLine(extra: number): void;
+  getLongestBytes(): number;
+  getLongestLine(): number;
   encode(kinds: number, nCols: number, idx: number, nRows: number, out: number): number;
 }
 
@@ -62,7 +67,8 @@ const MAX_SPAN = 256 * 1024;
  * A RowEncoder running the row loop in WebAssembly. Per batch: the rows are copied into the
  * module's memory (one copy per run of packets that lie back to back in a socket read, packet
  * headers included), their offsets written to an index, one call encodes them all, and the result
- * is copied into the file buffer. One module instance (and memory) per live encoder.
+ * is copied into the file buffer. The module also keeps the longest line, as it writes each LF
+ * (no scan of the bytes afterwards). One module instance (and memory) per live encoder.
  */
 export class WasmRowEncoder extends SinkEncoder {
   private readonly instance: WebAssembly.Instance;
@@ -78,7 +84,7 @@ export class WasmRowEncoder extends SinkEncoder {
   private idx!: Uint32Array;
 
   constructor(module: WebAssembly.Module, dialect: Dialect, kinds: Uint8Array, head: Buffer, statementSize: number) {
-    super();
+    super(false); // the module counts the lines it ends
     this.instance = idleInstances.pop() ?? new WebAssembly.Instance(module, IMPORTS);
     const instance = this.instance;
     this.x = instance.exports as unknown as WireEncoderExports;
@@ -99,6 +105,7 @@ export class WasmRowEncoder extends SinkEncoder {
     this.kindsPtr = at[0]!;
     this.x.setDialect(dialect.quote, dialect.sql ? 1 : 0, at[1]!, dialect.nul.length, at[2]!, dialect.hexPrefix.length, at[3]!, dialect.emptyHex.length, at[4]!, head.length, statementSize);
     this.x.setStatementBytes(0);
+    this.x.resetLines();
   }
 
   override dispose(): void {
@@ -164,7 +171,13 @@ export class WasmRowEncoder extends SinkEncoder {
       this.sink.byte(0x3b);
       this.sink.byte(0x0a);
       this.x.setStatementBytes(0);
+      this.x.closeLine(2);
     }
+  }
+
+  override longestLine(): LongestLine {
+    this.x.closeLine(0);
+    return { bytes: this.x.getLongestBytes(), line: this.x.getLongestLine() };
   }
 }
 

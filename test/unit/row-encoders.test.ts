@@ -3,6 +3,7 @@ import { encodeWireRow } from '../../src/core/wire-row.js';
 import type { ColumnSpec } from '../../src/format/manifest.js';
 import { ENCODER_ENGINES, createRowEncoder as create, defaultEncoderEngine, type EncoderEngine } from '../../src/format/row-encoders.js';
 import type { DataFormat } from '../../src/format/manifest.js';
+import { LongestLineTracker } from '../../src/format/longest-line.js';
 
 const col = (name: string, codec: ColumnSpec['codec'], dumped = true): ColumnSpec => ({
   name, codec, dumped, dataType: 'x', columnType: 'x', charset: null, nullable: true, generated: !dumped, invisible: false,
@@ -191,6 +192,44 @@ describe('the two row loops', () => {
         wasm.finish();
         js.finish();
         expect(wasm.take().equals(js.take()), `${format} ${statementSize}`).toBe(true);
+      }
+    }
+  });
+
+  it('report the longest line (bytes with its LF, 1-based number) the bytes they wrote hold, whether taken at once or in pieces', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const columns = [col('a', 'number'), col('t', 'text'), col('h', 'hex')];
+    for (const engine of ENCODER_ENGINES) {
+      for (const format of ['csv', 'sql'] as const) {
+        for (const statementSize of [50, 400, 1 << 20]) {
+          const e = create(format, { table: 't', columns, statementSize }, engine);
+          expect(e.longestLine(), `${engine} ${format}: nothing written`).toEqual({ bytes: 0, line: 0 });
+          const scan = new LongestLineTracker();
+          const all: Buffer[] = [];
+          for (let i = 0; i < 300; i++) {
+            // mostly short rows, a few long ones (text with LFs, escaped: never a line break)
+            const len = rnd(20) === 0 ? 100 + rnd(200) : rnd(12);
+            e.push([b(String(i)), Buffer.alloc(len, rnd(2) ? 0x0a : 0x41), rnd(5) ? b([rnd(256)]) : null]);
+            if (rnd(25) === 0) {
+              const t = e.take();
+              scan.update(t);
+              all.push(Buffer.from(t));
+            }
+          }
+          e.finish();
+          const t = e.take();
+          scan.update(t);
+          all.push(Buffer.from(t));
+          const got = e.longestLine();
+          const lines = Buffer.concat(all).toString('latin1').split('\n').slice(0, -1).map((l) => l.length + 1);
+          const best = Math.max(...lines);
+          expect(got, `${engine} ${format} ${statementSize}`).toEqual(scan.finish());
+          expect(got, `${engine} ${format} ${statementSize}`).toEqual({ bytes: best, line: lines.indexOf(best) + 1 });
+        }
       }
     }
   });
