@@ -15,15 +15,16 @@ const RAW: u8 = 1;
 // The dialect, set once per encoder (one module instance per encoder).
 let quote: u8 = 0x22;
 let isSql = false;
-let nulPtr: usize = 0;
 let nulLen: i32 = 0;
-let hexPrefixPtr: usize = 0;
 let hexPrefixLen: i32 = 0;
-let emptyHexPtr: usize = 0;
 let emptyHexLen: i32 = 0;
 let headPtr: usize = 0;
 let headLen: i32 = 0;
 let statementSize: i32 = 0;
+// the short constants as words (putWord)
+let nulWord: u32 = 0;
+let hexPrefixWord: u32 = 0;
+let emptyHexWord: u32 = 0;
 // SQL: bytes in the open INSERT statement (0 = none open)
 let statementBytes: i32 = 0;
 
@@ -44,15 +45,22 @@ export function heapBase(): usize {
 export function setDialect(q: u8, sql: bool, nul: usize, nulN: i32, hp: usize, hpN: i32, eh: usize, ehN: i32, head: usize, headN: i32, size: i32): void {
   quote = q;
   isSql = sql;
-  nulPtr = nul;
   nulLen = nulN;
-  hexPrefixPtr = hp;
   hexPrefixLen = hpN;
-  emptyHexPtr = eh;
   emptyHexLen = ehN;
   headPtr = head;
   headLen = headN;
   statementSize = size;
+  nulWord = wordOf(nul, nulN);
+  hexPrefixWord = wordOf(hp, hpN);
+  emptyHexWord = wordOf(eh, ehN);
+}
+
+/** The first n (≤ 4) bytes at p as a little-endian word, zero above. */
+function wordOf(p: usize, n: i32): u32 {
+  let w: u32 = 0;
+  for (let i = n - 1; i >= 0; i--) w = (w << 8) | <u32>load<u8>(p + i);
+  return w;
 }
 
 export function getStatementBytes(): i32 {
@@ -107,61 +115,77 @@ export function closeLine(extra: i32): void {
   return b; // the quote or a backslash
 }
 
-@inline function isSpecial(b: u32, q: u32): bool {
-  return b == 0 || b == 0x0a || b == 0x0d || b == 0x1a || b == q || b == 0x5c;
-}
-
 /**
- * Copies [p, end) to o, escaping. 16 bytes at a time: compare with the six special bytes; a clean
- * block is stored whole; otherwise the bytes before the first special one are kept (the block was
- * stored anyway) and that byte is escaped. May write up to 16 bytes past the returned end.
+ * Copies [p, end) to o, escaping. 16 bytes at a time, the last (short) block too: compare with the
+ * six special bytes and store the block whole; then for each special byte in it, its escape and the
+ * rest of the block again right after (each later byte one further on). Most values are shorter
+ * than a block, so a byte loop for the tail would be the common case. Reads up to 16 bytes past
+ * `end` (the caller's memory goes on) and may write up to 16 bytes past the returned end.
  */
 function writeText(p: usize, end: usize, o: usize): usize {
-  const q = <u32>quote;
   const s0 = i8x16.splat(0);
   const s1 = i8x16.splat(0x0a);
   const s2 = i8x16.splat(0x0d);
   const s3 = i8x16.splat(0x1a);
-  const s4 = i8x16.splat(<i8>q);
+  const s4 = i8x16.splat(<i8>quote);
   const s5 = i8x16.splat(0x5c);
-  while (p + 16 <= end) {
+  while (p < end) {
     const v = v128.load(p);
     const m = v128.or(
       v128.or(v128.or(i8x16.eq(v, s0), i8x16.eq(v, s1)), v128.or(i8x16.eq(v, s2), i8x16.eq(v, s3))),
       v128.or(i8x16.eq(v, s4), i8x16.eq(v, s5)),
     );
     v128.store(o, v);
-    const bits = i8x16.bitmask(m);
-    if (bits == 0) {
-      p += 16;
-      o += 16;
-      continue;
+    let bits = i8x16.bitmask(m);
+    const left = end - p;
+    let n: usize = 16;
+    if (left < 16) {
+      n = left;
+      bits &= (1 << <i32>left) - 1; // only the value's own bytes
     }
-    const n = <usize>ctz(bits);
-    o += n;
-    p += n;
-    store<u8>(o, 0x5c);
-    store<u8>(o + 1, <u8>escapeLetter(<u32>load<u8>(p)));
-    o += 2;
-    p += 1;
-  }
-  while (p < end) {
-    const b = <u32>load<u8>(p);
-    if (isSpecial(b, q)) {
-      store<u8>(o, 0x5c);
-      store<u8>(o + 1, <u8>escapeLetter(b));
-      o += 2;
-    } else {
-      store<u8>(o, <u8>b);
+    while (bits != 0) {
+      const i = <usize>ctz(bits);
+      const at = o + i; // o counts the escapes before this one
+      store<u8>(at, 0x5c);
+      store<u8>(at + 1, <u8>escapeLetter(<u32>load<u8>(p + i)));
+      v128.store(at + 2, v128.load(p + i + 1));
       o += 1;
+      bits &= bits - 1;
     }
-    p += 1;
+    p += n;
+    o += n;
   }
   return o;
 }
 
-@inline function hexDigit(n: u32): u8 {
-  return <u8>(n < 10 ? 0x30 + n : 0x57 + n);
+/** Copies n bytes from src to o, 16 at a time; may write up to 15 bytes past o + n. */
+@inline function copyBlocks(src: usize, n: usize, o: usize): usize {
+  for (let k: usize = 0; k < n; k += 16) v128.store(o + k, v128.load(src + k));
+  return o + n;
+}
+
+/**
+ * Writes [p, end) as lowercase hex digits at o, 16 bytes (32 digits) at a time: each nibble looked
+ * up in a table of the 16 digits, high and low nibbles interleaved. May write up to 31 bytes past
+ * the returned end.
+ */
+function writeHex(p: usize, end: usize, o: usize): usize {
+  const digits = i8x16(0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66);
+  const low = i8x16.splat(0x0f);
+  for (let x = p; x < end; x += 16) {
+    const v = v128.load(x);
+    const hi = i8x16.swizzle(digits, v128.and(i16x8.shr_u(v, 4), low));
+    const lo = i8x16.swizzle(digits, v128.and(v, low));
+    v128.store(o + 2 * (x - p), i8x16.shuffle(hi, lo, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+    v128.store(o + 2 * (x - p) + 16, i8x16.shuffle(hi, lo, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+  }
+  return o + 2 * (end - p);
+}
+
+/** A short constant (at most 4 bytes: NULL, 0x, '') at o, as one store. */
+@inline function putWord(word: u32, n: i32, o: usize): usize {
+  store<u32>(o, word);
+  return o + n;
 }
 
 function copyBytes(src: usize, n: i32, o: usize): usize {
@@ -183,7 +207,7 @@ function writeRow(kinds: usize, nCols: i32, p: usize, o: usize): usize {
     p += 1;
     if (len >= 0xfb) {
       if (len == 0xfb) {
-        o = copyBytes(nulPtr, nulLen, o);
+        o = putWord(nulWord, nulLen, o);
         continue;
       }
       if (len == 0xfc) {
@@ -205,18 +229,12 @@ function writeRow(kinds: usize, nCols: i32, p: usize, o: usize): usize {
       store<u8>(o, quote);
       o += 1;
     } else if (kind == RAW) {
-      memory.copy(o, p, len);
-      o += len;
+      // numbers: short, one or two blocks (a call of memory.copy costs more than the copy)
+      o = copyBlocks(p, len, o);
     } else if (len == 0) {
-      o = copyBytes(emptyHexPtr, emptyHexLen, o);
+      o = putWord(emptyHexWord, emptyHexLen, o);
     } else {
-      o = copyBytes(hexPrefixPtr, hexPrefixLen, o);
-      for (let x = p; x < end; x++) {
-        const b = <u32>load<u8>(x);
-        store<u8>(o, hexDigit(b >> 4));
-        store<u8>(o + 1, hexDigit(b & 15));
-        o += 2;
-      }
+      o = writeHex(p, end, putWord(hexPrefixWord, hexPrefixLen, o));
     }
     p = end;
   }
