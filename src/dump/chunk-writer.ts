@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { TsError } from '../core/errors.js';
@@ -7,7 +6,7 @@ import { historyClause } from '../core/table-shape.js';
 import { selectExpr } from '../db/catalog.js';
 import { explainDbError } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
-import { BlockHasher } from '../format/block-hashes.js';
+import { BLOCK_BYTES, BlockHasher } from '../format/block-hashes.js';
 import { compressor } from '../format/compression.js';
 import { checksumSql } from '../format/content-checksum.js';
 import type { LongestLine } from '../format/longest-line.js';
@@ -91,12 +90,11 @@ export async function writeChunk(
   }
 
   // the whole file's sha256 (tsdump verify, older loaders) and its block hashes (a loader checks
-  // blocks while it streams the file once, and a resume starts at a block: format/block-hashes.ts)
-  const hash = createHash('sha256');
-  const blocks = new BlockHasher();
+  // blocks while it streams the file once, and a resume starts at a block: format/block-hashes.ts);
+  // the first block's hash comes from the whole file's (its bytes are hashed once)
+  const blocks = new BlockHasher(BLOCK_BYTES, { whole: true });
   let bytes = 0;
   const count = (b: Buffer): void => {
-    hash.update(b);
     blocks.update(b);
     bytes += b.length;
   };
@@ -148,5 +146,6 @@ export async function writeChunk(
     const r = await session.query<{ n: string; s: string }>(checksumSql(task.database, task.table, task.columns, chunkWhere(task)), [], object);
     checksum = `${r[0]?.n ?? '0'}:${r[0]?.s ?? '0'}`;
   }
-  return { rows, bytes, dataBytes, sha256: hash.digest('hex'), blocks: blocks.finish(), longestLine, ...(checksum !== undefined ? { checksum } : {}) };
+  const blockList = blocks.finish();
+  return { rows, bytes, dataBytes, sha256: blocks.wholeSha256(), blocks: blockList, longestLine, ...(checksum !== undefined ? { checksum } : {}) };
 }

@@ -17,18 +17,29 @@ export function blockCount(bytes: number, blockBytes: number): number {
   return Math.ceil(bytes / blockBytes);
 }
 
-/** Hashes a byte stream block by block as it passes (the dump's chunk writer, verify). */
+/**
+ * Hashes a byte stream block by block as it passes (the dump's chunk writer, verify). With `whole`,
+ * it also keeps the sha256 of the whole stream, and the first block's hash is that hash's state
+ * at the end of the first block (Hash.copy): those bytes are hashed once, not twice.
+ */
 export class BlockHasher {
-  private h: Hash = createHash('sha256');
+  /** The current block's hash; null in the first block when the whole-stream hash serves for it. */
+  private h: Hash | null;
+  private readonly whole: Hash | null;
   private inBlock = 0;
   private readonly hashes: string[] = [];
 
-  constructor(readonly blockBytes = BLOCK_BYTES) {}
+  constructor(readonly blockBytes = BLOCK_BYTES, { whole = false } = {}) {
+    this.whole = whole ? createHash('sha256') : null;
+    this.h = this.whole ? null : createHash('sha256');
+  }
 
   update(b: Buffer): void {
     for (let from = 0; from < b.length; ) {
       const n = Math.min(b.length - from, this.blockBytes - this.inBlock);
-      this.h.update(from === 0 && n === b.length ? b : b.subarray(from, from + n));
+      const piece = from === 0 && n === b.length ? b : b.subarray(from, from + n);
+      this.whole?.update(piece);
+      this.h?.update(piece);
       this.inBlock += n;
       from += n;
       if (this.inBlock === this.blockBytes) this.next();
@@ -36,7 +47,7 @@ export class BlockHasher {
   }
 
   private next(): void {
-    this.hashes.push(this.h.digest('hex'));
+    this.hashes.push((this.h ?? this.whole!.copy()).digest('hex'));
     this.h = createHash('sha256');
     this.inBlock = 0;
   }
@@ -44,6 +55,12 @@ export class BlockHasher {
   finish(): BlockHashes {
     if (this.inBlock > 0) this.next();
     return { bytes: this.blockBytes, sha256: this.hashes };
+  }
+
+  /** The sha256 of the whole stream (constructed with `whole`), once, after finish(). */
+  wholeSha256(): string {
+    if (!this.whole) throw new TsError({ code: 'internal', message: 'BlockHasher without the whole-stream hash' });
+    return this.whole.digest('hex');
   }
 }
 
@@ -166,13 +183,21 @@ export class VerifiedSource implements ByteSource {
 
 /** sha256 of a whole stored file and, when asked, its block hashes, in one pass (tsdump verify). */
 export async function hashPieces(pieces: AsyncIterable<Buffer>, blockBytes: number | null): Promise<{ sha256: string; bytes: number; blocks: BlockHashes | null }> {
+  if (blockBytes) {
+    const blocks = new BlockHasher(blockBytes, { whole: true });
+    let bytes = 0;
+    for await (const piece of pieces) {
+      blocks.update(piece);
+      bytes += piece.length;
+    }
+    const list = blocks.finish();
+    return { sha256: blocks.wholeSha256(), bytes, blocks: list };
+  }
   const h = createHash('sha256');
-  const blocks = blockBytes ? new BlockHasher(blockBytes) : null;
   let bytes = 0;
   for await (const piece of pieces) {
     h.update(piece);
-    blocks?.update(piece);
     bytes += piece.length;
   }
-  return { sha256: h.digest('hex'), bytes, blocks: blocks?.finish() ?? null };
+  return { sha256: h.digest('hex'), bytes, blocks: null };
 }

@@ -65,6 +65,21 @@ describe('block hashes', () => {
     expect(whole.blocks!.sha256).toEqual(blocks.sha256);
   });
 
+  it('with the whole-stream hash (first block taken from it): the same block hashes and the file sha256, for any size and pieces', () => {
+    for (const size of [0, 1, B - 1, B, B + 1, 2 * B, 3 * B + 5]) {
+      const data = file(size);
+      for (const step of [1000, B, 3 * B]) {
+        const h = new BlockHasher(B, { whole: true });
+        for (let i = 0; i < data.length; i += step) h.update(data.subarray(i, i + step));
+        const blocks = h.finish();
+        const want = Array.from({ length: blockCount(size, B) }, (_, i) => sha(data.subarray(i * B, (i + 1) * B)));
+        expect(blocks.sha256, `${size} bytes in ${step}`).toEqual(want);
+        expect(h.wholeSha256(), `${size} bytes in ${step}`).toBe(sha(data));
+      }
+    }
+    expect(() => new BlockHasher(B).wholeSha256()).toThrow(TsError);
+  });
+
   const entry = (data: Buffer) => {
     const h = new BlockHasher(B);
     h.update(data);
