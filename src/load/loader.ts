@@ -34,6 +34,7 @@
  * What is left to do on a resume is decided from the progress records by resume-state.ts.
  */
 import { TsError } from '../core/errors.js';
+import { autoincLockHint } from './autoinc-hint.js';
 import type { Reporter } from '../core/events.js';
 import { detectFlavor } from '../db/flavor.js';
 import { loadControl } from '../db/session-profile.js';
@@ -120,6 +121,8 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         if (opts.verify && !opts.restore.noData) announceVerify(ctx, targets);
         // Databases this dump was already loaded into completely are only verified.
         const active = targets.filter((t) => !t.done);
+        const hint = opts.restore.noData ? null : autoincLockHint({ lockMode: facts.autoincLockMode ?? null, format: manifest.options.format, threads: opts.threads, targets: active });
+        if (hint) reporter.emit({ kind: 'info', message: hint });
         // Between steps an abort stops the run: every step is recorded when done, so a rerun resumes.
         const next = (): void => {
           if (signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });

@@ -31,5 +31,16 @@ export async function gatherLoadFacts(control: Session, targetDbs: readonly stri
     grants: await readGrants(control),
     existingTables,
     runs,
+    autoincLockMode: await autoincLockMode(control),
   };
+}
+
+/** A server without InnoDB has no such variable: no advice then, never a failed preflight. */
+async function autoincLockMode(control: Session): Promise<number | null> {
+  try {
+    const v = await control.scalar('SELECT @@GLOBAL.innodb_autoinc_lock_mode');
+    return v === null ? null : Number(v);
+  } catch {
+    return null;
+  }
 }

@@ -25,6 +25,8 @@ export interface LoadFacts {
   readonly caseInsensitive: boolean;
   /** The progress store's run record per target database (null: none). */
   readonly runs: ReadonlyMap<string, RunRecord | null>;
+  /** @@GLOBAL.innodb_autoinc_lock_mode (null: no such variable); only advice depends on it (autoinc-hint.ts). */
+  readonly autoincLockMode?: number | null;
 }
 
 export interface LoadPreflightPlan {
