@@ -7,7 +7,7 @@ import type { DataFormat, DatabaseEntry } from '../format/manifest.js';
  * the table's AUTO-INC lock at its first row and holds it until the statement ends, even when
  * every row brings its own value: two sessions loading chunks of that table run one statement at
  * a time (the other waits in "setting auto-inc lock"). Measured on the bench's `orders` at -t 2:
- * about one server core busy instead of two (docs/PERFORMANCE.md §3d). Only a restart with
+ * about one server core busy instead of two (docs/PERFORMANCE.md §3f). Only a restart with
  * innodb_autoinc_lock_mode=2 lifts it, which the loader does not do: it says so, once, naming the
  * tables, when the load is one that would wait (CSV data, several sessions, a table with more
  * than one chunk to load).
