@@ -7,7 +7,9 @@
 #   bench/server.sh pid     print mariadbd's pid (for /proc/<pid>/stat)
 #
 # Env: PORT (3407), DATADIR (/var/tmp/tsdump-bench/db), BUFFER_POOL (2G),
-#      LOG_FILE_SIZE (512M), MARIADBD (mariadbd on PATH or /usr/sbin/mariadbd).
+#      LOG_FILE_SIZE (512M), MARIADBD (mariadbd on PATH or /usr/sbin/mariadbd),
+#      AUTOINC_LOCK_MODE (unset: the server's default, 1 on MariaDB; 2 lets LOAD DATA into an
+#      AUTO_INCREMENT table run in parallel, docs/PERFORMANCE.md §3f).
 #
 # The server listens on 127.0.0.1:$PORT only, ignores /etc/mysql (it is started with
 # --defaults-file=$DATADIR.cnf, written here), runs as the current OS user, keeps socket,
@@ -55,6 +57,7 @@ innodb_log_file_size           = ${LOG_FILE_SIZE:-512M}
 innodb_flush_log_at_trx_commit = 2
 max_allowed_packet             = 256M
 max_connections                = 200
+${AUTOINC_LOCK_MODE:+innodb_autoinc_lock_mode       = $AUTOINC_LOCK_MODE}
 EOF
 }
 

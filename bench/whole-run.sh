@@ -308,7 +308,7 @@ SRC_SUMS=$(checksums "$SRC_DB")
   echo "tables=$(sql -e "SELECT GROUP_CONCAT(CONCAT(table_name, ':', table_rows) ORDER BY data_length DESC)
                          FROM information_schema.tables WHERE table_schema = '$SRC_DB'")"
   echo "machine=$(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo) GiB RAM"
-  echo "server=MariaDB $(sql -e 'SELECT VERSION()'), buffer pool $(sql -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MiB, binlog ROW, flush_log_at_trx_commit=2"
+  echo "server=MariaDB $(sql -e 'SELECT VERSION()'), buffer pool $(sql -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MiB, binlog ROW, flush_log_at_trx_commit=2, autoinc_lock_mode=$(sql -e 'SELECT @@innodb_autoinc_lock_mode')"
   echo "node=$(node --version 2>/dev/null)"
   echo "mydumper=$(mydumper --version 2>/dev/null | head -1)"
   [ -n "$V1" ] && echo "mydumper1=$("$MYDUMPER1" --version 2>/dev/null | head -1) ($MYDUMPER1)"
