@@ -33,7 +33,7 @@ export interface ChunkResult {
   /** Bytes of data before compression: the unit of the dump's progress and estimates. */
   readonly dataBytes: number;
   readonly sha256: string;
-  readonly blocks: BlockHashes;
+  readonly prefixes: BlockHashes;
   readonly longestLine: LongestLine;
   readonly checksum?: string;
 }

@@ -6,7 +6,7 @@ import { historyClause } from '../core/table-shape.js';
 import { selectExpr } from '../db/catalog.js';
 import { explainDbError } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
-import { BLOCK_BYTES, BlockHasher } from '../format/block-hashes.js';
+import { BLOCK_BYTES, StreamHasher } from '../format/block-hashes.js';
 import { compressor } from '../format/compression.js';
 import { checksumSql } from '../format/content-checksum.js';
 import type { LongestLine } from '../format/longest-line.js';
@@ -89,10 +89,10 @@ export async function writeChunk(
     onProgress(rows - reportedRows, reported);
   }
 
-  // the whole file's sha256 (tsdump verify, older loaders) and its block hashes (a loader checks
-  // blocks while it streams the file once, and a resume starts at a block: format/block-hashes.ts);
-  // the first block's hash comes from the whole file's (its bytes are hashed once)
-  const blocks = new BlockHasher(BLOCK_BYTES, { whole: true });
+  // the whole file's sha256 (tsdump verify, older loaders) and its prefix hashes (a loader checks
+  // blocks while it streams the file once: format/block-hashes.ts), in one SHA-256 pass: each prefix
+  // hash is the whole file's hash's state at a block end
+  const blocks = new StreamHasher(BLOCK_BYTES, 'prefixes');
   let bytes = 0;
   const count = (b: Buffer): void => {
     blocks.update(b);
@@ -146,6 +146,6 @@ export async function writeChunk(
     const r = await session.query<{ n: string; s: string }>(checksumSql(task.database, task.table, task.columns, chunkWhere(task)), [], object);
     checksum = `${r[0]?.n ?? '0'}:${r[0]?.s ?? '0'}`;
   }
-  const blockList = blocks.finish();
-  return { rows, bytes, dataBytes, sha256: blocks.wholeSha256(), blocks: blockList, longestLine, ...(checksum !== undefined ? { checksum } : {}) };
+  const hashes = blocks.finish();
+  return { rows, bytes, dataBytes, sha256: hashes.sha256, prefixes: hashes.list, longestLine, ...(checksum !== undefined ? { checksum } : {}) };
 }

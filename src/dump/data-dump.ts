@@ -73,7 +73,7 @@ export async function dumpData(
               { database: table.database, table: table.name, index, columns: table.columns, key: table.key, lower: chunk.lower, upper: chunk.upper, where, store: opts.output, file, format: opts.format, compression: opts.compression, compressLevel: opts.compressLevel, statementSize: opts.statementSize, checksum: opts.checksum },
               (rows, bytes) => reporter.emit({ kind: 'progress', phase: 'data', database: table.database, table: table.name, chunk: index, rows, bytes }),
             );
-            entries[i] = { index, path: file, bytes: r.bytes, sha256: r.sha256, rows: r.rows, lower: chunk.lower, upper: chunk.upper, ...(r.checksum !== undefined ? { checksum: r.checksum } : {}), blocks: r.blocks, longestLine: r.longestLine };
+            entries[i] = { index, path: file, bytes: r.bytes, sha256: r.sha256, rows: r.rows, lower: chunk.lower, upper: chunk.upper, ...(r.checksum !== undefined ? { checksum: r.checksum } : {}), prefixes: r.prefixes, longestLine: r.longestLine };
             reporter.emit({ kind: 'chunk-done', phase: 'data', database: table.database, table: table.name, chunk: index, rows: r.rows, bytes: r.bytes, dataBytes: r.dataBytes, seconds: (Date.now() - t0) / 1000 });
             estimate.chunkDone(table, r.rows, r.dataBytes);
             if (--left === 0) estimate.tableDone(table);

@@ -1,6 +1,6 @@
 import { TsError } from '../core/errors.js';
 import { readPieces, type DumpStore } from '../storage/dump-store.js';
-import { hashPieces } from './block-hashes.js';
+import { blockCount, hashPieces, streamHashes } from './block-hashes.js';
 import { manifestFiles, parseManifest, type BlockHashes, type Manifest } from './manifest.js';
 import { MANIFEST_FILE } from './naming.js';
 
@@ -52,13 +52,16 @@ export async function checkDump(store: DumpStore, manifest: Manifest, opts: { ha
         continue;
       }
       if (opts.hashes) {
-        const blocks = (f as { blocks?: BlockHashes }).blocks;
-        const h = await hashPieces(readPieces(await store.open(f.path)), blocks?.bytes ?? null);
-        if (h.sha256 !== f.sha256) problems.push({ kind: 'checksum', file: f.path, detail: `sha256 ${h.sha256.slice(0, 16)}… differs from the manifest's ${f.sha256.slice(0, 16)}… (content changed)` });
-        else if (blocks && h.blocks) {
-          const bad = blocks.sha256.findIndex((b, i) => b !== h.blocks!.sha256[i]);
-          if (bad >= 0) problems.push({ kind: 'checksum', file: f.path, detail: `the file matches its sha256 but not the manifest's hash of block ${bad + 1} (the manifest was edited): a loader would refuse it` });
-        }
+        const recorded = streamHashes(f as { prefixes?: BlockHashes; blocks?: BlockHashes });
+        const h = await hashPieces(readPieces(await store.open(f.path)), recorded && { kind: recorded.kind, bytes: recorded.hashes.bytes });
+        // the first block whose (prefix) hash differs: the first damaged one
+        const bad = recorded && h.list ? recorded.hashes.sha256.findIndex((b, i) => b !== h.list!.sha256[i]) : -1;
+        const where = (): string => {
+          const size = recorded!.hashes.bytes;
+          return `block ${bad + 1} of ${blockCount(f.bytes, size)} (bytes ${bad * size}-${Math.min(f.bytes, (bad + 1) * size) - 1})`;
+        };
+        if (h.sha256 !== f.sha256) problems.push({ kind: 'checksum', file: f.path, detail: `sha256 ${h.sha256.slice(0, 16)}… differs from the manifest's ${f.sha256.slice(0, 16)}… (content changed${bad >= 0 ? `, from ${where()} on` : ''})` });
+        else if (bad >= 0) problems.push({ kind: 'checksum', file: f.path, detail: `the file matches its sha256 but not the manifest's hash of ${where()} (the manifest was edited): a loader would refuse it` });
       }
     } catch (e) {
       if (!(e instanceof TsError)) throw e;

@@ -51,7 +51,9 @@ export interface ChunkEntry extends FileEntry {
   readonly upper: KeyBound | null;
   /** Server-side content checksum in the dump's snapshot (with --checksum). */
   readonly checksum?: string;
-  /** Block hashes of the stored bytes: checked while streaming on load, and where a resume starts. */
+  /** Prefix hashes of the stored bytes (the sha256 of bytes 0 to each block end): checked while streaming on load. */
+  readonly prefixes?: BlockHashes;
+  /** Older dumps: the sha256 of each block of the stored bytes (read and verified, no longer written). */
   readonly blocks?: BlockHashes;
   /** The longest line of the (uncompressed) file, with its newline, and its number (optional: older dumps lack it). */
   readonly longestLine?: LongestLine;
@@ -225,7 +227,7 @@ function checkFile(s: Shape, v: Json | undefined): void {
 /** Block sizes a loader accepts (it holds two blocks in memory per running chunk). */
 const BLOCK_SIZES = { min: 64 * 1024, max: 64 * 1024 * 1024 };
 
-function checkBlocks(s: Shape, v: Json | undefined, fileBytes: number): void {
+function checkBlocks(s: Shape, v: Json | undefined, fileBytes: number, whole?: { path: Json | undefined; sha256: Json | undefined }): void {
   const o = s.obj(v);
   const size = s.at('bytes').nat(o.bytes);
   if (size < BLOCK_SIZES.min || size > BLOCK_SIZES.max) s.at('bytes').fail(`block size ${size} is outside ${BLOCK_SIZES.min}..${BLOCK_SIZES.max}`);
@@ -234,6 +236,8 @@ function checkBlocks(s: Shape, v: Json | undefined, fileBytes: number): void {
   hashes.forEach((h, i) => {
     if (typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)) s.at(`sha256[${i}]`).fail('expected 64 hex digits');
   });
+  // prefixes: the last is the sha256 of the whole file
+  if (whole && hashes.length > 0 && hashes.at(-1) !== whole.sha256) s.at(`sha256[${hashes.length - 1}]`).fail(`the last prefix hash of ${String(whole.path)} differs from its sha256`);
 }
 
 /**
@@ -324,6 +328,8 @@ export function parseManifest(text: string): Manifest {
         const ch = cs.obj(chv);
         seen(cs, chv);
         sum += cs.at('rows').nat(ch.rows);
+        if (ch.prefixes !== undefined && ch.blocks !== undefined) cs.at('prefixes').fail('a chunk has prefix hashes or block hashes, not both');
+        if (ch.prefixes !== undefined) checkBlocks(cs.at('prefixes'), ch.prefixes, cs.at('bytes').nat(ch.bytes), { path: ch.path, sha256: ch.sha256 });
         if (ch.blocks !== undefined) checkBlocks(cs.at('blocks'), ch.blocks, cs.at('bytes').nat(ch.bytes));
         if (ch.longestLine !== undefined) {
           const ll = cs.at('longestLine').obj(ch.longestLine);

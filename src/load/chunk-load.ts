@@ -7,6 +7,7 @@ import type { Session } from '../db/session.js';
 import { compressionOf } from '../format/compression.js';
 import { hashFile } from '../format/hashing.js';
 import type { ChunkEntry } from '../format/manifest.js';
+import { streamHashes } from '../format/block-hashes.js';
 import { checksumError } from './dump-reader.js';
 import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from './load-context.js';
 import { dataLines } from '../format/data-fields.js';
@@ -21,13 +22,14 @@ import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, 
  * transaction, skipping the sub-chunks a previous run committed. Transient errors retry the
  * sub-chunk on a fresh connection.
  *
- * Integrity: with block hashes (dumps since they exist) the file is read once and checked as it
- * streams: a block's bytes reach a sub-chunk only after its sha256 matched (openChunk). So no row
+ * Integrity: with prefix hashes (or block hashes: older dumps) the file is read once and checked as
+ * it streams: a block's bytes reach a sub-chunk only after its hash matched (openChunk). So no row
  * of a damaged block or after it commits; sub-chunks that lie wholly in earlier, intact blocks may
  * have committed when the load stops — authentic rows, recorded, so once the file is replaced by an
- * intact copy a rerun resumes exactly. Older dumps: the whole file is hashed first (nothing of a
+ * intact copy a rerun resumes exactly. Oldest dumps (neither): the whole file is hashed first (nothing of a
  * tampered chunk commits). A resumed uncompressed chunk starts reading at the block holding the
- * first sub-chunk still to load (its start is the recorded end of the last committed one).
+ * first sub-chunk still to load (its start is the recorded end of the last committed one); with
+ * prefix hashes the blocks before it are read and checked first, their bytes dropped.
  */
 let infileCounter = 0;
 
@@ -35,8 +37,8 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   const started = Date.now();
   const { db, table } = w;
   const object = { database: db.name, table: table.name, chunk: chunk.index, file: chunk.path };
-  if (!chunk.blocks) {
-    // no block hashes: the whole file is hashed before any of its rows commit
+  if (!streamHashes(chunk)) {
+    // no prefix or block hashes: the whole file is hashed before any of its rows commit
     const h = await hashFile(ctx.store, chunk.path);
     if (h.sha256 !== chunk.sha256) throw checksumError(chunk, h.sha256);
   }
@@ -116,7 +118,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
  * chunk is read from its start and the committed sub-chunks are skipped.
  */
 function resumeStart(w: TableWork, chunk: ChunkEntry, skip: number): SubChunkStart | undefined {
-  if (skip === 0 || !chunk.blocks || compressionOf(chunk.path) !== 'none') return undefined;
+  if (skip === 0 || !streamHashes(chunk) || compressionOf(chunk.path) !== 'none') return undefined;
   const p = w.db.progress.get(chunkKey(w.db.name, w.table.name, chunk.index));
   if (!p || p.maxSub !== skip || p.endOffset == null || p.endOffset > chunk.bytes) return undefined;
   return { index: skip, lines: p.rows, offset: p.endOffset };

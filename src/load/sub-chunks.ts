@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { TsError } from '../core/errors.js';
-import { VerifiedSource } from '../format/block-hashes.js';
+import { VerifiedSource, streamHashes, verifiedStart } from '../format/block-hashes.js';
 import { compressionOf, decompressor } from '../format/compression.js';
 import type { ChunkEntry } from '../format/manifest.js';
 import { DIRECT_BLOCK, alignUp, alignedBuffer } from '../storage/aligned-buffer.js';
@@ -65,24 +65,26 @@ export interface SubChunkStart {
 export type ChunkSource = ByteSource & { readonly wholeBlocks?: number | undefined };
 
 /**
- * The decompressed bytes of a stored chunk file (by its extension) from `offset` on. With block
- * hashes in the manifest the stored bytes pass through a VerifiedSource: each block is released
- * only once its sha256 matched, so what the caller gets is checked while the file streams once;
- * without (older dumps) the caller must have hashed the whole file first. `offset` (uncompressed
- * chunks with block hashes only) starts the read at the block holding it.
+ * The decompressed bytes of a stored chunk file (by its extension) from `offset` on. With prefix
+ * (or, older dumps, block) hashes in the manifest the stored bytes pass through a VerifiedSource:
+ * each block is released only once its hash matched, so what the caller gets is checked while the
+ * file streams once; without (oldest dumps) the caller must have hashed the whole file first.
+ * `offset` (uncompressed chunks with those hashes only) starts the read at the block holding it
+ * (prefixes: after reading and checking the blocks before it).
  */
 export async function openChunk(store: DumpStore, chunk: ChunkEntry, window: SubChunkWindow, offset = 0): Promise<ChunkSource> {
   const decompress = decompressor(compressionOf(chunk.path));
-  if (offset > 0 && (decompress || !chunk.blocks)) throw new TsError({ code: 'internal', message: `${chunk.path}: a read from byte ${offset} needs an uncompressed chunk with block hashes` });
+  const hashes = streamHashes(chunk);
+  if (offset > 0 && (decompress || !hashes)) throw new TsError({ code: 'internal', message: `${chunk.path}: a read from byte ${offset} needs an uncompressed chunk with prefix or block hashes` });
   let raw: ByteSource;
-  if (chunk.blocks) {
-    const first = Math.floor(offset / chunk.blocks.bytes);
-    const entry = { path: chunk.path, bytes: chunk.bytes, blocks: chunk.blocks };
-    // whole blocks into aligned memory: past the page cache where the store can
-    const stored = await store.open(chunk.path, first * chunk.blocks.bytes, { direct: true });
+  if (hashes) {
+    const first = Math.floor(offset / hashes.hashes.bytes);
+    // whole blocks into aligned memory: past the page cache where the store can (prefixes: from
+    // byte 0, the blocks before `first` are read and checked first)
+    const stored = await store.open(chunk.path, verifiedStart(chunk, first), { direct: true });
     // uncompressed: each block read and checked in the window itself (subChunks drops what precedes `offset`)
-    if (!decompress) return new VerifiedSource(stored, entry, first, 0, null);
-    raw = new VerifiedSource(stored, entry, first, 0, window.blockBuffers(chunk.blocks.bytes));
+    if (!decompress) return new VerifiedSource(stored, chunk, first, 0, null);
+    raw = new VerifiedSource(stored, chunk, first, 0, window.blockBuffers(hashes.hashes.bytes));
   } else {
     raw = await store.open(chunk.path);
   }

@@ -368,13 +368,13 @@ describe('load faults', () => {
     expect(d.code, d.stderr).toBe(0);
     // put b's chunk where a's is, and make the manifest agree (size, hash and rows), as a mix-up would
     const manifestFile = path.join(dir, 'manifest.json');
-    interface Chunk { path: string; bytes: number; sha256: string; rows: number; blocks?: unknown }
+    interface Chunk { path: string; bytes: number; sha256: string; rows: number; prefixes?: unknown }
     const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as { databases: { tables: { name: string; rows: number; bytes: number; chunks: Chunk[] }[] }[] };
     const tables = m.databases[0]!.tables;
     const a = tables.find((t) => t.name === 'a')!;
     const b = tables.find((t) => t.name === 'b')!;
     writeFileSync(path.join(dir, a.chunks[0]!.path), readFileSync(path.join(dir, b.chunks[0]!.path)));
-    a.chunks[0] = { ...a.chunks[0]!, bytes: b.chunks[0]!.bytes, sha256: b.chunks[0]!.sha256, blocks: b.chunks[0]!.blocks, rows: b.chunks[0]!.rows };
+    a.chunks[0] = { ...a.chunks[0]!, bytes: b.chunks[0]!.bytes, sha256: b.chunks[0]!.sha256, prefixes: b.chunks[0]!.prefixes, rows: b.chunks[0]!.rows };
     a.rows = b.rows;
     a.bytes = b.bytes;
     writeFileSync(manifestFile, JSON.stringify(m, null, 1));

@@ -23,8 +23,8 @@ function editLine(out: string, table: string, n: number, edit: (line: string) =>
   writeFileSync(path.join(out, chunk.path), data);
   (chunk as { bytes: number }).bytes = data.length;
   (chunk as { sha256: string }).sha256 = createHash('sha256').update(data).digest('hex');
-  // as a dump written before block hashes: the loader checks the whole file's sha256
-  delete (chunk as { blocks?: unknown }).blocks;
+  // as a dump written before prefix hashes: the loader checks the whole file's sha256
+  delete (chunk as { prefixes?: unknown }).prefixes;
   writeFileSync(file, JSON.stringify(m, null, 1) + '\n');
   return chunk.path;
 }

@@ -5,7 +5,8 @@
  * failure mid-upload aborts the multipart upload (nothing visible, nothing left pending); a missing
  * object, a missing bucket and wrong credentials are clear errors naming the object, the bucket and
  * the credential source; a damaged block stops the load before any of its rows; a killed load from
- * S3 resumes exactly and reads the partly loaded chunk from the block where it stopped.
+ * S3 resumes exactly, reading the partly loaded chunk once from its start (the prefix hash of the
+ * block where it stopped covers the blocks before it) and loading from that block on.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compareDatabases, failures, formatReport } from '../support/checker.js';
@@ -175,7 +176,7 @@ describe('S3 faults', () => {
     await expectExact(dst);
   }, 600_000);
 
-  it('a load from S3 killed mid-chunk resumes exactly, reading that chunk from the block where it stopped', async () => {
+  it('a load from S3 killed mid-chunk resumes exactly, re-reading that chunk from its start and loading from the block where it stopped', async () => {
     const dst = uniqueDb('s3f_kill');
     targets.push(dst);
     const args = ['-t', '1', '--rows-per-transaction', '1000'];
@@ -203,8 +204,10 @@ describe('S3 faults', () => {
     proxy.clear();
     const second = await load('pristine', dst, args);
     expect(second.code, second.stderr).toBe(0);
+    // one read of the chunk from byte 0: the blocks before the one it resumes in are read again to
+    // check its prefix hash (their rows are not loaded again: exact, below)
     const gets = proxy.log.filter((q) => isGet(q) && q.url.includes('big.000001'));
-    expect(gets.map((q) => q.range)).toEqual([`bytes=${Math.floor(resumeAt / BLOCK) * BLOCK}-`]);
+    expect(gets.map((q) => q.range)).toEqual([undefined]);
     await expectExact(dst);
   }, 600_000);
 });

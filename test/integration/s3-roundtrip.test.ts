@@ -15,7 +15,7 @@ import { adminSession, uniqueDb } from '../support/server.js';
 import { cleanupLoads, createLoadFixture } from './load-fixture.js';
 
 interface ManifestShape {
-  databases: { tables: { name: string; chunks: { path: string; bytes: number; blocks?: { bytes: number; sha256: string[] } }[] }[] }[];
+  databases: { tables: { name: string; chunks: { path: string; bytes: number; prefixes?: { bytes: number; sha256: string[] } }[] }[] }[];
 }
 
 describe('dumps on S3', () => {

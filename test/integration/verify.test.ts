@@ -118,11 +118,25 @@ describe('tsdump verify', () => {
     expect(r.stdout).toMatch(/grown/);
   });
 
-  it("an edited manifest (a chunk's sha256): exit 4 naming the chunk", async () => {
+  // the chunk's last prefix hash is its sha256: the manifest no longer agrees with itself
+  it("an edited manifest (a chunk's sha256): exit 6 naming the chunk", async () => {
     const d = copy();
     editManifest(d, (m) => {
       const c = itemsOf(m).chunks[1]!;
       c.sha256 = c.sha256.replace(/^./, (ch) => (ch === '0' ? '1' : '0'));
+    });
+    const r = await verify(d);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/manifest is invalid: .*prefixes\.sha256\[\d+\]: the last prefix hash of .* differs from its sha256/);
+    expect(r.stderr).toContain(chunkPath());
+  });
+
+  it("an edited manifest (a chunk's sha256 and its last prefix hash): exit 4 naming the chunk", async () => {
+    const d = copy();
+    editManifest(d, (m) => {
+      const c = itemsOf(m).chunks[1]! as unknown as { sha256: string; prefixes: { sha256: string[] } };
+      c.sha256 = c.sha256.replace(/^./, (ch) => (ch === '0' ? '1' : '0'));
+      c.prefixes.sha256[c.prefixes.sha256.length - 1] = c.sha256;
     });
     const r = await verify(d);
     expect(r.code).toBe(4);
