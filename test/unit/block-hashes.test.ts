@@ -51,6 +51,13 @@ async function readAll(src: ByteSource): Promise<Buffer> {
 const B = 4096;
 const buffers = (): [Buffer, Buffer] => [Buffer.alloc(B), Buffer.alloc(B)];
 
+/** `data` through a StreamHasher of `kind` in pieces of `step` bytes. */
+function hashInSteps(kind: 'blocks' | 'prefixes', data: Buffer, step: number): { h: StreamHasher; r: ReturnType<StreamHasher['finish']> } {
+  const h = new StreamHasher(B, kind);
+  for (let i = 0; i < data.length; i += step) h.update(data.subarray(i, i + step));
+  return { h, r: h.finish() };
+}
+
 describe('block hashes', () => {
   it('are the sha256 of each block, the last one shorter, however the bytes arrive', async () => {
     const data = file(3 * B + 100);
@@ -71,9 +78,7 @@ describe('block hashes', () => {
     for (const size of [0, 1, B - 1, B, B + 1, 2 * B, 3 * B + 5]) {
       const data = file(size);
       for (const step of [1000, B, 3 * B]) {
-        const h = new StreamHasher(B, 'blocks');
-        for (let i = 0; i < data.length; i += step) h.update(data.subarray(i, i + step));
-        const r = h.finish();
+        const { r } = hashInSteps('blocks', data, step);
         const want = Array.from({ length: blockCount(size, B) }, (_, i) => sha(data.subarray(i * B, (i + 1) * B)));
         expect(r.list.sha256, `${size} bytes in ${step}`).toEqual(want);
         expect(r.sha256, `${size} bytes in ${step}`).toBe(sha(data));
@@ -85,9 +90,7 @@ describe('block hashes', () => {
     for (const size of [0, 1, B - 1, B, B + 1, 2 * B, 3 * B + 5]) {
       const data = file(size);
       for (const step of [1000, B, 3 * B]) {
-        const h = new StreamHasher(B, 'prefixes');
-        for (let i = 0; i < data.length; i += step) h.update(data.subarray(i, i + step));
-        const r = h.finish();
+        const { h, r } = hashInSteps('prefixes', data, step);
         const want = Array.from({ length: blockCount(size, B) }, (_, i) => sha(data.subarray(0, Math.min(size, (i + 1) * B))));
         expect(r.list.sha256, `${size} bytes in ${step}`).toEqual(want);
         expect(r.sha256, `${size} bytes in ${step}`).toBe(sha(data));
