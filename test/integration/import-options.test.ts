@@ -8,7 +8,7 @@
  * is left out must be absent. A resume asking for another part than the interrupted load is refused.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,20 @@ describe('tsload: part of a mysqldump file or a mydumper directory', () => {
     inputs.push({ kind: 'mysqldump', path: sql });
     if (HAVE_MYDUMPER) {
       const out = path.join(dir, 'mydumper');
-      mydumper(['--regex', `^(${src}|${other})\\.`, '-G', '-R', '-E', '-t', '2', '-r', '1000', '-o', out]);
+      const args = ['--regex', `^(${src}|${other})\\.`, '-G', '-R', '-E', '-t', '2', '-r', '1000', '-o', out];
+      mydumper(args);
+      // The view v_keep needs the function twice: the cases below need mydumper's routines file to
+      // hold it. Once in the full suite (shared server, other files creating and dropping databases)
+      // a load failed on the view for want of the function, and the directory was gone; the
+      // fixture is checked here, and a dump without its routines is said and made again.
+      const post = path.join(out, `${src}-schema-post.sql`);
+      const complete = (): boolean => existsSync(post) && ['twice', 'p_src', 'e_src'].every((n) => readFileSync(post, 'utf8').includes(`\`${n}\``));
+      for (let attempt = 2; !complete() && attempt <= 3; attempt++) {
+        console.warn(`import-options.test.ts: mydumper's ${src}-schema-post.sql lacks routines or events (files: ${readdirSync(out).join(' ')}; post: ${existsSync(post) ? JSON.stringify(readFileSync(post, 'utf8').slice(0, 2000)) : 'missing'}); dumping again (attempt ${attempt})`);
+        rmSync(out, { recursive: true, force: true });
+        mydumper(args);
+      }
+      expect(complete(), `${post} holds twice, p_src and e_src`).toBe(true);
       inputs.push({ kind: 'mydumper', path: out });
     }
     await admin.query(`DROP DATABASE \`${other}\``);
