@@ -92,10 +92,10 @@ export async function writeChunk(
   // the whole file's sha256 (tsdump verify, older loaders) and its prefix hashes (a loader checks
   // blocks while it streams the file once: format/block-hashes.ts), in one SHA-256 pass: each prefix
   // hash is the whole file's hash's state at a block end
-  const blocks = new StreamHasher(BLOCK_BYTES, 'prefixes');
+  const hasher = new StreamHasher(BLOCK_BYTES, 'prefixes');
   let bytes = 0;
   const count = (b: Buffer): void => {
-    blocks.update(b);
+    hasher.update(b);
     bytes += b.length;
   };
   async function* hashed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -146,6 +146,6 @@ export async function writeChunk(
     const r = await session.query<{ n: string; s: string }>(checksumSql(task.database, task.table, task.columns, chunkWhere(task)), [], object);
     checksum = `${r[0]?.n ?? '0'}:${r[0]?.s ?? '0'}`;
   }
-  const hashes = blocks.finish();
+  const hashes = hasher.finish();
   return { rows, bytes, dataBytes, sha256: hashes.sha256, prefixes: hashes.list, longestLine, ...(checksum !== undefined ? { checksum } : {}) };
 }

@@ -34,13 +34,13 @@
  * What is left to do on a resume is decided from the progress records by resume-state.ts.
  */
 import { TsError } from '../core/errors.js';
-import { autoincLockHint } from './autoinc-hint.js';
 import type { Reporter } from '../core/events.js';
 import { detectFlavor } from '../db/flavor.js';
 import { loadControl } from '../db/session-profile.js';
 import { replicationLines } from '../format/replication.js';
 import { PreflightError } from '../core/problem.js';
 import { openStore } from '../storage/open-store.js';
+import { autoincLockHint } from './autoinc-hint.js';
 import { loadData } from './data-load.js';
 import { refuseHistoryWithoutTarget } from './history-check.js';
 import { describePlan } from './dry-run.js';
@@ -121,7 +121,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         if (opts.verify && !opts.restore.noData) announceVerify(ctx, targets);
         // Databases this dump was already loaded into completely are only verified.
         const active = targets.filter((t) => !t.done);
-        const hint = opts.restore.noData ? null : autoincLockHint({ lockMode: facts.autoincLockMode ?? null, format: manifest.options.format, threads: opts.threads, targets: active });
+        const hint = opts.restore.noData ? null : autoincLockHint({ lockMode: facts.autoincLockMode, format: manifest.options.format, threads: opts.threads, targets: active });
         if (hint) reporter.emit({ kind: 'info', message: hint });
         // Between steps an abort stops the run: every step is recorded when done, so a rerun resumes.
         const next = (): void => {

@@ -26,7 +26,7 @@ export interface LoadFacts {
   /** The progress store's run record per target database (null: none). */
   readonly runs: ReadonlyMap<string, RunRecord | null>;
   /** @@GLOBAL.innodb_autoinc_lock_mode (null: no such variable); only advice depends on it (autoinc-hint.ts). */
-  readonly autoincLockMode?: number | null;
+  readonly autoincLockMode: number | null;
 }
 
 export interface LoadPreflightPlan {

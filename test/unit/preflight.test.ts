@@ -76,6 +76,7 @@ function facts(over: Partial<LoadFacts> = {}): LoadFacts {
     existingTables: new Map(),
     caseInsensitive: false,
     runs: new Map(),
+    autoincLockMode: 2,
     ...over,
   };
 }
