@@ -10,6 +10,7 @@ import { formatBytes, parseSize } from '../core/sizes.js';
 import { DROP_TABLE_MODES, LOAD_DEFAULTS, loadOptions, runLoad, type DropTableMode, type LoadOptions } from '../load/loader.js';
 import { runRestoreTest } from '../load/restore-test.js';
 import { INPUT_FORMATS, type InputFormat } from '../load/load-options.js';
+import { INSERT_METHODS, type InsertMethod } from '../load/insert-method.js';
 import { runImportCommand } from './import-command.js';
 import { loadWithLoader } from '../bench/load-adapter.js';
 import { addBenchCommand } from './bench-command.js';
@@ -45,6 +46,7 @@ interface LoadFlags extends ConnectionOptionValues, S3OptionValues, RestoreFlagV
   force: boolean;
   sqlMode?: string;
   statementTimeout: number;
+  insertMethod: InsertMethod;
   progress: ProgressMode;
   logFile?: string;
   metricsFile?: string;
@@ -78,6 +80,7 @@ addConnectionOptions(program)
   .option('--force', "load another tool's incomplete dump: the tables that are complete (and say which are not)", false)
   .option('--sql-mode <mode>', "sql_mode the sessions restoring a mysqldump file or mydumper directory start in, before the file's own SETs (default: the server's)")
   .option('--statement-timeout <seconds>', `a transaction of rows still running after this long is killed and the load fails naming its chunk and lines (0: no limit; default: ${LOAD_DEFAULTS.statementTimeout})`, wholeNumber('--statement-timeout', 0))
+  .addOption(new Option('--insert-method <method>', 'how CSV rows are sent: load-data (LOAD DATA LOCAL INFILE), bulk (MariaDB\'s array-bound INSERT, COM_STMT_BULK_EXECUTE: no LOCAL INFILE, and chunks of an AUTO_INCREMENT table load in parallel under innodb_autoinc_lock_mode=1), auto: bulk on MariaDB for such tables and when local_infile is OFF, else load-data').choices(INSERT_METHODS).default('auto'))
   .addOption(new Option('--progress <mode>', 'progress output').choices(PROGRESS_MODES).default('auto'))
   .option('--log-file <path>', 'also append plain log lines with timestamps to this file (never a password)')
   .option('--metrics-file <path>', 'keep a Prometheus text file of the progress for node_exporter (replaced atomically every 5 s)')
@@ -204,6 +207,7 @@ function loadOptionsOf(f: LoadFlags, connection: LoadOptions['connection']): Loa
     force: f.force,
     sqlMode: f.sqlMode ?? null,
     statementTimeout: f.statementTimeout,
+    insertMethod: f.insertMethod,
   });
 }
 

@@ -38,6 +38,26 @@ const createQuery = (mysql as unknown as { createQuery: (sql: string, values: un
  * statement's packet is written instead.
  */
 export function sendFramedQuery(conn: mysql.Connection, buf: Buffer, at: number, end: number, done: Callback): void {
+  sendInstead(conn, done, (p) => {
+    const command = p.length() - 4;
+    p.buffer.copy(buf, at - command, 4, 4 + command);
+    return at - command - 4;
+  }, buf, end);
+}
+
+/**
+ * Sends buf[from + 4, end) as the payload of a command packet of its own (its header written into
+ * buf[from, from + 4)), answered like a statement (an OK or error packet: COM_STMT_BULK_EXECUTE).
+ */
+export function sendFramedCommand(conn: mysql.Connection, buf: Buffer, from: number, end: number, done: Callback): void {
+  sendInstead(conn, done, () => from, buf, end);
+}
+
+/**
+ * Runs mysql2's Query command of an empty statement, its packet replaced by buf[start, end), where
+ * start is what `frame` returns given mysql2's packet (the command bytes it wrote).
+ */
+function sendInstead(conn: mysql.Connection, done: Callback, frame: (p: FramedPacket) => number, buf: Buffer, end: number): void {
   const c = conn as unknown as { config: unknown; query(command: QueryCommand): unknown };
   const cmd = createQuery('', [], done, c.config);
   const start = cmd.start;
@@ -45,9 +65,7 @@ export function sendFramedQuery(conn: mysql.Connection, buf: Buffer, at: number,
     const write = connection.writePacket;
     connection.writePacket = (p: FramedPacket): void => {
       connection.writePacket = write;
-      const command = p.length() - 4;
-      p.buffer.copy(buf, at - command, 4, 4 + command);
-      const from = at - command - 4;
+      const from = frame(p);
       const total = end - from;
       write.call(connection, {
         buffer: buf.subarray(from, end),

@@ -17,8 +17,10 @@ export type { SessionProfile } from './session-profile.js';
 type CoreConnection = mysql.Connection;
 
 import { FRAME_ROOM, MAX_PACKET_PAYLOAD, framedFile, pacedFile, sendFramedQuery, type FramedPacket } from './framed-query.js';
+import { prepareBulk, requestBulkOperations, sendBulk, type BulkStatement } from './bulk-insert.js';
 
 export { FRAME_ROOM } from './framed-query.js';
+export { MAX_BULK_PAYLOAD, bulkRoom, type BulkStatement } from './bulk-insert.js';
 
 export type InfileFactory = (requestedName: string) => Readable;
 
@@ -36,6 +38,8 @@ export class Session {
   private infileFactory: InfileFactory | undefined;
   /** Warnings the last exec/loadLocal statement raised (LOAD DATA reports bad rows only this way). */
   lastWarningCount = 0;
+  /** The server takes COM_STMT_BULK_EXECUTE from this session (MariaDB ≥ 10.2: bulk-insert.ts). */
+  bulkOperations = false;
 
   private constructor(
     private readonly conn: CoreConnection,
@@ -111,6 +115,10 @@ export class Session {
           }
         : undefined,
     });
+    let bulk = false;
+    requestBulkOperations(conn, (yes) => {
+      bulk = yes;
+    });
     conn.on('error', () => {
       /* fatal errors surface through the pending command; an idle socket error must not crash the process */
     });
@@ -119,6 +127,7 @@ export class Session {
     });
     const s = new Session(conn, conn.threadId ?? 0, profile.label, (profile.charset ?? '').toUpperCase() === 'BINARY', arena);
     sessionRef = s;
+    s.bulkOperations = bulk;
     try {
       // Results as the column's own bytes; the client side stays utf8mb4 (mysql2 encodes our SQL text
       // by character_set_client, so SET NAMES binary would break non-latin1 identifiers).
@@ -184,6 +193,29 @@ export class Session {
     return this.waitFor<number>(object, (resolve, reject) => {
       this.keepBinary();
       sendFramedQuery(this.conn, buf, at, end, (err, result) => {
+        this.lastWarningCount = err ? 0 : warningCount(result);
+        if (err) reject(explainDbError(err, object));
+        else resolve(affected(result));
+      });
+    });
+  }
+
+  /** Prepares an INSERT for bulkInsert; `types` is its parameter types block (2 bytes per parameter). */
+  async prepareBulk(sql: string, types: Buffer, object?: ErrorObject): Promise<BulkStatement> {
+    return this.waitFor<BulkStatement>(object, (resolve, reject) => {
+      this.keepBinary();
+      prepareBulk(this.conn, sql, types, (err, stmt) => (err || !stmt ? reject(explainDbError(err, object)) : resolve(stmt)));
+    });
+  }
+
+  /**
+   * Inserts the rows in buf[at, end) (bulk row data: src/format/csv-bulk.ts) with one
+   * COM_STMT_BULK_EXECUTE of `stmt`; the bulkRoom(params) bytes before `at` are scratch, `buf` must
+   * stay unchanged until this settles. Returns the rows inserted (affected rows).
+   */
+  async bulkInsert(stmt: BulkStatement, buf: Buffer, at: number, end: number, object?: ErrorObject): Promise<number> {
+    return this.waitFor<number>(object, (resolve, reject) => {
+      sendBulk(this.conn, stmt, buf, at, end, (err, result) => {
         this.lastWarningCount = err ? 0 : warningCount(result);
         if (err) reject(explainDbError(err, object));
         else resolve(affected(result));

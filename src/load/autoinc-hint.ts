@@ -1,5 +1,6 @@
 import { qualified } from '../core/ident.js';
-import type { DataFormat, DatabaseEntry } from '../format/manifest.js';
+import type { DataFormat, DatabaseEntry, TableEntry } from '../format/manifest.js';
+import type { CsvMethod } from './insert-method.js';
 
 /**
  * InnoDB's AUTO-INC lock and LOAD DATA. With innodb_autoinc_lock_mode 0 or 1 (1 is MariaDB's
@@ -9,8 +10,9 @@ import type { DataFormat, DatabaseEntry } from '../format/manifest.js';
  * a time (the other waits in "setting auto-inc lock"). Measured on the bench's `orders` at -t 2:
  * about one server core busy instead of two (docs/PERFORMANCE.md §3f). Only a restart with
  * innodb_autoinc_lock_mode=2 lifts it, which the loader does not do: it says so, once, naming the
- * tables, when the load is one that would wait (CSV data, several sessions, a table with more
- * than one chunk to load).
+ * tables, when the load is one that would wait (CSV data sent by LOAD DATA, or any INSERT under
+ * mode 0; several sessions; a table with more than one chunk to load). Under mode 1 on MariaDB,
+ * --insert-method auto sends such tables' rows by bulk INSERT instead (insert-method.ts).
  */
 export interface AutoincHintInput {
   /** @@GLOBAL.innodb_autoinc_lock_mode, or null when the server has none (no InnoDB). */
@@ -18,6 +20,8 @@ export interface AutoincHintInput {
   readonly format: DataFormat;
   readonly threads: number;
   readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
+  /** How each table's CSV rows are sent: MariaDB's bulk INSERT takes only the AUTO-INC mutex under mode 1. */
+  readonly method: (table: TableEntry) => CsvMethod;
 }
 
 export function autoincLockHint(input: AutoincHintInput): string | null {
@@ -25,7 +29,8 @@ export function autoincLockHint(input: AutoincHintInput): string | null {
   if (lockMode === null || lockMode >= 2 || input.threads < 2) return null;
   // mode 1 locks only bulk statements (LOAD DATA); mode 0 every INSERT as well
   if (lockMode === 1 && input.format !== 'csv') return null;
-  const tables = input.targets.flatMap((t) => t.source.tables.filter((tb) => tb.autoIncrement !== null && tb.chunks.length > 1).map((tb) => ({ name: qualified(t.name, tb.name), bytes: tb.bytes })));
+  const waits = (tb: TableEntry): boolean => tb.autoIncrement !== null && tb.chunks.length > 1 && (lockMode === 0 || input.method(tb) === 'load-data');
+  const tables = input.targets.flatMap((t) => t.source.tables.filter(waits).map((tb) => ({ name: qualified(t.name, tb.name), bytes: tb.bytes })));
   if (tables.length === 0) return null;
   const names = tables
     .sort((a, b) => b.bytes - a.bytes)

@@ -13,7 +13,8 @@ import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from
 import { dataLines } from '../format/data-fields.js';
 import { chunkKey } from './progress-store.js';
 import type { OnDuplicateMode } from './load-options.js';
-import { csvStatement, execBytes, expectedWarnings, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement } from './row-checks.js';
+import { csvStatement, execBytes, expectedWarnings, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement, type StatementRows } from './row-checks.js';
+import { BulkTable } from './bulk-load.js';
 import { killOnAbort, withDeadline } from './session-guard.js';
 import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk, type SubChunkStart } from './sub-chunks.js';
 
@@ -45,6 +46,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   const from = resumeStart(w, chunk, skip);
   const uncompressed = compressionOf(chunk.path) === 'none';
   const csv = ctx.manifest.options.format === 'csv';
+  const bulk = csv && ctx.csvMethod(table) === 'bulk' ? new BulkTable(db.name, table, ctx.opts.restore.onDuplicate, ctx.maxPacket) : null;
   let session: Session | null = null;
   let unguard: (() => void) | null = null;
   // A fresh data session, killed on the server if the load stops while it is in use. Still ours
@@ -89,7 +91,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
             if (fresh && (await ctx.progress.isCommitted(s, { targetDb: db.name, table: table.name, chunk: chunk.index, sub: sub.index }))) return 0;
           }
           const on = s;
-          return withDeadline(ctx, on, () => loadSub(ctx, on, w, chunk, sub, csv, uncompressed ? sub.end : null), (seconds) => stuck(object, sub, csv, seconds));
+          return withDeadline(ctx, on, () => loadSub(ctx, on, w, chunk, sub, csv ? (bulk ?? 'load-data') : null, uncompressed ? sub.end : null), (seconds) => stuck(object, sub, !csv ? 'INSERT statements' : bulk ? 'bulk INSERTs' : 'LOAD DATA', seconds));
         });
         // Progress is in the dump's file bytes (the manifest's exact sizes): a compressed chunk's
         // sub-chunks are decompressed text, so their share is counted by rows.
@@ -99,6 +101,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
       cur = await it.next();
     }
   } finally {
+    bulk?.dispose();
     await source?.close();
     ctx.windows.push(window);
     (unguard as (() => void) | null)?.();
@@ -125,10 +128,14 @@ function resumeStart(w: TableWork, chunk: ChunkEntry, skip: number): SubChunkSta
 }
 
 
+/** How a CSV sub-chunk's rows are sent: LOAD DATA LOCAL, or by a table's bulk INSERT (bulk-load.ts). null: SQL statements. */
+type CsvSender = 'load-data' | BulkTable | null;
+
 /** One sub-chunk: its rows and its progress row in one transaction. Returns the rows loaded. */
-async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkEntry, sub: SubChunk, csv: boolean, endOffset: number | null): Promise<number> {
+async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkEntry, sub: SubChunk, sender: CsvSender, endOffset: number | null): Promise<number> {
   const { db, table } = w;
   const object = { database: db.name, table: table.name, chunk: chunk.index, file: chunk.path };
+  const csv = sender !== null;
   let rows = 0;
   let line = sub.firstLine;
   let committing = false;
@@ -136,14 +143,8 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
   refuseOversizedLines(ctx, sub, object, csv);
   await s.exec('START TRANSACTION');
   try {
-    if (csv) {
-      const name = `tsload-${process.pid}-${++infileCounter}.csv`;
-      // One packet per transaction, straight from the window (no copy): a stream of several pieces
-      // can stall, as mysql2 pauses a LOCAL INFILE stream on the socket's 'pause' and resumes it
-      // only on 'drain', until the server's net_read_timeout drops the connection (seen as a 30 s
-      // hang, then ECONNRESET).
-      rows = await s.loadLocalFramed(s.wireText(loadDataSql(db.name, table, name, dup)), name, sub.framed, object);
-      await refuseWarnings(s, table, object, csvStatement(sub.data, sub.firstLine), expectedWarnings(dup));
+    if (sender !== null) {
+      rows = await sendCsv(s, w, sender, sub.data, sub.firstLine, object, dup, sub.framed);
     } else {
       await s.exec(s.wireText(`USE ${quoteIdent(db.name)}`));
       for (const l of subChunkLines(sub)) {
@@ -166,19 +167,38 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
   } catch (e) {
     await s.exec('ROLLBACK').catch(() => undefined);
     if (e instanceof TsError && e.code === 'lock') throw e;
-    // a LOAD DATA failure that names no row (a duplicate key): find the line by loading prefixes
-    const found = csv && !committing && sub.lineCount > 1 && unplaced(e) ? await firstFailingLine(s, w, sub, object, dup) : null;
+    // a failure that names no row (a duplicate key): find the line by loading prefixes
+    const found = sender !== null && !committing && sub.lineCount > 1 && unplaced(e) ? await firstFailingLine(s, w, sender, sub, object, dup) : null;
     // a failure at COMMIT (deferred checks, bulk-insert mode) belongs to the whole transaction
     throw rowError(e, object, csv || committing ? sub.firstLine : line, committing ? sub.firstLine + sub.lineCount - 1 : null, found);
   }
 }
 
+/**
+ * CSV rows (whole lines, file line `firstLine` first) into their table, their warnings refused
+ * (refuseWarnings). `framed`: `data` with 4 bytes of scratch before it, for a LOAD DATA packet
+ * sent without a copy (null: a copy is sent).
+ */
+async function sendCsv(s: Session, w: TableWork, sender: 'load-data' | BulkTable, data: Buffer, firstLine: number, object: ChunkRef, dup: OnDuplicateMode, framed: Buffer | null): Promise<number> {
+  const check = (rows: StatementRows): Promise<void> => refuseWarnings(s, w.table, object, rows, expectedWarnings(dup));
+  if (sender !== 'load-data') return sender.insert(s, data, firstLine, object, check);
+  const name = `tsload-${process.pid}-${++infileCounter}.csv`;
+  const sql = s.wireText(loadDataSql(w.db.name, w.table, name, dup));
+  // One packet per transaction, straight from the window (no copy): a stream of several pieces
+  // can stall, as mysql2 pauses a LOCAL INFILE stream on the socket's 'pause' and resumes it
+  // only on 'drain', until the server's net_read_timeout drops the connection (seen as a 30 s
+  // hang, then ECONNRESET).
+  const rows = framed ? await s.loadLocalFramed(sql, name, framed, object) : await s.loadLocal(sql, name, () => Readable.from([data]), object);
+  await check(csvStatement(data, firstLine));
+  return rows;
+}
+
 /** A sub-chunk whose transaction did not finish within --statement-timeout (it was killed). */
-function stuck(object: ChunkRef, sub: SubChunk, csv: boolean, seconds: number): TsError {
+function stuck(object: ChunkRef, sub: SubChunk, what: string, seconds: number): TsError {
   const lines = sub.lineCount > 1 ? `lines ${sub.firstLine}-${sub.firstLine + sub.lineCount - 1}` : `line ${sub.firstLine}`;
   return new TsError({
     code: 'timeout',
-    message: `the server did not finish the ${csv ? 'LOAD DATA' : 'INSERT statements'} of ${lines} of ${object.file} within ${seconds} s; the statement was killed and its transaction rolled back`,
+    message: `the server did not finish the ${what} of ${lines} of ${object.file} within ${seconds} s; the statement was killed and its transaction rolled back`,
     object: { ...object, row: sub.firstLine },
     suggestion: 'the server makes no progress on it: check SHOW PROCESSLIST and its error log (a lock held by another session, a line it cannot parse in reasonable time, an overloaded server); lower --bytes-per-transaction or raise --statement-timeout, then rerun (it resumes where the load stopped)',
   });
@@ -194,14 +214,12 @@ function unplaced(e: unknown): boolean {
  * path only). Null when the line cannot be found that way (every prefix loads: the failure needs
  * the whole transaction).
  */
-async function firstFailingLine(s: Session, w: TableWork, sub: SubChunk, object: ChunkRef, dup: OnDuplicateMode): Promise<number | null> {
+async function firstFailingLine(s: Session, w: TableWork, sender: 'load-data' | BulkTable, sub: SubChunk, object: ChunkRef, dup: OnDuplicateMode): Promise<number | null> {
   const lines = dataLines(sub.data);
   const fails = async (n: number): Promise<boolean> => {
     await s.exec('START TRANSACTION');
     try {
-      const name = `tsload-${process.pid}-${++infileCounter}.csv`;
-      await s.loadLocal(s.wireText(loadDataSql(w.db.name, w.table, name, dup)), name, () => Readable.from([Buffer.concat(lines.slice(0, n))]), object);
-      await refuseWarnings(s, w.table, object, csvStatement(sub.data, sub.firstLine), expectedWarnings(dup));
+      await sendCsv(s, w, sender, Buffer.concat(lines.slice(0, n)), sub.firstLine, object, dup, null);
       return false;
     } catch (e) {
       if (isTransient(e)) throw e;

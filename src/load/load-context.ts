@@ -8,6 +8,7 @@ import type { DumpStore } from '../storage/dump-store.js';
 import { convertUtf8mb4 } from './ddl.js';
 import type { SplitTable } from './ddl.js';
 import type { LoadOptions } from './load-options.js';
+import type { CsvMethod } from './insert-method.js';
 import type { ChunkProgress, ProgressStore } from './progress-store.js';
 import type { SubChunkWindow } from './sub-chunks.js';
 
@@ -56,6 +57,8 @@ export interface LoadContext {
   readonly maxPacket: number;
   /** Read windows not in use (one per running chunk). */
   readonly windows: SubChunkWindow[];
+  /** How a table's CSV rows are sent (--insert-method, decided per table: insert-method.ts). */
+  readonly csvMethod: (table: TableEntry) => CsvMethod;
 }
 
 /** The file, chunk and table a data error is about. */

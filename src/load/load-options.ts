@@ -8,6 +8,7 @@ import type { Manifest } from '../format/manifest.js';
 import type { StoreLocation } from '../storage/dump-store.js';
 import { parseLocation } from '../storage/open-store.js';
 import type { Mismatch } from './verify.js';
+import type { InsertMethod } from './insert-method.js';
 
 import type { TableFilters } from '../format/table-filter.js';
 import type { EventState } from './event-status.js';
@@ -110,6 +111,8 @@ export interface LoadOptions {
   readonly sqlMode: string | null;
   /** A data transaction (one sub-chunk) that takes longer (seconds) is killed and fails the load; 0: no limit. */
   readonly statementTimeout: number;
+  /** How CSV rows reach the server: LOAD DATA LOCAL or MariaDB's bulk INSERT (insert-method.ts). */
+  readonly insertMethod: InsertMethod;
 }
 
 /**
@@ -173,6 +176,7 @@ export function loadOptions(input: LoadInput): LoadOptions {
     force: input.force ?? false,
     sqlMode: input.sqlMode ?? null,
     statementTimeout: input.statementTimeout ?? LOAD_DEFAULTS.statementTimeout,
+    insertMethod: input.insertMethod ?? 'auto',
   });
 }
 

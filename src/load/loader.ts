@@ -41,6 +41,7 @@ import { replicationLines } from '../format/replication.js';
 import { PreflightError } from '../core/problem.js';
 import { openStore } from '../storage/open-store.js';
 import { autoincLockHint } from './autoinc-hint.js';
+import { csvMethodFor, insertMethodLine } from './insert-method.js';
 import { loadData } from './data-load.js';
 import { refuseHistoryWithoutTarget } from './history-check.js';
 import { describePlan } from './dry-run.js';
@@ -102,6 +103,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         progress: new SqlProgressStore(control),
         flavor: await detectFlavor(control.session),
         maxPacket: facts.maxAllowedPacket || DEFAULT_MAX_PACKET,
+        csvMethod: (tb) => csvMethodFor(opts.insertMethod, facts, tb),
       };
       if (replicaPlan) await refuseRunningReplica(control.session, ctx.flavor);
       await refuseHistoryWithoutTarget(ctx, targets);
@@ -121,8 +123,10 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         if (opts.verify && !opts.restore.noData) announceVerify(ctx, targets);
         // Databases this dump was already loaded into completely are only verified.
         const active = targets.filter((t) => !t.done);
-        const hint = opts.restore.noData ? null : autoincLockHint({ lockMode: facts.autoincLockMode, format: manifest.options.format, threads: opts.threads, targets: active });
+        const hint = opts.restore.noData ? null : autoincLockHint({ lockMode: facts.autoincLockMode, format: manifest.options.format, threads: opts.threads, targets: active, method: ctx.csvMethod });
         if (hint) reporter.emit({ kind: 'info', message: hint });
+        const method = opts.restore.noData || manifest.options.format !== 'csv' ? null : insertMethodLine(active, ctx.csvMethod);
+        if (method) reporter.emit({ kind: 'info', message: method });
         // Between steps an abort stops the run: every step is recorded when done, so a rerun resumes.
         const next = (): void => {
           if (signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume' });

@@ -32,6 +32,7 @@ export async function gatherLoadFacts(control: Session, targetDbs: readonly stri
     existingTables,
     runs,
     autoincLockMode: await autoincLockMode(control),
+    bulkOperations: control.bulkOperations,
   };
 }
 

@@ -10,6 +10,7 @@ import { allowsAny, type GrantSet } from '../db/privileges.js';
 import type { DatabaseEntry, Manifest } from '../format/manifest.js';
 import type { LoadOptions } from './load-options.js';
 import { PROGRESS_DB, type RunRecord } from './progress-store.js';
+import { needsLocalInfile } from './insert-method.js';
 
 /** What the target server says, gathered once (preflight-facts.ts). */
 export interface LoadFacts {
@@ -25,14 +26,16 @@ export interface LoadFacts {
   readonly caseInsensitive: boolean;
   /** The progress store's run record per target database (null: none). */
   readonly runs: ReadonlyMap<string, RunRecord | null>;
-  /** @@GLOBAL.innodb_autoinc_lock_mode (null: no such variable); only advice depends on it (autoinc-hint.ts). */
+  /** @@GLOBAL.innodb_autoinc_lock_mode (null: no such variable): the advice of autoinc-hint.ts and --insert-method auto. */
   readonly autoincLockMode: number | null;
+  /** The server takes MariaDB's bulk INSERT (COM_STMT_BULK_EXECUTE: --insert-method bulk). */
+  readonly bulkOperations: boolean;
 }
 
 export interface LoadPreflightPlan {
   readonly manifest: Manifest;
   readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
-  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore'>;
+  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod'>;
 }
 
 /** Room the loader leaves in a packet beside a line (statement text, headers). */
@@ -98,12 +101,20 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   if (facts.grants.complete) problems.push(...privileges);
 
   const rows = !opts.restore.noData && plan.targets.some((t) => t.source.tables.some((tb) => tb.rows > 0));
-  if (manifest.options.format === 'csv' && rows && !facts.localInfile) {
+  const csvRows = manifest.options.format === 'csv' && rows;
+  if (csvRows && opts.insertMethod === 'bulk' && !facts.bulkOperations) {
+    problems.push({
+      code: 'unsupported',
+      object: {},
+      message: "--insert-method bulk: the target does not take MariaDB's bulk INSERT (COM_STMT_BULK_EXECUTE, MariaDB 10.2 and later)",
+      fix: '--insert-method load-data (or auto)',
+    });
+  } else if (csvRows && !facts.localInfile && needsLocalInfile(opts.insertMethod, facts)) {
     problems.push({
       code: 'local-infile-off',
       object: {},
-      message: 'local_infile is OFF on the target: the CSV chunks of this dump load with LOAD DATA LOCAL INFILE',
-      fix: 'SET GLOBAL local_infile = ON; (and local_infile=ON under [mysqld] in the server config), or dump again with --format sql',
+      message: `local_infile is OFF on the target: the CSV chunks of this dump load with LOAD DATA LOCAL INFILE${opts.insertMethod === 'load-data' ? ' (--insert-method load-data)' : ''}`,
+      fix: `SET GLOBAL local_infile = ON; (and local_infile=ON under [mysqld] in the server config), or dump again with --format sql${opts.insertMethod === 'load-data' && facts.bulkOperations ? ", or load with --insert-method auto (MariaDB's bulk INSERT needs no LOCAL INFILE)" : ''}`,
     });
   }
   if (facts.readOnly && !allowsAny(facts.grants, ['SUPER', 'READ_ONLY ADMIN', 'CONNECTION_ADMIN'], null)) {

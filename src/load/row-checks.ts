@@ -24,7 +24,7 @@ import type { SubChunk } from './sub-chunks.js';
  * writes the dump's (REPLACE).
  */
 const LOAD_DATA_KEYWORD: Record<OnDuplicateMode, string> = { error: '', ignore: 'IGNORE ', replace: 'REPLACE ' };
-const INSERT_VERB: Record<OnDuplicateMode, string> = { error: 'INSERT INTO ', ignore: 'INSERT IGNORE INTO ', replace: 'REPLACE INTO ' };
+export const INSERT_VERB: Record<OnDuplicateMode, string> = { error: 'INSERT INTO ', ignore: 'INSERT IGNORE INTO ', replace: 'REPLACE INTO ' };
 /** ER_DUP_ENTRY: the warning IGNORE gives for each row it leaves out. */
 const DUPLICATE_WARNINGS: Record<OnDuplicateMode, readonly number[]> = { error: [], ignore: [1062], replace: [] };
 

@@ -60,7 +60,7 @@ describe('generative round trip (property-based)', () => {
     const allowed = allowedFeatures(ALL, enable);
     const cases = caseArb(gen, allowed, { maxTables: 3, maxColumns: 6, maxRows: 25 });
     const focused = enable.length === 0 ? cases : cases.filter((c) => c.tables.some((t) => [...tableTags(t)].some((tag) => enable.includes(tag))));
-    const arb = fc.tuple(focused, optionsArb(ZSTD, allowed('ignore-table')));
+    const arb = fc.tuple(focused, optionsArb(ZSTD, allowed('ignore-table'), gen.flavor === 'mariadb'));
     const ctx: RunContext = { admin, keep: env.TSDUMP_GEN_KEEP === '1' };
     const log: string[] = [];
     let last: { c: GenCase; o: GenOptions; run: CaseRun } | undefined;

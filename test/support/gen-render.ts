@@ -84,9 +84,12 @@ export interface GenOptions {
   readonly rowsPerTransaction?: number;
   readonly bytesPerTransaction?: string;
   readonly deferIndexes: 'on' | 'off';
+  /** tsload --insert-method (CSV rows: LOAD DATA LOCAL or MariaDB's bulk INSERT). */
+  readonly insertMethod: 'auto' | 'load-data' | 'bulk';
 }
 
-export function optionsArb(zstd: boolean, ignoreTable: boolean): Arbitrary<GenOptions> {
+/** `bulk`: the server takes MariaDB's bulk INSERT (--insert-method bulk is drawn too). */
+export function optionsArb(zstd: boolean, ignoreTable: boolean, bulk = false): Arbitrary<GenOptions> {
   return fc.record(
     {
       format: fc.constantFrom('csv', 'sql'),
@@ -104,8 +107,9 @@ export function optionsArb(zstd: boolean, ignoreTable: boolean): Arbitrary<GenOp
       rowsPerTransaction: fc.integer({ min: 1, max: 20 }),
       bytesPerTransaction: fc.constantFrom('128', '1K', '16K'),
       deferIndexes: fc.constantFrom('on', 'off'),
+      insertMethod: fc.constantFrom<GenOptions['insertMethod'][]>('auto', 'load-data', ...(bulk ? (['bulk'] as const) : [])),
     },
-    { requiredKeys: ['format', 'compress', 'chunking', 'dumpThreads', 'checksum', 'rename', 'loadThreads', 'deferIndexes'] },
+    { requiredKeys: ['format', 'compress', 'chunking', 'dumpThreads', 'checksum', 'rename', 'loadThreads', 'deferIndexes', 'insertMethod'] },
   );
 }
 
@@ -126,7 +130,7 @@ export function dumpArgs(tables: readonly string[], o: GenOptions, src: string, 
 }
 
 export function loadArgs(o: GenOptions, src: string, dst: string, dir: string): string[] {
-  const args = ['-d', dir, ...(o.rename === 'B' ? ['-B', dst] : ['--rename', `${src}=${dst}`]), '-t', String(o.loadThreads), '--defer-indexes', o.deferIndexes, '--progress', 'plain'];
+  const args = ['-d', dir, ...(o.rename === 'B' ? ['-B', dst] : ['--rename', `${src}=${dst}`]), '-t', String(o.loadThreads), '--defer-indexes', o.deferIndexes, '--insert-method', o.insertMethod, '--progress', 'plain'];
   if (o.rowsPerTransaction !== undefined) args.push('--rows-per-transaction', String(o.rowsPerTransaction));
   if (o.bytesPerTransaction !== undefined) args.push('--bytes-per-transaction', o.bytesPerTransaction);
   return args;

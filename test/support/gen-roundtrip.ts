@@ -217,5 +217,5 @@ export function describeCase(c: GenCase, o: GenOptions): string {
 }
 
 export function describeOptions(o: GenOptions): string {
-  return `${o.format}${o.compress !== 'none' ? `+${o.compress}` : ''} ${o.chunking.kind === 'rows' ? `rows=${o.chunking.n}` : `chunk=${o.chunking.size}`} t${o.dumpThreads}/${o.loadThreads}${o.checksum ? ' checksum' : ''} defer=${o.deferIndexes}${o.ignore !== undefined ? ' ignore-table' : ''}`;
+  return `${o.format}${o.compress !== 'none' ? `+${o.compress}` : ''} ${o.chunking.kind === 'rows' ? `rows=${o.chunking.n}` : `chunk=${o.chunking.size}`} t${o.dumpThreads}/${o.loadThreads}${o.checksum ? ' checksum' : ''} defer=${o.deferIndexes}${o.format === 'csv' ? ` insert=${o.insertMethod}` : ''}${o.ignore !== undefined ? ' ignore-table' : ''}`;
 }

@@ -19,7 +19,7 @@ function table(name: string, chunks: number, autoIncrement: number | null): Tabl
 
 function input(over: Partial<AutoincHintInput>, tables: TableEntry[]): AutoincHintInput {
   const source: DatabaseEntry = { name: 'src', charset: 'utf8mb4', collation: 'utf8mb4_general_ci', schema: file, tables, objects: [] };
-  return { lockMode: 1, format: 'csv', threads: 2, targets: [{ name: 'dst', source }], ...over };
+  return { lockMode: 1, format: 'csv', threads: 2, targets: [{ name: 'dst', source }], method: () => 'load-data', ...over };
 }
 
 describe('autoincLockHint', () => {
@@ -43,5 +43,14 @@ describe('autoincLockHint', () => {
 
   it('under lock mode 0 every INSERT waits too: SQL data is named', () => {
     expect(autoincLockHint(input({ lockMode: 0, format: 'sql' }, tables))).toContain('each INSERT holds');
+  });
+
+  it("says nothing of a table whose rows go by MariaDB's bulk INSERT under mode 1 (it takes only the AUTO-INC mutex), but does under mode 0", () => {
+    const bulkBig = (t: TableEntry): 'bulk' | 'load-data' => (t.name === 'big' ? 'bulk' : 'load-data');
+    const hint = autoincLockHint(input({ method: bulkBig }, tables));
+    expect(hint).toContain('`dst`.`small` has an AUTO_INCREMENT column');
+    expect(hint).not.toContain('big');
+    expect(autoincLockHint(input({ method: () => 'bulk' }, tables))).toBeNull();
+    expect(autoincLockHint(input({ lockMode: 0, method: () => 'bulk' }, tables))).toContain('`dst`.`big`');
   });
 });

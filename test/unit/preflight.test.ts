@@ -77,11 +77,12 @@ function facts(over: Partial<LoadFacts> = {}): LoadFacts {
     caseInsensitive: false,
     runs: new Map(),
     autoincLockMode: 2,
+    bulkOperations: false,
     ...over,
   };
 }
 
-const plan = { manifest, targets: [{ name: 'copy', source: manifest.databases[0]! }], opts: { dropTable: 'fail' as const, deferIndexes: true, verify: true, restore: FULL_RESTORE } };
+const plan = { manifest, targets: [{ name: 'copy', source: manifest.databases[0]! }], opts: { dropTable: 'fail' as const, deferIndexes: true, verify: true, restore: FULL_RESTORE, insertMethod: 'auto' as const } };
 
 describe('load preflight', () => {
   it('no problems on a willing target', () => {
@@ -125,6 +126,20 @@ describe('load preflight', () => {
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, dropTable: 'append' } }, existing).map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small']);
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noSchema: true } } }, existing).map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small']);
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noData: true } } }, existing).map((p) => p.code)).toEqual(['table-exists']);
+  });
+
+  it("local_infile OFF is no problem where MariaDB's bulk INSERT sends the rows (--insert-method auto or bulk); bulk on a server without it is", () => {
+    const off = facts({ localInfile: false, bulkOperations: true });
+    expect(preflightLoad(plan, off)).toEqual([]);
+    expect(preflightLoad({ ...plan, opts: { ...plan.opts, insertMethod: 'bulk' } }, off)).toEqual([]);
+    const forced = preflightLoad({ ...plan, opts: { ...plan.opts, insertMethod: 'load-data' } }, off);
+    expect(forced.map((p) => p.code)).toEqual(['local-infile-off']);
+    expect(forced[0]!.message).toContain('(--insert-method load-data)');
+    expect(forced[0]!.fix).toContain('--insert-method auto');
+    const none = preflightLoad({ ...plan, opts: { ...plan.opts, insertMethod: 'bulk' } }, facts());
+    expect(none.map((p) => p.code)).toEqual(['unsupported']);
+    expect(none[0]!.message).toMatch(/COM_STMT_BULK_EXECUTE/);
+    expect(none[0]!.fix).toBe('--insert-method load-data (or auto)');
   });
 
   it('privileges behind a role SHOW GRANTS does not expand are not judged', () => {
