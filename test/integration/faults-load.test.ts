@@ -56,10 +56,11 @@ describe('load faults', () => {
     removeTemps();
   }, 120_000);
 
-  for (const format of ['csv', 'sql'] as const) {
-    it(`${format}: worker connections killed repeatedly mid-sub-chunk are retried and the load finishes exactly`, async () => {
-      const dst = uniqueDb(`fl_kill_${format}`);
-      const needle = format === 'csv' ? 'LOAD DATA LOCAL INFILE' : 'INSERT INTO';
+  // csv by LOAD DATA LOCAL, csv by MariaDB's bulk INSERT (--insert-method bulk), sql by INSERT statements
+  for (const [label, format, method] of [['csv', 'csv', 'load-data'], ['csv, bulk INSERT', 'csv', 'bulk'], ['sql', 'sql', 'auto']] as const) {
+    it(`${label}: worker connections killed repeatedly mid-sub-chunk are retried and the load finishes exactly`, async () => {
+      const dst = uniqueDb(`fl_kill_${format}${method === 'bulk' ? '_b' : ''}`);
+      const needle = method === 'load-data' ? 'LOAD DATA LOCAL INFILE' : 'INSERT INTO';
       let kills = 0;
       let stop = false;
       const seen = new Set<number>();
@@ -83,7 +84,7 @@ describe('load faults', () => {
         }
       })();
       // small transactions: many statements to catch (a LOAD DATA of this table takes milliseconds)
-      const r = await runCli('tsload', loadArgs(dumps[format], dst, ['--rows-per-transaction', '1000']), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+      const r = await runCli('tsload', loadArgs(dumps[format], dst, ['--rows-per-transaction', '1000', '--insert-method', method]), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
       stop = true;
       await killer;
       expect(r.code, r.stderr).toBe(0);

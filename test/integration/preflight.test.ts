@@ -98,27 +98,38 @@ describe('preflight on a private server without a binary log: local_infile, max_
     removeTemps();
   });
 
-  it('both problems at once, each with its fix; the dry run passes once they are fixed', async () => {
+  it('both problems at once, each with its fix; the dry run passes once they are fixed; local_infile OFF is no problem for bulk INSERT', async () => {
     const dir = path.join(tempDir('pf-wide'), 'dump');
     const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '-q'], { env: env() });
     expect(d.code, d.stderr).toBe(0);
     await admin.query('SET GLOBAL local_infile = OFF; SET GLOBAL max_allowed_packet = 1048576');
     const target = `${db}_copy`;
-    const r = await runCli('tsload', [...conn(), '-d', dir, '-B', target, '--dry-run'], { env: env() });
+    const r = await runCli('tsload', [...conn(), '-d', dir, '-B', target, '--dry-run', '--insert-method', 'load-data'], { env: env() });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/2 problems/);
     expect(r.stderr).toMatch(/local_infile is OFF on the target/);
-    expect(r.stderr).toMatch(/fix: SET GLOBAL local_infile = ON;/);
+    expect(r.stderr).toMatch(/fix: SET GLOBAL local_infile = ON;.*or load with --insert-method auto/);
     expect(r.stderr).toMatch(/line 2 of \S+ is 3\.0 MiB, more than the target's max_allowed_packet \(1\.0 MiB\)/);
     expect(r.stderr).toContain(`table ${target}.wide, chunk 1`);
     expect(r.stderr).toMatch(/fix: SET GLOBAL max_allowed_packet = 4194304;/);
-    const load = await runCli('tsload', [...conn(), '-d', dir, '-B', target, '--progress', 'none'], { env: env() });
+    const load = await runCli('tsload', [...conn(), '-d', dir, '-B', target, '--progress', 'none', '--insert-method', 'load-data'], { env: env() });
     expect(load.code, load.stderr).toBe(1);
     expect(load.stderr).toMatch(/local_infile is OFF/);
     const created = await admin.query<{ n: number }>('SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)', [target, 'tsload_progress']);
     expect(Number(created[0]!.n), 'nothing was created').toBe(0);
-    await admin.query('SET GLOBAL local_infile = ON; SET GLOBAL max_allowed_packet = 67108864');
-    const ok = await runCli('tsload', [...conn(), '-d', dir, '-B', target, '--dry-run'], { env: env() });
+    // MariaDB's bulk INSERT (--insert-method auto) needs no LOCAL INFILE: only the packet size is a problem
+    const auto = await runCli('tsload', [...conn(), '-d', dir, '-B', target, '--dry-run'], { env: env() });
+    expect(auto.code, auto.stderr).toBe(1);
+    expect(auto.stderr).toMatch(/line 2 of \S+ is 3\.0 MiB, more than the target's max_allowed_packet/);
+    expect(auto.stderr).not.toMatch(/local_infile|2 problems/);
+    await admin.query('SET GLOBAL max_allowed_packet = 67108864');
+    const bulk = await runCli('tsload', [...conn(), '-d', dir, '-B', target, '--progress', 'plain'], { env: env() });
+    expect(bulk.code, bulk.stderr).toBe(0);
+    expect(bulk.stderr).toContain('rows sent by bulk INSERT (COM_STMT_BULK_EXECUTE) into');
+    const same = await admin.query<{ n: number }>(`SELECT COUNT(*) AS n FROM \`${target}\`.wide a JOIN \`${db}\`.wide b USING (id) WHERE a.body = b.body`);
+    expect(Number(same[0]!.n)).toBe(3);
+    await admin.query('SET GLOBAL local_infile = ON');
+    const ok = await runCli('tsload', [...conn(), '-d', dir, '-B', `${target}2`, '--dry-run', '--insert-method', 'load-data'], { env: env() });
     expect(ok.code, ok.stderr).toBe(0);
   }, 180_000);
 
