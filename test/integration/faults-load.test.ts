@@ -25,7 +25,9 @@ describe('load faults', () => {
   let sourceHash = '';
 
   const conn = (): string[] => ['--no-defaults', '-h', server.info.host, '-P', String(server.info.port), '-u', server.info.user];
-  const loadArgs = (dir: string, dst: string, extra: readonly string[] = []): string[] => [...conn(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', '4000', '--progress', 'plain', ...extra];
+  // `big` has an AUTO_INCREMENT column: --insert-method auto would send it by bulk INSERT under
+  // lock mode 1; the cases here are about LOAD DATA unless they say otherwise
+  const loadArgs = (dir: string, dst: string, extra: readonly string[] = []): string[] => [...conn(), '-d', dir, '-B', dst, '-t', '2', '--rows-per-transaction', '4000', '--progress', 'plain', ...(extra.includes('--insert-method') ? [] : ['--insert-method', 'load-data']), ...extra];
 
   async function tableHash(db: string): Promise<string> {
     const r = await admin.query<{ n: string; h: string | null }>(`SELECT COUNT(*) AS n, SUM(CRC32(CONCAT_WS('|', id, n, pad))) AS h FROM \`${db}\`.big`);
@@ -281,7 +283,8 @@ describe('load faults', () => {
    * innodb_lock_wait_timeout at an hour: a statement that makes no progress), calls `whileStuck`,
    * and returns the run's result once it exited; the lock is released and the timeout restored after.
    */
-  async function stuckLoad(dst: string, extra: string[], whileStuck: (pid: number) => void): Promise<{ r: CliResult; left: number }> {
+  /** `statement`: what the loader's blocked statement holds (processlist INFO): a LOAD DATA's by default. */
+  async function stuckLoad(dst: string, extra: string[], whileStuck: (pid: number) => void, statement = `INTO TABLE \`${dst}\``): Promise<{ r: CliResult; left: number }> {
     await admin.query('SET GLOBAL innodb_lock_wait_timeout = 3600');
     const writer = await adminFor(server);
     let pid = 0;
@@ -291,12 +294,12 @@ describe('load faults', () => {
       signal(pid, 'SIGSTOP');
       await writer.query(`SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION; SELECT COUNT(*) FROM \`${dst}\`.big FOR UPDATE;`);
       signal(pid, 'SIGCONT');
-      await waitFor('a LOAD DATA waiting for a lock', async () => ((await sessionsRunning(admin, `INTO TABLE \`${dst}\``)).length > 0 ? true : undefined), 60_000, 10);
+      await waitFor('a LOAD DATA waiting for a lock', async () => ((await sessionsRunning(admin, statement)).length > 0 ? true : undefined), 60_000, 10);
       whileStuck(pid);
       const r = await run;
       // what tsload left running on the server (its statements are killed before it exits; a
       // killed thread may take a moment to go)
-      const left = await waitFor('no statement of the loader left', async () => ((await sessionsRunning(admin, `INTO TABLE \`${dst}\``)).length === 0 ? 0 : undefined), 10_000, 50).catch(async () => (await sessionsRunning(admin, `INTO TABLE \`${dst}\``)).length);
+      const left = await waitFor('no statement of the loader left', async () => ((await sessionsRunning(admin, statement)).length === 0 ? 0 : undefined), 10_000, 50).catch(async () => (await sessionsRunning(admin, statement)).length);
       return { r, left };
     } finally {
       signal(pid, 'SIGCONT');
@@ -326,6 +329,17 @@ describe('load faults', () => {
     expect(r.stderr).toMatch(/hint: the server makes no progress on it/);
     expect(left).toBe(0);
     const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
+  it("a bulk INSERT (--insert-method bulk) that makes no progress past --statement-timeout is killed the same way", async () => {
+    const dst = uniqueDb('fl_stuck_b');
+    const { r, left } = await stuckLoad(dst, ['--statement-timeout', '3', '--insert-method', 'bulk'], () => undefined, `INSERT INTO \`${dst}\`.\`big\``);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/error: the server did not finish the bulk INSERTs of lines \d+-\d+ of \S+ within 3 s; the statement was killed and its transaction rolled back \(table \S+\.big, chunk \d+, file \S+, row \d+\)/);
+    expect(left).toBe(0);
+    const again = await runCli('tsload', loadArgs(dumps.csv, dst, ['--insert-method', 'bulk']), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
