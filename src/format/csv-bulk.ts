@@ -1,8 +1,10 @@
-import type { ColumnCodec } from '../core/table-shape.js';
-import { BULK_NULL, BULK_VALUE, CsvBulkError, lenencSize, putLenenc, rowBound, type BulkErrorCode } from './csv-bulk-error.js';
+import { BULK_NULL, BULK_VALUE, HEX, INDEX, STRING, TEXT, bulkKinds, lenencSize, putLenenc, rowBound, type BulkCodec, type BulkRows, type CsvBulkConverter } from './bulk-row-data.js';
+import { CsvBulkError, type BulkErrorCode } from './csv-bulk-error.js';
+import { WasmCsvBulkConverter, csvBulkModule } from './wasm-csv-bulk.js';
 export { BULK_ERROR_CODES, CsvBulkError, type BulkErrorCode } from './csv-bulk-error.js';
+export type { BulkCodec, BulkRows, CsvBulkConverter } from './bulk-row-data.js';
 
-/**
+/*
  * From a CSV data file (docs/FORMAT.md §4) to the row data of a COM_STMT_BULK_EXECUTE packet
  * (MariaDB ≥ 10.2: one prepared INSERT, an array of rows bound to it). Per row, per column: an
  * indicator byte (0 = a value follows, 1 = NULL) and the value in its parameter type's binary form.
@@ -17,38 +19,6 @@ export { BULK_ERROR_CODES, CsvBulkError, type BulkErrorCode } from './csv-bulk-e
  *   backslash pair is an error, as is a quote or backslash in an unquoted value (other than `\N`);
  * - hex digits may be upper or lower case; an odd number of them is an error.
  */
-export type BulkCodec = ColumnCodec;
-
-export interface BulkRows {
-  /** Bytes of src converted (whole rows): the next call starts at from + consumed. */
-  readonly consumed: number;
-  /** Bytes written to out from outAt. */
-  readonly written: number;
-  readonly rows: number;
-}
-
-export interface CsvBulkConverter {
-  /**
-   * Converts the whole rows of src[from, to) (it stops at the last LF before `to`) into bulk row
-   * data at out[outAt, outEnd), stopping before the first row that does not fit (0 rows if the first
-   * does not: the caller gives a bigger out). Throws CsvBulkError on malformed input; rows before
-   * the bad one may have been written to out.
-   */
-  convert(src: Buffer, from: number, to: number, out: Buffer, outAt: number, outEnd: number): BulkRows;
-  /** Returns held resources (a WebAssembly instance) for reuse; the converter is unusable after. */
-  dispose(): void;
-}
-
-/** Column kinds of the row loop (the same numbers in assembly/csv-bulk.ts). */
-export const TEXT = 0;
-export const STRING = 1;
-export const INDEX = 2;
-export const HEX = 3;
-const KIND_OF: Record<BulkCodec, number> = { text: TEXT, number: STRING, float: STRING, index: INDEX, hex: HEX };
-
-export function bulkKinds(codecs: readonly BulkCodec[]): Uint8Array {
-  return Uint8Array.from(codecs.map((c) => KIND_OF[c]));
-}
 
 const MYSQL_TYPE_STRING = 254;
 const MYSQL_TYPE_LONGLONG = 8;
@@ -234,11 +204,27 @@ export class JsCsvBulkConverter implements CsvBulkConverter {
 }
 
 /** The row loops: WebAssembly (the default where it runs) and JavaScript (the reference and fallback). */
-export const CSV_BULK_ENGINES = ['js'] as const;
+export const CSV_BULK_ENGINES = ['wasm', 'js'] as const;
 export type CsvBulkEngine = (typeof CSV_BULK_ENGINES)[number];
 
-/** A converter for one table's column codecs (in the data file's column order); `engine` is for tests and benchmarks. */
-export function csvBulkConverter(codecs: readonly BulkCodec[], engine: CsvBulkEngine = 'js'): CsvBulkConverter {
-  const make: Record<CsvBulkEngine, () => CsvBulkConverter> = { js: () => new JsCsvBulkConverter(codecs) };
-  return make[engine]();
+/** The engine csvBulkConverter uses by default here. */
+export function defaultCsvBulkEngine(): CsvBulkEngine {
+  return csvBulkModule() ? 'wasm' : 'js';
+}
+
+const MAKE: Record<CsvBulkEngine, (codecs: readonly BulkCodec[]) => CsvBulkConverter> = {
+  js: (codecs) => new JsCsvBulkConverter(codecs),
+  wasm: (codecs) => {
+    const module = csvBulkModule();
+    if (!module) throw new Error('the WebAssembly CSV converter is not available (dist/wasm/csv-bulk.wasm: run npm run build)');
+    return new WasmCsvBulkConverter(module, codecs);
+  },
+};
+
+/**
+ * A converter for one table's column codecs (in the data file's column order). Both engines write
+ * the same bytes and fail on the same byte; `engine` is for tests and benchmarks.
+ */
+export function csvBulkConverter(codecs: readonly BulkCodec[], engine: CsvBulkEngine = defaultCsvBulkEngine()): CsvBulkConverter {
+  return MAKE[engine](codecs);
 }
