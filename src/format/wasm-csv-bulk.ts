@@ -38,6 +38,7 @@ const PAGE = 64 * 1024;
 const LF = 0x0a;
 const OK = 0;
 const FULL = 1;
+const LAST = 0x10;
 
 const IMPORTS = {
   env: {
@@ -79,6 +80,7 @@ export class WasmCsvBulkConverter implements CsvBulkConverter {
     this.inPtr = align(this.kindsPtr + kinds.length);
     this.reserve(this.inPtr + PAGE);
     this.mem.set(kinds, this.kindsPtr);
+    this.mem[this.kindsPtr + kinds.length - 1] |= LAST; // the module's flag on the last column
   }
 
   /** Makes the module's memory at least `bytes` long. */
