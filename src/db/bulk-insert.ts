@@ -2,7 +2,7 @@ import mysql from 'mysql2';
 import { MAX_PACKET_PAYLOAD, sendFramedCommand } from './framed-query.js';
 
 /**
- * MariaDB's array-bound INSERT: COM_STMT_BULK_EXECUTE (MariaDB ≥ 10.2) runs one prepared INSERT
+ * MariaDB's array-bound INSERT: COM_STMT_BULK_EXECUTE (MariaDB ≥ 10.2; asked for by mysql2's handshake from 10.5) runs one prepared INSERT
  * for every row of a packet, without parsing SQL for each and — unlike LOAD DATA — holding only
  * InnoDB's AUTO-INC mutex under innodb_autoinc_lock_mode=1 (a LOAD DATA holds the table's AUTO-INC
  * lock to its end, so chunks of an AUTO_INCREMENT table load one at a time: docs/PERFORMANCE.md §3f).
@@ -69,17 +69,16 @@ export interface BulkStatement {
   readonly params: number;
   /** The parameter types block (2 bytes per parameter). */
   readonly types: Buffer;
-  close(): void;
 }
 
 export function prepareBulk(conn: mysql.Connection, sql: string, types: Buffer, done: (err: unknown, stmt?: BulkStatement) => void): void {
   conn.prepare(sql, (err, info) => {
     if (err) return done(err);
     const params = types.length / 2;
-    const prepared = info as unknown as { id: number; parameters?: unknown[]; close(): void };
+    const prepared = info as unknown as { id: number; parameters?: unknown[] };
     const got = prepared.parameters?.length ?? params;
     if (got !== params) return done(new Error(`the prepared INSERT takes ${got} parameters, not ${params}`));
-    done(null, { id: prepared.id, params, types, close: () => prepared.close() });
+    done(null, { id: prepared.id, params, types });
   });
 }
 

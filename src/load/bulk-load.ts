@@ -84,7 +84,8 @@ export class BulkTable {
   dispose(): void {
     if (this.out.length === this.size && idleBuffers.length < 64) idleBuffers.push(this.out);
     this.converter.dispose();
-    this.stmt?.close();
+    // the statement goes with its session (a chunk's sessions are closed after it): no COM_STMT_CLOSE
+    // on a connection that may be gone
     this.stmt = null;
   }
 

@@ -16,7 +16,7 @@ export type InsertMethod = (typeof INSERT_METHODS)[number];
 export type CsvMethod = Exclude<InsertMethod, 'auto'>;
 
 export interface InsertMethodFacts {
-  /** The server takes COM_STMT_BULK_EXECUTE (MariaDB ≥ 10.2, negotiated in the handshake). */
+  /** The server takes COM_STMT_BULK_EXECUTE (MariaDB ≥ 10.5, negotiated in the handshake). */
   readonly bulkOperations: boolean;
   readonly localInfile: boolean;
   /** @@GLOBAL.innodb_autoinc_lock_mode (null: no such variable). */

@@ -106,7 +106,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
     problems.push({
       code: 'unsupported',
       object: {},
-      message: "--insert-method bulk: the target does not take MariaDB's bulk INSERT (COM_STMT_BULK_EXECUTE, MariaDB 10.2 and later)",
+      message: "--insert-method bulk: the target does not take MariaDB's bulk INSERT (COM_STMT_BULK_EXECUTE, MariaDB 10.5 and later)",
       fix: '--insert-method load-data (or auto)',
     });
   } else if (csvRows && !facts.localInfile && needsLocalInfile(opts.insertMethod, facts)) {
