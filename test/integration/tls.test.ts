@@ -56,6 +56,17 @@ describe('TLS like the mysql client', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
+  it("a CSV dump loads over TLS by MariaDB's bulk INSERT (the capability asked for in the TLS request and again after it)", async () => {
+    const out = path.join(tempDir('tls-out'), 'd');
+    const base = ['--no-defaults', '-h', '127.0.0.1', '-P', String(server.info.port), '-u', user, '--ssl-mode', 'REQUIRED'];
+    const d = await runCli('tsdump', [...base, '-B', 'tlsdb', '-o', out, '-q'], { env: { MYSQL_PWD: password } });
+    expect(d.code, d.stderr).toBe(0);
+    const l = await runCli('tsload', [...base, '-d', out, '-B', 'tlsdb_copy', '--insert-method', 'bulk', '--progress', 'plain'], { env: { MYSQL_PWD: password } });
+    expect(l.code, l.stderr).toBe(0);
+    expect(l.stderr).toContain('rows sent by bulk INSERT (COM_STMT_BULK_EXECUTE) into `tlsdb_copy`.`t`');
+    expect(Number(await admin.scalar('SELECT COUNT(*) FROM tlsdb_copy.t WHERE id = 1'))).toBe(1);
+  });
+
   it('DISABLED against an account that requires TLS: exit 3, and the hint says --ssl-mode REQUIRED', async () => {
     const r = await dump(['--ssl-mode', 'DISABLED']);
     expect(r.code, r.stderr).toBe(3);
