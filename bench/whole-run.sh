@@ -37,7 +37,7 @@
 #      unset), limit = bench/outfile.sh) COMPRESS ("gzip zstd"; "" = no compressed dump cells)
 #      ROUNDS (1 palindrome = 2 runs per cell; QUICK: 1) PHASES ("dump load")
 #      MYDUMPER_ROWS (500000 × SCALE: mydumper --rows, also the server-limit chunk) TSDUMP_ARGS / TSLOAD_ARGS
-#      (extra flags) RESULTS_DIR (/var/tmp/tsdump-bench/results/<timestamp>) KEEP_SERVER (0)
+#      (extra flags) SOCKET (0; 1: every tool over the server's Unix socket) RESULTS_DIR (/var/tmp/tsdump-bench/results/<timestamp>) KEEP_SERVER (0)
 #      KEEP_DUMPS (0)
 set -uo pipefail
 
@@ -72,6 +72,10 @@ KEEP_SERVER=${KEEP_SERVER:-0}
 KEEP_DUMPS=${KEEP_DUMPS:-0}
 RESULTS_DIR=${RESULTS_DIR:-/var/tmp/tsdump-bench/results/$(date +%Y%m%d-%H%M%S)}
 HOST=127.0.0.1
+# SOCKET=1: every tool's rows go over the server's Unix socket instead of TCP to 127.0.0.1 (the same
+# transport for all; over TCP the server spends more CPU beside tsdump: PERFORMANCE.md §3h)
+SOCKET=${SOCKET:-0}
+if [ "$SOCKET" = 1 ]; then CONN="-S $DATADIR/mariadb.sock"; else CONN="-h $HOST -P $PORT"; fi
 TIME=/usr/bin/time
 FILES="$DATADIR-files"            # the server's secure_file_priv: every dump goes here
 DUMPS="$FILES/dumps"
@@ -218,10 +222,10 @@ verify() { # prints OK or MISMATCH:table(col,col);table(missing)
 
 # mydumper/myloader 1.0 read /etc/mydumper.cnf when it exists: give them a file of our own
 M1CNF="$RESULTS_DIR/mydumper1.cnf"
-m1() { echo "'$1' --defaults-file='$M1CNF' -h $HOST -P $PORT -u root"; }
+m1() { echo "'$1' --defaults-file='$M1CNF' $CONN -u root"; }
 dump_cmd() { # CELL THREADS OUT
-  local ts="node $TSDUMP_FLAGS '$ROOT/dist/cli/tsdump.js' --no-defaults -h $HOST -P $PORT -u root -B $SRC_DB -o '$3' -t $2 $TSDUMP_ARGS"
-  local my="mydumper -h $HOST -P $PORT -u root -B $SRC_DB -o '$3' -t $2 --rows $MYDUMPER_ROWS"
+  local ts="node $TSDUMP_FLAGS '$ROOT/dist/cli/tsdump.js' --no-defaults $CONN -u root -B $SRC_DB -o '$3' -t $2 $TSDUMP_ARGS"
+  local my="mydumper $CONN -u root -B $SRC_DB -o '$3' -t $2 --rows $MYDUMPER_ROWS"
   local my1="$(m1 "$MYDUMPER1") -B $SRC_DB -o '$3' -t $2"
   case "$1" in
     tsdump)            echo "$ts" ;;
@@ -238,8 +242,8 @@ dump_cmd() { # CELL THREADS OUT
 }
 load_cmd() { # TOOL THREADS DIR
   case "$1" in
-    tsdump)    echo "node $TSLOAD_FLAGS '$ROOT/dist/cli/tsload.js' --no-defaults -h $HOST -P $PORT -u root -d '$3' -B $DST_DB -t $2 $TSLOAD_ARGS" ;;
-    mydumper)  echo "myloader -h $HOST -P $PORT -u root -d '$3' -B $DST_DB -t $2 -e" ;;
+    tsdump)    echo "node $TSLOAD_FLAGS '$ROOT/dist/cli/tsload.js' --no-defaults $CONN -u root -d '$3' -B $DST_DB -t $2 $TSLOAD_ARGS" ;;
+    mydumper)  echo "myloader $CONN -u root -d '$3' -B $DST_DB -t $2 -e" ;;
     mydumper1) echo "$(m1 "$MYLOADER1") -d '$3' -B $DST_DB -t $2 -e" ;;
     limit)     echo "bash '$HERE/outfile.sh' load $HOST $PORT root $DST_DB '$3' $2" ;;
   esac
@@ -308,7 +312,7 @@ SRC_SUMS=$(checksums "$SRC_DB")
   echo "tables=$(sql -e "SELECT GROUP_CONCAT(CONCAT(table_name, ':', table_rows) ORDER BY data_length DESC)
                          FROM information_schema.tables WHERE table_schema = '$SRC_DB'")"
   echo "machine=$(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo) GiB RAM"
-  echo "server=MariaDB $(sql -e 'SELECT VERSION()'), buffer pool $(sql -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MiB, binlog ROW, flush_log_at_trx_commit=2, autoinc_lock_mode=$(sql -e 'SELECT @@innodb_autoinc_lock_mode')"
+  echo "server=MariaDB $(sql -e 'SELECT VERSION()'), buffer pool $(sql -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MiB, binlog ROW, flush_log_at_trx_commit=2, autoinc_lock_mode=$(sql -e 'SELECT @@innodb_autoinc_lock_mode'), transport $([ "$SOCKET" = 1 ] && echo "Unix socket" || echo "TCP 127.0.0.1")"
   echo "node=$(node --version 2>/dev/null)"
   echo "mydumper=$(mydumper --version 2>/dev/null | head -1)"
   [ -n "$V1" ] && echo "mydumper1=$("$MYDUMPER1" --version 2>/dev/null | head -1) ($MYDUMPER1)"
