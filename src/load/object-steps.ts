@@ -68,14 +68,34 @@ export async function restoreCounters(ctx: LoadContext, targets: readonly Target
       if (tb.autoIncrement === null) continue;
       await step(ctx, t, STEP.autoIncrement(tb.name), async () => {
         await recordIdentity(ctx, t, tb.name, true);
-        // Only when it differs: the ALTER recomputes the counter from the rows when the value is past
-        // the column's range (TINYINT with AUTO_INCREMENT=566, which CREATE TABLE accepted), and on a
-        // system-versioned table the history rows count (seen: 566 became 128).
-        const want = BigInt(tb.autoIncrement ?? 1).toString();
-        const now = await ctx.control.scalar('SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.name, tb.name]);
-        if (now !== want) await ctx.control.exec(`ALTER TABLE ${qualified(t.name, tb.name)} AUTO_INCREMENT = ${want}`, [], { database: t.name, table: tb.name });
+        await setCounter(ctx, t.name, tb.name, BigInt(tb.autoIncrement ?? 1));
         await recordIdentity(ctx, t, tb.name);
       });
     }
+  }
+}
+
+/**
+ * Sets a table's AUTO_INCREMENT counter to the dumped value, only when it differs. On a table with a
+ * virtual column, an in-place ALTER recomputes a counter past the column's range from the rows
+ * (history rows included): seen on MariaDB 10.11, INT with AUTO_INCREMENT=2147484115 (as CREATE TABLE
+ * set it) became max(id)+1 at the deferred ADD KEY, and again at ALTER TABLE … AUTO_INCREMENT =
+ * 2147484115; earlier TINYINT 566 became 128. A rebuild with the value (`, FORCE`) keeps it, so that
+ * is the fallback, taken only when the counter came out lower than wanted: higher is the rows' doing
+ * (a load into a table that had rows), which no ALTER undoes.
+ */
+async function setCounter(ctx: LoadContext, database: string, table: string, want: bigint): Promise<void> {
+  const object = { database, table };
+  const read = async (): Promise<bigint> =>
+    BigInt(await ctx.control.scalar('SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table]) ?? 0);
+  const alter = (extra: string): Promise<unknown> => ctx.control.exec(`ALTER TABLE ${qualified(database, table)} AUTO_INCREMENT = ${want}${extra}`, [], object);
+  if ((await read()) === want) return;
+  await alter('');
+  let now = await read();
+  if (now >= want) return;
+  await alter(', FORCE');
+  now = await read();
+  if (now < want) {
+    ctx.reporter.emit({ kind: 'warning', message: `${qualified(database, table)}: the server kept its AUTO_INCREMENT counter at ${now}, not the dumped ${want}, even after rebuilding the table`, ...object });
   }
 }
