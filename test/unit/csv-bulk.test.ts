@@ -113,6 +113,15 @@ describe.each(CSV_BULK_ENGINES)('%s CSV to bulk rows', (engine) => {
     expect(one(['text'], b([0x22, ...b('\\0\\n\\r\\Z\\"\\\\'), 0x09, 0x2c, 0xff, 0xc3, 0x28, 0x22, 0x0a]))).toEqual([[b([0, 0x0a, 0x0d, 0x1a, 0x22, 0x5c, 0x09, 0x2c, 0xff, 0xc3, 0x28])]]);
   });
 
+  it('unescapes at every position of a 16-byte block', () => {
+    for (let at = 0; at < 40; at++) {
+      for (const special of [[0x22], [0x5c], [0x5c, 0x22], [0x5c, 0x5c, 0x22, 0x0a], [0x00, 0x1a, 0x0d]]) {
+        const value = Buffer.concat([Buffer.alloc(at, 0x61), b(special), Buffer.alloc(at % 17, 0x62), b(special)]);
+        expect(one(['text', 'number'], toCsv(['text', 'number'], [[value, b('7')]]))).toEqual([[value, b('7')]]);
+      }
+    }
+  });
+
   it('tells NULL from "NULL", "\\N" and ""', () => {
     expect(one(['text', 'text', 'text', 'text'], '\\N,"NULL","\\\\N",""\n')).toEqual([[null, b('NULL'), b('\\N'), b('')]]);
     expect(one(['number', 'float', 'index', 'hex'], '\\N,\\N,\\N,\\N\n')).toEqual([[null, null, null, null]]);
