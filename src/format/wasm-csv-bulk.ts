@@ -1,4 +1,4 @@
-import { readAsset } from '../storage/local-files.js';
+import { wasmModuleOnce } from './wasm-module.js';
 import { BULK_ERROR_CODES, CsvBulkError } from './csv-bulk-error.js';
 import { bulkKinds, type BulkCodec, type BulkRows, type CsvBulkConverter } from './bulk-row-data.js';
 
@@ -16,23 +16,8 @@ interface CsvBulkExports {
 
 // dist/wasm/ from both src/format/ (tests) and dist/format/ (the built package)
 const WASM_FILE = new URL('../../dist/wasm/csv-bulk.wasm', import.meta.url);
-let compiled: WebAssembly.Module | null | undefined;
-
-/**
- * The compiled converter module, once per thread; null when it cannot be used here (not built, or
- * a runtime without WebAssembly SIMD) — the JavaScript converter then does the same work, slower.
- */
-export function csvBulkModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    const bytes = readAsset(WASM_FILE);
-    try {
-      compiled = bytes ? new WebAssembly.Module(new Uint8Array(bytes)) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+/** The compiled converter module (wasm-module.ts). */
+export const csvBulkModule = wasmModuleOnce(WASM_FILE);
 
 const PAGE = 64 * 1024;
 const LF = 0x0a;

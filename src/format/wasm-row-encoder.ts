@@ -2,7 +2,7 @@ import type { WireBatch } from '../core/wire-row.js';
 import type { LongestLine } from './longest-line.js';
 import type { Dialect } from './row-encoder.js';
 import { SinkEncoder } from './sink-encoder.js';
-import { readAsset } from '../storage/local-files.js';
+import { wasmModuleOnce } from './wasm-module.js';
 
 /** The exports of assembly/wire-encoder.ts. */
 interface WireEncoderExports {
@@ -20,23 +20,8 @@ interface WireEncoderExports {
 
 // dist/wasm/ from both src/format/ (tests) and dist/format/ (the built package)
 const WASM_FILE = new URL('../../dist/wasm/wire-encoder.wasm', import.meta.url);
-let compiled: WebAssembly.Module | null | undefined;
-
-/**
- * The compiled encoder module, once per thread; null when it cannot be used here (not built, or a
- * runtime without WebAssembly SIMD) — the JavaScript encoders then do the same work, slower.
- */
-export function wireEncoderModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    const bytes = readAsset(WASM_FILE);
-    try {
-      compiled = bytes ? new WebAssembly.Module(new Uint8Array(bytes)) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+/** The compiled encoder module (wasm-module.ts). */
+export const wireEncoderModule = wasmModuleOnce(WASM_FILE);
 
 const PAGE = 64 * 1024;
 
