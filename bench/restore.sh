@@ -25,7 +25,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-. "$ROOT/scripts/use-runtime.sh" # node: the project's runtime; TSDUMP_FLAGS / TSLOAD_FLAGS: the bins' V8 flags
+. "$ROOT/scripts/use-runtime.sh" # node: the project's runtime; TSDUMP_ENV, TSDUMP_FLAGS (and TSLOAD_…): the bins' environment and V8 flags
 export PORT=${PORT:-3407}
 export SCALE=${SCALE:-1}
 SRC_DB=${SRC_DB:-bench_restore_${SCALE//./_}}
@@ -67,8 +67,8 @@ run() { # tool round
   cli -e "DROP DATABASE IF EXISTS \`$DST_DB\`; DROP DATABASE IF EXISTS tsload_progress"
   case $tool in
     mariadb) /usr/bin/time -v -o "$t" bash -c "sed 's/\`$SRC_DB\`/\`$DST_DB\`/g' '$OUT/dump.sql' | mariadb --no-defaults -h127.0.0.1 -P$PORT -uroot" ;;
-    tsload-sql) /usr/bin/time -v -o "$t" node $TSLOAD_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$OUT/dump.sql" --rename "$SRC_DB=$DST_DB" -q ;;
-    tsload-mydumper) /usr/bin/time -v -o "$t" node $TSLOAD_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$OUT/mydumper" --rename "$SRC_DB=$DST_DB" -q ;;
+    tsload-sql) /usr/bin/time -v -o "$t" env $TSLOAD_ENV node $TSLOAD_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$OUT/dump.sql" --rename "$SRC_DB=$DST_DB" -q ;;
+    tsload-mydumper) /usr/bin/time -v -o "$t" env $TSLOAD_ENV node $TSLOAD_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$OUT/mydumper" --rename "$SRC_DB=$DST_DB" -q ;;
     myloader) /usr/bin/time -v -o "$t" myloader -h 127.0.0.1 -P "$PORT" -u root -d "$OUT/mydumper" -B "$DST_DB" -t "$THREADS" -e ;;
   esac
   local wall cpu rss ok=ok

@@ -33,10 +33,10 @@ for n in "$ROWS" $((4 * ROWS)); do
     DB=$db ORDERS_ROWS=$n EVENTS_ROWS=1 NOPK_ROWS=1 DIM_ROWS=1 bash "$HERE/gen.sh" >/dev/null
   fi
   rm -rf "$OUT/$db"
-  /usr/bin/time -v -o "$OUT/time-dump-$n" node $TSDUMP_FLAGS "$ROOT/dist/cli/tsdump.js" "${conn[@]}" -B "$db" -o "$OUT/$db" -q
+  /usr/bin/time -v -o "$OUT/time-dump-$n" env $TSDUMP_ENV node $TSDUMP_FLAGS "$ROOT/dist/cli/tsdump.js" "${conn[@]}" -B "$db" -o "$OUT/$db" -q
   rss[dump-$n]=$(peak "$OUT/time-dump-$n")
   cli -e "DROP DATABASE IF EXISTS \`${db}_copy\`"
-  /usr/bin/time -v -o "$OUT/time-load-$n" node $TSLOAD_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$OUT/$db" -B "${db}_copy" -q
+  /usr/bin/time -v -o "$OUT/time-load-$n" env $TSLOAD_ENV node $TSLOAD_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$OUT/$db" -B "${db}_copy" -q
   rss[load-$n]=$(peak "$OUT/time-load-$n")
   cli -e "DROP DATABASE IF EXISTS \`${db}_copy\`"
   echo "$n rows: tsdump ${rss[dump-$n]} MiB, tsload ${rss[load-$n]} MiB" >&2

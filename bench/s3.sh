@@ -21,7 +21,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-. "$ROOT/scripts/use-runtime.sh" # node: the project's runtime; TSDUMP_FLAGS / TSLOAD_FLAGS: the bins' V8 flags
+. "$ROOT/scripts/use-runtime.sh" # node: the project's runtime; TSDUMP_ENV, TSDUMP_FLAGS (and TSLOAD_…): the bins' environment and V8 flags
 export PORT=${PORT:-3407}
 export SCALE=${SCALE:-1}
 SRC_DB=${SRC_DB:-bench_s3_${SCALE//./_}}
@@ -71,11 +71,11 @@ run() { # store phase round location
   before=$(cpu_of "$s3pid")
   if [ "$phase" = dump ]; then
     # shellcheck disable=SC2086
-    /usr/bin/time -v -o "$t" node $TSDUMP_FLAGS "$ROOT/dist/cli/tsdump.js" "${conn[@]}" -B "$SRC_DB" -o "$loc" -t "$THREADS" -q $TSDUMP_ARGS
+    /usr/bin/time -v -o "$t" env $TSDUMP_ENV node $TSDUMP_FLAGS "$ROOT/dist/cli/tsdump.js" "${conn[@]}" -B "$SRC_DB" -o "$loc" -t "$THREADS" -q $TSDUMP_ARGS
   else
     cli -e "DROP DATABASE IF EXISTS \`$DST_DB\`"
     # shellcheck disable=SC2086
-    /usr/bin/time -v -o "$t" node $TSLOAD_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$loc" -B "$DST_DB" -t "$THREADS" -q $TSLOAD_ARGS
+    /usr/bin/time -v -o "$t" env $TSLOAD_ENV node $TSLOAD_FLAGS "$ROOT/dist/cli/tsload.js" "${conn[@]}" -d "$loc" -B "$DST_DB" -t "$THREADS" -q $TSLOAD_ARGS
   fi
   after=$(cpu_of "$s3pid")
   local wall cpu rss

@@ -224,7 +224,7 @@ verify() { # prints OK or MISMATCH:table(col,col);table(missing)
 M1CNF="$RESULTS_DIR/mydumper1.cnf"
 m1() { echo "'$1' --defaults-file='$M1CNF' $CONN -u root"; }
 dump_cmd() { # CELL THREADS OUT
-  local ts="node $TSDUMP_FLAGS '$ROOT/dist/cli/tsdump.js' --no-defaults $CONN -u root -B $SRC_DB -o '$3' -t $2 $TSDUMP_ARGS"
+  local ts="env $TSDUMP_ENV node $TSDUMP_FLAGS '$ROOT/dist/cli/tsdump.js' --no-defaults $CONN -u root -B $SRC_DB -o '$3' -t $2 $TSDUMP_ARGS"
   local my="mydumper $CONN -u root -B $SRC_DB -o '$3' -t $2 --rows $MYDUMPER_ROWS"
   local my1="$(m1 "$MYDUMPER1") -B $SRC_DB -o '$3' -t $2"
   case "$1" in
@@ -242,7 +242,7 @@ dump_cmd() { # CELL THREADS OUT
 }
 load_cmd() { # TOOL THREADS DIR
   case "$1" in
-    tsdump)    echo "node $TSLOAD_FLAGS '$ROOT/dist/cli/tsload.js' --no-defaults $CONN -u root -d '$3' -B $DST_DB -t $2 $TSLOAD_ARGS" ;;
+    tsdump)    echo "env $TSLOAD_ENV node $TSLOAD_FLAGS '$ROOT/dist/cli/tsload.js' --no-defaults $CONN -u root -d '$3' -B $DST_DB -t $2 $TSLOAD_ARGS" ;;
     mydumper)  echo "myloader $CONN -u root -d '$3' -B $DST_DB -t $2 -e" ;;
     mydumper1) echo "$(m1 "$MYLOADER1") -d '$3' -B $DST_DB -t $2 -e" ;;
     limit)     echo "bash '$HERE/outfile.sh' load $HOST $PORT root $DST_DB '$3' $2" ;;

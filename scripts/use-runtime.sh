@@ -15,9 +15,14 @@ if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); proce
   printf 'runtime: %s is Node.js %s; tsdump needs >= 22.15.\n  Run it through make (make demo, make test, make runtime: they fetch Node 24 into .tmp/runtime\n  without touching the system'"'"'s node), or put a newer node first on PATH.\n' "$(command -v node)" "$(node --version)" >&2
   exit 1
 fi
-# The V8 flags of each bin's shebang (line 1 of src/cli/tsdump.ts, src/cli/tsload.ts), for scripts that
-# run `node dist/cli/…` directly: measured as the installed commands run.
-TSDUMP_FLAGS=$(sed -n '1s|^#!/usr/bin/env -S node *||p' "$_runtime_root/src/cli/tsdump.ts")
-TSLOAD_FLAGS=$(sed -n '1s|^#!/usr/bin/env -S node *||p' "$_runtime_root/src/cli/tsload.ts")
-export TSDUMP_FLAGS TSLOAD_FLAGS
-unset _runtime_root
+# What each bin's shebang (line 1 of src/cli/tsdump.ts, src/cli/tsload.ts) gives node, for scripts that run
+# `node dist/cli/…` directly, measured as the installed commands run: TSDUMP_ENV / TSLOAD_ENV, the environment
+# it sets (`env -S NAME=value … node`; glibc malloc settings), and TSDUMP_FLAGS / TSLOAD_FLAGS, node's flags.
+# Run as `env $TSDUMP_ENV node $TSDUMP_FLAGS dist/cli/tsdump.js …`.
+_assign='[A-Za-z_][A-Za-z0-9_]*=[^ ]* '
+TSDUMP_ENV=$(sed -n "1s|^#!/usr/bin/env -S \(\($_assign\)*\)node.*|\1|p" "$_runtime_root/src/cli/tsdump.ts")
+TSLOAD_ENV=$(sed -n "1s|^#!/usr/bin/env -S \(\($_assign\)*\)node.*|\1|p" "$_runtime_root/src/cli/tsload.ts")
+TSDUMP_FLAGS=$(sed -n "1s|^#!/usr/bin/env -S \($_assign\)*node *||p" "$_runtime_root/src/cli/tsdump.ts")
+TSLOAD_FLAGS=$(sed -n "1s|^#!/usr/bin/env -S \($_assign\)*node *||p" "$_runtime_root/src/cli/tsload.ts")
+export TSDUMP_ENV TSLOAD_ENV TSDUMP_FLAGS TSLOAD_FLAGS
+unset _runtime_root _assign

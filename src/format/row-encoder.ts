@@ -21,8 +21,12 @@ export interface RowEncoder {
   push(row: RawRow): void;
   /** Appends one row given as a text-protocol row packet payload: bytes [start, end) of `buf`. */
   pushWire(buf: Buffer, start: number, end: number): void;
-  /** Appends a batch of wire rows. */
-  pushRows(rows: WireBatch): void;
+  /**
+   * Appends the rows of a batch from row `from` on, stopping once `pending` has reached `until` bytes
+   * (the writer takes them and calls again from the returned row); returns the first row not
+   * appended, rows.length when the batch is done. Defaults: the whole batch.
+   */
+  pushRows(rows: WireBatch, from?: number, until?: number): number;
   /** Bytes buffered and not yet taken. */
   readonly pending: number;
   /** Takes the buffered bytes (call when pending is large, and once at the end after finish()). */

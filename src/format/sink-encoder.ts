@@ -29,9 +29,14 @@ export abstract class SinkEncoder implements RowEncoder {
 
   abstract pushWire(buf: Buffer, start: number, end: number): void;
 
-  pushRows(rows: WireBatch): void {
+  pushRows(rows: WireBatch, from = 0, until = Infinity): number {
     const { buffers, starts, ends } = rows;
-    for (let i = 0; i < rows.length; i++) this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
+    let i = from;
+    while (i < rows.length && this.sink.len < until) {
+      this.pushWire(buffers[i]!, starts[i]!, ends[i]!);
+      i++;
+    }
+    return i;
   }
 
   push(row: readonly (Buffer | null)[]): void {

@@ -110,9 +110,10 @@ export class WasmRowEncoder extends SinkEncoder {
     }
   }
 
-  override pushRows(rows: WireBatch): void {
+  override pushRows(rows: WireBatch, from = 0, until = Infinity): number {
     const { buffers, starts, ends } = rows;
-    for (let i = 0; i < rows.length; ) {
+    let i = from;
+    while (i < rows.length && this.sink.len < until) {
       // rows for this call: at most MAX_ROWS and MAX_SPAN bytes of packets (one row whatever its size)
       const last = Math.min(rows.length, i + MAX_ROWS);
       let span = ends[i]! - starts[i]! + 4;
@@ -145,6 +146,7 @@ export class WasmRowEncoder extends SinkEncoder {
       s.len += end - out;
       i = j;
     }
+    return i;
   }
 
   pushWire(buf: Buffer, start: number, end: number): void {

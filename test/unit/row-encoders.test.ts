@@ -233,4 +233,40 @@ describe('the two row loops', () => {
       }
     }
   });
+  it('write the same bytes when a batch is pushed in pieces, each stopping once `until` bytes are pending, as at once', () => {
+    const columns = [col('a', 'number'), col('t', 'text'), col('h', 'hex')];
+    const wires = Array.from({ length: 6000 }, (_, i) =>
+      encodeWireRow([Buffer.from(String(i)), Buffer.from(`row ${i}\t'quoted'\n`.repeat(1 + (i % 7))), Buffer.alloc(i % 50, i)]),
+    );
+    const shared = Buffer.concat(wires.flatMap((w) => [Buffer.alloc(4), w]));
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let off = 0;
+    for (const w of wires) {
+      starts.push(off + 4);
+      ends.push(off + 4 + w.length);
+      off += 4 + w.length;
+    }
+    const batch = { length: wires.length, buffers: wires.map(() => shared), starts, ends };
+    for (const engine of ENCODER_ENGINES) {
+      for (const format of ['csv', 'sql'] as const) {
+        const whole = create(format, { table: 't', columns, statementSize: 300 }, engine);
+        expect(whole.pushRows(batch)).toBe(batch.length);
+        whole.finish();
+        const pieces = create(format, { table: 't', columns, statementSize: 300 }, engine);
+        const taken: Buffer[] = [];
+        let calls = 0;
+        for (let i = 0; i < batch.length; calls++) {
+          i = pieces.pushRows(batch, i, 20_000);
+          if (i < batch.length) expect(pieces.pending, `${engine} ${format}: stopped early`).toBeGreaterThanOrEqual(20_000);
+          taken.push(Buffer.from(pieces.take()));
+        }
+        pieces.finish();
+        taken.push(pieces.take());
+        // ≈ 800 KB of packets: the WebAssembly loop stops between its calls of ≤ 256 KiB each
+        expect(calls, `${engine} ${format}: calls`).toBeGreaterThan(2);
+        expect(Buffer.concat(taken).equals(whole.take()), `${engine} ${format}`).toBe(true);
+      }
+    }
+  });
 });
