@@ -58,6 +58,8 @@ function refuseTsdumpOnly(opts: LoadOptions, kind: string): void {
     r.eventsDisabled !== null && '--events-disabled',
     r.users !== null && '--load-users',
     r.replication !== null && '--start-replication',
+    // statements and mydumper's LOAD DATA files are sent as they are
+    opts.insertMethod !== 'auto' && `--insert-method ${opts.insertMethod}`,
   ].filter((x): x is string => typeof x === 'string');
   if (given.length === 0) return;
   throw new TsError({ code: 'usage', message: `${given.join(', ')}: not supported when restoring a ${kind === 'mysqldump' ? 'mysqldump file' : 'mydumper directory'} (yet)`, suggestion: 'restore it whole into a scratch database, or dump it again with tsdump for these options' });

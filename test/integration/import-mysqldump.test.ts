@@ -65,6 +65,14 @@ describe('tsload restores mysqldump / mariadb-dump files', () => {
     expect(bad.map((r) => `${r.kind} ${r.object}: ${r.details.join('; ')}`)).toEqual([]);
   }
 
+  it('options only our own dumps have are refused for a script, named, before anything is created (exit 2)', async () => {
+    const dst = uniqueDb('imp_sql_refused');
+    const r = await runCli('tsload', [...connArgs(), '-d', plain, '--rename', `${src}=${dst}`, '--analyze', '--insert-method', 'bulk']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--analyze, --insert-method bulk: not supported when restoring a mysqldump file (yet)');
+    expect(Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst]))).toBe(0);
+  });
+
   it('restores a --databases dump under another name (--rename), detected and verified', async () => {
     const dst = uniqueDb('imp_sql_plain');
     targets.push(dst);
