@@ -2,7 +2,7 @@ import mysql from 'mysql2';
 import { MAX_PACKET_PAYLOAD, sendFramedCommand } from './framed-query.js';
 
 /**
- * MariaDB's array-bound INSERT: COM_STMT_BULK_EXECUTE (MariaDB ≥ 10.2; asked for by mysql2's handshake from 10.5) runs one prepared INSERT
+ * MariaDB's array-bound INSERT: COM_STMT_BULK_EXECUTE (MariaDB ≥ 10.2; asked for in mysql2's handshake from 10.5) runs one prepared INSERT
  * for every row of a packet, without parsing SQL for each and — unlike LOAD DATA — holding only
  * InnoDB's AUTO-INC mutex under innodb_autoinc_lock_mode=1 (a LOAD DATA holds the table's AUTO-INC
  * lock to its end, so chunks of an AUTO_INCREMENT table load one at a time: docs/PERFORMANCE.md §3f).

@@ -38,8 +38,6 @@ export class Session {
   private infileFactory: InfileFactory | undefined;
   /** Warnings the last exec/loadLocal statement raised (LOAD DATA reports bad rows only this way). */
   lastWarningCount = 0;
-  /** The server takes COM_STMT_BULK_EXECUTE from this session (MariaDB ≥ 10.2: bulk-insert.ts). */
-  bulkOperations = false;
 
   private constructor(
     private readonly conn: CoreConnection,
@@ -49,6 +47,8 @@ export class Session {
     private readonly binaryHandshake: boolean,
     /** Where the socket reads go, when they reuse memory (read-arena.ts). */
     private readonly arena: ReadArena | null = null,
+    /** The server takes COM_STMT_BULK_EXECUTE from this session (MariaDB ≥ 10.5 with mysql2: bulk-insert.ts). */
+    readonly bulkOperations = false,
   ) {}
 
   /**
@@ -125,9 +125,8 @@ export class Session {
     await new Promise<void>((resolve, reject) => {
       conn.connect((err) => (err ? reject(err) : resolve()));
     });
-    const s = new Session(conn, conn.threadId ?? 0, profile.label, (profile.charset ?? '').toUpperCase() === 'BINARY', arena);
+    const s = new Session(conn, conn.threadId ?? 0, profile.label, (profile.charset ?? '').toUpperCase() === 'BINARY', arena, bulk);
     sessionRef = s;
-    s.bulkOperations = bulk;
     try {
       // Results as the column's own bytes; the client side stays utf8mb4 (mysql2 encodes our SQL text
       // by character_set_client, so SET NAMES binary would break non-latin1 identifiers).

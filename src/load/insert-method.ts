@@ -32,7 +32,8 @@ export function csvMethodFor(option: InsertMethod, facts: InsertMethodFacts, tab
 
 /** Whether some CSV chunk of these tables would need LOAD DATA LOCAL (so local_infile must be ON). */
 export function needsLocalInfile(option: InsertMethod, facts: InsertMethodFacts): boolean {
-  return csvMethodFor(option, { ...facts, localInfile: false }, { autoIncrement: null }) === 'load-data';
+  // with local_infile OFF, auto sends every table by bulk INSERT where the server has it
+  return option === 'load-data' || (option === 'auto' && !facts.bulkOperations);
 }
 
 /**
