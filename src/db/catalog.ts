@@ -17,7 +17,8 @@ export interface CatalogTable {
   readonly rowsEstimate: number;
   readonly avgRowLength: number;
   readonly dataLength: number;
-  readonly autoIncrement: number | null;
+  /** The AUTO_INCREMENT counter as the server's decimal digits (a BIGINT UNSIGNED: a number would round it past 2^53). */
+  readonly autoIncrement: string | null;
   readonly columns: readonly ColumnSpec[];
   readonly key: ChunkKey;
 }
@@ -137,7 +138,7 @@ export async function readTables(session: Session, database: string, flavor: Fla
       rowsEstimate: Number(t.TABLE_ROWS ?? 0),
       avgRowLength: Number(t.AVG_ROW_LENGTH ?? 0),
       dataLength: Number(t.DATA_LENGTH ?? 0),
-      autoIncrement: t.AUTO_INCREMENT === null ? null : Number(t.AUTO_INCREMENT),
+      autoIncrement: t.AUTO_INCREMENT,
       columns: cols,
       key: chooseKey(cols, idxBy.get(t.TABLE_NAME) ?? []),
     };

@@ -1,6 +1,6 @@
 import type { CatalogDatabase, CatalogObject, CatalogTable } from '../db/catalog.js';
 import type { Flavor } from '../db/flavor.js';
-import { FORMAT_NAME, FORMAT_VERSION, type ChunkEntry, type FileEntry, type DatabaseEntry, type Manifest, type ObjectEntry, type SnapshotInfo, type TableEntry } from '../format/manifest.js';
+import { FORMAT_NAME, FORMAT_VERSION, autoIncrementJson, type ChunkEntry, type FileEntry, type DatabaseEntry, type Manifest, type ObjectEntry, type SnapshotInfo, type TableEntry } from '../format/manifest.js';
 import { MANIFEST_FILE } from '../format/naming.js';
 import type { MissingEntry } from '../format/missing.js';
 import { subsetInfo, type SubsetInfo } from '../format/subset.js';
@@ -73,7 +73,7 @@ function databaseEntry(
         key: t.key,
         rows: sum(chunks.map((c) => c.rows)),
         bytes: sum(chunks.map((c) => c.bytes)),
-        autoIncrement: t.autoIncrement,
+        autoIncrement: t.autoIncrement === null ? null : autoIncrementJson(t.autoIncrement),
         chunks,
       };
     });

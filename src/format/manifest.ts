@@ -79,7 +79,11 @@ export interface TableEntry {
   readonly key: ChunkKey;
   readonly rows: number;
   readonly bytes: number;
-  readonly autoIncrement: number | null;
+  /**
+   * The AUTO_INCREMENT counter at dump time: a JSON number, or above 2^53 (BIGINT UNSIGNED counters,
+   * which a JSON number cannot hold exactly) its decimal digits as a string (autoIncrementJson).
+   */
+  readonly autoIncrement: number | string | null;
   readonly chunks: readonly ChunkEntry[];
 }
 
@@ -170,6 +174,12 @@ export function manifestFiles(m: Manifest): FileEntry[] {
   }
   for (const db of m.databases) for (const t of db.tables) out.push(...t.chunks);
   return out;
+}
+
+/** A counter's manifest form (TableEntry.autoIncrement) from the server's decimal digits. */
+export function autoIncrementJson(decimal: string): number | string {
+  const n = Number(decimal);
+  return Number.isSafeInteger(n) ? n : decimal;
 }
 
 // ---------------------------------------------------------------- validation
@@ -310,6 +320,8 @@ export function parseManifest(text: string): Manifest {
       ts.at('name').str(t.name);
       seen(ts.at('schema'), t.schema);
       ts.at('rows').nat(t.rows);
+      // sent into an ALTER TABLE: only digits
+      if (t.autoIncrement !== null && t.autoIncrement !== undefined && !(typeof t.autoIncrement === 'string' && /^[0-9]{1,20}$/.test(t.autoIncrement))) ts.at('autoIncrement').nat(t.autoIncrement);
       ts.at('columns').arr(t.columns).forEach((cv, k) => {
         const cs = ts.at(`columns[${k}]`);
         const c = cs.obj(cv);

@@ -3,7 +3,8 @@
  * column's range (which CREATE TABLE accepts) on tables with a virtual column, where an in-place
  * ALTER (the deferred ADD KEY, ALTER … AUTO_INCREMENT itself) recomputes the counter from the rows;
  * on a system-versioned table (MariaDB) the history rows are among them. Found by the generative
- * round trip (seed 7, path 19: INT counter 2147484115 came back as max(id)+1 = 405360950).
+ * round trip (seed 7, path 19: INT counter 2147484115 came back as max(id)+1 = 405360950). Counters
+ * past 2^53 (BIGINT UNSIGNED) come back exact, not rounded as a JSON number would hold them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -47,7 +48,10 @@ describe('AUTO_INCREMENT counters above the rows', () => {
       CREATE TABLE gen_in (id INT NOT NULL AUTO_INCREMENT, ${vcol}, PRIMARY KEY (id), KEY kv (v)) AUTO_INCREMENT = 1000;
       INSERT INTO gen_in (id, v) VALUES (1, 1), (5, 5);
       CREATE TABLE tiny_past (id TINYINT NOT NULL AUTO_INCREMENT, v INT, PRIMARY KEY (id), KEY kv (v)) AUTO_INCREMENT = 566;
-      INSERT INTO tiny_past (id, v) VALUES (3, 3);`);
+      INSERT INTO tiny_past (id, v) VALUES (3, 3);
+      CREATE TABLE big_counter (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, v INT, PRIMARY KEY (id), KEY kv (v)) AUTO_INCREMENT = 18446744073709551001;
+      INSERT INTO big_counter (id, v) VALUES (18446744073709550999, 1);
+      CREATE TABLE past_2_53 (id BIGINT NOT NULL AUTO_INCREMENT, v INT, PRIMARY KEY (id)) AUTO_INCREMENT = 9007199254740993;`);
     if (versioned) {
       await admin.query(`USE ${quoteIdent(db)};
         CREATE TABLE ver_past (id INT NOT NULL AUTO_INCREMENT, ${vcol}, PRIMARY KEY (id), KEY kv (v)) AUTO_INCREMENT = 2147484115 WITH SYSTEM VERSIONING;
@@ -80,6 +84,8 @@ describe('AUTO_INCREMENT counters above the rows', () => {
     expect(l.stderr).not.toMatch(/AUTO_INCREMENT counter/);
     const source = await counters(admin, db);
     expect(source.gen_past).toBe('2147484115');
+    // past 2^53: a JSON number would round these (9007199254740993 to …992)
+    expect([source.big_counter, source.past_2_53]).toEqual(['18446744073709551001', '9007199254740993']);
     if (versioned) expect(source.ver_past).toBe('2147484115');
     expect(await counters(admin, copy)).toEqual(source);
   });

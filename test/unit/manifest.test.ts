@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TsError } from '../../src/core/errors.js';
-import { FORMAT_VERSION, manifestFiles, parseManifest } from '../../src/format/manifest.js';
+import { FORMAT_VERSION, autoIncrementJson, manifestFiles, parseManifest } from '../../src/format/manifest.js';
 
 const SHA = 'a'.repeat(64);
 
@@ -125,6 +125,20 @@ describe('parseManifest', () => {
       if (field === 'rows') table(m).rows = 19;
       expect(refusal(m).message, `${field}=${String(value)}`).toMatch(new RegExp(`chunks\\[0\\]\\.${field}`));
     }
+  });
+
+  it('takes an AUTO_INCREMENT counter as a number or, past 2^53, as its digits; refuses anything else', () => {
+    for (const ok of [null, 0, 42, '18446744073709551615']) {
+      const m = validManifest();
+      table(m).autoIncrement = ok;
+      expect(() => parseManifest(JSON.stringify(m)), String(ok)).not.toThrow();
+    }
+    for (const bad of [-1, 1.5, '12; DROP TABLE t', '', '1e20', true, '123456789012345678901']) {
+      const m = validManifest();
+      table(m).autoIncrement = bad;
+      expect(refusal(m).message, String(bad)).toMatch(/tables\[0\]\.autoIncrement/);
+    }
+    expect([autoIncrementJson('42'), autoIncrementJson('9007199254740991'), autoIncrementJson('9007199254740993')]).toEqual([42, 9007199254740991, '9007199254740993']);
   });
 
   it('refuses unknown enum values (snapshot mode, data format, codec)', () => {
