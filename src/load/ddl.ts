@@ -122,6 +122,8 @@ function unquoted(s: string): string {
 
 const INDEX_RE = /^(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+|VECTOR\s+)?(KEY|INDEX)\s+(`(?:[^`]|``)*`)/i;
 const FK_RE = /^CONSTRAINT\s+(`(?:[^`]|``)*`)\s+FOREIGN\s+KEY\b/i;
+/** `PARTITION BY [LINEAR] KEY [ALGORITHM=n] ()`: partitioned by the table's key, no columns named. */
+const PARTITION_BY_KEY_RE = /\bPARTITION\s+BY\s+(?:LINEAR\s+)?KEY\s*(?:ALGORITHM\s*=\s*\d+\s*)?\(\s*\)/i;
 
 function identName(quoted: string): string {
   return quoted.slice(1, -1).replace(/``/g, '`');
@@ -143,11 +145,15 @@ function firstIndexColumn(def: string): string | null {
  * gives back the same order whatever the kinds (keeping only the AUTO_INCREMENT key put it before
  * the plain keys listed ahead of it). `keepUnique` keeps the UNIQUE keys in the create statement
  * (listed first of the secondary keys, so the order holds): a load whose duplicates are ignored or
- * replaced needs them while it inserts.
+ * replaced needs them while it inserts, and a table without a primary key partitioned by KEY ()
+ * needs them to be created.
  */
 export function splitCreateTable(sql: string, defer: boolean, keepUnique = false): SplitTable {
   const body = parseCreateBody(sql);
   if (!defer || body.items.length === 0) return { create: sql, indexes: [], foreignKeys: [] };
+  // PARTITION BY KEY () partitions by the primary key, or without one by a UNIQUE key: it must be
+  // there at CREATE (error 1488 otherwise)
+  if (!body.items.some((i) => /^PRIMARY\s+KEY/i.test(i)) && PARTITION_BY_KEY_RE.test(body.tail)) keepUnique = true;
   let autoColumn: string | null = null;
   for (const item of body.items) {
     const m = /^(`(?:[^`]|``)*`)\s/.exec(item);

@@ -4,7 +4,8 @@
  * order they were created; keys created with the table come before keys added later. So SHOW CREATE
  * TABLE of source and copy must be identical, also when a key has to stay in the CREATE TABLE (the
  * AUTO_INCREMENT column's), with FULLTEXT keys added one per ALTER, long UNIQUE (hash) keys, spatial,
- * descending and ignored keys, and foreign keys.
+ * descending and ignored keys, and foreign keys; and a table without a primary key partitioned by
+ * KEY () keeps the UNIQUE key it is partitioned by in its CREATE TABLE (was error 1488).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { adminSession, type AdminSession } from '../support/server.js';
@@ -36,7 +37,9 @@ describe('deferred indexes keep the definition', () => {
        INSERT INTO parent SELECT seq, seq * 10 FROM seq_1_to_10;
        CREATE TABLE child (id INT NOT NULL PRIMARY KEY, pid INT, pcode INT, note VARCHAR(20),
          KEY zz (note), CONSTRAINT fk_b FOREIGN KEY (pcode) REFERENCES parent (code), CONSTRAINT fk_a FOREIGN KEY (pid) REFERENCES parent (id));
-       INSERT INTO child SELECT seq, seq, seq * 10, 'n' FROM seq_1_to_10;`,
+       INSERT INTO child SELECT seq, seq, seq * 10, 'n' FROM seq_1_to_10;
+       CREATE TABLE part_uq (u INT NOT NULL, v INT, UNIQUE KEY uq (u), KEY kv (v)) PARTITION BY KEY () PARTITIONS 3;
+       INSERT INTO part_uq SELECT seq, seq MOD 5 FROM seq_1_to_40;`,
     );
     if (isMariadb) {
       await runSql(

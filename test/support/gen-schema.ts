@@ -27,7 +27,6 @@ export const KNOWN_BROKEN: readonly { readonly tag: FeatureTag; readonly issue: 
   { tag: 'loose-value', issue: '#11', what: 'values stored under a non-strict sql_mode are refused on load' },
   { tag: 'loose-ddl', issue: '#11', what: 'DDL only a non-strict sql_mode accepts (duplicate ENUM member) is refused on load' },
   { tag: 'ai-secondary-index', issue: '#11', what: 'a secondary index on the AUTO_INCREMENT column comes back in another position' },
-  { tag: 'partition-by-unique-key', issue: 'new (generative test)', what: 'PARTITION BY KEY() over a UNIQUE key (no primary key) fails to load with --defer-indexes on: the table is created without the key (error 1488)' },
   { tag: 'aria-engine', issue: 'new (generative test)', what: "an Aria table's CREATE_OPTIONS gain page_checksum=1 (SHOW CREATE TABLE prints PAGE_CHECKSUM=1 for the server default)" },
 ];
 

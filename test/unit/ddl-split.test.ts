@@ -42,6 +42,18 @@ describe('splitCreateTable', () => {
     expect(s.indexes.map((i) => i.name)).toEqual(['k3', 'f']);
   });
 
+  it('keeps the UNIQUE keys of a table without a primary key partitioned by KEY () (its partitioning key)', () => {
+    const t = (tail: string): string => `CREATE TABLE \`t\` (\n  \`u\` int NOT NULL,\n  \`v\` int DEFAULT NULL,\n  UNIQUE KEY \`uq\` (\`u\`),\n  KEY \`kv\` (\`v\`)\n) ENGINE=InnoDB${tail}`;
+    for (const tail of ['\n PARTITION BY KEY ()\nPARTITIONS 3', '\n/*!50100 PARTITION BY LINEAR KEY ALGORITHM = 2 ()\nPARTITIONS 2 */']) {
+      const s = splitCreateTable(t(tail), true);
+      expect(s.create, tail).toContain('UNIQUE KEY `uq` (`u`)');
+      expect(s.indexes.map((i) => i.name)).toEqual(['kv']);
+    }
+    // partitioned by named columns, or by KEY () over a primary key: the UNIQUE key is deferred as usual
+    expect(splitCreateTable(t('\n PARTITION BY KEY (`u`)\nPARTITIONS 3'), true).indexes.map((i) => i.name)).toEqual(['uq', 'kv']);
+    expect(splitCreateTable(t(' PARTITION BY HASH (`u`)'), true).indexes.map((i) => i.name)).toEqual(['uq', 'kv']);
+  });
+
   it('leaves everything in place without deferral', () => {
     expect(splitCreateTable(T, false).create).toBe(T);
   });
