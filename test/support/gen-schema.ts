@@ -18,14 +18,6 @@ import { FEATURE_TAGS, GEOMETRY_TYPES, intRange, quoteId, sqlHex, sqlString } fr
 
 /** Features that fail on main today (see the report of the generative test's first runs, and issue 11). */
 export const KNOWN_BROKEN: readonly { readonly tag: FeatureTag; readonly issue: string; readonly what: string }[] = [
-  { tag: 'uuid', issue: '#11', what: 'UUID columns do not load (text form sent over a binary session, error 1292)' },
-  { tag: 'inet6', issue: '#11', what: 'INET6 columns do not load (error 1292)' },
-  { tag: 'inet4', issue: '#11', what: 'INET4 columns do not load (error 1292)' },
-  { tag: 'enum-invalid', issue: '#11', what: "an ENUM's invalid value (index 0) loads as an error or as a real '' member" },
-  { tag: 'enum-empty-member', issue: '#11', what: "an ENUM with a '' member next to the invalid value is ambiguous in the dump" },
-  { tag: 'set-empty-member', issue: '#11', what: "a SET value that includes a '' member does not survive" },
-  { tag: 'loose-value', issue: '#11', what: 'values stored under a non-strict sql_mode are refused on load' },
-  { tag: 'loose-ddl', issue: '#11', what: 'DDL only a non-strict sql_mode accepts (duplicate ENUM member) is refused on load' },
   { tag: 'ai-secondary-index', issue: '#11', what: 'a secondary index on the AUTO_INCREMENT column comes back in another position' },
   { tag: 'aria-engine', issue: 'new (generative test)', what: "an Aria table's CREATE_OPTIONS gain page_checksum=1 (SHOW CREATE TABLE prints PAGE_CHECKSUM=1 for the server default)" },
 ];

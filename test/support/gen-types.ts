@@ -71,7 +71,8 @@ function textType(ctx: GenContext, allowed: Allowed): Arbitrary<TypeSpec> {
     const limit = sized ? len : TEXT_LIMITS[kind as keyof typeof TEXT_LIMITS];
     const maxChars = sized ? len : Math.floor(limit / cs.maxLen);
     const huge = sized ? (len >= 1000 ? len : 0) : kind === 'TINYTEXT' ? 0 : maxChars;
-    const index = sized && len <= 255 ? 'plain' : len > 255 || !sized ? 'prefix' : 'plain';
+    // InnoDB cannot index a zero-length column (error 1167)
+    const index = sized && len === 0 ? 'none' : sized && len <= 255 ? 'plain' : len > 255 || !sized ? 'prefix' : 'plain';
     // not CHAR: a STORED column over one depends on PAD_CHAR_TO_FULL_LENGTH, and the server refuses it (1901)
     return spec(ddl, textArb(cs, maxChars, huge, allowed), index, kind !== 'CHAR');
   });
@@ -88,7 +89,7 @@ function binaryType(allowed: Allowed): Arbitrary<TypeSpec> {
       const sized = kind === 'BINARY' || kind === 'VARBINARY';
       const limit = sized ? n : kind === 'TINYBLOB' ? 255 : kind === 'BLOB' ? 65535 : 1_000_000;
       const huge = sized ? (n >= 1000 ? n : 0) : kind === 'TINYBLOB' ? 0 : limit;
-      return spec(sized ? `${kind}(${n})` : kind, bytesArb(limit, huge, allowed), sized && n <= 255 ? 'plain' : 'prefix', true);
+      return spec(sized ? `${kind}(${n})` : kind, bytesArb(limit, huge, allowed), sized && n === 0 ? 'none' : sized && n <= 255 ? 'plain' : 'prefix', true);
     });
 }
 
