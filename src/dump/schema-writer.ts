@@ -1,5 +1,6 @@
 import type { Reporter } from '../core/events.js';
 import { TsError } from '../core/errors.js';
+import { qualified, quoteIdent } from '../core/ident.js';
 import { sequenceState, showCreateDatabase, showCreateObject, showCreateTable, type CatalogObject, type CatalogTable, type ObjectDefinition } from '../db/catalog.js';
 import { describeMissing, type MissingEntry } from '../format/missing.js';
 import type { Session } from '../db/session.js';
@@ -32,6 +33,7 @@ export async function writeSchema(control: Session, store: DumpStore, { database
   for (const t of tables) {
     const sql = opts.noSchema ? '' : await showCreateTable(control, t.database, t.name);
     out.tables.set(t, await writeTextFile(store, objectFile(t.database, 'table', t.name), schemaFileText('table', [sql])));
+    if (!opts.noSchema) for (const c of lossyMembers(t)) reporter.emit({ kind: 'warning', message: lossyMembersMessage(t, c), database: t.database, table: t.name });
   }
   for (const o of opts.noSchema ? [] : objects) {
     const def = await readableDefinition(control, o);
@@ -52,6 +54,23 @@ export async function writeSchema(control: Session, store: DumpStore, { database
   }
   reporter.emit({ kind: 'phase-done', phase: 'schema', seconds: (Date.now() - started) / 1000 });
   return out;
+}
+
+/** Character sets a column's values may hold characters outside the BMP in (emoji, rare CJK). */
+const ASTRAL_CHARSETS = new Set(['utf8mb4', 'utf16', 'utf16le', 'utf32']);
+
+/**
+ * ENUM and SET columns whose member list may have lost characters: the server prints table
+ * definitions (SHOW CREATE TABLE, information_schema) in utf8mb3, so a member with a 4-byte character
+ * reads '?' there (seen on MariaDB 10.11 with every client character set), and the copy would be
+ * created with the '?'. The stored values are indexes, so the rows still load to the same member.
+ */
+function lossyMembers(t: CatalogTable): CatalogTable['columns'] {
+  return t.columns.filter((c) => (c.dataType === 'enum' || c.dataType === 'set') && c.charset !== null && ASTRAL_CHARSETS.has(c.charset) && c.columnType.includes('?'));
+}
+
+function lossyMembersMessage(t: CatalogTable, c: CatalogTable['columns'][number]): string {
+  return `the ${c.dataType.toUpperCase()} column ${qualified(t.database, t.name)}.${quoteIdent(c.name)} (${c.charset}) has a '?' in its member list, where the server prints a 4-byte character (emoji) it cannot show in a table definition (SHOW CREATE TABLE is utf8mb3): if a member holds one, the copy will have '?' in its place. Check with SELECT DISTINCT HEX(${quoteIdent(c.name)}) on the source, and ALTER the copy's column with the right members after the load`;
 }
 
 const PRIVILEGE_ERRNOS = [1142, 1143, 1044, 1227, 1370];

@@ -61,3 +61,29 @@ describe('ENUM and SET values', () => {
   }, 300_000);
   }
 });
+
+describe('ENUM and SET members the server cannot print', () => {
+  const scratch = new Scratch();
+  const src = scratch.db('enum4b');
+
+  beforeAll(async () => {
+    await runSql(
+      src,
+      `CREATE TABLE m4 (id INT PRIMARY KEY, e ENUM('😀 smile', 'plain') CHARACTER SET utf8mb4, s SET('ok', 'what?') CHARACTER SET latin1, t ENUM('a?', 'b') CHARACTER SET utf8mb3);
+       INSERT INTO m4 VALUES (1, 1, 2, 1);`,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await scratch.cleanup();
+  });
+
+  it("are named in a warning of the dump: a '?' in a member list that could hold a 4-byte character", async () => {
+    const { result } = await dump(scratch, src, VARIANTS[0]!);
+    expect(result.code, result.stderr).toBe(0);
+    const warnings = result.stderr.split('\n').filter((l) => /warning: .*in its member list/.test(l));
+    // e: utf8mb4 with an emoji the definition shows as '?'; s (latin1) and t (utf8mb3) hold real '?'s
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/the ENUM column `enum4b[^`]*`\.`m4`\.`e` \(utf8mb4\) has a '\?' in its member list/);
+  }, 300_000);
+});

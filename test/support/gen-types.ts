@@ -95,7 +95,9 @@ function binaryType(allowed: Allowed): Arbitrary<TypeSpec> {
 
 /** Member names: readable, distinct under any collation (an index suffix), no comma for SET. */
 function members(cs: CharsetInfo, count: number, forSet: boolean): Arbitrary<string[]> {
-  const chars = cs.alphabet.filter((c) => c !== '\0' && c !== '\x1a' && !(forSet && c === ',') && c !== ' ');
+  // no 4-byte characters: the server prints table definitions in utf8mb3, so such a member reads '?'
+  // in SHOW CREATE TABLE and no logical dump can carry it (tsdump warns: enum-set.test.ts)
+  const chars = cs.alphabet.filter((c) => c !== '\0' && c !== '\x1a' && !(forSet && c === ',') && c !== ' ' && c.codePointAt(0)! <= 0xffff);
   return fc.array(fc.array(fc.constantFrom(...chars), { maxLength: 4 }), { minLength: count, maxLength: count }).map((ws) => ws.map((w, i) => `${w.join('')}${i}`));
 }
 
