@@ -18,7 +18,6 @@ import { FEATURE_TAGS, GEOMETRY_TYPES, intRange, quoteId, sqlHex, sqlString } fr
 
 /** Features that fail on main today (see the report of the generative test's first runs, and issue 11). */
 export const KNOWN_BROKEN: readonly { readonly tag: FeatureTag; readonly issue: string; readonly what: string }[] = [
-  { tag: 'ai-secondary-index', issue: '#11', what: 'a secondary index on the AUTO_INCREMENT column comes back in another position' },
   { tag: 'aria-engine', issue: 'new (generative test)', what: "an Aria table's CREATE_OPTIONS gain page_checksum=1 (SHOW CREATE TABLE prints PAGE_CHECKSUM=1 for the server default)" },
 ];
 
