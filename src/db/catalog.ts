@@ -17,7 +17,7 @@ export interface CatalogTable {
   readonly rowsEstimate: number;
   readonly avgRowLength: number;
   readonly dataLength: number;
-  /** The AUTO_INCREMENT counter as the server's decimal digits (a BIGINT UNSIGNED: a number would round it past 2^53). */
+  /** The AUTO_INCREMENT counter as the server's decimal digits (a BIGINT: a JS number would round it past 2^53 - 1). */
   readonly autoIncrement: string | null;
   readonly columns: readonly ColumnSpec[];
   readonly key: ChunkKey;

@@ -57,12 +57,12 @@ export async function writeSchema(control: Session, store: DumpStore, { database
 }
 
 /** Character sets a column's values may hold characters outside the BMP in (emoji, rare CJK). */
-const ASTRAL_CHARSETS = new Set(['utf8mb4', 'utf16', 'utf16le', 'utf32']);
+const ASTRAL_CHARSETS = new Set(['utf8mb4', 'utf16', 'utf16le', 'utf32', 'gb18030']);
 
 /**
  * ENUM and SET columns whose member list may have lost characters: the server prints table
  * definitions (SHOW CREATE TABLE, information_schema) in utf8mb3, so a member with a 4-byte character
- * reads '?' there (seen on MariaDB 10.11 with every client character set), and the copy would be
+ * reads '?' there (seen on MariaDB 10.11 with every client character set; MySQL 8 unverified), and the copy would be
  * created with the '?'. The stored values are indexes, so the rows still load to the same member.
  */
 function lossyMembers(t: CatalogTable): CatalogTable['columns'] {
@@ -70,7 +70,7 @@ function lossyMembers(t: CatalogTable): CatalogTable['columns'] {
 }
 
 function lossyMembersMessage(t: CatalogTable, c: CatalogTable['columns'][number]): string {
-  return `the ${c.dataType.toUpperCase()} column ${qualified(t.database, t.name)}.${quoteIdent(c.name)} (${c.charset}) has a '?' in its member list, where the server prints a 4-byte character (emoji) it cannot show in a table definition (SHOW CREATE TABLE is utf8mb3): if a member holds one, the copy will have '?' in its place. Check with SELECT DISTINCT HEX(${quoteIdent(c.name)}) on the source, and ALTER the copy's column with the right members after the load`;
+  return `the ${c.dataType.toUpperCase()} column ${qualified(t.database, t.name)}.${quoteIdent(c.name)} (${c.charset}) has a '?' in its member list, where the server prints a 4-byte character (emoji) it cannot show in a table definition (SHOW CREATE TABLE is utf8mb3): if a member holds one, the copy will have '?' in its place. SELECT DISTINCT HEX(${quoteIdent(c.name)}) on the source shows the members its rows hold: ALTER the copy's column with the right members after the load`;
 }
 
 const PRIVILEGE_ERRNOS = [1142, 1143, 1044, 1227, 1370];

@@ -80,8 +80,8 @@ export interface TableEntry {
   readonly rows: number;
   readonly bytes: number;
   /**
-   * The AUTO_INCREMENT counter at dump time: a JSON number, or above 2^53 (BIGINT UNSIGNED counters,
-   * which a JSON number cannot hold exactly) its decimal digits as a string (autoIncrementJson).
+   * The AUTO_INCREMENT counter at dump time: a JSON number, or past 2^53 - 1 (BIGINT counters, which a
+   * JSON number cannot hold exactly) its decimal digits as a string (autoIncrementJson).
    */
   readonly autoIncrement: number | string | null;
   readonly chunks: readonly ChunkEntry[];
@@ -174,6 +174,18 @@ export function manifestFiles(m: Manifest): FileEntry[] {
   }
   for (const db of m.databases) for (const t of db.tables) out.push(...t.chunks);
   return out;
+}
+
+const COUNTER_MAX = 2n ** 64n - 1n;
+
+/**
+ * A valid TableEntry.autoIncrement (it goes into an ALTER TABLE): null, a non-negative integer (one
+ * past 2^53 only in dumps of tsdump before the digits: rounded, as they were written), or digits.
+ */
+function isCounter(v: Json | undefined): boolean {
+  if (v === null) return true;
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= Number(COUNTER_MAX);
+  return typeof v === 'string' && /^[0-9]{1,20}$/.test(v) && BigInt(v) <= COUNTER_MAX;
 }
 
 /** A counter's manifest form (TableEntry.autoIncrement) from the server's decimal digits. */
@@ -320,8 +332,7 @@ export function parseManifest(text: string): Manifest {
       ts.at('name').str(t.name);
       seen(ts.at('schema'), t.schema);
       ts.at('rows').nat(t.rows);
-      // sent into an ALTER TABLE: only digits
-      if (t.autoIncrement !== null && t.autoIncrement !== undefined && !(typeof t.autoIncrement === 'string' && /^[0-9]{1,20}$/.test(t.autoIncrement))) ts.at('autoIncrement').nat(t.autoIncrement);
+      if (!isCounter(t.autoIncrement)) ts.at('autoIncrement').fail('expected null, a non-negative integer, or its decimal digits (at most 2^64 - 1)');
       ts.at('columns').arr(t.columns).forEach((cv, k) => {
         const cs = ts.at(`columns[${k}]`);
         const c = cs.obj(cv);

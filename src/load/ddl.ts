@@ -125,6 +125,15 @@ const FK_RE = /^CONSTRAINT\s+(`(?:[^`]|``)*`)\s+FOREIGN\s+KEY\b/i;
 /** `PARTITION BY [LINEAR] KEY [ALGORITHM=n] ()`: partitioned by the table's key, no columns named. */
 const PARTITION_BY_KEY_RE = /\bPARTITION\s+BY\s+(?:LINEAR\s+)?KEY\s*(?:ALGORITHM\s*=\s*\d+\s*)?\(\s*\)/i;
 
+/**
+ * Whether the text after a CREATE TABLE's columns partitions by KEY (): outside string literals (a
+ * COMMENT), and across the version comments MySQL splits the clause into
+ * (`/*!50100 PARTITION BY KEY *\/ /*!50611 ALGORITHM = 1 *\/ /*!50100 () PARTITIONS 3 *\/`).
+ */
+function partitionedByKey(tail: string): boolean {
+  return PARTITION_BY_KEY_RE.test(unquoted(tail).replace(/\/\*!\d*|\*\//g, ' '));
+}
+
 function identName(quoted: string): string {
   return quoted.slice(1, -1).replace(/``/g, '`');
 }
@@ -153,7 +162,7 @@ export function splitCreateTable(sql: string, defer: boolean, keepUnique = false
   if (!defer || body.items.length === 0) return { create: sql, indexes: [], foreignKeys: [] };
   // PARTITION BY KEY () partitions by the primary key, or without one by a UNIQUE key: it must be
   // there at CREATE (error 1488 otherwise)
-  if (!body.items.some((i) => /^PRIMARY\s+KEY/i.test(i)) && PARTITION_BY_KEY_RE.test(body.tail)) keepUnique = true;
+  if (!body.items.some((i) => /^PRIMARY\s+KEY/i.test(i)) && partitionedByKey(body.tail)) keepUnique = true;
   let autoColumn: string | null = null;
   for (const item of body.items) {
     const m = /^(`(?:[^`]|``)*`)\s/.exec(item);

@@ -1,5 +1,6 @@
 import { TsError, messageOf } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
+import type { Session } from '../db/session.js';
 import { alterStatements } from './ddl.js';
 import { isKept } from './existing-tables.js';
 import { openIndexSession, type LoadContext, type TableWork } from './load-context.js';
@@ -26,21 +27,11 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
   const object = { database: db.name, table: table.name };
   const target = qualified(db.name, table.name);
   try {
-    await retryTransient(ctx, `adding the indexes of ${target}`, object, async () => {
-      const s = await openIndexSession(ctx);
-      const unguard = killOnAbort(ctx, s);
-      try {
-        const existing = new Set((await s.query<{ n: string }>('SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name])).map((r) => r.n));
-        const missing = split.indexes.filter((c) => !existing.has(c.name));
-        await recordIdentity(ctx, db, table.name, true);
-        for (const q of alterStatements(target, missing)) await s.exec(q, [], object);
-      } catch (e) {
-        s.destroy();
-        throw e;
-      } finally {
-        unguard();
-      }
-      await s.close();
+    await onIndexSession(ctx, `adding the indexes of ${target}`, object, async (s) => {
+      const existing = new Set((await s.query<{ n: string }>('SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name])).map((r) => r.n));
+      const missing = split.indexes.filter((c) => !existing.has(c.name));
+      await recordIdentity(ctx, db, table.name, true);
+      for (const q of alterStatements(target, missing)) await s.exec(q, [], object);
     });
   } catch (e) {
     throw indexError(e, target, split.indexes.map((c) => c.name));
@@ -50,6 +41,27 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
   await recordIdentity(ctx, db, table.name);
   // rows and bytes: the table's, the measure of an index build's work (the run's ETA is weighted by it)
   ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: db.name, table: table.name, rows: table.rows, bytes: table.bytes, seconds: (Date.now() - started) / 1000 });
+}
+
+/**
+ * Runs `work` (idempotent DDL on a loaded table) on a session of its own in the load's sql_mode
+ * (openIndexSession): killed when the load is stopped, retried on a fresh session after a transient
+ * error (retry.ts), the session closed either way.
+ */
+export async function onIndexSession(ctx: LoadContext, what: string, object: { database: string; table: string }, work: (s: Session) => Promise<void>): Promise<void> {
+  await retryTransient(ctx, what, object, async () => {
+    const s = await openIndexSession(ctx);
+    const unguard = killOnAbort(ctx, s);
+    try {
+      await work(s);
+    } catch (e) {
+      s.destroy();
+      throw e;
+    } finally {
+      unguard();
+    }
+    await s.close();
+  });
 }
 
 export async function addForeignKeys(ctx: LoadContext, work: readonly TableWork[]): Promise<void> {

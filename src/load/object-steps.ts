@@ -3,8 +3,8 @@ import type { ObjectEntry } from '../format/manifest.js';
 import { commentForSqlMode, dependencyOrder, orReplace, renameDatabases, splitSequenceFile } from './ddl.js';
 import { readSchemaFile } from './dump-reader.js';
 import { withEventStatus } from './event-status.js';
-import type { Session } from '../db/session.js';
-import { openIndexSession, type LoadContext, type TargetDb } from './load-context.js';
+import { onIndexSession } from './index-steps.js';
+import type { LoadContext, TargetDb } from './load-context.js';
 import { recordIdentity } from './resume-check.js';
 import { STEP } from './resume-state.js';
 import { fingerprint, step, transformDdl, withContext } from './step-runner.js';
@@ -65,25 +65,14 @@ export async function restoreCounters(ctx: LoadContext, targets: readonly Target
         await ctx.control.exec(renameDatabases(state, ctx.renames), [], { database: t.name, table: o.name });
       });
     }
-  }
-  // the counters' ALTERs run where the deferred indexes' do (index-steps.ts): in the load's sql_mode,
-  // as the server's default may refuse a definition the table was created with (an ENUM with a
-  // duplicate member, which a non-strict mode allowed: error 1291); opened only for an ALTER
-  let ddl: Promise<Session> | null = null;
-  const alterSession = (): Promise<Session> => (ddl ??= openIndexSession(ctx));
-  try {
-    for (const t of targets) {
-      for (const tb of t.source.tables) {
-        if (tb.autoIncrement === null) continue;
-        await step(ctx, t, STEP.autoIncrement(tb.name), async () => {
-          await recordIdentity(ctx, t, tb.name, true);
-          await setCounter(ctx, alterSession, t.name, tb.name, BigInt(tb.autoIncrement ?? 1));
-          await recordIdentity(ctx, t, tb.name);
-        });
-      }
+    for (const tb of t.source.tables) {
+      if (tb.autoIncrement === null) continue;
+      await step(ctx, t, STEP.autoIncrement(tb.name), async () => {
+        await recordIdentity(ctx, t, tb.name, true);
+        await setCounter(ctx, t.name, tb.name, BigInt(tb.autoIncrement ?? 1));
+        await recordIdentity(ctx, t, tb.name);
+      });
     }
-  } finally {
-    if (ddl) await (await (ddl as Promise<Session>).catch(() => null))?.close();
   }
 }
 
@@ -96,11 +85,17 @@ export async function restoreCounters(ctx: LoadContext, targets: readonly Target
  * is the fallback, taken only when the counter came out lower than wanted: higher is the rows' doing
  * (a load into a table that had rows), which no ALTER undoes.
  */
-async function setCounter(ctx: LoadContext, session: () => Promise<Session>, database: string, table: string, want: bigint): Promise<void> {
+async function setCounter(ctx: LoadContext, database: string, table: string, want: bigint): Promise<void> {
   const object = { database, table };
   const read = async (): Promise<bigint> =>
     BigInt(await ctx.control.scalar('SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table]) ?? 0);
-  const alter = async (extra: string): Promise<unknown> => (await session()).exec(`ALTER TABLE ${qualified(database, table)} AUTO_INCREMENT = ${want}${extra}`, [], object);
+  // where the deferred indexes are built: in the load's sql_mode, as the server's default may refuse a
+  // definition the table was created with (an ENUM with a duplicate member, which a non-strict mode
+  // allowed: error 1291); stopped with the load, retried after a transient error
+  const alter = (extra: string): Promise<void> =>
+    onIndexSession(ctx, `setting the AUTO_INCREMENT counter of ${qualified(database, table)}`, object, async (s) => {
+      await s.exec(`ALTER TABLE ${qualified(database, table)} AUTO_INCREMENT = ${want}${extra}`, [], object);
+    });
   if ((await read()) === want) return;
   await alter('');
   // MySQL 8 caches information_schema.TABLES (information_schema_stats_expiry): a stale value there

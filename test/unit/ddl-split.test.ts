@@ -44,7 +44,8 @@ describe('splitCreateTable', () => {
 
   it('keeps the UNIQUE keys of a table without a primary key partitioned by KEY () (its partitioning key)', () => {
     const t = (tail: string): string => `CREATE TABLE \`t\` (\n  \`u\` int NOT NULL,\n  \`v\` int DEFAULT NULL,\n  UNIQUE KEY \`uq\` (\`u\`),\n  KEY \`kv\` (\`v\`)\n) ENGINE=InnoDB${tail}`;
-    for (const tail of ['\n PARTITION BY KEY ()\nPARTITIONS 3', '\n/*!50100 PARTITION BY LINEAR KEY ALGORITHM = 2 ()\nPARTITIONS 2 */']) {
+    // MariaDB's form, and MySQL's (the ALGORITHM in a version comment of its own)
+    for (const tail of ['\n PARTITION BY KEY ()\nPARTITIONS 3', '\n/*!50100 PARTITION BY LINEAR KEY ()\nPARTITIONS 2 */', '\n/*!50100 PARTITION BY KEY */ /*!50611 ALGORITHM = 1 */ /*!50100 ()\nPARTITIONS 3 */']) {
       const s = splitCreateTable(t(tail), true);
       expect(s.create, tail).toContain('UNIQUE KEY `uq` (`u`)');
       expect(s.indexes.map((i) => i.name)).toEqual(['kv']);
@@ -52,6 +53,7 @@ describe('splitCreateTable', () => {
     // partitioned by named columns, or by KEY () over a primary key: the UNIQUE key is deferred as usual
     expect(splitCreateTable(t('\n PARTITION BY KEY (`u`)\nPARTITIONS 3'), true).indexes.map((i) => i.name)).toEqual(['uq', 'kv']);
     expect(splitCreateTable(t(' PARTITION BY HASH (`u`)'), true).indexes.map((i) => i.name)).toEqual(['uq', 'kv']);
+    expect(splitCreateTable(t(" COMMENT='PARTITION BY KEY ()'"), true).indexes.map((i) => i.name)).toEqual(['uq', 'kv']);
   });
 
   it('leaves everything in place without deferral', () => {
