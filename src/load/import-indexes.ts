@@ -4,9 +4,8 @@
  */
 import { alterStatements, type DeferredClause } from './ddl.js';
 import { IMPORT_STEP, interrupted, openImportSession, wireQualified, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
-import { retryTransient } from './retry.js';
 import { tableIdentity } from './resume-check.js';
-import { killOnAbort } from './session-guard.js';
+import { onGuardedSession } from './session-guard.js';
 
 /**
  * Adds the deferred clauses of a table (secondary indexes, foreign keys) not there yet, as our own
@@ -16,22 +15,12 @@ import { killOnAbort } from './session-guard.js';
  */
 async function addMissing(ctx: ImportContext, t: ImportTarget, table: string, what: 'indexes' | 'foreign keys', clauses: readonly DeferredClause[], existingSql: string): Promise<void> {
   const object = { database: t.name, table };
-  await retryTransient(ctx, `adding the ${what} of ${t.name}.${table}`, object, async () => {
-    const s = await openImportSession(ctx, what);
-    const unguard = killOnAbort(ctx, s);
-    try {
-      const existing = new Set((await ctx.control.query<{ n: string }>(existingSql, [t.name, table])).map((r) => r.n));
-      const missing = clauses.filter((c) => !existing.has(Buffer.from(c.name, 'latin1').toString('utf8')));
-      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), 'pending');
-      for (const q of alterStatements(wireQualified(t.name, table), missing)) await s.exec(q, [], object);
-      await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, t.name, table)) ?? '');
-    } catch (e) {
-      s.destroy();
-      throw e;
-    } finally {
-      unguard();
-    }
-    await s.close();
+  await onGuardedSession(ctx, `adding the ${what} of ${t.name}.${table}`, object, () => openImportSession(ctx, what), async (s) => {
+    const existing = new Set((await ctx.control.query<{ n: string }>(existingSql, [t.name, table])).map((r) => r.n));
+    const missing = clauses.filter((c) => !existing.has(Buffer.from(c.name, 'latin1').toString('utf8')));
+    await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), 'pending');
+    for (const q of alterStatements(wireQualified(t.name, table), missing)) await s.exec(q, [], object);
+    await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, t.name, table)) ?? '');
   });
 }
 

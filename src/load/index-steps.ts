@@ -1,13 +1,11 @@
 import { TsError, messageOf } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
-import type { Session } from '../db/session.js';
 import { alterStatements } from './ddl.js';
 import { isKept } from './existing-tables.js';
 import { openIndexSession, type LoadContext, type TableWork } from './load-context.js';
 import { recordIdentity } from './resume-check.js';
 import { STEP } from './resume-state.js';
-import { retryTransient } from './retry.js';
-import { killOnAbort } from './session-guard.js';
+import { onGuardedSession } from './session-guard.js';
 
 /**
  * Deferred DDL after the data: a table's secondary indexes (step 7, as soon as its data is in) and
@@ -27,7 +25,7 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
   const object = { database: db.name, table: table.name };
   const target = qualified(db.name, table.name);
   try {
-    await onIndexSession(ctx, `adding the indexes of ${target}`, object, async (s) => {
+    await onGuardedSession(ctx, `adding the indexes of ${target}`, object, () => openIndexSession(ctx), async (s) => {
       const existing = new Set((await s.query<{ n: string }>('SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name])).map((r) => r.n));
       const missing = split.indexes.filter((c) => !existing.has(c.name));
       await recordIdentity(ctx, db, table.name, true);
@@ -41,27 +39,6 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
   await recordIdentity(ctx, db, table.name);
   // rows and bytes: the table's, the measure of an index build's work (the run's ETA is weighted by it)
   ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: db.name, table: table.name, rows: table.rows, bytes: table.bytes, seconds: (Date.now() - started) / 1000 });
-}
-
-/**
- * Runs `work` (idempotent DDL on a loaded table) on a session of its own in the load's sql_mode
- * (openIndexSession): killed when the load is stopped, retried on a fresh session after a transient
- * error (retry.ts), the session closed either way.
- */
-export async function onIndexSession(ctx: LoadContext, what: string, object: { database: string; table: string }, work: (s: Session) => Promise<void>): Promise<void> {
-  await retryTransient(ctx, what, object, async () => {
-    const s = await openIndexSession(ctx);
-    const unguard = killOnAbort(ctx, s);
-    try {
-      await work(s);
-    } catch (e) {
-      s.destroy();
-      throw e;
-    } finally {
-      unguard();
-    }
-    await s.close();
-  });
 }
 
 export async function addForeignKeys(ctx: LoadContext, work: readonly TableWork[]): Promise<void> {

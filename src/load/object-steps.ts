@@ -3,10 +3,10 @@ import type { ObjectEntry } from '../format/manifest.js';
 import { commentForSqlMode, dependencyOrder, orReplace, renameDatabases, splitSequenceFile } from './ddl.js';
 import { readSchemaFile } from './dump-reader.js';
 import { withEventStatus } from './event-status.js';
-import { onIndexSession } from './index-steps.js';
-import type { LoadContext, TargetDb } from './load-context.js';
+import { openIndexSession, type LoadContext, type TargetDb } from './load-context.js';
 import { recordIdentity } from './resume-check.js';
 import { STEP } from './resume-state.js';
+import { onGuardedSession } from './session-guard.js';
 import { fingerprint, step, transformDdl, withContext } from './step-runner.js';
 
 /**
@@ -93,7 +93,7 @@ async function setCounter(ctx: LoadContext, database: string, table: string, wan
   // definition the table was created with (an ENUM with a duplicate member, which a non-strict mode
   // allowed: error 1291); stopped with the load, retried after a transient error
   const alter = (extra: string): Promise<void> =>
-    onIndexSession(ctx, `setting the AUTO_INCREMENT counter of ${qualified(database, table)}`, object, async (s) => {
+    onGuardedSession(ctx, `setting the AUTO_INCREMENT counter of ${qualified(database, table)}`, object, () => openIndexSession(ctx), async (s) => {
       await s.exec(`ALTER TABLE ${qualified(database, table)} AUTO_INCREMENT = ${want}${extra}`, [], object);
     });
   if ((await read()) === want) return;

@@ -1,6 +1,7 @@
 import { TsError } from '../core/errors.js';
 import { Session, type ConnectionSettings } from '../db/session.js';
 import { KILLER } from '../db/session-profile.js';
+import { retryTransient, type RetryContext } from './retry.js';
 
 /** What guarding a session needs of a load (ours or another tool's dump's): where to connect, the stop, the limit. */
 export interface GuardContext {
@@ -64,4 +65,25 @@ export async function withDeadline<T>(ctx: GuardContext, s: Session, body: () =>
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Runs `work` (idempotent: DDL on a loaded table) on a session `open` makes for it: killed when the
+ * load stops (killOnAbort), retried on a fresh session after a transient error (retry.ts); the session
+ * is closed after the work, dropped after a failure.
+ */
+export async function onGuardedSession(ctx: GuardContext & RetryContext, what: string, object: { database: string; table: string }, open: () => Promise<Session>, work: (s: Session) => Promise<void>): Promise<void> {
+  await retryTransient(ctx, what, object, async () => {
+    const s = await open();
+    const unguard = killOnAbort(ctx, s);
+    try {
+      await work(s);
+    } catch (e) {
+      s.destroy();
+      throw e;
+    } finally {
+      unguard();
+    }
+    await s.close();
+  });
 }
