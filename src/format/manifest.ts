@@ -332,6 +332,8 @@ export function parseManifest(text: string): Manifest {
       ts.at('name').str(t.name);
       seen(ts.at('schema'), t.schema);
       ts.at('rows').nat(t.rows);
+      // absent (manifests written by hand, or by other tools): no counter
+      if (t.autoIncrement === undefined) t.autoIncrement = null;
       if (!isCounter(t.autoIncrement)) ts.at('autoIncrement').fail('expected null, a non-negative integer, or its decimal digits (at most 2^64 - 1)');
       ts.at('columns').arr(t.columns).forEach((cv, k) => {
         const cs = ts.at(`columns[${k}]`);

@@ -134,11 +134,15 @@ describe('parseManifest', () => {
       table(m).autoIncrement = ok;
       expect(() => parseManifest(JSON.stringify(m)), String(ok)).not.toThrow();
     }
-    for (const bad of [-1, 1.5, '12; DROP TABLE t', '', '1e20', true, '123456789012345678901', '18446744073709551616', 1e21, undefined]) {
+    for (const bad of [-1, 1.5, '12; DROP TABLE t', '', '1e20', true, '123456789012345678901', '18446744073709551616', 1e21]) {
       const m = validManifest();
       table(m).autoIncrement = bad;
       expect(refusal(m).message, String(bad)).toMatch(/tables\[0\]\.autoIncrement/);
     }
+    // absent: no counter
+    const m = validManifest();
+    delete table(m).autoIncrement;
+    expect(parseManifest(JSON.stringify(m)).databases[0]!.tables[0]!.autoIncrement).toBeNull();
     expect([autoIncrementJson('42'), autoIncrementJson('9007199254740991'), autoIncrementJson('9007199254740993')]).toEqual([42, 9007199254740991, '9007199254740993']);
   });
 
