@@ -160,9 +160,10 @@ function firstIndexColumn(def: string): string | null {
 export function splitCreateTable(sql: string, defer: boolean, keepUnique = false): SplitTable {
   const body = parseCreateBody(sql);
   if (!defer || body.items.length === 0) return { create: sql, indexes: [], foreignKeys: [] };
+  const pk = body.items.find((i) => /^PRIMARY\s+KEY/i.test(i));
   // PARTITION BY KEY () partitions by the primary key, or without one by a UNIQUE key: it must be
   // there at CREATE (error 1488 otherwise)
-  if (!body.items.some((i) => /^PRIMARY\s+KEY/i.test(i)) && partitionedByKey(body.tail)) keepUnique = true;
+  if (!pk && partitionedByKey(body.tail)) keepUnique = true;
   let autoColumn: string | null = null;
   for (const item of body.items) {
     const m = /^(`(?:[^`]|``)*`)\s/.exec(item);
@@ -170,7 +171,6 @@ export function splitCreateTable(sql: string, defer: boolean, keepUnique = false
   }
   let autoCovered = false;
   if (autoColumn !== null) {
-    const pk = body.items.find((i) => /^PRIMARY\s+KEY/i.test(i));
     if (pk) {
       const m = /\(\s*(`(?:[^`]|``)*`)/.exec(pk);
       autoCovered = m !== null && identName(m[1]!) === autoColumn;

@@ -87,14 +87,15 @@ export async function restoreCounters(ctx: LoadContext, targets: readonly Target
  */
 async function setCounter(ctx: LoadContext, database: string, table: string, want: bigint): Promise<void> {
   const object = { database, table };
+  const target = qualified(database, table);
   const read = async (): Promise<bigint> =>
     BigInt(await ctx.control.scalar('SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table]) ?? 0);
   // where the deferred indexes are built: in the load's sql_mode, as the server's default may refuse a
   // definition the table was created with (an ENUM with a duplicate member, which a non-strict mode
   // allowed: error 1291); stopped with the load, retried after a transient error
   const alter = (extra: string): Promise<void> =>
-    onGuardedSession(ctx, `setting the AUTO_INCREMENT counter of ${qualified(database, table)}`, object, () => openIndexSession(ctx), async (s) => {
-      await s.exec(`ALTER TABLE ${qualified(database, table)} AUTO_INCREMENT = ${want}${extra}`, [], object);
+    onGuardedSession(ctx, `setting the AUTO_INCREMENT counter of ${target}`, object, () => openIndexSession(ctx), async (s) => {
+      await s.exec(`ALTER TABLE ${target} AUTO_INCREMENT = ${want}${extra}`, [], object);
     });
   if ((await read()) === want) return;
   await alter('');
@@ -106,6 +107,6 @@ async function setCounter(ctx: LoadContext, database: string, table: string, wan
   await alter(', FORCE');
   now = await read();
   if (now < want) {
-    ctx.reporter.emit({ kind: 'warning', message: `${qualified(database, table)}: the server kept its AUTO_INCREMENT counter at ${now}, not the dumped ${want}, even after rebuilding the table`, ...object });
+    ctx.reporter.emit({ kind: 'warning', message: `${target}: the server kept its AUTO_INCREMENT counter at ${now}, not the dumped ${want}, even after rebuilding the table`, ...object });
   }
 }

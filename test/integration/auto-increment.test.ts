@@ -4,7 +4,7 @@
  * ALTER (the deferred ADD KEY, ALTER … AUTO_INCREMENT itself) recomputes the counter from the rows;
  * on a system-versioned table (MariaDB) the history rows are among them. Found by the generative
  * round trip (seed 7, path 19: INT counter 2147484115 came back as max(id)+1 = 405360950). Counters
- * past 2^53 (BIGINT UNSIGNED) come back exact, not rounded as a JSON number would hold them; and
+ * past 2^53 (BIGINT) come back exact, not rounded as a JSON number would hold them; and
  * the counter of a table whose definition only a non-strict sql_mode accepts (an ENUM with a
  * duplicate member) is set too (its ALTER failed with error 1291 in the server's default mode; found
  * by the generative round trip, seed 555, path 8).
