@@ -105,7 +105,7 @@ function jsonReporter(tool: 'tsdump' | 'tsload'): ClosableReporter {
 function quietReporter(out: NodeJS.WritableStream): ClosableReporter {
   return {
     emit: (e: RunEvent) => {
-      if (e.kind === 'warning') out.write(`warning: ${e.message}\n`);
+      if (e.kind === 'warning') out.write(`${logLine(e, false) ?? ''}\n`);
     },
     close: () => undefined,
   };
