@@ -250,9 +250,11 @@ export function tableArb(ctx: GenContext, allowed: Allowed, name: string, limits
         const cols = [...new Set(picks.map((p) => indexable[p % indexable.length]!))];
         const parts = cols.map((c) => {
           const t = types[columns.indexOf(c) - r.shape.columns.length];
-          // a prefix for TEXT/BLOB, and for long strings in engines with 1000-byte keys; never longer than the column
+          // a prefix for TEXT/BLOB, and for long strings where a key part is short: engines with 1000-byte
+          // keys, InnoDB's COMPACT and REDUNDANT rows (767 bytes); never longer than the column
           const size = /^(?:VAR)?(?:CHAR|BINARY)\((\d+)\)/.exec(c.type);
-          const prefix = (t?.index === 'prefix' || (r.engine !== 'InnoDB' && size)) && !(size && Number(size[1]) <= 10);
+          const shortKeys = r.engine !== 'InnoDB' || r.rowFormat === 'COMPACT' || r.rowFormat === 'REDUNDANT';
+          const prefix = (t?.index === 'prefix' || (shortKeys && size)) && !(size && Number(size[1]) <= 10);
           return prefix ? { column: c.name, prefix: 10 } : { column: c.name };
         });
         indexes.push({ kind: 'KEY', name: `ix${k}`, parts });
