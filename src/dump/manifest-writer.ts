@@ -73,12 +73,18 @@ function databaseEntry(
         key: t.key,
         rows: sum(chunks.map((c) => c.rows)),
         bytes: sum(chunks.map((c) => c.bytes)),
-        autoIncrement: t.autoIncrement === null ? null : autoIncrementJson(t.autoIncrement),
+        autoIncrement: dumpedCounter(t.autoIncrement, schema.counters.get(t)),
         chunks,
       };
     });
   const objectEntries = objects.filter((o) => o.database === db.name).map((o) => schema.objects.get(o)).filter((o): o is ObjectEntry => o !== undefined);
   return { name: db.name, charset: db.charset, collation: db.collation, schema: schema.databases.get(db.name)!, tables: tableEntries, objects: objectEntries };
+}
+
+/** The table's counter for the manifest: the higher of information_schema's and its CREATE TABLE's (SchemaFiles.counters). */
+function dumpedCounter(catalog: string | null, created: string | undefined): TableEntry['autoIncrement'] {
+  if (catalog === null) return null;
+  return autoIncrementJson(created !== undefined && BigInt(created) > BigInt(catalog) ? created : catalog);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Reporter } from '../core/events.js';
 import { TsError } from '../core/errors.js';
 import { qualified, quoteIdent } from '../core/ident.js';
 import { sequenceState, showCreateDatabase, showCreateObject, showCreateTable, type CatalogObject, type CatalogTable, type ObjectDefinition } from '../db/catalog.js';
+import { createTableCounter } from '../format/create-table.js';
 import { describeMissing, type MissingEntry } from '../format/missing.js';
 import type { Session } from '../db/session.js';
 import { sha256Hex } from '../format/hashing.js';
@@ -16,6 +17,13 @@ import type { Selection } from './table-selection.js';
 export interface SchemaFiles {
   readonly databases: Map<string, FileEntry>;
   readonly tables: Map<CatalogTable, FileEntry>;
+  /**
+   * The AUTO_INCREMENT option of each table's CREATE TABLE where it has one. The server's counter can
+   * read lower in information_schema than here (a partitioned table whose partition holding id
+   * 2^64 - 1 gave out its counter reads 2^64 - 16 until it is reopened, seen on MariaDB 10.11; MySQL 8
+   * caches information_schema.TABLES): the manifest keeps the higher of the two.
+   */
+  readonly counters: Map<CatalogTable, string>;
   readonly objects: Map<CatalogObject, ObjectEntry>;
   /** Objects whose definition the account may not read (left out, with a warning). */
   readonly missing: MissingEntry[];
@@ -25,7 +33,7 @@ export async function writeSchema(control: Session, store: DumpStore, { database
   const started = Date.now();
   const total = { tables: tables.length, chunks: 0, rows: 0, bytes: 0 };
   reporter.emit({ kind: 'phase-start', phase: 'schema', total });
-  const out: SchemaFiles = { databases: new Map(), tables: new Map(), objects: new Map(), missing: [] };
+  const out: SchemaFiles = { databases: new Map(), tables: new Map(), counters: new Map(), objects: new Map(), missing: [] };
   for (const db of databases) {
     const sql = opts.noSchema ? '' : await showCreateDatabase(control, db.name);
     out.databases.set(db.name, await writeTextFile(store, databaseFile(db.name), schemaFileText('database', [sql])));
@@ -33,6 +41,8 @@ export async function writeSchema(control: Session, store: DumpStore, { database
   for (const t of tables) {
     const sql = opts.noSchema ? '' : await showCreateTable(control, t.database, t.name);
     out.tables.set(t, await writeTextFile(store, objectFile(t.database, 'table', t.name), schemaFileText('table', [sql])));
+    const counter = createTableCounter(sql);
+    if (counter !== null) out.counters.set(t, counter);
     if (!opts.noSchema) for (const c of lossyMembers(t)) reporter.emit({ kind: 'warning', message: lossyMembersMessage(t, c), database: t.database, table: t.name });
   }
   for (const o of opts.noSchema ? [] : objects) {

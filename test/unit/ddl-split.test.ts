@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alterStatements, commentForSqlMode, convertUtf8mb4, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
+import { createTableCounter } from '../../src/format/create-table.js';
 
 const T = `CREATE TABLE \`t\` (
   \`id\` int(11) NOT NULL AUTO_INCREMENT,
@@ -100,5 +101,16 @@ describe('commentForSqlMode', () => {
     const proc = "CREATE PROCEDURE `p`(IN comment INT)\n    COMMENT 'x\\\\y'\nBEGIN SELECT 1; END";
     expect(commentForSqlMode(proc, mode)).toBe("CREATE PROCEDURE `p`(IN comment INT)\n    COMMENT 'x\\y'\nBEGIN SELECT 1; END");
     expect(commentForSqlMode(proc, 'STRICT_TRANS_TABLES')).toBe(proc);
+  });
+});
+
+describe('createTableCounter', () => {
+  it('reads the AUTO_INCREMENT table option, not a comment or a column saying it, nor a partition', () => {
+    const cols = "CREATE TABLE `a``b` (\n  `id` int NOT NULL AUTO_INCREMENT COMMENT 'AUTO_INCREMENT=7',\n  PRIMARY KEY (`id`)\n)";
+    expect(createTableCounter(`${cols} ENGINE=InnoDB AUTO_INCREMENT=18446744073709551615 DEFAULT CHARSET=latin1`)).toBe('18446744073709551615');
+    expect(createTableCounter(`${cols} ENGINE=InnoDB DEFAULT CHARSET=latin1 COMMENT='AUTO_INCREMENT=9'`)).toBeNull();
+    expect(createTableCounter(`${cols} ENGINE=InnoDB AUTO_INCREMENT = 12 COMMENT='x'\n PARTITION BY KEY () PARTITIONS 3`)).toBe('12');
+    expect(createTableCounter(`${cols} ENGINE=InnoDB\n/*!50100 PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10) COMMENT = 'AUTO_INCREMENT=3' ENGINE = InnoDB) */`)).toBeNull();
+    expect(createTableCounter('CREATE TABLE t (id int)')).toBeNull();
   });
 });
