@@ -29,7 +29,12 @@ export interface SessionProfile {
 /** Dumped text of TIMESTAMP values, chunk bounds and checksums must not depend on the server's zone (DST). */
 const UTC = "SET SESSION time_zone = '+00:00'";
 
-export const DUMP_CONTROL: SessionProfile = { label: 'control', statements: [] };
+/**
+ * Reads the catalog and the definitions. MySQL 8 caches information_schema.TABLES for a day
+ * (information_schema_stats_expiry): row estimates and AUTO_INCREMENT counters read fresh instead;
+ * MariaDB has no such cache and refuses the variable, which is fine.
+ */
+export const DUMP_CONTROL: SessionProfile = { label: 'control', statements: [], bestEffort: ['SET SESSION information_schema_stats_expiry = 0'] };
 /**
  * Reads accounts (tsdump --users). MySQL 8.0.17+ prints caching_sha2_password hashes, which are
  * binary, as hex only when asked (else their bytes would not survive the users file's JSON);
