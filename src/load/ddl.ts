@@ -166,19 +166,38 @@ export function stripDefiner(sql: string): string {
 
 /** utf8 / utf8mb3 charsets and their collations → utf8mb4, outside string literals and identifiers. */
 export function convertUtf8mb4(sql: string): string {
+  return rewritePlain(sql, utf8mb4Names);
+}
+
+/**
+ * convertUtf8mb4 for a CREATE TABLE or a database's charset clause, where a charset named without a
+ * COLLATE also gets its collation: utf8mb4_general_ci, the one utf8/utf8mb3 had by default (MySQL 5.6
+ * and 5.7 print `DEFAULT CHARSET=utf8` and `CHARACTER SET utf8` without one). Left to the target,
+ * MySQL 8 would give utf8mb4_0900_ai_ci: another order (a string key's chunk ranges, what ORDER BY
+ * returns), other equalities ('ss' = 'ß': a unique key the source held could refuse its rows) and a
+ * "mix of collations" error where the application joins a converted column with one of its own.
+ */
+export function convertUtf8mb4Table(sql: string): string {
+  return rewritePlain(sql, (plain) => utf8mb4Names(plain.replace(BARE_UTF8_CHARSET, '$1utf8mb4 COLLATE utf8mb4_general_ci')));
+}
+
+/** `CHARSET=utf8`, `CHARACTER SET utf8mb3` … not followed by a COLLATE. */
+const BARE_UTF8_CHARSET = /\b((?:CHARSET|CHARACTER\s+SET)(?:\s*=\s*|\s+))utf8(?:mb3)?(?![A-Za-z0-9_])(?!\s*COLLATE\b)/gi;
+
+function utf8mb4Names(plain: string): string {
+  return plain.replace(/\butf8(?:mb3)?_/gi, 'utf8mb4_').replace(/\butf8(?:mb3)?(?![A-Za-z0-9_])/gi, 'utf8mb4');
+}
+
+/** The text with `rewrite` applied to what lies outside quoted strings and identifiers. */
+function rewritePlain(sql: string, rewrite: (plain: string) => string): string {
   let out = '';
   let i = 0;
   let plain = '';
-  const flush = (): void => {
-    out += plain
-      .replace(/\butf8(?:mb3)?_/gi, 'utf8mb4_')
-      .replace(/\butf8(?:mb3)?(?![A-Za-z0-9_])/gi, 'utf8mb4');
-    plain = '';
-  };
   while (i < sql.length) {
     const c = sql[i]!;
     if (c === "'" || c === '"' || c === '`') {
-      flush();
+      out += rewrite(plain);
+      plain = '';
       const j = skipQuoted(sql, i);
       out += sql.slice(i, j);
       i = j;
@@ -187,8 +206,7 @@ export function convertUtf8mb4(sql: string): string {
     plain += c;
     i++;
   }
-  flush();
-  return out;
+  return out + rewrite(plain);
 }
 
 /** Rewrites ENGINE=… in a CREATE TABLE's options (and its partitions). */

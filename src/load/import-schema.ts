@@ -6,7 +6,7 @@
 import { TsError } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
 import type { PlannedTable } from '../format/script-plan.js';
-import { convertUtf8mb4, ifNotExists, renameDatabases, rewriteEngine, splitCreateTable } from './ddl.js';
+import { convertUtf8mb4, convertUtf8mb4Table, ifNotExists, renameDatabases, rewriteEngine, splitCreateTable } from './ddl.js';
 import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
@@ -161,7 +161,7 @@ export function wireRenames(ctx: ImportContext): Map<string, string> {
 /** A table's CREATE with the load's rewrites (database names, utf8mb4, engine). */
 function rewrittenTable(ctx: ImportContext, t: PlannedTable): string {
   let sql = renameDatabases(t.ddl.text, wireRenames(ctx));
-  if (ctx.opts.convertUtf8mb4) sql = convertUtf8mb4(sql);
+  if (ctx.opts.convertUtf8mb4) sql = t.kind === 'table' ? convertUtf8mb4Table(sql) : convertUtf8mb4(sql);
   if (ctx.opts.engine && t.kind === 'table') sql = rewriteEngine(sql, ctx.opts.engine);
   return sql;
 }
@@ -179,7 +179,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         let sql = `CREATE DATABASE IF NOT EXISTS ${wireIdent(t.name)}`;
         const c = t.source.create;
         const charset = c ? /\bDEFAULT\s+(?:CHARACTER\s+SET|CHARSET)\b[^*]*/i.exec(c.text)?.[0] : undefined;
-        if (charset) sql += ` ${ctx.opts.convertUtf8mb4 ? convertUtf8mb4(charset) : charset}`;
+        if (charset) sql += ` ${ctx.opts.convertUtf8mb4 ? convertUtf8mb4Table(charset) : charset}`;
         await s.exec(sql, [], { database: t.name }).catch((e: unknown) => Promise.reject(statementError(e, { file: ctx.files[c?.file ?? 0]!.display, line: c?.line ?? 0, offset: c?.offset ?? 0, database: t.name }, sql)));
         await ctx.progress.recordStep(t.name, IMPORT_STEP.database);
       }

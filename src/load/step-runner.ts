@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { quoteIdent } from '../core/ident.js';
 import type { Session } from '../db/session.js';
 import type { ObjectEntry } from '../format/manifest.js';
-import { convertUtf8mb4, renameDatabases, rewriteEngine, stripDefiner } from './ddl.js';
+import { convertUtf8mb4, convertUtf8mb4Table, renameDatabases, rewriteEngine, stripDefiner } from './ddl.js';
 import { openObjectSession, type LoadContext, type TargetDb } from './load-context.js';
 
 /** The load-time rewrites of a definition: database renames, DEFINER, utf8mb4, engine. */
 export function transformDdl(ctx: LoadContext, sql: string, kind: 'table' | 'object'): string {
   let out = renameDatabases(sql, ctx.renames);
   if (ctx.opts.skipDefiner && kind === 'object') out = stripDefiner(out);
-  if (ctx.opts.convertUtf8mb4) out = convertUtf8mb4(out);
+  if (ctx.opts.convertUtf8mb4) out = kind === 'table' ? convertUtf8mb4Table(out) : convertUtf8mb4(out);
   if (ctx.opts.engine && kind === 'table') out = rewriteEngine(out, ctx.opts.engine);
   return out;
 }

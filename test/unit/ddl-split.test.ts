@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alterStatements, commentForSqlMode, convertUtf8mb4, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
+import { alterStatements, commentForSqlMode, convertUtf8mb4, convertUtf8mb4Table, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
 import { createTableCounter } from '../../src/format/create-table.js';
 
 const T = `CREATE TABLE \`t\` (
@@ -78,6 +78,18 @@ describe('transforms', () => {
     expect(convertUtf8mb4("`a` varchar(5) CHARACTER SET utf8mb3 COLLATE utf8mb3_bin DEFAULT 'utf8', `b` text CHARACTER SET utf8 ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")).toBe(
       "`a` varchar(5) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT 'utf8', `b` text CHARACTER SET utf8mb4 ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     );
+  });
+
+  it('names utf8mb4_general_ci where a table or database named utf8 without a collation (MySQL 5.6), nowhere else', () => {
+    const t56 = "CREATE TABLE `t` (\n  `k` varchar(20) NOT NULL COMMENT 'CHARSET=utf8',\n  `l` varchar(20) CHARACTER SET utf8 DEFAULT NULL,\n  `m` varchar(20) CHARACTER SET utf8mb3 COLLATE utf8mb3_bin,\n  `b` varchar(20) COLLATE utf8_bin\n) ENGINE=InnoDB DEFAULT CHARSET=utf8";
+    expect(convertUtf8mb4Table(t56)).toBe(
+      "CREATE TABLE `t` (\n  `k` varchar(20) NOT NULL COMMENT 'CHARSET=utf8',\n  `l` varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci DEFAULT NULL,\n  `m` varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,\n  `b` varchar(20) COLLATE utf8mb4_bin\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_general_ci",
+    );
+    expect(convertUtf8mb4Table('DEFAULT CHARSET=utf8mb3 COLLATE=utf8mb3_unicode_ci')).toBe('DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci');
+    expect(convertUtf8mb4Table('DEFAULT CHARACTER SET utf8 ')).toBe('DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci ');
+    expect(convertUtf8mb4Table('DEFAULT CHARSET=latin1')).toBe('DEFAULT CHARSET=latin1');
+    // views and routines keep the plain rename (a COLLATE inside CAST(… AS CHAR CHARACTER SET …) is not everywhere valid)
+    expect(convertUtf8mb4('SELECT CAST(x AS CHAR CHARACTER SET utf8)')).toBe('SELECT CAST(x AS CHAR CHARACTER SET utf8mb4)');
   });
 
   it('rewrites the engine in table options only', () => {
