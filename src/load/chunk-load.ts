@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { TsError } from '../core/errors.js';
-import { quoteIdent } from '../core/ident.js';
+import { qualified, quoteIdent } from '../core/ident.js';
+import { rangeCondition } from '../format/key-range.js';
 import { isTransient } from '../db/server-errors.js';
 import { retryTransient } from './retry.js';
 import type { Session } from '../db/session.js';
@@ -34,7 +35,35 @@ import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, 
  */
 let infileCounter = 0;
 
+/**
+ * A chunk into a table of a non-transactional engine (MyISAM, Aria: even TRANSACTIONAL=1 only makes it
+ * crash-safe) cannot take a sub-chunk again after a transient error: the failed statement may have
+ * left some of its rows, which no rollback removes. There the chunk's rows are deleted (its key range,
+ * or the table when it is the only chunk), its progress forgotten, and the chunk loaded again from
+ * its start, on a fresh connection, as a resume does (data-load.ts).
+ */
 export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, skip: number): Promise<void> {
+  if (w.transactional) return loadChunkOnce(ctx, w, chunk, skip);
+  let from = skip;
+  await retryTransient(ctx, `on ${w.db.name}.${w.table.name} chunk ${chunk.index} (a non-transactional table: its rows are deleted and the chunk loaded again)`, { database: w.db.name, table: w.table.name }, async (attempt) => {
+    if (attempt > 1) {
+      await clearChunk(ctx, w, chunk);
+      from = 0;
+    }
+    await loadChunkOnce(ctx, w, chunk, from);
+  });
+}
+
+/** Deletes what a chunk loaded into its table (its key range; the table when it has one chunk or no key) and forgets its progress. */
+export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry | null): Promise<void> {
+  const { db, table } = w;
+  const whole = chunk === null || table.key.kind === 'none' || table.chunks.length === 1;
+  const where = whole ? null : rangeCondition(table.key, chunk.lower, chunk.upper);
+  await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}${where ? ` WHERE ${where}` : ''}`, [], { database: db.name, table: table.name });
+  await ctx.progress.forgetChunk(db.name, table.name, whole ? null : chunk.index);
+}
+
+async function loadChunkOnce(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, skip: number): Promise<void> {
   const started = Date.now();
   const { db, table } = w;
   const object = { database: db.name, table: table.name, chunk: chunk.index, file: chunk.path };
@@ -83,6 +112,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
       if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted; rerun the same command to resume', object });
       const sub = cur.value;
       if (sub.index > skip) {
+        // a non-transactional table's sub-chunk is not retried in place: loadChunk reloads the chunk
         const r = await retryTransient(ctx, `on ${object.database}.${object.table} chunk ${object.chunk}`, { database: object.database, table: object.table }, async (attempt) => {
           const fresh = attempt > 1;
           let s = session as Session | null;
@@ -92,7 +122,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
           }
           const on = s;
           return withDeadline(ctx, on, () => loadSub(ctx, on, w, chunk, sub, csv ? (bulk ?? 'load-data') : null, uncompressed ? sub.end : null), (seconds) => stuck(object, sub, !csv ? 'INSERT statements' : bulk ? 'bulk INSERTs' : 'LOAD DATA', seconds));
-        });
+        }, w.transactional ? undefined : 1);
         // Progress is in the dump's file bytes (the manifest's exact sizes): a compressed chunk's
         // sub-chunks are decompressed text, so their share is counted by rows.
         const bytes = uncompressed ? sub.data.length : chunk.rows > 0 ? Math.round((r * chunk.bytes) / chunk.rows) : 0;

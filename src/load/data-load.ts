@@ -2,8 +2,7 @@ import pLimit from 'p-limit';
 import { TsError } from '../core/errors.js';
 import type { TableSummary } from '../core/events.js';
 import { qualified } from '../core/ident.js';
-import { rangeCondition } from '../format/key-range.js';
-import { loadChunk } from './chunk-load.js';
+import { clearChunk, loadChunk } from './chunk-load.js';
 import { analyzeTable } from './analyze-step.js';
 import { buildIndexes } from './index-steps.js';
 import type { LoadContext, TableWork } from './load-context.js';
@@ -27,18 +26,13 @@ async function prepareResume(ctx: LoadContext, w: TableWork): Promise<void> {
     const object = { database: db.name, table: table.name };
     if (table.key.kind === 'none' || table.chunks.length === 1) {
       ctx.reporter.emit({ kind: 'warning', message: `${qualified(db.name, table.name)} uses the non-transactional engine ${engine} and has no key: reloading the whole table`, ...object });
-      await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}`, [], object);
-      await ctx.progress.forgetChunk(db.name, table.name, null);
+      await clearChunk(ctx, w, null);
       w.todo = table.chunks.map((chunk) => ({ chunk, skip: 0 }));
       w.remaining = w.todo.length;
       return;
     }
     ctx.reporter.emit({ kind: 'warning', message: `${qualified(db.name, table.name)} uses the non-transactional engine ${engine}: deleting the key range of ${incomplete.length} unfinished chunk(s) before reloading them`, ...object });
-    for (const c of incomplete) {
-      const where = rangeCondition(table.key, c.lower, c.upper);
-      await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}${where ? ` WHERE ${where}` : ''}`, [], object);
-      await ctx.progress.forgetChunk(db.name, table.name, c.index);
-    }
+    for (const c of incomplete) await clearChunk(ctx, w, c);
     w.todo = incomplete.map((chunk) => ({ chunk, skip: 0 }));
   } else {
     w.todo = chunksToLoad(state);
