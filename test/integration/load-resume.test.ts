@@ -173,23 +173,41 @@ describe('tsload resume after kill -9', () => {
     targets.push(dst);
     let killedConnections = 0;
     let stop = false;
+    // A LOAD DATA of 25 rows is over in a millisecond, and `parent` (AUTO_INCREMENT) loads by bulk
+    // INSERT: a killer that polls may see none (it did). So `comp` is held locked until a LOAD DATA
+    // into it waits there, which is then killed, three times.
+    const locker = await adminSession();
+    await locker.query('SET SESSION lock_wait_timeout = 5');
     const killer = (async () => {
       while (!stop && killedConnections < 3) {
-        const rows = await admin
-          .query<{ ID: string }>("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'LOAD DATA LOCAL INFILE%' AND INFO LIKE ?", [`%${dst}%`])
-          .catch(() => []);
-        for (const row of rows.slice(0, 1)) {
-          await admin.query(`KILL CONNECTION ${Number(row.ID)}`).catch(() => undefined);
-          killedConnections++;
+        const exists = await admin.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'comp'", [dst]);
+        if (exists !== '1' || (await locker.query(`LOCK TABLES \`${dst}\`.comp WRITE`).then(() => false, () => true))) {
+          await new Promise((res) => setTimeout(res, 10));
+          continue;
         }
-        await new Promise((res) => setTimeout(res, 30));
+        try {
+          for (let i = 0; i < 300 && !stop; i++) {
+            const rows = await admin
+              .query<{ ID: string }>("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'LOAD DATA LOCAL INFILE%' AND INFO LIKE ?", [`%${dst}\`.\`comp%`])
+              .catch(() => []);
+            if (rows.length > 0) {
+              await admin.query(`KILL CONNECTION ${Number(rows[0]!.ID)}`).catch(() => undefined);
+              killedConnections++;
+              break;
+            }
+            await new Promise((res) => setTimeout(res, 10));
+          }
+        } finally {
+          await locker.query('UNLOCK TABLES');
+        }
       }
     })();
     const r = await runCli('tsload', loadArgs(dst), { timeoutMs: 300_000 });
     stop = true;
     await killer;
+    await locker.close();
     expect(r.code, r.stderr).toBe(0);
-    expect(killedConnections).toBeGreaterThan(0);
+    expect(killedConnections).toBe(3);
     expect(r.stderr).toMatch(/transient error .* retry 1\/4 on a fresh connection/);
     for (const t of TABLES) expect(await tableHash(admin, dst, t), `${dst}.${t}`).toBe(srcHashes.get(t));
   }, 300_000);
