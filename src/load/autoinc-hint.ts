@@ -22,6 +22,8 @@ export interface AutoincHintInput {
   readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
   /** How each table's CSV rows are sent: MariaDB's bulk INSERT takes only the AUTO-INC mutex under mode 1. */
   readonly method: (table: TableEntry) => CsvMethod;
+  /** --engine: every table is created with this engine instead of its own (only InnoDB's are named). */
+  readonly engine?: string | null;
 }
 
 export function autoincLockHint(input: AutoincHintInput): string | null {
@@ -29,7 +31,9 @@ export function autoincLockHint(input: AutoincHintInput): string | null {
   if (lockMode === null || lockMode >= 2 || input.threads < 2) return null;
   // mode 1 locks only bulk statements (LOAD DATA); mode 0 every INSERT as well
   if (lockMode === 1 && input.format !== 'csv') return null;
-  const waits = (tb: TableEntry): boolean => tb.autoIncrement !== null && tb.chunks.length > 1 && (lockMode === 0 || input.method(tb) === 'load-data');
+  // the AUTO-INC lock is InnoDB's (a MyISAM or Aria table waits on its table lock whatever the mode)
+  const innodb = (tb: TableEntry): boolean => (input.engine ?? tb.engine ?? 'InnoDB').toLowerCase() === 'innodb';
+  const waits = (tb: TableEntry): boolean => tb.autoIncrement !== null && tb.chunks.length > 1 && innodb(tb) && (lockMode === 0 || input.method(tb) === 'load-data');
   const tables = input.targets.flatMap((t) => t.source.tables.filter(waits).map((tb) => ({ name: qualified(t.name, tb.name), bytes: tb.bytes })));
   if (tables.length === 0) return null;
   const names = tables

@@ -123,7 +123,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         if (opts.verify && !opts.restore.noData) announceVerify(ctx, targets);
         // Databases this dump was already loaded into completely are only verified.
         const active = targets.filter((t) => !t.done);
-        const hint = opts.restore.noData ? null : autoincLockHint({ lockMode: facts.autoincLockMode, format: manifest.options.format, threads: opts.threads, targets: active, method: ctx.csvMethod });
+        const hint = opts.restore.noData ? null : autoincLockHint({ lockMode: facts.autoincLockMode, format: manifest.options.format, threads: opts.threads, targets: active, method: ctx.csvMethod, engine: opts.engine });
         if (hint) reporter.emit({ kind: 'info', message: hint });
         const method = opts.restore.noData || manifest.options.format !== 'csv' ? null : insertMethodLine(active, ctx.csvMethod);
         if (method) reporter.emit({ kind: 'info', message: method });

@@ -41,6 +41,13 @@ describe('autoincLockHint', () => {
     expect(autoincLockHint(input({ format: 'sql' }, tables))).toBeNull();
   });
 
+  it("names only tables that load into InnoDB: not a MyISAM or Aria one, nor any under --engine MyISAM", () => {
+    const myisam = { ...table('mine', 4, 3), engine: 'MyISAM' };
+    expect(autoincLockHint(input({}, [myisam]))).toBeNull();
+    expect(autoincLockHint(input({ engine: 'MyISAM' }, tables))).toBeNull();
+    expect(autoincLockHint(input({ engine: 'InnoDB' }, [myisam]))).toContain('`dst`.`mine`');
+  });
+
   it('under lock mode 0 every INSERT waits too: SQL data is named', () => {
     expect(autoincLockHint(input({ lockMode: 0, format: 'sql' }, tables))).toContain('each INSERT holds');
   });
