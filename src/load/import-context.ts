@@ -27,6 +27,12 @@ export interface ImportTableWork {
   readonly target: ImportTarget;
   readonly table: PlannedTable;
   readonly split: SplitTable;
+  /**
+   * Whether its engine rolls back (InnoDB). A batch into a MyISAM or Aria table is not retried in place
+   * after a transient error (the failed statement may have left rows): the load fails, and the rerun
+   * reloads the table whole.
+   */
+  readonly transactional: boolean;
   todo: DataBatch[];
   remaining: number;
   rows: number;

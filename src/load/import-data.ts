@@ -289,7 +289,7 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
           }
           const on = session;
           return withDeadline(ctx, on, () => (batch.infile ? loadInfileBatch(ctx, on, w, batch, (x, where) => reportWarnings(ctx, x, where)) : loadBatch(ctx, on, f)), (seconds) => stuck(ctx, f, seconds));
-        })
+        }, w.transactional ? undefined : 1)
           // a failed batch stops the load before the table's next batch may start
           .catch((e: unknown) => {
             failure ??= e;

@@ -214,7 +214,8 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         if (tb.kind !== 'table') continue;
         const done = (b: { index: number }): boolean => t.progress.get(chunkKey(t.name, tb.name, b.index))?.complete === true;
         let todo = tb.batches.filter((b) => !done(b));
-        if (t.resumed && todo.length > 0 && !(await transactional(ctx, t.name, tb.name))) {
+        const txn = await transactional(ctx, t.name, tb.name);
+        if (t.resumed && todo.length > 0 && !txn) {
           if (t.steps.get(IMPORT_STEP.kept(tb.name)) === 'rows') {
             throw new TsError({ code: 'target-changed', message: `${qualified(t.name, tb.name)} uses a non-transactional engine and held rows before this load: the rows of the batch that was interrupted cannot be told from them`, object, suggestion: 'restore the table as it was before the load (or empty it) and load again with --drop-table truncate' });
           }
@@ -226,7 +227,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
           todo = tb.batches;
         }
         const loaded = tb.batches.filter(done);
-        work.push({ target: t, table: tb, split, todo, remaining: todo.length, rows: loaded.reduce((n, b) => n + b.rows, 0), bytes: loaded.reduce((n, b) => n + (b.end - b.start), 0), started: Date.now() });
+        work.push({ target: t, table: tb, split, transactional: txn, todo, remaining: todo.length, rows: loaded.reduce((n, b) => n + b.rows, 0), bytes: loaded.reduce((n, b) => n + (b.end - b.start), 0), started: Date.now() });
       }
     }
   } finally {

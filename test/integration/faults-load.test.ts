@@ -239,6 +239,29 @@ describe('load faults', () => {
     expect(await sum(dst)).toBe(await sum(src));
   }, 300_000);
 
+  it('an import into MyISAM (--engine) whose data connection is killed mid-batch: the batch is not retried in place (its rows stay), the load fails, the rerun reloads the table exactly', async () => {
+    const dst = uniqueDb('fl_imp_myisam');
+    const file = path.join(tempDir('fault-import-myisam'), 'big.sql');
+    const fd = openSync(file, 'w');
+    try {
+      const d = spawnSync('mariadb-dump', [...conn(), '--net-buffer-length=16384', src, 'big'], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, MYSQL_PWD: undefined }, encoding: 'utf8' });
+      expect(d.status, d.stderr).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const args = [...conn(), '-d', file, '-B', dst, '-t', '2', '--rows-per-transaction', '1', '--engine', 'MyISAM', '--progress', 'plain'];
+    const killer = killDataSessions(dst, 'INSERT INTO', true);
+    const r = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    const kills = await killer.stop();
+    expect(kills).toBeGreaterThan(0);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/Duplicate entry/);
+    const again = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/uses a non-transactional engine: reloading it whole/);
+    expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
   /**
    * Loads `dir` into `dst` until a few sub-chunks are in, then cuts that loader off as a network cut
    * would (frozen, every connection of it ended: this server is ours alone), runs a second loader to
