@@ -116,8 +116,11 @@ const stamp = (): string => new Date().toISOString().slice(11, 19);
 /** The text of an event that is a log line in both tty and plain modes; null for progress events. */
 function logLine(e: RunEvent, verbose: boolean): string | null {
   switch (e.kind) {
-    case 'warning':
-      return `warning: ${e.database ? `${e.database}${e.table ? `.${e.table}` : ''}: ` : ''}${e.message}`;
+    case 'warning': {
+      // named by its object first, unless the message already names it
+      const where = e.database ? `${e.database}${e.table ? `.${e.table}` : ''}` : '';
+      return `warning: ${where && !e.message.includes(where) ? `${where}: ` : ''}${e.message}`;
+    }
     case 'info':
       return e.message;
     case 'chunk-done':
