@@ -13,6 +13,7 @@ import { checksumError } from './dump-reader.js';
 import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from './load-context.js';
 import { dataLines } from '../format/data-fields.js';
 import { chunkKey } from './progress-store.js';
+import { isMerged } from './existing-tables.js';
 import type { OnDuplicateMode } from './load-options.js';
 import { csvStatement, execBytes, expectedWarnings, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement, type StatementRows } from './row-checks.js';
 import { BulkTable } from './bulk-load.js';
@@ -37,13 +38,13 @@ let infileCounter = 0;
 
 /**
  * A chunk into a table of a non-transactional engine (MyISAM, Aria: even TRANSACTIONAL=1 only makes it
- * crash-safe) cannot take a sub-chunk again after a transient error: the failed statement may have
- * left some of its rows, which no rollback removes. There the chunk's rows are deleted (its key range,
+ * crash-safe) cannot take a sub-chunk again after a transient error (unless duplicates are ignored or
+ * replaced on a primary key): the failed statement may have left some of its rows, which no rollback removes. There the chunk's rows are deleted (its key range,
  * or the table when it is the only chunk), its progress forgotten, and the chunk loaded again from
  * its start, on a fresh connection, as a resume does (data-load.ts).
  */
 export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, skip: number): Promise<void> {
-  if (w.transactional) return loadChunkOnce(ctx, w, chunk, skip);
+  if (retriesInPlace(ctx, w)) return loadChunkOnce(ctx, w, chunk, skip);
   let from = skip;
   await retryTransient(ctx, `on ${w.db.name}.${w.table.name} chunk ${chunk.index} (a non-transactional table: its rows are deleted and the chunk loaded again)`, { database: w.db.name, table: w.table.name }, async (attempt) => {
     if (attempt > 1) {
@@ -54,9 +55,29 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
   });
 }
 
-/** Deletes what a chunk loaded into its table (its key range; the table when it has one chunk or no key) and forgets its progress. */
+/**
+ * Whether a sub-chunk may run again after a transient error: in a transaction (rolled back), or where a
+ * row it left is met as a duplicate and kept once (--on-duplicate ignore or replace, a primary key).
+ */
+function retriesInPlace(ctx: LoadContext, w: TableWork): boolean {
+  return w.transactional || (ctx.opts.restore.onDuplicate !== 'error' && w.table.key.kind === 'primary');
+}
+
+/**
+ * Deletes what a chunk loaded into its table (its key range; the table when it has one chunk or no key)
+ * and forgets its progress. Refused for a table that held rows before the load (--drop-table append,
+ * --no-schema): its own rows in that range cannot be told from the chunk's.
+ */
 export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry | null): Promise<void> {
   const { db, table } = w;
+  if (isMerged(db, table.name)) {
+    throw new TsError({
+      code: 'target-changed',
+      message: `${qualified(db.name, table.name)} uses a non-transactional engine and held rows before this load: the rows a failed statement left of chunk ${chunk?.index ?? 1} cannot be told from them`,
+      object: { database: db.name, table: table.name, ...(chunk ? { chunk: chunk.index, file: chunk.path } : {}) },
+      suggestion: 'restore the table as it was before the load (or empty it) and load again with --drop-table truncate',
+    });
+  }
   const whole = chunk === null || table.key.kind === 'none' || table.chunks.length === 1;
   const where = whole ? null : rangeCondition(table.key, chunk.lower, chunk.upper);
   await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}${where ? ` WHERE ${where}` : ''}`, [], { database: db.name, table: table.name });
@@ -122,7 +143,7 @@ async function loadChunkOnce(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, 
           }
           const on = s;
           return withDeadline(ctx, on, () => loadSub(ctx, on, w, chunk, sub, csv ? (bulk ?? 'load-data') : null, uncompressed ? sub.end : null), (seconds) => stuck(object, sub, !csv ? 'INSERT statements' : bulk ? 'bulk INSERTs' : 'LOAD DATA', seconds));
-        }, w.transactional ? undefined : 1);
+        }, retriesInPlace(ctx, w) ? undefined : 1);
         // Progress is in the dump's file bytes (the manifest's exact sizes): a compressed chunk's
         // sub-chunks are decompressed text, so their share is counted by rows.
         const bytes = uncompressed ? sub.data.length : chunk.rows > 0 ? Math.round((r * chunk.bytes) / chunk.rows) : 0;
