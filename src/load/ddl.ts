@@ -178,11 +178,70 @@ export function convertUtf8mb4(sql: string): string {
  * "mix of collations" error where the application joins a converted column with one of its own.
  */
 export function convertUtf8mb4Table(sql: string): string {
-  return rewritePlain(sql, (plain) => utf8mb4Names(plain.replace(BARE_UTF8_CHARSET, '$1utf8mb4 COLLATE utf8mb4_general_ci')));
+  const masked = maskForClauses(sql);
+  const inserts: number[] = [];
+  // clauses: the text before the column list, each top-level item, the table options (or the whole
+  // text, for a database's charset clause); one that names a collation anywhere keeps it
+  for (const [from, to] of clauseSpans(masked)) {
+    const clause = masked.slice(from, to);
+    if (/\b(?:COLLATE|BINARY)\b/i.test(clause)) continue;
+    for (const m of clause.matchAll(BARE_UTF8_CHARSET)) inserts.push(from + m.index + m[0].length);
+  }
+  let out = sql;
+  for (const at of inserts.reverse()) out = `${out.slice(0, at)} COLLATE utf8mb4_general_ci${out.slice(at)}`;
+  return convertUtf8mb4(out);
 }
 
-/** `CHARSET=utf8`, `CHARACTER SET utf8mb3` … not followed by a COLLATE. */
-const BARE_UTF8_CHARSET = /\b((?:CHARSET|CHARACTER\s+SET)(?:\s*=\s*|\s+))utf8(?:mb3)?(?![A-Za-z0-9_])(?!\s*COLLATE\b)/gi;
+/** `CHARSET=utf8`, `CHARACTER SET utf8mb3` … (the charset of a column, a table or a database). */
+const BARE_UTF8_CHARSET = /\b(?:CHARSET|CHARACTER\s+SET)(?:\s*=\s*|\s+)utf8(?:mb3)?(?![A-Za-z0-9_])/gi;
+
+/**
+ * The text with quoted strings and identifiers blanked and everything inside nested parentheses
+ * (a type's length, a generated column's or CHECK's expression: `CAST(x AS CHAR CHARSET utf8)`)
+ * blanked, the same length, so positions in it are positions in `sql`.
+ */
+function maskForClauses(sql: string): string {
+  let out = '';
+  let depth = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      const j = skipQuoted(sql, i);
+      out += ' '.repeat(j - i);
+      i = j;
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    // parentheses stay (clauseSpans counts them); what lies inside nested ones is blanked
+    out += c === '(' || c === ')' || depth < 2 ? c : ' ';
+    i++;
+  }
+  return out;
+}
+
+/** [from, to) of each clause of a masked CREATE TABLE: head, the top-level items, the options; or the whole text. */
+function clauseSpans(masked: string): [number, number][] {
+  const open = masked.indexOf('(');
+  if (open < 0) return [[0, masked.length]];
+  const spans: [number, number][] = [[0, open]];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open; i < masked.length; i++) {
+    const c = masked[i]!;
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) {
+      spans.push([start, i], [i + 1, masked.length]);
+      return spans;
+    } else if (c === ',' && depth === 1) {
+      spans.push([start, i]);
+      start = i + 1;
+    }
+  }
+  spans.push([start, masked.length]);
+  return spans;
+}
 
 function utf8mb4Names(plain: string): string {
   return plain.replace(/\butf8(?:mb3)?_/gi, 'utf8mb4_').replace(/\butf8(?:mb3)?(?![A-Za-z0-9_])/gi, 'utf8mb4');

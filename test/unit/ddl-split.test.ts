@@ -88,6 +88,14 @@ describe('transforms', () => {
     expect(convertUtf8mb4Table('DEFAULT CHARSET=utf8mb3 COLLATE=utf8mb3_unicode_ci')).toBe('DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci');
     expect(convertUtf8mb4Table('DEFAULT CHARACTER SET utf8 ')).toBe('DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci ');
     expect(convertUtf8mb4Table('DEFAULT CHARSET=latin1')).toBe('DEFAULT CHARSET=latin1');
+    // a collation named anywhere in the clause is kept; expressions (generated columns, CHECK) are left as they are
+    expect(convertUtf8mb4Table('DEFAULT CHARACTER SET utf8 DEFAULT COLLATE utf8_bin')).toBe('DEFAULT CHARACTER SET utf8mb4 DEFAULT COLLATE utf8mb4_bin');
+    expect(convertUtf8mb4Table('CREATE TABLE t (\n  a varchar(5) CHARACTER SET utf8 NOT NULL COLLATE utf8_bin,\n  b varchar(5) CHARACTER SET utf8 BINARY,\n  g varchar(9) AS (cast(a as char(9) charset utf8)) VIRTUAL,\n  CONSTRAINT c CHECK (convert(b using utf8) <> cast(a as char charset utf8mb3))\n) DEFAULT CHARSET=utf8 ROW_FORMAT=DYNAMIC COLLATE=utf8_unicode_ci')).toBe(
+      'CREATE TABLE t (\n  a varchar(5) CHARACTER SET utf8mb4 NOT NULL COLLATE utf8mb4_bin,\n  b varchar(5) CHARACTER SET utf8mb4 BINARY,\n  g varchar(9) AS (cast(a as char(9) charset utf8mb4)) VIRTUAL,\n  CONSTRAINT c CHECK (convert(b using utf8mb4) <> cast(a as char charset utf8mb4))\n) DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC COLLATE=utf8mb4_unicode_ci',
+    );
+    expect(convertUtf8mb4Table('CREATE TABLE t (\n  g varchar(9) CHARACTER SET utf8 AS (cast(a as char(9) charset utf8)) VIRTUAL\n)')).toBe(
+      'CREATE TABLE t (\n  g varchar(9) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci AS (cast(a as char(9) charset utf8mb4)) VIRTUAL\n)',
+    );
     // views and routines keep the plain rename (a COLLATE inside CAST(… AS CHAR CHARACTER SET …) is not everywhere valid)
     expect(convertUtf8mb4('SELECT CAST(x AS CHAR CHARACTER SET utf8)')).toBe('SELECT CAST(x AS CHAR CHARACTER SET utf8mb4)');
   });
