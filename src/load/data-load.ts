@@ -7,19 +7,18 @@ import { analyzeTable } from './analyze-step.js';
 import { buildIndexes } from './index-steps.js';
 import type { LoadContext, TableWork } from './load-context.js';
 import { STEP, chunksToLoad, tableState } from './resume-state.js';
+import { rollsBack } from './existing-tables.js';
 
 /**
  * Step 7: chunks in parallel, largest tables first, each as sized transactions that also record
  * their progress; a table's deferred indexes are built as soon as its last chunk is in (then its
  * statistics, with --analyze).
  */
-const TRANSACTIONAL = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluster']);
-
 async function prepareResume(ctx: LoadContext, w: TableWork): Promise<void> {
   const { db, table } = w;
   if (ctx.opts.restore.noData) return; // --no-data: nothing to load (todo stays empty)
   const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name]);
-  w.transactional = engine === null || TRANSACTIONAL.has(engine.toLowerCase());
+  w.transactional = rollsBack(engine);
   const state = tableState(db.name, table, db);
   const incomplete = state.chunks.filter((c) => c.state !== 'done').map((c) => c.chunk);
   if (!w.transactional && db.resumed && incomplete.length > 0) {

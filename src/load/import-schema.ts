@@ -14,6 +14,7 @@ import { chunkKey, targetChanged } from './progress-store.js';
 import { isPartial } from './restore-filter.js';
 import { tableIdentity } from './resume-check.js';
 import { killOnAbort } from './session-guard.js';
+import { rollsBack } from './existing-tables.js';
 
 const OBJECT_TABLES: Record<string, [string, string, string]> = {
   view: ['information_schema.VIEWS', 'TABLE_SCHEMA', 'TABLE_NAME'],
@@ -29,11 +30,9 @@ async function exists(ctx: ImportContext, kind: string, db: string, name: string
   return Number(await ctx.control.scalar(`SELECT COUNT(*) FROM ${view} WHERE ${schemaCol} = ? AND ${nameCol} = ?`, [db, name])) > 0;
 }
 
-const TRANSACTIONAL = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluster']);
-
 async function transactional(ctx: ImportContext, db: string, table: string): Promise<boolean> {
   const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
-  return engine === null || TRANSACTIONAL.has(engine.toLowerCase());
+  return rollsBack(engine);
 }
 
 /**
