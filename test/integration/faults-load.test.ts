@@ -209,17 +209,25 @@ describe('load faults', () => {
     expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
 
-  it('an import (mariadb-dump file) whose server is killed mid-import: exit 1 saying a rerun resumes (not 3, "cannot connect"); the rerun once it is back is exact', async () => {
-    const dst = uniqueDb('fl_imp_down');
-    const file = path.join(tempDir('fault-import'), 'big.sql');
+  /**
+   * `big` as mariadb-dump writes it, in small extended INSERTs: the file holds hundreds of them, one
+   * batch each with --rows-per-transaction 1.
+   */
+  function mariadbDumpOfBig(dir: string): string {
+    const file = path.join(tempDir(dir), 'big.sql');
     const fd = openSync(file, 'w');
     try {
-      // small extended INSERTs: the file holds hundreds of them, one batch each (--rows-per-transaction 1)
       const d = spawnSync('mariadb-dump', [...conn(), '--net-buffer-length=16384', src, 'big'], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, MYSQL_PWD: undefined }, encoding: 'utf8' });
       expect(d.status, d.stderr).toBe(0);
     } finally {
       closeSync(fd);
     }
+    return file;
+  }
+
+  it('an import (mariadb-dump file) whose server is killed mid-import: exit 1 saying a rerun resumes (not 3, "cannot connect"); the rerun once it is back is exact', async () => {
+    const dst = uniqueDb('fl_imp_down');
+    const file = mariadbDumpOfBig('fault-import');
     const args = [...conn(), '-d', file, '-B', dst, '-t', '2', '--rows-per-transaction', '1', '--progress', 'plain'];
     const run = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
     await waitFor('committed batches', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 2 || undefined, 60_000, 5);
@@ -257,14 +265,7 @@ describe('load faults', () => {
 
   it('an import into MyISAM (--engine) whose data connection is killed mid-batch: the batch is not retried in place (its rows stay), the load fails, the rerun reloads the table exactly', async () => {
     const dst = uniqueDb('fl_imp_myisam');
-    const file = path.join(tempDir('fault-import-myisam'), 'big.sql');
-    const fd = openSync(file, 'w');
-    try {
-      const d = spawnSync('mariadb-dump', [...conn(), '--net-buffer-length=16384', src, 'big'], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, MYSQL_PWD: undefined }, encoding: 'utf8' });
-      expect(d.status, d.stderr).toBe(0);
-    } finally {
-      closeSync(fd);
-    }
+    const file = mariadbDumpOfBig('fault-import-myisam');
     const args = [...conn(), '-d', file, '-B', dst, '-t', '2', '--rows-per-transaction', '1', '--engine', 'MyISAM', '--progress', 'plain'];
     const killer = killDataSessions(dst, 'INSERT INTO', true);
     const r = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
