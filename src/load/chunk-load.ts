@@ -39,9 +39,10 @@ let infileCounter = 0;
 /**
  * A chunk into a table of a non-transactional engine (MyISAM, Aria: even TRANSACTIONAL=1 only makes it
  * crash-safe) cannot take a sub-chunk again after a transient error (unless duplicates are ignored or
- * replaced on a primary key): the failed statement may have left some of its rows, which no rollback removes. There the chunk's rows are deleted (its key range,
- * or the table when it is the only chunk), its progress forgotten, and the chunk loaded again from
- * its start, on a fresh connection, as a resume does (data-load.ts).
+ * replaced on a primary key): the failed statement may have left some of its rows, which no rollback
+ * removes. There the chunk's rows are deleted (its key range, or the table when it is the only
+ * chunk), its progress forgotten, and the chunk loaded again from its start, on a fresh connection,
+ * as a resume does (data-load.ts).
  */
 export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, skip: number): Promise<void> {
   if (retriesInPlace(ctx, w)) return loadChunkOnce(ctx, w, chunk, skip);
@@ -59,7 +60,7 @@ export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntr
  * Whether a sub-chunk may run again after a transient error: in a transaction (rolled back), or where a
  * row it left is met as a duplicate and kept once (--on-duplicate ignore or replace, a primary key).
  */
-function retriesInPlace(ctx: LoadContext, w: TableWork): boolean {
+export function retriesInPlace(ctx: LoadContext, w: TableWork): boolean {
   return w.transactional || (ctx.opts.restore.onDuplicate !== 'error' && w.table.key.kind === 'primary');
 }
 
@@ -70,6 +71,16 @@ function retriesInPlace(ctx: LoadContext, w: TableWork): boolean {
  */
 export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry | null): Promise<void> {
   const { db, table } = w;
+  refuseMerged(w, chunk);
+  const whole = chunk === null || table.key.kind === 'none' || table.chunks.length === 1;
+  const where = whole ? null : rangeCondition(table.key, chunk.lower, chunk.upper);
+  await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}${where ? ` WHERE ${where}` : ''}`, [], { database: db.name, table: table.name });
+  await ctx.progress.forgetChunk(db.name, table.name, whole ? null : chunk.index);
+}
+
+/** The refusal of clearChunk for a table that held rows before the load. */
+export function refuseMerged(w: TableWork, chunk: ChunkEntry | null): void {
+  const { db, table } = w;
   if (isMerged(db, table.name)) {
     throw new TsError({
       code: 'target-changed',
@@ -78,10 +89,6 @@ export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEnt
       suggestion: 'restore the table as it was before the load (or empty it) and load again with --drop-table truncate',
     });
   }
-  const whole = chunk === null || table.key.kind === 'none' || table.chunks.length === 1;
-  const where = whole ? null : rangeCondition(table.key, chunk.lower, chunk.upper);
-  await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}${where ? ` WHERE ${where}` : ''}`, [], { database: db.name, table: table.name });
-  await ctx.progress.forgetChunk(db.name, table.name, whole ? null : chunk.index);
 }
 
 async function loadChunkOnce(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, skip: number): Promise<void> {

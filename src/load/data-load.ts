@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { TsError } from '../core/errors.js';
 import type { TableSummary } from '../core/events.js';
 import { qualified } from '../core/ident.js';
-import { clearChunk, loadChunk } from './chunk-load.js';
+import { clearChunk, loadChunk, refuseMerged, retriesInPlace } from './chunk-load.js';
 import { analyzeTable } from './analyze-step.js';
 import { buildIndexes } from './index-steps.js';
 import type { LoadContext, TableWork } from './load-context.js';
@@ -21,7 +21,9 @@ async function prepareResume(ctx: LoadContext, w: TableWork): Promise<void> {
   w.transactional = rollsBack(engine);
   const state = tableState(db.name, table, db);
   const incomplete = state.chunks.filter((c) => c.state !== 'done').map((c) => c.chunk);
-  if (!w.transactional && db.resumed && incomplete.length > 0) {
+  // a chunk a failed statement may have left rows of is reloaded from its start (chunk-load.ts)
+  if (!retriesInPlace(ctx, w) && db.resumed && incomplete.length > 0) {
+    refuseMerged(w, incomplete[0]!);
     const object = { database: db.name, table: table.name };
     if (table.key.kind === 'none' || table.chunks.length === 1) {
       ctx.reporter.emit({ kind: 'warning', message: `${qualified(db.name, table.name)} uses the non-transactional engine ${engine} and has no key: reloading the whole table`, ...object });

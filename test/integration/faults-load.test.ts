@@ -263,6 +263,23 @@ describe('load faults', () => {
     expect(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.big WHERE pad = 'mine'`)).toBe('2');
   }, 300_000);
 
+  it('the same after kill -9: the rerun refuses to clear the unfinished chunks of a MyISAM table that held rows (it deleted their key ranges, the rows it held included)', async () => {
+    const dst = uniqueDb('fl_k9_merge');
+    await admin.query(`CREATE DATABASE \`${dst}\``);
+    await admin.query(`CREATE TABLE \`${dst}\`.big (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, n INT NOT NULL, pad VARCHAR(100) NOT NULL) ENGINE=MyISAM`);
+    await admin.query(`INSERT INTO \`${dst}\`.big VALUES (999999998, -2, 'mine'), (999999999, -1, 'mine')`);
+    const args = loadArgs(dumps.csv, dst, ['--rows-per-transaction', '1000', '--no-schema', '--drop-table', 'append', '-t', '1']);
+    let pid = 0;
+    const run = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
+    await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 2 || undefined, 60_000, 5);
+    signal(pid, 'SIGKILL');
+    await run;
+    const again = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).not.toBe(0);
+    expect(again.stderr).toMatch(/uses a non-transactional engine and held rows before this load/);
+    expect(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.big WHERE pad = 'mine'`)).toBe('2');
+  }, 300_000);
+
   it('an import into MyISAM (--engine) whose data connection is killed mid-batch: the batch is not retried in place (its rows stay), the load fails, the rerun reloads the table exactly', async () => {
     const dst = uniqueDb('fl_imp_myisam');
     const file = mariadbDumpOfBig('fault-import-myisam');
