@@ -248,26 +248,33 @@ describe('load faults', () => {
     expect(await sum(dst)).toBe(await sum(src));
   }, 300_000);
 
-  it('--drop-table append into a MyISAM table that held rows: a killed connection fails the load naming the table, and its own rows stay', async () => {
-    const dst = uniqueDb('fl_kill_merge');
+  /** The load refused to clear a chunk of myisamWithRows' table, whose own rows a reload would have deleted are there. */
+  async function expectRefusedAndKept(r: CliResult, dst: string): Promise<void> {
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/uses a non-transactional engine and held rows before this load/);
+    expect(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.big WHERE pad = 'mine'`)).toBe('2');
+  }
+
+  /** `dst`.big as MyISAM holding two rows of its own, in the key range of the dump's last chunk (open above). */
+  async function myisamWithRows(dst: string): Promise<void> {
     await admin.query(`CREATE DATABASE \`${dst}\``);
     await admin.query(`CREATE TABLE \`${dst}\`.big (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, n INT NOT NULL, pad VARCHAR(100) NOT NULL) ENGINE=MyISAM`);
     await admin.query(`INSERT INTO \`${dst}\`.big VALUES (999999998, -2, 'mine'), (999999999, -1, 'mine')`);
+  }
+
+  it('--drop-table append into a MyISAM table that held rows: a killed connection fails the load naming the table, and its own rows stay', async () => {
+    const dst = uniqueDb('fl_kill_merge');
+    await myisamWithRows(dst);
     const killer = killDataSessions(dst, 'LOAD DATA LOCAL INFILE', false);
     const r = await runCli('tsload', loadArgs(dumps.csv, dst, ['--rows-per-transaction', '1000', '--no-schema', '--drop-table', 'append']), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
     const kills = await killer.stop();
     expect(kills).toBeGreaterThan(0);
-    expect(r.code, r.stderr).not.toBe(0);
-    expect(r.stderr).toMatch(/uses a non-transactional engine and held rows before this load/);
-    // the table's own rows, in the key range of the dump's last chunk (open above), which a reload would have deleted
-    expect(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.big WHERE pad = 'mine'`)).toBe('2');
+    await expectRefusedAndKept(r, dst);
   }, 300_000);
 
   it('the same after kill -9: the rerun refuses to clear the unfinished chunks of a MyISAM table that held rows (it deleted their key ranges, the rows it held included)', async () => {
     const dst = uniqueDb('fl_k9_merge');
-    await admin.query(`CREATE DATABASE \`${dst}\``);
-    await admin.query(`CREATE TABLE \`${dst}\`.big (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, n INT NOT NULL, pad VARCHAR(100) NOT NULL) ENGINE=MyISAM`);
-    await admin.query(`INSERT INTO \`${dst}\`.big VALUES (999999998, -2, 'mine'), (999999999, -1, 'mine')`);
+    await myisamWithRows(dst);
     const args = loadArgs(dumps.csv, dst, ['--rows-per-transaction', '1000', '--no-schema', '--drop-table', 'append', '-t', '1']);
     let pid = 0;
     const run = runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
@@ -275,9 +282,7 @@ describe('load faults', () => {
     signal(pid, 'SIGKILL');
     await run;
     const again = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
-    expect(again.code, again.stderr).not.toBe(0);
-    expect(again.stderr).toMatch(/uses a non-transactional engine and held rows before this load/);
-    expect(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.big WHERE pad = 'mine'`)).toBe('2');
+    await expectRefusedAndKept(again, dst);
   }, 300_000);
 
   it('an import into MyISAM (--engine) whose data connection is killed mid-batch: the batch is not retried in place (its rows stay), the load fails, the rerun reloads the table exactly', async () => {
