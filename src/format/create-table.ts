@@ -32,10 +32,20 @@ export function skipQuoted(s: string, i: number): number {
   return j;
 }
 
-/** Splits `CREATE TABLE x ( a, b, ... ) options` into head, top-level items and tail. */
-export function parseCreateBody(sql: string): Body {
-  let i = 0;
+/** Where a CREATE TABLE's parts lie: its outer parentheses (`open`, `close`) and the [from, to) of each top-level item between them. */
+export interface BodySpans {
+  readonly open: number;
+  readonly close: number;
+  readonly items: readonly (readonly [number, number])[];
+}
+
+/** The spans of `CREATE TABLE x ( a, b, ... ) options`, or null when it has no balanced outer parentheses. */
+export function createBodySpans(sql: string): BodySpans | null {
   let open = -1;
+  const items: [number, number][] = [];
+  let depth = 0;
+  let start = 0;
+  let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
     if (c === '`' || c === "'" || c === '"') {
@@ -43,68 +53,63 @@ export function parseCreateBody(sql: string): Body {
       continue;
     }
     if (c === '(') {
-      open = i;
-      break;
-    }
-    i++;
-  }
-  if (open < 0) return { head: sql, items: [], tail: '' };
-  const items: string[] = [];
-  let depth = 0;
-  let start = open + 1;
-  i = open + 1;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === '`' || c === "'" || c === '"') {
-      i = skipQuoted(sql, i);
-      continue;
-    }
-    if (c === '(') depth++;
-    else if (c === ')') {
+      if (open < 0) {
+        open = i;
+        start = i + 1;
+      } else depth++;
+    } else if (open >= 0 && c === ')') {
       if (depth === 0) {
-        items.push(sql.slice(start, i).trim());
-        return { head: sql.slice(0, open + 1), items: items.filter((x) => x !== ''), tail: sql.slice(i) };
+        items.push([start, i]);
+        return { open, close: i, items };
       }
       depth--;
-    } else if (c === ',' && depth === 0) {
-      items.push(sql.slice(start, i).trim());
+    } else if (open >= 0 && c === ',' && depth === 0) {
+      items.push([start, i]);
       start = i + 1;
     }
     i++;
   }
-  return { head: sql, items: [], tail: '' };
+  return null;
+}
+
+/** Splits `CREATE TABLE x ( a, b, ... ) options` into head, top-level items and tail. */
+export function parseCreateBody(sql: string): Body {
+  const spans = createBodySpans(sql);
+  if (!spans) return { head: sql, items: [], tail: '' };
+  const items = spans.items.map(([from, to]) => sql.slice(from, to).trim()).filter((x) => x !== '');
+  return { head: sql.slice(0, spans.open + 1), items, tail: sql.slice(spans.close) };
+}
+
+/**
+ * The text rebuilt piece by piece, in order: each quoted token ('…', "…", `…`, its quotes included)
+ * through `quoted`, each run of text between them through `plain`.
+ */
+export function mapQuoted(sql: string, quoted: (token: string) => string, plain: (text: string) => string): string {
+  let out = '';
+  let from = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      const j = skipQuoted(sql, i);
+      out += plain(sql.slice(from, i)) + quoted(sql.slice(i, j));
+      from = i = j;
+      continue;
+    }
+    i++;
+  }
+  return out + plain(sql.slice(from));
 }
 
 /** The text with every quoted string blanked out (for keyword tests that must not look inside). */
 export function unquoted(s: string): string {
-  let out = '';
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === "'" || c === '"') {
-      const j = skipQuoted(s, i);
-      out += "''";
-      i = j;
-      continue;
-    }
-    if (c === '`') {
-      const j = skipQuoted(s, i);
-      out += s.slice(i, j);
-      i = j;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  return out;
+  return mapQuoted(s, (t) => (t[0] === '`' ? t : "''"), (p) => p);
 }
 
 /**
  * The AUTO_INCREMENT table option of a CREATE TABLE (the server's decimal digits), or null when it has
- * none: outside quoted strings (a COMMENT may say AUTO_INCREMENT=5) and before any PARTITION clause.
+ * none: in the options after the column list, outside quoted strings (a COMMENT may say AUTO_INCREMENT=5).
  */
 export function createTableCounter(sql: string): string | null {
-  const { tail } = parseCreateBody(sql);
-  const options = unquoted(tail).split(/\bPARTITION\s+BY\b|\/\*!\d*\s*PARTITION\b/i)[0]!;
-  return /\bAUTO_INCREMENT\s*=\s*(\d+)/i.exec(options)?.[1] ?? null;
+  return /\bAUTO_INCREMENT\s*=\s*(\d+)/i.exec(unquoted(parseCreateBody(sql).tail))?.[1] ?? null;
 }

@@ -1,4 +1,4 @@
-import { parseCreateBody, skipQuoted, unquoted } from '../format/create-table.js';
+import { createBodySpans, mapQuoted, parseCreateBody, skipQuoted, unquoted } from '../format/create-table.js';
 
 /**
  * Pure DDL text transforms for the loader: split a SHOW CREATE TABLE into the create statement
@@ -166,7 +166,7 @@ export function stripDefiner(sql: string): string {
 
 /** utf8 / utf8mb3 charsets and their collations → utf8mb4, outside string literals and identifiers. */
 export function convertUtf8mb4(sql: string): string {
-  return rewritePlain(sql, utf8mb4Names);
+  return mapQuoted(sql, (t) => t, utf8mb4Names);
 }
 
 /**
@@ -182,7 +182,9 @@ export function convertUtf8mb4Table(sql: string): string {
   const inserts: number[] = [];
   // clauses: the text before the column list, each top-level item, the table options (or the whole
   // text, for a database's charset clause); one that names a collation anywhere keeps it
-  for (const [from, to] of clauseSpans(masked)) {
+  const body = createBodySpans(sql);
+  const clauses = body ? [[0, body.open] as const, ...body.items, [body.close + 1, sql.length] as const] : [[0, sql.length] as const];
+  for (const [from, to] of clauses) {
     const clause = masked.slice(from, to);
     if (/\b(?:COLLATE|BINARY)\b/i.test(clause)) continue;
     for (const m of clause.matchAll(BARE_UTF8_CHARSET)) inserts.push(from + m.index + m[0].length);
@@ -201,72 +203,24 @@ const BARE_UTF8_CHARSET = /\b(?:CHARSET|CHARACTER\s+SET)(?:\s*=\s*|\s+)utf8(?:mb
  * blanked, the same length, so positions in it are positions in `sql`.
  */
 function maskForClauses(sql: string): string {
-  let out = '';
   let depth = 0;
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"' || c === '`') {
-      const j = skipQuoted(sql, i);
-      out += ' '.repeat(j - i);
-      i = j;
-      continue;
+  const nested = (text: string): string => {
+    let out = '';
+    for (const c of text) {
+      if (c === '(') depth++;
+      else if (c === ')') depth = Math.max(0, depth - 1);
+      // what lies inside parentheses nested in the column list is blanked (the parentheses stay)
+      out += c === '(' || c === ')' || depth < 2 ? c : ' ';
     }
-    if (c === '(') depth++;
-    else if (c === ')') depth = Math.max(0, depth - 1);
-    // parentheses stay (clauseSpans counts them); what lies inside nested ones is blanked
-    out += c === '(' || c === ')' || depth < 2 ? c : ' ';
-    i++;
-  }
-  return out;
-}
-
-/** [from, to) of each clause of a masked CREATE TABLE: head, the top-level items, the options; or the whole text. */
-function clauseSpans(masked: string): [number, number][] {
-  const open = masked.indexOf('(');
-  if (open < 0) return [[0, masked.length]];
-  const spans: [number, number][] = [[0, open]];
-  let depth = 0;
-  let start = open + 1;
-  for (let i = open; i < masked.length; i++) {
-    const c = masked[i]!;
-    if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) {
-      spans.push([start, i], [i + 1, masked.length]);
-      return spans;
-    } else if (c === ',' && depth === 1) {
-      spans.push([start, i]);
-      start = i + 1;
-    }
-  }
-  spans.push([start, masked.length]);
-  return spans;
+    return out;
+  };
+  return mapQuoted(sql, (t) => ' '.repeat(t.length), nested);
 }
 
 function utf8mb4Names(plain: string): string {
   return plain.replace(/\butf8(?:mb3)?_/gi, 'utf8mb4_').replace(/\butf8(?:mb3)?(?![A-Za-z0-9_])/gi, 'utf8mb4');
 }
 
-/** The text with `rewrite` applied to what lies outside quoted strings and identifiers. */
-function rewritePlain(sql: string, rewrite: (plain: string) => string): string {
-  let out = '';
-  let i = 0;
-  let plain = '';
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"' || c === '`') {
-      out += rewrite(plain);
-      plain = '';
-      const j = skipQuoted(sql, i);
-      out += sql.slice(i, j);
-      i = j;
-      continue;
-    }
-    plain += c;
-    i++;
-  }
-  return out + rewrite(plain);
-}
 
 /** Rewrites ENGINE=… in a CREATE TABLE's options (and its partitions). */
 export function rewriteEngine(sql: string, engine: string): string {
