@@ -41,6 +41,8 @@ export interface Flavor {
   readonly hasViewUsage: boolean;
   /** information_schema view with InnoDB's table ids (an id changes when a table is recreated). */
   readonly innodbTablesView: string;
+  /** information_schema view of InnoDB's tablespaces with their FILE_SIZE (dump/stale-statistics.ts). */
+  readonly innodbSpacesView: string;
   /**
    * After a load (--analyze): table statistics and, where the server has them, column histograms.
    * MariaDB: engine-independent statistics with histograms (PERSISTENT FOR ALL). MySQL 8: ANALYZE
@@ -200,6 +202,7 @@ export function parseVersion(version: string): Flavor {
       hasGeneratedInvisiblePk: false,
       hasViewUsage: false,
       innodbTablesView: 'information_schema.INNODB_SYS_TABLES',
+      innodbSpacesView: 'information_schema.INNODB_SYS_TABLESPACES',
       analyzeStatements: (t) => [`ANALYZE TABLE ${t} PERSISTENT FOR ALL`],
       eventDisabledOnReplica: 'DISABLE ON SLAVE',
       accounts: MARIADB_ACCOUNTS,
@@ -219,6 +222,7 @@ export function parseVersion(version: string): Flavor {
     hasGeneratedInvisiblePk: atLeast(8, 0, 30),
     hasViewUsage: atLeast(8, 0, 13),
     innodbTablesView: 'information_schema.INNODB_TABLES',
+    innodbSpacesView: atLeast(8, 0) ? 'information_schema.INNODB_TABLESPACES' : 'information_schema.INNODB_SYS_TABLESPACES',
     analyzeStatements: (t, columns) => [
       `ANALYZE TABLE ${t}`,
       ...(atLeast(8, 0) && columns.length > 0 ? [`ANALYZE TABLE ${t} UPDATE HISTOGRAM ON ${columns.join(', ')} WITH 100 BUCKETS`] : []),

@@ -9,15 +9,18 @@ import { openStore } from '../storage/open-store.js';
 import type { DumpOptions } from './dump-options.js';
 import { outputRefusal } from './output.js';
 import type { DumpFacts } from './preflight.js';
+import { withStoredSizes } from './stale-statistics.js';
 import { selectTables } from './table-selection.js';
 
 /** Reads what the dump preflight decides from; reads only (nothing is created, locked or written). */
 export async function gatherDumpFacts(control: Session, flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<DumpFacts> {
-  const selection = await selectTables(control, flavor, opts, reporter).catch((e: unknown) => {
+  const selected = await selectTables(control, flavor, opts, reporter).catch((e: unknown) => {
     // a filter that matches nothing (or an unknown database): a problem beside the others
     if (e instanceof TsError && e.code === 'usage') return asProblem(e, 'nothing-selected');
     throw e;
   });
+  // row estimates that InnoDB's stale statistics would leave at a fraction of the table (stale-statistics.ts)
+  const selection = 'code' in selected || opts.noData ? selected : { ...selected, tables: await withStoredSizes(control, flavor, selected.tables, opts.format, reporter) };
   return {
     flavor,
     grants: await readGrants(control),

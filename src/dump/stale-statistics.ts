@@ -1,0 +1,76 @@
+import type { Reporter } from '../core/events.js';
+import { formatBytes } from '../core/sizes.js';
+import type { CatalogTable } from '../db/catalog.js';
+import type { Flavor } from '../db/flavor.js';
+import type { Session } from '../db/session.js';
+import { sampleRowBytes } from './row-sample.js';
+
+/** File bytes past the statistics' account that are never a sign of staleness (extents reserved ahead). */
+const SLACK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * InnoDB's TABLE_ROWS and DATA_LENGTH are its statistics. With STATS_AUTO_RECALC=0 (or
+ * innodb_stats_auto_recalc=OFF) they stay what the last ANALYZE found: after a restart a table filled
+ * since reads as 1 row in 16 KiB, and the planner would dump a 500 GB table as one chunk (one session,
+ * one file, one transaction to resume from). The tablespace's file size is the file's own: where it
+ * holds far more than the statistics account for (data, indexes and free space), the table's estimate
+ * is taken from the file size and a sample of its rows, with a warning naming the table.
+ *
+ * Best effort: only file-per-table tablespaces whose names need no filename encoding (letters,
+ * digits, `_`), and only where the account may read the tablespace view (PROCESS on MariaDB).
+ */
+export async function withStoredSizes(session: Session, flavor: Flavor, tables: readonly CatalogTable[], format: 'csv' | 'sql', reporter: Reporter): Promise<CatalogTable[]> {
+  const out = [...tables];
+  const databases = [...new Set(tables.filter(plainInnodb).map((t) => t.database))];
+  for (const db of databases) {
+    const stored = await fileSizes(session, flavor, db);
+    if (stored.size === 0) continue;
+    for (let i = 0; i < out.length; i++) {
+      const t = out[i]!;
+      const bytes = stored.get(t.name);
+      if (t.database !== db || !plainInnodb(t) || bytes === undefined || bytes <= 4 * t.dataLength + SLACK_BYTES) continue;
+      const accounted = await accountedBytes(session, t);
+      if (accounted === null || bytes <= 2 * accounted + SLACK_BYTES) continue;
+      const rowBytes = (await sampleRowBytes(session, [t], format)).get(t);
+      if (!rowBytes) continue;
+      const rows = Math.max(t.rowsEstimate, Math.ceil(bytes / rowBytes));
+      reporter.emit({
+        kind: 'warning',
+        database: t.database,
+        table: t.name,
+        message: `information_schema puts this table at ~${t.rowsEstimate} rows in ${formatBytes(accounted)} (data, indexes and free space), but its tablespace file holds ${formatBytes(bytes)}: InnoDB's statistics are stale (STATS_AUTO_RECALC=0 or innodb_stats_auto_recalc=OFF?); chunks are planned for up to ~${rows} rows of ~${Math.round(rowBytes)} bytes. ANALYZE TABLE on the source refreshes the statistics`,
+      });
+      out[i] = { ...t, rowsEstimate: rows, avgRowLength: Math.max(1, Math.round(rowBytes)), dataLength: bytes };
+    }
+  }
+  return out;
+}
+
+function plainInnodb(t: CatalogTable): boolean {
+  return (t.engine ?? '').toLowerCase() === 'innodb' && PLAIN.test(t.database) && PLAIN.test(t.name);
+}
+
+/** Names a tablespace carries unencoded (others are written as @XXXX sequences). */
+const PLAIN = /^[A-Za-z0-9_]+$/;
+
+/** Bytes of each table's tablespace files in `db` (partitions summed), by table name; empty when not readable. */
+async function fileSizes(session: Session, flavor: Flavor, db: string): Promise<Map<string, number>> {
+  const prefix = `${db}/`;
+  const rows = await session
+    .query<{ NAME: string; FILE_SIZE: string | null }>(`SELECT NAME, FILE_SIZE FROM ${flavor.innodbSpacesView} WHERE LEFT(NAME, ?) = ?`, [prefix.length, prefix])
+    .catch(() => []);
+  const sizes = new Map<string, number>();
+  for (const r of rows) {
+    const table = r.NAME.slice(prefix.length).split(/#p#/i)[0]!;
+    sizes.set(table, (sizes.get(table) ?? 0) + Number(r.FILE_SIZE ?? 0));
+  }
+  return sizes;
+}
+
+/** DATA_LENGTH + INDEX_LENGTH + DATA_FREE: what the statistics (and the free extents) account for. */
+async function accountedBytes(session: Session, t: CatalogTable): Promise<number | null> {
+  const rows = await session
+    .query<{ n: string | null }>('SELECT DATA_LENGTH + INDEX_LENGTH + DATA_FREE AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [t.database, t.name])
+    .catch(() => []);
+  return rows[0]?.n != null ? Number(rows[0].n) : null;
+}
