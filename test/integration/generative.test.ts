@@ -2,9 +2,10 @@
  * Issue 11, "how to keep it fixed": a property-based round trip. fast-check draws random tables (every
  * type the server has, charsets and collations, nullability, key shapes, edge values; test/support/
  * gen-schema.ts) and random option combinations (format, compression, chunking, threads, --checksum,
- * --ignore-table, -B or --rename, --defer-indexes, transaction sizes); the property: after tsdump and
- * tsload into another database the copy equals the source (checker.ts), or a tool refused clearly before
- * creating the target (gen-roundtrip.ts).
+ * --ignore-table, -B or --rename, --defer-indexes, transaction sizes, and in half the cases tsload killed
+ * -9 or one of its connections killed at a random progress line, then run again); the property: after
+ * tsdump and tsload into another database the copy equals the source (checker.ts), or a tool refused
+ * clearly before creating the target (gen-roundtrip.ts).
  *
  * Environment:
  *   TSDUMP_GEN_SEED=n      the seed (default: a fixed one in `make test`, a random one when RUNS is set)
@@ -69,7 +70,7 @@ describe('generative round trip (property-based)', () => {
       fc.asyncProperty(arb, async ([c, o]) => {
         const started = Date.now();
         const run = await runCase(ctx, c, o);
-        log.push(`${run.status.padEnd(7)} ${((Date.now() - started) / 1000).toFixed(1)}s ${describeCase(c, o)}${run.status === 'refused' ? `\n        refused: ${run.detail.split('\n').at(-1)}` : ''}`);
+        log.push(`${run.status.padEnd(7)} ${((Date.now() - started) / 1000).toFixed(1)}s ${describeCase(c, o)}${run.status === 'refused' ? `\n        refused: ${run.detail.split('\n').at(-1)}` : ''}${run.note ? `\n        note: ${run.note}` : ''}`);
         if (run.status === 'failed' && SURVEY) surveyed.push({ c, o, run, index: log.length });
         else if (run.status === 'failed') {
           last = { c, o, run };

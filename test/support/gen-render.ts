@@ -86,6 +86,17 @@ export interface GenOptions {
   readonly deferIndexes: 'on' | 'off';
   /** tsload --insert-method (CSV rows: LOAD DATA LOCAL or MariaDB's bulk INSERT). */
   readonly insertMethod: 'auto' | 'load-data' | 'bulk';
+  /**
+   * The first tsload is interrupted once it has printed `at` progress lines (--progress json): killed
+   * with SIGKILL, or its server session running a statement on the target is killed (a lost
+   * connection); then the same command runs again and must finish.
+   */
+  readonly interrupt?: Interrupt;
+}
+
+export interface Interrupt {
+  readonly how: 'kill-9' | 'kill-connection';
+  readonly at: number;
 }
 
 /** `bulk`: the server takes MariaDB's bulk INSERT (--insert-method bulk is drawn too). */
@@ -108,8 +119,10 @@ export function optionsArb(zstd: boolean, ignoreTable: boolean, bulk = false): A
       bytesPerTransaction: fc.constantFrom('128', '1K', '16K'),
       deferIndexes: fc.constantFrom('on', 'off'),
       insertMethod: fc.constantFrom<GenOptions['insertMethod'][]>('auto', 'load-data', ...(bulk ? (['bulk'] as const) : [])),
+      // half the cases: a kill at a random point of the load, then the same command again
+      interrupt: fc.option(fc.record({ how: fc.constantFrom<Interrupt['how'][]>('kill-9', 'kill-connection'), at: fc.integer({ min: 1, max: 40 }) }), { nil: undefined, freq: 2 }),
     },
-    { requiredKeys: ['format', 'compress', 'chunking', 'dumpThreads', 'checksum', 'rename', 'loadThreads', 'deferIndexes', 'insertMethod'] },
+    { requiredKeys: ['format', 'compress', 'chunking', 'dumpThreads', 'checksum', 'rename', 'loadThreads', 'deferIndexes', 'insertMethod', 'interrupt'] },
   );
 }
 
@@ -130,7 +143,8 @@ export function dumpArgs(tables: readonly string[], o: GenOptions, src: string, 
 }
 
 export function loadArgs(o: GenOptions, src: string, dst: string, dir: string): string[] {
-  const args = ['-d', dir, ...(o.rename === 'B' ? ['-B', dst] : ['--rename', `${src}=${dst}`]), '-t', String(o.loadThreads), '--defer-indexes', o.deferIndexes, '--insert-method', o.insertMethod, '--progress', 'plain'];
+  const progress = o.interrupt ? 'json' : 'plain';
+  const args = ['-d', dir, ...(o.rename === 'B' ? ['-B', dst] : ['--rename', `${src}=${dst}`]), '-t', String(o.loadThreads), '--defer-indexes', o.deferIndexes, '--insert-method', o.insertMethod, '--progress', progress];
   if (o.rowsPerTransaction !== undefined) args.push('--rows-per-transaction', String(o.rowsPerTransaction));
   if (o.bytesPerTransaction !== undefined) args.push('--bytes-per-transaction', o.bytesPerTransaction);
   return args;

@@ -17,7 +17,7 @@ import { connArgs, runCli } from './cli.js';
 import type { CliResult } from './cli.js';
 import type { GenCase, GenTable } from './gen-schema.js';
 import { insertable, tableTags } from './gen-schema.js';
-import type { GenOptions } from './gen-render.js';
+import type { GenOptions, Interrupt } from './gen-render.js';
 import { createDatabaseSql, dumpArgs, ignoredTable, loadArgs, shellWord, tableStatements } from './gen-render.js';
 import type { AdminSession } from './server.js';
 import { dropDbs, uniqueDb } from './server.js';
@@ -31,6 +31,8 @@ export interface CaseRun {
   readonly detail: string;
   /** Tables the failure concerns (all when it cannot tell). */
   readonly tables: readonly string[];
+  /** Worth a line in the log though the case held (an interrupted first run that gave up by itself). */
+  readonly note?: string;
 }
 
 export interface RunContext {
@@ -83,7 +85,8 @@ async function createSource(admin: AdminSession, c: GenCase, src: string): Promi
 export async function roundTrip(ctx: RunContext, src: string, names: readonly string[], o: GenOptions, dst: string, out: string): Promise<CaseRun> {
   const dump = await runCli('tsdump', [...connArgs(), ...dumpArgs(names, o, src, out)], { timeoutMs: 300_000 });
   if (dump.code !== 0) return refusalOrFailure('dump', dump, src, names, false);
-  const load = await runCli('tsload', [...connArgs(), ...loadArgs(o, src, dst, out)], { timeoutMs: 300_000 });
+  const loadCommand = [...connArgs(), ...loadArgs(o, src, dst, out)];
+  const { result: load, note } = o.interrupt ? await interruptedLoad(ctx, loadCommand, o.interrupt, dst) : { result: await runCli('tsload', loadCommand, { timeoutMs: 300_000 }), note: undefined };
   if (load.code !== 0) {
     const exists = Number(await ctx.admin.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])) > 0;
     return refusalOrFailure('load', load, src, names, exists);
@@ -94,10 +97,68 @@ export async function roundTrip(ctx: RunContext, src: string, names: readonly st
   if (ignored !== undefined && !results.some((r) => r.object === ignored && r.kind === 'table' && r.details[0] === 'missing in target')) {
     bad.push({ kind: 'table', object: ignored, ok: false, details: ['--ignore-table was given but the table is in the target'] } satisfies CheckResult);
   }
-  if (bad.length === 0) return { status: 'equal', detail: '', tables: [] };
+  if (bad.length === 0) return { status: 'equal', detail: '', tables: [], ...(note ? { note } : {}) };
   const detail = bad.map((r) => `${r.kind} ${r.object}: ${r.details.join('; ')}`).join('\n');
   const tables = bad.map((r) => r.object).filter((n) => names.includes(n));
   return { status: 'failed', stage: 'compare', detail, tables: tables.length > 0 ? tables : names };
+}
+
+/**
+ * tsload interrupted at its `at`-th progress line (or not at all, when it finishes first), then run again
+ * with the same command: the result of the run that must finish. A first run that stopped by itself after
+ * a killed connection must have said why (a clear error, as any refusal); it is then run again too.
+ */
+async function interruptedLoad(ctx: RunContext, command: readonly string[], interrupt: Interrupt, dst: string): Promise<{ result: CliResult; note?: string }> {
+  let lines = 0;
+  let pid = 0;
+  let fired = false;
+  let killer: Promise<void> = Promise.resolve();
+  let running = true;
+  const fire = (): void => {
+    fired = true;
+    if (interrupt.how === 'kill-9') {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      return;
+    }
+    killer = (async () => {
+      // the next statement one of its sessions runs on the target (progress lines come between statements)
+      for (let polls = 0; running && polls < 200; polls++) {
+        const ids = await ctx.admin
+          .query<{ ID: string }>('SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INSTR(INFO, ?) > 0', [dst])
+          .catch(() => []);
+        if (ids.length > 0) {
+          await ctx.admin.query(`KILL CONNECTION ${Number(ids[0]!.ID)}`).catch(() => undefined);
+          return;
+        }
+        await new Promise((res) => setTimeout(res, 2));
+      }
+    })();
+  };
+  const first = await runCli('tsload', command, {
+    timeoutMs: 300_000,
+    onSpawn: (p) => {
+      pid = p;
+    },
+    onStdout: (text) => {
+      lines += text.split('\n').length - 1;
+      if (!fired && lines >= interrupt.at) fire();
+    },
+  });
+  running = false;
+  await killer;
+  if (first.code === 0 || !fired) return { result: first };
+  if (interrupt.how === 'kill-9' ? first.signal !== 'SIGKILL' : hasStackTrace(first)) return { result: first };
+  const note = interrupt.how === 'kill-connection' ? `the first run stopped after its connection was killed: ${lastLines(first.stderr, 2)}` : undefined;
+  return { result: await runCli('tsload', command, { timeoutMs: 300_000 }), note };
+}
+
+function hasStackTrace(r: CliResult): boolean {
+  const text = `${r.stderr}\n${r.stdout}`;
+  return /^\s+at .+:\d+:\d+\)?$/m.test(text) || /Unhandled|node:internal/.test(text);
 }
 
 /** A clear refusal: an exit code (not a signal), a message naming an object, no stack trace, target untouched. */
@@ -107,7 +168,7 @@ function refusalOrFailure(stage: Stage, r: CliResult, src: string, names: readon
   const tables = mentioned.length > 0 ? mentioned : names;
   const message = lastLines(text, 8);
   const named = mentioned.length > 0 || text.includes(src);
-  const stack = /^\s+at .+:\d+:\d+\)?$/m.test(text) || /Unhandled|node:internal/.test(text);
+  const stack = hasStackTrace(r);
   if (r.code === null) return { status: 'failed', stage, detail: `ts${stage === 'dump' ? 'dump' : 'load'} was killed by ${r.signal}: ${message}`, tables };
   if (targetTouched) return { status: 'failed', stage, detail: `tsload exited ${r.code} after creating the target database:\n${message}`, tables };
   if (stack) return { status: 'failed', stage, detail: `exit ${r.code} with a stack trace:\n${message}`, tables };
@@ -141,7 +202,7 @@ function withoutColumn(t: GenTable, name: string): GenTable | undefined {
   };
 }
 
-const SIMPLE: Partial<GenOptions> = { compress: 'none', dumpThreads: 1, loadThreads: 1, checksum: false, chunking: { kind: 'bytes', size: '64M' } };
+const SIMPLE: Partial<GenOptions> = { interrupt: undefined, compress: 'none', dumpThreads: 1, loadThreads: 1, checksum: false, chunking: { kind: 'bytes', size: '64M' } };
 
 /**
  * Smaller cases that still fail at the same stage: only the tables concerned, then halves of the rows,
@@ -206,6 +267,7 @@ export function reproduction(c: GenCase, o: GenOptions, run: CaseRun): string {
     ...(tables.length > 0 ? tables : c.tables).flatMap((t) => tableStatements(src, t).map((s) => `${s};`)),
     `-- then: tsdump ${['<connection>', ...dumpArgs(names, o, src, dir)].map(shellWord).join(' ')}`,
     `--       tsload ${['<connection>', ...loadArgs(o, src, dst, dir)].map(shellWord).join(' ')}`,
+    ...(o.interrupt ? [`--       interrupted (${o.interrupt.how}) at its progress line ${o.interrupt.at}, then the same tsload again`] : []),
   ];
   return lines.join('\n');
 }
@@ -217,5 +279,5 @@ export function describeCase(c: GenCase, o: GenOptions): string {
 }
 
 export function describeOptions(o: GenOptions): string {
-  return `${o.format}${o.compress !== 'none' ? `+${o.compress}` : ''} ${o.chunking.kind === 'rows' ? `rows=${o.chunking.n}` : `chunk=${o.chunking.size}`} t${o.dumpThreads}/${o.loadThreads}${o.checksum ? ' checksum' : ''} defer=${o.deferIndexes}${o.format === 'csv' ? ` insert=${o.insertMethod}` : ''}${o.ignore !== undefined ? ' ignore-table' : ''}`;
+  return `${o.format}${o.compress !== 'none' ? `+${o.compress}` : ''} ${o.chunking.kind === 'rows' ? `rows=${o.chunking.n}` : `chunk=${o.chunking.size}`} t${o.dumpThreads}/${o.loadThreads}${o.checksum ? ' checksum' : ''} defer=${o.deferIndexes}${o.format === 'csv' ? ` insert=${o.insertMethod}` : ''}${o.ignore !== undefined ? ' ignore-table' : ''}${o.interrupt ? ` ${o.interrupt.how}@${o.interrupt.at}` : ''}`;
 }
