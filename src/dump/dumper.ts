@@ -36,7 +36,7 @@ import { buildManifest, writeManifest } from './manifest-writer.js';
 import { cleanupPartials, finishOutput, prepareOutput } from './output.js';
 import { writeSchema } from './schema-writer.js';
 import { capStatementSize, readSessionContext } from './server-settings.js';
-import { takeSnapshot } from './snapshot-step.js';
+import { takeSnapshot, warnOutsideSnapshot } from './snapshot-step.js';
 import { writeUsers } from './users-writer.js';
 import { requireReplica } from './replica-data.js';
 import { gatherDumpFacts } from './preflight-facts.js';
@@ -73,6 +73,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     planner = await Session.open(opts.connection, DUMP_PLANNER);
     const snapshot = await takeSnapshot(control, planner, workers, selection.tables.map((t) => ({ database: t.database, name: t.name })), flavor, opts, reporter);
     await checkDefinitionsAtStart(control, flavor, selection.tables);
+    if (!opts.noData) warnOutsideSnapshot(selection.tables, reporter);
     const session = await readSessionContext(control);
     opts = await capStatementSize(control, opts, reporter);
     const dumpId = randomUUID();

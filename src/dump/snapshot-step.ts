@@ -1,3 +1,4 @@
+import { rollsBack } from '../core/engines.js';
 import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { readBinlogPosition, readGtid, type BinlogPosition, type Flavor } from '../db/flavor.js';
@@ -5,6 +6,7 @@ import { readUpstream, sameUpstream } from './replica-data.js';
 import { Session } from '../db/session.js';
 import { LOCK_WATCHDOG } from '../db/session-profile.js';
 import { holdTables, lockWithWatchdog, snapshotCoordinates, startConsistentSnapshot, type TableName } from '../db/snapshot.js';
+import type { CatalogTable } from '../db/catalog.js';
 import type { SnapshotInfo } from '../format/manifest.js';
 import type { DumpOptions } from './dump-options.js';
 import type { DumpWorker } from './worker-pool.js';
@@ -158,3 +160,22 @@ function withCoordinates(opts: DumpOptions, info: SnapshotInfo): SnapshotInfo {
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * A consistent snapshot covers the tables of transactional engines only: a MyISAM or Aria table is read
+ * as it is when its chunk runs, so rows written to it during the dump may be in it or not, whatever the
+ * coordinates say (as with mysqldump --single-transaction). Said once, naming the tables.
+ */
+export function warnOutsideSnapshot(tables: readonly CatalogTable[], reporter: Reporter): void {
+  const outside = tables.filter((t) => !rollsBack(t.engine));
+  if (outside.length === 0) return;
+  const shown = outside.slice(0, 5).map((t) => `${t.database}.${t.name} (${t.engine ?? '?'})`).join(', ');
+  const more = outside.length > 5 ? ` and ${outside.length - 5} more` : '';
+  const one = outside.length === 1 ? { database: outside[0]!.database, table: outside[0]!.name } : {};
+  reporter.emit({
+    kind: 'warning',
+    ...one,
+    message: `${outside.length === 1 ? 'a table' : `${outside.length} tables`} of a non-transactional engine ${outside.length === 1 ? 'is' : 'are'} not in the consistent snapshot: ${shown}${more}; rows written to ${outside.length === 1 ? 'it' : 'them'} while the dump runs may be in the dump or not, whatever its coordinates say (stop writes to ${outside.length === 1 ? 'it' : 'them'} for the dump, or convert to InnoDB)`,
+  });
+}
+

@@ -21,27 +21,23 @@ const SLACK_BYTES = 64 * 1024 * 1024;
  */
 export async function withStoredSizes(session: Session, flavor: Flavor, tables: readonly CatalogTable[], format: 'csv' | 'sql', reporter: Reporter): Promise<CatalogTable[]> {
   const out = [...tables];
-  const databases = [...new Set(tables.filter(plainInnodb).map((t) => t.database))];
-  for (const db of databases) {
-    const stored = await fileSizes(session, flavor, db);
-    if (stored.size === 0) continue;
-    for (let i = 0; i < out.length; i++) {
-      const t = out[i]!;
-      const bytes = stored.get(t.name);
-      if (t.database !== db || !plainInnodb(t) || bytes === undefined || bytes <= 4 * t.dataLength + SLACK_BYTES) continue;
-      const accounted = await accountedBytes(session, t);
-      if (accounted === null || bytes <= 2 * accounted + SLACK_BYTES) continue;
-      const rowBytes = (await sampleRowBytes(session, [t], format)).get(t);
-      if (!rowBytes) continue;
-      const rows = Math.max(t.rowsEstimate, Math.ceil(bytes / rowBytes));
-      reporter.emit({
-        kind: 'warning',
-        database: t.database,
-        table: t.name,
-        message: `information_schema puts this table at ~${t.rowsEstimate} rows in ${formatBytes(accounted)} (data, indexes and free space), but its tablespace file holds ${formatBytes(bytes)}: InnoDB's statistics are stale (STATS_AUTO_RECALC=0 or innodb_stats_auto_recalc=OFF?); chunks are planned for up to ~${rows} rows of ~${Math.round(rowBytes)} bytes. ANALYZE TABLE on the source refreshes the statistics`,
-      });
-      out[i] = { ...t, rowsEstimate: rows, avgRowLength: Math.max(1, Math.round(rowBytes)), dataLength: bytes };
-    }
+  const stored = await fileSizes(session, flavor, [...new Set(tables.filter(plainInnodb).map((t) => t.database))]);
+  for (let i = 0; i < out.length; i++) {
+    const t = out[i]!;
+    const bytes = stored.get(`${t.database}/${t.name}`);
+    if (!plainInnodb(t) || bytes === undefined || bytes <= 4 * t.dataLength + SLACK_BYTES) continue;
+    const accounted = await accountedBytes(session, t);
+    if (accounted === null || bytes <= 2 * accounted + SLACK_BYTES) continue;
+    const rowBytes = (await sampleRowBytes(session, [t], format)).get(t);
+    if (!rowBytes) continue;
+    const rows = Math.max(t.rowsEstimate, Math.ceil(bytes / rowBytes));
+    reporter.emit({
+      kind: 'warning',
+      database: t.database,
+      table: t.name,
+      message: `information_schema puts this table at ~${t.rowsEstimate} rows in ${formatBytes(accounted)} (data, indexes and free space), but its tablespace file holds ${formatBytes(bytes)}: InnoDB's statistics are stale (STATS_AUTO_RECALC=0 or innodb_stats_auto_recalc=OFF?); chunks are planned for up to ~${rows} rows of ~${Math.round(rowBytes)} bytes. ANALYZE TABLE on the source refreshes the statistics`,
+    });
+    out[i] = { ...t, rowsEstimate: rows, avgRowLength: Math.max(1, Math.round(rowBytes)), dataLength: bytes };
   }
   return out;
 }
@@ -53,15 +49,15 @@ function plainInnodb(t: CatalogTable): boolean {
 /** Names a tablespace carries unencoded (others are written as @XXXX sequences). */
 const PLAIN = /^[A-Za-z0-9_]+$/;
 
-/** Bytes of each table's tablespace files in `db` (partitions summed), by table name; empty when not readable. */
-async function fileSizes(session: Session, flavor: Flavor, db: string): Promise<Map<string, number>> {
-  const prefix = `${db}/`;
-  const rows = await session
-    .query<{ NAME: string; FILE_SIZE: string | null }>(`SELECT NAME, FILE_SIZE FROM ${flavor.innodbSpacesView} WHERE LEFT(NAME, ?) = ?`, [prefix.length, prefix])
-    .catch(() => []);
+/** Bytes of each table's tablespace files (partitions summed) by `db/table`, in one query; empty when not readable. */
+async function fileSizes(session: Session, flavor: Flavor, databases: readonly string[]): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
+  if (databases.length === 0) return sizes;
+  const rows = await session
+    .query<{ NAME: string; FILE_SIZE: string | null }>(`SELECT NAME, FILE_SIZE FROM ${flavor.innodbSpacesView} WHERE SUBSTRING_INDEX(NAME, '/', 1) IN (${databases.map(() => '?').join(', ')})`, databases)
+    .catch(() => []);
   for (const r of rows) {
-    const table = r.NAME.slice(prefix.length).split(/#p#/i)[0]!;
+    const table = r.NAME.split(/#p#/i)[0]!;
     sizes.set(table, (sizes.get(table) ?? 0) + Number(r.FILE_SIZE ?? 0));
   }
   return sizes;

@@ -70,10 +70,4 @@ export function isMerged(t: TargetDb, table: string): boolean {
   return t.steps.get(STEP.kept(table)) === 'rows';
 }
 
-/** Engines whose transactions roll back: a failed statement leaves nothing (MyISAM, Aria and the like do not). */
-const TRANSACTIONAL = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluster']);
-
-/** Whether a table's engine (information_schema.TABLES.ENGINE; null: a view or unknown, taken as transactional) rolls back. */
-export function rollsBack(engine: string | null): boolean {
-  return engine === null || TRANSACTIONAL.has(engine.toLowerCase());
-}
+export { rollsBack } from '../core/engines.js';
