@@ -11,6 +11,7 @@ import type { DatabaseEntry, Manifest } from '../format/manifest.js';
 import type { LoadOptions } from './load-options.js';
 import { PROGRESS_DB, type RunRecord } from './progress-store.js';
 import { needsLocalInfile } from './insert-method.js';
+import { clashingObjects, describeExisting, OBJECT_CLASH_FIX, type ExistingObject } from './existing-objects.js';
 
 /** What the target server says, gathered once (preflight-facts.ts). */
 export interface LoadFacts {
@@ -22,6 +23,8 @@ export interface LoadFacts {
   readonly grants: GrantSet;
   /** Tables that exist now, per target database (names as the server lists them). */
   readonly existingTables: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Views, routines, triggers and events that exist now, per target database (existing-objects.ts). */
+  readonly existingObjects: ReadonlyMap<string, readonly ExistingObject[]>;
   /** Table names compare case-insensitively (lower_case_table_names ≠ 0). */
   readonly caseInsensitive: boolean;
   /** The progress store's run record per target database (null: none). */
@@ -62,6 +65,18 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
           object: { database: t.name, table: tb.name },
           message: `table ${t.name}.${tb.name} already exists in the target, and no load of this dump into it is recorded`,
           fix: 'load into another database (-B/--rename), or pass --drop-table drop (replace it), --drop-table truncate (keep its definition, empty it) or --drop-table append (load into it as it is)',
+        });
+      }
+    }
+    // a fresh load creates the dump's views, routines, triggers and events by replacing what has their
+    // names: only --drop-table drop may replace the user's (a resume's are its own, created by its first run)
+    if (state.kind === 'fresh' && opts.dropTable !== 'drop' && !opts.restore.noSchema) {
+      for (const o of clashingObjects(t.source.objects, facts.existingObjects.get(t.name) ?? [], facts.caseInsensitive)) {
+        problems.push({
+          code: 'object-exists',
+          object: { database: t.name },
+          message: `${describeExisting(t.name, o)} already exists in the target, and the dump creates a ${o.kind} of that name; this load did not create it and would replace it`,
+          fix: OBJECT_CLASH_FIX,
         });
       }
     }
