@@ -80,7 +80,7 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
     }
     for (const tb of t.source.tables) {
       if (opts.dropTable === 'fail' && (await exists(ctx, 'table', t.name, tb.name))) {
-        throw new TsError({ code: 'query', message: `table ${qualified(t.name, tb.name)} already exists in the target; refusing to load into it`, object: { database: t.name, table: tb.name }, suggestion: 'load into another database (-B/--rename), or pass --drop-table drop (replace it) or --drop-table truncate (keep its definition, empty it)' });
+        throw new TsError({ code: 'query', message: `table ${qualified(t.name, tb.name)} already exists in the target; refusing to load into it`, object: { database: t.name, table: tb.name }, suggestion: 'load into another database (-B/--rename), or pass --drop-table drop (replace it), --drop-table truncate (keep its definition, empty it) or --drop-table append (load into it as it is)' });
       }
     }
     for (const o of ctx.plan.objects) {
@@ -100,6 +100,11 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
         continue;
       }
       if (!(await exists(ctx, 'table', t.name, tb.name))) continue;
+      // append: loaded into as it is, recorded as kept, so a resume never takes its rows for the load's
+      if (opts.dropTable === 'append' && tb.kind === 'table') {
+        await keepTable(ctx, t, tb);
+        continue;
+      }
       if (opts.dropTable === 'drop') await control.exec(`DROP ${tb.kind === 'sequence' ? 'SEQUENCE' : 'TABLE'} ${qualified(t.name, tb.name)}`, [], object);
       else if (opts.dropTable === 'truncate' && tb.kind === 'table') await control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
     }
@@ -129,7 +134,12 @@ async function holdsRows(ctx: ImportContext, db: string, table: string): Promise
   return (await ctx.control.scalar(`SELECT 1 FROM ${qualified(db, table)} LIMIT 1`)) !== null;
 }
 
-/** A table --no-schema loads into: emptied under --drop-table truncate, its identity and whether it held rows recorded. */
+/**
+ * A table that exists and is loaded into as it is (--no-schema, or --drop-table append): emptied
+ * under --drop-table truncate, its identity and whether it held rows recorded. 'rows' makes a
+ * resume refuse to start a non-transactional table over (its rows are not all the load's) and the
+ * verification a merge's.
+ */
 async function keepTable(ctx: ImportContext, t: ImportTarget, tb: PlannedTable): Promise<void> {
   const object = { database: t.name, table: tb.name };
   if (ctx.opts.dropTable === 'truncate') await ctx.control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
@@ -186,9 +196,10 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
       for (const tb of t.source.tables) {
         if (!tb.complete) continue;
         const rewritten = rewrittenTable(ctx, tb);
-        // without rows there is nothing to defer the indexes for; a table --no-schema keeps is not ours to change;
+        // without rows there is nothing to defer the indexes for; a table kept as it was (--no-schema, append) is not ours to change;
         // under --on-duplicate the UNIQUE keys must act while the rows go in
-        const split = tb.kind === 'table' && !noSchema ? splitCreateTable(rewritten, ctx.opts.deferIndexes && !noData, ctx.opts.restore.onDuplicate !== 'error') : { create: rewritten, indexes: [], foreignKeys: [] };
+        const kept = t.steps.has(IMPORT_STEP.kept(tb.name));
+        const split = tb.kind === 'table' && !noSchema && !kept ? splitCreateTable(rewritten, ctx.opts.deferIndexes && !noData, ctx.opts.restore.onDuplicate !== 'error') : { create: rewritten, indexes: [], foreignKeys: [] };
         const object = { database: t.name, table: tb.name };
         const file = ctx.files[tb.ddl.file]!.display;
         const at = { file, line: tb.ddl.line, offset: tb.ddl.offset, ...object };
