@@ -11,8 +11,7 @@ import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, ty
 import { statementError } from './import-errors.js';
 import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
 import { chunkKey, targetChanged } from './progress-store.js';
-import { isPartial } from './restore-filter.js';
-import { tableIdentity } from './resume-check.js';
+import { alreadyLoaded, stillLoaded, tableIdentity } from './resume-check.js';
 import { killOnAbort } from './session-guard.js';
 import { rollsBack } from './existing-tables.js';
 
@@ -38,8 +37,9 @@ async function transactional(ctx: ImportContext, db: string, table: string): Pro
 /**
  * Step 5: resume, refuse, or start fresh (applying --drop-table to the tables that exist). A part
  * of the dump (filters, --no-data, --no-schema) records what it covers with its run: a resume
- * asking for another part is refused, naming the option; a finished full load's memo does not
- * make it skip anything.
+ * asking for another part is refused, naming the option. A finished load's memo (the same file,
+ * the same part, its tables still the ones it loaded) makes a rerun under --drop-table fail or
+ * append verify only, as for our own dumps (resume-check.ts).
  */
 export async function openImportProgress(ctx: ImportContext): Promise<void> {
   const { progress: store, opts, control } = ctx;
@@ -50,9 +50,12 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
     const sourceDb = t.source.name ?? '';
     const selection = importSelection(t.source, ctx.plan.objects, opts.restore);
     let run = have ? await store.run(t.name) : null;
-    if (run?.completedAt && run.dumpId === ctx.dumpId && opts.dropTable === 'fail' && !isPartial(opts.restore)) {
-      ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: this file was already loaded completely (${run.completedAt}); verifying only` });
+    const sameLoad = run?.completedAt && run.dumpId === ctx.dumpId && run.sourceDb === sourceDb && (opts.dropTable === 'fail' || opts.dropTable === 'append') && differingSelection(run.options, selection) === null;
+    if (run?.completedAt && sameLoad && (await stillLoaded(ctx, t.name, t.source.tables.filter((tb) => tb.complete).map((tb) => tb.name)))) {
+      ctx.reporter.emit({ kind: 'info', message: alreadyLoaded(t.name, 'file', run.completedAt, opts.dropTable, opts.restore.noSchema) });
       t.done = true;
+      // the memo keeps which tables held rows before the load: their verification is a merge's
+      t.steps = await store.steps(t.name);
       continue;
     }
     if (run?.completedAt) {
@@ -93,6 +96,8 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
   }
   await store.ensure();
   for (const t of fresh) {
+    // a fresh load starts from no records: steps left by a run record someone deleted are not its own
+    if (have) await store.forget(t.name);
     for (const tb of t.source.tables) {
       const object = { database: t.name, table: tb.name };
       if (noSchema) {

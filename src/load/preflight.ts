@@ -11,6 +11,7 @@ import type { DatabaseEntry, Manifest } from '../format/manifest.js';
 import type { LoadOptions } from './load-options.js';
 import { PROGRESS_DB, type RunRecord } from './progress-store.js';
 import { needsLocalInfile } from './insert-method.js';
+import { memoSelection, selectionFingerprint } from './restore-filter.js';
 import { clashingObjects, describeExisting, OBJECT_CLASH_FIX, type ExistingObject } from './existing-objects.js';
 
 /** What the target server says, gathered once (preflight-facts.ts). */
@@ -50,7 +51,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   const privileges: Problem[] = [];
   for (const t of plan.targets) {
     const run = facts.runs.get(t.name) ?? null;
-    const state = runState(run, manifest.dumpId, t.source.name);
+    const state = runState(run, manifest.dumpId, t.source.name, selectionFingerprint(t.source, opts.restore));
     if (state.kind === 'other-load') {
       problems.push({ code: 'target-changed', object: { database: t.name }, message: state.message, fix: `finish that load with its own dump, or drop database ${t.name} and delete its rows from ${PROGRESS_DB}.runs/progress/steps` });
     }
@@ -156,9 +157,9 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
 type RunState = { readonly kind: 'fresh' } | { readonly kind: 'resume' } | { readonly kind: 'done' } | { readonly kind: 'other-load'; readonly message: string };
 
 /** What the run record of a target database means for this dump (as openProgress in resume-check.ts decides). */
-function runState(run: RunRecord | null, dumpId: string, sourceDb: string): RunState {
+function runState(run: RunRecord | null, dumpId: string, sourceDb: string, selection: string): RunState {
   if (!run) return { kind: 'fresh' };
-  if (run.completedAt) return run.dumpId === dumpId && run.sourceDb === sourceDb ? { kind: 'done' } : { kind: 'fresh' };
+  if (run.completedAt) return run.dumpId === dumpId && run.sourceDb === sourceDb && memoSelection(run) === selection ? { kind: 'done' } : { kind: 'fresh' };
   if (run.dumpId !== dumpId) return { kind: 'other-load', message: `the target holds an unfinished load of another dump (${run.dumpId}, from database ${run.sourceDb})` };
   if (run.sourceDb !== sourceDb) return { kind: 'other-load', message: `the target holds an unfinished load of source database ${run.sourceDb}, not ${sourceDb}` };
   return { kind: 'resume' };

@@ -2,7 +2,8 @@
  * A script import (a mariadb-dump file) into tables that exist, and its memo. --drop-table append
  * records the tables it found as kept: killed with kill -9 in the middle of a MyISAM table that held
  * the user's rows, the rerun refuses (naming the table) instead of emptying the table to start it
- * over.
+ * over. A finished import leaves its memo also under append and --no-schema: a rerun verifies and
+ * loads no row twice; a target dropped since is loaded fresh.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import type { AdminSession } from '../support/server.js';
 import { adminSession, testServer, uniqueDb } from '../support/server.js';
 import { cleanupLoads } from './load-fixture.js';
 
-describe('script import into existing tables', () => {
+describe('script import into existing tables, and its memo', () => {
   let admin: AdminSession;
   const src = uniqueDb('impx_src');
   const targets: string[] = [];
@@ -77,5 +78,35 @@ describe('script import into existing tables', () => {
     expect(again.stderr).toContain(`${db}.m1`);
     expect(again.stderr).toMatch(/uses a non-transactional engine and held rows before this load/);
     expect(await count(db, 'm1', " WHERE pad = 'mine'")).toBe(10);
+  }, 300_000);
+
+  for (const part of [[], ['--no-schema']] as const) {
+    it(`--drop-table append${part.length ? ' --no-schema' : ''}: rerunning a finished import verifies and loads no row twice; without its memo it loads again`, async () => {
+      const db = target('append');
+      if (part.length) await admin.query(`CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.k1 LIKE \`${src}\`.k1`);
+      const args = ['--drop-table', 'append', ...part];
+      const first = await load(k1File, db, args);
+      expect(first.code, first.stderr).toBe(0);
+      // the state a kill -9 right after the final commit leaves: the run's memo, completed
+      const again = await load(k1File, db, args);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout + again.stderr).toMatch(new RegExp(`database ${db}: this file was already loaded completely .*verifying only.*DELETE FROM tsload_progress\\.runs WHERE target_db = '${db}';`));
+      expect(await count(db, 'k1')).toBe(2000);
+      await admin.query('DELETE FROM tsload_progress.runs WHERE target_db = ?', [db]);
+      const deliberate = await load(k1File, db, args);
+      expect(deliberate.code, deliberate.stderr).toBe(0);
+      expect(await count(db, 'k1')).toBe(4000);
+    }, 300_000);
+  }
+
+  it('a finished import whose target was dropped since is loaded fresh, not "already loaded"', async () => {
+    const db = target('dropped');
+    const first = await load(k1File, db, []);
+    expect(first.code, first.stderr).toBe(0);
+    await admin.query(`DROP DATABASE \`${db}\``);
+    const again = await load(k1File, db, []);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).not.toMatch(/already loaded/);
+    expect(await count(db, 'k1')).toBe(2000);
   }, 300_000);
 });

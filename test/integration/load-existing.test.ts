@@ -1,7 +1,10 @@
 /**
  * A load of our own dump into a database that holds the user's things: views, routines, triggers
  * and events whose names the dump uses are refused (the preflight and the run, before anything
- * changes), unless --drop-table drop; the load's own objects are replaced on a resume.
+ * changes), unless --drop-table drop; the load's own objects are replaced on a resume. A finished
+ * --drop-table append load leaves its memo: a rerun (as after a kill -9 between the last commit and
+ * the exit) verifies and adds no row, also for a part of the dump (--no-schema); loading it again
+ * on purpose takes deleting the memo, as the rerun says.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,4 +100,39 @@ describe('tsload into a database that holds the user\'s objects and rows', () =>
     expect(Number(await admin.scalar(`SELECT \`${db}\`.f1()`))).toBe(1);
     expect(await admin.scalar('SELECT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?', [db, 'tr1'])).toBe('u');
   });
+
+  for (const part of [[], ['--no-schema']] as const) {
+    it(`--drop-table append${part.length ? ' --no-schema' : ''}: rerunning the finished load verifies and adds no row; after deleting its memo, as the rerun says, it loads again`, async () => {
+      const db = uniqueDb('lex_append');
+      targets.push(db);
+      // a keyless table of the user's holding two rows; the dump holds 2000 (no key: each row it loads again shows)
+      await admin.query(`CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.k (a INT, b VARCHAR(10)); INSERT INTO \`${db}\`.k VALUES (-1, 'user'), (-2, 'user');
+        ${part.length ? `CREATE TABLE \`${db}\`.t LIKE \`${src}\`.t; CREATE TABLE \`${db}\`.u LIKE \`${src}\`.u;` : ''}`);
+      const args = ['--drop-table', 'append', ...part];
+      const first = await load(db, args);
+      expect(first.code, first.stderr).toBe(0);
+      expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${db}\`.k`))).toBe(2002);
+      // the state a kill -9 right after the final commit leaves: the run's memo, completed
+      const again = await runCli('tsload', [...connArgs(), '-d', dump, '-B', db, '-t', '2', ...args]);
+      expect(again.code, again.stderr).toBe(0);
+      const said = again.stdout + again.stderr;
+      expect(said).toMatch(/already loaded completely .*verifying only/);
+      expect(said).toContain(`DELETE FROM tsload_progress.runs WHERE target_db = '${db}';`);
+      // verified as the merge it was: k held rows before the load
+      expect(said).toMatch(new RegExp(`verify: ${db}\\.k held rows before the load`));
+      expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${db}\`.k`))).toBe(2002);
+      await admin.query('DELETE FROM tsload_progress.runs WHERE target_db = ?', [db]);
+      if (part.length === 0) {
+        // the memo gone, the objects the first load made are anyone's: refused, and the rerun says to add --no-schema
+        expect(said).toContain('then rerun with --no-schema');
+        const refused = await load(db, args);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(`function ${db}.f1`);
+      }
+      // t has a primary key: its rows are there already
+      const deliberate = await load(db, [...(part.length ? args : [...args, '--no-schema']), '--on-duplicate', 'ignore']);
+      expect(deliberate.code, deliberate.stderr).toBe(0);
+      expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${db}\`.k`))).toBe(4002);
+    });
+  }
 });
