@@ -1,5 +1,6 @@
 import { TsError } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
+import { clashingObjects, describeExisting, OBJECT_CLASH_FIX, readExistingObjects } from './existing-objects.js';
 import type { LoadContext, TargetDb } from './load-context.js';
 import { STEP } from './resume-state.js';
 
@@ -40,6 +41,23 @@ export async function checkExistingTables(ctx: LoadContext, t: TargetDb): Promis
   if (missing.length > 0) {
     throw new TsError({ code: 'query', message: `--no-schema loads rows into existing tables, but ${missing.length} do not exist: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`, object: { database: t.name }, suggestion: 'create them first (a load without --no-schema does), or leave them out with -T / --ignore-table' });
   }
+  await checkExistingObjects(ctx, t);
+}
+
+/** The dump's views, routines, triggers and events must not replace the user's (existing-objects.ts). */
+async function checkExistingObjects(ctx: LoadContext, t: TargetDb): Promise<void> {
+  if (ctx.opts.dropTable === 'drop' || ctx.opts.restore.noSchema) return;
+  const existing = (await readExistingObjects(ctx.control, [t.name])).get(t.name) ?? [];
+  const lctn = Number(await ctx.control.scalar('SELECT @@lower_case_table_names')) !== 0;
+  const clash = clashingObjects(t.source.objects, existing, lctn);
+  if (clash.length === 0) return;
+  const names = clash.map((o) => describeExisting(t.name, o));
+  throw new TsError({
+    code: 'query',
+    message: `${names.slice(0, 10).join(', ')}${names.length > 10 ? `, … (${names.length} in all)` : ''} already exist${clash.length === 1 ? 's' : ''} in the target, and the dump creates objects of those names; this load did not create them and would replace them`,
+    object: { database: t.name },
+    suggestion: OBJECT_CLASH_FIX,
+  });
 }
 
 export async function prepareExistingTables(ctx: LoadContext, t: TargetDb): Promise<void> {

@@ -42,7 +42,6 @@ import { createImportSchema, openImportProgress } from './import-schema.js';
 import { scriptBytes, truncatedStream, type ScriptFile } from './import-source.js';
 import { LoadLease } from './load-lease.js';
 import type { LoadOptions } from './load-options.js';
-import { isPartial } from './restore-filter.js';
 import { lostAfterStart } from './server-lost.js';
 import { killOnAbort } from './session-guard.js';
 import { SqlProgressStore } from './sql-progress-store.js';
@@ -158,8 +157,7 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
       // --no-data: nothing was loaded to compare with the file
       const mismatches = opts.verify && !opts.restore.noData ? await verifyImport(ctx, p.checksums ?? new Map(), p.uncounted ?? new Set()) : [];
       const active = targets.filter((t) => !t.done).map((t) => t.name);
-      // a part of the dump leaves no memo that the dump is loaded
-      if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active, !isPartial(opts.restore));
+      if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active);
       return { kind, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes, replication, dumpId, coordinates };
     } catch (e) {
       // the server gone once the lease is held: a failed import the rerun resumes, not "cannot connect"

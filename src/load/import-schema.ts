@@ -11,8 +11,7 @@ import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, ty
 import { statementError } from './import-errors.js';
 import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
 import { chunkKey, targetChanged } from './progress-store.js';
-import { isPartial } from './restore-filter.js';
-import { tableIdentity } from './resume-check.js';
+import { alreadyLoaded, stillLoaded, tableIdentity } from './resume-check.js';
 import { killOnAbort } from './session-guard.js';
 import { rollsBack } from './existing-tables.js';
 
@@ -38,8 +37,9 @@ async function transactional(ctx: ImportContext, db: string, table: string): Pro
 /**
  * Step 5: resume, refuse, or start fresh (applying --drop-table to the tables that exist). A part
  * of the dump (filters, --no-data, --no-schema) records what it covers with its run: a resume
- * asking for another part is refused, naming the option; a finished full load's memo does not
- * make it skip anything.
+ * asking for another part is refused, naming the option. A finished load's memo (the same file,
+ * the same part, its tables still the ones it loaded) makes a rerun under --drop-table fail or
+ * append verify only, as for our own dumps (resume-check.ts).
  */
 export async function openImportProgress(ctx: ImportContext): Promise<void> {
   const { progress: store, opts, control } = ctx;
@@ -50,9 +50,12 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
     const sourceDb = t.source.name ?? '';
     const selection = importSelection(t.source, ctx.plan.objects, opts.restore);
     let run = have ? await store.run(t.name) : null;
-    if (run?.completedAt && run.dumpId === ctx.dumpId && opts.dropTable === 'fail' && !isPartial(opts.restore)) {
-      ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: this file was already loaded completely (${run.completedAt}); verifying only` });
+    const sameLoad = run?.completedAt && run.dumpId === ctx.dumpId && run.sourceDb === sourceDb && (opts.dropTable === 'fail' || opts.dropTable === 'append') && differingSelection(run.options, selection) === null;
+    if (run?.completedAt && sameLoad && (await stillLoaded(ctx, t.name, t.source.tables.filter((tb) => tb.complete).map((tb) => tb.name)))) {
+      ctx.reporter.emit({ kind: 'info', message: alreadyLoaded(t.name, 'file', run.completedAt, opts.dropTable, opts.restore.noSchema) });
       t.done = true;
+      // the memo keeps which tables held rows before the load: their verification is a merge's
+      t.steps = await store.steps(t.name);
       continue;
     }
     if (run?.completedAt) {
@@ -80,7 +83,7 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
     }
     for (const tb of t.source.tables) {
       if (opts.dropTable === 'fail' && (await exists(ctx, 'table', t.name, tb.name))) {
-        throw new TsError({ code: 'query', message: `table ${qualified(t.name, tb.name)} already exists in the target; refusing to load into it`, object: { database: t.name, table: tb.name }, suggestion: 'load into another database (-B/--rename), or pass --drop-table drop (replace it) or --drop-table truncate (keep its definition, empty it)' });
+        throw new TsError({ code: 'query', message: `table ${qualified(t.name, tb.name)} already exists in the target; refusing to load into it`, object: { database: t.name, table: tb.name }, suggestion: 'load into another database (-B/--rename), or pass --drop-table drop (replace it), --drop-table truncate (keep its definition, empty it) or --drop-table append (load into it as it is)' });
       }
     }
     for (const o of ctx.plan.objects) {
@@ -93,6 +96,8 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
   }
   await store.ensure();
   for (const t of fresh) {
+    // a fresh load starts from no records: steps left by a run record someone deleted are not its own
+    if (have) await store.forget(t.name);
     for (const tb of t.source.tables) {
       const object = { database: t.name, table: tb.name };
       if (noSchema) {
@@ -100,6 +105,11 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
         continue;
       }
       if (!(await exists(ctx, 'table', t.name, tb.name))) continue;
+      // append: loaded into as it is, recorded as kept, so a resume never takes its rows for the load's
+      if (opts.dropTable === 'append' && tb.kind === 'table') {
+        await keepTable(ctx, t, tb);
+        continue;
+      }
       if (opts.dropTable === 'drop') await control.exec(`DROP ${tb.kind === 'sequence' ? 'SEQUENCE' : 'TABLE'} ${qualified(t.name, tb.name)}`, [], object);
       else if (opts.dropTable === 'truncate' && tb.kind === 'table') await control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
     }
@@ -129,7 +139,12 @@ async function holdsRows(ctx: ImportContext, db: string, table: string): Promise
   return (await ctx.control.scalar(`SELECT 1 FROM ${qualified(db, table)} LIMIT 1`)) !== null;
 }
 
-/** A table --no-schema loads into: emptied under --drop-table truncate, its identity and whether it held rows recorded. */
+/**
+ * A table that exists and is loaded into as it is (--no-schema, or --drop-table append): emptied
+ * under --drop-table truncate, its identity and whether it held rows recorded. 'rows' makes a
+ * resume refuse to start a non-transactional table over (its rows are not all the load's) and the
+ * verification a merge's.
+ */
 async function keepTable(ctx: ImportContext, t: ImportTarget, tb: PlannedTable): Promise<void> {
   const object = { database: t.name, table: tb.name };
   if (ctx.opts.dropTable === 'truncate') await ctx.control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
@@ -186,9 +201,10 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
       for (const tb of t.source.tables) {
         if (!tb.complete) continue;
         const rewritten = rewrittenTable(ctx, tb);
-        // without rows there is nothing to defer the indexes for; a table --no-schema keeps is not ours to change;
+        // without rows there is nothing to defer the indexes for; a table kept as it was (--no-schema, append) is not ours to change;
         // under --on-duplicate the UNIQUE keys must act while the rows go in
-        const split = tb.kind === 'table' && !noSchema ? splitCreateTable(rewritten, ctx.opts.deferIndexes && !noData, ctx.opts.restore.onDuplicate !== 'error') : { create: rewritten, indexes: [], foreignKeys: [] };
+        const kept = t.steps.has(IMPORT_STEP.kept(tb.name));
+        const split = tb.kind === 'table' && !noSchema && !kept ? splitCreateTable(rewritten, ctx.opts.deferIndexes && !noData, ctx.opts.restore.onDuplicate !== 'error') : { create: rewritten, indexes: [], foreignKeys: [] };
         const object = { database: t.name, table: tb.name };
         const file = ctx.files[tb.ddl.file]!.display;
         const at = { file, line: tb.ddl.line, offset: tb.ddl.offset, ...object };

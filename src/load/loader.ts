@@ -46,7 +46,7 @@ import { loadData } from './data-load.js';
 import { refuseHistoryWithoutTarget } from './history-check.js';
 import { describePlan } from './dry-run.js';
 import { readDump } from './dump-reader.js';
-import { isPartial, selectRestore } from './restore-filter.js';
+import { selectRestore } from './restore-filter.js';
 import { addForeignKeys } from './index-steps.js';
 import { ControlSession } from './control-session.js';
 import type { LoadContext } from './load-context.js';
@@ -147,7 +147,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         next();
         // --no-data: nothing was loaded to compare with the dump
         const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];
-        if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name), !isPartial(opts.restore));
+        if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active.map((t) => t.name));
         // only onto a copy that verified: a replica of a wrong copy diverges silently
         const replicaState = replication && replicaPlan && mismatches.length === 0 ? await startReplication(control.session, ctx.flavor, replicaPlan, replication, reporter, signal) : undefined;
         return { manifest, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], problems: [], replication: replicationLines(manifest, ctx.flavor), ...(users ? { users } : {}), ...(replicaState ? { replicationStarted: replicaState } : {}) };

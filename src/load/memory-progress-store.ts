@@ -53,15 +53,11 @@ export class MemoryProgressStore implements ProgressStore {
   async isCommitted(_session: Session, r: Pick<SubChunkRecord, 'targetDb' | 'table' | 'chunk' | 'sub'>): Promise<boolean> {
     return this.subs.has(`${chunkKey(r.targetDb, r.table, r.chunk)}\u0000${r.sub}`);
   }
-  async finish(targetDbs: readonly string[], memo = true): Promise<void> {
+  async finish(targetDbs: readonly string[]): Promise<void> {
     for (const db of targetDbs) {
-      if (!memo) {
-        await this.forget(db);
-        continue;
-      }
       for (const [k, r] of this.subs) if (r.targetDb === db) this.subs.delete(k);
       const steps = this.stepRows.get(db);
-      if (steps) for (const k of [...steps.keys()]) if (!k.startsWith('table:')) steps.delete(k);
+      if (steps) for (const k of [...steps.keys()]) if (!k.startsWith('table:') && !k.startsWith('kept:')) steps.delete(k);
       const run = this.runs.get(db);
       if (run) this.runs.set(db, { ...run, completedAt: new Date().toISOString() });
     }

@@ -43,6 +43,8 @@ export async function createObjects(ctx: LoadContext, targets: readonly TargetDb
         async () => {
           await withContext(ctx, t, o, async (s) => {
             const object = { database: t.name, table: o.name };
+            // replaces only what is this load's: a fresh load refused the user's objects of these
+            // names (existing-objects.ts) unless --drop-table drop asked to replace them
             const drop = DROP_FIRST[o.kind];
             if (drop) await s.exec(`DROP ${drop} IF EXISTS ${quoteIdent(o.name)}`, [], object);
             await s.exec(create, [], object);

@@ -1,5 +1,6 @@
 import { readGrants } from '../db/privileges.js';
 import type { Session } from '../db/session.js';
+import { readExistingObjects } from './existing-objects.js';
 import type { LoadFacts } from './preflight.js';
 import type { RunRecord } from './progress-store.js';
 import { SqlProgressStore } from './sql-progress-store.js';
@@ -30,6 +31,7 @@ export async function gatherLoadFacts(control: Session, targetDbs: readonly stri
     caseInsensitive: Number(v?.lctn ?? 0) !== 0,
     grants: await readGrants(control),
     existingTables,
+    existingObjects: await readExistingObjects(control, targetDbs),
     runs,
     autoincLockMode: await autoincLockMode(control),
     bulkOperations: control.bulkOperations,

@@ -11,6 +11,8 @@ import type { DatabaseEntry, Manifest } from '../format/manifest.js';
 import type { LoadOptions } from './load-options.js';
 import { PROGRESS_DB, type RunRecord } from './progress-store.js';
 import { needsLocalInfile } from './insert-method.js';
+import { memoSelection, selectionFingerprint } from './restore-filter.js';
+import { clashingObjects, describeExisting, OBJECT_CLASH_FIX, type ExistingObject } from './existing-objects.js';
 
 /** What the target server says, gathered once (preflight-facts.ts). */
 export interface LoadFacts {
@@ -22,6 +24,8 @@ export interface LoadFacts {
   readonly grants: GrantSet;
   /** Tables that exist now, per target database (names as the server lists them). */
   readonly existingTables: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Views, routines, triggers and events that exist now, per target database (existing-objects.ts). */
+  readonly existingObjects: ReadonlyMap<string, readonly ExistingObject[]>;
   /** Table names compare case-insensitively (lower_case_table_names ≠ 0). */
   readonly caseInsensitive: boolean;
   /** The progress store's run record per target database (null: none). */
@@ -47,7 +51,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   const privileges: Problem[] = [];
   for (const t of plan.targets) {
     const run = facts.runs.get(t.name) ?? null;
-    const state = runState(run, manifest.dumpId, t.source.name);
+    const state = runState(run, manifest.dumpId, t.source.name, selectionFingerprint(t.source, opts.restore));
     if (state.kind === 'other-load') {
       problems.push({ code: 'target-changed', object: { database: t.name }, message: state.message, fix: `finish that load with its own dump, or drop database ${t.name} and delete its rows from ${PROGRESS_DB}.runs/progress/steps` });
     }
@@ -62,6 +66,18 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
           object: { database: t.name, table: tb.name },
           message: `table ${t.name}.${tb.name} already exists in the target, and no load of this dump into it is recorded`,
           fix: 'load into another database (-B/--rename), or pass --drop-table drop (replace it), --drop-table truncate (keep its definition, empty it) or --drop-table append (load into it as it is)',
+        });
+      }
+    }
+    // a fresh load creates the dump's views, routines, triggers and events by replacing what has their
+    // names: only --drop-table drop may replace the user's (a resume's are its own, created by its first run)
+    if (state.kind === 'fresh' && opts.dropTable !== 'drop' && !opts.restore.noSchema) {
+      for (const o of clashingObjects(t.source.objects, facts.existingObjects.get(t.name) ?? [], facts.caseInsensitive)) {
+        problems.push({
+          code: 'object-exists',
+          object: { database: t.name },
+          message: `${describeExisting(t.name, o)} already exists in the target, and the dump creates a ${o.kind} of that name; this load did not create it and would replace it`,
+          fix: OBJECT_CLASH_FIX,
         });
       }
     }
@@ -141,9 +157,9 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
 type RunState = { readonly kind: 'fresh' } | { readonly kind: 'resume' } | { readonly kind: 'done' } | { readonly kind: 'other-load'; readonly message: string };
 
 /** What the run record of a target database means for this dump (as openProgress in resume-check.ts decides). */
-function runState(run: RunRecord | null, dumpId: string, sourceDb: string): RunState {
+function runState(run: RunRecord | null, dumpId: string, sourceDb: string, selection: string): RunState {
   if (!run) return { kind: 'fresh' };
-  if (run.completedAt) return run.dumpId === dumpId && run.sourceDb === sourceDb ? { kind: 'done' } : { kind: 'fresh' };
+  if (run.completedAt) return run.dumpId === dumpId && run.sourceDb === sourceDb && memoSelection(run) === selection ? { kind: 'done' } : { kind: 'fresh' };
   if (run.dumpId !== dumpId) return { kind: 'other-load', message: `the target holds an unfinished load of another dump (${run.dumpId}, from database ${run.sourceDb})` };
   if (run.sourceDb !== sourceDb) return { kind: 'other-load', message: `the target holds an unfinished load of source database ${run.sourceDb}, not ${sourceDb}` };
   return { kind: 'resume' };

@@ -76,10 +76,10 @@ export interface ProgressStore {
   /** Whether a sub-chunk is recorded (asked on a fresh connection after one was lost mid-COMMIT). */
   isCommitted(session: Session, rec: Pick<SubChunkRecord, 'targetDb' | 'table' | 'chunk' | 'sub'>): Promise<boolean>;
   /**
-   * Ends finished loads: only a memo per database stays (which dump, when, the tables' identities);
-   * with `memo` false (a load of part of the dump, which must not pass for the whole) nothing stays.
+   * Ends finished loads: only a memo per database stays (which dump and which part of it — the run's
+   * options — when, the tables' identities, and which tables were kept as they were found).
    */
-  finish(targetDbs: readonly string[], memo?: boolean): Promise<void>;
+  finish(targetDbs: readonly string[]): Promise<void>;
   /** Forgets everything recorded for a target database. */
   forget(targetDb: string): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { applyFilters, type FilterDatabase, type TableFilters } from '../format/
 import type { DumpStore } from '../storage/dump-store.js';
 import { readSchemaFile } from './dump-reader.js';
 import type { RestoreOptions } from './load-options.js';
+import type { RunRecord } from './progress-store.js';
 
 /**
  * Step 2a, selectRestore: the part of the dump to load (-s, -T, --ignore-table, -x,
@@ -38,6 +39,14 @@ export function selectionFingerprint(db: DatabaseEntry, r: RestoreOptions | null
   const parts = [...db.tables.map((t) => `t:${t.name}`), ...db.objects.map((o) => `${o.kind}:${o.name}`)].sort();
   const h = createHash('sha256').update(parts.join('\u0000')).update(`|${r.noData}|${r.noSchema}`).digest('hex');
   return `part:${h.slice(0, 32)}`;
+}
+
+/** The key of a run's options (tsload_progress.runs) recording the part of the dump it loads. */
+export const SELECTION_OPTION = 'selection';
+
+/** The part of the dump a run loads ('all' for a run recorded before a part's memo was kept). */
+export function memoSelection(run: Pick<RunRecord, 'options'>): string {
+  return run.options?.[SELECTION_OPTION] ?? 'all';
 }
 
 interface LoadTable {

@@ -2,8 +2,9 @@ import { qualified } from '../core/ident.js';
 import { checkExistingTables, prepareExistingTables } from './existing-tables.js';
 import type { StatementRunner } from './control-session.js';
 import type { LoadContext, TargetDb } from './load-context.js';
-import { targetChanged } from './progress-store.js';
-import { isPartial, selectionFingerprint } from './restore-filter.js';
+import { PROGRESS_DB, targetChanged, type ProgressStore } from './progress-store.js';
+import type { DropTableMode } from './load-options.js';
+import { isPartial, memoSelection, SELECTION_OPTION, selectionFingerprint } from './restore-filter.js';
 import { PENDING_IDENTITY, STEP } from './resume-state.js';
 import { differingOption, optionsDiffer, resultOptions } from './result-options.js';
 
@@ -20,14 +21,20 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
   const options = resultOptions(opts);
   for (const t of targets) {
     let run = have ? await store.run(t.name) : null;
+    const selection = selectionFingerprint(t.source, opts.restore);
     if (run?.completedAt) {
-      // --drop-table drop|truncate asks to replace: the memo does not stand in the way.
-      const sameLoad = opts.dropTable === 'fail' && !isPartial(opts.restore) && run.dumpId === manifest.dumpId && run.sourceDb === t.source.name;
+      // --drop-table drop|truncate asks to replace: the memo does not stand in the way. fail and
+      // append find the finished load (the same part of the same dump) and only verify it: a
+      // rerun after a kill between the last commit and the exit must not load the rows twice.
+      const sameLoad = (opts.dropTable === 'fail' || opts.dropTable === 'append') && run.dumpId === manifest.dumpId && run.sourceDb === t.source.name && memoSelection(run) === selection;
+      const loaded = sameLoad && (await stillLoaded(ctx, t.name, t.source.tables.map((tb) => tb.name)));
       const differs = differingOption(run.options, options);
-      if (sameLoad && differs && (await stillLoaded(ctx, t))) throw optionsDiffer(t.name, differs, true);
-      if (sameLoad && (await stillLoaded(ctx, t))) {
-        ctx.reporter.emit({ kind: 'info', message: `database ${t.name}: this dump was already loaded completely (${run.completedAt}); verifying only` });
+      if (loaded && differs) throw optionsDiffer(t.name, differs, true);
+      if (loaded) {
+        ctx.reporter.emit({ kind: 'info', message: alreadyLoaded(t.name, 'dump', run.completedAt, opts.dropTable, opts.restore.noSchema) });
         t.done = true;
+        // the memo keeps which tables held rows before the load: their verification is a merge's
+        t.steps = await store.steps(t.name);
         continue;
       }
       // A finished load's memo that no longer applies (another dump, or its tables changed since).
@@ -67,15 +74,30 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
   }
   await store.ensure();
   for (const t of fresh) {
+    // a fresh load starts from no records: steps left by a run record someone deleted are not its own
+    if (have) await store.forget(t.name);
     // before the run record: interrupted in between, a rerun is a fresh load and does this again
     await prepareExistingTables(ctx, t);
+    const fp = selectionFingerprint(t.source, opts.restore);
     if (isPartial(opts.restore)) {
-      const fp = selectionFingerprint(t.source, opts.restore);
       await store.recordStep(t.name, STEP.selection, fp);
       t.steps.set(STEP.selection, fp);
     }
-    await store.insertRun({ targetDb: t.name, dumpId: manifest.dumpId, sourceDb: t.source.name, rowsPerTransaction: ctx.limits.rows, bytesPerTransaction: ctx.limits.bytes, options });
+    // the part of the dump goes with the run: its memo, once finished, stands only for that part
+    await store.insertRun({ targetDb: t.name, dumpId: manifest.dumpId, sourceDb: t.source.name, rowsPerTransaction: ctx.limits.rows, bytesPerTransaction: ctx.limits.bytes, options: { ...options, [SELECTION_OPTION]: fp } });
   }
+}
+
+/**
+ * "already loaded" for the rerun of a finished load. Under append the rerun cannot tell a load
+ * killed after its last commit from a deliberate second one: it adds no row, and says how to add
+ * them again on purpose (without the memo the load's objects are no longer known as its own, and
+ * are refused like anyone's: --no-schema loads the rows alone).
+ */
+export function alreadyLoaded(db: string, what: 'dump' | 'file', completedAt: string, dropTable: DropTableMode, noSchema: boolean): string {
+  const forget = `DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = '${db.replace(/'/g, "''")}';`;
+  const again = dropTable === 'append' ? `; its rows are not added a second time. To add them again on purpose, forget that load first: ${forget}${noSchema ? '' : ' then rerun with --no-schema (rows only: the views, routines, triggers and events it created would be refused as not its own)'}` : '';
+  return `database ${db}: this ${what} was already loaded completely (${completedAt}); verifying only${again}`;
 }
 
 /** CREATE_TIME plus the InnoDB table id (changes when a table is dropped and recreated, even within a second). */
@@ -96,12 +118,15 @@ export async function recordIdentity(ctx: LoadContext, t: TargetDb, table: strin
   t.steps.set(STEP.table(table), info);
 }
 
-/** Every table of a finished load is still the table it loaded (same identity as recorded). */
-async function stillLoaded(ctx: LoadContext, t: TargetDb): Promise<boolean> {
-  const steps = await ctx.progress.steps(t.name);
-  for (const tb of t.source.tables) {
-    const recorded = steps.get(STEP.table(tb.name));
-    const now = await tableIdentity(ctx, t.name, tb.name);
+/**
+ * Every table of a finished load is still the table it loaded (same identity as recorded in its
+ * memo): a target dropped or recreated since is loaded fresh. Our loads and script imports alike.
+ */
+export async function stillLoaded(ctx: { readonly control: StatementRunner; readonly flavor: LoadContext['flavor']; readonly progress: ProgressStore }, db: string, tables: readonly string[]): Promise<boolean> {
+  const steps = await ctx.progress.steps(db);
+  for (const table of tables) {
+    const recorded = steps.get(STEP.table(table));
+    const now = await tableIdentity(ctx, db, table);
     if (recorded === undefined || recorded === PENDING_IDENTITY || now === null || recorded !== now) return false;
   }
   return true;

@@ -102,19 +102,21 @@ export class SqlProgressStore implements ProgressStore {
   /**
    * Ends finished loads in one transaction: their per-sub-chunk progress rows and DDL steps are
    * removed; what stays is one row per target database saying which dump was loaded and when, and
-   * the loaded tables' identities. So a rerun of a finished load — also one killed in the moment
+   * the loaded tables' identities and whether each was kept as it was found (`kept:`: the rerun's
+   * verification must know a merge). So a rerun of a finished load — also one killed in the moment
    * between this commit and its exit — reports "already loaded" instead of meeting its own tables
-   * and refusing them as someone else's. A later load into the database replaces the memo.
+   * and refusing them as someone else's, or (--drop-table append) loading their rows a second time.
+   * The memo is kept for a load of part of the dump too: the part is in the run's options, so it
+   * never passes for another part. A later load into the database replaces the memo.
    */
-  async finish(targetDbs: readonly string[], memo = true): Promise<void> {
+  async finish(targetDbs: readonly string[]): Promise<void> {
     const s = this.session;
     const marks = targetDbs.map(() => '?').join(', ');
     await s.exec('START TRANSACTION');
     try {
       await s.exec(`DELETE FROM ${PROGRESS_DB}.progress WHERE target_db IN (${marks})`, targetDbs);
-      await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db IN (${marks})${memo ? " AND step NOT LIKE 'table:%'" : ''}`, targetDbs);
-      if (memo) await s.exec(`UPDATE ${PROGRESS_DB}.runs SET completed_at = NOW() WHERE target_db IN (${marks})`, targetDbs);
-      else await s.exec(`DELETE FROM ${PROGRESS_DB}.runs WHERE target_db IN (${marks})`, targetDbs);
+      await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db IN (${marks}) AND step NOT LIKE 'table:%' AND step NOT LIKE 'kept:%'`, targetDbs);
+      await s.exec(`UPDATE ${PROGRESS_DB}.runs SET completed_at = NOW() WHERE target_db IN (${marks})`, targetDbs);
       await s.exec('COMMIT');
     } catch (e) {
       await s.exec('ROLLBACK').catch(() => undefined);

@@ -219,7 +219,13 @@ describe('tsload: part of a mysqldump file or a mydumper directory', () => {
         expect(r.code, r.stderr).toBe(0);
         await expectSameRows(dst, TABLES);
         expect(await names(dst)).toEqual({ tables: ['audit', 'keep_t', 'log_t'], views: [], triggers: [], routines: [], events: [] });
-        // tables that hold rows are refused unless --drop-table says what to do with them
+        // the same part again: its memo says it is loaded, so it verifies only
+        const rerun = await load(input(), ['-s', src, '--no-schema', '--rename', `${src}=${dst}`]);
+        expect(rerun.code, rerun.stderr).toBe(0);
+        expect(rerun.stdout + rerun.stderr).toMatch(/already loaded completely/);
+        await expectSameRows(dst, TABLES);
+        // without the memo, tables that hold rows are refused unless --drop-table says what to do with them
+        await admin.query('DELETE FROM tsload_progress.runs WHERE target_db = ?', [dst]);
         const again = await load(input(), ['-s', src, '--no-schema', '--rename', `${src}=${dst}`]);
         expect(again.code, again.stderr).toBe(1);
         expect(again.stderr).toMatch(/already holds rows/);
@@ -243,8 +249,12 @@ describe('tsload: part of a mysqldump file or a mydumper directory', () => {
         const same = await load(input(), ['-T', `${src}.keep_t`, '--rename', `${src}=${dst}`]);
         expect(same.code, same.stderr).toBe(0);
         await expectSameRows(dst, ['keep_t']);
-        // a part leaves no memo that the dump is loaded: nothing of this database stays recorded
-        expect(Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.runs WHERE target_db = ?', [dst]))).toBe(0);
+        // a part's memo stands for that part only: another part is not taken for done
+        expect(Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.runs WHERE target_db = ? AND completed_at IS NOT NULL', [dst]))).toBe(1);
+        const log = await load(input(), ['-T', `${src}.log_t`, '--rename', `${src}=${dst}`]);
+        expect(log.code, log.stderr).toBe(0);
+        expect(log.stdout + log.stderr).not.toMatch(/already loaded/);
+        await expectSameRows(dst, ['keep_t', 'log_t']);
       }, 300_000);
     });
   }

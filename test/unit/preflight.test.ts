@@ -74,6 +74,7 @@ function facts(over: Partial<LoadFacts> = {}): LoadFacts {
     creatorsUntrusted: true,
     grants: parseGrants(['GRANT ALL PRIVILEGES ON *.* TO `u`@`%`'], ACCOUNT),
     existingTables: new Map(),
+    existingObjects: new Map(),
     caseInsensitive: false,
     runs: new Map(),
     autoincLockMode: 2,
@@ -126,6 +127,17 @@ describe('load preflight', () => {
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, dropTable: 'append' } }, existing).map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small']);
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noSchema: true } } }, existing).map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small']);
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noData: true } } }, existing).map((p) => p.code)).toEqual(['table-exists']);
+  });
+
+  it("an object of the dump whose name is taken is refused on a fresh load (a trigger's name is per database), not on a resume or with --drop-table drop", () => {
+    const objects = new Map([['copy', [{ kind: 'view' as const, name: 'v' }, { kind: 'trigger' as const, name: 'v', table: 'users' }, { kind: 'view' as const, name: 'other' }]]]);
+    const clash = preflightLoad(plan, facts({ existingObjects: objects }));
+    expect(clash.map((p) => p.message)).toEqual(['view copy.v already exists in the target, and the dump creates a view of that name; this load did not create it and would replace it']);
+    expect(clash[0]!.fix).toMatch(/--drop-table drop/);
+    const resume = facts({ existingObjects: objects, runs: new Map([['copy', { targetDb: 'copy', dumpId: 'd1', sourceDb: 'shop', rowsPerTransaction: 1, bytesPerTransaction: 1, completedAt: null }]]) });
+    expect(preflightLoad(plan, resume)).toEqual([]);
+    expect(preflightLoad({ ...plan, opts: { ...plan.opts, dropTable: 'drop' } }, facts({ existingObjects: objects }))).toEqual([]);
+    expect(preflightLoad({ ...plan, opts: { ...plan.opts, dropTable: 'append' } }, facts({ existingObjects: objects })).map((p) => p.code)).toEqual(['object-exists']);
   });
 
   it("local_infile OFF is no problem where MariaDB's bulk INSERT sends the rows (--insert-method auto or bulk); bulk on a server without it is", () => {
