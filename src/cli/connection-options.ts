@@ -37,6 +37,8 @@ export interface ConnectionOptionValues {
   readonly sslCert?: string;
   readonly sslKey?: string;
   readonly sslVerifyServerCert?: boolean;
+  readonly getServerPublicKey?: boolean;
+  readonly serverPublicKeyPath?: string;
   readonly compressProtocol?: boolean;
   readonly connectTimeout?: number;
   readonly protocol?: Protocol;
@@ -63,6 +65,8 @@ export const CONNECTION_OPTION_KEYS: readonly string[] = [
   'sslCert',
   'sslKey',
   'sslVerifyServerCert',
+  'getServerPublicKey',
+  'serverPublicKeyPath',
   'compressProtocol',
   'connectTimeout',
   'protocol',
@@ -88,6 +92,8 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--ssl-cert <file>', 'client certificate file (PEM)')
     .option('--ssl-key <file>', 'client key file (PEM)')
     .option('--ssl-verify-server-cert', 'verify the server certificate and host name (like --ssl-mode VERIFY_IDENTITY)')
+    .option('--get-server-public-key', 'without TLS, let caching_sha2_password/sha256_password encrypt the password to the RSA key the server sends (trusts that key: a man in the middle can send its own)')
+    .option('--server-public-key-path <file>', 'without TLS, encrypt the password to this RSA public key (PEM) for caching_sha2_password/sha256_password; the server is never asked for one')
     .option('-C, --compress-protocol', 'compress the client/server protocol')
     .option('--connect-timeout <s>', 'seconds to wait for the server to answer a connection (default 20)', parseSeconds)
     .addOption(new Option('--protocol <p>', 'TCP, or SOCKET (a Unix socket file, -S)').argParser(parseProtocolArg))
@@ -179,6 +185,8 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     ssl: sslSettings(opts, url, file, fileFlag, useSocket),
     compress: opts.compressProtocol === true || fileFlag('compress-protocol') === true || fileFlag('compress') === true,
     connectTimeoutMs: opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : secondsFrom(file('connect-timeout'), 'connect-timeout in option file'),
+    getServerPublicKey: opts.getServerPublicKey === true || fileFlag('get-server-public-key') === true ? true : undefined,
+    serverPublicKeyPath: opts.serverPublicKeyPath ?? file('server-public-key-path'),
   };
   return { settings: freezeDefined(settings), fileOptions };
 }

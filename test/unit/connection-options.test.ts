@@ -263,6 +263,18 @@ describe('TLS, protocol, timeouts and login paths', () => {
     expect(second.cmd.opts()).toMatchObject({ checksum: false, verify: true });
   });
 
+  it('--get-server-public-key and --server-public-key-path, from the command line or an option file', async () => {
+    const none = await resolveConnection(parseArgs(['--no-defaults']).opts, 'tsdump', io());
+    expect(none.settings.getServerPublicKey).toBeUndefined();
+    expect(none.settings.serverPublicKeyPath).toBeUndefined();
+    const cli = await resolveConnection(parseArgs(['--no-defaults', '--get-server-public-key', '--server-public-key-path', '/k.pem']).opts, 'tsload', io());
+    expect(cli.settings).toMatchObject({ getServerPublicKey: true, serverPublicKeyPath: '/k.pem' });
+    const f = cnf('rsa.cnf', '[client]\nget_server_public_key\nserver-public-key-path=/f.pem\n');
+    expect((await resolveConnection(parseArgs(['--defaults-file', f]).opts, 'tsdump', io())).settings).toMatchObject({ getServerPublicKey: true, serverPublicKeyPath: '/f.pem' });
+    const g = cnf('rsa2.cnf', '[client]\nget-server-public-key\n[tsdump]\nskip-get-server-public-key\n');
+    expect((await resolveConnection(parseArgs(['--defaults-file', g]).opts, 'tsdump', io())).settings.getServerPublicKey).toBeUndefined();
+  });
+
   it('a client certificate needs its key', async () => {
     await expect(resolveConnection(parseArgs(['--no-defaults', '--ssl-cert', '/c.pem']).opts, 'tsdump', io())).rejects.toThrow(/--ssl-cert is given without --ssl-key/);
   });
