@@ -14,7 +14,7 @@ import type { ToolName } from './option-files.js';
 import { parseConnectionUrl, type ParsedUrl } from './connection-url.js';
 import { refuseUnknownKeys } from './option-file-keys.js';
 import { freezeDefined, parseSslMode, parseSslModeArg } from './option-values.js';
-import { groupsFor, mergeOptionGroups, normalizeKey, parseBool, readLoginPathEntries, readOptionFileEntries, toolGroupsFor, type OptionEntry } from './option-files.js';
+import { BOOLEAN_PREFIXES, booleanOption, groupsFor, mergeOptionGroups, normalizeKey, occurrenceBoolean, occurrences, parseBool, readLoginPathEntries, readOptionFileEntries, toolGroupsFor, type OptionEntry } from './option-files.js';
 
 export { maskUrl, parseConnectionUrl, type ParsedUrl } from './connection-url.js';
 
@@ -37,6 +37,8 @@ export interface ConnectionOptionValues {
   readonly sslCert?: string;
   readonly sslKey?: string;
   readonly sslVerifyServerCert?: boolean;
+  readonly getServerPublicKey?: boolean;
+  readonly serverPublicKeyPath?: string;
   readonly compressProtocol?: boolean;
   readonly connectTimeout?: number;
   readonly protocol?: Protocol;
@@ -63,6 +65,8 @@ export const CONNECTION_OPTION_KEYS: readonly string[] = [
   'sslCert',
   'sslKey',
   'sslVerifyServerCert',
+  'getServerPublicKey',
+  'serverPublicKeyPath',
   'compressProtocol',
   'connectTimeout',
   'protocol',
@@ -88,6 +92,8 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--ssl-cert <file>', 'client certificate file (PEM)')
     .option('--ssl-key <file>', 'client key file (PEM)')
     .option('--ssl-verify-server-cert', 'verify the server certificate and host name (like --ssl-mode VERIFY_IDENTITY)')
+    .option('--get-server-public-key', 'without TLS, let caching_sha2_password/sha256_password encrypt the password to the RSA key the server sends (trusts that key: a man in the middle can send its own)')
+    .option('--server-public-key-path <file>', 'without TLS, encrypt the password to this RSA public key (PEM) for caching_sha2_password/sha256_password; the server is never asked for one')
     .option('-C, --compress-protocol', 'compress the client/server protocol')
     .option('--connect-timeout <s>', 'seconds to wait for the server to answer a connection (default 20)', parseSeconds)
     .addOption(new Option('--protocol <p>', 'TCP, or SOCKET (a Unix socket file, -S)').argParser(parseProtocolArg))
@@ -126,10 +132,17 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     homeDir: io.homeDir,
   };
   const entries = [...readOptionFileEntries(request), ...readLoginPathEntries(request)];
-  const fileOptions = Object.freeze(mergeOptionGroups(entries, groupsFor(tool, opts.defaultsGroupSuffix, opts.loginPath !== undefined)));
+  const groups = groupsFor(tool, opts.defaultsGroupSuffix, opts.loginPath !== undefined);
+  const fileOptions = Object.freeze(mergeOptionGroups(entries, groups));
   const toolGroups = toolGroupsFor(tool, opts.defaultsGroupSuffix);
-  TOOL_OPTIONS.set(fileOptions, { merged: Object.freeze(mergeOptionGroups(entries, toolGroups)), entries: entries.filter((e) => toolGroups.includes(e.group)) });
+  const toolEntries = entries.filter((e) => toolGroups.includes(e.group));
+  TOOL_OPTIONS.set(fileOptions, { entries: toolEntries, groups: toolGroups });
   const file = (key: string): string | undefined => fileOptions[key];
+  // Boolean keys with the mysql client's enable-/skip-/disable- prefixes. In [tsdump], `compress=zstd`
+  // is tsdump's --compress <algo>, not a protocol-compression flag that is not a boolean.
+  const algo = (e: OptionEntry): boolean => e.key === 'compress' && toolGroups.includes(e.group) && e.value !== undefined && parseBool(e.value) === undefined;
+  const flagEntries = entries.filter((e) => !algo(e));
+  const fileFlag: FileFlag = (key) => booleanOption(flagEntries, groups, key);
   const url = opts.url !== undefined ? parseConnectionUrl(opts.url) : undefined;
   const env = io.env;
 
@@ -169,9 +182,11 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     user: opts.user ?? url?.user ?? file('user') ?? nonEmpty(env.USER) ?? nonEmpty(env.LOGNAME),
     password,
     database: url?.database ?? file('database'),
-    ssl: sslSettings(opts, url, file, useSocket),
-    compress: opts.compressProtocol === true || fileBool(file('compress-protocol')) || fileBool(file('compress')),
+    ssl: sslSettings(opts, url, file, fileFlag, useSocket),
+    compress: opts.compressProtocol === true || fileFlag('compress-protocol') === true || fileFlag('compress') === true,
     connectTimeoutMs: opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : secondsFrom(file('connect-timeout'), 'connect-timeout in option file'),
+    getServerPublicKey: opts.getServerPublicKey === true || fileFlag('get-server-public-key') === true ? true : undefined,
+    serverPublicKeyPath: opts.serverPublicKeyPath ?? file('server-public-key-path'),
   };
   return { settings: freezeDefined(settings), fileOptions };
 }
@@ -182,14 +197,15 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
  * `ssl-verify-server-cert` (MariaDB, and MySQL 5.7) means VERIFY_IDENTITY. Without any of them:
  * undefined, which the connection treats as PREFERRED over TCP and no TLS over a socket.
  */
-function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, file: (k: string) => string | undefined, socket: boolean): SslSettings | undefined {
+function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, file: (k: string) => string | undefined, fileFlag: FileFlag, socket: boolean): SslSettings | undefined {
   const fileMode = file('ssl-mode');
   const ca = opts.sslCa ?? file('ssl-ca');
   const cert = opts.sslCert ?? file('ssl-cert');
   const key = opts.sslKey ?? file('ssl-key');
   let mode: SslMode | undefined = opts.sslMode ?? url?.sslMode ?? (fileMode !== undefined ? parseSslMode(fileMode, 'ssl-mode in option file') : undefined);
-  if (mode === undefined && file('ssl') !== undefined) mode = fileBool(file('ssl')) ? 'REQUIRED' : 'DISABLED';
-  const verify = opts.sslVerifyServerCert === true || (file('ssl-verify-server-cert') !== undefined && fileBool(file('ssl-verify-server-cert')));
+  const fileSsl = fileFlag('ssl');
+  if (mode === undefined && fileSsl !== undefined) mode = fileSsl ? 'REQUIRED' : 'DISABLED';
+  const verify = opts.sslVerifyServerCert === true || fileFlag('ssl-verify-server-cert') === true;
   if (verify) {
     if (mode === 'DISABLED') throw usage('ssl-verify-server-cert asks to verify the server certificate, but --ssl-mode is DISABLED', 'drop one of them');
     mode = 'VERIFY_IDENTITY';
@@ -207,19 +223,20 @@ function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, f
  * settings (e.g. `compress`, which means protocol compression to every mysql client) must not land on a
  * bin option that happens to share the name (tsdump's --compress <algo>).
  */
-const TOOL_OPTIONS = new WeakMap<object, { readonly merged: Readonly<Record<string, string>>; readonly entries: readonly OptionEntry[] }>();
+const TOOL_OPTIONS = new WeakMap<object, { readonly entries: readonly OptionEntry[]; readonly groups: readonly string[] }>();
 
 /**
  * Sets option values of `command` from option-file values that the command line did not give.
- * Keys match the long option name (`--chunk-size` ← `chunk-size`/`chunk_size`); a `--no-x` option is
- * set by `x=0`, a bare `no-x` or `skip-x`. Values go through the option's own parser and choices.
+ * Keys match the long option name (`--chunk-size` ← `chunk-size`/`chunk_size`); a boolean takes the
+ * mysql client's prefixes (`enable-x`, `skip-x`, `disable-x`, and `no-x` for our `--no-x` options), the
+ * last occurrence winning; a boolean value that is not one is an error naming the file, group and line. Values go through the option's own parser and choices.
  * Connection options are skipped (resolveConnection already applied them with the right precedence).
  * Given the `fileOptions` of resolveConnection, only the [<tool>] groups count; any other record is used whole.
  */
 export function applyFileDefaults(command: Command, fileOptions: Readonly<Record<string, string>>): void {
   const tool = TOOL_OPTIONS.get(fileOptions);
-  const own = tool?.merged ?? fileOptions;
   if (tool) refuseUnknownKeys(command, tool.entries);
+  const { entries, groups } = tool ?? recordEntries(fileOptions);
   for (const option of command.options) {
     const attr = option.attributeName();
     if (CONNECTION_OPTION_KEYS.includes(attr) || option.long === '--help' || option.long === '--version') continue;
@@ -227,21 +244,23 @@ export function applyFileDefaults(command: Command, fileOptions: Readonly<Record
     if (source !== undefined && source !== 'default') continue;
     const long = normalizeKey((option.long ?? '').replace(/^--/, ''));
     const name = option.negate ? long.replace(/^no-/, '') : long;
-    const raw = fileValue(own, name);
-    if (raw === undefined) continue;
+    const boolean = option.isBoolean() || option.negate;
+    const all = occurrences(entries, groups, name, TOOL_PREFIXES);
+    const last = all.at(-1);
+    if (last === undefined) continue;
     const where = `option file value ${name}`;
     let value: unknown;
-    if (option.isBoolean() || option.negate) {
-      const b = raw.kind === 'negated' ? false : parseBool(raw.value);
-      if (b === undefined) throw usage(`${where}: '${raw.value}' is not a boolean (use 0/1, true/false, on/off)`);
-      value = b;
+    if (boolean) {
+      for (const o of all) value = occurrenceBoolean(o);
     } else {
-      if (raw.kind === 'negated') continue;
-      if (option.argChoices && !option.argChoices.includes(raw.value)) {
-        throw usage(`${where}: '${raw.value}' is not one of ${option.argChoices.join(', ')}`);
+      // a skip-/no- form of an option that takes a value leaves it at its default
+      if (last.prefix !== undefined) continue;
+      const raw = last.entry.value ?? 'true';
+      if (option.argChoices && !option.argChoices.includes(raw)) {
+        throw usage(`${where}: '${raw}' is not one of ${option.argChoices.join(', ')}`);
       }
       try {
-        value = option.parseArg ? option.parseArg(raw.value, command.getOptionValue(attr) as unknown) : raw.value;
+        value = option.parseArg ? option.parseArg(raw, command.getOptionValue(attr) as unknown) : raw;
       } catch (e) {
         throw usage(`${where}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -250,14 +269,12 @@ export function applyFileDefaults(command: Command, fileOptions: Readonly<Record
   }
 }
 
-function fileValue(fileOptions: Readonly<Record<string, string>>, name: string): { kind: 'value' | 'negated'; value: string } | undefined {
-  const direct = fileOptions[name];
-  if (direct !== undefined) return { kind: 'value', value: direct };
-  for (const prefix of ['skip-', 'disable-', 'no-']) {
-    const v = fileOptions[prefix + name];
-    if (v !== undefined && parseBool(v) !== false) return { kind: 'negated', value: v };
-  }
-  return undefined;
+/** The mysql client's prefixes, and `no-x` for our `--no-x` options. */
+const TOOL_PREFIXES = [...BOOLEAN_PREFIXES, 'no'] as const;
+
+/** A plain record (not from resolveConnection) as entries of one group. */
+function recordEntries(record: Readonly<Record<string, string>>): { entries: OptionEntry[]; groups: string[] } {
+  return { entries: Object.entries(record).map(([key, value]) => ({ group: '', key, value, file: '', line: 0 })), groups: [''] };
 }
 
 /** Replaces the process title (seen by ps) with the bin name, so a -p value does not show. */
@@ -316,9 +333,8 @@ function secondsFrom(value: string | undefined, where: string): number | undefin
   return n * 1000;
 }
 
-function fileBool(value: string | undefined): boolean {
-  return value !== undefined && parseBool(value) === true;
-}
+/** A boolean key of the option files (see booleanOption): undefined when no group sets it. */
+type FileFlag = (key: string) => boolean | undefined;
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;

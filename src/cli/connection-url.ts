@@ -2,6 +2,9 @@ import { TsError } from '../core/errors.js';
 import type { SslMode } from '../db/session.js';
 import { freezeDefined, parseSslMode } from './option-values.js';
 import { normalizeKey } from './option-files.js';
+import { maskUrl } from '../core/mask-url.js';
+
+export { maskUrl } from '../core/mask-url.js';
 
 export interface ParsedUrl {
   readonly host?: string;
@@ -12,11 +15,6 @@ export interface ParsedUrl {
   readonly database?: string;
   readonly socket?: string;
   readonly sslMode?: SslMode;
-}
-
-/** Masks the password of a connection URL (or anything URL-like) for messages: mysql://u:***@h. */
-export function maskUrl(text: string): string {
-  return text.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
 }
 
 /**

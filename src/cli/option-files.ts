@@ -218,6 +218,68 @@ export function mergeOptionGroups(entries: readonly OptionEntry[], groups: reado
   return out;
 }
 
+/** The prefixes the mysql client's option parser (my_getopt) reads on any boolean option: `enable-x` is x=1, `skip-x` and `disable-x` are x=0. */
+export const BOOLEAN_PREFIXES = ['enable', 'skip', 'disable'] as const;
+export type BooleanPrefix = (typeof BOOLEAN_PREFIXES)[number] | 'no';
+
+/** The occurrence of an option that decides its value: the entry, and the prefix it was written with. */
+export interface OptionOccurrence {
+  readonly entry: OptionEntry;
+  readonly prefix?: BooleanPrefix;
+}
+
+/**
+ * Every occurrence of option `name` over `groups`, in the order mergeOptionGroups applies them
+ * (lowest precedence group first, file order within a group), written as `name` or with one of
+ * `prefixes` (`skip-name`…). The last one decides: `ssl` then `skip-ssl` is skip-ssl.
+ */
+export function occurrences(
+  entries: readonly OptionEntry[],
+  groups: readonly string[],
+  name: string,
+  prefixes: readonly BooleanPrefix[] = BOOLEAN_PREFIXES,
+): OptionOccurrence[] {
+  const out: OptionOccurrence[] = [];
+  for (const g of groups) {
+    for (const entry of entries) {
+      if (entry.group !== g) continue;
+      if (entry.key === name) out.push({ entry });
+      else {
+        const prefix = prefixes.find((p) => entry.key === `${p}-${name}`);
+        if (prefix) out.push({ entry, prefix });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The boolean an occurrence sets, with my_getopt's rules: a bare key or `enable-` is true, `skip-`,
+ * `disable-` (and our `no-`) false, and a value `0`/`false`/`off` inverts the prefix (`skip-x=0` is
+ * x=1). A value that is not a boolean is an error naming the file, group and key: `x=banana` must
+ * not silently mean false.
+ */
+export function occurrenceBoolean(occurrence: OptionOccurrence): boolean {
+  const { entry, prefix } = occurrence;
+  const given = entry.value === undefined ? true : parseBool(entry.value);
+  if (given === undefined) {
+    throw new TsError({
+      code: 'usage',
+      message: `option file value ${entry.key}${entry.file ? ` in group [${entry.group}] at line ${entry.line}` : ''}: '${entry.value}' is not a boolean`,
+      ...(entry.file ? { object: { file: entry.file } } : {}),
+      suggestion: 'use 0/1, true/false, on/off (or a bare key, or a skip-/disable-/enable- prefix)',
+    });
+  }
+  return prefix === undefined || prefix === 'enable' ? given : !given;
+}
+
+/** The value of boolean option `name` over `groups` (see occurrences), or undefined when it is not set. Every occurrence must be a boolean. */
+export function booleanOption(entries: readonly OptionEntry[], groups: readonly string[], name: string): boolean | undefined {
+  let value: boolean | undefined;
+  for (const o of occurrences(entries, groups, name)) value = occurrenceBoolean(o);
+  return value;
+}
+
 /** Reads the option files in order and returns all their entries (every group). */
 export function readOptionFileEntries(req: OptionFileRequest, fs: OptionFileSystem = nodeFileSystem): OptionEntry[] {
   const entries: OptionEntry[] = [];

@@ -11,6 +11,7 @@
 import type { Command } from 'commander';
 import type { StoreLocation } from '../storage/dump-store.js';
 import { parseLocation } from '../storage/open-store.js';
+import { maskUrl } from '../core/mask-url.js';
 import { usageError } from './run-command.js';
 
 export interface S3OptionValues {
@@ -26,9 +27,9 @@ function checkEndpoint(url: string, from: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw usageError(`${from} '${url}' is not a URL`, 'write it as http://host:port or https://host');
+    throw usageError(`${from} '${maskUrl(url)}' is not a URL`, 'write it as http://host:port or https://host');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usageError(`${from} '${url}' is not an http:// or https:// URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usageError(`${from} '${maskUrl(url)}' is not an http:// or https:// URL`);
   return url.replace(/\/+$/, '');
 }
 

@@ -12,6 +12,10 @@ export interface ConnectionSettings {
   readonly ssl?: SslSettings;
   readonly compress?: boolean;
   readonly connectTimeoutMs?: number;
+  /** --get-server-public-key: over plain TCP, encrypt the password to the RSA key the server sends (see auth-plugins.ts). */
+  readonly getServerPublicKey?: boolean;
+  /** --server-public-key-path: over plain TCP, encrypt the password to this PEM key; the server is never asked for one. */
+  readonly serverPublicKeyPath?: string;
 }
 
 export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { ErrorObject } from '../core/errors.js';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import type { WireBatch } from '../core/wire-row.js';
+import { sessionAuthPlugins } from './auth-plugins.js';
 import { describeTls, tlsAttempts, type ConnectionSettings, type TlsAttempt } from './connection.js';
 import { ReadArena, arenaSocket } from './read-arena.js';
 import { rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
@@ -96,6 +97,7 @@ export class Session {
       socketPath: settings.socket,
       user: settings.user ?? 'root',
       password: settings.password ?? '',
+      authPlugins: sessionAuthPlugins(settings, ssl !== undefined),
       database: settings.database,
       ssl,
       compress: settings.compress ?? false,

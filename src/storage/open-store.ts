@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { TsError } from '../core/errors.js';
+import { maskUrl } from '../core/mask-url.js';
 import type { DumpStore, StoreKind, StoreLocation } from './dump-store.js';
 import { localStore } from './local-store.js';
 
@@ -13,14 +14,14 @@ export function parseLocation(text: string, what: string): StoreLocation {
   if (!m) return { kind: 'local', dir: path.resolve(text) };
   const scheme = m[1]!.toLowerCase();
   if (scheme !== 's3') {
-    throw new TsError({ code: 'usage', message: `${what} '${text}': unknown storage scheme ${scheme}://`, suggestion: 'use a local directory or s3://bucket/prefix' });
+    throw new TsError({ code: 'usage', message: `${what} '${maskUrl(text)}': unknown storage scheme ${scheme}://`, suggestion: 'use a local directory or s3://bucket/prefix' });
   }
   const rest = m[2]!;
   const slash = rest.indexOf('/');
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   const prefix = (slash < 0 ? '' : rest.slice(slash + 1)).replace(/\/+$/, '');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new TsError({ code: 'usage', message: `${what} '${text}': '${bucket}' is not a valid bucket name`, suggestion: 'write s3://bucket/prefix (bucket names are 3-63 lower-case letters, digits, dots and hyphens)' });
+    throw new TsError({ code: 'usage', message: `${what} '${maskUrl(text)}': '${maskUrl(bucket)}' is not a valid bucket name`, suggestion: 'write s3://bucket/prefix (bucket names are 3-63 lower-case letters, digits, dots and hyphens)' });
   }
   return { kind: 's3', bucket, prefix };
 }

@@ -1,4 +1,5 @@
 import { TsError, messageOf, sysCodeOf } from '../core/errors.js';
+import { maskUrl } from '../core/mask-url.js';
 
 /**
  * S3 failures as TsErrors that say what to do. The SDK has already retried what is worth retrying
@@ -83,7 +84,7 @@ export async function explainS3Error(e: unknown, c: FailureContext): Promise<TsE
   if (e instanceof TsError) return e;
   const f = failureOf(e);
   const object = c.file !== undefined ? { file: c.file } : undefined;
-  const where = c.endpoint ? ` at ${c.endpoint}` : '';
+  const where = c.endpoint ? ` at ${maskUrl(c.endpoint)}` : '';
   const what = c.file !== undefined ? `${c.op} ${c.file} in ${c.display}` : `${c.op} ${c.display}`;
   if (f.code === 'CredentialsProviderError' || /could not load credentials/i.test(f.message)) {
     return new TsError({

@@ -219,6 +219,62 @@ describe('TLS, protocol, timeouts and login paths', () => {
     await expect(resolveConnection(parseArgs(['--defaults-file', f, '--ssl-mode', 'DISABLED']).opts, 'tsdump', io())).rejects.toThrow(/DISABLED/);
   });
 
+  it('connection keys take the enable-/skip-/disable- prefixes, the last occurrence winning, - and _ alike', async () => {
+    const ssl = async (text: string): Promise<unknown> => (await resolveConnection(parseArgs(['--defaults-file', cnf('prefix.cnf', text)]).opts, 'tsdump', io())).settings.ssl;
+    expect(await ssl('[client]\nenable-ssl-verify-server-cert\n')).toEqual({ mode: 'VERIFY_IDENTITY' });
+    expect(await ssl('[client]\nEnable_SSL_Verify_Server_Cert=1\n')).toEqual({ mode: 'VERIFY_IDENTITY' });
+    expect(await ssl('[client]\nssl-verify-server-cert\n[client]\ndisable-ssl-verify-server-cert\n')).toBeUndefined();
+    expect(await ssl('[client]\nskip-ssl-verify-server-cert\n[tsdump]\nssl-verify-server-cert=on\n')).toEqual({ mode: 'VERIFY_IDENTITY' });
+    expect(await ssl('[client]\nenable-ssl\n')).toEqual({ mode: 'REQUIRED' });
+    expect(await ssl('[client]\nssl\nskip-ssl\n')).toEqual({ mode: 'DISABLED' });
+    expect(await ssl('[client]\nskip-ssl\nssl\n')).toEqual({ mode: 'REQUIRED' });
+    expect(await ssl('[client]\ndisable_ssl\n')).toEqual({ mode: 'DISABLED' });
+    // my_getopt: a 0 value inverts the prefix
+    expect(await ssl('[client]\nskip-ssl=0\n')).toEqual({ mode: 'REQUIRED' });
+    const compress = await resolveConnection(parseArgs(['--defaults-file', cnf('prefix.cnf', '[client]\nenable-compress\n')]).opts, 'tsdump', io());
+    expect(compress.settings.compress).toBe(true);
+  });
+
+  it('a boolean connection key whose value is not a boolean is refused, naming the file, group and key', async () => {
+    for (const text of ['[client]\nssl-verify-server-cert=banana\n', '[client]\nssl=banana\n', '[client-mariadb]\nenable-ssl=maybe\n', '[client]\ncompress=2\n']) {
+      const f = cnf('bad-bool.cnf', text);
+      let err: unknown;
+      try {
+        await resolveConnection(parseArgs(['--defaults-file', f]).opts, 'tsdump', io());
+      } catch (e) {
+        err = e;
+      }
+      expect(err, text).toBeInstanceOf(TsError);
+      expect((err as TsError).code).toBe('usage');
+      expect((err as TsError).message).toMatch(/(ssl-verify-server-cert|ssl|compress) in group \[client(-mariadb)?\] at line 2: '[a-z0-9]+' is not a boolean/);
+      expect((err as TsError).object.file).toBe(f);
+    }
+  });
+
+  it('tool options take the same prefixes, the last occurrence winning', async () => {
+    const build = (c: Command): Command => c.option('--checksum', 'x').option('--no-verify', 'y');
+    const f = cnf('tool-prefix.cnf', '[tsdump]\nenable-checksum\nverify\nskip-verify\n');
+    const { cmd, opts } = parseArgs(['--defaults-file', f], build);
+    applyFileDefaults(cmd, (await resolveConnection(opts, 'tsdump', io())).fileOptions);
+    expect(cmd.opts()).toMatchObject({ checksum: true, verify: false });
+    const g = cnf('tool-prefix2.cnf', '[tsdump]\nchecksum\ndisable-checksum\nskip-verify\nverify=1\n');
+    const second = parseArgs(['--defaults-file', g], build);
+    applyFileDefaults(second.cmd, (await resolveConnection(second.opts, 'tsdump', io())).fileOptions);
+    expect(second.cmd.opts()).toMatchObject({ checksum: false, verify: true });
+  });
+
+  it('--get-server-public-key and --server-public-key-path, from the command line or an option file', async () => {
+    const none = await resolveConnection(parseArgs(['--no-defaults']).opts, 'tsdump', io());
+    expect(none.settings.getServerPublicKey).toBeUndefined();
+    expect(none.settings.serverPublicKeyPath).toBeUndefined();
+    const cli = await resolveConnection(parseArgs(['--no-defaults', '--get-server-public-key', '--server-public-key-path', '/k.pem']).opts, 'tsload', io());
+    expect(cli.settings).toMatchObject({ getServerPublicKey: true, serverPublicKeyPath: '/k.pem' });
+    const f = cnf('rsa.cnf', '[client]\nget_server_public_key\nserver-public-key-path=/f.pem\n');
+    expect((await resolveConnection(parseArgs(['--defaults-file', f]).opts, 'tsdump', io())).settings).toMatchObject({ getServerPublicKey: true, serverPublicKeyPath: '/f.pem' });
+    const g = cnf('rsa2.cnf', '[client]\nget-server-public-key\n[tsdump]\nskip-get-server-public-key\n');
+    expect((await resolveConnection(parseArgs(['--defaults-file', g]).opts, 'tsdump', io())).settings.getServerPublicKey).toBeUndefined();
+  });
+
   it('a client certificate needs its key', async () => {
     await expect(resolveConnection(parseArgs(['--no-defaults', '--ssl-cert', '/c.pem']).opts, 'tsdump', io())).rejects.toThrow(/--ssl-cert is given without --ssl-key/);
   });
