@@ -1,4 +1,6 @@
+import { quoteIdent } from '../core/ident.js';
 import { createBodySpans, mapQuoted, parseCreateBody, skipQuoted, unquoted } from '../format/create-table.js';
+import { objectHeaderQualifiers } from './object-header.js';
 
 /**
  * Pure DDL text transforms for the loader: split a SHOW CREATE TABLE into the create statement
@@ -127,13 +129,29 @@ export function orReplace(sql: string): string {
 
 /**
  * Replaces every qualified reference `src`.x to another database by `dst`.x, outside string
- * literals. Only backquoted references are rewritten (the server's SHOW CREATE always quotes).
+ * literals. Only backquoted references are rewritten (the server's SHOW CREATE always quotes),
+ * except in the header of a trigger, routine or event, where the text is the user's own (a trigger
+ * keeps it: `CREATE TRIGGER src.trg … ON src.t2`): there a qualifier naming a renamed database is
+ * rewritten quoted or bare, as it decides where the object is created. A bare reference in a body
+ * is left as written, as in views and routines (`src.t` may be a table alias's column).
  */
 export function renameDatabases(sql: string, renames: ReadonlyMap<string, string>): string {
   if (renames.size === 0) return sql;
   const quoted = new Map<string, string>();
   for (const [from, to] of renames) if (from !== to) quoted.set('`' + from.replace(/`/g, '``') + '`', '`' + to.replace(/`/g, '``') + '`');
   if (quoted.size === 0) return sql;
+  let out = '';
+  let at = 0;
+  for (const q of objectHeaderQualifiers(sql)) {
+    const to = renames.get(q.name);
+    if (to === undefined || to === q.name) continue;
+    out += renameQuoted(sql.slice(at, q.from), quoted) + quoteIdent(to);
+    at = q.to;
+  }
+  return out + renameQuoted(sql.slice(at), quoted);
+}
+
+function renameQuoted(sql: string, quoted: ReadonlyMap<string, string>): string {
   let out = '';
   let i = 0;
   while (i < sql.length) {

@@ -69,6 +69,22 @@ describe('transforms', () => {
     expect(renameDatabases('DEFAULT nextval(`src`.`seq`)', new Map([['src', 'dst']]))).toBe('DEFAULT nextval(`dst`.`seq`)');
   });
 
+  it('renames the database qualifiers of a trigger, routine or event header, bare or quoted, not a bare one in the body', () => {
+    const r = new Map([['src', 'dst']]);
+    expect(renameDatabases('CREATE DEFINER=`root`@`localhost` TRIGGER src.trg BEFORE INSERT ON src.t2 FOR EACH ROW INSERT INTO src.log VALUES (NEW.id)', r)).toBe(
+      'CREATE DEFINER=`root`@`localhost` TRIGGER `dst`.trg BEFORE INSERT ON `dst`.t2 FOR EACH ROW INSERT INTO src.log VALUES (NEW.id)',
+    );
+    expect(renameDatabases('/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER "src" . trg AFTER UPDATE ON `src`.`t2` FOR EACH ROW SET @x = `src`.f() */', r)).toBe(
+      '/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER `dst` . trg AFTER UPDATE ON `dst`.`t2` FOR EACH ROW SET @x = `dst`.f() */',
+    );
+    expect(renameDatabases('CREATE TRIGGER trg BEFORE DELETE ON src.t2 FOR EACH ROW SET @x = 1', r)).toBe('CREATE TRIGGER trg BEFORE DELETE ON `dst`.t2 FOR EACH ROW SET @x = 1');
+    expect(renameDatabases("CREATE DEFINER='a'@'%' PROCEDURE src.p() SELECT 1", r)).toBe("CREATE DEFINER='a'@'%' PROCEDURE `dst`.p() SELECT 1");
+    expect(renameDatabases('CREATE OR REPLACE AGGREGATE FUNCTION IF NOT EXISTS src.f(x INT) RETURNS INT BEGIN RETURN 1; END', r)).toBe('CREATE OR REPLACE AGGREGATE FUNCTION IF NOT EXISTS `dst`.f(x INT) RETURNS INT BEGIN RETURN 1; END');
+    expect(renameDatabases('CREATE EVENT src.e ON SCHEDULE EVERY 1 DAY DO DELETE FROM src.log', r)).toBe('CREATE EVENT `dst`.e ON SCHEDULE EVERY 1 DAY DO DELETE FROM src.log');
+    // database names compare exactly (case-sensitive, as on Linux); another database is left alone
+    expect(renameDatabases('CREATE TRIGGER SRC.trg BEFORE INSERT ON other.t FOR EACH ROW SET @x = 1', r)).toBe('CREATE TRIGGER SRC.trg BEFORE INSERT ON other.t FOR EACH ROW SET @x = 1');
+  });
+
   it('strips DEFINER clauses', () => {
     expect(stripDefiner('CREATE DEFINER=`root`@`localhost` PROCEDURE `p`() SELECT 1')).toBe('CREATE PROCEDURE `p`() SELECT 1');
     expect(stripDefiner("CREATE ALGORITHM=UNDEFINED DEFINER=`a``b`@`%` SQL SECURITY DEFINER VIEW `v` AS select 1")).toBe('CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v` AS select 1');
