@@ -109,6 +109,50 @@ export function splitCreateTable(sql: string, defer: boolean, keepUnique = false
   return { create, indexes, foreignKeys };
 }
 
+/**
+ * The secondary indexes and foreign keys of a SHOW CREATE TABLE, by name, each with its
+ * definitionSignature: what a deferred clause is compared with once the table has an index or
+ * foreign key of that name it did not add itself (an ALTER left running by a killed run).
+ */
+export function deferredDefinitions(showCreate: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of parseCreateBody(showCreate).items) {
+    const m = INDEX_RE.exec(item) ?? FK_RE.exec(item);
+    if (m) out.set(identName(m[INDEX_RE.test(item) ? 3 : 1]!), definitionSignature(item));
+  }
+  return out;
+}
+
+/**
+ * What identifies an index or foreign key definition (`UNIQUE KEY \`u\` (\`a\`,\`b\`(10)) USING BTREE`,
+ * without `ADD`): an index's kind, name and column list, its options (USING, COMMENT, which servers
+ * print differently) left out; a foreign key whole. Blanks outside quotes do not count.
+ */
+export function definitionSignature(definition: string): string {
+  const def = definition.replace(/^ADD\s+/i, '');
+  const ix = INDEX_RE.exec(def);
+  if (!ix) return collapse(def);
+  const open = def.indexOf('(', ix[0].length);
+  if (open < 0) return collapse(def);
+  let depth = 0;
+  let i = open;
+  for (; i < def.length; i++) {
+    const c = def[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      i = skipQuoted(def, i) - 1;
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) break;
+  }
+  return collapse(`${(ix[1] ?? '').toUpperCase()}KEY ${ix[3]} ${def.slice(open, i + 1)}`);
+}
+
+/** Blanks outside quoted strings and identifiers removed or collapsed: the same text however it was spaced. */
+function collapse(sql: string): string {
+  return mapQuoted(sql, (t) => t, (plain) => plain.replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1')).trim();
+}
+
 /** ALTER TABLE statements adding the given clauses: FULLTEXT ones alone, the rest together. */
 export function alterStatements(qualifiedTable: string, clauses: readonly DeferredClause[]): string[] {
   const together = clauses.filter((c) => !c.alone).map((c) => c.clause);

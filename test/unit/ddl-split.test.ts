@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alterStatements, commentForSqlMode, convertUtf8mb4, convertUtf8mb4Table, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
+import { alterStatements, commentForSqlMode, deferredDefinitions, definitionSignature, convertUtf8mb4, convertUtf8mb4Table, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
 import { createTableCounter } from '../../src/format/create-table.js';
 
 const T = `CREATE TABLE \`t\` (
@@ -59,6 +59,17 @@ describe('splitCreateTable', () => {
 
   it('leaves everything in place without deferral', () => {
     expect(splitCreateTable(T, false).create).toBe(T);
+  });
+});
+
+describe('deferred definitions', () => {
+  it('compares an index by kind, name and columns, not its options or spacing; a foreign key whole', () => {
+    expect(definitionSignature('ADD UNIQUE KEY `u` (`a`, `b`(10)) USING BTREE')).toBe(definitionSignature('UNIQUE KEY `u` (`a`,`b`(10))'));
+    expect(definitionSignature('ADD KEY `u` (`a`,`b`(10))')).not.toBe(definitionSignature('UNIQUE KEY `u` (`a`,`b`(10))'));
+    expect(definitionSignature('ADD KEY `k` (`a`)')).not.toBe(definitionSignature('KEY `k` (`b`)'));
+    const have = deferredDefinitions(T);
+    expect([...have.keys()]).toEqual(['u_a', 'k_p', 'ft', 'fk_p']);
+    expect(have.get('fk_p')).toBe(definitionSignature('ADD CONSTRAINT `fk_p` FOREIGN KEY (`p`)  REFERENCES `other`.`parent` (`id`)'));
   });
 });
 
