@@ -1,4 +1,6 @@
+import { quoteIdent } from '../core/ident.js';
 import { createBodySpans, mapQuoted, parseCreateBody, skipQuoted, unquoted } from '../format/create-table.js';
+import { objectHeaderQualifiers } from './object-header.js';
 
 /**
  * Pure DDL text transforms for the loader: split a SHOW CREATE TABLE into the create statement
@@ -107,6 +109,50 @@ export function splitCreateTable(sql: string, defer: boolean, keepUnique = false
   return { create, indexes, foreignKeys };
 }
 
+/**
+ * The secondary indexes and foreign keys of a SHOW CREATE TABLE, by name, each with its
+ * definitionSignature: what a deferred clause is compared with once the table has an index or
+ * foreign key of that name it did not add itself (an ALTER left running by a killed run).
+ */
+export function deferredDefinitions(showCreate: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of parseCreateBody(showCreate).items) {
+    const m = INDEX_RE.exec(item) ?? FK_RE.exec(item);
+    if (m) out.set(identName(m[INDEX_RE.test(item) ? 3 : 1]!), definitionSignature(item));
+  }
+  return out;
+}
+
+/**
+ * What identifies an index or foreign key definition (`UNIQUE KEY \`u\` (\`a\`,\`b\`(10)) USING BTREE`,
+ * without `ADD`): an index's kind, name and column list, its options (USING, COMMENT, which servers
+ * print differently) left out; a foreign key whole. Blanks outside quotes do not count.
+ */
+export function definitionSignature(definition: string): string {
+  const def = definition.replace(/^ADD\s+/i, '');
+  const ix = INDEX_RE.exec(def);
+  if (!ix) return collapse(def);
+  const open = def.indexOf('(', ix[0].length);
+  if (open < 0) return collapse(def);
+  let depth = 0;
+  let i = open;
+  for (; i < def.length; i++) {
+    const c = def[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      i = skipQuoted(def, i) - 1;
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) break;
+  }
+  return collapse(`${(ix[1] ?? '').toUpperCase()}KEY ${ix[3]} ${def.slice(open, i + 1)}`);
+}
+
+/** Blanks outside quoted strings and identifiers removed or collapsed: the same text however it was spaced. */
+function collapse(sql: string): string {
+  return mapQuoted(sql, (t) => t, (plain) => plain.replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1')).trim();
+}
+
 /** ALTER TABLE statements adding the given clauses: FULLTEXT ones alone, the rest together. */
 export function alterStatements(qualifiedTable: string, clauses: readonly DeferredClause[]): string[] {
   const together = clauses.filter((c) => !c.alone).map((c) => c.clause);
@@ -127,13 +173,29 @@ export function orReplace(sql: string): string {
 
 /**
  * Replaces every qualified reference `src`.x to another database by `dst`.x, outside string
- * literals. Only backquoted references are rewritten (the server's SHOW CREATE always quotes).
+ * literals. Only backquoted references are rewritten (the server's SHOW CREATE always quotes),
+ * except in the header of a trigger, routine or event, where the text is the user's own (a trigger
+ * keeps it: `CREATE TRIGGER src.trg … ON src.t2`): there a qualifier naming a renamed database is
+ * rewritten quoted or bare, as it decides where the object is created. A bare reference in a body
+ * is left as written, as in views and routines (`src.t` may be a table alias's column).
  */
 export function renameDatabases(sql: string, renames: ReadonlyMap<string, string>): string {
   if (renames.size === 0) return sql;
   const quoted = new Map<string, string>();
   for (const [from, to] of renames) if (from !== to) quoted.set('`' + from.replace(/`/g, '``') + '`', '`' + to.replace(/`/g, '``') + '`');
   if (quoted.size === 0) return sql;
+  let out = '';
+  let at = 0;
+  for (const q of objectHeaderQualifiers(sql)) {
+    const to = renames.get(q.name);
+    if (to === undefined || to === q.name) continue;
+    out += renameQuoted(sql.slice(at, q.from), quoted) + quoteIdent(to);
+    at = q.to;
+  }
+  return out + renameQuoted(sql.slice(at), quoted);
+}
+
+function renameQuoted(sql: string, quoted: ReadonlyMap<string, string>): string {
   let out = '';
   let i = 0;
   while (i < sql.length) {

@@ -2,8 +2,10 @@
  * Script import, the deferred clauses: a table's secondary indexes as soon as its rows are in
  * (loadImportData calls buildImportIndexes), and step 8, the foreign keys once every table is loaded.
  */
-import { alterStatements, type DeferredClause } from './ddl.js';
-import { IMPORT_STEP, interrupted, openImportSession, wireQualified, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
+import { qualified } from '../core/ident.js';
+import type { DeferredClause } from './ddl.js';
+import { addMissingClauses, showCreateTable } from './deferred-clauses.js';
+import { IMPORT_STEP, interrupted, openImportSession, wire, wireQualified, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
 import { tableIdentity } from './resume-check.js';
 import { onGuardedSession } from './session-guard.js';
 
@@ -11,15 +13,16 @@ import { onGuardedSession } from './session-guard.js';
  * Adds the deferred clauses of a table (secondary indexes, foreign keys) not there yet, as our own
  * loads do (index-steps.ts): on a session of its own, killed on the server when the load stops, and
  * retried on a fresh connection after a transient error (what exists is read again first). The
- * table's identity is recorded again after the ALTER (it changes the table's id).
+ * table's identity is recorded again after the ALTER (it changes the table's id). What a killed
+ * run's ALTER left running is waited for (deferred-clauses.ts).
  */
-async function addMissing(ctx: ImportContext, t: ImportTarget, table: string, what: 'indexes' | 'foreign keys', clauses: readonly DeferredClause[], existingSql: string): Promise<void> {
+async function addMissing(ctx: ImportContext, t: ImportTarget, table: string, what: 'indexes' | 'foreign keys', clauses: readonly DeferredClause[]): Promise<void> {
   const object = { database: t.name, table };
   await onGuardedSession(ctx, `adding the ${what} of ${t.name}.${table}`, object, () => openImportSession(ctx, what), async (s) => {
-    const existing = new Set((await ctx.control.query<{ n: string }>(existingSql, [t.name, table])).map((r) => r.n));
-    const missing = clauses.filter((c) => !existing.has(Buffer.from(c.name, 'latin1').toString('utf8')));
     await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), 'pending');
-    for (const q of alterStatements(wireQualified(t.name, table), missing)) await s.exec(q, [], object);
+    // the clauses are in the script's bytes (wire form): the table's definition is read into the same
+    const showCreate = async (): Promise<string> => wire(await showCreateTable(ctx.control, qualified(t.name, table)));
+    await addMissingClauses(s, { target: wireQualified(t.name, table), object, showCreate }, clauses);
     await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, t.name, table)) ?? '');
   });
 }
@@ -31,7 +34,7 @@ export async function buildImportIndexes(ctx: ImportContext, w: ImportTableWork)
   if (t.steps.has(step)) return;
   if (split.indexes.length > 0) {
     const started = Date.now();
-    await addMissing(ctx, t, table.name, 'indexes', split.indexes, 'SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?');
+    await addMissing(ctx, t, table.name, 'indexes', split.indexes);
     ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: t.name, table: table.name, rows: 0, bytes: 0, seconds: (Date.now() - started) / 1000 });
   }
   await ctx.progress.recordStep(t.name, step);
@@ -44,7 +47,7 @@ export async function addImportForeignKeys(ctx: ImportContext, work: readonly Im
     const step = IMPORT_STEP.foreignKeys(table.name);
     if (t.steps.has(step)) continue;
     if (ctx.signal?.aborted) throw interrupted();
-    if (split.foreignKeys.length > 0) await addMissing(ctx, t, table.name, 'foreign keys', split.foreignKeys, "SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_TYPE = 'FOREIGN KEY'");
+    if (split.foreignKeys.length > 0) await addMissing(ctx, t, table.name, 'foreign keys', split.foreignKeys);
     await ctx.progress.recordStep(t.name, step);
     t.steps.set(step, '');
   }

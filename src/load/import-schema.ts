@@ -11,6 +11,7 @@ import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, ty
 import { statementError } from './import-errors.js';
 import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
 import { chunkKey, targetChanged } from './progress-store.js';
+import { differingOption, importResultOptions, optionsDiffer } from './result-options.js';
 import { alreadyLoaded, stillLoaded, tableIdentity } from './resume-check.js';
 import { killOnAbort } from './session-guard.js';
 import { rollsBack } from './existing-tables.js';
@@ -71,6 +72,10 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
       }
       const differs = differingSelection(run.options, selection);
       if (differs) throw selectionDiffers(t.name, differs);
+      // tables the first run created (indexes deferred or not, engine, charset, UNIQUE keys kept for
+      // --on-duplicate) cannot become what other values ask: the resume must use the first run's
+      const other = differingOption(run.options, importResultOptions(opts));
+      if (other) throw optionsDiffer(t.name, other);
       t.resumed = true;
       t.steps = await store.steps(t.name);
       t.progress = await store.chunkProgress(t.name);
@@ -113,7 +118,7 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
       if (opts.dropTable === 'drop') await control.exec(`DROP ${tb.kind === 'sequence' ? 'SEQUENCE' : 'TABLE'} ${qualified(t.name, tb.name)}`, [], object);
       else if (opts.dropTable === 'truncate' && tb.kind === 'table') await control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
     }
-    await store.insertRun({ targetDb: t.name, dumpId: ctx.dumpId, sourceDb: t.source.name ?? '', rowsPerTransaction: opts.rowsPerTransaction, bytesPerTransaction: opts.bytesPerTransaction, options: importSelection(t.source, ctx.plan.objects, opts.restore) });
+    await store.insertRun({ targetDb: t.name, dumpId: ctx.dumpId, sourceDb: t.source.name ?? '', rowsPerTransaction: opts.rowsPerTransaction, bytesPerTransaction: opts.bytesPerTransaction, options: { ...importSelection(t.source, ctx.plan.objects, opts.restore), ...importResultOptions(opts) } });
   }
 }
 

@@ -1,6 +1,6 @@
 import { TsError, messageOf } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
-import { alterStatements } from './ddl.js';
+import { addMissingClauses, showCreateTable } from './deferred-clauses.js';
 import { isKept } from './existing-tables.js';
 import { openIndexSession, type LoadContext, type TableWork } from './load-context.js';
 import { recordIdentity } from './resume-check.js';
@@ -10,7 +10,8 @@ import { onGuardedSession } from './session-guard.js';
 /**
  * Deferred DDL after the data: a table's secondary indexes (step 7, as soon as its data is in) and
  * foreign keys (step 8, once every table is loaded). Each adds only what is missing, and is recorded
- * when done. A table kept as it was found (--drop-table append, --no-schema) is not altered.
+ * when done (what a killed run's ALTER left running is waited for: deferred-clauses.ts). A table kept
+ * as it was found (--drop-table append, --no-schema) is not altered.
  */
 export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void> {
   const { db, table, split } = w;
@@ -26,10 +27,8 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
   const target = qualified(db.name, table.name);
   try {
     await onGuardedSession(ctx, `adding the indexes of ${target}`, object, () => openIndexSession(ctx), async (s) => {
-      const existing = new Set((await s.query<{ n: string }>('SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name])).map((r) => r.n));
-      const missing = split.indexes.filter((c) => !existing.has(c.name));
       await recordIdentity(ctx, db, table.name, true);
-      for (const q of alterStatements(target, missing)) await s.exec(q, [], object);
+      await addMissingClauses(s, { target, object, showCreate: () => showCreateTable(s, target) }, split.indexes);
     });
   } catch (e) {
     throw indexError(e, target, split.indexes.map((c) => c.name));
@@ -51,12 +50,9 @@ export async function addForeignKeys(ctx: LoadContext, work: readonly TableWork[
       db.steps.set(name, '');
       continue;
     }
-    const existing = new Set(
-      (await ctx.control.query<{ n: string }>("SELECT CONSTRAINT_NAME AS n FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_TYPE = 'FOREIGN KEY'", [db.name, table.name])).map((r) => r.n),
-    );
-    const missing = split.foreignKeys.filter((c) => !existing.has(c.name));
+    const target = qualified(db.name, table.name);
     await recordIdentity(ctx, db, table.name, true);
-    for (const q of alterStatements(qualified(db.name, table.name), missing)) await ctx.control.exec(q, [], { database: db.name, table: table.name });
+    await addMissingClauses(ctx.control, { target, object: { database: db.name, table: table.name }, showCreate: () => showCreateTable(ctx.control, target) }, split.foreignKeys);
     await ctx.progress.recordStep(db.name, name);
     db.steps.set(name, '');
     await recordIdentity(ctx, db, table.name);

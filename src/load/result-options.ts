@@ -21,17 +21,32 @@ export function resultOptions(opts: Pick<LoadOptions, 'deferIndexes' | 'engine' 
   };
 }
 
-/** The first option whose recorded value differs from `now` (engine names compare case-insensitively). */
-export function differingOption(recorded: Readonly<Record<string, string>> | null | undefined, now: Record<ResultOption, string>): { option: ResultOption; first: string; now: string } | null {
+/**
+ * A script import's result-changing options: ours, and --on-duplicate, which decides there whether
+ * the UNIQUE keys are built with the rows or after them (import-schema.ts splitCreateTable) and so
+ * whether a rerun ever builds a UNIQUE key the first run deferred.
+ */
+export const IMPORT_RESULT_OPTIONS = [...RESULT_OPTIONS, '--on-duplicate'] as const;
+export type ImportResultOption = (typeof IMPORT_RESULT_OPTIONS)[number];
+
+export function importResultOptions(opts: Pick<LoadOptions, 'deferIndexes' | 'engine' | 'convertUtf8mb4' | 'restore'>): Record<ImportResultOption, string> {
+  return { ...resultOptions(opts), '--on-duplicate': opts.restore.onDuplicate };
+}
+
+/**
+ * The first option of `now` whose recorded value differs (engine names compare case-insensitively);
+ * an option the run did not record (a run of an older version) is not compared.
+ */
+export function differingOption<K extends string>(recorded: Readonly<Record<string, string>> | null | undefined, now: Record<K, string>): { option: K; first: string; now: string } | null {
   if (!recorded) return null;
-  for (const option of RESULT_OPTIONS) {
+  for (const option of Object.keys(now) as K[]) {
     const first = recorded[option];
     if (first !== undefined && first.toLowerCase() !== now[option].toLowerCase()) return { option, first, now: now[option] };
   }
   return null;
 }
 
-export function optionsDiffer(targetDb: string, d: { option: ResultOption; first: string; now: string }, finished = false): TsError {
+export function optionsDiffer(targetDb: string, d: { option: string; first: string; now: string }, finished = false): TsError {
   const given = (v: string): string => (v.startsWith('(') ? `no ${d.option} (${v.slice(1, -1)})` : `${d.option} ${v}`);
   return new TsError({
     code: 'usage',

@@ -256,6 +256,28 @@ describe('tsload: part of a mysqldump file or a mydumper directory', () => {
         expect(log.stdout + log.stderr).not.toMatch(/already loaded/);
         await expectSameRows(dst, ['keep_t', 'log_t']);
       }, 300_000);
+
+      it('a resume with other result-changing options is refused (exit 2), naming the option and the value of the first run', async () => {
+        const dst = target('resopt');
+        const base = ['-T', `${src}.keep_t`, '--rename', `${src}=${dst}`];
+        // --keep-progress leaves the run unfinished, as an interruption would
+        const first = await load(input(), [...base, '--keep-progress']);
+        expect(first.code, first.stderr).toBe(0);
+        for (const [extra, first, now] of [
+          [['--defer-indexes', 'off'], '--defer-indexes on', '--defer-indexes off'],
+          [['--engine', 'MyISAM'], "no --engine \\(the dump's engines\\)", '--engine MyISAM'],
+          [['--convert-utf8mb4'], '--convert-utf8mb4 off', '--convert-utf8mb4 on'],
+          [['--on-duplicate', 'ignore'], '--on-duplicate error', '--on-duplicate ignore'],
+        ] as const) {
+          const r = await load(input(), [...base, ...extra]);
+          expect(r.code, r.stderr).toBe(2);
+          expect(r.stderr).toMatch(new RegExp(`unfinished load that ran with ${first}; this run asks for ${now}`));
+          expect(r.stderr).toMatch(new RegExp(`rerun with ${first} to finish that load`));
+        }
+        const same = await load(input(), base);
+        expect(same.code, same.stderr).toBe(0);
+        await expectSameRows(dst, ['keep_t']);
+      }, 300_000);
     });
   }
 });

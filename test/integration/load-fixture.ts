@@ -77,5 +77,6 @@ export async function cleanupLoads(src: string, targets: readonly string[], dump
   } finally {
     await session.close();
   }
-  for (const d of dumps) rmSync(path.dirname(d), { recursive: true, force: true });
+  // a dump path left '' by a failed setup has dirname '.': the repository itself
+  for (const d of dumps) if (d !== '') rmSync(path.dirname(d), { recursive: true, force: true });
 }

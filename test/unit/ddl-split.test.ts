@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alterStatements, commentForSqlMode, convertUtf8mb4, convertUtf8mb4Table, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
+import { alterStatements, commentForSqlMode, deferredDefinitions, definitionSignature, convertUtf8mb4, convertUtf8mb4Table, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
 import { createTableCounter } from '../../src/format/create-table.js';
 
 const T = `CREATE TABLE \`t\` (
@@ -62,11 +62,38 @@ describe('splitCreateTable', () => {
   });
 });
 
+describe('deferred definitions', () => {
+  it('compares an index by kind, name and columns, not its options or spacing; a foreign key whole', () => {
+    expect(definitionSignature('ADD UNIQUE KEY `u` (`a`, `b`(10)) USING BTREE')).toBe(definitionSignature('UNIQUE KEY `u` (`a`,`b`(10))'));
+    expect(definitionSignature('ADD KEY `u` (`a`,`b`(10))')).not.toBe(definitionSignature('UNIQUE KEY `u` (`a`,`b`(10))'));
+    expect(definitionSignature('ADD KEY `k` (`a`)')).not.toBe(definitionSignature('KEY `k` (`b`)'));
+    const have = deferredDefinitions(T);
+    expect([...have.keys()]).toEqual(['u_a', 'k_p', 'ft', 'fk_p']);
+    expect(have.get('fk_p')).toBe(definitionSignature('ADD CONSTRAINT `fk_p` FOREIGN KEY (`p`)  REFERENCES `other`.`parent` (`id`)'));
+  });
+});
+
 describe('transforms', () => {
   it('renames qualified references outside strings only', () => {
     const sql = "CREATE VIEW `v` AS select `src`.`t`.`a` AS `a`, '`src`.x' AS s from `src`.t join `srcx`.`u`";
     expect(renameDatabases(sql, new Map([['src', 'dst']]))).toBe("CREATE VIEW `v` AS select `dst`.`t`.`a` AS `a`, '`src`.x' AS s from `dst`.t join `srcx`.`u`");
     expect(renameDatabases('DEFAULT nextval(`src`.`seq`)', new Map([['src', 'dst']]))).toBe('DEFAULT nextval(`dst`.`seq`)');
+  });
+
+  it('renames the database qualifiers of a trigger, routine or event header, bare or quoted, not a bare one in the body', () => {
+    const r = new Map([['src', 'dst']]);
+    expect(renameDatabases('CREATE DEFINER=`root`@`localhost` TRIGGER src.trg BEFORE INSERT ON src.t2 FOR EACH ROW INSERT INTO src.log VALUES (NEW.id)', r)).toBe(
+      'CREATE DEFINER=`root`@`localhost` TRIGGER `dst`.trg BEFORE INSERT ON `dst`.t2 FOR EACH ROW INSERT INTO src.log VALUES (NEW.id)',
+    );
+    expect(renameDatabases('/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER "src" . trg AFTER UPDATE ON `src`.`t2` FOR EACH ROW SET @x = `src`.f() */', r)).toBe(
+      '/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER `dst` . trg AFTER UPDATE ON `dst`.`t2` FOR EACH ROW SET @x = `dst`.f() */',
+    );
+    expect(renameDatabases('CREATE TRIGGER trg BEFORE DELETE ON src.t2 FOR EACH ROW SET @x = 1', r)).toBe('CREATE TRIGGER trg BEFORE DELETE ON `dst`.t2 FOR EACH ROW SET @x = 1');
+    expect(renameDatabases("CREATE DEFINER='a'@'%' PROCEDURE src.p() SELECT 1", r)).toBe("CREATE DEFINER='a'@'%' PROCEDURE `dst`.p() SELECT 1");
+    expect(renameDatabases('CREATE OR REPLACE AGGREGATE FUNCTION IF NOT EXISTS src.f(x INT) RETURNS INT BEGIN RETURN 1; END', r)).toBe('CREATE OR REPLACE AGGREGATE FUNCTION IF NOT EXISTS `dst`.f(x INT) RETURNS INT BEGIN RETURN 1; END');
+    expect(renameDatabases('CREATE EVENT src.e ON SCHEDULE EVERY 1 DAY DO DELETE FROM src.log', r)).toBe('CREATE EVENT `dst`.e ON SCHEDULE EVERY 1 DAY DO DELETE FROM src.log');
+    // database names compare exactly (case-sensitive, as on Linux); another database is left alone
+    expect(renameDatabases('CREATE TRIGGER SRC.trg BEFORE INSERT ON other.t FOR EACH ROW SET @x = 1', r)).toBe('CREATE TRIGGER SRC.trg BEFORE INSERT ON other.t FOR EACH ROW SET @x = 1');
   });
 
   it('strips DEFINER clauses', () => {
