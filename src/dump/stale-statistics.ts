@@ -6,7 +6,7 @@ import type { Session } from '../db/session.js';
 import { sampleRowBytes } from './row-sample.js';
 
 /** File bytes past the statistics' account that are never a sign of staleness (extents reserved ahead). */
-const SLACK_BYTES = 64 * 1024 * 1024;
+const SLACK_BYTES = 32 * 1024 * 1024;
 
 /**
  * InnoDB's TABLE_ROWS and DATA_LENGTH are its statistics. With STATS_AUTO_RECALC=0 (or
