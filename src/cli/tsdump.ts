@@ -49,6 +49,7 @@ interface DumpFlags extends ConnectionOptionValues, S3OptionValues {
   schema: boolean;
   lockMode: LockMode;
   lockWaitTimeout?: number;
+  lockNonTransactional: boolean;
   allowInconsistent: boolean;
   coordinates: boolean;
   overwrite: boolean;
@@ -89,6 +90,7 @@ addConnectionOptions(program)
   .option('--users', 'also dump accounts, roles and grants (with password hashes) into users.json', false)
   .addOption(new Option('--lock-mode <mode>', 'how to make every session see the same snapshot. no-lock takes no global lock, so it needs a moment without any commit on the whole server while the sessions open their snapshots: with a writer active it fails after 5 attempts; use auto/ftwrl/backup-stage (RELOAD privilege) there, or accept with --allow-inconsistent').choices(LOCK_MODES).default(DUMP_DEFAULTS.lockMode))
   .option('--lock-wait-timeout <s>', `give up on the global lock after this many seconds (never stall the server) (default: ${DUMP_DEFAULTS.lockWaitTimeoutMs / 1000})`, wholeNumber('--lock-wait-timeout'))
+  .option('--lock-non-transactional', 'hold the global lock until the tables of non-transactional engines (MyISAM, Aria, MEMORY…) are dumped, first, so they too match the coordinates; the server\'s commits wait meanwhile', false)
   .option('--allow-inconsistent', 'without a lock, continue even if snapshots could not be proven identical, or (MySQL, no REPLICATION CLIENT) without coordinates (marked in the manifest)', false)
   .option('--no-coordinates', 'do not read or record binary log coordinates (for an account without REPLICATION CLIENT / BINLOG MONITOR); no replica can be started from the dump')
   .option('--overwrite', 'replace an earlier dump in the output directory', false)
@@ -199,6 +201,7 @@ function dumpOptionsOf(f: DumpFlags, connection: DumpOptions['connection']): Dum
     replicaData: f.replicaData,
     lockMode: f.lockMode,
     lockWaitTimeoutMs: f.lockWaitTimeout === undefined ? undefined : f.lockWaitTimeout * 1000,
+    lockNonTransactional: f.lockNonTransactional,
     allowInconsistent: f.allowInconsistent,
     coordinates: f.coordinates,
     overwrite: f.overwrite,

@@ -13,10 +13,17 @@ import { WorkerLeases, type DumpWorker } from './worker-pool.js';
 
 export type TableData = Map<CatalogTable, { chunks: ChunkEntry[]; seconds: number }>;
 
+/** Tables dumped before all others while the snapshot's global lock is held, and how to release it once they are written. */
+export interface LockedFirst {
+  readonly tables: readonly CatalogTable[];
+  release(): Promise<void>;
+}
+
 /**
  * Step 7: chunks planned per table on the planner's snapshot session (while workers write earlier
- * tables), largest tables first; each chunk written by a worker on its own snapshot session. A
- * failed worker session cannot rejoin the snapshot: the dump stops, naming the chunk.
+ * tables), largest tables first (the `locked` ones before all others); each chunk written by a worker
+ * on its own snapshot session. A failed worker session cannot rejoin the snapshot: the dump stops,
+ * naming the chunk.
  */
 export async function dumpData(
   planner: Session,
@@ -26,10 +33,23 @@ export async function dumpData(
   reporter: Reporter,
   signal?: AbortSignal,
   estimate: DumpEstimate = new DumpEstimate(tables, opts.format),
+  locked?: LockedFirst,
 ): Promise<TableData> {
   const started = Date.now();
-  const order = [...tables].sort((a, b) => b.dataLength - a.dataLength || b.rowsEstimate - a.rowsEstimate);
-  // Totals are estimates, corrected as chunks finish (dump-estimate.ts), in bytes before compression.
+  const first = new Set(locked?.tables ?? []);
+  const order = [...tables].sort((a, b) => Number(first.has(b)) - Number(first.has(a)) || b.dataLength - a.dataLength || b.rowsEstimate - a.rowsEstimate);
+  // The lock goes once every locked-first table is planned and all their chunks are written.
+  let lockedPlanned = 0;
+  let lockedLeft = 0;
+  const lockedProgress = (planned: number, written: number): void => {
+    lockedPlanned += planned;
+    lockedLeft += written;
+    if (!locked || lockedPlanned < first.size || lockedLeft > 0) return;
+    void locked.release().then(
+      () => reporter.emit({ kind: 'info', message: `global lock released: the ${first.size} non-transactional table(s) are dumped (${((Date.now() - started) / 1000).toFixed(1)}s)` }),
+      (e: unknown) => fail(e),
+    );
+  };
   reporter.emit({ kind: 'phase-start', phase: 'data', total: estimate.totals(), exact: false });
   let failure: unknown;
   const leases = new WorkerLeases(workers);
@@ -59,6 +79,7 @@ export async function dumpData(
     const record = { chunks: entries, seconds: 0 };
     results.set(table, record);
     const where = opts.where.find((w) => w.table.database === table.database && w.table.table === table.name)?.condition ?? null;
+    if (first.has(table)) lockedProgress(1, plan.length);
     plan.forEach((chunk, i) => {
       const index = i + 1;
       const file = chunkFile(table.database, table.name, index, DATA_EXTENSIONS[opts.format] + COMPRESSION_EXTENSIONS[opts.compression]);
@@ -84,6 +105,7 @@ export async function dumpData(
               reporter.emit({ kind: 'table-done', phase: 'data', database: table.database, table: table.name, rows: sum(entries.map((e) => e.rows)), bytes: sum(entries.map((e) => e.bytes)), seconds: record.seconds });
             }
             leases.release(worker);
+            if (first.has(table)) lockedProgress(0, -1);
           } catch (e) {
             // The worker's session is gone (it cannot rejoin the snapshot): never give it more work.
             fail(e instanceof TsError ? e.withObject({ database: table.database, table: table.name, chunk: index, file }) : e);

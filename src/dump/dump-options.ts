@@ -50,6 +50,11 @@ export interface DumpOptions {
   readonly replicaData: boolean;
   readonly lockMode: LockMode;
   readonly lockWaitTimeoutMs: number;
+  /**
+   * --lock-non-transactional: the global lock of the snapshot is held until every table of a
+   * non-transactional engine (MyISAM, Aria…) is dumped, so they too are consistent with the coordinates.
+   */
+  readonly lockNonTransactional: boolean;
   readonly allowInconsistent: boolean;
   /** False with --no-coordinates: binary log coordinates are not read nor recorded. */
   readonly coordinates: boolean;
@@ -85,6 +90,9 @@ export function dumpOptions(input: DumpInput): DumpOptions {
   checkWholeNumbers([['threads', threads], ['chunkRows', input.chunkRows], ['chunkBytes', input.chunkBytes], ['statementSize', input.statementSize]], 1);
   const compressLevel = checkCompressLevel(input.compression ?? DUMP_DEFAULTS.compression, input.compressLevel ?? null);
   const where = input.where ?? [];
+  if (input.lockNonTransactional === true && (input.lockMode ?? DUMP_DEFAULTS.lockMode) === 'no-lock') {
+    throw new TsError({ code: 'usage', message: '--lock-non-transactional holds the snapshot\'s global lock, but --lock-mode no-lock takes none', suggestion: 'use --lock-mode auto, ftwrl or backup-stage (RELOAD privilege), or drop --lock-non-transactional' });
+  }
   if (where.length > 0 && input.noData === true) throw new TsError({ code: 'usage', message: '--where selects rows, but --no-data dumps none', suggestion: 'drop --where or --no-data' });
   return Object.freeze({
     // Every statement names its database: no session needs a default one (it may not even exist).
@@ -110,6 +118,7 @@ export function dumpOptions(input: DumpInput): DumpOptions {
     replicaData: input.replicaData ?? false,
     lockMode: input.lockMode ?? DUMP_DEFAULTS.lockMode,
     lockWaitTimeoutMs: input.lockWaitTimeoutMs ?? DUMP_DEFAULTS.lockWaitTimeoutMs,
+    lockNonTransactional: input.lockNonTransactional ?? false,
     allowInconsistent: input.allowInconsistent ?? false,
     coordinates: input.coordinates ?? true,
     overwrite: input.overwrite ?? false,

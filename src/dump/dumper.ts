@@ -12,7 +12,8 @@
  *  4. openWorkers        (worker-pool.ts) worker threads with their snapshot sessions, connected before any lock
  *  5. takeSnapshot       (snapshot-step.ts) global lock (or a verified lock-free path), every session opens
  *                        START TRANSACTION WITH CONSISTENT SNAPSHOT and takes every dumped table's metadata
- *                        lock (DDL on them waits for the end of the dump), coordinates read, lock released;
+ *                        lock (DDL on them waits for the end of the dump), coordinates read, lock released
+ *                        (with --lock-non-transactional: once the MyISAM/Aria/… tables are dumped, first);
  *                        the catalog is checked against the locked tables (ddl-step.ts)
  *  6. writeSchema        (schema-writer.ts) database, table and object definitions with their creation context
  *     writeUsers         (users-writer.ts, --users) accounts, roles and grants
@@ -36,7 +37,7 @@ import { buildManifest, writeManifest } from './manifest-writer.js';
 import { cleanupPartials, finishOutput, prepareOutput } from './output.js';
 import { writeSchema } from './schema-writer.js';
 import { capStatementSize, readSessionContext } from './server-settings.js';
-import { takeSnapshot, warnOutsideSnapshot } from './snapshot-step.js';
+import { outsideSnapshot, takeSnapshot, warnOutsideSnapshot } from './snapshot-step.js';
 import { writeUsers } from './users-writer.js';
 import { requireReplica } from './replica-data.js';
 import { gatherDumpFacts } from './preflight-facts.js';
@@ -71,9 +72,11 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     workers = startWorkers(threads);
     await Promise.all(workers.map((w) => w.open(opts.connection)));
     planner = await Session.open(opts.connection, DUMP_PLANNER);
-    const snapshot = await takeSnapshot(control, planner, workers, selection.tables.map((t) => ({ database: t.database, name: t.name })), flavor, opts, reporter);
+    const outside = opts.noData ? [] : outsideSnapshot(selection.tables);
+    const locked = await takeSnapshot(control, planner, workers, selection.tables.map((t) => ({ database: t.database, name: t.name })), flavor, opts, reporter, opts.lockNonTransactional && outside.length > 0);
+    const snapshot = locked.info;
+    if (!locked.held) warnOutsideSnapshot(outside, opts.lockNonTransactional, reporter);
     await checkDefinitionsAtStart(control, flavor, selection.tables);
-    if (!opts.noData) warnOutsideSnapshot(selection.tables, reporter);
     const session = await readSessionContext(control);
     opts = await capStatementSize(control, opts, reporter);
     const dumpId = randomUUID();
@@ -85,7 +88,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
 
     const schema = await writeSchema(control, store, selection, opts, reporter);
     const users = opts.users ? await writeUsers(opts.connection, store, flavor, reporter) : null;
-    const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal, estimate);
+    const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal, estimate, locked.held ? { tables: outside, release: () => locked.release() } : undefined);
+    await locked.release();
 
     await checkDefinitionsAtEnd(control, flavor, tables);
     const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data, users });

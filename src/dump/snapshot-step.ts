@@ -30,12 +30,12 @@ function lockFor(mode: 'auto' | 'ftwrl' | 'backup-stage', flavor: Flavor): 'ftwr
  * same point: under a global lock held for milliseconds, or lock-free with the coordinates proven
  * unchanged. Returns the mode and the binlog coordinates the snapshot corresponds to.
  */
-export async function takeSnapshot(control: Session, planner: Session, workers: DumpWorker[], tables: readonly TableName[], flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<SnapshotInfo> {
+export async function takeSnapshot(control: Session, planner: Session, workers: DumpWorker[], tables: readonly TableName[], flavor: Flavor, opts: DumpOptions, reporter: Reporter, keepLock = false): Promise<Snapshot> {
   const mode = opts.lockMode;
   const hold = (): Promise<unknown> => Promise.all([holdTables(planner, tables, opts.lockWaitTimeoutMs / 1000), ...workers.map((w) => w.hold(tables, opts.lockWaitTimeoutMs / 1000))]);
   if (mode === 'ftwrl' || mode === 'backup-stage' || mode === 'auto') {
     try {
-      return await snapshotUnderLock(control, planner, workers, flavor, lockFor(mode, flavor), opts, hold);
+      return await snapshotUnderLock(control, planner, workers, flavor, lockFor(mode, flavor), opts, hold, keepLock);
     } catch (e) {
       const denied = isDenied(e);
       if (mode !== 'auto' || !denied) {
@@ -53,7 +53,7 @@ export async function takeSnapshot(control: Session, planner: Session, workers: 
   if (!opts.replicaData) {
     const info = await snapshotWithoutLock(planner, workers, flavor, opts, reporter);
     await hold();
-    return info;
+    return unlocked(info);
   }
   const before = await readUpstream(control, flavor, false);
   const snap = await snapshotWithoutLock(planner, workers, flavor, opts, reporter);
@@ -61,10 +61,24 @@ export async function takeSnapshot(control: Session, planner: Session, workers: 
   await hold();
   const exact = snap.exact && sameUpstream(before, after);
   if (!exact) reporter.emit({ kind: 'warning', message: '--replica-data: the replica applied events while the snapshots opened without a lock: the source coordinates are NOT exact' });
-  return { ...snap, upstream: { ...after, exact } };
+  return unlocked({ ...snap, upstream: { ...after, exact } });
 }
 
-async function snapshotUnderLock(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, mode: 'ftwrl' | 'backup-stage', opts: DumpOptions, hold: () => Promise<unknown>): Promise<SnapshotInfo> {
+/**
+ * The snapshot taken. `held`: its global lock is still held (keepLock), until `release` — called once the
+ * tables of non-transactional engines are dumped, or implied when the control session closes.
+ */
+export interface Snapshot {
+  readonly info: SnapshotInfo;
+  readonly held: boolean;
+  release(): Promise<void>;
+}
+
+function unlocked(info: SnapshotInfo): Snapshot {
+  return { info, held: false, release: async () => undefined };
+}
+
+async function snapshotUnderLock(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, mode: 'ftwrl' | 'backup-stage', opts: DumpOptions, hold: () => Promise<unknown>, keepLock: boolean): Promise<Snapshot> {
   const killer = await Session.open(opts.connection, LOCK_WATCHDOG);
   try {
     if (mode === 'ftwrl') {
@@ -76,23 +90,36 @@ async function snapshotUnderLock(control: Session, planner: Session, workers: Du
   } finally {
     await killer.close();
   }
+  const unlock = async (): Promise<void> => {
+    await control.exec(mode === 'ftwrl' ? 'UNLOCK TABLES' : 'BACKUP STAGE END');
+  };
+  let kept = false;
   try {
-    await Promise.all([startConsistentSnapshot(planner), ...workers.map((w) => w.snapshot(false))]);
-    // Under the lock no DDL can run or queue: from here to the end of the dump DDL on the dumped tables waits.
-    await hold();
-    if (!opts.coordinates) return withCoordinates(opts, { mode, exact: true, binlog: null, gtid: null });
-    let binlog = await binlogPosition(control, flavor);
-    if (binlog === 'denied') {
-      // MariaDB tells every session where its own snapshot is (no privilege needed); MySQL does not.
-      if (!flavor.hasSnapshotCoordinates) throw new TsError({ code: 'privilege', message: `cannot read the snapshot's coordinates: ${NO_POSITION_PRIVILEGE}`, suggestion: 'grant REPLICATION CLIENT, or dump without coordinates with --no-coordinates (no replica can be started from the dump)' });
-      binlog = await snapshotCoordinates(planner);
-    }
-    const gtid = await readGtid(control, flavor);
-    const upstream = opts.replicaData ? await readUpstream(control, flavor, true) : undefined;
-    return { mode, exact: true, binlog, gtid, ...(upstream ? { upstream } : {}) };
+    const info = await readUnderLock(control, planner, workers, flavor, mode, opts, hold);
+    kept = keepLock;
+    if (!kept) return unlocked(info);
+    let released: Promise<void> | null = null;
+    return { info, held: true, release: () => (released ??= unlock()) };
   } finally {
-    await control.exec(mode === 'ftwrl' ? 'UNLOCK TABLES' : 'BACKUP STAGE END').catch(() => undefined);
+    if (!kept) await unlock().catch(() => undefined);
   }
+}
+
+/** Under the global lock: every session's snapshot, the tables held, the coordinates. */
+async function readUnderLock(control: Session, planner: Session, workers: DumpWorker[], flavor: Flavor, mode: 'ftwrl' | 'backup-stage', opts: DumpOptions, hold: () => Promise<unknown>): Promise<SnapshotInfo> {
+  await Promise.all([startConsistentSnapshot(planner), ...workers.map((w) => w.snapshot(false))]);
+  // Under the lock no DDL can run or queue: from here to the end of the dump DDL on the dumped tables waits.
+  await hold();
+  if (!opts.coordinates) return withCoordinates(opts, { mode, exact: true, binlog: null, gtid: null });
+  let binlog = await binlogPosition(control, flavor);
+  if (binlog === 'denied') {
+    // MariaDB tells every session where its own snapshot is (no privilege needed); MySQL does not.
+    if (!flavor.hasSnapshotCoordinates) throw new TsError({ code: 'privilege', message: `cannot read the snapshot's coordinates: ${NO_POSITION_PRIVILEGE}`, suggestion: 'grant REPLICATION CLIENT, or dump without coordinates with --no-coordinates (no replica can be started from the dump)' });
+    binlog = await snapshotCoordinates(planner);
+  }
+  const gtid = await readGtid(control, flavor);
+  const upstream = opts.replicaData ? await readUpstream(control, flavor, true) : undefined;
+  return { mode, exact: true, binlog, gtid, ...(upstream ? { upstream } : {}) };
 }
 
 /**
@@ -164,18 +191,24 @@ function sleep(ms: number): Promise<void> {
 /**
  * A consistent snapshot covers the tables of transactional engines only: a MyISAM or Aria table is read
  * as it is when its chunk runs, so rows written to it during the dump may be in it or not, whatever the
- * coordinates say (as with mysqldump --single-transaction). Said once, naming the tables.
+ * coordinates say (as with mysqldump --single-transaction). Unless the lock is held until they are dumped
+ * (--lock-non-transactional), this is said once, naming the tables.
  */
-export function warnOutsideSnapshot(tables: readonly CatalogTable[], reporter: Reporter): void {
-  const outside = tables.filter((t) => !rollsBack(t.engine));
+export function warnOutsideSnapshot(outside: readonly CatalogTable[], asked: boolean, reporter: Reporter): void {
   if (outside.length === 0) return;
   const shown = outside.slice(0, 5).map((t) => `${t.database}.${t.name} (${t.engine ?? '?'})`).join(', ');
   const more = outside.length > 5 ? ` and ${outside.length - 5} more` : '';
   const one = outside.length === 1 ? { database: outside[0]!.database, table: outside[0]!.name } : {};
+  const them = outside.length === 1 ? 'it' : 'them';
+  const fix = asked ? 'the global lock --lock-non-transactional asks for could not be taken (no RELOAD privilege?)' : `stop writes to ${them} for the dump, dump with --lock-non-transactional, or convert to InnoDB`;
   reporter.emit({
     kind: 'warning',
     ...one,
-    message: `${outside.length === 1 ? 'a table' : `${outside.length} tables`} of a non-transactional engine ${outside.length === 1 ? 'is' : 'are'} not in the consistent snapshot: ${shown}${more}; rows written to ${outside.length === 1 ? 'it' : 'them'} while the dump runs may be in the dump or not, whatever its coordinates say (stop writes to ${outside.length === 1 ? 'it' : 'them'} for the dump, or convert to InnoDB)`,
+    message: `${outside.length === 1 ? 'a table' : `${outside.length} tables`} of a non-transactional engine ${outside.length === 1 ? 'is' : 'are'} not in the consistent snapshot: ${shown}${more}; rows written to ${them} while the dump runs may be in the dump or not, whatever its coordinates say (${fix})`,
   });
 }
 
+/** The tables a consistent snapshot does not cover (see warnOutsideSnapshot). */
+export function outsideSnapshot(tables: readonly CatalogTable[]): CatalogTable[] {
+  return tables.filter((t) => !rollsBack(t.engine));
+}
