@@ -74,8 +74,36 @@ export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEnt
   refuseMerged(w, chunk);
   const whole = chunk === null || table.key.kind === 'none' || table.chunks.length === 1;
   const where = whole ? null : rangeCondition(table.key, chunk.lower, chunk.upper);
-  await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}${where ? ` WHERE ${where}` : ''}`, [], { database: db.name, table: table.name });
+  const object = { database: db.name, table: table.name };
+  const clear = async (): Promise<void> => {
+    await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}${where ? ` WHERE ${where}` : ''}`, [], object);
+  };
+  try {
+    await clear();
+  } catch (e) {
+    if (!(e instanceof TsError && e.errno !== undefined && CRASHED.has(e.errno))) throw e;
+    // The table is this load's (refuseMerged above): repairing it touches nothing of the user's.
+    ctx.reporter.emit({ kind: 'warning', ...object, message: `the statement cut off in it left the table marked crashed (${e.message}): REPAIR TABLE, then its unfinished rows are deleted and reloaded (the verification counts every chunk after)` });
+    await repair(ctx, db.name, table.name);
+    await clear();
+  }
   await ctx.progress.forgetChunk(db.name, table.name, whole ? null : chunk.index);
+}
+
+/**
+ * Errors of a MyISAM or Aria table whose index or data file is marked crashed: HA_ERR_CRASHED (126),
+ * HA_ERR_WRONG_IN_RECORD (127), HA_ERR_CRASHED_ON_USAGE (145), ER_NOT_KEYFILE (1034), ER_CRASHED_ON_USAGE
+ * (1194), ER_CRASHED_ON_REPAIR (1195). A statement killed mid-write can leave a table so (seen with a
+ * partitioned Aria table and a LOAD DATA whose connection was killed).
+ */
+const CRASHED = new Set([126, 127, 145, 1034, 1194, 1195]);
+
+async function repair(ctx: LoadContext, db: string, table: string): Promise<void> {
+  const rows = await ctx.control.query<{ Msg_type: string; Msg_text: string }>(`REPAIR TABLE ${qualified(db, table)}`, [], { database: db, table });
+  const failed = rows.find((r) => r.Msg_type.toLowerCase() === 'error');
+  if (failed) {
+    throw new TsError({ code: 'query', message: `REPAIR TABLE ${qualified(db, table)} failed: ${failed.Msg_text}`, object: { database: db, table }, suggestion: 'drop the table and load again (the load recreates it), or repair it with aria_chk / myisamchk while the server is stopped' });
+  }
 }
 
 /** The refusal of clearChunk for a table that held rows before the load. */
