@@ -117,10 +117,23 @@ export function splitCreateTable(sql: string, defer: boolean, keepUnique = false
 export function deferredDefinitions(showCreate: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const item of parseCreateBody(showCreate).items) {
-    const m = INDEX_RE.exec(item) ?? FK_RE.exec(item);
-    if (m) out.set(identName(m[INDEX_RE.test(item) ? 3 : 1]!), definitionSignature(item));
+    const key = deferredKey(item);
+    if (key) out.set(key, definitionSignature(item));
   }
   return out;
+}
+
+/**
+ * What names an index or foreign key definition (with or without `ADD`) among a table's: its kind and
+ * name. An index and a foreign key may share a name (InnoDB names the index it creates for a foreign
+ * key after the constraint: `KEY fk (c), CONSTRAINT fk FOREIGN KEY (c) …`).
+ */
+export function deferredKey(definition: string): string | null {
+  const def = definition.replace(/^ADD\s+/i, '');
+  const ix = INDEX_RE.exec(def);
+  if (ix) return `index ${identName(ix[3]!)}`;
+  const fk = FK_RE.exec(def);
+  return fk ? `foreign key ${identName(fk[1]!)}` : null;
 }
 
 /**
