@@ -53,6 +53,9 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
     let run = have ? await store.run(t.name) : null;
     const sameLoad = run?.completedAt && run.dumpId === ctx.dumpId && run.sourceDb === sourceDb && (opts.dropTable === 'fail' || opts.dropTable === 'append') && differingSelection(run.options, selection) === null;
     if (run?.completedAt && sameLoad && (await stillLoaded(ctx, t.name, t.source.tables.filter((tb) => tb.complete).map((tb) => tb.name)))) {
+      // as for our own dumps: the finished load stands, another result is not what it holds
+      const other = differingOption(run.options, importResultOptions(opts));
+      if (other) throw optionsDiffer(t.name, other, true);
       ctx.reporter.emit({ kind: 'info', message: alreadyLoaded(t.name, 'file', run.completedAt, opts.dropTable, opts.restore.noSchema) });
       t.done = true;
       // the memo keeps which tables held rows before the load: their verification is a merge's

@@ -277,6 +277,10 @@ describe('tsload: part of a mysqldump file or a mydumper directory', () => {
         const same = await load(input(), base);
         expect(same.code, same.stderr).toBe(0);
         await expectSameRows(dst, ['keep_t']);
+        // finished now: a rerun asking for another result is refused too, not taken as "already loaded"
+        const after = await load(input(), [...base, '--engine', 'MyISAM']);
+        expect(after.code, after.stderr).toBe(2);
+        expect(after.stderr).toMatch(/was loaded completely from this dump with no --engine .*; this run asks for --engine MyISAM/);
       }, 300_000);
     });
   }
