@@ -22,7 +22,7 @@ async function holdsRows(ctx: LoadContext, db: string, table: string): Promise<b
   return (await ctx.control.scalar(`SELECT 1 FROM ${qualified(db, table)} LIMIT 1`)) !== null;
 }
 
-export async function checkExistingTables(ctx: LoadContext, t: TargetDb): Promise<void> {
+export async function checkExistingTables(ctx: LoadContext, t: TargetDb, objectsOurs = false): Promise<void> {
   const { opts } = ctx;
   const missing: string[] = [];
   for (const tb of t.source.tables) {
@@ -41,7 +41,8 @@ export async function checkExistingTables(ctx: LoadContext, t: TargetDb): Promis
   if (missing.length > 0) {
     throw new TsError({ code: 'query', message: `--no-schema loads rows into existing tables, but ${missing.length} do not exist: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`, object: { database: t.name }, suggestion: 'create them first (a load without --no-schema does), or leave them out with -T / --ignore-table' });
   }
-  await checkExistingObjects(ctx, t);
+  // a finished load of this dump being replaced: the objects of its names are the ones it created
+  if (!objectsOurs) await checkExistingObjects(ctx, t);
 }
 
 /** The dump's views, routines, triggers and events must not replace the user's (existing-objects.ts). */

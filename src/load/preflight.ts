@@ -8,7 +8,7 @@ import { quoteIdent } from '../core/ident.js';
 import { formatBytes } from '../core/sizes.js';
 import { allowsAny, type GrantSet } from '../db/privileges.js';
 import type { DatabaseEntry, Manifest } from '../format/manifest.js';
-import type { LoadOptions } from './load-options.js';
+import type { DropTableMode, LoadOptions } from './load-options.js';
 import { PROGRESS_DB, type RunRecord } from './progress-store.js';
 import { needsLocalInfile } from './insert-method.js';
 import { memoSelection, selectionFingerprint } from './restore-filter.js';
@@ -51,7 +51,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   const privileges: Problem[] = [];
   for (const t of plan.targets) {
     const run = facts.runs.get(t.name) ?? null;
-    const state = runState(run, manifest.dumpId, t.source.name, selectionFingerprint(t.source, opts.restore));
+    const state = runState(run, manifest.dumpId, t.source.name, selectionFingerprint(t.source, opts.restore), opts.dropTable);
     if (state.kind === 'other-load') {
       problems.push({ code: 'target-changed', object: { database: t.name }, message: state.message, fix: `finish that load with its own dump, or drop database ${t.name} and delete its rows from ${PROGRESS_DB}.runs/progress/steps` });
     }
@@ -71,7 +71,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
     }
     // a fresh load creates the dump's views, routines, triggers and events by replacing what has their
     // names: only --drop-table drop may replace the user's (a resume's are its own, created by its first run)
-    if (state.kind === 'fresh' && opts.dropTable !== 'drop' && !opts.restore.noSchema) {
+    if (state.kind === 'fresh' && !state.ours && opts.dropTable !== 'drop' && !opts.restore.noSchema) {
       for (const o of clashingObjects(t.source.objects, facts.existingObjects.get(t.name) ?? [], facts.caseInsensitive)) {
         problems.push({
           code: 'object-exists',
@@ -154,12 +154,16 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   return problems;
 }
 
-type RunState = { readonly kind: 'fresh' } | { readonly kind: 'resume' } | { readonly kind: 'done' } | { readonly kind: 'other-load'; readonly message: string };
+/** `fresh` with `ours`: a finished load of this dump into the target is replaced (--drop-table drop/truncate, another part): the objects there are its. */
+type RunState = { readonly kind: 'fresh'; readonly ours?: boolean } | { readonly kind: 'resume' } | { readonly kind: 'done' } | { readonly kind: 'other-load'; readonly message: string };
 
 /** What the run record of a target database means for this dump (as openProgress in resume-check.ts decides). */
-function runState(run: RunRecord | null, dumpId: string, sourceDb: string, selection: string): RunState {
+function runState(run: RunRecord | null, dumpId: string, sourceDb: string, selection: string, dropTable: DropTableMode): RunState {
   if (!run) return { kind: 'fresh' };
-  if (run.completedAt) return run.dumpId === dumpId && run.sourceDb === sourceDb && memoSelection(run) === selection ? { kind: 'done' } : { kind: 'fresh' };
+  if (run.completedAt) {
+    const same = run.dumpId === dumpId && run.sourceDb === sourceDb;
+    return same && memoSelection(run) === selection && (dropTable === 'fail' || dropTable === 'append') ? { kind: 'done' } : { kind: 'fresh', ours: same };
+  }
   if (run.dumpId !== dumpId) return { kind: 'other-load', message: `the target holds an unfinished load of another dump (${run.dumpId}, from database ${run.sourceDb})` };
   if (run.sourceDb !== sourceDb) return { kind: 'other-load', message: `the target holds an unfinished load of source database ${run.sourceDb}, not ${sourceDb}` };
   return { kind: 'resume' };

@@ -22,8 +22,8 @@ export function hasFilters(f: TableFilters): boolean {
 }
 
 /**
- * A load of less than the whole dump (filters, --no-data, --no-schema): it leaves no "this dump is
- * loaded" memo, and a memo found does not make it skip anything.
+ * A load of less than the whole dump (filters, --no-data, --no-schema): its run records which part it
+ * loads (selectionFingerprint), so its "this dump is loaded" memo stands only for the same part.
  */
 export function isPartial(r: RestoreOptions): boolean {
   return hasFilters(r.filters) || r.noData || r.noSchema;

@@ -21,6 +21,7 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
   const options = resultOptions(opts);
   for (const t of targets) {
     let run = have ? await store.run(t.name) : null;
+    let ours = false;
     const selection = selectionFingerprint(t.source, opts.restore);
     if (run?.completedAt) {
       // --drop-table drop|truncate asks to replace: the memo does not stand in the way. fail and
@@ -37,7 +38,9 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
         t.steps = await store.steps(t.name);
         continue;
       }
-      // A finished load's memo that no longer applies (another dump, or its tables changed since).
+      // A finished load's memo that no longer applies (another dump, or its tables changed since), or
+      // that --drop-table drop/truncate or another part replaces: of this dump, the objects are its.
+      ours = run.dumpId === manifest.dumpId && run.sourceDb === t.source.name;
       await store.forget(t.name);
       run = null;
     }
@@ -69,7 +72,7 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
       }
       continue;
     }
-    await checkExistingTables(ctx, t);
+    await checkExistingTables(ctx, t, ours);
     fresh.push(t);
   }
   await store.ensure();

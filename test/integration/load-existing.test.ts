@@ -135,4 +135,21 @@ describe('tsload into a database that holds the user\'s objects and rows', () =>
       expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${db}\`.k`))).toBe(4002);
     });
   }
+
+  // A finished load replaced on purpose (--drop-table truncate or drop): the objects in the target are
+  // the ones it created, not the user's; the preflight and the run let them be replaced.
+  it('--drop-table truncate over a finished load of this dump: its own objects are replaced, not refused as the user\'s', async () => {
+    const db = uniqueDb('lex_again');
+    targets.push(db);
+    const first = await load(db);
+    expect(first.code, first.stderr).toBe(0);
+    for (const extra of [['--dry-run'], []]) {
+      const again = await load(db, ['--drop-table', 'truncate', ...extra]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).not.toMatch(/already exist/);
+    }
+    expect(await admin.scalar(`SELECT COUNT(*) FROM \`${db}\`.t`)).toBe('500');
+    expect(Number(await admin.scalar(`SELECT \`${db}\`.f1()`))).toBe(1);
+  }, 300_000);
 });
+
