@@ -7,14 +7,19 @@ import { sampleRowBytes } from './row-sample.js';
 
 /** File bytes past the statistics' account that are never a sign of staleness (extents reserved ahead). */
 const SLACK_BYTES = 32 * 1024 * 1024;
+/** A row estimate this many times below what the file holds (at the sampled row size) is stale. */
+const ROWS_SLACK = 4;
 
 /**
  * InnoDB's TABLE_ROWS and DATA_LENGTH are its statistics. With STATS_AUTO_RECALC=0 (or
- * innodb_stats_auto_recalc=OFF) they stay what the last ANALYZE found: after a restart a table filled
- * since reads as 1 row in 16 KiB, and the planner would dump a 500 GB table as one chunk (one session,
+ * innodb_stats_auto_recalc=OFF), or after a restart that came before the background recalculation,
+ * they stay what the last calculation found: a table filled since reads as 1 row in 16 KiB, and the planner would dump a 500 GB table as one chunk (one session,
  * one file, one transaction to resume from). The tablespace's file size is the file's own: where it
- * holds far more than the statistics account for (data, indexes and free space), the table's estimate
- * is taken from the file size and a sample of its rows, with a warning naming the table.
+ * holds far more than the statistics account for (data, indexes and free space), a sample of its rows
+ * says what the file holds: a row count far below that is stale, and the table's estimate is taken from
+ * the file size, with a warning naming the table; a row count that fits (a table just filled, whose
+ * sizes InnoDB has not recalculated yet, while it counts the rows as they come) only gets the sampled
+ * row length.
  *
  * Best effort: only file-per-table tablespaces whose names need no filename encoding (letters,
  * digits, `_`), and only where the account may read the tablespace view (PROCESS on MariaDB).
@@ -30,14 +35,21 @@ export async function withStoredSizes(session: Session, flavor: Flavor, tables: 
     if (accounted === null || bytes <= 2 * accounted + SLACK_BYTES) continue;
     const rowBytes = (await sampleRowBytes(session, [t], format)).get(t);
     if (!rowBytes) continue;
-    const rows = Math.max(t.rowsEstimate, Math.ceil(bytes / rowBytes));
+    const rows = Math.ceil(bytes / rowBytes);
+    const avgRowLength = Math.max(1, Math.round(rowBytes));
+    if (t.rowsEstimate * ROWS_SLACK >= rows) {
+      // The row count is current (InnoDB counts inserts as they happen), only the sizes wait for the next
+      // recalculation (a table just filled): rows per chunk from the sample, no warning.
+      out[i] = { ...t, avgRowLength, dataLength: Math.max(t.dataLength, t.rowsEstimate * avgRowLength) };
+      continue;
+    }
     reporter.emit({
       kind: 'warning',
       database: t.database,
       table: t.name,
-      message: `information_schema puts this table at ~${t.rowsEstimate} rows in ${formatBytes(accounted)} (data, indexes and free space), but its tablespace file holds ${formatBytes(bytes)}: InnoDB's statistics are stale (STATS_AUTO_RECALC=0 or innodb_stats_auto_recalc=OFF?); chunks are planned for up to ~${rows} rows of ~${Math.round(rowBytes)} bytes. ANALYZE TABLE on the source refreshes the statistics`,
+      message: `information_schema puts this table at ~${t.rowsEstimate} rows in ${formatBytes(accounted)} (data, indexes and free space), but its tablespace file holds ${formatBytes(bytes)}: InnoDB's statistics are stale (not recalculated since the table grew: STATS_AUTO_RECALC=0, innodb_stats_auto_recalc=OFF, or a restart before the background recalculation ran); chunks are planned for up to ~${rows} rows of ~${Math.round(rowBytes)} bytes. ANALYZE TABLE on the source refreshes the statistics`,
     });
-    out[i] = { ...t, rowsEstimate: rows, avgRowLength: Math.max(1, Math.round(rowBytes)), dataLength: bytes };
+    out[i] = { ...t, rowsEstimate: rows, avgRowLength, dataLength: bytes };
   }
   return out;
 }

@@ -206,7 +206,9 @@ describe('dump faults', () => {
     // the directory is marked as an unfinished dump, and a rerun with --overwrite completes it
     expect(listFiles(dir)).toContain('.tsdump-in-progress');
     const again = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '-t', '2', '--rows', '50000', '-q', '--overwrite'], { env: { MYSQL_PWD: undefined } });
-    expect(again.stderr).toBe('');
+    // the server restarts of the earlier cases came before InnoDB recalculated big's statistics in the
+    // background: the dump says so, rightly (dump/stale-statistics.ts); nothing else may be said
+    expect(again.stderr.replace(/^warning: \S+\.big: information_schema puts this table at .*statistics are stale.*\n/m, '')).toBe('');
     expect(again.code).toBe(0);
     const v = await runCli('tsdump', ['verify', dir]);
     expect(v.code).toBe(0);
