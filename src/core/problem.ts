@@ -14,6 +14,7 @@ export const PROBLEM_CODES = [
   'read-only',
   'snapshot-unverifiable',
   'nothing-selected',
+  'where-invalid',
   'compression-unavailable',
   'unsupported',
   'output-not-empty',
@@ -23,7 +24,7 @@ export const PROBLEM_CODES = [
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 /** Problems that are mistakes in the command line, not in the server or its grants. */
-const USAGE_PROBLEMS: readonly ProblemCode[] = ['nothing-selected', 'compression-unavailable', 'unsupported', 'output-not-empty', 'output-unusable'];
+const USAGE_PROBLEMS: readonly ProblemCode[] = ['nothing-selected', 'where-invalid', 'compression-unavailable', 'unsupported', 'output-not-empty', 'output-unusable'];
 
 export interface Problem {
   readonly code: ProblemCode;

@@ -159,7 +159,7 @@ export class Session {
     return this.waitFor<T[]>(object, (resolve, reject) => {
       this.keepBinary();
       this.conn.query({ sql, values: params as unknown[], typeCast: stringCast }, (err, rows) => {
-        if (err) reject(explainDbError(err, object, undefined));
+        if (err) reject(this.explain(err, object));
         else resolve((Array.isArray(rows) ? rows : []) as T[]);
       });
     });
@@ -171,7 +171,7 @@ export class Session {
       this.keepBinary();
       this.conn.query({ sql, values: params as unknown[] }, (err, result) => {
         this.lastWarningCount = err ? 0 : warningCount(result);
-        if (err) reject(explainDbError(err, object));
+        if (err) reject(this.explain(err, object));
         else resolve(affected(result));
       });
     });
@@ -195,7 +195,7 @@ export class Session {
       this.keepBinary();
       sendFramedQuery(this.conn, buf, at, end, (err, result) => {
         this.lastWarningCount = err ? 0 : warningCount(result);
-        if (err) reject(explainDbError(err, object));
+        if (err) reject(this.explain(err, object));
         else resolve(affected(result));
       });
     });
@@ -205,7 +205,7 @@ export class Session {
   async prepareBulk(sql: string, types: Buffer, object?: ErrorObject): Promise<BulkStatement> {
     return this.waitFor<BulkStatement>(object, (resolve, reject) => {
       this.keepBinary();
-      prepareBulk(this.conn, sql, types, (err, stmt) => (err || !stmt ? reject(explainDbError(err, object)) : resolve(stmt)));
+      prepareBulk(this.conn, sql, types, (err, stmt) => (err || !stmt ? reject(this.explain(err, object)) : resolve(stmt)));
     });
   }
 
@@ -218,7 +218,7 @@ export class Session {
     return this.waitFor<number>(object, (resolve, reject) => {
       sendBulk(this.conn, stmt, buf, at, end, (err, result) => {
         this.lastWarningCount = err ? 0 : warningCount(result);
-        if (err) reject(explainDbError(err, object));
+        if (err) reject(this.explain(err, object));
         else resolve(affected(result));
       });
     });
@@ -234,7 +234,7 @@ export class Session {
     const rows = await this.waitFor<unknown[]>(undefined, (resolve, reject) => {
       this.keepBinary();
       this.conn.query({ sql, values: params as unknown[], rowsAsArray: true, typeCast: stringCast }, (err, r) =>
-        err ? reject(explainDbError(err)) : resolve(r as unknown[]),
+        err ? reject(this.explain(err)) : resolve(r as unknown[]),
       );
     });
     const first = rows[0] as (string | null)[] | undefined;
@@ -324,6 +324,15 @@ export class Session {
     for (const reject of [...this.waiting]) reject(gone);
   }
 
+  /**
+   * A driver error as a TsError. A connection lost on a statement about no table (the dump's
+   * control or planner session, KILLed or dropped between statements) says which session it was.
+   */
+  private explain(err: unknown, object?: ErrorObject): TsError {
+    const e = explainDbError(err, object);
+    return e.code === 'connection-lost' && !object?.table ? explainDbError(err, object, `the ${this.label} session (connection ${this.threadId})`) : e;
+  }
+
   /** A statement's promise, failed by destroy() if it is still waiting then. */
   private waitFor<T>(object: ErrorObject | undefined, run: (resolve: (v: T) => void, reject: (e: unknown) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -334,7 +343,7 @@ export class Session {
         this.waiting.delete(abandon);
         reject(e);
       };
-      const abandon = (e: unknown): void => fail(explainDbError(e, object));
+      const abandon = (e: unknown): void => fail(this.explain(e, object));
       this.waiting.add(abandon);
       run(
         (v) => {

@@ -52,6 +52,14 @@ function stillRunning(marker: Marker | null): boolean {
   }
 }
 
+function runningElsewhere(store: DumpStore, m: Marker): TsError {
+  return new TsError({
+    code: 'usage',
+    message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}); nothing was deleted`,
+    suggestion: 'wait for it to finish or stop it, or choose another -o directory (two runs in one directory would mix their snapshots)',
+  });
+}
+
 /**
  * Why the output cannot take a dump (see prepareOutput), or null: read-only, so the preflight asks
  * it too. `entries` is the store's listing (not empty).
@@ -59,6 +67,7 @@ function stillRunning(marker: Marker | null): boolean {
 export async function outputRefusal(store: DumpStore, entries: readonly StoredEntry[], overwrite: boolean): Promise<TsError | null> {
   const earlier = await earlierDump(store, entries);
   if (!overwrite) {
+    if (stillRunning(earlier?.marker ?? null)) return runningElsewhere(store, earlier!.marker!);
     return new TsError({
       code: 'usage',
       message: `output ${store.display} is not empty`,
@@ -68,14 +77,7 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
   if (!earlier) {
     return new TsError({ code: 'usage', message: `output ${store.display} is not empty and holds no tsdump dump (no manifest.json or in-progress marker of ours); --overwrite only replaces a dump`, suggestion: 'choose an empty or new -o directory' });
   }
-  if (stillRunning(earlier.marker)) {
-    const m = earlier.marker!;
-    return new TsError({
-      code: 'usage',
-      message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}); nothing was deleted`,
-      suggestion: 'wait for it to finish or stop it, or choose another -o directory (two runs in one directory would mix their snapshots)',
-    });
-  }
+  if (stillRunning(earlier.marker)) return runningElsewhere(store, earlier.marker!);
   const foreign = entries.filter((e) => !e.regular || !(earlier.listed.has(e.path) || isDumpFilePath(e.path)));
   if (foreign.length > 0) {
     return new TsError({
@@ -106,9 +108,16 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
     await store.flush();
   }
   const marker: Marker = { tool: 'tsdump', version: toolVersion, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid };
-  const out = await store.create(IN_PROGRESS_FILE);
-  await out.append(Buffer.from(JSON.stringify(marker) + '\n', 'utf8'));
-  await out.commit();
+  // claimed, not just written: two runs that both found the output empty would otherwise both
+  // write into it, each replacing the other's files under its own manifest
+  if (!(await store.claim(IN_PROGRESS_FILE, Buffer.from(JSON.stringify(marker) + '\n', 'utf8')))) {
+    throw new TsError({
+      code: 'usage',
+      message: `output ${store.display} was claimed by another tsdump started at the same time; nothing was deleted`,
+      object: { file: IN_PROGRESS_FILE },
+      suggestion: 'let that one finish, or choose another -o directory (two runs in one directory would mix their snapshots)',
+    });
+  }
 }
 
 /** After the manifest: the dump is complete, the marker goes. */

@@ -17,6 +17,8 @@ export interface DumpFacts {
   readonly binlogOn: boolean;
   /** The filters' selection, or the problem that they match nothing. */
   readonly selection: Selection | Problem;
+  /** Each --where condition the server refuses (an unknown column, a syntax error), as it said. */
+  readonly where: readonly Problem[];
   /** Why the output cannot take this dump (not empty, not ours, unusable), or null. */
   readonly output: Problem | null;
   readonly compressionAvailable: boolean;
@@ -30,6 +32,7 @@ export function preflightDump(opts: Pick<DumpOptions, 'lockMode' | 'compression'
   const { grants, selection } = facts;
   if ('code' in selection) problems.push(selection);
   else if (grants.complete) problems.push(...selectionPrivileges(selection, grants, opts.noData));
+  problems.push(...facts.where);
   if (grants.complete) {
     const lock = opts.lockMode;
     // auto falls back to the verified lock-free snapshot without RELOAD (with a warning)

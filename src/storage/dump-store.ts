@@ -80,6 +80,13 @@ export interface DumpStore {
   /** Streams a file from `offset` (default 0). */
   open(path: string, offset?: number, options?: OpenOptions): Promise<ByteSource>;
   create(path: string): Promise<PendingFile>;
+  /**
+   * Writes a small file whole and durably, only if nothing is at `path`: false when something is
+   * (or another claim of it is under way). Two tsdumps that found the same output empty both try;
+   * exactly one wins (local: an exclusive temp file hard-linked into place). S3: the object is put
+   * unconditionally (not every S3-compatible server takes a conditional write), so true.
+   */
+  claim(path: string, bytes: Buffer): Promise<boolean>;
   /** Removes a committed file (no error when there is none). */
   remove(path: string): Promise<void>;
   /**

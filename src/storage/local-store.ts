@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import { DirectFile, directReader, type PositionalReader } from './direct-file.js';
@@ -193,6 +193,41 @@ export class LocalStore implements DumpStore {
         await unlink(partial).catch(() => undefined);
       },
     };
+  }
+
+  async claim(relative: string, bytes: Buffer): Promise<boolean> {
+    const full = await this.resolve(relative, true);
+    // a name of our own per claim would let two claims each finish their temp file; one shared
+    // name opened with O_EXCL makes the second claim lose at once
+    const partial = `${full}.partial`;
+    let fh: FileHandle;
+    try {
+      fh = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    } catch (e) {
+      if (sysCodeOf(e) === 'EEXIST') return false;
+      throw writeError(e, relative);
+    }
+    try {
+      try {
+        await fh.writeFile(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      // link(2), unlike rename(2), never replaces what is there
+      const linked = await link(partial, full).then(
+        () => 'linked' as const,
+        (e: unknown) => (sysCodeOf(e) === 'EEXIST' ? ('taken' as const) : ('no-links' as const)),
+      );
+      if (linked === 'taken') return false;
+      // a file system without hard links: the rename, exclusive only against claims (the partial is)
+      if (linked === 'no-links') await rename(partial, full);
+      return true;
+    } catch (e) {
+      throw writeError(e, relative);
+    } finally {
+      await unlink(partial).catch(() => undefined);
+    }
   }
 
   async remove(relative: string): Promise<void> {

@@ -150,6 +150,23 @@ describe('tsdump filters: each one does what it says, or the dump is refused nam
     expect(existsSync(r.out)).toBe(false);
   });
 
+  it('a --where the server refuses (a typo in a column, a syntax error): exit 2 naming each table, option and column list, nothing written; the dry run says the same', async () => {
+    const args = ['-B', db, '--where', `${db}.a:vv = 3`, '--where', `${db}.b:id >>> 5`];
+    const r = await dump(args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`--where '${db}.a:vv = 3': the server refuses the condition on table ${db}.a: Unknown column 'vv'`);
+    expect(r.stderr).toContain(`--where '${db}.b:id >>> 5': the server refuses the condition on table ${db}.b`);
+    expect(r.stderr).toMatch(/server error 1064/);
+    expect(r.stderr).toContain("the table's columns: id, v");
+    // not the load side's hint for a corrupt file
+    expect(r.stderr).not.toMatch(/file may be corrupt/);
+    expect(existsSync(r.out)).toBe(false);
+    const dry = await dump([...args, '--dry-run']);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain(`Unknown column 'vv'`);
+    expect(existsSync(dry.out)).toBe(false);
+  });
+
   const nothing: [string, () => string[], () => string][] = [
     ['-T of a table that does not exist', () => ['-T', `${db}.nosuch`], () => `-T ${db}.nosuch: no such table`],
     ['--ignore-table of a table that does not exist', () => ['-B', db, '--ignore-table', `${db}.nosuch`], () => `--ignore-table ${db}.nosuch: no such table, view or sequence`],

@@ -8,7 +8,9 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareOutput } from '../../src/dump/output.js';
 import type { Manifest } from '../../src/format/manifest.js';
+import { localStore } from '../../src/storage/local-store.js';
 import { connArgs, runCli } from '../support/cli.js';
 import { listFiles, removeTemps, tempDir } from '../support/faults.js';
 import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
@@ -105,8 +107,35 @@ describe('tsdump --overwrite', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`is being written by another tsdump (pid ${other.pid} on ${os.hostname()}`);
       expect(snapshot(dir)).toEqual(before);
+      // without --overwrite too: not "an interrupted dump, pass --overwrite"
+      const plain = await dump(dir);
+      expect(plain.code).toBe(2);
+      expect(plain.stderr).toContain(`is being written by another tsdump (pid ${other.pid} on ${os.hostname()}`);
+      expect(plain.stderr).not.toMatch(/pass --overwrite/);
+      expect(snapshot(dir)).toEqual(before);
     } finally {
       other.kill('SIGKILL');
+    }
+  });
+
+  it('two runs that both found the output empty: exactly one claims it, the other stops naming it (in-process, deterministic)', async () => {
+    const dir = path.join(tempDir('overwrite-race'), 'dump');
+    const [a, b] = [await localStore(dir, { create: true }), await localStore(dir, { create: true })];
+    // both list the directory before either writes its marker
+    const results = await Promise.allSettled([prepareOutput(a, false, 'test'), prepareOutput(b, false, 'test')]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+    expect(String((lost.reason as Error).message)).toContain(`output ${dir} was claimed by another tsdump started at the same time; nothing was deleted`);
+    expect(listFiles(dir)).toEqual(['.tsdump-in-progress']);
+  });
+
+  it('two tsdumps started at once into one new directory: one dumps, the other exits 2 naming the other run; the dump verifies', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = path.join(tempDir('overwrite-twice'), 'dump');
+      const runs = await Promise.all([dump(dir), dump(dir)]);
+      expect(runs.map((r) => r.code).sort(), runs.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+      expect(runs.find((r) => r.code === 2)!.stderr).toMatch(/another tsdump|holds the dump/);
+      expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
     }
   });
 

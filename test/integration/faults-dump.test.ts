@@ -116,6 +116,27 @@ describe('dump faults', () => {
     expectNoCompleteDump(dir);
   });
 
+  it("tsdump's idle control and planner sessions killed mid-chunk: exit 1 naming the session that was lost, no manifest, no partials", async () => {
+    const dir = out();
+    const killed: number[] = [];
+    const r = await freezeMidChunk(dir, [], async () => {
+      await waitFor('the chunk SELECT in the processlist', async () => ((await sessionsRunning(admin, `FROM \`${db}\`.\`big\``)).length > 0 ? true : undefined));
+      const idle = await admin.query<{ ID: string }>("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND = 'Sleep'");
+      for (const row of idle) {
+        await admin.query(`KILL CONNECTION ${Number(row.ID)}`);
+        killed.push(Number(row.ID));
+      }
+    });
+    expect(killed.length).toBe(2);
+    expect(r.code, r.stderr).toBe(1);
+    // it used to say only "lost connection: Can't add new command when connection is in closed state"
+    const named = /lost connection: the (control|planner) session \(connection (\d+)\)/.exec(r.stderr);
+    expect(named, r.stderr).not.toBeNull();
+    expect(killed).toContain(Number(named![2]));
+    expect(r.stderr).toMatch(/hint: .*run it again with --overwrite/);
+    expectNoCompleteDump(dir);
+  });
+
   it('the server shut down mid-dump: exit non-zero naming table and chunk, no manifest, no partials', async () => {
     const dir = out();
     const r = await freezeMidChunk(dir, [], async () => {

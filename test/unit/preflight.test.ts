@@ -168,7 +168,7 @@ describe('dump preflight', () => {
     objects: [{ database: 'shop', kind: 'view', name: 'v' }, { database: 'shop', kind: 'trigger', name: 't', table: 'orders' }],
     leftOut: [],
   } as unknown as Selection;
-  const dumpFacts = (lines: string[], over: Partial<DumpFacts> = {}): DumpFacts => ({ flavor, grants: parseGrants(lines, ACCOUNT), binlogOn: true, selection, output: null, compressionAvailable: true, ...over });
+  const dumpFacts = (lines: string[], over: Partial<DumpFacts> = {}): DumpFacts => ({ flavor, grants: parseGrants(lines, ACCOUNT), binlogOn: true, selection, where: [], output: null, compressionAvailable: true, ...over });
   const opts = { lockMode: 'auto' as const, compression: 'none' as const, noData: false, allowInconsistent: false, coordinates: true };
 
   it('no problems for an account with the usual backup grants', () => {
