@@ -5,7 +5,9 @@ import type { ErrorObject } from '../core/errors.js';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import type { WireBatch } from '../core/wire-row.js';
 import { sessionAuthPlugins } from './auth-plugins.js';
+import { prepareBulk, requestBulkOperations, sendBulk, type BulkStatement } from './bulk-insert.js';
 import { describeTls, tlsAttempts, type ConnectionSettings, type TlsAttempt } from './connection.js';
+import { FRAME_ROOM, MAX_PACKET_PAYLOAD, framedFile, pacedFile, sendFramedQuery, type FramedPacket } from './framed-query.js';
 import { ReadArena, arenaSocket } from './read-arena.js';
 import { rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
 import { explainConnectError, explainDbError } from './server-errors.js';
@@ -16,9 +18,6 @@ export type { RawRow } from './row-stream.js';
 export type { SessionProfile } from './session-profile.js';
 
 type CoreConnection = mysql.Connection;
-
-import { FRAME_ROOM, MAX_PACKET_PAYLOAD, framedFile, pacedFile, sendFramedQuery, type FramedPacket } from './framed-query.js';
-import { prepareBulk, requestBulkOperations, sendBulk, type BulkStatement } from './bulk-insert.js';
 
 export { FRAME_ROOM } from './framed-query.js';
 export { MAX_BULK_PAYLOAD, bulkRoom, type BulkStatement } from './bulk-insert.js';
@@ -313,9 +312,8 @@ export class Session {
   }
 
   /**
-   * Drops the socket without a goodbye (after a fatal error, or to abandon a running query). A
-   * statement still waiting for its answer fails as a lost connection: mysql2 ignores the close
-   * of a connection it was told to close, and would leave it waiting forever.
+   * Drops the socket without a goodbye (after a fatal error, or to abandon a running query). A statement still waiting for
+   * its answer fails as a lost connection: mysql2 ignores the close of a connection it was told to close, and would wait forever.
    */
   destroy(): void {
     this.closed = true;
@@ -324,10 +322,7 @@ export class Session {
     for (const reject of [...this.waiting]) reject(gone);
   }
 
-  /**
-   * A driver error as a TsError. A connection lost on a statement about no table (the dump's
-   * control or planner session, KILLed or dropped between statements) says which session it was.
-   */
+  /** A driver error as a TsError; a connection lost on a statement about no table says which session it was (control, planner). */
   private explain(err: unknown, object?: ErrorObject): TsError {
     const e = explainDbError(err, object);
     return e.code === 'connection-lost' && !object?.table ? explainDbError(err, object, `the ${this.label} session (connection ${this.threadId})`) : e;
