@@ -81,7 +81,7 @@ export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEnt
   try {
     await clear();
   } catch (e) {
-    if (!(e instanceof TsError && e.errno !== undefined && CRASHED.has(e.errno))) throw e;
+    if (!crashed(e)) throw e;
     // The table is this load's (refuseMerged above): repairing it touches nothing of the user's.
     ctx.reporter.emit({ kind: 'warning', ...object, message: `the statement cut off in it left the table marked crashed (${e.message}): REPAIR TABLE, then its unfinished rows are deleted and reloaded (the verification counts every chunk after)` });
     await repair(ctx, db.name, table.name);
@@ -98,11 +98,24 @@ export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEnt
  */
 const CRASHED = new Set([126, 127, 145, 1034, 1194, 1195]);
 
+function crashed(e: unknown): e is TsError {
+  if (!(e instanceof TsError) || e.errno === undefined) return false;
+  // ER_GET_ERRNO (1030): "Got error 126 "Index is corrupted" from storage engine"
+  return CRASHED.has(e.errno) || (e.errno === 1030 && /\berror '?(126|127|145)\b/.test(e.message));
+}
+
 async function repair(ctx: LoadContext, db: string, table: string): Promise<void> {
   const rows = await ctx.control.query<{ Msg_type: string; Msg_text: string }>(`REPAIR TABLE ${qualified(db, table)}`, [], { database: db, table });
-  const failed = rows.find((r) => r.Msg_type.toLowerCase() === 'error');
-  if (failed) {
-    throw new TsError({ code: 'query', message: `REPAIR TABLE ${qualified(db, table)} failed: ${failed.Msg_text}`, object: { database: db, table }, suggestion: 'drop the table and load again (the load recreates it), or repair it with aria_chk / myisamchk while the server is stopped' });
+  // Anything but "status OK" (an error, or "Number of rows changed from N to M"): rows of chunks already
+  // finished may be gone, which reloading the unfinished one would not bring back.
+  const said = rows.filter((r) => !(r.Msg_type.toLowerCase() === 'status' && r.Msg_text.toUpperCase() === 'OK'));
+  if (said.length > 0) {
+    throw new TsError({
+      code: 'query',
+      message: `REPAIR TABLE ${qualified(db, table)} did not simply repair it: ${said.map((r) => `${r.Msg_type}: ${r.Msg_text}`).join('; ')}`,
+      object: { database: db, table },
+      suggestion: `rows of its finished chunks may be lost: drop database ${db} and delete its rows from tsload_progress.runs/progress/steps, then load again`,
+    });
   }
 }
 
