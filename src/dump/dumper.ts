@@ -37,7 +37,7 @@ import { buildManifest, writeManifest } from './manifest-writer.js';
 import { cleanupPartials, finishOutput, prepareOutput } from './output.js';
 import { writeSchema } from './schema-writer.js';
 import { capStatementSize, readSessionContext } from './server-settings.js';
-import { outsideSnapshot, takeSnapshot, warnOutsideSnapshot } from './snapshot-step.js';
+import { outsideSnapshot, takeSnapshot, warnOutsideSnapshot, type Snapshot } from './snapshot-step.js';
 import { writeUsers } from './users-writer.js';
 import { requireReplica } from './replica-data.js';
 import { gatherDumpFacts } from './preflight-facts.js';
@@ -57,6 +57,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
   let store: DumpStore | undefined;
   let workers: DumpWorker[] = [];
   let planner: Session | undefined;
+  let locked: Snapshot | undefined;
   try {
     const flavor = await detectFlavor(control);
     if (opts.replicaData) await requireReplica(control, flavor);
@@ -73,9 +74,10 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     await Promise.all(workers.map((w) => w.open(opts.connection)));
     planner = await Session.open(opts.connection, DUMP_PLANNER);
     const outside = opts.noData ? [] : outsideSnapshot(selection.tables);
-    const locked = await takeSnapshot(control, planner, workers, selection.tables.map((t) => ({ database: t.database, name: t.name })), flavor, opts, reporter, opts.lockNonTransactional && outside.length > 0);
-    const snapshot = locked.info;
-    if (!locked.held) warnOutsideSnapshot(outside, opts.lockNonTransactional, reporter);
+    const held = await takeSnapshot(control, planner, workers, selection.tables.map((t) => ({ database: t.database, name: t.name })), flavor, opts, reporter, opts.lockNonTransactional && outside.length > 0);
+    locked = held;
+    const snapshot = held.info;
+    if (!held.held) warnOutsideSnapshot(outside, opts.lockNonTransactional, reporter);
     await checkDefinitionsAtStart(control, flavor, selection.tables);
     const session = await readSessionContext(control);
     opts = await capStatementSize(control, opts, reporter);
@@ -88,8 +90,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
 
     const schema = await writeSchema(control, store, selection, opts, reporter);
     const users = opts.users ? await writeUsers(opts.connection, store, flavor, reporter) : null;
-    const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal, estimate, locked.held ? { tables: outside, release: () => locked.release() } : undefined);
-    await locked.release();
+    const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal, estimate, held.held ? { tables: outside, release: () => held.release() } : undefined);
+    await held.release();
 
     await checkDefinitionsAtEnd(control, flavor, tables);
     const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data, users });
@@ -101,6 +103,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     });
     return { manifest, tables: summaries, seconds: (Date.now() - started) / 1000, plan: [], problems: [] };
   } catch (e) {
+    // a global lock still held (--lock-non-transactional) holds back the server's writes: it goes first
+    await locked?.release().catch(() => undefined);
     if (store) await cleanupPartials(store);
     throw e;
   } finally {

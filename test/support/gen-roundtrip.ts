@@ -112,6 +112,8 @@ async function interruptedLoad(ctx: RunContext, command: readonly string[], inte
   let lines = 0;
   let pid = 0;
   let fired = false;
+  // kill-connection: a KILL was sent (the poller may find no statement before the run ends)
+  let killed = false;
   let killer: Promise<void> = Promise.resolve();
   let running = true;
   const fire = (): void => {
@@ -131,7 +133,7 @@ async function interruptedLoad(ctx: RunContext, command: readonly string[], inte
           .query<{ ID: string }>('SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INSTR(INFO, ?) > 0', [dst])
           .catch(() => []);
         if (ids.length > 0) {
-          await ctx.admin.query(`KILL CONNECTION ${Number(ids[0]!.ID)}`).catch(() => undefined);
+          await ctx.admin.query(`KILL CONNECTION ${Number(ids[0]!.ID)}`).then(() => (killed = true), () => undefined);
           return;
         }
         await new Promise((res) => setTimeout(res, 2));
@@ -151,7 +153,8 @@ async function interruptedLoad(ctx: RunContext, command: readonly string[], inte
   running = false;
   await killer;
   if (first.code === 0 || !fired) return { result: first };
-  if (interrupt.how === 'kill-9' ? first.signal !== 'SIGKILL' : hasStackTrace(first)) return { result: first };
+  // a first run that failed by itself is judged as any run: only the interruption earns a rerun
+  if (interrupt.how === 'kill-9' ? first.signal !== 'SIGKILL' : !killed || hasStackTrace(first)) return { result: first };
   const note = interrupt.how === 'kill-connection' ? `the first run stopped after its connection was killed: ${lastLines(first.stderr, 2)}` : undefined;
   return { result: await runCli('tsload', command, { timeoutMs: 300_000 }), note };
 }
