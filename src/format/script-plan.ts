@@ -15,7 +15,7 @@
  */
 import type { LoadDataSpec } from './load-data-statement.js';
 import { createHash, type Hash } from 'node:crypto';
-import { classify, insertRows, type Classified } from './sql-classify.js';
+import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
 
@@ -209,15 +209,17 @@ export class ScriptPlanner {
 
   /** Ends the script; `failure` is why reading stopped early (a gzip stream cut short), if it did. */
   finish(failure?: string): ScriptPlan {
-    let unterminated = false;
+    let unterminated: SqlStatement | null = null;
     for (const st of this.splitter.finish()) {
       if (st.terminated) this.take(st);
-      else unterminated = true;
+      else unterminated = st;
     }
     this.closeBatch();
+    // the statement the file was cut in, by its line: what the user looks at to see what is missing
+    const where = unterminated ? `, in the statement that starts at line ${unterminated.line} (${cutStatement(unterminated)})` : '';
     let problem: string | null = failure ?? null;
-    if (problem === null && this.splitter.open !== 'none') problem = `the file ends inside a ${this.splitter.open}`;
-    if (problem === null && unterminated) problem = 'the file ends in the middle of a statement';
+    if (problem === null && this.splitter.open !== 'none') problem = `the file ends inside a ${this.splitter.open}${where}`;
+    if (problem === null && unterminated) problem = `the file ends in the middle of the statement that starts at line ${unterminated.line} (${cutStatement(unterminated)})`;
     const cut = problem !== null;
     if (problem === null && this.opts.footer && !FOOTER.test(this.tail.toString('latin1'))) problem = "the file has no '-- Dump completed' line at its end";
     if (problem === null && this.pending) this.pending.complete = true;
@@ -362,6 +364,12 @@ export class ScriptPlanner {
   private closeBatch(): void {
     this.open = null;
   }
+}
+
+/** The start of a statement the file was cut in, for the message: `INSERT INTO \`big\` VALUES (1,…`. */
+function cutStatement(st: SqlStatement): string {
+  const h = Buffer.from(normalizeHead(st.head), 'latin1').toString('utf8');
+  return h.length > 40 ? `${h.slice(0, 40)}…` : h;
 }
 
 function key(db: string | null, name: string): string {

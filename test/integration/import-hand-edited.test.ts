@@ -67,4 +67,18 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
     expect(r.code, r.stderr).toBe(0);
     await expectExact(src, dst, 'BOM');
   }, 600_000);
+  it('names the line of the statement a truncated file ends in', async () => {
+    const dst = uniqueDb('imp_edit_cut');
+    const whole = mariadbDump(['--databases', src]);
+    const text = whole.toString('latin1');
+    const at = text.indexOf('INSERT INTO `big` VALUES');
+    const line = text.slice(0, at).split('\n').length;
+    const f = path.join(dir, 'cut.sql');
+    // inside one of the strings of big's INSERT
+    writeFileSync(f, whole.subarray(0, text.indexOf("'xxx", at + 5000) + 10));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`]);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toContain(`the file ends inside a string, in the statement that starts at line ${line} (INSERT INTO \`big\` VALUES`);
+    expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
+  }, 600_000);
 });
