@@ -133,6 +133,13 @@ export interface ScriptPlan {
 export const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
 
 const FOOTER = /^-- Dump completed\b/m;
+/**
+ * The SET that opens mysqldump's wrapper of a CREATE TABLE (`SET @saved_cs_client = @@character_set_client;
+ * SET character_set_client = utf8; CREATE …; SET character_set_client = @saved_cs_client`): it ends the
+ * header. In a one-database dump without DROP TABLE (--skip-add-drop-table) nothing else stands between
+ * the header and the first table, and the wrapper's character_set_client would become every session's.
+ */
+const TABLE_WRAPPER = /^SET\s+@saved_cs_client\s*=/i;
 const HEAD_COMMENT_BYTES = 2048;
 
 function commentDatabase(start: Buffer): string | null {
@@ -273,7 +280,7 @@ export class ScriptPlanner {
     const known = this.classified.shift();
     const what = known !== undefined && known.head === st.head ? known.what : classify(st.head);
     if (what.kind !== 'insert') this.closeBatch();
-    if (this.inHeader && what.kind !== 'set') this.inHeader = false;
+    if (this.inHeader && (what.kind !== 'set' || TABLE_WRAPPER.test(normalizeHead(st.head)))) this.inHeader = false;
     const db = this.current?.name ?? null;
     switch (what.kind) {
       case 'set':

@@ -1,0 +1,65 @@
+/**
+ * mariadb-dump files made with the options DBAs use, restored by tsload as `mariadb < file`
+ * restores them: compared with the source by the checker.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareDatabases, failures, formatReport } from '../support/checker.js';
+import { connArgs, runCli } from '../support/cli.js';
+import type { AdminSession } from '../support/server.js';
+import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
+
+function mariadbDump(args: readonly string[]): Buffer {
+  const s = testServer();
+  const r = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, ...args], {
+    env: { ...process.env, MYSQL_PWD: s.password },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`mariadb-dump failed: ${r.stderr.toString()}`);
+  return r.stdout;
+}
+
+describe('tsload restores mariadb-dump files made with the options DBAs use', () => {
+  let admin: AdminSession;
+  const src = uniqueDb('imp_opt_src');
+  const targets: string[] = [];
+  let dir: string;
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tsload-options-'));
+    await admin.query(`CREATE DATABASE \`${src}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    // text that latin1 can carry, so a --default-character-set=latin1 dump holds it exactly
+    await admin.query(`CREATE TABLE \`${src}\`.a (id INT PRIMARY KEY, name VARCHAR(40))`);
+    await admin.query(`INSERT INTO \`${src}\`.a VALUES (1, 'Ärger über Öl'), (2, 'déjà vu'), (3, NULL)`);
+    await admin.query(`CREATE TABLE \`${src}\`.b (id INT PRIMARY KEY, note TEXT)`);
+    await admin.query(`INSERT INTO \`${src}\`.b VALUES (1, 'Straße'), (2, 'ok')`);
+  }, 600_000);
+
+  afterAll(async () => {
+    await dropDbs(src, ...targets);
+    rmSync(dir, { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  async function expectExact(dst: string, label: string): Promise<void> {
+    const results = await compareDatabases(admin, src, dst);
+    console.log(formatReport(results, label).split('\n').slice(-8).join('\n'));
+    expect(failures(results).map((r) => `${r.kind} ${r.object}: ${r.details.join('; ')}`)).toEqual([]);
+  }
+
+  it('a one-database --skip-add-drop-table dump in latin1: the first table\'s SET character_set_client wrapper does not become the sessions\' character set', async () => {
+    const dst = uniqueDb('imp_opt_nodrop');
+    targets.push(dst);
+    const f = path.join(dir, 'nodrop-latin1.sql');
+    // nothing (no DROP TABLE, no USE) between the header's SET NAMES latin1 and the first table's wrapper
+    writeFileSync(f, mariadbDump(['--default-character-set=latin1', '--skip-add-drop-table', src]));
+    await admin.query(`CREATE DATABASE \`${dst}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst, '-t', '2'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectExact(dst, '--skip-add-drop-table latin1');
+  }, 600_000);
+});
