@@ -16,6 +16,7 @@
 import type { LoadDataSpec } from './load-data-statement.js';
 import { createHash, type Hash } from 'node:crypto';
 import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
+import { SessionStateTracker, stateDifference, type SessionState } from './session-state-tracker.js';
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
 
@@ -127,6 +128,12 @@ export interface ScriptPlan {
    * nothing closed — complete or not, the file cannot tell.
    */
   readonly unclosed: PlannedTable | null;
+  /**
+   * The first INSERT read under another character set, time zone or sql_mode than the header's
+   * (two dumps concatenated into one file, a SET NAMES between tables): every session of the load
+   * runs the header, so such rows would be read otherwise than `mariadb < file` reads them.
+   */
+  readonly stateChange: { readonly line: number; readonly table: string; readonly database: string | null; readonly changes: readonly string[] } | null;
 }
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
@@ -182,6 +189,10 @@ export class ScriptPlanner {
   private readonly views = new Set<string>();
   private current: PlannedDatabase | null = null;
   private inHeader = true;
+  private readonly session = new SessionStateTracker();
+  /** The session state once the header's SETs ran: what every session of the load starts in. */
+  private headerState: SessionState | null = null;
+  private stateChange: ScriptPlan['stateChange'] = null;
   private open: { table: PlannedTable; batch: DataBatch } | null = null;
   /** The last table created and not yet closed. */
   private pending: PlannedTable | null = null;
@@ -245,6 +256,7 @@ export class ScriptPlanner {
       commentDatabase: commentDatabase(this.start),
       orphans: [...this.orphans].map(([table, line]) => ({ table, line })),
       unclosed: problem !== null && !cut ? this.pending : null,
+      stateChange: this.stateChange,
     };
   }
 
@@ -280,7 +292,11 @@ export class ScriptPlanner {
     const known = this.classified.shift();
     const what = known !== undefined && known.head === st.head ? known.what : classify(st.head);
     if (what.kind !== 'insert') this.closeBatch();
-    if (this.inHeader && (what.kind !== 'set' || TABLE_WRAPPER.test(normalizeHead(st.head)))) this.inHeader = false;
+    if (this.inHeader && (what.kind !== 'set' || TABLE_WRAPPER.test(normalizeHead(st.head)))) {
+      this.inHeader = false;
+      this.headerState = this.session.state;
+    }
+    if (what.kind === 'set') this.session.observe(st.head);
     const db = this.current?.name ?? null;
     switch (what.kind) {
       case 'set':
@@ -345,6 +361,10 @@ export class ScriptPlanner {
     if (!table) {
       if (!this.orphans.has(what.table)) this.orphans.set(what.table, st.line);
       return;
+    }
+    if (this.stateChange === null && this.headerState !== null) {
+      const changes = stateDifference(this.headerState, this.session.state);
+      if (changes.length > 0) this.stateChange = { line: st.line, table: what.table, database: d?.name ?? null, changes };
     }
     const rows = insertRows(st.groups, what.columnList);
     const size = st.end - st.bodyStart;

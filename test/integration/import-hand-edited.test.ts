@@ -67,6 +67,35 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
     expect(r.code, r.stderr).toBe(0);
     await expectExact(src, dst, 'BOM');
   }, 600_000);
+
+  it('restores two dumps concatenated into one file, and refuses one whose second dump has another character set, naming the line', async () => {
+    const a = uniqueDb('imp_edit_cat_a');
+    const b = uniqueDb('imp_edit_cat_b');
+    targets.push(a, b);
+    const same = path.join(dir, 'same.sql');
+    writeFileSync(same, Buffer.concat([mariadbDump(['--databases', src]), mariadbDump(['--databases', src2])]));
+    const ok = await runCli('tsload', [...connArgs(), '-d', same, '--rename', `${src}=${a}`, '--rename', `${src2}=${b}`, '-t', '2'], { timeoutMs: 300_000 });
+    expect(ok.code, ok.stderr).toBe(0);
+    await expectExact(src, a, 'concatenated, first');
+    await expectExact(src2, b, 'concatenated, second');
+
+    // the first dump SETs NAMES latin1, the second utf8mb4: each one's rows are read in its own
+    const c = uniqueDb('imp_edit_cat_c');
+    const d = uniqueDb('imp_edit_cat_d');
+    const mixed = path.join(dir, 'mixed.sql');
+    const first = mariadbDump(['--default-character-set=latin1', '--databases', src]);
+    const second = mariadbDump(['--databases', src2]);
+    writeFileSync(mixed, Buffer.concat([first, second]));
+    // the first INSERT of the second dump (big's: tables are dumped in name order), by its line in the whole file
+    const lineOf = (b: Buffer, at: number): number => b.toString('latin1').slice(0, at).split('\n').length;
+    const secondInsert = lineOf(first, first.length) - 1 + lineOf(second, second.indexOf('INSERT INTO `big`'));
+    const r = await runCli('tsload', [...connArgs(), '-d', mixed, '--rename', `${src}=${c}`, '--rename', `${src2}=${d}`], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toContain(`the INSERT at line ${secondInsert} (table ${src2}.big) is read under other session settings than the file's header (character_set_client latin1 → utf8mb4)`);
+    expect(r.stderr).toMatch(/split it where the second dump starts/);
+    expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)', [c, d])).toHaveLength(0);
+  }, 600_000);
+
   it('names the line of the statement a truncated file ends in', async () => {
     const dst = uniqueDb('imp_edit_cut');
     const whole = mariadbDump(['--databases', src]);
