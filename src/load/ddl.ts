@@ -110,17 +110,31 @@ export function splitCreateTable(sql: string, defer: boolean, keepUnique = false
 }
 
 /**
- * The secondary indexes and foreign keys of a SHOW CREATE TABLE, by name, each with its
+ * The secondary indexes and foreign keys of a SHOW CREATE TABLE, by deferredKey, each with its
  * definitionSignature: what a deferred clause is compared with once the table has an index or
  * foreign key of that name it did not add itself (an ALTER left running by a killed run).
  */
 export function deferredDefinitions(showCreate: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const item of parseCreateBody(showCreate).items) {
-    const m = INDEX_RE.exec(item) ?? FK_RE.exec(item);
-    if (m) out.set(identName(m[INDEX_RE.test(item) ? 3 : 1]!), definitionSignature(item));
+    const key = deferredKey(item);
+    if (key !== null) out.set(key, definitionSignature(item));
   }
   return out;
+}
+
+/**
+ * `index u` or `foreign key fk` for an index or foreign key definition (`ADD` or not), else null.
+ * The kind is part of the key: a foreign key and its index are usually both named after the
+ * constraint (`KEY \`fk_x\` (\`c\`)`, `CONSTRAINT \`fk_x\` FOREIGN KEY (\`c\`) …`), and the index
+ * being there says nothing of the foreign key.
+ */
+export function deferredKey(definition: string): string | null {
+  const def = definition.replace(/^ADD\s+/i, '');
+  const ix = INDEX_RE.exec(def);
+  if (ix) return `index ${identName(ix[3]!)}`;
+  const fk = FK_RE.exec(def);
+  return fk ? `foreign key ${identName(fk[1]!)}` : null;
 }
 
 /**

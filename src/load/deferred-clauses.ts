@@ -1,6 +1,6 @@
 import { TsError, errnoOf, messageOf, type ErrorObject } from '../core/errors.js';
 import type { StatementRunner } from './control-session.js';
-import { alterStatements, deferredDefinitions, definitionSignature, type DeferredClause } from './ddl.js';
+import { alterStatements, deferredDefinitions, deferredKey, definitionSignature, type DeferredClause } from './ddl.js';
 
 export interface DeferredTable {
   /** The table as SQL text (`db`.`t`, in the clauses' encoding). */
@@ -28,7 +28,7 @@ export async function addMissingClauses(s: Pick<StatementRunner, 'exec'>, t: Def
     const present = deferredDefinitions(await t.showCreate());
     const missing: DeferredClause[] = [];
     for (const c of clauses) {
-      const have = present.get(c.name);
+      const have = present.get(deferredKey(c.clause) ?? c.name);
       if (have === undefined) missing.push(c);
       else if (compare && have !== definitionSignature(c.clause)) throw differentDefinition(t, c, have);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alterStatements, commentForSqlMode, deferredDefinitions, definitionSignature, convertUtf8mb4, convertUtf8mb4Table, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
+import { alterStatements, commentForSqlMode, deferredDefinitions, deferredKey, definitionSignature, convertUtf8mb4, convertUtf8mb4Table, dependencyOrder, renameDatabases, rewriteEngine, splitCreateTable, splitSequenceFile, stripDefiner } from '../../src/load/ddl.js';
 import { createTableCounter } from '../../src/format/create-table.js';
 
 const T = `CREATE TABLE \`t\` (
@@ -68,8 +68,16 @@ describe('deferred definitions', () => {
     expect(definitionSignature('ADD KEY `u` (`a`,`b`(10))')).not.toBe(definitionSignature('UNIQUE KEY `u` (`a`,`b`(10))'));
     expect(definitionSignature('ADD KEY `k` (`a`)')).not.toBe(definitionSignature('KEY `k` (`b`)'));
     const have = deferredDefinitions(T);
-    expect([...have.keys()]).toEqual(['u_a', 'k_p', 'ft', 'fk_p']);
-    expect(have.get('fk_p')).toBe(definitionSignature('ADD CONSTRAINT `fk_p` FOREIGN KEY (`p`)  REFERENCES `other`.`parent` (`id`)'));
+    expect([...have.keys()]).toEqual(['index u_a', 'index k_p', 'index ft', 'foreign key fk_p']);
+    expect(have.get(deferredKey('ADD CONSTRAINT `fk_p` FOREIGN KEY (`p`) REFERENCES `other`.`parent` (`id`)')!)).toBe(definitionSignature('ADD CONSTRAINT `fk_p` FOREIGN KEY (`p`)  REFERENCES `other`.`parent` (`id`)'));
+  });
+});
+
+describe('deferred keys', () => {
+  it('tell a foreign key from the index of the same name', () => {
+    const have = deferredDefinitions('CREATE TABLE `t` (\n  `id` int NOT NULL,\n  `m` int,\n  PRIMARY KEY (`id`),\n  KEY `fk_m` (`m`)\n) ENGINE=InnoDB');
+    expect(have.has(deferredKey('ADD KEY `fk_m` (`m`)')!)).toBe(true);
+    expect(have.has(deferredKey('ADD CONSTRAINT `fk_m` FOREIGN KEY (`m`) REFERENCES `t` (`id`)')!)).toBe(false);
   });
 });
 
