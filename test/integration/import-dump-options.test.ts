@@ -62,4 +62,34 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     expect(r.code, r.stderr).toBe(0);
     await expectExact(dst, '--skip-add-drop-table latin1');
   }, 600_000);
+
+  it('a rerun after the user dropped the database a failed load left (to rerun it with --skip-definer) loads it from the start', async () => {
+    const dst = uniqueDb('imp_opt_dropped');
+    targets.push(dst);
+    const from = uniqueDb('imp_opt_definer');
+    targets.push(from);
+    await admin.query(`CREATE DATABASE \`${from}\``);
+    await admin.query(`CREATE TABLE \`${from}\`.a AS SELECT * FROM \`${src}\`.a`);
+    // a view run as a definer the target does not have (dropped once the views exist), and one that
+    // reads it: on the target CREATE VIEW v2 fails (1449)
+    await admin.query(`CREATE USER IF NOT EXISTS \`imp_opt_gone\`@\`localhost\``);
+    await admin.query(`GRANT SELECT ON \`${from}\`.* TO \`imp_opt_gone\`@\`localhost\``);
+    await admin.query(`CREATE DEFINER = \`imp_opt_gone\`@\`localhost\` SQL SECURITY DEFINER VIEW \`${from}\`.v1 AS SELECT id, name FROM \`${from}\`.a`);
+    await admin.query(`CREATE VIEW \`${from}\`.v2 AS SELECT id FROM \`${from}\`.v1`);
+    await admin.query(`DROP USER \`imp_opt_gone\`@\`localhost\``);
+    const f = path.join(dir, 'definer.sql');
+    // --single-transaction: LOCK TABLES on the view would fail on its absent definer
+    writeFileSync(f, mariadbDump(['--single-transaction', '--databases', from]));
+    const first = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`], { timeoutMs: 300_000 });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/--skip-definer/);
+    await admin.query(`DROP DATABASE \`${dst}\``);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`, '--skip-definer'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`database ${dst} of an interrupted load no longer exists: loading it from the start`);
+    // the source's views cannot be read (their definer is gone): its table by CHECKSUM TABLE
+    const [want, got] = await Promise.all([from, dst].map(async (db) => (await admin.query<{ Checksum: string }>(`CHECKSUM TABLE \`${db}\`.a`))[0]!.Checksum));
+    expect(got).toBe(want);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.v2`))).toBe(3);
+  }, 600_000);
 });
