@@ -92,4 +92,20 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     expect(got).toBe(want);
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.v2`))).toBe(3);
   }, 600_000);
+
+  it('a --compact --skip-quote-names dump: names of built-in functions (a table `count`, a column `now`) parse as the client parses them', async () => {
+    const from = uniqueDb('imp_opt_noquote');
+    const dst = uniqueDb('imp_opt_noquote_dst');
+    targets.push(from, dst);
+    await admin.query(`CREATE DATABASE \`${from}\``);
+    await admin.query(`CREATE TABLE \`${from}\`.\`count\` (id INT PRIMARY KEY, \`now\` INT, \`user\` VARCHAR(10))`);
+    await admin.query(`INSERT INTO \`${from}\`.\`count\` VALUES (1, 2, 'a'), (2, NULL, 'b')`);
+    const f = path.join(dir, 'noquote.sql');
+    // --compact: no header SET SQL_MODE, so the session's own sql_mode parses `CREATE TABLE count (`
+    writeFileSync(f, mariadbDump(['--compact', '--skip-quote-names', '--databases', from]));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`, '--force'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const results = await compareDatabases(admin, from, dst);
+    expect(failures(results).map((x) => `${x.kind} ${x.object}: ${x.details.join('; ')}`)).toEqual([]);
+  }, 600_000);
 });
