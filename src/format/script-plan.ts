@@ -146,6 +146,8 @@ const FOOTER = /^-- Dump completed\b/m;
  * header. In a one-database dump without DROP TABLE (--skip-add-drop-table) nothing else stands between
  * the header and the first table, and the wrapper's character_set_client would become every session's.
  */
+/** mariadb-dump's / mysqldump's stand-in for a view, before the views' final definitions: `CREATE VIEW \`v\` AS SELECT 1 AS \`a\``. */
+const STAND_IN = /^CREATE\s+VIEW\s+`(?:[^`]|``)+`\s+AS\s+SELECT\s+(?:1|NULL)\s+AS\s+`/i;
 const TABLE_WRAPPER = /^SET\s+@saved_cs_client\s*=/i;
 const HEAD_COMMENT_BYTES = 2048;
 
@@ -242,10 +244,11 @@ export class ScriptPlanner {
     if (problem === null && this.opts.footer && !FOOTER.test(this.tail.toString('latin1'))) problem = "the file has no '-- Dump completed' line at its end";
     if (problem === null && this.pending) this.pending.complete = true;
     const databases = this.databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !(this.views.has(key(d.name, t.name)) && t.batches.length === 0)) }));
+    const objects = problem !== null ? this.withoutStandIns() : this.objects;
     return {
       header: this.header,
       databases,
-      objects: this.objects,
+      objects,
       bytes: this.bytes,
       statements: this.statements,
       sha256: this.hash.digest('hex'),
@@ -258,6 +261,22 @@ export class ScriptPlanner {
       unclosed: problem !== null && !cut ? this.pending : null,
       stateChange: this.stateChange,
     };
+  }
+
+  /**
+   * The objects of a file cut before mariadb-dump's final view definitions: a view whose last CREATE
+   * is the stand-in written for it up front (`CREATE VIEW v AS SELECT NULL AS \`a\`, …`, so that
+   * views may read each other in any order) is left out with its DROP, and named in a note — created,
+   * it would look restored and return NULLs.
+   */
+  private withoutStandIns(): ScriptText[] {
+    const last = new Map<string, ScriptText>();
+    for (const o of this.objects) if (o.what.kind === 'object' && o.what.object === 'view' && !o.what.drop) last.set(key(o.database, o.what.name), o);
+    const standIns = new Set([...last].filter(([, o]) => STAND_IN.test(normalizeHead(o.text))).map(([k]) => k));
+    if (standIns.size === 0) return this.objects;
+    const names = [...last].filter(([k]) => standIns.has(k)).map(([, o]) => `${o.database ? `${o.database}.` : ''}${(o.what as { name: string }).name}`);
+    this.notes.add(`views not created, their definitions come after the cut (the file holds only the stand-ins mariadb-dump writes first): ${names.join(', ')}`);
+    return this.objects.filter((o) => !(o.what.kind === 'object' && o.what.object === 'view' && standIns.has(key(o.database, o.what.name))));
   }
 
   private database(name: string | null): PlannedDatabase {

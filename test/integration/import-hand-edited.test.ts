@@ -43,6 +43,7 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
       await admin.query(`INSERT INTO \`${db}\`.t (id, name, ts) VALUES (1, 'Ärger über Öl', '2024-03-31 01:30:00'), (2, 'plain', '2021-06-01 12:00:00'), (3, NULL, NULL)`);
       await admin.query(`CREATE TABLE \`${db}\`.big (id INT PRIMARY KEY, pad VARCHAR(200))`);
       await admin.query(`INSERT INTO \`${db}\`.big SELECT seq, REPEAT('x', 150) FROM mysql.seq_1_to_3000`);
+      await admin.query(`CREATE VIEW \`${db}\`.v AS SELECT id, name FROM \`${db}\`.t`);
     }
   }, 600_000);
 
@@ -109,5 +110,18 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
     expect(r.code, r.stderr).toBe(6);
     expect(r.stderr).toContain(`the file ends inside a string, in the statement that starts at line ${line} (INSERT INTO \`big\` VALUES`);
     expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
+  }, 600_000);
+
+  it('--force on a file cut before the final view definitions leaves the views out, named, instead of creating their stand-ins', async () => {
+    const dst = uniqueDb('imp_edit_standin');
+    targets.push(dst);
+    const whole = mariadbDump(['--databases', src]);
+    const f = path.join(dir, 'standin.sql');
+    writeFileSync(f, whole.subarray(0, whole.indexOf('-- Final view structure for view')));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`, '--force'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`views not created, their definitions come after the cut (the file holds only the stand-ins mariadb-dump writes first): ${src}.v`);
+    expect(await admin.query('SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?', [dst])).toEqual([]);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.big`))).toBe(3000);
   }, 600_000);
 });
