@@ -15,8 +15,9 @@
  */
 import type { LoadDataSpec } from './load-data-statement.js';
 import { createHash, type Hash } from 'node:crypto';
+import { FOOTER, TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
 import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
-import { SessionStateTracker, stateDifference, type SessionState } from './session-state-tracker.js';
+import { SessionStateTracker, type StateChange } from './session-state-tracker.js';
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
 
@@ -133,28 +134,14 @@ export interface ScriptPlan {
    * (two dumps concatenated into one file, a SET NAMES between tables): every session of the load
    * runs the header, so such rows would be read otherwise than `mariadb < file` reads them.
    */
-  readonly stateChange: { readonly line: number; readonly table: string; readonly database: string | null; readonly changes: readonly string[] } | null;
+  readonly stateChange: StateChange | null;
 }
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
 export const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
 
-const FOOTER = /^-- Dump completed\b/m;
-/**
- * The SET that opens mysqldump's wrapper of a CREATE TABLE (`SET @saved_cs_client = @@character_set_client;
- * SET character_set_client = utf8; CREATE …; SET character_set_client = @saved_cs_client`): it ends the
- * header. In a one-database dump without DROP TABLE (--skip-add-drop-table) nothing else stands between
- * the header and the first table, and the wrapper's character_set_client would become every session's.
- */
-/** mariadb-dump's / mysqldump's stand-in for a view, before the views' final definitions: `CREATE VIEW \`v\` AS SELECT 1 AS \`a\``. */
-const STAND_IN = /^CREATE\s+VIEW\s+`(?:[^`]|``)+`\s+AS\s+SELECT\s+(?:1|NULL)\s+AS\s+`/i;
-const TABLE_WRAPPER = /^SET\s+@saved_cs_client\s*=/i;
 const HEAD_COMMENT_BYTES = 2048;
 
-function commentDatabase(start: Buffer): string | null {
-  const m = /^-- Host: .*?\bDatabase: (.+?)\s*$/m.exec(start.toString('latin1'));
-  return m ? Buffer.from(m[1]!, 'latin1').toString('utf8') : null;
-}
 const TAIL_BYTES = 4096;
 
 export interface PlannerOptions {
@@ -192,9 +179,6 @@ export class ScriptPlanner {
   private current: PlannedDatabase | null = null;
   private inHeader = true;
   private readonly session = new SessionStateTracker();
-  /** The session state once the header's SETs ran: what every session of the load starts in. */
-  private headerState: SessionState | null = null;
-  private stateChange: ScriptPlan['stateChange'] = null;
   private open: { table: PlannedTable; batch: DataBatch } | null = null;
   /** The last table created and not yet closed. */
   private pending: PlannedTable | null = null;
@@ -244,7 +228,9 @@ export class ScriptPlanner {
     if (problem === null && this.opts.footer && !FOOTER.test(this.tail.toString('latin1'))) problem = "the file has no '-- Dump completed' line at its end";
     if (problem === null && this.pending) this.pending.complete = true;
     const databases = this.databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !(this.views.has(key(d.name, t.name)) && t.batches.length === 0)) }));
-    const objects = problem !== null ? this.withoutStandIns() : this.objects;
+    // of an incomplete file, views it holds only the stand-ins of are left out, named
+    const { objects, standIns } = problem !== null ? dropStandIns(this.objects) : { objects: this.objects, standIns: [] };
+    if (standIns.length > 0) this.notes.add(`views not created, their definitions come after the cut (the file holds only the stand-ins mariadb-dump writes first): ${standIns.join(', ')}`);
     return {
       header: this.header,
       databases,
@@ -259,24 +245,8 @@ export class ScriptPlanner {
       commentDatabase: commentDatabase(this.start),
       orphans: [...this.orphans].map(([table, line]) => ({ table, line })),
       unclosed: problem !== null && !cut ? this.pending : null,
-      stateChange: this.stateChange,
+      stateChange: this.session.change,
     };
-  }
-
-  /**
-   * The objects of a file cut before mariadb-dump's final view definitions: a view whose last CREATE
-   * is the stand-in written for it up front (`CREATE VIEW v AS SELECT NULL AS \`a\`, …`, so that
-   * views may read each other in any order) is left out with its DROP, and named in a note — created,
-   * it would look restored and return NULLs.
-   */
-  private withoutStandIns(): ScriptText[] {
-    const last = new Map<string, ScriptText>();
-    for (const o of this.objects) if (o.what.kind === 'object' && o.what.object === 'view' && !o.what.drop) last.set(key(o.database, o.what.name), o);
-    const standIns = new Set([...last].filter(([, o]) => STAND_IN.test(normalizeHead(o.text))).map(([k]) => k));
-    if (standIns.size === 0) return this.objects;
-    const names = [...last].filter(([k]) => standIns.has(k)).map(([, o]) => `${o.database ? `${o.database}.` : ''}${(o.what as { name: string }).name}`);
-    this.notes.add(`views not created, their definitions come after the cut (the file holds only the stand-ins mariadb-dump writes first): ${names.join(', ')}`);
-    return this.objects.filter((o) => !(o.what.kind === 'object' && o.what.object === 'view' && standIns.has(key(o.database, o.what.name))));
   }
 
   private database(name: string | null): PlannedDatabase {
@@ -313,7 +283,7 @@ export class ScriptPlanner {
     if (what.kind !== 'insert') this.closeBatch();
     if (this.inHeader && (what.kind !== 'set' || TABLE_WRAPPER.test(normalizeHead(st.head)))) {
       this.inHeader = false;
-      this.headerState = this.session.state;
+      this.session.headerEnds();
     }
     if (what.kind === 'set') this.session.observe(st.head);
     const db = this.current?.name ?? null;
@@ -381,10 +351,7 @@ export class ScriptPlanner {
       if (!this.orphans.has(what.table)) this.orphans.set(what.table, st.line);
       return;
     }
-    if (this.stateChange === null && this.headerState !== null) {
-      const changes = stateDifference(this.headerState, this.session.state);
-      if (changes.length > 0) this.stateChange = { line: st.line, table: what.table, database: d?.name ?? null, changes };
-    }
+    this.session.insert(st.line, what.table, d?.name ?? null);
     const rows = insertRows(st.groups, what.columnList);
     const size = st.end - st.bodyStart;
     table.rows += rows;
@@ -410,12 +377,6 @@ export class ScriptPlanner {
   private closeBatch(): void {
     this.open = null;
   }
-}
-
-/** The start of a statement the file was cut in, for the message: `INSERT INTO \`big\` VALUES (1,…`. */
-function cutStatement(st: SqlStatement): string {
-  const h = Buffer.from(normalizeHead(st.head), 'latin1').toString('utf8');
-  return h.length > 40 ? `${h.slice(0, 40)}…` : h;
 }
 
 function key(db: string | null, name: string): string {

@@ -30,8 +30,35 @@ function variableName(raw: string): string {
 
 const charset = (v: string): string => (v === 'utf8' ? 'utf8mb3' : v);
 
+/** The first INSERT read under other values than the header's, and how they differ. */
+export interface StateChange {
+  readonly line: number;
+  readonly table: string;
+  readonly database: string | null;
+  readonly changes: readonly string[];
+}
+
 export class SessionStateTracker {
   private readonly vars = new Map<string, string>(Object.entries(INITIAL));
+  /** The state once the header's SETs ran: what every session of the load starts in. */
+  private header: SessionState | null = null;
+  private first: StateChange | null = null;
+
+  get change(): StateChange | null {
+    return this.first;
+  }
+
+  /** The script's header ends here. */
+  headerEnds(): void {
+    this.header = this.state;
+  }
+
+  /** An INSERT: the first one read under other values than the header's is kept (change). */
+  insert(line: number, table: string, database: string | null): void {
+    if (this.first !== null || this.header === null) return;
+    const changes = stateDifference(this.header, this.state);
+    if (changes.length > 0) this.first = { line, table, database, changes };
+  }
 
   get state(): SessionState {
     return { character_set_client: this.vars.get('character_set_client')!, time_zone: this.vars.get('time_zone')!, sql_mode: this.vars.get('sql_mode')! };

@@ -21,6 +21,7 @@
 export { HEAD_BYTES, type OpenConstruct, type SplitterOptions, type SqlStatement } from './sql-statement.js';
 import type { OpenConstruct, SplitterOptions, SqlStatement } from './sql-statement.js';
 import { HEAD_BYTES } from './sql-statement.js';
+import { conditionalPrefix } from './conditional-comment.js';
 import { SqlModeTracker } from './sql-mode-tracker.js';
 
 const enum St {
@@ -386,21 +387,6 @@ export class SqlSplitter {
     this.textParts = [];
     this.inCond = false;
   }
-}
-
-/**
- * Length of a conditional-comment opener at buf[i] (`/*!`, `/*!50003`, `/*M!100100`), or 0 for a
- * plain comment — which MariaDB's `/*M!999999\- enable the sandbox mode *\/` is: no server runs it.
- */
-function conditionalPrefix(buf: Buffer, i: number): number {
-  let j = i + 2;
-  if (buf[j] === 0x4d && buf[j + 1] === 0x21) j += 2;
-  else if (buf[j] === 0x21) j += 1;
-  else return 0;
-  let digits = '';
-  while (j < buf.length && buf[j]! >= 0x30 && buf[j]! <= 0x39 && digits.length < 6) digits += String.fromCharCode(buf[j++]!);
-  if (digits === '999999') return 0;
-  return j - i;
 }
 
 /** Splits a whole byte stream (helper for tests and small inputs). */
