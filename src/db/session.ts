@@ -107,7 +107,10 @@ export class Session {
       dateStrings: true,
       decimalNumbers: false,
       multipleStatements: false,
-      flags: profile.infile ? ['+LOCAL_FILES'] : ['-LOCAL_FILES'],
+      // mysql2 asks for IGNORE_SPACE by default, which adds it to the session's sql_mode: built-in
+      // function names become reserved (`CREATE TABLE count (…)` of a --skip-quote-names dump fails) and
+      // objects created without a SET sql_mode keep it in theirs; the mysql/mariadb clients do not ask
+      flags: [profile.infile ? '+LOCAL_FILES' : '-LOCAL_FILES', '-IGNORE_SPACE'],
       infileStreamFactory: profile.infile
         ? (name: string) => {
             const f = sessionRef?.infileFactory;

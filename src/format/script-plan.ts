@@ -15,7 +15,9 @@
  */
 import type { LoadDataSpec } from './load-data-statement.js';
 import { createHash, type Hash } from 'node:crypto';
-import { classify, insertRows, type Classified } from './sql-classify.js';
+import { FOOTER, TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
+import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
+import { SessionStateTracker, type StateChange } from './session-state-tracker.js';
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
 
@@ -127,18 +129,19 @@ export interface ScriptPlan {
    * nothing closed — complete or not, the file cannot tell.
    */
   readonly unclosed: PlannedTable | null;
+  /**
+   * The first INSERT read under another character set, time zone or sql_mode than the header's
+   * (two dumps concatenated into one file, a SET NAMES between tables): every session of the load
+   * runs the header, so such rows would be read otherwise than `mariadb < file` reads them.
+   */
+  readonly stateChange: StateChange | null;
 }
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
 export const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
 
-const FOOTER = /^-- Dump completed\b/m;
 const HEAD_COMMENT_BYTES = 2048;
 
-function commentDatabase(start: Buffer): string | null {
-  const m = /^-- Host: .*?\bDatabase: (.+?)\s*$/m.exec(start.toString('latin1'));
-  return m ? Buffer.from(m[1]!, 'latin1').toString('utf8') : null;
-}
 const TAIL_BYTES = 4096;
 
 export interface PlannerOptions {
@@ -175,6 +178,7 @@ export class ScriptPlanner {
   private readonly views = new Set<string>();
   private current: PlannedDatabase | null = null;
   private inHeader = true;
+  private readonly session = new SessionStateTracker();
   private open: { table: PlannedTable; batch: DataBatch } | null = null;
   /** The last table created and not yet closed. */
   private pending: PlannedTable | null = null;
@@ -209,23 +213,28 @@ export class ScriptPlanner {
 
   /** Ends the script; `failure` is why reading stopped early (a gzip stream cut short), if it did. */
   finish(failure?: string): ScriptPlan {
-    let unterminated = false;
+    let unterminated: SqlStatement | null = null;
     for (const st of this.splitter.finish()) {
       if (st.terminated) this.take(st);
-      else unterminated = true;
+      else unterminated = st;
     }
     this.closeBatch();
+    // the statement the file was cut in, by its line: what the user looks at to see what is missing
+    const where = unterminated ? `, in the statement that starts at line ${unterminated.line} (${cutStatement(unterminated)})` : '';
     let problem: string | null = failure ?? null;
-    if (problem === null && this.splitter.open !== 'none') problem = `the file ends inside a ${this.splitter.open}`;
-    if (problem === null && unterminated) problem = 'the file ends in the middle of a statement';
+    if (problem === null && this.splitter.open !== 'none') problem = `the file ends inside a ${this.splitter.open}${where}`;
+    if (problem === null && unterminated) problem = `the file ends in the middle of the statement that starts at line ${unterminated.line} (${cutStatement(unterminated)})`;
     const cut = problem !== null;
     if (problem === null && this.opts.footer && !FOOTER.test(this.tail.toString('latin1'))) problem = "the file has no '-- Dump completed' line at its end";
     if (problem === null && this.pending) this.pending.complete = true;
     const databases = this.databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !(this.views.has(key(d.name, t.name)) && t.batches.length === 0)) }));
+    // of an incomplete file, views it holds only the stand-ins of are left out, named
+    const { objects, standIns } = problem !== null ? dropStandIns(this.objects) : { objects: this.objects, standIns: [] };
+    if (standIns.length > 0) this.notes.add(`views not created, their definitions come after the cut (the file holds only the stand-ins mariadb-dump writes first): ${standIns.join(', ')}`);
     return {
       header: this.header,
       databases,
-      objects: this.objects,
+      objects,
       bytes: this.bytes,
       statements: this.statements,
       sha256: this.hash.digest('hex'),
@@ -236,6 +245,7 @@ export class ScriptPlanner {
       commentDatabase: commentDatabase(this.start),
       orphans: [...this.orphans].map(([table, line]) => ({ table, line })),
       unclosed: problem !== null && !cut ? this.pending : null,
+      stateChange: this.session.change,
     };
   }
 
@@ -271,7 +281,11 @@ export class ScriptPlanner {
     const known = this.classified.shift();
     const what = known !== undefined && known.head === st.head ? known.what : classify(st.head);
     if (what.kind !== 'insert') this.closeBatch();
-    if (this.inHeader && what.kind !== 'set') this.inHeader = false;
+    if (this.inHeader && (what.kind !== 'set' || TABLE_WRAPPER.test(normalizeHead(st.head)))) {
+      this.inHeader = false;
+      this.session.headerEnds();
+    }
+    if (what.kind === 'set') this.session.observe(st.head);
     const db = this.current?.name ?? null;
     switch (what.kind) {
       case 'set':
@@ -337,6 +351,7 @@ export class ScriptPlanner {
       if (!this.orphans.has(what.table)) this.orphans.set(what.table, st.line);
       return;
     }
+    this.session.insert(st.line, what.table, d?.name ?? null);
     const rows = insertRows(st.groups, what.columnList);
     const size = st.end - st.bodyStart;
     table.rows += rows;

@@ -9,7 +9,9 @@
  *   comments; `/*!NNNNN … *\/` and `/*M!NNNNNN … *\/` conditional comments are SQL (quotes and the
  *   delimiter count inside them), except MariaDB's version-999999 "sandbox" line, which no server
  *   runs;
- * - empty statements (only blanks and comments before a delimiter) are skipped.
+ * - empty statements (only blanks and comments before a delimiter) are skipped;
+ * - a UTF-8 byte order mark at the very start of the input is skipped, as the client skips it (an
+ *   editor's "save as UTF-8" adds one): taken as SQL it would make the file's first SET unknown.
  *
  * Memory: the splitter holds only the unread tail of the last chunk (a few bytes), the head of the
  * current statement and — only when `keep` asks for it — that statement's body. A 100 GB file
@@ -19,6 +21,7 @@
 export { HEAD_BYTES, type OpenConstruct, type SplitterOptions, type SqlStatement } from './sql-statement.js';
 import type { OpenConstruct, SplitterOptions, SqlStatement } from './sql-statement.js';
 import { HEAD_BYTES } from './sql-statement.js';
+import { conditionalPrefix } from './conditional-comment.js';
 import { SqlModeTracker } from './sql-mode-tracker.js';
 
 const enum St {
@@ -38,6 +41,8 @@ for (const c of "'\"`-#/*()".split('')) PLAIN[c.charCodeAt(0)] = 0;
 /** Bytes of a quoted value read one by one before the next quote or backslash is searched with indexOf. */
 const SHORT_RUN = 64;
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c || c === 0x0b;
 
 export class SqlSplitter {
@@ -51,6 +56,8 @@ export class SqlSplitter {
   private delimBytes: Buffer;
   private readonly keep: ((head: string) => boolean) | undefined;
   private readonly modes: SqlModeTracker;
+  /** The input starts at offset 0 and its first bytes are not read yet: they may be a BOM. */
+  private atStart: boolean;
 
   private st: St = St.Normal;
   private inCond = false;
@@ -75,6 +82,7 @@ export class SqlSplitter {
     this.delimBytes = Buffer.from(this.delim, 'latin1');
     this.keep = opts.keep;
     this.modes = new SqlModeTracker(opts.sqlMode ?? '');
+    this.atStart = this.base === 0;
   }
 
   /** The script's sql_mode as its SET statements so far made it (sql-mode-tracker.ts). */
@@ -128,6 +136,17 @@ export class SqlSplitter {
     // how many bytes of lookahead a decision at i needs; when they are not there yet, stop and carry
     const short = (k: number): boolean => !final && i + k > n;
     let d0 = this.delimBytes[0]!;
+    if (this.atStart) {
+      if (short(BOM.length)) {
+        this.carry = Buffer.from(buf);
+        return out;
+      }
+      this.atStart = false;
+      if (buf.subarray(0, BOM.length).equals(BOM)) {
+        i = BOM.length;
+        this.stmtStart = base + i;
+      }
+    }
     scan: while (i < n) {
       switch (this.st) {
         case St.Single:
@@ -368,21 +387,6 @@ export class SqlSplitter {
     this.textParts = [];
     this.inCond = false;
   }
-}
-
-/**
- * Length of a conditional-comment opener at buf[i] (`/*!`, `/*!50003`, `/*M!100100`), or 0 for a
- * plain comment — which MariaDB's `/*M!999999\- enable the sandbox mode *\/` is: no server runs it.
- */
-function conditionalPrefix(buf: Buffer, i: number): number {
-  let j = i + 2;
-  if (buf[j] === 0x4d && buf[j + 1] === 0x21) j += 2;
-  else if (buf[j] === 0x21) j += 1;
-  else return 0;
-  let digits = '';
-  while (j < buf.length && buf[j]! >= 0x30 && buf[j]! <= 0x39 && digits.length < 6) digits += String.fromCharCode(buf[j++]!);
-  if (digits === '999999') return 0;
-  return j - i;
 }
 
 /** Splits a whole byte stream (helper for tests and small inputs). */

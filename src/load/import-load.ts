@@ -74,6 +74,7 @@ export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: R
   reporter.emit({ kind: 'info', message: `${file.display}: a mysqldump / mariadb-dump file${file.compression !== 'none' ? ` (${file.compression})` : ''}; planning` });
   const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
   const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts), ...refuseOrphans(plan, file, opts)];
+  refuseStateChange(plan, file);
   return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES, scratch }, reporter, signal);
 }
 
@@ -190,6 +191,22 @@ function refuseIncomplete(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions)
     });
   }
   return [`${file.display} is not complete (${plan.problem}); ${last}; not loaded: ${missing.length > 0 ? missing.join(', ') : 'nothing'}, and whatever the file held after the cut`, ...unclosed];
+}
+
+/**
+ * Rows read under another character set, time zone or sql_mode than the file's header: every
+ * session runs the header, so they would be loaded otherwise than the file says (mojibake, shifted
+ * TIMESTAMPs) — refused, --force or not, before anything is created.
+ */
+function refuseStateChange(plan: ScriptPlan, file: ScriptFile): void {
+  const c = plan.stateChange;
+  if (c === null) return;
+  throw new TsError({
+    code: 'bad-dump',
+    message: `${file.display}: the INSERT at line ${c.line} (table ${c.database ? `${c.database}.` : ''}${c.table}) is read under other session settings than the file's header (${c.changes.join('; ')}), and tsload reads every table under the header's. Nothing was loaded`,
+    object: { file: file.display },
+    suggestion: "this is what two dumps concatenated into one file look like: split it where the second dump starts (its '-- MariaDB dump' / '-- MySQL dump' line) and load each part; or restore it with the mariadb client",
+  });
 }
 
 /** Data for tables the file does not create would be left out: refused unless --force. */

@@ -30,6 +30,10 @@ async function exists(ctx: ImportContext, kind: string, db: string, name: string
   return Number(await ctx.control.scalar(`SELECT COUNT(*) FROM ${view} WHERE ${schemaCol} = ? AND ${nameCol} = ?`, [db, name])) > 0;
 }
 
+async function databaseExists(ctx: ImportContext, db: string): Promise<boolean> {
+  return Number(await ctx.control.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [db])) > 0;
+}
+
 async function transactional(ctx: ImportContext, db: string, table: string): Promise<boolean> {
   const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
   return rollsBack(engine);
@@ -63,6 +67,13 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
       continue;
     }
     if (run?.completedAt) {
+      await store.forget(t.name);
+      run = null;
+    }
+    if (run && !noSchema && !(await databaseExists(ctx, t.name))) {
+      // the user dropped what the interrupted load had made (to rerun it otherwise, --skip-definer …):
+      // nothing of it is left to skip, so nothing can be skipped wrongly — start over
+      ctx.reporter.emit({ kind: 'info', message: `database ${t.name} of an interrupted load no longer exists: loading it from the start` });
       await store.forget(t.name);
       run = null;
     }

@@ -182,6 +182,8 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     commentDatabase: null,
     orphans: [],
     unclosed: null,
+    // each chunk file is planned alone, under the SETs it starts with
+    stateChange: null,
   };
   const uncounted = countInfileRows(meta, databases, infileTables, notes);
   checkRowCounts(meta, databases, infileTables, notes);

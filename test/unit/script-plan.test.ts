@@ -71,7 +71,7 @@ describe('script plan', () => {
     const cut = DUMP.slice(0, DUMP.indexOf("('it''s')"));
     const p = plan(cut);
     expect(p.complete).toBe(false);
-    expect(p.problem).toMatch(/middle of a statement|ends inside/);
+    expect(p.problem).toBe("the file ends in the middle of the statement that starts at line 23 (INSERT INTO `b` (`x`) VALUES ('(;)'),)");
     expect(p.lastComplete).toEqual({ database: 'shop', table: 'a' });
     expect(p.databases[0]!.tables.map((t) => [t.name, t.complete])).toEqual([
       ['a', true],
@@ -124,5 +124,31 @@ describe('sql_mode tracker', () => {
     expect(t.sqlMode).toBe('NO_AUTO_VALUE_ON_ZERO');
     t.observe('/*!40101 SET SQL_MODE=@OLD_SQL_MODE */');
     expect(t.sqlMode).toBe('STRICT_TRANS_TABLES');
+  });
+});
+
+describe('session state of a script', () => {
+  const dump = (names: string, tz: boolean, table: string): string =>
+    [
+      '/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;',
+      `/*!40101 SET NAMES ${names} */;`,
+      ...(tz ? ['/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;', "/*!40103 SET TIME_ZONE='+00:00' */;"] : []),
+      "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;",
+      `/*!40101 SET @saved_cs_client     = @@character_set_client */;\n/*!40101 SET character_set_client = utf8 */;\nCREATE TABLE \`${table}\` (a INT);\n/*!40101 SET character_set_client = @saved_cs_client */;`,
+      `INSERT INTO \`${table}\` VALUES (1);`,
+      ...(tz ? ['/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;'] : []),
+      '/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;',
+      '/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;',
+      '-- Dump completed on 2026-12-07  1:00:00',
+      '',
+    ].join('\n');
+
+  it('two concatenated dumps with the same settings read every INSERT under the header', () => {
+    expect(plan(dump('utf8mb4', true, 'a') + dump('utf8mb4', true, 'b')).stateChange).toBeNull();
+  });
+
+  it('names the first INSERT read under another character set or time zone than the header', () => {
+    expect(plan(dump('latin1', true, 'a') + dump('utf8mb4', true, 'b')).stateChange).toEqual({ line: 24, table: 'b', database: null, changes: ['character_set_client latin1 → utf8mb4'] });
+    expect(plan(dump('utf8mb4', true, 'a') + dump('utf8mb4', false, 'b')).stateChange?.changes).toEqual(['time_zone +00:00 → (the server default)']);
   });
 });

@@ -25,6 +25,17 @@ describe('SqlSplitter', () => {
     expect(texts(split(sql))).toEqual(["INSERT INTO t VALUES ('a;b', \"c;d\", `e;f`)", 'SELECT 1', "SELECT 'it''s;', 'b\\';c'"]);
   });
 
+  it('skips a UTF-8 byte order mark at the start of the input only, at any cut', () => {
+    const sql = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("/*!40101 SET NAMES utf8mb4 */;\nINSERT INTO t VALUES ('\u00ef\u00bb');\n", 'utf8')]);
+    for (const cut of [0, 1, 2, 3, 4]) {
+      const st = split(sql, [cut]);
+      expect(texts(st)).toEqual(['/*!40101 SET NAMES utf8mb4 */', "INSERT INTO t VALUES ('\u00ef\u00bb')"]);
+      expect(st[0]!.start).toBe(3);
+      expect(st[0]!.bodyStart).toBe(3);
+    }
+    expect(texts(split(Buffer.concat([Buffer.from('SELECT 1;'), Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('SELECT 2;')])))).toEqual(['SELECT 1', '\ufeffSELECT 2']);
+  });
+
   it('reports offsets, lines and groups', () => {
     const sql = 'SET NAMES utf8mb4;\n\n-- note\nINSERT INTO `t` VALUES (1,(2)),(3);\n';
     const st = split(sql);

@@ -1,0 +1,92 @@
+/**
+ * Follows the session variables that decide how a script's INSERTs are read — the client's
+ * character set, the time zone, the sql_mode — through its SET statements, as one session running
+ * the whole script (`mariadb < file`) would have them: mysqldump saves and restores them
+ * (`SET @OLD_TIME_ZONE=@@TIME_ZONE` … `SET TIME_ZONE=@OLD_TIME_ZONE`), so two dumps concatenated
+ * into one file switch them back and forth.
+ *
+ * Values are compared, not interpreted. Understood (also inside /*!NNNNN … *\/): `SET NAMES x`,
+ * `SET CHARACTER SET x`, `SET var = 'v' | word | @@var | @uservar`, `SET @u = …`, with SESSION /
+ * @@SESSION. / @@ prefixes, several per SET. Anything else leaves the state as it was.
+ */
+export const TRACKED_SESSION_VARIABLES = ['character_set_client', 'time_zone', 'sql_mode'] as const;
+export type TrackedSessionVariable = (typeof TRACKED_SESSION_VARIABLES)[number];
+export type SessionState = Readonly<Record<TrackedSessionVariable, string>>;
+
+/** What a variable the script never set holds: the load's sessions start with utf8mb4, as the client does. */
+const INITIAL: SessionState = { character_set_client: 'utf8mb4', time_zone: '(the server default)', sql_mode: '(the server default)' };
+
+const VALUE = `'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*"|@@(?:session\\.)?[A-Za-z0-9_]+|@[A-Za-z0-9_$.]+|[A-Za-z0-9_+:.-]+`;
+const ASSIGN = new RegExp(`(@@(?:session\\.)?[A-Za-z0-9_]+|@[A-Za-z0-9_$.]+|(?:session\\s+)?[A-Za-z0-9_]+)\\s*:?=\\s*(${VALUE})`, 'gi');
+const NAMES = /^\s*SET\s+(?:NAMES|CHARACTER\s+SET|CHARSET)\s+('?)([A-Za-z0-9_]+)\1/i;
+
+/** `@@session.time_zone`, `SESSION time_zone`, `TIME_ZONE` → `time_zone`; a user variable stays `@name`. */
+function variableName(raw: string): string {
+  const s = raw.toLowerCase();
+  if (s.startsWith('@@')) return s.slice(2).replace(/^session\./, '');
+  if (s.startsWith('@')) return s;
+  return s.replace(/^session\s+/, '');
+}
+
+const charset = (v: string): string => (v === 'utf8' ? 'utf8mb3' : v);
+
+/** The first INSERT read under other values than the header's, and how they differ. */
+export interface StateChange {
+  readonly line: number;
+  readonly table: string;
+  readonly database: string | null;
+  readonly changes: readonly string[];
+}
+
+export class SessionStateTracker {
+  private readonly vars = new Map<string, string>(Object.entries(INITIAL));
+  /** The state once the header's SETs ran: what every session of the load starts in. */
+  private header: SessionState | null = null;
+  private first: StateChange | null = null;
+
+  get change(): StateChange | null {
+    return this.first;
+  }
+
+  /** The script's header ends here. */
+  headerEnds(): void {
+    this.header = this.state;
+  }
+
+  /** An INSERT: the first one read under other values than the header's is kept (change). */
+  insert(line: number, table: string, database: string | null): void {
+    if (this.first !== null || this.header === null) return;
+    const changes = stateDifference(this.header, this.state);
+    if (changes.length > 0) this.first = { line, table, database, changes };
+  }
+
+  get state(): SessionState {
+    return { character_set_client: this.vars.get('character_set_client')!, time_zone: this.vars.get('time_zone')!, sql_mode: this.vars.get('sql_mode')! };
+  }
+
+  /** Takes note of a statement (its head is enough: SET statements are short). */
+  observe(head: string): void {
+    const plain = head.replace(/\/\*M?!\d*|\*\//g, ' ');
+    if (!/^\s*SET\s/i.test(plain)) return;
+    const names = NAMES.exec(plain);
+    if (names) {
+      this.vars.set('character_set_client', charset(names[2]!.toLowerCase()));
+      return;
+    }
+    for (const m of plain.matchAll(ASSIGN)) {
+      const lhs = variableName(m[1]!);
+      const rhs = m[2]!;
+      let value: string;
+      if (rhs.startsWith("'") || rhs.startsWith('"')) value = rhs.slice(1, -1).replace(/''|""/g, rhs[0]!);
+      else if (rhs.startsWith('@')) value = this.vars.get(variableName(rhs)) ?? '(unset)';
+      else value = rhs.toLowerCase();
+      if (lhs === 'character_set_client') value = charset(value.toLowerCase());
+      this.vars.set(lhs, value);
+    }
+  }
+}
+
+/** The variables whose values differ, as `name 'a' → 'b'`. */
+export function stateDifference(before: SessionState, after: SessionState): string[] {
+  return TRACKED_SESSION_VARIABLES.filter((v) => before[v] !== after[v]).map((v) => `${v} ${before[v]} → ${after[v]}`);
+}

@@ -1,0 +1,111 @@
+/**
+ * mariadb-dump files made with the options DBAs use, restored by tsload as `mariadb < file`
+ * restores them: compared with the source by the checker.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareDatabases, failures, formatReport } from '../support/checker.js';
+import { connArgs, runCli } from '../support/cli.js';
+import type { AdminSession } from '../support/server.js';
+import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
+
+function mariadbDump(args: readonly string[]): Buffer {
+  const s = testServer();
+  const r = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, ...args], {
+    env: { ...process.env, MYSQL_PWD: s.password },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`mariadb-dump failed: ${r.stderr.toString()}`);
+  return r.stdout;
+}
+
+describe('tsload restores mariadb-dump files made with the options DBAs use', () => {
+  let admin: AdminSession;
+  const src = uniqueDb('imp_opt_src');
+  const targets: string[] = [];
+  let dir: string;
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tsload-options-'));
+    await admin.query(`CREATE DATABASE \`${src}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    // text that latin1 can carry, so a --default-character-set=latin1 dump holds it exactly
+    await admin.query(`CREATE TABLE \`${src}\`.a (id INT PRIMARY KEY, name VARCHAR(40))`);
+    await admin.query(`INSERT INTO \`${src}\`.a VALUES (1, 'Ärger über Öl'), (2, 'déjà vu'), (3, NULL)`);
+    await admin.query(`CREATE TABLE \`${src}\`.b (id INT PRIMARY KEY, note TEXT)`);
+    await admin.query(`INSERT INTO \`${src}\`.b VALUES (1, 'Straße'), (2, 'ok')`);
+  }, 600_000);
+
+  afterAll(async () => {
+    await dropDbs(src, ...targets);
+    rmSync(dir, { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  async function expectExact(dst: string, label: string): Promise<void> {
+    const results = await compareDatabases(admin, src, dst);
+    console.log(formatReport(results, label).split('\n').slice(-8).join('\n'));
+    expect(failures(results).map((r) => `${r.kind} ${r.object}: ${r.details.join('; ')}`)).toEqual([]);
+  }
+
+  it('a one-database --skip-add-drop-table dump in latin1: the first table\'s SET character_set_client wrapper does not become the sessions\' character set', async () => {
+    const dst = uniqueDb('imp_opt_nodrop');
+    targets.push(dst);
+    const f = path.join(dir, 'nodrop-latin1.sql');
+    // nothing (no DROP TABLE, no USE) between the header's SET NAMES latin1 and the first table's wrapper
+    writeFileSync(f, mariadbDump(['--default-character-set=latin1', '--skip-add-drop-table', src]));
+    await admin.query(`CREATE DATABASE \`${dst}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst, '-t', '2'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectExact(dst, '--skip-add-drop-table latin1');
+  }, 600_000);
+
+  it('a rerun after the user dropped the database a failed load left (to rerun it with --skip-definer) loads it from the start', async () => {
+    const dst = uniqueDb('imp_opt_dropped');
+    targets.push(dst);
+    const from = uniqueDb('imp_opt_definer');
+    targets.push(from);
+    await admin.query(`CREATE DATABASE \`${from}\``);
+    await admin.query(`CREATE TABLE \`${from}\`.a AS SELECT * FROM \`${src}\`.a`);
+    // a view run as a definer the target does not have (dropped once the views exist), and one that
+    // reads it: on the target CREATE VIEW v2 fails (1449)
+    await admin.query(`CREATE USER IF NOT EXISTS \`imp_opt_gone\`@\`localhost\``);
+    await admin.query(`GRANT SELECT ON \`${from}\`.* TO \`imp_opt_gone\`@\`localhost\``);
+    await admin.query(`CREATE DEFINER = \`imp_opt_gone\`@\`localhost\` SQL SECURITY DEFINER VIEW \`${from}\`.v1 AS SELECT id, name FROM \`${from}\`.a`);
+    await admin.query(`CREATE VIEW \`${from}\`.v2 AS SELECT id FROM \`${from}\`.v1`);
+    await admin.query(`DROP USER \`imp_opt_gone\`@\`localhost\``);
+    const f = path.join(dir, 'definer.sql');
+    // --single-transaction: LOCK TABLES on the view would fail on its absent definer
+    writeFileSync(f, mariadbDump(['--single-transaction', '--databases', from]));
+    const first = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`], { timeoutMs: 300_000 });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/--skip-definer/);
+    await admin.query(`DROP DATABASE \`${dst}\``);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`, '--skip-definer'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`database ${dst} of an interrupted load no longer exists: loading it from the start`);
+    // the source's views cannot be read (their definer is gone): its table by CHECKSUM TABLE
+    const [want, got] = await Promise.all([from, dst].map(async (db) => (await admin.query<{ Checksum: string }>(`CHECKSUM TABLE \`${db}\`.a`))[0]!.Checksum));
+    expect(got).toBe(want);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.v2`))).toBe(3);
+  }, 600_000);
+
+  it('a --compact --skip-quote-names dump: names of built-in functions (a table `count`, a column `now`) parse as the client parses them', async () => {
+    const from = uniqueDb('imp_opt_noquote');
+    const dst = uniqueDb('imp_opt_noquote_dst');
+    targets.push(from, dst);
+    await admin.query(`CREATE DATABASE \`${from}\``);
+    await admin.query(`CREATE TABLE \`${from}\`.\`count\` (id INT PRIMARY KEY, \`now\` INT, \`user\` VARCHAR(10))`);
+    await admin.query(`INSERT INTO \`${from}\`.\`count\` VALUES (1, 2, 'a'), (2, NULL, 'b')`);
+    const f = path.join(dir, 'noquote.sql');
+    // --compact: no header SET SQL_MODE, so the session's own sql_mode parses `CREATE TABLE count (`
+    writeFileSync(f, mariadbDump(['--compact', '--skip-quote-names', '--databases', from]));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`, '--force'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const results = await compareDatabases(admin, from, dst);
+    expect(failures(results).map((x) => `${x.kind} ${x.object}: ${x.details.join('; ')}`)).toEqual([]);
+  }, 600_000);
+});
