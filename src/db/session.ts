@@ -9,12 +9,14 @@ import { prepareBulk, requestBulkOperations, sendBulk, type BulkStatement } from
 import { describeTls, tlsAttempts, type ConnectionSettings, type TlsAttempt } from './connection.js';
 import { FRAME_ROOM, MAX_PACKET_PAYLOAD, framedFile, pacedFile, sendFramedQuery, type FramedPacket } from './framed-query.js';
 import { ReadArena, arenaSocket } from './read-arena.js';
+import { affected, stringCast, warningCount, type ServerWarning } from './driver-results.js';
 import { rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
 import { explainConnectError, explainDbError } from './server-errors.js';
 import { PLAIN, type SessionProfile } from './session-profile.js';
 
 export { SSL_MODES, type ConnectionSettings, type SslMode, type SslSettings } from './connection.js';
 export type { RawRow } from './row-stream.js';
+export type { ServerWarning } from './driver-results.js';
 export type { SessionProfile } from './session-profile.js';
 
 type CoreConnection = mysql.Connection;
@@ -368,35 +370,4 @@ function ipStream(host: string, port: number): net.Socket {
   s.setNoDelay(true);
   (s as net.Socket & { _host: string | null })._host = host;
   return s;
-}
-
-function stringCast(field: { type: string; string: (enc?: string) => string | null; buffer: () => Buffer | null }, next: () => unknown): unknown {
-  void next;
-  if (field.type === 'BLOB' || field.type === 'GEOMETRY') {
-    const b = field.buffer();
-    return b === null ? null : b.toString('utf8');
-  }
-  return field.string('utf8');
-}
-
-export interface ServerWarning {
-  readonly level: string;
-  readonly code: number;
-  readonly message: string;
-}
-
-function warningCount(result: unknown): number {
-  if (typeof result === 'object' && result !== null && 'warningStatus' in result) {
-    const n = (result as { warningStatus: unknown }).warningStatus;
-    return typeof n === 'number' ? n : 0;
-  }
-  return 0;
-}
-
-function affected(result: unknown): number {
-  if (typeof result === 'object' && result !== null && 'affectedRows' in result) {
-    const n = (result as { affectedRows: unknown }).affectedRows;
-    return typeof n === 'number' ? n : 0;
-  }
-  return 0;
 }
