@@ -7,7 +7,7 @@ import { analyzeTable } from './analyze-step.js';
 import { buildIndexes } from './index-steps.js';
 import type { LoadContext, TableWork } from './load-context.js';
 import { STEP, chunksToLoad, tableState } from './resume-state.js';
-import { rollsBack } from './existing-tables.js';
+import { rollsBack } from '../core/engines.js';
 
 /**
  * Step 7: chunks in parallel, largest tables first, each as sized transactions that also record

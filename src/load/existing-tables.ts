@@ -89,4 +89,3 @@ export function isMerged(t: TargetDb, table: string): boolean {
   return t.steps.get(STEP.kept(table)) === 'rows';
 }
 
-export { rollsBack } from '../core/engines.js';

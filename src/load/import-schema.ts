@@ -14,7 +14,7 @@ import { chunkKey, targetChanged } from './progress-store.js';
 import { differingOption, importResultOptions, optionsDiffer } from './result-options.js';
 import { alreadyLoaded, stillLoaded, tableIdentity } from './resume-check.js';
 import { killOnAbort } from './session-guard.js';
-import { rollsBack } from './existing-tables.js';
+import { rollsBack } from '../core/engines.js';
 
 const OBJECT_TABLES: Record<string, [string, string, string]> = {
   view: ['information_schema.VIEWS', 'TABLE_SCHEMA', 'TABLE_NAME'],
