@@ -120,9 +120,17 @@ export function loadSchema(s: LoadSessionSettings): SessionProfile {
   };
 }
 
+/**
+ * The control session's SQL text is the loader's own (bookkeeping, the DDL it writes): in a mode of
+ * our choosing, never the target's global sql_mode. mysql2 escapes `?` parameters with backslashes
+ * and quotes strings with '…', which NO_BACKSLASH_ESCAPES and ANSI_QUOTES would read otherwise
+ * (error 1064 recording the run, before any row loaded).
+ */
+const OWN_SQL_MODE = `SET SESSION sql_mode = '${LOAD_SQL_MODE}'`;
+
 /** The loader's DDL and bookkeeping session. */
 export function loadControl(s: Pick<LoadSessionSettings, 'skipBinlog'>): SessionProfile {
-  return { label: 'control', statements: ['SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])], bestEffort: [KEEP_HISTORY] };
+  return { label: 'control', statements: [OWN_SQL_MODE, 'SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])], bestEffort: [KEEP_HISTORY] };
 }
 
 /**

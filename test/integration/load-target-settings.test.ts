@@ -1,0 +1,85 @@
+/**
+ * Migrations: a dump of the shared test server loaded into private servers configured otherwise.
+ * The copy must be the source's (CHECKSUM TABLE, SHOW CREATE TABLE, TIMESTAMP instants) or the load
+ * refused before anything changes, naming the setting. Each case sets the target's globals (new
+ * sessions take them) and puts them back.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import type { AdminSession, ServerHandle } from '../support/server.js';
+import { adminSession, adminSessionOn, dropDbs, startPrivateServer, uniqueDb } from '../support/server.js';
+import { dumpFixture } from './load-fixture.js';
+
+const TABLES = ['ts', 'ai', 'strs'] as const;
+
+describe('tsload into a target configured otherwise', () => {
+  const src = uniqueDb('tgt_src');
+  const clash = uniqueDb('tgt_case');
+  let admin: AdminSession;
+  let target: ServerHandle;
+  let folded: ServerHandle;
+  let sql = '';
+  let csv = '';
+  let clashDump = '';
+
+  const load = (server: ServerHandle, dump: string, db: string, args: readonly string[] = []) =>
+    runCli('tsload', ['--no-defaults', '-h', server.info.host, '-P', String(server.info.port), '-u', 'root', '-d', dump, '-B', db, '--progress', 'none', ...args], { env: { MYSQL_PWD: undefined } });
+
+  /** Runs `body` with the target's globals set, then sets them back. */
+  async function withGlobals(globals: Record<string, string>, body: (t: AdminSession) => Promise<void>): Promise<void> {
+    const t = await adminSessionOn(target.info);
+    const names = Object.keys(globals);
+    const before = (await t.query<Record<string, string>>(`SELECT ${names.map((n) => `@@GLOBAL.${n} AS ${n}`).join(', ')}`))[0]!;
+    try {
+      for (const n of names) await t.query(`SET GLOBAL ${n} = ${globals[n]}`);
+      await body(t);
+    } finally {
+      // a boolean reads back as 1/0, which SET takes only as a number
+      for (const n of names) await t.query(`SET GLOBAL ${n} = ?`, [/^\d+$/.test(String(before[n])) ? Number(before[n]) : before[n]]);
+      await t.close();
+    }
+  }
+
+  async function checksums(s: AdminSession, db: string): Promise<Record<string, string>> {
+    const rows = await s.query<{ Table: string; Checksum: string }>(`CHECKSUM TABLE ${TABLES.map((t) => `\`${db}\`.\`${t}\``).join(', ')}`);
+    return Object.fromEntries(rows.map((r) => [r.Table.slice(db.length + 1), String(r.Checksum)]));
+  }
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    // the test server's zone is America/New_York: b's default is an EDT wall-clock time
+    await admin.query(`CREATE DATABASE \`${src}\`; USE \`${src}\`; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';
+      CREATE TABLE ts (id INT PRIMARY KEY, a TIMESTAMP NOT NULL, b TIMESTAMP NULL DEFAULT '2020-06-01 12:00:00', d DATETIME DEFAULT '0000-00-00 00:00:00', e DATE NOT NULL DEFAULT '0000-00-00');
+      INSERT INTO ts VALUES (1, '2021-03-14 07:30:00', '2021-11-07 01:30:00', '0000-00-00 00:00:00', '2020-00-15'), (2, '2021-11-07 05:30:00', NULL, '2020-02-00 00:00:00', '0000-00-00');
+      CREATE TABLE ai (id INT AUTO_INCREMENT PRIMARY KEY, c CHAR(5)) AUTO_INCREMENT = 51;
+      INSERT INTO ai VALUES (0, 'zero'), (5, 'f ');
+      CREATE TABLE strs (id INT PRIMARY KEY, s VARCHAR(40));
+      INSERT INTO strs VALUES (1, 'back\\\\slash'), (2, '"dq" and ''sq'''), (3, '');
+      CREATE VIEW grouped AS SELECT id, c FROM ai GROUP BY id`);
+    await admin.query(`CREATE DATABASE \`${clash}\`; CREATE TABLE \`${clash}\`.Orders (id INT PRIMARY KEY); CREATE TABLE \`${clash}\`.orders (id INT PRIMARY KEY); INSERT INTO \`${clash}\`.Orders VALUES (1); INSERT INTO \`${clash}\`.orders VALUES (2)`);
+    [sql, csv, clashDump] = await Promise.all([dumpFixture(src, { format: 'sql', gzip: false }), dumpFixture(src, { format: 'csv', gzip: false }), dumpFixture(clash, { format: 'sql', gzip: false })]);
+    [target, folded] = await Promise.all([startPrivateServer(), startPrivateServer({ extraConfig: ['lower_case_table_names = 1'] })]);
+  }, 300_000);
+
+  afterAll(async () => {
+    await dropDbs(src, clash).catch(() => undefined);
+    await admin?.close();
+    await target?.destroy();
+    await folded?.destroy();
+    for (const d of [sql, csv, clashDump]) if (d) rmSync(path.dirname(d), { recursive: true, force: true });
+  });
+
+  it("loads zero dates, id 0, quotes and backslashes exactly whatever the target's global sql_mode", async () => {
+    const mode = "'ANSI_QUOTES,NO_BACKSLASH_ESCAPES,PAD_CHAR_TO_FULL_LENGTH,STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ONLY_FULL_GROUP_BY,TRADITIONAL'";
+    await withGlobals({ sql_mode: mode }, async (t) => {
+      for (const [dump, db] of [[sql, 'mode_sql'], [csv, 'mode_csv']] as const) {
+        const r = await load(target, dump, db);
+        expect(r.code, r.stderr).toBe(0);
+        expect(await checksums(t, db)).toEqual(await checksums(admin, src));
+        expect(String(await t.scalar(`SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${db}' AND TABLE_NAME = 'ai'`))).toBe('51');
+      }
+    });
+  });
+});
