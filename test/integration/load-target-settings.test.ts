@@ -82,4 +82,15 @@ describe('tsload into a target configured otherwise', () => {
       }
     });
   });
+
+  it("creates its progress tables under the target's innodb_default_row_format = compact", async () => {
+    const t = await adminSessionOn(target.info);
+    await t.query('DROP DATABASE IF EXISTS tsload_progress');
+    await t.close();
+    await withGlobals({ innodb_default_row_format: "'compact'" }, async (t) => {
+      const r = await load(target, sql, 'compact_copy');
+      expect(r.code, r.stderr).toBe(0);
+      expect(await checksums(t, 'compact_copy')).toEqual(await checksums(admin, src));
+    });
+  });
 });
