@@ -7,8 +7,8 @@ import { SqlProgressStore } from './sql-progress-store.js';
 
 /** Reads what the load preflight decides from, with read-only statements only (a dry run runs it too). */
 export async function gatherLoadFacts(control: Session, targetDbs: readonly string[]): Promise<LoadFacts> {
-  const vars = await control.query<{ li: string; map: string; ro: string; lctn: string; lb: string; tfc: string }>(
-    'SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map, @@GLOBAL.read_only AS ro, @@lower_case_table_names AS lctn, @@GLOBAL.log_bin AS lb, @@GLOBAL.log_bin_trust_function_creators AS tfc',
+  const vars = await control.query<{ li: string; map: string; ro: string; lctn: string; lb: string; tfc: string; sbl: string }>(
+    'SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map, @@GLOBAL.read_only AS ro, @@lower_case_table_names AS lctn, @@GLOBAL.log_bin AS lb, @@GLOBAL.log_bin_trust_function_creators AS tfc, @@GLOBAL.log_bin AND @@SESSION.sql_log_bin AND @@GLOBAL.binlog_format = \'STATEMENT\' AS sbl',
   );
   const v = vars[0];
   const existingTables = new Map<string, Set<string>>(targetDbs.map((d) => [d, new Set<string>()]));
@@ -35,6 +35,7 @@ export async function gatherLoadFacts(control: Session, targetDbs: readonly stri
     runs,
     autoincLockMode: await autoincLockMode(control),
     bulkOperations: control.bulkOperations,
+    statementBinlog: Number(v?.sbl ?? 0) === 1,
   };
 }
 

@@ -10,7 +10,7 @@ import { allowsAny, type GrantSet } from '../db/privileges.js';
 import type { DatabaseEntry, Manifest } from '../format/manifest.js';
 import type { DropTableMode, LoadOptions } from './load-options.js';
 import { PROGRESS_DB, type RunRecord } from './progress-store.js';
-import { needsLocalInfile } from './insert-method.js';
+import { bulkUsable, needsLocalInfile } from './insert-method.js';
 import { memoSelection, selectionFingerprint } from './restore-filter.js';
 import { clashingObjects, describeExisting, OBJECT_CLASH_FIX, type ExistingObject } from './existing-objects.js';
 
@@ -34,6 +34,8 @@ export interface LoadFacts {
   readonly autoincLockMode: number | null;
   /** The server takes MariaDB's bulk INSERT (COM_STMT_BULK_EXECUTE: --insert-method bulk). */
   readonly bulkOperations: boolean;
+  /** Rows would be binary-logged as statements (binlog_format=STATEMENT, not --skip-binlog): no bulk INSERT then. */
+  readonly statementBinlog: boolean;
 }
 
 export interface LoadPreflightPlan {
@@ -125,12 +127,19 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
       message: "--insert-method bulk: the target does not take MariaDB's bulk INSERT (COM_STMT_BULK_EXECUTE, MariaDB 10.5 and later)",
       fix: '--insert-method load-data (or auto)',
     });
+  } else if (csvRows && opts.insertMethod === 'bulk' && facts.statementBinlog) {
+    problems.push({
+      code: 'unsupported',
+      object: {},
+      message: "--insert-method bulk: the target logs statements (binlog_format = STATEMENT), and MariaDB takes bulk INSERTs only with row-based logging",
+      fix: '--insert-method load-data (or auto), or SET GLOBAL binlog_format = MIXED; (or ROW; and in the server config), or --skip-binlog if the rows need not reach replicas',
+    });
   } else if (csvRows && !facts.localInfile && needsLocalInfile(opts.insertMethod, facts)) {
     problems.push({
       code: 'local-infile-off',
       object: {},
-      message: `local_infile is OFF on the target: the CSV chunks of this dump load with LOAD DATA LOCAL INFILE${opts.insertMethod === 'load-data' ? ' (--insert-method load-data)' : ''}`,
-      fix: `SET GLOBAL local_infile = ON; (and local_infile=ON under [mysqld] in the server config), or dump again with --format sql${opts.insertMethod === 'load-data' && facts.bulkOperations ? ", or load with --insert-method auto (MariaDB's bulk INSERT needs no LOCAL INFILE)" : ''}`,
+      message: `local_infile is OFF on the target: the CSV chunks of this dump load with LOAD DATA LOCAL INFILE${opts.insertMethod === 'load-data' ? ' (--insert-method load-data)' : facts.bulkOperations && facts.statementBinlog ? " (MariaDB's bulk INSERT, which needs none, is refused under binlog_format = STATEMENT)" : ''}`,
+      fix: `SET GLOBAL local_infile = ON; (and local_infile=ON under [mysqld] in the server config), or dump again with --format sql${opts.insertMethod === 'load-data' && bulkUsable(facts) ? ", or load with --insert-method auto (MariaDB's bulk INSERT needs no LOCAL INFILE)" : ''}`,
     });
   }
   if (facts.readOnly && !allowsAny(facts.grants, ['SUPER', 'READ_ONLY ADMIN', 'CONNECTION_ADMIN'], null)) {

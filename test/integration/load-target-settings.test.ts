@@ -93,4 +93,17 @@ describe('tsload into a target configured otherwise', () => {
       expect(await checksums(t, 'compact_copy')).toEqual(await checksums(admin, src));
     });
   });
+
+  it('with binlog_format = STATEMENT on the target, CSV rows go by LOAD DATA, and --insert-method bulk is refused up front', async () => {
+    await withGlobals({ binlog_format: "'STATEMENT'" }, async (t) => {
+      const r = await load(target, csv, 'stmt_copy');
+      expect(r.code, r.stderr).toBe(0);
+      expect(await checksums(t, 'stmt_copy')).toEqual(await checksums(admin, src));
+      const bulk = await load(target, csv, 'stmt_bulk', ['--insert-method', 'bulk']);
+      expect(bulk.code).toBe(2);
+      expect(bulk.stderr).toContain('binlog_format = STATEMENT');
+      expect(bulk.stderr).toContain('--insert-method load-data');
+      expect(Number(await t.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'stmt_bulk'"))).toBe(0);
+    });
+  });
 });
