@@ -6,6 +6,7 @@ import { TsError, describeObject, type ErrorObject } from './errors.js';
 
 export const PROBLEM_CODES = [
   'table-exists',
+  'name-case-clash',
   'object-exists',
   'target-changed',
   'local-infile-off',

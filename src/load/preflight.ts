@@ -51,6 +51,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   const problems: Problem[] = [];
   const { manifest, opts } = plan;
   const privileges: Problem[] = [];
+  if (facts.caseInsensitive) problems.push(...caseClashes(plan.targets));
   for (const t of plan.targets) {
     const run = facts.runs.get(t.name) ?? null;
     const state = runState(run, manifest.dumpId, t.source.name, selectionFingerprint(t.source, opts.restore), opts.dropTable);
@@ -161,6 +162,32 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
     }
   }
   return problems;
+}
+
+const CASE_FIX = 'load into a server with lower_case_table_names = 0';
+
+/**
+ * Under lower_case_table_names ≠ 0 the target keeps one table (or view) where the dump has two
+ * whose names differ only in case: the second's rows would be merged into the first (verify finds
+ * it only after the load). Databases likewise.
+ */
+function caseClashes(targets: LoadPreflightPlan['targets']): Problem[] {
+  const out: Problem[] = [];
+  const clashes = (names: readonly string[]): string[][] => {
+    const byLower = new Map<string, string[]>();
+    for (const n of names) byLower.set(n.toLowerCase(), [...(byLower.get(n.toLowerCase()) ?? []), n]);
+    return [...byLower.values()].filter((g) => g.length > 1).map((g) => g.sort());
+  };
+  for (const group of clashes(targets.map((t) => t.name))) {
+    out.push({ code: 'name-case-clash', object: { database: group[0]! }, message: `databases ${group.join(', ')} differ only in case, and the target's lower_case_table_names makes them one`, fix: `${CASE_FIX}, or --rename all but one of them (--rename ${group[1]}=${group[1]}_2)` });
+  }
+  for (const t of targets) {
+    const names = [...t.source.tables.map((tb) => tb.name), ...t.source.objects.filter((o) => o.kind === 'view').map((o) => o.name)];
+    for (const group of clashes(names)) {
+      out.push({ code: 'name-case-clash', object: { database: t.name, table: group[0]! }, message: `tables ${group.map((n) => `${t.name}.${n}`).join(', ')} differ only in case, and the target's lower_case_table_names makes them one table`, fix: `${CASE_FIX}, or leave all but one out (--ignore-table ${t.source.name}.${group[1]}) and load each of those on its own into another database (-T ${t.source.name}.${group[1]} -B ${t.name}_2)` });
+    }
+  }
+  return out;
 }
 
 /** `fresh` with `ours`: a finished load of this dump into the target is replaced (--drop-table drop/truncate, another part): the objects there are its. */
