@@ -15,7 +15,8 @@ export async function capStatementSize(control: Session, opts: DumpOptions, repo
   return Object.freeze({ ...opts, statementSize: cap });
 }
 
-export async function readSessionContext(control: Session): Promise<{ sqlMode: string; timeZone: string }> {
-  const r = await control.query<{ m: string; z: string }>('SELECT @@SESSION.sql_mode AS m, @@GLOBAL.time_zone AS z');
-  return { sqlMode: r[0]?.m ?? '', timeZone: r[0]?.z ?? 'SYSTEM' };
+/** The source's modes, and the time zone the control session prints definitions in (DUMP_CONTROL: UTC). */
+export async function readSessionContext(control: Session): Promise<{ sqlMode: string; timeZone: string; definitionsTimeZone: string }> {
+  const r = await control.query<{ m: string; z: string; dz: string }>('SELECT @@SESSION.sql_mode AS m, @@GLOBAL.time_zone AS z, @@SESSION.time_zone AS dz');
+  return { sqlMode: r[0]?.m ?? '', timeZone: r[0]?.z ?? 'SYSTEM', definitionsTimeZone: r[0]?.dz ?? '+00:00' };
 }

@@ -28,6 +28,8 @@ export interface LoadFacts {
   readonly existingObjects: ReadonlyMap<string, readonly ExistingObject[]>;
   /** Table names compare case-insensitively (lower_case_table_names ≠ 0). */
   readonly caseInsensitive: boolean;
+  /** @@GLOBAL.explicit_defaults_for_timestamp is OFF (tables are created with it ON: session-profile.ts loadSchema). */
+  readonly explicitDefaultsOff: boolean;
   /** The progress store's run record per target database (null: none). */
   readonly runs: ReadonlyMap<string, RunRecord | null>;
   /** @@GLOBAL.innodb_autoinc_lock_mode (null: no such variable): the advice of autoinc-hint.ts and --insert-method auto. */

@@ -4,7 +4,7 @@
  * refused before anything changes, naming the setting. Each case sets the target's globals (new
  * sessions take them) and puts them back.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -69,6 +69,26 @@ describe('tsload into a target configured otherwise', () => {
     await target?.destroy();
     await folded?.destroy();
     for (const d of [sql, csv, clashDump]) if (d) rmSync(path.dirname(d), { recursive: true, force: true });
+  });
+
+  it("keeps TIMESTAMP definitions under the target's time_zone and explicit_defaults_for_timestamp = OFF", async () => {
+    // the dump prints definitions in a zone any server knows, not its own SYSTEM
+    const manifest = JSON.parse(readFileSync(path.join(sql, 'manifest.json'), 'utf8')) as { session: { definitionsTimeZone?: string } };
+    expect(manifest.session.definitionsTimeZone).toBe('+00:00');
+    await withGlobals({ time_zone: "'+05:00'", explicit_defaults_for_timestamp: 'OFF' }, async (t) => {
+      const r = await load(target, sql, 'tz_copy');
+      expect(r.code, r.stderr).toBe(0);
+      // read both in one zone: the defaults must name the same instant, `a` must keep having none
+      await admin.query("SET SESSION time_zone = '+00:00'");
+      await t.query("SET SESSION time_zone = '+00:00'");
+      const mine = (await admin.query<{ 'Create Table': string }>(`SHOW CREATE TABLE \`${src}\`.ts`))[0]!['Create Table'];
+      const theirs = (await t.query<{ 'Create Table': string }>('SHOW CREATE TABLE tz_copy.ts'))[0]!['Create Table'];
+      expect(theirs).toContain("`b` timestamp NULL DEFAULT '2020-06-01 16:00:00'");
+      expect(theirs).toBe(mine);
+      const instants = 'SELECT GROUP_CONCAT(UNIX_TIMESTAMP(a), UNIX_TIMESTAMP(b) ORDER BY id) AS v FROM ';
+      expect(await t.scalar(`${instants} tz_copy.ts`)).toBe(await admin.scalar(`${instants} \`${src}\`.ts`));
+      expect(await checksums(t, 'tz_copy')).toEqual(await checksums(admin, src));
+    });
   });
 
   it("loads zero dates, id 0, quotes and backslashes exactly whatever the target's global sql_mode", async () => {

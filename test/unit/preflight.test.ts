@@ -76,6 +76,7 @@ function facts(over: Partial<LoadFacts> = {}): LoadFacts {
     existingTables: new Map(),
     existingObjects: new Map(),
     caseInsensitive: false,
+    explicitDefaultsOff: false,
     statementBinlog: false,
     runs: new Map(),
     autoincLockMode: 2,
