@@ -43,7 +43,7 @@ export interface LoadFacts {
 export interface LoadPreflightPlan {
   readonly manifest: Manifest;
   readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
-  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod'>;
+  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod' | 'skipDefiner'>;
 }
 
 /** Room the loader leaves in a packet beside a line (statement text, headers). */
@@ -118,6 +118,16 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
       fix: `SET GLOBAL log_bin_trust_function_creators = 1; (and in the server config), or GRANT SUPER ON *.* TO ${facts.grants.account};`,
     });
   }
+  const foreign = opts.skipDefiner || opts.restore.noSchema ? [] : foreignDefiners(plan.targets.filter((t) => facts.runs.get(t.name)?.completedAt == null), facts.grants.account);
+  if (foreign.length > 0 && !allowsAny(facts.grants, DEFINER_PRIVILEGES, null)) {
+    const named = foreign.slice(0, 3).map((o) => `${o.kind} ${o.database}.${o.name} (DEFINER ${o.definer})`).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
+    privileges.push({
+      code: 'privilege',
+      object: { database: foreign[0]!.database },
+      message: `the dump's ${named} name another account as DEFINER, and ${facts.grants.account} may create objects only as itself (error 1227: SUPER or SET USER needed)`,
+      fix: `load with --skip-definer (the objects then belong to ${facts.grants.account}), or GRANT SET USER ON *.* TO ${facts.grants.account}; (MariaDB 10.5+; SET_ANY_DEFINER on MySQL 8.2+, SUPER before)`,
+    });
+  }
   // Privileges granted through a role whose grants SHOW GRANTS does not list cannot be judged.
   if (facts.grants.complete) problems.push(...privileges);
 
@@ -190,6 +200,18 @@ function caseClashes(targets: LoadPreflightPlan['targets']): Problem[] {
     }
   }
   return out;
+}
+
+/** Any of these lets an account create views, routines, triggers and events for another DEFINER. */
+const DEFINER_PRIVILEGES = ['SUPER', 'SET USER', 'SET_USER_ID', 'SET_ANY_DEFINER'];
+
+/** The dump's objects whose DEFINER is not the loading account (`user`@`host` and 'user'@'host' alike). */
+function foreignDefiners(targets: LoadPreflightPlan['targets'], account: string): { kind: string; database: string; name: string; definer: string }[] {
+  const plain = (a: string): string => a.replace(/[`']/g, '');
+  const me = plain(account);
+  return targets.flatMap((t) =>
+    t.source.objects.filter((o) => !!o.definer && plain(o.definer) !== me && !/^CURRENT_USER\b/i.test(o.definer)).map((o) => ({ kind: o.kind, database: t.name, name: o.name, definer: o.definer! })),
+  );
 }
 
 /** `fresh` with `ours`: a finished load of this dump into the target is replaced (--drop-table drop/truncate, another part): the objects there are its. */

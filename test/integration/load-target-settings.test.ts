@@ -142,4 +142,24 @@ describe('tsload into a target configured otherwise', () => {
     const one = await load(folded, clashDump, 'folded_copy', ['--ignore-table', `${clash}.orders`]);
     expect(one.code, one.stderr).toBe(0);
   });
+
+  it('refuses, before creating anything, objects of another DEFINER for an account without SET USER, suggesting --skip-definer', async () => {
+    const t = await adminSessionOn(target.info);
+    try {
+      await t.query("CREATE USER mover@'%' IDENTIFIED BY 'mover-pw'; GRANT ALL ON definer_copy.* TO mover@'%'; GRANT ALL ON tsload_progress.* TO mover@'%'");
+      const as = (args: readonly string[]) =>
+        runCli('tsload', ['--no-defaults', '-h', target.info.host, '-P', String(target.info.port), '-u', 'mover', '-d', sql, '-B', 'definer_copy', '--progress', 'none', ...args], { env: { MYSQL_PWD: 'mover-pw' } });
+      const r = await as([]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('view definer_copy.grouped (DEFINER ');
+      expect(r.stderr).toContain("load with --skip-definer (the objects then belong to 'mover'@'%')");
+      expect(Number(await t.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'definer_copy'"))).toBe(0);
+      const stripped = await as(['--skip-definer']);
+      expect(stripped.code, stripped.stderr).toBe(0);
+      expect(await checksums(t, 'definer_copy')).toEqual(await checksums(admin, src));
+    } finally {
+      await t.query("DROP USER IF EXISTS mover@'%'");
+      await t.close();
+    }
+  });
 });

@@ -85,7 +85,7 @@ function facts(over: Partial<LoadFacts> = {}): LoadFacts {
   };
 }
 
-const plan = { manifest, targets: [{ name: 'copy', source: manifest.databases[0]! }], opts: { dropTable: 'fail' as const, deferIndexes: true, verify: true, restore: FULL_RESTORE, insertMethod: 'auto' as const } };
+const plan = { manifest, targets: [{ name: 'copy', source: manifest.databases[0]! }], opts: { dropTable: 'fail' as const, deferIndexes: true, verify: true, restore: FULL_RESTORE, insertMethod: 'auto' as const, skipDefiner: false } };
 
 describe('load preflight', () => {
   it('no problems on a willing target', () => {
