@@ -157,6 +157,8 @@ export interface Manifest {
     readonly timeZone: string;
     /** The session time_zone SHOW CREATE TABLE was read in (TIMESTAMP defaults are in it); older dumps lack it. */
     readonly definitionsTimeZone?: string;
+    /** The source's innodb_default_row_format (lower case): the row format of its InnoDB tables whose definition names none; older dumps lack it. */
+    readonly innodbDefaultRowFormat?: string;
   };
   readonly options: DumpOptionsRecord;
   /** Present when the dump holds less than its databases (--where, tables left out): subset.ts. */
@@ -295,6 +297,7 @@ export function parseManifest(text: string): Manifest {
   s.at('options.compression').oneOf(opts.compression, COMPRESSIONS);
   const session = s.at('session').obj(o.session);
   if (session.definitionsTimeZone !== undefined) s.at('session.definitionsTimeZone').str(session.definitionsTimeZone);
+  if (session.innodbDefaultRowFormat !== undefined) s.at('session.innodbDefaultRowFormat').str(session.innodbDefaultRowFormat);
   if (o.subset !== undefined) {
     const sub = s.at('subset').obj(o.subset);
     s.at('subset.where').arr(sub.where).forEach((wv, i) => {

@@ -1,4 +1,5 @@
 import { readGrants } from '../db/privileges.js';
+import { innodbDefaultRowFormat } from '../db/innodb-row-format.js';
 import type { Session } from '../db/session.js';
 import { readExistingObjects } from './existing-objects.js';
 import type { LoadFacts } from './preflight.js';
@@ -37,6 +38,7 @@ export async function gatherLoadFacts(control: Session, targetDbs: readonly stri
     autoincLockMode: await autoincLockMode(control),
     bulkOperations: control.bulkOperations,
     statementBinlog: Number(v?.sbl ?? 0) === 1,
+    innodbDefaultRowFormat: await innodbDefaultRowFormat(control),
   };
 }
 

@@ -38,12 +38,14 @@ export interface LoadFacts {
   readonly bulkOperations: boolean;
   /** Rows would be binary-logged as statements (binlog_format=STATEMENT, not --skip-binlog): no bulk INSERT then. */
   readonly statementBinlog: boolean;
+  /** @@GLOBAL.innodb_default_row_format, lower case (null: no such variable). */
+  readonly innodbDefaultRowFormat: string | null;
 }
 
 export interface LoadPreflightPlan {
   readonly manifest: Manifest;
   readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
-  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod' | 'skipDefiner'>;
+  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod' | 'skipDefiner' | 'engine'>;
 }
 
 /** Room the loader leaves in a packet beside a line (statement text, headers). */
@@ -158,6 +160,8 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   if (facts.readOnly && !allowsAny(facts.grants, ['SUPER', 'READ_ONLY ADMIN', 'CONNECTION_ADMIN'], null)) {
     problems.push({ code: 'read-only', object: {}, message: 'the target server is read-only (read_only = ON)', fix: 'load into the primary, or SET GLOBAL read_only = OFF; on this server if it is meant to take writes' });
   }
+  const rowFormat = rowFormatDiffers(plan, facts);
+  if (rowFormat) problems.push(rowFormat);
   const limit = facts.maxAllowedPacket - PACKET_SLACK;
   for (const t of opts.restore.noData ? [] : plan.targets) {
     for (const tb of t.source.tables) {
@@ -200,6 +204,28 @@ function caseClashes(targets: LoadPreflightPlan['targets']): Problem[] {
     }
   }
   return out;
+}
+
+/**
+ * SHOW CREATE TABLE names no ROW_FORMAT where the table has its server's default: on a target whose
+ * innodb_default_row_format differs, such a table would be created with another one — silently (a
+ * COMPACT table keeps index keys to 767 bytes, rows to 8126 inline), or refused ('Row size too
+ * large', error 1118) after other tables were created. Decided for the dump as a whole: the
+ * manifest does not say which definitions name their row format.
+ */
+function rowFormatDiffers(plan: LoadPreflightPlan, facts: LoadFacts): Problem | null {
+  const source = plan.manifest.session.innodbDefaultRowFormat;
+  const target = facts.innodbDefaultRowFormat;
+  if (!source || !target || source === target || plan.opts.restore.noSchema) return null;
+  const innodb = (engine: string | null): boolean => (plan.opts.engine ?? engine ?? '').toLowerCase() === 'innodb';
+  const tables = plan.targets.flatMap((t) => t.source.tables.filter((tb) => innodb(tb.engine)).map((tb) => `${t.name}.${tb.name}`));
+  if (tables.length === 0) return null;
+  return {
+    code: 'setting-differs',
+    object: {},
+    message: `the source's innodb_default_row_format is ${source}, the target's ${target}: InnoDB tables whose definition names no ROW_FORMAT (${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ` and ${tables.length - 3} more` : ''}) would be created ${target}, not ${source} as on the source`,
+    fix: `SET GLOBAL innodb_default_row_format = ${source}; on the target for the load (set it back afterwards if you must: the tables keep theirs)`,
+  };
 }
 
 /** Any of these lets an account create views, routines, triggers and events for another DEFINER. */

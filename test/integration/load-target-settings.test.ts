@@ -4,7 +4,7 @@
  * refused before anything changes, naming the setting. Each case sets the target's globals (new
  * sessions take them) and puts them back.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -103,13 +103,25 @@ describe('tsload into a target configured otherwise', () => {
     });
   });
 
-  it("creates its progress tables under the target's innodb_default_row_format = compact", async () => {
+  it("under innodb_default_row_format = compact: refuses InnoDB tables that would change row format; an older dump, which did not record the source's, loads", async () => {
     const t = await adminSessionOn(target.info);
     await t.query('DROP DATABASE IF EXISTS tsload_progress');
     await t.close();
+    // a dump by an older tsdump: the same, without the source's default row format
+    const older = path.join(path.dirname(sql), 'older');
+    cpSync(sql, older, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(older, 'manifest.json'), 'utf8')) as { session: Record<string, unknown> };
+    delete manifest.session.innodbDefaultRowFormat;
+    writeFileSync(path.join(older, 'manifest.json'), JSON.stringify(manifest));
     await withGlobals({ innodb_default_row_format: "'compact'" }, async (t) => {
       const r = await load(target, sql, 'compact_copy');
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain("the source's innodb_default_row_format is dynamic, the target's compact");
+      expect(r.stderr).toContain('SET GLOBAL innodb_default_row_format = dynamic;');
+      expect(Number(await t.scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'compact_copy'"))).toBe(0);
+      // tsload's own tables are created DYNAMIC (their keys need more than COMPACT's 767 bytes)
+      const o = await load(target, older, 'compact_copy');
+      expect(o.code, o.stderr).toBe(0);
       expect(await checksums(t, 'compact_copy')).toEqual(await checksums(admin, src));
     });
   });
