@@ -6,6 +6,8 @@ import { TsError, describeObject, type ErrorObject } from './errors.js';
 
 export const PROBLEM_CODES = [
   'table-exists',
+  'name-case-clash',
+  'setting-differs',
   'object-exists',
   'target-changed',
   'local-infile-off',

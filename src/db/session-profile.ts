@@ -30,11 +30,14 @@ export interface SessionProfile {
 const UTC = "SET SESSION time_zone = '+00:00'";
 
 /**
- * Reads the catalog and the definitions. MySQL 8 caches information_schema.TABLES for a day
+ * Reads the catalog and the definitions, in UTC: SHOW CREATE TABLE prints a TIMESTAMP column's
+ * literal DEFAULT in the session's time zone, and the loader creates the table in the zone the
+ * manifest records for it (session.definitionsTimeZone), so the default keeps its instant.
+ * MySQL 8 caches information_schema.TABLES for a day
  * (information_schema_stats_expiry): row estimates and AUTO_INCREMENT counters read fresh instead;
  * MariaDB has no such cache and refuses the variable, which is fine.
  */
-export const DUMP_CONTROL: SessionProfile = { label: 'control', statements: [], bestEffort: ['SET SESSION information_schema_stats_expiry = 0'] };
+export const DUMP_CONTROL: SessionProfile = { label: 'control', statements: [UTC], bestEffort: ['SET SESSION information_schema_stats_expiry = 0'] };
 /**
  * Reads accounts (tsdump --users). MySQL 8.0.17+ prints caching_sha2_password hashes, which are
  * binary, as hex only when asked (else their bytes would not survive the users file's JSON);
@@ -65,6 +68,10 @@ export const DUMP_WORKER: SessionProfile = {
 export interface LoadSessionSettings {
   /** The dump's session sql_mode (manifest.session.sqlMode): the mode its definitions were printed in. */
   readonly sqlMode: string;
+  /** The time zone the dump printed its table definitions in (manifest.session.definitionsTimeZone; null: an older dump, which did not say). */
+  readonly definitionsTimeZone: string | null;
+  /** The target's explicit_defaults_for_timestamp is OFF (preflight facts). */
+  readonly explicitDefaultsOff: boolean;
   /** --skip-binlog. */
   readonly skipBinlog: boolean;
 }
@@ -111,18 +118,37 @@ function loadStatements(s: LoadSessionSettings): string[] {
 
 /**
  * Creates the tables (schema-steps.ts): in tableSqlMode, foreign keys not checked (a table may
- * reference one created after it).
+ * reference one created after it), in the time zone the definitions were printed in (a TIMESTAMP
+ * column's DEFAULT '2020-06-01 12:00:00' is read in the session's zone: in the target's own it
+ * would be another instant), and with explicit_defaults_for_timestamp ON: SHOW CREATE TABLE prints
+ * every TIMESTAMP column's NULL and DEFAULT, except a `timestamp NOT NULL` that has no default,
+ * which under OFF would get DEFAULT current_timestamp() ON UPDATE current_timestamp() (or a zero
+ * default). Set only where the target's is OFF: MySQL 8 wants SESSION_VARIABLES_ADMIN for it.
  */
 export function loadSchema(s: LoadSessionSettings): SessionProfile {
   return {
     label: 'schema',
-    statements: [`SET SESSION sql_mode = ${plainLiteral(tableSqlMode(s.sqlMode))}`, 'SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])],
+    statements: [
+      `SET SESSION sql_mode = ${plainLiteral(tableSqlMode(s.sqlMode))}`,
+      ...(s.definitionsTimeZone !== null ? [`SET SESSION time_zone = ${plainLiteral(s.definitionsTimeZone)}`] : []),
+      ...(s.explicitDefaultsOff ? ['SET SESSION explicit_defaults_for_timestamp = ON'] : []),
+      'SET SESSION foreign_key_checks = 0',
+      ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : []),
+    ],
   };
 }
 
+/**
+ * The control session's SQL text is the loader's own (bookkeeping, the DDL it writes): in a mode of
+ * our choosing, never the target's global sql_mode. mysql2 escapes `?` parameters with backslashes
+ * and quotes strings with '…', which NO_BACKSLASH_ESCAPES and ANSI_QUOTES would read otherwise
+ * (error 1064 recording the run, before any row loaded).
+ */
+const OWN_SQL_MODE = `SET SESSION sql_mode = '${LOAD_SQL_MODE}'`;
+
 /** The loader's DDL and bookkeeping session. */
 export function loadControl(s: Pick<LoadSessionSettings, 'skipBinlog'>): SessionProfile {
-  return { label: 'control', statements: ['SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])], bestEffort: [KEEP_HISTORY] };
+  return { label: 'control', statements: [OWN_SQL_MODE, 'SET SESSION foreign_key_checks = 0', ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : [])], bestEffort: [KEEP_HISTORY] };
 }
 
 /**

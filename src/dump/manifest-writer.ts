@@ -14,7 +14,7 @@ export interface ManifestParts {
   readonly startedAt: string;
   readonly flavor: Flavor;
   readonly snapshot: SnapshotInfo;
-  readonly session: { readonly sqlMode: string; readonly timeZone: string };
+  readonly session: Manifest['session'];
   readonly threads: number;
   readonly selection: Selection;
   readonly schema: SchemaFiles;

@@ -1,5 +1,7 @@
 import type { Reporter } from '../core/events.js';
 import type { Session } from '../db/session.js';
+import type { Manifest } from '../format/manifest.js';
+import { innodbDefaultRowFormat } from '../db/innodb-row-format.js';
 import type { DumpOptions } from './dump-options.js';
 
 /**
@@ -15,7 +17,13 @@ export async function capStatementSize(control: Session, opts: DumpOptions, repo
   return Object.freeze({ ...opts, statementSize: cap });
 }
 
-export async function readSessionContext(control: Session): Promise<{ sqlMode: string; timeZone: string }> {
-  const r = await control.query<{ m: string; z: string }>('SELECT @@SESSION.sql_mode AS m, @@GLOBAL.time_zone AS z');
-  return { sqlMode: r[0]?.m ?? '', timeZone: r[0]?.z ?? 'SYSTEM' };
+/**
+ * The source's modes, the time zone the control session prints definitions in (DUMP_CONTROL: UTC),
+ * and the row format its InnoDB tables get when their definition names none (SHOW CREATE TABLE then
+ * prints none; MySQL before 5.7 and MariaDB before 10.2 have no such variable).
+ */
+export async function readSessionContext(control: Session): Promise<Manifest['session']> {
+  const r = await control.query<{ m: string; z: string; dz: string }>('SELECT @@SESSION.sql_mode AS m, @@GLOBAL.time_zone AS z, @@SESSION.time_zone AS dz');
+  const rowFormat = await innodbDefaultRowFormat(control);
+  return { sqlMode: r[0]?.m ?? '', timeZone: r[0]?.z ?? 'SYSTEM', definitionsTimeZone: r[0]?.dz ?? '+00:00', ...(rowFormat !== null ? { innodbDefaultRowFormat: rowFormat } : {}) };
 }

@@ -152,7 +152,14 @@ export interface Manifest {
   readonly finishedAt: string;
   readonly server: { readonly flavor: string; readonly version: string; readonly host: string; readonly port: number | null };
   readonly snapshot: SnapshotInfo;
-  readonly session: { readonly sqlMode: string; readonly timeZone: string };
+  readonly session: {
+    readonly sqlMode: string;
+    readonly timeZone: string;
+    /** The session time_zone SHOW CREATE TABLE was read in (TIMESTAMP defaults are in it); older dumps lack it. */
+    readonly definitionsTimeZone?: string;
+    /** The source's innodb_default_row_format (lower case): the row format of its InnoDB tables whose definition names none; older dumps lack it. */
+    readonly innodbDefaultRowFormat?: string;
+  };
   readonly options: DumpOptionsRecord;
   /** Present when the dump holds less than its databases (--where, tables left out): subset.ts. */
   readonly subset?: SubsetInfo;
@@ -288,7 +295,9 @@ export function parseManifest(text: string): Manifest {
   const opts = s.at('options').obj(o.options);
   s.at('options.format').oneOf(opts.format, DATA_FORMATS);
   s.at('options.compression').oneOf(opts.compression, COMPRESSIONS);
-  s.at('session').obj(o.session);
+  const session = s.at('session').obj(o.session);
+  if (session.definitionsTimeZone !== undefined) s.at('session.definitionsTimeZone').str(session.definitionsTimeZone);
+  if (session.innodbDefaultRowFormat !== undefined) s.at('session.innodbDefaultRowFormat').str(session.innodbDefaultRowFormat);
   if (o.subset !== undefined) {
     const sub = s.at('subset').obj(o.subset);
     s.at('subset.where').arr(sub.where).forEach((wv, i) => {

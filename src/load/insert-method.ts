@@ -9,7 +9,9 @@ import type { DatabaseEntry, TableEntry } from '../format/manifest.js';
  * - `auto` (the default): `bulk` where the server offers it and LOAD DATA would be worse: on a
  *   table with an AUTO_INCREMENT column under innodb_autoinc_lock_mode=1 (LOAD DATA would hold the
  *   table's AUTO-INC lock to its end, so its chunks could only load one at a time), and everywhere
- *   when local_infile is OFF; `load-data` elsewhere.
+ *   when local_infile is OFF; `load-data` elsewhere. Never `bulk` where the rows would be logged with
+ *   binlog_format=STATEMENT: MariaDB refuses bulk operations there (error 4033, "Only row based
+ *   replication supported for bulk operations") — after the tables before it had loaded.
  */
 export const INSERT_METHODS = ['auto', 'load-data', 'bulk'] as const;
 export type InsertMethod = (typeof INSERT_METHODS)[number];
@@ -21,11 +23,18 @@ export interface InsertMethodFacts {
   readonly localInfile: boolean;
   /** @@GLOBAL.innodb_autoinc_lock_mode (null: no such variable). */
   readonly autoincLockMode: number | null;
+  /** The loader's rows would be binary-logged as statements (log_bin, sql_log_bin and binlog_format=STATEMENT). */
+  readonly statementBinlog: boolean;
+}
+
+/** The server takes bulk INSERTs of the loader's rows. */
+export function bulkUsable(facts: InsertMethodFacts): boolean {
+  return facts.bulkOperations && !facts.statementBinlog;
 }
 
 export function csvMethodFor(option: InsertMethod, facts: InsertMethodFacts, table: Pick<TableEntry, 'autoIncrement'>): CsvMethod {
   if (option !== 'auto') return option;
-  if (!facts.bulkOperations) return 'load-data';
+  if (!bulkUsable(facts)) return 'load-data';
   if (!facts.localInfile) return 'bulk';
   return facts.autoincLockMode === 1 && table.autoIncrement !== null ? 'bulk' : 'load-data';
 }
@@ -33,7 +42,7 @@ export function csvMethodFor(option: InsertMethod, facts: InsertMethodFacts, tab
 /** Whether some CSV chunk of these tables would need LOAD DATA LOCAL (so local_infile must be ON). */
 export function needsLocalInfile(option: InsertMethod, facts: InsertMethodFacts): boolean {
   // with local_infile OFF, auto sends every table by bulk INSERT where the server has it
-  return option === 'load-data' || (option === 'auto' && !facts.bulkOperations);
+  return option === 'load-data' || (option === 'auto' && !bulkUsable(facts));
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Reporter } from '../core/events.js';
 import type { Flavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
 import type { ControlSession } from './control-session.js';
-import { LOAD_VERIFY, loadData, loadIndex, loadObject, loadSchema } from '../db/session-profile.js';
+import { LOAD_VERIFY, loadData, loadIndex, loadObject, loadSchema, type LoadSessionSettings } from '../db/session-profile.js';
 import type { DatabaseEntry, Manifest, ObjectEntry, TableEntry } from '../format/manifest.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { convertUtf8mb4 } from './ddl.js';
@@ -55,6 +55,8 @@ export interface LoadContext {
   readonly flavor: Flavor;
   /** The target's max_allowed_packet: a line longer than this cannot be sent, so it is refused up front. */
   readonly maxPacket: number;
+  /** The target's explicit_defaults_for_timestamp is OFF: the schema session turns it on (session-profile.ts loadSchema). */
+  readonly explicitDefaultsOff: boolean;
   /** Read windows not in use (one per running chunk). */
   readonly windows: SubChunkWindow[];
   /** How a table's CSV rows are sent (--insert-method, decided per table: insert-method.ts). */
@@ -69,8 +71,9 @@ export interface ChunkRef {
   readonly file: string;
 }
 
-function loadSettings(ctx: LoadContext): { sqlMode: string; skipBinlog: boolean } {
-  return { sqlMode: ctx.manifest.session.sqlMode, skipBinlog: ctx.opts.skipBinlog };
+function loadSettings(ctx: LoadContext): LoadSessionSettings {
+  const { session } = ctx.manifest;
+  return { sqlMode: session.sqlMode, definitionsTimeZone: session.definitionsTimeZone ?? null, explicitDefaultsOff: ctx.explicitDefaultsOff, skipBinlog: ctx.opts.skipBinlog };
 }
 
 export function openDataSession(ctx: LoadContext): Promise<Session> {

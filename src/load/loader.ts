@@ -103,6 +103,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         progress: new SqlProgressStore(control),
         flavor: await detectFlavor(control.session),
         maxPacket: facts.maxAllowedPacket || DEFAULT_MAX_PACKET,
+        explicitDefaultsOff: facts.explicitDefaultsOff,
         csvMethod: (tb) => csvMethodFor(opts.insertMethod, facts, tb),
       };
       if (replicaPlan) await refuseRunningReplica(control.session, ctx.flavor);

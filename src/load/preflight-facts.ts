@@ -1,4 +1,5 @@
 import { readGrants } from '../db/privileges.js';
+import { innodbDefaultRowFormat } from '../db/innodb-row-format.js';
 import type { Session } from '../db/session.js';
 import { readExistingObjects } from './existing-objects.js';
 import type { LoadFacts } from './preflight.js';
@@ -7,8 +8,8 @@ import { SqlProgressStore } from './sql-progress-store.js';
 
 /** Reads what the load preflight decides from, with read-only statements only (a dry run runs it too). */
 export async function gatherLoadFacts(control: Session, targetDbs: readonly string[]): Promise<LoadFacts> {
-  const vars = await control.query<{ li: string; map: string; ro: string; lctn: string; lb: string; tfc: string }>(
-    'SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map, @@GLOBAL.read_only AS ro, @@lower_case_table_names AS lctn, @@GLOBAL.log_bin AS lb, @@GLOBAL.log_bin_trust_function_creators AS tfc',
+  const vars = await control.query<{ li: string; map: string; ro: string; lctn: string; lb: string; tfc: string; edt: string; sbl: string }>(
+    'SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map, @@GLOBAL.read_only AS ro, @@lower_case_table_names AS lctn, @@GLOBAL.log_bin AS lb, @@GLOBAL.log_bin_trust_function_creators AS tfc, @@GLOBAL.explicit_defaults_for_timestamp AS edt, @@GLOBAL.log_bin AND @@SESSION.sql_log_bin AND @@GLOBAL.binlog_format = \'STATEMENT\' AS sbl',
   );
   const v = vars[0];
   const existingTables = new Map<string, Set<string>>(targetDbs.map((d) => [d, new Set<string>()]));
@@ -29,12 +30,15 @@ export async function gatherLoadFacts(control: Session, targetDbs: readonly stri
     readOnly: Number(v?.ro ?? 0) === 1,
     creatorsUntrusted: Number(v?.lb ?? 0) === 1 && Number(v?.tfc ?? 0) === 0,
     caseInsensitive: Number(v?.lctn ?? 0) !== 0,
+    explicitDefaultsOff: Number(v?.edt ?? 1) === 0,
     grants: await readGrants(control),
     existingTables,
     existingObjects: await readExistingObjects(control, targetDbs),
     runs,
     autoincLockMode: await autoincLockMode(control),
     bulkOperations: control.bulkOperations,
+    statementBinlog: Number(v?.sbl ?? 0) === 1,
+    innodbDefaultRowFormat: await innodbDefaultRowFormat(control),
   };
 }
 

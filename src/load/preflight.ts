@@ -10,7 +10,7 @@ import { allowsAny, type GrantSet } from '../db/privileges.js';
 import type { DatabaseEntry, Manifest } from '../format/manifest.js';
 import type { DropTableMode, LoadOptions } from './load-options.js';
 import { PROGRESS_DB, type RunRecord } from './progress-store.js';
-import { needsLocalInfile } from './insert-method.js';
+import { bulkUsable, needsLocalInfile } from './insert-method.js';
 import { memoSelection, selectionFingerprint } from './restore-filter.js';
 import { clashingObjects, describeExisting, OBJECT_CLASH_FIX, type ExistingObject } from './existing-objects.js';
 
@@ -28,18 +28,24 @@ export interface LoadFacts {
   readonly existingObjects: ReadonlyMap<string, readonly ExistingObject[]>;
   /** Table names compare case-insensitively (lower_case_table_names ≠ 0). */
   readonly caseInsensitive: boolean;
+  /** @@GLOBAL.explicit_defaults_for_timestamp is OFF (tables are created with it ON: session-profile.ts loadSchema). */
+  readonly explicitDefaultsOff: boolean;
   /** The progress store's run record per target database (null: none). */
   readonly runs: ReadonlyMap<string, RunRecord | null>;
   /** @@GLOBAL.innodb_autoinc_lock_mode (null: no such variable): the advice of autoinc-hint.ts and --insert-method auto. */
   readonly autoincLockMode: number | null;
   /** The server takes MariaDB's bulk INSERT (COM_STMT_BULK_EXECUTE: --insert-method bulk). */
   readonly bulkOperations: boolean;
+  /** Rows would be binary-logged as statements (binlog_format=STATEMENT, not --skip-binlog): no bulk INSERT then. */
+  readonly statementBinlog: boolean;
+  /** @@GLOBAL.innodb_default_row_format, lower case (null: no such variable). */
+  readonly innodbDefaultRowFormat: string | null;
 }
 
 export interface LoadPreflightPlan {
   readonly manifest: Manifest;
   readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
-  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod'>;
+  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod' | 'skipDefiner' | 'engine'>;
 }
 
 /** Room the loader leaves in a packet beside a line (statement text, headers). */
@@ -49,6 +55,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   const problems: Problem[] = [];
   const { manifest, opts } = plan;
   const privileges: Problem[] = [];
+  if (facts.caseInsensitive) problems.push(...caseClashes(plan.targets));
   for (const t of plan.targets) {
     const run = facts.runs.get(t.name) ?? null;
     const state = runState(run, manifest.dumpId, t.source.name, selectionFingerprint(t.source, opts.restore), opts.dropTable);
@@ -113,6 +120,16 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
       fix: `SET GLOBAL log_bin_trust_function_creators = 1; (and in the server config), or GRANT SUPER ON *.* TO ${facts.grants.account};`,
     });
   }
+  const foreign = opts.skipDefiner || opts.restore.noSchema ? [] : foreignDefiners(plan.targets.filter((t) => facts.runs.get(t.name)?.completedAt == null), facts.grants.account);
+  if (foreign.length > 0 && !allowsAny(facts.grants, DEFINER_PRIVILEGES, null)) {
+    const named = foreign.slice(0, 3).map((o) => `${o.kind} ${o.database}.${o.name} (DEFINER ${o.definer})`).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
+    privileges.push({
+      code: 'privilege',
+      object: { database: foreign[0]!.database },
+      message: `the dump's ${named} name another account as DEFINER, and ${facts.grants.account} may create objects only as itself (error 1227: SUPER or SET USER needed)`,
+      fix: `load with --skip-definer (the objects then belong to ${facts.grants.account}), or GRANT SET USER ON *.* TO ${facts.grants.account}; (MariaDB 10.5+; SET_ANY_DEFINER on MySQL 8.2+, SUPER before)`,
+    });
+  }
   // Privileges granted through a role whose grants SHOW GRANTS does not list cannot be judged.
   if (facts.grants.complete) problems.push(...privileges);
 
@@ -125,17 +142,26 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
       message: "--insert-method bulk: the target does not take MariaDB's bulk INSERT (COM_STMT_BULK_EXECUTE, MariaDB 10.5 and later)",
       fix: '--insert-method load-data (or auto)',
     });
+  } else if (csvRows && opts.insertMethod === 'bulk' && facts.statementBinlog) {
+    problems.push({
+      code: 'unsupported',
+      object: {},
+      message: "--insert-method bulk: the target logs statements (binlog_format = STATEMENT), and MariaDB takes bulk INSERTs only with row-based logging",
+      fix: '--insert-method load-data (or auto), or SET GLOBAL binlog_format = MIXED; (or ROW; and in the server config), or --skip-binlog if the rows need not reach replicas',
+    });
   } else if (csvRows && !facts.localInfile && needsLocalInfile(opts.insertMethod, facts)) {
     problems.push({
       code: 'local-infile-off',
       object: {},
-      message: `local_infile is OFF on the target: the CSV chunks of this dump load with LOAD DATA LOCAL INFILE${opts.insertMethod === 'load-data' ? ' (--insert-method load-data)' : ''}`,
-      fix: `SET GLOBAL local_infile = ON; (and local_infile=ON under [mysqld] in the server config), or dump again with --format sql${opts.insertMethod === 'load-data' && facts.bulkOperations ? ", or load with --insert-method auto (MariaDB's bulk INSERT needs no LOCAL INFILE)" : ''}`,
+      message: `local_infile is OFF on the target: the CSV chunks of this dump load with LOAD DATA LOCAL INFILE${opts.insertMethod === 'load-data' ? ' (--insert-method load-data)' : facts.bulkOperations && facts.statementBinlog ? " (MariaDB's bulk INSERT, which needs none, is refused under binlog_format = STATEMENT)" : ''}`,
+      fix: `SET GLOBAL local_infile = ON; (and local_infile=ON under [mysqld] in the server config), or dump again with --format sql${opts.insertMethod === 'load-data' && bulkUsable(facts) ? ", or load with --insert-method auto (MariaDB's bulk INSERT needs no LOCAL INFILE)" : ''}`,
     });
   }
   if (facts.readOnly && !allowsAny(facts.grants, ['SUPER', 'READ_ONLY ADMIN', 'CONNECTION_ADMIN'], null)) {
     problems.push({ code: 'read-only', object: {}, message: 'the target server is read-only (read_only = ON)', fix: 'load into the primary, or SET GLOBAL read_only = OFF; on this server if it is meant to take writes' });
   }
+  const rowFormat = rowFormatDiffers(plan, facts);
+  if (rowFormat) problems.push(rowFormat);
   const limit = facts.maxAllowedPacket - PACKET_SLACK;
   for (const t of opts.restore.noData ? [] : plan.targets) {
     for (const tb of t.source.tables) {
@@ -152,6 +178,66 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
     }
   }
   return problems;
+}
+
+const CASE_FIX = 'load into a server with lower_case_table_names = 0';
+
+/**
+ * Under lower_case_table_names ≠ 0 the target keeps one table (or view) where the dump has two
+ * whose names differ only in case: the second's rows would be merged into the first (verify finds
+ * it only after the load). Databases likewise.
+ */
+function caseClashes(targets: LoadPreflightPlan['targets']): Problem[] {
+  const out: Problem[] = [];
+  const clashes = (names: readonly string[]): string[][] => {
+    const byLower = new Map<string, string[]>();
+    for (const n of names) byLower.set(n.toLowerCase(), [...(byLower.get(n.toLowerCase()) ?? []), n]);
+    return [...byLower.values()].filter((g) => g.length > 1).map((g) => g.sort());
+  };
+  for (const group of clashes(targets.map((t) => t.name))) {
+    out.push({ code: 'name-case-clash', object: { database: group[0]! }, message: `databases ${group.join(', ')} differ only in case, and the target's lower_case_table_names makes them one`, fix: `${CASE_FIX}, or --rename all but one of them (--rename ${group[1]}=${group[1]}_2)` });
+  }
+  for (const t of targets) {
+    const names = [...t.source.tables.map((tb) => tb.name), ...t.source.objects.filter((o) => o.kind === 'view').map((o) => o.name)];
+    for (const group of clashes(names)) {
+      out.push({ code: 'name-case-clash', object: { database: t.name, table: group[0]! }, message: `tables ${group.map((n) => `${t.name}.${n}`).join(', ')} differ only in case, and the target's lower_case_table_names makes them one table`, fix: `${CASE_FIX}, or leave all but one out (--ignore-table ${t.source.name}.${group[1]}) and load each of those on its own into another database (-T ${t.source.name}.${group[1]} -B ${t.name}_2)` });
+    }
+  }
+  return out;
+}
+
+/**
+ * SHOW CREATE TABLE names no ROW_FORMAT where the table has its server's default: on a target whose
+ * innodb_default_row_format differs, such a table would be created with another one — silently (a
+ * COMPACT table keeps index keys to 767 bytes, rows to 8126 inline), or refused ('Row size too
+ * large', error 1118) after other tables were created. Decided for the dump as a whole: the
+ * manifest does not say which definitions name their row format.
+ */
+function rowFormatDiffers(plan: LoadPreflightPlan, facts: LoadFacts): Problem | null {
+  const source = plan.manifest.session.innodbDefaultRowFormat;
+  const target = facts.innodbDefaultRowFormat;
+  if (!source || !target || source === target || plan.opts.restore.noSchema) return null;
+  const innodb = (engine: string | null): boolean => (plan.opts.engine ?? engine ?? '').toLowerCase() === 'innodb';
+  const tables = plan.targets.flatMap((t) => t.source.tables.filter((tb) => innodb(tb.engine)).map((tb) => `${t.name}.${tb.name}`));
+  if (tables.length === 0) return null;
+  return {
+    code: 'setting-differs',
+    object: {},
+    message: `the source's innodb_default_row_format is ${source}, the target's ${target}: InnoDB tables whose definition names no ROW_FORMAT (${tables.slice(0, 3).join(', ')}${tables.length > 3 ? ` and ${tables.length - 3} more` : ''}) would be created ${target}, not ${source} as on the source`,
+    fix: `SET GLOBAL innodb_default_row_format = ${source}; on the target for the load (set it back afterwards if you must: the tables keep theirs)`,
+  };
+}
+
+/** Any of these lets an account create views, routines, triggers and events for another DEFINER. */
+const DEFINER_PRIVILEGES = ['SUPER', 'SET USER', 'SET_USER_ID', 'SET_ANY_DEFINER'];
+
+/** The dump's objects whose DEFINER is not the loading account (`user`@`host` and 'user'@'host' alike). */
+function foreignDefiners(targets: LoadPreflightPlan['targets'], account: string): { kind: string; database: string; name: string; definer: string }[] {
+  const plain = (a: string): string => a.replace(/[`']/g, '');
+  const me = plain(account);
+  return targets.flatMap((t) =>
+    t.source.objects.filter((o) => !!o.definer && plain(o.definer) !== me && !/^CURRENT_USER\b/i.test(o.definer)).map((o) => ({ kind: o.kind, database: t.name, name: o.name, definer: o.definer! })),
+  );
 }
 
 /** `fresh` with `ours`: a finished load of this dump into the target is replaced (--drop-table drop/truncate, another part): the objects there are its. */

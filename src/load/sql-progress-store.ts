@@ -18,11 +18,15 @@ const PROGRESS_INSERT = `INSERT INTO ${PROGRESS_DB}.progress (dump_id, target_db
 export class SqlProgressStore implements ProgressStore {
   constructor(private readonly session: StatementRunner) {}
 
+  /**
+   * ROW_FORMAT=DYNAMIC whatever the target's innodb_default_row_format: under COMPACT or REDUNDANT an
+   * index key is at most 767 bytes, and steps' primary key is 1280 (error 1709 before any row loaded).
+   */
   async ensure(): Promise<void> {
     const s = this.session;
     await s.exec(`CREATE DATABASE IF NOT EXISTS ${PROGRESS_DB}`);
-    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.runs (target_db VARBINARY(256) NOT NULL PRIMARY KEY, dump_id VARBINARY(128) NOT NULL, source_db VARBINARY(256) NOT NULL, rows_per_tx BIGINT NOT NULL, bytes_per_tx BIGINT NOT NULL, started_at DATETIME NOT NULL, completed_at DATETIME NULL, options VARBINARY(2048) NULL) ENGINE=InnoDB`);
-    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.progress (dump_id VARBINARY(128) NOT NULL, target_db VARBINARY(256) NOT NULL, tbl VARBINARY(256) NOT NULL, chunk INT NOT NULL, sub INT NOT NULL, rows_loaded BIGINT NOT NULL, last_sub TINYINT NOT NULL, end_offset BIGINT NULL, PRIMARY KEY (target_db, tbl, chunk, sub)) ENGINE=InnoDB`);
+    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.runs (target_db VARBINARY(256) NOT NULL PRIMARY KEY, dump_id VARBINARY(128) NOT NULL, source_db VARBINARY(256) NOT NULL, rows_per_tx BIGINT NOT NULL, bytes_per_tx BIGINT NOT NULL, started_at DATETIME NOT NULL, completed_at DATETIME NULL, options VARBINARY(2048) NULL) ENGINE=InnoDB ROW_FORMAT=DYNAMIC`);
+    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.progress (dump_id VARBINARY(128) NOT NULL, target_db VARBINARY(256) NOT NULL, tbl VARBINARY(256) NOT NULL, chunk INT NOT NULL, sub INT NOT NULL, rows_loaded BIGINT NOT NULL, last_sub TINYINT NOT NULL, end_offset BIGINT NULL, PRIMARY KEY (target_db, tbl, chunk, sub)) ENGINE=InnoDB ROW_FORMAT=DYNAMIC`);
     // columns that came later, added to the tables of an older tsload: end_offset (a resume reads a
     // chunk from there), options (a resume must run with the first run's result-changing options)
     const later = [['progress', 'end_offset', 'BIGINT NULL'], ['runs', 'options', 'VARBINARY(2048) NULL']] as const;
@@ -30,7 +34,7 @@ export class SqlProgressStore implements ProgressStore {
       const has = await s.scalar(`SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?`, [PROGRESS_DB, table, column]);
       if (Number(has) === 0) await s.exec(`ALTER TABLE ${PROGRESS_DB}.${table} ADD COLUMN ${column} ${type}`);
     }
-    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.steps (target_db VARBINARY(256) NOT NULL, step VARBINARY(1024) NOT NULL, info VARBINARY(1024) NOT NULL, PRIMARY KEY (target_db, step)) ENGINE=InnoDB`);
+    await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.steps (target_db VARBINARY(256) NOT NULL, step VARBINARY(1024) NOT NULL, info VARBINARY(1024) NOT NULL, PRIMARY KEY (target_db, step)) ENGINE=InnoDB ROW_FORMAT=DYNAMIC`);
   }
 
   /** The progress database exists (a read-only probe: dry runs and fresh loads). */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvMethodFor, needsLocalInfile, type InsertMethodFacts } from '../../src/load/insert-method.js';
 
-const mariadb: InsertMethodFacts = { bulkOperations: true, localInfile: true, autoincLockMode: 1 };
+const mariadb: InsertMethodFacts = { bulkOperations: true, localInfile: true, autoincLockMode: 1, statementBinlog: false };
 const autoInc = { autoIncrement: 42 };
 const plain = { autoIncrement: null };
 
@@ -21,6 +21,12 @@ describe('csvMethodFor', () => {
   it('auto: bulk INSERT everywhere when local_infile is OFF; LOAD DATA where the server has no bulk INSERT', () => {
     expect(csvMethodFor('auto', { ...mariadb, localInfile: false }, plain)).toBe('bulk');
     expect(csvMethodFor('auto', { ...mariadb, bulkOperations: false }, autoInc)).toBe('load-data');
+  });
+
+  it('auto: never bulk INSERT where the rows are logged as statements (MariaDB error 4033), whatever else says so', () => {
+    expect(csvMethodFor('auto', { ...mariadb, statementBinlog: true }, autoInc)).toBe('load-data');
+    expect(csvMethodFor('auto', { ...mariadb, statementBinlog: true, localInfile: false }, plain)).toBe('load-data');
+    expect(needsLocalInfile('auto', { ...mariadb, statementBinlog: true })).toBe(true);
   });
 
   it('an explicit method is taken as it is', () => {

@@ -63,6 +63,7 @@ function table(name: string, longest = 100): TableEntry {
 const manifest = {
   dumpId: 'd1',
   options: { format: 'csv' },
+  session: { sqlMode: '', timeZone: 'SYSTEM', innodbDefaultRowFormat: 'dynamic' },
   databases: [{ name: 'shop', tables: [table('orders', 5_000_000), table('items')], objects: [{ kind: 'view', name: 'v' }] }],
 } as unknown as Manifest;
 
@@ -76,6 +77,9 @@ function facts(over: Partial<LoadFacts> = {}): LoadFacts {
     existingTables: new Map(),
     existingObjects: new Map(),
     caseInsensitive: false,
+    explicitDefaultsOff: false,
+    statementBinlog: false,
+    innodbDefaultRowFormat: null,
     runs: new Map(),
     autoincLockMode: 2,
     bulkOperations: false,
@@ -83,7 +87,7 @@ function facts(over: Partial<LoadFacts> = {}): LoadFacts {
   };
 }
 
-const plan = { manifest, targets: [{ name: 'copy', source: manifest.databases[0]! }], opts: { dropTable: 'fail' as const, deferIndexes: true, verify: true, restore: FULL_RESTORE, insertMethod: 'auto' as const } };
+const plan = { manifest, targets: [{ name: 'copy', source: manifest.databases[0]! }], opts: { dropTable: 'fail' as const, deferIndexes: true, verify: true, restore: FULL_RESTORE, insertMethod: 'auto' as const, skipDefiner: false, engine: null } };
 
 describe('load preflight', () => {
   it('no problems on a willing target', () => {
@@ -152,6 +156,17 @@ describe('load preflight', () => {
     expect(none.map((p) => p.code)).toEqual(['unsupported']);
     expect(none[0]!.message).toMatch(/COM_STMT_BULK_EXECUTE/);
     expect(none[0]!.fix).toBe('--insert-method load-data (or auto)');
+  });
+
+  it("a target whose innodb_default_row_format is not the source's is refused, unless no InnoDB table is created", () => {
+    const compact = facts({ innodbDefaultRowFormat: 'compact' });
+    const [p] = preflightLoad(plan, compact);
+    expect(p?.code).toBe('setting-differs');
+    expect(p?.message).toContain("the source's innodb_default_row_format is dynamic, the target's compact: InnoDB tables whose definition names no ROW_FORMAT (copy.orders, copy.items)");
+    expect(p?.fix).toContain('SET GLOBAL innodb_default_row_format = dynamic;');
+    expect(preflightLoad(plan, facts({ innodbDefaultRowFormat: 'dynamic' }))).toEqual([]);
+    expect(preflightLoad({ ...plan, opts: { ...plan.opts, engine: 'Aria' } }, compact)).toEqual([]);
+    expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noSchema: true } } }, compact).map((x) => x.code)).not.toContain('setting-differs');
   });
 
   it('privileges behind a role SHOW GRANTS does not expand are not judged', () => {
