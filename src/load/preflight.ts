@@ -206,6 +206,9 @@ function caseClashes(targets: LoadPreflightPlan['targets']): Problem[] {
   return out;
 }
 
+/** InnoDB's default row formats by what fits in them (index key prefixes, inline row size). */
+const ROW_FORMAT_ROOM: Readonly<Record<string, number>> = { redundant: 0, compact: 1, dynamic: 2 };
+
 /**
  * SHOW CREATE TABLE names no ROW_FORMAT where the table has its server's default: on a target whose
  * innodb_default_row_format differs, such a table would be created with another one — silently (a
@@ -217,6 +220,9 @@ function rowFormatDiffers(plan: LoadPreflightPlan, facts: LoadFacts): Problem | 
   const source = plan.manifest.session.innodbDefaultRowFormat;
   const target = facts.innodbDefaultRowFormat;
   if (!source || !target || source === target || plan.opts.restore.noSchema) return null;
+  // a roomier default (COMPACT → DYNAMIC, as a migration from MySQL 5.6/5.7 wants) takes every row the
+  // source held: only a tighter one changes what fits
+  if ((ROW_FORMAT_ROOM[target] ?? 0) >= (ROW_FORMAT_ROOM[source] ?? 0)) return null;
   const innodb = (engine: string | null): boolean => (plan.opts.engine ?? engine ?? '').toLowerCase() === 'innodb';
   const tables = plan.targets.flatMap((t) => t.source.tables.filter((tb) => innodb(tb.engine)).map((tb) => `${t.name}.${tb.name}`));
   if (tables.length === 0) return null;

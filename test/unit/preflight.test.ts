@@ -158,13 +158,17 @@ describe('load preflight', () => {
     expect(none[0]!.fix).toBe('--insert-method load-data (or auto)');
   });
 
-  it("a target whose innodb_default_row_format is not the source's is refused, unless no InnoDB table is created", () => {
+  it("a target whose innodb_default_row_format is tighter than the source's is refused, unless no InnoDB table is created; a roomier one is taken", () => {
     const compact = facts({ innodbDefaultRowFormat: 'compact' });
     const [p] = preflightLoad(plan, compact);
     expect(p?.code).toBe('setting-differs');
     expect(p?.message).toContain("the source's innodb_default_row_format is dynamic, the target's compact: InnoDB tables whose definition names no ROW_FORMAT (copy.orders, copy.items)");
     expect(p?.fix).toContain('SET GLOBAL innodb_default_row_format = dynamic;');
     expect(preflightLoad(plan, facts({ innodbDefaultRowFormat: 'dynamic' }))).toEqual([]);
+    // a COMPACT source (MySQL 5.6/5.7 defaults) into a DYNAMIC target: every row and key still fits
+    const compactSource = { ...plan, manifest: { ...plan.manifest, session: { ...plan.manifest.session, innodbDefaultRowFormat: 'compact' } } };
+    expect(preflightLoad(compactSource, facts({ innodbDefaultRowFormat: 'dynamic' }))).toEqual([]);
+    expect(preflightLoad(compactSource, facts({ innodbDefaultRowFormat: 'redundant' }))[0]?.code).toBe('setting-differs');
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, engine: 'Aria' } }, compact)).toEqual([]);
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noSchema: true } } }, compact).map((x) => x.code)).not.toContain('setting-differs');
   });
