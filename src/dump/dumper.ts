@@ -58,6 +58,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
   let workers: DumpWorker[] = [];
   let planner: Session | undefined;
   let locked: Snapshot | undefined;
+  let claimed = false;
   try {
     const flavor = await detectFlavor(control);
     if (opts.replicaData) await requireReplica(control, flavor);
@@ -69,6 +70,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     const selection = facts.selection as Selection;
     store = await openStore(opts.output, { create: true });
     await prepareOutput(store, opts.overwrite, opts.toolVersion);
+    // from here the output is this run's (claimed): a run that lost the claim must not touch another's partials
+    claimed = true;
     const threads = opts.noData ? 0 : Math.max(1, opts.threads);
     workers = startWorkers(threads);
     await Promise.all(workers.map((w) => w.open(opts.connection)));
@@ -105,7 +108,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
   } catch (e) {
     // a global lock still held (--lock-non-transactional) holds back the server's writes: it goes first
     await locked?.release().catch(() => undefined);
-    if (store) await cleanupPartials(store);
+    if (store && claimed) await cleanupPartials(store);
     throw e;
   } finally {
     await planner?.close().catch(() => undefined);
