@@ -53,7 +53,7 @@ async function refusedConditions(control: Session, selection: Selection, opts: D
     try {
       await control.query(`SELECT 1 FROM ${qualified(table.database, table.name)}${historyClause(table.columns)} WHERE (${w.condition}) LIMIT 0`, [], object);
     } catch (e) {
-      if (!(e instanceof TsError) || e.errno === undefined || e.errno >= 2000 || e.code === 'connection-lost' || e.code === 'interrupted') throw e;
+      if (!(e instanceof TsError) || e.errno === undefined || (e.errno >= 2000 && e.errno < 3000) || e.errno === 1142 || e.errno === 1143 || e.code === 'connection-lost' || e.code === 'interrupted') throw e;
       const columns = table.columns.map((c) => c.name).join(', ');
       problems.push({
         code: 'where-invalid',
