@@ -253,8 +253,9 @@ type RunState = { readonly kind: 'fresh'; readonly ours?: boolean } | { readonly
 function runState(run: RunRecord | null, dumpId: string, sourceDb: string, selection: string, dropTable: DropTableMode): RunState {
   if (!run) return { kind: 'fresh' };
   if (run.completedAt) {
-    const same = run.dumpId === dumpId && run.sourceDb === sourceDb;
-    return same && memoSelection(run) === selection && (dropTable === 'fail' || dropTable === 'append') ? { kind: 'done' } : { kind: 'fresh', ours: same };
+    // the objects there are this dump's only if the finished load covered the same part of it
+    const same = run.dumpId === dumpId && run.sourceDb === sourceDb && memoSelection(run) === selection;
+    return same && (dropTable === 'fail' || dropTable === 'append') ? { kind: 'done' } : { kind: 'fresh', ours: same };
   }
   if (run.dumpId !== dumpId) return { kind: 'other-load', message: `the target holds an unfinished load of another dump (${run.dumpId}, from database ${run.sourceDb})` };
   if (run.sourceDb !== sourceDb) return { kind: 'other-load', message: `the target holds an unfinished load of source database ${run.sourceDb}, not ${sourceDb}` };

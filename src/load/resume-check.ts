@@ -40,7 +40,7 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
       }
       // A finished load's memo that no longer applies (another dump, or its tables changed since), or
       // that --drop-table drop/truncate or another part replaces: of this dump, the objects are its.
-      ours = run.dumpId === manifest.dumpId && run.sourceDb === t.source.name;
+      ours = run.dumpId === manifest.dumpId && run.sourceDb === t.source.name && memoSelection(run) === selection;
       await store.forget(t.name);
       run = null;
     }
