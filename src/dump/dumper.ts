@@ -59,6 +59,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
   let planner: Session | undefined;
   let locked: Snapshot | undefined;
   let claimed = false;
+  let failed = false;
   try {
     const flavor = await detectFlavor(control);
     if (opts.replicaData) await requireReplica(control, flavor);
@@ -108,11 +109,13 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
   } catch (e) {
     // a global lock still held (--lock-non-transactional) holds back the server's writes: it goes first
     await locked?.release().catch(() => undefined);
-    if (store && claimed) await cleanupPartials(store);
+    failed = true;
     throw e;
   } finally {
     await planner?.close().catch(() => undefined);
     await Promise.all(workers.map((w) => w.close().catch(() => undefined)));
+    // after the workers: a chunk still being written would begin an upload (or a partial) after it
+    if (failed && store && claimed) await cleanupPartials(store);
     await control.close().catch(() => undefined);
     await store?.close().catch(() => undefined);
   }

@@ -95,8 +95,8 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
  * deletes only files of that dump: the ones its manifest lists, and names tsdump writes (chunks,
  * schema files, `*.partial`) in an interrupted one. Anything else in there stops the dump before
  * anything is deleted: a wrong -o must never wipe someone's directory. The manifest goes first, so
- * a crash during the cleanup cannot leave a "complete" dump behind. Then the in-progress marker is
- * written.
+ * a crash during the cleanup cannot leave a "complete" dump behind; the earlier run's unfinished
+ * uploads (S3, a killed run's) of our names go too. Then the in-progress marker is written.
  */
 export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string): Promise<void> {
   const entries = await store.list();
@@ -105,6 +105,8 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
     if (refusal) throw refusal;
     await store.remove(MANIFEST_FILE);
     for (const e of entries) if (e.path !== MANIFEST_FILE) await store.remove(e.path);
+    // a killed earlier run's uploads (S3): invisible, but stored and billed until aborted
+    await store.discardUnfinished(isDumpFilePath).catch(() => undefined);
     await store.flush();
   }
   const marker: Marker = { tool: 'tsdump', version: toolVersion, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid };
@@ -126,7 +128,12 @@ export async function finishOutput(store: DumpStore): Promise<void> {
   await store.flush();
 }
 
-/** Removes what an interrupted run left half-written (`*.partial`); the missing manifest marks the dump incomplete. */
+/**
+ * Removes what an interrupted run left half-written (`*.partial`, S3's incomplete multipart
+ * uploads); the missing manifest marks the dump incomplete. Call it once nothing writes any more
+ * (the workers are closed), or an upload begun after it would be left behind.
+ */
 export async function cleanupPartials(store: DumpStore): Promise<void> {
   for (const e of await store.list().catch(() => [])) if (e.regular && e.path.endsWith('.partial') && isDumpFilePath(e.path)) await store.remove(e.path).catch(() => undefined);
+  await store.discardUnfinished(isDumpFilePath).catch(() => undefined);
 }

@@ -90,6 +90,13 @@ export interface DumpStore {
   /** Removes a committed file (no error when there is none). */
   remove(path: string): Promise<void>;
   /**
+   * Drops the writes begun under the store that were neither committed nor aborted — a run killed
+   * or stopped mid-write leaves them — for the paths `ours` accepts; how many. S3: incomplete
+   * multipart uploads, invisible to `list` but stored (and billed) until aborted. Local: none (a
+   * `*.partial` is a listed file, removed like any other).
+   */
+  discardUnfinished(ours: (path: string) => boolean): Promise<number>;
+  /**
    * Why files cannot be created here, or null when they can as far as can be told without writing
    * (local: the directory, or its nearest existing parent, is a writable directory; S3: not knowable
    * without a write, null). Read-only: a preflight asks it.

@@ -66,6 +66,11 @@ export class LocalStore implements DumpStore {
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
+  /** Nothing unfinished is unlisted here: a `*.partial` is a file of the listing. */
+  async discardUnfinished(): Promise<number> {
+    return 0;
+  }
+
   async whyNotWritable(): Promise<string | null> {
     let dir = path.resolve(this.dir);
     for (;;) {

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { TsError } from '../core/errors.js';
 import { displayLocation, readPieces, type ByteSource, type DumpStore, type PendingFile, type StoreLocation, type StoredEntry, type StoredFile } from './dump-store.js';
@@ -180,6 +180,37 @@ export class S3Store implements DumpStore {
   async remove(relative: string): Promise<void> {
     const Key = this.key(relative);
     await this.call('remove', relative, () => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key })));
+  }
+
+  /**
+   * Aborts the incomplete multipart uploads of `ours` under the prefix. A tsdump stopped mid-chunk
+   * (SIGINT, a failed chunk elsewhere) ends its worker threads with their uploads in flight, and a
+   * killed one leaves all of them: each keeps its parts stored until aborted. Listed with the
+   * prefix and its '/', so a sibling prefix (`dump2` next to `dump`) is never touched.
+   */
+  async discardUnfinished(ours: (path: string) => boolean): Promise<number> {
+    let dropped = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.call('list unfinished uploads of', undefined, () =>
+        this.client.send(new ListMultipartUploadsCommand({ Bucket: this.location.bucket, Prefix: this.base, ...(keyMarker ? { KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker } : {}) })),
+      );
+      for (const u of page.Uploads ?? []) {
+        const rel = (u.Key ?? '').slice(this.base.length);
+        if (!u.Key?.startsWith(this.base) || !u.UploadId || !ours(rel)) continue;
+        try {
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: u.Key, UploadId: u.UploadId }));
+          dropped++;
+        } catch (e) {
+          // aborted meanwhile by the writer itself
+          if (failureOf(e).code !== 'NoSuchUpload' && failureOf(e).status !== 404) throw await this.explain(e, 'abort the unfinished upload of', rel);
+        }
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.NextUploadIdMarker;
+    } while (keyMarker);
+    return dropped;
   }
 
   /** Completed uploads are durable: nothing to do. */

@@ -6,8 +6,11 @@
  * object, a missing bucket and wrong credentials are clear errors naming the object, the bucket and
  * the credential source; a damaged block stops the load before any of its rows; a killed load from
  * S3 resumes exactly, reading the partly loaded chunk once from its start (the prefix hash of the
- * block where it stopped covers the blocks before it) and loading from that block on.
+ * block where it stopped covers the blocks before it) and loading from that block on. A killed dump's
+ * incomplete multipart uploads are aborted by the next --overwrite, and nobody else's (a sibling
+ * prefix, a name tsdump does not write).
  */
+import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compareDatabases, failures, formatReport } from '../support/checker.js';
 import { connArgs, runCli, type CliResult } from '../support/cli.js';
@@ -26,6 +29,8 @@ describe('S3 faults', () => {
   let proxy: FaultProxy;
   const bucket = uniqueBucket('tsfault');
   const src = uniqueDb('s3f_src');
+  // two chunks bigger than a part, so both threads have a multipart upload in flight
+  const twoBig = uniqueDb('s3f_twobig');
   const targets: string[] = [];
   let bigKey = '';
 
@@ -39,6 +44,9 @@ describe('S3 faults', () => {
     await createLoadFixture(admin, src);
     // ~12.5 MB in one chunk: four 4 MiB blocks, two 8 MiB parts
     await bigTable(admin, src, 'big', 60_000, 200);
+    await admin.query(`CREATE DATABASE \`${twoBig}\``);
+    await bigTable(admin, twoBig, 'one', 100_000, 200);
+    await bigTable(admin, twoBig, 'two', 100_000, 200);
     const r = await dump('pristine');
     expect(r.code, r.stderr).toBe(0);
     bigKey = (await s3.keys(bucket, 'pristine/')).find((k) => /big\.000001\.csv$/.test(k))!;
@@ -49,6 +57,7 @@ describe('S3 faults', () => {
 
   afterAll(async () => {
     await cleanupLoads(src, targets, []);
+    await admin?.query(`DROP DATABASE IF EXISTS \`${twoBig}\``);
     await proxy?.stop();
     await s3?.stop();
     await admin?.close();
@@ -117,6 +126,39 @@ describe('S3 faults', () => {
     expect(s3.pendingUploads(bucket)).toBe(0);
     const keys = await s3.keys(bucket, 'denied/');
     expect(keys.filter((k) => /big\.000001/.test(k) || k.endsWith('manifest.json'))).toEqual([]);
+  }, 300_000);
+
+  /** Dumps twoBig into `prefix`, sending `signal` once both threads have a multipart upload begun. */
+  async function stopMidUpload(prefix: string, signal: NodeJS.Signals, extra: string[] = []): Promise<CliResult> {
+    let sent = false;
+    const r = await runCli('tsdump', [...connArgs(), '-B', twoBig, '-o', `s3://${bucket}/${prefix}`, '-t', '2', '--chunk-size', '32M', '-q', ...extra], {
+      env: s3.env(),
+      timeoutMs: 300_000,
+      onSpawn: (pid) => {
+        const poll = setInterval(() => {
+          if (!sent && s3.pendingUploadKeys(bucket).filter((k) => k.startsWith(`${prefix}/`)).length >= 2) {
+            sent = true;
+            clearInterval(poll);
+            process.kill(pid, signal);
+          }
+        }, 5);
+        setTimeout(() => clearInterval(poll), 240_000);
+      },
+    });
+    expect(sent, `never two uploads in flight:\n${r.stderr}`).toBe(true);
+    return r;
+  }
+
+  it("a killed dump's unfinished uploads are aborted by --overwrite; a sibling prefix's and other names' are not", async () => {
+    const r = await stopMidUpload('killed', 'SIGKILL');
+    expect(r.signal).toBe('SIGKILL');
+    const left = s3.pendingUploadKeys(bucket).filter((k) => k.startsWith('killed/'));
+    expect(left.length).toBeGreaterThanOrEqual(2);
+    // not ours: a dump under a sibling prefix that merely starts with the same letters, and a name tsdump never writes
+    for (const Key of [`killed2/${twoBig}/one.000001.csv`, 'killed/notes.bin']) await s3.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+    const again = await runCli('tsdump', [...connArgs(), '-B', twoBig, '-o', `s3://${bucket}/killed`, '-t', '2', '--chunk-size', '32M', '-q', '--overwrite'], { env: s3.env(), timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(s3.pendingUploadKeys(bucket).filter((k) => k.startsWith('killed'))).toEqual([`killed/notes.bin`, `killed2/${twoBig}/one.000001.csv`]);
   }, 300_000);
 
   it('a missing object on load: refused before any data, naming the object', async () => {

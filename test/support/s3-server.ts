@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +33,8 @@ export interface S3TestServer {
   deleteObject(bucket: string, key: string): Promise<void>;
   /** Multipart uploads begun and neither completed nor aborted, in `bucket`. */
   pendingUploads(bucket: string): number;
+  /** The keys of those uploads, sorted. */
+  pendingUploadKeys(bucket: string): string[];
   stop(): Promise<void>;
 }
 
@@ -98,6 +100,10 @@ export async function startS3Server(buckets: readonly string[] = []): Promise<S3
     pendingUploads: (bucket) => {
       const uploads = path.join(dir, bucket, '._S3rver_uploads');
       return existsSync(uploads) ? readdirSync(uploads).length : 0;
+    },
+    pendingUploadKeys: (bucket) => {
+      const uploads = path.join(dir, bucket, '._S3rver_uploads');
+      return existsSync(uploads) ? readdirSync(uploads).map((id) => (existsSync(path.join(uploads, id, 'key')) ? readFileSync(path.join(uploads, id, 'key'), 'utf8') : `(upload ${id} being begun)`)).sort() : [];
     },
     stop: async () => {
       client.destroy();

@@ -6,10 +6,12 @@
  * Started with --openssl-legacy-provider: s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens
  * with DES, which OpenSSL 3 only has in its legacy provider (without it every second page fails).
  * Added here because s3rver lacks it: AbortMultipartUpload (DELETE ?uploadId=…) removes the
- * upload's parts, as S3 does, instead of answering MethodNotAllowed.
+ * upload's parts, as S3 does, instead of answering MethodNotAllowed; ListMultipartUploads
+ * (GET /bucket?uploads&prefix=…) lists the uploads begun and neither completed nor aborted (one
+ * page: the tests begin few), instead of answering NotImplemented.
  */
 import { createRequire } from 'node:module';
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -27,6 +29,22 @@ server.middleware.unshift(async (ctx, next) => {
     const dir = path.join(server.store.getResourcePath(m[1], undefined, 'uploads'), ctx.query.uploadId);
     await rm(dir, { recursive: true, force: true });
     ctx.status = 204;
+    return;
+  }
+  const b = /^\/([^/]+)\/?$/.exec(ctx.path);
+  if (ctx.method === 'GET' && b && ctx.query.uploads !== undefined) {
+    const root = server.store.getResourcePath(b[1], undefined, 'uploads');
+    const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '';
+    const xml = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    let uploads = '';
+    for (const id of await readdir(root).catch(() => [])) {
+      const key = await readFile(path.join(root, id, 'key'), 'utf8').catch(() => null);
+      if (key === null || !key.startsWith(prefix)) continue;
+      const initiated = (await stat(path.join(root, id))).birthtime.toISOString();
+      uploads += `<Upload><Key>${xml(key)}</Key><UploadId>${id}</UploadId><Initiated>${initiated}</Initiated></Upload>`;
+    }
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${b[1]}</Bucket><Prefix>${xml(prefix)}</Prefix><IsTruncated>false</IsTruncated>${uploads}</ListMultipartUploadsResult>`;
     return;
   }
   await next();
