@@ -31,11 +31,35 @@ export function redact(sql: string): string {
   return sql.replace(/\b(PASSWORD|AS|USING|BY)\s+'(?:[^'\\]|\\.|'')*'/gi, "$1 '<hidden>'");
 }
 
-const IDENTIFIED = / IDENTIFIED (?:BY PASSWORD '(?:[^'\\]|\\.)*'|VIA .*?|WITH .*?)(?= WITH |$)/i;
+const STR = String.raw`'(?:[^'\\]|\\.|'')*'`;
+const NAME = String.raw`(?:\`(?:[^\`]|\`\`)*\`|${STR})`;
+const AUTH = String.raw`'?[A-Za-z0-9_]+'?(?:\s+(?:USING|AS)\s+${STR})?`;
+/**
+ * The authentication clause MariaDB prints in GRANT lines, whatever follows it (REQUIRE, WITH, the
+ * end): left in, it would set the dump's password on an account that already exists on the target.
+ */
+const IDENTIFIED = new RegExp(String.raw`\s+IDENTIFIED\s+(?:BY\s+PASSWORD\s+${STR}|BY\s+${STR}|(?:VIA|WITH)\s+${AUTH}(?:\s+OR\s+${AUTH})*)`, 'i');
+/** REQUIRE SSL/X509/NONE or ISSUER/SUBJECT/CIPHER strings: CREATE USER carries it, a GRANT would change an existing account's. */
+const REQUIRE = new RegExp(String.raw`\s+REQUIRE(?:\s+(?:SSL|X509|NONE)\b|(?:\s+(?:AND\s+)?(?:ISSUER|SUBJECT|CIPHER)\s+${STR})+)`, 'i');
 const LIMITS = /\s+(?:MAX_QUERIES_PER_HOUR|MAX_UPDATES_PER_HOUR|MAX_CONNECTIONS_PER_HOUR|MAX_USER_CONNECTIONS|MAX_STATEMENT_TIME)\s+[0-9.]+/gi;
+const GRANTEE = new RegExp(String.raw`\sTO\s+(${NAME}|PUBLIC)(?:@(${NAME}))?(?=\s+(?:IDENTIFIED|REQUIRE|WITH)\b|\s*$)`, 'gi');
+
+const unquote = (n: string): string => (n.startsWith('`') ? n.slice(1, -1).replace(/``/g, '`') : n.startsWith("'") ? n.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1') : n);
+
+/**
+ * Whether a grant line is the account's own. MariaDB's SHOW GRANTS FOR a role also lists the
+ * grants of the roles granted to it (`GRANT SELECT ON db.* TO r1` under r2): run for r2, such a line
+ * would reach r1 even when r1 was left out — and with no such account on the target, GRANT creates
+ * it as a user with no password. A grantee the pattern cannot read keeps the line.
+ */
+function grantsTo(sql: string, a: Pick<AccountEntry, 'user' | 'host'>): boolean {
+  const last = [...sql.matchAll(GRANTEE)].at(-1);
+  if (!last) return true;
+  return unquote(last[1]!) === a.user && (last[2] === undefined ? '' : unquote(last[2])) === a.host;
+}
 
 function grantLine(sql: string): string | null {
-  let out = sql.replace(IDENTIFIED, '').replace(LIMITS, '');
+  let out = sql.replace(IDENTIFIED, '').replace(REQUIRE, '').replace(LIMITS, '');
   out = out.replace(/\s+WITH\s*$/i, '').replace(/\bWITH\s+(?=WITH\b)/i, '');
   if (/^GRANT USAGE ON \*\.\* TO /i.test(out) && !/\bGRANT OPTION\b/i.test(out)) return null;
   return out;
@@ -58,7 +82,7 @@ export function accountStatements(accounts: readonly AccountEntry[], from: Flavo
   }
   for (const a of ordered) {
     for (const g of a.grants) {
-      if (/^SET DEFAULT ROLE/i.test(g)) continue;
+      if (/^SET DEFAULT ROLE/i.test(g) || !grantsTo(g, a)) continue;
       const line = grantLine(g);
       if (line !== null) out.push({ account: accountLabel(a), phase: 'grant', sql: tr(renameInGrant(line, renames)), plugin: null });
     }

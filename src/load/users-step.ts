@@ -77,6 +77,8 @@ export async function loadUsers(ctx: LoadContext): Promise<UsersReport> {
     await run(s);
   }
   ctx.reporter.emit({ kind: 'info', message: `users: ${report.created.length} created, ${report.existed.length} existed already (kept as they were, grants added), ${report.skipped.length} skipped, ${report.problems.length} statement(s) the target could not take` });
+  // never silently: an account kept as it was may differ from the dump's (password, limits, TLS)
+  if (report.existed.length > 0) ctx.reporter.emit({ kind: 'info', message: `users: kept as they are on the target (password, limits and TLS requirement not changed): ${report.existed.join(', ')}` });
   for (const p of report.problems) ctx.reporter.emit({ kind: 'warning', message: `users: ${p.account}: ${p.reason}: ${p.statement}` });
   return report;
 }
