@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareDatabases, failures, formatReport } from '../support/checker.js';
+import { expectSameDatabases } from '../support/checker.js';
 import { connArgs, runCli } from '../support/cli.js';
 import { killAfterProgressRows } from '../support/faults.js';
 import { createCorpus } from '../support/corpus.js';
@@ -58,12 +58,7 @@ describe('tsload restores mysqldump / mariadb-dump files', () => {
     await admin?.close();
   });
 
-  async function expectExact(dst: string, label: string): Promise<void> {
-    const results = await compareDatabases(admin, src, dst);
-    console.log(formatReport(results, label).split('\n').slice(-12).join('\n'));
-    const bad = failures(results).filter((r) => !INHERENT.has(`${r.kind} ${r.object}`));
-    expect(bad.map((r) => `${r.kind} ${r.object}: ${r.details.join('; ')}`)).toEqual([]);
-  }
+  const expectExact = (dst: string, label: string): Promise<void> => expectSameDatabases(admin, src, dst, label, INHERENT);
 
   it('options only our own dumps have are refused for a script, named, before anything is created (exit 2)', async () => {
     const dst = uniqueDb('imp_sql_refused');

@@ -17,6 +17,7 @@
  * A system-versioned table (MariaDB) is hashed FOR SYSTEM_TIME ALL, history rows and their
  * ROW_START/ROW_END included.
  */
+import { expect } from 'vitest';
 import { quoteIdent } from '../../src/core/ident.js';
 import type { SqlSession } from './corpus.js';
 
@@ -54,6 +55,18 @@ export function formatReport(results: readonly CheckResult[], label = 'checker')
 
 export function failures(results: readonly CheckResult[]): CheckResult[] {
   return results.filter((r) => !r.ok);
+}
+
+/**
+ * Compares two databases and fails the test naming every difference, but the `inherent` ones ("kind
+ * object", e.g. "table floats" for a dump tool that prints floats short); the report's last lines go to
+ * the log either way.
+ */
+export async function expectSameDatabases(session: SqlSession, srcDb: string, dstDb: string, label: string, inherent: ReadonlySet<string> = new Set()): Promise<void> {
+  const results = await compareDatabases(session, srcDb, dstDb);
+  console.log(formatReport(results, label).split('\n').slice(-12).join('\n'));
+  const bad = failures(results).filter((r) => !inherent.has(`${r.kind} ${r.object}`));
+  expect(bad.map((r) => `${r.kind} ${r.object}: ${r.details.join('; ')}`)).toEqual([]);
 }
 
 function text(v: unknown): string | null {
