@@ -34,6 +34,10 @@ export async function bigTable(admin: AdminSession, db: string, table: string, r
     await admin.query(`INSERT INTO ${t} (n, pad) SELECT n + ${have}, REPEAT(CHAR(97 + (n % 26)), ${padBytes}) FROM ${t} ORDER BY id LIMIT ${add}`);
     have += add;
   }
+  // INSERT … SELECT reserves AUTO_INCREMENT values in batches (lock mode 1): the counter ends above
+  // max(id) + 1 while InnoDB keeps the table open, and falls back to it when the table is evicted and
+  // reopened (its persisted value) — so a copy compared later could meet either. Settle it now.
+  await admin.query(`ALTER TABLE ${t} AUTO_INCREMENT = 1`);
 }
 
 /** Every file below `dir`, as paths relative to it with '/' separators. */
