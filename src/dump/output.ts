@@ -68,6 +68,14 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
   const earlier = await earlierDump(store, entries);
   if (!overwrite) {
     if (stillRunning(earlier?.marker ?? null)) return runningElsewhere(store, earlier!.marker!);
+    // another tsdump between the two steps of its claim (the marker written, not yet linked into place)
+    if (!earlier && entries.some((e) => e.path === `${IN_PROGRESS_FILE}.partial`)) {
+      return new TsError({
+        code: 'usage',
+        message: `output ${store.display} is being claimed by another tsdump (its in-progress marker is being written); nothing was deleted`,
+        suggestion: 'wait for it to finish or stop it, or choose another -o directory (if no tsdump runs there, one was killed while claiming it: remove .tsdump-in-progress.partial)',
+      });
+    }
     return new TsError({
       code: 'usage',
       message: `output ${store.display} is not empty`,

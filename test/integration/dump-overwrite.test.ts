@@ -69,6 +69,17 @@ describe('tsdump --overwrite', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it('a directory another tsdump is claiming (its marker written, not yet in place) is refused naming that; nothing is deleted', async () => {
+    const dir = path.join(tempDir('overwrite-claiming'), 'dump');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, '.tsdump-in-progress.partial'), '');
+    const before = snapshot(dir);
+    const r = await dump(dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is being claimed by another tsdump');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   it('a manifest.json that is a symbolic link to a real dump\'s manifest makes nothing ours', async () => {
     const real = path.join(tempDir('overwrite-real'), 'dump');
     expect((await dump(real)).code).toBe(0);
@@ -134,6 +145,7 @@ describe('tsdump --overwrite', () => {
       const dir = path.join(tempDir('overwrite-twice'), 'dump');
       const runs = await Promise.all([dump(dir), dump(dir)]);
       expect(runs.map((r) => r.code).sort(), runs.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+      // whichever step of the winner's claim the loser met: claiming, claimed, or running
       expect(runs.find((r) => r.code === 2)!.stderr).toMatch(/another tsdump|holds the dump/);
       expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
     }
