@@ -2,25 +2,14 @@
  * mariadb-dump files made with the options DBAs use, restored by tsload as `mariadb < file`
  * restores them: compared with the source by the checker.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameDatabases } from '../support/checker.js';
-import { connArgs, runCli } from '../support/cli.js';
+import { connArgs, mariadbDump, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
-
-function mariadbDump(args: readonly string[]): Buffer {
-  const s = testServer();
-  const r = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, ...args], {
-    env: { ...process.env, MYSQL_PWD: s.password },
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new Error(`mariadb-dump failed: ${r.stderr.toString()}`);
-  return r.stdout;
-}
+import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
 
 describe('tsload restores mariadb-dump files made with the options DBAs use', () => {
   let admin: AdminSession;

@@ -5,15 +5,14 @@
  * over. A finished import leaves its memo also under append and --no-schema: a rerun verifies and
  * loads no row twice; a target dropped since is loaded fresh.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connArgs, runCli, type CliResult } from '../support/cli.js';
+import { connArgs, mariadbDump, runCli, type CliResult } from '../support/cli.js';
 import { killAfterProgressRows } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, testServer, uniqueDb } from '../support/server.js';
+import { adminSession, uniqueDb } from '../support/server.js';
 import { cleanupLoads } from './load-fixture.js';
 
 describe('script import into existing tables, and its memo', () => {
@@ -25,15 +24,8 @@ describe('script import into existing tables, and its memo', () => {
   let k1File = '';
 
   /** mariadb-dump of `tables` of the source, one database without --databases, in small extended INSERTs. */
-  function mariadbDump(tables: readonly string[], out: string): string {
-    const s = testServer();
-    const fd = openSync(out, 'w');
-    try {
-      const r = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, '--net-buffer-length=16384', src, ...tables], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, MYSQL_PWD: s.password }, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`mariadb-dump failed: ${r.stderr}`);
-    } finally {
-      closeSync(fd);
-    }
+  function dumpTables(tables: readonly string[], out: string): string {
+    mariadbDump(['--net-buffer-length=16384', src, ...tables], out);
     return out;
   }
 
@@ -47,8 +39,8 @@ describe('script import into existing tables, and its memo', () => {
     await admin.close();
     admin = await adminSession();
     dir = mkdtempSync(path.join(os.tmpdir(), 'tsload-import-existing-'));
-    m1File = mariadbDump(['m1'], path.join(dir, 'm1.sql'));
-    k1File = mariadbDump(['k1'], path.join(dir, 'k1.sql'));
+    m1File = dumpTables(['m1'], path.join(dir, 'm1.sql'));
+    k1File = dumpTables(['k1'], path.join(dir, 'k1.sql'));
   }, 300_000);
 
   afterAll(async () => {

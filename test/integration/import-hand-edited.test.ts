@@ -4,25 +4,16 @@
  * statement. Each is restored as `mariadb < file` restores it, or refused before anything is
  * created, naming the line to look at.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameDatabases } from '../support/checker.js';
-import { connArgs, runCli } from '../support/cli.js';
+import { connArgs, mariadbDump, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
+import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
 
-function mariadbDump(args: readonly string[]): Buffer {
-  const s = testServer();
-  const r = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, '--routines', '--triggers', ...args], {
-    env: { ...process.env, MYSQL_PWD: s.password },
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new Error(`mariadb-dump failed: ${r.stderr.toString()}`);
-  return r.stdout;
-}
+const dumpOf = (args: readonly string[]): Buffer => mariadbDump(['--routines', '--triggers', ...args]);
 
 describe('tsload restores hand-edited mariadb-dump files, or refuses them naming the line', () => {
   let admin: AdminSession;
@@ -59,7 +50,7 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
     const dst = uniqueDb('imp_edit_bom');
     targets.push(dst);
     const f = path.join(dir, 'bom.sql');
-    writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), mariadbDump(['--databases', src])]));
+    writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), dumpOf(['--databases', src])]));
     const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`, '-t', '2'], { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
     await expectExact(src, dst, 'BOM');
@@ -70,7 +61,7 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
     const b = uniqueDb('imp_edit_cat_b');
     targets.push(a, b);
     const same = path.join(dir, 'same.sql');
-    writeFileSync(same, Buffer.concat([mariadbDump(['--databases', src]), mariadbDump(['--databases', src2])]));
+    writeFileSync(same, Buffer.concat([dumpOf(['--databases', src]), dumpOf(['--databases', src2])]));
     const ok = await runCli('tsload', [...connArgs(), '-d', same, '--rename', `${src}=${a}`, '--rename', `${src2}=${b}`, '-t', '2'], { timeoutMs: 300_000 });
     expect(ok.code, ok.stderr).toBe(0);
     await expectExact(src, a, 'concatenated, first');
@@ -80,8 +71,8 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
     const c = uniqueDb('imp_edit_cat_c');
     const d = uniqueDb('imp_edit_cat_d');
     const mixed = path.join(dir, 'mixed.sql');
-    const first = mariadbDump(['--default-character-set=latin1', '--databases', src]);
-    const second = mariadbDump(['--databases', src2]);
+    const first = dumpOf(['--default-character-set=latin1', '--databases', src]);
+    const second = dumpOf(['--databases', src2]);
     writeFileSync(mixed, Buffer.concat([first, second]));
     // the first INSERT of the second dump (big's: tables are dumped in name order), by its line in the whole file
     const lineOf = (b: Buffer, at: number): number => b.toString('latin1').slice(0, at).split('\n').length;
@@ -95,7 +86,7 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
 
   it('names the line of the statement a truncated file ends in', async () => {
     const dst = uniqueDb('imp_edit_cut');
-    const whole = mariadbDump(['--databases', src]);
+    const whole = dumpOf(['--databases', src]);
     const text = whole.toString('latin1');
     const at = text.indexOf('INSERT INTO `big` VALUES');
     const line = text.slice(0, at).split('\n').length;
@@ -111,7 +102,7 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
   it('--force on a file cut before the final view definitions leaves the views out, named, instead of creating their stand-ins', async () => {
     const dst = uniqueDb('imp_edit_standin');
     targets.push(dst);
-    const whole = mariadbDump(['--databases', src]);
+    const whole = dumpOf(['--databases', src]);
     const f = path.join(dir, 'standin.sql');
     writeFileSync(f, whole.subarray(0, whole.indexOf('-- Final view structure for view')));
     const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`, '--force'], { timeoutMs: 300_000 });

@@ -6,15 +6,14 @@
  * (CHECKSUM TABLE), every index and foreign key there. Covers a tsdump directory and a mariadb-dump
  * file (the script import builds its deferred clauses apart).
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connArgs, runCli, type CliResult } from '../support/cli.js';
+import { connArgs, mariadbDump, runCli, type CliResult } from '../support/cli.js';
 import { sessionsRunning } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, testServer, uniqueDb } from '../support/server.js';
+import { adminSession, uniqueDb } from '../support/server.js';
 import { cleanupLoads } from './load-fixture.js';
 
 const ROWS = 300_000;
@@ -37,14 +36,7 @@ describe('tsload rerun after kill -9 during a deferred ALTER', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'tsload-idx-kill-'));
     const r = await runCli('tsdump', [...connArgs(), '-B', src, '-o', path.join(dir, 'dump'), '--format', 'csv', '--rows', '100000', '-t', '2'], { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
-    const s = testServer();
-    const fd = openSync(path.join(dir, 'src.sql'), 'w');
-    try {
-      const d = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, '--databases', src], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, MYSQL_PWD: s.password }, encoding: 'utf8' });
-      expect(d.status, d.stderr).toBe(0);
-    } finally {
-      closeSync(fd);
-    }
+    mariadbDump(['--databases', src], path.join(dir, 'src.sql'));
   }, 600_000);
 
   afterAll(async () => {

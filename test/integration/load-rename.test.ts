@@ -7,14 +7,13 @@
  * reference renamed, as in views and routines). Loaded from a tsdump directory (--rename and -B) and
  * from a mariadb-dump file (--rename).
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connArgs, runCli } from '../support/cli.js';
+import { connArgs, mariadbDump, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, testServer, uniqueDb } from '../support/server.js';
+import { adminSession, uniqueDb } from '../support/server.js';
 import { cleanupLoads, dumpFixture } from './load-fixture.js';
 
 interface Objects {
@@ -57,18 +56,7 @@ describe('tsload --rename of objects created with qualified names', () => {
     await q(`CREATE EVENT ${src}.e ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM \`${src}\`.log`);
     dump = await dumpFixture(src, { format: 'csv', gzip: false });
     sqlDir = mkdtempSync(path.join(os.tmpdir(), 'tsload-rename-'));
-    const s = testServer();
-    const fd = openSync(path.join(sqlDir, 'src.sql'), 'w');
-    try {
-      const r = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, '--routines', '--events', '--triggers', '--databases', src], {
-        stdio: ['ignore', fd, 'pipe'],
-        env: { ...process.env, MYSQL_PWD: s.password },
-        encoding: 'utf8',
-      });
-      expect(r.status, r.stderr).toBe(0);
-    } finally {
-      closeSync(fd);
-    }
+    mariadbDump(['--routines', '--events', '--triggers', '--databases', src], path.join(sqlDir, 'src.sql'));
     // a trigger the source no longer has: replayed as written, it was created back in the source
     await q(`DROP TRIGGER ${src}.trg_gone`);
     before = await objects(src);

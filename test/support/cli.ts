@@ -1,7 +1,8 @@
 /**
  * Runs the built bins (dist/cli/<bin>.js, built by `make test` before vitest) as child processes.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testServer } from './server.js';
@@ -76,6 +77,26 @@ export async function runCli(bin: 'tsdump' | 'tsload', args: readonly string[], 
   } finally {
     clearTimeout(timer);
     if (killer) clearTimeout(killer);
+  }
+}
+
+/**
+ * The machine's mariadb-dump against the test server (its connection, then `args`): its output, or written
+ * straight into the file `out` (a big dump never held in memory). Throws with mariadb-dump's stderr if it fails.
+ */
+export function mariadbDump(args: readonly string[], out?: string): Buffer {
+  const s = testServer();
+  const fd = out === undefined ? null : openSync(out, 'w');
+  try {
+    const r = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, ...args], {
+      stdio: ['ignore', fd ?? 'pipe', 'pipe'],
+      env: { ...process.env, MYSQL_PWD: s.password },
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    if (r.status !== 0) throw new Error(`mariadb-dump ${args.join(' ')} failed: ${r.stderr.toString()}`);
+    return r.stdout ?? Buffer.alloc(0);
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }
 
