@@ -8,6 +8,8 @@
 //
 // Memory is the caller's: every pointer below is an offset it chose in this module's memory.
 
+import { binaryValueLength, writeBinaryValue } from './binary-values';
+
 const TEXT: u8 = 0;
 const RAW: u8 = 1;
 // kind 2 = hex
@@ -193,9 +195,45 @@ function copyBytes(src: usize, n: i32, o: usize): usize {
   return o + n;
 }
 
+/** Where the value after the one writeString wrote starts in its row. */
+let after: usize = 0;
+
 /**
- * One row's values, comma-separated, at o; returns the new end. A row packet is one
- * length-encoded string per column: < 0xfb the length; 0xfc + 2 bytes; 0xfd + 3; 0xfe + 8; 0xfb NULL.
+ * The length-encoded string at p (< 0xfb the length; 0xfc + 2 bytes; 0xfd + 3; 0xfe + 8) as a
+ * value of `kind` at o; returns the new end and leaves `after` past the string.
+ */
+@inline function writeString(kind: u8, p: usize, o: usize): usize {
+  let len = <usize>load<u8>(p);
+  p += 1;
+  if (len >= 0xfc) {
+    if (len == 0xfc) {
+      len = <usize>load<u16>(p);
+      p += 2;
+    } else if (len == 0xfd) {
+      len = <usize>load<u16>(p) | (<usize>load<u8>(p + 2) << 16);
+      p += 3;
+    } else {
+      len = <usize>load<u32>(p); // a value fits in 4 GiB of memory
+      p += 8;
+    }
+  }
+  const end = p + len;
+  after = end;
+  if (kind == TEXT) {
+    store<u8>(o, quote);
+    o = writeText(p, end, o + 1);
+    store<u8>(o, quote);
+    return o + 1;
+  }
+  // numbers: short, one or two blocks (a call of memory.copy costs more than the copy)
+  if (kind == RAW) return copyBlocks(p, len, o);
+  if (len == 0) return putWord(emptyHexWord, emptyHexLen, o);
+  return writeHex(p, end, putWord(hexPrefixWord, hexPrefixLen, o));
+}
+
+/**
+ * One row's values, comma-separated, at o; returns the new end. A text-protocol row packet is one
+ * length-encoded string per column, 0xfb for NULL.
  */
 function writeRow(kinds: usize, nCols: i32, p: usize, o: usize): usize {
   for (let i = 0; i < nCols; i++) {
@@ -203,57 +241,77 @@ function writeRow(kinds: usize, nCols: i32, p: usize, o: usize): usize {
       store<u8>(o, 0x2c);
       o += 1;
     }
-    let len = <usize>load<u8>(p);
-    p += 1;
-    if (len >= 0xfb) {
-      if (len == 0xfb) {
-        o = putWord(nulWord, nulLen, o);
-        continue;
-      }
-      if (len == 0xfc) {
-        len = <usize>load<u16>(p);
-        p += 2;
-      } else if (len == 0xfd) {
-        len = <usize>load<u16>(p) | (<usize>load<u8>(p + 2) << 16);
-        p += 3;
-      } else {
-        len = <usize>load<u32>(p); // a value fits in 4 GiB of memory
-        p += 8;
-      }
+    if (load<u8>(p) == 0xfb) {
+      o = putWord(nulWord, nulLen, o);
+      p += 1;
+      continue;
     }
-    const end = p + len;
-    const kind = load<u8>(kinds + i);
-    if (kind == TEXT) {
-      store<u8>(o, quote);
-      o = writeText(p, end, o + 1);
-      store<u8>(o, quote);
-      o += 1;
-    } else if (kind == RAW) {
-      // numbers: short, one or two blocks (a call of memory.copy costs more than the copy)
-      o = copyBlocks(p, len, o);
-    } else if (len == 0) {
-      o = putWord(emptyHexWord, emptyHexLen, o);
-    } else {
-      o = writeHex(p, end, putWord(hexPrefixWord, hexPrefixLen, o));
-    }
-    p = end;
+    o = writeString(load<u8>(kinds + i), p, o);
+    p = after;
   }
   return o;
 }
 
 /**
- * Encodes nRows wire rows (row k starts at the u32 idx[k]) at out and returns the new end.
+ * The same for a binary-protocol row packet (layout: 4 bytes per column, its wire kind, zero-fill
+ * width and fractional digits (binary-values.ts), then its kind here): a 0x00 byte, the NULL bitmap (bit i + 2 for
+ * column i), then each non-NULL value: integers and temporal values as their bytes, the rest as
+ * length-encoded strings. Integers and temporal values are written as the text protocol has them.
+ */
+function writeBinaryRow(layout: usize, nCols: i32, p: usize, o: usize): usize {
+  const bitmap = p + 1;
+  p = bitmap + <usize>((nCols + 9) >> 3);
+  for (let i = 0; i < nCols; i++) {
+    if (i > 0) {
+      store<u8>(o, 0x2c);
+      o += 1;
+    }
+    const bit = i + 2;
+    if ((<u32>load<u8>(bitmap + <usize>(bit >> 3)) & (1 << (bit & 7))) != 0) {
+      o = putWord(nulWord, nulLen, o);
+      continue;
+    }
+    const l = load<u32>(layout + 4 * <usize>i); // wire kind, width, decimals, value kind
+    const wire = <u8>l;
+    const kind = <u8>(l >> 24);
+    if (wire == 0) {
+      o = writeString(kind, p, o);
+      p = after;
+      continue;
+    }
+    const width = <i32>((l >> 8) & 0xff);
+    const decimals = <i32>((l >> 16) & 0xff);
+    if (kind == TEXT) {
+      store<u8>(o, quote);
+      o = writeBinaryValue(wire, width, decimals, p, o + 1);
+      store<u8>(o, quote);
+      o += 1;
+    } else {
+      o = writeBinaryValue(wire, width, decimals, p, o);
+    }
+    p += binaryValueLength(wire, p);
+  }
+  return o;
+}
+
+@inline function writeAnyRow(kinds: usize, layout: usize, nCols: i32, p: usize, o: usize): usize {
+  return layout == 0 ? writeRow(kinds, nCols, p, o) : writeBinaryRow(layout, nCols, p, o);
+}
+
+/**
+ * Encodes nRows wire rows (row k starts at the u32 idx[k]; text-protocol rows when layout is 0,
+ * else binary-protocol rows read by that layout) at out and returns the new end.
  * CSV: each row, then LF. SQL: rows added to multi-row INSERT statements of at most
  * statementSize bytes (a single longer row gets a statement of its own), each ending ";\n".
  * The caller reserves 2 bytes per packet byte plus (6 x columns + head + 8) per row, plus 64.
  */
-export function encode(kinds: usize, nCols: i32, idx: usize, nRows: i32, out: usize): usize {
+export function encode(kinds: usize, layout: usize, nCols: i32, idx: usize, nRows: i32, out: usize): usize {
   let o = out;
   let lineStart = out;
   for (let r = 0; r < nRows; r++) {
     const p = <usize>load<u32>(idx + 4 * r);
     if (!isSql) {
-      o = writeRow(kinds, nCols, p, o);
+      o = writeAnyRow(kinds, layout, nCols, p, o);
       store<u8>(o, 0x0a);
       o += 1;
       endLine(lineStart, o, 0);
@@ -264,7 +322,7 @@ export function encode(kinds: usize, nCols: i32, idx: usize, nRows: i32, out: us
       o = copyBytes(headPtr, headLen, o);
       const rs = o;
       store<u8>(o, 0x28);
-      o = writeRow(kinds, nCols, p, o + 1);
+      o = writeAnyRow(kinds, layout, nCols, p, o + 1);
       store<u8>(o, 0x29);
       o += 1;
       statementBytes = headLen + <i32>(o - rs);
@@ -273,7 +331,7 @@ export function encode(kinds: usize, nCols: i32, idx: usize, nRows: i32, out: us
     // after a one-byte gap for the comma; moved right when the row starts a new statement
     const rs = o + 1;
     store<u8>(rs, 0x28);
-    let e = writeRow(kinds, nCols, p, rs + 1);
+    let e = writeAnyRow(kinds, layout, nCols, p, rs + 1);
     store<u8>(e, 0x29);
     e += 1;
     const rowLen = <i32>(e - rs);

@@ -4,9 +4,10 @@
  * batch waits for its consumer, so memory stays bounded by the batch size whatever the table size.
  */
 import type mysql from 'mysql2';
-import { TsError } from '../core/errors.js';
+import { TsError, errnoOf } from '../core/errors.js';
 import { encodeWireRow, type WireBatch } from '../core/wire-row.js';
 import type { ReadArena } from './read-arena.js';
+import type { ResultColumn } from './binary-layout.js';
 import { explainDbError } from './server-errors.js';
 
 /** A raw row: one Buffer per column (the bytes the server sent), null for SQL NULL. */
@@ -61,6 +62,81 @@ export function wireRowBatches(conn: mysql.Connection, sql: string, signal?: Abo
     q.row = rowState;
     return () => arena?.stop();
   }, signal, batchRows, batchBytes);
+}
+
+/** What a prepared SELECT is to mysql2 (PreparedStatementInfo). */
+interface PreparedStatement {
+  readonly parameters: readonly unknown[];
+  execute(values: unknown[]): unknown;
+}
+
+/** mysql2's Execute command states the row hook below steps into. */
+interface ExecuteStates {
+  readField(packet: WirePacket, connection: unknown): unknown;
+  fieldsEOF(packet: WirePacket, connection: unknown): unknown;
+  row(packet: WirePacket, connection: unknown): unknown;
+}
+
+/** The server refused to prepare: too many prepared statements on it (max_prepared_stmt_count). */
+const ER_MAX_PREPARED_STMT_COUNT_REACHED = 1461;
+
+/**
+ * Streams a SELECT as wire rows of the binary protocol (a prepared statement, executed once and
+ * closed): each row is its binary row packet's payload, uncopied, as wireRowBatches hands out text
+ * rows. `onColumns` gets the result's column definitions before the first row; it gets null when
+ * the server would not prepare the statement (max_prepared_stmt_count reached) or it has
+ * placeholders, and the rows then come through the text protocol (wireRowBatches).
+ */
+export async function* binaryRowBatches(
+  conn: mysql.Connection,
+  sql: string,
+  onColumns: (columns: readonly ResultColumn[] | null) => void,
+  signal?: AbortSignal,
+  batchRows = 4096,
+  batchBytes = 1 << 20,
+  arena: ReadArena | null = null,
+): AsyncGenerator<WireBatch> {
+  const stmt = await new Promise<PreparedStatement | null>((resolve, reject) => {
+    conn.prepare(sql, (err, s) => {
+      if (err && errnoOf(err) === ER_MAX_PREPARED_STMT_COUNT_REACHED) resolve(null);
+      else if (err) reject(explainDbError(err));
+      else resolve(s as unknown as PreparedStatement);
+    });
+  });
+  if (stmt === null || stmt.parameters.length > 0) {
+    if (stmt !== null) conn.unprepare(sql);
+    onColumns(null);
+    yield* wireRowBatches(conn, sql, signal, batchRows, batchBytes, arena);
+    return;
+  }
+  try {
+    const q = stmt.execute([]) as QueryInternals & ExecuteStates & { _fields: ResultColumn[][]; _resultIndex: number };
+    const proto = Object.getPrototypeOf(q) as ExecuteStates;
+    const batch = new WireRows(arena);
+    arena?.start();
+    yield* collectBatches(conn, q as unknown as mysql.Query, batch, (added) => {
+      // Execute's states are its prototype's methods; the result header moves to `this.readField`,
+      // so an own readField leads into these instead (and mysql2 builds no row parser of its own)
+      const readField = function (this: typeof q, packet: WirePacket, connection: unknown): unknown {
+        const next = proto.readField.call(this, packet, connection);
+        return next === proto.fieldsEOF ? fieldsEOF : next === proto.readField ? readField : next;
+      };
+      const fieldsEOF = function (this: typeof q, packet: WirePacket, connection: unknown): unknown {
+        if (!packet.isEOF()) return proto.fieldsEOF.call(this, packet, connection);
+        onColumns(this._fields[this._resultIndex]!);
+        return rowState;
+      };
+      const rowState = function (this: typeof q, packet: WirePacket, connection: unknown): unknown {
+        if (packet.isEOF()) return proto.row.call(this, packet, connection);
+        added(batch.add(packet.buffer, packet.offset, packet.end));
+        return rowState;
+      };
+      q.readField = readField;
+      return () => arena?.stop();
+    }, signal, batchRows, batchBytes);
+  } finally {
+    conn.unprepare(sql);
+  }
 }
 
 /**
@@ -154,6 +230,7 @@ interface WirePacket {
 
 interface QueryInternals {
   row: unknown;
+  readField?: unknown;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
 }

@@ -10,7 +10,8 @@ import { describeTls, tlsAttempts, type ConnectionSettings, type TlsAttempt } fr
 import { FRAME_ROOM, MAX_PACKET_PAYLOAD, framedFile, pacedFile, sendFramedQuery, type FramedPacket } from './framed-query.js';
 import { ReadArena, arenaSocket } from './read-arena.js';
 import { affected, stringCast, warningCount, type ServerWarning } from './driver-results.js';
-import { rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
+import type { ResultColumn } from './binary-layout.js';
+import { binaryRowBatches, rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
 import { explainConnectError, explainDbError } from './server-errors.js';
 import { PLAIN, type SessionProfile } from './session-profile.js';
 
@@ -253,6 +254,14 @@ export class Session {
   /** Streams a SELECT as wire rows in batches, with backpressure (see row-stream.ts). A batch is valid until the next. */
   wireRowBatches(sql: string, signal?: AbortSignal, batchRows?: number, batchBytes?: number): AsyncGenerator<WireBatch> {
     return wireRowBatches(this.conn, sql, signal, batchRows, batchBytes, this.arena);
+  }
+
+  /**
+   * Streams a SELECT through the binary protocol (row-stream.ts binaryRowBatches): `onColumns` gets
+   * the result's columns before the first row, or null when the rows come as text rows instead.
+   */
+  binaryRowBatches(sql: string, onColumns: (columns: readonly ResultColumn[] | null) => void, signal?: AbortSignal): AsyncGenerator<WireBatch> {
+    return binaryRowBatches(this.conn, sql, onColumns, signal, undefined, undefined, this.arena);
   }
 
   /** Row-at-a-time view of rawRowBatches, for small results (plans, boundaries). */

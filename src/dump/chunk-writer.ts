@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { TsError } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
 import { historyClause } from '../core/table-shape.js';
+import { binaryLayout, binaryReadable } from '../db/binary-layout.js';
 import { selectExpr } from '../db/catalog.js';
 import { explainDbError } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
@@ -66,7 +67,11 @@ export async function writeChunk(
   let longestLine: LongestLine = { bytes: 0, line: 0 };
 
   async function* encoded(): AsyncGenerator<Buffer> {
-    for await (const batch of session.wireRowBatches(selectSql(task), signal)) {
+    const sql = selectSql(task);
+    const batches = encoder.readsBinaryRows && binaryReadable(task.columns, task.where)
+      ? session.binaryRowBatches(sql, (columns) => encoder.useBinaryRows(columns && binaryLayout(columns, task)), signal)
+      : session.wireRowBatches(sql, signal);
+    for await (const batch of batches) {
       // the batch's rows stay valid until the next batch is asked for, so a take may yield mid-batch
       for (let i = 0; i < batch.length; ) {
         i = encoder.pushRows(batch, i, FLUSH_BYTES);

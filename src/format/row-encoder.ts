@@ -27,6 +27,10 @@ export interface RowEncoder {
    * appended, rows.length when the batch is done. Defaults: the whole batch.
    */
   pushRows(rows: WireBatch, from?: number, until?: number): number;
+  /** Whether useBinaryRows can switch it to binary-protocol rows (db/binary-layout.ts). */
+  readonly readsBinaryRows: boolean;
+  /** The rows pushed from now on are binary-protocol rows read by this layout, or text rows again (null). */
+  useBinaryRows(layout: Uint8Array | null): void;
   /** Bytes buffered and not yet taken. */
   readonly pending: number;
   /** Takes the buffered bytes (call when pending is large, and once at the end after finish()). */

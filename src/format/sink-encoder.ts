@@ -29,6 +29,15 @@ export abstract class SinkEncoder implements RowEncoder {
 
   abstract pushWire(buf: Buffer, start: number, end: number): void;
 
+  /** The JavaScript row loops read text-protocol rows only. */
+  get readsBinaryRows(): boolean {
+    return false;
+  }
+
+  useBinaryRows(layout: Uint8Array | null): void {
+    if (layout !== null) throw new Error('this row encoder reads text-protocol rows only');
+  }
+
   pushRows(rows: WireBatch, from = 0, until = Infinity): number {
     const { buffers, starts, ends } = rows;
     let i = from;

@@ -1,6 +1,7 @@
 import type { WireBatch } from '../core/wire-row.js';
 import type { LongestLine } from './longest-line.js';
 import type { Dialect } from './row-encoder.js';
+import { layoutExpansion } from '../db/binary-layout.js';
 import { SinkEncoder } from './sink-encoder.js';
 import { wasmModuleOnce } from './wasm-module.js';
 
@@ -15,7 +16,7 @@ interface WireEncoderExports {
   closeLine(extra: number): void;
   getLongestBytes(): number;
   getLongestLine(): number;
-  encode(kinds: number, nCols: number, idx: number, nRows: number, out: number): number;
+  encode(kinds: number, layout: number, nCols: number, idx: number, nRows: number, out: number): number;
 }
 
 // dist/wasm/ from both src/format/ (tests) and dist/format/ (the built package)
@@ -61,9 +62,14 @@ export class WasmRowEncoder extends SinkEncoder {
   private disposed = false;
   private readonly nCols: number;
   private readonly kindsPtr: number;
+  /** Where useBinaryRows puts the binary rows' layout (4 bytes per column). */
+  private readonly layoutAt: number;
+  /** The layout's address while the rows are binary-protocol rows, else 0. */
+  private layoutPtr = 0;
   private readonly idxPtr: number;
   private readonly inPtr: number;
-  private readonly perRow: number;
+  private readonly textPerRow: number;
+  private perRow: number;
   /** Views of the module's memory, renewed when it grows. */
   private mem!: Buffer;
   private idx!: Uint32Array;
@@ -74,7 +80,7 @@ export class WasmRowEncoder extends SinkEncoder {
     const instance = this.instance;
     this.x = instance.exports as unknown as WireEncoderExports;
     this.nCols = kinds.length;
-    const consts = [kinds, dialect.nul, dialect.hexPrefix, dialect.emptyHex, head];
+    const consts = [kinds, dialect.nul, dialect.hexPrefix, dialect.emptyHex, head, new Uint8Array(4 * kinds.length)];
     const base = align(this.x.heapBase());
     let p = base;
     const at = consts.map((c) => {
@@ -84,10 +90,12 @@ export class WasmRowEncoder extends SinkEncoder {
     });
     this.idxPtr = align(p);
     this.inPtr = this.idxPtr + 4 * MAX_ROWS;
-    this.perRow = 6 * this.nCols + head.length + 8;
+    this.textPerRow = 6 * this.nCols + head.length + 8;
+    this.perRow = this.textPerRow;
     this.reserve(this.inPtr + PAGE);
     consts.forEach((c, i) => this.mem.set(c, at[i]!));
     this.kindsPtr = at[0]!;
+    this.layoutAt = at[5]!;
     this.x.setDialect(dialect.quote, dialect.sql ? 1 : 0, at[1]!, dialect.nul.length, at[2]!, dialect.hexPrefix.length, at[3]!, dialect.emptyHex.length, at[4]!, head.length, statementSize);
     this.x.setStatementBytes(0);
     this.x.resetLines();
@@ -98,6 +106,28 @@ export class WasmRowEncoder extends SinkEncoder {
     this.disposed = true;
     idleInstances.push(this.instance);
     super.dispose();
+  }
+
+  /**
+   * The rows pushed from now on are binary-protocol rows read by this layout (db/binary-layout.ts),
+   * or text-protocol rows again (null).
+   */
+  override get readsBinaryRows(): boolean {
+    return true;
+  }
+
+  override useBinaryRows(layout: Uint8Array | null): void {
+    if (layout === null) {
+      this.layoutPtr = 0;
+      this.perRow = this.textPerRow;
+      return;
+    }
+    if (layout.length !== 4 * this.nCols) throw new Error(`binary row layout for ${layout.length / 4} columns, the encoder has ${this.nCols}`);
+    this.mem.set(layout, this.layoutAt);
+    // each column's value kind in its fourth byte: the module reads one word per column
+    for (let i = 0; i < this.nCols; i++) this.mem[this.layoutAt + 4 * i + 3] = this.mem[this.kindsPtr + i]!;
+    this.layoutPtr = this.layoutAt;
+    this.perRow = this.textPerRow + layoutExpansion(layout);
   }
 
   /** Makes the module's memory at least `bytes` long. */
@@ -139,7 +169,7 @@ export class WasmRowEncoder extends SinkEncoder {
         k = m + 1;
       }
       const out = align(o);
-      const end = this.x.encode(this.kindsPtr, this.nCols, this.idxPtr, j - i, out);
+      const end = this.x.encode(this.kindsPtr, this.layoutPtr, this.nCols, this.idxPtr, j - i, out);
       const s = this.sink;
       s.ensure(end - out);
       mem.copy(s.buf, s.len, out, end);
