@@ -1,9 +1,12 @@
 // The dump's row encoder in AssemblyScript, compiled to WebAssembly (with SIMD) by `make build`
 // into dist/wasm/wire-encoder.wasm. Driven by src/format/wasm-row-encoder.ts, which copies a batch
-// of text-protocol row packets into this module's memory and copies the encoded bytes out.
+// of row packets into this module's memory and copies the encoded bytes out. The packets are
+// text-protocol rows, or binary-protocol rows (a prepared statement's result, src/db/binary-layout.ts)
+// whose integers and temporal values binary-values.ts writes as the text protocol would have.
 //
-// It writes exactly what src/format/row-encoders.ts's JavaScript row loop writes (the unit tests
-// run both against the same expectations); see docs/FORMAT.md for the dialects. Why it exists:
+// It writes exactly what src/format/row-encoders.ts's JavaScript row loop writes from text rows (the
+// unit tests run both against the same expectations; test/integration/binary-protocol.test.ts
+// compares binary rows with text rows); see docs/FORMAT.md for the dialects. Why it exists:
 // that loop is where a dump spends half its client CPU, and 16 bytes at a time is 3-4x faster.
 //
 // Memory is the caller's: every pointer below is an offset it chose in this module's memory.
