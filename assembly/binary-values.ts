@@ -99,26 +99,13 @@ export function writeBinaryValue(kind: u8, width: i32, decimals: i32, p: usize, 
   if (kind == W_U64) return writeUnsigned(load<u64>(p), width, o);
   const n = <u32>load<u8>(p); // DATE, DATETIME, TIMESTAMP: 0, 4, 7 or 11 bytes; TIME: 0, 8 or 12
   if (kind == W_TIME) {
-    let hours: u64 = 0;
-    let minute: u32 = 0;
-    let second: u32 = 0;
-    let micro: u32 = 0;
-    if (n >= 8) {
-      if (load<u8>(p + 1) != 0) {
-        store<u8>(o, 0x2d);
-        o++;
-      }
-      hours = <u64>load<u32>(p + 2) * 24 + <u64>load<u8>(p + 6);
-      minute = <u32>load<u8>(p + 7);
-      second = <u32>load<u8>(p + 8);
-      if (n >= 12) micro = load<u32>(p + 9);
+    if (n < 8) return writeClock(0, 0, 0, decimals, o);
+    if (load<u8>(p + 1) != 0) {
+      store<u8>(o, 0x2d);
+      o++;
     }
-    o = writeUnsigned(hours, 2, o);
-    store<u8>(o, 0x3a);
-    o = put2(minute, o + 1);
-    store<u8>(o, 0x3a);
-    o = put2(second, o + 1);
-    return writeFraction(micro, decimals, o);
+    const hours = <u64>load<u32>(p + 2) * 24 + <u64>load<u8>(p + 6);
+    return writeClock(hours, p + 7, n >= 12 ? load<u32>(p + 9) : 0, decimals, o);
   }
   let year: u32 = 0;
   let month: u32 = 0;
@@ -134,22 +121,21 @@ export function writeBinaryValue(kind: u8, width: i32, decimals: i32, p: usize, 
   store<u8>(o, 0x2d);
   o = put2(day, o + 1);
   if (kind == W_DATE) return o;
-  let hour: u32 = 0;
-  let minute: u32 = 0;
-  let second: u32 = 0;
-  let micro: u32 = 0;
-  if (n >= 7) {
-    hour = <u32>load<u8>(p + 5);
-    minute = <u32>load<u8>(p + 6);
-    second = <u32>load<u8>(p + 7);
-    if (n >= 11) micro = load<u32>(p + 8);
-  }
   store<u8>(o, 0x20);
-  o = put2(hour, o + 1);
+  if (n < 7) return writeClock(0, 0, 0, decimals, o + 1);
+  return writeClock(<u64>load<u8>(p + 5), p + 6, n >= 11 ? load<u32>(p + 8) : 0, decimals, o + 1);
+}
+
+/**
+ * HH:MM:SS and the fraction: the hours (two digits at least), the minute and second from the two
+ * bytes at ms (0: none, both zero).
+ */
+function writeClock(hours: u64, ms: usize, micro: u32, decimals: i32, o: usize): usize {
+  o = writeUnsigned(hours, 2, o);
   store<u8>(o, 0x3a);
-  o = put2(minute, o + 1);
+  o = put2(ms == 0 ? 0 : <u32>load<u8>(ms), o + 1);
   store<u8>(o, 0x3a);
-  o = put2(second, o + 1);
+  o = put2(ms == 0 ? 0 : <u32>load<u8>(ms + 1), o + 1);
   return writeFraction(micro, decimals, o);
 }
 
