@@ -70,7 +70,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     if (problems.length > 0) throw new PreflightError('tsdump', problems);
     const selection = facts.selection as Selection;
     store = await openStore(opts.output, { create: true });
-    await prepareOutput(store, opts.overwrite, opts.toolVersion);
+    await prepareOutput(store, opts.overwrite, opts.toolVersion, (message) => reporter.emit({ kind: 'warning', message }));
     // from here the output is this run's (claimed): a run that lost the claim must not touch another's partials
     claimed = true;
     const threads = opts.noData ? 0 : Math.max(1, opts.threads);

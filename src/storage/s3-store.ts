@@ -1,7 +1,7 @@
 import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { TsError } from '../core/errors.js';
-import { displayLocation, readPieces, type ByteSource, type DumpStore, type PendingFile, type StoreLocation, type StoredEntry, type StoredFile } from './dump-store.js';
+import { displayLocation, readPieces, type ByteSource, type ClaimResult, type DumpStore, type PendingFile, type StoreLocation, type StoredEntry, type StoredFile } from './dump-store.js';
 import { describeCredentials, explainS3Error, failureOf, isNotFound } from './s3-errors.js';
 import { ObjectReader, type RangedBody } from './s3-reader.js';
 import { ObjectUpload } from './s3-upload.js';
@@ -165,12 +165,12 @@ export class S3Store implements DumpStore {
   }
 
   /** Unconditional (see DumpStore.claim): two dumps started at once into one prefix are not told apart. */
-  async claim(relative: string, bytes: Buffer): Promise<boolean> {
+  async claim(relative: string, bytes: Buffer): Promise<ClaimResult> {
     const out = await this.create(relative);
     try {
       await out.append(bytes);
       await out.commit();
-      return true;
+      return 'won';
     } catch (e) {
       await out.abort().catch(() => undefined);
       throw e;
