@@ -161,6 +161,41 @@ describe('S3 faults', () => {
     expect(s3.pendingUploadKeys(bucket).filter((k) => k.startsWith('killed'))).toEqual([`killed/notes.bin`, `killed2/${twoBig}/one.000001.csv`]);
   }, 300_000);
 
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-upload: exit 5, and no upload of the run is left unfinished (stored and billed)', async (sig) => {
+    const prefix = `stopped-${sig}`;
+    const r = await stopMidUpload(prefix, sig);
+    expect(r.code, r.stderr).toBe(5);
+    expect(s3.pendingUploadKeys(bucket).filter((k) => k.startsWith(`${prefix}/`))).toEqual([]);
+    expect((await s3.keys(bucket, `${prefix}/`)).filter((k) => k.endsWith('manifest.json'))).toEqual([]);
+  }, 300_000);
+
+  it('SIGINT while the uploads are being begun (CreateMultipartUpload sent, not yet served): none is left unfinished', async () => {
+    const prefix = 'stopped-begun';
+    const creating = (q: ProxiedRequest): boolean => q.method === 'POST' && q.url.includes(`/${prefix}/`) && /[?&]uploads(=|&|$)/.test(q.url);
+    proxy.add({ kind: 'delay-request', ms: 1500, count: 2, match: creating });
+    let sent = false;
+    const r = await runCli('tsdump', [...connArgs(), '-B', twoBig, '-o', `s3://${bucket}/${prefix}`, '-t', '2', '--chunk-size', '32M', '-q'], {
+      env: s3.env(proxy.endpoint),
+      timeoutMs: 300_000,
+      onSpawn: (pid) => {
+        const poll = setInterval(() => {
+          if (!sent && proxy.log.filter(creating).length >= 2) {
+            sent = true;
+            clearInterval(poll);
+            process.kill(pid, 'SIGINT');
+          }
+        }, 5);
+        setTimeout(() => clearInterval(poll), 240_000);
+      },
+    });
+    expect(sent, `never two uploads begun:\n${r.stderr}`).toBe(true);
+    expect(r.code, r.stderr).toBe(5);
+    // the late requests reach the server whatever the run did: wait for them to be served
+    expect(proxy.injected['delay-request']).toBe(2);
+    while (proxy.lateServed < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(s3.pendingUploadKeys(bucket).filter((k) => k.startsWith(`${prefix}/`))).toEqual([]);
+  }, 300_000);
+
   it('a missing object on load: refused before any data, naming the object', async () => {
     const prefix = 'missing';
     expect((await dump(prefix)).code).toBe(0);
