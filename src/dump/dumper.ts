@@ -36,7 +36,7 @@ import { checkDefinitionsAtEnd, checkDefinitionsAtStart } from './ddl-step.js';
 import { buildManifest, writeManifest } from './manifest-writer.js';
 import { cleanupPartials, finishOutput, prepareOutput } from './output.js';
 import { writeSchema } from './schema-writer.js';
-import { capStatementSize, readSessionContext } from './server-settings.js';
+import { capStatementSize, maxAllowedPacket, readSessionContext, warnLongLines } from './server-settings.js';
 import { outsideSnapshot, takeSnapshot, warnOutsideSnapshot, type Snapshot } from './snapshot-step.js';
 import { writeUsers } from './users-writer.js';
 import { requireReplica } from './replica-data.js';
@@ -84,7 +84,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     if (!held.held) warnOutsideSnapshot(outside, opts.lockNonTransactional, reporter);
     await checkDefinitionsAtStart(control, flavor, selection.tables);
     const session = await readSessionContext(control);
-    opts = await capStatementSize(control, opts, reporter);
+    const maxPacket = await maxAllowedPacket(control);
+    opts = capStatementSize(opts, maxPacket, reporter);
     const dumpId = randomUUID();
     const { tables } = selection;
     // bytes of data before compression, as the data phase counts them: estimated, from a sample of rows
@@ -96,6 +97,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     const users = opts.users ? await writeUsers(opts.connection, store, flavor, reporter) : null;
     const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal, estimate, held.held ? { tables: outside, release: () => held.release() } : undefined);
     await held.release();
+    warnLongLines(data, maxPacket, reporter);
 
     await checkDefinitionsAtEnd(control, flavor, tables);
     const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data, users });
