@@ -45,9 +45,18 @@ async function earlierDump(store: DumpStore, entries: readonly StoredEntry[]): P
   return marker ? { listed: new Set([IN_PROGRESS_FILE]), what: `an interrupted dump started ${marker.startedAt} on ${marker.host}`, marker } : null;
 }
 
-/** Whether the marker's tsdump is still running: only knowable for a process on this host. */
-function stillRunning(marker: Marker | null): boolean {
-  if (!marker || marker.host !== os.hostname() || marker.pid === process.pid) return false;
+/** A running tsdump refreshes its marker this often (OutputHold), so a run on another host can tell it is alive. */
+export const MARKER_REFRESH_MS = 30_000;
+/** A marker of another host refreshed less than this long ago is taken for a tsdump still running. */
+const MARKER_STALE_MS = 4 * MARKER_REFRESH_MS;
+
+/**
+ * Whether the marker's tsdump is still running: on this host, whether its pid lives; on another,
+ * whether its marker was refreshed in the last MARKER_STALE_MS (`age`, by the store's clock).
+ */
+function stillRunning(marker: Marker | null, age = Infinity): boolean {
+  if (!marker || marker.pid === process.pid) return false;
+  if (marker.host !== os.hostname()) return age < MARKER_STALE_MS;
   try {
     process.kill(marker.pid, 0);
     return true;
@@ -56,11 +65,12 @@ function stillRunning(marker: Marker | null): boolean {
   }
 }
 
-function runningElsewhere(store: DumpStore, m: Marker): TsError {
+function runningElsewhere(store: DumpStore, m: Marker, age: number): TsError {
+  const remote = m.host !== os.hostname();
   return new TsError({
     code: 'usage',
-    message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}); nothing was deleted`,
-    suggestion: 'wait for it to finish or stop it, or choose another -o directory (two runs in one directory would mix their snapshots)',
+    message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}${remote ? `; its marker was refreshed ${Math.max(0, Math.round(age / 1000))} s ago` : ''}); nothing was deleted`,
+    suggestion: `wait for it to finish or stop it, or choose another -o directory (two runs in one directory would mix their snapshots)${remote ? `; a tsdump that was killed stops refreshing its marker: ${MARKER_STALE_MS / 60_000} minutes later --overwrite replaces its dump` : ''}`,
   });
 }
 
@@ -82,13 +92,22 @@ function beingClaimed(store: DumpStore, m: Marker | null, file = CLAIM_FILE): Ts
  * Why the output cannot take a dump (see prepareOutput), or null: read-only, so the preflight asks
  * it too. `entries` is the store's listing (not empty).
  */
-export async function outputRefusal(store: DumpStore, entries: readonly StoredEntry[], overwrite: boolean): Promise<TsError | null> {
+export async function outputRefusal(store: DumpStore, entries: readonly StoredEntry[], overwrite: boolean, now = Date.now(), retries = 3): Promise<TsError | null> {
   // another tsdump between listing the output and putting its marker in place, or making its claim
   const claiming = entries.find((e) => e.path === CLAIM_FILE) ?? entries.find((e) => isClaimTemp(e.path));
-  if (claiming) return beingClaimed(store, await readMarker(store, entries, claiming.path), claiming.path);
+  if (claiming) {
+    const holder = await readMarker(store, entries, claiming.path);
+    // gone since the listing: that run is past its claim (its marker in place, or refused); look again
+    if (!holder && !(await store.stat(claiming.path).catch(() => null)) && retries > 0) {
+      const again = await store.list();
+      return again.length === 0 ? null : outputRefusal(store, again, overwrite, Date.now(), retries - 1);
+    }
+    return beingClaimed(store, holder, claiming.path);
+  }
   const earlier = await earlierDump(store, entries);
+  const age = now - (entries.find((e) => e.path === IN_PROGRESS_FILE)?.modified ?? -Infinity);
   if (!overwrite) {
-    if (stillRunning(earlier?.marker ?? null)) return runningElsewhere(store, earlier!.marker!);
+    if (stillRunning(earlier?.marker ?? null, age)) return runningElsewhere(store, earlier!.marker!, age);
     return new TsError({
       code: 'usage',
       message: `output ${store.display} is not empty`,
@@ -98,7 +117,7 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
   if (!earlier) {
     return new TsError({ code: 'usage', message: `output ${store.display} is not empty and holds no tsdump dump (no manifest.json or in-progress marker of ours); --overwrite only replaces a dump`, suggestion: 'choose an empty or new -o directory' });
   }
-  if (stillRunning(earlier.marker)) return runningElsewhere(store, earlier.marker!);
+  if (stillRunning(earlier.marker, age)) return runningElsewhere(store, earlier.marker!, age);
   const foreign = entries.filter((e) => !e.regular || !(earlier.listed.has(e.path) || isDumpFilePath(e.path)));
   if (foreign.length > 0) {
     return new TsError({
@@ -125,7 +144,7 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
  * at once naming the other; the one that gets it second finds the first one's marker (refused: a
  * tsdump still running). `warn` hears that the store cannot make the claim exclusive.
  */
-export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string, warn: (message: string) => void = () => undefined): Promise<void> {
+export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string, warn: (message: string) => void = () => undefined, refreshMs = MARKER_REFRESH_MS): Promise<OutputHold> {
   const marker: Marker = { tool: 'tsdump', version: toolVersion, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid };
   const bytes = Buffer.from(JSON.stringify(marker) + '\n', 'utf8');
   const claim = await store.claim(CLAIM_FILE, bytes);
@@ -135,10 +154,13 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
     warn(`${store.display} does not honour conditional writes (If-None-Match), so the claim of the output is not exclusive: two tsdumps started at once into it would not be told apart; start one at a time`);
   }
   try {
+    const listed = await store.list();
+    // a marker's age by the store's clock: our claim was written just now
+    const now = listed.find((e) => e.path === CLAIM_FILE)?.modified ?? Date.now();
     // without our claim, and the temp files of other runs' claims being made now (they lose)
-    const entries = (await store.list()).filter((e) => e.path !== CLAIM_FILE && !isClaimTemp(e.path));
+    const entries = listed.filter((e) => e.path !== CLAIM_FILE && !isClaimTemp(e.path));
     if (entries.length > 0) {
-      const refusal = await outputRefusal(store, entries, overwrite);
+      const refusal = await outputRefusal(store, entries, overwrite, now);
       if (refusal) throw refusal;
       await store.remove(MANIFEST_FILE);
       for (const e of entries) if (e.path !== MANIFEST_FILE) await store.remove(e.path);
@@ -160,10 +182,33 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
   }
   await store.remove(CLAIM_FILE);
   await store.flush();
+  return keepMarkerFresh(store, bytes, refreshMs);
+}
+
+/** The output held by this run: its marker refreshed until release(). */
+export interface OutputHold {
+  /** Stops refreshing the marker (waits for a refresh under way). Idempotent. */
+  release(): Promise<void>;
+}
+
+/** Refreshes the marker every `every` ms (a failed refresh is tried again at the next tick). */
+function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number): OutputHold {
+  let last: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    last = last.then(() => store.refresh(IN_PROGRESS_FILE, bytes)).catch(() => undefined);
+  }, every);
+  timer.unref();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await last;
+    },
+  };
 }
 
 /** After the manifest: the dump is complete, the marker goes. */
-export async function finishOutput(store: DumpStore): Promise<void> {
+export async function finishOutput(store: DumpStore, hold: OutputHold): Promise<void> {
+  await hold.release();
   await store.remove(IN_PROGRESS_FILE);
   await store.flush();
 }

@@ -39,6 +39,8 @@ export interface StoredFile {
 /** A listed entry: a regular file, or something else that a dump never holds (symlink, device). */
 export interface StoredEntry extends StoredFile {
   readonly regular: boolean;
+  /** When it was last written, in ms since the epoch by the store's clock (local: mtime; S3: LastModified). */
+  readonly modified?: number;
 }
 
 /** Bytes of one file in order, read into the caller's buffer (no allocation per read); 0 at the end. */
@@ -92,6 +94,12 @@ export interface DumpStore {
    * claim needs is named `<path>.<16 hex digits>.partial` and listed while it exists.
    */
   claim(path: string, bytes: Buffer): Promise<ClaimResult>;
+  /**
+   * Marks a small committed file as written now, its bytes unchanged (a heartbeat: its `modified`
+   * advances). Local: its modification time is set (no temp file: `<path>.partial` may be another
+   * run's claim); S3: it is put again.
+   */
+  refresh(path: string, bytes: Buffer): Promise<void>;
   /** Removes a committed file (no error when there is none). */
   remove(path: string): Promise<void>;
   /**

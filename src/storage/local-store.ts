@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import { DirectFile, directReader, type PositionalReader } from './direct-file.js';
@@ -59,7 +59,11 @@ export class LocalStore implements DumpStore {
       for (const e of entries) {
         const rel = prefix ? `${prefix}/${e.name}` : e.name;
         if (e.isDirectory()) await walk(rel);
-        else if (e.isFile()) out.push({ path: rel, bytes: (await lstat(path.join(root, rel))).size, regular: true });
+        else if (e.isFile()) {
+          // gone since readdir (another run's claim temp file, removed as it loses): not listed
+          const st = await lstat(path.join(root, rel)).catch((err: unknown) => (sysCodeOf(err) === 'ENOENT' ? null : Promise.reject(ioError(err, rel, 'cannot list'))));
+          if (st) out.push({ path: rel, bytes: st.size, regular: true, modified: st.mtimeMs });
+        }
         else out.push({ path: rel, bytes: 0, regular: false });
       }
     };
@@ -228,6 +232,12 @@ export class LocalStore implements DumpStore {
     } finally {
       await unlink(temp).catch(() => undefined);
     }
+  }
+
+  async refresh(relative: string): Promise<void> {
+    const full = await this.resolve(relative);
+    const now = new Date();
+    await utimes(full, now, now).catch((e: unknown) => Promise.reject(writeError(e, relative)));
   }
 
   async remove(relative: string): Promise<void> {

@@ -96,7 +96,7 @@ export class S3Store implements DumpStore {
         const rel = (o.Key ?? '').slice(this.base.length);
         // "folder" marker objects (a key ending in '/', made by consoles) hold no file
         if (rel === '' || (rel.endsWith('/') && (o.Size ?? 0) === 0)) continue;
-        out.push({ path: rel, bytes: o.Size ?? 0, regular: true });
+        out.push({ path: rel, bytes: o.Size ?? 0, regular: true, ...(o.LastModified ? { modified: o.LastModified.getTime() } : {}) });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -212,6 +212,11 @@ export class S3Store implements DumpStore {
         throw await this.explain(e, 'write', relative);
       }
     }
+  }
+
+  async refresh(relative: string, bytes: Buffer): Promise<void> {
+    const Key = this.key(relative);
+    await this.call('write', relative, () => this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: bytes })));
   }
 
   async remove(relative: string): Promise<void> {

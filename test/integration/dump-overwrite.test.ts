@@ -4,7 +4,7 @@
  * it, or a dump another tsdump is still writing is refused before anything is deleted.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +137,34 @@ describe('tsdump --overwrite', () => {
     }
   });
 
+  it('a dump a tsdump on another host is writing (its marker refreshed just now) is refused by --overwrite; nothing is deleted', async () => {
+    const dir = path.join(tempDir('overwrite-remote'), 'dump');
+    expect((await dump(dir)).code).toBe(0);
+    writeFileSync(path.join(dir, '.tsdump-in-progress'), JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host: 'elsewhere', pid: 1 }) + '\n');
+    const before = snapshot(dir);
+    const r = await dump(dir, ['--overwrite']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/is being written by another tsdump \(pid 1 on elsewhere, started 2026-01-01T00:00:00\.000Z; its marker was refreshed \d+ s ago\); nothing was deleted/);
+    expect(r.stderr).toContain('a tsdump that was killed stops refreshing its marker: 2 minutes later --overwrite replaces its dump');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a running dump keeps its marker fresh until it lets go of the output (in-process)', async () => {
+    const dir = path.join(tempDir('overwrite-fresh'), 'dump');
+    const store = await localStore(dir, { create: true });
+    const hold = await prepareOutput(store, false, 'test', undefined, 20);
+    const marker = path.join(dir, '.tsdump-in-progress');
+    const old = new Date(0);
+    utimesSync(marker, old, old);
+    // refreshed every 20 ms here: a generous bound on the wait, not a measure of it
+    for (let i = 0; i < 3000 && statSync(marker).mtimeMs === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(statSync(marker).mtimeMs, 'the marker was never refreshed').not.toBe(0);
+    await hold.release();
+    utimesSync(marker, old, old);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(statSync(marker).mtimeMs).toBe(0);
+  });
+
   it('two runs that both found the output empty: exactly one claims it, the other stops naming it (in-process, deterministic)', async () => {
     const dir = path.join(tempDir('overwrite-race'), 'dump');
     const [a, b] = [await localStore(dir, { create: true }), await localStore(dir, { create: true })];
@@ -224,6 +252,9 @@ describe('tsdump --overwrite', () => {
     writeFileSync(path.join(dir, '.tsdump-in-progress'), JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host: 'elsewhere', pid: 1 }) + '\n');
     writeFileSync(path.join(dir, db, 'a.000001.csv'), '1,"x"\n');
     writeFileSync(path.join(dir, db, 'a.000002.csv.partial'), '2,');
+    // another host's run, its marker last refreshed ten minutes ago: it is not running
+    const then = new Date(Date.now() - 10 * 60_000);
+    utimesSync(path.join(dir, '.tsdump-in-progress'), then, then);
     const r = await dump(dir, ['--overwrite']);
     expect(r.code, r.stderr).toBe(0);
     expect(listFiles(dir).filter((f) => f.endsWith('.partial') || f === '.tsdump-in-progress')).toEqual([]);
