@@ -22,6 +22,8 @@ export class SlotHost {
   private readonly sessions = new Map<number, Session>();
   /** One store per location and thread (an object store keeps its client and connections). */
   private readonly stores = new Map<string, Promise<DumpStore>>();
+  /** The chunks being written, to stop on 'stop' and wait for. */
+  private readonly writing = new Set<{ readonly stop: AbortController; readonly done: Promise<unknown> }>();
 
   constructor(private readonly reply: (r: WorkerReply) => void) {}
 
@@ -66,13 +68,39 @@ export class SlotHost {
       case 'hold':
         await holdTables(this.need(req.slot), req.tables, req.lockWaitSeconds);
         return null;
-      case 'chunk':
-        return writeChunk(this.need(req.slot), await this.storeAt(req.task.store), req.task, (rows, bytes) => this.reply({ id: req.id, progress: { rows, bytes } }));
+      case 'chunk': {
+        const session = this.need(req.slot);
+        const store = await this.storeAt(req.task.store);
+        const stop = new AbortController();
+        const done = writeChunk(session, store, req.task, (rows, bytes) => this.reply({ id: req.id, progress: { rows, bytes } }), stop.signal);
+        const entry = { stop, done };
+        this.writing.add(entry);
+        try {
+          return await done;
+        } finally {
+          this.writing.delete(entry);
+        }
+      }
+      case 'stop':
+        return this.stopChunks();
       case 'close':
         await this.sessions.get(req.slot)?.close();
         this.sessions.delete(req.slot);
         return null;
     }
+  }
+
+  /**
+   * Stops every chunk being written and waits until each has settled: its file aborted (S3: the
+   * multipart upload aborted once the requests in flight for it are answered — a thread ended
+   * under them would leave one begun, stored and billed), its session dropped.
+   */
+  private async stopChunks(): Promise<null> {
+    const writing = [...this.writing];
+    for (const w of writing) w.stop.abort();
+    this.destroyAll();
+    await Promise.all(writing.map((w) => w.done.catch(() => undefined)));
+    return null;
   }
 
   private need(slot: number): Session {

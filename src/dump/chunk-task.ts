@@ -52,7 +52,9 @@ export type WorkerRequest =
   | { readonly id: number; readonly slot: number; readonly op: 'snapshot'; readonly coordinates: boolean }
   | { readonly id: number; readonly slot: number; readonly op: 'hold'; readonly tables: readonly TableName[]; readonly lockWaitSeconds: number }
   | { readonly id: number; readonly slot: number; readonly op: 'chunk'; readonly task: ChunkTask }
-  | { readonly id: number; readonly slot: number; readonly op: 'close' };
+  | { readonly id: number; readonly slot: number; readonly op: 'close' }
+  /** Every chunk of the thread (any slot) stopped, its file aborted; answered once all have settled. */
+  | { readonly id: number; readonly slot: number; readonly op: 'stop' };
 
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }

@@ -59,7 +59,8 @@ export async function dumpData(
   };
   const onAbort = (): void => {
     fail(new TsError({ code: 'interrupted', message: 'dump interrupted; no manifest was written', suggestion: 'run the dump again (with --overwrite into the same directory)' }));
-    for (const w of workers) void w.kill();
+    // stopped, not killed: a thread ended under an upload it has begun would leave it stored and billed
+    for (const w of workers) void w.stop();
   };
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });

@@ -8,7 +8,8 @@
  *                        every problem that would make the dump fail (filters matching nothing, privileges for the
  *                        tables, views, triggers, events, the lock and the coordinates, compression, the output),
  *                        each with its fix, before anything is created; a dry run returns the plan and the problems
- *  3. prepareOutput      (output.ts) refuse a non-empty output unless --overwrite of one of our dumps; mark it in progress
+ *  3. prepareOutput      (output.ts) under an exclusive claim: refuse a non-empty output unless --overwrite of one of our
+ *                        dumps; mark it in progress (the marker refreshed until the end, so another host sees it alive)
  *  4. openWorkers        (worker-pool.ts) worker threads with their snapshot sessions, connected before any lock
  *  5. takeSnapshot       (snapshot-step.ts) global lock (or a verified lock-free path), every session opens
  *                        START TRANSACTION WITH CONSISTENT SNAPSHOT and takes every dumped table's metadata
@@ -34,9 +35,9 @@ import { dumpData, type TableData } from './data-dump.js';
 import type { DumpOptions, DumpResult } from './dump-options.js';
 import { checkDefinitionsAtEnd, checkDefinitionsAtStart } from './ddl-step.js';
 import { buildManifest, writeManifest } from './manifest-writer.js';
-import { cleanupPartials, finishOutput, prepareOutput } from './output.js';
+import { cleanupPartials, finishOutput, prepareOutput, type OutputHold } from './output.js';
 import { writeSchema } from './schema-writer.js';
-import { capStatementSize, readSessionContext } from './server-settings.js';
+import { capStatementSize, maxAllowedPacket, readSessionContext, warnLongLines } from './server-settings.js';
 import { outsideSnapshot, takeSnapshot, warnOutsideSnapshot, type Snapshot } from './snapshot-step.js';
 import { writeUsers } from './users-writer.js';
 import { requireReplica } from './replica-data.js';
@@ -58,7 +59,7 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
   let workers: DumpWorker[] = [];
   let planner: Session | undefined;
   let locked: Snapshot | undefined;
-  let claimed = false;
+  let hold: OutputHold | undefined;
   let failed = false;
   try {
     const flavor = await detectFlavor(control);
@@ -70,9 +71,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     if (problems.length > 0) throw new PreflightError('tsdump', problems);
     const selection = facts.selection as Selection;
     store = await openStore(opts.output, { create: true });
-    await prepareOutput(store, opts.overwrite, opts.toolVersion);
-    // from here the output is this run's (claimed): a run that lost the claim must not touch another's partials
-    claimed = true;
+    // from here the output is this run's (held): a run that lost the claim must not touch another's partials
+    hold = await prepareOutput(store, opts.overwrite, opts.toolVersion, (message) => reporter.emit({ kind: 'warning', message }));
     const threads = opts.noData ? 0 : Math.max(1, opts.threads);
     workers = startWorkers(threads);
     await Promise.all(workers.map((w) => w.open(opts.connection)));
@@ -84,7 +84,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     if (!held.held) warnOutsideSnapshot(outside, opts.lockNonTransactional, reporter);
     await checkDefinitionsAtStart(control, flavor, selection.tables);
     const session = await readSessionContext(control);
-    opts = await capStatementSize(control, opts, reporter);
+    const maxPacket = await maxAllowedPacket(control);
+    opts = capStatementSize(opts, maxPacket, reporter);
     const dumpId = randomUUID();
     const { tables } = selection;
     // bytes of data before compression, as the data phase counts them: estimated, from a sample of rows
@@ -96,11 +97,12 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     const users = opts.users ? await writeUsers(opts.connection, store, flavor, reporter) : null;
     const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal, estimate, held.held ? { tables: outside, release: () => held.release() } : undefined);
     await held.release();
+    warnLongLines(data, maxPacket, reporter);
 
     await checkDefinitionsAtEnd(control, flavor, tables);
     const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data, users });
     await writeManifest(store, manifest);
-    await finishOutput(store);
+    await finishOutput(store, hold);
     const summaries: TableSummary[] = tables.map((t) => {
       const d = data.get(t);
       return { database: t.database, table: t.name, rows: sum(d?.chunks.map((c) => c.rows) ?? []), bytes: sum(d?.chunks.map((c) => c.bytes) ?? []), seconds: d?.seconds ?? 0 };
@@ -115,7 +117,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     await planner?.close().catch(() => undefined);
     await Promise.all(workers.map((w) => w.close().catch(() => undefined)));
     // after the workers: a chunk still being written would begin an upload (or a partial) after it
-    if (failed && store && claimed) await cleanupPartials(store);
+    await hold?.release();
+    if (failed && store && hold) await cleanupPartials(store);
     await control.close().catch(() => undefined);
     await store?.close().catch(() => undefined);
   }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { TsError } from '../core/errors.js';
 import { manifestFiles, parseManifest } from '../format/manifest.js';
-import { IN_PROGRESS_FILE, MANIFEST_FILE, isDumpFilePath } from '../format/naming.js';
+import { CLAIM_FILE, IN_PROGRESS_FILE, MANIFEST_FILE, isClaimTemp, isDumpFilePath } from '../format/naming.js';
 import type { DumpStore, StoredEntry } from '../storage/dump-store.js';
 
 interface Marker {
@@ -12,11 +12,15 @@ interface Marker {
   readonly pid: number;
 }
 
-/** Our marker, when `entries` hold one as a regular file with the JSON tsdump writes. */
-async function readMarker(store: DumpStore, entries: readonly StoredEntry[]): Promise<Marker | null> {
-  if (!entries.some((e) => e.path === IN_PROGRESS_FILE && e.regular)) return null;
+/** The tsdump JSON (marker or claim) at `path`, when `entries` hold it as a regular file. */
+async function readMarker(store: DumpStore, entries: readonly StoredEntry[], at = IN_PROGRESS_FILE): Promise<Marker | null> {
+  if (!entries.some((e) => e.path === at && e.regular)) return null;
+  return readMarkerAt(store, at);
+}
+
+async function readMarkerAt(store: DumpStore, at: string): Promise<Marker | null> {
   try {
-    const m = JSON.parse((await store.readFile(IN_PROGRESS_FILE)).toString('utf8')) as Partial<Marker>;
+    const m = JSON.parse((await store.readFile(at)).toString('utf8')) as Partial<Marker>;
     return m.tool === 'tsdump' && typeof m.startedAt === 'string' && typeof m.host === 'string' && typeof m.pid === 'number' ? (m as Marker) : null;
   } catch {
     return null;
@@ -41,9 +45,18 @@ async function earlierDump(store: DumpStore, entries: readonly StoredEntry[]): P
   return marker ? { listed: new Set([IN_PROGRESS_FILE]), what: `an interrupted dump started ${marker.startedAt} on ${marker.host}`, marker } : null;
 }
 
-/** Whether the marker's tsdump is still running: only knowable for a process on this host. */
-function stillRunning(marker: Marker | null): boolean {
-  if (!marker || marker.host !== os.hostname() || marker.pid === process.pid) return false;
+/** A running tsdump refreshes its marker this often (OutputHold), so a run on another host can tell it is alive. */
+export const MARKER_REFRESH_MS = 30_000;
+/** A marker of another host refreshed less than this long ago is taken for a tsdump still running. */
+const MARKER_STALE_MS = 4 * MARKER_REFRESH_MS;
+
+/**
+ * Whether the marker's tsdump is still running: on this host, whether its pid lives; on another,
+ * whether its marker was refreshed in the last MARKER_STALE_MS (`age`, by the store's clock).
+ */
+function stillRunning(marker: Marker | null, age = Infinity): boolean {
+  if (!marker || marker.pid === process.pid) return false;
+  if (marker.host !== os.hostname()) return age < MARKER_STALE_MS;
   try {
     process.kill(marker.pid, 0);
     return true;
@@ -52,11 +65,26 @@ function stillRunning(marker: Marker | null): boolean {
   }
 }
 
-function runningElsewhere(store: DumpStore, m: Marker): TsError {
+function runningElsewhere(store: DumpStore, m: Marker, age: number): TsError {
+  const remote = m.host !== os.hostname();
   return new TsError({
     code: 'usage',
-    message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}); nothing was deleted`,
-    suggestion: 'wait for it to finish or stop it, or choose another -o directory (two runs in one directory would mix their snapshots)',
+    message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}${remote ? `; its marker was refreshed ${Math.max(0, Math.round(age / 1000))} s ago` : ''}); nothing was deleted`,
+    suggestion: `wait for it to finish or stop it, or choose another -o directory (two runs in one directory would mix their snapshots)${remote ? `; a tsdump that was killed stops refreshing its marker: ${MARKER_STALE_MS / 60_000} minutes later --overwrite replaces its dump` : ''}`,
+  });
+}
+
+/** Another tsdump holds the claim (CLAIM_FILE): it is deciding about the output, or was killed doing so. */
+function beingClaimed(store: DumpStore, m: Marker | null, file = CLAIM_FILE): TsError {
+  const who = m ? ` (pid ${m.pid} on ${m.host}, started ${m.startedAt})` : '';
+  const dead = m !== null && m.host === os.hostname() && m.pid !== process.pid && !stillRunning(m);
+  return new TsError({
+    code: 'usage',
+    message: `output ${store.display} is being claimed by another tsdump${who}; nothing was deleted`,
+    object: { file },
+    suggestion: dead
+      ? `that process is not running: it was killed while claiming the output; remove ${file} there and run again`
+      : `wait for it to finish or stop it, or choose another -o directory (if no tsdump runs there, one was killed while claiming it: remove ${file})`,
   });
 }
 
@@ -64,18 +92,22 @@ function runningElsewhere(store: DumpStore, m: Marker): TsError {
  * Why the output cannot take a dump (see prepareOutput), or null: read-only, so the preflight asks
  * it too. `entries` is the store's listing (not empty).
  */
-export async function outputRefusal(store: DumpStore, entries: readonly StoredEntry[], overwrite: boolean): Promise<TsError | null> {
-  const earlier = await earlierDump(store, entries);
-  if (!overwrite) {
-    if (stillRunning(earlier?.marker ?? null)) return runningElsewhere(store, earlier!.marker!);
-    // another tsdump between the two steps of its claim (the marker written, not yet linked into place)
-    if (!earlier && entries.some((e) => e.path === `${IN_PROGRESS_FILE}.partial`)) {
-      return new TsError({
-        code: 'usage',
-        message: `output ${store.display} is being claimed by another tsdump (its in-progress marker is being written); nothing was deleted`,
-        suggestion: 'wait for it to finish or stop it, or choose another -o directory (if no tsdump runs there, one was killed while claiming it: remove .tsdump-in-progress.partial)',
-      });
+export async function outputRefusal(store: DumpStore, entries: readonly StoredEntry[], overwrite: boolean, now = Date.now(), retries = 3): Promise<TsError | null> {
+  // another tsdump between listing the output and putting its marker in place, or making its claim
+  const claiming = entries.find((e) => e.path === CLAIM_FILE) ?? entries.find((e) => isClaimTemp(e.path));
+  if (claiming) {
+    const holder = await readMarker(store, entries, claiming.path);
+    // gone since the listing: that run is past its claim (its marker in place, or refused); look again
+    if (!holder && !(await store.stat(claiming.path).catch(() => null)) && retries > 0) {
+      const again = await store.list();
+      return again.length === 0 ? null : outputRefusal(store, again, overwrite, Date.now(), retries - 1);
     }
+    return beingClaimed(store, holder, claiming.path);
+  }
+  const earlier = await earlierDump(store, entries);
+  const age = now - (entries.find((e) => e.path === IN_PROGRESS_FILE)?.modified ?? -Infinity);
+  if (!overwrite) {
+    if (stillRunning(earlier?.marker ?? null, age)) return runningElsewhere(store, earlier!.marker!, age);
     return new TsError({
       code: 'usage',
       message: `output ${store.display} is not empty`,
@@ -85,7 +117,7 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
   if (!earlier) {
     return new TsError({ code: 'usage', message: `output ${store.display} is not empty and holds no tsdump dump (no manifest.json or in-progress marker of ours); --overwrite only replaces a dump`, suggestion: 'choose an empty or new -o directory' });
   }
-  if (stillRunning(earlier.marker)) return runningElsewhere(store, earlier.marker!);
+  if (stillRunning(earlier.marker, age)) return runningElsewhere(store, earlier.marker!, age);
   const foreign = entries.filter((e) => !e.regular || !(earlier.listed.has(e.path) || isDumpFilePath(e.path)));
   if (foreign.length > 0) {
     return new TsError({
@@ -105,33 +137,78 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
  * anything is deleted: a wrong -o must never wipe someone's directory. The manifest goes first, so
  * a crash during the cleanup cannot leave a "complete" dump behind; the earlier run's unfinished
  * uploads (S3, a killed run's) of our names go too. Then the in-progress marker is written.
+ *
+ * All of it under the claim (CLAIM_FILE, created exclusively first), and the listing that decides
+ * is taken under it: two runs started at once (with --overwrite, both would find the same earlier
+ * dump) are serialised before either deletes anything. The one that does not get the claim stops
+ * at once naming the other; the one that gets it second finds the first one's marker (refused: a
+ * tsdump still running). `warn` hears that the store cannot make the claim exclusive.
  */
-export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string): Promise<void> {
-  const entries = await store.list();
-  if (entries.length > 0) {
-    const refusal = await outputRefusal(store, entries, overwrite);
-    if (refusal) throw refusal;
-    await store.remove(MANIFEST_FILE);
-    for (const e of entries) if (e.path !== MANIFEST_FILE) await store.remove(e.path);
-    // a killed earlier run's uploads (S3): invisible, but stored and billed until aborted
-    await store.discardUnfinished(isDumpFilePath).catch(() => undefined);
-    await store.flush();
-  }
+export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string, warn: (message: string) => void = () => undefined, refreshMs = MARKER_REFRESH_MS): Promise<OutputHold> {
   const marker: Marker = { tool: 'tsdump', version: toolVersion, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid };
-  // claimed, not just written: two runs that both found the output empty would otherwise both
-  // write into it, each replacing the other's files under its own manifest
-  if (!(await store.claim(IN_PROGRESS_FILE, Buffer.from(JSON.stringify(marker) + '\n', 'utf8')))) {
-    throw new TsError({
-      code: 'usage',
-      message: `output ${store.display} was claimed by another tsdump started at the same time; nothing was deleted`,
-      object: { file: IN_PROGRESS_FILE },
-      suggestion: 'let that one finish, or choose another -o directory (two runs in one directory would mix their snapshots)',
-    });
+  const bytes = Buffer.from(JSON.stringify(marker) + '\n', 'utf8');
+  const claim = await store.claim(CLAIM_FILE, bytes);
+  // the claim's holder, or (done claiming meanwhile) the marker it put in place
+  if (claim === 'lost') throw beingClaimed(store, (await readMarkerAt(store, CLAIM_FILE)) ?? (await readMarkerAt(store, IN_PROGRESS_FILE)));
+  if (claim === 'unguarded') {
+    warn(`${store.display} does not honour conditional writes (If-None-Match), so the claim of the output is not exclusive: two tsdumps started at once into it would not be told apart; start one at a time`);
   }
+  try {
+    const listed = await store.list();
+    // a marker's age by the store's clock: our claim was written just now
+    const now = listed.find((e) => e.path === CLAIM_FILE)?.modified ?? Date.now();
+    // without our claim, and the temp files of other runs' claims being made now (they lose)
+    const entries = listed.filter((e) => e.path !== CLAIM_FILE && !isClaimTemp(e.path));
+    if (entries.length > 0) {
+      const refusal = await outputRefusal(store, entries, overwrite, now);
+      if (refusal) throw refusal;
+      await store.remove(MANIFEST_FILE);
+      for (const e of entries) if (e.path !== MANIFEST_FILE) await store.remove(e.path);
+      // a killed earlier run's uploads (S3): invisible, but stored and billed until aborted
+      await store.discardUnfinished(isDumpFilePath).catch(() => undefined);
+    }
+    // 'lost' only to a tsdump that puts its marker without the claim (one before the claim existed)
+    if ((await store.claim(IN_PROGRESS_FILE, bytes)) === 'lost') {
+      throw new TsError({
+        code: 'usage',
+        message: `output ${store.display} was claimed by another tsdump started at the same time; nothing was deleted`,
+        object: { file: IN_PROGRESS_FILE },
+        suggestion: 'let that one finish, or choose another -o directory (two runs in one directory would mix their snapshots)',
+      });
+    }
+  } catch (e) {
+    await store.remove(CLAIM_FILE).catch(() => undefined);
+    throw e;
+  }
+  await store.remove(CLAIM_FILE);
+  await store.flush();
+  return keepMarkerFresh(store, bytes, refreshMs);
+}
+
+/** The output held by this run: its marker refreshed until release(). */
+export interface OutputHold {
+  /** Stops refreshing the marker (waits for a refresh under way). Idempotent. */
+  release(): Promise<void>;
+}
+
+/** Refreshes the marker every `every` ms (a failed refresh is tried again at the next tick). */
+function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number): OutputHold {
+  let last: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    last = last.then(() => store.refresh(IN_PROGRESS_FILE, bytes)).catch(() => undefined);
+  }, every);
+  timer.unref();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await last;
+    },
+  };
 }
 
 /** After the manifest: the dump is complete, the marker goes. */
-export async function finishOutput(store: DumpStore): Promise<void> {
+export async function finishOutput(store: DumpStore, hold: OutputHold): Promise<void> {
+  await hold.release();
   await store.remove(IN_PROGRESS_FILE);
   await store.flush();
 }
@@ -142,6 +219,8 @@ export async function finishOutput(store: DumpStore): Promise<void> {
  * (the workers are closed), or an upload begun after it would be left behind.
  */
 export async function cleanupPartials(store: DumpStore): Promise<void> {
-  for (const e of await store.list().catch(() => [])) if (e.regular && e.path.endsWith('.partial') && isDumpFilePath(e.path)) await store.remove(e.path).catch(() => undefined);
+  // not a claim (CLAIM_FILE and its temp files): the claim of a run that came later is that run's
+  const ours = (p: string): boolean => p.endsWith('.partial') && isDumpFilePath(p) && !p.startsWith(IN_PROGRESS_FILE);
+  for (const e of await store.list().catch(() => [])) if (e.regular && ours(e.path)) await store.remove(e.path).catch(() => undefined);
   await store.discardUnfinished(isDumpFilePath).catch(() => undefined);
 }

@@ -28,6 +28,8 @@ class WorkerThread {
   private channel: Channel | undefined;
   /** Slots whose session is not closed yet; the thread ends with the last one. */
   openSlots = 0;
+  /** Set by stop(): its chunks being stopped, then the thread ended. */
+  stopping: Promise<void> | undefined;
 
   static worker(url: URL, index: number): WorkerThread {
     const t = new WorkerThread();
@@ -94,7 +96,27 @@ class WorkerThread {
   async terminate(): Promise<void> {
     await this.channel!.stop();
   }
+
+  /**
+   * Ends the thread on an interrupt: its chunks stopped and settled first (their uploads aborted,
+   * not cut off in flight), for at most STOP_MS; then the thread is terminated whatever they do.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_MS);
+      });
+      await Promise.race([this.call({ op: 'stop', slot: 0 }).catch(() => undefined), timeout]);
+      clearTimeout(timer);
+      await this.terminate();
+    })();
+    return this.stopping;
+  }
 }
+
+/** How long an interrupted dump waits for a thread's chunks to stop (an upload's parts in flight to be answered). */
+const STOP_MS = 20_000;
 
 /** The coordinator's handle on one snapshot session (a slot) in a worker thread. */
 export class DumpWorker {
@@ -123,6 +145,7 @@ export class DumpWorker {
   }
 
   async close(): Promise<void> {
+    await this.thread.stopping;
     if (this.thread.alive) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
@@ -134,8 +157,9 @@ export class DumpWorker {
     if (--this.thread.openSlots === 0) await this.thread.terminate();
   }
 
-  async kill(): Promise<void> {
-    await this.thread.terminate();
+  /** On an interrupt: the thread's chunks stopped (their files aborted), then the thread ended (see WorkerThread.stop). */
+  async stop(): Promise<void> {
+    await this.thread.stop();
   }
 }
 

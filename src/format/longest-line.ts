@@ -9,6 +9,19 @@ export interface LongestLine {
   readonly line: number;
 }
 
+/** What a line needs beyond its own bytes to go through a server's max_allowed_packet (the statement around it, the protocol). */
+export const PACKET_SLACK = 1024;
+
+/** Whether a line of `bytes` goes through a server whose max_allowed_packet is `maxPacket`. */
+export function fitsPacket(bytes: number, maxPacket: number): boolean {
+  return bytes <= maxPacket - PACKET_SLACK;
+}
+
+/** The max_allowed_packet to set for a line of `bytes`: the next power of two (the server's largest is 1 GiB). */
+export function packetToFit(bytes: number): number {
+  return Math.min(1024 * 1024 * 1024, 2 ** Math.ceil(Math.log2(bytes + PACKET_SLACK)));
+}
+
 export class LongestLineTracker {
   private lineNo = 1;
   private current = 0;

@@ -56,9 +56,20 @@ export const PROGRESS_DB = 'tsload_progress';
 /** Marks a dump directory while tsdump writes it (JSON: tool, version, start, host, pid). */
 export const IN_PROGRESS_FILE = '.tsdump-in-progress';
 
+/**
+ * Held by a tsdump while it decides about the output and prepares it (the same JSON as the marker):
+ * created exclusively before anything is listed or deleted, removed once the marker is in place.
+ */
+export const CLAIM_FILE = `${IN_PROGRESS_FILE}.partial`;
+
+/** A store's temp file of a claim of CLAIM_FILE under way (DumpStore.claim: `<path>.<16 hex>.partial`). */
+export function isClaimTemp(relative: string): boolean {
+  return relative.startsWith(`${CLAIM_FILE}.`) && /^\.[0-9a-f]{16}\.partial$/.test(relative.slice(CLAIM_FILE.length));
+}
+
 const ENCODED = '[A-Za-z0-9_@~-]+';
 const DUMP_FILE = new RegExp(
-  `^(?:${MANIFEST_FILE.replace('.', '\\.')}|${USERS_FILE.replace('.', '\\.')}|\\.tsdump-in-progress|${ENCODED}/database\\.sql|${ENCODED}/${ENCODED}\\.(?:${OBJECT_FILE_KINDS.join('|')})\\.sql|${ENCODED}/${ENCODED}\\.[0-9]{6,}\\.(?:csv|sql)(?:\\.gz|\\.zst)?)(?:\\.partial)?$`,
+  `^(?:${MANIFEST_FILE.replace('.', '\\.')}|${USERS_FILE.replace('.', '\\.')}|\\.tsdump-in-progress(?:\\.partial)?(?:\\.[0-9a-f]{16})?|${ENCODED}/database\\.sql|${ENCODED}/${ENCODED}\\.(?:${OBJECT_FILE_KINDS.join('|')})\\.sql|${ENCODED}/${ENCODED}\\.[0-9]{6,}\\.(?:csv|sql)(?:\\.gz|\\.zst)?)(?:\\.partial)?$`,
 );
 
 /**

@@ -8,6 +8,7 @@ import { quoteIdent } from '../core/ident.js';
 import { formatBytes } from '../core/sizes.js';
 import { allowsAny, type GrantSet } from '../db/privileges.js';
 import type { DatabaseEntry, Manifest } from '../format/manifest.js';
+import { fitsPacket, packetToFit } from '../format/longest-line.js';
 import type { DropTableMode, LoadOptions } from './load-options.js';
 import { PROGRESS_DB, type RunRecord } from './progress-store.js';
 import { bulkUsable, needsLocalInfile } from './insert-method.js';
@@ -47,9 +48,6 @@ export interface LoadPreflightPlan {
   readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
   readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod' | 'skipDefiner' | 'engine'>;
 }
-
-/** Room the loader leaves in a packet beside a line (statement text, headers). */
-const PACKET_SLACK = 1024;
 
 export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
   const problems: Problem[] = [];
@@ -162,13 +160,12 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   }
   const rowFormat = rowFormatDiffers(plan, facts);
   if (rowFormat) problems.push(rowFormat);
-  const limit = facts.maxAllowedPacket - PACKET_SLACK;
   for (const t of opts.restore.noData ? [] : plan.targets) {
     for (const tb of t.source.tables) {
       const worst = tb.chunks.reduce<(typeof tb.chunks)[number] | null>((w, c) => ((c.longestLine?.bytes ?? 0) > (w?.longestLine?.bytes ?? 0) ? c : w), null);
       const ll = worst?.longestLine;
-      if (!worst || !ll || ll.bytes <= limit) continue;
-      const need = Math.min(1024 * 1024 * 1024, 2 ** Math.ceil(Math.log2(ll.bytes + PACKET_SLACK)));
+      if (!worst || !ll || fitsPacket(ll.bytes, facts.maxAllowedPacket)) continue;
+      const need = packetToFit(ll.bytes);
       problems.push({
         code: 'packet-too-small',
         object: { database: t.name, table: tb.name, chunk: worst.index, file: worst.path },

@@ -6,6 +6,7 @@ import { FRAME_ROOM, type ServerWarning, type Session } from '../db/session.js';
 import { csvFields, dataLines, sqlRows } from '../format/data-fields.js';
 import { DUPLICATE_VERBS } from '../format/insert-verb.js';
 import type { TableEntry } from '../format/manifest.js';
+import { fitsPacket, packetToFit } from '../format/longest-line.js';
 import type { OnDuplicateMode } from './load-options.js';
 import type { ChunkRef, LoadContext } from './load-context.js';
 import type { SubChunk } from './sub-chunks.js';
@@ -58,10 +59,9 @@ export function loadDataSql(target: string, t: TableEntry, fileName: string, mod
  * failure that retrying cannot fix. Refuse it before sending, naming the line and the setting.
  */
 export function refuseOversizedLines(ctx: LoadContext, sub: SubChunk, object: ChunkRef, csv: boolean): void {
-  const limit = ctx.maxPacket - 1024;
   const { bytes, line: row } = sub.longest;
-  if (bytes <= limit) return;
-  const need = Math.min(1024 * 1024 * 1024, 2 ** Math.ceil(Math.log2(bytes + 1024)));
+  if (fitsPacket(bytes, ctx.maxPacket)) return;
+  const need = packetToFit(bytes);
   throw new TsError({
     code: 'packet-too-large',
     message: `line ${row} of ${object.file} is ${formatBytes(bytes)}, more than the target's max_allowed_packet (${formatBytes(ctx.maxPacket)})`,

@@ -39,6 +39,8 @@ export interface StoredFile {
 /** A listed entry: a regular file, or something else that a dump never holds (symlink, device). */
 export interface StoredEntry extends StoredFile {
   readonly regular: boolean;
+  /** When it was last written, in ms since the epoch by the store's clock (local: mtime; S3: LastModified). */
+  readonly modified?: number;
 }
 
 /** Bytes of one file in order, read into the caller's buffer (no allocation per read); 0 at the end. */
@@ -67,6 +69,9 @@ export interface PendingFile {
   abort(): Promise<void>;
 }
 
+export const CLAIM_RESULTS = ['won', 'lost', 'unguarded'] as const;
+export type ClaimResult = (typeof CLAIM_RESULTS)[number];
+
 export interface DumpStore {
   readonly location: StoreLocation;
   /** For messages: the directory, or s3://bucket/prefix. */
@@ -81,12 +86,20 @@ export interface DumpStore {
   open(path: string, offset?: number, options?: OpenOptions): Promise<ByteSource>;
   create(path: string): Promise<PendingFile>;
   /**
-   * Writes a small file whole and durably, only if nothing is at `path`: false when something is
-   * (or another claim of it is under way). Two tsdumps that found the same output empty both try;
-   * exactly one wins (local: an exclusive temp file hard-linked into place). S3: the object is put
-   * unconditionally (not every S3-compatible server takes a conditional write), so true.
+   * Writes a small file whole, only if nothing is at `path`; of claims made at once, exactly one
+   * wins, and a reader never sees the file without all its bytes. 'lost' when something is there.
+   * Local: a temp file of its own hard-linked into place (link(2) never replaces). S3: a PutObject
+   * with If-None-Match: * (AWS, MinIO, …); 'unguarded' when the server does not honour the condition
+   * (it was written, but another claim of it may have been too): the caller says so. A temp file a
+   * claim needs is named `<path>.<16 hex digits>.partial` and listed while it exists.
    */
-  claim(path: string, bytes: Buffer): Promise<boolean>;
+  claim(path: string, bytes: Buffer): Promise<ClaimResult>;
+  /**
+   * Marks a small committed file as written now, its bytes unchanged (a heartbeat: its `modified`
+   * advances). Local: its modification time is set (no temp file: `<path>.partial` may be another
+   * run's claim); S3: it is put again.
+   */
+  refresh(path: string, bytes: Buffer): Promise<void>;
   /** Removes a committed file (no error when there is none). */
   remove(path: string): Promise<void>;
   /**

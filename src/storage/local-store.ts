@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import { DirectFile, directReader, type PositionalReader } from './direct-file.js';
-import type { ByteSource, DumpStore, OpenOptions, PendingFile, StoreLocation, StoredEntry, StoredFile } from './dump-store.js';
+import type { ByteSource, ClaimResult, DumpStore, OpenOptions, PendingFile, StoreLocation, StoredEntry, StoredFile } from './dump-store.js';
 import { checkRelativePath, unsafePath } from './store-path.js';
 
 /**
@@ -58,7 +59,11 @@ export class LocalStore implements DumpStore {
       for (const e of entries) {
         const rel = prefix ? `${prefix}/${e.name}` : e.name;
         if (e.isDirectory()) await walk(rel);
-        else if (e.isFile()) out.push({ path: rel, bytes: (await lstat(path.join(root, rel))).size, regular: true });
+        else if (e.isFile()) {
+          // gone since readdir (another run's claim temp file, removed as it loses): not listed
+          const st = await lstat(path.join(root, rel)).catch((err: unknown) => (sysCodeOf(err) === 'ENOENT' ? null : Promise.reject(ioError(err, rel, 'cannot list'))));
+          if (st) out.push({ path: rel, bytes: st.size, regular: true, modified: st.mtimeMs });
+        }
         else out.push({ path: rel, bytes: 0, regular: false });
       }
     };
@@ -200,39 +205,39 @@ export class LocalStore implements DumpStore {
     };
   }
 
-  async claim(relative: string, bytes: Buffer): Promise<boolean> {
+  async claim(relative: string, bytes: Buffer): Promise<ClaimResult> {
     const full = await this.resolve(relative, true);
-    // a name of our own per claim would let two claims each finish their temp file; one shared
-    // name opened with O_EXCL makes the second claim lose at once
-    const partial = `${full}.partial`;
-    let fh: FileHandle;
+    // a temp file of this claim's own, complete before it is linked into place: a contender that
+    // loses reads the winner's whole file, never an empty one
+    const temp = `${full}.${randomBytes(8).toString('hex')}.partial`;
     try {
-      fh = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-    } catch (e) {
-      if (sysCodeOf(e) === 'EEXIST') return false;
-      throw writeError(e, relative);
-    }
-    try {
-      try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await writeDurably(temp, bytes);
       // link(2), unlike rename(2), never replaces what is there
-      const linked = await link(partial, full).then(
-        () => 'linked' as const,
-        (e: unknown) => (sysCodeOf(e) === 'EEXIST' ? ('taken' as const) : ('no-links' as const)),
+      const linked = await link(temp, full).then(
+        () => 'won' as const,
+        (e: unknown) => {
+          if (sysCodeOf(e) === 'EEXIST') return 'lost' as const;
+          if (NO_LINKS.includes(sysCodeOf(e) ?? '')) return 'no-links' as const;
+          throw e;
+        },
       );
-      if (linked === 'taken') return false;
-      // a file system without hard links: the rename, exclusive only against claims (the partial is)
-      if (linked === 'no-links') await rename(partial, full);
-      return true;
+      if (linked !== 'no-links') return linked;
+      // a file system without hard links: created in place, still exclusively (O_EXCL)
+      return await writeDurably(full, bytes).then(
+        () => 'won' as const,
+        (e: unknown) => (sysCodeOf(e) === 'EEXIST' ? ('lost' as const) : Promise.reject(e)),
+      );
     } catch (e) {
       throw writeError(e, relative);
     } finally {
-      await unlink(partial).catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
     }
+  }
+
+  async refresh(relative: string): Promise<void> {
+    const full = await this.resolve(relative);
+    const now = new Date();
+    await utimes(full, now, now).catch((e: unknown) => Promise.reject(writeError(e, relative)));
   }
 
   async remove(relative: string): Promise<void> {
@@ -257,6 +262,20 @@ export class LocalStore implements DumpStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** link(2) failures of a file system that has no hard links (FAT, some FUSE and SMB mounts). */
+const NO_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'];
+
+/** Creates `full` (never replacing anything: EEXIST) with `bytes`, fsynced. */
+async function writeDurably(full: string, bytes: Buffer): Promise<void> {
+  const fh = await open(full, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 async function fsyncDir(dir: string): Promise<void> {

@@ -1,7 +1,7 @@
-import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { TsError } from '../core/errors.js';
-import { displayLocation, readPieces, type ByteSource, type DumpStore, type PendingFile, type StoreLocation, type StoredEntry, type StoredFile } from './dump-store.js';
+import { displayLocation, readPieces, type ByteSource, type ClaimResult, type DumpStore, type PendingFile, type StoreLocation, type StoredEntry, type StoredFile } from './dump-store.js';
 import { describeCredentials, explainS3Error, failureOf, isNotFound } from './s3-errors.js';
 import { ObjectReader, type RangedBody } from './s3-reader.js';
 import { ObjectUpload } from './s3-upload.js';
@@ -37,6 +37,8 @@ export class S3Store implements DumpStore {
   private readonly client: S3Client;
   private readonly base: string;
   private bucketChecked: Promise<void> | null = null;
+  /** Whether the server honours If-None-Match on PutObject: learned at the first claim. */
+  private conditionalWrites: boolean | undefined;
 
   constructor(location: S3Location) {
     this.location = location;
@@ -94,7 +96,7 @@ export class S3Store implements DumpStore {
         const rel = (o.Key ?? '').slice(this.base.length);
         // "folder" marker objects (a key ending in '/', made by consoles) hold no file
         if (rel === '' || (rel.endsWith('/') && (o.Size ?? 0) === 0)) continue;
-        out.push({ path: rel, bytes: o.Size ?? 0, regular: true });
+        out.push({ path: rel, bytes: o.Size ?? 0, regular: true, ...(o.LastModified ? { modified: o.LastModified.getTime() } : {}) });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -164,17 +166,57 @@ export class S3Store implements DumpStore {
     return new ObjectUpload({ client: this.client, bucket: this.location.bucket, key }, (e) => this.explain(e, 'write', relative));
   }
 
-  /** Unconditional (see DumpStore.claim): two dumps started at once into one prefix are not told apart. */
-  async claim(relative: string, bytes: Buffer): Promise<boolean> {
-    const out = await this.create(relative);
-    try {
-      await out.append(bytes);
-      await out.commit();
-      return true;
-    } catch (e) {
-      await out.abort().catch(() => undefined);
-      throw e;
+  /**
+   * A PutObject with If-None-Match: * (see DumpStore.claim). A server that does not know the
+   * condition either refuses it (501: then an unconditional put) or ignores it, taking the put as a
+   * plain one: the first claim of a store puts the same bytes again under the condition, which such
+   * a server also takes while one that honours it refuses (412). Either way the claim is
+   * 'unguarded'. A 412 for a claim whose object holds exactly our bytes is our own put, retried by
+   * the SDK after its answer was lost.
+   */
+  async claim(relative: string, bytes: Buffer): Promise<ClaimResult> {
+    const Key = this.key(relative);
+    const put = (IfNoneMatch?: string) => this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: bytes, ...(IfNoneMatch ? { IfNoneMatch } : {}) }));
+    const first = await this.putIfAbsent(relative, () => put('*'));
+    if (first === 'refused') {
+      await this.call('write', relative, () => put());
+      this.conditionalWrites = false;
+    } else if (first === 'taken') {
+      const held = await this.readFile(relative).catch(() => null);
+      return held?.equals(bytes) ? 'won' : 'lost';
+    } else if (this.conditionalWrites === undefined) {
+      this.conditionalWrites = (await this.putIfAbsent(relative, () => put('*'))) === 'taken';
     }
+    return this.conditionalWrites ? 'won' : 'unguarded';
+  }
+
+  /**
+   * A conditional put: 'taken' (412, or 409 again and again: another conditional write of the key
+   * won or is in flight), 'refused' (the server has no conditional writes: 501 NotImplemented).
+   */
+  private async putIfAbsent(relative: string, put: () => Promise<unknown>): Promise<'put' | 'taken' | 'refused'> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await put();
+        return 'put';
+      } catch (e) {
+        const f = failureOf(e);
+        if (f.status === 412 || f.code === 'PreconditionFailed') return 'taken';
+        if (f.status === 501 || f.code === 'NotImplemented') return 'refused';
+        // AWS: "a conflicting operation occurred", to be retried; it settles which write won
+        if ((f.status === 409 || f.code === 'ConditionalRequestConflict') && attempt < 4) {
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+          continue;
+        }
+        if (f.status === 409 || f.code === 'ConditionalRequestConflict') return 'taken';
+        throw await this.explain(e, 'write', relative);
+      }
+    }
+  }
+
+  async refresh(relative: string, bytes: Buffer): Promise<void> {
+    const Key = this.key(relative);
+    await this.call('write', relative, () => this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: bytes })));
   }
 
   async remove(relative: string): Promise<void> {

@@ -4,7 +4,7 @@
  * it, or a dump another tsdump is still writing is refused before anything is deleted.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,14 @@ describe('tsdump --overwrite', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('is being claimed by another tsdump');
     expect(snapshot(dir)).toEqual(before);
+    // a claim left by a tsdump killed while claiming: named, with the fix
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => dead.once('exit', r));
+    writeFileSync(path.join(dir, '.tsdump-in-progress.partial'), JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host: os.hostname(), pid: dead.pid }) + '\n');
+    const stale = await dump(dir, ['--overwrite']);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain(`is being claimed by another tsdump (pid ${dead.pid} on ${os.hostname()}, started 2026-01-01T00:00:00.000Z)`);
+    expect(stale.stderr).toContain('that process is not running: it was killed while claiming the output; remove .tsdump-in-progress.partial');
   });
 
   it('a manifest.json that is a symbolic link to a real dump\'s manifest makes nothing ours', async () => {
@@ -129,6 +137,34 @@ describe('tsdump --overwrite', () => {
     }
   });
 
+  it('a dump a tsdump on another host is writing (its marker refreshed just now) is refused by --overwrite; nothing is deleted', async () => {
+    const dir = path.join(tempDir('overwrite-remote'), 'dump');
+    expect((await dump(dir)).code).toBe(0);
+    writeFileSync(path.join(dir, '.tsdump-in-progress'), JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host: 'elsewhere', pid: 1 }) + '\n');
+    const before = snapshot(dir);
+    const r = await dump(dir, ['--overwrite']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/is being written by another tsdump \(pid 1 on elsewhere, started 2026-01-01T00:00:00\.000Z; its marker was refreshed \d+ s ago\); nothing was deleted/);
+    expect(r.stderr).toContain('a tsdump that was killed stops refreshing its marker: 2 minutes later --overwrite replaces its dump');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a running dump keeps its marker fresh until it lets go of the output (in-process)', async () => {
+    const dir = path.join(tempDir('overwrite-fresh'), 'dump');
+    const store = await localStore(dir, { create: true });
+    const hold = await prepareOutput(store, false, 'test', undefined, 20);
+    const marker = path.join(dir, '.tsdump-in-progress');
+    const old = new Date(0);
+    utimesSync(marker, old, old);
+    // refreshed every 20 ms here: a generous bound on the wait, not a measure of it
+    for (let i = 0; i < 3000 && statSync(marker).mtimeMs === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(statSync(marker).mtimeMs, 'the marker was never refreshed').not.toBe(0);
+    await hold.release();
+    utimesSync(marker, old, old);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(statSync(marker).mtimeMs).toBe(0);
+  });
+
   it('two runs that both found the output empty: exactly one claims it, the other stops naming it (in-process, deterministic)', async () => {
     const dir = path.join(tempDir('overwrite-race'), 'dump');
     const [a, b] = [await localStore(dir, { create: true }), await localStore(dir, { create: true })];
@@ -136,8 +172,51 @@ describe('tsdump --overwrite', () => {
     const results = await Promise.allSettled([prepareOutput(a, false, 'test'), prepareOutput(b, false, 'test')]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
-    expect(String((lost.reason as Error).message)).toContain(`output ${dir} was claimed by another tsdump started at the same time; nothing was deleted`);
+    expect(String((lost.reason as Error).message)).toContain(`output ${dir} is being claimed by another tsdump (pid ${process.pid} on ${os.hostname()}, started `);
     expect(listFiles(dir)).toEqual(['.tsdump-in-progress']);
+  });
+
+  it('two --overwrite runs that both found the same earlier dump: the first to claim replaces it, the other stops naming it and deletes nothing (in-process, deterministic)', async () => {
+    const dir = path.join(tempDir('overwrite-race2'), 'dump');
+    expect((await dump(dir)).code).toBe(0);
+    const earlier = listFiles(dir);
+    const real = await localStore(dir);
+    let listed!: () => void;
+    const reachedList = new Promise<void>((r) => (listed = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // run b, the slow one of two started at once: its listing taken, it waits there while a runs
+    const slow = new Proxy(real, {
+      get: (target, p) => {
+        if (p === 'list') return async () => Promise.all([target.list(), (listed(), gate)]).then(([entries]) => entries);
+        const v: unknown = Reflect.get(target, p);
+        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const b = prepareOutput(slow, true, 'b').then(() => 'won' as const, (e: unknown) => e as Error);
+    await reachedList;
+    const before = snapshot(dir);
+    const a = await prepareOutput(await localStore(dir), true, 'a').then(() => 'won' as const, (e: unknown) => e as Error);
+    // a, started second, is refused before it deletes anything (it used to delete the earlier dump, then b deleted a's marker and files of the same names)
+    expect(a).toBeInstanceOf(Error);
+    expect((a as Error).message).toContain(`output ${dir} is being claimed by another tsdump (pid ${process.pid} on ${os.hostname()}, started `);
+    expect(snapshot(dir)).toEqual(before);
+    release();
+    expect(await b).toBe('won');
+    expect(JSON.parse(readFileSync(path.join(dir, '.tsdump-in-progress'), 'utf8'))).toMatchObject({ tool: 'tsdump', version: 'b' });
+    expect(listFiles(dir)).toEqual(['.tsdump-in-progress']);
+    expect(earlier.length).toBeGreaterThan(3);
+  });
+
+  it('two tsdumps --overwrite started at once over an earlier dump: one replaces it, the other exits 2 naming the other run; the dump verifies', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = path.join(tempDir('overwrite-twice-over'), 'dump');
+      expect((await dump(dir)).code).toBe(0);
+      const runs = await Promise.all([dump(dir, ['--overwrite']), dump(dir, ['--overwrite'])]);
+      expect(runs.map((r) => r.code).sort(), runs.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+      expect(runs.find((r) => r.code === 2)!.stderr).toMatch(/another tsdump \(pid \d+ on /);
+      expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
+    }
   });
 
   it('two tsdumps started at once into one new directory: one dumps, the other exits 2 naming the other run; the dump verifies', async () => {
@@ -173,6 +252,9 @@ describe('tsdump --overwrite', () => {
     writeFileSync(path.join(dir, '.tsdump-in-progress'), JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host: 'elsewhere', pid: 1 }) + '\n');
     writeFileSync(path.join(dir, db, 'a.000001.csv'), '1,"x"\n');
     writeFileSync(path.join(dir, db, 'a.000002.csv.partial'), '2,');
+    // another host's run, its marker last refreshed ten minutes ago: it is not running
+    const then = new Date(Date.now() - 10 * 60_000);
+    utimesSync(path.join(dir, '.tsdump-in-progress'), then, then);
     const r = await dump(dir, ['--overwrite']);
     expect(r.code, r.stderr).toBe(0);
     expect(listFiles(dir).filter((f) => f.endsWith('.partial') || f === '.tsdump-in-progress')).toEqual([]);

@@ -128,15 +128,18 @@ describe('S3 faults', () => {
     expect(keys.filter((k) => /big\.000001/.test(k) || k.endsWith('manifest.json'))).toEqual([]);
   }, 300_000);
 
-  /** Dumps twoBig into `prefix`, sending `signal` once both threads have a multipart upload begun. */
-  async function stopMidUpload(prefix: string, signal: NodeJS.Signals, extra: string[] = []): Promise<CliResult> {
+  /**
+   * Dumps twoBig into `prefix`, sending `signal` once `ready` holds (by default: both threads have a
+   * multipart upload begun), through `endpoint` (default: the server itself).
+   */
+  async function stopMidUpload(prefix: string, signal: NodeJS.Signals, { ready = () => s3.pendingUploadKeys(bucket).filter((k) => k.startsWith(`${prefix}/`)).length >= 2, endpoint = s3.endpoint } = {}): Promise<CliResult> {
     let sent = false;
-    const r = await runCli('tsdump', [...connArgs(), '-B', twoBig, '-o', `s3://${bucket}/${prefix}`, '-t', '2', '--chunk-size', '32M', '-q', ...extra], {
-      env: s3.env(),
+    const r = await runCli('tsdump', [...connArgs(), '-B', twoBig, '-o', `s3://${bucket}/${prefix}`, '-t', '2', '--chunk-size', '32M', '-q'], {
+      env: s3.env(endpoint),
       timeoutMs: 300_000,
       onSpawn: (pid) => {
         const poll = setInterval(() => {
-          if (!sent && s3.pendingUploadKeys(bucket).filter((k) => k.startsWith(`${prefix}/`)).length >= 2) {
+          if (!sent && ready()) {
             sent = true;
             clearInterval(poll);
             process.kill(pid, signal);
@@ -145,7 +148,7 @@ describe('S3 faults', () => {
         setTimeout(() => clearInterval(poll), 240_000);
       },
     });
-    expect(sent, `never two uploads in flight:\n${r.stderr}`).toBe(true);
+    expect(sent, `never ready to stop:\n${r.stderr}`).toBe(true);
     return r;
   }
 
@@ -159,6 +162,27 @@ describe('S3 faults', () => {
     const again = await runCli('tsdump', [...connArgs(), '-B', twoBig, '-o', `s3://${bucket}/killed`, '-t', '2', '--chunk-size', '32M', '-q', '--overwrite'], { env: s3.env(), timeoutMs: 300_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(s3.pendingUploadKeys(bucket).filter((k) => k.startsWith('killed'))).toEqual([`killed/notes.bin`, `killed2/${twoBig}/one.000001.csv`]);
+  }, 300_000);
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-upload: exit 5, and no upload of the run is left unfinished (stored and billed)', async (sig) => {
+    const prefix = `stopped-${sig}`;
+    const r = await stopMidUpload(prefix, sig);
+    expect(r.code, r.stderr).toBe(5);
+    expect(s3.pendingUploadKeys(bucket).filter((k) => k.startsWith(`${prefix}/`))).toEqual([]);
+    expect((await s3.keys(bucket, `${prefix}/`)).filter((k) => k.endsWith('manifest.json'))).toEqual([]);
+  }, 300_000);
+
+  it('SIGINT while the uploads are being begun (CreateMultipartUpload sent, not yet served): none is left unfinished', async () => {
+    const prefix = 'stopped-begun';
+    const creating = (q: ProxiedRequest): boolean => q.method === 'POST' && q.url.includes(`/${prefix}/`) && /[?&]uploads(=|&|$)/.test(q.url);
+    proxy.add({ kind: 'delay-request', ms: 1500, count: 2, match: creating });
+    const r = await stopMidUpload(prefix, 'SIGINT', { ready: () => proxy.log.filter(creating).length >= 2, endpoint: proxy.endpoint });
+    expect(r.code, r.stderr).toBe(5);
+    // the late requests reach the server whatever the run did: wait for them to be served
+    expect(proxy.injected['delay-request']).toBe(2);
+    for (let i = 0; i < 600 && proxy.lateServed < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(proxy.lateServed).toBe(2);
+    expect(s3.pendingUploadKeys(bucket).filter((k) => k.startsWith(`${prefix}/`))).toEqual([]);
   }, 300_000);
 
   it('a missing object on load: refused before any data, naming the object', async () => {

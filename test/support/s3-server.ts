@@ -7,7 +7,8 @@
  *
  * What s3rver does not do, so the tests cannot check it here: it accepts any signature of a known
  * access key (SigV4 is not verified: a wrong secret passes, a wrong key id is refused), honours no
- * If-Match, and has no access policies (no AccessDenied).
+ * If-Match, and has no access policies (no AccessDenied). If-None-Match: * on PutObject (the
+ * conditional write tsdump claims a prefix with) is added by s3rver-child.mjs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,11 +39,12 @@ export interface S3TestServer {
   stop(): Promise<void>;
 }
 
-export async function startS3Server(buckets: readonly string[] = []): Promise<S3TestServer> {
+/** `conditionalWrites: false`: PutObject's If-None-Match is ignored (s3rver's own behaviour, older S3-compatible servers'). */
+export async function startS3Server(buckets: readonly string[] = [], { conditionalWrites = true } = {}): Promise<S3TestServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsdump-s3rver-'));
   const accessKeyId = `AKTEST${randomBytes(7).toString('hex').toUpperCase()}`;
   const secretAccessKey = randomBytes(20).toString('base64url');
-  const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', '--no-warnings', path.join(REPO_ROOT, 'test', 'support', 's3rver-child.mjs'), JSON.stringify({ dir, accessKeyId, secretAccessKey, buckets })], {
+  const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', '--no-warnings', path.join(REPO_ROOT, 'test', 'support', 's3rver-child.mjs'), JSON.stringify({ dir, accessKeyId, secretAccessKey, buckets, conditionalWrites })], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

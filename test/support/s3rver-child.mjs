@@ -8,7 +8,11 @@
  * Added here because s3rver lacks it: AbortMultipartUpload (DELETE ?uploadId=…) removes the
  * upload's parts, as S3 does, instead of answering MethodNotAllowed; ListMultipartUploads
  * (GET /bucket?uploads&prefix=…) lists the uploads begun and neither completed nor aborted (one
- * page: the tests begin few), instead of answering NotImplemented.
+ * page: the tests begin few), instead of answering NotImplemented. A PutObject with
+ * If-None-Match: * (S3's conditional write: AWS since 2024, MinIO, …) is refused with 412
+ * PreconditionFailed when the key exists, such puts of one key settled one at a time as S3 does;
+ * with {"conditionalWrites": false} it is ignored, as s3rver itself (and older S3-compatible
+ * servers) do.
  */
 import { createRequire } from 'node:module';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -23,7 +27,30 @@ AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 AWSAccount.DUMMY_ACCOUNT.createKeyPair(config.accessKeyId, config.secretAccessKey);
 
 const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: config.dir, configureBuckets: config.buckets.map((name) => ({ name })) });
+const conditionalWrites = config.conditionalWrites !== false;
+/** Per key, the conditional put being settled. */
+const putting = new Map();
 server.middleware.unshift(async (ctx, next) => {
+  const o = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
+  if (conditionalWrites && ctx.method === 'PUT' && o && ctx.get('if-none-match') === '*' && ctx.query.uploadId === undefined) {
+    while (putting.has(ctx.path)) await putting.get(ctx.path);
+    const settled = (async () => {
+      if (await server.store.existsObject(o[1], decodeURIComponent(o[2]))) {
+        ctx.status = 412;
+        ctx.type = 'application/xml';
+        ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>';
+        return;
+      }
+      await next();
+    })();
+    putting.set(ctx.path, settled.catch(() => undefined));
+    try {
+      await settled;
+    } finally {
+      putting.delete(ctx.path);
+    }
+    return;
+  }
   const m = /^\/([^/]+)\/.+/.exec(ctx.path);
   if (ctx.method === 'DELETE' && m && typeof ctx.query.uploadId === 'string' && /^[0-9a-f]+$/.test(ctx.query.uploadId)) {
     const dir = path.join(server.store.getResourcePath(m[1], undefined, 'uploads'), ctx.query.uploadId);
