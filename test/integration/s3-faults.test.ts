@@ -112,7 +112,11 @@ describe('S3 faults', () => {
     expect(proxy.injected['reset-response']).toBe(1);
     const gets = proxy.log.filter((q) => isGet(q) && q.url.includes('big.000001'));
     expect(gets.map((q) => q.range)).toEqual([undefined, expect.stringMatching(/^bytes=\d+-$/)]);
-    expect(Number(/bytes=(\d+)-/.exec(gets[1]!.range!)![1])).toBeGreaterThan(4 * 1024 * 1024);
+    // where it broke off: past the start, short of what the proxy had sent (a reset discards what
+    // the loader's socket had received and not yet read, so how much arrived depends on the load)
+    const from = Number(/bytes=(\d+)-/.exec(gets[1]!.range!)![1]);
+    expect(from).toBeGreaterThan(0);
+    expect(from).toBeLessThanOrEqual(5 * 1024 * 1024 + 123);
     await expectExact(dst);
   }, 600_000);
 
