@@ -107,6 +107,8 @@ export interface ResolveIo {
   readonly prompt: (question: string) => Promise<string>;
   /** Home directory for ~/.my.cnf (default: env HOME). */
   readonly homeDir?: string;
+  /** Where an option file ignored for its permissions is reported (default: stderr). */
+  readonly warn?: (message: string) => void;
 }
 
 export interface ResolvedConnection {
@@ -130,6 +132,7 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     loginPath: opts.loginPath,
     env: io.env,
     homeDir: io.homeDir,
+    warn: io.warn,
   };
   const entries = [...readOptionFileEntries(request), ...readLoginPathEntries(request)];
   const groups = groupsFor(tool, opts.defaultsGroupSuffix, opts.loginPath !== undefined);

@@ -36,6 +36,8 @@ export interface OptionFileSystem {
   listDir(dir: string): string[] | undefined;
   /** File bytes, or undefined if the file does not exist (the encrypted login path file). */
   readBytes(file: string): Buffer | undefined;
+  /** The permission bits of a file (undefined if it does not exist or cannot be looked at). */
+  permissions?(file: string): number | undefined;
 }
 
 function isMissing(e: unknown): boolean {
@@ -60,6 +62,13 @@ export const nodeFileSystem: OptionFileSystem = {
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw new TsError({ code: 'usage', message: `cannot read option file: ${messageOf(e)}`, object: { file }, cause: e });
+    }
+  },
+  permissions(file) {
+    try {
+      return statSync(file).mode & 0o7777;
+    } catch {
+      return undefined;
     }
   },
   listDir(dir) {

@@ -3,7 +3,7 @@
  * dump file, not in `--progress json` events, and not in /proc/<pid>/cmdline of the running process
  * (process.title replaces argv). Four ways to pass it: -p<pw>, MYSQL_PWD, --url and an option file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
@@ -118,6 +118,23 @@ describe('secrets stay secret', () => {
       expect(x.stderr.includes(wrong)).toBe(false);
     });
   }
+
+  it('a world-writable option file is ignored with a warning, as the mysql client does (anyone could point it at their own server)', async () => {
+    const shared = path.join(tempDir('secrets-cnf-ww'), 'my.cnf');
+    copyFileSync(optionFile, shared);
+    chmodSync(shared, 0o666);
+    const s = testServer();
+    const r = await runCli('tsdump', [`--defaults-file=${shared}`, '-h', s.host, '-P', String(s.port), '-B', db, '-o', path.join(tempDir('secrets-ww'), 'dump')], { env: { MYSQL_PWD: undefined, USER: user } });
+    // none of its settings were taken: the server is the one given, the user the login name, and no password was sent
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/Access denied for user .*using password: NO/);
+    expect(r.stderr).toContain(`warning: world-writable option file '${shared}' is ignored (as the mysql client does): chmod o-w it`);
+    expectCleanRun(r);
+    chmodSync(shared, 0o600);
+    const ok = await runCli('tsdump', [`--defaults-file=${shared}`, '-B', db, '-o', path.join(tempDir('secrets-ww'), 'dump2'), '--no-data', '-q'], { env: { MYSQL_PWD: undefined } });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).not.toContain('world-writable');
+  });
 
   it('an invalid --url is refused with the password masked', async () => {
     const r = await runCli('tsdump', ['--no-defaults', '--url', `mysql://${user}:${password}@127.0.0.1:notaport`, '-B', db, '-o', path.join(tempDir('secrets-url'), 'dump')]);
