@@ -57,6 +57,15 @@ export interface OpenOptions {
   readonly direct?: boolean;
 }
 
+/** How a file is written. */
+export interface CreateOptions {
+  /**
+   * The file holds secrets (the users file's password hashes): a local store makes it readable by
+   * its owner only (0600), whatever the umask; an object store has no per-file permissions.
+   */
+  readonly private?: boolean;
+}
+
 /** A file being written: invisible under its path until commit(). */
 export interface PendingFile {
   /** Appends a copy of `b`: the caller may reuse `b` once this resolves. */
@@ -79,7 +88,7 @@ export interface DumpStore {
   readFile(path: string): Promise<Buffer>;
   /** Streams a file from `offset` (default 0). */
   open(path: string, offset?: number, options?: OpenOptions): Promise<ByteSource>;
-  create(path: string): Promise<PendingFile>;
+  create(path: string, options?: CreateOptions): Promise<PendingFile>;
   /**
    * Writes a small file whole and durably, only if nothing is at `path`: false when something is
    * (or another claim of it is under way). Two tsdumps that found the same output empty both try;

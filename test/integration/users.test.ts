@@ -1,13 +1,13 @@
 /**
  * Users, roles and grants (issue 16): tsdump --users writes every account (plugin and hash,
  * resource limits), role, role grant, default role and privilege into users.json, hashed in the
- * manifest; tsload --load-users recreates them. The accounts are dropped after the dump and loaded
- * back: SHOW CREATE USER and SHOW GRANTS must be what they were, and the data what the checker saw
+ * manifest, readable by its owner only; tsload --load-users recreates them. The accounts are
+ * dropped after the dump and loaded back: SHOW CREATE USER and SHOW GRANTS must be what they were, and the data what the checker saw
  * before. What the target cannot take (a plugin it lacks, a privilege it does not know) is reported
  * per statement, the rest is loaded, and the run exits 1.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/format/manifest.js';
@@ -93,6 +93,8 @@ describe('tsdump --users, tsload --load-users', () => {
     expect(m.users?.sha256).toBe(createHash('sha256').update(text).digest('hex'));
     expect(text.toString()).toContain(`${p}_app`);
     expect(text.toString()).not.toContain('app-pw');
+    // it holds password hashes: its owner's alone, whatever the umask (the other files follow it)
+    expect((statSync(path.join(dump, 'users.json')).mode & 0o777).toString(8)).toBe('600');
     expect((await runCli('tsdump', ['verify', dump])).code).toBe(0);
   });
 
