@@ -1,7 +1,8 @@
 /**
  * No path may leave the dump, and a dump holds no symbolic links: a chunk or a database directory
  * replaced by a link (to a file outside, or even to one inside) fails `tsdump verify` naming it, and
- * tsload refuses it before it loads anything. An unreadable chunk is named with the fix, not a stack.
+ * tsload refuses it before it loads anything; so does it in a mydumper directory. An unreadable chunk
+ * is named with the fix, not a stack.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, renameSync, rmSync, symlinkSync } from 'node:fs';
@@ -87,6 +88,18 @@ describe('paths of a dump', () => {
     expect(v.stdout).toContain(`the directory of '${chunk(1)}' is a symbolic link to ${outside}, outside the dump`);
     expect(v.stdout).toContain(`extra: ${dbDir}: not a regular file`);
     await expectLoadRefused(d, dbDir);
+  });
+
+  it('a mydumper directory with a data file replaced by a symbolic link (to a copy outside): tsload refuses it naming it, loads nothing', async () => {
+    const d = path.join(tempDir('paths-mydumper'), 'dump');
+    cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'mydumper-1.0', 'insert-gzip'), d, { recursive: true });
+    const data = 'myd1fx_src.nokey.00000.sql.gz';
+    const outside = path.join(tempDir('paths-mydumper-outside'), data);
+    renameSync(path.join(d, data), outside);
+    symlinkSync(outside, path.join(d, data));
+    // before, the link was passed over: the table loaded empty, exit 0
+    const stderr = await expectLoadRefused(d, data);
+    expect(stderr).toContain(`refusing a file outside the dump directory: '${data}' in ${d} is a symbolic link or not a regular file; nothing was loaded`);
   });
 
   it('an unreadable chunk: verify names the file and the fix, no stack trace', async (ctx) => {
