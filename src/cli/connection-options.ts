@@ -197,8 +197,10 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
 /**
  * TLS settings with the mysql client's rules: --ssl-mode from the command line, the URL or an option
  * file; `ssl`/`skip-ssl` (MariaDB) mean REQUIRED/DISABLED; a CA without a mode means VERIFY_CA;
- * `ssl-verify-server-cert` (MariaDB, and MySQL 5.7) means VERIFY_IDENTITY. Without any of them:
- * undefined, which the connection treats as PREFERRED over TCP and no TLS over a socket.
+ * VERIFY_CA / VERIFY_IDENTITY asked for as a mode need a CA (MySQL); `ssl-verify-server-cert`
+ * (MariaDB, and MySQL 5.7) means VERIFY_IDENTITY, against the system trust store without a CA.
+ * Without any of them: undefined, which the connection treats as PREFERRED over TCP and no TLS
+ * over a socket.
  */
 function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, file: (k: string) => string | undefined, fileFlag: FileFlag, socket: boolean): SslSettings | undefined {
   const fileMode = file('ssl-mode');
@@ -209,10 +211,14 @@ function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, f
   const fileSsl = fileFlag('ssl');
   if (mode === undefined && fileSsl !== undefined) mode = fileSsl ? 'REQUIRED' : 'DISABLED';
   const verify = opts.sslVerifyServerCert === true || fileFlag('ssl-verify-server-cert') === true;
-  if (verify) {
-    if (mode === 'DISABLED') throw usage('ssl-verify-server-cert asks to verify the server certificate, but --ssl-mode is DISABLED', 'drop one of them');
-    mode = 'VERIFY_IDENTITY';
+  if (verify && mode === 'DISABLED') throw usage('ssl-verify-server-cert asks to verify the server certificate, but --ssl-mode is DISABLED', 'drop one of them');
+  // MySQL's client refuses a VERIFY_* --ssl-mode without a CA (its error 2026): the system trust
+  // store would pass any certificate a public CA signed — under VERIFY_CA for any host at all.
+  // MariaDB's ssl-verify-server-cert checks the host name, and takes the system store.
+  if ((mode === 'VERIFY_CA' || mode === 'VERIFY_IDENTITY') && ca === undefined) {
+    throw usage(`--ssl-mode ${mode} needs --ssl-ca: a CA certificate is required to verify the server against (as the mysql client requires, its error 2026)`, 'give the CA that signed the server\'s certificate with --ssl-ca FILE (a certificate from a public CA: the system bundle, e.g. --ssl-ca /etc/ssl/certs/ca-certificates.crt)');
   }
+  if (verify) mode = 'VERIFY_IDENTITY';
   // Like the mysql client: giving a CA without a mode means verify the server against it.
   if (mode === undefined && ca !== undefined) mode = 'VERIFY_CA';
   if ((cert === undefined) !== (key === undefined)) throw usage(`--ssl-${cert === undefined ? 'key' : 'cert'} is given without --ssl-${cert === undefined ? 'cert' : 'key'}`, 'a client certificate needs both its certificate and its key');

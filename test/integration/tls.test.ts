@@ -1,9 +1,10 @@
 /**
  * TLS as the mysql client does it, against a private server with a certificate from a private CA
  * (made by the test): --ssl-mode PREFERRED (the default) uses TLS when offered and plain TCP when
- * not; REQUIRED insists; VERIFY_CA and VERIFY_IDENTITY verify, and fail without the CA (a private
- * CA is not in the system trust store) — also when the verification is asked for in an option file
- * (ssl-verify-server-cert). A failure exits 3 with a hint; a missing --ssl-ca file is a usage error.
+ * not; REQUIRED insists; VERIFY_CA and VERIFY_IDENTITY verify, and without --ssl-ca are refused
+ * before connecting, as the mysql client refuses them; MariaDB's ssl-verify-server-cert (also in an
+ * option file) verifies against the system trust store, where a private CA fails. A failure exits 3
+ * with a hint; a missing --ssl-ca file is a usage error.
  */
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -78,12 +79,21 @@ describe('TLS like the mysql client', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it('VERIFY_CA with the CA connects; without it the private CA cannot be verified: exit 3 naming --ssl-ca', async () => {
+  it('VERIFY_CA with the CA connects; without one it is refused before connecting (exit 2 naming --ssl-ca), as the mysql client refuses it', async () => {
     expect((await dump(['--ssl-mode', 'VERIFY_CA', '--ssl-ca', ca.caCert])).code).toBe(0);
-    const r = await dump(['--ssl-mode', 'VERIFY_CA']);
-    expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/certificate could not be verified/);
-    expect(r.stderr).toMatch(/--ssl-ca/);
+    // our CA trusted as a public one is (NODE_EXTRA_CA_CERTS): against the system trust store
+    // VERIFY_CA would take any certificate a public CA signed, for any host — this one names only
+    // localhost, and 127.0.0.1 was connected to
+    const asPublic = { NODE_EXTRA_CA_CERTS: ca.caCert };
+    const r = await dump(['--ssl-mode', 'VERIFY_CA'], asPublic);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--ssl-mode VERIFY_CA needs --ssl-ca: a CA certificate is required/);
+    expect(r.stderr).toMatch(/hint: give the CA that signed the server's certificate with --ssl-ca FILE/);
+    expect((await dump(['--ssl-mode', 'VERIFY_IDENTITY'], asPublic)).code).toBe(2);
+    // MariaDB's ssl-verify-server-cert takes the system store, and checks the host name there too
+    const v = await dump(['--ssl-verify-server-cert'], asPublic);
+    expect(v.code, v.stderr).toBe(3);
+    expect(v.stderr).toMatch(/does not name the host/);
   });
 
   it('a CA without a mode means VERIFY_CA (a certificate from another CA is refused)', async () => {

@@ -219,6 +219,14 @@ describe('TLS, protocol, timeouts and login paths', () => {
     await expect(resolveConnection(parseArgs(['--defaults-file', f, '--ssl-mode', 'DISABLED']).opts, 'tsdump', io())).rejects.toThrow(/DISABLED/);
   });
 
+  it('VERIFY_CA / VERIFY_IDENTITY as an ssl-mode need a CA (the mysql client\'s error 2026), from the command line, the URL or a file', async () => {
+    const refused = /--ssl-mode VERIFY_(CA|IDENTITY) needs --ssl-ca/;
+    for (const args of [['--no-defaults', '--ssl-mode', 'VERIFY_CA'], ['--no-defaults', '--ssl-mode', 'VERIFY_IDENTITY'], ['--no-defaults', '--url', 'mysql://u@h/?ssl-mode=verify_ca'], ['--defaults-file', cnf('vca.cnf', '[client]\nssl-mode=VERIFY_CA\n')], ['--no-defaults', '--ssl-mode', 'VERIFY_CA', '--ssl-verify-server-cert']]) {
+      await expect(resolveConnection(parseArgs(args).opts, 'tsdump', io()), args.join(' ')).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(refused) });
+    }
+    expect((await resolveConnection(parseArgs(['--no-defaults', '--ssl-mode', 'VERIFY_CA', '--ssl-ca', '/ca.pem']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'VERIFY_CA', ca: '/ca.pem' });
+  });
+
   it('connection keys take the enable-/skip-/disable- prefixes, the last occurrence winning, - and _ alike', async () => {
     const ssl = async (text: string): Promise<unknown> => (await resolveConnection(parseArgs(['--defaults-file', cnf('prefix.cnf', text)]).opts, 'tsdump', io())).settings.ssl;
     expect(await ssl('[client]\nenable-ssl-verify-server-cert\n')).toEqual({ mode: 'VERIFY_IDENTITY' });
