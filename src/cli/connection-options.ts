@@ -196,7 +196,8 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
 
 /**
  * TLS settings with the mysql client's rules: --ssl-mode from the command line, the URL or an option
- * file; `ssl`/`skip-ssl` (MariaDB) mean REQUIRED/DISABLED; a CA without a mode means VERIFY_CA;
+ * file; `ssl`/`skip-ssl` (MariaDB) mean REQUIRED (VERIFY_CA with a CA) / DISABLED; a CA without
+ * a mode means VERIFY_CA;
  * VERIFY_CA / VERIFY_IDENTITY asked for as a mode need a CA (MySQL); `ssl-verify-server-cert`
  * (MariaDB, and MySQL 5.7) means VERIFY_IDENTITY, against the system trust store without a CA.
  * Without any of them: undefined, which the connection treats as PREFERRED over TCP and no TLS
@@ -209,7 +210,9 @@ function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, f
   const key = opts.sslKey ?? file('ssl-key');
   let mode: SslMode | undefined = opts.sslMode ?? url?.sslMode ?? (fileMode !== undefined ? parseSslMode(fileMode, 'ssl-mode in option file') : undefined);
   const fileSsl = fileFlag('ssl');
-  if (mode === undefined && fileSsl !== undefined) mode = fileSsl ? 'REQUIRED' : 'DISABLED';
+  // MariaDB's client verifies the chain whenever it has a CA, `ssl` given or not (10.11: `--ssl
+  // --ssl-ca` refuses a certificate of another CA): `ssl` is REQUIRED only without one
+  if (mode === undefined && fileSsl !== undefined) mode = !fileSsl ? 'DISABLED' : ca !== undefined ? 'VERIFY_CA' : 'REQUIRED';
   const verify = opts.sslVerifyServerCert === true || fileFlag('ssl-verify-server-cert') === true;
   if (verify && mode === 'DISABLED') throw usage('ssl-verify-server-cert asks to verify the server certificate, but --ssl-mode is DISABLED', 'drop one of them');
   // MySQL's client refuses a VERIFY_* --ssl-mode without a CA (its error 2026): the system trust

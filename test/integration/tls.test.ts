@@ -96,12 +96,19 @@ describe('TLS like the mysql client', () => {
     expect(v.stderr).toMatch(/does not name the host/);
   });
 
-  it('a CA without a mode means VERIFY_CA (a certificate from another CA is refused)', async () => {
+  it('a CA without a mode means VERIFY_CA (a certificate from another CA is refused); with MariaDB\'s `ssl` in an option file too, as its client refuses it', async () => {
     const other = makeTestCa();
     try {
       const r = await dump(['--ssl-ca', other.caCert]);
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/could not be verified/);
+      // mariadb --ssl --ssl-ca=<another CA> fails with 'self-signed certificate in certificate chain'
+      const cnf = path.join(tempDir('tls-cnf'), 'my.cnf');
+      writeFileSync(cnf, `[client]\nssl\nssl-ca = ${other.caCert}\n`);
+      const out = path.join(tempDir('tls-out'), 'd');
+      const f = await runCli('tsdump', [`--defaults-file=${cnf}`, '-h', '127.0.0.1', '-P', String(server.info.port), '-u', user, '-B', 'tlsdb', '--no-data', '-o', out, '-q'], { env: { MYSQL_PWD: password } });
+      expect(f.code, f.stderr).toBe(3);
+      expect(f.stderr).toMatch(/could not be verified.*--ssl-mode VERIFY_CA/);
     } finally {
       other.remove();
     }

@@ -234,6 +234,8 @@ describe('TLS, protocol, timeouts and login paths', () => {
     expect(await ssl('[client]\nssl-verify-server-cert\n[client]\ndisable-ssl-verify-server-cert\n')).toBeUndefined();
     expect(await ssl('[client]\nskip-ssl-verify-server-cert\n[tsdump]\nssl-verify-server-cert=on\n')).toEqual({ mode: 'VERIFY_IDENTITY' });
     expect(await ssl('[client]\nenable-ssl\n')).toEqual({ mode: 'REQUIRED' });
+    // MariaDB's client verifies the chain whenever it has a CA
+    expect(await ssl('[client]\nssl\nssl-ca=/ca.pem\n')).toEqual({ mode: 'VERIFY_CA', ca: '/ca.pem' });
     expect(await ssl('[client]\nssl\nskip-ssl\n')).toEqual({ mode: 'DISABLED' });
     expect(await ssl('[client]\nskip-ssl\nssl\n')).toEqual({ mode: 'REQUIRED' });
     expect(await ssl('[client]\ndisable_ssl\n')).toEqual({ mode: 'DISABLED' });
