@@ -7,7 +7,8 @@ import { accountLabel, parseUsersFile, type AccountEntry, type UsersFile } from 
 import { readSchemaFile } from './dump-reader.js';
 import type { LoadContext } from './load-context.js';
 import type { UsersReport, UsersSelection } from './load-options.js';
-import { accountStatements, isSystemAccount, matchesAny, redact, redactReason, type AccountStatement } from './users-plan.js';
+import { redact, redactReason } from '../core/sql-secrets.js';
+import { accountStatements, isSystemAccount, matchesAny, type AccountStatement } from './users-plan.js';
 
 /**
  * Step 10b (--load-users): the dump's accounts and roles onto the target, for the target's flavor:

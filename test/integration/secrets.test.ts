@@ -1,7 +1,9 @@
 /**
  * The password never leaks: not on stdout or stderr (also in error runs), not in the manifest or any
  * dump file, not in `--progress json` events, and not in /proc/<pid>/cmdline of the running process
- * (process.title replaces argv). Four ways to pass it: -p<pw>, MYSQL_PWD, --url and an option file.
+ * (process.title replaces argv). Four ways to pass it: -p<pw>, MYSQL_PWD, --url and an option file;
+ * an option file anyone may write is not read. Nor does the password hash of an account statement
+ * of a loaded file leak when the target refuses the statement (its message quotes it).
  */
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -134,6 +136,26 @@ describe('secrets stay secret', () => {
     const ok = await runCli('tsdump', [`--defaults-file=${shared}`, '-B', db, '-o', path.join(tempDir('secrets-ww'), 'dump2'), '--no-data', '-q'], { env: { MYSQL_PWD: undefined } });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).not.toContain('world-writable');
+  });
+
+  it('a password hash in a statement of a mysqldump file that the target refuses is in no message, log line or json event', async () => {
+    // a MySQL 8 account (its binary hash as hex) in a file loaded into MariaDB: the server quotes the statement from the hash on
+    const hash = `24412430303524${'9F3C'.repeat(8)}${db.slice(-8).replace(/[^0-9a-f]/gi, 'E')}${'B7A1'.repeat(8)}`.toUpperCase();
+    const file = path.join(tempDir('secrets-sql'), 'accounts.sql');
+    writeFileSync(file, `CREATE TABLE t (id INT PRIMARY KEY);\nCREATE USER \`${user}_my8\`@\`%\` IDENTIFIED WITH 'caching_sha2_password' AS 0x${hash} REQUIRE NONE;\n-- Dump completed on 2026-12-07 10:00:00\n`);
+    const target = `${db}_sql`;
+    const log = path.join(tempDir('secrets-sql-log'), 'load.log');
+    try {
+      const r = await runCli('tsload', [...invocation('MYSQL_PWD', db).args.filter((a) => a !== '-B' && a !== db), '-d', file, '-B', target, '--progress', 'json', '--log-file', log], { env: { MYSQL_PWD: password } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/the target refused the statement at line 2 .*near '0x<hidden>/);
+      for (const [what, text] of [['stdout (json events)', r.stdout], ['stderr', r.stderr], ['the log file', readFileSync(log, 'utf8')]] as const) {
+        const pieces = Array.from({ length: hash.length - 7 }, (_, i) => hash.slice(i, i + 8)).filter((x) => text.includes(x));
+        expect(pieces, `${what} shows the hash:\n${text}`).toEqual([]);
+      }
+    } finally {
+      await dropDbs(target);
+    }
   });
 
   it('an invalid --url is refused with the password masked', async () => {
