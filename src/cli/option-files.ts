@@ -16,6 +16,7 @@ import path from 'node:path';
 import { TsError } from '../core/errors.js';
 import { nodeFileSystem, type OptionFileSystem } from '../storage/local-files.js';
 import { decodeLoginFile } from './login-file.js';
+import { warnOnStderr } from './option-values.js';
 
 /** One `key[=value]` line; value undefined for a bare key. */
 export interface OptionEntry {
@@ -170,8 +171,6 @@ export interface OptionFileRequest {
   /** Where a file ignored for its permissions is reported (default: a warning line on stderr). */
   readonly warn?: (message: string) => void;
 }
-
-const warnOnStderr = (message: string): void => void process.stderr.write(`warning: ${message}\n`);
 
 /**
  * The mysql client's rule (MySQL's and MariaDB's alike): an option file anyone may write is ignored

@@ -74,9 +74,17 @@ describe('TLS like the mysql client', () => {
     expect(r.stderr).toMatch(/--ssl-mode REQUIRED/);
   });
 
-  it('REQUIRED encrypts without verifying', async () => {
+  it('REQUIRED encrypts without verifying (with --ssl-ca too, saying so as the mysql client does)', async () => {
     const r = await dump(['--ssl-mode', 'REQUIRED']);
     expect(r.code, r.stderr).toBe(0);
+    const other = makeTestCa();
+    try {
+      const w = await dump(['--ssl-mode', 'REQUIRED', '--ssl-ca', other.caCert]);
+      expect(w.code, w.stderr).toBe(0);
+      expect(w.stderr).toContain('warning: no verification of the server certificate will be done: --ssl-ca is given with --ssl-mode REQUIRED');
+    } finally {
+      other.remove();
+    }
   });
 
   it('VERIFY_CA with the CA connects; without one it is refused before connecting (exit 2 naming --ssl-ca), as the mysql client refuses it', async () => {

@@ -227,6 +227,18 @@ describe('TLS, protocol, timeouts and login paths', () => {
     expect((await resolveConnection(parseArgs(['--no-defaults', '--ssl-mode', 'VERIFY_CA', '--ssl-ca', '/ca.pem']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'VERIFY_CA', ca: '/ca.pem' });
   });
 
+  it('a CA given with a mode that does not verify: a warning, as the mysql client prints', async () => {
+    const warnings: string[] = [];
+    const withWarn: ResolveIo = { ...io(), warn: (m) => warnings.push(m) };
+    const r = await resolveConnection(parseArgs(['--no-defaults', '--ssl-mode', 'REQUIRED', '--ssl-ca', '/ca.pem']).opts, 'tsdump', withWarn);
+    expect(r.settings.ssl).toEqual({ mode: 'REQUIRED', ca: '/ca.pem' });
+    expect(warnings).toEqual(['no verification of the server certificate will be done: --ssl-ca is given with --ssl-mode REQUIRED; use --ssl-mode VERIFY_CA or VERIFY_IDENTITY']);
+    // no mode, or one that verifies: no warning
+    await resolveConnection(parseArgs(['--no-defaults', '--ssl-ca', '/ca.pem']).opts, 'tsdump', withWarn);
+    await resolveConnection(parseArgs(['--no-defaults', '--ssl-mode', 'VERIFY_IDENTITY', '--ssl-ca', '/ca.pem']).opts, 'tsdump', withWarn);
+    expect(warnings).toHaveLength(1);
+  });
+
   it('connection keys take the enable-/skip-/disable- prefixes, the last occurrence winning, - and _ alike', async () => {
     const ssl = async (text: string): Promise<unknown> => (await resolveConnection(parseArgs(['--defaults-file', cnf('prefix.cnf', text)]).opts, 'tsdump', io())).settings.ssl;
     expect(await ssl('[client]\nenable-ssl-verify-server-cert\n')).toEqual({ mode: 'VERIFY_IDENTITY' });
