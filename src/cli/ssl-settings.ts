@@ -1,7 +1,7 @@
-import { TsError } from '../core/errors.js';
 import type { SslMode, SslSettings } from '../db/session.js';
 import type { ParsedUrl } from './connection-url.js';
 import { freezeDefined, parseSslMode, warnOnStderr } from './option-values.js';
+import { usageError as usage } from './run-command.js';
 
 /** The TLS options as commander stores them (a slice of ConnectionOptionValues). */
 export interface SslOptionValues {
@@ -14,8 +14,6 @@ export interface SslOptionValues {
 
 /** A boolean key of the option files (see booleanOption): undefined when no group sets it. */
 export type FileFlag = (key: string) => boolean | undefined;
-
-const usage = (message: string, suggestion?: string): TsError => new TsError({ code: 'usage', message, suggestion });
 
 /**
  * TLS settings with the mysql client's rules: --ssl-mode from the command line, the URL or an option
