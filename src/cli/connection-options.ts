@@ -254,15 +254,6 @@ function recordEntries(record: Readonly<Record<string, string>>): { entries: Opt
   return { entries: Object.entries(record).map(([key, value]) => ({ group: '', key, value, file: '', line: 0 })), groups: [''] };
 }
 
-/** Replaces the process title (seen by ps) with the bin name, so a -p value does not show. */
-export function hideSecretsFromProcessTitle(tool: ToolName): void {
-  try {
-    process.title = tool;
-  } catch {
-    /* some platforms refuse; nothing else to do */
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 
 function parsePort(value: string): number {

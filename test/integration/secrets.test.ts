@@ -8,7 +8,7 @@
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../support/cli.js';
+import { REPO_ROOT, runCli, type CliResult } from '../support/cli.js';
 import { bigTable, largestPartial, listFiles, removeTemps, signal, tempDir, waitFor } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
@@ -156,6 +156,17 @@ describe('secrets stay secret', () => {
     } finally {
       await dropDbs(target);
     }
+  });
+
+  it('argv is off the process title before the commands\' modules load (the window ps could show it in is Node\'s start-up alone)', async () => {
+    const probe = path.join(tempDir('secrets-probe'), 'cmdline');
+    const r = await runCli('tsdump', ['--no-defaults', '-h', '127.0.0.1', '-P', '1', '-u', user, `--password=${password}`, '-o', path.join(tempDir('secrets-probe-out'), 'dump')], {
+      env: { NODE_OPTIONS: `--import=${path.join(REPO_ROOT, 'test', 'support', 'argv-probe.mjs')}`, ARGV_PROBE_OUT: probe, MYSQL_PWD: undefined },
+    });
+    expect(r.code).toBe(3);
+    const cmdline = readFileSync(probe).toString('utf8').replace(/\0/g, ' ');
+    expect(cmdline.trim()).toBe('tsdump');
+    expectCleanRun(r);
   });
 
   it('an invalid --url is refused with the password masked', async () => {
