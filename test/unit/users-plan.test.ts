@@ -59,5 +59,7 @@ describe('users plan (tsload --load-users)', () => {
     expect(redactReason("You have an error in your SQL syntax; ... near '0x244124303035241A2B3C...' at line 1", sql)).toBe("You have an error in your SQL syntax; ... near '0x<hidden>...' at line 1");
     expect(redactReason("near ''*8DA5DE5CEA68C00F438D7375D068B911F354CA90' REQUIRE' at line 1", "CREATE USER x IDENTIFIED BY PASSWORD '*8DA5DE5CEA68C00F438D7375D068B911F354CA90' REQUIRE SSL")).toBe("near ''<hidden>' REQUIRE' at line 1");
     expect(redactReason("Plugin 'ed25519' is not loaded", "CREATE USER x IDENTIFIED VIA ed25519 USING 'abcdefghijk'")).toBe("Plugin 'ed25519' is not loaded");
+    // a cleartext password (a hand-written statement), quoted by the server from just before it
+    expect(redactReason("near 'BY 'Summer2026!' REQUIRE SSL' at line 1", "CREATE USER x IDENTIFIED BY 'Summer2026!' REQUIRE SSL")).toBe("near 'BY '<hidden>' REQUIRE SSL' at line 1");
   });
 });
