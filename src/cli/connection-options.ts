@@ -7,13 +7,14 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import type { ConnectionSettings, SslMode, SslSettings } from '../db/session.js';
+import type { ConnectionSettings, SslMode } from '../db/session.js';
 import { SSL_MODES } from '../db/session.js';
 import { TsError } from '../core/errors.js';
 import type { ToolName } from './option-files.js';
-import { parseConnectionUrl, type ParsedUrl } from './connection-url.js';
+import { parseConnectionUrl } from './connection-url.js';
 import { refuseUnknownKeys } from './option-file-keys.js';
-import { freezeDefined, parseSslMode, parseSslModeArg } from './option-values.js';
+import { freezeDefined, parseSslModeArg } from './option-values.js';
+import { sslSettings, type FileFlag } from './ssl-settings.js';
 import { BOOLEAN_PREFIXES, booleanOption, groupsFor, mergeOptionGroups, normalizeKey, occurrenceBoolean, occurrences, parseBool, readLoginPathEntries, readOptionFileEntries, toolGroupsFor, type OptionEntry } from './option-files.js';
 
 export { maskUrl, parseConnectionUrl, type ParsedUrl } from './connection-url.js';
@@ -107,6 +108,8 @@ export interface ResolveIo {
   readonly prompt: (question: string) => Promise<string>;
   /** Home directory for ~/.my.cnf (default: env HOME). */
   readonly homeDir?: string;
+  /** Where an option file ignored for its permissions is reported (default: stderr). */
+  readonly warn?: (message: string) => void;
 }
 
 export interface ResolvedConnection {
@@ -130,6 +133,7 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     loginPath: opts.loginPath,
     env: io.env,
     homeDir: io.homeDir,
+    warn: io.warn,
   };
   const entries = [...readOptionFileEntries(request), ...readLoginPathEntries(request)];
   const groups = groupsFor(tool, opts.defaultsGroupSuffix, opts.loginPath !== undefined);
@@ -182,40 +186,13 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     user: opts.user ?? url?.user ?? file('user') ?? nonEmpty(env.USER) ?? nonEmpty(env.LOGNAME),
     password,
     database: url?.database ?? file('database'),
-    ssl: sslSettings(opts, url, file, fileFlag, useSocket),
+    ssl: sslSettings(opts, url, file, fileFlag, useSocket, io.warn),
     compress: opts.compressProtocol === true || fileFlag('compress-protocol') === true || fileFlag('compress') === true,
     connectTimeoutMs: opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : secondsFrom(file('connect-timeout'), 'connect-timeout in option file'),
     getServerPublicKey: opts.getServerPublicKey === true || fileFlag('get-server-public-key') === true ? true : undefined,
     serverPublicKeyPath: opts.serverPublicKeyPath ?? file('server-public-key-path'),
   };
   return { settings: freezeDefined(settings), fileOptions };
-}
-
-/**
- * TLS settings with the mysql client's rules: --ssl-mode from the command line, the URL or an option
- * file; `ssl`/`skip-ssl` (MariaDB) mean REQUIRED/DISABLED; a CA without a mode means VERIFY_CA;
- * `ssl-verify-server-cert` (MariaDB, and MySQL 5.7) means VERIFY_IDENTITY. Without any of them:
- * undefined, which the connection treats as PREFERRED over TCP and no TLS over a socket.
- */
-function sslSettings(opts: ConnectionOptionValues, url: ParsedUrl | undefined, file: (k: string) => string | undefined, fileFlag: FileFlag, socket: boolean): SslSettings | undefined {
-  const fileMode = file('ssl-mode');
-  const ca = opts.sslCa ?? file('ssl-ca');
-  const cert = opts.sslCert ?? file('ssl-cert');
-  const key = opts.sslKey ?? file('ssl-key');
-  let mode: SslMode | undefined = opts.sslMode ?? url?.sslMode ?? (fileMode !== undefined ? parseSslMode(fileMode, 'ssl-mode in option file') : undefined);
-  const fileSsl = fileFlag('ssl');
-  if (mode === undefined && fileSsl !== undefined) mode = fileSsl ? 'REQUIRED' : 'DISABLED';
-  const verify = opts.sslVerifyServerCert === true || fileFlag('ssl-verify-server-cert') === true;
-  if (verify) {
-    if (mode === 'DISABLED') throw usage('ssl-verify-server-cert asks to verify the server certificate, but --ssl-mode is DISABLED', 'drop one of them');
-    mode = 'VERIFY_IDENTITY';
-  }
-  // Like the mysql client: giving a CA without a mode means verify the server against it.
-  if (mode === undefined && ca !== undefined) mode = 'VERIFY_CA';
-  if ((cert === undefined) !== (key === undefined)) throw usage(`--ssl-${cert === undefined ? 'key' : 'cert'} is given without --ssl-${cert === undefined ? 'cert' : 'key'}`, 'a client certificate needs both its certificate and its key');
-  if (mode === undefined && cert !== undefined && !socket) mode = 'PREFERRED';
-  if (mode === undefined) return undefined;
-  return freezeDefined({ mode, ca, cert, key });
 }
 
 /**
@@ -277,15 +254,6 @@ function recordEntries(record: Readonly<Record<string, string>>): { entries: Opt
   return { entries: Object.entries(record).map(([key, value]) => ({ group: '', key, value, file: '', line: 0 })), groups: [''] };
 }
 
-/** Replaces the process title (seen by ps) with the bin name, so a -p value does not show. */
-export function hideSecretsFromProcessTitle(tool: ToolName): void {
-  try {
-    process.title = tool;
-  } catch {
-    /* some platforms refuse; nothing else to do */
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 
 function parsePort(value: string): number {
@@ -333,8 +301,6 @@ function secondsFrom(value: string | undefined, where: string): number | undefin
   return n * 1000;
 }
 
-/** A boolean key of the option files (see booleanOption): undefined when no group sets it. */
-type FileFlag = (key: string) => boolean | undefined;
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { TsError } from '../core/errors.js';
 import { nodeFileSystem, type OptionFileSystem } from '../storage/local-files.js';
 import { decodeLoginFile } from './login-file.js';
+import { warnOnStderr } from './option-values.js';
 
 /** One `key[=value]` line; value undefined for a bare key. */
 export interface OptionEntry {
@@ -167,6 +168,39 @@ export interface OptionFileRequest {
   readonly loginPath?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly homeDir?: string;
+  /** Where a file ignored for its permissions is reported (default: a warning line on stderr). */
+  readonly warn?: (message: string) => void;
+}
+
+/**
+ * The mysql client's rule (MySQL's and MariaDB's alike): an option file anyone may write is ignored
+ * with a warning, since anyone could have pointed it at their own server (which then receives the
+ * password) or turned TLS off in it. Includes are read through this too.
+ */
+function ignoredWorldWritable(fs: OptionFileSystem, file: string, warn: (message: string) => void): boolean {
+  if (((fs.permissions?.(file) ?? 0) & 0o002) === 0) return false;
+  warn(`world-writable option file '${file}' is ignored (as the mysql client does): chmod o-w it`);
+  return true;
+}
+
+/** `fs` with the world-writable files left out (for includes). */
+function ignoringWorldWritable(fs: OptionFileSystem, warn: (message: string) => void): OptionFileSystem {
+  return {
+    readFile: (file) => {
+      const text = fs.readFile(file);
+      return text === undefined || ignoredWorldWritable(fs, file, warn) ? undefined : text;
+    },
+    listDir: (dir) => fs.listDir(dir),
+    readBytes: (file) => fs.readBytes(file),
+  };
+}
+
+/**
+ * MySQL's rule for the login path file: it is ignored, with a warning, unless only its owner may
+ * read and write it (mysql_config_editor makes it 0600): it holds passwords, merely obscured.
+ */
+function loginFileExposed(fs: OptionFileSystem, file: string): boolean {
+  return ((fs.permissions?.(file) ?? 0) & 0o177) !== 0;
 }
 
 /** The files to read, in order. Required ones (given on the command line) are marked. */
@@ -283,6 +317,8 @@ export function booleanOption(entries: readonly OptionEntry[], groups: readonly 
 /** Reads the option files in order and returns all their entries (every group). */
 export function readOptionFileEntries(req: OptionFileRequest, fs: OptionFileSystem = nodeFileSystem): OptionEntry[] {
   const entries: OptionEntry[] = [];
+  const warn = req.warn ?? warnOnStderr;
+  const guarded = ignoringWorldWritable(fs, warn);
   for (const { file, required } of optionFileList(req)) {
     const text = fs.readFile(file);
     if (text === undefined) {
@@ -291,7 +327,8 @@ export function readOptionFileEntries(req: OptionFileRequest, fs: OptionFileSyst
       }
       continue;
     }
-    entries.push(...parseOptionText(text, file, fs));
+    if (ignoredWorldWritable(fs, file, warn)) continue;
+    entries.push(...parseOptionText(text, file, guarded));
   }
   return entries;
 }
@@ -320,9 +357,14 @@ export function readLoginPathEntries(req: OptionFileRequest, fs: OptionFileSyste
   const env = req.env ?? process.env;
   const home = req.homeDir ?? env.HOME ?? os.homedir();
   const file = env.MYSQL_TEST_LOGIN_FILE ?? (home ? path.join(home, '.mylogin.cnf') : undefined);
-  const bytes = file ? fs.readBytes(file) : undefined;
+  let bytes = file ? fs.readBytes(file) : undefined;
+  const exposed = bytes !== undefined && loginFileExposed(fs, file!);
+  if (exposed) {
+    (req.warn ?? warnOnStderr)(`the login path file ${file} is ignored: it should be readable and writable only by its owner (as the mysql client requires): chmod 600 it`);
+    bytes = undefined;
+  }
   if (bytes === undefined) {
-    if (req.loginPath !== undefined) throw new TsError({ code: 'usage', message: `--login-path ${req.loginPath}: there is no login path file${file ? ` (${file})` : ''}`, object: file ? { file } : {}, suggestion: 'create it with mysql_config_editor set --login-path=NAME --host=… --user=… --password' });
+    if (req.loginPath !== undefined) throw new TsError({ code: 'usage', message: `--login-path ${req.loginPath}: ${exposed ? 'the login path file is ignored: others may read or write it' : 'there is no login path file'}${file ? ` (${file})` : ''}`, object: file ? { file } : {}, suggestion: exposed ? `chmod 600 ${file}` : 'create it with mysql_config_editor set --login-path=NAME --host=… --user=… --password' });
     return [];
   }
   const entries = parseOptionText(decodeLoginFile(bytes, file!), file!, fs);

@@ -23,3 +23,6 @@ export function freezeDefined<T extends object>(o: T): T {
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return Object.freeze(out) as T;
 }
+
+/** A warning of the option parsing (a file ignored, a CA not used), before any reporter exists. */
+export const warnOnStderr = (message: string): void => void process.stderr.write(`warning: ${message}\n`);

@@ -38,8 +38,9 @@ export type TlsAttempt = mysql.SslOptions | undefined;
  *   server offers it, else plain TCP (mysql2 has no opportunistic TLS: the first attempt asks for
  *   TLS and a server without it refuses the handshake, then the second connects without);
  * - REQUIRED: TLS or nothing, the certificate not verified;
- * - VERIFY_CA: TLS, the certificate must chain to --ssl-ca (or, without one, to the system's trust
- *   store — a private CA then fails, as it must);
+ * - VERIFY_CA: TLS, the certificate must chain to --ssl-ca (the CLI asks for one, as the mysql
+ *   client does; only MariaDB's ssl-verify-server-cert, which is VERIFY_IDENTITY, may go without:
+ *   then the system's trust store);
  * - VERIFY_IDENTITY: VERIFY_CA and the host name must match the certificate.
  * A Unix socket is a local, secure transport: without an explicit mode it is used without TLS.
  * Certificate files are read here, with a clear error naming a file that cannot be read.

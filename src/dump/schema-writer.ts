@@ -9,7 +9,7 @@ import { sha256Hex } from '../format/hashing.js';
 import type { FileEntry, ObjectEntry } from '../format/manifest.js';
 import { databaseFile, objectFile } from '../format/naming.js';
 import { schemaFileText } from '../format/schema-text.js';
-import type { DumpStore } from '../storage/dump-store.js';
+import type { CreateOptions, DumpStore } from '../storage/dump-store.js';
 import type { DumpOptions } from './dump-options.js';
 import type { Selection } from './table-selection.js';
 
@@ -115,9 +115,9 @@ function reads(o: CatalogObject, sql: string, v: CatalogObject): boolean {
 }
 
 /** Writes a small text file of the dump (committed at once) and returns its manifest entry. */
-export async function writeTextFile(store: DumpStore, relative: string, text: string): Promise<FileEntry> {
+export async function writeTextFile(store: DumpStore, relative: string, text: string, options: CreateOptions = {}): Promise<FileEntry> {
   const data = Buffer.from(text, 'utf8');
-  const out = await store.create(relative);
+  const out = await store.create(relative, options);
   try {
     await out.append(data);
     await out.commit();

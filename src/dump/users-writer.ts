@@ -20,7 +20,8 @@ export async function writeUsers(connection: ConnectionSettings, store: DumpStor
   const { accounts, unreadable } = await readAccounts(session, flavor).finally(() => session.close());
   for (const u of unreadable) reporter.emit({ kind: 'warning', message: `--users: account ${u.name} is not dumped: the server lists it but does not show it (${u.reason})` });
   const file: UsersFile = { format: USERS_FORMAT, version: USERS_VERSION, flavor: flavor.kind, accounts };
-  const entry = await writeTextFile(store, USERS_FILE, `${JSON.stringify(file, null, 1)}\n`);
+  // password hashes: for the dump's owner only
+  const entry = await writeTextFile(store, USERS_FILE, `${JSON.stringify(file, null, 1)}\n`, { private: true });
   const roles = accounts.filter((a) => a.kind === 'role').length;
   reporter.emit({ kind: 'info', message: `users: ${accounts.length - roles} account(s) and ${roles} role(s) with their grants in ${USERS_FILE}` });
   return entry;

@@ -146,11 +146,12 @@ function useTarget(sql: string): string | null {
 }
 
 /**
- * The statement, shortened, for a message: string literals and parameters are left out (an
- * account statement carries a password hash: never printed), identifiers and keywords say what it was.
+ * The statement, shortened, for a message: string and hex literals and parameters are left out (an
+ * account statement carries a password hash, MySQL's binary ones as 0x…: never printed),
+ * identifiers and keywords say what it was.
  */
 function summary(sql: string, params: readonly unknown[]): string {
-  const text = sql.replace(/'(?:[^'\\]|\\.|'')*'/g, "'…'").replace(/\s+/g, ' ').trim();
+  const text = sql.replace(/'(?:[^'\\]|\\.|'')*'/g, "'…'").replace(/\b0x[0-9a-f]+/gi, '0x…').replace(/\s+/g, ' ').trim();
   const short = text.length > 120 ? `${text.slice(0, 117)}...` : text;
   return params.length > 0 ? `${short} (${params.length} parameter(s))` : short;
 }

@@ -1,4 +1,5 @@
 import { TsError, errnoOf } from '../core/errors.js';
+import { redactReason } from '../core/sql-secrets.js';
 
 /** Where a statement of a script is, for messages. */
 export interface StatementPlace {
@@ -34,7 +35,8 @@ export function suggestionFor(errno: number | undefined, message: string, text: 
 export function statementError(e: unknown, at: StatementPlace, text: string): TsError {
   const inner = e instanceof TsError ? e : null;
   const errno = inner?.errno ?? errnoOf(e);
-  const message = inner?.message ?? (e as Error)?.message ?? String(e);
+  // the server quotes the statement (near '…'): an account statement's hash must not go with it
+  const message = redactReason(inner?.message ?? (e as Error)?.message ?? String(e), text);
   return new TsError({
     code: inner?.code ?? 'query',
     message: `the target refused the statement at line ${at.line} (byte ${at.offset}) of ${at.file}: ${message}`,

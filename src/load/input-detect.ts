@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { TsError } from '../core/errors.js';
-import { localPathKind } from '../storage/local-files.js';
+import { localPathKind, localRealPath } from '../storage/local-files.js';
 import { displayLocation, type StoreLocation } from '../storage/dump-store.js';
 import type { InputFormat } from './load-options.js';
 
@@ -41,7 +41,9 @@ export function detectInput(source: StoreLocation, format: InputFormat, list: (d
   if (kind === null) throw new TsError({ code: 'usage', message: `${p}: no such file or directory`, suggestion: 'pass -d with a tsdump or mydumper directory or a mysqldump file' });
   if (kind === 'file') {
     if (format !== 'auto' && format !== 'mysqldump') throw new TsError({ code: 'usage', message: `${p} is a file; a ${format} dump is a directory`, suggestion: 'pass the dump directory, or --input-format mysqldump' });
-    return { kind: 'mysqldump', dir: { kind: 'local', dir: path.dirname(path.resolve(p)) }, file: path.basename(p), display: p };
+    // the file the user named, wherever a link they named points (its directory is the store's)
+    const real = localRealPath(p);
+    return { kind: 'mysqldump', dir: { kind: 'local', dir: path.dirname(real) }, file: path.basename(real), display: p };
   }
   if (kind !== 'directory') throw new TsError({ code: 'usage', message: `${p} is neither a file nor a directory` });
   if (format === 'mysqldump') throw new TsError({ code: 'usage', message: `${p} is a directory; a mysqldump dump is one file`, suggestion: 'pass the .sql / .sql.gz / .sql.zst file' });

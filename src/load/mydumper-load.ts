@@ -18,6 +18,7 @@ import { mydumperLayout, parseMydumperMetadata, type MydumperMetadata } from '..
 import { isLoadData, parseLoadData } from '../format/load-data-statement.js';
 import { ScriptPlanner, type InfileBatch, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
 import type { DumpStore } from '../storage/dump-store.js';
+import { unsafePath } from '../storage/store-path.js';
 import { dependencyOrder } from './ddl.js';
 import { wireIdent } from './import-context.js';
 import { NO_COORDINATES, runPlannedImport, sourceKey, type ImportResult } from './import-load.js';
@@ -43,7 +44,11 @@ const OBJECT_FILE = /-schema-(post|triggers|view)\.sql/;
 /** `scratch`: a restore drill's (restore-test.ts) choice of the target databases, instead of -B/--rename. */
 export async function runMydumperImport(given: LoadOptions, store: DumpStore, display: string, reporter: Reporter, signal?: AbortSignal, scratch?: ScratchTargets): Promise<ImportResult> {
   const opts: LoadOptions = Object.freeze({ ...given, sqlMode: given.sqlMode ?? MYDUMPER_SQL_MODE });
-  const entries = (await store.list()).filter((e) => e.regular);
+  const entries = await store.list();
+  // as in a dump of ours: a link is never followed (the store refuses to open one) nor silently
+  // passed over (a data file replaced by one would load as an empty table, exit 0)
+  const link = entries.find((e) => !e.regular);
+  if (link) throw unsafePath(link.path, `'${link.path}' in ${display} is a symbolic link or not a regular file; nothing was loaded`);
   const names = entries.map((e) => e.path);
   const sizes = new Map(entries.map((e) => [e.path, e.bytes]));
   const layout = mydumperLayout(names);

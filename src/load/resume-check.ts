@@ -1,4 +1,4 @@
-import { qualified } from '../core/ident.js';
+import { plainLiteral, qualified } from '../core/ident.js';
 import { checkExistingTables, prepareExistingTables } from './existing-tables.js';
 import type { StatementRunner } from './control-session.js';
 import type { LoadContext, TargetDb } from './load-context.js';
@@ -98,7 +98,9 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
  * are refused like anyone's: --no-schema loads the rows alone).
  */
 export function alreadyLoaded(db: string, what: 'dump' | 'file', completedAt: string, dropTable: DropTableMode, noSchema: boolean): string {
-  const forget = `DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = '${db.replace(/'/g, "''")}';`;
+  // a statement to copy and run: the name as a literal safe in any sql_mode (a backslash in a
+  // quoted one would end it early, and the rest of the name would run as SQL)
+  const forget = `DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = ${plainLiteral(db)};`;
   const again = dropTable === 'append' ? `; its rows are not added a second time. To add them again on purpose, forget that load first: ${forget}${noSchema ? '' : ' then rerun with --no-schema (rows only: the views, routines, triggers and events it created would be refused as not its own)'}` : '';
   return `database ${db}: this ${what} was already loaded completely (${completedAt}); verifying only${again}`;
 }

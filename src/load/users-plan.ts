@@ -26,11 +26,6 @@ export function matchesAny(label: string, patterns: readonly string[]): boolean 
   return patterns.some((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(label));
 }
 
-/** Hashes and plugin strings out of a statement shown in a report. */
-export function redact(sql: string): string {
-  return sql.replace(/\b(PASSWORD|AS|USING|BY)\s+'(?:[^'\\]|\\.|'')*'/gi, "$1 '<hidden>'");
-}
-
 const STR = String.raw`'(?:[^'\\]|\\.|'')*'`;
 const NAME = String.raw`(?:\`(?:[^\`]|\`\`)*\`|${STR})`;
 const AUTH = String.raw`'?[A-Za-z0-9_]+'?(?:\s+(?:USING|AS)\s+${STR})?`;

@@ -7,7 +7,8 @@ import { accountLabel, parseUsersFile, type AccountEntry, type UsersFile } from 
 import { readSchemaFile } from './dump-reader.js';
 import type { LoadContext } from './load-context.js';
 import type { UsersReport, UsersSelection } from './load-options.js';
-import { accountStatements, isSystemAccount, matchesAny, redact, type AccountStatement } from './users-plan.js';
+import { redact, redactReason } from '../core/sql-secrets.js';
+import { accountStatements, isSystemAccount, matchesAny, type AccountStatement } from './users-plan.js';
 
 /**
  * Step 10b (--load-users): the dump's accounts and roles onto the target, for the target's flavor:
@@ -59,7 +60,8 @@ export async function loadUsers(ctx: LoadContext): Promise<UsersReport> {
       return true;
     } catch (e) {
       const lacks = s.plugin !== null && s.phase === 'create' && !plugins.has(s.plugin.toLowerCase());
-      const message = e instanceof Error ? e.message : String(e);
+      // the server's text quotes the statement, hash and all (`near '0x2441…'`)
+      const message = redactReason(e instanceof Error ? e.message : String(e), s.sql);
       report.problems.push({ account: s.account, statement: redact(s.sql), reason: lacks ? `the target has no authentication plugin '${s.plugin}' (${message})` : message });
       return false;
     }

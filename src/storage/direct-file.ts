@@ -53,17 +53,31 @@ export class DirectFile {
     this.stages = [idleStages.pop() ?? alignedBuffer(STAGE_BYTES), idleStages.pop() ?? alignedBuffer(STAGE_BYTES)];
   }
 
-  /** Creates (or truncates) `path`; `direct: false` goes through the page cache in any case. */
-  static async create(path: string, { direct = true } = {}): Promise<DirectFile> {
+  /**
+   * Creates (or truncates) `path`; `direct: false` goes through the page cache in any case. `mode`
+   * (default 0644, less the umask) is set on the file even when it was there already.
+   */
+  static async create(path: string, { direct = true, mode }: { direct?: boolean; mode?: number } = {}): Promise<DirectFile> {
     const O_DIRECT = constants.O_DIRECT;
+    const opened = async (flags: number): Promise<FileHandle> => {
+      const fh = await open(path, flags, mode ?? 0o644);
+      if (mode === undefined) return fh;
+      try {
+        await fh.chmod(mode);
+        return fh;
+      } catch (e) {
+        await fh.close().catch(() => undefined);
+        throw e;
+      }
+    };
     if (direct && O_DIRECT) {
       try {
-        return new DirectFile(await open(path, WRITE_FLAGS | O_DIRECT, 0o644), true, path);
+        return new DirectFile(await opened(WRITE_FLAGS | O_DIRECT), true, path);
       } catch (e) {
         if (sysCodeOf(e) !== 'EINVAL') throw e;
       }
     }
-    return new DirectFile(await open(path, WRITE_FLAGS, 0o644), false, path);
+    return new DirectFile(await opened(WRITE_FLAGS), false, path);
   }
 
   /** Whether the data bypasses the page cache (for tests and diagnostics). */

@@ -59,6 +59,15 @@ export interface OpenOptions {
   readonly direct?: boolean;
 }
 
+/** How a file is written. */
+export interface CreateOptions {
+  /**
+   * The file holds secrets (the users file's password hashes): a local store makes it readable by
+   * its owner only (0600), whatever the umask; an object store has no per-file permissions.
+   */
+  readonly private?: boolean;
+}
+
 /** A file being written: invisible under its path until commit(). */
 export interface PendingFile {
   /** Appends a copy of `b`: the caller may reuse `b` once this resolves. */
@@ -84,7 +93,7 @@ export interface DumpStore {
   readFile(path: string): Promise<Buffer>;
   /** Streams a file from `offset` (default 0). */
   open(path: string, offset?: number, options?: OpenOptions): Promise<ByteSource>;
-  create(path: string): Promise<PendingFile>;
+  create(path: string, options?: CreateOptions): Promise<PendingFile>;
   /**
    * Writes a small file whole, only if nothing is at `path`; of claims made at once, exactly one
    * wins, and a reader never sees the file without all its bytes. 'lost' when something is there.

@@ -4,7 +4,7 @@
  * benchmarks. Dumps go through a DumpStore; everything else on the local disk goes through here.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TsError, messageOf, sysCodeOf } from '../core/errors.js';
@@ -36,6 +36,8 @@ export interface OptionFileSystem {
   listDir(dir: string): string[] | undefined;
   /** File bytes, or undefined if the file does not exist (the encrypted login path file). */
   readBytes(file: string): Buffer | undefined;
+  /** The permission bits of a file (undefined if it does not exist or cannot be looked at). */
+  permissions?(file: string): number | undefined;
 }
 
 function isMissing(e: unknown): boolean {
@@ -60,6 +62,13 @@ export const nodeFileSystem: OptionFileSystem = {
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw new TsError({ code: 'usage', message: `cannot read option file: ${messageOf(e)}`, object: { file }, cause: e });
+    }
+  },
+  permissions(file) {
+    try {
+      return statSync(file).mode & 0o7777;
+    } catch {
+      return undefined;
     }
   },
   listDir(dir) {
@@ -99,6 +108,19 @@ export function localPathKind(p: string): 'file' | 'directory' | 'other' | null 
     return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
   } catch (e) {
     if (isMissing(e)) return null;
+    throw new TsError({ code: 'io', message: `cannot read ${p}: ${messageOf(e)}`, object: { file: p }, suggestion: 'check the path and its permissions', cause: e });
+  }
+}
+
+/**
+ * Where a path the user named really is (symbolic links resolved): a dump file given as a link
+ * (`latest.sql` → `2026-12-07.sql`) is read where the link points, as the user asked; a link inside
+ * a dump is another matter (the stores refuse those).
+ */
+export function localRealPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch (e) {
     throw new TsError({ code: 'io', message: `cannot read ${p}: ${messageOf(e)}`, object: { file: p }, suggestion: 'check the path and its permissions', cause: e });
   }
 }

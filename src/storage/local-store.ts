@@ -4,7 +4,7 @@ import { access, link, lstat, mkdir, open, readdir, readlink, realpath, rename, 
 import path from 'node:path';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import { DirectFile, directReader, type PositionalReader } from './direct-file.js';
-import type { ByteSource, ClaimResult, DumpStore, OpenOptions, PendingFile, StoreLocation, StoredEntry, StoredFile } from './dump-store.js';
+import type { ByteSource, ClaimResult, CreateOptions, DumpStore, OpenOptions, PendingFile, StoreLocation, StoredEntry, StoredFile } from './dump-store.js';
 import { checkRelativePath, unsafePath } from './store-path.js';
 
 /**
@@ -174,10 +174,10 @@ export class LocalStore implements DumpStore {
     }
   }
 
-  async create(relative: string): Promise<PendingFile> {
+  async create(relative: string, options: CreateOptions = {}): Promise<PendingFile> {
     const full = await this.resolve(relative, true);
     const partial = `${full}.partial`;
-    const file = await DirectFile.create(partial).catch((e: unknown) => Promise.reject(writeError(e, relative)));
+    const file = await DirectFile.create(partial, options.private ? { mode: 0o600 } : {}).catch((e: unknown) => Promise.reject(writeError(e, relative)));
     let done = false;
     return {
       append: async (b) => {

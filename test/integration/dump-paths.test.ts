@@ -1,13 +1,15 @@
 /**
  * No path may leave the dump, and a dump holds no symbolic links: a chunk or a database directory
  * replaced by a link (to a file outside, or even to one inside) fails `tsdump verify` naming it, and
- * tsload refuses it before it loads anything. An unreadable chunk is named with the fix, not a stack.
+ * tsload refuses it before it loads anything; so does it in a mydumper directory. An unreadable chunk
+ * is named with the fix, not a stack.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
+import { REPO_ROOT, connArgs, mariadbDump, runCli } from '../support/cli.js';
+import { expectSameDatabases } from '../support/checker.js';
 import { listFiles, removeTemps, tempDir } from '../support/faults.js';
 import { cleanupLoads } from './load-fixture.js';
 import { adminSession, testServer, uniqueDb, type AdminSession } from '../support/server.js';
@@ -27,7 +29,7 @@ describe('paths of a dump', () => {
   });
 
   afterAll(async () => {
-    await cleanupLoads(db, [`${db}_unreadable`], []);
+    await cleanupLoads(db, [`${db}_unreadable`, `${db}_vialink`], []);
     await admin?.close();
     removeTemps();
   });
@@ -87,6 +89,31 @@ describe('paths of a dump', () => {
     expect(v.stdout).toContain(`the directory of '${chunk(1)}' is a symbolic link to ${outside}, outside the dump`);
     expect(v.stdout).toContain(`extra: ${dbDir}: not a regular file`);
     await expectLoadRefused(d, dbDir);
+  });
+
+  it('a mydumper directory with a data file replaced by a symbolic link (to a copy outside): tsload refuses it naming it, loads nothing', async () => {
+    const d = path.join(tempDir('paths-mydumper'), 'dump');
+    cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'mydumper-1.0', 'insert-gzip'), d, { recursive: true });
+    const data = 'myd1fx_src.nokey.00000.sql.gz';
+    const outside = path.join(tempDir('paths-mydumper-outside'), data);
+    renameSync(path.join(d, data), outside);
+    symlinkSync(outside, path.join(d, data));
+    // before, the link was passed over: the table loaded empty, exit 0
+    const stderr = await expectLoadRefused(d, data);
+    expect(stderr).toContain(`refusing a file outside the dump directory: '${data}' in ${d} is a symbolic link or not a regular file; nothing was loaded`);
+  });
+
+  it('a mysqldump file named through a symbolic link of the user\'s (latest.sql → the dated file) loads from where it points', async () => {
+    const dir = tempDir('paths-sqlfile');
+    const file = path.join(dir, 'shop-2026-12-07.sql');
+    mariadbDump(['--single-transaction', db], file);
+    const latest = path.join(tempDir('paths-sqlfile-link'), 'latest.sql');
+    symlinkSync(file, latest);
+    const target = `${db}_vialink`;
+    // before, it was refused as 'a symbolic link' and reported as an incomplete dump
+    const r = await runCli('tsload', [...connArgs(), '-d', latest, '-B', target, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    await expectSameDatabases(admin, db, target, 'a mysqldump file through a link');
   });
 
   it('an unreadable chunk: verify names the file and the fix, no stack trace', async (ctx) => {

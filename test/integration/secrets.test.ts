@@ -1,12 +1,14 @@
 /**
  * The password never leaks: not on stdout or stderr (also in error runs), not in the manifest or any
  * dump file, not in `--progress json` events, and not in /proc/<pid>/cmdline of the running process
- * (process.title replaces argv). Four ways to pass it: -p<pw>, MYSQL_PWD, --url and an option file.
+ * (process.title replaces argv). Four ways to pass it: -p<pw>, MYSQL_PWD, --url and an option file;
+ * an option file anyone may write is not read. Nor does the password hash of an account statement
+ * of a loaded file leak when the target refuses the statement (its message quotes it).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../support/cli.js';
+import { REPO_ROOT, runCli, type CliResult } from '../support/cli.js';
 import { bigTable, largestPartial, listFiles, removeTemps, signal, tempDir, waitFor } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
@@ -118,6 +120,54 @@ describe('secrets stay secret', () => {
       expect(x.stderr.includes(wrong)).toBe(false);
     });
   }
+
+  it('a world-writable option file is ignored with a warning, as the mysql client does (anyone could point it at their own server)', async () => {
+    const shared = path.join(tempDir('secrets-cnf-ww'), 'my.cnf');
+    copyFileSync(optionFile, shared);
+    chmodSync(shared, 0o666);
+    const s = testServer();
+    const r = await runCli('tsdump', [`--defaults-file=${shared}`, '-h', s.host, '-P', String(s.port), '-B', db, '-o', path.join(tempDir('secrets-ww'), 'dump')], { env: { MYSQL_PWD: undefined, USER: user } });
+    // none of its settings were taken: the server is the one given, the user the login name, and no password was sent
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/Access denied for user .*using password: NO/);
+    expect(r.stderr).toContain(`warning: world-writable option file '${shared}' is ignored (as the mysql client does): chmod o-w it`);
+    expectCleanRun(r);
+    chmodSync(shared, 0o600);
+    const ok = await runCli('tsdump', [`--defaults-file=${shared}`, '-B', db, '-o', path.join(tempDir('secrets-ww'), 'dump2'), '--no-data', '-q'], { env: { MYSQL_PWD: undefined } });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).not.toContain('world-writable');
+  });
+
+  it('a password hash in a statement of a mysqldump file that the target refuses is in no message, log line or json event', async () => {
+    // a MySQL 8 account (its binary hash as hex) in a file loaded into MariaDB: the server quotes the statement from the hash on
+    const hash = `24412430303524${'9F3C'.repeat(8)}${db.slice(-8).replace(/[^0-9a-f]/gi, 'E')}${'B7A1'.repeat(8)}`.toUpperCase();
+    const file = path.join(tempDir('secrets-sql'), 'accounts.sql');
+    writeFileSync(file, `CREATE TABLE t (id INT PRIMARY KEY);\nCREATE USER \`${user}_my8\`@\`%\` IDENTIFIED WITH 'caching_sha2_password' AS 0x${hash} REQUIRE NONE;\n-- Dump completed on 2026-12-07 10:00:00\n`);
+    const target = `${db}_sql`;
+    const log = path.join(tempDir('secrets-sql-log'), 'load.log');
+    try {
+      const r = await runCli('tsload', [...invocation('MYSQL_PWD', db).args.filter((a) => a !== '-B' && a !== db), '-d', file, '-B', target, '--progress', 'json', '--log-file', log], { env: { MYSQL_PWD: password } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/the target refused the statement at line 2 .*near '0x<hidden>/);
+      for (const [what, text] of [['stdout (json events)', r.stdout], ['stderr', r.stderr], ['the log file', readFileSync(log, 'utf8')]] as const) {
+        const pieces = Array.from({ length: hash.length - 7 }, (_, i) => hash.slice(i, i + 8)).filter((x) => text.includes(x));
+        expect(pieces, `${what} shows the hash:\n${text}`).toEqual([]);
+      }
+    } finally {
+      await dropDbs(target);
+    }
+  });
+
+  it('argv is off the process title before the commands\' modules load (the window ps could show it in is Node\'s start-up alone)', async () => {
+    const probe = path.join(tempDir('secrets-probe'), 'cmdline');
+    const r = await runCli('tsdump', ['--no-defaults', '-h', '127.0.0.1', '-P', '1', '-u', user, `--password=${password}`, '-o', path.join(tempDir('secrets-probe-out'), 'dump')], {
+      env: { NODE_OPTIONS: `--import=${path.join(REPO_ROOT, 'test', 'support', 'argv-probe.mjs')}`, ARGV_PROBE_OUT: probe, MYSQL_PWD: undefined },
+    });
+    expect(r.code).toBe(3);
+    const cmdline = readFileSync(probe).toString('utf8').replace(/\0/g, ' ');
+    expect(cmdline.trim()).toBe('tsdump');
+    expectCleanRun(r);
+  });
 
   it('an invalid --url is refused with the password masked', async () => {
     const r = await runCli('tsdump', ['--no-defaults', '--url', `mysql://${user}:${password}@127.0.0.1:notaport`, '-B', db, '-o', path.join(tempDir('secrets-url'), 'dump')]);

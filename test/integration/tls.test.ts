@@ -1,9 +1,10 @@
 /**
  * TLS as the mysql client does it, against a private server with a certificate from a private CA
  * (made by the test): --ssl-mode PREFERRED (the default) uses TLS when offered and plain TCP when
- * not; REQUIRED insists; VERIFY_CA and VERIFY_IDENTITY verify, and fail without the CA (a private
- * CA is not in the system trust store) — also when the verification is asked for in an option file
- * (ssl-verify-server-cert). A failure exits 3 with a hint; a missing --ssl-ca file is a usage error.
+ * not; REQUIRED insists; VERIFY_CA and VERIFY_IDENTITY verify, and without --ssl-ca are refused
+ * before connecting, as the mysql client refuses them; MariaDB's ssl-verify-server-cert (also in an
+ * option file) verifies against the system trust store, where a private CA fails. A failure exits 3
+ * with a hint; a missing --ssl-ca file is a usage error.
  */
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,25 +74,49 @@ describe('TLS like the mysql client', () => {
     expect(r.stderr).toMatch(/--ssl-mode REQUIRED/);
   });
 
-  it('REQUIRED encrypts without verifying', async () => {
+  it('REQUIRED encrypts without verifying (with --ssl-ca too, saying so as the mysql client does)', async () => {
     const r = await dump(['--ssl-mode', 'REQUIRED']);
     expect(r.code, r.stderr).toBe(0);
+    const other = makeTestCa();
+    try {
+      const w = await dump(['--ssl-mode', 'REQUIRED', '--ssl-ca', other.caCert]);
+      expect(w.code, w.stderr).toBe(0);
+      expect(w.stderr).toContain('warning: no verification of the server certificate will be done: --ssl-ca is given with --ssl-mode REQUIRED');
+    } finally {
+      other.remove();
+    }
   });
 
-  it('VERIFY_CA with the CA connects; without it the private CA cannot be verified: exit 3 naming --ssl-ca', async () => {
+  it('VERIFY_CA with the CA connects; without one it is refused before connecting (exit 2 naming --ssl-ca), as the mysql client refuses it', async () => {
     expect((await dump(['--ssl-mode', 'VERIFY_CA', '--ssl-ca', ca.caCert])).code).toBe(0);
-    const r = await dump(['--ssl-mode', 'VERIFY_CA']);
-    expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/certificate could not be verified/);
-    expect(r.stderr).toMatch(/--ssl-ca/);
+    // our CA trusted as a public one is (NODE_EXTRA_CA_CERTS): against the system trust store
+    // VERIFY_CA would take any certificate a public CA signed, for any host — this one names only
+    // localhost, and 127.0.0.1 was connected to
+    const asPublic = { NODE_EXTRA_CA_CERTS: ca.caCert };
+    const r = await dump(['--ssl-mode', 'VERIFY_CA'], asPublic);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--ssl-mode VERIFY_CA needs --ssl-ca: a CA certificate is required/);
+    expect(r.stderr).toMatch(/hint: give the CA that signed the server's certificate with --ssl-ca FILE/);
+    expect((await dump(['--ssl-mode', 'VERIFY_IDENTITY'], asPublic)).code).toBe(2);
+    // MariaDB's ssl-verify-server-cert takes the system store, and checks the host name there too
+    const v = await dump(['--ssl-verify-server-cert'], asPublic);
+    expect(v.code, v.stderr).toBe(3);
+    expect(v.stderr).toMatch(/does not name the host/);
   });
 
-  it('a CA without a mode means VERIFY_CA (a certificate from another CA is refused)', async () => {
+  it('a CA without a mode means VERIFY_CA (a certificate from another CA is refused); with MariaDB\'s `ssl` in an option file too, as its client refuses it', async () => {
     const other = makeTestCa();
     try {
       const r = await dump(['--ssl-ca', other.caCert]);
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/could not be verified/);
+      // mariadb --ssl --ssl-ca=<another CA> fails with 'self-signed certificate in certificate chain'
+      const cnf = path.join(tempDir('tls-cnf'), 'my.cnf');
+      writeFileSync(cnf, `[client]\nssl\nssl-ca = ${other.caCert}\n`);
+      const out = path.join(tempDir('tls-out'), 'd');
+      const f = await runCli('tsdump', [`--defaults-file=${cnf}`, '-h', '127.0.0.1', '-P', String(server.info.port), '-u', user, '-B', 'tlsdb', '--no-data', '-o', out, '-q'], { env: { MYSQL_PWD: password } });
+      expect(f.code, f.stderr).toBe(3);
+      expect(f.stderr).toMatch(/could not be verified.*--ssl-mode VERIFY_CA/);
     } finally {
       other.remove();
     }

@@ -1,13 +1,13 @@
 /**
  * Users, roles and grants (issue 16): tsdump --users writes every account (plugin and hash,
  * resource limits), role, role grant, default role and privilege into users.json, hashed in the
- * manifest; tsload --load-users recreates them. The accounts are dropped after the dump and loaded
- * back: SHOW CREATE USER and SHOW GRANTS must be what they were, and the data what the checker saw
+ * manifest, readable by its owner only; tsload --load-users recreates them. The accounts are
+ * dropped after the dump and loaded back: SHOW CREATE USER and SHOW GRANTS must be what they were, and the data what the checker saw
  * before. What the target cannot take (a plugin it lacks, a privilege it does not know) is reported
  * per statement, the rest is loaded, and the run exits 1.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/format/manifest.js';
@@ -70,7 +70,21 @@ describe('tsdump --users, tsload --load-users', () => {
     removeTemps();
   });
 
-  const manifest = (): Manifest => JSON.parse(readFileSync(path.join(dump, 'manifest.json'), 'utf8')) as Manifest;
+  const manifest = (dir = dump): Manifest => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+
+  type UsersJson = { flavor: string; accounts: { user: string; host: string; kind: string; plugin: string | null; create: string; grants: string[] }[] };
+  /** Edits the users file of the dump in `dir`, and its size and hash in the manifest (a hand-edited dump tsload takes). */
+  function editUsers(dir: string, edit: (users: UsersJson) => void): void {
+    const file = path.join(dir, 'users.json');
+    const users = JSON.parse(readFileSync(file, 'utf8')) as UsersJson;
+    edit(users);
+    const text = Buffer.from(JSON.stringify(users));
+    writeFileSync(file, text);
+    const m = manifest(dir) as unknown as { users: { bytes: number; sha256: string } };
+    m.users.bytes = text.length;
+    m.users.sha256 = createHash('sha256').update(text).digest('hex');
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m));
+  }
 
   it('the users file is listed and hashed in the manifest; tsdump verify checks it', async () => {
     const m = manifest();
@@ -79,6 +93,8 @@ describe('tsdump --users, tsload --load-users', () => {
     expect(m.users?.sha256).toBe(createHash('sha256').update(text).digest('hex'));
     expect(text.toString()).toContain(`${p}_app`);
     expect(text.toString()).not.toContain('app-pw');
+    // it holds password hashes: its owner's alone, whatever the umask (the other files follow it)
+    expect((statSync(path.join(dump, 'users.json')).mode & 0o777).toString(8)).toBe('600');
     expect((await runCli('tsdump', ['verify', dump])).code).toBe(0);
   });
 
@@ -122,16 +138,10 @@ describe('tsdump --users, tsload --load-users', () => {
   });
 
   it('what the target cannot take is reported per statement (hash hidden), the rest is loaded, exit 1', async () => {
-    const file = path.join(dump, 'users.json');
-    const users = JSON.parse(readFileSync(file, 'utf8')) as { accounts: { user: string; host: string; kind: string; plugin: string | null; create: string; grants: string[] }[] };
-    users.accounts.push({ kind: 'user', user: `${p}_bad`, host: '%', plugin: 'no_such_plugin', create: `CREATE USER \`${p}_bad\`@\`%\` IDENTIFIED VIA no_such_plugin USING 'secret-hash'`, grants: [`GRANT SELECT ON *.* TO \`${p}_bad\`@\`%\``] });
-    users.accounts.find((a) => a.user === role)!.grants.push(`GRANT FLY ON *.* TO \`${role}\``);
-    const text = Buffer.from(JSON.stringify(users));
-    writeFileSync(file, text);
-    const m = manifest() as unknown as { users: { bytes: number; sha256: string } };
-    m.users.bytes = text.length;
-    m.users.sha256 = createHash('sha256').update(text).digest('hex');
-    writeFileSync(path.join(dump, 'manifest.json'), JSON.stringify(m));
+    editUsers(dump, (users) => {
+      users.accounts.push({ kind: 'user', user: `${p}_bad`, host: '%', plugin: 'no_such_plugin', create: `CREATE USER \`${p}_bad\`@\`%\` IDENTIFIED VIA no_such_plugin USING 'secret-hash'`, grants: [`GRANT SELECT ON *.* TO \`${p}_bad\`@\`%\``] });
+      users.accounts.find((a) => a.user === role)!.grants.push(`GRANT FLY ON *.* TO \`${role}\``);
+    });
     await dropAccounts();
     const target = `${db}_bad`;
     targets.push(target);
@@ -145,5 +155,30 @@ describe('tsdump --users, tsload --load-users', () => {
     const renamed = new Map([...before].map(([k, v]) => [k, v.map((g) => g.split(`\`${db}\`.`).join(`\`${target}\`.`)).sort()]));
     expect(await state()).toEqual(renamed);
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${target}\`.t`))).toBe(500);
+  });
+  it('a statement the server refuses quoting its hash (MySQL 8 binary hash into MariaDB): the hash is in no output, log or json event', async () => {
+    // tsdump reads MySQL accounts with print_identified_with_as_hex: a caching_sha2_password hash is a
+    // hex literal, which MariaDB cannot parse: its error quotes the statement from there (`near '0x2441…'`)
+    const hash = Array.from({ length: 70 }, (_, i) => ((i * 37 + 11) % 256).toString(16).padStart(2, '0').toUpperCase()).join('');
+    const copy = path.join(tempDir('users-hash'), 'dump');
+    cpSync(dump, copy, { recursive: true });
+    editUsers(copy, (users) => {
+      users.flavor = 'mysql';
+      users.accounts = [{ kind: 'user', user: `${p}_my8`, host: '%', plugin: 'caching_sha2_password', create: `CREATE USER \`${p}_my8\`@\`%\` IDENTIFIED WITH 'caching_sha2_password' AS 0x${hash} REQUIRE NONE PASSWORD EXPIRE DEFAULT ACCOUNT UNLOCK PASSWORD HISTORY DEFAULT`, grants: [`GRANT USAGE ON *.* TO \`${p}_my8\`@\`%\``] }];
+    });
+    const target = `${db}_hash`;
+    targets.push(target);
+    const log = path.join(tempDir('users-hash-log'), 'load.log');
+    const r = await runCli('tsload', [...connArgs(), '-d', copy, '-B', target, '--load-users', '--progress', 'json', '--log-file', log]);
+    expect(r.code, r.stderr).toBe(1);
+    const events = r.stdout.split('\n').filter((l) => l.trim() !== '');
+    const warning = events.find((l) => l.includes(`users: ${p}_my8@%`));
+    // the report still says what failed and why
+    expect(warning).toMatch(/the target has no authentication plugin 'caching_sha2_password' \(You have an error in your SQL syntax.*near '0x<hidden>/);
+    for (const [what, text] of [['stdout (json events)', r.stdout], ['stderr', r.stderr], ['the log file', readFileSync(log, 'utf8')]] as const) {
+      // no piece of it either (the server cuts the text it quotes after 80 characters); a piece of digits only may be a count
+      const pieces = Array.from({ length: hash.length - 7 }, (_, i) => hash.slice(i, i + 8)).filter((x) => /[A-F]/.test(x) && text.includes(x));
+      expect(pieces, `${what} shows the hash:\n${text}`).toEqual([]);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -219,6 +219,26 @@ describe('TLS, protocol, timeouts and login paths', () => {
     await expect(resolveConnection(parseArgs(['--defaults-file', f, '--ssl-mode', 'DISABLED']).opts, 'tsdump', io())).rejects.toThrow(/DISABLED/);
   });
 
+  it('VERIFY_CA / VERIFY_IDENTITY as an ssl-mode need a CA (the mysql client\'s error 2026), from the command line, the URL or a file', async () => {
+    const refused = /--ssl-mode VERIFY_(CA|IDENTITY) needs --ssl-ca/;
+    for (const args of [['--no-defaults', '--ssl-mode', 'VERIFY_CA'], ['--no-defaults', '--ssl-mode', 'VERIFY_IDENTITY'], ['--no-defaults', '--url', 'mysql://u@h/?ssl-mode=verify_ca'], ['--defaults-file', cnf('vca.cnf', '[client]\nssl-mode=VERIFY_CA\n')], ['--no-defaults', '--ssl-mode', 'VERIFY_CA', '--ssl-verify-server-cert']]) {
+      await expect(resolveConnection(parseArgs(args).opts, 'tsdump', io()), args.join(' ')).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(refused) });
+    }
+    expect((await resolveConnection(parseArgs(['--no-defaults', '--ssl-mode', 'VERIFY_CA', '--ssl-ca', '/ca.pem']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'VERIFY_CA', ca: '/ca.pem' });
+  });
+
+  it('a CA given with a mode that does not verify: a warning, as the mysql client prints', async () => {
+    const warnings: string[] = [];
+    const withWarn: ResolveIo = { ...io(), warn: (m) => warnings.push(m) };
+    const r = await resolveConnection(parseArgs(['--no-defaults', '--ssl-mode', 'REQUIRED', '--ssl-ca', '/ca.pem']).opts, 'tsdump', withWarn);
+    expect(r.settings.ssl).toEqual({ mode: 'REQUIRED', ca: '/ca.pem' });
+    expect(warnings).toEqual(['no verification of the server certificate will be done: --ssl-ca is given with --ssl-mode REQUIRED; use --ssl-mode VERIFY_CA or VERIFY_IDENTITY']);
+    // no mode, or one that verifies: no warning
+    await resolveConnection(parseArgs(['--no-defaults', '--ssl-ca', '/ca.pem']).opts, 'tsdump', withWarn);
+    await resolveConnection(parseArgs(['--no-defaults', '--ssl-mode', 'VERIFY_IDENTITY', '--ssl-ca', '/ca.pem']).opts, 'tsdump', withWarn);
+    expect(warnings).toHaveLength(1);
+  });
+
   it('connection keys take the enable-/skip-/disable- prefixes, the last occurrence winning, - and _ alike', async () => {
     const ssl = async (text: string): Promise<unknown> => (await resolveConnection(parseArgs(['--defaults-file', cnf('prefix.cnf', text)]).opts, 'tsdump', io())).settings.ssl;
     expect(await ssl('[client]\nenable-ssl-verify-server-cert\n')).toEqual({ mode: 'VERIFY_IDENTITY' });
@@ -226,6 +246,8 @@ describe('TLS, protocol, timeouts and login paths', () => {
     expect(await ssl('[client]\nssl-verify-server-cert\n[client]\ndisable-ssl-verify-server-cert\n')).toBeUndefined();
     expect(await ssl('[client]\nskip-ssl-verify-server-cert\n[tsdump]\nssl-verify-server-cert=on\n')).toEqual({ mode: 'VERIFY_IDENTITY' });
     expect(await ssl('[client]\nenable-ssl\n')).toEqual({ mode: 'REQUIRED' });
+    // MariaDB's client verifies the chain whenever it has a CA
+    expect(await ssl('[client]\nssl\nssl-ca=/ca.pem\n')).toEqual({ mode: 'VERIFY_CA', ca: '/ca.pem' });
     expect(await ssl('[client]\nssl\nskip-ssl\n')).toEqual({ mode: 'DISABLED' });
     expect(await ssl('[client]\nskip-ssl\nssl\n')).toEqual({ mode: 'REQUIRED' });
     expect(await ssl('[client]\ndisable_ssl\n')).toEqual({ mode: 'DISABLED' });
@@ -298,7 +320,8 @@ describe('TLS, protocol, timeouts and login paths', () => {
     const { encodeLoginFile } = await import('../../src/cli/login-file.js');
     const home = mkdtempSync(path.join(tmp, 'home-'));
     writeFileSync(path.join(home, '.my.cnf'), '[client]\nuser=from-my-cnf\nhost=h1\n[tsdump]\nhost=h2\n');
-    writeFileSync(path.join(home, '.mylogin.cnf'), encodeLoginFile('[client]\nuser = login-client\n[prod]\nhost = prod.example\npassword = "s3cr#t"\nport = 3307\n', Buffer.from('0123456789abcdefghij')));
+    // mysql_config_editor makes it 0600 (a looser one is ignored: see below)
+    writeFileSync(path.join(home, '.mylogin.cnf'), encodeLoginFile('[client]\nuser = login-client\n[prod]\nhost = prod.example\npassword = "s3cr#t"\nport = 3307\n', Buffer.from('0123456789abcdefghij')), { mode: 0o600 });
     const withHome = (env: Record<string, string> = {}): ResolveIo => ({ env, stdinIsTTY: false, prompt: async () => '', homeDir: home });
     let r = await resolveConnection(parseArgs(['--login-path', 'prod']).opts, 'tsdump', withHome());
     expect(r.settings).toMatchObject({ host: 'prod.example', port: 3307, password: 's3cr#t', user: 'login-client' });
@@ -309,5 +332,45 @@ describe('TLS, protocol, timeouts and login paths', () => {
     await expect(resolveConnection(parseArgs(['--login-path', 'nope']).opts, 'tsdump', withHome())).rejects.toThrow(/no such login path/);
     const bare = mkdtempSync(path.join(tmp, 'home-'));
     await expect(resolveConnection(parseArgs(['--login-path', 'prod']).opts, 'tsdump', { env: {}, stdinIsTTY: false, prompt: async () => '', homeDir: bare })).rejects.toThrow(/no login path file/);
+  });
+
+  it('a world-writable option file is ignored with a warning, as the mysql client does; so is an include', async () => {
+    const warnings: string[] = [];
+    const home = mkdtempSync(path.join(tmp, 'home-'));
+    const withHome: ResolveIo = { env: {}, stdinIsTTY: false, prompt: async () => '', homeDir: home, warn: (m) => warnings.push(m) };
+    const file = cnf('ww.cnf', '[client]\nhost=attacker.example\nssl-mode=DISABLED\n');
+    chmodSync(file, 0o666);
+    let r = await resolveConnection(parseArgs(['--defaults-file', file]).opts, 'tsdump', withHome);
+    expect(r.settings.host).toBeUndefined();
+    expect(r.settings.ssl).toBeUndefined();
+    expect(warnings).toEqual([`world-writable option file '${file}' is ignored (as the mysql client does): chmod o-w it`]);
+    // ~/.my.cnf, and a world-writable file it includes
+    const inc = cnf('inc.cnf', '[client]\nport=4444\n');
+    chmodSync(inc, 0o646);
+    writeFileSync(path.join(home, '.my.cnf'), `[client]\nuser=me\n!include ${inc}\n`, { mode: 0o644 });
+    r = await resolveConnection(parseArgs([]).opts, 'tsdump', withHome);
+    expect(r.settings).toMatchObject({ user: 'me' });
+    expect(r.settings.port).toBeUndefined();
+    expect(warnings.at(-1)).toMatch(/world-writable option file '.*inc\.cnf' is ignored/);
+    chmodSync(path.join(home, '.my.cnf'), 0o666);
+    r = await resolveConnection(parseArgs([]).opts, 'tsdump', withHome);
+    expect(r.settings.user).toBeUndefined();
+    chmodSync(file, 0o644);
+    expect((await resolveConnection(parseArgs(['--defaults-file', file]).opts, 'tsdump', withHome)).settings.host).toBe('attacker.example');
+  });
+
+  it('a login path file others may read or write is ignored with a warning (MySQL\'s rule); --login-path then says why', async () => {
+    const { encodeLoginFile } = await import('../../src/cli/login-file.js');
+    const warnings: string[] = [];
+    const home = mkdtempSync(path.join(tmp, 'home-'));
+    const login = path.join(home, '.mylogin.cnf');
+    writeFileSync(login, encodeLoginFile('[client]\nuser = lp\n[prod]\nhost = prod.example\n', Buffer.from('0123456789abcdefghij')), { mode: 0o600 });
+    chmodSync(login, 0o640);
+    const withHome: ResolveIo = { env: {}, stdinIsTTY: false, prompt: async () => '', homeDir: home, warn: (m) => warnings.push(m) };
+    expect((await resolveConnection(parseArgs([]).opts, 'tsdump', withHome)).settings.user).toBeUndefined();
+    expect(warnings).toEqual([`the login path file ${login} is ignored: it should be readable and writable only by its owner (as the mysql client requires): chmod 600 it`]);
+    await expect(resolveConnection(parseArgs(['--login-path', 'prod']).opts, 'tsdump', withHome)).rejects.toThrow(/the login path file is ignored: others may read or write it/);
+    chmodSync(login, 0o600);
+    expect((await resolveConnection(parseArgs(['--login-path', 'prod']).opts, 'tsdump', withHome)).settings).toMatchObject({ user: 'lp', host: 'prod.example' });
   });
 });

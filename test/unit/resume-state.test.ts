@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChunkEntry, TableEntry } from '../../src/format/manifest.js';
 import { MemoryProgressStore } from '../../src/load/memory-progress-store.js';
+import { alreadyLoaded } from '../../src/load/resume-check.js';
 import { chunkKey, type ChunkProgress } from '../../src/load/progress-store.js';
 import { PENDING_IDENTITY, STEP, TABLE_STATES, atLeast, chunkState, chunksToLoad, tableState, type ResumeRecords } from '../../src/load/resume-state.js';
 
@@ -130,5 +131,16 @@ describe('through the in-memory progress store', () => {
     await store.finish([DB]);
     expect((await store.run(DB))?.completedAt).toBeTruthy();
     expect([...(await store.steps(DB)).keys()]).toEqual([STEP.table('t')]);
+  });
+});
+
+describe('the statement a finished load suggests (forget it, to add the rows again)', () => {
+  it('names the database as a literal that no name can break out of', () => {
+    expect(alreadyLoaded('shop_copy', 'dump', 'T', 'append', false)).toContain("DELETE FROM tsload_progress.runs WHERE target_db = 'shop_copy';");
+    // in the default sql_mode a backslash escapes the quote after it: doubling quotes alone let the rest run as SQL
+    const hostile = "x\\'; DROP DATABASE prod; -- ";
+    const text = alreadyLoaded(hostile, 'dump', 'T', 'append', false);
+    expect(text).toContain(`WHERE target_db = _utf8mb4 X'${Buffer.from(hostile).toString('hex')}';`);
+    expect(/forget that load first: (.*?;) then/.exec(text)?.[1]).not.toContain('DROP');
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseVersion } from '../../src/db/flavor.js';
 import type { AccountEntry } from '../../src/format/users-file.js';
-import { accountStatements, isSystemAccount, matchesAny, redact } from '../../src/load/users-plan.js';
+import { redact, redactReason } from '../../src/core/sql-secrets.js';
+import { accountStatements, isSystemAccount, matchesAny } from '../../src/load/users-plan.js';
 
 const role: AccountEntry = { kind: 'role', user: 'r', host: '', plugin: null, create: 'CREATE ROLE `r`', grants: ['GRANT USAGE ON *.* TO `r`', 'GRANT SELECT ON `shop`.* TO `r`'] };
 const user: AccountEntry = {
@@ -48,5 +49,17 @@ describe('users plan (tsload --load-users)', () => {
     expect(['root', 'mariadb.sys', 'mysql.session', 'PUBLIC', ''].every((u) => isSystemAccount({ user: u }))).toBe(true);
     expect(isSystemAccount({ user: 'rooted' })).toBe(false);
     expect(redact("CREATE USER `a`@`%` IDENTIFIED VIA ed25519 USING 'abc' OR mysql_native_password AS '*X'")).toBe("CREATE USER `a`@`%` IDENTIFIED VIA ed25519 USING '<hidden>' OR mysql_native_password AS '<hidden>'");
+    expect(redact("CREATE USER `a`@`%` IDENTIFIED WITH 'caching_sha2_password' AS 0x2441243030352400 REQUIRE NONE")).toBe("CREATE USER `a`@`%` IDENTIFIED WITH 'caching_sha2_password' AS <hidden> REQUIRE NONE");
+    expect(redact("CREATE USER `a`@`%` IDENTIFIED VIA ed25519 USING PASSWORD('clear pw')")).toBe("CREATE USER `a`@`%` IDENTIFIED VIA ed25519 USING PASSWORD('<hidden>')");
+    expect(redact("SET PASSWORD FOR `a`@`%` = PASSWORD('clear pw')")).toBe("SET PASSWORD FOR `a`@`%` = PASSWORD('<hidden>')");
+    expect(redact("SET PASSWORD FOR `a`@`%` = '*8DA5DE5CEA68C00F438D7375D068B911F354CA90'")).toBe("SET PASSWORD FOR `a`@`%` = '<hidden>'");
+  });
+  it('a server message about an account statement: its secrets hidden, whole or cut', () => {
+    const sql = "CREATE USER `a`@`%` IDENTIFIED WITH 'caching_sha2_password' AS 0x244124303035241A2B3C4D5E6F707172 REQUIRE NONE";
+    expect(redactReason("You have an error in your SQL syntax; ... near '0x244124303035241A2B3C...' at line 1", sql)).toBe("You have an error in your SQL syntax; ... near '0x<hidden>...' at line 1");
+    expect(redactReason("near ''*8DA5DE5CEA68C00F438D7375D068B911F354CA90' REQUIRE' at line 1", "CREATE USER x IDENTIFIED BY PASSWORD '*8DA5DE5CEA68C00F438D7375D068B911F354CA90' REQUIRE SSL")).toBe("near ''<hidden>' REQUIRE' at line 1");
+    expect(redactReason("Plugin 'ed25519' is not loaded", "CREATE USER x IDENTIFIED VIA ed25519 USING 'abcdefghijk'")).toBe("Plugin 'ed25519' is not loaded");
+    // a cleartext password (a hand-written statement), quoted by the server from just before it
+    expect(redactReason("near 'BY 'Summer2026!' REQUIRE SSL' at line 1", "CREATE USER x IDENTIFIED BY 'Summer2026!' REQUIRE SSL")).toBe("near 'BY '<hidden>' REQUIRE SSL' at line 1");
   });
 });
