@@ -10,6 +10,10 @@ import type { ServerHandle, TestServerInfo } from './server.js';
 import { buildUrl, createServer, parseTestUrl } from './server.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The tools ignore a world-writable option file, as the mysql client does (cli/option-files.ts):
+  // the option files tests write must not become one under a permissive umask (002, 000) on CI.
+  // Test workers and the CLIs they spawn inherit it.
+  process.umask(process.umask() | 0o022);
   let handle: ServerHandle | undefined;
   let info: TestServerInfo;
   const external = process.env.TSDUMP_TEST_URL;
