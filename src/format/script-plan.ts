@@ -9,13 +9,14 @@
  * never an INSERT's text. Offsets are of the script's bytes (decompressed, for .gz/.zst).
  *
  * Completeness: a table is complete once a statement that closes it was read (its ENABLE KEYS or
- * UNLOCK TABLES, or another table's, database's or object's statement). A script is complete when
- * it ends outside any statement, string or comment and — when `footer` is asked for — its last
- * lines hold mysqldump's `-- Dump completed` line.
+ * UNLOCK TABLES, or another table's, database's, ALTER TABLE's or object's statement). A script is
+ * complete when it ends outside any statement, string or comment and — when `footer` is asked
+ * for — it ends as the tool that wrote it ends a whole export (script-ending.ts).
  */
-import type { LoadDataSpec } from './load-data-statement.js';
 import { createHash, type Hash } from 'node:crypto';
-import { FOOTER, TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
+import { SPAN_STATEMENTS, type DataBatch } from './script-batch.js';
+import { TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
+import { ScriptEnding } from './script-ending.js';
 import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
 import { SessionStateTracker, type StateChange } from './session-state-tracker.js';
 import { SqlSplitter } from './sql-splitter.js';
@@ -40,45 +41,6 @@ export interface ScriptText {
   /** Which file of the dump it is in (PlannerOptions.file; 0 for a one-file dump). */
   readonly file: number;
 }
-
-/** Consecutive INSERT statements of one table: one transaction. */
-export interface DataBatch {
-  /** Position among the table's batches (the progress record's chunk number). */
-  readonly index: number;
-  /** Offset of the first statement's first byte; `end` is just past the last one's delimiter. */
-  readonly start: number;
-  end: number;
-  readonly line: number;
-  statements: number;
-  rows: number;
-  readonly delimiter: string;
-  readonly noBackslashEscapes: boolean;
-  /** Which file of the dump it is in. */
-  readonly file: number;
-  /**
-   * For a batch of at most SPAN_STATEMENTS statements: each one's bodyStart, end and line, in
-   * order (three numbers a statement), so the load sends them without splitting the batch again;
-   * null for a longer batch (the load splits it). At most a few dozen numbers a batch: the plan
-   * still holds offsets, not statements.
-   */
-  spans: number[] | null;
-  /**
-   * A mydumper LOAD DATA chunk: `file` is its .dat file, loaded whole in one transaction by the
-   * statement of its .sql file (load/mydumper-infile.ts); start 0, end the .dat file's size.
-   */
-  readonly infile?: InfileBatch;
-}
-
-export interface InfileBatch {
-  readonly spec: LoadDataSpec;
-  /** The character set the file is read in when its statement names none (the .sql file's SET NAMES). */
-  readonly charset: string;
-  /** The .sql file with the statement, for messages. */
-  readonly statementFile: string;
-}
-
-/** Statements of a batch whose positions the plan keeps (DataBatch.spans). */
-export const SPAN_STATEMENTS = 64;
 
 export interface PlannedTable {
   readonly name: string;
@@ -146,7 +108,7 @@ const TAIL_BYTES = 4096;
 
 export interface PlannerOptions {
   readonly limits: PlanLimits;
-  /** Require mysqldump's `-- Dump completed` footer for the script to count as complete. */
+  /** Require the end of a whole export (mysqldump's `-- Dump completed` …: script-ending.ts) for the script to count as complete. */
   readonly footer: boolean;
   /** The database of a script without USE (mydumper files). */
   readonly database?: string | null;
@@ -179,10 +141,12 @@ export class ScriptPlanner {
   private current: PlannedDatabase | null = null;
   private inHeader = true;
   private readonly session = new SessionStateTracker();
+  private readonly ending = new ScriptEnding();
   private open: { table: PlannedTable; batch: DataBatch } | null = null;
   /** The last table created and not yet closed. */
   private pending: PlannedTable | null = null;
-  private lastClosed: { database: string | null; table: string } | null = null;
+  /** Tables closed, in order (the last one not a view's stand-in is named when the file is cut). */
+  private readonly closed: { database: string | null; table: string }[] = [];
   private tail = Buffer.alloc(0);
   private start = Buffer.alloc(0);
   private bytes = 0;
@@ -225,7 +189,7 @@ export class ScriptPlanner {
     if (problem === null && this.splitter.open !== 'none') problem = `the file ends inside a ${this.splitter.open}${where}`;
     if (problem === null && unterminated) problem = `the file ends in the middle of the statement that starts at line ${unterminated.line} (${cutStatement(unterminated)})`;
     const cut = problem !== null;
-    if (problem === null && this.opts.footer && !FOOTER.test(this.tail.toString('latin1'))) problem = "the file has no '-- Dump completed' line at its end";
+    if (problem === null && this.opts.footer) problem = this.ending.problem(this.start, this.tail);
     if (problem === null && this.pending) this.pending.complete = true;
     const databases = this.databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !(this.views.has(key(d.name, t.name)) && t.batches.length === 0)) }));
     // of an incomplete file, views it holds only the stand-ins of are left out, named
@@ -240,7 +204,7 @@ export class ScriptPlanner {
       sha256: this.hash.digest('hex'),
       complete: problem === null,
       problem,
-      lastComplete: problem === null ? null : this.lastClosed,
+      lastComplete: problem === null ? null : (this.closed.slice().reverse().find((c) => !this.views.has(key(c.database, c.table))) ?? null),
       notes: [...this.notes],
       commentDatabase: commentDatabase(this.start),
       orphans: [...this.orphans].map(([table, line]) => ({ table, line })),
@@ -272,7 +236,7 @@ export class ScriptPlanner {
   private close(): void {
     if (!this.pending) return;
     this.pending.complete = true;
-    this.lastClosed = { database: this.current?.name ?? null, table: this.pending.name };
+    this.closed.push({ database: this.current?.name ?? null, table: this.pending.name });
     this.pending = null;
   }
 
@@ -281,10 +245,12 @@ export class ScriptPlanner {
     const known = this.classified.shift();
     const what = known !== undefined && known.head === st.head ? known.what : classify(st.head);
     if (what.kind !== 'insert') this.closeBatch();
-    if (this.inHeader && (what.kind !== 'set' || TABLE_WRAPPER.test(normalizeHead(st.head)))) {
+    // the file's own START TRANSACTION (phpMyAdmin's, between its SETs) does not end the header
+    if (this.inHeader && (what.kind === 'set' ? TABLE_WRAPPER.test(normalizeHead(st.head)) : what.kind !== 'transaction')) {
       this.inHeader = false;
       this.session.headerEnds();
     }
+    this.ending.observe(what, st.head, this.inHeader);
     if (what.kind === 'set') this.session.observe(st.head);
     const db = this.current?.name ?? null;
     switch (what.kind) {
@@ -327,6 +293,8 @@ export class ScriptPlanner {
       case 'keys':
         if (what.enable) this.close();
         return;
+      case 'transaction':
+        return;
       case 'insert':
         this.insert(st, what);
         return;
@@ -334,6 +302,11 @@ export class ScriptPlanner {
         this.close();
         if (this.skipped(db)) return;
         if (what.object === 'view' && !what.drop) this.views.add(key(db, what.name));
+        this.objects.push(this.text(st, what));
+        return;
+      case 'alter-table':
+        this.close();
+        if (this.skipped(what.database ?? db)) return;
         this.objects.push(this.text(st, what));
         return;
       case 'other':

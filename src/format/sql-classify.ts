@@ -17,6 +17,14 @@ export type Classified =
   | { readonly kind: 'drop-table'; readonly table: string }
   | { readonly kind: 'lock'; readonly unlock: boolean }
   | { readonly kind: 'keys'; readonly table: string; readonly enable: boolean }
+  /** Any other ALTER TABLE: phpMyAdmin adds keys, AUTO_INCREMENT and foreign keys so, after the data. */
+  | { readonly kind: 'alter-table'; readonly table: string; readonly database: string | null }
+  /**
+   * START TRANSACTION / BEGIN / SET autocommit = 0 (`open`), COMMIT (not `open`): the file's own
+   * transactions (phpMyAdmin encloses its export in one). Not run: every batch of the load is a
+   * transaction of its own, and DDL commits implicitly in `mariadb < file` too.
+   */
+  | { readonly kind: 'transaction'; readonly open: boolean }
   | { readonly kind: 'insert'; readonly table: string; readonly database: string | null; readonly columnList: boolean }
   | { readonly kind: 'sequence-state'; readonly table: string }
   | { readonly kind: 'object'; readonly object: ObjectStatementKind; readonly name: string; readonly drop: boolean; readonly on: string | null }
@@ -57,6 +65,8 @@ const DEFINER = `(?:DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${ACCOUNT_PART}(?
 const VIEW_OPTS = '(?:(?:ALGORITHM\\s*=\\s*\\w+|SQL\\s+SECURITY\\s+\\w+)\\s+)*';
 
 const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
+  [/^(?:START\s+TRANSACTION\b|BEGIN(?:\s+WORK)?$|SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:0|OFF)$)/i, () => ({ kind: 'transaction', open: true })],
+  [/^(?:COMMIT(?:\s+WORK)?$|SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:1|ON)$)/i, () => ({ kind: 'transaction', open: false })],
   [/^SET\b/i, () => ({ kind: 'set' })],
   [new RegExp(`^USE\\s+(${IDENT})`, 'i'), (m) => ({ kind: 'use', database: identName(m[1]!) })],
   [new RegExp(`^CREATE\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'create-database', database: identName(m[1]!) })],
@@ -65,6 +75,7 @@ const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
   [new RegExp(`^DROP\\s+(?:TABLE|SEQUENCE)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'drop-table', table: qualifiedName(m, 1)[1] })],
   [/^(LOCK|UNLOCK)\s+TABLES?\b/i, (m) => ({ kind: 'lock', unlock: m[1]!.toUpperCase() === 'UNLOCK' })],
   [new RegExp(`^ALTER\\s+TABLE\\s+${QNAME}\\s+(DISABLE|ENABLE)\\s+KEYS\\s*$`, 'i'), (m) => ({ kind: 'keys', table: qualifiedName(m, 1)[1], enable: m[3]!.toUpperCase() === 'ENABLE' })],
+  [new RegExp(`^ALTER\\s+(?:ONLINE\\s+|IGNORE\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'alter-table', table, database }; }],
   [new RegExp(`^(?:INSERT|REPLACE)\\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\\s+)*(?:INTO\\s+)?${QNAME}\\s*(\\()?`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'insert', table, database, columnList: m[3] === '(' }; }],
   [new RegExp(`^(?:DO|SELECT)\\s+SETVAL\\s*\\(\\s*${QNAME}`, 'i'), (m) => ({ kind: 'sequence-state', table: qualifiedName(m, 1)[1] })],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?${VIEW_OPTS}${DEFINER}${VIEW_OPTS}VIEW\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'object', object: 'view', name: qualifiedName(m, 1)[1], drop: false, on: null })],

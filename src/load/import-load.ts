@@ -3,7 +3,8 @@
  *
  *  1. planScript          (format/script-plan.ts) one pass over the file: per table its DDL and
  *                         INSERT byte ranges in sized batches, the object phase, the sha256
- *  2. refuseIncomplete    a file without its footer, cut inside a statement, or whose compressed
+ *  2. refuseIncomplete    a file that does not end as a whole export of its tool does
+ *                         (format/script-ending.ts), cut inside a statement, or whose compressed
  *                         stream ends early, is refused before anything is created (--force: load
  *                         the complete tables, name the others)
  *  3. selectImport        (import-filter.ts) the part to load (-s/-T/-x/--ignore-table, --no-data,
@@ -187,7 +188,7 @@ function refuseIncomplete(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions)
       code: 'bad-dump',
       message: `${file.display} is not a complete dump: ${plan.problem}; ${last}. Nothing was loaded`,
       object: { file: file.display },
-      suggestion: "use a complete dump (mysqldump writes '-- Dump completed' last; a file cut short by a full disk, a killed mysqldump or an interrupted copy lacks it), or pass --force to load the tables that are complete (a dump made with --skip-comments has no footer: --force is then the way)",
+      suggestion: "use a complete dump (each tool ends a whole export its own way: mysqldump with '-- Dump completed' or, without comments, the SETs restoring its header's settings; phpMyAdmin with the COMMIT of its transaction; Adminer with a date line — a file cut short by a full disk, a killed dump or an interrupted copy lacks it), or pass --force to load the tables that are complete (for a file whose tool writes no such end, --force is the way)",
     });
   }
   return [`${file.display} is not complete (${plan.problem}); ${last}; not loaded: ${missing.length > 0 ? missing.join(', ') : 'nothing'}, and whatever the file held after the cut`, ...unclosed];

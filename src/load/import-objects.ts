@@ -2,7 +2,9 @@
  * Script import, step 9: the object phase — views, routines, triggers and events with the SET and
  * USE statements around them, in file order on one session, so each object is created in the
  * sql_mode and character set the script gives it (as `mariadb < file` would). After the data:
- * triggers must not fire on restored rows.
+ * triggers must not fire on restored rows. The ALTER TABLEs phpMyAdmin writes after all the data
+ * (keys, AUTO_INCREMENT, foreign keys) run here too, in file order, in the file's sql_mode (its
+ * NO_AUTO_VALUE_ON_ZERO keeps a 0 key when the column becomes AUTO_INCREMENT).
  *
  * Each statement other than SET / USE is recorded once it succeeded; a resume replays every SET and
  * USE (the session state) and skips what is recorded. The one object that may have been created
@@ -70,6 +72,10 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
       if (t.steps.has(step)) continue;
       if (what.kind === 'object' && what.object === 'trigger' && what.on !== null && !loadedTables.has(`${t.name}\u0000${what.on}`)) {
         ctx.reporter.emit({ kind: 'warning', message: `trigger ${what.name} at line ${o.line} is not created: its table ${what.on} was not loaded`, database: t.name });
+        continue;
+      }
+      if (what.kind === 'alter-table' && what.database === null && !loadedTables.has(`${t.name}\u0000${what.table}`)) {
+        ctx.reporter.emit({ kind: 'warning', message: `the ALTER TABLE at line ${o.line} is not run: its table ${what.table} was not loaded`, database: t.name });
         continue;
       }
       if (what.kind === 'other' && isServerState(o.text)) {

@@ -48,6 +48,16 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     await expectExact(dst, '--skip-add-drop-table latin1');
   }, 600_000);
 
+  it('a --skip-comments dump (no \'-- Dump completed\' line) loads without --force: its last statements restore what its header saved', async () => {
+    const dst = uniqueDb('imp_opt_nocomments');
+    targets.push(dst);
+    const f = path.join(dir, 'skip-comments.sql');
+    writeFileSync(f, mariadbDump(['--skip-comments', '--databases', src]));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`, '-t', '2'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectExact(dst, '--skip-comments');
+  }, 600_000);
+
   it('a rerun after the user dropped the database a failed load left (to rerun it with --skip-definer) loads it from the start', async () => {
     const dst = uniqueDb('imp_opt_dropped');
     targets.push(dst);

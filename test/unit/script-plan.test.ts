@@ -79,10 +79,26 @@ describe('script plan', () => {
     ]);
   });
 
-  it('refuses a file without its footer', () => {
-    const p = plan(DUMP.slice(0, DUMP.indexOf('-- Dump completed')));
+  it('refuses a file without its footer, unless its last statements restore what its header saved (--skip-comments)', () => {
+    // cut between two statements: nothing after the last table says the export ended there
+    const p = plan(DUMP.slice(0, DUMP.indexOf('/*!40101 SET SQL_MODE=@OLD_SQL_MODE */')));
     expect(p.complete).toBe(false);
-    expect(p.problem).toMatch(/Dump completed/);
+    expect(p.problem).toBe("the file has no '-- Dump completed' line at its end, nor the statements restoring the session settings its header saved");
+    expect(plan(DUMP.slice(0, DUMP.indexOf('-- Dump completed'))).complete).toBe(true);
+  });
+
+  it('ends a phpMyAdmin export at the COMMIT of its header\'s transaction, an Adminer one at its date line', () => {
+    const pma = '-- phpMyAdmin SQL Dump\nSET SQL_MODE = "NO_AUTO_VALUE_ON_ZERO";\nSTART TRANSACTION;\nSET time_zone = "+00:00";\nCREATE TABLE `a` (`id` int);\nINSERT INTO `a` VALUES (1);\nALTER TABLE `a`\n  ADD PRIMARY KEY (`id`);\n';
+    const whole = plan(`${pma}COMMIT;\n`);
+    expect(whole.complete).toBe(true);
+    // START TRANSACTION does not end the header: its time zone is every session's
+    expect(whole.header.map((h) => h.text)).toEqual(['SET SQL_MODE = "NO_AUTO_VALUE_ON_ZERO"', 'SET time_zone = "+00:00"']);
+    expect(whole.stateChange).toBeNull();
+    expect(whole.objects.map((o) => o.what)).toEqual([{ kind: 'alter-table', table: 'a', database: null }]);
+    expect(plan(pma).problem).toBe('the phpMyAdmin export does not end with the COMMIT of the transaction its header opened');
+    const adminer = "-- Adminer 4.8.1 MySQL 8.0.35 dump\n\nSET NAMES utf8;\nSET time_zone = '+00:00';\nCREATE TABLE `a` (`id` int);\nINSERT INTO `a` VALUES (1);\n";
+    expect(plan(`${adminer}\n-- 2023-11-30 06:35:56\n`).complete).toBe(true);
+    expect(plan(adminer).problem).toBe("the Adminer export has no '-- <date and time>' line at its end");
   });
 
   it('names the tables a file inserts into without creating them, and the last table of a file without footer', () => {
@@ -98,6 +114,10 @@ describe('script plan', () => {
     expect(classify('CREATE DEFINER="u"@"localhost" FUNCTION "f l"(a INT)')).toMatchObject({ kind: 'object', object: 'function', name: 'f l' });
     expect(classify('INSERT INTO `we``ird` VALUES (1)')).toEqual({ kind: 'insert', table: 'we`ird', database: null, columnList: false });
     expect(classify('/*!40000 ALTER TABLE `t` DISABLE KEYS */')).toEqual({ kind: 'keys', table: 't', enable: false });
+    expect(classify('ALTER TABLE `s`.`t`\n  MODIFY `id` int(11) NOT NULL AUTO_INCREMENT')).toEqual({ kind: 'alter-table', table: 't', database: 's' });
+    expect(['START TRANSACTION', 'BEGIN', 'SET AUTOCOMMIT = 0', 'COMMIT', 'set autocommit=1'].map((h) => classify(h))).toEqual([true, true, true, false, false].map((open) => ({ kind: 'transaction', open })));
+    // a MariaDB compound statement is run, not taken for a transaction
+    expect(classify('BEGIN NOT ATOMIC SELECT 1; END')).toEqual({ kind: 'other' });
     expect(classify('CREATE TABLE `täblé` (').kind).toBe('create-table');
   });
 });

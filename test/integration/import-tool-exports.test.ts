@@ -1,0 +1,261 @@
+/**
+ * SQL exports of the GUI tools people restore from (phpMyAdmin, …), written here in each tool's
+ * shape: tsload restores them as `mariadb DB < file` restores the same file — compared by the
+ * checker, content checksums over every column — or refuses them before anything is created,
+ * saying what is missing.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectSameDatabases } from '../support/checker.js';
+import { connArgs, mariadbClient, runCli } from '../support/cli.js';
+import type { AdminSession } from '../support/server.js';
+import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
+
+interface PhpMyAdminOptions {
+  /** 'Enclose export in a transaction' (phpMyAdmin's default): START TRANSACTION … COMMIT. */
+  readonly transaction: boolean;
+  /** Saved as a file: the SET NAMES block and its restores at the end. */
+  readonly asFile: boolean;
+}
+
+/**
+ * phpMyAdmin 5.2's export of one database, as its SQL export plugin writes it: the header's
+ * START TRANSACTION between SET SQL_MODE and SET time_zone, tables without keys, the data in
+ * several INSERTs, a view's stand-in table, routines and triggers in DELIMITER $$ blocks, and after
+ * all the data the keys, AUTO_INCREMENT (a row with id 0: NO_AUTO_VALUE_ON_ZERO keeps it) and
+ * foreign keys as ALTER TABLEs; no footer line.
+ */
+function phpMyAdminExport(o: PhpMyAdminOptions): string {
+  const rows = (from: number, n: number): string =>
+    Array.from({ length: n }, (_, i) => `(${from + i}, ${(from + i) % 3}, ${(from + i) * 7}.25, '2024-03-31 0${(from + i) % 4}:30:00')`).join(',\n');
+  return [
+    '-- phpMyAdmin SQL Dump',
+    '-- version 5.2.1',
+    '-- https://www.phpmyadmin.net/',
+    '--',
+    '-- Host: 127.0.0.1',
+    '-- Generation Time: Feb 22, 2024 at 10:46 AM',
+    '-- Server version: 10.11.6-MariaDB',
+    '-- PHP Version: 8.2.4',
+    '',
+    'SET SQL_MODE = "NO_AUTO_VALUE_ON_ZERO";',
+    ...(o.transaction ? ['START TRANSACTION;'] : []),
+    'SET time_zone = "+00:00";',
+    '',
+    ...(o.asFile
+      ? ['', '/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;', '/*!40101 SET @OLD_CHARACTER_SET_RESULTS=@@CHARACTER_SET_RESULTS */;', '/*!40101 SET @OLD_COLLATION_CONNECTION=@@COLLATION_CONNECTION */;', '/*!40101 SET NAMES utf8mb4 */;', '']
+      : []),
+    '--',
+    '-- Database: `shop`',
+    '--',
+    '',
+    'DELIMITER $$',
+    '--',
+    '-- Procedures',
+    '--',
+    'CREATE DEFINER=CURRENT_USER PROCEDURE `count_accounts` (OUT `n` INT)   BEGIN',
+    '  SELECT COUNT(*) INTO n FROM accounts;',
+    'END$$',
+    '',
+    'DELIMITER ;',
+    '',
+    '-- --------------------------------------------------------',
+    '',
+    '--',
+    '-- Table structure for table `accounts`',
+    '--',
+    '',
+    'CREATE TABLE `accounts` (',
+    '  `ac_id` int(11) NOT NULL,',
+    '  `username` varchar(35) NOT NULL,',
+    '  `created` timestamp NOT NULL DEFAULT current_timestamp(),',
+    '  `note` text DEFAULT NULL',
+    ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;',
+    '',
+    '--',
+    '-- Dumping data for table `accounts`',
+    '--',
+    '',
+    'INSERT INTO `accounts` (`ac_id`, `username`, `created`, `note`) VALUES',
+    "(0, 'root', '2024-03-31 01:30:00', 'Ärger über Öl'),",
+    "(1, 'admin1', '2021-06-01 12:00:00', 'it\\'s \\\"quoted\\\"'),",
+    "(2, 'admin2', '2024-11-03 06:30:00', NULL);",
+    '',
+    '--',
+    '-- Triggers `accounts`',
+    '--',
+    'DELIMITER $$',
+    'CREATE TRIGGER `acc_bi` BEFORE INSERT ON `accounts` FOR EACH ROW SET NEW.username = LOWER(NEW.username)',
+    '$$',
+    'DELIMITER ;',
+    '',
+    '-- --------------------------------------------------------',
+    '',
+    '--',
+    '-- Table structure for table `orders`',
+    '--',
+    '',
+    'CREATE TABLE `orders` (',
+    '  `id` int(11) NOT NULL,',
+    '  `ac_id` int(11) NOT NULL,',
+    '  `total` decimal(10,2) NOT NULL,',
+    '  `placed` timestamp NULL DEFAULT NULL',
+    ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;',
+    '',
+    '--',
+    '-- Dumping data for table `orders`',
+    '--',
+    '',
+    `INSERT INTO \`orders\` (\`id\`, \`ac_id\`, \`total\`, \`placed\`) VALUES\n${rows(1, 100)};`,
+    `INSERT INTO \`orders\` (\`id\`, \`ac_id\`, \`total\`, \`placed\`) VALUES\n${rows(101, 100)};`,
+    `INSERT INTO \`orders\` (\`id\`, \`ac_id\`, \`total\`, \`placed\`) VALUES\n${rows(201, 100)};`,
+    '',
+    '-- --------------------------------------------------------',
+    '',
+    '--',
+    '-- Stand-in structure for view `big_orders`',
+    '-- (See below for the actual view)',
+    '--',
+    'CREATE TABLE `big_orders` (',
+    '`id` int(11)',
+    ',`total` decimal(10,2)',
+    ');',
+    '',
+    '-- --------------------------------------------------------',
+    '',
+    '--',
+    '-- Structure for view `big_orders`',
+    '--',
+    'DROP TABLE IF EXISTS `big_orders`;',
+    '',
+    'CREATE ALGORITHM=UNDEFINED DEFINER=CURRENT_USER SQL SECURITY DEFINER VIEW `big_orders`  AS SELECT `orders`.`id` AS `id`, `orders`.`total` AS `total` FROM `orders` WHERE `orders`.`total` > 1000 ;',
+    '',
+    '--',
+    '-- Indexes for dumped tables',
+    '--',
+    '',
+    '--',
+    '-- Indexes for table `accounts`',
+    '--',
+    'ALTER TABLE `accounts`',
+    '  ADD PRIMARY KEY (`ac_id`),',
+    '  ADD UNIQUE KEY `username` (`username`);',
+    '',
+    '--',
+    '-- Indexes for table `orders`',
+    '--',
+    'ALTER TABLE `orders`',
+    '  ADD PRIMARY KEY (`id`),',
+    '  ADD KEY `ac_id` (`ac_id`);',
+    '',
+    '--',
+    '-- AUTO_INCREMENT for dumped tables',
+    '--',
+    '',
+    '--',
+    '-- AUTO_INCREMENT for table `accounts`',
+    '--',
+    'ALTER TABLE `accounts`',
+    '  MODIFY `ac_id` int(11) NOT NULL AUTO_INCREMENT, AUTO_INCREMENT=8;',
+    '',
+    '--',
+    '-- AUTO_INCREMENT for table `orders`',
+    '--',
+    'ALTER TABLE `orders`',
+    '  MODIFY `id` int(11) NOT NULL AUTO_INCREMENT, AUTO_INCREMENT=301;',
+    '',
+    '--',
+    '-- Constraints for dumped tables',
+    '--',
+    '',
+    '--',
+    '-- Constraints for table `orders`',
+    '--',
+    'ALTER TABLE `orders`',
+    '  ADD CONSTRAINT `orders_ibfk_1` FOREIGN KEY (`ac_id`) REFERENCES `accounts` (`ac_id`);',
+    ...(o.transaction ? ['COMMIT;'] : []),
+    '',
+    ...(o.asFile ? ['/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;', '/*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;', '/*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;'] : []),
+    '',
+  ].join('\n');
+}
+
+describe('tsload restores the SQL exports of GUI tools as the mariadb client does', () => {
+  let admin: AdminSession;
+  const dbs: string[] = [];
+  let dir: string;
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tsload-tools-'));
+  }, 600_000);
+
+  afterAll(async () => {
+    await dropDbs(...dbs);
+    rmSync(dir, { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  /** `mariadb REF < file` and `tsload -d file -B DST …` (both databases created first), compared. */
+  const restoreBothWays = async (label: string, text: string, args: readonly string[] = []): Promise<void> => {
+    const [ref, dst] = [uniqueDb(`imp_tool_ref_${label}`), uniqueDb(`imp_tool_${label}`)];
+    dbs.push(ref, dst);
+    const f = path.join(dir, `${label}.sql`);
+    writeFileSync(f, text);
+    for (const db of [ref, dst]) await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
+    // a file without SET NAMES is read in the client's character set: the one tsload's sessions start with
+    mariadbClient(['--default-character-set=utf8mb4', ref], text);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst, '-t', '2', '--rows-per-transaction', '1', ...args], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectSameDatabases(admin, ref, dst, label);
+  };
+
+  it('a phpMyAdmin export (START TRANSACTION between its header SETs, keys and AUTO_INCREMENT added by ALTER TABLE after the data, no footer): TIMESTAMPs read in its time zone, the 0 key kept', async () => {
+    await restoreBothWays('pma', phpMyAdminExport({ transaction: true, asFile: true }));
+    // saved from the browser (no SET NAMES block): the COMMIT alone ends it
+    await restoreBothWays('pma_text', phpMyAdminExport({ transaction: true, asFile: false }));
+    // without the transaction but saved as a file: its last statements restore what its header saved
+    await restoreBothWays('pma_notx', phpMyAdminExport({ transaction: false, asFile: true }));
+  }, 600_000);
+
+  it('refuses a phpMyAdmin export cut before its COMMIT, and one whose end cannot be told, saying what is missing; --force loads the tables that are complete', async () => {
+    const whole = phpMyAdminExport({ transaction: true, asFile: true });
+    const cut = path.join(dir, 'pma-cut.sql');
+    writeFileSync(cut, whole.slice(0, whole.indexOf('-- AUTO_INCREMENT for dumped tables')));
+    const dst = uniqueDb('imp_tool_cut');
+    const r = await runCli('tsload', [...connArgs(), '-d', cut, '-B', dst]);
+    expect(r.code, r.stderr).toBe(6);
+    // the view's stand-in table is not named as a table
+    expect(r.stderr).toContain('is not a complete dump: the phpMyAdmin export does not end with the COMMIT of the transaction its header opened; the last complete table is orders. Nothing was loaded');
+    expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
+
+    const bare = path.join(dir, 'pma-bare.sql');
+    writeFileSync(bare, phpMyAdminExport({ transaction: false, asFile: false }));
+    const b = await runCli('tsload', [...connArgs(), '-d', bare, '-B', dst]);
+    expect(b.code, b.stderr).toBe(6);
+    expect(b.stderr).toContain("the phpMyAdmin export ends with nothing that tells it from a file cut between two statements (exported without 'Enclose export in a transaction' and not saved as a file)");
+    expect(b.stderr).toMatch(/--force/);
+
+    dbs.push(dst);
+    await admin.query(`CREATE DATABASE \`${dst}\``);
+    const forced = await runCli('tsload', [...connArgs(), '-d', cut, '-B', dst, '--force'], { timeoutMs: 300_000 });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.orders`))).toBe(300);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders' AND INDEX_NAME = 'PRIMARY'`, [dst]))).toBe(1);
+  }, 600_000);
+
+  it('-T loads one table of a phpMyAdmin export with its own ALTER TABLEs, not the others\'', async () => {
+    const dst = uniqueDb('imp_tool_part');
+    dbs.push(dst);
+    const f = path.join(dir, 'pma-part.sql');
+    writeFileSync(f, phpMyAdminExport({ transaction: true, asFile: true }));
+    await admin.query(`CREATE DATABASE \`${dst}\``);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst, '-T', `${dst}.accounts`], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const keys = await admin.query<{ INDEX_NAME: string }>('SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY INDEX_NAME', [dst]);
+    expect(keys.map((k) => k.INDEX_NAME)).toEqual(['PRIMARY', 'username']);
+    expect(await admin.query('SELECT ac_id FROM `' + dst + '`.accounts ORDER BY ac_id')).toEqual([{ ac_id: 0 }, { ac_id: 1 }, { ac_id: 2 }]);
+  }, 600_000);
+});
