@@ -27,6 +27,13 @@ export function isServerState(text: string): boolean {
   return SERVER_STATE.test(text);
 }
 
+/** Whether a session that ran only the file's header checks foreign keys (the server's default, ON, unless the header sets it). */
+export function checksForeignKeys(header: readonly string[]): boolean {
+  const values = header.flatMap((h) => [...h.matchAll(/\bFOREIGN_KEY_CHECKS\s*:?=\s*'?(0|1|ON|OFF)\b/gi)].map((m) => m[1]!.toUpperCase()));
+  const last = values.at(-1) ?? '1';
+  return last === '1' || last === 'ON';
+}
+
 function rewrite(ctx: ImportContext, o: ScriptText): string {
   let sql = renameDatabases(o.text, wireRenames(ctx));
   // mysqldump prints a routine's or event's COMMENT with backslash escapes even when it runs it
@@ -53,6 +60,9 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
   const unguard = killOnAbort(ctx, s);
   let current: ImportTarget | undefined;
   try {
+    // the rows are in: a foreign key the file adds here (phpMyAdmin's ALTER TABLE … ADD CONSTRAINT)
+    // is checked against them as `mariadb < file` checks it, unless the file's header turned that off
+    if (checksForeignKeys(ctx.header)) await s.exec('SET SESSION foreign_key_checks = 1');
     for (const o of items) {
       if (ctx.signal?.aborted) throw interrupted();
       const t = targetOf(ctx, o.database)!;

@@ -246,6 +246,21 @@ describe('tsload restores the SQL exports of GUI tools as the mariadb client doe
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders' AND INDEX_NAME = 'PRIMARY'`, [dst]))).toBe(1);
   }, 600_000);
 
+  it('a phpMyAdmin export whose rows break the foreign key its ALTER TABLE adds fails as `mariadb < file` fails, naming the line', async () => {
+    const text = phpMyAdminExport({ transaction: true, asFile: true }).replace('(1, 1, 7.25,', '(1, 9, 7.25,');
+    const [ref, dst] = [uniqueDb('imp_tool_fk_ref'), uniqueDb('imp_tool_fk')];
+    dbs.push(ref, dst);
+    for (const db of [ref, dst]) await admin.query(`CREATE DATABASE \`${db}\``);
+    expect(() => mariadbClient([ref], text)).toThrow(/ERROR 1452/);
+    const f = path.join(dir, 'pma-fk.sql');
+    writeFileSync(f, text);
+    const line = text.slice(0, text.indexOf('ALTER TABLE `orders`\n  ADD CONSTRAINT')).split('\n').length;
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toContain(`the target refused the statement at line ${line} `);
+    expect(r.stderr).toMatch(/a foreign key constraint fails/);
+  }, 600_000);
+
   it('-T loads one table of a phpMyAdmin export with its own ALTER TABLEs, not the others\'', async () => {
     const dst = uniqueDb('imp_tool_part');
     dbs.push(dst);
