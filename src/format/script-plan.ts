@@ -97,6 +97,13 @@ export interface ScriptPlan {
    * runs the header, so such rows would be read otherwise than `mariadb < file` reads them.
    */
   readonly stateChange: StateChange | null;
+  /**
+   * The first DELETE FROM / TRUNCATE of a table after some of its rows: the load, which sends a
+   * table's rows in parallel and its other statements after them, cannot run it where it stands.
+   * One before the table's rows (HeidiSQL's `DELETE FROM t;`) is not run: the table is new, or
+   * --drop-table decided what it holds.
+   */
+  readonly emptiedAfterRows: { readonly line: number; readonly table: string; readonly database: string | null } | null;
 }
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
@@ -143,6 +150,7 @@ export class ScriptPlanner {
   private readonly session = new SessionStateTracker();
   private readonly ending = new ScriptEnding();
   private open: { table: PlannedTable; batch: DataBatch } | null = null;
+  private emptied: ScriptPlan['emptiedAfterRows'] = null;
   /** The last table created and not yet closed. */
   private pending: PlannedTable | null = null;
   /** Tables closed, in order (the last one not a view's stand-in is named when the file is cut). */
@@ -210,6 +218,7 @@ export class ScriptPlanner {
       orphans: [...this.orphans].map(([table, line]) => ({ table, line })),
       unclosed: problem !== null && !cut ? this.pending : null,
       stateChange: this.session.change,
+      emptiedAfterRows: this.emptied,
     };
   }
 
@@ -295,6 +304,11 @@ export class ScriptPlanner {
         return;
       case 'transaction':
         return;
+      case 'empty-table': {
+        const d = what.database === null ? this.current : (this.databases.find((x) => x.name === what.database) ?? null);
+        if ((d?.tables.find((t) => t.name === what.table)?.batches.length ?? 0) > 0) this.emptied ??= { line: st.line, table: what.table, database: d?.name ?? null };
+        return;
+      }
       case 'insert':
         this.insert(st, what);
         return;

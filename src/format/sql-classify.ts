@@ -25,6 +25,8 @@ export type Classified =
    * transaction of its own, and DDL commits implicitly in `mariadb < file` too.
    */
   | { readonly kind: 'transaction'; readonly open: boolean }
+  /** DELETE FROM t (no WHERE) / TRUNCATE t: HeidiSQL writes it before a table's rows. */
+  | { readonly kind: 'empty-table'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'insert'; readonly table: string; readonly database: string | null; readonly columnList: boolean }
   | { readonly kind: 'sequence-state'; readonly table: string }
   | { readonly kind: 'object'; readonly object: ObjectStatementKind; readonly name: string; readonly drop: boolean; readonly on: string | null }
@@ -76,6 +78,7 @@ const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
   [/^(LOCK|UNLOCK)\s+TABLES?\b/i, (m) => ({ kind: 'lock', unlock: m[1]!.toUpperCase() === 'UNLOCK' })],
   [new RegExp(`^ALTER\\s+TABLE\\s+${QNAME}\\s+(DISABLE|ENABLE)\\s+KEYS\\s*$`, 'i'), (m) => ({ kind: 'keys', table: qualifiedName(m, 1)[1], enable: m[3]!.toUpperCase() === 'ENABLE' })],
   [new RegExp(`^ALTER\\s+(?:ONLINE\\s+|IGNORE\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'alter-table', table, database }; }],
+  [new RegExp(`^(?:DELETE\\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\\s+)*FROM|TRUNCATE(?:\\s+TABLE)?)\\s+${QNAME}\\s*$`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'empty-table', table, database }; }],
   [new RegExp(`^(?:INSERT|REPLACE)\\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\\s+)*(?:INTO\\s+)?${QNAME}\\s*(\\()?`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'insert', table, database, columnList: m[3] === '(' }; }],
   [new RegExp(`^(?:DO|SELECT)\\s+SETVAL\\s*\\(\\s*${QNAME}`, 'i'), (m) => ({ kind: 'sequence-state', table: qualifiedName(m, 1)[1] })],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?${VIEW_OPTS}${DEFINER}${VIEW_OPTS}VIEW\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'object', object: 'view', name: qualifiedName(m, 1)[1], drop: false, on: null })],

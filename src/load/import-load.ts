@@ -76,6 +76,7 @@ export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: R
   const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
   const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts), ...refuseOrphans(plan, file, opts)];
   refuseStateChange(plan, file);
+  refuseEmptiedAfterRows(plan, file);
   return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES, scratch }, reporter, signal);
 }
 
@@ -207,6 +208,19 @@ function refuseStateChange(plan: ScriptPlan, file: ScriptFile): void {
     message: `${file.display}: the INSERT at line ${c.line} (table ${c.database ? `${c.database}.` : ''}${c.table}) is read under other session settings than the file's header (${c.changes.join('; ')}), and tsload reads every table under the header's. Nothing was loaded`,
     object: { file: file.display },
     suggestion: "this is what two dumps concatenated into one file look like: split it where the second dump starts (its '-- MariaDB dump' / '-- MySQL dump' line) and load each part; or restore it with the mariadb client",
+  });
+}
+
+/** A DELETE FROM / TRUNCATE between a table's rows cannot be run where it stands: refused, --force or not. */
+function refuseEmptiedAfterRows(plan: ScriptPlan, file: ScriptFile): void {
+  const e = plan.emptiedAfterRows;
+  if (e === null) return;
+  const table = `${e.database ? `${e.database}.` : ''}${e.table}`;
+  throw new TsError({
+    code: 'bad-dump',
+    message: `${file.display}: the statement at line ${e.line} empties table ${table} after some of its rows; tsload loads a table's rows in parallel and cannot run it between them. Nothing was loaded`,
+    object: { file: file.display, table: e.table, ...(e.database ? { database: e.database } : {}) },
+    suggestion: `remove the rows before line ${e.line} that it deletes (or the statement), or restore the file with the mariadb client`,
   });
 }
 

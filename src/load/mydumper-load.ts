@@ -185,6 +185,8 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     unclosed: null,
     // each chunk file is planned alone, under the SETs it starts with
     stateChange: null,
+    // mydumper writes no DELETE / TRUNCATE
+    emptiedAfterRows: null,
   };
   const uncounted = countInfileRows(meta, databases, infileTables, notes);
   checkRowCounts(meta, databases, infileTables, notes);

@@ -182,6 +182,93 @@ function phpMyAdminExport(o: PhpMyAdminOptions): string {
   ].join('\n');
 }
 
+/**
+ * HeidiSQL 12's export of database `db` (structure and data, 'Delete + insert'): the mysqldump-like
+ * header of saved settings and their restores at the end (no footer line), CREATE TABLE IF NOT
+ * EXISTS, `DELETE FROM t;` before each table's rows, tab-indented rows, routines and a trigger in
+ * DELIMITER // blocks with the trigger's own sql_mode.
+ */
+function heidiSqlExport(db: string): string {
+  const rows = (from: number, n: number): string => Array.from({ length: n }, (_, i) => `\t(${from + i}, 'name ${from + i} ä', '2024-03-31 0${(from + i) % 4}:30:00')`).join(',\n');
+  return [
+    '-- --------------------------------------------------------',
+    '-- Host:                         127.0.0.1',
+    '-- Server version:               10.11.6-MariaDB - mariadb.org binary distribution',
+    '-- Server OS:                    Win64',
+    '-- HeidiSQL Version:             12.6.0.6765',
+    '-- --------------------------------------------------------',
+    '',
+    '/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;',
+    '/*!40101 SET NAMES utf8 */;',
+    '/*!50503 SET NAMES utf8mb4 */;',
+    '/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;',
+    "/*!40103 SET TIME_ZONE='+00:00' */;",
+    '/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;',
+    "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;",
+    '/*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;',
+    '',
+    '',
+    `-- Dumping database structure for ${db}`,
+    `CREATE DATABASE IF NOT EXISTS \`${db}\` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci */;`,
+    `USE \`${db}\`;`,
+    '',
+    `-- Dumping structure for table ${db}.accounts`,
+    'CREATE TABLE IF NOT EXISTS `accounts` (',
+    '  `id` int(11) NOT NULL AUTO_INCREMENT,',
+    '  `name` varchar(40) NOT NULL,',
+    '  `created` timestamp NULL DEFAULT NULL,',
+    '  PRIMARY KEY (`id`),',
+    '  KEY `name` (`name`)',
+    ') ENGINE=InnoDB AUTO_INCREMENT=201 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;',
+    '',
+    `-- Dumping data for table ${db}.accounts: ~200 rows (approximately)`,
+    'DELETE FROM `accounts`;',
+    '/*!40000 ALTER TABLE `accounts` DISABLE KEYS */;',
+    `INSERT INTO \`accounts\` (\`id\`, \`name\`, \`created\`) VALUES\n${rows(1, 100)};`,
+    `INSERT INTO \`accounts\` (\`id\`, \`name\`, \`created\`) VALUES\n${rows(101, 100)};`,
+    '/*!40000 ALTER TABLE `accounts` ENABLE KEYS */;',
+    '',
+    `-- Dumping structure for table ${db}.orders`,
+    'CREATE TABLE IF NOT EXISTS `orders` (',
+    '  `id` int(11) NOT NULL AUTO_INCREMENT,',
+    '  `account_id` int(11) NOT NULL,',
+    '  PRIMARY KEY (`id`),',
+    '  KEY `FK_acc` (`account_id`),',
+    '  CONSTRAINT `FK_acc` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`)',
+    ') ENGINE=InnoDB AUTO_INCREMENT=3 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;',
+    '',
+    `-- Dumping data for table ${db}.orders: ~2 rows (approximately)`,
+    'DELETE FROM `orders`;',
+    'INSERT INTO `orders` (`id`, `account_id`) VALUES',
+    '\t(1, 1),',
+    '\t(2, 3);',
+    '',
+    `-- Dumping structure for procedure ${db}.p`,
+    'DELIMITER //',
+    'CREATE PROCEDURE `p`()',
+    'BEGIN',
+    '  SELECT COUNT(*) FROM accounts;',
+    'END//',
+    'DELIMITER ;',
+    '',
+    `-- Dumping structure for trigger ${db}.trg`,
+    "SET @OLDTMP_SQL_MODE=@@SQL_MODE, SQL_MODE='STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';",
+    'DELIMITER //',
+    'CREATE TRIGGER `trg` BEFORE INSERT ON `orders` FOR EACH ROW BEGIN',
+    '  SET NEW.account_id = NEW.account_id;',
+    'END//',
+    'DELIMITER ;',
+    'SET SQL_MODE=@OLDTMP_SQL_MODE;',
+    '',
+    "/*!40103 SET TIME_ZONE=IFNULL(@OLD_TIME_ZONE, 'system') */;",
+    "/*!40101 SET SQL_MODE=IFNULL(@OLD_SQL_MODE, '') */;",
+    '/*!40014 SET FOREIGN_KEY_CHECKS=IFNULL(@OLD_FOREIGN_KEY_CHECKS, 1) */;',
+    '/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;',
+    '/*!40111 SET SQL_NOTES=IFNULL(@OLD_SQL_NOTES, 1) */;',
+    '',
+  ].join('\n');
+}
+
 describe('tsload restores the SQL exports of GUI tools as the mariadb client does', () => {
   let admin: AdminSession;
   const dbs: string[] = [];
@@ -198,16 +285,22 @@ describe('tsload restores the SQL exports of GUI tools as the mariadb client doe
     await admin?.close();
   });
 
-  /** `mariadb REF < file` and `tsload -d file -B DST …` (both databases created first), compared. */
-  const restoreBothWays = async (label: string, text: string, args: readonly string[] = []): Promise<void> => {
+  /**
+   * `mariadb REF < file` and `tsload -d file -B DST …` (both databases created first), compared. A
+   * file that names its database (`text` a function of the name) is written for REF, and tsload
+   * loads it with --rename REF=DST.
+   */
+  const restoreBothWays = async (label: string, text: string | ((db: string) => string), args: readonly string[] = []): Promise<void> => {
     const [ref, dst] = [uniqueDb(`imp_tool_ref_${label}`), uniqueDb(`imp_tool_${label}`)];
     dbs.push(ref, dst);
+    const body = typeof text === 'string' ? text : text(ref);
     const f = path.join(dir, `${label}.sql`);
-    writeFileSync(f, text);
+    writeFileSync(f, body);
     for (const db of [ref, dst]) await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
     // a file without SET NAMES is read in the client's character set: the one tsload's sessions start with
-    mariadbClient(['--default-character-set=utf8mb4', ref], text);
-    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst, '-t', '2', '--rows-per-transaction', '1', ...args], { timeoutMs: 300_000 });
+    mariadbClient(['--default-character-set=utf8mb4', ref], body);
+    const target = typeof text === 'string' ? ['-B', dst] : ['--rename', `${ref}=${dst}`];
+    const r = await runCli('tsload', [...connArgs(), '-d', f, ...target, '-t', '2', '--rows-per-transaction', '1', ...args], { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
     await expectSameDatabases(admin, ref, dst, label);
   };
@@ -272,5 +365,21 @@ describe('tsload restores the SQL exports of GUI tools as the mariadb client doe
     const keys = await admin.query<{ INDEX_NAME: string }>('SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY INDEX_NAME', [dst]);
     expect(keys.map((k) => k.INDEX_NAME)).toEqual(['PRIMARY', 'username']);
     expect(await admin.query('SELECT ac_id FROM `' + dst + '`.accounts ORDER BY ac_id')).toEqual([{ ac_id: 0 }, { ac_id: 1 }, { ac_id: 2 }]);
+  }, 600_000);
+
+  it('a HeidiSQL export: its DELETE FROM before each table\'s rows is not run after them (the rows stay), its restores at the end end it', async () => {
+    await restoreBothWays('heidi', heidiSqlExport);
+  }, 600_000);
+
+  it('refuses a file that empties a table after some of its rows, naming the line, before anything is created', async () => {
+    const db = uniqueDb('imp_tool_delete');
+    const text = heidiSqlExport(db).replace('/*!40000 ALTER TABLE `accounts` ENABLE KEYS */;', 'DELETE FROM `accounts`;\nINSERT INTO `accounts` VALUES (7, \'late\', NULL);');
+    const f = path.join(dir, 'heidi-late-delete.sql');
+    writeFileSync(f, text);
+    const line = text.slice(0, text.lastIndexOf('DELETE FROM `accounts`')).split('\n').length;
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--force']);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toContain(`the statement at line ${line} empties table ${db}.accounts after some of its rows`);
+    expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [db])).toHaveLength(0);
   }, 600_000);
 });
