@@ -132,6 +132,9 @@ describe('refused statements', () => {
     expect(suggestionFor(1292, "Incorrect datetime value: '0000-00-00 00:00:00'", '')).toMatch(/--sql-mode/);
     expect(suggestionFor(1286, "Unknown storage engine 'TokuDB'", '')).toMatch(/--engine/);
     expect(suggestionFor(1062, "Duplicate entry '1' for key 'PRIMARY'", '')).toMatch(/--on-duplicate ignore/);
+    // MySQL 8's collations on MariaDB: --convert-utf8mb4 is not the fix
+    expect(suggestionFor(1273, "Unknown collation: 'utf8mb4_0900_ai_ci'", '')).toMatch(/comes from MySQL 8 .*does not change it/);
+    expect(suggestionFor(1064, "You have an error in your SQL syntax … near 'TYPE=MyISAM' at line 4", 'CREATE TABLE `t` (\n  `id` int(11)\n) TYPE=MyISAM')).toMatch(/ENGINE=/);
   });
 });
 
