@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameDatabases } from '../support/checker.js';
-import { connArgs, mariadbClient, runCli } from '../support/cli.js';
+import { connArgs, mariadbClient, mariadbDump, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
 
@@ -381,5 +381,20 @@ describe('tsload restores the SQL exports of GUI tools as the mariadb client doe
     expect(r.code, r.stderr).toBe(6);
     expect(r.stderr).toContain(`the statement at line ${line} empties table ${db}.accounts after some of its rows`);
     expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [db])).toHaveLength(0);
+  }, 600_000);
+
+  it('refuses a mysqldump --xml file as XML, --force or not, before reading it through', async () => {
+    const src = uniqueDb('imp_tool_xml_src');
+    const dst = uniqueDb('imp_tool_xml');
+    dbs.push(src);
+    await admin.query(`CREATE DATABASE \`${src}\``);
+    await admin.query(`CREATE TABLE \`${src}\`.t (id INT PRIMARY KEY, name VARCHAR(10))`);
+    await admin.query(`INSERT INTO \`${src}\`.t VALUES (1, 'a'), (2, 'b')`);
+    const f = path.join(dir, 'dump.xml.sql');
+    writeFileSync(f, mariadbDump(['--xml', src]));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst, '--force']);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toContain('is an XML dump (mysqldump --xml / mariadb-dump --xml), not SQL statements. Nothing was loaded');
+    expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
   }, 600_000);
 });
