@@ -296,6 +296,11 @@ export class ScriptPlanner {
       case 'drop-table':
         this.close();
         return;
+      case 'drop-database':
+        // in the object phase it ran on the session of the database before it: the source's name, not the target's
+        this.close();
+        this.notes.add(`DROP DATABASE ${what.database} at line ${st.line} is not run: tsload never drops a database (tables that exist in the target are refused, or replaced / emptied / appended to under --drop-table)`);
+        return;
       case 'lock':
         if (what.unlock) this.close();
         return;

@@ -15,6 +15,8 @@ export type Classified =
   | { readonly kind: 'create-table'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'create-sequence'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'drop-table'; readonly table: string }
+  /** mysqldump --add-drop-database: never run (the load checks what the target holds, --drop-table decides). */
+  | { readonly kind: 'drop-database'; readonly database: string }
   | { readonly kind: 'lock'; readonly unlock: boolean }
   | { readonly kind: 'keys'; readonly table: string; readonly enable: boolean }
   /** Any other ALTER TABLE: phpMyAdmin adds keys, AUTO_INCREMENT and foreign keys so, after the data. */
@@ -74,6 +76,7 @@ const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
   [new RegExp(`^CREATE\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'create-database', database: identName(m[1]!) })],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-table', table, database }; }],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?SEQUENCE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-sequence', table, database }; }],
+  [new RegExp(`^DROP\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'drop-database', database: identName(m[1]!) })],
   [new RegExp(`^DROP\\s+(?:TABLE|SEQUENCE)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'drop-table', table: qualifiedName(m, 1)[1] })],
   [/^(LOCK|UNLOCK)\s+TABLES?\b/i, (m) => ({ kind: 'lock', unlock: m[1]!.toUpperCase() === 'UNLOCK' })],
   [new RegExp(`^ALTER\\s+TABLE\\s+${QNAME}\\s+(DISABLE|ENABLE)\\s+KEYS\\s*$`, 'i'), (m) => ({ kind: 'keys', table: qualifiedName(m, 1)[1], enable: m[3]!.toUpperCase() === 'ENABLE' })],

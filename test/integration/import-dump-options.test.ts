@@ -58,6 +58,25 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     await expectExact(dst, '--skip-comments');
   }, 600_000);
 
+  it('a --add-drop-database dump of two databases under --rename: its DROP DATABASE statements are not run, so the source databases the file names stay', async () => {
+    const other = uniqueDb('imp_opt_other');
+    targets.push(other);
+    await admin.query(`CREATE DATABASE \`${other}\``);
+    await admin.query(`CREATE TABLE \`${other}\`.x (id INT PRIMARY KEY)`);
+    await admin.query(`INSERT INTO \`${other}\`.x VALUES (1), (2)`);
+    const [dst, dst2] = [uniqueDb('imp_opt_adddrop'), uniqueDb('imp_opt_adddrop2')];
+    targets.push(dst, dst2);
+    const f = path.join(dir, 'add-drop-database.sql');
+    writeFileSync(f, mariadbDump(['--add-drop-database', '--databases', src, other]));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`, '--rename', `${other}=${dst2}`], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    // the file's DROP DATABASE of the second source came while the first was in use: run there, it dropped the source itself
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${other}\`.x`))).toBe(2);
+    expect(r.stderr).toContain(`DROP DATABASE ${other} at line `);
+    await expectExact(dst, '--add-drop-database');
+    await expectSameDatabases(admin, other, dst2, '--add-drop-database, second');
+  }, 600_000);
+
   it('a rerun after the user dropped the database a failed load left (to rerun it with --skip-definer) loads it from the start', async () => {
     const dst = uniqueDb('imp_opt_dropped');
     targets.push(dst);

@@ -116,6 +116,7 @@ describe('script plan', () => {
     expect(classify('/*!40000 ALTER TABLE `t` DISABLE KEYS */')).toEqual({ kind: 'keys', table: 't', enable: false });
     expect(classify('ALTER TABLE `s`.`t`\n  MODIFY `id` int(11) NOT NULL AUTO_INCREMENT')).toEqual({ kind: 'alter-table', table: 't', database: 's' });
     expect(['START TRANSACTION', 'BEGIN', 'SET AUTOCOMMIT = 0', 'COMMIT', 'set autocommit=1'].map((h) => classify(h))).toEqual([true, true, true, false, false].map((open) => ({ kind: 'transaction', open })));
+    expect(classify('/*!40000 DROP DATABASE IF EXISTS `shop`*/')).toEqual({ kind: 'drop-database', database: 'shop' });
     expect(classify('DELETE FROM `t`')).toEqual({ kind: 'empty-table', table: 't', database: null });
     expect(classify('TRUNCATE TABLE `s`.`t`')).toEqual({ kind: 'empty-table', table: 't', database: 's' });
     expect(classify('DELETE FROM `t` WHERE id = 1')).toEqual({ kind: 'other' });
