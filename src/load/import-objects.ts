@@ -22,9 +22,15 @@ import { killOnAbort } from './session-guard.js';
 
 /** Statements about the server rather than the data: not the restore's to run. */
 const SERVER_STATE = /\b(SQL_LOG_BIN|GTID_PURGED|GTID_SLAVE_POS|GTID_EXECUTED)\b/i;
+/**
+ * Replication commands (mysqldump --master-data=1 / --dump-slave, MariaDB's --gtid): they would
+ * change the target's replication, which is the user's to decide (tsload --start-replication does
+ * it for our own dumps, checking the target first).
+ */
+const REPLICATION = /^\s*(?:\/\*!\d*\s*)?(?:CHANGE\s+(?:MASTER|REPLICATION\s+SOURCE)\b|(?:START|STOP|RESET)\s+(?:ALL\s+)?(?:SLAVES?|REPLICAS?|MASTER)\b|RESET\s+BINARY\s+LOGS\b)/i;
 
 export function isServerState(text: string): boolean {
-  return SERVER_STATE.test(text);
+  return SERVER_STATE.test(text) || REPLICATION.test(text);
 }
 
 /** Whether a session that ran only the file's header checks foreign keys (the server's default, ON, unless the header sets it). */
@@ -89,7 +95,8 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
         continue;
       }
       if (what.kind === 'other' && isServerState(o.text)) {
-        ctx.reporter.emit({ kind: 'info', message: `line ${o.line}: a statement about the server's replication state is not run (${o.text.slice(0, 60)}…)` });
+        const shown = o.text.length > 300 ? `${o.text.slice(0, 300)}…` : o.text;
+        ctx.reporter.emit({ kind: 'info', message: `line ${o.line}: a statement about the server's replication state is not run (run it on the target yourself if you want it): ${shown}` });
         continue;
       }
       const sql = rewrite(ctx, o);

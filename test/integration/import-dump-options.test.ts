@@ -77,6 +77,20 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     await expectSameDatabases(admin, other, dst2, '--add-drop-database, second');
   }, 600_000);
 
+  it('a --master-data dump: its CHANGE MASTER TO is not run on the target (its replication is not the load\'s to change), and shown whole', async () => {
+    const dst = uniqueDb('imp_opt_master');
+    targets.push(dst);
+    const f = path.join(dir, 'master-data.sql');
+    const text = mariadbDump(['--master-data=1', src]);
+    writeFileSync(f, text);
+    const change = /^CHANGE MASTER TO .*;$/m.exec(text.toString('latin1'))![0].slice(0, -1);
+    await admin.query(`CREATE DATABASE \`${dst}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`a statement about the server's replication state is not run (run it on the target yourself if you want it): ${change}`);
+    await expectExact(dst, '--master-data');
+  }, 600_000);
+
   it('a rerun after the user dropped the database a failed load left (to rerun it with --skip-definer) loads it from the start', async () => {
     const dst = uniqueDb('imp_opt_dropped');
     targets.push(dst);
