@@ -151,6 +151,8 @@ export class ScriptPlanner {
   private readonly ending = new ScriptEnding();
   private open: { table: PlannedTable; batch: DataBatch } | null = null;
   private emptied: ScriptPlan['emptiedAfterRows'] = null;
+  /** The line of the first statement about accounts (not run). */
+  private accounts: number | null = null;
   /** The last table created and not yet closed. */
   private pending: PlannedTable | null = null;
   /** Tables closed, in order (the last one not a view's stand-in is named when the file is cut). */
@@ -199,6 +201,7 @@ export class ScriptPlanner {
     const cut = problem !== null;
     if (problem === null && this.opts.footer) problem = this.ending.problem(this.start, this.tail);
     if (problem === null && this.pending) this.pending.complete = true;
+    if (this.accounts !== null) this.notes.add(`the file's statements about accounts (CREATE USER, GRANT …, from line ${this.accounts}) are not run: users and grants are the server's, not data — restore those with the mariadb client if you need them`);
     const databases = this.databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !(this.views.has(key(d.name, t.name)) && t.batches.length === 0)) }));
     // of an incomplete file, views it holds only the stand-ins of are left out, named
     const { objects, standIns } = problem !== null ? dropStandIns(this.objects) : { objects: this.objects, standIns: [] };
@@ -295,6 +298,11 @@ export class ScriptPlanner {
       }
       case 'drop-table':
         this.close();
+        return;
+      case 'account':
+        // as the mysql database is: accounts are the server's, not the dump's data
+        this.close();
+        this.accounts ??= st.line;
         return;
       case 'drop-database':
         // in the object phase it ran on the session of the database before it: the source's name, not the target's

@@ -27,6 +27,8 @@ export type Classified =
    * transaction of its own, and DDL commits implicitly in `mariadb < file` too.
    */
   | { readonly kind: 'transaction'; readonly open: boolean }
+  /** CREATE / DROP / ALTER / RENAME USER or ROLE, GRANT, REVOKE, SET PASSWORD / ROLE / DEFAULT ROLE, FLUSH PRIVILEGES (mariadb-dump --system=users). */
+  | { readonly kind: 'account' }
   /** DELETE FROM t (no WHERE) / TRUNCATE t: HeidiSQL writes it before a table's rows. */
   | { readonly kind: 'empty-table'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'insert'; readonly table: string; readonly database: string | null; readonly columnList: boolean }
@@ -71,6 +73,7 @@ const VIEW_OPTS = '(?:(?:ALGORITHM\\s*=\\s*\\w+|SQL\\s+SECURITY\\s+\\w+)\\s+)*';
 const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
   [/^(?:START\s+TRANSACTION\b|BEGIN(?:\s+WORK)?$|SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:0|OFF)$)/i, () => ({ kind: 'transaction', open: true })],
   [/^(?:COMMIT(?:\s+WORK)?$|SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:1|ON)$)/i, () => ({ kind: 'transaction', open: false })],
+  [/^(?:(?:CREATE|DROP|ALTER|RENAME)\s+(?:OR\s+REPLACE\s+)?(?:USER|ROLE)\b|GRANT\b|REVOKE\b|SET\s+(?:PASSWORD|ROLE|DEFAULT\s+ROLE)\b|FLUSH\s+PRIVILEGES\b)/i, () => ({ kind: 'account' })],
   [/^SET\b/i, () => ({ kind: 'set' })],
   [new RegExp(`^USE\\s+(${IDENT})`, 'i'), (m) => ({ kind: 'use', database: identName(m[1]!) })],
   [new RegExp(`^CREATE\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'create-database', database: identName(m[1]!) })],

@@ -91,6 +91,39 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     await expectExact(dst, '--master-data');
   }, 600_000);
 
+  it('a --system=users dump: its CREATE USER / GRANT statements are not run (the accounts exist on the target: they failed the load after all the data), and said so', async () => {
+    const dst = uniqueDb('imp_opt_users');
+    targets.push(dst);
+    await admin.query("CREATE USER IF NOT EXISTS 'imp_opt_acct'@'localhost'");
+    try {
+      // the block mariadb-dump 10.11 --system=users writes before the footer (written here: on the test
+      // server mariadb-dump --system=users stops at the root@<hostname> account mariadb-install-db makes)
+      const users = [
+        'CREATE USER `imp_opt_acct`@`localhost`;',
+        "SELECT COALESCE(CURRENT_ROLE(),'NONE') into @current_role;",
+        'CREATE ROLE IF NOT EXISTS mariadb_dump_import_role;',
+        'GRANT mariadb_dump_import_role TO CURRENT_USER();',
+        'SET ROLE mariadb_dump_import_role;',
+        `GRANT SELECT ON \`${src}\`.* TO \`imp_opt_acct\`@\`localhost\`;`,
+        "/*M!100005 SET DEFAULT ROLE NONE FOR 'imp_opt_acct'@'localhost' */;",
+        'SET ROLE NONE;',
+        'DROP ROLE mariadb_dump_import_role;',
+        "/*M!100203 EXECUTE IMMEDIATE CONCAT('SET ROLE ', @current_role) */;",
+        '',
+      ].join('\n');
+      const dump = mariadbDump(['--databases', src]).toString('latin1');
+      const at = dump.indexOf('/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;');
+      const f = path.join(dir, 'system-users.sql');
+      writeFileSync(f, Buffer.from(dump.slice(0, at) + users + dump.slice(at), 'latin1'));
+      const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`], { timeoutMs: 300_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/the file's statements about accounts \(CREATE USER, GRANT …, from line \d+\) are not run/);
+      await expectExact(dst, '--system=users');
+    } finally {
+      await admin.query("DROP USER IF EXISTS 'imp_opt_acct'@'localhost'");
+    }
+  }, 600_000);
+
   it('a rerun after the user dropped the database a failed load left (to rerun it with --skip-definer) loads it from the start', async () => {
     const dst = uniqueDb('imp_opt_dropped');
     targets.push(dst);
