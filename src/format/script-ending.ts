@@ -10,6 +10,8 @@
  * - phpMyAdmin: the `COMMIT` closing the transaction its header opened ('Enclose export in a
  *   transaction', the default), and, saved as a file, the restores of its SET NAMES.
  * - Adminer: a last comment line with the time of the export (`-- 2024-01-31 12:00:00`).
+ * - Navicat (and many a hand-made script): `SET FOREIGN_KEY_CHECKS = 1` last, turning back on what
+ *   its header turned off.
  *
  * A file with none of them cannot be told from a cut one: refused, with what would make it pass.
  */
@@ -21,10 +23,16 @@ export const FOOTER = /^-- Dump completed\b/m;
 const SAVE = /@([A-Za-z0-9_$.]+)\s*:?=\s*@@/g;
 /** A variable set back from a user variable: `TIME_ZONE=@OLD_TIME_ZONE`, `SQL_MODE=IFNULL(@OLD_SQL_MODE, '')`. */
 const RESTORE = /[A-Za-z0-9_]\s*:?=\s*(?:IFNULL\s*\(\s*)?@([A-Za-z0-9_$.]+)/gi;
+/** The header turns foreign key checks off (`SET FOREIGN_KEY_CHECKS = 0`); the end sets them again (to 1, or back from a user variable). */
+const FK_OFF = /(?<![@\w])FOREIGN_KEY_CHECKS\s*:?=\s*(?:0|OFF)\b/i;
+const FK_SET = /(?<![@\w])FOREIGN_KEY_CHECKS\s*:?=/i;
+/** Not a user variable's name: the mark that the header turned foreign key checks off. */
+const FK = '=foreign_key_checks';
 
 const ADMINER_HEAD = /^(?:\uFEFF|\xEF\xBB\xBF)?-- Adminer \S+ .*dump\s*$/m;
 const ADMINER_END = /^-- \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s*$/;
 const PHPMYADMIN_HEAD = /^(?:\uFEFF|\xEF\xBB\xBF)?-- phpMyAdmin SQL Dump\s*$/m;
+const NAVICAT_HEAD = /^\s*Navicat .*Data Transfer\s*$/m;
 
 export class ScriptEnding {
   /** User variables the header saved server variables in. */
@@ -38,8 +46,13 @@ export class ScriptEnding {
   /** Every statement of the script, in order; `inHeader` as the planner decided it for this one. */
   observe(what: Classified, head: string, inHeader: boolean): void {
     if (what.kind === 'set') {
-      if (inHeader) for (const m of head.matchAll(SAVE)) this.saved.add(m[1]!.toLowerCase());
-      else for (const m of head.matchAll(RESTORE)) this.restored.add(m[1]!.toLowerCase());
+      if (inHeader) {
+        for (const m of head.matchAll(SAVE)) this.saved.add(m[1]!.toLowerCase());
+        if (FK_OFF.test(head)) this.saved.add(FK);
+      } else {
+        for (const m of head.matchAll(RESTORE)) this.restored.add(m[1]!.toLowerCase());
+        if (FK_SET.test(head)) this.restored.add(FK);
+      }
       return;
     }
     if (what.kind === 'transaction') {
@@ -69,6 +82,7 @@ export class ScriptEnding {
         : "the phpMyAdmin export ends with nothing that tells it from a file cut between two statements (exported without 'Enclose export in a transaction' and not saved as a file)";
     }
     if (ADMINER_HEAD.test(head)) return "the Adminer export has no '-- <date and time>' line at its end";
+    if (NAVICAT_HEAD.test(head)) return 'the Navicat export does not end with the SET FOREIGN_KEY_CHECKS = 1 it writes last';
     if (this.saved.size > 0) return "the file has no '-- Dump completed' line at its end, nor the statements restoring the session settings its header saved";
     return "the file has no '-- Dump completed' line at its end";
   }

@@ -210,7 +210,7 @@ function refuseIncomplete(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions)
       code: 'bad-dump',
       message: `${file.display} is not a complete dump: ${plan.problem}; ${last}. Nothing was loaded`,
       object: { file: file.display },
-      suggestion: "use a complete dump (each tool ends a whole export its own way: mysqldump with '-- Dump completed' or, without comments, the SETs restoring its header's settings; phpMyAdmin with the COMMIT of its transaction; Adminer with a date line — a file cut short by a full disk, a killed dump or an interrupted copy lacks it), or pass --force to load the tables that are complete (for a file whose tool writes no such end, --force is the way)",
+      suggestion: "use a complete dump (each tool ends a whole export its own way: mysqldump with '-- Dump completed' or, without comments, the SETs restoring its header's settings; phpMyAdmin with the COMMIT of its transaction; Adminer with a date line; Navicat with SET FOREIGN_KEY_CHECKS = 1 — a file cut short by a full disk, a killed dump or an interrupted copy lacks it), or pass --force to load the tables that are complete (for a file whose tool writes no such end, --force is the way)",
     });
   }
   return [`${file.display} is not complete (${plan.problem}); ${last}; not loaded: ${missing.length > 0 ? missing.join(', ') : 'nothing'}, and whatever the file held after the cut`, ...unclosed];

@@ -269,6 +269,56 @@ function heidiSqlExport(db: string): string {
   ].join('\n');
 }
 
+/**
+ * Navicat Premium's 'Dump SQL File' of one database: a /* … *\/ header comment, SET NAMES and
+ * FOREIGN_KEY_CHECKS = 0 (no time zone, no sql_mode), one INSERT a row, and SET FOREIGN_KEY_CHECKS
+ * = 1 as its last statement.
+ */
+function navicatExport(): string {
+  const rows = Array.from({ length: 150 }, (_, i) => `INSERT INTO \`events\` VALUES (${i + 1}, 'ev ${i + 1} 中文', '2024-03-31 0${i % 4}:30:00', ${i % 2 ? 'NULL' : `'${i}.5'`});`);
+  return [
+    '/*',
+    ' Navicat Premium Data Transfer',
+    '',
+    ' Source Server         : local',
+    ' Source Server Type    : MySQL',
+    ' Source Server Version : 80036',
+    ' Source Host           : localhost:3306',
+    ' Source Schema         : shop',
+    '',
+    ' Target Server Type    : MySQL',
+    ' Target Server Version : 80036',
+    ' File Encoding         : 65001',
+    '',
+    ' Date: 26/04/2024 14:31:31',
+    '*/',
+    '',
+    'SET NAMES utf8mb4;',
+    'SET FOREIGN_KEY_CHECKS = 0;',
+    '',
+    '-- ----------------------------',
+    '-- Table structure for events',
+    '-- ----------------------------',
+    'DROP TABLE IF EXISTS `events`;',
+    'CREATE TABLE `events`  (',
+    '  `id` int NOT NULL AUTO_INCREMENT,',
+    "  `name` varchar(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NULL DEFAULT NULL,",
+    '  `at` datetime NULL DEFAULT NULL,',
+    '  `amount` decimal(10, 2) NULL DEFAULT NULL,',
+    '  PRIMARY KEY (`id`) USING BTREE,',
+    '  INDEX `at`(`at` ASC) USING BTREE',
+    ') ENGINE = InnoDB AUTO_INCREMENT = 151 CHARACTER SET = utf8mb4 COLLATE = utf8mb4_general_ci ROW_FORMAT = Dynamic;',
+    '',
+    '-- ----------------------------',
+    '-- Records of events',
+    '-- ----------------------------',
+    ...rows,
+    '',
+    'SET FOREIGN_KEY_CHECKS = 1;',
+    '',
+  ].join('\n');
+}
+
 describe('tsload restores the SQL exports of GUI tools as the mariadb client does', () => {
   let admin: AdminSession;
   const dbs: string[] = [];
@@ -396,5 +446,15 @@ describe('tsload restores the SQL exports of GUI tools as the mariadb client doe
     expect(r.code, r.stderr).toBe(6);
     expect(r.stderr).toContain('is an XML dump (mysqldump --xml / mariadb-dump --xml), not SQL statements. Nothing was loaded');
     expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
+  }, 600_000);
+
+  it('a Navicat export (one INSERT a row, SET FOREIGN_KEY_CHECKS = 1 last) loads without --force; cut before its last statement, it is refused', async () => {
+    await restoreBothWays('navicat', navicatExport());
+    const whole = navicatExport();
+    const cut = path.join(dir, 'navicat-cut.sql');
+    writeFileSync(cut, whole.slice(0, whole.indexOf('INSERT INTO `events` VALUES (100,')));
+    const r = await runCli('tsload', [...connArgs(), '-d', cut, '-B', uniqueDb('imp_tool_navicut')]);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toContain('the Navicat export does not end with the SET FOREIGN_KEY_CHECKS = 1 it writes last');
   }, 600_000);
 });

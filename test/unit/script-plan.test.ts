@@ -99,6 +99,9 @@ describe('script plan', () => {
     const adminer = "-- Adminer 4.8.1 MySQL 8.0.35 dump\n\nSET NAMES utf8;\nSET time_zone = '+00:00';\nCREATE TABLE `a` (`id` int);\nINSERT INTO `a` VALUES (1);\n";
     expect(plan(`${adminer}\n-- 2023-11-30 06:35:56\n`).complete).toBe(true);
     expect(plan(adminer).problem).toBe("the Adminer export has no '-- <date and time>' line at its end");
+    const navicat = '/*\n Navicat Premium Data Transfer\n\n Date: 22/12/2018 23:18:10\n*/\n\nSET NAMES utf8mb4;\nSET FOREIGN_KEY_CHECKS = 0;\nCREATE TABLE `a` (`id` int);\nINSERT INTO `a` VALUES (1);\n';
+    expect(plan(`${navicat}\nSET FOREIGN_KEY_CHECKS = 1;\n`).complete).toBe(true);
+    expect(plan(navicat).problem).toBe('the Navicat export does not end with the SET FOREIGN_KEY_CHECKS = 1 it writes last');
   });
 
   it('names the tables a file inserts into without creating them, and the last table of a file without footer', () => {
