@@ -340,7 +340,7 @@ describe('tsload restores the SQL exports of GUI tools as the mariadb client doe
    * file that names its database (`text` a function of the name) is written for REF, and tsload
    * loads it with --rename REF=DST.
    */
-  const restoreBothWays = async (label: string, text: string | ((db: string) => string), args: readonly string[] = []): Promise<void> => {
+  const restoreBothWays = async (label: string, text: string | ((db: string) => string), args: readonly string[] = []): Promise<{ ref: string; dst: string; file: string; cli: string[] }> => {
     const [ref, dst] = [uniqueDb(`imp_tool_ref_${label}`), uniqueDb(`imp_tool_${label}`)];
     dbs.push(ref, dst);
     const body = typeof text === 'string' ? text : text(ref);
@@ -350,9 +350,11 @@ describe('tsload restores the SQL exports of GUI tools as the mariadb client doe
     // a file without SET NAMES is read in the client's character set: the one tsload's sessions start with
     mariadbClient(['--default-character-set=utf8mb4', ref], body);
     const target = typeof text === 'string' ? ['-B', dst] : ['--rename', `${ref}=${dst}`];
-    const r = await runCli('tsload', [...connArgs(), '-d', f, ...target, '-t', '2', '--rows-per-transaction', '1', ...args], { timeoutMs: 300_000 });
+    const cli = [...target, '-t', '2', '--rows-per-transaction', '1', ...args];
+    const r = await runCli('tsload', [...connArgs(), '-d', f, ...cli], { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
     await expectSameDatabases(admin, ref, dst, label);
+    return { ref, dst, file: f, cli };
   };
 
   it('a phpMyAdmin export (START TRANSACTION between its header SETs, keys and AUTO_INCREMENT added by ALTER TABLE after the data, no footer): TIMESTAMPs read in its time zone, the 0 key kept', async () => {
@@ -456,5 +458,30 @@ describe('tsload restores the SQL exports of GUI tools as the mariadb client doe
     const r = await runCli('tsload', [...connArgs(), '-d', cut, '-B', uniqueDb('imp_tool_navicut')]);
     expect(r.code, r.stderr).toBe(6);
     expect(r.stderr).toContain('the Navicat export does not end with the SET FOREIGN_KEY_CHECKS = 1 it writes last');
+  }, 600_000);
+
+  it('resumes a phpMyAdmin load killed after an ALTER TABLE took effect but before it was recorded; an ALTER the server refused stays refused on the rerun', async () => {
+    const { ref, dst, file, cli } = await restoreBothWays('pma_resume', phpMyAdminExport({ transaction: true, asFile: true }), ['--keep-progress']);
+    // the state kill -9 leaves while the last ALTER (the foreign key) ran to its end on the server: started, not done
+    const last = await admin.query<{ step: string }>("SELECT step FROM tsload_progress.steps WHERE target_db = ? AND step LIKE 'statement:%' ORDER BY CAST(SUBSTRING_INDEX(step, ':', -1) AS UNSIGNED) DESC LIMIT 1", [dst]);
+    expect(last).toHaveLength(1);
+    await admin.query("UPDATE tsload_progress.steps SET info = 'alter:started' WHERE target_db = ? AND step = ?", [dst, last[0]!.step]);
+    const r = await runCli('tsload', [...connArgs(), '-d', file, ...cli], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the ALTER TABLE the interrupted load ran had taken effect \(.*Duplicate key on write or update.*\): recorded as done/);
+    await expectSameDatabases(admin, ref, dst, 'resumed after an ALTER');
+
+    // the file itself adds a key twice: the first run fails there, and so does the rerun
+    const twice = phpMyAdminExport({ transaction: true, asFile: true }).replace('  ADD KEY `ac_id` (`ac_id`);', '  ADD KEY `ac_id` (`ac_id`);\nALTER TABLE `orders` ADD KEY `ac_id` (`ac_id`);');
+    const f = path.join(dir, 'pma-twice.sql');
+    writeFileSync(f, twice);
+    const dst2 = uniqueDb('imp_tool_twice');
+    dbs.push(dst2);
+    await admin.query(`CREATE DATABASE \`${dst2}\``);
+    for (const run of ['first', 'rerun']) {
+      const x = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst2], { timeoutMs: 300_000 });
+      expect(x.code, `${run}: ${x.stderr}`).toBe(1);
+      expect(x.stderr, run).toContain("Duplicate key name 'ac_id'");
+    }
   }, 600_000);
 });
