@@ -17,93 +17,19 @@ import { createHash, type Hash } from 'node:crypto';
 import { SPAN_STATEMENTS, type DataBatch } from './script-batch.js';
 import { TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
 import { ScriptEnding } from './script-ending.js';
+import { ScriptSkips } from './script-skips.js';
+import type { PlannedDatabase, PlannedTable, ScriptPlan, ScriptText } from './script-plan-types.js';
 import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
-import { SessionStateTracker, type StateChange } from './session-state-tracker.js';
+import { SessionStateTracker } from './session-state-tracker.js';
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
+
+export type { PlannedDatabase, PlannedTable, ScriptPlan, ScriptText } from './script-plan-types.js';
 
 export interface PlanLimits {
   /** INSERT statements per transaction. */
   readonly statements: number;
   readonly bytes: number;
-}
-
-/** A statement kept as text: latin1, one char per byte of the file (sent as is by a binary session). */
-export interface ScriptText {
-  readonly text: string;
-  readonly offset: number;
-  readonly line: number;
-  readonly what: Classified;
-  /** The database the script was in (USE) when it came; null before any USE. */
-  readonly database: string | null;
-  /** The script's sql_mode had NO_BACKSLASH_ESCAPES when it came. */
-  readonly noBackslashEscapes: boolean;
-  /** Which file of the dump it is in (PlannerOptions.file; 0 for a one-file dump). */
-  readonly file: number;
-}
-
-export interface PlannedTable {
-  readonly name: string;
-  readonly kind: 'table' | 'sequence';
-  readonly ddl: ScriptText;
-  /** Statements that set the table's state after it is created (a sequence's SETVAL). */
-  readonly state: ScriptText[];
-  readonly batches: DataBatch[];
-  rows: number;
-  /** Bytes of its INSERT statements. */
-  bytes: number;
-  complete: boolean;
-}
-
-export interface PlannedDatabase {
-  /** Null for a one-database file without CREATE DATABASE / USE. */
-  readonly name: string | null;
-  create: ScriptText | null;
-  readonly tables: PlannedTable[];
-}
-
-export interface ScriptPlan {
-  /** SET statements before the first other statement: every session of the load runs them first. */
-  readonly header: readonly ScriptText[];
-  readonly databases: readonly PlannedDatabase[];
-  /** The object phase in file order: views, routines, triggers, events, and the SET / USE / other statements between. */
-  readonly objects: readonly ScriptText[];
-  readonly bytes: number;
-  readonly statements: number;
-  readonly sha256: string;
-  readonly complete: boolean;
-  /** Why the script is not complete (null when it is). */
-  readonly problem: string | null;
-  /** The last complete table before the cut, when the script is not complete. */
-  readonly lastComplete: { readonly database: string | null; readonly table: string } | null;
-  /** Things read but left out (system databases …), for the user. */
-  readonly notes: readonly string[];
-  /**
-   * The database a one-database file was dumped from, as its header comment names it
-   * (`-- Host: … Database: shop`): its statements still name it (`shop`.`t` in triggers, views).
-   */
-  readonly commentDatabase: string | null;
-  /** Tables the script inserts into but does not create (a --no-create-info dump): not loaded. */
-  readonly orphans: readonly { readonly table: string; readonly line: number }[];
-  /**
-   * When the file ends cleanly after a whole statement and only the footer is missing (a dump made
-   * with --skip-comments / --compact, or one cut exactly between statements): the last table, which
-   * nothing closed — complete or not, the file cannot tell.
-   */
-  readonly unclosed: PlannedTable | null;
-  /**
-   * The first INSERT read under another character set, time zone or sql_mode than the header's
-   * (two dumps concatenated into one file, a SET NAMES between tables): every session of the load
-   * runs the header, so such rows would be read otherwise than `mariadb < file` reads them.
-   */
-  readonly stateChange: StateChange | null;
-  /**
-   * The first DELETE FROM / TRUNCATE of a table after some of its rows: the load, which sends a
-   * table's rows in parallel and its other statements after them, cannot run it where it stands.
-   * One before the table's rows (HeidiSQL's `DELETE FROM t;`) is not run: the table is new, or
-   * --drop-table decided what it holds.
-   */
-  readonly emptiedAfterRows: { readonly line: number; readonly table: string; readonly database: string | null } | null;
 }
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
@@ -150,9 +76,7 @@ export class ScriptPlanner {
   private readonly session = new SessionStateTracker();
   private readonly ending = new ScriptEnding();
   private open: { table: PlannedTable; batch: DataBatch } | null = null;
-  private emptied: ScriptPlan['emptiedAfterRows'] = null;
-  /** The line of the first statement about accounts (not run). */
-  private accounts: number | null = null;
+  private readonly skips = new ScriptSkips();
   /** The last table created and not yet closed. */
   private pending: PlannedTable | null = null;
   /** Tables closed, in order (the last one not a view's stand-in is named when the file is cut). */
@@ -201,7 +125,7 @@ export class ScriptPlanner {
     const cut = problem !== null;
     if (problem === null && this.opts.footer) problem = this.ending.problem(this.start, this.tail);
     if (problem === null && this.pending) this.pending.complete = true;
-    if (this.accounts !== null) this.notes.add(`the file's statements about accounts (CREATE USER, GRANT …, from line ${this.accounts}) are not run: users and grants are the server's, not data — restore those with the mariadb client if you need them`);
+    for (const n of this.skips.notes((d, name) => this.views.has(key(d, name)))) this.notes.add(n);
     const databases = this.databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !(this.views.has(key(d.name, t.name)) && t.batches.length === 0)) }));
     // of an incomplete file, views it holds only the stand-ins of are left out, named
     const { objects, standIns } = problem !== null ? dropStandIns(this.objects) : { objects: this.objects, standIns: [] };
@@ -221,7 +145,7 @@ export class ScriptPlanner {
       orphans: [...this.orphans].map(([table, line]) => ({ table, line })),
       unclosed: problem !== null && !cut ? this.pending : null,
       stateChange: this.session.change,
-      emptiedAfterRows: this.emptied,
+      emptiedAfterRows: this.skips.emptied,
     };
   }
 
@@ -296,18 +220,28 @@ export class ScriptPlanner {
         if (t) t.state.push(this.text(st, what));
         return;
       }
-      case 'drop-table':
+      case 'drop-table': {
+        // a table the file created already (the same database dumped twice, concatenated): as with the
+        // mariadb client, what came before the DROP is gone — the later CREATE and rows are the table
         this.close();
+        const d = this.databaseOf(what.database);
+        const at = d?.tables.findIndex((t) => t.name === what.table) ?? -1;
+        if (d && at >= 0) {
+          this.closeBatch();
+          this.skips.dropTable(d.name, what.table, st.line);
+          d.tables.splice(at, 1);
+        }
         return;
+      }
       case 'account':
         // as the mysql database is: accounts are the server's, not the dump's data
         this.close();
-        this.accounts ??= st.line;
+        this.skips.account(st.line);
         return;
       case 'drop-database':
         // in the object phase it ran on the session of the database before it: the source's name, not the target's
         this.close();
-        this.notes.add(`DROP DATABASE ${what.database} at line ${st.line} is not run: tsload never drops a database (tables that exist in the target are refused, or replaced / emptied / appended to under --drop-table)`);
+        this.skips.dropDatabase(what.database, st.line);
         return;
       case 'lock':
         if (what.unlock) this.close();
@@ -318,8 +252,8 @@ export class ScriptPlanner {
       case 'transaction':
         return;
       case 'empty-table': {
-        const d = what.database === null ? this.current : (this.databases.find((x) => x.name === what.database) ?? null);
-        if ((d?.tables.find((t) => t.name === what.table)?.batches.length ?? 0) > 0) this.emptied ??= { line: st.line, table: what.table, database: d?.name ?? null };
+        const d = this.databaseOf(what.database);
+        this.skips.emptyTable(d?.name ?? null, what.table, d?.tables.find((t) => t.name === what.table)?.batches, st.line);
         return;
       }
       case 'insert':
@@ -343,8 +277,13 @@ export class ScriptPlanner {
     }
   }
 
+  /** The database a statement naming `database` (null: none) is about. */
+  private databaseOf(database: string | null): PlannedDatabase | null {
+    return database === null ? this.current : (this.databases.find((x) => x.name === database) ?? null);
+  }
+
   private insert(st: SqlStatement, what: Extract<Classified, { kind: 'insert' }>): void {
-    const d = what.database === null ? this.current : this.databases.find((x) => x.name === what.database) ?? null;
+    const d = this.databaseOf(what.database);
     if (d !== null && this.skipped(d.name)) return;
     const table = d?.tables.find((t) => t.name === what.table) ?? this.current?.tables.find((t) => t.name === what.table);
     if (!table) {

@@ -14,7 +14,7 @@ export type Classified =
   | { readonly kind: 'create-database'; readonly database: string }
   | { readonly kind: 'create-table'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'create-sequence'; readonly table: string; readonly database: string | null }
-  | { readonly kind: 'drop-table'; readonly table: string }
+  | { readonly kind: 'drop-table'; readonly table: string; readonly database: string | null }
   /** mysqldump --add-drop-database: never run (the load checks what the target holds, --drop-table decides). */
   | { readonly kind: 'drop-database'; readonly database: string }
   | { readonly kind: 'lock'; readonly unlock: boolean }
@@ -80,7 +80,7 @@ const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-table', table, database }; }],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?SEQUENCE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-sequence', table, database }; }],
   [new RegExp(`^DROP\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'drop-database', database: identName(m[1]!) })],
-  [new RegExp(`^DROP\\s+(?:TABLE|SEQUENCE)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'drop-table', table: qualifiedName(m, 1)[1] })],
+  [new RegExp(`^DROP\\s+(?:TABLE|SEQUENCE)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'drop-table', table, database }; }],
   [/^(LOCK|UNLOCK)\s+TABLES?\b/i, (m) => ({ kind: 'lock', unlock: m[1]!.toUpperCase() === 'UNLOCK' })],
   [new RegExp(`^ALTER\\s+TABLE\\s+${QNAME}\\s+(DISABLE|ENABLE)\\s+KEYS\\s*$`, 'i'), (m) => ({ kind: 'keys', table: qualifiedName(m, 1)[1], enable: m[3]!.toUpperCase() === 'ENABLE' })],
   [new RegExp(`^ALTER\\s+(?:ONLINE\\s+|IGNORE\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'alter-table', table, database }; }],
