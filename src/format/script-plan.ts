@@ -164,8 +164,9 @@ export class ScriptPlanner {
     return true;
   }
 
+  /** A statement kept as text: CR LF read as LF, as the mysql / mariadb client reads a file (unless --binary-mode). */
   private text(st: SqlStatement, what: Classified): ScriptText {
-    return { text: st.text!.toString('latin1'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0 };
+    return { text: st.text!.toString('latin1').replaceAll('\r\n', '\n'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0 };
   }
 
   /** The table `st` closes (another statement after a table's DDL / data: it is complete). */

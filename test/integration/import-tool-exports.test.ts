@@ -365,6 +365,10 @@ describe('tsload restores the SQL exports of GUI tools as the mariadb client doe
     await restoreBothWays('pma_notx', phpMyAdminExport({ transaction: false, asFile: true }));
   }, 600_000);
 
+  it('a phpMyAdmin export saved with Windows line endings: CR LF is read as LF, as the mariadb client reads it (the procedure and trigger bodies hold no CR)', async () => {
+    await restoreBothWays('pma_crlf', phpMyAdminExport({ transaction: true, asFile: true }).replaceAll('\n', '\r\n'));
+  }, 600_000);
+
   it('refuses a phpMyAdmin export cut before its COMMIT, and one whose end cannot be told, saying what is missing; --force loads the tables that are complete', async () => {
     const whole = phpMyAdminExport({ transaction: true, asFile: true });
     const cut = path.join(dir, 'pma-cut.sql');
