@@ -266,6 +266,9 @@ export class ScriptPlanner {
         if (what.object === 'view' && !what.drop) this.views.add(key(db, what.name));
         this.objects.push(this.text(st, what));
         return;
+      case 'alter-database':
+        if (!this.skipped(db)) this.objects.push(this.text(st, what));
+        return;
       case 'alter-table':
         this.close();
         if (this.skipped(what.database ?? db)) return;

@@ -15,6 +15,8 @@ export type Classified =
   | { readonly kind: 'create-table'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'create-sequence'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'drop-table'; readonly table: string; readonly database: string | null }
+  /** mysqldump's ALTER DATABASE around routines created under another database collation: run on the target's name. */
+  | { readonly kind: 'alter-database'; readonly database: string }
   /** mysqldump --add-drop-database: never run (the load checks what the target holds, --drop-table decides). */
   | { readonly kind: 'drop-database'; readonly database: string }
   | { readonly kind: 'lock'; readonly unlock: boolean }
@@ -79,6 +81,7 @@ const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
   [new RegExp(`^CREATE\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'create-database', database: identName(m[1]!) })],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-table', table, database }; }],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?SEQUENCE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-sequence', table, database }; }],
+  [new RegExp(`^ALTER\\s+(?:DATABASE|SCHEMA)\\s+(${IDENT})`, 'i'), (m) => ({ kind: 'alter-database', database: identName(m[1]!) })],
   [new RegExp(`^DROP\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'drop-database', database: identName(m[1]!) })],
   [new RegExp(`^DROP\\s+(?:TABLE|SEQUENCE)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'drop-table', table, database }; }],
   [/^(LOCK|UNLOCK)\s+TABLES?\b/i, (m) => ({ kind: 'lock', unlock: m[1]!.toUpperCase() === 'UNLOCK' })],

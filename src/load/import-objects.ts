@@ -79,6 +79,21 @@ async function runAlter(ctx: ImportContext, s: Session, t: ImportTarget, o: Scri
   await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, t.name, table)) ?? '');
 }
 
+/**
+ * The target an ALTER DATABASE of the file is about: mysqldump writes it, naming the source
+ * database even in a one-database dump, to create routines under their own database collation
+ * (and writes a second one to set it back). Run as written it would alter the source database of a
+ * copy on the same server.
+ */
+function alteredTarget(ctx: ImportContext, o: ScriptText, database: string): ImportTarget | undefined {
+  if (database === o.database || (o.database === null && database === ctx.plan.commentDatabase)) return targetOf(ctx, o.database);
+  return targetOf(ctx, database);
+}
+
+function alterDatabaseText(sql: string, target: string): string {
+  return sql.replace(/(\bALTER\s+(?:DATABASE|SCHEMA)\s+)(?:`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\x80-\xff]+)/i, (_, verb: string) => `${verb}${wireIdent(target)}`);
+}
+
 function rewrite(ctx: ImportContext, o: ScriptText): string {
   let sql = renameDatabases(o.text, wireRenames(ctx));
   // mysqldump prints a routine's or event's COMMENT with backslash escapes even when it runs it
@@ -139,7 +154,11 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
         ctx.reporter.emit({ kind: 'info', message: `line ${o.line}: a statement about the server's replication state is not run (run it on the target yourself if you want it): ${shown}` });
         continue;
       }
-      const sql = rewrite(ctx, o);
+      if (what.kind === 'alter-database' && alteredTarget(ctx, o, what.database) !== t) {
+        ctx.reporter.emit({ kind: 'warning', message: `line ${o.line}: ALTER DATABASE ${what.database} is not run: the database is not one this load writes`, database: t.name });
+        continue;
+      }
+      const sql = what.kind === 'alter-database' ? alterDatabaseText(rewrite(ctx, o), t.name) : rewrite(ctx, o);
       if (t.resumed && what.kind === 'object' && !what.drop) await s.exec(`DROP ${what.object.toUpperCase()} IF EXISTS ${wireQualified(t.name, what.name)}`);
       if (what.kind === 'alter-table') await runAlter(ctx, s, t, o, what.table, sql, state);
       else {

@@ -124,6 +124,24 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     }
   }, 600_000);
 
+  it('routines created under another database collation: the dump\'s ALTER DATABASE pair runs on the target under --rename, not on the source, so they keep theirs', async () => {
+    const from = uniqueDb('imp_opt_dbcoll');
+    const dst = uniqueDb('imp_opt_dbcoll_copy');
+    targets.push(from, dst);
+    await admin.query(`CREATE DATABASE \`${from}\` CHARACTER SET latin1`);
+    await admin.query(`CREATE TABLE \`${from}\`.t (id INT PRIMARY KEY)`);
+    await admin.query(`INSERT INTO \`${from}\`.t VALUES (1)`);
+    await admin.query(`CREATE PROCEDURE \`${from}\`.p() SELECT COUNT(*) FROM t`);
+    await admin.query(`ALTER DATABASE \`${from}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const f = path.join(dir, 'db-collation.sql');
+    const text = mariadbDump(['--routines', '--databases', from]);
+    expect(text.toString('latin1')).toContain(`ALTER DATABASE \`${from}\` CHARACTER SET latin1`);
+    writeFileSync(f, text);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectSameDatabases(admin, from, dst, 'routine database collation');
+  }, 600_000);
+
   it('a rerun after the user dropped the database a failed load left (to rerun it with --skip-definer) loads it from the start', async () => {
     const dst = uniqueDb('imp_opt_dropped');
     targets.push(dst);
