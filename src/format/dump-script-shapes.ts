@@ -6,8 +6,6 @@
 import { normalizeHead, type Classified } from './sql-classify.js';
 import type { SqlStatement } from './sql-statement.js';
 
-export const FOOTER = /^-- Dump completed\b/m;
-
 /** The database a one-database dump names in its header comment (`-- Host: … Database: shop`). */
 export function commentDatabase(start: Buffer): string | null {
   const m = /^-- Host: .*?\bDatabase: (.+?)\s*$/m.exec(start.toString('latin1'));

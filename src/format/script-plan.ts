@@ -9,132 +9,27 @@
  * never an INSERT's text. Offsets are of the script's bytes (decompressed, for .gz/.zst).
  *
  * Completeness: a table is complete once a statement that closes it was read (its ENABLE KEYS or
- * UNLOCK TABLES, or another table's, database's or object's statement). A script is complete when
- * it ends outside any statement, string or comment and — when `footer` is asked for — its last
- * lines hold mysqldump's `-- Dump completed` line.
+ * UNLOCK TABLES, or another table's, database's, ALTER TABLE's or object's statement). A script is
+ * complete when it ends outside any statement, string or comment and — when `footer` is asked
+ * for — it ends as the tool that wrote it ends a whole export (script-ending.ts).
  */
-import type { LoadDataSpec } from './load-data-statement.js';
 import { createHash, type Hash } from 'node:crypto';
-import { FOOTER, TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
+import { SPAN_STATEMENTS, type DataBatch } from './script-batch.js';
+import { TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
+import { ScriptEnding } from './script-ending.js';
+import { ScriptSkips } from './script-skips.js';
+import type { PlannedDatabase, PlannedTable, ScriptPlan, ScriptText } from './script-plan-types.js';
 import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
-import { SessionStateTracker, type StateChange } from './session-state-tracker.js';
+import { SessionStateTracker } from './session-state-tracker.js';
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
+
+export type { PlannedDatabase, PlannedTable, ScriptPlan, ScriptText } from './script-plan-types.js';
 
 export interface PlanLimits {
   /** INSERT statements per transaction. */
   readonly statements: number;
   readonly bytes: number;
-}
-
-/** A statement kept as text: latin1, one char per byte of the file (sent as is by a binary session). */
-export interface ScriptText {
-  readonly text: string;
-  readonly offset: number;
-  readonly line: number;
-  readonly what: Classified;
-  /** The database the script was in (USE) when it came; null before any USE. */
-  readonly database: string | null;
-  /** The script's sql_mode had NO_BACKSLASH_ESCAPES when it came. */
-  readonly noBackslashEscapes: boolean;
-  /** Which file of the dump it is in (PlannerOptions.file; 0 for a one-file dump). */
-  readonly file: number;
-}
-
-/** Consecutive INSERT statements of one table: one transaction. */
-export interface DataBatch {
-  /** Position among the table's batches (the progress record's chunk number). */
-  readonly index: number;
-  /** Offset of the first statement's first byte; `end` is just past the last one's delimiter. */
-  readonly start: number;
-  end: number;
-  readonly line: number;
-  statements: number;
-  rows: number;
-  readonly delimiter: string;
-  readonly noBackslashEscapes: boolean;
-  /** Which file of the dump it is in. */
-  readonly file: number;
-  /**
-   * For a batch of at most SPAN_STATEMENTS statements: each one's bodyStart, end and line, in
-   * order (three numbers a statement), so the load sends them without splitting the batch again;
-   * null for a longer batch (the load splits it). At most a few dozen numbers a batch: the plan
-   * still holds offsets, not statements.
-   */
-  spans: number[] | null;
-  /**
-   * A mydumper LOAD DATA chunk: `file` is its .dat file, loaded whole in one transaction by the
-   * statement of its .sql file (load/mydumper-infile.ts); start 0, end the .dat file's size.
-   */
-  readonly infile?: InfileBatch;
-}
-
-export interface InfileBatch {
-  readonly spec: LoadDataSpec;
-  /** The character set the file is read in when its statement names none (the .sql file's SET NAMES). */
-  readonly charset: string;
-  /** The .sql file with the statement, for messages. */
-  readonly statementFile: string;
-}
-
-/** Statements of a batch whose positions the plan keeps (DataBatch.spans). */
-export const SPAN_STATEMENTS = 64;
-
-export interface PlannedTable {
-  readonly name: string;
-  readonly kind: 'table' | 'sequence';
-  readonly ddl: ScriptText;
-  /** Statements that set the table's state after it is created (a sequence's SETVAL). */
-  readonly state: ScriptText[];
-  readonly batches: DataBatch[];
-  rows: number;
-  /** Bytes of its INSERT statements. */
-  bytes: number;
-  complete: boolean;
-}
-
-export interface PlannedDatabase {
-  /** Null for a one-database file without CREATE DATABASE / USE. */
-  readonly name: string | null;
-  create: ScriptText | null;
-  readonly tables: PlannedTable[];
-}
-
-export interface ScriptPlan {
-  /** SET statements before the first other statement: every session of the load runs them first. */
-  readonly header: readonly ScriptText[];
-  readonly databases: readonly PlannedDatabase[];
-  /** The object phase in file order: views, routines, triggers, events, and the SET / USE / other statements between. */
-  readonly objects: readonly ScriptText[];
-  readonly bytes: number;
-  readonly statements: number;
-  readonly sha256: string;
-  readonly complete: boolean;
-  /** Why the script is not complete (null when it is). */
-  readonly problem: string | null;
-  /** The last complete table before the cut, when the script is not complete. */
-  readonly lastComplete: { readonly database: string | null; readonly table: string } | null;
-  /** Things read but left out (system databases …), for the user. */
-  readonly notes: readonly string[];
-  /**
-   * The database a one-database file was dumped from, as its header comment names it
-   * (`-- Host: … Database: shop`): its statements still name it (`shop`.`t` in triggers, views).
-   */
-  readonly commentDatabase: string | null;
-  /** Tables the script inserts into but does not create (a --no-create-info dump): not loaded. */
-  readonly orphans: readonly { readonly table: string; readonly line: number }[];
-  /**
-   * When the file ends cleanly after a whole statement and only the footer is missing (a dump made
-   * with --skip-comments / --compact, or one cut exactly between statements): the last table, which
-   * nothing closed — complete or not, the file cannot tell.
-   */
-  readonly unclosed: PlannedTable | null;
-  /**
-   * The first INSERT read under another character set, time zone or sql_mode than the header's
-   * (two dumps concatenated into one file, a SET NAMES between tables): every session of the load
-   * runs the header, so such rows would be read otherwise than `mariadb < file` reads them.
-   */
-  readonly stateChange: StateChange | null;
 }
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
@@ -146,7 +41,7 @@ const TAIL_BYTES = 4096;
 
 export interface PlannerOptions {
   readonly limits: PlanLimits;
-  /** Require mysqldump's `-- Dump completed` footer for the script to count as complete. */
+  /** Require the end of a whole export (mysqldump's `-- Dump completed` …: script-ending.ts) for the script to count as complete. */
   readonly footer: boolean;
   /** The database of a script without USE (mydumper files). */
   readonly database?: string | null;
@@ -179,10 +74,13 @@ export class ScriptPlanner {
   private current: PlannedDatabase | null = null;
   private inHeader = true;
   private readonly session = new SessionStateTracker();
+  private readonly ending = new ScriptEnding();
   private open: { table: PlannedTable; batch: DataBatch } | null = null;
+  private readonly skips = new ScriptSkips();
   /** The last table created and not yet closed. */
   private pending: PlannedTable | null = null;
-  private lastClosed: { database: string | null; table: string } | null = null;
+  /** Tables closed, in order (the last one not a view's stand-in is named when the file is cut). */
+  private readonly closed: { database: string | null; table: string }[] = [];
   private tail = Buffer.alloc(0);
   private start = Buffer.alloc(0);
   private bytes = 0;
@@ -225,8 +123,9 @@ export class ScriptPlanner {
     if (problem === null && this.splitter.open !== 'none') problem = `the file ends inside a ${this.splitter.open}${where}`;
     if (problem === null && unterminated) problem = `the file ends in the middle of the statement that starts at line ${unterminated.line} (${cutStatement(unterminated)})`;
     const cut = problem !== null;
-    if (problem === null && this.opts.footer && !FOOTER.test(this.tail.toString('latin1'))) problem = "the file has no '-- Dump completed' line at its end";
+    if (problem === null && this.opts.footer) problem = this.ending.problem(this.start, this.tail);
     if (problem === null && this.pending) this.pending.complete = true;
+    for (const n of this.skips.notes((d, name) => this.views.has(key(d, name)))) this.notes.add(n);
     const databases = this.databases.map((d) => ({ ...d, tables: d.tables.filter((t) => !(this.views.has(key(d.name, t.name)) && t.batches.length === 0)) }));
     // of an incomplete file, views it holds only the stand-ins of are left out, named
     const { objects, standIns } = problem !== null ? dropStandIns(this.objects) : { objects: this.objects, standIns: [] };
@@ -240,12 +139,13 @@ export class ScriptPlanner {
       sha256: this.hash.digest('hex'),
       complete: problem === null,
       problem,
-      lastComplete: problem === null ? null : this.lastClosed,
+      lastComplete: problem === null ? null : (this.closed.slice().reverse().find((c) => !this.views.has(key(c.database, c.table))) ?? null),
       notes: [...this.notes],
       commentDatabase: commentDatabase(this.start),
       orphans: [...this.orphans].map(([table, line]) => ({ table, line })),
       unclosed: problem !== null && !cut ? this.pending : null,
       stateChange: this.session.change,
+      emptiedAfterRows: this.skips.emptied,
     };
   }
 
@@ -264,15 +164,16 @@ export class ScriptPlanner {
     return true;
   }
 
+  /** A statement kept as text: CR LF read as LF, as the mysql / mariadb client reads a file (unless --binary-mode). */
   private text(st: SqlStatement, what: Classified): ScriptText {
-    return { text: st.text!.toString('latin1'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0 };
+    return { text: st.text!.toString('latin1').replaceAll('\r\n', '\n'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0 };
   }
 
   /** The table `st` closes (another statement after a table's DDL / data: it is complete). */
   private close(): void {
     if (!this.pending) return;
     this.pending.complete = true;
-    this.lastClosed = { database: this.current?.name ?? null, table: this.pending.name };
+    this.closed.push({ database: this.current?.name ?? null, table: this.pending.name });
     this.pending = null;
   }
 
@@ -281,10 +182,12 @@ export class ScriptPlanner {
     const known = this.classified.shift();
     const what = known !== undefined && known.head === st.head ? known.what : classify(st.head);
     if (what.kind !== 'insert') this.closeBatch();
-    if (this.inHeader && (what.kind !== 'set' || TABLE_WRAPPER.test(normalizeHead(st.head)))) {
+    // the file's own START TRANSACTION (phpMyAdmin's, between its SETs) does not end the header
+    if (this.inHeader && (what.kind === 'set' ? TABLE_WRAPPER.test(normalizeHead(st.head)) : what.kind !== 'transaction')) {
       this.inHeader = false;
       this.session.headerEnds();
     }
+    this.ending.observe(what, st.head, this.inHeader);
     if (what.kind === 'set') this.session.observe(st.head);
     const db = this.current?.name ?? null;
     switch (what.kind) {
@@ -318,8 +221,28 @@ export class ScriptPlanner {
         if (t) t.state.push(this.text(st, what));
         return;
       }
-      case 'drop-table':
+      case 'drop-table': {
+        // a table the file created already (the same database dumped twice, concatenated): as with the
+        // mariadb client, what came before the DROP is gone — the later CREATE and rows are the table
         this.close();
+        const d = this.databaseOf(what.database);
+        const at = d?.tables.findIndex((t) => t.name === what.table) ?? -1;
+        if (d && at >= 0) {
+          this.closeBatch();
+          this.skips.dropTable(d.name, what.table, st.line);
+          d.tables.splice(at, 1);
+        }
+        return;
+      }
+      case 'account':
+        // as the mysql database is: accounts are the server's, not the dump's data
+        this.close();
+        this.skips.account(st.line);
+        return;
+      case 'drop-database':
+        // in the object phase it ran on the session of the database before it: the source's name, not the target's
+        this.close();
+        this.skips.dropDatabase(what.database, st.line);
         return;
       case 'lock':
         if (what.unlock) this.close();
@@ -327,6 +250,13 @@ export class ScriptPlanner {
       case 'keys':
         if (what.enable) this.close();
         return;
+      case 'transaction':
+        return;
+      case 'empty-table': {
+        const d = this.databaseOf(what.database);
+        this.skips.emptyTable(d?.name ?? null, what.table, d?.tables.find((t) => t.name === what.table)?.batches, st.line);
+        return;
+      }
       case 'insert':
         this.insert(st, what);
         return;
@@ -336,6 +266,14 @@ export class ScriptPlanner {
         if (what.object === 'view' && !what.drop) this.views.add(key(db, what.name));
         this.objects.push(this.text(st, what));
         return;
+      case 'alter-database':
+        if (!this.skipped(db)) this.objects.push(this.text(st, what));
+        return;
+      case 'alter-table':
+        this.close();
+        if (this.skipped(what.database ?? db)) return;
+        this.objects.push(this.text(st, what));
+        return;
       case 'other':
         if (this.skipped(db)) return;
         this.objects.push(this.text(st, what));
@@ -343,8 +281,13 @@ export class ScriptPlanner {
     }
   }
 
+  /** The database a statement naming `database` (null: none) is about. */
+  private databaseOf(database: string | null): PlannedDatabase | null {
+    return database === null ? this.current : (this.databases.find((x) => x.name === database) ?? null);
+  }
+
   private insert(st: SqlStatement, what: Extract<Classified, { kind: 'insert' }>): void {
-    const d = what.database === null ? this.current : this.databases.find((x) => x.name === what.database) ?? null;
+    const d = this.databaseOf(what.database);
     if (d !== null && this.skipped(d.name)) return;
     const table = d?.tables.find((t) => t.name === what.table) ?? this.current?.tables.find((t) => t.name === what.table);
     if (!table) {

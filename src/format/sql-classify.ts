@@ -14,9 +14,25 @@ export type Classified =
   | { readonly kind: 'create-database'; readonly database: string }
   | { readonly kind: 'create-table'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'create-sequence'; readonly table: string; readonly database: string | null }
-  | { readonly kind: 'drop-table'; readonly table: string }
+  | { readonly kind: 'drop-table'; readonly table: string; readonly database: string | null }
+  /** mysqldump's ALTER DATABASE around routines created under another database collation: run on the target's name. */
+  | { readonly kind: 'alter-database'; readonly database: string }
+  /** mysqldump --add-drop-database: never run (the load checks what the target holds, --drop-table decides). */
+  | { readonly kind: 'drop-database'; readonly database: string }
   | { readonly kind: 'lock'; readonly unlock: boolean }
   | { readonly kind: 'keys'; readonly table: string; readonly enable: boolean }
+  /** Any other ALTER TABLE: phpMyAdmin adds keys, AUTO_INCREMENT and foreign keys so, after the data. */
+  | { readonly kind: 'alter-table'; readonly table: string; readonly database: string | null }
+  /**
+   * START TRANSACTION / BEGIN / SET autocommit = 0 (`open`), COMMIT (not `open`): the file's own
+   * transactions (phpMyAdmin encloses its export in one). Not run: every batch of the load is a
+   * transaction of its own, and DDL commits implicitly in `mariadb < file` too.
+   */
+  | { readonly kind: 'transaction'; readonly open: boolean }
+  /** CREATE / DROP / ALTER / RENAME USER or ROLE, GRANT, REVOKE, SET PASSWORD / ROLE / DEFAULT ROLE, FLUSH PRIVILEGES (mariadb-dump --system=users). */
+  | { readonly kind: 'account' }
+  /** DELETE FROM t (no WHERE) / TRUNCATE t: HeidiSQL writes it before a table's rows. */
+  | { readonly kind: 'empty-table'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'insert'; readonly table: string; readonly database: string | null; readonly columnList: boolean }
   | { readonly kind: 'sequence-state'; readonly table: string }
   | { readonly kind: 'object'; readonly object: ObjectStatementKind; readonly name: string; readonly drop: boolean; readonly on: string | null }
@@ -57,14 +73,21 @@ const DEFINER = `(?:DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${ACCOUNT_PART}(?
 const VIEW_OPTS = '(?:(?:ALGORITHM\\s*=\\s*\\w+|SQL\\s+SECURITY\\s+\\w+)\\s+)*';
 
 const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
+  [/^(?:START\s+TRANSACTION\b|BEGIN(?:\s+WORK)?$|SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:0|OFF)$)/i, () => ({ kind: 'transaction', open: true })],
+  [/^(?:COMMIT(?:\s+WORK)?$|SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:1|ON)$)/i, () => ({ kind: 'transaction', open: false })],
+  [/^(?:(?:CREATE|DROP|ALTER|RENAME)\s+(?:OR\s+REPLACE\s+)?(?:USER|ROLE)\b|GRANT\b|REVOKE\b|SET\s+(?:PASSWORD|ROLE|DEFAULT\s+ROLE)\b|FLUSH\s+PRIVILEGES\b)/i, () => ({ kind: 'account' })],
   [/^SET\b/i, () => ({ kind: 'set' })],
   [new RegExp(`^USE\\s+(${IDENT})`, 'i'), (m) => ({ kind: 'use', database: identName(m[1]!) })],
   [new RegExp(`^CREATE\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'create-database', database: identName(m[1]!) })],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-table', table, database }; }],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?SEQUENCE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-sequence', table, database }; }],
-  [new RegExp(`^DROP\\s+(?:TABLE|SEQUENCE)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'drop-table', table: qualifiedName(m, 1)[1] })],
+  [new RegExp(`^ALTER\\s+(?:DATABASE|SCHEMA)\\s+(${IDENT})`, 'i'), (m) => ({ kind: 'alter-database', database: identName(m[1]!) })],
+  [new RegExp(`^DROP\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'drop-database', database: identName(m[1]!) })],
+  [new RegExp(`^DROP\\s+(?:TABLE|SEQUENCE)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'drop-table', table, database }; }],
   [/^(LOCK|UNLOCK)\s+TABLES?\b/i, (m) => ({ kind: 'lock', unlock: m[1]!.toUpperCase() === 'UNLOCK' })],
   [new RegExp(`^ALTER\\s+TABLE\\s+${QNAME}\\s+(DISABLE|ENABLE)\\s+KEYS\\s*$`, 'i'), (m) => ({ kind: 'keys', table: qualifiedName(m, 1)[1], enable: m[3]!.toUpperCase() === 'ENABLE' })],
+  [new RegExp(`^ALTER\\s+(?:ONLINE\\s+|IGNORE\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'alter-table', table, database }; }],
+  [new RegExp(`^(?:DELETE\\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\\s+)*FROM|TRUNCATE(?:\\s+TABLE)?)\\s+${QNAME}\\s*$`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'empty-table', table, database }; }],
   [new RegExp(`^(?:INSERT|REPLACE)\\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\\s+)*(?:INTO\\s+)?${QNAME}\\s*(\\()?`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'insert', table, database, columnList: m[3] === '(' }; }],
   [new RegExp(`^(?:DO|SELECT)\\s+SETVAL\\s*\\(\\s*${QNAME}`, 'i'), (m) => ({ kind: 'sequence-state', table: qualifiedName(m, 1)[1] })],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?${VIEW_OPTS}${DEFINER}${VIEW_OPTS}VIEW\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'object', object: 'view', name: qualifiedName(m, 1)[1], drop: false, on: null })],

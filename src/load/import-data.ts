@@ -17,7 +17,7 @@ import type { TableSummary } from '../core/events.js';
 import { isTransient } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
 import { classify } from '../format/sql-classify.js';
-import type { DataBatch } from '../format/script-plan.js';
+import type { DataBatch } from '../format/script-batch.js';
 import { DUPLICATE_VERBS, insertVerbLength } from '../format/insert-verb.js';
 import { HEAD_BYTES, SqlSplitter, type SqlStatement } from '../format/sql-splitter.js';
 import { IMPORT_STEP, commitImportBatch, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';

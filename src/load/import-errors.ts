@@ -19,6 +19,12 @@ export function suggestionFor(errno: number | undefined, message: string, text: 
   if (errno === 1449 || errno === 1227 || /\bDEFINER\b/i.test(message) || (errno === 1044 && /\bDEFINER\b/i.test(text))) {
     return 'the statement names a DEFINER the target does not have (or that you may not use): pass --skip-definer to create objects as the loading user';
   }
+  if (/_0900_|utf8mb4_0900/i.test(message)) {
+    return "the file comes from MySQL 8 (its utf8mb4_0900_* collations), which this server does not have: restore it into MySQL 8, or into MariaDB 11.4.5 or later (which maps them), or replace the collation in the file first (for example sed 's/utf8mb4_0900_ai_ci/utf8mb4_unicode_520_ci/g'); --convert-utf8mb4 does not change it";
+  }
+  if (errno === 1064 && /\)\s*TYPE\s*=\s*\w+/i.test(text)) {
+    return "TYPE=engine is MySQL 4's spelling of ENGINE=engine, which servers since MySQL 5.5 refuse: replace it in the file first (for example sed 's/) TYPE=/) ENGINE=/'), as the mariadb client would need too";
+  }
   if (errno === 1115 || errno === 1273 || /utf8mb3|unknown (character set|collation).*utf8/i.test(message)) {
     return "the target does not know this character set or collation: pass --convert-utf8mb4 to load utf8/utf8mb3 as utf8mb4";
   }

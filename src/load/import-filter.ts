@@ -91,6 +91,7 @@ export function selectImport(plan: ScriptPlan, opts: LoadOptions, reporter: Repo
   const selection = filtered(catalog, r, () => holdings(plan, opts), reporter);
   const keptTables = new Set(selection.tables.map((t) => t.planned));
   const keptObjects = new Set(selection.objects.map((o) => objectKey(o.database, o.kind, o.name)));
+  const keptTableNames = new Set(selection.tables.map((t) => objectKey(t.database, 'table', t.name)));
   const keptDatabases = new Set(selection.databases.map((d) => d.planned));
   const databases = plan.databases.filter((d) => keptDatabases.has(d)).map((d): PlannedDatabase => {
     const db = byName.get(d.name)!;
@@ -100,6 +101,8 @@ export function selectImport(plan: ScriptPlan, opts: LoadOptions, reporter: Repo
   const sourceNames = new Set(databases.map((d) => d.name));
   const objects = plan.objects.filter((o) => {
     if (!sourceNames.has(o.database)) return false;
+    // phpMyAdmin's keys, AUTO_INCREMENT and foreign keys (ALTER TABLE after the data) go with their table
+    if (o.what.kind === 'alter-table') return keptTableNames.has(objectKey(byName.get(o.what.database ?? o.database) ?? '', 'table', o.what.table));
     if (o.what.kind !== 'object') return true;
     return keptObjects.has(objectKey(byName.get(o.database)!, o.what.object, o.what.name));
   });

@@ -3,7 +3,8 @@
  *
  *  1. planScript          (format/script-plan.ts) one pass over the file: per table its DDL and
  *                         INSERT byte ranges in sized batches, the object phase, the sha256
- *  2. refuseIncomplete    a file without its footer, cut inside a statement, or whose compressed
+ *  2. refuseIncomplete    a file that does not end as a whole export of its tool does
+ *                         (format/script-ending.ts), cut inside a statement, or whose compressed
  *                         stream ends early, is refused before anything is created (--force: load
  *                         the complete tables, name the others)
  *  3. selectImport        (import-filter.ts) the part to load (-s/-T/-x/--ignore-table, --no-data,
@@ -72,9 +73,11 @@ const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 /** `scratch`: a restore drill's (restore-test.ts) choice of the target databases, instead of -B/--rename. */
 export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: Reporter, signal?: AbortSignal, scratch?: ScratchTargets): Promise<ImportResult> {
   reporter.emit({ kind: 'info', message: `${file.display}: a mysqldump / mariadb-dump file${file.compression !== 'none' ? ` (${file.compression})` : ''}; planning` });
+  await refuseXml(file);
   const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
   const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts), ...refuseOrphans(plan, file, opts)];
   refuseStateChange(plan, file);
+  refuseEmptiedAfterRows(plan, file);
   return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES, scratch }, reporter, signal);
 }
 
@@ -171,6 +174,26 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
   }
 }
 
+/**
+ * Step 1, first: a `mysqldump --xml` file holds no SQL statement — planned, it would read as one
+ * statement cut short (and --force would load nothing, successfully). Refused from its first bytes.
+ */
+async function refuseXml(file: ScriptFile): Promise<void> {
+  const bytes = scriptBytes(file);
+  try {
+    const first = (await bytes.next()).value;
+    if (!first || !/^(?:\xEF\xBB\xBF)?\s*<(?:\?xml|mysqldump)\b/.test(first.toString('latin1', 0, 256))) return;
+  } finally {
+    await bytes.return(undefined);
+  }
+  throw new TsError({
+    code: 'bad-dump',
+    message: `${file.display} is an XML dump (mysqldump --xml / mariadb-dump --xml), not SQL statements. Nothing was loaded`,
+    object: { file: file.display },
+    suggestion: 'tsload restores SQL dumps: dump the source again without --xml, or load each table of this file with LOAD XML LOCAL INFILE … ROWS IDENTIFIED BY \'<row>\' into tables you created',
+  });
+}
+
 /** Step 2: an incomplete file stops here, before anything is created — unless --force. */
 function refuseIncomplete(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions): string[] {
   if (plan.complete) return [];
@@ -187,7 +210,7 @@ function refuseIncomplete(plan: ScriptPlan, file: ScriptFile, opts: LoadOptions)
       code: 'bad-dump',
       message: `${file.display} is not a complete dump: ${plan.problem}; ${last}. Nothing was loaded`,
       object: { file: file.display },
-      suggestion: "use a complete dump (mysqldump writes '-- Dump completed' last; a file cut short by a full disk, a killed mysqldump or an interrupted copy lacks it), or pass --force to load the tables that are complete (a dump made with --skip-comments has no footer: --force is then the way)",
+      suggestion: "use a complete dump (each tool ends a whole export its own way: mysqldump with '-- Dump completed' or, without comments, the SETs restoring its header's settings; phpMyAdmin with the COMMIT of its transaction; Adminer with a date line; Navicat with SET FOREIGN_KEY_CHECKS = 1 — a file cut short by a full disk, a killed dump or an interrupted copy lacks it), or pass --force to load the tables that are complete (for a file whose tool writes no such end, --force is the way)",
     });
   }
   return [`${file.display} is not complete (${plan.problem}); ${last}; not loaded: ${missing.length > 0 ? missing.join(', ') : 'nothing'}, and whatever the file held after the cut`, ...unclosed];
@@ -206,6 +229,19 @@ function refuseStateChange(plan: ScriptPlan, file: ScriptFile): void {
     message: `${file.display}: the INSERT at line ${c.line} (table ${c.database ? `${c.database}.` : ''}${c.table}) is read under other session settings than the file's header (${c.changes.join('; ')}), and tsload reads every table under the header's. Nothing was loaded`,
     object: { file: file.display },
     suggestion: "this is what two dumps concatenated into one file look like: split it where the second dump starts (its '-- MariaDB dump' / '-- MySQL dump' line) and load each part; or restore it with the mariadb client",
+  });
+}
+
+/** A DELETE FROM / TRUNCATE between a table's rows cannot be run where it stands: refused, --force or not. */
+function refuseEmptiedAfterRows(plan: ScriptPlan, file: ScriptFile): void {
+  const e = plan.emptiedAfterRows;
+  if (e === null) return;
+  const table = `${e.database ? `${e.database}.` : ''}${e.table}`;
+  throw new TsError({
+    code: 'bad-dump',
+    message: `${file.display}: the statement at line ${e.line} empties table ${table} after some of its rows; tsload loads a table's rows in parallel and cannot run it between them. Nothing was loaded`,
+    object: { file: file.display, table: e.table, ...(e.database ? { database: e.database } : {}) },
+    suggestion: `remove the rows before line ${e.line} that it deletes (or the statement), or restore the file with the mariadb client`,
   });
 }
 

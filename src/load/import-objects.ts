@@ -2,27 +2,96 @@
  * Script import, step 9: the object phase — views, routines, triggers and events with the SET and
  * USE statements around them, in file order on one session, so each object is created in the
  * sql_mode and character set the script gives it (as `mariadb < file` would). After the data:
- * triggers must not fire on restored rows.
+ * triggers must not fire on restored rows. The ALTER TABLEs phpMyAdmin writes after all the data
+ * (keys, AUTO_INCREMENT, foreign keys) run here too, in file order, in the file's sql_mode (its
+ * NO_AUTO_VALUE_ON_ZERO keeps a 0 key when the column becomes AUTO_INCREMENT).
  *
  * Each statement other than SET / USE is recorded once it succeeded; a resume replays every SET and
  * USE (the session state) and skips what is recorded. The one object that may have been created
  * just before the interruption, unrecorded, is dropped first — the fresh load checked that the
  * target had none of the objects the script creates, so it is this load's.
  */
-import { TsError } from '../core/errors.js';
+import { TsError, errnoOf } from '../core/errors.js';
+import { isTransient } from '../db/server-errors.js';
+import type { Session } from '../db/session.js';
 import type { ScriptText } from '../format/script-plan.js';
 import { commentForSqlMode, convertUtf8mb4, renameDatabases, stripDefiner } from './ddl.js';
 import { withEventStatus } from './event-status.js';
 import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { targetOf, wireRenames } from './import-schema.js';
+import { tableIdentity } from './resume-check.js';
 import { killOnAbort } from './session-guard.js';
 
 /** Statements about the server rather than the data: not the restore's to run. */
 const SERVER_STATE = /\b(SQL_LOG_BIN|GTID_PURGED|GTID_SLAVE_POS|GTID_EXECUTED)\b/i;
+/**
+ * Replication commands (mysqldump --master-data=1 / --dump-slave, MariaDB's --gtid): they would
+ * change the target's replication, which is the user's to decide (tsload --start-replication does
+ * it for our own dumps, checking the target first).
+ */
+const REPLICATION = /^\s*(?:\/\*!\d*\s*)?(?:CHANGE\s+(?:MASTER|REPLICATION\s+SOURCE)\b|(?:START|STOP|RESET)\s+(?:ALL\s+)?(?:SLAVES?|REPLICAS?|MASTER)\b|RESET\s+BINARY\s+LOGS\b)/i;
 
 export function isServerState(text: string): boolean {
-  return SERVER_STATE.test(text);
+  return SERVER_STATE.test(text) || REPLICATION.test(text);
+}
+
+/** Whether a session that ran only the file's header checks foreign keys (the server's default, ON, unless the header sets it). */
+export function checksForeignKeys(header: readonly string[]): boolean {
+  const values = header.flatMap((h) => [...h.matchAll(/\bFOREIGN_KEY_CHECKS\s*:?=\s*'?(0|1|ON|OFF)\b/gi)].map((m) => m[1]!.toUpperCase()));
+  const last = values.at(-1) ?? '1';
+  return last === '1' || last === 'ON';
+}
+
+/**
+ * An ALTER TABLE of the file (phpMyAdmin's keys, AUTO_INCREMENT, foreign keys) cannot be undone to
+ * run again, nor run twice (`Multiple primary key defined`), so its step is recorded as started
+ * before it runs and as failed when the server refuses it. A resumed run that finds it started (the
+ * load was killed while it ran: the server may have finished it, an ALTER is all or nothing) takes
+ * the refusals that say its keys or constraints are there already for its having run; one the
+ * server refused before stays refused.
+ */
+const ALTER_STARTED = 'alter:started';
+const ALTER_FAILED = 'alter:failed';
+
+/** 1060 duplicate column, 1061 duplicate key name, 1068 multiple primary key, 1826 duplicate foreign key name, 1005 errno 121 (a duplicate constraint name). */
+function alreadyThere(e: unknown): boolean {
+  const errno = errnoOf(e);
+  return errno === 1060 || errno === 1061 || errno === 1068 || errno === 1826 || (errno === 1005 && /errno: 121\b/.test((e as Error)?.message ?? ''));
+}
+
+async function runAlter(ctx: ImportContext, s: Session, t: ImportTarget, o: ScriptText, table: string, sql: string, state: string | undefined): Promise<void> {
+  const step = IMPORT_STEP.statement(o.file, o.offset);
+  const at = { file: ctx.files[o.file]!.display, line: o.line, offset: o.offset, database: t.name };
+  await ctx.progress.recordStep(t.name, step, ALTER_STARTED);
+  // the ALTER rebuilds the table (a new table id): a resume must not take it for one dropped and recreated
+  await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), 'pending');
+  try {
+    await s.exec(sql, [], { database: t.name });
+  } catch (e) {
+    if (!(state === ALTER_STARTED && alreadyThere(e))) {
+      // refused by the server (not cut off from it): it did not take effect, and a rerun must not take it for done
+      if (errnoOf(e) !== undefined && !isTransient(e)) await ctx.progress.recordStep(t.name, step, ALTER_FAILED).catch(() => undefined);
+      throw statementError(e, at, sql);
+    }
+    ctx.reporter.emit({ kind: 'info', message: `line ${o.line}: the ALTER TABLE the interrupted load ran had taken effect (${(e as Error).message}): recorded as done (database ${t.name})` });
+  }
+  await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, t.name, table)) ?? '');
+}
+
+/**
+ * The target an ALTER DATABASE of the file is about: mysqldump writes it, naming the source
+ * database even in a one-database dump, to create routines under their own database collation
+ * (and writes a second one to set it back). Run as written it would alter the source database of a
+ * copy on the same server.
+ */
+function alteredTarget(ctx: ImportContext, o: ScriptText, database: string): ImportTarget | undefined {
+  if (database === o.database || (o.database === null && database === ctx.plan.commentDatabase)) return targetOf(ctx, o.database);
+  return targetOf(ctx, database);
+}
+
+function alterDatabaseText(sql: string, target: string): string {
+  return sql.replace(/(\bALTER\s+(?:DATABASE|SCHEMA)\s+)(?:`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\x80-\xff]+)/i, (_, verb: string) => `${verb}${wireIdent(target)}`);
 }
 
 function rewrite(ctx: ImportContext, o: ScriptText): string {
@@ -51,6 +120,9 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
   const unguard = killOnAbort(ctx, s);
   let current: ImportTarget | undefined;
   try {
+    // the rows are in: a foreign key the file adds here (phpMyAdmin's ALTER TABLE … ADD CONSTRAINT)
+    // is checked against them as `mariadb < file` checks it, unless the file's header turned that off
+    if (checksForeignKeys(ctx.header)) await s.exec('SET SESSION foreign_key_checks = 1');
     for (const o of items) {
       if (ctx.signal?.aborted) throw interrupted();
       const t = targetOf(ctx, o.database)!;
@@ -67,21 +139,34 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
         continue;
       }
       const step = IMPORT_STEP.statement(o.file, o.offset);
-      if (t.steps.has(step)) continue;
+      const state = t.steps.get(step);
+      if (state !== undefined && state !== ALTER_STARTED && state !== ALTER_FAILED) continue;
       if (what.kind === 'object' && what.object === 'trigger' && what.on !== null && !loadedTables.has(`${t.name}\u0000${what.on}`)) {
         ctx.reporter.emit({ kind: 'warning', message: `trigger ${what.name} at line ${o.line} is not created: its table ${what.on} was not loaded`, database: t.name });
         continue;
       }
-      if (what.kind === 'other' && isServerState(o.text)) {
-        ctx.reporter.emit({ kind: 'info', message: `line ${o.line}: a statement about the server's replication state is not run (${o.text.slice(0, 60)}…)` });
+      if (what.kind === 'alter-table' && !loadedTables.has(`${t.name}\u0000${what.table}`)) {
+        ctx.reporter.emit({ kind: 'warning', message: `the ALTER TABLE at line ${o.line} is not run: its table ${what.table} was not loaded`, database: t.name });
         continue;
       }
-      const sql = rewrite(ctx, o);
+      if (what.kind === 'other' && isServerState(o.text)) {
+        const shown = o.text.length > 300 ? `${o.text.slice(0, 300)}…` : o.text;
+        ctx.reporter.emit({ kind: 'info', message: `line ${o.line}: a statement about the server's replication state is not run (run it on the target yourself if you want it): ${shown}` });
+        continue;
+      }
+      if (what.kind === 'alter-database' && alteredTarget(ctx, o, what.database) !== t) {
+        ctx.reporter.emit({ kind: 'warning', message: `line ${o.line}: ALTER DATABASE ${what.database} is not run: the database is not one this load writes`, database: t.name });
+        continue;
+      }
+      const sql = what.kind === 'alter-database' ? alterDatabaseText(rewrite(ctx, o), t.name) : rewrite(ctx, o);
       if (t.resumed && what.kind === 'object' && !what.drop) await s.exec(`DROP ${what.object.toUpperCase()} IF EXISTS ${wireQualified(t.name, what.name)}`);
-      try {
-        await s.exec(sql, [], { database: t.name });
-      } catch (e) {
-        throw statementError(e, { file, line: o.line, offset: o.offset, database: t.name }, sql);
+      if (what.kind === 'alter-table') await runAlter(ctx, s, t, o, what.table, sql, state);
+      else {
+        try {
+          await s.exec(sql, [], { database: t.name });
+        } catch (e) {
+          throw statementError(e, { file, line: o.line, offset: o.offset, database: t.name }, sql);
+        }
       }
       await ctx.progress.recordStep(t.name, step);
       t.steps.set(step, '');

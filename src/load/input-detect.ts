@@ -51,5 +51,15 @@ export function detectInput(source: StoreLocation, format: InputFormat, list: (d
   if (format === 'tsdump') return { kind: 'tsdump' };
   const names = list(p);
   if (!names.includes('manifest.json') && looksLikeMydumper(names)) return { kind: 'mydumper', dir: source, display: p };
+  const scripts = names.filter((n) => SQL_FILE.test(n)).sort();
+  // a tsdump keeps its .sql files in a directory per database: at the top they are someone else's
+  if (!names.includes('manifest.json') && scripts.length > 0) {
+    const shown = scripts.length > 3 ? `${scripts.slice(0, 3).join(', ')}, …` : scripts.join(', ');
+    throw new TsError({
+      code: 'usage',
+      message: `${p} holds ${scripts.length} SQL file${scripts.length > 1 ? 's' : ''} (${shown}) but no tsdump manifest.json nor mydumper metadata: a folder of mysqldump files (MySQL Workbench's 'Export to Dump Project Folder' writes one a table) is not one dump`,
+      suggestion: `load the files one at a time: tsload -d ${path.join(p, scripts[0]!)} -B DATABASE, the tables' files first and the routines' and views' last`,
+    });
+  }
   return { kind: 'tsdump' };
 }

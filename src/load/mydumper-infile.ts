@@ -12,7 +12,7 @@
 import { TsError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
 import { isTransient } from '../db/server-errors.js';
-import type { DataBatch } from '../format/script-plan.js';
+import type { DataBatch } from '../format/script-batch.js';
 import { loadDataText } from '../format/load-data-statement.js';
 import { commitImportBatch, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
 import { statementError } from './import-errors.js';

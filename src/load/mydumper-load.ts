@@ -16,7 +16,8 @@ import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { mydumperLayout, parseMydumperMetadata, type MydumperMetadata } from '../format/mydumper-layout.js';
 import { isLoadData, parseLoadData } from '../format/load-data-statement.js';
-import { ScriptPlanner, type InfileBatch, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
+import type { InfileBatch } from '../format/script-batch.js';
+import { ScriptPlanner, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { unsafePath } from '../storage/store-path.js';
 import { dependencyOrder } from './ddl.js';
@@ -189,6 +190,8 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     unclosed: null,
     // each chunk file is planned alone, under the SETs it starts with
     stateChange: null,
+    // mydumper writes no DELETE / TRUNCATE
+    emptiedAfterRows: null,
   };
   const uncounted = countInfileRows(meta, databases, infileTables, notes);
   checkRowCounts(meta, databases, infileTables, notes);

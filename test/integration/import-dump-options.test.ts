@@ -48,6 +48,100 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     await expectExact(dst, '--skip-add-drop-table latin1');
   }, 600_000);
 
+  it('a --skip-comments dump (no \'-- Dump completed\' line) loads without --force: its last statements restore what its header saved', async () => {
+    const dst = uniqueDb('imp_opt_nocomments');
+    targets.push(dst);
+    const f = path.join(dir, 'skip-comments.sql');
+    writeFileSync(f, mariadbDump(['--skip-comments', '--databases', src]));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`, '-t', '2'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectExact(dst, '--skip-comments');
+  }, 600_000);
+
+  it('a --add-drop-database dump of two databases under --rename: its DROP DATABASE statements are not run, so the source databases the file names stay', async () => {
+    const other = uniqueDb('imp_opt_other');
+    targets.push(other);
+    await admin.query(`CREATE DATABASE \`${other}\``);
+    await admin.query(`CREATE TABLE \`${other}\`.x (id INT PRIMARY KEY)`);
+    await admin.query(`INSERT INTO \`${other}\`.x VALUES (1), (2)`);
+    const [dst, dst2] = [uniqueDb('imp_opt_adddrop'), uniqueDb('imp_opt_adddrop2')];
+    targets.push(dst, dst2);
+    const f = path.join(dir, 'add-drop-database.sql');
+    writeFileSync(f, mariadbDump(['--add-drop-database', '--databases', src, other]));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`, '--rename', `${other}=${dst2}`], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    // the file's DROP DATABASE of the second source came while the first was in use: run there, it dropped the source itself
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${other}\`.x`))).toBe(2);
+    expect(r.stderr).toContain(`DROP DATABASE ${other} at line `);
+    await expectExact(dst, '--add-drop-database');
+    await expectSameDatabases(admin, other, dst2, '--add-drop-database, second');
+  }, 600_000);
+
+  it('a --master-data dump: its CHANGE MASTER TO is not run on the target (its replication is not the load\'s to change), and shown whole', async () => {
+    const dst = uniqueDb('imp_opt_master');
+    targets.push(dst);
+    const f = path.join(dir, 'master-data.sql');
+    const text = mariadbDump(['--master-data=1', src]);
+    writeFileSync(f, text);
+    const change = /^CHANGE MASTER TO .*;$/m.exec(text.toString('latin1'))![0].slice(0, -1);
+    await admin.query(`CREATE DATABASE \`${dst}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`a statement about the server's replication state is not run (run it on the target yourself if you want it): ${change}`);
+    await expectExact(dst, '--master-data');
+  }, 600_000);
+
+  it('a --system=users dump: its CREATE USER / GRANT statements are not run (the accounts exist on the target: they failed the load after all the data), and said so', async () => {
+    const dst = uniqueDb('imp_opt_users');
+    targets.push(dst);
+    await admin.query("CREATE USER IF NOT EXISTS 'imp_opt_acct'@'localhost'");
+    try {
+      // the block mariadb-dump 10.11 --system=users writes before the footer (written here: on the test
+      // server mariadb-dump --system=users stops at the root@<hostname> account mariadb-install-db makes)
+      const users = [
+        'CREATE USER `imp_opt_acct`@`localhost`;',
+        "SELECT COALESCE(CURRENT_ROLE(),'NONE') into @current_role;",
+        'CREATE ROLE IF NOT EXISTS mariadb_dump_import_role;',
+        'GRANT mariadb_dump_import_role TO CURRENT_USER();',
+        'SET ROLE mariadb_dump_import_role;',
+        `GRANT SELECT ON \`${src}\`.* TO \`imp_opt_acct\`@\`localhost\`;`,
+        "/*M!100005 SET DEFAULT ROLE NONE FOR 'imp_opt_acct'@'localhost' */;",
+        'SET ROLE NONE;',
+        'DROP ROLE mariadb_dump_import_role;',
+        "/*M!100203 EXECUTE IMMEDIATE CONCAT('SET ROLE ', @current_role) */;",
+        '',
+      ].join('\n');
+      const dump = mariadbDump(['--databases', src]).toString('latin1');
+      const at = dump.indexOf('/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;');
+      const f = path.join(dir, 'system-users.sql');
+      writeFileSync(f, Buffer.from(dump.slice(0, at) + users + dump.slice(at), 'latin1'));
+      const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${src}=${dst}`], { timeoutMs: 300_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/the file's statements about accounts \(CREATE USER, GRANT …, from line \d+\) are not run/);
+      await expectExact(dst, '--system=users');
+    } finally {
+      await admin.query("DROP USER IF EXISTS 'imp_opt_acct'@'localhost'");
+    }
+  }, 600_000);
+
+  it('routines created under another database collation: the dump\'s ALTER DATABASE pair runs on the target under --rename, not on the source, so they keep theirs', async () => {
+    const from = uniqueDb('imp_opt_dbcoll');
+    const dst = uniqueDb('imp_opt_dbcoll_copy');
+    targets.push(from, dst);
+    await admin.query(`CREATE DATABASE \`${from}\` CHARACTER SET latin1`);
+    await admin.query(`CREATE TABLE \`${from}\`.t (id INT PRIMARY KEY)`);
+    await admin.query(`INSERT INTO \`${from}\`.t VALUES (1)`);
+    await admin.query(`CREATE PROCEDURE \`${from}\`.p() SELECT COUNT(*) FROM t`);
+    await admin.query(`ALTER DATABASE \`${from}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const f = path.join(dir, 'db-collation.sql');
+    const text = mariadbDump(['--routines', '--databases', from]);
+    expect(text.toString('latin1')).toContain(`ALTER DATABASE \`${from}\` CHARACTER SET latin1`);
+    writeFileSync(f, text);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectSameDatabases(admin, from, dst, 'routine database collation');
+  }, 600_000);
+
   it('a rerun after the user dropped the database a failed load left (to rerun it with --skip-definer) loads it from the start', async () => {
     const dst = uniqueDb('imp_opt_dropped');
     targets.push(dst);

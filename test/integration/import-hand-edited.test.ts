@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameDatabases } from '../support/checker.js';
-import { connArgs, mariadbDump, runCli } from '../support/cli.js';
+import { connArgs, mariadbClient, mariadbDump, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
 
@@ -82,6 +82,32 @@ describe('tsload restores hand-edited mariadb-dump files, or refuses them naming
     expect(r.stderr).toContain(`the INSERT at line ${secondInsert} (table ${src2}.big) is read under other session settings than the file's header (character_set_client latin1 → utf8mb4)`);
     expect(r.stderr).toMatch(/split it where the second dump starts/);
     expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)', [c, d])).toHaveLength(0);
+  }, 600_000);
+
+  it('the same database dumped twice into one file: the later dump\'s DROP TABLE leaves only its own rows, as `mariadb < file` does (no rows of both)', async () => {
+    const db = uniqueDb('imp_edit_twice');
+    const dst = uniqueDb('imp_edit_twice_copy');
+    targets.push(db, dst);
+    await admin.query(`CREATE DATABASE \`${db}\``);
+    // one table without a key (rows of both dumps would load without a word), one with
+    await admin.query(`CREATE TABLE \`${db}\`.log (a INT, b VARCHAR(10))`);
+    await admin.query(`CREATE TABLE \`${db}\`.k (id INT PRIMARY KEY, v VARCHAR(10))`);
+    await admin.query(`INSERT INTO \`${db}\`.log VALUES (1, 'x'), (2, 'y')`);
+    await admin.query(`INSERT INTO \`${db}\`.k VALUES (1, 'a'), (2, 'b')`);
+    const first = dumpOf(['--databases', db]);
+    await admin.query(`INSERT INTO \`${db}\`.log VALUES (3, 'z')`);
+    await admin.query(`UPDATE \`${db}\`.k SET v = 'B' WHERE id = 2`);
+    await admin.query(`INSERT INTO \`${db}\`.k VALUES (3, 'c')`);
+    const f = path.join(dir, 'twice.sql');
+    const both = Buffer.concat([first, dumpOf(['--databases', db])]);
+    writeFileSync(f, both);
+    // what the client makes of it: the source itself, restored from the file
+    mariadbClient([], both);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${db}=${dst}`, '-t', '2'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`table ${db}\\.log is dropped at line \\d+ after the file created it`));
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.log`))).toBe(3);
+    await expectExact(db, dst, 'same database twice');
   }, 600_000);
 
   it('names the line of the statement a truncated file ends in', async () => {

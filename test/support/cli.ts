@@ -101,6 +101,16 @@ export function mariadbDump(args: readonly string[], out?: string): Buffer {
 }
 
 /**
+ * The machine's mariadb client against the test server, reading `input` as `mariadb DB < file` does
+ * (its connection, then `args`). Throws with the client's stderr if it fails.
+ */
+export function mariadbClient(args: readonly string[], input: Buffer | string): void {
+  const s = testServer();
+  const r = spawnSync('mariadb', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, ...args], { input, env: { ...process.env, MYSQL_PWD: s.password }, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`mariadb ${args.join(' ')} failed: ${r.stderr.toString()}`);
+}
+
+/**
  * Connection arguments for the test server: ['--no-defaults', '-h', host, '-P', port, '-u', user].
  * --no-defaults keeps the machine's /etc/mysql and ~/.my.cnf out of the tests. The password travels
  * as MYSQL_PWD (runCli sets it).

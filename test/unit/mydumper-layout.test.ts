@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mydumperLayout, parseMydumperMetadata } from '../../src/format/mydumper-layout.js';
 import { detectInput, looksLikeMydumper } from '../../src/load/input-detect.js';
@@ -46,5 +49,18 @@ describe('mydumper layout', () => {
     expect(looksLikeMydumper(['manifest.json', 'shop'])).toBe(false);
     expect(detectInput({ kind: 's3', bucket: 'b', prefix: 'p' }, 'auto', () => [])).toEqual({ kind: 'tsdump' });
     expect(detectInput({ kind: 's3', bucket: 'b', prefix: 'backups/shop.sql.gz' }, 'auto', () => [])).toEqual({ kind: 'mysqldump', dir: { kind: 's3', bucket: 'b', prefix: 'backups' }, file: 'shop.sql.gz', display: 's3://b/backups/shop.sql.gz' });
+  });
+
+  it('refuses a folder of mysqldump files (MySQL Workbench\'s Dump Project Folder) instead of taking it for an unfinished tsdump', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tsload-detect-'));
+    try {
+      const local = { kind: 'local', dir } as const;
+      expect(() => detectInput(local, 'auto', () => ['shop_orders.sql', 'shop_routines.sql'])).toThrow(/holds 2 SQL files \(shop_orders\.sql, shop_routines\.sql\) but no tsdump manifest\.json nor mydumper metadata/);
+      // a tsdump keeps its .sql files a directory down
+      expect(detectInput(local, 'auto', () => ['manifest.json', 'shop'])).toEqual({ kind: 'tsdump' });
+      expect(detectInput(local, 'auto', () => ['shop'])).toEqual({ kind: 'tsdump' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -79,10 +79,29 @@ describe('script plan', () => {
     ]);
   });
 
-  it('refuses a file without its footer', () => {
-    const p = plan(DUMP.slice(0, DUMP.indexOf('-- Dump completed')));
+  it('refuses a file without its footer, unless its last statements restore what its header saved (--skip-comments)', () => {
+    // cut between two statements: nothing after the last table says the export ended there
+    const p = plan(DUMP.slice(0, DUMP.indexOf('/*!40101 SET SQL_MODE=@OLD_SQL_MODE */')));
     expect(p.complete).toBe(false);
-    expect(p.problem).toMatch(/Dump completed/);
+    expect(p.problem).toBe("the file has no '-- Dump completed' line at its end, nor the statements restoring the session settings its header saved");
+    expect(plan(DUMP.slice(0, DUMP.indexOf('-- Dump completed'))).complete).toBe(true);
+  });
+
+  it('ends a phpMyAdmin export at the COMMIT of its header\'s transaction, an Adminer one at its date line', () => {
+    const pma = '-- phpMyAdmin SQL Dump\nSET SQL_MODE = "NO_AUTO_VALUE_ON_ZERO";\nSTART TRANSACTION;\nSET time_zone = "+00:00";\nCREATE TABLE `a` (`id` int);\nINSERT INTO `a` VALUES (1);\nALTER TABLE `a`\n  ADD PRIMARY KEY (`id`);\n';
+    const whole = plan(`${pma}COMMIT;\n`);
+    expect(whole.complete).toBe(true);
+    // START TRANSACTION does not end the header: its time zone is every session's
+    expect(whole.header.map((h) => h.text)).toEqual(['SET SQL_MODE = "NO_AUTO_VALUE_ON_ZERO"', 'SET time_zone = "+00:00"']);
+    expect(whole.stateChange).toBeNull();
+    expect(whole.objects.map((o) => o.what)).toEqual([{ kind: 'alter-table', table: 'a', database: null }]);
+    expect(plan(pma).problem).toBe('the phpMyAdmin export does not end with the COMMIT of the transaction its header opened');
+    const adminer = "-- Adminer 4.8.1 MySQL 8.0.35 dump\n\nSET NAMES utf8;\nSET time_zone = '+00:00';\nCREATE TABLE `a` (`id` int);\nINSERT INTO `a` VALUES (1);\n";
+    expect(plan(`${adminer}\n-- 2023-11-30 06:35:56\n`).complete).toBe(true);
+    expect(plan(adminer).problem).toBe("the Adminer export has no '-- <date and time>' line at its end");
+    const navicat = '/*\n Navicat Premium Data Transfer\n\n Date: 22/12/2018 23:18:10\n*/\n\nSET NAMES utf8mb4;\nSET FOREIGN_KEY_CHECKS = 0;\nCREATE TABLE `a` (`id` int);\nINSERT INTO `a` VALUES (1);\n';
+    expect(plan(`${navicat}\nSET FOREIGN_KEY_CHECKS = 1;\n`).complete).toBe(true);
+    expect(plan(navicat).problem).toBe('the Navicat export does not end with the SET FOREIGN_KEY_CHECKS = 1 it writes last');
   });
 
   it('names the tables a file inserts into without creating them, and the last table of a file without footer', () => {
@@ -98,6 +117,16 @@ describe('script plan', () => {
     expect(classify('CREATE DEFINER="u"@"localhost" FUNCTION "f l"(a INT)')).toMatchObject({ kind: 'object', object: 'function', name: 'f l' });
     expect(classify('INSERT INTO `we``ird` VALUES (1)')).toEqual({ kind: 'insert', table: 'we`ird', database: null, columnList: false });
     expect(classify('/*!40000 ALTER TABLE `t` DISABLE KEYS */')).toEqual({ kind: 'keys', table: 't', enable: false });
+    expect(classify('ALTER TABLE `s`.`t`\n  MODIFY `id` int(11) NOT NULL AUTO_INCREMENT')).toEqual({ kind: 'alter-table', table: 't', database: 's' });
+    expect(['START TRANSACTION', 'BEGIN', 'SET AUTOCOMMIT = 0', 'COMMIT', 'set autocommit=1'].map((h) => classify(h))).toEqual([true, true, true, false, false].map((open) => ({ kind: 'transaction', open })));
+    expect(classify('/*!40000 DROP DATABASE IF EXISTS `shop`*/')).toEqual({ kind: 'drop-database', database: 'shop' });
+    expect(classify('ALTER DATABASE `shop` CHARACTER SET latin1 COLLATE latin1_swedish_ci ')).toEqual({ kind: 'alter-database', database: 'shop' });
+    expect(['CREATE USER `app`@`%` IDENTIFIED BY PASSWORD \'*76\'', 'GRANT SELECT ON `s`.* TO `app`@`%`', '/*M!100005 SET DEFAULT ROLE NONE FOR \'app\'@\'%\' */', 'SET ROLE NONE', 'DROP ROLE r', 'FLUSH PRIVILEGES'].map((h) => classify(h).kind)).toEqual(Array(6).fill('account'));
+    expect(classify('DELETE FROM `t`')).toEqual({ kind: 'empty-table', table: 't', database: null });
+    expect(classify('TRUNCATE TABLE `s`.`t`')).toEqual({ kind: 'empty-table', table: 't', database: 's' });
+    expect(classify('DELETE FROM `t` WHERE id = 1')).toEqual({ kind: 'other' });
+    // a MariaDB compound statement is run, not taken for a transaction
+    expect(classify('BEGIN NOT ATOMIC SELECT 1; END')).toEqual({ kind: 'other' });
     expect(classify('CREATE TABLE `täblé` (').kind).toBe('create-table');
   });
 });
@@ -109,6 +138,9 @@ describe('refused statements', () => {
     expect(suggestionFor(1292, "Incorrect datetime value: '0000-00-00 00:00:00'", '')).toMatch(/--sql-mode/);
     expect(suggestionFor(1286, "Unknown storage engine 'TokuDB'", '')).toMatch(/--engine/);
     expect(suggestionFor(1062, "Duplicate entry '1' for key 'PRIMARY'", '')).toMatch(/--on-duplicate ignore/);
+    // MySQL 8's collations on MariaDB: --convert-utf8mb4 is not the fix
+    expect(suggestionFor(1273, "Unknown collation: 'utf8mb4_0900_ai_ci'", '')).toMatch(/comes from MySQL 8 .*does not change it/);
+    expect(suggestionFor(1064, "You have an error in your SQL syntax … near 'TYPE=MyISAM' at line 4", 'CREATE TABLE `t` (\n  `id` int(11)\n) TYPE=MyISAM')).toMatch(/ENGINE=/);
   });
 });
 

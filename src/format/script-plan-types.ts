@@ -1,0 +1,87 @@
+/**
+ * What the script planner (script-plan.ts) makes of a SQL script: the plan the import follows —
+ * per database and table the DDL and the INSERT batches, the object phase, and what the file says
+ * of its own completeness.
+ */
+import type { DataBatch } from './script-batch.js';
+import type { EmptiedTable } from './script-skips.js';
+import type { Classified } from './sql-classify.js';
+import type { StateChange } from './session-state-tracker.js';
+
+/** A statement kept as text: latin1, one char per byte of the file (sent as is by a binary session). */
+export interface ScriptText {
+  readonly text: string;
+  readonly offset: number;
+  readonly line: number;
+  readonly what: Classified;
+  /** The database the script was in (USE) when it came; null before any USE. */
+  readonly database: string | null;
+  /** The script's sql_mode had NO_BACKSLASH_ESCAPES when it came. */
+  readonly noBackslashEscapes: boolean;
+  /** Which file of the dump it is in (PlannerOptions.file; 0 for a one-file dump). */
+  readonly file: number;
+}
+
+export interface PlannedTable {
+  readonly name: string;
+  readonly kind: 'table' | 'sequence';
+  readonly ddl: ScriptText;
+  /** Statements that set the table's state after it is created (a sequence's SETVAL). */
+  readonly state: ScriptText[];
+  readonly batches: DataBatch[];
+  rows: number;
+  /** Bytes of its INSERT statements. */
+  bytes: number;
+  complete: boolean;
+}
+
+export interface PlannedDatabase {
+  /** Null for a one-database file without CREATE DATABASE / USE. */
+  readonly name: string | null;
+  create: ScriptText | null;
+  readonly tables: PlannedTable[];
+}
+
+export interface ScriptPlan {
+  /** SET statements before the first other statement: every session of the load runs them first. */
+  readonly header: readonly ScriptText[];
+  readonly databases: readonly PlannedDatabase[];
+  /** The object phase in file order: views, routines, triggers, events, and the SET / USE / other statements between. */
+  readonly objects: readonly ScriptText[];
+  readonly bytes: number;
+  readonly statements: number;
+  readonly sha256: string;
+  readonly complete: boolean;
+  /** Why the script is not complete (null when it is). */
+  readonly problem: string | null;
+  /** The last complete table before the cut, when the script is not complete. */
+  readonly lastComplete: { readonly database: string | null; readonly table: string } | null;
+  /** Things read but left out (system databases …), for the user. */
+  readonly notes: readonly string[];
+  /**
+   * The database a one-database file was dumped from, as its header comment names it
+   * (`-- Host: … Database: shop`): its statements still name it (`shop`.`t` in triggers, views).
+   */
+  readonly commentDatabase: string | null;
+  /** Tables the script inserts into but does not create (a --no-create-info dump): not loaded. */
+  readonly orphans: readonly { readonly table: string; readonly line: number }[];
+  /**
+   * When the file ends cleanly after a whole statement and only the footer is missing (a dump made
+   * with --skip-comments / --compact, or one cut exactly between statements): the last table, which
+   * nothing closed — complete or not, the file cannot tell.
+   */
+  readonly unclosed: PlannedTable | null;
+  /**
+   * The first INSERT read under another character set, time zone or sql_mode than the header's
+   * (two dumps concatenated into one file, a SET NAMES between tables): every session of the load
+   * runs the header, so such rows would be read otherwise than `mariadb < file` reads them.
+   */
+  readonly stateChange: StateChange | null;
+  /**
+   * The first DELETE FROM / TRUNCATE of a table after some of its rows: the load, which sends a
+   * table's rows in parallel and its other statements after them, cannot run it where it stands.
+   * One before the table's rows (HeidiSQL's `DELETE FROM t;`) is not run: the table is new, or
+   * --drop-table decided what it holds.
+   */
+  readonly emptiedAfterRows: EmptiedTable | null;
+}
