@@ -13,7 +13,6 @@
  * own algorithm, not reproduced here. So do YEAR(2) (binary: the four-digit year, text: two digits),
  * types this list does not know, and a --where condition with a `?` (a placeholder once prepared).
  */
-import { TsError } from '../core/errors.js';
 import type { ColumnSpec } from '../core/table-shape.js';
 
 const BINARY_READABLE_TYPES = new Set([
@@ -64,12 +63,13 @@ const STRING_TYPES = new Set([0, 6, 15, 16, 245, 246, 247, 248, 249, 250, 251, 2
 
 /**
  * The encoder's layout of a binary result: 4 bytes per column (wire kind, zero-fill width,
- * fractional digits, 0). A column type the encoder cannot write as the text protocol would is an
- * error (binaryReadable keeps such tables on the text protocol, so this is a guard, never a path).
+ * fractional digits, 0), or null when a column's type is one the encoder cannot write as the text
+ * protocol would (binaryReadable keeps such tables on the text protocol; the result's own columns
+ * decide, e.g. MySQL 8 computes an ENUM's `(col + 0)` as a DOUBLE where MariaDB has an integer).
  */
-export function binaryLayout(columns: readonly ResultColumn[], object: { database: string; table: string }): Uint8Array {
+export function binaryLayout(columns: readonly ResultColumn[]): Uint8Array | null {
   const layout = new Uint8Array(4 * columns.length);
-  columns.forEach((c, i) => {
+  for (const [i, c] of columns.entries()) {
     const ints = INTEGER_KINDS[c.columnType];
     const temporal = TEMPORAL_KINDS[c.columnType];
     if (ints !== undefined) {
@@ -79,14 +79,9 @@ export function binaryLayout(columns: readonly ResultColumn[], object: { databas
       layout[4 * i] = temporal;
       layout[4 * i + 2] = c.decimals;
     } else if (!STRING_TYPES.has(c.columnType)) {
-      throw new TsError({
-        code: 'internal',
-        message: `column ${c.name} of ${object.database}.${object.table} came back as protocol type ${c.columnType} (decimals ${c.decimals}), which the binary-protocol reader does not write`,
-        object,
-        suggestion: 'please report this with the table definition (SHOW CREATE TABLE)',
-      });
+      return null;
     }
-  });
+  }
   return layout;
 }
 

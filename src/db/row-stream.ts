@@ -4,10 +4,9 @@
  * batch waits for its consumer, so memory stays bounded by the batch size whatever the table size.
  */
 import type mysql from 'mysql2';
-import { TsError, errnoOf } from '../core/errors.js';
+import { TsError } from '../core/errors.js';
 import { encodeWireRow, type WireBatch } from '../core/wire-row.js';
 import type { ReadArena } from './read-arena.js';
-import type { ResultColumn } from './binary-layout.js';
 import { explainDbError } from './server-errors.js';
 
 /** A raw row: one Buffer per column (the bytes the server sent), null for SQL NULL. */
@@ -64,93 +63,19 @@ export function wireRowBatches(conn: mysql.Connection, sql: string, signal?: Abo
   }, signal, batchRows, batchBytes);
 }
 
-/** What a prepared SELECT is to mysql2 (PreparedStatementInfo). */
-interface PreparedStatement {
-  readonly parameters: readonly unknown[];
-  execute(values: unknown[]): unknown;
-}
-
-/** mysql2's Execute command states the row hook below steps into. */
-interface ExecuteStates {
-  readField(packet: WirePacket, connection: unknown): unknown;
-  fieldsEOF(packet: WirePacket, connection: unknown): unknown;
-  row(packet: WirePacket, connection: unknown): unknown;
-}
-
-/** The server refused to prepare: too many prepared statements on it (max_prepared_stmt_count). */
-const ER_MAX_PREPARED_STMT_COUNT_REACHED = 1461;
-
-/**
- * Streams a SELECT as wire rows of the binary protocol (a prepared statement, executed once and
- * closed): each row is its binary row packet's payload, uncopied, as wireRowBatches hands out text
- * rows. `onColumns` gets the result's column definitions before the first row; it gets null when
- * the server would not prepare the statement (max_prepared_stmt_count reached) or it has
- * placeholders, and the rows then come through the text protocol (wireRowBatches).
- */
-export async function* binaryRowBatches(
-  conn: mysql.Connection,
-  sql: string,
-  onColumns: (columns: readonly ResultColumn[] | null) => void,
-  signal?: AbortSignal,
-  batchRows = 4096,
-  batchBytes = 1 << 20,
-  arena: ReadArena | null = null,
-): AsyncGenerator<WireBatch> {
-  const stmt = await new Promise<PreparedStatement | null>((resolve, reject) => {
-    conn.prepare(sql, (err, s) => {
-      if (err && errnoOf(err) === ER_MAX_PREPARED_STMT_COUNT_REACHED) resolve(null);
-      else if (err) reject(explainDbError(err));
-      else resolve(s as unknown as PreparedStatement);
-    });
-  });
-  if (stmt === null || stmt.parameters.length > 0) {
-    if (stmt !== null) conn.unprepare(sql);
-    onColumns(null);
-    yield* wireRowBatches(conn, sql, signal, batchRows, batchBytes, arena);
-    return;
-  }
-  try {
-    const q = stmt.execute([]) as QueryInternals & ExecuteStates & { _fields: ResultColumn[][]; _resultIndex: number };
-    const proto = Object.getPrototypeOf(q) as ExecuteStates;
-    const batch = new WireRows(arena);
-    arena?.start();
-    yield* collectBatches(conn, q as unknown as mysql.Query, batch, (added) => {
-      // Execute's states are its prototype's methods; the result header moves to `this.readField`,
-      // so an own readField leads into these instead (and mysql2 builds no row parser of its own)
-      const readField = function (this: typeof q, packet: WirePacket, connection: unknown): unknown {
-        const next = proto.readField.call(this, packet, connection);
-        return next === proto.fieldsEOF ? fieldsEOF : next === proto.readField ? readField : next;
-      };
-      const fieldsEOF = function (this: typeof q, packet: WirePacket, connection: unknown): unknown {
-        if (!packet.isEOF()) return proto.fieldsEOF.call(this, packet, connection);
-        onColumns(this._fields[this._resultIndex]!);
-        return rowState;
-      };
-      const rowState = function (this: typeof q, packet: WirePacket, connection: unknown): unknown {
-        if (packet.isEOF()) return proto.row.call(this, packet, connection);
-        added(batch.add(packet.buffer, packet.offset, packet.end));
-        return rowState;
-      };
-      q.readField = readField;
-      return () => arena?.stop();
-    }, signal, batchRows, batchBytes);
-  } finally {
-    conn.unprepare(sql);
-  }
-}
-
 /**
  * Collects a running query's rows into batches. `install` connects the row source to the batch
  * and calls `added(bytes)` per row. The socket is paused while a full batch waits for the
  * consumer, so backpressure reaches the server and memory stays bounded by the batch size;
  * batches also cut the per-row promise overhead of a row-at-a-time async iterator. Leaving the
- * loop early drains the rest of the result in the background (the session stays usable).
+ * loop early drains the rest of the result in the background (the session stays usable): the rows
+ * still to come are dropped. `fail(e)` ends the stream with an error from within the row source.
  */
-async function* collectBatches<B>(
+export async function* collectBatches<B>(
   conn: mysql.Connection,
   q: mysql.Query,
   batch: RowBatch<B>,
-  install: (added: (bytes: number) => void) => () => void,
+  install: (added: (bytes: number) => void, fail: (e: unknown) => void) => () => void,
   signal: AbortSignal | undefined,
   batchRows: number,
   batchBytes: number,
@@ -165,7 +90,9 @@ async function* collectBatches<B>(
     wake = null;
     w?.();
   };
+  let detached = false;
   const added = (n: number): void => {
+    if (detached) return;
     bytes += n;
     if (batch.length >= batchRows || bytes >= batchBytes) {
       if (!paused) {
@@ -183,7 +110,7 @@ async function* collectBatches<B>(
     done = true;
     notify();
   };
-  const uninstall = install(added);
+  const uninstall = install(added, (e) => onError(e));
   q.on('error', onError);
   q.on('end', onEnd);
   // A query without a callback has no onResult: mysql2 reports a lost connection (KILL CONNECTION,
@@ -191,6 +118,7 @@ async function* collectBatches<B>(
   conn.on('error', onError);
   const onAbort = (): void => onError(new TsError({ code: 'interrupted', message: 'interrupted' }));
   signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
   try {
     for (;;) {
       if (failure) throw explainDbError(failure);
@@ -214,21 +142,26 @@ async function* collectBatches<B>(
     q.removeListener('error', onError);
     q.removeListener('end', onEnd);
     conn.removeListener('error', onError);
-    if (!done) q.on('error', () => undefined);
+    if (!done) {
+      // the rest of the result drains: its rows are dropped, and nothing pauses the socket again
+      detached = true;
+      batch.detach();
+      q.on('error', () => undefined);
+    }
     if (paused) conn.resume();
   }
 }
 
 
 /** The slice of mysql2's Query and Packet internals that wireRowBatches relies on. */
-interface WirePacket {
+export interface WirePacket {
   readonly buffer: Buffer;
   readonly offset: number;
   readonly end: number;
   isEOF(): boolean;
 }
 
-interface QueryInternals {
+export interface QueryInternals {
   row: unknown;
   readField?: unknown;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -245,14 +178,22 @@ function rawRowSize(row: RawRow): number {
 interface RowBatch<B> {
   readonly length: number;
   take(): B;
+  /** The stream was left early: rows added from now on are dropped. */
+  detach(): void;
 }
 
 class RawRowBatch implements RowBatch<RawRow[]> {
   private rows: RawRow[] = [];
+  private detached = false;
   get length(): number {
     return this.rows.length;
   }
+  detach(): void {
+    this.detached = true;
+    this.rows = [];
+  }
   add(row: RawRow): number {
+    if (this.detached) return 0;
     this.rows.push(row);
     return rawRowSize(row);
   }
@@ -283,11 +224,20 @@ class WireRowsHalf implements WireBatch {
 export class WireRows implements RowBatch<WireBatch> {
   private halves = [new WireRowsHalf(), new WireRowsHalf()] as const;
   private current = 0;
+  private detached = false;
   constructor(private readonly arena: ReadArena | null = null) {}
   get length(): number {
     return this.halves[this.current].length;
   }
+  detach(): void {
+    this.detached = true;
+    for (const h of this.halves) {
+      h.length = 0;
+      h.buffers.fill(EMPTY);
+    }
+  }
   add(buffer: Buffer, start: number, end: number): number {
+    if (this.detached) return 0;
     const h = this.halves[this.current];
     const n = h.length;
     if (n === h.starts.length) {

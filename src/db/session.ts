@@ -10,8 +10,8 @@ import { describeTls, tlsAttempts, type ConnectionSettings, type TlsAttempt } fr
 import { FRAME_ROOM, MAX_PACKET_PAYLOAD, framedFile, pacedFile, sendFramedQuery, type FramedPacket } from './framed-query.js';
 import { ReadArena, arenaSocket } from './read-arena.js';
 import { affected, stringCast, warningCount, type ServerWarning } from './driver-results.js';
-import type { ResultColumn } from './binary-layout.js';
-import { binaryRowBatches, rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
+import { binaryRowBatches, prepareSelect, type LayoutFor, type PreparedSelect } from './binary-rows.js';
+import { rawRowBatches, wireRowBatches, type RawRow } from './row-stream.js';
 import { explainConnectError, explainDbError } from './server-errors.js';
 import { PLAIN, type SessionProfile } from './session-profile.js';
 
@@ -257,11 +257,14 @@ export class Session {
   }
 
   /**
-   * Streams a SELECT through the binary protocol (row-stream.ts binaryRowBatches): `onColumns` gets
-   * the result's columns before the first row, or null when the rows come as text rows instead.
+   * Streams a SELECT through the binary protocol where `layoutFor` can read its result, else through
+   * the text protocol (binary-rows.ts): `onLayout` says which, before the first row.
    */
-  binaryRowBatches(sql: string, onColumns: (columns: readonly ResultColumn[] | null) => void, signal?: AbortSignal): AsyncGenerator<WireBatch> {
-    return binaryRowBatches(this.conn, sql, onColumns, signal, undefined, undefined, this.arena);
+  async *binaryRowBatches(sql: string, layoutFor: LayoutFor, onLayout: (layout: Uint8Array | null) => void, signal?: AbortSignal): AsyncGenerator<WireBatch> {
+    const stmt = await this.waitFor<PreparedSelect | null>(undefined, (resolve, reject) => {
+      prepareSelect(this.conn, sql, (err, s) => (err ? reject(this.explain(err)) : resolve(s)));
+    });
+    yield* binaryRowBatches(this.conn, sql, stmt, layoutFor, onLayout, signal, undefined, undefined, this.arena);
   }
 
   /** Row-at-a-time view of rawRowBatches, for small results (plans, boundaries). */

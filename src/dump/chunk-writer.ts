@@ -69,7 +69,7 @@ export async function writeChunk(
   async function* encoded(): AsyncGenerator<Buffer> {
     const sql = selectSql(task);
     const batches = encoder.readsBinaryRows && binaryReadable(task.columns, task.where)
-      ? session.binaryRowBatches(sql, (columns) => encoder.useBinaryRows(columns && binaryLayout(columns, task)), signal)
+      ? session.binaryRowBatches(sql, binaryLayout, (layout) => encoder.useBinaryRows(layout), signal)
       : session.wireRowBatches(sql, signal);
     for await (const batch of batches) {
       // the batch's rows stay valid until the next batch is asked for, so a take may yield mid-batch

@@ -144,13 +144,14 @@ export class WasmRowEncoder extends SinkEncoder {
     const { buffers, starts, ends } = rows;
     let i = from;
     while (i < rows.length && this.sink.len < until) {
-      // rows for this call: at most MAX_ROWS and MAX_SPAN bytes of packets (one row whatever its size)
+      // rows for this call: at most MAX_ROWS, and MAX_SPAN bytes of packets with their output bound (one row whatever its size)
       const last = Math.min(rows.length, i + MAX_ROWS);
       let span = ends[i]! - starts[i]! + 4;
       let j = i + 1;
       for (; j < last; j++) {
         const n = ends[j]! - starts[j]! + 4;
-        if (span + n > MAX_SPAN) break;
+        // input and its output bound: binary rows are short and their values grow as text
+        if (3 * (span + n) + (j + 1 - i) * this.perRow > 3 * MAX_SPAN) break;
         span += n;
       }
       this.reserve(this.inPtr + span + 16 + 2 * span + (j - i) * this.perRow + 64);

@@ -8,7 +8,7 @@
  * A server that will not prepare another statement (max_prepared_stmt_count) gets the text protocol.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binaryLayout, binaryReadable, type ResultColumn } from '../../src/db/binary-layout.js';
+import { binaryLayout, binaryReadable } from '../../src/db/binary-layout.js';
 import { readTables, selectExpr, type CatalogTable } from '../../src/db/catalog.js';
 import { detectFlavor } from '../../src/db/flavor.js';
 import { DUMP_WORKER } from '../../src/db/session-profile.js';
@@ -61,14 +61,14 @@ function generatedRows(db: string): string {
 }
 
 /** The bytes one chunk file of `format` holds for the table, read through one protocol. */
-async function encodeTable(session: Session, table: CatalogTable, format: DataFormat, binary: boolean): Promise<{ bytes: Buffer; columns: readonly ResultColumn[] | null }> {
+async function encodeTable(session: Session, table: CatalogTable, format: DataFormat, binary: boolean): Promise<{ bytes: Buffer; layout: Uint8Array | null }> {
   const encoder = createRowEncoder(format, { table: table.name, columns: table.columns, statementSize: 4096 });
   const sql = `SELECT ${table.columns.filter((c) => c.dumped).map(selectExpr).join(', ')} FROM \`${table.database}\`.\`${table.name}\` ORDER BY id`;
-  let columns: readonly ResultColumn[] | null = null;
+  let layout: Uint8Array | null = null;
   const batches = binary
-    ? session.binaryRowBatches(sql, (cs) => {
-        columns = cs;
-        encoder.useBinaryRows(cs && binaryLayout(cs, { database: table.database, table: table.name }));
+    ? session.binaryRowBatches(sql, binaryLayout, (l) => {
+        layout = l;
+        encoder.useBinaryRows(l);
       })
     : session.wireRowBatches(sql);
   const parts: Buffer[] = [];
@@ -81,7 +81,7 @@ async function encodeTable(session: Session, table: CatalogTable, format: DataFo
   encoder.finish();
   parts.push(Buffer.from(encoder.take()));
   encoder.dispose();
-  return { bytes: Buffer.concat(parts), columns };
+  return { bytes: Buffer.concat(parts), layout };
 }
 
 async function openWorker(s: Pick<TestServerInfo, 'host' | 'port' | 'user' | 'password'>): Promise<Session> {
@@ -120,7 +120,7 @@ describe('chunks read through the binary protocol', () => {
         const text = await encodeTable(session, table!, format, false);
         const binary = await encodeTable(session, table!, format, true);
         // the binary protocol was used, and sent integers and temporal values as bytes
-        const layout = binaryLayout(binary.columns!, { database: db, table: 't' });
+        const layout = binary.layout!;
         expect(Array.from({ length: layout.length / 4 }, (_, i) => layout[4 * i]).filter((k) => k !== 0)).toHaveLength(28); // id, 15 integers, 10 temporal values, the ENUM and SET indexes
         expect(text.bytes.length).toBeGreaterThan(1_000_000);
         if (!binary.bytes.equals(text.bytes)) {
@@ -129,6 +129,67 @@ describe('chunks read through the binary protocol', () => {
         }
         expect(binary.bytes.equals(text.bytes), format).toBe(true);
       }
+    } finally {
+      await session.close();
+    }
+  }, 120_000);
+
+  it('reads through the text protocol a result the layout cannot read (a column altered to DOUBLE after the catalog was read)', async () => {
+    const db2 = uniqueDb('binproto_alter');
+    await admin.query(`CREATE DATABASE \`${db2}\``);
+    try {
+      await admin.query(`CREATE TABLE \`${db2}\`.t (id INT PRIMARY KEY, v INT)`);
+      await admin.query(`INSERT INTO \`${db2}\`.t SELECT seq, seq * 3 FROM \`${db2}\`.seq_1_to_100`);
+      const session = await openWorker(testServer());
+      try {
+        const [table] = await readTables(session, db2, await detectFlavor(session));
+        expect(binaryReadable(table!.columns, null)).toBe(true);
+        await admin.query(`ALTER TABLE \`${db2}\`.t MODIFY v DOUBLE`);
+        const text = await encodeTable(session, table!, 'csv', false);
+        const binary = await encodeTable(session, table!, 'csv', true);
+        expect(binary.layout).toBeNull();
+        expect(binary.bytes.equals(text.bytes)).toBe(true);
+        expect(await session.scalar('SELECT 1')).toBe('1');
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await dropDbs(db2);
+    }
+  }, 120_000);
+
+  it('a stream left early, or asked to stop before it began, leaves the session usable and no statement prepared', async () => {
+    const session = await openWorker(testServer());
+    const sql = `SELECT id, v, bl FROM \`${db}\`.t ORDER BY id`;
+    // this session's own counters (the server's Prepared_stmt_count counts other tests' statements too)
+    const status = async (name: string): Promise<number> => Number(await session.scalar(`SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = '${name}'`));
+    const prepared = async (): Promise<number> => (await status('COM_STMT_PREPARE')) - (await status('COM_STMT_CLOSE'));
+    try {
+      for (const binary of [true, false]) {
+        let batches = 0;
+        const stream = binary ? session.binaryRowBatches(sql, binaryLayout, () => undefined) : session.wireRowBatches(sql, undefined, 16, 16 * 1024);
+        for await (const batch of stream) {
+          expect(batch.length).toBeGreaterThan(0);
+          if (++batches === 2) break;
+        }
+        expect(await session.scalar('SELECT 2'), binary ? 'binary' : 'text').toBe('2');
+        // stopped mid-stream (Ctrl-C): the rest of the result drains while nothing reads it
+        const mid = new AbortController();
+        const stopped = (async () => {
+          const s = binary ? session.binaryRowBatches(sql, binaryLayout, () => undefined, mid.signal) : session.wireRowBatches(sql, mid.signal, 16, 16 * 1024);
+          for await (const _ of s) mid.abort();
+        })();
+        await expect(stopped).rejects.toMatchObject({ code: 'interrupted' });
+        expect(await session.scalar('SELECT 4'), binary ? 'binary, stopped' : 'text, stopped').toBe('4');
+      }
+      const stop = new AbortController();
+      stop.abort();
+      await expect((async () => {
+        for await (const _ of session.binaryRowBatches(sql, binaryLayout, () => undefined, stop.signal)) void _;
+      })()).rejects.toMatchObject({ code: 'interrupted' });
+      expect(await session.scalar('SELECT 3')).toBe('3');
+      expect(await status('COM_STMT_PREPARE')).toBeGreaterThan(0);
+      expect(await prepared()).toBe(0);
     } finally {
       await session.close();
     }
@@ -168,7 +229,7 @@ describe('a server that prepares no more statements', () => {
       const [table] = await readTables(session, db, await detectFlavor(session));
       const text = await encodeTable(session, table!, 'csv', false);
       const fallback = await encodeTable(session, table!, 'csv', true);
-      expect(fallback.columns).toBeNull();
+      expect(fallback.layout).toBeNull();
       expect(fallback.bytes.equals(text.bytes)).toBe(true);
     } finally {
       await session.close();
