@@ -18,6 +18,7 @@ async function prepareResume(ctx: LoadContext, w: TableWork): Promise<void> {
   const { db, table } = w;
   if (ctx.opts.restore.noData) return; // --no-data: nothing to load (todo stays empty)
   const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db.name, table.name]);
+  w.engine = engine;
   w.transactional = rollsBack(engine);
   const state = tableState(db.name, table, db);
   const incomplete = state.chunks.filter((c) => c.state !== 'done').map((c) => c.chunk);

@@ -65,7 +65,7 @@ async function createDatabase(ctx: LoadContext, t: TargetDb, schemaSession: () =
       await ddl.exec(ifNotExists(split.create), [], { database: t.name, table: tb.name });
       await recordIdentity(ctx, t, tb.name);
     }
-    work.push({ db: t, table: tb, split, started: Date.now(), remaining: 0, rows: 0, bytes: 0, transactional: true, todo: [] });
+    work.push({ db: t, table: tb, split, started: Date.now(), remaining: 0, rows: 0, bytes: 0, transactional: true, engine: null, todo: [] });
   }
   return work;
 }
