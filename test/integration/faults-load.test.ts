@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockName } from '../../src/load/load-lease.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { bigTable, removeTemps, sessionsRunning, signal, tempDir, waitFor } from '../support/faults.js';
 import type { AdminSession, ServerHandle } from '../support/server.js';
@@ -126,6 +127,63 @@ describe('load faults', () => {
       expect(await tableHash(dst)).toBe(sourceHash);
     }, 300_000);
   }
+
+  /** The server connection of the loader's control session: the holder of its lock on `dst` (load-lease.ts). */
+  const controlOf = async (dst: string): Promise<number | null> => {
+    const id = await admin.scalar('SELECT IS_USED_LOCK(?)', [lockName(dst)]);
+    return id === null ? null : Number(id);
+  };
+
+  it('the control connection killed mid-data, again and again: reconnected each time (its lock taken back), the load finishes exactly', async () => {
+    const dst = uniqueDb('fl_kill_ctl');
+    const run = runCli('tsload', loadArgs(dumps.csv, dst, ['--rows-per-transaction', '500']), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    const committed = async (): Promise<number> => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0));
+    const killed: number[] = [];
+    // each kill once the load went on after the last (more sub-chunks committed), while chunks are left
+    for (let at = 2; killed.length < 3; at = (await committed()) + 3) {
+      const n = await waitFor('more committed sub-chunks', async () => ((await committed()) >= at ? committed() : undefined), 60_000, 5).catch(() => null);
+      if (n === null || n > 200) break;
+      const id = await controlOf(dst);
+      if (id === null || killed.includes(id)) continue;
+      await admin.query(`KILL CONNECTION ${id}`);
+      killed.push(id);
+    }
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(killed.length, 'control connections killed during the data').toBeGreaterThanOrEqual(2);
+    expect(r.stderr.match(/transient error on the control session \(.*\) while running .*; retry 1\/4 on a fresh connection/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    expect(await tableHash(dst)).toBe(sourceHash);
+    expect(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst])).toBe('0');
+  }, 300_000);
+
+  it('the control connection killed inside the transaction that ends the load: the transaction runs again on a fresh connection, exit 0, exact, its records removed', async () => {
+    const dst = uniqueDb('fl_kill_ctl_end');
+    const writer = await adminFor(server);
+    try {
+      const run = runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+      await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 0 || undefined, 60_000, 5);
+      // the run record is only written again by that transaction: held, its UPDATE waits, and is killed there
+      await writer.query('START TRANSACTION');
+      await writer.query('SELECT * FROM tsload_progress.runs WHERE target_db = ? FOR UPDATE', [dst]);
+      const waiting = await waitFor('the ending transaction waiting on the run record', async () => (await sessionsRunning(admin, 'UPDATE tsload_progress.runs SET completed_at'))[0], 120_000, 10);
+      expect(Number(waiting.ID)).toBe(await controlOf(dst));
+      await admin.query(`KILL CONNECTION ${Number(waiting.ID)}`);
+      await writer.query('COMMIT');
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/transient error on the control session \(.*\) in the transaction ending the load \(removing its progress records\); retry 1\/4 of the whole transaction on a fresh connection/);
+      expect(await tableHash(dst)).toBe(sourceHash);
+      expect(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst])).toBe('0');
+      expect(Number(await admin.scalar('SELECT completed_at IS NOT NULL FROM tsload_progress.runs WHERE target_db = ?', [dst]))).toBe(1);
+      // the memo says it is loaded: a rerun only verifies
+      const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+      expect(again.code, again.stderr).toBe(0);
+      expect(await tableHash(dst)).toBe(sourceHash);
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined);
+      await writer.close();
+    }
+  }, 300_000);
 
   it('a concurrent writer holding locks past innodb_lock_wait_timeout: the sub-chunks are retried and the load finishes exactly', async () => {
     const dst = uniqueDb('fl_lockwait');
