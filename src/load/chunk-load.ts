@@ -68,13 +68,14 @@ export function retriesInPlace(ctx: LoadContext, w: TableWork): boolean {
 /**
  * Deletes what a chunk loaded into its table (its key range; the table when it has one chunk or no key)
  * and forgets its progress. Refused for a table that held rows before the load (--drop-table append,
- * --no-schema): its own rows in that range cannot be told from the chunk's.
+ * --no-schema): its own rows in that range cannot be told from the chunk's. `through`: a later chunk
+ * whose range continues `chunk`'s without a gap (the chunks between included): all of them at once.
  */
-export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry | null): Promise<void> {
+export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry | null, through: ChunkEntry | null = chunk): Promise<void> {
   const { db, table } = w;
   refuseMerged(w, chunk);
-  const whole = chunk === null || table.key.kind === 'none' || table.chunks.length === 1;
-  const where = whole ? null : rangeCondition(table.key, chunk.lower, chunk.upper);
+  const whole = chunk === null || through === null || table.key.kind === 'none' || table.chunks.length === 1;
+  const where = whole ? null : rangeCondition(table.key, chunk.lower, through.upper);
   const object = { database: db.name, table: table.name };
   const target = qualified(db.name, table.name);
   // A range Aria misreads on its index (core/engines.ts) is deleted by a scan (no index: USE INDEX (),
@@ -92,7 +93,8 @@ export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEnt
     await repair(ctx, db.name, table.name);
     await clear();
   }
-  await ctx.progress.forgetChunk(db.name, table.name, whole ? null : chunk.index);
+  if (whole) await ctx.progress.forgetChunk(db.name, table.name, null);
+  else for (let i = chunk.index; i <= through.index; i++) await ctx.progress.forgetChunk(db.name, table.name, i);
 }
 
 /**
