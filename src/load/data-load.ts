@@ -7,7 +7,7 @@ import { analyzeTable } from './analyze-step.js';
 import { buildIndexes } from './index-steps.js';
 import type { LoadContext, TableWork } from './load-context.js';
 import { STEP, adjacentRuns, chunksToLoad, tableState } from './resume-state.js';
-import { keyRangesMisread, rollsBack } from '../core/engines.js';
+import { rollsBack } from '../core/engines.js';
 
 /**
  * Step 7: chunks in parallel, largest tables first, each as sized transactions that also record
@@ -34,9 +34,9 @@ async function prepareResume(ctx: LoadContext, w: TableWork): Promise<void> {
       return;
     }
     ctx.reporter.emit({ kind: 'warning', message: `${qualified(db.name, table.name)} uses the non-transactional engine ${engine}: deleting the key range of ${incomplete.length} unfinished chunk(s) before reloading them`, ...object });
-    // ranges Aria misreads are deleted by a scan (chunk-load.ts): one per run of adjacent chunks, not one per chunk
-    if (keyRangesMisread(engine, table)) for (const [first, last] of adjacentRuns(table.chunks, incomplete)) await clearChunk(ctx, w, first, last);
-    else for (const c of incomplete) await clearChunk(ctx, w, c);
+    // one DELETE per run of adjacent chunks, not one per chunk: where it is a scan (a range Aria
+    // misreads, chunk-load.ts; a UNIQUE chunk key whose index is deferred) the table is read once a run
+    for (const [first, last] of adjacentRuns(table.chunks, incomplete)) await clearChunk(ctx, w, first, last);
     w.todo = incomplete.map((chunk) => ({ chunk, skip: 0 }));
   } else {
     w.todo = chunksToLoad(state);
