@@ -136,13 +136,14 @@ describe('load faults', () => {
 
   it('the control connection killed mid-data, again and again: reconnected each time (its lock taken back), the load finishes exactly', async () => {
     const dst = uniqueDb('fl_kill_ctl');
-    const run = runCli('tsload', loadArgs(dumps.csv, dst, ['--rows-per-transaction', '500']), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    let exited = false;
+    const run = runCli('tsload', loadArgs(dumps.csv, dst, ['--rows-per-transaction', '200']), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 }).finally(() => (exited = true));
     const committed = async (): Promise<number> => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0));
     const killed: number[] = [];
-    // each kill once the load went on after the last (more sub-chunks committed), while chunks are left
-    for (let at = 2; killed.length < 3; at = (await committed()) + 3) {
-      const n = await waitFor('more committed sub-chunks', async () => ((await committed()) >= at ? committed() : undefined), 60_000, 5).catch(() => null);
-      if (n === null || n > 200) break;
+    // each kill once the load went on after the last (more sub-chunks committed), while chunks are left (600 sub-chunks)
+    for (let at = 2; killed.length < 3 && !exited; at = (await committed()) + 5) {
+      const n = await waitFor('more committed sub-chunks', async () => (exited ? -1 : (await committed()) >= at ? committed() : undefined), 60_000, 5);
+      if (n < 0 || n > 500) break;
       const id = await controlOf(dst);
       if (id === null || killed.includes(id)) continue;
       await admin.query(`KILL CONNECTION ${id}`);
