@@ -8,6 +8,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockName } from '../../src/load/load-lease.js';
+import { expectSameDatabases } from '../support/checker.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { bigTable, removeTemps, sessionsRunning, signal, tempDir, waitFor } from '../support/faults.js';
 import type { AdminSession, ServerHandle } from '../support/server.js';
@@ -184,6 +185,55 @@ describe('load faults', () => {
       await writer.query('ROLLBACK').catch(() => undefined);
       await writer.close();
     }
+  }, 300_000);
+
+  it('the session creating the tables, and one creating a view, killed mid-statement: each statement runs again on a fresh session, the load ends exact', async () => {
+    const db = uniqueDb('fl_ddl_src');
+    const dst = uniqueDb('fl_ddl');
+    const TABLES = 120;
+    const ddl = Array.from({ length: TABLES }, (_, i) => `CREATE TABLE \`${db}\`.t${i} (id INT PRIMARY KEY, v VARCHAR(20), KEY kv (v)); INSERT INTO \`${db}\`.t${i} VALUES (1, 'a${i}'), (2, NULL); CREATE VIEW \`${db}\`.v${i} AS SELECT id, v FROM \`${db}\`.t${i};`);
+    await admin.query(`CREATE DATABASE \`${db}\`; ${ddl.join(' ')}`);
+    const dir = path.join(tempDir('fault-ddl'), 'dump');
+    const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '-q'], { env: { MYSQL_PWD: undefined } });
+    expect(d.code, d.stderr).toBe(0);
+    const count = async (type: string): Promise<number> => Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = ?', [dst, type]));
+    let exited = false;
+    const run = runCli('tsload', [...conn(), '-d', dir, '-B', dst, '--progress', 'plain'], { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 }).finally(() => (exited = true));
+    const blocker = await adminFor(server);
+    // BLOCK_DDL holds every DDL statement (not the control session's writes of its records): the
+    // statement `needle` finds waits there, is killed there, and runs again once DDL is let through
+    const killWaiting = async (needle: string): Promise<void> => {
+      await blocker.query('BACKUP STAGE START');
+      await blocker.query('BACKUP STAGE BLOCK_DDL');
+      try {
+        // (the loader's DDL sessions name no database in their statements: they run in it)
+        const held = async (): Promise<string | null | undefined> => {
+          if (exited) return null;
+          const id = await admin.scalar('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE ? LIMIT 1', [dst, `${needle}%`]);
+          return id === null || id === undefined ? undefined : String(id);
+        };
+        const waiting = await waitFor(`a ${needle} held by BLOCK_DDL`, held, 60_000, 5);
+        expect(waiting, `${needle} under way when DDL was blocked`).not.toBeNull();
+        expect(Number(waiting), 'not the control session').not.toBe(await controlOf(dst));
+        await admin.query(`KILL CONNECTION ${Number(waiting)}`);
+      } finally {
+        await blocker.query('BACKUP STAGE END');
+      }
+    };
+    try {
+      await waitFor('the first tables', async () => (await count('BASE TABLE')) >= 3 || exited || undefined, 60_000, 2);
+      await killWaiting('CREATE TABLE');
+      await waitFor('the first views', async () => (await count('VIEW')) >= 3 || exited || undefined, 120_000, 2);
+      await killWaiting('CREATE OR REPLACE');
+    } finally {
+      await blocker.close();
+    }
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/transient error creating table `\S+`\.`t\d+` \(.*\); retry 1\/4 on a fresh connection/);
+    expect(r.stderr).toMatch(/transient error creating view `\S+`\.`v\d+` \(.*\); retry 1\/4 on a fresh connection/);
+    expect([await count('BASE TABLE'), await count('VIEW')]).toEqual([TABLES, TABLES]);
+    await expectSameDatabases(admin, db, dst, 'ddl sessions killed');
   }, 300_000);
 
   it('a concurrent writer holding locks past innodb_lock_wait_timeout: the sub-chunks are retried and the load finishes exactly', async () => {
