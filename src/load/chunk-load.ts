@@ -13,7 +13,7 @@ import { streamHashes } from '../format/block-hashes.js';
 import { checksumError } from './dump-reader.js';
 import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from './load-context.js';
 import { dataLines } from '../format/data-fields.js';
-import { chunkKey } from './progress-store.js';
+import { chunkKey, mergedTableSuggestion } from './progress-store.js';
 import { isMerged } from './existing-tables.js';
 import type { OnDuplicateMode } from './load-options.js';
 import { csvStatement, execBytes, expectedWarnings, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement, type StatementRows } from './row-checks.js';
@@ -140,7 +140,7 @@ export function refuseMerged(w: TableWork, chunk: ChunkEntry | null): void {
       code: 'target-changed',
       message: `${qualified(db.name, table.name)} uses a non-transactional engine and held rows before this load: the rows a failed statement left of chunk ${chunk?.index ?? 1} cannot be told from them`,
       object: { database: db.name, table: table.name, ...(chunk ? { chunk: chunk.index, file: chunk.path } : {}) },
-      suggestion: 'restore the table as it was before the load (or empty it) and load again with --drop-table truncate',
+      suggestion: mergedTableSuggestion(db.name),
     });
   }
 }

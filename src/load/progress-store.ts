@@ -84,6 +84,20 @@ export interface ProgressStore {
   forget(targetDb: string): Promise<void>;
 }
 
+/** The statement that forgets a load into `targetDb` (its run record: the next load there is a fresh one), for a suggestion. */
+export function forgetRunSql(targetDb: string): string {
+  return `DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = '${targetDb.replace(/\\/g, '\\\\').replace(/'/g, "''")}';`;
+}
+
+/**
+ * The suggestion for a non-transactional table that held rows before the load and holds rows of an
+ * unfinished chunk now: a rerun resumes the load (and keeps the table as it found it), so the load
+ * must be forgotten before --drop-table truncate can replace the table's rows.
+ */
+export function mergedTableSuggestion(targetDb: string): string {
+  return `the load cannot go on into it: to replace its rows with the dump's, forget the interrupted load (${forgetRunSql(targetDb)}) and load again with --drop-table truncate (a rerun as it is resumes, and keeps the table as it found it); to keep its own rows, restore the table as it was before the load, forget the load the same way and load again (a transactional engine, InnoDB, resumes such a table by itself)`;
+}
+
 export function targetChanged(message: string, object: { database: string; table?: string }, suggestion?: string): TsError {
   return new TsError({
     code: 'target-changed',

@@ -392,6 +392,16 @@ describe('load faults', () => {
     await run;
     const again = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
     await expectRefusedAndKept(again, dst);
+    // what the hint says works: --drop-table truncate alone resumes and is refused again; once the
+    // load is forgotten it replaces the table's rows with the dump's
+    const hint = /hint: .*forget the interrupted load \((DELETE FROM tsload_progress\.runs WHERE target_db = '[^']+';)\) and load again with --drop-table truncate/.exec(again.stderr);
+    expect(hint, again.stderr).not.toBeNull();
+    const truncate = args.map((a) => (a === 'append' ? 'truncate' : a));
+    await expectRefusedAndKept(await runCli('tsload', truncate, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 }), dst);
+    await admin.query(hint![1]!);
+    const replaced = await runCli('tsload', truncate, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
 
   it('an import into MyISAM (--engine) whose data connection is killed mid-batch: the batch is not retried in place (its rows stay), the load fails, the rerun reloads the table exactly', async () => {
