@@ -2,7 +2,8 @@ import pLimit from 'p-limit';
 import { TsError } from '../core/errors.js';
 import type { TableSummary } from '../core/events.js';
 import { qualified } from '../core/ident.js';
-import { clearChunk, loadChunk, refuseMerged, retriesInPlace } from './chunk-load.js';
+import { clearChunk, clearedWhole, loadChunk, refuseMerged, retriesInPlace } from './chunk-load.js';
+import { systemVersioned } from '../core/table-shape.js';
 import { analyzeTable } from './analyze-step.js';
 import { buildIndexes } from './index-steps.js';
 import type { LoadContext, TableWork } from './load-context.js';
@@ -26,8 +27,9 @@ async function prepareResume(ctx: LoadContext, w: TableWork): Promise<void> {
   if (!retriesInPlace(ctx, w) && db.resumed && incomplete.length > 0) {
     refuseMerged(w, incomplete[0]!);
     const object = { database: db.name, table: table.name };
-    if (table.key.kind === 'none' || table.chunks.length === 1) {
-      ctx.reporter.emit({ kind: 'warning', message: `${qualified(db.name, table.name)} uses the non-transactional engine ${engine} and has no key: reloading the whole table`, ...object });
+    if (clearedWhole(table) || table.chunks.length === 1) {
+      const why = table.key.kind === 'none' ? 'has no key' : systemVersioned(table.columns) ? 'is system-versioned (its history rows cannot be deleted by key range)' : 'is one chunk';
+      ctx.reporter.emit({ kind: 'warning', message: `${qualified(db.name, table.name)} uses the non-transactional engine ${engine} and ${why}: reloading the whole table`, ...object });
       await clearChunk(ctx, w, null);
       w.todo = table.chunks.map((chunk) => ({ chunk, skip: 0 }));
       w.remaining = w.todo.length;
