@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connArgs, runCli } from '../support/cli.js';
-import { signal, waitFor } from '../support/faults.js';
+import { killInsideLaterChunk } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, uniqueDb } from '../support/server.js';
 import { cleanupLoads, tableHash } from './load-fixture.js';
@@ -71,18 +71,7 @@ describe('tsload into Aria with a CHAR key in ucs2/utf32', () => {
     if (!ariaSupported) return;
     const dst = uniqueDb('aria_key_k9');
     targets.push(dst);
-    // a chunk past the first (it has a lower bound) with some sub-chunks committed, but not all
-    const partial = async (): Promise<boolean> =>
-      Number(await admin.scalar('SELECT COUNT(*) FROM (SELECT chunk FROM tsload_progress.progress WHERE target_db = ? GROUP BY tbl, chunk HAVING chunk > 1 AND MAX(last_sub) = 0 AND COUNT(*) >= 2) x', [dst]).catch(() => 0)) > 0;
-    let pid = 0;
-    const first = runCli('tsload', loadArgs(dst), { timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
-    await waitFor('a chunk past the first loaded in part', async () => (await partial()) || undefined, 120_000, 2);
-    // frozen first, so the state the kill leaves is the one checked (50 sub-chunks a chunk: rarely finished meanwhile)
-    signal(pid, 'SIGSTOP');
-    const stopped = await partial();
-    signal(pid, 'SIGKILL');
-    expect((await first).signal).toBe('SIGKILL');
-    expect(stopped, 'killed inside a chunk past the first').toBe(true);
+    expect(await killInsideLaterChunk(admin, dst, loadArgs(dst)), 'killed inside a chunk past the first').toBe(true);
     const again = await runCli('tsload', loadArgs(dst), { timeoutMs: 300_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/non-transactional engine Aria: deleting the key range of \d+ unfinished chunk/);

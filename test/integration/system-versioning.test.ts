@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../src/core/ident.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { connArgs, runCli } from '../support/cli.js';
-import { signal, waitFor } from '../support/faults.js';
+import { killInsideLaterChunk } from '../support/faults.js';
 import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
 
 const probe = await adminSession();
@@ -94,17 +94,7 @@ describe.runIf(isMariadb && canInsertHistory)('system-versioned tables keep thei
     const d = await runCli('tsdump', [...connArgs(), '-B', src, '-o', out, '-q', '--rows', '1000']);
     expect(d.code, d.stderr).toBe(0);
     const args = [...connArgs(), '-d', out, '-B', copy, '--engine', engine, '-t', '1', '--rows-per-transaction', '20', '--insert-method', 'load-data', '--progress', 'plain'];
-    // a chunk past the first with some sub-chunks committed, but not all
-    const partial = async (): Promise<boolean> =>
-      Number(await admin.scalar('SELECT COUNT(*) FROM (SELECT chunk FROM tsload_progress.progress WHERE target_db = ? GROUP BY chunk HAVING chunk > 1 AND MAX(last_sub) = 0 AND COUNT(*) >= 2) x', [copy]).catch(() => 0)) > 0;
-    let pid = 0;
-    const first = runCli('tsload', args, { onSpawn: (p) => (pid = p) });
-    await waitFor('a chunk past the first loaded in part', async () => (await partial()) || undefined, 120_000, 2);
-    signal(pid, 'SIGSTOP');
-    const stopped = await partial();
-    signal(pid, 'SIGKILL');
-    expect((await first).signal).toBe('SIGKILL');
-    expect(stopped, 'killed inside a chunk past the first').toBe(true);
+    expect(await killInsideLaterChunk(admin, copy, args), 'killed inside a chunk past the first').toBe(true);
     const again = await runCli('tsload', args);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/is system-versioned \(its history rows cannot be deleted by key range\): reloading the whole table/);
