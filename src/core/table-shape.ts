@@ -37,9 +37,14 @@ export interface ColumnSpec {
   readonly systemTime?: 'start' | 'end';
 }
 
+/** Whether a table is system-versioned (MariaDB): it has period columns (see ColumnSpec.systemTime). */
+export function systemVersioned(columns: readonly Pick<ColumnSpec, 'systemTime'>[]): boolean {
+  return columns.some((c) => c.systemTime !== undefined);
+}
+
 /** What a table is read as: with all its history rows when it is system-versioned (see ColumnSpec.systemTime). */
 export function historyClause(columns: readonly Pick<ColumnSpec, 'systemTime'>[]): string {
-  return columns.some((c) => c.systemTime !== undefined) ? ' FOR SYSTEM_TIME ALL' : '';
+  return systemVersioned(columns) ? ' FOR SYSTEM_TIME ALL' : '';
 }
 
 export interface KeyColumn {

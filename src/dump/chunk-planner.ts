@@ -1,4 +1,5 @@
 import { qualified, quoteIdent } from '../core/ident.js';
+import { keyRangesMisread } from '../core/engines.js';
 import type { CatalogTable } from '../db/catalog.js';
 import type { Session } from '../db/session.js';
 import type { KeyBound } from '../format/manifest.js';
@@ -46,30 +47,14 @@ export function boundsToChunks(bounds: readonly KeyBound[]): PlannedChunk[] {
   return chunks;
 }
 
-/** Character sets whose CHAR key columns Aria misreads in range and equality lookups (see below). */
-const ARIA_MISREAD_CHARSETS = new Set(['ucs2', 'utf32']);
-
-/**
- * MariaDB's Aria engine (10.11.19 here; InnoDB and MyISAM are right) answers lookups on an index over a
- * CHAR column in ucs2 or utf32 wrongly: with 'a', 'b', 'c' stored, `k >= 'b'` finds only 'c' and `k = 'b'`
- * nothing, while a scan finds both. Chunk ranges on such a key would leave rows out of the dump, so the
- * table is read whole, by a scan (found by the generative round trip: a chunk of 11 rows dumped as 10).
- */
-export function keyRangesUnreliable(table: Pick<CatalogTable, 'engine' | 'columns' | 'key'>): boolean {
-  if ((table.engine ?? '').toLowerCase() !== 'aria') return false;
-  return table.key.columns.some((k) => {
-    const c = table.columns.find((x) => x.name === k.name);
-    return c !== undefined && c.dataType.toLowerCase() === 'char' && ARIA_MISREAD_CHARSETS.has((c.charset ?? '').toLowerCase());
-  });
-}
-
 /**
  * Chunk plan of one table, read on a session inside the dump's snapshot (so the plan describes
  * exactly the rows the workers will read). Keyless tables and small tables are one chunk.
  */
 export async function planTable(session: Session, table: CatalogTable, sizing: ChunkSizing): Promise<PlannedChunk[]> {
   const key = table.key;
-  if (key.kind === 'none' || keyRangesUnreliable(table)) return [WHOLE];
+  // Aria misreads ranges of some keys (core/engines.ts): such a table is read whole, by a scan
+  if (key.kind === 'none' || keyRangesMisread(table.engine, table)) return [WHOLE];
   const per = rowsPerChunk(table, sizing);
   if (!sizing.chunkRows && table.rowsEstimate <= per) return [WHOLE];
   const name = qualified(table.database, table.name);

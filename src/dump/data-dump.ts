@@ -1,12 +1,13 @@
 import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
+import { keyRangesMisread } from '../core/engines.js';
 import type { CatalogTable } from '../db/catalog.js';
 import type { Session } from '../db/session.js';
 import { COMPRESSION_EXTENSIONS } from '../format/compression.js';
 import type { ChunkEntry } from '../format/manifest.js';
 import { chunkFile } from '../format/naming.js';
 import { DATA_EXTENSIONS } from '../format/row-encoders.js';
-import { keyRangesUnreliable, planTable, rowsPerChunk, type PlannedChunk } from './chunk-planner.js';
+import { planTable, rowsPerChunk, type PlannedChunk } from './chunk-planner.js';
 import { DumpEstimate } from './dump-estimate.js';
 import type { DumpOptions } from './dump-options.js';
 import { WorkerLeases, type DumpWorker } from './worker-pool.js';
@@ -68,7 +69,7 @@ export async function dumpData(
   const running: Promise<void>[] = [];
   for (const table of order) {
     if (failure || signal?.aborted) break;
-    if (keyRangesUnreliable(table) && table.rowsEstimate > rowsPerChunk(table, opts)) reporter.emit({ kind: 'warning', database: table.database, table: table.name, message: "Aria misreads ranges of a CHAR key in ucs2/utf32 (a MariaDB bug: `k >= 'b'` misses 'b'), so this table is dumped as one chunk, by a scan; an InnoDB table, or a VARCHAR key, is chunked as usual" });
+    if (keyRangesMisread(table.engine, table) && table.rowsEstimate > rowsPerChunk(table, opts)) reporter.emit({ kind: 'warning', database: table.database, table: table.name, message: "Aria misreads ranges of a CHAR key in ucs2/utf32 (a MariaDB bug: `k >= 'b'` misses 'b'), so this table is dumped as one chunk, by a scan; an InnoDB table, or a VARCHAR key, is chunked as usual" });
     // Planning runs on the planner's snapshot session while workers write earlier tables.
     const plan: PlannedChunk[] = await planTable(planner, table, opts).catch((e: unknown) => {
       throw e instanceof TsError ? e.withObject({ database: table.database, table: table.name }) : e;

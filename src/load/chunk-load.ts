@@ -1,18 +1,20 @@
 import { Readable } from 'node:stream';
 import { TsError } from '../core/errors.js';
 import { qualified, quoteIdent } from '../core/ident.js';
+import { keyRangesMisread } from '../core/engines.js';
+import { systemVersioned } from '../core/table-shape.js';
 import { rangeCondition } from '../format/key-range.js';
 import { isTransient } from '../db/server-errors.js';
 import { retryTransient } from './retry.js';
 import type { Session } from '../db/session.js';
 import { compressionOf } from '../format/compression.js';
 import { hashFile } from '../format/hashing.js';
-import type { ChunkEntry } from '../format/manifest.js';
+import type { ChunkEntry, TableEntry } from '../format/manifest.js';
 import { streamHashes } from '../format/block-hashes.js';
 import { checksumError } from './dump-reader.js';
 import { openDataSession, type ChunkRef, type LoadContext, type TableWork } from './load-context.js';
 import { dataLines } from '../format/data-fields.js';
-import { chunkKey } from './progress-store.js';
+import { chunkKey, mergedTableSuggestion } from './progress-store.js';
 import { isMerged } from './existing-tables.js';
 import type { OnDuplicateMode } from './load-options.js';
 import { csvStatement, execBytes, expectedWarnings, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement, type StatementRows } from './row-checks.js';
@@ -45,7 +47,9 @@ let infileCounter = 0;
  * as a resume does (data-load.ts).
  */
 export async function loadChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, skip: number): Promise<void> {
-  if (retriesInPlace(ctx, w)) return loadChunkOnce(ctx, w, chunk, skip);
+  // a system-versioned table is only cleared whole (clearChunk), which would take the other chunks'
+  // rows with it: a failure stops the load, and the rerun reloads the table (data-load.ts)
+  if (retriesInPlace(ctx, w) || (clearedWhole(w.table) && w.table.chunks.length > 1)) return loadChunkOnce(ctx, w, chunk, skip);
   let from = skip;
   await retryTransient(ctx, `on ${w.db.name}.${w.table.name} chunk ${chunk.index} (a non-transactional table: its rows are deleted and the chunk loaded again)`, { database: w.db.name, table: w.table.name }, async (attempt) => {
     if (attempt > 1) {
@@ -67,16 +71,24 @@ export function retriesInPlace(ctx: LoadContext, w: TableWork): boolean {
 /**
  * Deletes what a chunk loaded into its table (its key range; the table when it has one chunk or no key)
  * and forgets its progress. Refused for a table that held rows before the load (--drop-table append,
- * --no-schema): its own rows in that range cannot be told from the chunk's.
+ * --no-schema): its own rows in that range cannot be told from the chunk's. `through`: a later chunk
+ * whose range continues `chunk`'s without a gap (the chunks between included): all of them at once.
  */
-export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry | null): Promise<void> {
+export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry | null, through: ChunkEntry | null = chunk): Promise<void> {
   const { db, table } = w;
   refuseMerged(w, chunk);
-  const whole = chunk === null || table.key.kind === 'none' || table.chunks.length === 1;
-  const where = whole ? null : rangeCondition(table.key, chunk.lower, chunk.upper);
+  const whole = chunk === null || through === null || clearedWhole(table) || table.chunks.length === 1;
+  const where = whole ? null : rangeCondition(table.key, chunk.lower, through.upper);
   const object = { database: db.name, table: table.name };
+  const target = qualified(db.name, table.name);
+  // A range Aria misreads on its index (core/engines.ts) is deleted by a scan (no index: USE INDEX (),
+  // which DELETE takes in its multi-table form): through the index its first row stayed, and the reload failed on it.
+  const sql = where === null ? `DELETE FROM ${target}` : keyRangesMisread(w.engine, table) ? `DELETE ${target} FROM ${target} USE INDEX () WHERE ${where}` : `DELETE FROM ${target} WHERE ${where}`;
   const clear = async (): Promise<void> => {
-    await ctx.control.exec(`DELETE FROM ${qualified(db.name, table.name)}${where ? ` WHERE ${where}` : ''}`, [], object);
+    await ctx.control.exec(sql, [], object);
+    // a DELETE on a system-versioned table keeps the rows it deletes as history, and leaves the
+    // history rows (loaded as they were): both go, or the reload meets them ("Duplicate entry")
+    if (systemVersioned(table.columns)) await ctx.control.exec(`DELETE HISTORY FROM ${target}`, [], object);
   };
   try {
     await clear();
@@ -87,7 +99,17 @@ export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEnt
     await repair(ctx, db.name, table.name);
     await clear();
   }
-  await ctx.progress.forgetChunk(db.name, table.name, whole ? null : chunk.index);
+  if (whole) await ctx.progress.forgetChunk(db.name, table.name, null);
+  else for (let i = chunk.index; i <= through.index; i++) await ctx.progress.forgetChunk(db.name, table.name, i);
+}
+
+/**
+ * A table whose unfinished chunks are cleared by emptying it (and all its chunks loaded again): one
+ * without a key (no range to delete), or a system-versioned one (MariaDB's DELETE HISTORY takes no
+ * WHERE: a chunk's history rows cannot be deleted alone).
+ */
+export function clearedWhole(table: TableEntry): boolean {
+  return table.key.kind === 'none' || systemVersioned(table.columns);
 }
 
 /**
@@ -133,7 +155,7 @@ export function refuseMerged(w: TableWork, chunk: ChunkEntry | null): void {
       code: 'target-changed',
       message: `${qualified(db.name, table.name)} uses a non-transactional engine and held rows before this load: the rows a failed statement left of chunk ${chunk?.index ?? 1} cannot be told from them`,
       object: { database: db.name, table: table.name, ...(chunk ? { chunk: chunk.index, file: chunk.path } : {}) },
-      suggestion: 'restore the table as it was before the load (or empty it) and load again with --drop-table truncate',
+      suggestion: mergedTableSuggestion(db.name),
     });
   }
 }

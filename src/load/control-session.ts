@@ -20,8 +20,9 @@ const TRIES = 5;
  * timeout) is run again — on a fresh connection when the connection went, with the current
  * database set again and `onReconnect` run first (the lease takes its locks again there). Every
  * statement the loader runs here is idempotent (DDL steps add only what is missing, records are
- * upserts), except inside a transaction, which is never retried statement by statement. A failure
- * that is final names what the session was doing.
+ * upserts), except inside a transaction, which is never retried statement by statement: a
+ * transaction (`transaction`) is retried whole, with the same limits. A failure that is final names
+ * what the session was doing.
  */
 export class ControlSession implements StatementRunner {
   private generation = 0;
@@ -83,6 +84,28 @@ export class ControlSession implements StatementRunner {
     await this.current.close();
   }
 
+  /**
+   * Runs `body`'s statements as one transaction; after a transient error anywhere in it (a lost
+   * connection, a deadlock, a lock wait timeout) the whole transaction runs again, on a fresh
+   * connection when the connection went, at most TRIES times. A connection lost during COMMIT
+   * leaves its outcome unknown: `body` must therefore be idempotent as a whole (run again after
+   * it committed, it changes nothing more), as the progress store's transactions are (deletes, and
+   * updates to fixed values). `what` says what it does, for the warning.
+   */
+  async transaction(what: string, body: (s: StatementRunner) => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await inTransaction(this, body);
+        return;
+      } catch (e) {
+        if (e instanceof TsError && e.code === 'lock') throw e;
+        if (attempt >= TRIES || !isTransient(e) || this.signal?.aborted) throw e;
+        this.reporter.emit({ kind: 'warning', message: `transient error on the control session (${messageOf(e)}) in the transaction ${what}; retry ${attempt}/${TRIES - 1} of the whole transaction${lost(e) ? ' on a fresh connection' : ''}` });
+        await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
   private async run<T>(sql: string, params: readonly unknown[], object: ErrorObject | undefined, body: (s: Session) => Promise<T>): Promise<T> {
     const head = sql.trimStart().slice(0, 20).toUpperCase();
     for (let attempt = 1; ; attempt++) {
@@ -132,6 +155,21 @@ export class ControlSession implements StatementRunner {
       }
     })();
     await this.reconnecting;
+  }
+}
+
+/**
+ * `body` between START TRANSACTION and COMMIT on `s`, rolled back when it fails (not retried: see
+ * ControlSession.transaction, which retries it whole). For any session the progress store runs on.
+ */
+export async function inTransaction(s: StatementRunner, body: (s: StatementRunner) => Promise<void>): Promise<void> {
+  await s.exec('START TRANSACTION');
+  try {
+    await body(s);
+    await s.exec('COMMIT');
+  } catch (e) {
+    await s.exec('ROLLBACK').catch(() => undefined);
+    throw e;
   }
 }
 

@@ -10,7 +10,7 @@ import { convertUtf8mb4, convertUtf8mb4Table, ifNotExists, renameDatabases, rewr
 import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
-import { chunkKey, targetChanged } from './progress-store.js';
+import { chunkKey, mergedTableSuggestion, targetChanged } from './progress-store.js';
 import { differingOption, importResultOptions, optionsDiffer } from './result-options.js';
 import { alreadyLoaded, stillLoaded, tableIdentity } from './resume-check.js';
 import { killOnAbort } from './session-guard.js';
@@ -251,7 +251,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         const txn = await transactional(ctx, t.name, tb.name);
         if (t.resumed && todo.length > 0 && !txn) {
           if (t.steps.get(IMPORT_STEP.kept(tb.name)) === 'rows') {
-            throw new TsError({ code: 'target-changed', message: `${qualified(t.name, tb.name)} uses a non-transactional engine and held rows before this load: the rows of the batch that was interrupted cannot be told from them`, object, suggestion: 'restore the table as it was before the load (or empty it) and load again with --drop-table truncate' });
+            throw new TsError({ code: 'target-changed', message: `${qualified(t.name, tb.name)} uses a non-transactional engine and held rows before this load: the rows of the batch that was interrupted cannot be told from them`, object, suggestion: mergedTableSuggestion(t.name) });
           }
           // rows of a batch that did not commit may be there (no transaction took them back): start the table over
           ctx.reporter.emit({ kind: 'warning', message: `${qualified(t.name, tb.name)} uses a non-transactional engine: reloading it whole`, ...object });

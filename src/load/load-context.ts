@@ -33,6 +33,8 @@ export interface TableWork {
   rows: number;
   bytes: number;
   transactional: boolean;
+  /** The target table's engine (information_schema.TABLES.ENGINE), read before its first chunk loads. */
+  engine: string | null;
   /** Chunks to load and, per chunk, the sub-chunks already committed. */
   todo: { chunk: TableEntry['chunks'][number]; skip: number }[];
 }

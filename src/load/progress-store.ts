@@ -1,4 +1,5 @@
 import { TsError } from '../core/errors.js';
+import { plainLiteral } from '../core/ident.js';
 import type { Session } from '../db/session.js';
 import { PROGRESS_DB } from '../format/naming.js';
 
@@ -82,6 +83,22 @@ export interface ProgressStore {
   finish(targetDbs: readonly string[]): Promise<void>;
   /** Forgets everything recorded for a target database. */
   forget(targetDb: string): Promise<void>;
+}
+
+/** The statement that forgets a load into `targetDb` (its run record: the next load there is a fresh one), for a suggestion. */
+export function forgetRunSql(targetDb: string): string {
+  // a statement to copy and run: the name as a literal safe in any sql_mode (a backslash in a
+  // quoted one would end it early, and the rest of the name would run as SQL)
+  return `DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = ${plainLiteral(targetDb)};`;
+}
+
+/**
+ * The suggestion for a non-transactional table that held rows before the load and holds rows of an
+ * unfinished chunk now: a rerun resumes the load (and keeps the table as it found it), so the load
+ * must be forgotten before --drop-table truncate can replace the table's rows.
+ */
+export function mergedTableSuggestion(targetDb: string): string {
+  return `the load cannot go on into it: to replace its rows with the dump's, forget the interrupted load (${forgetRunSql(targetDb)}) and load again with --drop-table truncate (a rerun as it is resumes, and keeps the table as it found it); to keep its own rows, restore the table as it was before the load, forget the load the same way and load again (a transactional engine, InnoDB, resumes such a table by itself)`;
 }
 
 export function targetChanged(message: string, object: { database: string; table?: string }, suggestion?: string): TsError {

@@ -1,8 +1,8 @@
-import { plainLiteral, qualified } from '../core/ident.js';
+import { qualified } from '../core/ident.js';
 import { checkExistingTables, prepareExistingTables } from './existing-tables.js';
 import type { StatementRunner } from './control-session.js';
 import type { LoadContext, TargetDb } from './load-context.js';
-import { PROGRESS_DB, targetChanged, type ProgressStore } from './progress-store.js';
+import { forgetRunSql, targetChanged, type ProgressStore } from './progress-store.js';
 import type { DropTableMode } from './load-options.js';
 import { isPartial, memoSelection, SELECTION_OPTION, selectionFingerprint } from './restore-filter.js';
 import { PENDING_IDENTITY, STEP } from './resume-state.js';
@@ -98,9 +98,7 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
  * are refused like anyone's: --no-schema loads the rows alone).
  */
 export function alreadyLoaded(db: string, what: 'dump' | 'file', completedAt: string, dropTable: DropTableMode, noSchema: boolean): string {
-  // a statement to copy and run: the name as a literal safe in any sql_mode (a backslash in a
-  // quoted one would end it early, and the rest of the name would run as SQL)
-  const forget = `DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = ${plainLiteral(db)};`;
+  const forget = forgetRunSql(db);
   const again = dropTable === 'append' ? `; its rows are not added a second time. To add them again on purpose, forget that load first: ${forget}${noSchema ? '' : ' then rerun with --no-schema (rows only: the views, routines, triggers and events it created would be refused as not its own)'}` : '';
   return `database ${db}: this ${what} was already loaded completely (${completedAt}); verifying only${again}`;
 }

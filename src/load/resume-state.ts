@@ -94,3 +94,19 @@ export function atLeast(s: TableStateName, than: TableStateName): boolean {
 export function chunksToLoad(t: TableState): { chunk: ChunkEntry; skip: number }[] {
   return t.chunks.filter((c) => c.state !== 'done').map((c) => ({ chunk: c.chunk, skip: c.committedSubs }));
 }
+
+/**
+ * `some` (chunks of `all`, in its order) as runs of chunks next to each other in `all` whose ranges
+ * join without a gap (each one's upper bound the next one's lower): [first, last] of each run.
+ */
+export function adjacentRuns(all: readonly ChunkEntry[], some: readonly ChunkEntry[]): [ChunkEntry, ChunkEntry][] {
+  const runs: [ChunkEntry, ChunkEntry][] = [];
+  const position = new Map(all.map((c, i) => [c, i] as const));
+  for (const c of some) {
+    const run = runs.at(-1);
+    const joins = run !== undefined && position.get(c) === position.get(run[1])! + 1 && run[1].upper !== null && JSON.stringify(run[1].upper) === JSON.stringify(c.lower);
+    if (joins) run[1] = c;
+    else runs.push([c, c]);
+  }
+  return runs;
+}

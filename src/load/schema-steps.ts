@@ -1,10 +1,11 @@
-import { quoteIdent } from '../core/ident.js';
+import { qualified, quoteIdent } from '../core/ident.js';
 import { convertUtf8mb4, ifNotExists, splitCreateTable, splitSequenceFile } from './ddl.js';
 import { readSchemaFile } from './dump-reader.js';
 import type { Session } from '../db/session.js';
 import { openSchemaSession, type LoadContext, type TableWork, type TargetDb } from './load-context.js';
 import { step, transformDdl, withContext } from './step-runner.js';
 import { recordIdentity } from './resume-check.js';
+import { retryTransient } from './retry.js';
 import { STEP, tableState } from './resume-state.js';
 
 /**
@@ -15,20 +16,51 @@ export async function createSchema(ctx: LoadContext, targets: readonly TargetDb[
   const started = Date.now();
   ctx.reporter.emit({ kind: 'phase-start', phase: 'schema', total: { tables: targets.reduce((n, t) => n + t.source.tables.length, 0), chunks: 0, rows: 0, bytes: 0 } });
   const work: TableWork[] = [];
-  // Tables are created on a session of their own, in the mode their definitions need; opened only
-  // when there is a table to create.
-  let ddl: Promise<Session> | null = null;
-  const schemaSession = (): Promise<Session> => (ddl ??= openSchemaSession(ctx));
+  const sessions = new SchemaSession(ctx);
   try {
-    for (const t of targets) work.push(...(await createDatabase(ctx, t, schemaSession)));
+    for (const t of targets) work.push(...(await createDatabase(ctx, t, sessions)));
   } finally {
-    if (ddl) await (await (ddl as Promise<Session>).catch(() => null))?.close();
+    await sessions.close();
   }
   ctx.reporter.emit({ kind: 'phase-done', phase: 'schema', seconds: (Date.now() - started) / 1000 });
   return work;
 }
 
-async function createDatabase(ctx: LoadContext, t: TargetDb, schemaSession: () => Promise<Session>): Promise<TableWork[]> {
+/**
+ * The session tables are created on, in the mode their definitions need: opened when there is a
+ * table to create, and again after its connection was lost (a CREATE TABLE … IF NOT EXISTS is
+ * retried on a fresh one).
+ */
+class SchemaSession {
+  private session: Promise<Session> | null = null;
+  private database: string | null = null;
+
+  constructor(private readonly ctx: LoadContext) {}
+
+  async in(database: string): Promise<Session> {
+    const s = await (this.session ??= openSchemaSession(this.ctx));
+    if (this.database !== database) {
+      await s.exec(`USE ${quoteIdent(database)}`);
+      this.database = database;
+    }
+    return s;
+  }
+
+  /** Gives up the session (its connection failed): the next `in` opens another. */
+  drop(): void {
+    void this.session?.then((s) => s.destroy(), () => undefined);
+    this.session = null;
+    this.database = null;
+  }
+
+  async close(): Promise<void> {
+    const s = this.session;
+    this.session = null;
+    if (s) await (await s.catch(() => null))?.close();
+  }
+}
+
+async function createDatabase(ctx: LoadContext, t: TargetDb, sessions: SchemaSession): Promise<TableWork[]> {
   const { control, opts } = ctx;
   const src = t.source;
   const work: TableWork[] = [];
@@ -52,20 +84,20 @@ async function createDatabase(ctx: LoadContext, t: TargetDb, schemaSession: () =
       });
     });
   }
-  let inDatabase = false;
   for (const tb of src.tables) {
     const text = await readSchemaFile(ctx.store, tb.schema);
     // without rows there is nothing to defer the indexes for
     const split = splitCreateTable(transformDdl(ctx, text, 'table'), opts.deferIndexes && !opts.restore.noData);
     if (noSchema && tableState(t.name, tb, t).state === 'absent') await recordIdentity(ctx, t, tb.name);
     else if (text.trim() !== '' && tableState(t.name, tb, t).state === 'absent') {
-      const ddl = await schemaSession();
-      if (!inDatabase) await ddl.exec(`USE ${quoteIdent(t.name)}`);
-      inDatabase = true;
-      await ddl.exec(ifNotExists(split.create), [], { database: t.name, table: tb.name });
+      const object = { database: t.name, table: tb.name };
+      await retryTransient(ctx, `creating table ${qualified(t.name, tb.name)}`, object, async (attempt) => {
+        if (attempt > 1) sessions.drop();
+        await (await sessions.in(t.name)).exec(ifNotExists(split.create), [], object);
+      });
       await recordIdentity(ctx, t, tb.name);
     }
-    work.push({ db: t, table: tb, split, started: Date.now(), remaining: 0, rows: 0, bytes: 0, transactional: true, todo: [] });
+    work.push({ db: t, table: tb, split, started: Date.now(), remaining: 0, rows: 0, bytes: 0, transactional: true, engine: null, todo: [] });
   }
   return work;
 }

@@ -1,6 +1,6 @@
 import { errnoOf, type TsError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
-import type { StatementRunner } from './control-session.js';
+import { ControlSession, inTransaction, type StatementRunner } from './control-session.js';
 import { PROGRESS_DB, chunkKey, type ChunkProgress, type ProgressStore, type RunRecord, type SubChunkRecord } from './progress-store.js';
 
 /**
@@ -114,35 +114,30 @@ export class SqlProgressStore implements ProgressStore {
    * never passes for another part. A later load into the database replaces the memo.
    */
   async finish(targetDbs: readonly string[]): Promise<void> {
-    const s = this.session;
     const marks = targetDbs.map(() => '?').join(', ');
-    await s.exec('START TRANSACTION');
-    try {
+    // idempotent as a whole (a retry after a COMMIT whose answer was lost finds it done): completed_at
+    // is set only where it is not yet
+    await this.transaction('ending the load (removing its progress records)', async (s) => {
       await s.exec(`DELETE FROM ${PROGRESS_DB}.progress WHERE target_db IN (${marks})`, targetDbs);
       await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db IN (${marks}) AND step NOT LIKE 'table:%' AND step NOT LIKE 'kept:%'`, targetDbs);
-      await s.exec(`UPDATE ${PROGRESS_DB}.runs SET completed_at = NOW() WHERE target_db IN (${marks})`, targetDbs);
-      await s.exec('COMMIT');
-    } catch (e) {
-      await s.exec('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+      await s.exec(`UPDATE ${PROGRESS_DB}.runs SET completed_at = NOW() WHERE target_db IN (${marks}) AND completed_at IS NULL`, targetDbs);
+    });
   }
 
   /** Forgets everything recorded for a target database (a finished load's memo that no longer applies). */
   async forget(targetDb: string): Promise<void> {
     // one transaction: a kill between the deletes must not leave a run record without its progress
-    // rows (a rerun would then load committed chunks again)
-    const s = this.session;
-    await s.exec('START TRANSACTION');
-    try {
+    // rows (a rerun would then load committed chunks again); deletes only, so idempotent as a whole
+    await this.transaction(`forgetting the records of database ${targetDb}`, async (s) => {
       await s.exec(`DELETE FROM ${PROGRESS_DB}.runs WHERE target_db = ?`, [targetDb]);
       await s.exec(`DELETE FROM ${PROGRESS_DB}.steps WHERE target_db = ?`, [targetDb]);
       await s.exec(`DELETE FROM ${PROGRESS_DB}.progress WHERE target_db = ?`, [targetDb]);
-      await s.exec('COMMIT');
-    } catch (e) {
-      await s.exec('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    });
+  }
+
+  /** A transaction of the store: retried whole on the loader's control session, run once on a plain session. */
+  private transaction(what: string, body: (s: StatementRunner) => Promise<void>): Promise<void> {
+    return this.session instanceof ControlSession ? this.session.transaction(what, body) : inTransaction(this.session, body);
   }
 }
 

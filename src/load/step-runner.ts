@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { quoteIdent } from '../core/ident.js';
+import { qualified, quoteIdent } from '../core/ident.js';
 import type { Session } from '../db/session.js';
 import type { ObjectEntry } from '../format/manifest.js';
 import { convertUtf8mb4, convertUtf8mb4Table, renameDatabases, rewriteEngine, stripDefiner } from './ddl.js';
 import { openObjectSession, type LoadContext, type TargetDb } from './load-context.js';
+import { onGuardedSession } from './session-guard.js';
 
 /** The load-time rewrites of a definition: database renames, DEFINER, utf8mb4, engine. */
 export function transformDdl(ctx: LoadContext, sql: string, kind: 'table' | 'object'): string {
@@ -34,13 +35,14 @@ export function fingerprint(sql: string): string {
   return `sha256:${createHash('sha256').update(sql, 'utf8').digest('hex').slice(0, 32)}`;
 }
 
-/** Runs `body` in a session set up as the object was created on the source. */
+/**
+ * Runs `body` in a session set up as the object was created on the source; after a transient error
+ * (a lost connection) again, on a fresh one (session-guard.ts): `body` must be idempotent, as the
+ * steps' statements are (CREATE … IF NOT EXISTS, CREATE OR REPLACE, DROP … IF EXISTS first).
+ */
 export async function withContext(ctx: LoadContext, t: TargetDb, o: ObjectEntry, body: (s: Session) => Promise<void>): Promise<void> {
-  const s = await openObjectSession(ctx, o);
-  try {
+  await onGuardedSession(ctx, `creating ${o.kind} ${qualified(t.name, o.name)}`, { database: t.name, table: o.name }, () => openObjectSession(ctx, o), async (s) => {
     await s.exec(`USE ${quoteIdent(t.name)}`);
     await body(s);
-  } finally {
-    await s.close();
-  }
+  });
 }

@@ -1,3 +1,4 @@
+import { keyRangesMisread } from '../core/engines.js';
 import { TsError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
 import { isMerged } from './existing-tables.js';
@@ -17,7 +18,10 @@ import { verifyTables, type Mismatch, type VerifyTarget } from './verify.js';
 export async function verifyLoad(ctx: LoadContext, targets: readonly TargetDb[]): Promise<Mismatch[]> {
   const started = Date.now();
   const merged = ctx.opts.restore.onDuplicate === 'ignore' ? 'none' : 'at-least';
-  const list: VerifyTarget[] = targets.flatMap((t) => t.source.tables.map((table) => ({ database: t.name, table, compare: isMerged(t, table.name) ? merged : 'exact' })));
+  const engines = await targetEngines(ctx, targets);
+  const list: VerifyTarget[] = targets.flatMap((t) =>
+    t.source.tables.map((table) => ({ database: t.name, table, compare: isMerged(t, table.name) ? merged : 'exact', rangesMisread: keyRangesMisread(engines.get(`${t.name}\u0000${table.name}`) ?? null, table) })),
+  );
   for (const v of list.filter((x) => x.compare !== 'exact')) {
     ctx.reporter.emit({ kind: 'info', message: `verify: ${v.database}.${v.table.name} held rows before the load: ${v.compare === 'none' ? 'merged with --on-duplicate ignore, its counts are not compared' : 'checked that every chunk\'s key range holds at least the dump\'s rows (no checksums)'}` });
   }
@@ -53,6 +57,16 @@ export async function verifyLoad(ctx: LoadContext, targets: readonly TargetDb[])
   }
   if (ctx.signal?.aborted) throw new TsError({ code: 'interrupted', message: 'interrupted during verification; rerun the same command to verify again (the data is loaded)' });
   ctx.reporter.emit({ kind: 'phase-done', phase: 'verify', seconds: (Date.now() - started) / 1000 });
+  return out;
+}
+
+/** The engine of every table in the target databases, by database and table (the target's, whatever the dump's was). */
+async function targetEngines(ctx: LoadContext, targets: readonly TargetDb[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for (const t of targets) {
+    const rows = await ctx.control.query<{ n: string; e: string | null }>('SELECT TABLE_NAME AS n, ENGINE AS e FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [t.name]);
+    for (const r of rows) out.set(`${t.name}\u0000${r.n}`, r.e);
+  }
   return out;
 }
 

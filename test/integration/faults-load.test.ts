@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockName } from '../../src/load/load-lease.js';
+import { expectSameDatabases } from '../support/checker.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { bigTable, removeTemps, sessionsRunning, signal, tempDir, waitFor } from '../support/faults.js';
 import type { AdminSession, ServerHandle } from '../support/server.js';
@@ -126,6 +128,113 @@ describe('load faults', () => {
       expect(await tableHash(dst)).toBe(sourceHash);
     }, 300_000);
   }
+
+  /** The server connection of the loader's control session: the holder of its lock on `dst` (load-lease.ts). */
+  const controlOf = async (dst: string): Promise<number | null> => {
+    const id = await admin.scalar('SELECT IS_USED_LOCK(?)', [lockName(dst)]);
+    return id === null ? null : Number(id);
+  };
+
+  it('the control connection killed mid-data, again and again: reconnected each time (its lock taken back), the load finishes exactly', async () => {
+    const dst = uniqueDb('fl_kill_ctl');
+    let exited = false;
+    const run = runCli('tsload', loadArgs(dumps.csv, dst, ['--rows-per-transaction', '200']), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 }).finally(() => (exited = true));
+    const committed = async (): Promise<number> => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0));
+    const killed: number[] = [];
+    // each kill once the load went on after the last (more sub-chunks committed), while chunks are left (600 sub-chunks)
+    for (let at = 2; killed.length < 3 && !exited; at = (await committed()) + 5) {
+      const n = await waitFor('more committed sub-chunks', async () => (exited ? -1 : (await committed()) >= at ? committed() : undefined), 60_000, 5);
+      if (n < 0 || n > 500) break;
+      const id = await controlOf(dst);
+      if (id === null || killed.includes(id)) continue;
+      await admin.query(`KILL CONNECTION ${id}`);
+      killed.push(id);
+    }
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(killed.length, 'control connections killed during the data').toBeGreaterThanOrEqual(2);
+    expect(r.stderr.match(/transient error on the control session \(.*\) while running .*; retry 1\/4 on a fresh connection/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    expect(await tableHash(dst)).toBe(sourceHash);
+    expect(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst])).toBe('0');
+  }, 300_000);
+
+  it('the control connection killed inside the transaction that ends the load: the transaction runs again on a fresh connection, exit 0, exact, its records removed', async () => {
+    const dst = uniqueDb('fl_kill_ctl_end');
+    const writer = await adminFor(server);
+    try {
+      const run = runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+      await waitFor('committed sub-chunks', async () => Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 0 || undefined, 60_000, 5);
+      // the run record is only written again by that transaction: held, its UPDATE waits, and is killed there
+      await writer.query('START TRANSACTION');
+      await writer.query('SELECT * FROM tsload_progress.runs WHERE target_db = ? FOR UPDATE', [dst]);
+      const waiting = await waitFor('the ending transaction waiting on the run record', async () => (await sessionsRunning(admin, 'UPDATE tsload_progress.runs SET completed_at'))[0], 120_000, 10);
+      expect(Number(waiting.ID)).toBe(await controlOf(dst));
+      await admin.query(`KILL CONNECTION ${Number(waiting.ID)}`);
+      await writer.query('COMMIT');
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/transient error on the control session \(.*\) in the transaction ending the load \(removing its progress records\); retry 1\/4 of the whole transaction on a fresh connection/);
+      expect(await tableHash(dst)).toBe(sourceHash);
+      expect(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst])).toBe('0');
+      expect(Number(await admin.scalar('SELECT completed_at IS NOT NULL FROM tsload_progress.runs WHERE target_db = ?', [dst]))).toBe(1);
+      // the memo says it is loaded: a rerun only verifies
+      const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+      expect(again.code, again.stderr).toBe(0);
+      expect(await tableHash(dst)).toBe(sourceHash);
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined);
+      await writer.close();
+    }
+  }, 300_000);
+
+  it('the session creating the tables, and one creating a view, killed mid-statement: each statement runs again on a fresh session, the load ends exact', async () => {
+    const db = uniqueDb('fl_ddl_src');
+    const dst = uniqueDb('fl_ddl');
+    const TABLES = 120;
+    const ddl = Array.from({ length: TABLES }, (_, i) => `CREATE TABLE \`${db}\`.t${i} (id INT PRIMARY KEY, v VARCHAR(20), KEY kv (v)); INSERT INTO \`${db}\`.t${i} VALUES (1, 'a${i}'), (2, NULL); CREATE VIEW \`${db}\`.v${i} AS SELECT id, v FROM \`${db}\`.t${i};`);
+    await admin.query(`CREATE DATABASE \`${db}\`; ${ddl.join(' ')}`);
+    const dir = path.join(tempDir('fault-ddl'), 'dump');
+    const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '-q'], { env: { MYSQL_PWD: undefined } });
+    expect(d.code, d.stderr).toBe(0);
+    const count = async (type: string): Promise<number> => Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = ?', [dst, type]));
+    let exited = false;
+    const run = runCli('tsload', [...conn(), '-d', dir, '-B', dst, '--progress', 'plain'], { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 }).finally(() => (exited = true));
+    const blocker = await adminFor(server);
+    // BLOCK_DDL holds every DDL statement (not the control session's writes of its records): the
+    // statement `needle` finds waits there, is killed there, and runs again once DDL is let through
+    const killWaiting = async (needle: string): Promise<void> => {
+      await blocker.query('BACKUP STAGE START');
+      await blocker.query('BACKUP STAGE BLOCK_DDL');
+      try {
+        // (the loader's DDL sessions name no database in their statements: they run in it)
+        const held = async (): Promise<string | null | undefined> => {
+          if (exited) return null;
+          const id = await admin.scalar('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE ? LIMIT 1', [dst, `${needle}%`]);
+          return id === null || id === undefined ? undefined : String(id);
+        };
+        const waiting = await waitFor(`a ${needle} held by BLOCK_DDL`, held, 60_000, 5);
+        expect(waiting, `${needle} under way when DDL was blocked`).not.toBeNull();
+        expect(Number(waiting), 'not the control session').not.toBe(await controlOf(dst));
+        await admin.query(`KILL CONNECTION ${Number(waiting)}`);
+      } finally {
+        await blocker.query('BACKUP STAGE END');
+      }
+    };
+    try {
+      await waitFor('the first tables', async () => (await count('BASE TABLE')) >= 3 || exited || undefined, 60_000, 2);
+      await killWaiting('CREATE TABLE');
+      await waitFor('the first views', async () => (await count('VIEW')) >= 3 || exited || undefined, 120_000, 2);
+      await killWaiting('CREATE OR REPLACE');
+    } finally {
+      await blocker.close();
+    }
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/transient error creating table `\S+`\.`t\d+` \(.*\); retry 1\/4 on a fresh connection/);
+    expect(r.stderr).toMatch(/transient error creating view `\S+`\.`v\d+` \(.*\); retry 1\/4 on a fresh connection/);
+    expect([await count('BASE TABLE'), await count('VIEW')]).toEqual([TABLES, TABLES]);
+    await expectSameDatabases(admin, db, dst, 'ddl sessions killed');
+  }, 300_000);
 
   it('a concurrent writer holding locks past innodb_lock_wait_timeout: the sub-chunks are retried and the load finishes exactly', async () => {
     const dst = uniqueDb('fl_lockwait');
@@ -283,6 +392,16 @@ describe('load faults', () => {
     await run;
     const again = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
     await expectRefusedAndKept(again, dst);
+    // what the hint says works: --drop-table truncate alone resumes and is refused again; once the
+    // load is forgotten it replaces the table's rows with the dump's
+    const hint = /hint: .*forget the interrupted load \((DELETE FROM tsload_progress\.runs WHERE target_db = '[^']+';)\) and load again with --drop-table truncate/.exec(again.stderr);
+    expect(hint, again.stderr).not.toBeNull();
+    const truncate = args.map((a) => (a === 'append' ? 'truncate' : a));
+    await expectRefusedAndKept(await runCli('tsload', truncate, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 }), dst);
+    await admin.query(hint![1]!);
+    const replaced = await runCli('tsload', truncate, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(await tableHash(dst)).toBe(sourceHash);
   }, 300_000);
 
   it('an import into MyISAM (--engine) whose data connection is killed mid-batch: the batch is not retried in place (its rows stay), the load fails, the rerun reloads the table exactly', async () => {

@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runCli } from './cli.js';
 import type { AdminSession } from './server.js';
 
 const temps: string[] = [];
@@ -143,4 +144,26 @@ export function killAfterProgressRows(admin: AdminSession, targetDb: string, row
     }, 10);
     setTimeout(() => clearInterval(poll), 120_000);
   };
+}
+
+/**
+ * Runs tsload with `args` into `targetDb` and kill -9s it once a chunk past the first (one with a lower
+ * key bound) has some of its sub-chunks committed, but not all: a non-transactional table then holds
+ * rows of that chunk that a rerun must clear by its key range. Frozen first, so the state the kill
+ * leaves is the one checked: returns whether it is so (the chunk may have finished before the freeze).
+ */
+export async function killInsideLaterChunk(admin: AdminSession, targetDb: string, args: readonly string[]): Promise<boolean> {
+  const partial = async (): Promise<boolean> =>
+    Number(await admin.scalar('SELECT COUNT(*) FROM (SELECT chunk FROM tsload_progress.progress WHERE target_db = ? GROUP BY tbl, chunk HAVING chunk > 1 AND MAX(last_sub) = 0 AND COUNT(*) >= 2) x', [targetDb]).catch(() => 0)) > 0;
+  let pid = 0;
+  const run = runCli('tsload', args, { timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
+  try {
+    await waitFor('a chunk past the first loaded in part', async () => (await partial()) || undefined, 120_000, 2);
+    signal(pid, 'SIGSTOP');
+    return await partial();
+  } finally {
+    signal(pid, 'SIGKILL');
+    const r = await run;
+    if (r.signal !== 'SIGKILL') throw new Error(`tsload was not killed (exit ${r.code}):\n${r.stderr}`);
+  }
 }

@@ -7,7 +7,7 @@ import type { ChunkEntry, TableEntry } from '../../src/format/manifest.js';
 import { MemoryProgressStore } from '../../src/load/memory-progress-store.js';
 import { alreadyLoaded } from '../../src/load/resume-check.js';
 import { chunkKey, type ChunkProgress } from '../../src/load/progress-store.js';
-import { PENDING_IDENTITY, STEP, TABLE_STATES, atLeast, chunkState, chunksToLoad, tableState, type ResumeRecords } from '../../src/load/resume-state.js';
+import { PENDING_IDENTITY, STEP, TABLE_STATES, adjacentRuns, atLeast, chunkState, chunksToLoad, tableState, type ResumeRecords } from '../../src/load/resume-state.js';
 
 const DB = 'target';
 
@@ -142,5 +142,23 @@ describe('the statement a finished load suggests (forget it, to add the rows aga
     const text = alreadyLoaded(hostile, 'dump', 'T', 'append', false);
     expect(text).toContain(`WHERE target_db = _utf8mb4 X'${Buffer.from(hostile).toString('hex')}';`);
     expect(/forget that load first: (.*?;) then/.exec(text)?.[1]).not.toContain('DROP');
+  });
+});
+
+describe('adjacentRuns (unfinished chunks cleared together)', () => {
+  const bounded = (index: number, lower: number | null, upper: number | null): ChunkEntry => ({ ...chunk(index), lower: lower === null ? null : [String(lower)], upper: upper === null ? null : [String(upper)] });
+  const all = [bounded(1, null, 10), bounded(2, 10, 20), bounded(3, 20, 30), bounded(4, 30, 40), bounded(5, 40, null)];
+  const runs = (some: ChunkEntry[]): number[][] => adjacentRuns(all, some).map(([a, b]) => [a.index, b.index]);
+
+  it('joins chunks next to each other whose bounds meet, and only those', () => {
+    expect(runs([all[1]!, all[2]!, all[4]!])).toEqual([[2, 3], [5, 5]]);
+    expect(runs([all[0]!, all[1]!, all[2]!, all[3]!, all[4]!])).toEqual([[1, 5]]);
+    expect(runs([all[0]!, all[2]!])).toEqual([[1, 1], [3, 3]]);
+    expect(runs([])).toEqual([]);
+  });
+
+  it('keeps chunks apart whose bounds do not meet (a gap would be deleted with them)', () => {
+    const gapped = [bounded(1, null, 10), bounded(2, 11, null)];
+    expect(adjacentRuns(gapped, gapped).map(([a, b]) => [a.index, b.index])).toEqual([[1, 1], [2, 2]]);
   });
 });
