@@ -3,7 +3,7 @@
  * merely holds a file named manifest.json or .tsdump-in-progress, a dump with a user's file next to
  * it, or a dump another tsdump is still writing is refused before anything is deleted.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,13 +11,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareOutput } from '../../src/dump/output.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { localStore } from '../../src/storage/local-store.js';
-import { connArgs, runCli } from '../support/cli.js';
+import { REPO_ROOT, connArgs, runCli, type CliResult } from '../support/cli.js';
 import { listFiles, removeTemps, tempDir } from '../support/faults.js';
 import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
 
 /** Every file below `dir` with its content: what must be left exactly as it was. */
 function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(listFiles(dir).map((f) => [f, readFileSync(path.join(dir, f), 'latin1')]));
+}
+
+/**
+ * Runs the dumps `start` begins while `admin` holds MariaDB's backup lock, which each dump's
+ * snapshot step waits for: the run that gets the output cannot finish before the other has met it
+ * (two runs that only happen to start together may well run one after the other). The first to end
+ * is the one refused; the lock goes, and the other completes.
+ */
+async function whileOneHolds(admin: AdminSession, start: () => Promise<CliResult>[]): Promise<CliResult[]> {
+  await admin.query('BACKUP STAGE START');
+  let runs: Promise<CliResult>[] = [];
+  try {
+    runs = start();
+    const first = await Promise.race(runs);
+    expect(first.code, first.stderr).toBe(2);
+  } finally {
+    await admin.query('BACKUP STAGE END');
+  }
+  const done = await Promise.all(runs);
+  expect(done.map((r) => r.code).sort(), done.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+  return done;
 }
 
 describe('tsdump --overwrite', () => {
@@ -212,8 +233,7 @@ describe('tsdump --overwrite', () => {
     for (let round = 0; round < 3; round++) {
       const dir = path.join(tempDir('overwrite-twice-over'), 'dump');
       expect((await dump(dir)).code).toBe(0);
-      const runs = await Promise.all([dump(dir, ['--overwrite']), dump(dir, ['--overwrite'])]);
-      expect(runs.map((r) => r.code).sort(), runs.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+      const runs = await whileOneHolds(admin, () => [dump(dir, ['--overwrite']), dump(dir, ['--overwrite'])]);
       expect(runs.find((r) => r.code === 2)!.stderr).toMatch(/another tsdump \(pid \d+ on /);
       expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
     }
@@ -222,12 +242,36 @@ describe('tsdump --overwrite', () => {
   it('two tsdumps started at once into one new directory: one dumps, the other exits 2 naming the other run; the dump verifies', async () => {
     for (let round = 0; round < 3; round++) {
       const dir = path.join(tempDir('overwrite-twice'), 'dump');
-      const runs = await Promise.all([dump(dir), dump(dir)]);
-      expect(runs.map((r) => r.code).sort(), runs.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+      const runs = await whileOneHolds(admin, () => [dump(dir), dump(dir)]);
       // whichever step of the winner's claim the loser met: claiming, claimed, or running
       expect(runs.find((r) => r.code === 2)!.stderr).toMatch(/another tsdump|holds the dump/);
       expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
     }
+  });
+
+  it('a tsdump --overwrite killed while it deletes the earlier dump leaves an interrupted dump of ours: the next --overwrite replaces it', async () => {
+    const dir = path.join(tempDir('overwrite-killed'), 'dump');
+    expect((await dump(dir)).code).toBe(0);
+    expect(listFiles(dir).length).toBeGreaterThan(3);
+    // a tsdump --overwrite, kill -9'd as it deletes the second file (the manifest went first)
+    const script = `
+      const { prepareOutput } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'dump', 'output.js'))});
+      const { localStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'storage', 'local-store.js'))});
+      const real = await localStore(process.argv[1]);
+      let removes = 0;
+      const dying = new Proxy(real, { get: (t, p) => p === 'remove' ? async (f) => { if (++removes === 2) process.kill(process.pid, 'SIGKILL'); return t.remove(f); } : (typeof t[p] === 'function' ? t[p].bind(t) : t[p]) });
+      await prepareOutput(dying, true, 'killed');`;
+    const killed = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(listFiles(dir)).not.toContain('manifest.json');
+    // its claim is left: named, with the fix
+    const claimed = await dump(dir, ['--overwrite']);
+    expect(claimed.code).toBe(2);
+    expect(claimed.stderr).toContain(`that process is not running: it was killed while claiming the output; remove .tsdump-in-progress.partial`);
+    rmSync(path.join(dir, '.tsdump-in-progress.partial'));
+    const r = await dump(dir, ['--overwrite']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
   });
 
   it('a real dump is replaced: the old files go, the new dump verifies', async () => {
