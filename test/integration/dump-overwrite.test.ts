@@ -11,34 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareOutput } from '../../src/dump/output.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { localStore } from '../../src/storage/local-store.js';
-import { REPO_ROOT, connArgs, runCli, type CliResult } from '../support/cli.js';
-import { listFiles, removeTemps, tempDir } from '../support/faults.js';
+import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
+import { listFiles, removeTemps, tempDir, whileOneHolds } from '../support/faults.js';
 import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
 
 /** Every file below `dir` with its content: what must be left exactly as it was. */
 function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(listFiles(dir).map((f) => [f, readFileSync(path.join(dir, f), 'latin1')]));
-}
-
-/**
- * Runs the dumps `start` begins while `admin` holds MariaDB's backup lock, which each dump's
- * snapshot step waits for: the run that gets the output cannot finish before the other has met it
- * (two runs that only happen to start together may well run one after the other). The first to end
- * is the one refused; the lock goes, and the other completes.
- */
-async function whileOneHolds(admin: AdminSession, start: () => Promise<CliResult>[]): Promise<CliResult[]> {
-  await admin.query('BACKUP STAGE START');
-  let runs: Promise<CliResult>[] = [];
-  try {
-    runs = start();
-    const first = await Promise.race(runs);
-    expect(first.code, first.stderr).toBe(2);
-  } finally {
-    await admin.query('BACKUP STAGE END');
-  }
-  const done = await Promise.all(runs);
-  expect(done.map((r) => r.code).sort(), done.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
-  return done;
 }
 
 describe('tsdump --overwrite', () => {

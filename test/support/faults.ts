@@ -5,6 +5,8 @@
 import { mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
+import type { CliResult } from './cli.js';
 import type { AdminSession } from './server.js';
 
 const temps: string[] = [];
@@ -82,6 +84,27 @@ export function largestPartial(dir: string): number {
     /* directory not there yet */
   }
   return max;
+}
+
+/**
+ * Runs the dumps `start` begins while `admin` holds MariaDB's backup lock, which each dump's
+ * snapshot step waits for: the run that gets the output cannot finish before the other has met it
+ * (two runs that only happen to start together may well run one after the other). The first to end
+ * is the one refused; the lock goes, and the other completes.
+ */
+export async function whileOneHolds(admin: AdminSession, start: () => Promise<CliResult>[]): Promise<CliResult[]> {
+  await admin.query('BACKUP STAGE START');
+  let runs: Promise<CliResult>[] = [];
+  try {
+    runs = start();
+    const first = await Promise.race(runs);
+    expect(first.code, first.stderr).toBe(2);
+  } finally {
+    await admin.query('BACKUP STAGE END');
+  }
+  const done = await Promise.all(runs);
+  expect(done.map((r) => r.code).sort(), done.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+  return done;
 }
 
 /** Polls `probe` until it returns a value other than undefined/false; throws after `ms`. */
