@@ -4,7 +4,7 @@
  * it, or a dump another tsdump is still writing is refused before anything is deleted.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,12 +12,17 @@ import { prepareOutput } from '../../src/dump/output.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { localStore } from '../../src/storage/local-store.js';
 import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
-import { listFiles, removeTemps, tempDir, whileOneHolds } from '../support/faults.js';
+import { listFiles, removeTemps, tempDir, waitFor, whileOneHolds } from '../support/faults.js';
 import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
 
 /** Every file below `dir` with its content: what must be left exactly as it was. */
 function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(listFiles(dir).map((f) => [f, readFileSync(path.join(dir, f), 'latin1')]));
+}
+
+/** A marker's JSON as a tsdump of `host` writes it. */
+function markerOf(host: string, pid: number): string {
+  return JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host, pid, runId: '0123456789abcdef' }) + '\n';
 }
 
 describe('tsdump --overwrite', () => {
@@ -251,6 +256,28 @@ describe('tsdump --overwrite', () => {
     const r = await dump(dir, ['--overwrite']);
     expect(r.code, r.stderr).toBe(0);
     expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
+  });
+
+  it('a tsdump whose output another run took over while it ran stops before its manifest and deletes nothing of the other run', async () => {
+    const dir = path.join(tempDir('overwrite-taken'), 'dump');
+    // the dump waits in its snapshot step for the backup lock the test holds: its marker is in place
+    await admin.query('BACKUP STAGE START');
+    let run: Promise<Awaited<ReturnType<typeof dump>>> | undefined;
+    const other = markerOf('elsewhere', 4242);
+    try {
+      run = dump(dir);
+      await waitFor('the marker of the run', () => existsSync(path.join(dir, '.tsdump-in-progress')));
+      // another host's --overwrite (that judged it stale) put its own marker in place
+      rmSync(path.join(dir, '.tsdump-in-progress'));
+      writeFileSync(path.join(dir, '.tsdump-in-progress'), other);
+    } finally {
+      await admin.query('BACKUP STAGE END');
+    }
+    const r = await run!;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`output ${dir} is no longer this dump's: its in-progress marker is now another tsdump's (pid 4242 on elsewhere`);
+    expect(listFiles(dir)).not.toContain('manifest.json');
+    expect(readFileSync(path.join(dir, '.tsdump-in-progress'), 'utf8')).toBe(other);
   });
 
   it('a real dump is replaced: the old files go, the new dump verifies', async () => {
