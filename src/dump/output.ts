@@ -255,9 +255,15 @@ async function outputLost(store: DumpStore, found: Exclude<RefreshResult, 'refre
   });
 }
 
-/** After the manifest: the dump is complete, the marker goes (only while it is ours: never another run's). */
+/**
+ * After the manifest: the dump is complete, the marker goes, but never another run's: a marker
+ * found replaced or removed fails the run. A store that cannot answer now (its error) does not: the
+ * marker was confirmed ours just before the manifest.
+ */
 export async function finishOutput(store: DumpStore, hold: OutputHold): Promise<void> {
-  await hold.confirm();
+  await hold.confirm().catch((e: unknown) => {
+    if (hold.lost.aborted) throw e;
+  });
   await hold.release();
   await store.remove(IN_PROGRESS_FILE);
   await store.flush();

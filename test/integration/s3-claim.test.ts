@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishOutput, prepareOutput } from '../../src/dump/output.js';
 import { s3Store } from '../../src/storage/s3-store.js';
 import { connArgs, runCli } from '../support/cli.js';
-import { whileOneHolds } from '../support/faults.js';
+import { waitFor, whileOneHolds } from '../support/faults.js';
 import { startFaultProxy } from '../support/s3-proxy.js';
 import { startS3Server, uniqueBucket, type S3TestServer } from '../support/s3-server.js';
 import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
@@ -69,10 +69,15 @@ describe('the claim of an s3:// output', () => {
   });
 
   it('a run whose prefix another tsdump took over is told, and its refreshes never put its marker back over the new one (in-process)', async () => {
-    const [a, b] = [storeAt('takeover'), storeAt('takeover')];
+    const proxy = await startFaultProxy(s3.endpoint);
+    const [a, b] = [storeAt('takeover', proxy.endpoint), storeAt('takeover')];
     try {
       await withEnv(s3, async () => {
         const holdA = await prepareOutput(a, false, 'a', undefined, 20);
+        // its conditional refreshes succeed while the marker is its own (the ETag read is the one matched)
+        const refreshes = () => proxy.log.filter((r) => r.method === 'PUT' && r.url.split('?')[0] === `/${bucket}/takeover/.tsdump-in-progress`).length;
+        await waitFor('three refreshes of the marker', () => refreshes() >= 3);
+        expect(holdA.lost.aborted).toBe(false);
         // b stands for another host's --overwrite that judged a's marker stale
         const holdB = await prepareOutput(b, true, 'b', undefined, 1e9);
         await new Promise<void>((resolve) => (holdA.lost.aborted ? resolve() : holdA.lost.addEventListener('abort', () => resolve(), { once: true })));
@@ -83,6 +88,7 @@ describe('the claim of an s3:// output', () => {
       expect(JSON.parse((await s3.getObject(bucket, 'takeover/.tsdump-in-progress')).toString('utf8'))).toMatchObject({ version: 'b' });
     } finally {
       await Promise.all([a.close(), b.close()]);
+      await proxy.stop();
     }
   });
 
