@@ -12,17 +12,12 @@ import { prepareOutput } from '../../src/dump/output.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { localStore } from '../../src/storage/local-store.js';
 import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
-import { listFiles, removeTemps, tempDir, waitFor, whileOneHolds } from '../support/faults.js';
+import { listFiles, markerJson, overriding, removeTemps, tempDir, waitFor, whileOneHolds } from '../support/faults.js';
 import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
 
 /** Every file below `dir` with its content: what must be left exactly as it was. */
 function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(listFiles(dir).map((f) => [f, readFileSync(path.join(dir, f), 'latin1')]));
-}
-
-/** A marker's JSON as a tsdump of `host` writes it. */
-function markerOf(host: string, pid: number): string {
-  return JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host, pid, runId: '0123456789abcdef' }) + '\n';
 }
 
 describe('tsdump --overwrite', () => {
@@ -191,13 +186,7 @@ describe('tsdump --overwrite', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     // run b, the slow one of two started at once: its listing taken, it waits there while a runs
-    const slow = new Proxy(real, {
-      get: (target, p) => {
-        if (p === 'list') return async () => Promise.all([target.list(), (listed(), gate)]).then(([entries]) => entries);
-        const v: unknown = Reflect.get(target, p);
-        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const slow = overriding(real, { list: async () => Promise.all([real.list(), (listed(), gate)]).then(([entries]) => entries) });
     const b = prepareOutput(slow, true, 'b').then(() => 'won' as const, (e: unknown) => e as Error);
     await reachedList;
     const before = snapshot(dir);
@@ -263,7 +252,7 @@ describe('tsdump --overwrite', () => {
     // the dump waits in its snapshot step for the backup lock the test holds: its marker is in place
     await admin.query('BACKUP STAGE START');
     let run: Promise<Awaited<ReturnType<typeof dump>>> | undefined;
-    const other = markerOf('elsewhere', 4242);
+    const other = markerJson('elsewhere', 4242);
     try {
       run = dump(dir);
       await waitFor('the marker of the run', () => existsSync(path.join(dir, '.tsdump-in-progress')));

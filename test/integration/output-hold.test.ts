@@ -14,7 +14,7 @@ import { prepareOutput, finishOutput } from '../../src/dump/output.js';
 import type { DumpStore } from '../../src/storage/dump-store.js';
 import { localStore } from '../../src/storage/local-store.js';
 import { REPO_ROOT } from '../support/cli.js';
-import { listFiles, removeTemps, tempDir } from '../support/faults.js';
+import { listFiles, markerJson, overriding, removeTemps, tempDir } from '../support/faults.js';
 
 const MARKER = '.tsdump-in-progress';
 
@@ -40,11 +40,6 @@ function claimWithFs(dir: string, patch: string): { result: string; suggestion?:
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir], { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim()) as { result: string; suggestion?: string };
-}
-
-/** A marker's JSON as a tsdump writes it. */
-function markerOf(host: string, pid: number, version = '0'): string {
-  return JSON.stringify({ tool: 'tsdump', version, startedAt: new Date().toISOString(), host, pid }) + '\n';
 }
 
 describe('the hold of the output', () => {
@@ -86,7 +81,7 @@ describe('the hold of the output', () => {
   it('a fresh marker of another host whose pid is ours (PID 1 in containers) is a dump still running: --overwrite refuses it, nothing is deleted', async () => {
     const dir = path.join(tempDir('hold-pid'), 'dump');
     mkdirSync(path.join(dir, 'db'), { recursive: true });
-    writeFileSync(path.join(dir, MARKER), markerOf('other-node', process.pid));
+    writeFileSync(path.join(dir, MARKER), markerJson('other-node', process.pid));
     writeFileSync(path.join(dir, 'db', 'a.000001.csv'), '1,"live"\n');
     const err = await prepareOutput(await localStore(dir), true, 'test').then(() => null, (e: unknown) => e as Error);
     expect(err?.message).toContain(`is being written by another tsdump (pid ${process.pid} on other-node`);
@@ -145,13 +140,7 @@ describe('the hold of the output', () => {
     let refreshing!: () => void;
     const started = new Promise<void>((r) => (refreshing = r));
     // a store whose refresh hangs (an S3 put retried for minutes)
-    const hung = new Proxy(real, {
-      get: (target, p) => {
-        if (p === 'refresh') return () => (refreshing(), new Promise<never>(() => undefined));
-        const v: unknown = Reflect.get(target, p);
-        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
-      },
-    }) as DumpStore;
+    const hung = overriding<DumpStore>(real, { refresh: () => (refreshing(), new Promise<never>(() => undefined)) });
     const hold = await prepareOutput(hung, false, 'test', undefined, 10);
     await started;
     await hold.release();

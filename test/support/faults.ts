@@ -107,6 +107,22 @@ export async function whileOneHolds(admin: AdminSession, start: () => Promise<Cl
   return done;
 }
 
+/** `target` with some of its methods replaced (a store that stalls or fails at one step); the others bound to it. */
+export function overriding<T extends object>(target: T, overrides: { readonly [K in keyof T]?: T[K] }): T {
+  return new Proxy(target, {
+    get: (t, p) => {
+      if (Object.hasOwn(overrides, p)) return overrides[p as keyof T];
+      const v: unknown = Reflect.get(t, p);
+      return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+/** A marker's JSON (.tsdump-in-progress) as a tsdump of `host` and `pid` writes it. */
+export function markerJson(host: string, pid: number, startedAt = new Date().toISOString()): string {
+  return JSON.stringify({ tool: 'tsdump', version: '0', startedAt, host, pid, runId: '0123456789abcdef' }) + '\n';
+}
+
 /** Polls `probe` until it returns a value other than undefined/false; throws after `ms`. */
 export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 60_000, everyMs = 20): Promise<T> {
   const deadline = Date.now() + ms;
