@@ -59,7 +59,8 @@ export async function dumpData(
     leases.close();
   };
   const onAbort = (): void => {
-    fail(new TsError({ code: 'interrupted', message: 'dump interrupted; no manifest was written', suggestion: 'run the dump again (with --overwrite into the same directory)' }));
+    // a reason of ours says why (output.ts: the output was taken from this run); the user's says nothing
+    fail(signal?.reason instanceof TsError ? signal.reason : new TsError({ code: 'interrupted', message: 'dump interrupted; no manifest was written', suggestion: 'run the dump again (with --overwrite into the same directory)' }));
     // stopped, not killed: a thread ended under an upload it has begun would leave it stored and billed
     for (const w of workers) void w.stop();
   };

@@ -95,12 +95,15 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
 
     const schema = await writeSchema(control, store, selection, opts, reporter);
     const users = opts.users ? await writeUsers(opts.connection, store, flavor, reporter) : null;
-    const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, signal, estimate, held.held ? { tables: outside, release: () => held.release() } : undefined);
+    // stopped by the user, or by a refresh of the marker that finds the output taken from this run
+    const stop = signal ? AbortSignal.any([signal, hold.lost]) : hold.lost;
+    const data: TableData = opts.noData ? new Map() : await dumpData(planner, workers, tables, opts, reporter, stop, estimate, held.held ? { tables: outside, release: () => held.release() } : undefined);
     await held.release();
     warnLongLines(data, maxPacket, reporter);
 
     await checkDefinitionsAtEnd(control, flavor, tables);
     const manifest = buildManifest(opts, { dumpId, startedAt, flavor, snapshot, session, threads, selection, schema, data, users });
+    await hold.confirm();
     await writeManifest(store, manifest);
     await finishOutput(store, hold);
     const summaries: TableSummary[] = tables.map((t) => {
@@ -118,7 +121,8 @@ export async function runDump(options: DumpOptions, reporter: Reporter, signal?:
     await Promise.all(workers.map((w) => w.close().catch(() => undefined)));
     // after the workers: a chunk still being written would begin an upload (or a partial) after it
     await hold?.release();
-    if (failed && store && hold) await cleanupPartials(store);
+    // not when the output was taken from this run: the partials there may be the new run's
+    if (failed && store && hold && !hold.lost.aborted) await cleanupPartials(store);
     await control.close().catch(() => undefined);
     await store?.close().catch(() => undefined);
   }

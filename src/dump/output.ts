@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { TsError } from '../core/errors.js';
 import { manifestFiles, parseManifest } from '../format/manifest.js';
 import { CLAIM_FILE, IN_PROGRESS_FILE, MANIFEST_FILE, isClaimTemp, isDumpFilePath } from '../format/naming.js';
-import type { DumpStore, StoredEntry } from '../storage/dump-store.js';
+import type { DumpStore, RefreshResult, StoredEntry } from '../storage/dump-store.js';
 
 interface Marker {
   readonly tool: 'tsdump';
@@ -10,6 +11,8 @@ interface Marker {
   readonly startedAt: string;
   readonly host: string;
   readonly pid: number;
+  /** Random, per run: tells this run's marker from another's of the same host and pid (containers all run as PID 1). */
+  readonly runId?: string;
 }
 
 /** The tsdump JSON (marker or claim) at `path`, when `entries` hold it as a regular file. */
@@ -52,11 +55,14 @@ const MARKER_STALE_MS = 4 * MARKER_REFRESH_MS;
 
 /**
  * Whether the marker's tsdump is still running: on this host, whether its pid lives; on another,
- * whether its marker was refreshed in the last MARKER_STALE_MS (`age`, by the store's clock).
+ * whether its marker was refreshed in the last MARKER_STALE_MS (`age`, by the store's clock). The
+ * pid says nothing of another host's run (in containers every tsdump may be PID 1, as we are).
  */
 function stillRunning(marker: Marker | null, age = Infinity): boolean {
-  if (!marker || marker.pid === process.pid) return false;
+  if (!marker) return false;
   if (marker.host !== os.hostname()) return age < MARKER_STALE_MS;
+  // this very process: a run of it that has ended (runs in one process are tests)
+  if (marker.pid === process.pid) return false;
   try {
     process.kill(marker.pid, 0);
     return true;
@@ -134,9 +140,11 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
  * Step 1: the output must be empty, or (with --overwrite) hold one of our dumps. An overwrite
  * deletes only files of that dump: the ones its manifest lists, and names tsdump writes (chunks,
  * schema files, `*.partial`) in an interrupted one. Anything else in there stops the dump before
- * anything is deleted: a wrong -o must never wipe someone's directory. The manifest goes first, so
- * a crash during the cleanup cannot leave a "complete" dump behind; the earlier run's unfinished
- * uploads (S3, a killed run's) of our names go too. Then the in-progress marker is written.
+ * anything is deleted: a wrong -o must never wipe someone's directory. Our in-progress marker is
+ * put in place before anything is deleted (replacing an interrupted run's), then the manifest goes,
+ * then the rest: a run killed at any point of it leaves an interrupted dump of ours, never a
+ * "complete" one nor files no later run takes for ours. The earlier run's unfinished uploads (S3,
+ * a killed run's) of our names go too.
  *
  * All of it under the claim (CLAIM_FILE, created exclusively first), and the listing that decides
  * is taken under it: two runs started at once (with --overwrite, both would find the same earlier
@@ -145,7 +153,7 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
  * tsdump still running). `warn` hears that the store cannot make the claim exclusive.
  */
 export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string, warn: (message: string) => void = () => undefined, refreshMs = MARKER_REFRESH_MS): Promise<OutputHold> {
-  const marker: Marker = { tool: 'tsdump', version: toolVersion, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid };
+  const marker: Marker = { tool: 'tsdump', version: toolVersion, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid, runId: randomBytes(8).toString('hex') };
   const bytes = Buffer.from(JSON.stringify(marker) + '\n', 'utf8');
   const claim = await store.claim(CLAIM_FILE, bytes);
   // the claim's holder, or (done claiming meanwhile) the marker it put in place
@@ -162,19 +170,22 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
     if (entries.length > 0) {
       const refusal = await outputRefusal(store, entries, overwrite, now);
       if (refusal) throw refusal;
-      await store.remove(MANIFEST_FILE);
-      for (const e of entries) if (e.path !== MANIFEST_FILE) await store.remove(e.path);
-      // a killed earlier run's uploads (S3): invisible, but stored and billed until aborted
-      await store.discardUnfinished(isDumpFilePath).catch(() => undefined);
     }
+    if (entries.some((e) => e.path === IN_PROGRESS_FILE)) await store.replace(IN_PROGRESS_FILE, bytes);
     // 'lost' only to a tsdump that puts its marker without the claim (one before the claim existed)
-    if ((await store.claim(IN_PROGRESS_FILE, bytes)) === 'lost') {
+    else if ((await store.claim(IN_PROGRESS_FILE, bytes)) === 'lost') {
       throw new TsError({
         code: 'usage',
         message: `output ${store.display} was claimed by another tsdump started at the same time; nothing was deleted`,
         object: { file: IN_PROGRESS_FILE },
         suggestion: 'let that one finish, or choose another -o directory (two runs in one directory would mix their snapshots)',
       });
+    }
+    if (entries.length > 0) {
+      await store.remove(MANIFEST_FILE);
+      for (const e of entries) if (e.path !== MANIFEST_FILE && e.path !== IN_PROGRESS_FILE) await store.remove(e.path);
+      // a killed earlier run's uploads (S3): invisible, but stored and billed until aborted
+      await store.discardUnfinished(isDumpFilePath).catch(() => undefined);
     }
   } catch (e) {
     await store.remove(CLAIM_FILE).catch(() => undefined);
@@ -187,27 +198,72 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
 
 /** The output held by this run: its marker refreshed until release(). */
 export interface OutputHold {
-  /** Stops refreshing the marker (waits for a refresh under way). Idempotent. */
+  /** Aborted (its reason the TsError saying so) when a refresh finds that the output is no longer ours. */
+  readonly lost: AbortSignal;
+  /** Checks, now, that the marker is still this run's (before the manifest is written); throws the TsError saying why not. */
+  confirm(): Promise<void>;
+  /** Stops refreshing the marker (waits for a refresh under way, RELEASE_WAIT_MS at most). Idempotent. */
   release(): Promise<void>;
 }
 
-/** Refreshes the marker every `every` ms (a failed refresh is tried again at the next tick). */
+/**
+ * How long release() waits for a refresh under way: one hung on a slow store (an S3 put retried
+ * for minutes) must not hold up the end of the run. A refresh that ends later changes nothing: it
+ * writes only a marker that still holds our bytes.
+ */
+export const RELEASE_WAIT_MS = 5_000;
+
+/** Refreshes the marker every `every` ms (a refresh that fails is tried again at the next tick; one that finds the marker not ours aborts `lost`). */
 function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number): OutputHold {
+  const lost = new AbortController();
+  const beat = async (): Promise<void> => {
+    if (lost.signal.aborted) return;
+    const r = await store.refresh(IN_PROGRESS_FILE, bytes);
+    if (r !== 'refreshed' && !lost.signal.aborted) lost.abort(await outputLost(store, r));
+  };
   let last: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    last = last.then(() => store.refresh(IN_PROGRESS_FILE, bytes)).catch(() => undefined);
+    last = last.then(beat).catch(() => undefined);
   }, every);
   timer.unref();
   return {
+    lost: lost.signal,
+    confirm: async () => {
+      const now = last.then(beat);
+      last = now.catch(() => undefined);
+      await now;
+      if (lost.signal.aborted) throw lost.signal.reason;
+    },
     release: async () => {
       clearInterval(timer);
-      await last;
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([last, new Promise<void>((r) => (waited = setTimeout(r, RELEASE_WAIT_MS)))]);
+      clearTimeout(waited);
     },
   };
 }
 
-/** After the manifest: the dump is complete, the marker goes. */
+/** The output was taken from this run (another tsdump's --overwrite judged its marker stale): what it found there. */
+async function outputLost(store: DumpStore, found: Exclude<RefreshResult, 'refreshed'>): Promise<TsError> {
+  const other = found === 'replaced' ? await readMarkerAt(store, IN_PROGRESS_FILE) : null;
+  const what = found === 'gone' ? 'its in-progress marker was removed' : other ? `its in-progress marker is now another tsdump's (pid ${other.pid} on ${other.host}, started ${other.startedAt})` : 'its in-progress marker was replaced';
+  return new TsError({
+    code: 'io',
+    message: `output ${store.display} is no longer this dump's: ${what}; stopped without writing the manifest`,
+    object: { file: IN_PROGRESS_FILE },
+    suggestion: `another tsdump --overwrite took it for a killed run's (its marker not refreshed for ${MARKER_STALE_MS / 60_000} minutes: a stalled store, or a clock far off); let that run finish, or dump into another -o`,
+  });
+}
+
+/**
+ * After the manifest: the dump is complete, the marker goes, but never another run's: a marker
+ * found replaced or removed fails the run. A store that cannot answer now (its error) does not: the
+ * marker was confirmed ours just before the manifest.
+ */
 export async function finishOutput(store: DumpStore, hold: OutputHold): Promise<void> {
+  await hold.confirm().catch((e: unknown) => {
+    if (hold.lost.aborted) throw e;
+  });
   await hold.release();
   await store.remove(IN_PROGRESS_FILE);
   await store.flush();

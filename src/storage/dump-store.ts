@@ -81,6 +81,9 @@ export interface PendingFile {
 export const CLAIM_RESULTS = ['won', 'lost', 'unguarded'] as const;
 export type ClaimResult = (typeof CLAIM_RESULTS)[number];
 
+export const REFRESH_RESULTS = ['refreshed', 'gone', 'replaced'] as const;
+export type RefreshResult = (typeof REFRESH_RESULTS)[number];
+
 export interface DumpStore {
   readonly location: StoreLocation;
   /** For messages: the directory, or s3://bucket/prefix. */
@@ -100,15 +103,24 @@ export interface DumpStore {
    * Local: a temp file of its own hard-linked into place (link(2) never replaces). S3: a PutObject
    * with If-None-Match: * (AWS, MinIO, …); 'unguarded' when the server does not honour the condition
    * (it was written, but another claim of it may have been too): the caller says so. A temp file a
-   * claim needs is named `<path>.<16 hex digits>.partial` and listed while it exists.
+   * claim needs is named `<path>.<16 hex digits>.partial` and listed while it exists. A claim that
+   * fails after writing its file removes it, so the next run does not take it for another's.
    */
   claim(path: string, bytes: Buffer): Promise<ClaimResult>;
   /**
-   * Marks a small committed file as written now, its bytes unchanged (a heartbeat: its `modified`
-   * advances). Local: its modification time is set (no temp file: `<path>.partial` may be another
-   * run's claim); S3: it is put again.
+   * Writes a small file whole, replacing what is there, all at once: a reader sees the old bytes
+   * or the new ones, never a mix or no file. Local: a temp file `<path>.<16 hex>.partial` renamed
+   * over it (not `<path>.partial`: that may be another run's claim); S3: a PutObject.
    */
-  refresh(path: string, bytes: Buffer): Promise<void>;
+  replace(path: string, bytes: Buffer): Promise<void>;
+  /**
+   * A heartbeat of a small file this run wrote (claim or replace) with `bytes`: when it still holds
+   * exactly them, it is written again, unchanged, so its `modified` advances by the store's clock
+   * (local: the bytes rewritten in place through a descriptor that follows no symbolic link, so a
+   * file server sets the mtime; S3: a PutObject with If-Match on the ETag just read). 'gone' when
+   * nothing is there, 'replaced' when something else is: the file is then left as it is.
+   */
+  refresh(path: string, bytes: Buffer): Promise<RefreshResult>;
   /** Removes a committed file (no error when there is none). */
   remove(path: string): Promise<void>;
   /**

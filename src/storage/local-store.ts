@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { access, link, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TsError, sysCodeOf } from '../core/errors.js';
 import { DirectFile, directReader, type PositionalReader } from './direct-file.js';
-import type { ByteSource, ClaimResult, CreateOptions, DumpStore, OpenOptions, PendingFile, StoreLocation, StoredEntry, StoredFile } from './dump-store.js';
+import type { ByteSource, ClaimResult, CreateOptions, DumpStore, OpenOptions, PendingFile, RefreshResult, StoreLocation, StoredEntry, StoredFile } from './dump-store.js';
 import { checkRelativePath, unsafePath } from './store-path.js';
 
 /**
@@ -209,20 +209,21 @@ export class LocalStore implements DumpStore {
     const full = await this.resolve(relative, true);
     // a temp file of this claim's own, complete before it is linked into place: a contender that
     // loses reads the winner's whole file, never an empty one
-    const temp = `${full}.${randomBytes(8).toString('hex')}.partial`;
+    const temp = tempName(full);
     try {
       await writeDurably(temp, bytes);
       // link(2), unlike rename(2), never replaces what is there
       const linked = await link(temp, full).then(
         () => 'won' as const,
-        (e: unknown) => {
-          if (sysCodeOf(e) === 'EEXIST') return 'lost' as const;
-          if (NO_LINKS.includes(sysCodeOf(e) ?? '')) return 'no-links' as const;
-          throw e;
+        async (e: unknown) => {
+          // NFS: a link retransmitted after its reply was lost fails EEXIST although it was made
+          if (sysCodeOf(e) === 'EEXIST') return (await sameFile(temp, full)) ? ('won' as const) : ('lost' as const);
+          // any other failure is a file system without hard links (FAT, SMB: EPERM, EACCES; FUSE: ENOSYS; …)
+          return 'no-links' as const;
         },
       );
       if (linked !== 'no-links') return linked;
-      // a file system without hard links: created in place, still exclusively (O_EXCL)
+      // created in place, still exclusively (O_EXCL): a failure once created removes it (writeDurably)
       return await writeDurably(full, bytes).then(
         () => 'won' as const,
         (e: unknown) => (sysCodeOf(e) === 'EEXIST' ? ('lost' as const) : Promise.reject(e)),
@@ -234,10 +235,45 @@ export class LocalStore implements DumpStore {
     }
   }
 
-  async refresh(relative: string): Promise<void> {
+  async replace(relative: string, bytes: Buffer): Promise<void> {
+    const full = await this.resolve(relative, true);
+    const temp = tempName(full);
+    try {
+      await writeDurably(temp, bytes);
+      await rename(temp, full);
+    } catch (e) {
+      await unlink(temp).catch(() => undefined);
+      throw writeError(e, relative);
+    }
+  }
+
+  async refresh(relative: string, bytes: Buffer): Promise<RefreshResult> {
     const full = await this.resolve(relative);
-    const now = new Date();
-    await utimes(full, now, now).catch((e: unknown) => Promise.reject(writeError(e, relative)));
+    let fh: FileHandle;
+    try {
+      // O_NONBLOCK: a FIFO put there must not hang the run; a regular file ignores it
+      fh = await open(full, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (e) {
+      if (sysCodeOf(e) === 'ENOENT') return 'gone';
+      // a symbolic link or something else put in its place: not ours, and never followed
+      if (['ELOOP', 'EISDIR', 'ENXIO'].includes(sysCodeOf(e) ?? '')) return 'replaced';
+      throw writeError(e, relative);
+    }
+    try {
+      await this.checkOpened(fh, full, relative);
+      if (!(await fh.stat()).isFile()) return 'replaced';
+      const held = Buffer.alloc(bytes.length + 1);
+      const { bytesRead } = await fh.read(held, 0, held.length, 0);
+      if (!held.subarray(0, bytesRead).equals(bytes)) return 'replaced';
+      // the same bytes again, in place: the file system (on NFS the file server, by its clock) sets the mtime
+      await fh.write(bytes, 0, bytes.length, 0);
+      await fh.sync();
+      return 'refreshed';
+    } catch (e) {
+      throw writeError(e, relative);
+    } finally {
+      await fh.close();
+    }
   }
 
   async remove(relative: string): Promise<void> {
@@ -264,15 +300,26 @@ export class LocalStore implements DumpStore {
   async close(): Promise<void> {}
 }
 
-/** link(2) failures of a file system that has no hard links (FAT, some FUSE and SMB mounts). */
-const NO_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'];
+/** A temp file next to `full`, of a name no other writer uses: `<full>.<16 hex>.partial`. */
+function tempName(full: string): string {
+  return `${full}.${randomBytes(8).toString('hex')}.partial`;
+}
 
-/** Creates `full` (never replacing anything: EEXIST) with `bytes`, fsynced. */
+/** Whether two paths name one file (a hard link made). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([lstat(a).catch(() => null), lstat(b).catch(() => null)]);
+  return x !== null && y !== null && x.ino === y.ino && x.dev === y.dev;
+}
+
+/** Creates `full` (never replacing anything: EEXIST) with `bytes`, fsynced; removed again when that fails once created. */
 async function writeDurably(full: string, bytes: Buffer): Promise<void> {
   const fh = await open(full, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
     await fh.writeFile(bytes);
     await fh.sync();
+  } catch (e) {
+    await unlink(full).catch(() => undefined);
+    throw e;
   } finally {
     await fh.close();
   }

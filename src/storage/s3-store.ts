@@ -1,7 +1,7 @@
 import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { TsError } from '../core/errors.js';
-import { displayLocation, readPieces, type ByteSource, type ClaimResult, type DumpStore, type PendingFile, type StoreLocation, type StoredEntry, type StoredFile } from './dump-store.js';
+import { displayLocation, readPieces, type ByteSource, type ClaimResult, type DumpStore, type PendingFile, type RefreshResult, type StoreLocation, type StoredEntry, type StoredFile } from './dump-store.js';
 import { describeCredentials, explainS3Error, failureOf, isNotFound } from './s3-errors.js';
 import { ObjectReader, type RangedBody } from './s3-reader.js';
 import { ObjectUpload } from './s3-upload.js';
@@ -185,7 +185,12 @@ export class S3Store implements DumpStore {
       const held = await this.readFile(relative).catch(() => null);
       return held?.equals(bytes) ? 'won' : 'lost';
     } else if (this.conditionalWrites === undefined) {
-      this.conditionalWrites = (await this.putIfAbsent(relative, () => put('*'))) === 'taken';
+      // the claim is made: a failure to learn more removes it, or the next run takes it for another's
+      const again = await this.putIfAbsent(relative, () => put('*')).catch(async (e: unknown) => {
+        await this.remove(relative).catch(() => undefined);
+        throw e;
+      });
+      this.conditionalWrites = again === 'taken';
     }
     return this.conditionalWrites ? 'won' : 'unguarded';
   }
@@ -214,9 +219,38 @@ export class S3Store implements DumpStore {
     }
   }
 
-  async refresh(relative: string, bytes: Buffer): Promise<void> {
+  async replace(relative: string, bytes: Buffer): Promise<void> {
     const Key = this.key(relative);
     await this.call('write', relative, () => this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key, Body: bytes })));
+  }
+
+  /**
+   * Read, compared, then put with If-Match on the ETag read: a put never brings back a marker
+   * deleted meanwhile, nor overwrites the one of a run that replaced it (where the server honours
+   * If-Match; where it does not, the comparison just before still stands).
+   */
+  async refresh(relative: string, bytes: Buffer): Promise<RefreshResult> {
+    const Key = this.key(relative);
+    const Bucket = this.location.bucket;
+    let etag: string | undefined;
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket, Key }));
+      etag = r.ETag;
+      if (!Buffer.from(await r.Body!.transformToByteArray()).equals(bytes)) return 'replaced';
+    } catch (e) {
+      if (isNotFound(e)) return 'gone';
+      throw await this.explain(e, 'read', relative);
+    }
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket, Key, Body: bytes, ...(etag ? { IfMatch: etag } : {}) }));
+      return 'refreshed';
+    } catch (e) {
+      const f = failureOf(e);
+      if (isNotFound(e)) return 'gone';
+      if (f.status === 412 || f.code === 'PreconditionFailed') return 'replaced';
+      // 409 ConditionalRequestConflict (a write of the key in flight) and the rest: tried again at the next beat
+      throw await this.explain(e, 'write', relative);
+    }
   }
 
   async remove(relative: string): Promise<void> {

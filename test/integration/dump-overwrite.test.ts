@@ -3,16 +3,16 @@
  * merely holds a file named manifest.json or .tsdump-in-progress, a dump with a user's file next to
  * it, or a dump another tsdump is still writing is refused before anything is deleted.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareOutput } from '../../src/dump/output.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { localStore } from '../../src/storage/local-store.js';
-import { connArgs, runCli } from '../support/cli.js';
-import { listFiles, removeTemps, tempDir } from '../support/faults.js';
+import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
+import { listFiles, markerJson, overriding, removeTemps, tempDir, waitFor, whileOneHolds } from '../support/faults.js';
 import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
 
 /** Every file below `dir` with its content: what must be left exactly as it was. */
@@ -186,13 +186,7 @@ describe('tsdump --overwrite', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     // run b, the slow one of two started at once: its listing taken, it waits there while a runs
-    const slow = new Proxy(real, {
-      get: (target, p) => {
-        if (p === 'list') return async () => Promise.all([target.list(), (listed(), gate)]).then(([entries]) => entries);
-        const v: unknown = Reflect.get(target, p);
-        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const slow = overriding(real, { list: async () => Promise.all([real.list(), (listed(), gate)]).then(([entries]) => entries) });
     const b = prepareOutput(slow, true, 'b').then(() => 'won' as const, (e: unknown) => e as Error);
     await reachedList;
     const before = snapshot(dir);
@@ -212,8 +206,7 @@ describe('tsdump --overwrite', () => {
     for (let round = 0; round < 3; round++) {
       const dir = path.join(tempDir('overwrite-twice-over'), 'dump');
       expect((await dump(dir)).code).toBe(0);
-      const runs = await Promise.all([dump(dir, ['--overwrite']), dump(dir, ['--overwrite'])]);
-      expect(runs.map((r) => r.code).sort(), runs.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+      const runs = await whileOneHolds(admin, () => [dump(dir, ['--overwrite']), dump(dir, ['--overwrite'])]);
       expect(runs.find((r) => r.code === 2)!.stderr).toMatch(/another tsdump \(pid \d+ on /);
       expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
     }
@@ -222,12 +215,58 @@ describe('tsdump --overwrite', () => {
   it('two tsdumps started at once into one new directory: one dumps, the other exits 2 naming the other run; the dump verifies', async () => {
     for (let round = 0; round < 3; round++) {
       const dir = path.join(tempDir('overwrite-twice'), 'dump');
-      const runs = await Promise.all([dump(dir), dump(dir)]);
-      expect(runs.map((r) => r.code).sort(), runs.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+      const runs = await whileOneHolds(admin, () => [dump(dir), dump(dir)]);
       // whichever step of the winner's claim the loser met: claiming, claimed, or running
       expect(runs.find((r) => r.code === 2)!.stderr).toMatch(/another tsdump|holds the dump/);
       expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
     }
+  });
+
+  it('a tsdump --overwrite killed while it deletes the earlier dump leaves an interrupted dump of ours: the next --overwrite replaces it', async () => {
+    const dir = path.join(tempDir('overwrite-killed'), 'dump');
+    expect((await dump(dir)).code).toBe(0);
+    expect(listFiles(dir).length).toBeGreaterThan(3);
+    // a tsdump --overwrite, kill -9'd as it deletes the second file (the manifest went first)
+    const script = `
+      const { prepareOutput } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'dump', 'output.js'))});
+      const { localStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'storage', 'local-store.js'))});
+      const real = await localStore(process.argv[1]);
+      let removes = 0;
+      const dying = new Proxy(real, { get: (t, p) => p === 'remove' ? async (f) => { if (++removes === 2) process.kill(process.pid, 'SIGKILL'); return t.remove(f); } : (typeof t[p] === 'function' ? t[p].bind(t) : t[p]) });
+      await prepareOutput(dying, true, 'killed');`;
+    const killed = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(listFiles(dir)).not.toContain('manifest.json');
+    // its claim is left: named, with the fix
+    const claimed = await dump(dir, ['--overwrite']);
+    expect(claimed.code).toBe(2);
+    expect(claimed.stderr).toContain(`that process is not running: it was killed while claiming the output; remove .tsdump-in-progress.partial`);
+    rmSync(path.join(dir, '.tsdump-in-progress.partial'));
+    const r = await dump(dir, ['--overwrite']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await runCli('tsdump', ['verify', dir])).code).toBe(0);
+  });
+
+  it('a tsdump whose output another run took over while it ran stops before its manifest and deletes nothing of the other run', async () => {
+    const dir = path.join(tempDir('overwrite-taken'), 'dump');
+    // the dump waits in its snapshot step for the backup lock the test holds: its marker is in place
+    await admin.query('BACKUP STAGE START');
+    let run: Promise<Awaited<ReturnType<typeof dump>>> | undefined;
+    const other = markerJson('elsewhere', 4242);
+    try {
+      run = dump(dir);
+      await waitFor('the marker of the run', () => existsSync(path.join(dir, '.tsdump-in-progress')));
+      // another host's --overwrite (that judged it stale) put its own marker in place
+      rmSync(path.join(dir, '.tsdump-in-progress'));
+      writeFileSync(path.join(dir, '.tsdump-in-progress'), other);
+    } finally {
+      await admin.query('BACKUP STAGE END');
+    }
+    const r = await run!;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`output ${dir} is no longer this dump's: its in-progress marker is now another tsdump's (pid 4242 on elsewhere`);
+    expect(listFiles(dir)).not.toContain('manifest.json');
+    expect(readFileSync(path.join(dir, '.tsdump-in-progress'), 'utf8')).toBe(other);
   });
 
   it('a real dump is replaced: the old files go, the new dump verifies', async () => {

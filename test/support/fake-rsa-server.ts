@@ -49,7 +49,7 @@ export async function startFakeRsaServer(opts: FakeRsaServerOptions): Promise<Fa
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => undefined);
     // printable scrambles without NUL: 8 + 12 bytes in the handshake, 20 in the auth switch
-    const scramble = (): Buffer => randomBytes(20).map((b) => (b % 94) + 33);
+    const scramble = (): Buffer => Buffer.from(randomBytes(20).map((b) => (b % 94) + 33));
     const first = scramble();
     sock.write(
       packet(

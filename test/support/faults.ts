@@ -5,7 +5,8 @@
 import { mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from './cli.js';
+import { expect } from 'vitest';
+import { runCli, type CliResult } from './cli.js';
 import type { AdminSession } from './server.js';
 
 const temps: string[] = [];
@@ -83,6 +84,43 @@ export function largestPartial(dir: string): number {
     /* directory not there yet */
   }
   return max;
+}
+
+/**
+ * Runs the dumps `start` begins while `admin` holds MariaDB's backup lock, which each dump's
+ * snapshot step waits for: the run that gets the output cannot finish before the other has met it
+ * (two runs that only happen to start together may well run one after the other). The first to end
+ * is the one refused; the lock goes, and the other completes.
+ */
+export async function whileOneHolds(admin: AdminSession, start: () => Promise<CliResult>[]): Promise<CliResult[]> {
+  await admin.query('BACKUP STAGE START');
+  let runs: Promise<CliResult>[] = [];
+  try {
+    runs = start();
+    const first = await Promise.race(runs);
+    expect(first.code, first.stderr).toBe(2);
+  } finally {
+    await admin.query('BACKUP STAGE END');
+  }
+  const done = await Promise.all(runs);
+  expect(done.map((r) => r.code).sort(), done.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+  return done;
+}
+
+/** `target` with some of its methods replaced (a store that stalls or fails at one step); the others bound to it. */
+export function overriding<T extends object>(target: T, overrides: { readonly [K in keyof T]?: T[K] }): T {
+  return new Proxy(target, {
+    get: (t, p) => {
+      if (Object.hasOwn(overrides, p)) return overrides[p as keyof T];
+      const v: unknown = Reflect.get(t, p);
+      return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+/** A marker's JSON (.tsdump-in-progress) as a tsdump of `host` and `pid` writes it. */
+export function markerJson(host: string, pid: number, startedAt = new Date().toISOString()): string {
+  return JSON.stringify({ tool: 'tsdump', version: '0', startedAt, host, pid, runId: '0123456789abcdef' }) + '\n';
 }
 
 /** Polls `probe` until it returns a value other than undefined/false; throws after `ms`. */

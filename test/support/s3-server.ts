@@ -6,9 +6,9 @@
  * (nothing may leave the loopback).
  *
  * What s3rver does not do, so the tests cannot check it here: it accepts any signature of a known
- * access key (SigV4 is not verified: a wrong secret passes, a wrong key id is refused), honours no
- * If-Match, and has no access policies (no AccessDenied). If-None-Match: * on PutObject (the
- * conditional write tsdump claims a prefix with) is added by s3rver-child.mjs.
+ * access key (SigV4 is not verified: a wrong secret passes, a wrong key id is refused), and has
+ * no access policies (no AccessDenied). If-None-Match: * and If-Match on PutObject (the conditional
+ * writes tsdump claims a prefix and refreshes its marker with) are added by s3rver-child.mjs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

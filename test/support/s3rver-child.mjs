@@ -10,9 +10,10 @@
  * (GET /bucket?uploads&prefix=…) lists the uploads begun and neither completed nor aborted (one
  * page: the tests begin few), instead of answering NotImplemented. A PutObject with
  * If-None-Match: * (S3's conditional write: AWS since 2024, MinIO, …) is refused with 412
- * PreconditionFailed when the key exists, such puts of one key settled one at a time as S3 does;
- * with {"conditionalWrites": false} it is ignored, as s3rver itself (and older S3-compatible
- * servers) do.
+ * PreconditionFailed when the key exists, and one with If-Match: <etag> with 404 NoSuchKey when it
+ * does not, 412 when its ETag differs; such puts of one key settled one at a time as S3 does. With
+ * {"conditionalWrites": false} both are ignored, as s3rver itself (and older S3-compatible servers)
+ * do.
  */
 import { createRequire } from 'node:module';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -32,14 +33,22 @@ const conditionalWrites = config.conditionalWrites !== false;
 const putting = new Map();
 server.middleware.unshift(async (ctx, next) => {
   const o = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
-  if (conditionalWrites && ctx.method === 'PUT' && o && ctx.get('if-none-match') === '*' && ctx.query.uploadId === undefined) {
+  const ifMatch = ctx.get('if-match');
+  if (conditionalWrites && ctx.method === 'PUT' && o && (ctx.get('if-none-match') === '*' || ifMatch) && ctx.query.uploadId === undefined) {
     while (putting.has(ctx.path)) await putting.get(ctx.path);
     const settled = (async () => {
-      if (await server.store.existsObject(o[1], decodeURIComponent(o[2]))) {
-        ctx.status = 412;
+      const key = decodeURIComponent(o[2]);
+      const refuse = (status, code, message) => {
+        ctx.status = status;
         ctx.type = 'application/xml';
-        ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>';
-        return;
+        ctx.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message>${status === 412 ? `<Condition>${ifMatch ? 'If-Match' : 'If-None-Match'}</Condition>` : ''}</Error>`;
+      };
+      if (ifMatch) {
+        const held = await server.store.getMetadata(o[1], key).catch(() => null);
+        if (!held) return refuse(404, 'NoSuchKey', 'The specified key does not exist.');
+        if (held.etag !== ifMatch) return refuse(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+      } else if (await server.store.existsObject(o[1], key)) {
+        return refuse(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
       }
       await next();
     })();

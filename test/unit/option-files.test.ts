@@ -13,6 +13,7 @@ function memFs(files: Record<string, string>): OptionFileSystem {
         .map((f) => f.slice(d.length + 1));
       return names.length ? names : undefined;
     },
+    readBytes: (f) => (files[f] === undefined ? undefined : Buffer.from(files[f])),
   };
 }
 
