@@ -138,7 +138,7 @@ describe('secrets stay secret', () => {
     expect(ok.stderr).not.toContain('world-writable');
   });
 
-  it('a password hash in a statement of a mysqldump file that the target refuses is in no message, log line or json event', async () => {
+  it('a password hash in an account statement of a mysqldump file is in no message, log line or json event (the statement is not run, and a note says so)', async () => {
     // a MySQL 8 account (its binary hash as hex) in a file loaded into MariaDB: the server quotes the statement from the hash on
     const hash = `24412430303524${'9F3C'.repeat(8)}${db.slice(-8).replace(/[^0-9a-f]/gi, 'E')}${'B7A1'.repeat(8)}`.toUpperCase();
     const file = path.join(tempDir('secrets-sql'), 'accounts.sql');
@@ -147,8 +147,10 @@ describe('secrets stay secret', () => {
     const log = path.join(tempDir('secrets-sql-log'), 'load.log');
     try {
       const r = await runCli('tsload', [...invocation('MYSQL_PWD', db).args.filter((a) => a !== '-B' && a !== db), '-d', file, '-B', target, '--progress', 'json', '--log-file', log], { env: { MYSQL_PWD: password } });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/the target refused the statement at line 2 .*near '0x<hidden>/);
+      // account statements are the server's, not data: not run (were it run, MariaDB would refuse it and
+      // quote it from the hash on; the redaction of such messages: unit tests of core/sql-secrets.ts)
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/statements about accounts \(CREATE USER, GRANT …, from line 2\) are not run/);
       for (const [what, text] of [['stdout (json events)', r.stdout], ['stderr', r.stderr], ['the log file', readFileSync(log, 'utf8')]] as const) {
         const pieces = Array.from({ length: hash.length - 7 }, (_, i) => hash.slice(i, i + 8)).filter((x) => text.includes(x));
         expect(pieces, `${what} shows the hash:\n${text}`).toEqual([]);
