@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { TsError } from '../core/errors.js';
+import { TsError, type ErrorObject } from '../core/errors.js';
 import { qualified, quoteIdent } from '../core/ident.js';
 import { keyRangesMisread } from '../core/engines.js';
 import { systemVersioned } from '../core/table-shape.js';
@@ -7,6 +7,7 @@ import { rangeCondition } from '../format/key-range.js';
 import { isTransient } from '../db/server-errors.js';
 import { retryTransient } from './retry.js';
 import type { Session } from '../db/session.js';
+import type { StatementRunner } from './control-session.js';
 import { compressionOf } from '../format/compression.js';
 import { hashFile } from '../format/hashing.js';
 import type { ChunkEntry, TableEntry } from '../format/manifest.js';
@@ -69,10 +70,17 @@ export function retriesInPlace(ctx: LoadContext, w: TableWork): boolean {
 }
 
 /**
- * Deletes what a chunk loaded into its table (its key range; the table when it has one chunk or no key)
- * and forgets its progress. Refused for a table that held rows before the load (--drop-table append,
+ * Forgets a chunk's progress and deletes what it loaded into its table (its key range; the table when
+ * it has one chunk or no key). Refused for a table that held rows before the load (--drop-table append,
  * --no-schema): its own rows in that range cannot be told from the chunk's. `through`: a later chunk
  * whose range continues `chunk`'s without a gap (the chunks between included): all of them at once.
+ *
+ * The progress goes first: the table does not roll back (clearChunk serves non-transactional tables
+ * only), so no transaction can join the two, and a stop between them must leave a state the rerun
+ * reads right. Progress forgotten and rows still there: the chunk is unfinished, cleared and
+ * reloaded again. The other way round — rows deleted, progress kept — a chunk whose last COMMIT
+ * succeeded but whose answer was lost (so it is being cleared after all) would be trusted as done
+ * with its rows gone.
  */
 export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEntry | null, through: ChunkEntry | null = chunk): Promise<void> {
   const { db, table } = w;
@@ -84,11 +92,11 @@ export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEnt
   // A range Aria misreads on its index (core/engines.ts) is deleted by a scan (no index: USE INDEX (),
   // which DELETE takes in its multi-table form): through the index its first row stayed, and the reload failed on it.
   const sql = where === null ? `DELETE FROM ${target}` : keyRangesMisread(w.engine, table) ? `DELETE ${target} FROM ${target} USE INDEX () WHERE ${where}` : `DELETE FROM ${target} WHERE ${where}`;
+  if (whole) await ctx.progress.forgetChunk(db.name, table.name, null);
+  else for (let i = chunk.index; i <= through.index; i++) await ctx.progress.forgetChunk(db.name, table.name, i);
   const clear = async (): Promise<void> => {
     await ctx.control.exec(sql, [], object);
-    // a DELETE on a system-versioned table keeps the rows it deletes as history, and leaves the
-    // history rows (loaded as they were): both go, or the reload meets them ("Duplicate entry")
-    if (systemVersioned(table.columns)) await ctx.control.exec(`DELETE HISTORY FROM ${target}`, [], object);
+    if (systemVersioned(table.columns)) await deleteHistory(ctx.control, target, object);
   };
   try {
     await clear();
@@ -99,8 +107,15 @@ export async function clearChunk(ctx: LoadContext, w: TableWork, chunk: ChunkEnt
     await repair(ctx, db.name, table.name);
     await clear();
   }
-  if (whole) await ctx.progress.forgetChunk(db.name, table.name, null);
-  else for (let i = chunk.index; i <= through.index; i++) await ctx.progress.forgetChunk(db.name, table.name, i);
+}
+
+/**
+ * After a DELETE on a system-versioned table: the rows it deleted are kept as history, and the history
+ * rows loaded as they were dumped stay; both go, or the reload meets them ("Duplicate entry"). MariaDB's
+ * DELETE HISTORY takes no WHERE: only a table emptied whole can be cleared so. Our loads and script imports.
+ */
+export async function deleteHistory(control: StatementRunner, target: string, object: ErrorObject): Promise<void> {
+  await control.exec(`DELETE HISTORY FROM ${target}`, [], object);
 }
 
 /**
@@ -276,7 +291,7 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
       await s.exec(s.wireText(`USE ${quoteIdent(db.name)}`));
       for (const l of subChunkLines(sub)) {
         rows += await execBytes(s, sub.spaced, l, object, dup);
-        await refuseWarnings(s, table, object, sqlStatement(l, line), expectedWarnings(dup));
+        await refuseWarnings(s, table, object, sqlStatement(l, line), expectedWarnings(dup), unrolled(w));
         line++;
       }
     }
@@ -307,7 +322,7 @@ async function loadSub(ctx: LoadContext, s: Session, w: TableWork, chunk: ChunkE
  * sent without a copy (null: a copy is sent).
  */
 async function sendCsv(s: Session, w: TableWork, sender: 'load-data' | BulkTable, data: Buffer, firstLine: number, object: ChunkRef, dup: OnDuplicateMode, framed: Buffer | null): Promise<number> {
-  const check = (rows: StatementRows): Promise<void> => refuseWarnings(s, w.table, object, rows, expectedWarnings(dup));
+  const check = (rows: StatementRows): Promise<void> => refuseWarnings(s, w.table, object, rows, expectedWarnings(dup), unrolled(w));
   if (sender !== 'load-data') return sender.insert(s, data, firstLine, object, check);
   const name = `tsload-${process.pid}-${++infileCounter}.csv`;
   const sql = s.wireText(loadDataSql(w.db.name, w.table, name, dup));
@@ -318,6 +333,11 @@ async function sendCsv(s: Session, w: TableWork, sender: 'load-data' | BulkTable
   const rows = framed ? await s.loadLocalFramed(sql, name, framed, object) : await s.loadLocal(sql, name, () => Readable.from([data]), object);
   await check(csvStatement(data, firstLine));
   return rows;
+}
+
+/** The table's engine when a rollback does not take back its rows (row-checks.ts refuseWarnings), else null. */
+function unrolled(w: TableWork): string | null {
+  return w.transactional ? null : (w.engine ?? 'non-transactional');
 }
 
 /** A sub-chunk whose transaction did not finish within --statement-timeout (it was killed). */

@@ -12,8 +12,9 @@ import { statementError } from './import-errors.js';
 import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
 import { chunkKey, mergedTableSuggestion, targetChanged } from './progress-store.js';
 import { differingOption, importResultOptions, optionsDiffer } from './result-options.js';
-import { alreadyLoaded, stillLoaded, tableIdentity } from './resume-check.js';
+import { alreadyLoaded, identityChanged, stillLoaded, tableIdentity } from './resume-check.js';
 import { killOnAbort } from './session-guard.js';
+import { deleteHistory } from './chunk-load.js';
 import { rollsBack } from '../core/engines.js';
 
 const OBJECT_TABLES: Record<string, [string, string, string]> = {
@@ -34,9 +35,10 @@ async function databaseExists(ctx: ImportContext, db: string): Promise<boolean> 
   return Number(await ctx.control.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [db])) > 0;
 }
 
-async function transactional(ctx: ImportContext, db: string, table: string): Promise<boolean> {
-  const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
-  return rollsBack(engine);
+/** The target table's engine rolls back; it is system-versioned (MariaDB). */
+async function tableKind(ctx: ImportContext, db: string, table: string): Promise<{ transactional: boolean; versioned: boolean }> {
+  const rows = await ctx.control.query<{ ENGINE: string | null; TABLE_TYPE: string | null }>('SELECT ENGINE, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
+  return { transactional: rollsBack(rows[0]?.ENGINE ?? null), versioned: rows[0]?.TABLE_TYPE === 'SYSTEM VERSIONED' };
 }
 
 /**
@@ -236,7 +238,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         } else {
           const now = await tableIdentity(ctx, t.name, tb.name);
           if (now === null) throw targetChanged(`table ${qualified(t.name, tb.name)} was created by the interrupted load but no longer exists`, object);
-          if (recorded !== 'pending' && recorded !== now) throw targetChanged(`table ${qualified(t.name, tb.name)} was dropped and recreated since the interrupted load (identity ${recorded} → ${now}); its loaded rows cannot be trusted`, object);
+          if (recorded !== 'pending' && recorded !== now) throw await identityChanged(ctx, t.name, tb.name, recorded ?? '', now);
         }
         if (tb.state.length > 0 && !t.steps.has(IMPORT_STEP.state(tb.name))) {
           for (const st of tb.state) {
@@ -248,15 +250,18 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         if (tb.kind !== 'table') continue;
         const done = (b: { index: number }): boolean => t.progress.get(chunkKey(t.name, tb.name, b.index))?.complete === true;
         let todo = tb.batches.filter((b) => !done(b));
-        const txn = await transactional(ctx, t.name, tb.name);
+        const { transactional: txn, versioned } = await tableKind(ctx, t.name, tb.name);
         if (t.resumed && todo.length > 0 && !txn) {
           if (t.steps.get(IMPORT_STEP.kept(tb.name)) === 'rows') {
             throw new TsError({ code: 'target-changed', message: `${qualified(t.name, tb.name)} uses a non-transactional engine and held rows before this load: the rows of the batch that was interrupted cannot be told from them`, object, suggestion: mergedTableSuggestion(t.name) });
           }
-          // rows of a batch that did not commit may be there (no transaction took them back): start the table over
+          // rows of a batch that did not commit may be there (no transaction took them back): start the
+          // table over, its progress forgotten first (a stop in between must not leave batches recorded
+          // whose rows are deleted: clearChunk), its history rows deleted too (chunk-load.ts deleteHistory)
           ctx.reporter.emit({ kind: 'warning', message: `${qualified(t.name, tb.name)} uses a non-transactional engine: reloading it whole`, ...object });
-          await ctx.control.exec(`DELETE FROM ${qualified(t.name, tb.name)}`, [], object);
           await ctx.progress.forgetChunk(t.name, tb.name, null);
+          await ctx.control.exec(`DELETE FROM ${qualified(t.name, tb.name)}`, [], object);
+          if (versioned) await deleteHistory(ctx.control, qualified(t.name, tb.name), object);
           t.progress = new Map([...t.progress].filter(([k]) => !k.startsWith(`${t.name}\u0000${tb.name}\u0000`)));
           todo = tb.batches;
         }

@@ -75,10 +75,16 @@ export class LoadLease {
   async record(): Promise<void> {
     const s = this.session;
     await s.exec(`CREATE TABLE IF NOT EXISTS ${PROGRESS_DB}.leases (target_db VARBINARY(256) NOT NULL, connection_id BIGINT UNSIGNED NOT NULL, dump_id VARBINARY(128) NOT NULL, host VARBINARY(255) NOT NULL, pid BIGINT NOT NULL, since DATETIME NOT NULL, heartbeat_at DATETIME NOT NULL, PRIMARY KEY (target_db, connection_id)) ENGINE=InnoDB`);
-    for (const db of this.targetDbs) {
-      await s.exec(`DELETE FROM ${PROGRESS_DB}.leases WHERE target_db = ?`, [db]);
-      await s.exec(`INSERT INTO ${PROGRESS_DB}.leases (target_db, connection_id, dump_id, host, pid, since, heartbeat_at) VALUES (?, CONNECTION_ID(), ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())`, [db, this.dumpId, os.hostname(), process.pid]);
-    }
+    // One transaction, retried whole: an INSERT retried alone after a lost connection that had
+    // committed it left two rows (the lost connection's id and the new one's), and the next
+    // reconnect's UPDATE of connection_id then failed on the key. Run again, the DELETE takes the
+    // first attempt's row too.
+    await s.transaction('recording the lease rows', async (tx) => {
+      for (const db of this.targetDbs) {
+        await tx.exec(`DELETE FROM ${PROGRESS_DB}.leases WHERE target_db = ?`, [db]);
+        await tx.exec(`INSERT INTO ${PROGRESS_DB}.leases (target_db, connection_id, dump_id, host, pid, since, heartbeat_at) VALUES (?, CONNECTION_ID(), ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())`, [db, this.dumpId, os.hostname(), process.pid]);
+      }
+    });
     this.recorded = true;
     this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.timer.unref();

@@ -1,3 +1,4 @@
+import type { TsError } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
 import { checkExistingTables, prepareExistingTables } from './existing-tables.js';
 import type { StatementRunner } from './control-session.js';
@@ -146,8 +147,26 @@ export async function checkIdentities(ctx: LoadContext, targets: readonly Target
         throw targetChanged(`table ${qualified(t.name, tb.name)} was created by the interrupted load but no longer exists`, { database: t.name, table: tb.name });
       }
       if (recorded !== PENDING_IDENTITY && recorded !== now) {
-        throw targetChanged(`table ${qualified(t.name, tb.name)} was dropped and recreated (or rebuilt) since the interrupted load (identity ${recorded} → ${now}); its loaded rows cannot be trusted`, { database: t.name, table: tb.name });
+        throw await identityChanged(ctx, t.name, tb.name, recorded, now);
       }
     }
   }
+}
+
+/**
+ * The refusal of a table whose identity is not the one recorded by the interrupted load. A MEMORY
+ * table gets a new one at every server start, which empties it: its loaded rows are gone, and the
+ * DBA is told so, and how to load again. Our loads and script imports alike.
+ */
+export async function identityChanged(ctx: { readonly control: StatementRunner }, db: string, table: string, recorded: string, now: string): Promise<TsError> {
+  const object = { database: db, table };
+  const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
+  if (engine?.toUpperCase() === 'MEMORY') {
+    return targetChanged(
+      `table ${qualified(db, table)} uses the MEMORY engine, which loses its rows when the server restarts: the server was restarted since the interrupted load (the table's identity changed, ${recorded} → ${now}), so the rows it had loaded are gone`,
+      object,
+      `load it again from the start: forget the interrupted load (${forgetRunSql(db)}) and rerun with --drop-table drop (every table of the load is created and loaded again); to keep the rows across restarts, load with --engine InnoDB`,
+    );
+  }
+  return targetChanged(`table ${qualified(db, table)} was dropped and recreated (or rebuilt) since the interrupted load (identity ${recorded} → ${now}); its loaded rows cannot be trusted`, object);
 }

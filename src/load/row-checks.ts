@@ -128,12 +128,24 @@ function storedValueWarning(w: ServerWarning, table: TableEntry, rows: Statement
 }
 
 /**
+ * What a refused statement leaves in its table, for the hint. A transaction of a non-transactional
+ * engine (`engine`: MyISAM, Aria…; null for one that rolls back) is not taken back: what its
+ * statements wrote stays (LOAD DATA LOCAL skips a duplicate row and loads the others), until the
+ * rerun deletes the unfinished chunk's rows before loading it again (clearChunk).
+ */
+function leftBehind(engine: string | null): string {
+  if (engine === null) return 'nothing of this transaction was committed';
+  return `the table's engine (${engine}) does not roll back: the rows this transaction wrote before the refusal stay in the table (with LOAD DATA, every row of the statement but the refused ones); a rerun deletes the unfinished chunk's rows before loading it again (it refuses to in a table that held rows before the load)`;
+}
+
+/**
  * LOAD DATA (and INSERT outside strict mode) turns a row that does not fit its table into a warning
  * and loads something else. Every warning fails the transaction, naming the first bad row — except
  * the warnings the source's own stored values raise (storedValueWarning). Data sessions keep up to
- * 65535 warnings per statement; a statement with more cannot be checked and is refused.
+ * 65535 warnings per statement; a statement with more cannot be checked and is refused. `engine`:
+ * the table's when it does not roll back (leftBehind), else null.
  */
-export async function refuseWarnings(s: Session, table: TableEntry, object: ChunkRef, rows: StatementRows, expected: readonly number[] = []): Promise<void> {
+export async function refuseWarnings(s: Session, table: TableEntry, object: ChunkRef, rows: StatementRows, expected: readonly number[], engine: string | null): Promise<void> {
   const count = s.lastWarningCount;
   if (count === 0) return;
   const warnings = await s.warnings(count);
@@ -148,7 +160,7 @@ export async function refuseWarnings(s: Session, table: TableEntry, object: Chun
       code: 'query',
       message: `a statement loading lines from ${rows.firstLine} of ${object.file} into ${object.database}.${object.table} raised ${count} warnings, more than the server keeps to be checked`,
       object: { ...object, row: rows.firstLine },
-      suggestion: 'nothing of this transaction was committed; load with a smaller --rows-per-transaction (CSV) or dump with a smaller --statement-size (SQL)',
+      suggestion: `${leftBehind(engine)}; load with a smaller --rows-per-transaction (CSV) or dump with a smaller --statement-size (SQL)`,
     });
   }
   // Not 'bad-dump': the dump may be fine and the target table different (exit 1, a failed load).
@@ -158,8 +170,8 @@ export async function refuseWarnings(s: Session, table: TableEntry, object: Chun
     object: row !== undefined ? { ...object, row } : object,
     errno: first.code,
     suggestion: first.code === 1062
-      ? 'nothing of this transaction was committed; the table holds a row with this key already: load with --on-duplicate ignore (keep it) or replace (take the dump\'s), or empty the table (--drop-table truncate)'
-      : 'nothing of this transaction was committed; the chunk file does not match its table (a damaged or edited dump, or a target table with another definition)',
+      ? `${leftBehind(engine)}; the table holds a row with this key already: load with --on-duplicate ignore (keep it) or replace (take the dump's), or empty the table (--drop-table truncate)`
+      : `${leftBehind(engine)}; the chunk file does not match its table (a damaged or edited dump, or a target table with another definition)`,
   });
 }
 

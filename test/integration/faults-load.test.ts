@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockName } from '../../src/load/load-lease.js';
 import { expectSameDatabases } from '../support/checker.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { bigTable, removeTemps, sessionsRunning, signal, tempDir, waitFor } from '../support/faults.js';
+import { CutProxy } from '../support/cut-proxy.js';
+import { bigTable, killAfterProgressRows, removeTemps, sessionsRunning, signal, tempDir, waitFor } from '../support/faults.js';
 import type { AdminSession, ServerHandle } from '../support/server.js';
 import { adminSessionOn, startPrivateServer, uniqueDb } from '../support/server.js';
 
@@ -316,6 +317,103 @@ describe('load faults', () => {
     const again = await runCli('tsload', loadArgs(dumps.csv, dst), { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(await tableHash(dst)).toBe(sourceHash);
+  }, 300_000);
+
+  /** Connection options through `proxy` (no TLS: it finds statements by their text). */
+  const viaProxy = (proxy: CutProxy): string[] => ['--no-defaults', '-h', '127.0.0.1', '-P', String(proxy.port), '-u', server.info.user, '--ssl-mode', 'DISABLED'];
+
+  // clearChunk deleted the chunk's rows, then forgot its progress: a chunk whose last COMMIT was
+  // answered to nobody is cleared and reloaded, and a kill between the two left it recorded as done
+  // with its rows gone — the rerun trusted it (caught only by the verification, exit 4).
+  it('a MyISAM chunk whose last COMMIT is answered to nobody, the loader killed -9 while it clears the chunk: the rerun does not trust the chunk (its progress is forgotten first)', async () => {
+    const db = uniqueDb('fl_clear_src');
+    const dst = uniqueDb('fl_clear');
+    await admin.query(`CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=MyISAM; INSERT INTO \`${db}\`.t SELECT seq, CONCAT('v', seq) FROM \`${db}\`.seq_1_to_2000`);
+    const dir = path.join(tempDir('fault-clear'), 'dump');
+    const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '-q'], { env: { MYSQL_PWD: undefined } });
+    expect(d.code, d.stderr).toBe(0);
+    const proxy = await CutProxy.start(server.info.host, server.info.port);
+    const holder = await adminFor(server);
+    let pid = 0;
+    try {
+      // the data session's COMMIT of the chunk (one chunk, one sub-chunk): committed, its answer lost
+      const cut = proxy.cutAnswerOf('COMMIT', 'INSERT INTO tsload_progress.progress');
+      const run = runCli('tsload', [...viaProxy(proxy), '-d', dir, '-B', dst, '-t', '1', '--progress', 'plain'], { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: (p) => (pid = p) });
+      await cut;
+      signal(pid, 'SIGSTOP');
+      expect(Number(await admin.scalar('SELECT MAX(last_sub) FROM tsload_progress.progress WHERE target_db = ?', [dst])), 'the chunk is recorded done').toBe(1);
+      // the clearing's statement on the progress rows waits here; the loader is killed while it waits
+      await holder.query('START TRANSACTION');
+      await holder.query('SELECT * FROM tsload_progress.progress WHERE target_db = ? FOR UPDATE', [dst]);
+      signal(pid, 'SIGCONT');
+      const waiting = await waitFor('the chunk\'s progress being forgotten', async () => (await sessionsRunning(admin, 'DELETE FROM tsload_progress.progress')).find((r) => (r.INFO ?? '').includes(dst)), 60_000, 5);
+      signal(pid, 'SIGKILL');
+      expect((await run).signal).toBe('SIGKILL');
+      await admin.query(`KILL CONNECTION ${Number(waiting.ID)}`);
+    } finally {
+      signal(pid, 'SIGKILL');
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.close();
+      await proxy.close();
+    }
+    const again = await runCli('tsload', [...conn(), '-d', dir, '-B', dst, '-t', '1', '--progress', 'plain'], { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    await expectSameDatabases(admin, db, dst, 'chunk cleared after a lost COMMIT answer, then kill -9');
+  }, 300_000);
+
+  // The lease row's DELETE and INSERT ran as two statements, each retried alone: the INSERT committed
+  // by a connection lost before its answer was run again on the next, leaving two rows, and the next
+  // reconnect's UPDATE of connection_id failed on the key.
+  it('the control connection lost just as its lease row INSERT ran: one lease row stays, and a later reconnect takes the lock back', async () => {
+    const dst = uniqueDb('fl_lease_cut');
+    const proxy = await CutProxy.start(server.info.host, server.info.port);
+    try {
+      const cut = proxy.cutAnswerOf('INSERT INTO tsload_progress.leases');
+      let exited = false;
+      const run = runCli('tsload', [...viaProxy(proxy), '-d', dumps.csv, '-B', dst, '-t', '2', '--rows-per-transaction', '200', '--insert-method', 'load-data', '--progress', 'plain'], { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 }).finally(() => (exited = true));
+      await cut;
+      await waitFor('committed sub-chunks', async () => exited || Number(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.progress WHERE target_db = ?', [dst]).catch(() => 0)) > 3 || undefined, 60_000, 5);
+      expect(exited, 'the load still runs').toBe(false);
+      expect(await admin.scalar('SELECT COUNT(*) FROM tsload_progress.leases WHERE target_db = ?', [dst])).toBe('1');
+      const id = await controlOf(dst);
+      expect(id).not.toBeNull();
+      await admin.query(`KILL CONNECTION ${id!}`);
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/in the transaction recording the lease rows; retry 1\/4 of the whole transaction on a fresh connection/);
+      expect(await tableHash(dst)).toBe(sourceHash);
+    } finally {
+      await proxy.close();
+    }
+  }, 300_000);
+
+  // A MEMORY table is empty after a restart, and the server gives it a new identity: the rerun refused
+  // it as "dropped and recreated", not saying that the restart emptied it nor how to go on.
+  it('a MEMORY target emptied by a server restart after kill -9: the rerun says the restart took its rows and how to load again; following it ends exact', async () => {
+    const db = uniqueDb('fl_mem_src');
+    const dst = uniqueDb('fl_mem');
+    await admin.query(`CREATE DATABASE \`${db}\``);
+    await bigTable(admin, db, 'big', 20_000, 20);
+    const dir = path.join(tempDir('fault-memory'), 'dump');
+    const d = await runCli('tsdump', [...conn(), '-B', db, '-o', dir, '--rows', '5000', '-q'], { env: { MYSQL_PWD: undefined } });
+    expect(d.code, d.stderr).toBe(0);
+    const args = [...conn(), '-d', dir, '-B', dst, '-t', '1', '--rows-per-transaction', '200', '--engine', 'MEMORY', '--progress', 'plain'];
+    const first = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000, onSpawn: killAfterProgressRows(admin, dst, 5) });
+    expect(first.signal, first.stderr).toBe('SIGKILL');
+    await server.kill();
+    await server.start();
+    await reconnect();
+    const again = await runCli('tsload', args, { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(again.code, again.stderr).not.toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`table \`?${dst}\`?\\.\`?big\`? uses the MEMORY engine, which loses its rows when the server restarts`));
+    const hint = /forget the interrupted load \((DELETE FROM tsload_progress\.runs WHERE target_db = '[^']+';)\) and rerun with --drop-table drop/.exec(again.stderr);
+    expect(hint, again.stderr).not.toBeNull();
+    await admin.query(hint![1]!);
+    const fresh = await runCli('tsload', [...args, '--drop-table', 'drop'], { env: { MYSQL_PWD: undefined }, timeoutMs: 300_000 });
+    expect(fresh.code, fresh.stderr).toBe(0);
+    // content over every column (the definitions differ by the engine)
+    expect(await tableHash(dst)).toBe(await tableHash(db));
+    expect(await admin.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [dst, 'big'])).toBe('MEMORY');
   }, 300_000);
 
   /**

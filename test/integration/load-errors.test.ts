@@ -25,11 +25,11 @@ describe('tsload errors', () => {
   });
 
   /** A target whose `keyless` table has a primary key the dump's duplicate rows violate. */
-  async function hostileTarget(name: string): Promise<string> {
+  async function hostileTarget(name: string, engine = 'InnoDB'): Promise<string> {
     const dst = uniqueDb(name);
     targets.push(dst);
     await admin.query(`CREATE DATABASE \`${dst}\``);
-    await admin.query(`CREATE TABLE \`${dst}\`.keyless (x INT NOT NULL PRIMARY KEY, y VARCHAR(10))`);
+    await admin.query(`CREATE TABLE \`${dst}\`.keyless (x INT NOT NULL PRIMARY KEY, y VARCHAR(10)) ENGINE=${engine}`);
     return dst;
   }
 
@@ -53,5 +53,18 @@ describe('tsload errors', () => {
     expect(r.stderr).toMatch(new RegExp(`the data does not fit table ${dst}\\.keyless: Duplicate entry .* \\(line \\d+ of [^)]*keyless\\.000001\\.csv\\)`));
     expect(r.stderr).toMatch(/nothing of this transaction was committed/);
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.keyless`))).toBe(0);
+  }, 300_000);
+
+  it('the same into a MyISAM table: the hint says the rows of the refused transaction stay (no rollback), not that nothing was committed', async () => {
+    const dump = await dumpFixture(src, { format: 'csv', gzip: false });
+    dumps.push(dump);
+    const dst = await hostileTarget('load_err_myisam', 'MyISAM');
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-t', '2', '--drop-table', 'truncate']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`the data does not fit table ${dst}\\.keyless: Duplicate entry`));
+    expect(r.stderr).not.toMatch(/nothing of this transaction was committed/);
+    expect(r.stderr).toMatch(/the table's engine \(MyISAM\) does not roll back: the rows this transaction wrote before the refusal stay in the table/);
+    // what the hint says: the statement's other rows are there
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.keyless`))).toBeGreaterThan(0);
   }, 300_000);
 });

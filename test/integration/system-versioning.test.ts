@@ -3,15 +3,16 @@
  * FOR SYSTEM_TIME ALL, with their row_start/row_end, come back exactly (compared by a checksum over
  * every column and both period columns), in both formats, with implicit and explicit period columns.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../src/core/ident.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { connArgs, runCli } from '../support/cli.js';
-import { killInsideLaterChunk } from '../support/faults.js';
-import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
+import { killAfterProgressRows, killInsideLaterChunk } from '../support/faults.js';
+import { adminSession, dropDbs, testServer, uniqueDb, type AdminSession } from '../support/server.js';
 
 const probe = await adminSession();
 const version = String(await probe.scalar('SELECT @@version'));
@@ -100,5 +101,35 @@ describe.runIf(isMariadb && canInsertHistory)('system-versioned tables keep thei
     expect(again.stderr).toMatch(/is system-versioned \(its history rows cannot be deleted by key range\): reloading the whole table/);
     expect(await admin.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [copy, 'imp'])).toBe(engine);
     expect(await history(admin, copy, 'imp', 'row_start', 'row_end')).toBe(await history(admin, src, 'imp', 'row_start', 'row_end'));
+  }, 300_000);
+
+  // A script import resumes a non-transactional table by emptying it: on a system-versioned table the
+  // DELETE kept every row it deleted as history, so the copy ended with history rows the file never held.
+  it('a mariadb-dump file imported into MyISAM, killed -9 mid-table: the rerun empties the table with its history, no history row is left', async () => {
+    const src = uniqueDb('sysver_imp_src');
+    const copy = uniqueDb('sysver_imp');
+    dbs.push(src, copy);
+    await admin.query(`CREATE DATABASE ${quoteIdent(src)}; USE ${quoteIdent(src)};
+      CREATE TABLE imp (id INT PRIMARY KEY, v VARCHAR(20)) WITH SYSTEM VERSIONING;
+      INSERT INTO imp SELECT seq, CONCAT('v', seq) FROM seq_1_to_20000;`);
+    const s = testServer();
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tsdump-sysver-imp-')), 'imp.sql');
+    dirs.push(path.dirname(file));
+    const fd = openSync(file, 'w');
+    try {
+      // current rows only (no --dump-history), in many small INSERTs: one batch each
+      const d = spawnSync('mariadb-dump', ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, '--net-buffer-length=4096', src, 'imp'], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, MYSQL_PWD: s.password }, encoding: 'utf8' });
+      expect(d.status, d.stderr).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const args = [...connArgs(), '-d', file, '-B', copy, '--engine', 'MyISAM', '-t', '1', '--rows-per-transaction', '1', '--progress', 'plain'];
+    const first = await runCli('tsload', args, { timeoutMs: 300_000, onSpawn: killAfterProgressRows(admin, copy, 5) });
+    expect(first.signal, first.stderr).toBe('SIGKILL');
+    const again = await runCli('tsload', args, { timeoutMs: 300_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/uses a non-transactional engine: reloading it whole/);
+    const all = async (db: string): Promise<string> => JSON.stringify(await admin.query(`SELECT COUNT(*) AS n, SUM(CRC32(CONCAT_WS('|', id, v))) AS h FROM ${quoteIdent(db)}.imp FOR SYSTEM_TIME ALL`));
+    expect(await all(copy)).toBe(await all(src));
   }, 300_000);
 });
