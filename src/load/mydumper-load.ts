@@ -53,7 +53,23 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
   const names = entries.map((e) => e.path);
   const sizes = new Map(entries.map((e) => [e.path, e.bytes]));
   const layout = mydumperLayout(names);
-  const notes: string[] = layout.unsupported.map((n) => `${n} is not loaded (${/\.dat(\.|$)/.test(n) ? 'a .dat file without the .sql file of its LOAD DATA statement' : 'not a file of the mydumper layout'})`);
+  const notes: string[] = [];
+  /**
+   * A file missing, replaced or named unlike mydumper's: refused while planning, before anything is
+   * loaded (under --force noted, and what can be loaded is).
+   */
+  const refuse = (file: string, why: string, suggestion: string): void => {
+    const shown = `${display}/${file}`;
+    if (!opts.force) throw new TsError({ code: 'bad-dump', message: `${shown}: ${why}. Nothing was loaded`, object: { file: shown }, suggestion: `${suggestion}, or pass --force to load the rest` });
+    notes.push(`${shown}: ${why}`);
+  };
+  if (layout.databases.length === 0 && layout.unsupported.length > 0) {
+    throw new TsError({ code: 'bad-dump', message: `${display} holds mydumper data files (${layout.unsupported[0]}, …) but no -schema-create.sql or -schema.sql file: a dump made with -m / --no-schemas, which tsload does not load. Nothing was loaded`, object: { file: display }, suggestion: 'dump again without -m, or load this one with myloader into tables created beforehand' });
+  }
+  for (const n of layout.unsupported) {
+    if (/\.dat$/.test(n.replace(/\.(gz|zst)$/, ''))) refuse(n, 'a .dat file without the .sql file of its LOAD DATA statement: its rows would not be loaded', 'restore the .sql file from the dump');
+    else refuse(n, 'not a file of the mydumper layout (no -schema-create.sql file for its database?): it would not be loaded', 'restore the missing file from the dump, or move this one out of the directory');
+  }
   if (!layout.finished) {
     const why = names.includes('metadata.partial') ? 'metadata.partial is there but no metadata: mydumper did not finish' : 'there is no metadata file: mydumper did not finish (or this is not a mydumper directory)';
     if (!opts.force) throw new TsError({ code: 'bad-dump', message: `${display} is not a complete mydumper dump: ${why}. Nothing was loaded`, object: { file: display }, suggestion: 'dump again, or pass --force to load what the files hold' });
@@ -123,12 +139,19 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
       }
       for (const data of t.data) {
         if (!table) {
-          notes.push(`${data}: data of ${d.name}.${t.name}, which has no -schema.sql file, is not loaded`);
+          refuse(data, `data of ${d.name}.${t.name}, which has no -schema.sql file: it would not be loaded`, `restore ${d.name}.${t.name}-schema.sql from the dump`);
           continue;
         }
         const known = table;
         const { plan } = await planFile(data, d.name, (p) => p.adopt(known));
         count(plan);
+        // a chunk file holds its table's rows only: another table's is a file replaced by another's
+        for (const o of plan.orphans) refuse(data, `line ${o.line} inserts into \`${o.table}\`, not into ${d.name}.${table.name}, the table the file is named for: a data file replaced by another table's`, 'restore the file from the dump');
+        if (!t.infiles.has(data) && plan.objects.some((o) => o.what.kind === 'other' && isLoadData(o.text))) {
+          refuse(data, `its LOAD DATA statement's rows (${data.replace(/\.sql(\.gz|\.zst)?$/, '.dat')}, maybe compressed) are not in the dump`, 'restore the .dat file from the dump');
+          known.complete = false;
+          continue;
+        }
         if (header.length === 0) header = plan.header;
         if (!plan.complete) known.complete = false;
         const dat = t.infiles.get(data);
@@ -194,7 +217,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     emptiedAfterRows: null,
   };
   const uncounted = countInfileRows(meta, databases, infileTables, notes);
-  checkRowCounts(meta, databases, infileTables, notes);
+  checkRowCounts(meta, databases, infileTables, refuse);
   // mydumper writes a MariaDB sequence as CREATE TABLE … SEQUENCE=1, which creates its one row:
   // the metadata counts none under --no-data, the INSERT of its state replaces that row
   for (const d of databases) for (const t of d.tables) if (SEQUENCE_TABLE.test(t.ddl.text)) uncounted.add(sourceKey(d.name, t.name));
@@ -265,14 +288,17 @@ const SYSTEM_VERSIONED = /\bWITH\s+SYSTEM\s+VERSIONING\b|\bGENERATED\s+ALWAYS\s+
 /** The table options of a CREATE TABLE that makes a sequence (after the last parenthesis). */
 const SEQUENCE_TABLE = /\)[^)]*\bSEQUENCE\s*=\s*1\b[^)]*$/i;
 
-/** The 1.0 metadata's row count per table against the rows its INSERT chunk files hold. */
-function checkRowCounts(meta: MydumperMetadata | null, databases: readonly PlannedDatabase[], infileTables: ReadonlySet<PlannedTable>, notes: string[]): void {
+/**
+ * The 1.0 metadata's row count per table against the rows its INSERT chunk files hold: a chunk
+ * file missing or replaced, or the metadata edited, is refused before anything is loaded.
+ */
+function checkRowCounts(meta: MydumperMetadata | null, databases: readonly PlannedDatabase[], infileTables: ReadonlySet<PlannedTable>, refuse: (file: string, why: string, suggestion: string) => void): void {
   if (!meta || meta.rows.size === 0) return;
   for (const d of databases) {
     for (const t of d.tables) {
       if (infileTables.has(t)) continue;
       const want = meta.rows.get(metaKey(d.name!, t));
-      if (want !== undefined && want !== t.rows) notes.push(`${d.name}.${t.name}: mydumper's metadata says ${want} rows, its files hold ${t.rows}`);
+      if (want !== undefined && want !== t.rows) refuse('metadata', `mydumper's metadata says ${d.name}.${t.name} has ${want} rows, its INSERT chunk files hold ${t.rows} (a chunk file missing or replaced, or the metadata edited)`, 'restore the dump\'s files as mydumper wrote them');
     }
   }
 }

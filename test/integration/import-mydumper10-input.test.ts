@@ -3,8 +3,11 @@
  * - names mydumper does not put in file names (`we``ird name.x`, `ünï`: files `DB.mydumper_N…`,
  *   the real name in the metadata's real_table_name), a system-versioned table and a sequence
  *   (`names-load-data`, `names-no-data`): restored and verified by the checksums mydumper recorded;
+ * - bad input: a file missing, a data file replaced by another table's, the metadata edited, a
+ *   --no-schemas dump, a tsdump manifest among mydumper files — each refused naming the file (and
+ *   line), with nothing wrong loaded.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,5 +93,77 @@ describe('tsload and mydumper 1.0 input', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(await admin.scalar(`SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'seq1'`, [dst])).toBe('SEQUENCE');
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.\`ünï\``))).toBe(0);
+  }, 120_000);
+
+  /** A refused directory: exit 6, the message matching `message`, no database created. */
+  const refused = async (dir: string, name: string, message: RegExp): Promise<void> => {
+    const dst = uniqueDb(`imp_myd10_${name}`);
+    const r = await load(dir, dst);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/Nothing was loaded/);
+    expect(await admin.query(`SHOW DATABASES LIKE '${dst}'`)).toHaveLength(0);
+  };
+
+  it('refuses a LOAD DATA chunk whose .dat file is missing, naming its .sql file', async () => {
+    const dir = copy('load-data', 'no-dat');
+    rmSync(path.join(dir, `${SOURCE}.people.00005.dat`));
+    await refused(dir, 'nodat', /myd1fx_src\.people\.00005\.sql: its LOAD DATA statement's rows \(myd1fx_src\.people\.00005\.dat/);
+  }, 120_000);
+
+  it('refuses a .dat file whose .sql file is missing', async () => {
+    const dir = copy('load-data', 'no-sql');
+    rmSync(path.join(dir, `${SOURCE}.people.00005.sql`));
+    await refused(dir, 'nosql', /myd1fx_src\.people\.00005\.dat: a \.dat file without the \.sql file of its LOAD DATA statement/);
+  }, 120_000);
+
+  it('refuses data files whose -schema.sql file is missing', async () => {
+    const dir = copy('insert-gzip', 'no-schema');
+    rmSync(path.join(dir, `${SOURCE}.nokey-schema.sql.gz`));
+    await refused(dir, 'noschema', /myd1fx_src\.nokey\.00000\.sql\.gz: data of myd1fx_src\.nokey, which has no -schema\.sql file/);
+  }, 120_000);
+
+  it('refuses an INSERT chunk file replaced by another table\'s, naming the file and line', async () => {
+    const dir = copy('insert-gzip', 'swapped-insert');
+    cpSync(path.join(dir, `${SOURCE}.nokey.00000.sql.gz`), path.join(dir, `${SOURCE}.people.00005.sql.gz`));
+    await refused(dir, 'swapins', /myd1fx_src\.people\.00005\.sql\.gz: line 5 inserts into `nokey`, not into myd1fx_src\.people/);
+  }, 120_000);
+
+  it('refuses an INSERT chunk file missing, or the metadata\'s row count edited, naming the metadata', async () => {
+    const missing = copy('insert-gzip', 'missing-insert');
+    rmSync(path.join(missing, `${SOURCE}.people.00006.sql.gz`));
+    await refused(missing, 'noins', /missing-insert\/metadata: mydumper's metadata says myd1fx_src\.people has 67 rows, its INSERT chunk files hold \d+/);
+    const edited = copy('insert-gzip', 'edited-metadata');
+    const meta = path.join(edited, 'metadata');
+    writeFileSync(meta, readFileSync(meta, 'utf8').replace(/(\[`myd1fx_src`\.`people`\]\nreal_table_name=people\nrows = )67/, '$166'));
+    await refused(edited, 'edited', /edited-metadata\/metadata: mydumper's metadata says myd1fx_src\.people has 66 rows, its INSERT chunk files hold 67/);
+  }, 120_000);
+
+  it('refuses a dump made with -m / --no-schemas (data files only) as such, not as a folder of mysqldump files', async () => {
+    const dir = copy('insert-gzip', 'no-schemas');
+    for (const f of readdirSync(dir).filter((n) => n.includes('-schema'))) rmSync(path.join(dir, f));
+    await refused(dir, 'noschemas', /holds mydumper data files \(myd1fx_src\.\w+\.\d+\.sql\.gz, …\) but no -schema-create\.sql or -schema\.sql file: a dump made with -m \/ --no-schemas/);
+  }, 120_000);
+
+  it('refuses a directory holding both a tsdump manifest.json and mydumper files, naming both', async () => {
+    const dir = copy('load-data', 'both');
+    writeFileSync(path.join(dir, 'manifest.json'), '{}');
+    const dst = uniqueDb('imp_myd10_both');
+    const r = await load(dir, dst);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(/both holds both a tsdump manifest\.json and mydumper files \(metadata, myd1fx_src-schema-create\.sql, …\)/);
+    expect(await admin.query(`SHOW DATABASES LIKE '${dst}'`)).toHaveLength(0);
+  }, 120_000);
+
+  it('refuses a .dat file replaced by another table\'s, with none of its rows loaded', async () => {
+    const dir = copy('load-data', 'swapped-dat');
+    cpSync(path.join(dir, `${SOURCE}.nokey.00000.dat`), path.join(dir, `${SOURCE}.people.00005.dat`));
+    const dst = uniqueDb('imp_myd10_swapdat');
+    const r = await runCli('tsload', [...connArgs(), '-d', dir, '--rename', `${SOURCE}=${dst}`, '-t', '1'], { timeoutMs: 120_000 });
+    targets.push(dst);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(/myd1fx_src\.people\.00005\.dat: server warning 1261 .* not this table's rows .* none of its rows were loaded/);
+    // nokey's rows ('dup', NULL …) are not in people
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.people WHERE name = 'dup'`))).toBe(0);
   }, 120_000);
 });
