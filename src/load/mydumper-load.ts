@@ -76,6 +76,8 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     notes.push(`${display} is not complete (${why}); loading what its files hold`);
   }
   const meta = layout.finished ? parseMydumperMetadata((await store.readFile('metadata')).toString('utf8')) : null;
+  // mydumper (0.10 and 1.0) ends its metadata with this line: without it the file was cut or rewritten
+  if (meta && meta.finished === null) refuse('metadata', "no 'Finished dump at:' line: not the metadata mydumper wrote (cut short, or edited by hand), so its row counts and checksums cannot be trusted", 'restore the metadata file from the dump');
   reporter.emit({ kind: 'info', message: `${display}: a mydumper directory, ${layout.databases.length} database(s); planning` });
   const files: ScriptFile[] = [];
   const limits = { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction };

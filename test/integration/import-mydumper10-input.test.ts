@@ -129,7 +129,7 @@ describe('tsload and mydumper 1.0 input', () => {
     await refused(dir, 'swapins', /myd1fx_src\.people\.00005\.sql\.gz: line 5 inserts into `nokey`, not into myd1fx_src\.people/);
   }, 120_000);
 
-  it('refuses an INSERT chunk file missing, or the metadata\'s row count edited, naming the metadata', async () => {
+  it('refuses an INSERT chunk file missing, the metadata\'s row count edited, or the metadata cut short, naming the metadata', async () => {
     const missing = copy('insert-gzip', 'missing-insert');
     rmSync(path.join(missing, `${SOURCE}.people.00006.sql.gz`));
     await refused(missing, 'noins', /missing-insert\/metadata: mydumper's metadata says myd1fx_src\.people has 67 rows, its INSERT chunk files hold \d+/);
@@ -137,6 +137,10 @@ describe('tsload and mydumper 1.0 input', () => {
     const meta = path.join(edited, 'metadata');
     writeFileSync(meta, readFileSync(meta, 'utf8').replace(/(\[`myd1fx_src`\.`people`\]\nreal_table_name=people\nrows = )67/, '$166'));
     await refused(edited, 'edited', /edited-metadata\/metadata: mydumper's metadata says myd1fx_src\.people has 66 rows, its INSERT chunk files hold 67/);
+    const cut = copy('load-data', 'cut-metadata');
+    const text = readFileSync(path.join(cut, 'metadata'), 'utf8');
+    writeFileSync(path.join(cut, 'metadata'), text.slice(0, text.indexOf('[`myd1fx_src`.`people`]')));
+    await refused(cut, 'cutmeta', /cut-metadata\/metadata: no 'Finished dump at:' line: not the metadata mydumper wrote/);
   }, 120_000);
 
   it('refuses a dump made with -m / --no-schemas (data files only) as such, not as a folder of mysqldump files', async () => {
