@@ -17,7 +17,7 @@ import type { Reporter } from '../core/events.js';
 import { mydumperLayout, mydumperMetaKey, parseMydumperMetadata, type MydumperMetadata } from '../format/mydumper-layout.js';
 import { isLoadData, parseLoadData } from '../format/load-data-statement.js';
 import type { InfileBatch } from '../format/script-batch.js';
-import { ScriptPlanner, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
+import { SYSTEM_DATABASES, ScriptPlanner, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { unsafePath } from '../storage/store-path.js';
 import { dependencyOrder } from './ddl.js';
@@ -122,6 +122,12 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
   /** An object file's statements, its SET header included (they set the object's charset). */
   const objectsOf = (p: ScriptPlan): ScriptText[] => [...p.header, ...p.objects];
   for (const d of layout.databases) {
+    // mydumper without -B dumps mysql and sys too (some of mysql's tables as data only): not restored,
+    // as in a mysqldump file (format/script-plan.ts)
+    if (SYSTEM_DATABASES.has(d.name.toLowerCase())) {
+      notes.push(`the system database ${d.name} in the dump is not restored (users, grants and server tables: restore those with myloader if you need them)`);
+      continue;
+    }
     const planned: PlannedDatabase = { name: d.name, create: null, tables: [] };
     databases.push(planned);
     if (d.create) {

@@ -95,6 +95,18 @@ describe('tsload and mydumper 1.0 input', () => {
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.\`ünï\``))).toBe(0);
   }, 120_000);
 
+  it('passes over the system databases a dump without -B holds (mysql\'s tables partly as data only), named', async () => {
+    const dir = copy('insert-gzip', 'all-databases');
+    writeFileSync(path.join(dir, 'mysql-schema-create.sql'), 'CREATE DATABASE IF NOT EXISTS `mysql`;\n');
+    writeFileSync(path.join(dir, 'mysql.db-schema.sql'), '/*!40101 SET NAMES binary*/;\nCREATE TABLE `db` (\n  `Host` char(255) NOT NULL,\n  `Db` char(64) NOT NULL\n) ENGINE=Aria;\n');
+    writeFileSync(path.join(dir, 'mysql.db.00000.sql'), '/*!40101 SET NAMES binary*/;\nINSERT INTO `db` VALUES("%","test");\n');
+    const dst = uniqueDb('imp_myd10_all');
+    const r = await load(dir, dst);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the system database mysql in the dump is not restored/);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.people`))).toBe(67);
+  }, 120_000);
+
   /** A refused directory: exit 6, the message matching `message`, no database created. */
   const refused = async (dir: string, name: string, message: RegExp): Promise<void> => {
     const dst = uniqueDb(`imp_myd10_${name}`);
