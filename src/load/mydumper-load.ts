@@ -128,33 +128,40 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
       notes.push(`the system database ${d.name} in the dump is not restored (users, grants and server tables: restore those with myloader if you need them)`);
       continue;
     }
-    const planned: PlannedDatabase = { name: d.name, create: null, tables: [] };
-    databases.push(planned);
+    let name = d.name;
+    let create: ScriptText | null = null;
     if (d.create) {
       const { plan } = await planFile(d.create, d.name);
       count(plan);
-      planned.create = plan.databases.find((x) => x.name === d.name)?.create ?? null;
+      // a database whose name mydumper does not put in file names (a space, a dot, non-ASCII: files
+      // mydumper_N…) is named by its CREATE DATABASE
+      const made = plan.databases.find((x) => x.create !== null);
+      if (made?.name) name = made.name;
+      create = made?.create ?? null;
     }
+    const planned: PlannedDatabase = { name, create, tables: [] };
+    databases.push(planned);
+    fileNames.set(planned, d.name);
     const views: { name: string; statements: ScriptText[]; dependsOn: string[] }[] = [];
     const triggers: ScriptText[] = [];
     for (const t of d.tables.values()) {
       let table: PlannedTable | undefined;
       if (t.schema && !t.view) {
-        const { plan } = await planFile(t.schema, d.name);
+        const { plan } = await planFile(t.schema, name);
         count(plan);
         table = plan.databases.flatMap((x) => x.tables)[0];
         if (table) planned.tables.push(table);
       }
       for (const data of t.data) {
         if (!table) {
-          refuse(data, `data of ${d.name}.${t.name}, which has no -schema.sql file: it would not be loaded`, `restore ${d.name}.${t.name}-schema.sql from the dump`);
+          refuse(data, `data of ${name}.${t.name}, which has no -schema.sql file: it would not be loaded`, `restore ${name}.${t.name}-schema.sql from the dump`);
           continue;
         }
         const known = table;
-        const { plan } = await planFile(data, d.name, (p) => p.adopt(known));
+        const { plan } = await planFile(data, name, (p) => p.adopt(known));
         count(plan);
         // a chunk file holds its table's rows only: another table's is a file replaced by another's
-        for (const o of plan.orphans) refuse(data, `line ${o.line} inserts into \`${o.table}\`, not into ${d.name}.${table.name}, the table the file is named for: a data file replaced by another table's`, 'restore the file from the dump');
+        for (const o of plan.orphans) refuse(data, `line ${o.line} inserts into \`${o.table}\`, not into ${name}.${table.name}, the table the file is named for: a data file replaced by another table's`, 'restore the file from the dump');
         if (!t.infiles.has(data) && plan.objects.some((o) => o.what.kind === 'other' && isLoadData(o.text))) {
           refuse(data, `its LOAD DATA statement's rows (${data.replace(/\.sql(\.gz|\.zst)?$/, '.dat')}, maybe compressed) are not in the dump`, 'restore the .dat file from the dump');
           known.complete = false;
@@ -180,23 +187,23 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
         }
       }
       if (t.view) {
-        const { plan } = await planFile(t.view, d.name);
+        const { plan } = await planFile(t.view, name);
         count(plan);
         views.push({ name: t.name, statements: objectsOf(plan), dependsOn: [] });
       }
       if (t.triggers) {
-        const { plan } = await planFile(t.triggers, d.name);
+        const { plan } = await planFile(t.triggers, name);
         count(plan);
         triggers.push(...objectsOf(plan));
       }
     }
     for (const file of d.triggers) {
-      const { plan } = await planFile(file, d.name);
+      const { plan } = await planFile(file, name);
       count(plan);
       triggers.push(...objectsOf(plan));
     }
     for (const post of d.post) {
-      const { plan } = await planFile(post, d.name);
+      const { plan } = await planFile(post, name);
       count(plan);
       objects.push(...objectsOf(plan));
     }
@@ -231,7 +238,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
   for (const d of databases) for (const t of d.tables) if (SEQUENCE_TABLE.test(t.ddl.text)) uncounted.add(sourceKey(d.name, t.name));
   const checksums = new Map<string, string>();
   for (const d of databases) for (const t of d.tables) {
-    const c = meta?.checksums.get(metaKey(d.name!, t));
+    const c = meta?.checksums.get(metaKey(d, t));
     // CHECKSUM TABLE of a system-versioned table covers its row_start / row_end, which the load sets anew
     if (c !== undefined && SYSTEM_VERSIONED.test(t.ddl.text)) notes.push(`${d.name}.${t.name}: system-versioned, so mydumper's data_checksum (over its row_start / row_end too) is not compared; its row count is`);
     else if (c !== undefined) checksums.set(sourceKey(d.name, t.name), c);
@@ -239,8 +246,12 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
   return runPlannedImport({ opts, files, plan, dumpId: `mydumper-${plan.sha256}`, kind: 'mydumper', notes, replication: coordinates(meta), coordinates: meta ? { mode: 'mydumper-metadata', exact: false, binlog: meta.binlog, gtid: meta.gtid } : NO_COORDINATES, checksums, uncounted, scratch }, reporter, signal);
 }
 
+/** The database of a planned database as the file names (and the metadata's table sections) name it. */
+const fileNames = new WeakMap<PlannedDatabase, string>();
+
 /** A table's section name in the 1.0 metadata. */
-function metaKey(db: string, table: PlannedTable): string {
+function metaKey(d: PlannedDatabase, table: PlannedTable): string {
+  const db = fileNames.get(d) ?? d.name!;
   // the planned name is text (format/sql-classify.ts decodes identifiers), as the metadata's is
   return mydumperMetaKey(db, table.name);
 }
@@ -276,7 +287,7 @@ function countInfileRows(meta: MydumperMetadata | null, databases: readonly Plan
   for (const d of databases) {
     for (const t of d.tables) {
       if (!infileTables.has(t)) continue;
-      const n = meta?.rows.get(metaKey(d.name!, t));
+      const n = meta?.rows.get(metaKey(d, t));
       if (n !== undefined && t.batches.every((b) => b.infile)) {
         t.rows = n;
         if (t.batches.length === 1) t.batches[0]!.rows = n;
@@ -305,7 +316,7 @@ function checkRowCounts(meta: MydumperMetadata | null, databases: readonly Plann
   for (const d of databases) {
     for (const t of d.tables) {
       if (infileTables.has(t)) continue;
-      const want = meta.rows.get(metaKey(d.name!, t));
+      const want = meta.rows.get(metaKey(d, t));
       if (want !== undefined && want !== t.rows) refuse('metadata', `mydumper's metadata says ${d.name}.${t.name} has ${want} rows, its INSERT chunk files hold ${t.rows} (a chunk file missing or replaced, or the metadata edited)`, 'restore the dump\'s files as mydumper wrote them');
     }
   }

@@ -1,7 +1,8 @@
 /**
  * tsload and the mydumper 1.0.1 directories of test/fixtures/mydumper-1.0 (see its README):
  * - names mydumper does not put in file names (`we``ird name.x`, `ünï`: files `DB.mydumper_N…`,
- *   the real name in the metadata's real_table_name), a system-versioned table and a sequence
+ *   the real name in the metadata's real_table_name; a database `myd1fx names.db`: files
+ *   `mydumper_0…`, named by its CREATE DATABASE), a system-versioned table and a sequence
  *   (`names-load-data`, `names-no-data`): restored and verified by the checksums mydumper recorded;
  * - bad input: a file missing, a data file replaced by another table's, the metadata edited, a
  *   --no-schemas dump, a tsdump manifest among mydumper files — each refused naming the file (and
@@ -85,6 +86,23 @@ describe('tsload and mydumper 1.0 input', () => {
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toContain(`mismatch: ${dst}.we\`ird name.x: checksum expected ${recorded(dir).get('we`ird name.x')}`);
     expect(r.stderr).toContain(`mismatch: ${dst}.ünï: checksum expected ${recorded(dir).get('ünï')}`);
+  }, 120_000);
+
+  it('restores a database whose files are mydumper_0… under the name its CREATE DATABASE gives, verified by its checksum', async () => {
+    const dir = path.join(FIXTURES, 'dbname-insert');
+    const dst = uniqueDb('imp_myd10_dbname');
+    const r = await load(dir, dst, 'myd1fx names.db');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await checksum(dst, 't')).toBe(recorded(dir).get('t'));
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.v`))).toBe(2);
+    // the metadata's [`mydumper_0`.`t`] checksum is compared
+    const tampered = copy('dbname-insert', 'dbname-tampered');
+    const data = path.join(tampered, 'mydumper_0.t.00000.sql');
+    writeFileSync(data, readFileSync(data, 'latin1').replace('"two"', '"tw0"'), 'latin1');
+    const other = uniqueDb('imp_myd10_dbname_t');
+    const t = await load(tampered, other, 'myd1fx names.db');
+    expect(t.code, t.stderr).toBe(4);
+    expect(t.stderr).toContain(`mismatch: ${other}.t: checksum expected ${recorded(dir).get('t')}`);
   }, 120_000);
 
   it('restores a --no-data dump with a sequence (CREATE TABLE … SEQUENCE=1 holds its one row)', async () => {
