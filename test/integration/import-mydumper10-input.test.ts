@@ -189,15 +189,26 @@ describe('tsload and mydumper 1.0 input', () => {
     expect(await admin.query(`SHOW DATABASES LIKE '${dst}'`)).toHaveLength(0);
   }, 120_000);
 
-  it('refuses a .dat file replaced by another table\'s, with none of its rows loaded', async () => {
+  it('refuses a .dat file replaced by another table\'s, or cut in a row, with none of its rows loaded', async () => {
     const dir = copy('load-data', 'swapped-dat');
     cpSync(path.join(dir, `${SOURCE}.nokey.00000.dat`), path.join(dir, `${SOURCE}.people.00005.dat`));
     const dst = uniqueDb('imp_myd10_swapdat');
     const r = await runCli('tsload', [...connArgs(), '-d', dir, '--rename', `${SOURCE}=${dst}`, '-t', '1'], { timeoutMs: 120_000 });
     targets.push(dst);
     expect(r.code, r.stderr).toBe(6);
-    expect(r.stderr).toMatch(/myd1fx_src\.people\.00005\.dat: server warning 1261 .* not this table's rows .* none of its rows were loaded/);
+    expect(r.stderr).toMatch(/myd1fx_src\.people\.00005\.dat: server warning 1261 .* not rows of this table as mydumper wrote them .* none of its rows were loaded/);
     // nokey's rows ('dup', NULL …) are not in people
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.people WHERE name = 'dup'`))).toBe(0);
+    // a plain .dat cut in the middle of a row: refused the same way, none of the chunk's rows committed
+    const cut = copy('load-data', 'cut-dat');
+    const dat = path.join(cut, `${SOURCE}.people.00005.dat`);
+    const bytes = readFileSync(dat);
+    writeFileSync(dat, bytes.subarray(0, bytes.indexOf('\t', bytes.indexOf('\n') + 1)));
+    const other = uniqueDb('imp_myd10_cutdat');
+    const c = await runCli('tsload', [...connArgs(), '-d', cut, '--rename', `${SOURCE}=${other}`, '-t', '1'], { timeoutMs: 120_000 });
+    targets.push(other);
+    expect(c.code, c.stderr).toBe(6);
+    expect(c.stderr).toMatch(/myd1fx_src\.people\.00005\.dat: server warning 1261 .* cut short/);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${other}\`.people WHERE id IN (101, 102)`))).toBe(0);
   }, 120_000);
 });
