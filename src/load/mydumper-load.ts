@@ -27,6 +27,9 @@ import { scriptBytes, scriptFile, type ScriptFile } from './import-source.js';
 import type { LoadOptions } from './load-options.js';
 import type { ScratchTargets } from './restore-test.js';
 
+/** Refuses a file of the dump (under --force: notes it); `file` is its name in the directory. */
+type Refuse = (file: string, why: string, suggestion: string) => void;
+
 interface FilePlan {
   readonly plan: ScriptPlan;
   readonly file: number;
@@ -58,7 +61,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
    * A file missing, replaced or named unlike mydumper's: refused while planning, before anything is
    * loaded (under --force noted, and what can be loaded is).
    */
-  const refuse = (file: string, why: string, suggestion: string): void => {
+  const refuse: Refuse = (file, why, suggestion) => {
     const shown = `${display}/${file}`;
     if (!opts.force) throw new TsError({ code: 'bad-dump', message: `${shown}: ${why}. Nothing was loaded`, object: { file: shown }, suggestion: `${suggestion}, or pass --force to load the rest` });
     notes.push(`${shown}: ${why}`);
@@ -171,7 +174,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
         if (!plan.complete) known.complete = false;
         const dat = t.infiles.get(data);
         if (dat !== undefined && plan.complete) {
-          const statement = infileStatement(plan, data, dat, `${display}/${data}`, opts.force, notes);
+          const statement = infileStatement(plan, data, dat, `${display}/${data}`, refuse);
           if (!statement) {
             known.complete = false;
             continue;
@@ -260,18 +263,16 @@ function metaKey(d: PlannedDatabase, table: PlannedTable): string {
  * The LOAD DATA statement of a chunk file whose rows are in `dat`, read into what the loader
  * sends; null (under --force, noted) when it cannot be honoured.
  */
-function infileStatement(plan: ScriptPlan, name: string, dat: string, shown: string, force: boolean, notes: string[]): { infile: InfileBatch; line: number } | null {
+function infileStatement(plan: ScriptPlan, name: string, dat: string, shown: string, refuseFile: Refuse): { infile: InfileBatch; line: number } | null {
   const loads = plan.objects.filter((o) => o.what.kind === 'other' && isLoadData(o.text));
   const refuse = (why: string, suggestion: string): null => {
-    const e = new TsError({ code: 'bad-dump', message: `${shown}: ${why}`, object: { file: shown }, suggestion });
-    if (!force) throw e;
-    notes.push(`${e.message}: its rows (${dat}) are not loaded`);
+    refuseFile(name, `${why}: its rows (${dat}) would not be loaded`, suggestion);
     return null;
   };
-  if (loads.length !== 1) return refuse(`holds ${loads.length} LOAD DATA statements, not one (its rows are in ${dat})`, 'dump again with mydumper, or pass --force to load the other tables');
+  if (loads.length !== 1) return refuse(`holds ${loads.length} LOAD DATA statements, not one (its rows are in ${dat})`, 'dump again with mydumper');
   const st = loads[0]!;
   const parsed = parseLoadData(st.text, st.noBackslashEscapes);
-  if (!parsed.spec) return refuse(`the LOAD DATA statement at line ${st.line} cannot be honoured: ${parsed.problem}`, 'tsload reads the statements mydumper writes (FIELDS / LINES options, IGNORE n LINES, a column list, SET col = UNHEX(@v) / CONVERT(@v USING cs)); fix the statement, or load this table with myloader, or pass --force to load the other tables');
+  if (!parsed.spec) return refuse(`the LOAD DATA statement at line ${st.line} cannot be honoured: ${parsed.problem}`, 'tsload reads the statements mydumper writes (FIELDS / LINES options, IGNORE n LINES, a column list, SET col = UNHEX(@v) / CONVERT(@v USING cs)); fix the statement, or load this table with myloader');
   const stem = (f: string): string => f.replace(/^.*\//, '').replace(/\.(gz|zst)$/, '');
   if (stem(parsed.spec.file) !== stem(dat)) return refuse(`its LOAD DATA statement reads '${parsed.spec.file}', not ${dat}, the file named like it`, 'a renamed or edited dump: name the .dat file as the statement does');
   const names = plan.header.map((h) => /^\s*(?:\/\*!\d*\s*)?SET\s+NAMES\s+'?(\w+)/i.exec(h.text)?.[1]).find((x) => x !== undefined);
@@ -311,7 +312,7 @@ const SEQUENCE_TABLE = /\)[^)]*\bSEQUENCE\s*=\s*1\b[^)]*$/i;
  * The 1.0 metadata's row count per table against the rows its INSERT chunk files hold: a chunk
  * file missing or replaced, or the metadata edited, is refused before anything is loaded.
  */
-function checkRowCounts(meta: MydumperMetadata | null, databases: readonly PlannedDatabase[], infileTables: ReadonlySet<PlannedTable>, refuse: (file: string, why: string, suggestion: string) => void): void {
+function checkRowCounts(meta: MydumperMetadata | null, databases: readonly PlannedDatabase[], infileTables: ReadonlySet<PlannedTable>, refuse: Refuse): void {
   if (!meta || meta.rows.size === 0) return;
   for (const d of databases) {
     for (const t of d.tables) {
