@@ -189,6 +189,21 @@ describe('tsload and mydumper 1.0 input', () => {
     expect(await admin.query(`SHOW DATABASES LIKE '${dst}'`)).toHaveLength(0);
   }, 120_000);
 
+  it('names a .dat.zst whose bytes are damaged as such, not as a server error, with none of its rows committed', async () => {
+    const dir = copy('csv-zstd', 'damaged-zst');
+    const dat = path.join(dir, `${SOURCE}.people.00000.dat.zst`);
+    const bytes = readFileSync(dat);
+    bytes.fill(0xff, 100, 104);
+    writeFileSync(dat, bytes);
+    const dst = uniqueDb('imp_myd10_damaged');
+    const r = await runCli('tsload', [...connArgs(), '-d', dir, '--rename', `${SOURCE}=${dst}`, '-t', '1'], { timeoutMs: 120_000 });
+    targets.push(dst);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(/the zstd stream ends early or is damaged .*myd1fx_src\.people\.00000\.dat\.zst/);
+    expect(r.stderr).not.toMatch(/server error/);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.people`))).toBe(0);
+  }, 120_000);
+
   it('refuses a .dat file replaced by another table\'s, or cut in a row, with none of its rows loaded', async () => {
     const dir = copy('load-data', 'swapped-dat');
     cpSync(path.join(dir, `${SOURCE}.nokey.00000.dat`), path.join(dir, `${SOURCE}.people.00005.dat`));
