@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { TsError } from '../core/errors.js';
 import type { Reporter } from '../core/events.js';
 import { mydumperLayout, mydumperMetaKey, parseMydumperMetadata, type MydumperMetadata } from '../format/mydumper-layout.js';
-import { isLoadData, parseLoadData } from '../format/load-data-statement.js';
+import { isLoadData, parseLoadData, textFormSpec } from '../format/load-data-statement.js';
 import type { InfileBatch } from '../format/script-batch.js';
 import { SYSTEM_DATABASES, ScriptPlanner, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
 import type { DumpStore } from '../storage/dump-store.js';
@@ -183,7 +183,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
           files.push(scriptFile(store, dat, `${display}/${dat}`));
           const size = sizes.get(dat) ?? 0;
           digest.update(`${dat}\u0000${size}\n`);
-          known.batches.push({ index: known.batches.length, start: 0, end: size, line: statement.line, statements: 1, rows: 0, delimiter: ';', noBackslashEscapes: false, file, spans: null, infile: statement.infile });
+          known.batches.push({ index: known.batches.length, start: 0, end: size, line: statement.line, statements: 1, rows: 0, delimiter: ';', noBackslashEscapes: false, file, spans: null, infile: { ...statement.infile, spec: textFormSpec(statement.infile.spec, known.ddl.text) } });
           known.bytes += size;
           bytes += size;
           infileTables.add(known);

@@ -105,6 +105,17 @@ describe('tsload and mydumper 1.0 input', () => {
     expect(t.stderr).toContain(`mismatch: ${other}.t: checksum expected ${recorded(dir).get('t')}`);
   }, 120_000);
 
+  it.each(['uuid-load-data', 'uuid-load-data-hex'])('restores UUID, INET6 and INET4 columns of %s as the source held them (not NULL)', async (name) => {
+    const dir = path.join(FIXTURES, name);
+    const dst = uniqueDb('imp_myd10_uuid');
+    const r = await load(dir, dst, NAMES);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/Incorrect (uuid|inet6|inet4) value/);
+    expect(await checksum(dst, 'net')).toBe(recorded(dir).get('net'));
+    const rows = await admin.query<{ id: number; u: string | null; a6: string | null; a4: string | null }>(`SELECT id, u, a6, a4 FROM \`${dst}\`.net ORDER BY id`);
+    expect(rows.map((x) => [x.id, x.u, x.a6, x.a4])).toEqual([[1, '123e4567-e89b-12d3-a456-426614174000', '2001:db8::1', '192.168.0.1'], [2, null, null, null], [3, '00000000-0000-0000-0000-000000000000', '::ffff:10.0.0.1', '0.0.0.0']]);
+  }, 120_000);
+
   it('restores a --no-data dump with a sequence (CREATE TABLE … SEQUENCE=1 holds its one row)', async () => {
     const dst = uniqueDb('imp_myd10_nodata');
     const r = await load(path.join(FIXTURES, 'names-no-data'), dst, NAMES);
