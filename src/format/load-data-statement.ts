@@ -9,6 +9,8 @@
  * the parts are too, and loadDataText returns wire text.
  */
 
+import { parseCreateBody } from './create-table.js';
+
 export interface LoadDataColumn {
   /** A column, or a user variable (`@name`) that a SET clause assigns from. */
   readonly kind: 'column' | 'variable';
@@ -17,7 +19,7 @@ export interface LoadDataColumn {
 
 /** The SET clauses mydumper writes: `col`=UNHEX(@col) (--hex-blob), `col`=CONVERT(@col USING cs) (MySQL JSON). */
 export type LoadDataSet =
-  | { readonly kind: 'unhex'; readonly column: string; readonly variable: string }
+  | { readonly kind: 'unhex'; readonly column: string; readonly variable: string; /** CONVERT(UNHEX(@v) USING textAs): see textFormSpec */ readonly textAs?: string }
   | { readonly kind: 'convert'; readonly column: string; readonly variable: string; readonly charset: string };
 
 export interface LoadDataSpec {
@@ -283,11 +285,30 @@ const DUPLICATE_KEYWORD: Record<LoadDataSpec['duplicates'], string> = { error: '
  */
 export function loadDataText(spec: LoadDataSpec, target: string, fileName: string, defaultCharset: string, duplicates: LoadDataSpec['duplicates'] = spec.duplicates): string {
   const cols = spec.columns === null ? '' : ` (${spec.columns.map((c) => (c.kind === 'variable' ? `@${ident(c.name)}` : ident(c.name))).join(', ')})`;
-  const sets = spec.sets.map((s) => `${ident(s.column)} = ${s.kind === 'unhex' ? `UNHEX(@${ident(s.variable)})` : `CONVERT(@${ident(s.variable)} USING ${s.charset})`}`);
+  const unhex = (s: Extract<LoadDataSet, { kind: 'unhex' }>): string => (s.textAs ? `CONVERT(UNHEX(@${ident(s.variable)}) USING ${s.textAs})` : `UNHEX(@${ident(s.variable)})`);
+  const sets = spec.sets.map((s) => `${ident(s.column)} = ${s.kind === 'unhex' ? unhex(s) : `CONVERT(@${ident(s.variable)} USING ${s.charset})`}`);
   return (
     `LOAD DATA LOCAL INFILE '${fileName}' ${DUPLICATE_KEYWORD[duplicates]}INTO TABLE ${target} CHARACTER SET ${spec.characterSet ?? defaultCharset} ` +
     `FIELDS TERMINATED BY ${literal(spec.fieldsTerminatedBy)} ${spec.optionallyEnclosed ? 'OPTIONALLY ' : ''}ENCLOSED BY ${literal(spec.enclosedBy)} ESCAPED BY ${literal(spec.escapedBy)} ` +
     `LINES STARTING BY ${literal(spec.linesStartingBy)} TERMINATED BY ${literal(spec.linesTerminatedBy)}` +
     `${spec.ignoreLines > 0 ? ` IGNORE ${spec.ignoreLines} LINES` : ''}${cols}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`
   );
+}
+
+/** A column of a MariaDB type that stores its text form as something else (UUID, INET4, INET6). */
+const TEXT_FORM_COLUMN = /^`((?:[^`]|``)+)`\s+(?:uuid|inet4|inet6)\b/i;
+
+/**
+ * The spec with each UUID / INET4 / INET6 column of `createTable` read as text: mydumper 1.0.1
+ * writes their text form, and the file is read CHARACTER SET binary, but the server takes a binary
+ * string for such a column as its binary form and stores NULL (warning 1292). Read into a variable
+ * and CONVERTed to latin1 (the text form is ASCII), the value is parsed as text. Names are wire form.
+ */
+export function textFormSpec(spec: LoadDataSpec, createTable: string): LoadDataSpec {
+  const textForm = new Set(parseCreateBody(createTable).items.map((i) => TEXT_FORM_COLUMN.exec(i)?.[1]?.replaceAll('``', '`')).filter((n): n is string => n !== undefined));
+  if (textForm.size === 0 || spec.columns === null) return spec;
+  const columns = spec.columns.map((c): LoadDataColumn => (c.kind === 'column' && textForm.has(c.name) ? { kind: 'variable', name: c.name } : c));
+  const direct = spec.columns.filter((c) => c.kind === 'column' && textForm.has(c.name)).map((c): LoadDataSet => ({ kind: 'convert', column: c.name, variable: c.name, charset: 'latin1' }));
+  const sets = spec.sets.map((x): LoadDataSet => (x.kind === 'unhex' && textForm.has(x.column) ? { ...x, textAs: 'latin1' } : x));
+  return { ...spec, columns, sets: [...sets, ...direct] };
 }

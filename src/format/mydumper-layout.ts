@@ -139,32 +139,60 @@ export interface MydumperMetadata {
   readonly checksums: ReadonlyMap<string, string>;
 }
 
-/** The metadata file: both the 0.10 text (`Log:` / `Pos:` / `GTID:`) and the 1.0 INI sections. */
+/** `db`.`table` as the metadata's sections name a table: the raw names, backticks not doubled. */
+export function mydumperMetaKey(db: string, table: string): string {
+  return `\`${db}\`.\`${table}\``;
+}
+
+/** A value of the metadata, without the quotes 1.0.1 puts around some. */
+const unquote = (v: string): string => v.trim().replace(/^"(.*)"$/, '$1');
+
+/**
+ * The metadata file: both the 0.10 text (`Log:` / `Pos:` / `GTID:`) and the 1.0 INI sections.
+ * A table whose name mydumper does not write into file names (a backtick, a space, a dot, non-ASCII:
+ * its files are `DB.mydumper_N…`) has the section `[`DB`.`mydumper_N`]` and its name in
+ * `real_table_name` (backticks doubled): its rows and checksum are keyed by that real name.
+ */
 export function parseMydumperMetadata(text: string): MydumperMetadata {
   const get = (re: RegExp): string | null => re.exec(text)?.[1]?.trim() ?? null;
-  const file = get(/^\s*Log:\s*(\S+)/m) ?? get(/^\s*File\s*=\s*(\S+)/m);
-  const pos = get(/^\s*Pos:\s*(\d+)/m) ?? get(/^\s*Position\s*=\s*(\d+)/m);
-  const gtid = get(/^\s*GTID:\s*(\S.*)$/m) ?? get(/^\s*Executed_Gtid_Set\s*=\s*(\S.*)$/m);
+  // 1.0.1 writes the [source] lines as comments: `# SOURCE_LOG_FILE = "binlog.000001"`
+  const file = get(/^\s*Log:\s*(\S+)/m) ?? get(/^\s*File\s*=\s*(\S+)/m) ?? get(/^#?\s*SOURCE_LOG_FILE\s*=\s*(\S+)/m);
+  const pos = get(/^\s*Pos:\s*(\d+)/m) ?? get(/^\s*Position\s*=\s*(\d+)/m) ?? get(/^#?\s*SOURCE_LOG_POS\s*=\s*(\d+)/m);
+  const gtid = get(/^\s*GTID:\s*(\S.*)$/m) ?? get(/^\s*Executed_Gtid_Set\s*=\s*(\S.*)$/m) ?? get(/^#?\s*executed_gtid_set\s*=\s*(\S.*)$/m);
   const rows = new Map<string, number>();
   const checksums = new Map<string, string>();
-  let section: string | null = null;
+  const unescape = (n: string): string => n.replace(/``/g, '`');
+  let section: { db: string; table: string; rows?: number; checksum?: string } | null = null;
+  const close = (): void => {
+    if (!section) return;
+    const key = mydumperMetaKey(section.db, section.table);
+    if (section.rows !== undefined) rows.set(key, section.rows);
+    if (section.checksum !== undefined) checksums.set(key, section.checksum);
+    section = null;
+  };
   for (const line of text.split('\n')) {
-    const s = /^\[(`.+`\.`.+`)\]\s*$/.exec(line);
+    const s = /^\[`((?:[^`]|``)+)`\.`((?:[^`]|``)+)`\]\s*$/.exec(line);
     if (s) {
-      section = s[1]!;
+      close();
+      section = { db: unescape(s[1]!), table: unescape(s[2]!) };
       continue;
     }
-    if (/^\[/.test(line)) section = null;
+    if (/^\[/.test(line)) close();
+    if (!section) continue;
+    const real = /^\s*real_table_name\s*=(.*)$/.exec(line);
+    if (real && real[1]!.trim() !== '') section.table = unescape(real[1]!.trim());
     const r = /^\s*rows\s*=\s*(\d+)/.exec(line);
-    if (section && r) rows.set(section, Number(r[1]));
+    if (r) section.rows = Number(r[1]);
     const c = /^\s*data_checksum\s*=\s*(\d+)\s*$/.exec(line);
-    if (section && c) checksums.set(section, c[1]!);
+    if (c) section.checksum = c[1]!;
   }
+  close();
+  const position = pos === null ? null : unquote(pos);
   return {
     started: get(/^(?:#\s*)?Started dump at:\s*(.+)$/m),
     finished: get(/^(?:#\s*)?Finished dump at:\s*(.+)$/m),
-    binlog: file && pos ? { file, position: Number(pos) } : null,
-    gtid: gtid === '' ? null : gtid,
+    binlog: file && position ? { file: unquote(file), position: Number(position) } : null,
+    gtid: gtid === null || unquote(gtid) === '' ? null : unquote(gtid),
     rows,
     checksums,
   };

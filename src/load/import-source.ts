@@ -50,11 +50,14 @@ export async function* scriptBytes(f: ScriptFile): AsyncGenerator<Buffer> {
   }
 }
 
-/** A decompression error that means the compressed stream stops early or is damaged. */
+/**
+ * A decompression error that means the compressed stream stops early or is damaged. Its errno is
+ * zlib's / zstd's, not the server's: not shown as a server error.
+ */
 export function truncatedStream(e: unknown, f: ScriptFile): TsError | null {
   const code = sysCodeOf(e) ?? '';
   if (e instanceof TsError || (!/^(Z_|ZSTD_|ERR_ZSTD|ERR_ZLIB)/.test(code) && !/unexpected end of file|incorrect header|invalid/i.test((e as Error)?.message ?? ''))) return null;
-  return new TsError({ code: 'bad-dump', message: `the ${f.compression} stream ends early or is damaged (${(e as Error).message})`, object: { file: f.display }, suggestion: 'the file was cut short (a full disk or an interrupted copy while it was written): use a complete copy, or pass --force to load the tables that are complete', cause: e });
+  return new TsError({ code: 'bad-dump', message: `the ${f.compression} stream ends early or is damaged (${(e as Error).message})`, object: { file: f.display }, suggestion: 'the file was cut short (a full disk or an interrupted copy while it was written): use a complete copy, or pass --force to load the tables that are complete', cause: e, errno: 0 });
 }
 
 /** A gap this short between two ranges is read through; a longer one (committed batches) is skipped by reopening. */

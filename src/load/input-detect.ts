@@ -20,7 +20,8 @@ const SQL_FILE = /\.sql(\.gz|\.zst)?$/;
 
 /** Directory entries that make a directory a mydumper dump. */
 export function looksLikeMydumper(names: readonly string[]): boolean {
-  return (names.includes('metadata') || names.includes('metadata.partial')) && names.some((n) => /-schema(-create)?\.sql(\.gz|\.zst)?$/.test(n));
+  // schema files, or (a dump made with -m / --no-schemas) chunk files DB.T.NNNNN.sql / .dat
+  return (names.includes('metadata') || names.includes('metadata.partial')) && names.some((n) => /-schema(-create)?\.sql(\.gz|\.zst)?$|^[^/]+\.[^/]+\.\d+\.(sql|dat)(\.gz|\.zst)?$/.test(n));
 }
 
 export function detectInput(source: StoreLocation, format: InputFormat, list: (dir: string) => readonly string[]): DetectedInput {
@@ -50,6 +51,14 @@ export function detectInput(source: StoreLocation, format: InputFormat, list: (d
   if (format === 'mydumper') return { kind: 'mydumper', dir: source, display: p };
   if (format === 'tsdump') return { kind: 'tsdump' };
   const names = list(p);
+  if (names.includes('manifest.json') && looksLikeMydumper(names)) {
+    throw new TsError({
+      code: 'bad-dump',
+      message: `${p} holds both a tsdump manifest.json and mydumper files (metadata, ${names.find((n) => n !== 'metadata' && n !== 'manifest.json' && looksLikeMydumper(['metadata', n]))}, …): two dumps in one directory, or files copied into one; nothing was loaded`,
+      object: { file: p },
+      suggestion: 'put each dump in a directory of its own, or name the one to load with --input-format tsdump|mydumper',
+    });
+  }
   if (!names.includes('manifest.json') && looksLikeMydumper(names)) return { kind: 'mydumper', dir: source, display: p };
   const scripts = names.filter((n) => SQL_FILE.test(n)).sort();
   // a tsdump keeps its .sql files in a directory per database: at the top they are someone else's

@@ -20,6 +20,9 @@ import { scriptBytes } from './import-source.js';
 
 let infileCounter = 0;
 
+/** 1261: a row has fewer fields than the columns; 1262: more (ER_WARN_TOO_FEW_RECORDS / TOO_MANY_RECORDS). */
+const FIELD_COUNT_WARNINGS: readonly number[] = [1261, 1262];
+
 /** Returns the rows loaded (0 when an earlier attempt had committed it after all). */
 export async function loadInfileBatch(ctx: ImportContext, s: Session, w: ImportTableWork, batch: DataBatch, onWarnings: (s: Session, where: string) => Promise<void>): Promise<number> {
   const infile = batch.infile!;
@@ -38,7 +41,13 @@ export async function loadInfileBatch(ctx: ImportContext, s: Session, w: ImportT
       if (isTransient(e) || (e instanceof TsError && e.code === 'bad-dump')) throw e;
       throw statementError(e, { file: dat.display, line: 1, offset: 0, database: db, table }, sql.slice(0, 200));
     }
-    if (s.lastWarningCount > 0) await onWarnings(s, `${dat.display} (${db}.${table}, by the LOAD DATA of ${infile.statementFile})`);
+    if (s.lastWarningCount > 0) {
+      // a row with more or fewer fields than the statement names is not a row of this table (a .dat
+      // file replaced by another table's, or edited): refused, and the transaction rolled back
+      const misfit = (await s.warnings(20)).find((x) => FIELD_COUNT_WARNINGS.includes(x.code));
+      if (misfit) throw new TsError({ code: 'bad-dump', message: `${dat.display}: server warning ${misfit.code} '${misfit.message}', not the fields the LOAD DATA of ${infile.statementFile} names for ${db}.${table}: not rows of this table as mydumper wrote them (a .dat file cut short, edited, or replaced by another table's); none of its rows were loaded`, object: { database: db, table, file: dat.display }, suggestion: 'restore the .dat file as mydumper wrote it, then run tsload again (it resumes)' });
+      await onWarnings(s, `${dat.display} (${db}.${table}, by the LOAD DATA of ${infile.statementFile})`);
+    }
     // the progress row, then COMMIT only while the target is still this loader's (lease)
     return await commitImportBatch(ctx, s, w, batch, rows, state);
   } catch (e) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadDataText, parseLoadData } from '../../src/format/load-data-statement.js';
+import { loadDataText, parseLoadData, textFormSpec } from '../../src/format/load-data-statement.js';
 
 describe('the LOAD DATA statement of a mydumper chunk', () => {
   it('reads the statement of --format LOAD_DATA and writes the loader\'s own', () => {
@@ -24,5 +24,14 @@ describe('the LOAD DATA statement of a mydumper chunk', () => {
     // mydumper 1.0 writes --fields-enclosed-by "'" unquoted: the statement does not parse
     expect(parseLoadData("LOAD DATA LOCAL INFILE 'f' INTO TABLE `t` FIELDS TERMINATED BY ';' ENCLOSED BY ''' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (`a`)").problem).not.toBeNull();
     expect(parseLoadData("LOAD DATA LOCAL INFILE 'f' INTO TABLE `t` CHARACTER SET 'x; DROP'").problem).toMatch(/character set/);
+  });
+
+  it('reads UUID / INET6 / INET4 columns as text (CONVERT … USING latin1), hex or not', () => {
+    const ddl = 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `u` uuid DEFAULT NULL,\n  `a``6` inet6 DEFAULT NULL,\n  `v` varchar(10) DEFAULT NULL\n)';
+    const plain = parseLoadData("LOAD DATA LOCAL INFILE 'f' INTO TABLE `t` (`id`,`u`,`a``6`,`v`);").spec!;
+    expect(loadDataText(textFormSpec(plain, ddl), '`x`.`t`', 'f', 'binary')).toMatch(/\(`id`, @`u`, @`a``6`, `v`\) SET `u` = CONVERT\(@`u` USING latin1\), `a``6` = CONVERT\(@`a``6` USING latin1\)$/);
+    const hex = parseLoadData("LOAD DATA LOCAL INFILE 'f' INTO TABLE `t` (`id`,@u,`a``6`,@v) SET `u`=UNHEX(@u),`v`=UNHEX(@v);").spec!;
+    expect(loadDataText(textFormSpec(hex, ddl), '`x`.`t`', 'f', 'binary')).toMatch(/SET `u` = CONVERT\(UNHEX\(@`u`\) USING latin1\), `v` = UNHEX\(@`v`\), `a``6` = CONVERT\(@`a``6` USING latin1\)$/);
+    expect(textFormSpec(plain, 'CREATE TABLE `t` (`id` int)')).toBe(plain);
   });
 });

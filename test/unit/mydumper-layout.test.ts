@@ -44,6 +44,14 @@ describe('mydumper layout', () => {
     expect(sums.started).toBe('2026-12-03 06:14:40');
   });
 
+  it('keys a table whose files are DB.mydumper_N by its real_table_name, and reads 1.0.1\'s commented [source]', () => {
+    const m = parseMydumperMetadata('[source]\n# executed_gtid_set = "0-1-29"\n# SOURCE_LOG_FILE = "binlog.000001"\n# SOURCE_LOG_POS = 8080\n\n[`d`.`mydumper_0`]\nreal_table_name=we``ird name.x\nrows = 2\ndata_checksum = 77\n\n[`d`.`mydumper_1`]\nreal_table_name=ünï\nrows = 3\n');
+    expect([...m.rows]).toEqual([['`d`.`we`ird name.x`', 2], ['`d`.`ünï`', 3]]);
+    expect([...m.checksums]).toEqual([['`d`.`we`ird name.x`', '77']]);
+    expect(m.binlog).toEqual({ file: 'binlog.000001', position: 8080 });
+    expect(m.gtid).toBe('0-1-29');
+  });
+
   it('detects what -d points at', () => {
     expect(looksLikeMydumper(names)).toBe(true);
     expect(looksLikeMydumper(['manifest.json', 'shop'])).toBe(false);
