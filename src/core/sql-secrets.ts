@@ -9,14 +9,19 @@
  * sets).
  */
 const ACCOUNT = String.raw`(?:\`(?:[^\`]|\`\`)*\`|'(?:[^'\\]|\\.|'')*'|[A-Za-z0-9_.%-]+)`;
-const SECRET = new RegExp(String.raw`\b(PASSWORD(?:\s+FOR\s+${ACCOUNT}(?:\s*@\s*${ACCOUNT})?)?|AS|USING|BY)(\s*(?:=\s*)?\(?\s*)('(?:[^'\\]|\\.|'')*'|0x[0-9a-f]+|x'[0-9a-f]*')`, 'gi');
+/** A literal: '…' or "…" (a string in the default sql_mode), optionally with a character set introducer (_binary'…', N'…'), or hex. */
+const LITERAL = String.raw`(?:_[A-Za-z0-9]+\s*|N)?(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")|0x[0-9a-f]+|x'[0-9a-f]*'`;
+const SECRET = new RegExp(String.raw`\b(PASSWORD(?:\s+FOR\s+${ACCOUNT}(?:\s*@\s*${ACCOUNT})?)?|AS|USING|BY)(\s*(?:=\s*)?\(?\s*)(${LITERAL})`, 'gi');
 const HIDDEN = '<hidden>';
 /** A piece this long of a secret is hidden wherever it shows (the server cuts the text it quotes). */
 const SECRET_PIECE = 8;
 
 /** Hashes and passwords out of a statement shown in a report. */
 export function redact(sql: string): string {
-  return sql.replace(SECRET, (_m, word: string, gap: string, lit: string) => `${word}${gap}${lit.startsWith("'") ? `'${HIDDEN}'` : HIDDEN}`);
+  return sql.replace(SECRET, (_m, word: string, gap: string, lit: string) => {
+    const quote = /['"]/.exec(lit)?.[0];
+    return `${word}${gap}${quote && !/^x'/i.test(lit) ? `${quote}${HIDDEN}${quote}` : HIDDEN}`;
+  });
 }
 
 /**
@@ -27,7 +32,8 @@ export function redact(sql: string): string {
  */
 export function redactReason(message: string, sql: string): string {
   let out = redact(message);
-  const secrets = [...sql.matchAll(SECRET)].map((m) => m[3]!.replace(/^(?:0x|x')|'$/gi, '').replace(/^'/, '')).filter((v) => v.length >= 4);
+  // the secret's characters: the literal without its introducer, quotes or 0x
+  const secrets = [...sql.matchAll(SECRET)].map((m) => m[3]!.replace(/^(?:0x|x'|(?:_[A-Za-z0-9]+\s*|N)?['"])|['"]$/gi, '')).filter((v) => v.length >= 4);
   for (const v of secrets.sort((a, b) => b.length - a.length)) {
     for (let n = v.length; n >= Math.min(SECRET_PIECE, v.length); n--) out = out.split(v.slice(0, n)).join(HIDDEN);
   }

@@ -53,6 +53,11 @@ describe('users plan (tsload --load-users)', () => {
     expect(redact("CREATE USER `a`@`%` IDENTIFIED VIA ed25519 USING PASSWORD('clear pw')")).toBe("CREATE USER `a`@`%` IDENTIFIED VIA ed25519 USING PASSWORD('<hidden>')");
     expect(redact("SET PASSWORD FOR `a`@`%` = PASSWORD('clear pw')")).toBe("SET PASSWORD FOR `a`@`%` = PASSWORD('<hidden>')");
     expect(redact("SET PASSWORD FOR `a`@`%` = '*8DA5DE5CEA68C00F438D7375D068B911F354CA90'")).toBe("SET PASSWORD FOR `a`@`%` = '<hidden>'");
+    // double quotes (strings in the default sql_mode) and character set introducers
+    expect(redact('CREATE USER x IDENTIFIED BY "s3cret"')).toBe('CREATE USER x IDENTIFIED BY "<hidden>"');
+    expect(redact("CREATE USER x IDENTIFIED WITH caching_sha2_password AS _binary'$A$005$abcdefgh'")).toBe("CREATE USER x IDENTIFIED WITH caching_sha2_password AS '<hidden>'");
+    expect(redact("ALTER USER x IDENTIFIED BY N'pässwörd'")).toBe("ALTER USER x IDENTIFIED BY '<hidden>'");
+    expect(redact("CREATE USER x IDENTIFIED VIA ed25519 USING x'aabbcc'")).toBe('CREATE USER x IDENTIFIED VIA ed25519 USING <hidden>');
   });
   it('a server message about an account statement: its secrets hidden, whole or cut', () => {
     const sql = "CREATE USER `a`@`%` IDENTIFIED WITH 'caching_sha2_password' AS 0x244124303035241A2B3C4D5E6F707172 REQUIRE NONE";
@@ -61,5 +66,6 @@ describe('users plan (tsload --load-users)', () => {
     expect(redactReason("Plugin 'ed25519' is not loaded", "CREATE USER x IDENTIFIED VIA ed25519 USING 'abcdefghijk'")).toBe("Plugin 'ed25519' is not loaded");
     // a cleartext password (a hand-written statement), quoted by the server from just before it
     expect(redactReason("near 'BY 'Summer2026!' REQUIRE SSL' at line 1", "CREATE USER x IDENTIFIED BY 'Summer2026!' REQUIRE SSL")).toBe("near 'BY '<hidden>' REQUIRE SSL' at line 1");
+    expect(redactReason(`near 'Summer2026!" REQUIRE SSL' at line 1`, 'CREATE USER x IDENTIFIED BY "Summer2026!" REQUIRE SSL')).toBe(`near '<hidden>" REQUIRE SSL' at line 1`);
   });
 });
