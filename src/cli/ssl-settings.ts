@@ -25,6 +25,11 @@ export type FileFlag = (key: string) => boolean | undefined;
  * over a socket.
  */
 export function sslSettings(opts: SslOptionValues, url: Pick<ParsedUrl, 'sslMode'> | undefined, file: (k: string) => string | undefined, fileFlag: FileFlag, socket: boolean, warn: (message: string) => void = warnOnStderr): SslSettings | undefined {
+  // the mysql client verifies against a directory of CAs (ssl-capath): not supported here, and
+  // ignoring it would connect unverified where the user asked for verification
+  if (file('ssl-capath') !== undefined) {
+    throw usage('ssl-capath (a directory of CA certificates) in an option file is not supported by this tool', 'put the CA certificates in one PEM file and name it with ssl-ca (e.g. the system bundle /etc/ssl/certs/ca-certificates.crt), or remove ssl-capath');
+  }
   const fileMode = file('ssl-mode');
   const ca = opts.sslCa ?? file('ssl-ca');
   const cert = opts.sslCert ?? file('ssl-cert');

@@ -227,6 +227,11 @@ describe('TLS, protocol, timeouts and login paths', () => {
     expect((await resolveConnection(parseArgs(['--no-defaults', '--ssl-mode', 'VERIFY_CA', '--ssl-ca', '/ca.pem']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'VERIFY_CA', ca: '/ca.pem' });
   });
 
+  it('ssl-capath in an option file is refused (not supported: ignored, it would connect unverified where verification was asked for)', async () => {
+    const f = cnf('capath.cnf', '[client]\nssl-capath=/etc/ssl/certs\n');
+    await expect(resolveConnection(parseArgs(['--defaults-file', f]).opts, 'tsdump', io())).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/ssl-capath .* is not supported/) });
+  });
+
   it('a CA given with a mode that does not verify: a warning, as the mysql client prints', async () => {
     const warnings: string[] = [];
     const withWarn: ResolveIo = { ...io(), warn: (m) => warnings.push(m) };
