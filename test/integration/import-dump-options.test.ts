@@ -186,4 +186,21 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     expect(r.code, r.stderr).toBe(0);
     await expectSameDatabases(admin, from, dst, 'skip-quote-names');
   }, 600_000);
+
+  it('a --dump-history dump: the history rows load with their row_start / row_end (the file turns system_versioning_insert_history on after its header), and are counted', async () => {
+    const from = uniqueDb('imp_opt_history');
+    const dst = uniqueDb('imp_opt_history_dst');
+    targets.push(from, dst);
+    await admin.query(`CREATE DATABASE \`${from}\``);
+    // the generative import test's reduction: implicit row_start/row_end, a row updated (one history row)
+    await admin.query(`CREATE TABLE \`${from}\`.t1 (id INT PRIMARY KEY, v VARCHAR(10)) WITH SYSTEM VERSIONING`);
+    await admin.query(`INSERT INTO \`${from}\`.t1 VALUES (1, 'a'), (2, 'b')`);
+    await admin.query(`UPDATE \`${from}\`.t1 SET v = 'c' WHERE id = 1`);
+    const f = path.join(dir, 'history.sql');
+    writeFileSync(f, mariadbDump(['--dump-history', '--databases', from]));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`, '-t', '2'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.t1 FOR SYSTEM_TIME ALL`))).toBe(3);
+    await expectSameDatabases(admin, from, dst, '--dump-history');
+  }, 600_000);
 });
