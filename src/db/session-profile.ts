@@ -227,6 +227,12 @@ export function importSession(s: ImportSessionSettings): SessionProfile {
       'SET SESSION foreign_key_checks = 0',
       ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : []),
     ],
+    // mariadb-dump --dump-history turns it on around each versioned table's INSERTs (`/*M!101100 SET
+    // @@session.system_versioning_insert_history=1 */`, after the header, so not in `header`); its
+    // INSERTs name row_start/row_end, unknown columns without it. On for the whole session: an INSERT
+    // that names neither is read the same either way (MariaDB 10.11+; elsewhere nothing to turn on).
+    // KEEP: the deferred indexes are added to a versioned table holding its loaded history (4119 otherwise).
+    bestEffort: ['SET SESSION system_versioning_insert_history = ON', KEEP_HISTORY],
   };
 }
 

@@ -26,6 +26,11 @@ export interface PlannedTable {
   readonly name: string;
   readonly kind: 'table' | 'sequence';
   readonly ddl: ScriptText;
+  /**
+   * The character set the CREATE TABLE text is in, when the session's (the file's SET NAMES) is not
+   * it: mydumper's -schema.sql files hold SHOW CREATE TABLE's UTF-8 text under SET NAMES binary.
+   */
+  readonly ddlNames?: string;
   /** Statements that set the table's state after it is created (a sequence's SETVAL). */
   readonly state: ScriptText[];
   readonly batches: DataBatch[];

@@ -3,6 +3,8 @@
  * (loadImportData calls buildImportIndexes), and step 8, the foreign keys once every table is loaded.
  */
 import { qualified } from '../core/ident.js';
+import { createTableCounter } from '../format/create-table.js';
+import { setCounter } from './counter-restore.js';
 import type { DeferredClause } from './ddl.js';
 import { addMissingClauses, showCreateTable } from './deferred-clauses.js';
 import { IMPORT_STEP, interrupted, openImportSession, wire, wireQualified, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
@@ -16,7 +18,7 @@ import { onGuardedSession } from './session-guard.js';
  * table's identity is recorded again after the ALTER (it changes the table's id). What a killed
  * run's ALTER left running is waited for (deferred-clauses.ts).
  */
-async function addMissing(ctx: ImportContext, t: ImportTarget, table: string, what: 'indexes' | 'foreign keys', clauses: readonly DeferredClause[]): Promise<void> {
+async function addMissing(ctx: ImportContext, t: ImportTarget, table: string, what: 'indexes' | 'foreign keys', create: string, clauses: readonly DeferredClause[]): Promise<void> {
   const object = { database: t.name, table };
   await onGuardedSession(ctx, `adding the ${what} of ${t.name}.${table}`, object, () => openImportSession(ctx, what), async (s) => {
     await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), 'pending');
@@ -25,6 +27,10 @@ async function addMissing(ctx: ImportContext, t: ImportTarget, table: string, wh
     await addMissingClauses(s, { target: wireQualified(t.name, table), object, showCreate }, clauses);
     await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, t.name, table)) ?? '');
   });
+  // the ALTER may have recomputed the counter the file's CREATE TABLE set (a table with a virtual
+  // column: max(id) + 1), where `mariadb < file` keeps it
+  const counter = createTableCounter(create);
+  if (counter !== null) await setCounter(ctx, t.name, table, BigInt(counter), () => openImportSession(ctx, what), wireQualified(t.name, table));
 }
 
 /** A table's deferred secondary indexes (those not there yet), recorded when done. */
@@ -34,7 +40,7 @@ export async function buildImportIndexes(ctx: ImportContext, w: ImportTableWork)
   if (t.steps.has(step)) return;
   if (split.indexes.length > 0) {
     const started = Date.now();
-    await addMissing(ctx, t, table.name, 'indexes', split.indexes);
+    await addMissing(ctx, t, table.name, 'indexes', split.create, split.indexes);
     ctx.reporter.emit({ kind: 'table-done', phase: 'indexes', database: t.name, table: table.name, rows: 0, bytes: 0, seconds: (Date.now() - started) / 1000 });
   }
   await ctx.progress.recordStep(t.name, step);
@@ -47,7 +53,7 @@ export async function addImportForeignKeys(ctx: ImportContext, work: readonly Im
     const step = IMPORT_STEP.foreignKeys(table.name);
     if (t.steps.has(step)) continue;
     if (ctx.signal?.aborted) throw interrupted();
-    if (split.foreignKeys.length > 0) await addMissing(ctx, t, table.name, 'foreign keys', split.foreignKeys);
+    if (split.foreignKeys.length > 0) await addMissing(ctx, t, table.name, 'foreign keys', split.create, split.foreignKeys);
     await ctx.progress.recordStep(t.name, step);
     t.steps.set(step, '');
   }

@@ -7,6 +7,7 @@ import { TsError } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
 import type { PlannedTable } from '../format/script-plan.js';
 import { convertUtf8mb4, convertUtf8mb4Table, ifNotExists, renameDatabases, rewriteEngine, splitCreateTable } from './ddl.js';
+import type { Session } from '../db/session.js';
 import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
@@ -201,6 +202,17 @@ function rewrittenTable(ctx: ImportContext, t: PlannedTable): string {
   return sql;
 }
 
+/** Runs `body` under SET NAMES `names` (when given), then puts the session's character sets back. */
+async function inNames<T>(s: Session, names: string | undefined, body: () => Promise<T>): Promise<T> {
+  if (names === undefined) return body();
+  await s.exec('SET @tsload_cs_client = @@character_set_client, @tsload_coll_conn = @@collation_connection, @tsload_cs_results = @@character_set_results');
+  await s.exec(`SET NAMES ${names}`);
+  // a failed body fails the step (and the session with it): only a success goes on on this session
+  const out = await body();
+  await s.exec('SET character_set_client = @tsload_cs_client, collation_connection = @tsload_coll_conn, character_set_results = @tsload_cs_results');
+  return out;
+}
+
 /** Step 6: databases and tables (recorded once created; a resume skips what is recorded). */
 export async function createImportSchema(ctx: ImportContext): Promise<ImportTableWork[]> {
   const work: ImportTableWork[] = [];
@@ -231,7 +243,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         const at = { file, line: tb.ddl.line, offset: tb.ddl.offset, ...object };
         const recorded = t.steps.get(IMPORT_STEP.table(tb.name));
         if (recorded === undefined && !noSchema) {
-          await s.exec(ifNotExists(split.create), [], object).catch((e: unknown) => Promise.reject(statementError(e, at, split.create)));
+          await inNames(s, tb.ddlNames, () => s.exec(ifNotExists(split.create), [], object).catch((e: unknown) => Promise.reject(statementError(e, at, split.create))));
           const id = (await tableIdentity(ctx, t.name, tb.name)) ?? '';
           await ctx.progress.recordStep(t.name, IMPORT_STEP.table(tb.name), id);
           t.steps.set(IMPORT_STEP.table(tb.name), id);

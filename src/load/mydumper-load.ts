@@ -152,7 +152,11 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
       if (t.schema && !t.view) {
         const { plan } = await planFile(t.schema, name);
         count(plan);
-        table = plan.databases.flatMap((x) => x.tables)[0];
+        // SHOW CREATE TABLE's text is UTF-8 whatever the results' character set (mydumper's SET NAMES
+        // binary): under binary an ENUM member or DEFAULT of a cp932 or utf32 column would be its UTF-8
+        // bytes taken as that charset (mojibake, or error 1300 / 1067 in a strict mode; myloader too)
+        const first = plan.databases.flatMap((x) => x.tables)[0];
+        table = first ? { ...first, ddlNames: 'utf8mb4' } : undefined;
         if (table) planned.tables.push(table);
       }
       for (const data of t.data) {

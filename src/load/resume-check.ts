@@ -111,7 +111,10 @@ export async function tableIdentity(ctx: { readonly control: StatementRunner; re
   if (!row) return null;
   let id: string | null = null;
   if (/^[A-Za-z0-9_]+$/.test(db) && /^[A-Za-z0-9_]+$/.test(table)) {
-    id = await ctx.control.scalar(`SELECT TABLE_ID FROM ${ctx.flavor.innodbTablesView} WHERE NAME = ?`, [`${db}/${table}`]).catch(() => null);
+    // NAME compares case-insensitively: `T1` would take `t1`'s id (one created after it: a partitioned
+    // T1 has only T1#P#p0 … rows), and seem recreated on a rerun. Exact unless names are case-folded.
+    const name = `${db}/${table}`;
+    id = await ctx.control.scalar(`SELECT TABLE_ID FROM ${ctx.flavor.innodbTablesView} WHERE NAME = ? AND (BINARY NAME = ? OR @@lower_case_table_names <> 0)`, [name, name]).catch(() => null);
   }
   return `${row.CREATE_TIME ?? ''}|${id ?? ''}`;
 }

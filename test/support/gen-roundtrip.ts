@@ -63,7 +63,7 @@ export async function runCase(ctx: RunContext, c: GenCase, o: GenOptions): Promi
   }
 }
 
-async function createSource(admin: AdminSession, c: GenCase, src: string): Promise<void> {
+export async function createSource(admin: AdminSession, c: GenCase, src: string): Promise<void> {
   const statements = [createDatabaseSql(src, c), ...c.tables.flatMap((t) => tableStatements(src, t))];
   try {
     for (const s of statements) {
@@ -108,7 +108,7 @@ export async function roundTrip(ctx: RunContext, src: string, names: readonly st
  * with the same command: the result of the run that must finish. A first run that stopped by itself after
  * a killed connection must have said why (a clear error, as any refusal); it is then run again too.
  */
-async function interruptedLoad(ctx: RunContext, command: readonly string[], interrupt: Interrupt, dst: string): Promise<{ result: CliResult; note?: string }> {
+export async function interruptedLoad(ctx: RunContext, command: readonly string[], interrupt: Interrupt, dst: string): Promise<{ result: CliResult; note?: string }> {
   let lines = 0;
   let pid = 0;
   let fired = false;
@@ -165,7 +165,7 @@ function hasStackTrace(r: CliResult): boolean {
 }
 
 /** A clear refusal: an exit code (not a signal), a message naming an object, no stack trace, target untouched. */
-function refusalOrFailure(stage: Stage, r: CliResult, src: string, names: readonly string[], targetTouched: boolean): CaseRun {
+export function refusalOrFailure(stage: Stage, r: CliResult, src: string, names: readonly string[], targetTouched: boolean): CaseRun {
   const text = `${r.stderr}\n${r.stdout}`.trim();
   const mentioned = names.filter((n) => text.includes(n));
   const tables = mentioned.length > 0 ? mentioned : names;
@@ -179,7 +179,7 @@ function refusalOrFailure(stage: Stage, r: CliResult, src: string, names: readon
   return { status: 'refused', stage, detail: `exit ${r.code}: ${message}`, tables };
 }
 
-function lastLines(text: string, n: number): string {
+export function lastLines(text: string, n: number): string {
   return text.split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
 }
 
@@ -212,14 +212,19 @@ const SIMPLE: Partial<GenOptions> = { interrupt: undefined, compress: 'none', du
  * then one column less at a time, then simpler options. At most `budget` reruns.
  */
 export async function reduceCase(ctx: RunContext, c0: GenCase, o0: GenOptions, run0: CaseRun, budget: number): Promise<{ c: GenCase; o: GenOptions; run: CaseRun; tries: number }> {
+  return reduceWith(c0, o0, run0, budget, (c, o) => runCase(ctx, c, o), SIMPLE);
+}
+
+/** reduceCase for any runner of a case under options `O` (the import round trip's too), `simple` its simpler options. */
+export async function reduceWith<O extends object>(c0: GenCase, o0: O, run0: CaseRun, budget: number, runner: (c: GenCase, o: O) => Promise<CaseRun>, simple: Partial<O>): Promise<{ c: GenCase; o: O; run: CaseRun; tries: number }> {
   let c = c0;
   let o = o0;
   let run = run0;
   let tries = 0;
-  const attempt = async (cc: GenCase, oo: GenOptions): Promise<boolean> => {
+  const attempt = async (cc: GenCase, oo: O): Promise<boolean> => {
     if (tries >= budget) return false;
     tries++;
-    const r = await runCase(ctx, cc, oo).catch((): CaseRun => ({ status: 'equal', detail: '', tables: [] }));
+    const r = await runner(cc, oo).catch((): CaseRun => ({ status: 'equal', detail: '', tables: [] }));
     if (r.status !== 'failed' || r.stage !== run.stage) return false;
     c = cc;
     o = oo;
@@ -227,7 +232,7 @@ export async function reduceCase(ctx: RunContext, c0: GenCase, o0: GenOptions, r
     return true;
   };
   const concerned = c.tables.filter((t) => run.tables.includes(t.name));
-  if (concerned.length > 0 && concerned.length < c.tables.length) await attempt(withTables(c, concerned), { ...o, ignore: undefined });
+  if (concerned.length > 0 && concerned.length < c.tables.length) await attempt(withTables(c, concerned), 'ignore' in o ? { ...o, ignore: undefined } : o);
   for (const t0 of c.tables) {
     let t = t0;
     while (t.rows.length > 1 && tries < budget) {
@@ -249,8 +254,8 @@ export async function reduceCase(ctx: RunContext, c0: GenCase, o0: GenOptions, r
       if (tt && (await attempt(withTables(c, c.tables.map((x) => (x.name === t.name ? tt : x))), o))) t = tt;
     }
   }
-  for (const [k, value] of Object.entries(SIMPLE)) {
-    if (JSON.stringify(o[k as keyof GenOptions]) !== JSON.stringify(value)) await attempt(c, { ...o, [k]: value });
+  for (const [k, value] of Object.entries(simple)) {
+    if (JSON.stringify(o[k as keyof O]) !== JSON.stringify(value)) await attempt(c, { ...o, [k]: value });
   }
   return { c, o, run, tries };
 }
@@ -261,24 +266,34 @@ export function reproduction(c: GenCase, o: GenOptions, run: CaseRun): string {
   const dst = 'gen_dst';
   const dir = '/tmp/gen-dump';
   const names = c.tables.map((t) => t.name);
-  const tables = c.tables.filter((t) => run.tables.length === 0 || run.tables.includes(t.name) || ignoredTable(names, o) === t.name);
+  return caseReproduction(c, run, src, ignoredTable(names, o), [
+    `tsdump ${['<connection>', ...dumpArgs(names, o, src, dir)].map(shellWord).join(' ')}`,
+    `tsload ${['<connection>', ...loadArgs(o, src, dst, dir)].map(shellWord).join(' ')}`,
+    ...(o.interrupt ? [`interrupted (${o.interrupt.how}) at its progress line ${o.interrupt.at}, then the same tsload again`] : []),
+  ]);
+}
+
+/** The SQL that rebuilds the tables a failure concerns (and `keep`) in `src`, then the `commands` as comments. */
+export function caseReproduction(c: GenCase, run: CaseRun, src: string, keep: string | undefined, commands: readonly string[]): string {
+  const tables = c.tables.filter((t) => run.tables.length === 0 || run.tables.includes(t.name) || keep === t.name);
   const lines = [
     `-- observed at ${run.stage ?? '?'}: ${run.detail.split('\n').join('\n--   ')}`,
     `-- features: ${[...new Set(c.tables.flatMap((t) => [...tableTags(t)]))].join(', ') || 'none'}`,
     'SET NAMES utf8mb4;',
     `${createDatabaseSql(src, c)};`,
     ...(tables.length > 0 ? tables : c.tables).flatMap((t) => tableStatements(src, t).map((s) => `${s};`)),
-    `-- then: tsdump ${['<connection>', ...dumpArgs(names, o, src, dir)].map(shellWord).join(' ')}`,
-    `--       tsload ${['<connection>', ...loadArgs(o, src, dst, dir)].map(shellWord).join(' ')}`,
-    ...(o.interrupt ? [`--       interrupted (${o.interrupt.how}) at its progress line ${o.interrupt.at}, then the same tsload again`] : []),
+    ...commands.map((x, k) => `-- ${k === 0 ? 'then: ' : '      '}${x}`),
   ];
   return lines.join('\n');
 }
 
 /** One line per case for the run's summary. */
 export function describeCase(c: GenCase, o: GenOptions): string {
-  const tables = c.tables.map((t) => `${t.name}[${t.columns.length} cols, ${t.rows.length} rows${t.versioned ? ', versioned' : ''}]`).join(' ');
-  return `${tables} | ${describeOptions(o)}`;
+  return `${describeTables(c)} | ${describeOptions(o)}`;
+}
+
+export function describeTables(c: GenCase): string {
+  return c.tables.map((t) => `${t.name}[${t.columns.length} cols, ${t.rows.length} rows${t.versioned ? ', versioned' : ''}]`).join(' ');
 }
 
 export function describeOptions(o: GenOptions): string {
