@@ -118,9 +118,12 @@ describe('script plan', () => {
     expect(classify('INSERT INTO `we``ird` VALUES (1)')).toEqual({ kind: 'insert', table: 'we`ird', database: null, columnList: false });
     expect(classify('/*!40000 ALTER TABLE `t` DISABLE KEYS */')).toEqual({ kind: 'keys', table: 't', enable: false });
     expect(classify('ALTER TABLE `s`.`t`\n  MODIFY `id` int(11) NOT NULL AUTO_INCREMENT')).toEqual({ kind: 'alter-table', table: 't', database: 's' });
-    expect(['START TRANSACTION', 'BEGIN', 'SET AUTOCOMMIT = 0', 'COMMIT', 'set autocommit=1'].map((h) => classify(h))).toEqual([true, true, true, false, false].map((open) => ({ kind: 'transaction', open })));
+    const ops = [['begin', true], ['begin', true], ['autocommit-off', true], ['commit', false], ['autocommit-on', false], ['rollback', false]] as const;
+    expect(['START TRANSACTION', 'BEGIN', 'SET AUTOCOMMIT = 0', 'COMMIT', 'set autocommit=1', 'ROLLBACK'].map((h) => classify(h))).toEqual(ops.map(([op, open]) => ({ kind: 'transaction', open, op })));
     expect(classify('/*!40000 DROP DATABASE IF EXISTS `shop`*/')).toEqual({ kind: 'drop-database', database: 'shop' });
     expect(classify('ALTER DATABASE `shop` CHARACTER SET latin1 COLLATE latin1_swedish_ci ')).toEqual({ kind: 'alter-database', database: 'shop' });
+    // unnamed: the current database's, not one named CHARACTER
+    expect(classify('ALTER DATABASE CHARACTER SET latin1 COLLATE latin1_swedish_ci')).toEqual({ kind: 'alter-database', database: null });
     expect(['CREATE USER `app`@`%` IDENTIFIED BY PASSWORD \'*76\'', 'GRANT SELECT ON `s`.* TO `app`@`%`', '/*M!100005 SET DEFAULT ROLE NONE FOR \'app\'@\'%\' */', 'SET ROLE NONE', 'DROP ROLE r', 'FLUSH PRIVILEGES'].map((h) => classify(h).kind)).toEqual(Array(6).fill('account'));
     expect(classify('DELETE FROM `t`')).toEqual({ kind: 'empty-table', table: 't', database: null });
     expect(classify('TRUNCATE TABLE `s`.`t`')).toEqual({ kind: 'empty-table', table: 't', database: 's' });
