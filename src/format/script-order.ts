@@ -15,7 +15,7 @@
  * - rows of the file's own transaction that it rolls back (ROLLBACK), or that it never commits
  *   (SET autocommit = 0 with no COMMIT after them: the client's session ends and rolls them back).
  */
-import type { TransactionOp } from './sql-classify.js';
+import { identName, type TransactionOp } from './sql-classify.js';
 
 export interface OrderProblem {
   readonly line: number;
@@ -139,4 +139,29 @@ export class ScriptOrder {
     }
     return this.problem;
   }
+}
+
+const IDENT = '(`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\\x80-\\xff]+)';
+/** A column definition's start: `(` or `,`, the name, then its type's word. */
+const COLUMN_START = new RegExp(`[(,]\\s*${IDENT}\\s+[A-Za-z]`, 'g');
+/** The AUTO_INCREMENT attribute of a column (not the table option AUTO_INCREMENT=n). */
+const AUTO_INCREMENT = /\bAUTO_INCREMENT\b(?!\s*=)/i;
+const COLUMN_LIST = /^\s*(?:INSERT|REPLACE)\b[^(]*\(([^()]*)\)\s*VALUES?\b/i;
+
+/**
+ * Whether the rows of an INSERT into a table created by `ddl` take their AUTO_INCREMENT ids from
+ * the server: the INSERT's column list (in `head`, its first bytes) leaves that column out. Such
+ * rows must be inserted in file order, one batch after the other, for the ids to be the client's.
+ * An INSERT without a column list gives every column (an explicit NULL or 0 id is not seen here).
+ */
+export function takesServerIds(ddl: string, head: string, columnList: boolean): boolean {
+  if (!columnList) return false;
+  const at = AUTO_INCREMENT.exec(ddl)?.index;
+  if (at === undefined) return false;
+  const column = [...ddl.slice(0, at).matchAll(COLUMN_START)].at(-1)?.[1];
+  const list = COLUMN_LIST.exec(head)?.[1];
+  // a column or list not read: in file order, to be safe
+  if (column === undefined || list === undefined) return true;
+  const name = identName(column).toLowerCase();
+  return !list.split(',').some((c) => identName(c.trim()).toLowerCase() === name);
 }

@@ -34,6 +34,8 @@ export interface PlannedTable {
   /** Bytes of its INSERT statements. */
   bytes: number;
   complete: boolean;
+  /** Some of its INSERTs leave the AUTO_INCREMENT ids to the server: its batches load in file order (script-order.ts). */
+  serverIds?: boolean;
 }
 
 export interface PlannedDatabase {

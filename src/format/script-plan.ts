@@ -17,7 +17,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { SPAN_STATEMENTS, type DataBatch } from './script-batch.js';
 import { TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
 import { ScriptEnding } from './script-ending.js';
-import { ScriptOrder } from './script-order.js';
+import { ScriptOrder, takesServerIds } from './script-order.js';
 import { ScriptSkips } from './script-skips.js';
 import type { PlannedDatabase, PlannedTable, ScriptPlan, ScriptText } from './script-plan-types.js';
 import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
@@ -338,6 +338,7 @@ export class ScriptPlanner {
     }
     this.session.insert(st.line, what.table, d?.name ?? null);
     this.order.rows((d?.tables.includes(table) ? d : this.current)?.name ?? null, what.table, st.line);
+    if (!table.serverIds && takesServerIds(table.ddl.text, st.head, what.columnList)) table.serverIds = true;
     const rows = insertRows(st.groups, what.columnList);
     const size = st.end - st.bodyStart;
     table.rows += rows;

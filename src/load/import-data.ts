@@ -282,9 +282,10 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
         const f = next.value;
         const { w, batch } = f;
         // --on-duplicate: which of two rows with one key stays is the file's order (ignore keeps the
-        // first, replace the last), so a table's batches run one after the other
+        // first, replace the last), so a table's batches run one after the other; so do those of a
+        // table whose ids the server gives (AUTO_INCREMENT left out of the INSERT): the client's ids
         let turnDone = (): void => undefined;
-        if (inOrder) {
+        if (inOrder || w.table.serverIds === true) {
           const before = turns.get(w);
           turns.set(w, new Promise<void>((resolve) => (turnDone = resolve)));
           await before;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/format/sql-classify.js';
 import { ScriptPlanner, type ScriptPlan } from '../../src/format/script-plan.js';
+import { takesServerIds } from '../../src/format/script-order.js';
 import { SqlModeTracker } from '../../src/format/sql-mode-tracker.js';
 import { suggestionFor } from '../../src/load/import-errors.js';
 
@@ -110,6 +111,15 @@ describe('script plan', () => {
     expect(p.complete).toBe(false);
     expect(p.unclosed?.name).toBe('a');
     expect(plan(DUMP.slice(0, DUMP.indexOf("('it''s')"))).unclosed).toBeNull();
+  });
+
+  it('tells an INSERT that leaves the AUTO_INCREMENT id to the server', () => {
+    const ddl = 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `a` decimal(10, 2)\n) AUTO_INCREMENT=5';
+    expect(takesServerIds(ddl, 'INSERT INTO `t` (`a`) VALUES (1)', true)).toBe(true);
+    expect(takesServerIds(ddl, 'INSERT INTO `t` (`id`, `a`) VALUES (1, 2)', true)).toBe(false);
+    expect(takesServerIds(ddl, 'INSERT INTO `t` VALUES (1, 2)', false)).toBe(false);
+    expect(takesServerIds('CREATE TABLE t (id int auto_increment primary key, a int)', 'INSERT INTO t (ID, a) VALUES (1, 2)', true)).toBe(false);
+    expect(takesServerIds('CREATE TABLE t (id int, a int) AUTO_INCREMENT=3', 'INSERT INTO t (a) VALUES (2)', true)).toBe(false);
   });
 
   it('classifies what mysqldump writes', () => {
