@@ -61,9 +61,24 @@ function alreadyThere(e: unknown): boolean {
 }
 
 /** `t`: the target the statement runs in; `of`: the one its table is in (another, for a qualified `db`.`t`). */
+/**
+ * A key, foreign key or check constraint added without a name (`ADD KEY (a)`, `ADD FOREIGN KEY (a)
+ * REFERENCES …`): run again after it took effect, the server names a second one (a_2, t_ibfk_2)
+ * instead of refusing it, so a started one cannot be told done or not by running it.
+ */
+const UNNAMED_ADD = /\bADD\s+(?:(?:CONSTRAINT\s+)?UNIQUE(?:\s+(?:KEY|INDEX))?|(?:FULLTEXT|SPATIAL)(?:\s+(?:KEY|INDEX))?|KEY|INDEX)\s*\(|\bADD\s+(?:CONSTRAINT\s+)?(?:FOREIGN\s+KEY|CHECK)\b/i;
+
 async function runAlter(ctx: ImportContext, s: Session, t: ImportTarget, of: ImportTarget, o: ScriptText, table: string, sql: string, state: string | undefined): Promise<void> {
   const step = IMPORT_STEP.statement(o.file, o.offset);
   const at = { file: ctx.files[o.file]!.display, line: o.line, offset: o.offset, database: t.name };
+  if (state === ALTER_STARTED && UNNAMED_ADD.test(sql)) {
+    throw new TsError({
+      code: 'target-changed',
+      message: `${at.file} line ${o.line}: the interrupted load was running its ALTER TABLE of ${of.name}.${table} when it stopped, and the ALTER adds a key or constraint without a name: whether it took effect cannot be told (run again, it would add a second one)`,
+      object: { database: of.name, table, file: at.file },
+      suggestion: `drop the database ${t.name} and run the same tsload command again to load it from the start`,
+    });
+  }
   await ctx.progress.recordStep(t.name, step, ALTER_STARTED);
   // the ALTER rebuilds the table (a new table id): a resume must not take it for one dropped and recreated
   await ctx.progress.recordStep(of.name, IMPORT_STEP.table(table), 'pending');

@@ -178,6 +178,23 @@ describe('tsload restores a SQL file in the mariadb client\'s file order, or ref
     await restoreBothWays('a6', dump('CREATE TABLE t (id int auto_increment primary key, a int);', ...rows), ['-t', '4']);
   }, 600_000);
 
+  it('a rerun after a load killed while an ALTER TABLE adding an unnamed key ran refuses it instead of adding a second key (a_2)', async () => {
+    const dst = uniqueDb('imp_ord_unnamed');
+    dbs.push(dst);
+    const text = dump('CREATE TABLE t (id int primary key, a int);', 'INSERT INTO t VALUES (1,1),(2,2);', 'ALTER TABLE t ADD KEY (a);');
+    const f = write('unnamed', text);
+    await admin.query(`CREATE DATABASE \`${dst}\``);
+    const cli = [...connArgs(), '-d', f, '-B', dst, '--keep-progress'];
+    expect((await runCli('tsload', cli, { timeoutMs: 300_000 })).code).toBe(0);
+    // the state kill -9 leaves while the ALTER ran to its end on the server: started, not done
+    await admin.query("UPDATE tsload_progress.steps SET info = 'alter:started' WHERE target_db = ? AND step LIKE 'statement:%'", [dst]);
+    const r = await runCli('tsload', cli, { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toContain(`line 5: the interrupted load was running its ALTER TABLE of ${dst}.t when it stopped, and the ALTER adds a key or constraint without a name`);
+    expect(r.stderr).toContain(`drop the database ${dst} and run the same tsload command again`);
+    expect(await admin.query('SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY 1', [dst])).toEqual([{ INDEX_NAME: 'a' }, { INDEX_NAME: 'PRIMARY' }]);
+  }, 600_000);
+
   it('CR LF inside an INSERT\'s string literal is read as LF, as the mariadb client reads it', async () => {
     await restoreBothWays('b5', dump('CREATE TABLE t (id int primary key, a varchar(50));', "INSERT INTO t VALUES (1,'line1\r\nline2');", "INSERT INTO t VALUES (2,'cr\ralone');").replaceAll(/(?<!\r)\n/g, '\r\n'));
   }, 600_000);
