@@ -8,6 +8,8 @@
  * - an ALTER TABLE followed, later in the file, by rows of that table (an AUTO_INCREMENT=, a new
  *   column, a UNIQUE key an INSERT IGNORE relies on, a RENAME TO and a new table of the old name)
  *   would be loaded otherwise;
+ * - an UPDATE / DELETE … WHERE (run after all the data too) followed by rows of any table, and an
+ *   INSERT … SELECT (its rows come from tables the load is filling in parallel);
  * - an ALTER DATABASE before a CREATE TABLE of that database gives the table another default
  *   character set than it would get after it;
  * - a DROP DATABASE of a database the file already created tables in (the same database dumped
@@ -33,6 +35,8 @@ export class ScriptOrder {
   problem: OrderProblem | null = null;
   /** ALTER TABLEs deferred after the data, by table (database \0 table): the first one's line. */
   private readonly alters = new Map<string, number>();
+  /** The first UPDATE / DELETE … WHERE … (run after the data) of the file. */
+  private dml: number | null = null;
   /** ALTER DATABASE, by database: the first one's line. */
   private readonly alteredDatabases = new Map<string, number>();
   private autocommit = true;
@@ -79,8 +83,29 @@ export class ScriptOrder {
     });
   }
 
+  /** A statement changing rows that the load runs after all the data (an UPDATE, a DELETE … WHERE). */
+  changesRows(line: number): void {
+    this.dml ??= line;
+  }
+
+  /** An INSERT … SELECT: its rows are read from tables the load fills in parallel, at another time than the file says. */
+  insertSelect(database: string | null, table: string, line: number): void {
+    this.refuse({
+      line,
+      message: `the INSERT … SELECT into ${named(database, table)} at line ${line} reads its rows from tables; tsload loads all tables' rows in parallel and cannot run it where it stands`,
+      suggestion: `run it yourself after the load, or ${CLIENT}`,
+    });
+  }
+
   /** Rows of a table (INSERT, DELETE FROM / TRUNCATE) at `line`. */
   rows(database: string | null, table: string, line: number): void {
+    if (this.dml !== null) {
+      this.refuse({
+        line,
+        message: `the statement at line ${this.dml} changes rows, and tsload runs it after all the data: the rows of ${named(database, table)} at line ${line}, which come after it, would be changed by it too (or change what it does)`,
+        suggestion: `move the statement at line ${this.dml} to the end of the file, or ${CLIENT}`,
+      });
+    }
     const at = this.alters.get(`${database ?? ''}\u0000${table}`);
     if (at !== undefined) {
       this.refuse({

@@ -287,6 +287,7 @@ export class ScriptPlanner {
         return;
       case 'other':
         if (this.skipped(db)) return;
+        if (CHANGES_ROWS.test(normalizeHead(st.head))) this.order.changesRows(st.line);
         this.objects.push(this.text(st, what));
         return;
     }
@@ -338,6 +339,7 @@ export class ScriptPlanner {
     }
     this.session.insert(st.line, what.table, d?.name ?? null);
     this.order.rows((d?.tables.includes(table) ? d : this.current)?.name ?? null, what.table, st.line);
+    if (INSERT_SELECT.test(normalizeHead(st.head))) this.order.insertSelect(d?.name ?? null, what.table, st.line);
     if (!table.serverIds && takesServerIds(table.ddl.text, st.head, what.columnList)) table.serverIds = true;
     const rows = insertRows(st.groups, what.columnList);
     const size = st.end - st.bodyStart;
@@ -365,6 +367,11 @@ export class ScriptPlanner {
     this.open = null;
   }
 }
+
+/** An UPDATE / DELETE (with WHERE: one without is an 'empty-table') / multi-table DELETE, classified 'other'. */
+const CHANGES_ROWS = /^(?:UPDATE|DELETE)\b/i;
+/** INSERT [INTO] t [(cols)] SELECT … (a SELECT before any VALUES or quote; a backquoted `select` column is not one). */
+const INSERT_SELECT = /^(?:INSERT|REPLACE)\b(?:(?!\bVALUES?\b)(?:[^'"`(]|`[^`]*`))*(?:\((?:[^()'"]|`[^`]*`)*\))?\s*\(?\s*SELECT\b/i;
 
 /** Statements that commit the file's open transaction implicitly in `mariadb < file` (DDL, LOCK TABLES, accounts). */
 const COMMITS = new Set<Classified['kind']>(['create-database', 'create-table', 'create-sequence', 'drop-table', 'alter-database', 'drop-database', 'lock', 'keys', 'alter-table', 'account', 'object']);

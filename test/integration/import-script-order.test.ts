@@ -133,6 +133,13 @@ describe('tsload restores a SQL file in the mariadb client\'s file order, or ref
     await refused('c3', dump("SET sql_mode='';", 'CREATE TABLE t (id int);', 'INSERT INTO t VALUES (1);', 'ALTER TABLE t RENAME TO t2;', 'CREATE TABLE t (id int);', 'INSERT INTO t VALUES (2);'), 'the ALTER TABLE at line 6 is followed by rows of table t at line 8');
   }, 600_000);
 
+  it('refuses an UPDATE / DELETE … WHERE followed by more rows, and an INSERT … SELECT, naming the lines', async () => {
+    await refused('x1', dump('CREATE TABLE t (id int, a int);', 'INSERT INTO t VALUES (1,1);', 'UPDATE t SET a=a+10;', 'INSERT INTO t VALUES (2,2);'), 'the statement at line 5 changes rows, and tsload runs it after all the data: the rows of t at line 6');
+    await refused('x2', dump('CREATE TABLE t (id int, a int);', 'INSERT INTO t VALUES (1,1);', 'CREATE TABLE t2 (id int, a int);', 'INSERT INTO `t2` (`id`, `a`) SELECT * FROM t;'), 'the INSERT … SELECT into t2 at line 6 reads its rows from tables');
+    // at the end, after all the rows, an UPDATE runs where it stands
+    await restoreBothWays('x3', dump('CREATE TABLE t (id int, a int);', 'INSERT INTO t VALUES (1,1);', 'INSERT INTO t VALUES (2,2);', 'UPDATE t SET a=a+10 WHERE id = 2;'));
+  }, 600_000);
+
   it('a DELETE or DROP TABLE naming the database of a one-database file (no USE) is about its table', async () => {
     const named = (stmt: (db: string) => string) => (db: string): string => `-- MySQL dump 10.13\n-- Host: localhost    Database: ${db}\n${HEAD.split('\n')[1]}\nCREATE TABLE \`t\` (id int, a int);\nINSERT INTO \`t\` VALUES (1,1);\n${stmt(db)}\n${FOOT.split('\n')[0]}\n-- Dump completed\n`;
     await restoreBothWays('i2', (db) => named((d) => `DROP TABLE IF EXISTS \`${d}\`.\`t\`;\nCREATE TABLE \`t\` (id int, a int);\nINSERT INTO \`t\` VALUES (2,2);`)(db));
