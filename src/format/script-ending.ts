@@ -7,13 +7,18 @@
  *   --compact but with its SETs) the statements restoring the session variables its header saved
  *   (`SET @OLD_TIME_ZONE=@@TIME_ZONE` … `SET TIME_ZONE=@OLD_TIME_ZONE`), written by the same
  *   footer code; HeidiSQL writes the same restores (`SET TIME_ZONE=IFNULL(@OLD_TIME_ZONE, …)`).
- * - phpMyAdmin: the `COMMIT` closing the transaction its header opened ('Enclose export in a
- *   transaction', the default), and, saved as a file, the restores of its SET NAMES.
+ * - phpMyAdmin (its header comment): one `COMMIT` closing the transaction its header (or, of two
+ *   exports concatenated, the last one's) opened ('Enclose export in a transaction', the default), last but for SETs; and, saved
+ *   as a file, the restores of its SET NAMES.
  * - Adminer: a last comment line with the time of the export (`-- 2024-01-31 12:00:00`).
- * - Navicat (and many a hand-made script): `SET FOREIGN_KEY_CHECKS = 1` last, turning back on what
- *   its header turned off.
+ * - Navicat (its header comment): `SET FOREIGN_KEY_CHECKS = 1` last, turning back on what its
+ *   header turned off — written once, at the very end.
  *
- * A file with none of them cannot be told from a cut one: refused, with what would make it pass.
+ * Only a marker the tool writes once, at the end, tells a whole file: a COMMIT or a `SET
+ * FOREIGN_KEY_CHECKS = 1` of any other script may close one table of many (mysqldump
+ * --no-autocommit commits after each table; a hand-made script may turn the checks back on after
+ * each), so a file cut just after one reads like a whole one. A file with none of them cannot be
+ * told from a cut one: refused, with what would make it pass (--force).
  */
 import type { Classified } from './sql-classify.js';
 
@@ -42,6 +47,8 @@ export class ScriptEnding {
   private headerOpened = false;
   /** The last statement other than a SET is a COMMIT. */
   private committed = false;
+  /** COMMITs since the last START TRANSACTION (null: none since the file began). */
+  private commits: number | null = null;
 
   /** Every statement of the script, in order; `inHeader` as the planner decided it for this one. */
   observe(what: Classified, head: string, inHeader: boolean): void {
@@ -57,7 +64,9 @@ export class ScriptEnding {
     }
     if (what.kind === 'transaction') {
       if (inHeader && what.open) this.headerOpened = true;
-      this.committed = !what.open;
+      this.committed = what.op === 'commit';
+      if (what.op === 'begin') this.commits = 0;
+      else if (this.committed && this.commits !== null) this.commits++;
       return;
     }
     this.restored.clear();
@@ -71,9 +80,12 @@ export class ScriptEnding {
   problem(start: Buffer, tail: Buffer): string | null {
     const end = tail.toString('latin1');
     if (FOOTER.test(end)) return null;
-    if (this.saved.size > 0 && [...this.saved].every((v) => this.restored.has(v))) return null;
-    if (this.headerOpened && this.committed) return null;
     const head = start.toString('latin1');
+    const navicat = NAVICAT_HEAD.test(head);
+    // the mark of FOREIGN_KEY_CHECKS turned off and on again counts for Navicat only (see above)
+    const saved = [...this.saved].filter((v) => v !== FK || navicat);
+    if (saved.length > 0 && saved.every((v) => this.restored.has(v))) return null;
+    if (PHPMYADMIN_HEAD.test(head) && this.headerOpened && this.committed && this.commits === 1) return null;
     const lines = end.split(/\r?\n/).filter((l) => l.trim() !== '');
     if (ADMINER_HEAD.test(head) && ADMINER_END.test(lines.at(-1) ?? '')) return null;
     if (PHPMYADMIN_HEAD.test(head)) {
@@ -82,8 +94,11 @@ export class ScriptEnding {
         : "the phpMyAdmin export ends with nothing that tells it from a file cut between two statements (exported without 'Enclose export in a transaction' and not saved as a file)";
     }
     if (ADMINER_HEAD.test(head)) return "the Adminer export has no '-- <date and time>' line at its end";
-    if (NAVICAT_HEAD.test(head)) return 'the Navicat export does not end with the SET FOREIGN_KEY_CHECKS = 1 it writes last';
-    if (this.saved.size > 0) return "the file has no '-- Dump completed' line at its end, nor the statements restoring the session settings its header saved";
+    if (navicat) return 'the Navicat export does not end with the SET FOREIGN_KEY_CHECKS = 1 it writes last';
+    if (saved.length > 0) return "the file has no '-- Dump completed' line at its end, nor the statements restoring the session settings its header saved";
+    if (this.committed || this.restored.has(FK)) {
+      return `the file has no '-- Dump completed' line at its end; its last ${this.committed ? 'COMMIT' : 'SET FOREIGN_KEY_CHECKS'} may as well close one table of many as the whole file (a file cut right after it reads the same)`;
+    }
     return "the file has no '-- Dump completed' line at its end";
   }
 }

@@ -4,6 +4,7 @@
  * of its own completeness.
  */
 import type { DataBatch } from './script-batch.js';
+import type { OrderProblem } from './script-order.js';
 import type { EmptiedTable } from './script-skips.js';
 import type { Classified } from './sql-classify.js';
 import type { StateChange } from './session-state-tracker.js';
@@ -38,6 +39,8 @@ export interface PlannedTable {
   /** Bytes of its INSERT statements. */
   bytes: number;
   complete: boolean;
+  /** Some of its INSERTs leave the AUTO_INCREMENT ids to the server: its batches load in file order (script-order.ts). */
+  serverIds?: boolean;
 }
 
 export interface PlannedDatabase {
@@ -89,4 +92,6 @@ export interface ScriptPlan {
    * --drop-table decided what it holds.
    */
   readonly emptiedAfterRows: EmptiedTable | null;
+  /** The first shape the parallel load cannot reproduce in file order (script-order.ts): refused, --force or not. */
+  readonly outOfOrder: OrderProblem | null;
 }

@@ -17,6 +17,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { SPAN_STATEMENTS, type DataBatch } from './script-batch.js';
 import { TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
 import { ScriptEnding } from './script-ending.js';
+import { ScriptOrder, takesServerIds } from './script-order.js';
 import { ScriptSkips } from './script-skips.js';
 import type { PlannedDatabase, PlannedTable, ScriptPlan, ScriptText } from './script-plan-types.js';
 import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
@@ -77,6 +78,7 @@ export class ScriptPlanner {
   private readonly ending = new ScriptEnding();
   private open: { table: PlannedTable; batch: DataBatch } | null = null;
   private readonly skips = new ScriptSkips();
+  private readonly order = new ScriptOrder();
   /** The last table created and not yet closed. */
   private pending: PlannedTable | null = null;
   /** Tables closed, in order (the last one not a view's stand-in is named when the file is cut). */
@@ -146,6 +148,7 @@ export class ScriptPlanner {
       unclosed: problem !== null && !cut ? this.pending : null,
       stateChange: this.session.change,
       emptiedAfterRows: this.skips.emptied,
+      outOfOrder: this.order.end(),
     };
   }
 
@@ -188,6 +191,7 @@ export class ScriptPlanner {
       this.session.headerEnds();
     }
     this.ending.observe(what, st.head, this.inHeader);
+    if (COMMITS.has(what.kind)) this.order.implicitCommit();
     if (what.kind === 'set') this.session.observe(st.head);
     const db = this.current?.name ?? null;
     switch (what.kind) {
@@ -211,6 +215,7 @@ export class ScriptPlanner {
         if (what.database === null && this.current === null) this.current = this.database(null);
         const target = what.database === null ? this.current! : this.database(what.database);
         if (this.skipped(target.name)) return;
+        this.order.createTable(target.name, what.table, st.line);
         const t: PlannedTable = { name: what.table, kind: what.kind === 'create-table' ? 'table' : 'sequence', ddl: this.text(st, what), state: [], batches: [], rows: 0, bytes: 0, complete: false };
         target.tables.push(t);
         this.pending = t;
@@ -230,6 +235,7 @@ export class ScriptPlanner {
         if (d && at >= 0) {
           this.closeBatch();
           this.skips.dropTable(d.name, what.table, st.line);
+          this.dropCopy(d, d.tables[at]!);
           d.tables.splice(at, 1);
         }
         return;
@@ -243,6 +249,7 @@ export class ScriptPlanner {
         // in the object phase it ran on the session of the database before it: the source's name, not the target's
         this.close();
         this.skips.dropDatabase(what.database, st.line);
+        this.order.dropDatabase(what.database, this.databases.find((x) => x.name === what.database)?.tables.length ?? 0, st.line);
         return;
       case 'lock':
         if (what.unlock) this.close();
@@ -251,9 +258,11 @@ export class ScriptPlanner {
         if (what.enable) this.close();
         return;
       case 'transaction':
+        this.order.transaction(what.op, st.line);
         return;
       case 'empty-table': {
         const d = this.databaseOf(what.database);
+        this.order.rows(d?.name ?? what.database, what.table, st.line);
         this.skips.emptyTable(d?.name ?? null, what.table, d?.tables.find((t) => t.name === what.table)?.batches, st.line);
         return;
       }
@@ -267,23 +276,57 @@ export class ScriptPlanner {
         this.objects.push(this.text(st, what));
         return;
       case 'alter-database':
+        this.order.alterDatabase(this.alteredDatabase(what.database, db), st.line);
         if (!this.skipped(db)) this.objects.push(this.text(st, what));
         return;
       case 'alter-table':
         this.close();
         if (this.skipped(what.database ?? db)) return;
+        this.order.alterTable(this.alteredDatabase(what.database, db), what.table, st.line);
         this.objects.push(this.text(st, what));
         return;
       case 'other':
         if (this.skipped(db)) return;
+        if (CHANGES_ROWS.test(normalizeHead(st.head))) this.order.changesRows(st.line);
         this.objects.push(this.text(st, what));
         return;
     }
   }
 
-  /** The database a statement naming `database` (null: none) is about. */
+  /**
+   * The database a statement naming `database` (null: none) is about. A name the file does not
+   * know, in a one-database file without USE, is taken for that one database (it names the database
+   * it was dumped from: `DELETE FROM \`shop\`.\`t\``), as `mariadb shop < file` reads it.
+   */
   private databaseOf(database: string | null): PlannedDatabase | null {
-    return database === null ? this.current : (this.databases.find((x) => x.name === database) ?? null);
+    if (database === null) return this.current;
+    return this.databases.find((x) => x.name === database) ?? (this.current?.name === null ? this.current : null);
+  }
+
+  /**
+   * The database name an ALTER of `database` (null: none) read in `current` is about; before any
+   * table or USE, the database the header comment names is the file's one.
+   */
+  private alteredDatabase(database: string | null, current: string | null): string | null {
+    if (database === null) return current;
+    const d = this.databaseOf(database);
+    if (d) return d.name;
+    return this.current === null && database === commentDatabase(this.start) ? null : database;
+  }
+
+  /**
+   * A table the file drops after creating it: what the object phase holds of that copy (its ALTER
+   * TABLEs, its triggers) goes with it, as the DROP takes them with it in `mariadb < file`.
+   */
+  private dropCopy(d: PlannedDatabase, t: PlannedTable): void {
+    this.order.dropTable(d.name, t.name);
+    const ofCopy = (o: ScriptText): boolean => {
+      if (o.file !== t.ddl.file || o.offset < t.ddl.offset) return false;
+      const w = o.what;
+      if (w.kind === 'alter-table') return w.table === t.name && this.alteredDatabase(w.database, o.database) === d.name;
+      return w.kind === 'object' && w.object === 'trigger' && !w.drop && w.on === t.name && o.database === d.name;
+    };
+    for (let i = this.objects.length - 1; i >= 0; i--) if (ofCopy(this.objects[i]!)) this.objects.splice(i, 1);
   }
 
   private insert(st: SqlStatement, what: Extract<Classified, { kind: 'insert' }>): void {
@@ -295,6 +338,9 @@ export class ScriptPlanner {
       return;
     }
     this.session.insert(st.line, what.table, d?.name ?? null);
+    this.order.rows((d?.tables.includes(table) ? d : this.current)?.name ?? null, what.table, st.line);
+    if (INSERT_SELECT.test(normalizeHead(st.head))) this.order.insertSelect(d?.name ?? null, what.table, st.line);
+    if (!table.serverIds && takesServerIds(table.ddl.text, st.head, what.columnList)) table.serverIds = true;
     const rows = insertRows(st.groups, what.columnList);
     const size = st.end - st.bodyStart;
     table.rows += rows;
@@ -321,6 +367,14 @@ export class ScriptPlanner {
     this.open = null;
   }
 }
+
+/** An UPDATE / DELETE (with WHERE: one without is an 'empty-table') / multi-table DELETE, classified 'other'. */
+const CHANGES_ROWS = /^(?:UPDATE|DELETE)\b/i;
+/** INSERT [INTO] t [(cols)] SELECT … (a SELECT before any VALUES or quote; a backquoted `select` column is not one). */
+const INSERT_SELECT = /^(?:INSERT|REPLACE)\b(?:(?!\bVALUES?\b)(?:[^'"`(]|`[^`]*`))*(?:\((?:[^()'"]|`[^`]*`)*\))?\s*\(?\s*SELECT\b/i;
+
+/** Statements that commit the file's open transaction implicitly in `mariadb < file` (DDL, LOCK TABLES, accounts). */
+const COMMITS = new Set<Classified['kind']>(['create-database', 'create-table', 'create-sequence', 'drop-table', 'alter-database', 'drop-database', 'lock', 'keys', 'alter-table', 'account', 'object']);
 
 function key(db: string | null, name: string): string {
   return `${db ?? ''}\u0000${name}`;

@@ -15,8 +15,8 @@ export type Classified =
   | { readonly kind: 'create-table'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'create-sequence'; readonly table: string; readonly database: string | null }
   | { readonly kind: 'drop-table'; readonly table: string; readonly database: string | null }
-  /** mysqldump's ALTER DATABASE around routines created under another database collation: run on the target's name. */
-  | { readonly kind: 'alter-database'; readonly database: string }
+  /** mysqldump's ALTER DATABASE around routines created under another database collation: run on the target's name; null: unnamed (the current database). */
+  | { readonly kind: 'alter-database'; readonly database: string | null }
   /** mysqldump --add-drop-database: never run (the load checks what the target holds, --drop-table decides). */
   | { readonly kind: 'drop-database'; readonly database: string }
   | { readonly kind: 'lock'; readonly unlock: boolean }
@@ -24,11 +24,12 @@ export type Classified =
   /** Any other ALTER TABLE: phpMyAdmin adds keys, AUTO_INCREMENT and foreign keys so, after the data. */
   | { readonly kind: 'alter-table'; readonly table: string; readonly database: string | null }
   /**
-   * START TRANSACTION / BEGIN / SET autocommit = 0 (`open`), COMMIT (not `open`): the file's own
-   * transactions (phpMyAdmin encloses its export in one). Not run: every batch of the load is a
-   * transaction of its own, and DDL commits implicitly in `mariadb < file` too.
+   * START TRANSACTION / BEGIN / SET autocommit = 0 (`open`), COMMIT / SET autocommit = 1 /
+   * ROLLBACK (not `open`): the file's own transactions (phpMyAdmin encloses its export in one). Not
+   * run: every batch of the load is a transaction of its own, and DDL commits implicitly in
+   * `mariadb < file` too; a file whose rows the client would roll back is refused (script-transactions.ts).
    */
-  | { readonly kind: 'transaction'; readonly open: boolean }
+  | { readonly kind: 'transaction'; readonly open: boolean; readonly op: TransactionOp }
   /** CREATE / DROP / ALTER / RENAME USER or ROLE, GRANT, REVOKE, SET PASSWORD / ROLE / DEFAULT ROLE, FLUSH PRIVILEGES (mariadb-dump --system=users). */
   | { readonly kind: 'account' }
   /** DELETE FROM t (no WHERE) / TRUNCATE t: HeidiSQL writes it before a table's rows. */
@@ -39,6 +40,9 @@ export type Classified =
   | { readonly kind: 'other' };
 
 export type ClassifiedKind = Classified['kind'];
+
+export const TRANSACTION_OPS = ['begin', 'autocommit-off', 'commit', 'autocommit-on', 'rollback'] as const;
+export type TransactionOp = (typeof TRANSACTION_OPS)[number];
 
 /** Backquoted, double-quoted (ANSI_QUOTES: routines dumped in their own sql_mode) or bare. */
 const IDENT = '(?:`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\\x80-\\xff]+)';
@@ -73,14 +77,19 @@ const DEFINER = `(?:DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${ACCOUNT_PART}(?
 const VIEW_OPTS = '(?:(?:ALGORITHM\\s*=\\s*\\w+|SQL\\s+SECURITY\\s+\\w+)\\s+)*';
 
 const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
-  [/^(?:START\s+TRANSACTION\b|BEGIN(?:\s+WORK)?$|SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:0|OFF)$)/i, () => ({ kind: 'transaction', open: true })],
-  [/^(?:COMMIT(?:\s+WORK)?$|SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:1|ON)$)/i, () => ({ kind: 'transaction', open: false })],
+  [/^(?:START\s+TRANSACTION\b|BEGIN(?:\s+WORK)?$)/i, () => ({ kind: 'transaction', open: true, op: 'begin' })],
+  [/^SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:0|OFF)$/i, () => ({ kind: 'transaction', open: true, op: 'autocommit-off' })],
+  [/^COMMIT(?:\s+WORK)?$/i, () => ({ kind: 'transaction', open: false, op: 'commit' })],
+  [/^SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?AUTOCOMMIT\s*=\s*(?:1|ON)$/i, () => ({ kind: 'transaction', open: false, op: 'autocommit-on' })],
+  [/^ROLLBACK(?:\s+WORK)?$/i, () => ({ kind: 'transaction', open: false, op: 'rollback' })],
   [/^(?:(?:CREATE|DROP|ALTER|RENAME)\s+(?:OR\s+REPLACE\s+)?(?:USER|ROLE)\b|GRANT\b|REVOKE\b|SET\s+(?:PASSWORD|ROLE|DEFAULT\s+ROLE)\b|FLUSH\s+PRIVILEGES\b)/i, () => ({ kind: 'account' })],
   [/^SET\b/i, () => ({ kind: 'set' })],
   [new RegExp(`^USE\\s+(${IDENT})`, 'i'), (m) => ({ kind: 'use', database: identName(m[1]!) })],
   [new RegExp(`^CREATE\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'create-database', database: identName(m[1]!) })],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-table', table, database }; }],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?SEQUENCE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'create-sequence', table, database }; }],
+  // unnamed (`ALTER DATABASE CHARACTER SET …`): of the current database
+  [/^ALTER\s+(?:DATABASE|SCHEMA)\s+(?:DEFAULT\b|CHARACTER\b|CHARSET\b|COLLATE\b|COMMENT\b|READ\b)/i, () => ({ kind: 'alter-database', database: null })],
   [new RegExp(`^ALTER\\s+(?:DATABASE|SCHEMA)\\s+(${IDENT})`, 'i'), (m) => ({ kind: 'alter-database', database: identName(m[1]!) })],
   [new RegExp(`^DROP\\s+(?:DATABASE|SCHEMA)\\s+(?:IF\\s+EXISTS\\s+)?(${IDENT})`, 'i'), (m) => ({ kind: 'drop-database', database: identName(m[1]!) })],
   [new RegExp(`^DROP\\s+(?:TABLE|SEQUENCE)\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'drop-table', table, database }; }],

@@ -161,6 +161,25 @@ function statementsOf(ctx: ImportContext, f: Fed): Span[] {
 }
 
 /**
+ * The statement bytes[from, end) with every CR LF read as LF (as the mysql / mariadb client reads a
+ * file, unless --binary-mode), after ROOM free bytes; null when it holds no CR LF (sent as it lies).
+ */
+function lfOnly(bytes: Buffer, from: number, end: number): Buffer | null {
+  let cr = bytes.indexOf('\r\n', from, 'latin1');
+  if (cr < 0 || cr >= end) return null;
+  const out = Buffer.allocUnsafe(ROOM + end - from);
+  let n = ROOM;
+  let at = from;
+  while (cr >= 0 && cr < end) {
+    n += bytes.copy(out, n, at, cr);
+    at = cr + 1;
+    cr = bytes.indexOf('\r\n', at, 'latin1');
+  }
+  n += bytes.copy(out, n, at, end);
+  return out.subarray(0, n);
+}
+
+/**
  * One batch: its INSERT statements and its progress row in one transaction. Returns the rows
  * inserted. Each statement is sent from the batch's buffer as it is (Session.execFramed), its
  * verb swapped in place for --on-duplicate ignore / replace; the bytes in front of it that the
@@ -199,8 +218,10 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
       if (verb && verbLength === 0) {
         throw new TsError({ code: 'bad-dump', message: `--on-duplicate ${dup}: the INSERT at line ${st.line} of ${fileName} (${db}.${table}) does not start with a verb tsload can change (${JSON.stringify(bytes.toString('latin1', from, Math.min(end, from + 40)))})`, object: { ...object, file: fileName }, suggestion: 'load the file without --on-duplicate, or edit the statement to start with INSERT INTO' });
       }
+      // a file saved with Windows line endings: the client reads CR LF as LF, in string literals too
+      const unix = lfOnly(bytes, from, end);
       try {
-        rows += await execInPlace(s, bytes, from, end, verb, verbLength, object);
+        rows += await (unix ? execInPlace(s, unix, ROOM, unix.length, verb, verbLength, object) : execInPlace(s, bytes, from, end, verb, verbLength, object));
       } catch (e) {
         if (isTransient(e)) throw e;
         throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, `${verb ? verb.toString('latin1') : ''}${bytes.toString('latin1', from + verbLength, Math.min(end, from + verbLength - (verb?.length ?? 0) + 200))}`);
@@ -261,9 +282,10 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
         const f = next.value;
         const { w, batch } = f;
         // --on-duplicate: which of two rows with one key stays is the file's order (ignore keeps the
-        // first, replace the last), so a table's batches run one after the other
+        // first, replace the last), so a table's batches run one after the other; so do those of a
+        // table whose ids the server gives (AUTO_INCREMENT left out of the INSERT): the client's ids
         let turnDone = (): void => undefined;
-        if (inOrder) {
+        if (inOrder || w.table.serverIds === true) {
           const before = turns.get(w);
           turns.set(w, new Promise<void>((resolve) => (turnDone = resolve)));
           await before;

@@ -78,6 +78,7 @@ export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: R
   const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts), ...refuseOrphans(plan, file, opts)];
   refuseStateChange(plan, file);
   refuseEmptiedAfterRows(plan, file);
+  refuseOutOfOrder(plan, file);
   return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES, scratch }, reporter, signal);
 }
 
@@ -243,6 +244,13 @@ function refuseEmptiedAfterRows(plan: ScriptPlan, file: ScriptFile): void {
     object: { file: file.display, table: e.table, ...(e.database ? { database: e.database } : {}) },
     suggestion: `remove the rows before line ${e.line} that it deletes (or the statement), or restore the file with the mariadb client`,
   });
+}
+
+/** A shape the parallel load cannot reproduce in file order (format/script-order.ts): refused, --force or not. */
+function refuseOutOfOrder(plan: ScriptPlan, file: ScriptFile): void {
+  const o = plan.outOfOrder;
+  if (o === null) return;
+  throw new TsError({ code: 'bad-dump', message: `${file.display}, line ${o.line}: ${o.message}. Nothing was loaded`, object: { file: file.display }, suggestion: o.suggestion });
 }
 
 /** Data for tables the file does not create would be left out: refused unless --force. */

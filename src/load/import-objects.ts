@@ -60,12 +60,28 @@ function alreadyThere(e: unknown): boolean {
   return errno === 1060 || errno === 1061 || errno === 1068 || errno === 1826 || (errno === 1005 && /errno: 121\b/.test((e as Error)?.message ?? ''));
 }
 
-async function runAlter(ctx: ImportContext, s: Session, t: ImportTarget, o: ScriptText, table: string, sql: string, state: string | undefined): Promise<void> {
+/** `t`: the target the statement runs in; `of`: the one its table is in (another, for a qualified `db`.`t`). */
+/**
+ * A key, foreign key or check constraint added without a name (`ADD KEY (a)`, `ADD FOREIGN KEY (a)
+ * REFERENCES …`): run again after it took effect, the server names a second one (a_2, t_ibfk_2)
+ * instead of refusing it, so a started one cannot be told done or not by running it.
+ */
+const UNNAMED_ADD = /\bADD\s+(?:(?:CONSTRAINT\s+)?UNIQUE(?:\s+(?:KEY|INDEX))?|(?:FULLTEXT|SPATIAL)(?:\s+(?:KEY|INDEX))?|KEY|INDEX)\s*\(|\bADD\s+(?:CONSTRAINT\s+)?(?:FOREIGN\s+KEY|CHECK)\b/i;
+
+async function runAlter(ctx: ImportContext, s: Session, t: ImportTarget, of: ImportTarget, o: ScriptText, table: string, sql: string, state: string | undefined): Promise<void> {
   const step = IMPORT_STEP.statement(o.file, o.offset);
   const at = { file: ctx.files[o.file]!.display, line: o.line, offset: o.offset, database: t.name };
+  if (state === ALTER_STARTED && UNNAMED_ADD.test(sql)) {
+    throw new TsError({
+      code: 'target-changed',
+      message: `${at.file} line ${o.line}: the interrupted load was running its ALTER TABLE of ${of.name}.${table} when it stopped, and the ALTER adds a key or constraint without a name: whether it took effect cannot be told (run again, it would add a second one)`,
+      object: { database: of.name, table, file: at.file },
+      suggestion: `drop the database ${t.name} and run the same tsload command again to load it from the start`,
+    });
+  }
   await ctx.progress.recordStep(t.name, step, ALTER_STARTED);
   // the ALTER rebuilds the table (a new table id): a resume must not take it for one dropped and recreated
-  await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), 'pending');
+  await ctx.progress.recordStep(of.name, IMPORT_STEP.table(table), 'pending');
   try {
     await s.exec(sql, [], { database: t.name });
   } catch (e) {
@@ -76,7 +92,7 @@ async function runAlter(ctx: ImportContext, s: Session, t: ImportTarget, o: Scri
     }
     ctx.reporter.emit({ kind: 'info', message: `line ${o.line}: the ALTER TABLE the interrupted load ran had taken effect (${(e as Error).message}): recorded as done (database ${t.name})` });
   }
-  await ctx.progress.recordStep(t.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, t.name, table)) ?? '');
+  await ctx.progress.recordStep(of.name, IMPORT_STEP.table(table), (await tableIdentity(ctx, of.name, table)) ?? '');
 }
 
 /**
@@ -85,12 +101,14 @@ async function runAlter(ctx: ImportContext, s: Session, t: ImportTarget, o: Scri
  * (and writes a second one to set it back). Run as written it would alter the source database of a
  * copy on the same server.
  */
-function alteredTarget(ctx: ImportContext, o: ScriptText, database: string): ImportTarget | undefined {
-  if (database === o.database || (o.database === null && database === ctx.plan.commentDatabase)) return targetOf(ctx, o.database);
+function alteredTarget(ctx: ImportContext, o: ScriptText, database: string | null): ImportTarget | undefined {
+  if (database === null || database === o.database || (o.database === null && database === ctx.plan.commentDatabase)) return targetOf(ctx, o.database);
   return targetOf(ctx, database);
 }
 
-function alterDatabaseText(sql: string, target: string): string {
+/** The ALTER DATABASE on the target's name (`named`: the statement names a database, else the name is put in). */
+function alterDatabaseText(sql: string, target: string, named: boolean): string {
+  if (!named) return sql.replace(/(\bALTER\s+(?:DATABASE|SCHEMA)\s+)/i, (_, verb: string) => `${verb}${wireIdent(target)} `);
   return sql.replace(/(\bALTER\s+(?:DATABASE|SCHEMA)\s+)(?:`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\x80-\xff]+)/i, (_, verb: string) => `${verb}${wireIdent(target)}`);
 }
 
@@ -145,8 +163,10 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
         ctx.reporter.emit({ kind: 'warning', message: `trigger ${what.name} at line ${o.line} is not created: its table ${what.on} was not loaded`, database: t.name });
         continue;
       }
-      if (what.kind === 'alter-table' && !loadedTables.has(`${t.name}\u0000${what.table}`)) {
-        ctx.reporter.emit({ kind: 'warning', message: `the ALTER TABLE at line ${o.line} is not run: its table ${what.table} was not loaded`, database: t.name });
+      // a qualified ALTER TABLE (another database's table, rv_s1.t while in rv_s2) is of its own database's target
+      const altered = what.kind === 'alter-table' ? (what.database === null ? t : (alteredTarget(ctx, o, what.database) ?? null)) : undefined;
+      if (what.kind === 'alter-table' && !(altered && loadedTables.has(`${altered.name}\u0000${what.table}`))) {
+        ctx.reporter.emit({ kind: 'warning', message: `the ALTER TABLE at line ${o.line} is not run: its table ${what.database ? `${what.database}.` : ''}${what.table} was not loaded`, database: t.name });
         continue;
       }
       if (what.kind === 'other' && isServerState(o.text)) {
@@ -155,12 +175,12 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
         continue;
       }
       if (what.kind === 'alter-database' && alteredTarget(ctx, o, what.database) !== t) {
-        ctx.reporter.emit({ kind: 'warning', message: `line ${o.line}: ALTER DATABASE ${what.database} is not run: the database is not one this load writes`, database: t.name });
+        ctx.reporter.emit({ kind: 'warning', message: `line ${o.line}: ALTER DATABASE ${what.database ?? ''} is not run: the database is not one this load writes`, database: t.name });
         continue;
       }
-      const sql = what.kind === 'alter-database' ? alterDatabaseText(rewrite(ctx, o), t.name) : rewrite(ctx, o);
+      const sql = what.kind === 'alter-database' ? alterDatabaseText(rewrite(ctx, o), t.name, what.database !== null) : rewrite(ctx, o);
       if (t.resumed && what.kind === 'object' && !what.drop) await s.exec(`DROP ${what.object.toUpperCase()} IF EXISTS ${wireQualified(t.name, what.name)}`);
-      if (what.kind === 'alter-table') await runAlter(ctx, s, t, o, what.table, sql, state);
+      if (what.kind === 'alter-table') await runAlter(ctx, s, t, altered!, o, what.table, sql, state);
       else {
         try {
           await s.exec(sql, [], { database: t.name });

@@ -237,6 +237,8 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     stateChange: null,
     // mydumper writes no DELETE / TRUNCATE
     emptiedAfterRows: null,
+    // each file is planned alone: its statements run where they stand
+    outOfOrder: null,
   };
   const uncounted = countInfileRows(meta, databases, infileTables, notes);
   checkRowCounts(meta, databases, infileTables, refuse);

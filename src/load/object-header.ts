@@ -3,7 +3,8 @@ import { skipQuoted } from '../format/create-table.js';
 
 /**
  * The database qualifiers written in the header of a CREATE TRIGGER / PROCEDURE / FUNCTION / EVENT:
- * the object's own (`CREATE TRIGGER src.trg`) and a trigger's table (`… ON src.t2`), quoted or bare.
+ * the object's own (`CREATE TRIGGER src.trg`) and a trigger's table (`… ON src.t2`), quoted or bare;
+ * and of an ALTER TABLE, its table's (`ALTER TABLE src.t ADD KEY …`, another database's table).
  *
  * Why: the server keeps a trigger's statement as it was written (SHOW CREATE TRIGGER prints `src.trg`
  * unquoted if it was created so, and mysqldump and mydumper copy that text), so a qualifier there
@@ -27,6 +28,12 @@ const ACCOUNT_BARE = /[A-Za-z0-9_.%$\u0080-\uffff-]+/y;
 
 export function objectHeaderQualifiers(sql: string): HeaderQualifier[] {
   const r = new HeaderReader(sql);
+  if (r.keyword('ALTER')) {
+    while (r.keyword('ONLINE') || r.keyword('IGNORE'));
+    if (!r.keyword('TABLE') || (r.keyword('IF') && !r.keyword('EXISTS'))) return [];
+    const t = r.qualifiedName();
+    return t?.database ? [t.database] : [];
+  }
   if (!r.keyword('CREATE')) return [];
   if (r.keyword('OR') && !r.keyword('REPLACE')) return [];
   if (r.keyword('DEFINER') && !(r.punct('=') && r.account())) return [];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/format/sql-classify.js';
 import { ScriptPlanner, type ScriptPlan } from '../../src/format/script-plan.js';
+import { takesServerIds } from '../../src/format/script-order.js';
 import { SqlModeTracker } from '../../src/format/sql-mode-tracker.js';
 import { suggestionFor } from '../../src/load/import-errors.js';
 
@@ -112,15 +113,27 @@ describe('script plan', () => {
     expect(plan(DUMP.slice(0, DUMP.indexOf("('it''s')"))).unclosed).toBeNull();
   });
 
+  it('tells an INSERT that leaves the AUTO_INCREMENT id to the server', () => {
+    const ddl = 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `a` decimal(10, 2)\n) AUTO_INCREMENT=5';
+    expect(takesServerIds(ddl, 'INSERT INTO `t` (`a`) VALUES (1)', true)).toBe(true);
+    expect(takesServerIds(ddl, 'INSERT INTO `t` (`id`, `a`) VALUES (1, 2)', true)).toBe(false);
+    expect(takesServerIds(ddl, 'INSERT INTO `t` VALUES (1, 2)', false)).toBe(false);
+    expect(takesServerIds('CREATE TABLE t (id int auto_increment primary key, a int)', 'INSERT INTO t (ID, a) VALUES (1, 2)', true)).toBe(false);
+    expect(takesServerIds('CREATE TABLE t (id int, a int) AUTO_INCREMENT=3', 'INSERT INTO t (a) VALUES (2)', true)).toBe(false);
+  });
+
   it('classifies what mysqldump writes', () => {
     expect(classify('/*!50003 CREATE*/ /*!50020 DEFINER=`u`@`%`*/ /*!50003 PROCEDURE `p`() BEGIN')).toMatchObject({ kind: 'object', object: 'procedure', name: 'p' });
     expect(classify('CREATE DEFINER="u"@"localhost" FUNCTION "f l"(a INT)')).toMatchObject({ kind: 'object', object: 'function', name: 'f l' });
     expect(classify('INSERT INTO `we``ird` VALUES (1)')).toEqual({ kind: 'insert', table: 'we`ird', database: null, columnList: false });
     expect(classify('/*!40000 ALTER TABLE `t` DISABLE KEYS */')).toEqual({ kind: 'keys', table: 't', enable: false });
     expect(classify('ALTER TABLE `s`.`t`\n  MODIFY `id` int(11) NOT NULL AUTO_INCREMENT')).toEqual({ kind: 'alter-table', table: 't', database: 's' });
-    expect(['START TRANSACTION', 'BEGIN', 'SET AUTOCOMMIT = 0', 'COMMIT', 'set autocommit=1'].map((h) => classify(h))).toEqual([true, true, true, false, false].map((open) => ({ kind: 'transaction', open })));
+    const ops = [['begin', true], ['begin', true], ['autocommit-off', true], ['commit', false], ['autocommit-on', false], ['rollback', false]] as const;
+    expect(['START TRANSACTION', 'BEGIN', 'SET AUTOCOMMIT = 0', 'COMMIT', 'set autocommit=1', 'ROLLBACK'].map((h) => classify(h))).toEqual(ops.map(([op, open]) => ({ kind: 'transaction', open, op })));
     expect(classify('/*!40000 DROP DATABASE IF EXISTS `shop`*/')).toEqual({ kind: 'drop-database', database: 'shop' });
     expect(classify('ALTER DATABASE `shop` CHARACTER SET latin1 COLLATE latin1_swedish_ci ')).toEqual({ kind: 'alter-database', database: 'shop' });
+    // unnamed: the current database's, not one named CHARACTER
+    expect(classify('ALTER DATABASE CHARACTER SET latin1 COLLATE latin1_swedish_ci')).toEqual({ kind: 'alter-database', database: null });
     expect(['CREATE USER `app`@`%` IDENTIFIED BY PASSWORD \'*76\'', 'GRANT SELECT ON `s`.* TO `app`@`%`', '/*M!100005 SET DEFAULT ROLE NONE FOR \'app\'@\'%\' */', 'SET ROLE NONE', 'DROP ROLE r', 'FLUSH PRIVILEGES'].map((h) => classify(h).kind)).toEqual(Array(6).fill('account'));
     expect(classify('DELETE FROM `t`')).toEqual({ kind: 'empty-table', table: 't', database: null });
     expect(classify('TRUNCATE TABLE `s`.`t`')).toEqual({ kind: 'empty-table', table: 't', database: 's' });
