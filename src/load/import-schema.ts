@@ -250,7 +250,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         } else {
           const now = await tableIdentity(ctx, t.name, tb.name);
           if (now === null) throw targetChanged(`table ${qualified(t.name, tb.name)} was created by the interrupted load but no longer exists`, object);
-          if (recorded !== 'pending' && recorded !== now) throw await identityChanged(ctx, t.name, tb.name, recorded ?? '', now);
+          if (recorded !== 'pending' && recorded !== now) throw await identityChanged(ctx, t.name, tb.name, recorded ?? '', now, t.steps);
         }
         if (tb.state.length > 0 && !t.steps.has(IMPORT_STEP.state(tb.name))) {
           for (const st of tb.state) {

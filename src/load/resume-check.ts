@@ -150,10 +150,16 @@ export async function checkIdentities(ctx: LoadContext, targets: readonly Target
         throw targetChanged(`table ${qualified(t.name, tb.name)} was created by the interrupted load but no longer exists`, { database: t.name, table: tb.name });
       }
       if (recorded !== PENDING_IDENTITY && recorded !== now) {
-        throw await identityChanged(ctx, t.name, tb.name, recorded, now);
+        throw await identityChanged(ctx, t.name, tb.name, recorded, now, t.steps);
       }
     }
   }
+}
+
+/** The tables a load recorded as kept (they existed, and were loaded into as they were: `kept:<t>` steps). */
+function keptTables(steps: ReadonlyMap<string, string>): string[] {
+  const prefix = STEP.kept('');
+  return [...steps.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
 }
 
 /**
@@ -161,14 +167,16 @@ export async function checkIdentities(ctx: LoadContext, targets: readonly Target
  * table gets a new one at every server start, which empties it: its loaded rows are gone, and the
  * DBA is told so, and how to load again. Our loads and script imports alike.
  */
-export async function identityChanged(ctx: { readonly control: StatementRunner }, db: string, table: string, recorded: string, now: string): Promise<TsError> {
+export async function identityChanged(ctx: { readonly control: StatementRunner }, db: string, table: string, recorded: string, now: string, steps: ReadonlyMap<string, string>): Promise<TsError> {
   const object = { database: db, table };
   const engine = await ctx.control.scalar('SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
   if (engine?.toUpperCase() === 'MEMORY') {
     return targetChanged(
       `table ${qualified(db, table)} uses the MEMORY engine, which loses its rows when the server restarts: the server was restarted since the interrupted load (the table's identity changed, ${recorded} → ${now}), so the rows it had loaded are gone`,
       object,
-      `load it again from the start: forget the interrupted load (${forgetRunSql(db)}) and rerun with --drop-table drop (every table of the load is created and loaded again); to keep the rows across restarts, load with --engine InnoDB`,
+      keptTables(steps).length === 0
+        ? `load it again from the start: forget the interrupted load (${forgetRunSql(db)}) and rerun with --drop-table drop (every table of the load is created and loaded again); to keep the rows across restarts, load with --engine InnoDB`
+        : `load it again from the start into another database (-B a new name), after forgetting the interrupted load (${forgetRunSql(db)}): --drop-table drop would also drop the tables this load found holding rows and loaded into (${keptTables(steps).join(', ')}); to keep the rows across restarts, load with --engine InnoDB`,
     );
   }
   return targetChanged(`table ${qualified(db, table)} was dropped and recreated (or rebuilt) since the interrupted load (identity ${recorded} → ${now}); its loaded rows cannot be trusted`, object);

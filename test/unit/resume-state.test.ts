@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChunkEntry, TableEntry } from '../../src/format/manifest.js';
 import { MemoryProgressStore } from '../../src/load/memory-progress-store.js';
-import { alreadyLoaded } from '../../src/load/resume-check.js';
+import { alreadyLoaded, identityChanged } from '../../src/load/resume-check.js';
 import { chunkKey, type ChunkProgress } from '../../src/load/progress-store.js';
 import { PENDING_IDENTITY, STEP, TABLE_STATES, adjacentRuns, atLeast, chunkState, chunksToLoad, tableState, type ResumeRecords } from '../../src/load/resume-state.js';
 
@@ -160,5 +160,17 @@ describe('adjacentRuns (unfinished chunks cleared together)', () => {
   it('keeps chunks apart whose bounds do not meet (a gap would be deleted with them)', () => {
     const gapped = [bounded(1, null, 10), bounded(2, 11, null)];
     expect(adjacentRuns(gapped, gapped).map(([a, b]) => [a.index, b.index])).toEqual([[1, 1], [2, 2]]);
+  });
+});
+
+describe('a MEMORY table emptied by a restart (its identity changed)', () => {
+  const memory = { control: { scalar: async () => 'MEMORY' } } as unknown as Parameters<typeof identityChanged>[0];
+  it('suggests --drop-table drop only when the load kept no table that held rows before it', async () => {
+    const plain = await identityChanged(memory, 'shop', 't', 'a', 'b', new Map([[STEP.table('t'), 'a']]));
+    expect(plain.message).toMatch(/uses the MEMORY engine, which loses its rows when the server restarts/);
+    expect(plain.suggestion).toMatch(/rerun with --drop-table drop/);
+    const kept = await identityChanged(memory, 'shop', 't', 'a', 'b', new Map([[STEP.table('t'), 'a'], [STEP.kept('customers'), 'rows']]));
+    expect(kept.suggestion).not.toMatch(/rerun with --drop-table drop/);
+    expect(kept.suggestion).toMatch(/into another database .*--drop-table drop would also drop the tables this load found holding rows and loaded into \(customers\)/);
   });
 });
