@@ -132,6 +132,8 @@ export function loadSchema(s: LoadSessionSettings): SessionProfile {
       `SET SESSION sql_mode = ${plainLiteral(tableSqlMode(s.sqlMode))}`,
       ...(s.definitionsTimeZone !== null ? [`SET SESSION time_zone = ${plainLiteral(s.definitionsTimeZone)}`] : []),
       'SET SESSION foreign_key_checks = 0',
+      // every warning of a statement is kept for SHOW WARNINGS (a LOAD DATA's 1261 after 64 others)
+      'SET SESSION max_error_count = 65535',
       ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : []),
     ],
     // best effort: an account without the privilege MySQL 8 asks for loads as before (unverified here)
@@ -225,6 +227,8 @@ export function importSession(s: ImportSessionSettings): SessionProfile {
       ...(s.sqlMode !== null ? [`SET SESSION sql_mode = ${plainLiteral(s.sqlMode)}`] : []),
       ...s.header,
       'SET SESSION foreign_key_checks = 0',
+      // every warning of a statement is kept for SHOW WARNINGS (a LOAD DATA's 1261 after 64 others)
+      'SET SESSION max_error_count = 65535',
       ...(s.skipBinlog ? ['SET SESSION sql_log_bin = 0'] : []),
     ],
     // mariadb-dump --dump-history turns it on around each versioned table's INSERTs (`/*M!101100 SET

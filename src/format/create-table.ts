@@ -3,6 +3,8 @@
  * inside the outer parentheses, the table options after them) and the table's AUTO_INCREMENT option.
  * Quoted strings ('…' with backslash or doubled-quote escapes, "…", `…`) are never split.
  */
+import { conditionalPrefix } from './conditional-comment.js';
+import { identName } from './sql-classify.js';
 
 export interface Body {
   readonly head: string;
@@ -112,4 +114,75 @@ export function unquoted(s: string): string {
  */
 export function createTableCounter(sql: string): string | null {
   return /\bAUTO_INCREMENT\s*=\s*(\d+)/i.exec(unquoted(parseCreateBody(sql).tail))?.[1] ?? null;
+}
+
+/**
+ * The text without its comments (`/* … *\/`, `-- …` and `#` to the end of the line), quoted strings
+ * kept whole; a conditional comment's SQL (`/*!40101 … *\/`) stays, without its markers.
+ */
+export function withoutComments(sql: string): string {
+  let out = '';
+  let inCond = false;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      const j = skipQuoted(sql, i);
+      out += sql.slice(i, j);
+      i = j;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const cond = conditionalPrefix(sql, i);
+      if (cond > 0) inCond = true;
+      const end = sql.indexOf('*/', i + 2);
+      i = cond > 0 ? i + cond : end < 0 ? sql.length : end + 2;
+      out += ' ';
+    } else if (c === '*' && inCond && sql[i + 1] === '/') {
+      inCond = false;
+      i += 2;
+      out += ' ';
+    } else if (c === '#' || (c === '-' && sql[i + 1] === '-' && (sql[i + 2] ?? ' ') <= ' ')) {
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? sql.length : nl;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Where a table's AUTO_INCREMENT column is among its columns; `invisible`: left out of an INSERT without a column list. */
+export interface AutoIncrementColumn {
+  readonly name: string;
+  readonly position: number;
+  readonly invisible: boolean;
+}
+
+const COLUMN_NAME = /^\s*(`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\u0080-\u00ff]+)\s/;
+const KEY_ITEM = /^\s*(?:PRIMARY|UNIQUE|KEY|INDEX|FULLTEXT|SPATIAL|CONSTRAINT|FOREIGN|CHECK)\b|^\s*PERIOD\s+FOR\b/i;
+
+/**
+ * The AUTO_INCREMENT column of a CREATE TABLE, found by its definition (the attribute after a
+ * column's name, outside strings and comments: `DEFAULT 'auto_increment'` is not one); null when the
+ * table has none, 'unknown' when the text is not read (no column list, a definition without a name).
+ * `position` counts the columns before it, INVISIBLE ones included (`invisible` says whether any
+ * before it, or it, is INVISIBLE).
+ */
+export function autoIncrementColumn(ddl: string): AutoIncrementColumn | null | 'unknown' {
+  const text = withoutComments(ddl);
+  const spans = createBodySpans(text);
+  if (!spans) return 'unknown';
+  let position = 0;
+  let invisible = false;
+  for (const [from, to] of spans.items) {
+    const item = text.slice(from, to);
+    if (item.trim() === '' || KEY_ITEM.test(item)) continue;
+    const name = COLUMN_NAME.exec(item);
+    if (!name) return 'unknown';
+    const rest = mapQuoted(item.slice(name[0].length), () => "''", (p) => p);
+    if (/\bINVISIBLE\b/i.test(rest)) invisible = true;
+    if (/\bAUTO_INCREMENT\b/i.test(rest)) return { name: identName(name[1]!), position, invisible };
+    position++;
+  }
+  return null;
 }

@@ -17,7 +17,9 @@
  * - rows of the file's own transaction that it rolls back (ROLLBACK), or that it never commits
  *   (SET autocommit = 0 with no COMMIT after them: the client's session ends and rolls them back).
  */
+import { autoIncrementColumn } from './create-table.js';
 import { identName, type TransactionOp } from './sql-classify.js';
+import { FIRST_OTHER, FIRST_ZERO, type SqlStatement } from './sql-statement.js';
 
 export interface OrderProblem {
   readonly line: number;
@@ -166,27 +168,32 @@ export class ScriptOrder {
   }
 }
 
-const IDENT = '(`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\\x80-\\xff]+)';
-/** A column definition's start: `(` or `,`, the name, then its type's word. */
-const COLUMN_START = new RegExp(`[(,]\\s*${IDENT}\\s+[A-Za-z]`, 'g');
-/** The AUTO_INCREMENT attribute of a column (not the table option AUTO_INCREMENT=n). */
-const AUTO_INCREMENT = /\bAUTO_INCREMENT\b(?!\s*=)/i;
 const COLUMN_LIST = /^\s*(?:INSERT|REPLACE)\b[^(]*\(([^()]*)\)\s*VALUES?\b/i;
 
 /**
- * Whether the rows of an INSERT into a table created by `ddl` take their AUTO_INCREMENT ids from
- * the server: the INSERT's column list (in `head`, its first bytes) leaves that column out. Such
- * rows must be inserted in file order, one batch after the other, for the ids to be the client's.
- * An INSERT without a column list gives every column (an explicit NULL or 0 id is not seen here).
+ * Whether the rows of an INSERT into a table created by `ddl` may take AUTO_INCREMENT ids from the
+ * server: the INSERT leaves that column out (its column list does not name it, or the column is
+ * INVISIBLE), or gives it a NULL, DEFAULT or anything but an integer literal — or a 0, unless the
+ * INSERT's `sqlMode` has NO_AUTO_VALUE_ON_ZERO ('' when not known). Such rows must be inserted in
+ * file order, one batch after the other, for the ids to be the client's. Only a first value is read
+ * (`values`: sql-statement.ts FirstValues): a column given anywhere else, or a table not read, counts
+ * as taking server ids (slower, never other ids than the client's).
  */
-export function takesServerIds(ddl: string, head: string, columnList: boolean): boolean {
-  if (!columnList) return false;
-  const at = AUTO_INCREMENT.exec(ddl)?.index;
-  if (at === undefined) return false;
-  const column = [...ddl.slice(0, at).matchAll(COLUMN_START)].at(-1)?.[1];
-  const list = COLUMN_LIST.exec(head)?.[1];
-  // a column or list not read: in file order, to be safe
-  if (column === undefined || list === undefined) return true;
-  const name = identName(column).toLowerCase();
-  return !list.split(',').some((c) => identName(c.trim()).toLowerCase() === name);
+export function takesServerIds(ddl: string, head: string, columnList: boolean, values: SqlStatement['firstValues'], sqlMode: string): boolean {
+  const auto = autoIncrementColumn(ddl);
+  if (auto === null) return false;
+  if (auto === 'unknown') return true;
+  let position = auto.position;
+  let rows = values.rest;
+  if (columnList) {
+    const list = COLUMN_LIST.exec(head)?.[1];
+    if (list === undefined) return true;
+    const name = auto.name.toLowerCase();
+    position = list.split(',').findIndex((c) => identName(c.trim()).toLowerCase() === name);
+  } else {
+    if (auto.invisible) return true;
+    rows |= values.first;
+  }
+  if (position !== 0) return true;
+  return (rows & FIRST_OTHER) !== 0 || ((rows & FIRST_ZERO) !== 0 && !/\bNO_AUTO_VALUE_ON_ZERO\b/i.test(sqlMode));
 }

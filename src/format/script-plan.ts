@@ -21,7 +21,7 @@ import { ScriptOrder, takesServerIds } from './script-order.js';
 import { ScriptSkips } from './script-skips.js';
 import type { PlannedDatabase, PlannedTable, ScriptPlan, ScriptText } from './script-plan-types.js';
 import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
-import { SessionStateTracker } from './session-state-tracker.js';
+import { INITIAL_SQL_MODE, SessionStateTracker } from './session-state-tracker.js';
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
 
@@ -54,6 +54,8 @@ export interface PlannerOptions {
    * comes without DELIMITER lines.
    */
   readonly delimiter?: string;
+  /** --sql-mode: the load sessions' sql_mode before the script's SETs (null / absent: the server's). */
+  readonly sqlMode?: string | null;
 }
 
 export class ScriptPlanner {
@@ -340,7 +342,9 @@ export class ScriptPlanner {
     this.session.insert(st.line, what.table, d?.name ?? null);
     this.order.rows((d?.tables.includes(table) ? d : this.current)?.name ?? null, what.table, st.line);
     if (INSERT_SELECT.test(normalizeHead(st.head))) this.order.insertSelect(d?.name ?? null, what.table, st.line);
-    if (!table.serverIds && takesServerIds(table.ddl.text, st.head, what.columnList)) table.serverIds = true;
+    // the INSERTs' sql_mode: the header's (import-load.ts refuses others), else --sql-mode's, else the server's
+    const mode = this.session.state.sql_mode === INITIAL_SQL_MODE ? (this.opts.sqlMode ?? '') : this.session.state.sql_mode;
+    if (!table.serverIds && takesServerIds(table.ddl.text, st.head, what.columnList, st.firstValues, mode)) table.serverIds = true;
     const rows = insertRows(st.groups, what.columnList);
     const size = st.end - st.bodyStart;
     table.rows += rows;

@@ -14,7 +14,8 @@ export type TrackedSessionVariable = (typeof TRACKED_SESSION_VARIABLES)[number];
 export type SessionState = Readonly<Record<TrackedSessionVariable, string>>;
 
 /** What a variable the script never set holds: the load's sessions start with utf8mb4, as the client does. */
-const INITIAL: SessionState = { character_set_client: 'utf8mb4', time_zone: '(the server default)', sql_mode: '(the server default)' };
+export const INITIAL_SQL_MODE = '(the server default)';
+const INITIAL: SessionState = { character_set_client: 'utf8mb4', time_zone: '(the server default)', sql_mode: INITIAL_SQL_MODE };
 
 const VALUE = `'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*"|@@(?:session\\.)?[A-Za-z0-9_]+|@[A-Za-z0-9_$.]+|[A-Za-z0-9_+:.-]+`;
 const ASSIGN = new RegExp(`(@@(?:session\\.)?[A-Za-z0-9_]+|@[A-Za-z0-9_$.]+|(?:session\\s+)?[A-Za-z0-9_]+)\\s*:?=\\s*(${VALUE})`, 'gi');

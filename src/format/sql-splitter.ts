@@ -20,7 +20,7 @@
 
 export { HEAD_BYTES, type OpenConstruct, type SplitterOptions, type SqlStatement } from './sql-statement.js';
 import type { OpenConstruct, SplitterOptions, SqlStatement } from './sql-statement.js';
-import { HEAD_BYTES } from './sql-statement.js';
+import { FIRST_VALUE_BYTES, HEAD_BYTES, firstValue, isBlank } from './sql-statement.js';
 import { conditionalPrefix } from './conditional-comment.js';
 import { SqlModeTracker } from './sql-mode-tracker.js';
 
@@ -43,8 +43,6 @@ const SHORT_RUN = 64;
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c || c === 0x0b;
-
 export class SqlSplitter {
   private carry: Buffer = Buffer.alloc(0);
   /** Offset of carry[0] in the input. */
@@ -66,6 +64,7 @@ export class SqlSplitter {
   private bodyStart = -1;
   private bodyLine = 0;
   private groups = 0;
+  private firstValues = { first: 0, rest: 0 }; // of the outermost groups (sql-statement.ts)
   private headParts: Buffer[] = [];
   private headLen = 0;
   private keepDecided: boolean | null = null;
@@ -303,12 +302,14 @@ export class SqlSplitter {
           continue;
         }
       }
+      if (c === 0x28 && this.depth === 0 && short(FIRST_VALUE_BYTES)) break;
       this.markBody(buf, i);
       if (c === 0x27) this.st = St.Single;
       else if (c === 0x22) this.st = St.Double;
       else if (c === 0x60) this.st = St.Back;
       else if (c === 0x28) {
-        if (this.depth === 0) this.groups++;
+        if (this.depth === 0 && ++this.groups === 1) this.firstValues.first = firstValue(buf, i + 1);
+        else if (this.depth === 0) this.firstValues.rest |= firstValue(buf, i + 1);
         this.depth++;
       } else if (c === 0x29) {
         if (this.depth > 0) this.depth--;
@@ -373,13 +374,14 @@ export class SqlSplitter {
       text = whole.subarray(0, e);
     }
     const head = Buffer.concat(this.headParts).toString('latin1');
-    return { start: this.stmtStart, bodyStart: this.bodyStart, end, line: this.bodyLine, text, head, groups: this.groups, noBackslashEscapes: this.modes.noBackslashEscapes, delimiter: this.delim, terminated };
+    return { start: this.stmtStart, bodyStart: this.bodyStart, end, line: this.bodyLine, text, head, groups: this.groups, firstValues: this.firstValues, noBackslashEscapes: this.modes.noBackslashEscapes, delimiter: this.delim, terminated };
   }
 
   private resetStatement(next: number): void {
     this.stmtStart = next;
     this.bodyStart = -1;
     this.groups = 0;
+    this.firstValues = { first: 0, rest: 0 };
     this.depth = 0;
     this.headParts = [];
     this.headLen = 0;

@@ -74,7 +74,7 @@ const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: Reporter, signal?: AbortSignal, scratch?: ScratchTargets): Promise<ImportResult> {
   reporter.emit({ kind: 'info', message: `${file.display}: a mysqldump / mariadb-dump file${file.compression !== 'none' ? ` (${file.compression})` : ''}; planning` });
   await refuseXml(file);
-  const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
+  const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true, sqlMode: opts.sqlMode }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
   const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts), ...refuseOrphans(plan, file, opts)];
   refuseStateChange(plan, file);
   refuseEmptiedAfterRows(plan, file);

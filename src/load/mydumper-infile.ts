@@ -44,7 +44,7 @@ export async function loadInfileBatch(ctx: ImportContext, s: Session, w: ImportT
     if (s.lastWarningCount > 0) {
       // a row with more or fewer fields than the statement names is not a row of this table (a .dat
       // file replaced by another table's, or edited): refused, and the transaction rolled back
-      const misfit = (await s.warnings(20)).find((x) => FIELD_COUNT_WARNINGS.includes(x.code));
+      const misfit = (await s.warnings(s.lastWarningCount)).find((x) => FIELD_COUNT_WARNINGS.includes(x.code));
       if (misfit) throw new TsError({ code: 'bad-dump', message: `${dat.display}: server warning ${misfit.code} '${misfit.message}', not the fields the LOAD DATA of ${infile.statementFile} names for ${db}.${table}: not rows of this table as mydumper wrote them (a .dat file cut short, edited, or replaced by another table's); none of its rows were loaded`, object: { database: db, table, file: dat.display }, suggestion: 'restore the .dat file as mydumper wrote it, then run tsload again (it resumes)' });
       await onWarnings(s, `${dat.display} (${db}.${table}, by the LOAD DATA of ${infile.statementFile})`);
     }

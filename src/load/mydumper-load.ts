@@ -89,7 +89,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     const file = files.length;
     const f = scriptFile(store, name, `${display}/${name}`);
     files.push(f);
-    const p = new ScriptPlanner({ limits, footer: false, database: db, file, ...(OBJECT_FILE.test(name) ? { delimiter: ';\n' } : {}) });
+    const p = new ScriptPlanner({ limits, footer: false, database: db, file, sqlMode: opts.sqlMode, ...(OBJECT_FILE.test(name) ? { delimiter: ';\n' } : {}) });
     prepare?.(p);
     for await (const piece of scriptBytes(f)) p.push(piece);
     const plan = p.finish();

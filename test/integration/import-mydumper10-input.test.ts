@@ -237,4 +237,18 @@ describe('tsload and mydumper 1.0 input', () => {
     expect(c.stderr).toMatch(/myd1fx_src\.people\.00005\.dat: server warning 1261 .* cut short/);
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${other}\`.people WHERE id IN (101, 102)`))).toBe(0);
   }, 120_000);
+
+  it('refuses a .dat row with too few fields after more than 20 other warnings (every warning is read)', async () => {
+    const dir = copy('load-data', 'late-misfit');
+    const dat = path.join(dir, `${SOURCE}.people.00005.dat`);
+    // 70 scores rounded (note 1265 each, more than the server keeps by default), then a row cut short (1261)
+    const rounded = Array.from({ length: 70 }, (_, i) => `${2000 + i}\tr${i}\tx\t0.12345\t\\N\t\\N\t\\N\t\\N\n`).join('');
+    writeFileSync(dat, Buffer.concat([readFileSync(dat), Buffer.from(`${rounded}2100\tcut\n`)]));
+    const dst = uniqueDb('imp_myd10_latemisfit');
+    const r = await runCli('tsload', [...connArgs(), '-d', dir, '--rename', `${SOURCE}=${dst}`, '-t', '1'], { timeoutMs: 120_000 });
+    targets.push(dst);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(/myd1fx_src\.people\.00005\.dat: server warning 1261 .* none of its rows were loaded/);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.people WHERE id >= 2000`))).toBe(0);
+  }, 120_000);
 });

@@ -185,6 +185,21 @@ describe('tsload restores a SQL file in the mariadb client\'s file order, or ref
     await restoreBothWays('a6', dump('CREATE TABLE t (id int auto_increment primary key, a int);', ...rows), ['-t', '4']);
   }, 600_000);
 
+  it('explicit NULL ids, 0 ids without NO_AUTO_VALUE_ON_ZERO, and a table whose AUTO_INCREMENT column is not first take the server\'s ids in file order', async () => {
+    const n = Array.from({ length: 60 }, (_, i) => i);
+    // NULL in the id of an INSERT without a column list, and DEFAULT / NULL with one
+    await restoreBothWays('n1', dump('CREATE TABLE t (id int auto_increment primary key, a int);', ...n.map((i) => `INSERT INTO t VALUES (${i % 7 === 3 ? 1000 + i : 'NULL'},${i});`), 'CREATE TABLE u (id int auto_increment primary key, a int);', ...n.map((i) => `INSERT INTO u (id, a) VALUES (${i % 2 ? 'DEFAULT' : 'NULL'},${i});`)), ['-t', '4']);
+    // 0 is an id to take under the file's sql_mode: a column list giving it, or none
+    await restoreBothWays('z1', dump("SET sql_mode='';", 'CREATE TABLE t (id int auto_increment primary key, a int);', ...n.map((i) => `INSERT INTO t (id,a) VALUES (0,${i});`), 'CREATE TABLE u (id bigint auto_increment primary key, a int);', ...n.map((i) => `INSERT INTO u VALUES (0,${i}),(${-1 - i},${i});`)), ['-t', '4']);
+    // the column second in the row, given NULL: not read, so in file order
+    await restoreBothWays('p1', dump('CREATE TABLE t (a int, id int auto_increment, primary key (id));', ...n.map((i) => `INSERT INTO t VALUES (${i},NULL);`)), ['-t', '4']);
+  }, 600_000);
+
+  it('the AUTO_INCREMENT column is the one whose definition says so, not a string or comment that reads auto_increment', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `INSERT INTO t (note, v) VALUES ('x',${i});`);
+    await restoreBothWays('c4', dump("CREATE TABLE t (note varchar(40) DEFAULT 'auto_increment' COMMENT 'not AUTO_INCREMENT', /* auto_increment */ id int NOT NULL AUTO_INCREMENT, v int, PRIMARY KEY (id));", ...rows), ['-t', '4']);
+  }, 600_000);
+
   it('a rerun after a load killed while an ALTER TABLE adding an unnamed key ran refuses it instead of adding a second key (a_2)', async () => {
     const dst = uniqueDb('imp_ord_unnamed');
     dbs.push(dst);

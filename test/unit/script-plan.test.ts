@@ -115,11 +115,39 @@ describe('script plan', () => {
 
   it('tells an INSERT that leaves the AUTO_INCREMENT id to the server', () => {
     const ddl = 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `a` decimal(10, 2)\n) AUTO_INCREMENT=5';
-    expect(takesServerIds(ddl, 'INSERT INTO `t` (`a`) VALUES (1)', true)).toBe(true);
-    expect(takesServerIds(ddl, 'INSERT INTO `t` (`id`, `a`) VALUES (1, 2)', true)).toBe(false);
-    expect(takesServerIds(ddl, 'INSERT INTO `t` VALUES (1, 2)', false)).toBe(false);
-    expect(takesServerIds('CREATE TABLE t (id int auto_increment primary key, a int)', 'INSERT INTO t (ID, a) VALUES (1, 2)', true)).toBe(false);
-    expect(takesServerIds('CREATE TABLE t (id int, a int) AUTO_INCREMENT=3', 'INSERT INTO t (a) VALUES (2)', true)).toBe(false);
+    const ids = { first: 1, rest: 1 };
+    expect(takesServerIds(ddl, 'INSERT INTO `t` (`a`) VALUES (1)', true, ids, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
+    expect(takesServerIds(ddl, 'INSERT INTO `t` (`id`, `a`) VALUES (1, 2)', true, { first: 4, rest: 1 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(false);
+    expect(takesServerIds(ddl, 'INSERT INTO `t` VALUES (1, 2)', false, ids, '')).toBe(false);
+    expect(takesServerIds('CREATE TABLE t (id int auto_increment primary key, a int)', 'INSERT INTO t (ID, a) VALUES (1, 2)', true, { first: 4, rest: 1 }, '')).toBe(false);
+    expect(takesServerIds('CREATE TABLE t (id int, a int) AUTO_INCREMENT=3', 'INSERT INTO t (a) VALUES (2)', true, ids, '')).toBe(false);
+    // a string or comment reading auto_increment is not the column's attribute
+    const noted = "CREATE TABLE t (note varchar(40) DEFAULT 'auto_increment' COMMENT \"auto_increment\", -- auto_increment\n id int NOT NULL AUTO_INCREMENT, v int, PRIMARY KEY (id))";
+    expect(takesServerIds(noted, "INSERT INTO t (note, v) VALUES ('x',1)", true, { first: 4, rest: 4 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
+    expect(takesServerIds(noted, "INSERT INTO t (id, note, v) VALUES (1,'x',1)", true, { first: 4, rest: 1 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(false);
+    // the column given elsewhere than first, or INVISIBLE: not read, so taken as the server's
+    expect(takesServerIds(noted, "INSERT INTO t VALUES ('x',5,1)", false, { first: 4, rest: 4 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
+    expect(takesServerIds('CREATE TABLE t (id int auto_increment primary key invisible, a int)', 'INSERT INTO t VALUES (1)', false, ids, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
+  });
+
+  it('reads NULL and 0 ids in any row of an INSERT, as its sql_mode takes them; a mysqldump file stays parallel', () => {
+    const serial = (text: string): (boolean | undefined)[] => plan(`-- MySQL dump 10.13\n${text}\n-- Dump completed on 2026-12-02\n`).databases.flatMap((d) => d.tables.map((t) => t.serverIds));
+    const t = 'CREATE TABLE t (id int auto_increment primary key, a int);';
+    expect(serial(`${t}\nINSERT INTO t VALUES (1,1),(2,2),(3,3);`)).toEqual([undefined]);
+    expect(serial(`${t}\nINSERT INTO t VALUES (1,1),(2,2),( NULL ,3);`)).toEqual([true]);
+    expect(serial(`${t}\nINSERT INTO t VALUES (1,1),(default,2);`)).toEqual([true]);
+    expect(serial(`${t}\nINSERT INTO t VALUES (1,1),(0,2);`)).toEqual([true]);
+    expect(serial(`${t}\nINSERT INTO t (id, a) VALUES (1,1),(0,2);`)).toEqual([true]);
+    expect(serial(`${t}\nINSERT INTO t (id, a) VALUES ('5',1);`)).toEqual([true]);
+    expect(serial(`SET sql_mode='NO_AUTO_VALUE_ON_ZERO';\n${t}\nINSERT INTO t (id, a) VALUES (1,1),(0,2),(-3,3);`)).toEqual([undefined]);
+    expect(serial(`SET sql_mode='NO_AUTO_VALUE_ON_ZERO';\n${t}\nINSERT INTO t VALUES (1,1),(NULL,2);`)).toEqual([true]);
+    // no sql_mode in the file: the load's --sql-mode decides (mydumper's files are loaded with NO_AUTO_VALUE_ON_ZERO)
+    const p = new ScriptPlanner({ limits: { statements: 2, bytes: 1 << 20 }, footer: false, sqlMode: 'NO_AUTO_VALUE_ON_ZERO' });
+    p.push(Buffer.from(`${t}\nINSERT INTO t VALUES (0,1),(1,2);\n`));
+    expect(p.finish().databases[0]!.tables[0]!.serverIds).toBeUndefined();
+    // mysqldump's shape: its header's NO_AUTO_VALUE_ON_ZERO keeps the 0 it dumped
+    const header = "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;";
+    expect(serial(`${header}\nCREATE TABLE \`t\` (\n  \`id\` int(11) NOT NULL AUTO_INCREMENT,\n  \`a\` int,\n  PRIMARY KEY (\`id\`)\n) AUTO_INCREMENT=3;\nINSERT INTO \`t\` VALUES (0,1),(1,2),\n(2,3);`)).toEqual([undefined]);
   });
 
   it('classifies what mysqldump writes', () => {
