@@ -200,7 +200,11 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
 export interface OutputHold {
   /** Aborted (its reason the TsError saying so) when a refresh finds that the output is no longer ours. */
   readonly lost: AbortSignal;
-  /** Checks, now, that the marker is still this run's (before the manifest is written); throws the TsError saying why not. */
+  /**
+   * Checks, now, that the marker is still this run's (before the manifest is written); throws the
+   * TsError saying why not. A store that cannot answer now (its error) does not fail the run: only
+   * a marker found replaced or removed says the output is lost.
+   */
   confirm(): Promise<void>;
   /** Stops refreshing the marker (waits for a refresh under way, RELEASE_WAIT_MS at most). Idempotent. */
   release(): Promise<void>;
@@ -229,9 +233,8 @@ function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number): Output
   return {
     lost: lost.signal,
     confirm: async () => {
-      const now = last.then(beat);
-      last = now.catch(() => undefined);
-      await now;
+      last = last.then(beat).catch(() => undefined);
+      await last;
       if (lost.signal.aborted) throw lost.signal.reason;
     },
     release: async () => {
@@ -257,13 +260,10 @@ async function outputLost(store: DumpStore, found: Exclude<RefreshResult, 'refre
 
 /**
  * After the manifest: the dump is complete, the marker goes, but never another run's: a marker
- * found replaced or removed fails the run. A store that cannot answer now (its error) does not: the
- * marker was confirmed ours just before the manifest.
+ * found replaced or removed fails the run (see OutputHold.confirm).
  */
 export async function finishOutput(store: DumpStore, hold: OutputHold): Promise<void> {
-  await hold.confirm().catch((e: unknown) => {
-    if (hold.lost.aborted) throw e;
-  });
+  await hold.confirm();
   await hold.release();
   await store.remove(IN_PROGRESS_FILE);
   await store.flush();

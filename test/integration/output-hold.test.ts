@@ -134,6 +134,22 @@ describe('the hold of the output', () => {
     }
   });
 
+  it('a store that cannot refresh the marker just before the manifest does not fail the run: only a marker lost does', async () => {
+    const dir = path.join(tempDir('hold-failing'), 'dump');
+    const real = await localStore(dir, { create: true });
+    // a store whose refresh fails (an S3 server refusing the put): the data is all written, the marker still ours
+    const failing = overriding<DumpStore>(real, { refresh: () => Promise.reject(new Error('NotImplemented, HTTP 501')) });
+    const hold = await prepareOutput(failing, false, 'test', undefined, 1e9);
+    try {
+      await hold.confirm();
+      expect(hold.lost.aborted).toBe(false);
+      await finishOutput(failing, hold);
+      expect(listFiles(dir)).toEqual([]);
+    } finally {
+      await hold.release();
+    }
+  });
+
   it('a refresh that never ends does not hold up the end of the run', async () => {
     const dir = path.join(tempDir('hold-hung'), 'dump');
     const real = await localStore(dir, { create: true });
