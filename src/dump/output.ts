@@ -4,6 +4,7 @@ import { TsError } from '../core/errors.js';
 import { manifestFiles, parseManifest } from '../format/manifest.js';
 import { CLAIM_FILE, IN_PROGRESS_FILE, MANIFEST_FILE, isClaimTemp, isDumpFilePath } from '../format/naming.js';
 import type { DumpStore, RefreshResult, StoredEntry } from '../storage/dump-store.js';
+import { readPidSpace } from '../storage/pid-space.js';
 
 interface Marker {
   readonly tool: 'tsdump';
@@ -13,7 +14,15 @@ interface Marker {
   readonly pid: number;
   /** Random, per run: tells this run's marker from another's of the same host and pid (containers all run as PID 1). */
   readonly runId?: string;
+  /** The PID namespace (and boot) the pid is of, where the system tells it: see readPidSpace. */
+  readonly pidSpace?: string;
 }
+
+/** The runIds of the runs of this process (several only in tests). */
+const ownRuns = new Set<string>();
+
+/** This process's pid space (readPidSpace), written in its marker and claim. */
+export const PID_SPACE = readPidSpace();
 
 /** The tsdump JSON (marker or claim) at `path`, when `entries` hold it as a regular file. */
 async function readMarker(store: DumpStore, entries: readonly StoredEntry[], at = IN_PROGRESS_FILE): Promise<Marker | null> {
@@ -50,29 +59,45 @@ async function earlierDump(store: DumpStore, entries: readonly StoredEntry[]): P
 
 /** A running tsdump refreshes its marker this often (OutputHold), so a run on another host can tell it is alive. */
 export const MARKER_REFRESH_MS = 30_000;
-/** A marker of another host refreshed less than this long ago is taken for a tsdump still running. */
+/** A marker judged by its age (judgedByAge) refreshed less than this long ago is taken for a tsdump still running. */
 const MARKER_STALE_MS = 4 * MARKER_REFRESH_MS;
 
-/**
- * Whether the marker's tsdump is still running: on this host, whether its pid lives; on another,
- * whether its marker was refreshed in the last MARKER_STALE_MS (`age`, by the store's clock). The
- * pid says nothing of another host's run (in containers every tsdump may be PID 1, as we are).
- */
-function stillRunning(marker: Marker | null, age = Infinity): boolean {
-  if (!marker) return false;
-  if (marker.host !== os.hostname()) return age < MARKER_STALE_MS;
-  // this very process: a run of it that has ended (runs in one process are tests)
-  if (marker.pid === process.pid) return false;
+/** Whether a process of `pid` is seen from here (one of another user's too). */
+function pidSeen(pid: number): boolean {
   try {
-    process.kill(marker.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
+/**
+ * Whether the marker's liveness is told by its age, not by its pid: a marker of another host, or
+ * of this host name whose pid is ours or not seen here, unless the marker was written in our PID
+ * namespace (then that pid is a process that has ended). The same host name with another PID
+ * namespace is another container: its pid (every tsdump may be PID 1, as we are) says nothing here.
+ */
+function judgedByAge(marker: Marker): boolean {
+  if (marker.host !== os.hostname()) return true;
+  if (marker.pid !== process.pid && pidSeen(marker.pid)) return false;
+  return PID_SPACE === undefined || marker.pidSpace !== PID_SPACE;
+}
+
+/**
+ * Whether the marker's tsdump is still running: when judgedByAge, whether its marker was refreshed
+ * in the last MARKER_STALE_MS (`age`, by the store's clock); otherwise whether its pid lives. A
+ * marker of a run of this process is taken for one that has ended (runs in one process are tests).
+ */
+function stillRunning(marker: Marker | null, age = Infinity): boolean {
+  if (!marker) return false;
+  if (marker.runId !== undefined && ownRuns.has(marker.runId)) return false;
+  if (judgedByAge(marker)) return age < MARKER_STALE_MS;
+  return marker.pid !== process.pid && pidSeen(marker.pid);
+}
+
 function runningElsewhere(store: DumpStore, m: Marker, age: number): TsError {
-  const remote = m.host !== os.hostname();
+  const remote = judgedByAge(m);
   return new TsError({
     code: 'usage',
     message: `output ${store.display} is being written by another tsdump (pid ${m.pid} on ${m.host}, started ${m.startedAt}${remote ? `; its marker was refreshed ${Math.max(0, Math.round(age / 1000))} s ago` : ''}); nothing was deleted`,
@@ -83,7 +108,7 @@ function runningElsewhere(store: DumpStore, m: Marker, age: number): TsError {
 /** Another tsdump holds the claim (CLAIM_FILE): it is deciding about the output, or was killed doing so. */
 function beingClaimed(store: DumpStore, m: Marker | null, file = CLAIM_FILE): TsError {
   const who = m ? ` (pid ${m.pid} on ${m.host}, started ${m.startedAt})` : '';
-  const dead = m !== null && m.host === os.hostname() && m.pid !== process.pid && !stillRunning(m);
+  const dead = m !== null && m.host === os.hostname() && m.pid !== process.pid && !judgedByAge(m) && !stillRunning(m);
   return new TsError({
     code: 'usage',
     message: `output ${store.display} is being claimed by another tsdump${who}; nothing was deleted`,
@@ -153,7 +178,9 @@ export async function outputRefusal(store: DumpStore, entries: readonly StoredEn
  * tsdump still running). `warn` hears that the store cannot make the claim exclusive.
  */
 export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVersion: string, warn: (message: string) => void = () => undefined, refreshMs = MARKER_REFRESH_MS): Promise<OutputHold> {
-  const marker: Marker = { tool: 'tsdump', version: toolVersion, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid, runId: randomBytes(8).toString('hex') };
+  const runId = randomBytes(8).toString('hex');
+  ownRuns.add(runId);
+  const marker: Marker = { tool: 'tsdump', version: toolVersion, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid, runId, ...(PID_SPACE ? { pidSpace: PID_SPACE } : {}) };
   const bytes = Buffer.from(JSON.stringify(marker) + '\n', 'utf8');
   const claim = await store.claim(CLAIM_FILE, bytes);
   // the claim's holder, or (done claiming meanwhile) the marker it put in place
@@ -200,7 +227,11 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
 export interface OutputHold {
   /** Aborted (its reason the TsError saying so) when a refresh finds that the output is no longer ours. */
   readonly lost: AbortSignal;
-  /** Checks, now, that the marker is still this run's (before the manifest is written); throws the TsError saying why not. */
+  /**
+   * Checks, now, that the marker is still this run's (before the manifest is written); throws the
+   * TsError saying why not. A store that cannot answer now (its error) does not fail the run: only
+   * a marker found replaced or removed says the output is lost.
+   */
   confirm(): Promise<void>;
   /** Stops refreshing the marker (waits for a refresh under way, RELEASE_WAIT_MS at most). Idempotent. */
   release(): Promise<void>;
@@ -229,9 +260,8 @@ function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number): Output
   return {
     lost: lost.signal,
     confirm: async () => {
-      const now = last.then(beat);
-      last = now.catch(() => undefined);
-      await now;
+      last = last.then(beat).catch(() => undefined);
+      await last;
       if (lost.signal.aborted) throw lost.signal.reason;
     },
     release: async () => {
@@ -257,13 +287,10 @@ async function outputLost(store: DumpStore, found: Exclude<RefreshResult, 'refre
 
 /**
  * After the manifest: the dump is complete, the marker goes, but never another run's: a marker
- * found replaced or removed fails the run. A store that cannot answer now (its error) does not: the
- * marker was confirmed ours just before the manifest.
+ * found replaced or removed fails the run (see OutputHold.confirm).
  */
 export async function finishOutput(store: DumpStore, hold: OutputHold): Promise<void> {
-  await hold.confirm().catch((e: unknown) => {
-    if (hold.lost.aborted) throw e;
-  });
+  await hold.confirm();
   await hold.release();
   await store.remove(IN_PROGRESS_FILE);
   await store.flush();

@@ -227,7 +227,9 @@ export class S3Store implements DumpStore {
   /**
    * Read, compared, then put with If-Match on the ETag read: a put never brings back a marker
    * deleted meanwhile, nor overwrites the one of a run that replaced it (where the server honours
-   * If-Match; where it does not, the comparison just before still stands).
+   * If-Match; where it does not, the comparison just before still stands). A server known to have
+   * no conditional writes (the claim learned it), or that answers If-Match 501 NotImplemented, gets
+   * a plain put after the comparison: sending the condition there would fail every refresh.
    */
   async refresh(relative: string, bytes: Buffer): Promise<RefreshResult> {
     const Key = this.key(relative);
@@ -241,13 +243,19 @@ export class S3Store implements DumpStore {
       if (isNotFound(e)) return 'gone';
       throw await this.explain(e, 'read', relative);
     }
+    const put = (IfMatch?: string) => this.client.send(new PutObjectCommand({ Bucket, Key, Body: bytes, ...(IfMatch ? { IfMatch } : {}) }));
     try {
-      await this.client.send(new PutObjectCommand({ Bucket, Key, Body: bytes, ...(etag ? { IfMatch: etag } : {}) }));
+      await put(this.conditionalWrites === false ? undefined : etag);
       return 'refreshed';
     } catch (e) {
       const f = failureOf(e);
       if (isNotFound(e)) return 'gone';
       if (f.status === 412 || f.code === 'PreconditionFailed') return 'replaced';
+      if (f.status === 501 || f.code === 'NotImplemented') {
+        this.conditionalWrites = false;
+        await this.call('write', relative, () => put());
+        return 'refreshed';
+      }
       // 409 ConditionalRequestConflict (a write of the key in flight) and the rest: tried again at the next beat
       throw await this.explain(e, 'write', relative);
     }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, uti
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareOutput } from '../../src/dump/output.js';
+import { PID_SPACE, prepareOutput } from '../../src/dump/output.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { localStore } from '../../src/storage/local-store.js';
 import { REPO_ROOT, connArgs, runCli } from '../support/cli.js';
@@ -81,11 +81,18 @@ describe('tsdump --overwrite', () => {
     // a claim left by a tsdump killed while claiming: named, with the fix
     const dead = spawn(process.execPath, ['-e', '']);
     await new Promise((r) => dead.once('exit', r));
-    writeFileSync(path.join(dir, '.tsdump-in-progress.partial'), JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host: os.hostname(), pid: dead.pid }) + '\n');
+    const claimOf = (extra: object) => JSON.stringify({ tool: 'tsdump', version: '0', startedAt: '2026-01-01T00:00:00.000Z', host: os.hostname(), pid: dead.pid, ...extra }) + '\n';
+    writeFileSync(path.join(dir, '.tsdump-in-progress.partial'), claimOf({ pidSpace: PID_SPACE }));
     const stale = await dump(dir, ['--overwrite']);
     expect(stale.code).toBe(2);
     expect(stale.stderr).toContain(`is being claimed by another tsdump (pid ${dead.pid} on ${os.hostname()}, started 2026-01-01T00:00:00.000Z)`);
     expect(stale.stderr).toContain('that process is not running: it was killed while claiming the output; remove .tsdump-in-progress.partial');
+    // one of our host name but not of our PID namespace (another container's, or of a tsdump before pidSpace): its pid says nothing here
+    writeFileSync(path.join(dir, '.tsdump-in-progress.partial'), claimOf({}));
+    const unknown = await dump(dir, ['--overwrite']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).not.toContain('that process is not running');
+    expect(unknown.stderr).toContain('if no tsdump runs there, one was killed while claiming it: remove .tsdump-in-progress.partial');
   });
 
   it('a manifest.json that is a symbolic link to a real dump\'s manifest makes nothing ours', async () => {

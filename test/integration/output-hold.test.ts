@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareOutput, finishOutput } from '../../src/dump/output.js';
@@ -17,6 +18,12 @@ import { REPO_ROOT } from '../support/cli.js';
 import { listFiles, markerJson, overriding, removeTemps, tempDir } from '../support/faults.js';
 
 const MARKER = '.tsdump-in-progress';
+
+/** The pid of a process that has ended (not seen here, as another PID namespace's is not). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
 
 /**
  * Runs prepareOutput (of the built dist/) on `dir` in a child process whose node:fs/promises was
@@ -89,6 +96,38 @@ describe('the hold of the output', () => {
     expect(readFileSync(path.join(dir, 'db', 'a.000001.csv'), 'utf8')).toBe('1,"live"\n');
   });
 
+  it.each([
+    ['our pid (every container runs tsdump as PID 1)', () => process.pid],
+    ['a pid not seen here (another PID namespace)', () => deadPid()],
+  ])('a marker of our host name, %s, and another run\'s runId is judged by its age: fresh, --overwrite refuses it; old, it replaces it', async (_, pid) => {
+    const dir = path.join(tempDir('hold-container'), 'dump');
+    mkdirSync(path.join(dir, 'db'), { recursive: true });
+    writeFileSync(path.join(dir, MARKER), markerJson(os.hostname(), pid()));
+    writeFileSync(path.join(dir, 'db', 'a.000001.csv'), '1,"live"\n');
+    const err = await prepareOutput(await localStore(dir), true, 'test').then(() => null, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(new RegExp(`is being written by another tsdump \\(pid \\d+ on ${os.hostname()}, started .*; its marker was refreshed \\d+ s ago\\); nothing was deleted`));
+    expect(listFiles(dir)).toEqual([MARKER, 'db/a.000001.csv']);
+    // the same marker, last refreshed ten minutes ago: a killed run's
+    const then = new Date(Date.now() - 10 * 60_000);
+    utimesSync(path.join(dir, MARKER), then, then);
+    await (await prepareOutput(await localStore(dir), true, 'test')).release();
+    expect(listFiles(dir)).toEqual([MARKER]);
+  });
+
+  it('a marker of a process of our PID namespace that has ended is replaced at once', async () => {
+    const dir = path.join(tempDir('hold-ended'), 'dump');
+    // a run of a child process, which then exits: its marker is left, just refreshed
+    const script = `
+      const { prepareOutput } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'dump', 'output.js'))});
+      const { localStore } = await import(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'storage', 'local-store.js'))});
+      await (await prepareOutput(await localStore(process.argv[1], { create: true }), false, 'child')).release();`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, MARKER), 'utf8'))).toMatchObject({ host: os.hostname(), version: 'child' });
+    await (await prepareOutput(await localStore(dir), true, 'test')).release();
+    expect(JSON.parse(readFileSync(path.join(dir, MARKER), 'utf8'))).toMatchObject({ version: 'test', pid: process.pid });
+  });
+
   it('a run whose output another tsdump took over (its marker replaced) is told, and removes nothing of the new run', async () => {
     const dir = path.join(tempDir('hold-takeover'), 'dump');
     const a = await prepareOutput(await localStore(dir, { create: true }), false, 'a', undefined, 20);
@@ -129,6 +168,22 @@ describe('the hold of the output', () => {
       expect(String((hold.lost.reason as Error).message)).toContain("is no longer this dump's");
       expect(statSync(outside).mtimeMs).toBe(0);
       expect(readFileSync(outside, 'utf8')).toBe('not ours\n');
+    } finally {
+      await hold.release();
+    }
+  });
+
+  it('a store that cannot refresh the marker just before the manifest does not fail the run: only a marker lost does', async () => {
+    const dir = path.join(tempDir('hold-failing'), 'dump');
+    const real = await localStore(dir, { create: true });
+    // a store whose refresh fails (an S3 server refusing the put): the data is all written, the marker still ours
+    const failing = overriding<DumpStore>(real, { refresh: () => Promise.reject(new Error('NotImplemented, HTTP 501')) });
+    const hold = await prepareOutput(failing, false, 'test', undefined, 1e9);
+    try {
+      await hold.confirm();
+      expect(hold.lost.aborted).toBe(false);
+      await finishOutput(failing, hold);
+      expect(listFiles(dir)).toEqual([]);
     } finally {
       await hold.release();
     }

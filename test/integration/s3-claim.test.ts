@@ -19,19 +19,20 @@ describe('the claim of an s3:// output', () => {
   let admin: AdminSession;
   let s3: S3TestServer;
   let plain: S3TestServer;
+  let refusing: S3TestServer;
   const bucket = uniqueBucket('tsdump-claim');
   const db = uniqueDb('s3_claim');
 
   beforeAll(async () => {
     admin = await adminSession();
-    [s3, plain] = await Promise.all([startS3Server([bucket]), startS3Server([bucket], { conditionalWrites: false })]);
+    [s3, plain, refusing] = await Promise.all([startS3Server([bucket]), startS3Server([bucket], { conditionalWrites: false }), startS3Server([bucket], { conditionalWrites: 'refused' })]);
     await admin.query(`CREATE DATABASE \`${db}\`; USE \`${db}\`;
       CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO a SELECT seq, 'x' FROM seq_1_to_300;`);
   }, 120_000);
 
   afterAll(async () => {
     await dropDbs(db);
-    await Promise.all([s3?.stop(), plain?.stop()]);
+    await Promise.all([s3?.stop(), plain?.stop(), refusing?.stop()]);
     await admin?.close();
   });
 
@@ -137,4 +138,36 @@ describe('the claim of an s3:// output', () => {
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stderr).not.toContain('does not honour conditional writes');
   }, 300_000);
+
+  it('a server that answers conditional writes 501 NotImplemented takes the dump: its marker is refreshed by plain puts, the dump completes and verifies', async () => {
+    const r = await dump(refusing, 'refused');
+    // the refresh before the manifest used to put with If-Match and fail the dump with its 501 after all its data
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`s3://${bucket}/refused does not honour conditional writes (If-None-Match), so the claim of the output is not exclusive`);
+    expect(r.stderr).not.toContain('NotImplemented');
+    const keys = await refusing.keys(bucket, 'refused/');
+    expect(keys).toContain('refused/manifest.json');
+    expect(keys.filter((k) => k.includes('.tsdump-in-progress'))).toEqual([]);
+    const v = await runCli('tsdump', ['verify', `s3://${bucket}/refused`], { env: refusing.env() });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  }, 300_000);
+
+  it('on a server that answers conditional writes 501, the marker is refreshed: by the run that claimed it, and by a store that learns it at the refresh (in-process)', async () => {
+    const marker = 'refreshed/.tsdump-in-progress';
+    const [a, b] = [storeAt('refreshed', refusing.endpoint), storeAt('refreshed', refusing.endpoint)];
+    try {
+      await withEnv(refusing, async () => {
+        const hold = await prepareOutput(a, false, 'a', undefined, 1e9);
+        const bytes = await refusing.getObject(bucket, marker);
+        // each used to put with If-Match, answered 501: every heartbeat failed, the marker went stale
+        expect(await a.refresh('.tsdump-in-progress', bytes)).toBe('refreshed');
+        expect(await b.refresh('.tsdump-in-progress', bytes)).toBe('refreshed');
+        expect(await b.refresh('.tsdump-in-progress', Buffer.from('another run\n'))).toBe('replaced');
+        await finishOutput(a, hold);
+      });
+      expect(await refusing.keys(bucket, 'refreshed/')).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });

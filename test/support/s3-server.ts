@@ -39,8 +39,11 @@ export interface S3TestServer {
   stop(): Promise<void>;
 }
 
-/** `conditionalWrites: false`: PutObject's If-None-Match is ignored (s3rver's own behaviour, older S3-compatible servers'). */
-export async function startS3Server(buckets: readonly string[] = [], { conditionalWrites = true } = {}): Promise<S3TestServer> {
+/**
+ * `conditionalWrites: false`: PutObject's If-None-Match and If-Match are ignored (s3rver's own
+ * behaviour, older S3-compatible servers'); `'refused'`: such a put is answered 501 NotImplemented.
+ */
+export async function startS3Server(buckets: readonly string[] = [], { conditionalWrites = true }: { conditionalWrites?: boolean | 'refused' } = {}): Promise<S3TestServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsdump-s3rver-'));
   const accessKeyId = `AKTEST${randomBytes(7).toString('hex').toUpperCase()}`;
   const secretAccessKey = randomBytes(20).toString('base64url');

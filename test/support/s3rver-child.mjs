@@ -13,7 +13,8 @@
  * PreconditionFailed when the key exists, and one with If-Match: <etag> with 404 NoSuchKey when it
  * does not, 412 when its ETag differs; such puts of one key settled one at a time as S3 does. With
  * {"conditionalWrites": false} both are ignored, as s3rver itself (and older S3-compatible servers)
- * do.
+ * do; with {"conditionalWrites": "refused"} such a put is answered 501 NotImplemented, as other
+ * S3-compatible servers without conditional writes do.
  */
 import { createRequire } from 'node:module';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -28,12 +29,19 @@ AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 AWSAccount.DUMMY_ACCOUNT.createKeyPair(config.accessKeyId, config.secretAccessKey);
 
 const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: config.dir, configureBuckets: config.buckets.map((name) => ({ name })) });
-const conditionalWrites = config.conditionalWrites !== false;
+const conditionalWrites = config.conditionalWrites !== false && config.conditionalWrites !== 'refused';
+const refuseConditions = config.conditionalWrites === 'refused';
 /** Per key, the conditional put being settled. */
 const putting = new Map();
 server.middleware.unshift(async (ctx, next) => {
   const o = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
   const ifMatch = ctx.get('if-match');
+  if (refuseConditions && ctx.method === 'PUT' && o && (ctx.get('if-none-match') || ifMatch)) {
+    ctx.status = 501;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>';
+    return;
+  }
   if (conditionalWrites && ctx.method === 'PUT' && o && (ctx.get('if-none-match') === '*' || ifMatch) && ctx.query.uploadId === undefined) {
     while (putting.has(ctx.path)) await putting.get(ctx.path);
     const settled = (async () => {
