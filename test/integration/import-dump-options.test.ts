@@ -36,6 +36,25 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
 
   const expectExact = (dst: string, label: string): Promise<void> => expectSameDatabases(admin, src, dst, label);
 
+  /**
+   * A database of its own (`prefix`, created, then `setup` run in it: each statement's \`DB\` is its
+   * name), dumped by mariadb-dump with `dumpArgs` (its --databases file), loaded by tsload under
+   * --rename with `loadArgs`: the load must succeed (and `check` hold) and the copy equal the source.
+   */
+  async function restoredCopy(prefix: string, setup: readonly string[], dumpArgs: readonly string[], loadArgs: readonly string[], label: string, check?: (dst: string) => Promise<void>): Promise<void> {
+    const from = uniqueDb(prefix);
+    const dst = uniqueDb(`${prefix}_dst`);
+    targets.push(from, dst);
+    await admin.query(`CREATE DATABASE \`${from}\``);
+    for (const sql of setup) await admin.query(sql.replaceAll('`DB`', `\`${from}\``));
+    const f = path.join(dir, `${prefix}.sql`);
+    writeFileSync(f, mariadbDump([...dumpArgs, '--databases', from]));
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`, ...loadArgs], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await check?.(dst);
+    await expectSameDatabases(admin, from, dst, label);
+  }
+
   it('a one-database --skip-add-drop-table dump in latin1: the first table\'s SET character_set_client wrapper does not become the sessions\' character set', async () => {
     const dst = uniqueDb('imp_opt_nodrop');
     targets.push(dst);
@@ -173,66 +192,39 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
   }, 600_000);
 
   it('a --compact --skip-quote-names dump: names of built-in functions (a table `count`, a column `now`) parse as the client parses them', async () => {
-    const from = uniqueDb('imp_opt_noquote');
-    const dst = uniqueDb('imp_opt_noquote_dst');
-    targets.push(from, dst);
-    await admin.query(`CREATE DATABASE \`${from}\``);
-    await admin.query(`CREATE TABLE \`${from}\`.\`count\` (id INT PRIMARY KEY, \`now\` INT, \`user\` VARCHAR(10))`);
-    await admin.query(`INSERT INTO \`${from}\`.\`count\` VALUES (1, 2, 'a'), (2, NULL, 'b')`);
-    const f = path.join(dir, 'noquote.sql');
     // --compact: no header SET SQL_MODE, so the session's own sql_mode parses `CREATE TABLE count (`
-    writeFileSync(f, mariadbDump(['--compact', '--skip-quote-names', '--databases', from]));
-    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`, '--force'], { timeoutMs: 300_000 });
-    expect(r.code, r.stderr).toBe(0);
-    await expectSameDatabases(admin, from, dst, 'skip-quote-names');
+    await restoredCopy('imp_opt_noquote', [
+      'CREATE TABLE `DB`.`count` (id INT PRIMARY KEY, `now` INT, `user` VARCHAR(10))',
+      "INSERT INTO `DB`.`count` VALUES (1, 2, 'a'), (2, NULL, 'b')",
+    ], ['--compact', '--skip-quote-names'], ['--force'], 'skip-quote-names');
   }, 600_000);
 
   it('a --dump-history dump: the history rows load with their row_start / row_end (the file turns system_versioning_insert_history on after its header), and are counted', async () => {
-    const from = uniqueDb('imp_opt_history');
-    const dst = uniqueDb('imp_opt_history_dst');
-    targets.push(from, dst);
-    await admin.query(`CREATE DATABASE \`${from}\``);
     // the generative import test's reduction: implicit row_start/row_end, a row updated (one history row)
-    await admin.query(`CREATE TABLE \`${from}\`.t1 (id INT PRIMARY KEY, v VARCHAR(10)) WITH SYSTEM VERSIONING`);
-    await admin.query(`INSERT INTO \`${from}\`.t1 VALUES (1, 'a'), (2, 'b')`);
-    await admin.query(`UPDATE \`${from}\`.t1 SET v = 'c' WHERE id = 1`);
-    const f = path.join(dir, 'history.sql');
-    writeFileSync(f, mariadbDump(['--dump-history', '--databases', from]));
-    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`, '-t', '2'], { timeoutMs: 300_000 });
-    expect(r.code, r.stderr).toBe(0);
-    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.t1 FOR SYSTEM_TIME ALL`))).toBe(3);
-    await expectSameDatabases(admin, from, dst, '--dump-history');
+    await restoredCopy('imp_opt_history', [
+      'CREATE TABLE `DB`.t1 (id INT PRIMARY KEY, v VARCHAR(10)) WITH SYSTEM VERSIONING',
+      "INSERT INTO `DB`.t1 VALUES (1, 'a'), (2, 'b')",
+      "UPDATE `DB`.t1 SET v = 'c' WHERE id = 1",
+    ], ['--dump-history'], ['-t', '2'], '--dump-history', async (dst) => {
+      expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.t1 FOR SYSTEM_TIME ALL`))).toBe(3);
+    });
   }, 600_000);
 
   it('a system-versioned table with a UNIQUE key and no primary key: the deferred key is added (its ALTER rebuilds the table: 4119 unless history is kept)', async () => {
-    const from = uniqueDb('imp_opt_versioned_uk');
-    const dst = uniqueDb('imp_opt_versioned_uk_dst');
-    targets.push(from, dst);
-    await admin.query(`CREATE DATABASE \`${from}\``);
     // the generative import test's reduction (seed 2); a dump without --dump-history failed the same (its
     // rows' row_start are then the load's time, so only the history makes the copy comparable)
-    await admin.query(`CREATE TABLE \`${from}\`.t1 (id INT NOT NULL, v VARCHAR(10), UNIQUE KEY uk_id (id)) WITH SYSTEM VERSIONING`);
-    await admin.query(`INSERT INTO \`${from}\`.t1 VALUES (1, 'a'), (2, 'b')`);
-    const f = path.join(dir, 'versioned-uk.sql');
-    writeFileSync(f, mariadbDump(['--dump-history', '--databases', from]));
-    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`], { timeoutMs: 300_000 });
-    expect(r.code, r.stderr).toBe(0);
-    await expectSameDatabases(admin, from, dst, 'versioned, UNIQUE key only');
+    await restoredCopy('imp_opt_versioned_uk', [
+      'CREATE TABLE `DB`.t1 (id INT NOT NULL, v VARCHAR(10), UNIQUE KEY uk_id (id)) WITH SYSTEM VERSIONING',
+      "INSERT INTO `DB`.t1 VALUES (1, 'a'), (2, 'b')",
+    ], ['--dump-history'], [], 'versioned, UNIQUE key only');
   }, 600_000);
 
   it('a table with a virtual column and an AUTO_INCREMENT counter past its column\'s range keeps the file\'s counter after its deferred key is added', async () => {
-    const from = uniqueDb('imp_opt_counter');
-    const dst = uniqueDb('imp_opt_counter_dst');
-    targets.push(from, dst);
-    await admin.query(`CREATE DATABASE \`${from}\``);
     // the generative import test's reduction (seed 3): the deferred ADD KEY made the counter max(id) + 1
-    await admin.query(`CREATE TABLE \`${from}\`.t1 (id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, c INT, gen BIGINT AS (c + 1) VIRTUAL, KEY kc (c)) AUTO_INCREMENT = 65930`);
-    await admin.query(`INSERT INTO \`${from}\`.t1 (id, c) VALUES (65530, 7)`);
-    const f = path.join(dir, 'counter.sql');
-    writeFileSync(f, mariadbDump(['--databases', from]));
-    const r = await runCli('tsload', [...connArgs(), '-d', f, '--rename', `${from}=${dst}`], { timeoutMs: 300_000 });
-    expect(r.code, r.stderr).toBe(0);
-    await expectSameDatabases(admin, from, dst, 'AUTO_INCREMENT past the range');
+    await restoredCopy('imp_opt_counter', [
+      'CREATE TABLE `DB`.t1 (id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, c INT, gen BIGINT AS (c + 1) VIRTUAL, KEY kc (c)) AUTO_INCREMENT = 65930',
+      'INSERT INTO `DB`.t1 (id, c) VALUES (65530, 7)',
+    ], [], [], 'AUTO_INCREMENT past the range');
   }, 600_000);
 
   it('tables `T1` (partitioned) and `t1`: a rerun of the finished load (--keep-progress) does not take `T1` for dropped and recreated', async () => {
