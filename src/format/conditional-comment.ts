@@ -14,3 +14,15 @@ export function conditionalPrefix(src: Buffer | string, i: number): number {
   if (digits === '999999') return 0;
   return j - i;
 }
+
+/**
+ * At the `/*` at text[i]: where reading goes on — past a conditional comment's opener (its SQL is
+ * read; `conditional` true: its closing `*\/` is to be stepped over in turn), or past a plain comment
+ * whole (to the end of the text if it is not closed).
+ */
+export function afterCommentStart(text: string, i: number): { readonly next: number; readonly conditional: boolean } {
+  const opener = conditionalPrefix(text, i);
+  if (opener > 0) return { next: i + opener, conditional: true };
+  const end = text.indexOf('*/', i + 2);
+  return { next: end < 0 ? text.length : end + 2, conditional: false };
+}

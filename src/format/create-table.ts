@@ -3,7 +3,7 @@
  * inside the outer parentheses, the table options after them) and the table's AUTO_INCREMENT option.
  * Quoted strings ('…' with backslash or doubled-quote escapes, "…", `…`) are never split.
  */
-import { conditionalPrefix } from './conditional-comment.js';
+import { afterCommentStart } from './conditional-comment.js';
 import { identName } from './sql-classify.js';
 
 export interface Body {
@@ -131,10 +131,9 @@ export function withoutComments(sql: string): string {
       out += sql.slice(i, j);
       i = j;
     } else if (c === '/' && sql[i + 1] === '*') {
-      const cond = conditionalPrefix(sql, i);
-      if (cond > 0) inCond = true;
-      const end = sql.indexOf('*/', i + 2);
-      i = cond > 0 ? i + cond : end < 0 ? sql.length : end + 2;
+      const step = afterCommentStart(sql, i);
+      if (step.conditional) inCond = true;
+      i = step.next;
       out += ' ';
     } else if (c === '*' && inCond && sql[i + 1] === '/') {
       inCond = false;

@@ -1,4 +1,4 @@
-import { conditionalPrefix } from '../format/conditional-comment.js';
+import { afterCommentStart } from '../format/conditional-comment.js';
 import { skipQuoted } from '../format/create-table.js';
 
 /**
@@ -62,14 +62,8 @@ class HeaderReader {
     for (;;) {
       const c = s[this.i];
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r') this.i++;
-      else if (s.startsWith('/*', this.i)) {
-        const opener = conditionalPrefix(s, this.i);
-        if (opener > 0) this.i += opener;
-        else {
-          const end = s.indexOf('*/', this.i + 2);
-          this.i = end < 0 ? s.length : end + 2;
-        }
-      } else if (s.startsWith('*/', this.i)) this.i += 2;
+      else if (s.startsWith('/*', this.i)) this.i = afterCommentStart(s, this.i).next;
+      else if (s.startsWith('*/', this.i)) this.i += 2;
       else return;
     }
   }
