@@ -81,7 +81,8 @@ describe('the claim of an s3:// output', () => {
         expect(holdA.lost.aborted).toBe(false);
         // b stands for another host's --overwrite that judged a's marker stale
         const holdB = await prepareOutput(b, true, 'b', undefined, 1e9);
-        await new Promise<void>((resolve) => (holdA.lost.aborted ? resolve() : holdA.lost.addEventListener('abort', () => resolve(), { once: true })));
+        // a's next refresh finds b's marker (a put of a's that put its own back would leave it refreshing on: timed out here)
+        await waitFor("a's refresh telling it the output was taken", () => holdA.lost.aborted, 30_000);
         // (a's refresh may see b's marker arrive before it can read it back: then it can only say 'replaced')
         expect(String((holdA.lost.reason as Error).message)).toMatch(new RegExp(`^output s3://${bucket}/takeover is no longer this dump's: its in-progress marker (is now another tsdump's|was replaced)`));
         await expect(finishOutput(a, holdA)).rejects.toThrow("is no longer this dump's");
@@ -91,6 +92,26 @@ describe('the claim of an s3:// output', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
       await proxy.stop();
+    }
+  });
+
+  it("a refresh racing another run's replace of the marker never leaves its own bytes over the replacement (100 rounds; the store settles a key's writes one at a time, as S3 does)", async () => {
+    const [a, b] = [storeAt('refresh-race'), storeAt('refresh-race')];
+    const [mine, theirs] = [Buffer.from('{"run":"a"}\n'), Buffer.from('{"run":"b"}\n')];
+    try {
+      const outcomes = new Map<string, number>();
+      await withEnv(s3, async () => {
+        for (let round = 0; round < 100; round++) {
+          await a.replace('.tsdump-in-progress', mine);
+          const [refreshed] = await Promise.all([a.refresh('.tsdump-in-progress', mine), new Promise((r) => setTimeout(r, round % 5)).then(() => b.replace('.tsdump-in-progress', theirs))]);
+          outcomes.set(refreshed, (outcomes.get(refreshed) ?? 0) + 1);
+          expect((await s3.getObject(bucket, 'refresh-race/.tsdump-in-progress')).toString('utf8'), `round ${round}, refresh: ${refreshed}`).toBe(theirs.toString('utf8'));
+        }
+      });
+      // both orders were met: the refresh before the replace, and after it
+      expect([...outcomes.keys()].sort()).toEqual(['refreshed', 'replaced']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -11,14 +11,23 @@
  * page: the tests begin few), instead of answering NotImplemented. A PutObject with
  * If-None-Match: * (S3's conditional write: AWS since 2024, MinIO, …) is refused with 412
  * PreconditionFailed when the key exists, and one with If-Match: <etag> with 404 NoSuchKey when it
- * does not, 412 when its ETag differs; such puts of one key settled one at a time as S3 does. With
+ * does not, 412 when its ETag differs. The writes of one key (PutObject, DeleteObject,
+ * CompleteMultipartUpload; conditional or not) are settled one at a time, as S3 does: s3rver runs
+ * them at once, so a conditional put whose check had passed could finish after a plain put of the
+ * key begun later, and put back what that one had replaced. And a put is answered once its object
+ * is written whole, and put in place at once (a read sees the old object or the new one): s3rver
+ * answers once the body has gone through its hash, with the file write still under way (two puts
+ * of one key one after the other could interleave their bytes in one file). With
  * {"conditionalWrites": false} both are ignored, as s3rver itself (and older S3-compatible servers)
  * do; with {"conditionalWrites": "refused"} such a put is answered 501 NotImplemented, as other
  * S3-compatible servers without conditional writes do.
  */
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
@@ -29,9 +38,34 @@ AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 AWSAccount.DUMMY_ACCOUNT.createKeyPair(config.accessKeyId, config.secretAccessKey);
 
 const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: config.dir, configureBuckets: config.buckets.map((name) => ({ name })) });
+server.store.putObject = async function putObject(object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  await mkdir(path.dirname(objectPath), { recursive: true });
+  // not a name s3rver lists (those end in ._S3rver_object)
+  const temp = `${objectPath}.${randomBytes(6).toString('hex')}.writing`;
+  const md5 = createHash('md5');
+  let size = 0;
+  const hashed = async function* (chunks) {
+    for await (const chunk of chunks) {
+      md5.update(chunk);
+      size += chunk.length;
+      yield chunk;
+    }
+  };
+  try {
+    await pipeline(Buffer.isBuffer(object.content) ? [object.content] : object.content, hashed, createWriteStream(temp));
+    await rename(temp, objectPath);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
+  const digest = md5.digest('hex');
+  await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+  return { size, md5: digest };
+};
 const conditionalWrites = config.conditionalWrites !== false && config.conditionalWrites !== 'refused';
 const refuseConditions = config.conditionalWrites === 'refused';
-/** Per key, the conditional put being settled. */
+/** Per key, the write being settled. */
 const putting = new Map();
 server.middleware.unshift(async (ctx, next) => {
   const o = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
@@ -42,10 +76,15 @@ server.middleware.unshift(async (ctx, next) => {
     ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>';
     return;
   }
-  if (conditionalWrites && ctx.method === 'PUT' && o && (ctx.get('if-none-match') === '*' || ifMatch) && ctx.query.uploadId === undefined) {
+  // a write of the key itself (not a part upload, nor the abort of an upload)
+  const writesKey = o && ctx.query.uploadId === undefined ? ctx.method === 'PUT' || ctx.method === 'DELETE' : o && ctx.method === 'POST' && ctx.query.uploadId !== undefined;
+  // a read of the key waits for a write under way (then it sees the object and its ETag of one write)
+  if (o && !writesKey && (ctx.method === 'GET' || ctx.method === 'HEAD')) while (putting.has(ctx.path)) await putting.get(ctx.path);
+  if (writesKey) {
     while (putting.has(ctx.path)) await putting.get(ctx.path);
     const settled = (async () => {
       const key = decodeURIComponent(o[2]);
+      if (!conditionalWrites || ctx.method !== 'PUT' || !(ctx.get('if-none-match') === '*' || ifMatch)) return next();
       const refuse = (status, code, message) => {
         ctx.status = status;
         ctx.type = 'application/xml';
