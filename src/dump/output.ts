@@ -220,7 +220,7 @@ export async function prepareOutput(store: DumpStore, overwrite: boolean, toolVe
   }
   await store.remove(CLAIM_FILE);
   await store.flush();
-  return keepMarkerFresh(store, bytes, refreshMs);
+  return keepMarkerFresh(store, bytes, refreshMs, warn);
 }
 
 /** The output held by this run: its marker refreshed until release(). */
@@ -244,12 +244,37 @@ export interface OutputHold {
  */
 export const RELEASE_WAIT_MS = 5_000;
 
-/** Refreshes the marker every `every` ms (a refresh that fails is tried again at the next tick; one that finds the marker not ours aborts `lost`). */
-function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number): OutputHold {
+/** Refreshes that fail in a row before the run warns (two: a minute at the default interval, half of MARKER_STALE_MS). */
+const FAILED_REFRESHES_WARNED = 2;
+
+/**
+ * Refreshes the marker every `every` ms: one that finds the marker not ours aborts `lost`; one that
+ * fails (the store's error) is tried again at the next tick, and FAILED_REFRESHES_WARNED of them in a
+ * row are told to `warn` (a marker left unrefreshed MARKER_STALE_MS is taken by another host's
+ * --overwrite for a killed run's), as is the first refresh that works again after that warning.
+ */
+function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number, warn: (message: string) => void): OutputHold {
   const lost = new AbortController();
+  let failed = 0;
+  // the marker's last write: a refresh, or its put in place
+  let refreshedAt = Date.now();
   const beat = async (): Promise<void> => {
     if (lost.signal.aborted) return;
-    const r = await store.refresh(IN_PROGRESS_FILE, bytes);
+    let r: RefreshResult;
+    try {
+      r = await store.refresh(IN_PROGRESS_FILE, bytes);
+    } catch (e) {
+      if (++failed === FAILED_REFRESHES_WARNED) {
+        warn(
+          `could not refresh the in-progress marker of output ${store.display} for ${Math.round((Date.now() - refreshedAt) / 1000)} s (${(e as Error).message}); the dump goes on and keeps trying: ` +
+            `a tsdump --overwrite on another host takes a marker not refreshed for ${MARKER_STALE_MS / 60_000} minutes for a killed run's and would replace this dump`,
+        );
+      }
+      throw e;
+    }
+    if (failed >= FAILED_REFRESHES_WARNED && r === 'refreshed') warn(`the in-progress marker of output ${store.display} is refreshed again, after ${Math.round((Date.now() - refreshedAt) / 1000)} s`);
+    failed = 0;
+    if (r === 'refreshed') refreshedAt = Date.now();
     if (r !== 'refreshed' && !lost.signal.aborted) lost.abort(await outputLost(store, r));
   };
   let last: Promise<void> = Promise.resolve();

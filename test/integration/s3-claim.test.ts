@@ -95,6 +95,38 @@ describe('the claim of an s3:// output', () => {
     }
   });
 
+  it('refreshes of the marker that fail in a row are told (the dump goes on), and so is the first that works again (in-process)', async () => {
+    const proxy = await startFaultProxy(s3.endpoint);
+    const marker = `/${bucket}/refresh-fails/.tsdump-in-progress`;
+    const store = storeAt('refresh-fails', proxy.endpoint);
+    const warnings: string[] = [];
+    try {
+      await withEnv(s3, async () => {
+        const hold = await prepareOutput(store, false, 'a', (m) => warnings.push(m), 20);
+        const puts = () => proxy.log.filter((r) => r.method === 'PUT' && r.url.split('?')[0] === marker).length;
+        const refuse = (count: number) => proxy.add({ kind: 'status', status: 403, code: 'AccessDenied', count, match: (r) => r.method === 'PUT' && r.url.split('?')[0] === marker });
+        // one refresh refused (AccessDenied: the SDK does not retry it), then three that work: nothing to tell
+        refuse(1);
+        await waitFor('a refused refresh', () => proxy.injected.status === 1);
+        const after = puts();
+        await waitFor('three refreshes after it', () => puts() >= after + 3);
+        expect(warnings).toEqual([]);
+        // five refused in a row: told once, then told when a refresh works again
+        refuse(5);
+        await waitFor('the marker refreshed again after five refused puts', () => proxy.injected.status === 6 && warnings.length === 2);
+        expect(hold.lost.aborted).toBe(false);
+        expect(warnings[0]).toMatch(new RegExp(`^could not refresh the in-progress marker of output s3://${bucket}/refresh-fails for \\d+ s \\(.+\\); the dump goes on and keeps trying: a tsdump --overwrite on another host takes a marker not refreshed for 2 minutes for a killed run's and would replace this dump$`));
+        expect(warnings[0]).toMatch(/denied/i);
+        expect(warnings[1]).toMatch(new RegExp(`^the in-progress marker of output s3://${bucket}/refresh-fails is refreshed again, after \\d+ s$`));
+        await finishOutput(store, hold);
+      });
+      expect(warnings).toHaveLength(2);
+    } finally {
+      await store.close();
+      await proxy.stop();
+    }
+  });
+
   it("a refresh racing another run's replace of the marker never leaves its own bytes over the replacement (100 rounds; the store settles a key's writes one at a time, as S3 does)", async () => {
     const [a, b] = [storeAt('refresh-race'), storeAt('refresh-race')];
     const [mine, theirs] = [Buffer.from('{"run":"a"}\n'), Buffer.from('{"run":"b"}\n')];
