@@ -50,6 +50,13 @@ export interface PlannedDatabase {
   readonly tables: PlannedTable[];
 }
 
+/** A DELETE … WHERE of the file (ScriptPlan.deletesAfterRows). */
+export interface RowsDeleted {
+  readonly database: string | null;
+  readonly table: string | null;
+  readonly line: number;
+}
+
 export interface ScriptPlan {
   /** SET statements before the first other statement: every session of the load runs them first. */
   readonly header: readonly ScriptText[];
@@ -92,6 +99,12 @@ export interface ScriptPlan {
    * --drop-table decided what it holds.
    */
   readonly emptiedAfterRows: EmptiedTable | null;
+  /**
+   * DELETE … WHERE statements, run after the data (the object phase): the tables whose rows they
+   * delete end with fewer rows than the file's INSERTs hold (`table` null: a multi-table DELETE, any
+   * table of `database`).
+   */
+  readonly deletesAfterRows: readonly RowsDeleted[];
   /** The first shape the parallel load cannot reproduce in file order (script-order.ts): refused, --force or not. */
   readonly outOfOrder: OrderProblem | null;
 }

@@ -19,8 +19,8 @@ import { TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './du
 import { ScriptEnding } from './script-ending.js';
 import { ScriptOrder, takesServerIds } from './script-order.js';
 import { ScriptSkips } from './script-skips.js';
-import type { PlannedDatabase, PlannedTable, ScriptPlan, ScriptText } from './script-plan-types.js';
-import { classify, insertRows, normalizeHead, type Classified } from './sql-classify.js';
+import type { PlannedDatabase, PlannedTable, RowsDeleted, ScriptPlan, ScriptText } from './script-plan-types.js';
+import { classify, deletesFrom, insertRows, normalizeHead, type Classified } from './sql-classify.js';
 import { INITIAL_SQL_MODE, SessionStateTracker } from './session-state-tracker.js';
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
@@ -71,6 +71,7 @@ export class ScriptPlanner {
   private readonly databases: PlannedDatabase[] = [];
   private readonly objects: ScriptText[] = [];
   private readonly notes = new Set<string>();
+  private readonly deletes: RowsDeleted[] = [];
   /** Tables the script inserts into without creating them, with the line of the first INSERT. */
   private readonly orphans = new Map<string, number>();
   private readonly views = new Set<string>();
@@ -150,6 +151,7 @@ export class ScriptPlanner {
       unclosed: problem !== null && !cut ? this.pending : null,
       stateChange: this.session.change,
       emptiedAfterRows: this.skips.emptied,
+      deletesAfterRows: this.deletes,
       outOfOrder: this.order.end(),
     };
   }
@@ -290,8 +292,21 @@ export class ScriptPlanner {
       case 'other':
         if (this.skipped(db)) return;
         if (CHANGES_ROWS.test(normalizeHead(st.head))) this.order.changesRows(st.line);
+        this.deleted(st, db);
         this.objects.push(this.text(st, what));
         return;
+    }
+  }
+
+  /** A DELETE … WHERE read in database `db`: the table it deletes rows of (deletesAfterRows). */
+  private deleted(st: SqlStatement, db: string | null): void {
+    const d = deletesFrom(st.head);
+    if (d === null) return;
+    if (d === 'several') this.deletes.push({ database: db, table: null, line: st.line });
+    else {
+      // a name the file does not know, in a one-database file without USE, is that database (databaseOf): its name may be null
+      const named = d.database === null ? null : this.databaseOf(d.database);
+      this.deletes.push({ database: d.database === null ? db : named ? named.name : d.database, table: d.table, line: st.line });
     }
   }
 

@@ -114,6 +114,20 @@ export function classify(head: string): Classified {
   return { kind: 'other' };
 }
 
+/**
+ * The table a DELETE … WHERE (a statement classify() calls 'other') deletes rows of: its single-table
+ * form's table; 'several' for the multi-table forms (`DELETE t1, t2 FROM …`, `DELETE FROM t1 USING …`),
+ * whose tables the head does not tell for sure; null for any other statement.
+ */
+export function deletesFrom(head: string): { readonly database: string | null; readonly table: string } | 'several' | null {
+  const h = normalizeHead(head);
+  if (!/^DELETE\b/i.test(h)) return null;
+  const m = new RegExp(`^DELETE\\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\\s+)*FROM\\s+${QNAME}(?:\\s+(?:AS\\s+)?(?!WHERE\\b|ORDER\\b|LIMIT\\b|PARTITION\\b|RETURNING\\b|USING\\b|FOR\\b)${IDENT})?(?=\\s*$|\\s+(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|FOR)\\b)`, 'i').exec(h);
+  if (!m) return 'several';
+  const [database, table] = qualifiedName(m, 1);
+  return { database, table };
+}
+
 /** Rows of an INSERT … VALUES statement from its outer parenthesised groups (the column list is one). */
 export function insertRows(groups: number, columnList: boolean): number {
   return Math.max(0, groups - (columnList ? 1 : 0));

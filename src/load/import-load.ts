@@ -79,7 +79,25 @@ export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: R
   refuseStateChange(plan, file);
   refuseEmptiedAfterRows(plan, file);
   refuseOutOfOrder(plan, file);
-  return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES, scratch }, reporter, signal);
+  const deleted = deletedTables(plan, notes);
+  return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES, scratch, deleted }, reporter, signal);
+}
+
+/**
+ * The tables the file's DELETE … WHERE statements delete rows of, after the data (the object phase
+ * runs them in file order, as the mariadb client would): they end with fewer rows than the file's
+ * INSERTs, so the verification checks that they hold at most those. Each is told in `notes`.
+ */
+function deletedTables(plan: ScriptPlan, notes: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const d of plan.deletesAfterRows) {
+    const db = plan.databases.find((x) => x.name === d.database);
+    const tables = d.table === null ? (db?.tables ?? []).map((t) => t.name) : [d.table];
+    for (const t of tables) out.add(sourceKey(d.database, t));
+    const what = d.table === null ? `tables of ${d.database ?? 'the file'}'s database (a multi-table DELETE)` : `${d.database ? `${d.database}.` : ''}${d.table}`;
+    notes.push(`the DELETE at line ${d.line} deletes rows of ${what} after the file's INSERTs: it is run after the data, in file order, and the verification checks that ${d.table === null ? 'each of those tables holds' : 'the table holds'} at most the rows of its INSERTs`);
+  }
+  return out;
 }
 
 /** A planned dump of another tool: its files, the plan, and what to tell the user. */
@@ -96,6 +114,8 @@ export interface PlannedImport {
   readonly checksums?: ReadonlyMap<string, string>;
   /** Tables whose rows the dump does not count (LOAD DATA chunks without a metadata count): no row-count check. */
   readonly uncounted?: ReadonlySet<string>;
+  /** Tables the file deletes rows of after its INSERTs (a DELETE … WHERE): checked to hold at most their rows. */
+  readonly deleted?: ReadonlySet<string>;
   /** --restore-test: names the scratch database of every database of the dump (restore-test.ts). */
   readonly scratch?: ScratchTargets | undefined;
 }
@@ -160,7 +180,7 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
       await runObjectScript(ctx, new Set(work.map((w) => `${w.target.name}\u0000${w.table.name}`)));
       next();
       // --no-data: nothing was loaded to compare with the file
-      const mismatches = opts.verify && !opts.restore.noData ? await verifyImport(ctx, p.checksums ?? new Map(), p.uncounted ?? new Set()) : [];
+      const mismatches = opts.verify && !opts.restore.noData ? await verifyImport(ctx, p.checksums ?? new Map(), p.uncounted ?? new Set(), p.deleted ?? new Set()) : [];
       const active = targets.filter((t) => !t.done).map((t) => t.name);
       if (!opts.keepProgress && active.length > 0) await ctx.progress.finish(active);
       return { kind, seconds: (Date.now() - started) / 1000, tables: summaries, mismatches, plan: [], notes, replication, dumpId, coordinates };
@@ -316,7 +336,7 @@ async function historyClause(s: Session, db: string, table: string): Promise<str
  * a duplicate fails its statement, so the counts are equal. A table --no-schema loaded into rows it
  * held holds at least the file's rows (and, under --on-duplicate, no count says anything).
  */
-async function verifyImport(ctx: ImportContext, checksums: ReadonlyMap<string, string>, uncounted: ReadonlySet<string>): Promise<Mismatch[]> {
+async function verifyImport(ctx: ImportContext, checksums: ReadonlyMap<string, string>, uncounted: ReadonlySet<string>, deleted: ReadonlySet<string>): Promise<Mismatch[]> {
   const started = Date.now();
   const list = ctx.targets.flatMap((t) => t.source.tables.filter((tb) => tb.complete && tb.kind === 'table').map((tb) => ({ t, tb })));
   const atMost = ctx.opts.restore.onDuplicate !== 'error';
@@ -333,10 +353,12 @@ async function verifyImport(ctx: ImportContext, checksums: ReadonlyMap<string, s
         // a table --no-schema loaded into held rows before: every row of the file is in it, among them
         const merged = t.steps.get(IMPORT_STEP.kept(tb.name)) === 'rows';
         const key = sourceKey(t.source.name, tb.name);
-        if (!uncounted.has(key) && !(merged && atMost)) {
+        // rows the file deletes after its INSERTs: at most the INSERTs' rows (of a table that held rows too, nothing)
+        const fewer = deleted.has(key);
+        if (!uncounted.has(key) && !(merged && (atMost || fewer))) {
           const n = Number(await s.scalar(`SELECT COUNT(*) FROM ${qualified(t.name, tb.name)}${atMost ? '' : await historyClause(s, t.name, tb.name)}`));
-          const bad = merged ? n < tb.rows : atMost ? n > tb.rows : n !== tb.rows;
-          if (bad) out.push({ database: t.name, table: tb.name, chunk: null, what: 'rows', expected: merged ? `at least ${tb.rows}` : atMost ? `at most ${tb.rows}` : String(tb.rows), actual: String(n) });
+          const bad = merged ? n < tb.rows : atMost || fewer ? n > tb.rows : n !== tb.rows;
+          if (bad) out.push({ database: t.name, table: tb.name, chunk: null, what: 'rows', expected: merged ? `at least ${tb.rows}` : atMost || fewer ? `at most ${tb.rows}` : String(tb.rows), actual: String(n) });
         }
         // the source's checksum says nothing of a table that held other rows too
         const want = merged ? undefined : checksums.get(key);

@@ -237,6 +237,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
     stateChange: null,
     // mydumper writes no DELETE / TRUNCATE
     emptiedAfterRows: null,
+    deletesAfterRows: [],
     // each file is planned alone: its statements run where they stand
     outOfOrder: null,
   };

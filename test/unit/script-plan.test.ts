@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../src/format/sql-classify.js';
+import { classify, deletesFrom } from '../../src/format/sql-classify.js';
 import { ScriptPlanner, type ScriptPlan } from '../../src/format/script-plan.js';
 import { takesServerIds } from '../../src/format/script-order.js';
 import { SqlModeTracker } from '../../src/format/sql-mode-tracker.js';
@@ -169,6 +169,20 @@ describe('script plan', () => {
     // a MariaDB compound statement is run, not taken for a transaction
     expect(classify('BEGIN NOT ATOMIC SELECT 1; END')).toEqual({ kind: 'other' });
     expect(classify('CREATE TABLE `täblé` (').kind).toBe('create-table');
+  });
+
+  it('tells the table a DELETE … WHERE deletes rows of, or that a multi-table one may touch several', () => {
+    expect(deletesFrom('DELETE FROM `t` WHERE id = 1')).toEqual({ database: null, table: 't' });
+    expect(deletesFrom('/*!40000 DELETE LOW_PRIORITY QUICK IGNORE FROM `s`.`a``b` */ WHERE x')).toEqual({ database: 's', table: 'a`b' });
+    expect(deletesFrom('delete from t as x where x.id > 2 limit 5')).toEqual({ database: null, table: 't' });
+    expect(deletesFrom('DELETE FROM t PARTITION (p0) WHERE id = 1')).toEqual({ database: null, table: 't' });
+    expect(deletesFrom('DELETE FROM t ORDER BY id LIMIT 1')).toEqual({ database: null, table: 't' });
+    expect(deletesFrom('DELETE FROM t FOR PORTION OF p FROM 1 TO 2')).toEqual({ database: null, table: 't' });
+    expect(deletesFrom('DELETE t FROM t JOIN u ON u.id = t.id')).toBe('several');
+    expect(deletesFrom('DELETE FROM t, u USING t JOIN u')).toBe('several');
+    expect(deletesFrom('DELETE FROM t USING t JOIN u')).toBe('several');
+    expect(deletesFrom('UPDATE t SET a = 1')).toBeNull();
+    expect(deletesFrom('INSERT INTO t VALUES (1)')).toBeNull();
   });
 });
 
