@@ -100,7 +100,7 @@ describe('tsload restores mariadb-dump files made with the options DBAs use', ()
     const dst = uniqueDb('imp_opt_master');
     targets.push(dst);
     const f = path.join(dir, 'master-data.sql');
-    const text = mariadbDump(['--master-data=1', src]);
+    const text = mariadbDump(['--master-data=1', '--single-transaction', src]);
     writeFileSync(f, text);
     const change = /^CHANGE MASTER TO .*;$/m.exec(text.toString('latin1'))![0].slice(0, -1);
     await admin.query(`CREATE DATABASE \`${dst}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);

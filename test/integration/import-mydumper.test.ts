@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDatabases, failures, formatReport, type CheckResult } from '../support/checker.js';
-import { connArgs, runCli } from '../support/cli.js';
+import { MYDUMPER_NO_LOCKS, connArgs, runCli } from '../support/cli.js';
 import { killAfterProgressRows } from '../support/faults.js';
 import { QUOTED_TABLE, createCorpus } from '../support/corpus.js';
 import type { AdminSession } from '../support/server.js';
@@ -65,7 +65,7 @@ describe.skipIf(!HAVE_MYDUMPER)('tsload restores mydumper directories', () => {
     for (const r of await admin.query<{ n: string }>(`SELECT EVENT_NAME AS n FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? AND ${modes}`, [src])) await q(`DROP EVENT ${db}.\`${r.n.replace(/`/g, '``')}\``);
     dir = mkdtempSync(path.join(os.tmpdir(), 'tsload-mydumper-'));
     for (const [name, extra] of [['plain', ['-F', '1']], ['compressed', ['-c']]] as const) {
-      const r = run('mydumper', [...serverArgs(), '-B', src, '-G', '-R', '-E', '-t', '2', '-o', path.join(dir, name), ...extra]);
+      const r = run('mydumper', [...serverArgs(), MYDUMPER_NO_LOCKS, '-B', src, '-G', '-R', '-E', '-t', '2', '-o', path.join(dir, name), ...extra]);
       expect(r.status, r.out).toBe(0);
     }
   }, 600_000);
@@ -161,7 +161,7 @@ describe.skipIf(!HAVE_MYDUMPER)('tsload reads a mydumper -schema.sql file as the
     await admin.query(`CREATE TABLE \`${src}\`.t (id INT PRIMARY KEY, c ENUM('x9十1', '能2') CHARACTER SET cp932, s SET('能0', 'µ1') CHARACTER SET utf32, d VARCHAR(10) CHARACTER SET cp932 DEFAULT '十', e VARCHAR(10) COMMENT '能') CHARACTER SET latin1`);
     await admin.query(`INSERT INTO \`${src}\`.t VALUES (1, '能2', 'µ1', '十', 'x'), (2, NULL, '能0,µ1', DEFAULT, NULL)`);
     const out = path.join(dir, 'dump');
-    const r0 = run('mydumper', [...serverArgs(), '-B', src, '-t', '1', '-o', out]);
+    const r0 = run('mydumper', [...serverArgs(), MYDUMPER_NO_LOCKS, '-B', src, '-t', '1', '-o', out]);
     expect(r0.status, r0.out).toBe(0);
     const r = await runCli('tsload', [...connArgs(), '-d', out, '--rename', `${src}=${dst}`], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);

@@ -12,7 +12,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connArgs, runCli } from '../support/cli.js';
+import { MYDUMPER_NO_LOCKS, connArgs, runCli } from '../support/cli.js';
 import { killAfterProgressRows } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
@@ -39,7 +39,7 @@ function mariadbDump(args: readonly string[], out: string): void {
 
 function mydumper(args: readonly string[]): void {
   const s = testServer();
-  const r = spawnSync('mydumper', [...serverArgs(), ...(s.password ? ['-p', s.password] : []), ...args], { encoding: 'utf8' });
+  const r = spawnSync('mydumper', [...serverArgs(), ...(s.password ? ['-p', s.password] : []), MYDUMPER_NO_LOCKS, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`mydumper failed: ${r.stdout}\n${r.stderr}`);
 }
 

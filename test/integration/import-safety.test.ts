@@ -14,7 +14,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../support/cli.js';
+import { MYDUMPER_NO_LOCKS, runCli, type CliResult } from '../support/cli.js';
 import { signal, waitFor } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
@@ -289,7 +289,7 @@ describe('import safety', () => {
   it.skipIf(!HAVE_MYDUMPER)('--restore-test on a mydumper directory: exit 0, nothing left', async () => {
     const s = testServer();
     const out = path.join(dir, 'mydumper');
-    const d = spawnSync('mydumper', ['-h', s.host, '-P', String(s.port), '-u', s.user, ...(s.password ? ['-p', s.password] : []), '-B', src, '-t', '2', '-r', '20000', '-o', out], { encoding: 'utf8' });
+    const d = spawnSync('mydumper', ['-h', s.host, '-P', String(s.port), '-u', s.user, ...(s.password ? ['-p', s.password] : []), MYDUMPER_NO_LOCKS, '-B', src, '-t', '2', '-r', '20000', '-o', out], { encoding: 'utf8' });
     expect(d.status, `${d.stdout}\n${d.stderr}`).toBe(0);
     const r = await drill(out);
     expect(r.r.code, r.r.stderr).toBe(0);

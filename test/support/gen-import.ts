@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import { compareDatabases, failures } from './checker.js';
 import type { CheckResult } from './checker.js';
-import { connArgs, runCli } from './cli.js';
+import { MYDUMPER_NO_LOCKS, connArgs, runCli } from './cli.js';
 import type { Interrupt } from './gen-render.js';
 import { createDatabaseSql, shellWord } from './gen-render.js';
 import type { CaseRun, RunContext } from './gen-roundtrip.js';
@@ -117,7 +117,7 @@ function tool(bin: string, args: readonly string[], input?: Buffer): { ok: boole
 }
 
 export function dumpCommand(o: ImportOptions, src: string, out: string): string[] {
-  if (o.tool === 'mydumper') return ['mydumper', '-B', src, '-o', out, ...o.dumpFlags];
+  if (o.tool === 'mydumper') return ['mydumper', MYDUMPER_NO_LOCKS, '-B', src, '-o', out, ...o.dumpFlags];
   return ['mariadb-dump', ...o.dumpFlags, ...(o.databases ? ['--databases', src] : [src])];
 }
 
