@@ -10,6 +10,8 @@ export interface SslOptionValues {
   readonly sslCert?: string;
   readonly sslKey?: string;
   readonly sslVerifyServerCert?: boolean;
+  /** --skip-ssl-verify-server-cert: the command line's word over an option file's ssl-verify-server-cert. */
+  readonly skipSslVerifyServerCert?: boolean;
 }
 
 /** A boolean key of the option files (see booleanOption): undefined when no group sets it. */
@@ -20,7 +22,8 @@ export type FileFlag = (key: string) => boolean | undefined;
  * file; `ssl`/`skip-ssl` (MariaDB) mean REQUIRED (VERIFY_CA with a CA) / DISABLED; a CA without
  * a mode means VERIFY_CA;
  * VERIFY_CA / VERIFY_IDENTITY asked for as a mode need a CA (MySQL); `ssl-verify-server-cert`
- * (MariaDB, and MySQL 5.7) means VERIFY_IDENTITY, against the system trust store without a CA.
+ * (MariaDB, and MySQL 5.7) means VERIFY_IDENTITY, against the system trust store without a CA;
+ * --skip-ssl-verify-server-cert overrides an option file's (its CA, if any, still verifies: VERIFY_CA).
  * Without any of them: undefined, which the connection treats as PREFERRED over TCP and no TLS
  * over a socket.
  */
@@ -40,7 +43,9 @@ export function sslSettings(opts: SslOptionValues, url: Pick<ParsedUrl, 'sslMode
   // MariaDB's client verifies the chain whenever it has a CA, `ssl` given or not (10.11: `--ssl
   // --ssl-ca` refuses a certificate of another CA): `ssl` is REQUIRED only without one
   if (mode === undefined && fileSsl !== undefined) mode = !fileSsl ? 'DISABLED' : ca !== undefined ? 'VERIFY_CA' : 'REQUIRED';
-  const verify = opts.sslVerifyServerCert === true || fileFlag('ssl-verify-server-cert') === true;
+  if (opts.sslVerifyServerCert === true && opts.skipSslVerifyServerCert === true) throw usage('--ssl-verify-server-cert and --skip-ssl-verify-server-cert contradict each other', 'drop one of them');
+  // as with the mysql client's options, the command line's word wins over the option files'
+  const verify = opts.sslVerifyServerCert === true || (opts.skipSslVerifyServerCert !== true && fileFlag('ssl-verify-server-cert') === true);
   if (verify && mode === 'DISABLED') throw usage('ssl-verify-server-cert asks to verify the server certificate, but --ssl-mode is DISABLED', 'drop one of them');
   // MySQL's client refuses a VERIFY_* --ssl-mode without a CA (its error 2026): the system trust
   // store would pass any certificate a public CA signed — under VERIFY_CA for any host at all.

@@ -219,6 +219,17 @@ describe('TLS, protocol, timeouts and login paths', () => {
     await expect(resolveConnection(parseArgs(['--defaults-file', f, '--ssl-mode', 'DISABLED']).opts, 'tsdump', io())).rejects.toThrow(/DISABLED/);
   });
 
+  it("--skip-ssl-verify-server-cert overrides an option file's ssl-verify-server-cert (its CA still verifies the chain); with --ssl-verify-server-cert it is a contradiction", async () => {
+    const withCa = cnf('verify-ca.cnf', '[client]\nssl-verify-server-cert\nssl-ca=/ca.pem\n');
+    expect((await resolveConnection(parseArgs(['--defaults-file', withCa, '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'VERIFY_CA', ca: '/ca.pem' });
+    // without a CA nothing asks for TLS any more: the default (PREFERRED over TCP) is left to the connection
+    const bare = cnf('verify-bare.cnf', '[client]\nssl-verify-server-cert\n');
+    expect((await resolveConnection(parseArgs(['--defaults-file', bare, '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).settings.ssl).toBeUndefined();
+    // an explicit mode still stands
+    expect((await resolveConnection(parseArgs(['--defaults-file', bare, '--skip-ssl-verify-server-cert', '--ssl-mode', 'REQUIRED']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'REQUIRED' });
+    await expect(resolveConnection(parseArgs(['--no-defaults', '--ssl-verify-server-cert', '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/contradict/) });
+  });
+
   it('VERIFY_CA / VERIFY_IDENTITY as an ssl-mode need a CA (the mysql client\'s error 2026), from the command line, the URL or a file', async () => {
     const refused = /--ssl-mode VERIFY_(CA|IDENTITY) needs --ssl-ca/;
     for (const args of [['--no-defaults', '--ssl-mode', 'VERIFY_CA'], ['--no-defaults', '--ssl-mode', 'VERIFY_IDENTITY'], ['--no-defaults', '--url', 'mysql://u@h/?ssl-mode=verify_ca'], ['--defaults-file', cnf('vca.cnf', '[client]\nssl-mode=VERIFY_CA\n')], ['--no-defaults', '--ssl-mode', 'VERIFY_CA', '--ssl-verify-server-cert']]) {
