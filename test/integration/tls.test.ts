@@ -134,6 +134,19 @@ describe('TLS like the mysql client', () => {
     const r2 = await runCli('tsdump', [`--defaults-file=${cnf}`, '-h', '127.0.0.1', '-P', String(server.info.port), '-u', user, '-B', 'tlsdb', '--no-data', '-o', path.join(tempDir('tls-out'), 'd'), '-q'], { env: { MYSQL_PWD: password } });
     expect(r2.code, r2.stderr).toBe(3);
     expect(r2.stderr).toMatch(/does not name the host/);
+    // --skip-ssl-verify-server-cert on the command line overrides the file: the host is not checked, the chain still is
+    const skip = (file: string) => runCli('tsdump', [`--defaults-file=${file}`, '--skip-ssl-verify-server-cert', '-h', '127.0.0.1', '-P', String(server.info.port), '-u', user, '-B', 'tlsdb', '--no-data', '-o', path.join(tempDir('tls-out'), 'd'), '-q'], { env: { MYSQL_PWD: password } });
+    const r3 = await skip(cnf);
+    expect(r3.code, r3.stderr).toBe(0);
+    const other = makeTestCa();
+    try {
+      writeFileSync(cnf, `[client]\nssl-verify-server-cert\nssl-ca = ${other.caCert}\n`);
+      const r4 = await skip(cnf);
+      expect(r4.code, r4.stderr).toBe(3);
+      expect(r4.stderr).toMatch(/could not be verified/);
+    } finally {
+      other.remove();
+    }
   });
 
   it('VERIFY_IDENTITY checks the host name: refused for a certificate without it, accepted once the server has one with its IP', async () => {
