@@ -108,3 +108,27 @@ export interface ScriptPlan {
   /** The first shape the parallel load cannot reproduce in file order (script-order.ts): refused, --force or not. */
   readonly outOfOrder: OrderProblem | null;
 }
+
+export interface PlanLimits {
+  /** INSERT statements per transaction. */
+  readonly statements: number;
+  readonly bytes: number;
+}
+
+export interface PlannerOptions {
+  readonly limits: PlanLimits;
+  /** Require the end of a whole export (mysqldump's `-- Dump completed` …: script-ending.ts) for the script to count as complete. */
+  readonly footer: boolean;
+  /** The database of a script without USE (mydumper files). */
+  readonly database?: string | null;
+  /** The number of this file among the dump's files, recorded in what it plans. */
+  readonly file?: number;
+  /**
+   * The statement delimiter the script starts with (default ';'). mydumper's object files are
+   * split as myloader splits them, at a ';' that ends a line (';\n'): a routine body's inner ';'
+   * comes without DELIMITER lines.
+   */
+  readonly delimiter?: string;
+  /** --sql-mode: the load sessions' sql_mode before the script's SETs (null / absent: the server's). */
+  readonly sqlMode?: string | null;
+}

@@ -19,19 +19,13 @@ import { TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './du
 import { ScriptEnding } from './script-ending.js';
 import { ScriptOrder, takesServerIds } from './script-order.js';
 import { ScriptSkips } from './script-skips.js';
-import type { PlannedDatabase, PlannedTable, RowsDeleted, ScriptPlan, ScriptText } from './script-plan-types.js';
+import type { PlannedDatabase, PlannedTable, PlannerOptions, RowsDeleted, ScriptPlan, ScriptText } from './script-plan-types.js';
 import { classify, deletesFrom, insertRows, normalizeHead, type Classified } from './sql-classify.js';
 import { INITIAL_SQL_MODE, SessionStateTracker } from './session-state-tracker.js';
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
 
-export type { PlannedDatabase, PlannedTable, ScriptPlan, ScriptText } from './script-plan-types.js';
-
-export interface PlanLimits {
-  /** INSERT statements per transaction. */
-  readonly statements: number;
-  readonly bytes: number;
-}
+export type { PlanLimits, PlannedDatabase, PlannedTable, PlannerOptions, ScriptPlan, ScriptText } from './script-plan-types.js';
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
 export const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
@@ -39,24 +33,6 @@ export const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', '
 const HEAD_COMMENT_BYTES = 2048;
 
 const TAIL_BYTES = 4096;
-
-export interface PlannerOptions {
-  readonly limits: PlanLimits;
-  /** Require the end of a whole export (mysqldump's `-- Dump completed` …: script-ending.ts) for the script to count as complete. */
-  readonly footer: boolean;
-  /** The database of a script without USE (mydumper files). */
-  readonly database?: string | null;
-  /** The number of this file among the dump's files, recorded in what it plans. */
-  readonly file?: number;
-  /**
-   * The statement delimiter the script starts with (default ';'). mydumper's object files are
-   * split as myloader splits them, at a ';' that ends a line (';\n'): a routine body's inner ';'
-   * comes without DELIMITER lines.
-   */
-  readonly delimiter?: string;
-  /** --sql-mode: the load sessions' sql_mode before the script's SETs (null / absent: the server's). */
-  readonly sqlMode?: string | null;
-}
 
 export class ScriptPlanner {
   /**
