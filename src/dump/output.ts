@@ -244,42 +244,52 @@ export interface OutputHold {
  */
 export const RELEASE_WAIT_MS = 5_000;
 
-/** Refreshes that fail in a row before the run warns (two: a minute at the default interval, half of MARKER_STALE_MS). */
-const FAILED_REFRESHES_WARNED = 2;
-
 /**
  * Refreshes the marker every `every` ms: one that finds the marker not ours aborts `lost`; one that
- * fails (the store's error) is tried again at the next tick, and FAILED_REFRESHES_WARNED of them in a
- * row are told to `warn` (a marker left unrefreshed MARKER_STALE_MS is taken by another host's
- * --overwrite for a killed run's), as is the first refresh that works again after that warning.
+ * fails (the store's error) is tried again at the next tick, and no tick queues a refresh while one
+ * is under way (a store that hangs holds one, not a queue). Each tick also looks at how long the
+ * marker has gone unrefreshed: more than two and a half intervals (the tick 90 s after the last
+ * refresh at the default, 30 s before MARKER_STALE_MS, after which another host's --overwrite
+ * takes it for a killed run's) are told to `warn` once, and so is the first refresh that works
+ * after that warning. A single failed refresh says nothing (the one after it comes two intervals
+ * after the last that worked).
  */
 function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number, warn: (message: string) => void): OutputHold {
   const lost = new AbortController();
-  let failed = 0;
-  // the marker's last write: a refresh, or its put in place
+  // the marker's last write (its put in place, then each refresh), and what the refreshes since said
   let refreshedAt = Date.now();
+  let failure: string | null = null;
+  let warned = false;
+  let running = false;
+  let released = false;
+  const seconds = (): number => Math.round((Date.now() - refreshedAt) / 1000);
   const beat = async (): Promise<void> => {
-    if (lost.signal.aborted) return;
+    if (lost.signal.aborted || released) return;
+    running = true;
     let r: RefreshResult;
     try {
       r = await store.refresh(IN_PROGRESS_FILE, bytes);
     } catch (e) {
-      if (++failed === FAILED_REFRESHES_WARNED) {
-        warn(
-          `could not refresh the in-progress marker of output ${store.display} for ${Math.round((Date.now() - refreshedAt) / 1000)} s (${(e as Error).message}); the dump goes on and keeps trying: ` +
-            `a tsdump --overwrite on another host takes a marker not refreshed for ${MARKER_STALE_MS / 60_000} minutes for a killed run's and would replace this dump`,
-        );
-      }
+      failure = (e as Error).message;
       throw e;
+    } finally {
+      running = false;
     }
-    if (failed >= FAILED_REFRESHES_WARNED && r === 'refreshed') warn(`the in-progress marker of output ${store.display} is refreshed again, after ${Math.round((Date.now() - refreshedAt) / 1000)} s`);
-    failed = 0;
-    if (r === 'refreshed') refreshedAt = Date.now();
-    if (r !== 'refreshed' && !lost.signal.aborted) lost.abort(await outputLost(store, r));
+    if (r === 'refreshed') {
+      if (warned && !released) warn(`the in-progress marker of output ${store.display} is refreshed again, after ${seconds()} s`);
+      [refreshedAt, failure, warned] = [Date.now(), null, false];
+    } else if (!lost.signal.aborted) lost.abort(await outputLost(store, r));
   };
   let last: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    last = last.then(beat).catch(() => undefined);
+    if (!warned && !released && Date.now() - refreshedAt > 2.5 * every) {
+      warned = true;
+      warn(
+        `the in-progress marker of output ${store.display} has not been refreshed for ${seconds()} s (${failure ?? 'a refresh is still waiting for the store'}); the dump goes on and keeps trying: ` +
+          `a tsdump --overwrite on another host takes a marker not refreshed for ${MARKER_STALE_MS / 60_000} minutes for a killed run's and would replace this dump`,
+      );
+    }
+    if (!running) last = last.then(beat).catch(() => undefined);
   }, every);
   timer.unref();
   return {
@@ -290,6 +300,7 @@ function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number, warn: (
       if (lost.signal.aborted) throw lost.signal.reason;
     },
     release: async () => {
+      released = true;
       clearInterval(timer);
       let waited: NodeJS.Timeout | undefined;
       await Promise.race([last, new Promise<void>((r) => (waited = setTimeout(r, RELEASE_WAIT_MS)))]);

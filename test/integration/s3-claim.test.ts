@@ -95,32 +95,61 @@ describe('the claim of an s3:// output', () => {
     }
   });
 
-  it('refreshes of the marker that fail in a row are told (the dump goes on), and so is the first that works again (in-process)', async () => {
+  it('a marker left unrefreshed for more than two intervals is told (the dump goes on), and so is the first refresh that works again; a single failed refresh is not (in-process)', async () => {
     const proxy = await startFaultProxy(s3.endpoint);
     const marker = `/${bucket}/refresh-fails/.tsdump-in-progress`;
     const store = storeAt('refresh-fails', proxy.endpoint);
     const warnings: string[] = [];
     try {
       await withEnv(s3, async () => {
-        const hold = await prepareOutput(store, false, 'a', (m) => warnings.push(m), 20);
+        // 500 ms refreshes: told at the tick 1.5 s after the last that worked (90 s at the default 30 s)
+        const hold = await prepareOutput(store, false, 'a', (m) => warnings.push(m), 500);
         const puts = () => proxy.log.filter((r) => r.method === 'PUT' && r.url.split('?')[0] === marker).length;
         const refuse = (count: number) => proxy.add({ kind: 'status', status: 403, code: 'AccessDenied', count, match: (r) => r.method === 'PUT' && r.url.split('?')[0] === marker });
-        // one refresh refused (AccessDenied: the SDK does not retry it), then three that work: nothing to tell
+        // one refresh refused (AccessDenied: the SDK does not retry it), then two that work: nothing to tell
         refuse(1);
         await waitFor('a refused refresh', () => proxy.injected.status === 1);
         const after = puts();
-        await waitFor('three refreshes after it', () => puts() >= after + 3);
+        await waitFor('two refreshes after it', () => puts() >= after + 2);
         expect(warnings).toEqual([]);
-        // five refused in a row: told once, then told when a refresh works again
-        refuse(5);
-        await waitFor('the marker refreshed again after five refused puts', () => proxy.injected.status === 6 && warnings.length === 2);
+        // four refused in a row (2 s unrefreshed): told once, then told when a refresh works again
+        refuse(4);
+        await waitFor('the marker refreshed again after four refused puts', () => proxy.injected.status === 5 && warnings.length === 2);
         expect(hold.lost.aborted).toBe(false);
-        expect(warnings[0]).toMatch(new RegExp(`^could not refresh the in-progress marker of output s3://${bucket}/refresh-fails for \\d+ s \\(.+\\); the dump goes on and keeps trying: a tsdump --overwrite on another host takes a marker not refreshed for 2 minutes for a killed run's and would replace this dump$`));
+        expect(warnings[0]).toMatch(new RegExp(`^the in-progress marker of output s3://${bucket}/refresh-fails has not been refreshed for \\d+ s \\(.+\\); the dump goes on and keeps trying: a tsdump --overwrite on another host takes a marker not refreshed for 2 minutes for a killed run's and would replace this dump$`));
         expect(warnings[0]).toMatch(/denied/i);
         expect(warnings[1]).toMatch(new RegExp(`^the in-progress marker of output s3://${bucket}/refresh-fails is refreshed again, after \\d+ s$`));
         await finishOutput(store, hold);
       });
       expect(warnings).toHaveLength(2);
+    } finally {
+      await store.close();
+      await proxy.stop();
+    }
+  });
+
+  it('a refresh that hangs is told while it hangs, and queues no others behind it (in-process)', async () => {
+    const proxy = await startFaultProxy(s3.endpoint);
+    const marker = `/${bucket}/refresh-hangs/.tsdump-in-progress`;
+    const store = storeAt('refresh-hangs', proxy.endpoint);
+    const warnings: string[] = [];
+    try {
+      await withEnv(s3, async () => {
+        const hold = await prepareOutput(store, false, 'a', (m) => warnings.push(m), 300);
+        // the next refresh's GET held 3 s by the proxy: ten ticks pass meanwhile
+        proxy.add({ kind: 'delay-request', ms: 3_000, count: 1, match: (r) => r.method === 'GET' && r.url.split('?')[0] === marker });
+        await waitFor('the warning while the refresh hangs', () => warnings.length >= 1, 10_000);
+        expect(proxy.injected['delay-request']).toBe(1);
+        expect(warnings[0]).toMatch(/has not been refreshed for \d+ s \(a refresh is still waiting for the store\)/);
+        await waitFor('the refresh done', () => warnings.length === 2, 10_000);
+        expect(warnings[1]).toMatch(/is refreshed again, after \d+ s$/);
+        // no refreshes were queued behind the held one: in the next 600 ms two ticks' worth, not ten queued ones at once
+        const gets = () => proxy.log.filter((r) => r.method === 'GET' && r.url.split('?')[0] === marker).length;
+        const before = gets();
+        await new Promise((r) => setTimeout(r, 600));
+        expect(gets() - before).toBeLessThanOrEqual(3);
+        await finishOutput(store, hold);
+      });
     } finally {
       await store.close();
       await proxy.stop();
@@ -135,7 +164,7 @@ describe('the claim of an s3:// output', () => {
       await withEnv(s3, async () => {
         for (let round = 0; round < 100; round++) {
           await a.replace('.tsdump-in-progress', mine);
-          const [refreshed] = await Promise.all([a.refresh('.tsdump-in-progress', mine), new Promise((r) => setTimeout(r, round % 5)).then(() => b.replace('.tsdump-in-progress', theirs))]);
+          const [refreshed] = await Promise.all([a.refresh('.tsdump-in-progress', mine), new Promise((r) => setTimeout(r, (round % 10) * 3)).then(() => b.replace('.tsdump-in-progress', theirs))]);
           outcomes.set(refreshed, (outcomes.get(refreshed) ?? 0) + 1);
           expect((await s3.getObject(bucket, 'refresh-race/.tsdump-in-progress')).toString('utf8'), `round ${round}, refresh: ${refreshed}`).toBe(theirs.toString('utf8'));
         }
