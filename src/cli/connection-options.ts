@@ -95,7 +95,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--ssl-cert <file>', 'client certificate file (PEM)')
     .option('--ssl-key <file>', 'client key file (PEM)')
     .option('--ssl-verify-server-cert', 'verify the server certificate and host name (like --ssl-mode VERIFY_IDENTITY)')
-    .option('--skip-ssl-verify-server-cert', "do not check the server's host name, whatever an option file says (ssl-verify-server-cert); a CA given still verifies the certificate's chain (VERIFY_CA)")
+    .option('--skip-ssl-verify-server-cert', "do not check the server's host name, whatever an option file says (ssl-verify-server-cert): TLS is still required, and a CA given still verifies the certificate's chain (VERIFY_CA)")
     .option('--get-server-public-key', 'without TLS, let caching_sha2_password/sha256_password encrypt the password to the RSA key the server sends (trusts that key: a man in the middle can send its own)')
     .option('--server-public-key-path <file>', 'without TLS, encrypt the password to this RSA public key (PEM) for caching_sha2_password/sha256_password; the server is never asked for one')
     .option('-C, --compress-protocol', 'compress the client/server protocol')

@@ -23,7 +23,8 @@ export type FileFlag = (key: string) => boolean | undefined;
  * a mode means VERIFY_CA;
  * VERIFY_CA / VERIFY_IDENTITY asked for as a mode need a CA (MySQL); `ssl-verify-server-cert`
  * (MariaDB, and MySQL 5.7) means VERIFY_IDENTITY, against the system trust store without a CA;
- * --skip-ssl-verify-server-cert overrides an option file's (its CA, if any, still verifies: VERIFY_CA).
+ * --skip-ssl-verify-server-cert overrides an option file's: its CA, if any, still verifies (VERIFY_CA),
+ * and without one the connection still requires TLS (REQUIRED).
  * Without any of them: undefined, which the connection treats as PREFERRED over TCP and no TLS
  * over a socket.
  */
@@ -54,6 +55,12 @@ export function sslSettings(opts: SslOptionValues, url: Pick<ParsedUrl, 'sslMode
     throw usage(`--ssl-mode ${mode} needs --ssl-ca: a CA certificate is required to verify the server against (as the mysql client requires, its error 2026)`, 'give the CA that signed the server\'s certificate with --ssl-ca FILE (a certificate from a public CA: the system bundle, e.g. --ssl-ca /etc/ssl/certs/ca-certificates.crt)');
   }
   if (verify) mode = 'VERIFY_IDENTITY';
+  if (opts.skipSslVerifyServerCert === true) {
+    if (mode === 'VERIFY_IDENTITY') throw usage('--skip-ssl-verify-server-cert contradicts --ssl-mode VERIFY_IDENTITY (which checks the host name)', 'drop one of them');
+    // the file asked for a verified TLS connection: without the host check it stays encrypted, never
+    // PREFERRED (which falls back to plain text where the server, or a man in the middle, offers no TLS)
+    if (mode === undefined && fileFlag('ssl-verify-server-cert') === true) mode = ca !== undefined ? 'VERIFY_CA' : 'REQUIRED';
+  }
   // Like the mysql client: giving a CA without a mode means verify the server against it.
   if (mode === undefined && ca !== undefined) mode = 'VERIFY_CA';
   if ((cert === undefined) !== (key === undefined)) throw usage(`--ssl-${cert === undefined ? 'key' : 'cert'} is given without --ssl-${cert === undefined ? 'cert' : 'key'}`, 'a client certificate needs both its certificate and its key');

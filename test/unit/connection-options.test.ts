@@ -222,9 +222,11 @@ describe('TLS, protocol, timeouts and login paths', () => {
   it("--skip-ssl-verify-server-cert overrides an option file's ssl-verify-server-cert (its CA still verifies the chain); with --ssl-verify-server-cert it is a contradiction", async () => {
     const withCa = cnf('verify-ca.cnf', '[client]\nssl-verify-server-cert\nssl-ca=/ca.pem\n');
     expect((await resolveConnection(parseArgs(['--defaults-file', withCa, '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'VERIFY_CA', ca: '/ca.pem' });
-    // without a CA nothing asks for TLS any more: the default (PREFERRED over TCP) is left to the connection
+    // without a CA the connection still requires TLS: never PREFERRED, which falls back to plain text
     const bare = cnf('verify-bare.cnf', '[client]\nssl-verify-server-cert\n');
-    expect((await resolveConnection(parseArgs(['--defaults-file', bare, '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).settings.ssl).toBeUndefined();
+    expect((await resolveConnection(parseArgs(['--defaults-file', bare, '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'REQUIRED' });
+    // an explicit VERIFY_IDENTITY checks the host name: the skip contradicts it
+    await expect(resolveConnection(parseArgs(['--defaults-file', bare, '--skip-ssl-verify-server-cert', '--ssl-mode', 'VERIFY_IDENTITY', '--ssl-ca', '/ca.pem']).opts, 'tsdump', io())).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/contradicts --ssl-mode VERIFY_IDENTITY/) });
     // an explicit mode still stands
     expect((await resolveConnection(parseArgs(['--defaults-file', bare, '--skip-ssl-verify-server-cert', '--ssl-mode', 'REQUIRED']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'REQUIRED' });
     await expect(resolveConnection(parseArgs(['--no-defaults', '--ssl-verify-server-cert', '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/contradict/) });
