@@ -55,6 +55,8 @@ export interface RowsDeleted {
   readonly database: string | null;
   readonly table: string | null;
   readonly line: number;
+  /** DELETE … FOR PORTION OF: a row whose period outlasts the portion on both sides becomes two. */
+  readonly mayAddRows: boolean;
 }
 
 export interface ScriptPlan {

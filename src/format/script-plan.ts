@@ -278,11 +278,11 @@ export class ScriptPlanner {
   private deleted(st: SqlStatement, db: string | null): void {
     const d = deletesFrom(st.head);
     if (d === null) return;
-    if (d === 'several') this.deletes.push({ database: db, table: null, line: st.line });
+    if (d === 'several') this.deletes.push({ database: db, table: null, line: st.line, mayAddRows: false });
     else {
       // a name the file does not know, in a one-database file without USE, is that database (databaseOf): its name may be null
       const named = d.database === null ? null : this.databaseOf(d.database);
-      this.deletes.push({ database: d.database === null ? db : named ? named.name : d.database, table: d.table, line: st.line });
+      this.deletes.push({ database: d.database === null ? db : named ? named.name : d.database, table: d.table, line: st.line, mayAddRows: d.mayAddRows });
     }
   }
 

@@ -5,6 +5,8 @@
  * Names are returned as the file's bytes decoded as UTF-8.
  */
 
+import { HEAD_BYTES } from './sql-statement.js';
+
 export const OBJECT_STATEMENT_KINDS = ['view', 'trigger', 'procedure', 'function', 'event'] as const;
 export type ObjectStatementKind = (typeof OBJECT_STATEMENT_KINDS)[number];
 
@@ -114,18 +116,51 @@ export function classify(head: string): Classified {
   return { kind: 'other' };
 }
 
+/** What deletesFrom reads of a DELETE: its one table, and whether it may add rows too (FOR PORTION OF splits a row in two). */
+export interface DeletedTable {
+  readonly database: string | null;
+  readonly table: string;
+  readonly mayAddRows: boolean;
+}
+
 /**
  * The table a DELETE … WHERE (a statement classify() calls 'other') deletes rows of: its single-table
- * form's table; 'several' for the multi-table forms (`DELETE t1, t2 FROM …`, `DELETE FROM t1 USING …`),
- * whose tables the head does not tell for sure; null for any other statement.
+ * form's table (DELETE HISTORY too); 'several' for the multi-table forms (`DELETE t1, t2 FROM …`,
+ * `DELETE FROM t1 USING …`), whose tables the head does not tell for sure, and for a head cut
+ * (HEAD_BYTES) before anything follows the table's name; null for any other statement.
  */
-export function deletesFrom(head: string): { readonly database: string | null; readonly table: string } | 'several' | null {
-  const h = normalizeHead(head);
+export function deletesFrom(head: string): DeletedTable | 'several' | null {
+  const h = normalizeHead(withoutLineComments(head));
   if (!/^DELETE\b/i.test(h)) return null;
-  const m = new RegExp(`^DELETE\\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\\s+)*FROM\\s+${QNAME}(?:\\s+(?:AS\\s+)?(?!WHERE\\b|ORDER\\b|LIMIT\\b|PARTITION\\b|RETURNING\\b|USING\\b|FOR\\b)${IDENT})?(?=\\s*$|\\s+(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|FOR)\\b)`, 'i').exec(h);
-  if (!m) return 'several';
+  const m = new RegExp(`^DELETE\\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE|HISTORY)\\s+)*FROM\\s+${QNAME}(?:\\s+(?:AS\\s+)?(?!(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|USING|FOR|BEFORE)\\b)${IDENT})?(\\s*$|\\s*(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|FOR|BEFORE)\\b)`, 'i').exec(h);
+  // a head cut right after a name may have cut the name itself
+  if (!m || (m[3]!.trim() === '' && head.length >= HEAD_BYTES)) return 'several';
   const [database, table] = qualifiedName(m, 1);
-  return { database, table };
+  return { database, table, mayAddRows: /\bFOR\s+PORTION\s+OF\b/i.test(h) };
+}
+
+/** The head without its `-- ` and `#` comments (to the end of their line), quotes and backquotes read through. */
+function withoutLineComments(head: string): string {
+  let out = '';
+  let quote: string | null = null;
+  for (let i = 0; i < head.length; i++) {
+    const c = head[i]!;
+    if (quote !== null) {
+      if (c === '\\' && quote !== '`') {
+        out += c + (head[++i] ?? '');
+        continue;
+      }
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '#' || (c === '-' && head[i + 1] === '-' && /\s/.test(head[i + 2] ?? ' '))) {
+      const eol = head.indexOf('\n', i);
+      if (eol < 0) break;
+      i = eol - 1;
+      continue;
+    }
+    out += c;
+  }
+  return out;
 }
 
 /** Rows of an INSERT … VALUES statement from its outer parenthesised groups (the column list is one). */

@@ -79,25 +79,29 @@ export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: R
   refuseStateChange(plan, file);
   refuseEmptiedAfterRows(plan, file);
   refuseOutOfOrder(plan, file);
-  const deleted = deletedTables(plan, notes);
-  return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES, scratch, deleted }, reporter, signal);
+  const { deleted, uncounted } = deletedTables(plan, opts.verify && !opts.restore.noData ? notes : []);
+  return runPlannedImport({ opts, files: [file], plan, dumpId: `sql-${plan.sha256}`, kind: 'mysqldump', notes, replication: [], coordinates: NO_COORDINATES, scratch, deleted, uncounted }, reporter, signal);
 }
 
 /**
  * The tables the file's DELETE … WHERE statements delete rows of, after the data (the object phase
  * runs them in file order, as the mariadb client would): they end with fewer rows than the file's
- * INSERTs, so the verification checks that they hold at most those. Each is told in `notes`.
+ * INSERTs, so the verification checks that they hold at most those (`deleted`); a DELETE … FOR
+ * PORTION OF may split rows in two, so its table's rows are not counted (`uncounted`). Each is told
+ * in `notes`.
  */
-function deletedTables(plan: ScriptPlan, notes: string[]): Set<string> {
-  const out = new Set<string>();
+function deletedTables(plan: ScriptPlan, notes: string[]): { deleted: Set<string>; uncounted: Set<string> } {
+  const deleted = new Set<string>();
+  const uncounted = new Set<string>();
   for (const d of plan.deletesAfterRows) {
     const db = plan.databases.find((x) => x.name === d.database);
     const tables = d.table === null ? (db?.tables ?? []).map((t) => t.name) : [d.table];
-    for (const t of tables) out.add(sourceKey(d.database, t));
+    for (const t of tables) (d.mayAddRows ? uncounted : deleted).add(sourceKey(d.database, t));
     const what = d.table === null ? `tables of ${d.database ?? 'the file'}'s database (a multi-table DELETE)` : `${d.database ? `${d.database}.` : ''}${d.table}`;
-    notes.push(`the DELETE at line ${d.line} deletes rows of ${what} after the file's INSERTs: it is run after the data, in file order, and the verification checks that ${d.table === null ? 'each of those tables holds' : 'the table holds'} at most the rows of its INSERTs`);
+    const check = d.mayAddRows ? 'its row count is not checked (FOR PORTION OF splits a row whose period outlasts the portion in two)' : `the verification checks that ${d.table === null ? 'each of those tables holds' : 'the table holds'} at most the rows of its INSERTs`;
+    notes.push(`the DELETE at line ${d.line} deletes rows of ${what} after the file's INSERTs: it is run after the data, in file order, and ${check}`);
   }
-  return out;
+  return { deleted, uncounted };
 }
 
 /** A planned dump of another tool: its files, the plan, and what to tell the user. */

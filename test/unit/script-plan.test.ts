@@ -172,15 +172,26 @@ describe('script plan', () => {
   });
 
   it('tells the table a DELETE … WHERE deletes rows of, or that a multi-table one may touch several', () => {
-    expect(deletesFrom('DELETE FROM `t` WHERE id = 1')).toEqual({ database: null, table: 't' });
-    expect(deletesFrom('/*!40000 DELETE LOW_PRIORITY QUICK IGNORE FROM `s`.`a``b` */ WHERE x')).toEqual({ database: 's', table: 'a`b' });
-    expect(deletesFrom('delete from t as x where x.id > 2 limit 5')).toEqual({ database: null, table: 't' });
-    expect(deletesFrom('DELETE FROM t PARTITION (p0) WHERE id = 1')).toEqual({ database: null, table: 't' });
-    expect(deletesFrom('DELETE FROM t ORDER BY id LIMIT 1')).toEqual({ database: null, table: 't' });
-    expect(deletesFrom('DELETE FROM t FOR PORTION OF p FROM 1 TO 2')).toEqual({ database: null, table: 't' });
+    const one = (table: string, database: string | null = null, mayAddRows = false) => ({ database, table, mayAddRows });
+    expect(deletesFrom('DELETE FROM `t` WHERE id = 1')).toEqual(one('t'));
+    expect(deletesFrom('/*!40000 DELETE LOW_PRIORITY QUICK IGNORE FROM `s`.`a``b` */ WHERE x')).toEqual(one('a`b', 's'));
+    expect(deletesFrom('delete from t as x where x.id > 2 limit 5')).toEqual(one('t'));
+    expect(deletesFrom('DELETE FROM t PARTITION (p0) WHERE id = 1')).toEqual(one('t'));
+    expect(deletesFrom('DELETE FROM t ORDER BY id LIMIT 1')).toEqual(one('t'));
+    expect(deletesFrom('DELETE FROM `t`WHERE id=1')).toEqual(one('t'));
+    // line comments inside the statement, a '--' or '#' in a string left alone
+    expect(deletesFrom('DELETE FROM t -- purge\nWHERE id=2')).toEqual(one('t'));
+    expect(deletesFrom("DELETE FROM t # x\nWHERE a = '--' OR b = '#'")).toEqual(one('t'));
+    // MariaDB's system-versioned tables: the history rows of one table
+    expect(deletesFrom('DELETE HISTORY FROM t BEFORE SYSTEM_TIME NOW()')).toEqual(one('t'));
+    // FOR PORTION OF splits a row whose period outlasts the portion on both sides: it may add rows
+    expect(deletesFrom('DELETE FROM t FOR PORTION OF p FROM 1 TO 2')).toEqual(one('t', null, true));
     expect(deletesFrom('DELETE t FROM t JOIN u ON u.id = t.id')).toBe('several');
     expect(deletesFrom('DELETE FROM t, u USING t JOIN u')).toBe('several');
     expect(deletesFrom('DELETE FROM t USING t JOIN u')).toBe('several');
+    // a head cut (512 bytes) right after a name may have cut the name: not taken for a table
+    const cut = `DELETE /*${' '.repeat(480)}*/ FROM orders_archive WHERE id = 1`.slice(0, 512);
+    expect(deletesFrom(cut)).toBe('several');
     expect(deletesFrom('UPDATE t SET a = 1')).toBeNull();
     expect(deletesFrom('INSERT INTO t VALUES (1)')).toBeNull();
   });
