@@ -7,11 +7,11 @@
  */
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finishOutput, prepareOutput } from '../../src/dump/output.js';
+import { finishOutput, prepareOutput, type OutputHold } from '../../src/dump/output.js';
 import { s3Store } from '../../src/storage/s3-store.js';
 import { connArgs, runCli } from '../support/cli.js';
 import { waitFor, whileOneHolds } from '../support/faults.js';
-import { startFaultProxy } from '../support/s3-proxy.js';
+import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/s3-proxy.js';
 import { startS3Server, uniqueBucket, type S3TestServer } from '../support/s3-server.js';
 import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/server.js';
 
@@ -95,65 +95,65 @@ describe('the claim of an s3:// output', () => {
     }
   });
 
-  it('a marker left unrefreshed for more than two intervals is told (the dump goes on), and so is the first refresh that works again; a single failed refresh is not (in-process)', async () => {
+  /**
+   * `body` with the output `prefix` held through a fault proxy of its own (the marker refreshed every
+   * `every` ms, its warnings collected; `onMarker` matches the requests of its marker), finished after.
+   */
+  async function heldThroughProxy(prefix: string, every: number, body: (h: { proxy: FaultProxy; hold: OutputHold; warnings: string[]; onMarker: (method: string) => (r: ProxiedRequest) => boolean }) => Promise<void>): Promise<string[]> {
     const proxy = await startFaultProxy(s3.endpoint);
-    const marker = `/${bucket}/refresh-fails/.tsdump-in-progress`;
-    const store = storeAt('refresh-fails', proxy.endpoint);
+    const store = storeAt(prefix, proxy.endpoint);
     const warnings: string[] = [];
+    const onMarker = (method: string) => (r: ProxiedRequest) => r.method === method && r.url.split('?')[0] === `/${bucket}/${prefix}/.tsdump-in-progress`;
     try {
       await withEnv(s3, async () => {
-        // 500 ms refreshes: told at the tick 1.5 s after the last that worked (90 s at the default 30 s)
-        const hold = await prepareOutput(store, false, 'a', (m) => warnings.push(m), 500);
-        const puts = () => proxy.log.filter((r) => r.method === 'PUT' && r.url.split('?')[0] === marker).length;
-        const refuse = (count: number) => proxy.add({ kind: 'status', status: 403, code: 'AccessDenied', count, match: (r) => r.method === 'PUT' && r.url.split('?')[0] === marker });
-        // one refresh refused (AccessDenied: the SDK does not retry it), then two that work: nothing to tell
-        refuse(1);
-        await waitFor('a refused refresh', () => proxy.injected.status === 1);
-        const after = puts();
-        await waitFor('two refreshes after it', () => puts() >= after + 2);
-        expect(warnings).toEqual([]);
-        // four refused in a row (2 s unrefreshed): told once, then told when a refresh works again
-        refuse(4);
-        await waitFor('the marker refreshed again after four refused puts', () => proxy.injected.status === 5 && warnings.length === 2);
+        const hold = await prepareOutput(store, false, 'a', (m) => warnings.push(m), every);
+        await body({ proxy, hold, warnings, onMarker });
         expect(hold.lost.aborted).toBe(false);
-        expect(warnings[0]).toMatch(new RegExp(`^the in-progress marker of output s3://${bucket}/refresh-fails has not been refreshed for \\d+ s \\(.+\\); the dump goes on and keeps trying: a tsdump --overwrite on another host takes a marker not refreshed for 2 minutes for a killed run's and would replace this dump$`));
-        expect(warnings[0]).toMatch(/denied/i);
-        expect(warnings[1]).toMatch(new RegExp(`^the in-progress marker of output s3://${bucket}/refresh-fails is refreshed again, after \\d+ s$`));
         await finishOutput(store, hold);
       });
-      expect(warnings).toHaveLength(2);
+      return warnings;
     } finally {
       await store.close();
       await proxy.stop();
     }
+  }
+
+  it('a marker left unrefreshed for more than two intervals is told (the dump goes on), and so is the first refresh that works again; a single failed refresh is not (in-process)', async () => {
+    // 500 ms refreshes: told at the tick 1.5 s after the last that worked (90 s at the default 30 s)
+    const warnings = await heldThroughProxy('refresh-fails', 500, async ({ proxy, warnings, onMarker }) => {
+      const puts = () => proxy.log.filter(onMarker('PUT')).length;
+      const refuse = (count: number) => proxy.add({ kind: 'status', status: 403, code: 'AccessDenied', count, match: onMarker('PUT') });
+      // one refresh refused (AccessDenied: the SDK does not retry it), then two that work: nothing to tell
+      refuse(1);
+      await waitFor('a refused refresh', () => proxy.injected.status === 1);
+      const after = puts();
+      await waitFor('two refreshes after it', () => puts() >= after + 2);
+      expect(warnings).toEqual([]);
+      // four refused in a row (2 s unrefreshed): told once, then told when a refresh works again
+      refuse(4);
+      await waitFor('the marker refreshed again after four refused puts', () => proxy.injected.status === 5 && warnings.length === 2);
+    });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(new RegExp(`^the in-progress marker of output s3://${bucket}/refresh-fails has not been refreshed for \\d+ s \\(.+\\); the dump goes on and keeps trying: a tsdump --overwrite on another host takes a marker not refreshed for 2 minutes for a killed run's and would replace this dump$`));
+    expect(warnings[0]).toMatch(/denied/i);
+    expect(warnings[1]).toMatch(new RegExp(`^the in-progress marker of output s3://${bucket}/refresh-fails is refreshed again, after \\d+ s$`));
   });
 
   it('a refresh that hangs is told while it hangs, and queues no others behind it (in-process)', async () => {
-    const proxy = await startFaultProxy(s3.endpoint);
-    const marker = `/${bucket}/refresh-hangs/.tsdump-in-progress`;
-    const store = storeAt('refresh-hangs', proxy.endpoint);
-    const warnings: string[] = [];
-    try {
-      await withEnv(s3, async () => {
-        const hold = await prepareOutput(store, false, 'a', (m) => warnings.push(m), 300);
-        // the next refresh's GET held 3 s by the proxy: ten ticks pass meanwhile
-        proxy.add({ kind: 'delay-request', ms: 3_000, count: 1, match: (r) => r.method === 'GET' && r.url.split('?')[0] === marker });
-        await waitFor('the warning while the refresh hangs', () => warnings.length >= 1, 10_000);
-        expect(proxy.injected['delay-request']).toBe(1);
-        expect(warnings[0]).toMatch(/has not been refreshed for \d+ s \(a refresh is still waiting for the store\)/);
-        await waitFor('the refresh done', () => warnings.length === 2, 10_000);
-        expect(warnings[1]).toMatch(/is refreshed again, after \d+ s$/);
-        // no refreshes were queued behind the held one: in the next 600 ms two ticks' worth, not ten queued ones at once
-        const gets = () => proxy.log.filter((r) => r.method === 'GET' && r.url.split('?')[0] === marker).length;
-        const before = gets();
-        await new Promise((r) => setTimeout(r, 600));
-        expect(gets() - before).toBeLessThanOrEqual(3);
-        await finishOutput(store, hold);
-      });
-    } finally {
-      await store.close();
-      await proxy.stop();
-    }
+    const warnings = await heldThroughProxy('refresh-hangs', 300, async ({ proxy, warnings, onMarker }) => {
+      // the next refresh's GET held 3 s by the proxy: ten ticks pass meanwhile
+      proxy.add({ kind: 'delay-request', ms: 3_000, count: 1, match: onMarker('GET') });
+      await waitFor('the warning while the refresh hangs', () => warnings.length >= 1, 10_000);
+      expect(proxy.injected['delay-request']).toBe(1);
+      expect(warnings[0]).toMatch(/has not been refreshed for \d+ s \(a refresh is still waiting for the store\)/);
+      await waitFor('the refresh done', () => warnings.length === 2, 10_000);
+      // no refreshes were queued behind the held one: in the next 600 ms two ticks' worth, not ten queued ones at once
+      const gets = () => proxy.log.filter(onMarker('GET')).length;
+      const before = gets();
+      await new Promise((r) => setTimeout(r, 600));
+      expect(gets() - before).toBeLessThanOrEqual(3);
+    });
+    expect(warnings[1]).toMatch(/is refreshed again, after \d+ s$/);
   });
 
   it("a refresh racing another run's replace of the marker never leaves its own bytes over the replacement (100 rounds; the store settles a key's writes one at a time, as S3 does)", async () => {
