@@ -132,19 +132,39 @@ export interface DeletedTable {
 export function deletesFrom(head: string): DeletedTable | 'several' | null {
   const h = normalizeHead(withoutLineComments(head));
   if (!/^DELETE\b/i.test(h)) return null;
-  const m = new RegExp(`^DELETE\\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE|HISTORY)\\s+)*FROM\\s+${QNAME}(?:\\s+(?:AS\\s+)?(?!(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|USING|FOR|BEFORE)\\b)${IDENT})?(\\s*$|\\s*(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|FOR|BEFORE)\\b)`, 'i').exec(h);
+  const m = DELETE_ONE_TABLE.exec(h);
   // a head cut right after a name may have cut the name itself
   if (!m || (m[3]!.trim() === '' && head.length >= HEAD_BYTES)) return 'several';
   const [database, table] = qualifiedName(m, 1);
-  return { database, table, mayAddRows: /\bFOR\s+PORTION\s+OF\b/i.test(h) };
+  // FOR right after the table can only begin FOR PORTION OF (the head may be cut there)
+  return { database, table, mayAddRows: m[3]!.trim().toUpperCase() === 'FOR' };
 }
 
-/** The head without its `-- ` and `#` comments (to the end of their line), quotes and backquotes read through. */
+/** A bare name ends where a name's characters do: a keyword is never read out of its end (`t_before` is no `t_` + BEFORE). */
+const WHOLE_IDENT = '(?:`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\\x80-\\xff]+(?![A-Za-z0-9_$\\x80-\\xff]))';
+/** DELETE [LOW_PRIORITY|QUICK|IGNORE|HISTORY] FROM [db.]t [[AS] alias], then the end or what may follow a single table. */
+const DELETE_ONE_TABLE = new RegExp(
+  `^DELETE\\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE|HISTORY)\\s+)*FROM\\s+(${WHOLE_IDENT})(?:\\s*\\.\\s*(${WHOLE_IDENT}))?(?:\\s+(?:AS\\s+)?(?!(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|USING|FOR|BEFORE)\\b)${WHOLE_IDENT})?(\\s*$|\\s*(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|FOR|BEFORE)\\b)`,
+  'i',
+);
+
+/**
+ * The head without its `-- ` and `#` comments (to the end of their line): quotes, backquotes and
+ * plain block comments read through as a whole (a `#` in them is no comment); a conditional
+ * comment's content (`/*!…`, `/*M!…`) is code, read as such.
+ */
 function withoutLineComments(head: string): string {
   let out = '';
   let quote: string | null = null;
   for (let i = 0; i < head.length; i++) {
     const c = head[i]!;
+    if (quote === null && c === '/' && head[i + 1] === '*' && !/^(?:!|M!)/.test(head.slice(i + 2, i + 4))) {
+      const close = head.indexOf('*/', i + 2);
+      const end = close < 0 ? head.length : close + 2;
+      out += head.slice(i, end);
+      i = end - 1;
+      continue;
+    }
     if (quote !== null) {
       if (c === '\\' && quote !== '`') {
         out += c + (head[++i] ?? '');

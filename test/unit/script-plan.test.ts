@@ -192,6 +192,16 @@ describe('script plan', () => {
     // a head cut (512 bytes) right after a name may have cut the name: not taken for a table
     const cut = `DELETE /*${' '.repeat(480)}*/ FROM orders_archive WHERE id = 1`.slice(0, 512);
     expect(deletesFrom(cut)).toBe('several');
+    // a bare name is never cut to find a keyword at its end (t_before, preorder, xfor, t_limit): the multi-table forms stay several
+    for (const h of ['DELETE FROM t_before USING t_before JOIN x ON 1 WHERE x.k=1', 'DELETE FROM preorder, items USING preorder JOIN items WHERE 1', 'DELETE FROM xfor, t2 USING xfor JOIN t2 WHERE 1', 'DELETE QUICK FROM t_limit, u USING t_limit, u WHERE 1', 'DELETE FROM shop.t_order USING shop.t_order JOIN u WHERE 1']) expect(deletesFrom(h), h).toBe('several');
+    expect(deletesFrom('DELETE FROM t_before WHERE id = 1')).toEqual(one('t_before'));
+    // a '#' or '-- ' inside a plain block comment is no comment; a conditional comment's content is code
+    expect(deletesFrom('DELETE FROM t1 /* # */ , t2 USING t1 JOIN t2 ON t1.id=t2.id\n/* x */ WHERE t2.k=1')).toBe('several');
+    expect(deletesFrom("DELETE /* it's */ FROM t -- x\nWHERE id = 1")).toEqual(one('t'));
+    // a head cut right after FOR: FOR PORTION OF all the same
+    const cutFor = `DELETE /*${' '.repeat(490)}*/ FROM t FOR`;
+    expect(cutFor.length).toBe(512);
+    expect(deletesFrom(`${cutFor} PORTION OF p FROM 1 TO 2`.slice(0, 512))).toEqual(one('t', null, true));
     expect(deletesFrom('UPDATE t SET a = 1')).toBeNull();
     expect(deletesFrom('INSERT INTO t VALUES (1)')).toBeNull();
   });
