@@ -59,7 +59,9 @@ export function sslSettings(opts: SslOptionValues, url: Pick<ParsedUrl, 'sslMode
     if (mode === 'VERIFY_IDENTITY') throw usage('--skip-ssl-verify-server-cert contradicts --ssl-mode VERIFY_IDENTITY (which checks the host name)', 'drop one of them');
     // the file asked for a verified TLS connection: without the host check it stays encrypted, never
     // PREFERRED (which falls back to plain text where the server, or a man in the middle, offers no TLS)
-    if (mode === undefined && fileFlag('ssl-verify-server-cert') === true) mode = ca !== undefined ? 'VERIFY_CA' : 'REQUIRED';
+    // (a PREFERRED of the files too: only the command line's or the URL's own PREFERRED stands)
+    const ofFiles = opts.sslMode === undefined && url?.sslMode === undefined;
+    if ((mode === undefined || (mode === 'PREFERRED' && ofFiles)) && fileFlag('ssl-verify-server-cert') === true) mode = ca !== undefined ? 'VERIFY_CA' : 'REQUIRED';
   }
   // Like the mysql client: giving a CA without a mode means verify the server against it.
   if (mode === undefined && ca !== undefined) mode = 'VERIFY_CA';

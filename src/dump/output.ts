@@ -282,7 +282,7 @@ function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number, warn: (
   };
   let last: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    if (!warned && !released && Date.now() - refreshedAt > 2.5 * every) {
+    if (!warned && !released && !lost.signal.aborted && Date.now() - refreshedAt > 2.5 * every) {
       warned = true;
       warn(
         `the in-progress marker of output ${store.display} has not been refreshed for ${seconds()} s (${failure ?? 'a refresh is still waiting for the store'}); the dump goes on and keeps trying: ` +
@@ -292,6 +292,8 @@ function keepMarkerFresh(store: DumpStore, bytes: Buffer, every: number, warn: (
     if (!running) last = last.then(beat).catch(() => undefined);
   }, every);
   timer.unref();
+  // one refresh at once: what came after the marker's put (an --overwrite deleting a large dump) took time
+  last = last.then(beat).catch(() => undefined);
   return {
     lost: lost.signal,
     confirm: async () => {

@@ -139,6 +139,12 @@ describe('the claim of an s3:// output', () => {
     expect(warnings[1]).toMatch(new RegExp(`^the in-progress marker of output s3://${bucket}/refresh-fails is refreshed again, after \\d+ s$`));
   });
 
+  it('the marker is refreshed once at once when the hold starts (an --overwrite that deleted a large dump took time since its put), then every interval (in-process)', async () => {
+    await heldThroughProxy('refresh-first', 1e9, async ({ proxy, onMarker }) => {
+      await waitFor('the refresh at the start of the hold', () => proxy.log.filter(onMarker('GET')).length >= 1, 10_000);
+    });
+  });
+
   it('a refresh that hangs is told while it hangs, and queues no others behind it (in-process)', async () => {
     const warnings = await heldThroughProxy('refresh-hangs', 300, async ({ proxy, warnings, onMarker }) => {
       // the next refresh's GET held 3 s by the proxy: ten ticks pass meanwhile

@@ -227,6 +227,10 @@ describe('TLS, protocol, timeouts and login paths', () => {
     expect((await resolveConnection(parseArgs(['--defaults-file', bare, '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'REQUIRED' });
     // an explicit VERIFY_IDENTITY checks the host name: the skip contradicts it
     await expect(resolveConnection(parseArgs(['--defaults-file', bare, '--skip-ssl-verify-server-cert', '--ssl-mode', 'VERIFY_IDENTITY', '--ssl-ca', '/ca.pem']).opts, 'tsdump', io())).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/contradicts --ssl-mode VERIFY_IDENTITY/) });
+    // a PREFERRED of the files is raised too (it would fall back to plain text); the command line's own PREFERRED stands
+    const preferred = cnf('verify-preferred.cnf', '[client]\nssl-verify-server-cert\nssl-mode=PREFERRED\n');
+    expect((await resolveConnection(parseArgs(['--defaults-file', preferred, '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'REQUIRED' });
+    expect((await resolveConnection(parseArgs(['--defaults-file', preferred, '--skip-ssl-verify-server-cert', '--ssl-mode', 'PREFERRED']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'PREFERRED' });
     // an explicit mode still stands
     expect((await resolveConnection(parseArgs(['--defaults-file', bare, '--skip-ssl-verify-server-cert', '--ssl-mode', 'REQUIRED']).opts, 'tsdump', io())).settings.ssl).toEqual({ mode: 'REQUIRED' });
     await expect(resolveConnection(parseArgs(['--no-defaults', '--ssl-verify-server-cert', '--skip-ssl-verify-server-cert']).opts, 'tsdump', io())).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/contradict/) });
