@@ -3,7 +3,7 @@
  * inside the outer parentheses, the table options after them) and the table's AUTO_INCREMENT option.
  * Quoted strings ('…' with backslash or doubled-quote escapes, "…", `…`) are never split.
  */
-import { afterCommentStart } from './conditional-comment.js';
+import { skipQuoted, withoutComments } from './sql-text.js';
 import { identName } from './sql-classify.js';
 
 export interface Body {
@@ -12,27 +12,6 @@ export interface Body {
   readonly tail: string;
 }
 
-/** Index just past the quoted token starting at `i` (s[i] is the quote). */
-export function skipQuoted(s: string, i: number): number {
-  const q = s[i]!;
-  let j = i + 1;
-  while (j < s.length) {
-    const c = s[j]!;
-    if (c === '\\' && q !== '`') {
-      j += 2;
-      continue;
-    }
-    if (c === q) {
-      if (s[j + 1] === q) {
-        j += 2;
-        continue;
-      }
-      return j + 1;
-    }
-    j++;
-  }
-  return j;
-}
 
 /** Where a CREATE TABLE's parts lie: its outer parentheses (`open`, `close`) and the [from, to) of each top-level item between them. */
 export interface BodySpans {
@@ -116,39 +95,6 @@ export function createTableCounter(sql: string): string | null {
   return /\bAUTO_INCREMENT\s*=\s*(\d+)/i.exec(unquoted(parseCreateBody(sql).tail))?.[1] ?? null;
 }
 
-/**
- * The text without its comments (`/* … *\/`, `-- …` and `#` to the end of the line), quoted strings
- * kept whole; a conditional comment's SQL (`/*!40101 … *\/`) stays, without its markers.
- */
-export function withoutComments(sql: string): string {
-  let out = '';
-  let inCond = false;
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"' || c === '`') {
-      const j = skipQuoted(sql, i);
-      out += sql.slice(i, j);
-      i = j;
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const step = afterCommentStart(sql, i);
-      if (step.conditional) inCond = true;
-      i = step.next;
-      out += ' ';
-    } else if (c === '*' && inCond && sql[i + 1] === '/') {
-      inCond = false;
-      i += 2;
-      out += ' ';
-    } else if (c === '#' || (c === '-' && sql[i + 1] === '-' && (sql[i + 2] ?? ' ') <= ' ')) {
-      const nl = sql.indexOf('\n', i);
-      i = nl < 0 ? sql.length : nl;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}
 
 /** Where a table's AUTO_INCREMENT column is among its columns; `invisible`: left out of an INSERT without a column list. */
 export interface AutoIncrementColumn {

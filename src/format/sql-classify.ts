@@ -6,6 +6,7 @@
  */
 
 import { HEAD_BYTES } from './sql-statement.js';
+import { withoutComments } from './sql-text.js';
 
 export const OBJECT_STATEMENT_KINDS = ['view', 'trigger', 'procedure', 'function', 'event'] as const;
 export type ObjectStatementKind = (typeof OBJECT_STATEMENT_KINDS)[number];
@@ -130,7 +131,7 @@ export interface DeletedTable {
  * (HEAD_BYTES) before anything follows the table's name; null for any other statement.
  */
 export function deletesFrom(head: string): DeletedTable | 'several' | null {
-  const h = normalizeHead(withoutLineComments(head));
+  const h = normalizeHead(withoutComments(head));
   if (!/^DELETE\b/i.test(h)) return null;
   const m = DELETE_ONE_TABLE.exec(h);
   // a head cut right after a name may have cut the name itself
@@ -147,41 +148,6 @@ const DELETE_ONE_TABLE = new RegExp(
   `^DELETE\\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE|HISTORY)\\s+)*FROM\\s+(${WHOLE_IDENT})(?:\\s*\\.\\s*(${WHOLE_IDENT}))?(?:\\s+(?:AS\\s+)?(?!(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|USING|FOR|BEFORE)\\b)${WHOLE_IDENT})?(\\s*$|\\s*(?:WHERE|ORDER|LIMIT|PARTITION|RETURNING|FOR|BEFORE)\\b)`,
   'i',
 );
-
-/**
- * The head without its `-- ` and `#` comments (to the end of their line): quotes, backquotes and
- * plain block comments read through as a whole (a `#` in them is no comment); a conditional
- * comment's content (`/*!…`, `/*M!…`) is code, read as such.
- */
-function withoutLineComments(head: string): string {
-  let out = '';
-  let quote: string | null = null;
-  for (let i = 0; i < head.length; i++) {
-    const c = head[i]!;
-    if (quote === null && c === '/' && head[i + 1] === '*' && !/^(?:!|M!)/.test(head.slice(i + 2, i + 4))) {
-      const close = head.indexOf('*/', i + 2);
-      const end = close < 0 ? head.length : close + 2;
-      out += head.slice(i, end);
-      i = end - 1;
-      continue;
-    }
-    if (quote !== null) {
-      if (c === '\\' && quote !== '`') {
-        out += c + (head[++i] ?? '');
-        continue;
-      }
-      if (c === quote) quote = null;
-    } else if (c === "'" || c === '"' || c === '`') quote = c;
-    else if (c === '#' || (c === '-' && head[i + 1] === '-' && /\s/.test(head[i + 2] ?? ' '))) {
-      const eol = head.indexOf('\n', i);
-      if (eol < 0) break;
-      i = eol - 1;
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
 
 /** Rows of an INSERT … VALUES statement from its outer parenthesised groups (the column list is one). */
 export function insertRows(groups: number, columnList: boolean): number {

@@ -1,5 +1,6 @@
 import { quoteIdent } from '../core/ident.js';
-import { createBodySpans, mapQuoted, parseCreateBody, skipQuoted, unquoted } from '../format/create-table.js';
+import { createBodySpans, mapQuoted, parseCreateBody, unquoted } from '../format/create-table.js';
+import { skipQuoted } from '../format/sql-text.js';
 import { objectHeaderQualifiers } from './object-header.js';
 
 /**

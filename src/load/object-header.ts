@@ -1,5 +1,5 @@
 import { afterCommentStart } from '../format/conditional-comment.js';
-import { skipQuoted } from '../format/create-table.js';
+import { skipQuoted } from '../format/sql-text.js';
 
 /**
  * The database qualifiers written in the header of a CREATE TRIGGER / PROCEDURE / FUNCTION / EVENT:
