@@ -357,12 +357,12 @@ async function verifyImport(ctx: ImportContext, checksums: ReadonlyMap<string, s
         // a table --no-schema loaded into held rows before: every row of the file is in it, among them
         const merged = t.steps.get(IMPORT_STEP.kept(tb.name)) === 'rows';
         const key = sourceKey(t.source.name, tb.name);
-        // rows the file deletes after its INSERTs: at most the INSERTs' rows (of a table that held rows too, nothing)
-        const fewer = deleted.has(key);
-        if (!uncounted.has(key) && !(merged && (atMost || fewer))) {
+        // at most the INSERTs' rows: under --on-duplicate, or when the file deletes rows after them (of a table that held rows too, nothing)
+        const ceiling = atMost || deleted.has(key);
+        if (!uncounted.has(key) && !(merged && ceiling)) {
           const n = Number(await s.scalar(`SELECT COUNT(*) FROM ${qualified(t.name, tb.name)}${atMost ? '' : await historyClause(s, t.name, tb.name)}`));
-          const bad = merged ? n < tb.rows : atMost || fewer ? n > tb.rows : n !== tb.rows;
-          if (bad) out.push({ database: t.name, table: tb.name, chunk: null, what: 'rows', expected: merged ? `at least ${tb.rows}` : atMost || fewer ? `at most ${tb.rows}` : String(tb.rows), actual: String(n) });
+          const bad = merged ? n < tb.rows : ceiling ? n > tb.rows : n !== tb.rows;
+          if (bad) out.push({ database: t.name, table: tb.name, chunk: null, what: 'rows', expected: merged ? `at least ${tb.rows}` : ceiling ? `at most ${tb.rows}` : String(tb.rows), actual: String(n) });
         }
         // the source's checksum says nothing of a table that held other rows too
         const want = merged ? undefined : checksums.get(key);
