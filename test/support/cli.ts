@@ -111,11 +111,6 @@ export function mariadbClient(args: readonly string[], input: Buffer | string): 
 }
 
 /**
- * Connection arguments for the test server: ['--no-defaults', '-h', host, '-P', port, '-u', user].
- * --no-defaults keeps the machine's /etc/mysql and ~/.my.cnf out of the tests. The password travels
- * as MYSQL_PWD (runCli sets it).
- */
-/**
  * The option that keeps mydumper off FLUSH TABLES WITH READ LOCK, for every mydumper run of the
  * tests: the test server is shared by all test files at once, and a global read lock queued behind
  * another test's held lock or long statement stalls every write and DDL of all the others (a
@@ -124,6 +119,11 @@ export function mariadbClient(args: readonly string[], input: Buffer | string): 
  */
 export const MYDUMPER_NO_LOCKS = '--no-locks';
 
+/**
+ * Connection arguments for the test server: ['--no-defaults', '-h', host, '-P', port, '-u', user].
+ * --no-defaults keeps the machine's /etc/mysql and ~/.my.cnf out of the tests. The password travels
+ * as MYSQL_PWD (runCli sets it).
+ */
 export function connArgs(): string[] {
   const s = testServer();
   return ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user];

@@ -76,10 +76,11 @@ server.middleware.unshift(async (ctx, next) => {
     ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>';
     return;
   }
-  // a write of the key itself (not a part upload, nor the abort of an upload)
-  const writesKey = o && ctx.query.uploadId === undefined ? ctx.method === 'PUT' || ctx.method === 'DELETE' : o && ctx.method === 'POST' && ctx.query.uploadId !== undefined;
+  // a write of the key itself: a put or delete of it, or the completion of an upload of it (not a part, nor an abort)
+  const ofUpload = ctx.query.uploadId !== undefined;
+  const writesKey = o !== null && (ofUpload ? ctx.method === 'POST' : ctx.method === 'PUT' || ctx.method === 'DELETE');
   // a read of the key waits for a write under way (then it sees the object and its ETag of one write)
-  if (o && !writesKey && (ctx.method === 'GET' || ctx.method === 'HEAD')) while (putting.has(ctx.path)) await putting.get(ctx.path);
+  if (o !== null && (ctx.method === 'GET' || ctx.method === 'HEAD')) while (putting.has(ctx.path)) await putting.get(ctx.path);
   if (writesKey) {
     while (putting.has(ctx.path)) await putting.get(ctx.path);
     const settled = (async () => {
