@@ -7,7 +7,11 @@ import type { ConnectionSettings } from './connection.js';
 /**
  * The RSA-key authentication of caching_sha2_password and sha256_password with the mysql client's
  * rule (its error 2061, "Authentication requires secure connection"): the password goes to the
- * server only over TLS or a Unix socket, or encrypted to a public key the user vouched for.
+ * server only over TLS or a Unix socket, or encrypted to a public key the user vouched for. The
+ * same rule for mysql_clear_password (PAM, LDAP, AWS IAM accounts), which sends the password as it
+ * is: mysql2 answers a server's switch to it with the password whatever the transport, so a server
+ * without TLS, or a man in the middle that strips it, would read it (the MariaDB client sends it
+ * too; the mysql client only with --enable-cleartext-plugin). Here it goes over TLS or a socket only.
  * mysql2 alone asks the server for its key and encrypts the password to whatever comes back, so a
  * server without TLS (or a man in the middle that strips it) reads the password. These wrap mysql2's
  * own plugins and refuse, before anything of the password is sent, unless:
@@ -31,12 +35,13 @@ type PluginStep = (data: Buffer) => unknown;
 type Plugin = (meta: { connection: { config: { password?: string } }; command: unknown }) => PluginStep;
 type PluginFactory = (options?: { serverPublicKey?: string }) => Plugin;
 type RsaPlugin = 'caching_sha2_password' | 'sha256_password';
+type GuardedPlugin = RsaPlugin | 'mysql_clear_password';
 
 /** caching_sha2_password's AuthMoreData "perform full authentication" (after the scramble failed to match a cached entry). */
 const PERFORM_FULL_AUTHENTICATION = Buffer.from([4]);
 
 /** The `authPlugins` option of a mysql2 connection opened under `policy`. Reads the key file once (a usage error naming it if unreadable or not a key). */
-export function authPlugins(policy: AuthPolicy): Record<RsaPlugin, Plugin> {
+export function authPlugins(policy: AuthPolicy): Record<GuardedPlugin, Plugin> {
   const serverPublicKey = policy.serverPublicKeyPath !== undefined ? readPublicKey(policy.serverPublicKeyPath) : undefined;
   const options = serverPublicKey !== undefined ? { serverPublicKey } : {};
   const mayUseKey = policy.secure || serverPublicKey !== undefined || policy.getServerPublicKey === true;
@@ -57,6 +62,12 @@ export function authPlugins(policy: AuthPolicy): Record<RsaPlugin, Plugin> {
     caching_sha2_password: guarded('caching_sha2_password', (data, step) => step > 0 && data.equals(PERFORM_FULL_AUTHENTICATION)),
     // the password itself at once: in clear over a secure connection, else encrypted to the server's key
     sha256_password: guarded('sha256_password', (_data, step) => step === 0),
+    // the password and a NUL, in one answer to the switch
+    mysql_clear_password: (meta) => () => {
+      const password = meta.connection.config.password ?? '';
+      if (!policy.secure && password !== '') throw refusal('mysql_clear_password', policy);
+      return Buffer.from(`${password}\0`);
+    },
   };
 }
 
@@ -72,7 +83,15 @@ export function sessionAuthPlugins(settings: ConnectionSettings, tls: boolean): 
   return plugins as unknown as Record<string, mysql.AuthPlugin>;
 }
 
-function refusal(plugin: string, policy: AuthPolicy): TsError {
+function refusal(plugin: GuardedPlugin, policy: AuthPolicy): TsError {
+  if (plugin === 'mysql_clear_password') {
+    return new TsError({
+      code: 'auth',
+      errno: 2061,
+      message: `cannot connect: ${policy.host} asks for the password of '${policy.user}' in clear text (mysql_clear_password: a PAM, LDAP or IAM account) over a connection that is neither TLS nor a Unix socket; not sent`,
+      suggestion: 'connect with TLS: --ssl-mode REQUIRED, or VERIFY_CA / VERIFY_IDENTITY with --ssl-ca; or through the server\'s Unix socket (-S). A server that should not ask for a clear-text password may not be the one you meant to reach',
+    });
+  }
   return new TsError({
     code: 'auth',
     errno: 2061,

@@ -104,6 +104,43 @@ describe('RSA-key authentication over plain TCP', () => {
   });
 });
 
+describe('mysql_clear_password (PAM, LDAP, IAM accounts): the password as it is, over TLS or a socket only', () => {
+  for (const ssl of [undefined, { mode: 'DISABLED' } as const]) {
+    it(`over plain TCP, --ssl-mode ${ssl?.mode ?? 'PREFERRED (default)'}: refused, nothing of the password sent`, async () => {
+      const server = await serve({ plugin: 'mysql_clear_password' });
+      const err = await refusal(Session.open(settings(server, ssl ? { ssl } : {})));
+      expect(err.code).toBe('auth');
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toContain(`127.0.0.1:${server.port}`);
+      expect(err.message).toContain("'app'");
+      expect(err.message).toMatch(/in clear text \(mysql_clear_password/);
+      expect(err.suggestion).toMatch(/--ssl-mode REQUIRED/);
+      expect(err.suggestion).toMatch(/Unix socket/);
+      expect(`${err.message} ${err.suggestion}`).not.toContain(PASSWORD);
+      expect(server.passwords).toEqual([]);
+      expect(server.authenticated).toBe(0);
+    });
+  }
+
+  it('over a Unix socket the password is sent', async () => {
+    const socketPath = path.join(tmp, 'clear.sock');
+    const server = await serve({ plugin: 'mysql_clear_password', socketPath });
+    const s = await Session.open({ socket: socketPath, user: 'app', password: PASSWORD, connectTimeoutMs: 5000 });
+    await s.close();
+    expect(server.passwords).toEqual([PASSWORD]);
+  });
+
+  it('tsdump over plain TCP: exit 3, the hint names TLS, the password not sent', async () => {
+    const server = await serve({ plugin: 'mysql_clear_password' });
+    const r = await runCli('tsdump', ['--no-defaults', '-h', '127.0.0.1', '-P', String(server.port), '-u', 'app', '-o', path.join(tmp, 'out-clear')], { env: { MYSQL_PWD: PASSWORD } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/in clear text/);
+    expect(r.stderr).toMatch(/--ssl-mode REQUIRED/);
+    expect(r.stderr).not.toContain(PASSWORD);
+    expect(server.passwords).toEqual([]);
+  });
+});
+
 describe('tsdump and tsload against a server that asks for the password without TLS', () => {
   const env = { MYSQL_PWD: PASSWORD };
 

@@ -2,19 +2,23 @@
  * A hostile (or man-in-the-middle) "MySQL 8" server without TLS, speaking just enough of the protocol
  * to authenticate: it switches the client to caching_sha2_password (or sha256_password), asks for full
  * authentication, hands out its own RSA key when asked, and records every password it can read —
- * sent in clear, or encrypted to its key. With `cached` it takes the caching_sha2 fast path (the
+ * sent in clear, or encrypted to its key. With mysql_clear_password it asks for the password as it is
+ * (what a PAM or LDAP account's server does); with `socketPath` it listens on that Unix socket instead
+ * of TCP. With `cached` it takes the caching_sha2 fast path (the
  * scramble alone) instead. After authentication it answers COM_QUIT and refuses any query.
  * MySQL 8 cannot be installed here: this is the only server these tests have for RSA authentication.
  */
 import { generateKeyPairSync, privateDecrypt, constants, randomBytes } from 'node:crypto';
 import net from 'node:net';
 
-export type FakeRsaPlugin = 'caching_sha2_password' | 'sha256_password';
+export type FakeRsaPlugin = 'caching_sha2_password' | 'sha256_password' | 'mysql_clear_password';
 
 export interface FakeRsaServerOptions {
   readonly plugin: FakeRsaPlugin;
   /** caching_sha2_password only: the account is in the server's cache, the scramble suffices. */
   readonly cached?: boolean;
+  /** Listen on this Unix socket file, not on a TCP port (`port` is then 0). */
+  readonly socketPath?: string;
 }
 
 export interface FakeRsaServer {
@@ -99,7 +103,7 @@ export async function startFakeRsaServer(opts: FakeRsaServerOptions): Promise<Fa
           }
         } else if (state === 'password') {
           const keyRequest = opts.plugin === 'caching_sha2_password' ? 2 : 1;
-          if (p.length === 1 && p[0] === keyRequest) {
+          if (opts.plugin !== 'mysql_clear_password' && p.length === 1 && p[0] === keyRequest) {
             fake.keyRequests++;
             sock.write(packet(seq + 1, Buffer.concat([Buffer.from([1]), Buffer.from(publicKeyPem)])));
           } else readPassword(seq, p);
@@ -108,9 +112,9 @@ export async function startFakeRsaServer(opts: FakeRsaServerOptions): Promise<Fa
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => (opts.socketPath !== undefined ? server.listen(opts.socketPath, resolve) : server.listen(0, '127.0.0.1', resolve)));
   const fake: FakeRsaServer = {
-    port: (server.address() as net.AddressInfo).port,
+    port: opts.socketPath !== undefined ? 0 : (server.address() as net.AddressInfo).port,
     publicKeyPem,
     passwords: [],
     keyRequests: 0,
