@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { TsError } from '../core/errors.js';
-import { manifestFiles, parseManifest } from '../format/manifest.js';
+import { manifestFiles } from '../format/manifest.js';
+import { parseManifest } from '../format/manifest-parse.js';
 import { CLAIM_FILE, IN_PROGRESS_FILE, MANIFEST_FILE, isClaimTemp, isDumpFilePath } from '../format/naming.js';
 import type { DumpStore, RefreshResult, StoredEntry } from '../storage/dump-store.js';
 import { readPidSpace } from '../storage/pid-space.js';

@@ -1,7 +1,8 @@
 import { TsError } from '../core/errors.js';
 import { readPieces, type DumpStore } from '../storage/dump-store.js';
 import { blockCount, hashPieces, streamHashes } from './block-hashes.js';
-import { manifestFiles, parseManifest, type BlockHashes, type Manifest } from './manifest.js';
+import { manifestFiles, type BlockHashes, type Manifest } from './manifest.js';
+import { parseManifest } from './manifest-parse.js';
 import { MANIFEST_FILE } from './naming.js';
 
 export const PROBLEM_KINDS = ['missing', 'size', 'checksum', 'extra', 'unsafe-path', 'unreadable'] as const;

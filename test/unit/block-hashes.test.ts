@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TsError } from '../../src/core/errors.js';
 import { StreamHasher, VerifiedSource, blockCount, hashPieces, verifiedStart, type HashKind } from '../../src/format/block-hashes.js';
-import { FORMAT_VERSION, parseManifest } from '../../src/format/manifest.js';
+import { FORMAT_VERSION } from '../../src/format/manifest.js';
+import { parseManifest } from '../../src/format/manifest-parse.js';
 import type { ByteSource } from '../../src/storage/dump-store.js';
 import { FRAME_HEADROOM, SubChunkWindow, subChunks, type SubChunk } from '../../src/load/sub-chunks.js';
 
@@ -326,6 +327,8 @@ describe('manifest block hashes', () => {
       databases: [
         {
           name: 'db',
+          charset: 'utf8mb4',
+          collation: 'utf8mb4_general_ci',
           schema: { path: 'db/database.sql', bytes: 1, sha256: SHA },
           objects: [],
           tables: [{ name: 't', schema: { path: 'db/t.table.sql', bytes: 1, sha256: SHA }, rows: 1, columns: [], key: { kind: 'none', columns: [] }, chunks: [{ index: 1, path: 'db/t.000001.csv', bytes, sha256: SHA, rows: 1, blocks, prefixes }] }],

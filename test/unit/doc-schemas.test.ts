@@ -59,7 +59,7 @@ describe('schema file text', () => {
 describe('docs/manifest.example.json', () => {
   it('a real demo dump manifest: valid for the schema and for the reader', async () => {
     const { Ajv2020 } = await import('ajv/dist/2020.js');
-    const { parseManifest } = await import('../../src/format/manifest.js');
+    const { parseManifest } = await import('../../src/format/manifest-parse.js');
     const validate = new Ajv2020({ allErrors: true, strict: true }).compile(load('manifest.schema.json'));
     const example = load('manifest.example.json');
     expect(validate(example), JSON.stringify(validate.errors, null, 1)).toBe(true);

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TsError } from '../../src/core/errors.js';
-import { FORMAT_VERSION, autoIncrementJson, manifestFiles, parseManifest } from '../../src/format/manifest.js';
+import { FORMAT_VERSION, autoIncrementJson, manifestFiles } from '../../src/format/manifest.js';
+import { parseManifest } from '../../src/format/manifest-parse.js';
 
 const SHA = 'a'.repeat(64);
 
@@ -156,6 +157,55 @@ describe('parseManifest', () => {
     const c = validManifest();
     ((table(c).columns as Mutable[])[0]!).codec = 'eval';
     expect(refusal(c).message).toMatch(/codec/);
+  });
+
+  it('refuses values that go into statements tsload builds unless they have their shape (no SQL through a tampered manifest)', () => {
+    const db = (m: Mutable): Mutable => (m.databases as Mutable[])[0]!;
+    const withObject = (context: Mutable): Mutable => {
+      const m = validManifest();
+      db(m).objects = [{ kind: 'view', name: 'v', file: { path: 'db/v.view.sql', bytes: 10, sha256: SHA }, context }];
+      return m;
+    };
+    const context = { sqlMode: '', characterSetClient: 'utf8mb4', collationConnection: 'utf8mb4_general_ci', databaseCollation: '' };
+    expect(() => parseManifest(JSON.stringify(withObject(context)))).not.toThrow();
+    const injected = "utf8mb4_general_ci, GLOBAL init_connect='DROP DATABASE prod'";
+    expect(refusal(withObject({ ...context, collationConnection: injected })).message).toMatch(/objects\[0\]\.context\.collationConnection: .* is not a character set or collation name/);
+    expect(refusal(withObject({ ...context, characterSetClient: 'utf8 --' })).message).toMatch(/context\.characterSetClient/);
+    const cs = validManifest();
+    db(cs).collation = 'utf8mb4_bin; DROP DATABASE x';
+    expect(refusal(cs).message).toMatch(/databases\[0\]\.collation/);
+    const port = validManifest();
+    (port.server as Mutable).port = '3306, MASTER_SSL=0';
+    expect(refusal(port).message).toMatch(/server\.port: expected a non-negative integer/);
+    const bigPort = validManifest();
+    (bigPort.server as Mutable).port = 70000;
+    expect(refusal(bigPort).message).toMatch(/server\.port: port 70000/);
+    const pos = validManifest();
+    ((pos.snapshot as Mutable).binlog as Mutable).position = '4, MASTER_SSL=0';
+    expect(refusal(pos).message).toMatch(/snapshot\.binlog\.position/);
+    const up = validManifest();
+    (up.snapshot as Mutable).upstream = { host: 7, port: 3306, binlog: null, gtid: null, exact: true };
+    expect(refusal(up).message).toMatch(/snapshot\.upstream\.host: expected a string/);
+    const key = validManifest();
+    ((table(key).key as Mutable).columns as Mutable[])[0]!.name = 5;
+    expect(refusal(key).message).toMatch(/key\.columns\[0\]\.name/);
+  });
+
+  it('refuses a database, a table or an object listed twice', () => {
+    const t = validManifest();
+    const first = table(t);
+    (t.databases as Mutable[])[0]!.tables = [first, { ...first, schema: { path: 'db/t2.table.sql', bytes: 10, sha256: SHA }, chunks: [chunk(1, 10, 'db/t2.000001.csv'), chunk(2, 20, 'db/t2.000002.csv')] }];
+    expect(refusal(t).message).toMatch(/tables\[1\]: table 't' is listed twice/);
+    const o = validManifest();
+    const view = (n: number): Mutable => ({ kind: 'view', name: 'v', file: { path: `db/v${n}.view.sql`, bytes: 10, sha256: SHA }, context: null });
+    (o.databases as Mutable[])[0]!.objects = [view(1), view(2)];
+    expect(refusal(o).message).toMatch(/objects\[1\]: object 'view v' is listed twice/);
+    const d = validManifest();
+    const other = JSON.parse(JSON.stringify((d.databases as Mutable[])[0]!)) as Mutable;
+    other.schema = { path: 'db2/database.sql', bytes: 10, sha256: SHA };
+    other.tables = [];
+    d.databases = [(d.databases as Mutable[])[0]!, other];
+    expect(refusal(d).message).toMatch(/databases\[1\]: database 'db' is listed twice/);
   });
 
   it('refuses truncated or non-JSON text', () => {
