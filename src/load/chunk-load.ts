@@ -210,7 +210,7 @@ async function loadChunkOnce(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, 
   let source: ChunkSource | null = null;
   try {
     source = await openChunk(ctx.store, chunk, window, from?.offset ?? 0);
-    const it = subChunks(source, ctx.limits, window, from)[Symbol.asyncIterator]();
+    const it = subChunks(source, db.limits, window, from)[Symbol.asyncIterator]();
     let cur = await it.next();
     if (cur.done && skip === 0) {
       // An empty chunk still records that it is done; like any write it may meet a deadlock.

@@ -10,13 +10,20 @@ import type { SplitTable } from './ddl.js';
 import type { LoadOptions } from './load-options.js';
 import type { CsvMethod } from './insert-method.js';
 import type { ChunkProgress, ProgressStore } from './progress-store.js';
-import type { SubChunkWindow } from './sub-chunks.js';
+import type { SubChunkLimits, SubChunkWindow } from './sub-chunks.js';
 
 /** One database of the dump and where it goes. */
 export interface TargetDb {
   readonly source: DatabaseEntry;
   readonly name: string;
   resumed: boolean;
+  /**
+   * How its chunks are cut into sub-chunks (one transaction each): the options' on a fresh load, the
+   * ones its interrupted run recorded on a resume. Per database, not per run: the committed
+   * sub-chunks are skipped by number, which is only right when they are cut as when they committed,
+   * and each database's interrupted run may have had other limits.
+   */
+  limits: SubChunkLimits;
   /** This dump was already loaded completely into this database (nothing to do but verify). */
   done: boolean;
   steps: Map<string, string>;
@@ -47,8 +54,6 @@ export interface LoadContext {
   readonly reporter: Reporter;
   readonly signal: AbortSignal | undefined;
   readonly renames: ReadonlyMap<string, string>;
-  /** Sub-chunk limits: the options' on a fresh load, the recorded ones on a resume. */
-  limits: { rows: number; bytes: number };
   /** Reconnects and retries its idempotent statements after a lost connection (control-session.ts). */
   readonly control: ControlSession;
   /** This loader's hold on the target databases (load-lease.ts); a data transaction commits only while it holds. */

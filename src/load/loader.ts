@@ -96,7 +96,6 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         reporter,
         signal,
         renames: new Map(targets.map((t) => [t.source.name, t.name] as const)),
-        limits: { rows: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction },
         windows: [],
         control,
         lease,

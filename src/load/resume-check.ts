@@ -11,7 +11,8 @@ import { differingOption, optionsDiffer, resultOptions } from './result-options.
 
 /**
  * Step 4, openProgress: per target database, a run record (dump id + sub-chunk limits). The same
- * dump → resume with the recorded limits; another dump → target-changed; none → a fresh load, where
+ * dump → resume with the limits recorded for that database (TargetDb.limits; other databases of the
+ * run keep theirs); another dump → target-changed; none → a fresh load with the given limits, where
  * existing tables are refused, dropped, truncated or kept (--drop-table, existing-tables.ts).
  * Step 5, checkIdentities: on a resume, every table this load created must still be that table.
  */
@@ -56,10 +57,10 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
       if (run.sourceDb !== t.source.name) throw targetChanged(`database ${t.name} holds an unfinished load of source database ${run.sourceDb}, not ${t.source.name}`, { database: t.name });
       const differs = differingOption(run.options, options);
       if (differs) throw optionsDiffer(t.name, differs);
-      if (run.rowsPerTransaction !== ctx.limits.rows || run.bytesPerTransaction !== ctx.limits.bytes) {
+      if (run.rowsPerTransaction !== t.limits.rows || run.bytesPerTransaction !== t.limits.bytes) {
         ctx.reporter.emit({ kind: 'warning', message: `resuming with the transaction size of the interrupted run (${run.rowsPerTransaction} rows / ${run.bytesPerTransaction} bytes), not the one given now`, database: t.name });
       }
-      ctx.limits = { rows: run.rowsPerTransaction, bytes: run.bytesPerTransaction };
+      t.limits = { rows: run.rowsPerTransaction, bytes: run.bytesPerTransaction };
       t.resumed = true;
       t.steps = await store.steps(t.name);
       t.progress = await store.chunkProgress(t.name);
@@ -88,7 +89,7 @@ export async function openProgress(ctx: LoadContext, targets: TargetDb[]): Promi
       t.steps.set(STEP.selection, fp);
     }
     // the part of the dump goes with the run: its memo, once finished, stands only for that part
-    await store.insertRun({ targetDb: t.name, dumpId: manifest.dumpId, sourceDb: t.source.name, rowsPerTransaction: ctx.limits.rows, bytesPerTransaction: ctx.limits.bytes, options: { ...options, [SELECTION_OPTION]: fp } });
+    await store.insertRun({ targetDb: t.name, dumpId: manifest.dumpId, sourceDb: t.source.name, rowsPerTransaction: t.limits.rows, bytesPerTransaction: t.limits.bytes, options: { ...options, [SELECTION_OPTION]: fp } });
   }
 }
 

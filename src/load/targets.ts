@@ -20,6 +20,7 @@ export function planTargets(manifest: Manifest, opts: LoadOptions): TargetDb[] {
     source: d,
     name: opts.targetDatabase ?? opts.renames.get(d.name) ?? d.name,
     resumed: false,
+    limits: { rows: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction },
     done: false,
     steps: new Map<string, string>(),
     progress: new Map<string, ChunkProgress>(),

@@ -2,7 +2,8 @@
  * Exactly-once resume: tsload is killed with SIGKILL at random instants (schema, data sub-chunks,
  * commits, index builds, post-data objects) and rerun with the same command until it exits 0; the
  * target must then hold exactly the source content — the keyless table with duplicate rows included.
- * A target changed between runs (table dropped and recreated, another dump) is detected.
+ * A target changed between runs (table dropped and recreated, another dump) is detected. Each
+ * resumed target database keeps the transaction size its own interrupted run recorded.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,8 @@ describe('tsload resume after kill -9', () => {
   const src = uniqueDb('load_kill_src');
   const targets: string[] = [];
   let dump = '';
+  /** Dumps of more than `src` made by a test itself. */
+  const dumps: string[] = [];
   const srcHashes = new Map<string, string>();
 
   beforeAll(async () => {
@@ -30,7 +33,7 @@ describe('tsload resume after kill -9', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await cleanupLoads(src, targets, dump ? [dump] : []);
+    await cleanupLoads(src, targets, [...(dump ? [dump] : []), ...dumps]);
     await admin?.close();
   });
 
@@ -167,6 +170,44 @@ describe('tsload resume after kill -9', () => {
     expect(r.stderr).toMatch(/resuming with the transaction size of the interrupted run \(25 rows/);
     for (const t of TABLES) expect(await tableHash(admin, dst, t), `${dst}.${t}`).toBe(srcHashes.get(t));
   }, 300_000);
+
+  /** Chunks of `db` with some sub-chunks committed and not the last one: a resume skips those by number. */
+  async function partlyLoadedChunks(db: string): Promise<number> {
+    const n = await admin.scalar('SELECT COUNT(*) FROM (SELECT 1 FROM tsload_progress.progress WHERE target_db = ? GROUP BY tbl, chunk HAVING MAX(last_sub) = 0) p', [db]);
+    return Number(n);
+  }
+
+  it('resumes each database with the transaction size of its own interrupted run, and a fresh one with the given size', async () => {
+    // One gzip dump of three databases: its chunks are read again from line 1 on a resume, and the
+    // committed sub-chunks skipped by number, which is only right when they are cut as before.
+    const [srcB, srcC] = [uniqueDb('load_size_srcb'), uniqueDb('load_size_srcc')];
+    const [dstA, dstB, dstC] = [uniqueDb('load_size_a'), uniqueDb('load_size_b'), uniqueDb('load_size_c')];
+    targets.push(srcB, srcC, dstA, dstB, dstC);
+    await createLoadFixture(admin, srcB);
+    await createLoadFixture(admin, srcC);
+    const multi = await dumpFixture(src, { format: 'csv', gzip: true, extra: ['-B', srcB, '-B', srcC] });
+    dumps.push(multi);
+    const base = [...connArgs(), '-d', multi, '-t', '2', '--progress', 'plain'];
+    const killedA = await killAfterSubChunks(dstA, [...base, '-s', src, '--rename', `${src}=${dstA}`, '--rows-per-transaction', '10'], 3);
+    expect(killedA.signal, `load of ${dstA} was not killed mid-data:\n${killedA.stderr}`).toBe('SIGKILL');
+    const killedB = await killAfterSubChunks(dstB, [...base, '-s', srcB, '--rename', `${srcB}=${dstB}`, '--rows-per-transaction', '40'], 3);
+    expect(killedB.signal, `load of ${dstB} was not killed mid-data:\n${killedB.stderr}`).toBe('SIGKILL');
+    expect(await partlyLoadedChunks(dstA), `${dstA}: no chunk committed in part`).toBeGreaterThan(0);
+    expect(await partlyLoadedChunks(dstB), `${dstB}: no chunk committed in part`).toBeGreaterThan(0);
+
+    const renames = ['--rename', `${src}=${dstA}`, '--rename', `${srcB}=${dstB}`, '--rename', `${srcC}=${dstC}`];
+    const r = await runCli('tsload', [...base, '-s', src, '-s', srcB, '-s', srcC, ...renames, '--rows-per-transaction', '70'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`${dstA}: resuming with the transaction size of the interrupted run \\(10 rows`));
+    expect(r.stderr).toMatch(new RegExp(`${dstB}: resuming with the transaction size of the interrupted run \\(40 rows`));
+    expect(r.stderr).not.toMatch(new RegExp(`${dstC}: resuming`));
+    const recorded = await admin.query<{ target_db: string; rows_per_tx: string }>('SELECT CONVERT(target_db USING utf8mb4) AS target_db, rows_per_tx FROM tsload_progress.runs WHERE target_db IN (?, ?, ?) ORDER BY target_db', [dstA, dstB, dstC]);
+    expect(Object.fromEntries(recorded.map((x) => [x.target_db, Number(x.rows_per_tx)]))).toEqual({ [dstA]: 10, [dstB]: 40, [dstC]: 70 });
+    for (const [from, to] of [[src, dstA], [srcB, dstB], [srcC, dstC]] as const) {
+      const results = await compareDatabases(admin, from, to);
+      expect(failures(results), formatReport(results, to)).toEqual([]);
+    }
+  }, 600_000);
 
   it('retries a sub-chunk on a fresh connection when its connection is killed', async () => {
     const dst = uniqueDb('load_kill_conn');
