@@ -111,7 +111,11 @@ async function estimateRows(s: Splitter, prefix: readonly string[], lo: bigint, 
   return Number(rows[0]?.rows ?? 0);
 }
 
-/** Every `per`-th key of the group `prefix`, in key order: exact, reads the group's rows once. */
+/**
+ * Every `per`-th key of the group `prefix`, in key order: exact, reads the group's rows once. A step
+ * that does not move past its lower bound (a bound the server compares otherwise than it stores it)
+ * ends the splitting: the rest of the group stays one range, never a loop.
+ */
 async function offsetSteps(s: Splitter, prefix: readonly string[]): Promise<void> {
   let lower: KeyBound | null = null;
   for (;;) {
@@ -119,7 +123,9 @@ async function offsetSteps(s: Splitter, prefix: readonly string[]): Promise<void
     const terms = [...prefixTerms(s, prefix), ...(range ? [range] : [])];
     const row = await firstRow(s.session, `SELECT ${s.select} FROM ${s.from}${where(terms)} ORDER BY ${s.order} LIMIT 1 OFFSET ${s.per}`);
     if (!row) return;
-    lower = push(s, row);
+    const next = push(s, row);
+    if (lower && next.every((v, i) => v === lower![i])) return;
+    lower = next;
   }
 }
 
@@ -144,11 +150,15 @@ function boundValue(col: KeyColumn, raw: Buffer | null): string {
   return col.literal === 'string' || col.literal === 'binary' ? b.toString('hex') : b.toString('latin1');
 }
 
-/** How a key column's bound values are read: ENUM/SET as their index, the binary-form types as their bytes. */
+/**
+ * How a key column's bound values are read: ENUM/SET as their index, the binary-form types as their
+ * bytes, FLOAT at full double precision — its own text ('0.1') is another number than the stored
+ * one (0.100000001490116…), so `f = 0.1` matches none of its rows and `f > 0.1` all of them.
+ */
 function selectKeyExpr(col: KeyColumn, table: CatalogTable): string {
   if (col.literal === 'enum') return `(${keyColumnExpr(col)} + 0)`;
   const spec = table.columns.find((c) => c.name === col.name);
-  return spec && spec.codec === 'hex' ? selectExpr(spec) : keyColumnExpr(col);
+  return spec && (spec.codec === 'hex' || spec.codec === 'float') ? selectExpr(spec) : keyColumnExpr(col);
 }
 
 export async function firstRow(session: Session, sql: string): Promise<RawRow | null> {
