@@ -63,6 +63,34 @@ export async function startConsistentSnapshot(session: Session): Promise<void> {
   await session.exec('START TRANSACTION WITH CONSISTENT SNAPSHOT');
 }
 
+/**
+ * What a session's snapshot holds of mysql.gtid_slave_pos (MariaDB), as "rows:max(sub_id)": a
+ * replica's applier writes its row there in the same InnoDB transaction as each transaction it
+ * applies, so two snapshots that hold the same are on the same side of every applied transaction —
+ * also of those its own binary log never records (log_slave_updates OFF, MariaDB's default), which
+ * binlog_snapshot_position cannot tell apart. 'denied': the account may not read the table.
+ */
+export async function appliedMark(session: Session): Promise<string | 'denied'> {
+  try {
+    const [r] = await session.query<{ n: string; m: string }>('SELECT COUNT(*) AS n, COALESCE(MAX(sub_id), 0) AS m FROM mysql.gtid_slave_pos');
+    return `${r?.n ?? 0}:${r?.m ?? 0}`;
+  } catch (e) {
+    if (e instanceof TsError && (e.code === 'privilege' || e.errno === 1142 || e.errno === 1044)) return 'denied';
+    throw e;
+  }
+}
+
+/** Where a MariaDB session's snapshot stands: in the binary log, and in what a replica applied. */
+export interface SnapshotMark {
+  readonly binlog: { file: string; position: number } | null;
+  readonly applied: string | 'denied';
+}
+
+/** The SnapshotMark of a session that just opened its snapshot (MariaDB). */
+export async function snapshotMark(session: Session): Promise<SnapshotMark> {
+  return { binlog: await snapshotCoordinates(session), applied: await appliedMark(session) };
+}
+
 /** MariaDB: the binlog coordinates of this session's snapshot (exact, no lock needed). */
 export async function snapshotCoordinates(session: Session): Promise<{ file: string; position: number } | null> {
   const rows = await session.query<{ Variable_name: string; Value: string }>("SHOW STATUS LIKE 'binlog_snapshot_%'");

@@ -9,7 +9,7 @@ import { Session } from '../db/session.js';
 import { DUMP_WORKER } from '../db/session-profile.js';
 import type { DumpStore, StoreLocation } from '../storage/dump-store.js';
 import { openStore } from '../storage/open-store.js';
-import { holdTables, snapshotCoordinates, startConsistentSnapshot } from '../db/snapshot.js';
+import { holdTables, snapshotMark, startConsistentSnapshot } from '../db/snapshot.js';
 import type { SerializedError, WorkerReply, WorkerRequest } from './chunk-task.js';
 import { writeChunk } from './chunk-writer.js';
 
@@ -64,7 +64,7 @@ export class SlotHost {
       }
       case 'snapshot':
         await startConsistentSnapshot(this.need(req.slot));
-        return req.coordinates ? await snapshotCoordinates(this.need(req.slot)) : null;
+        return req.coordinates ? await snapshotMark(this.need(req.slot)) : null;
       case 'hold':
         await holdTables(this.need(req.slot), req.tables, req.lockWaitSeconds);
         return null;

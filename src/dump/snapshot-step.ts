@@ -5,7 +5,7 @@ import { readBinlogPosition, readGtid, type BinlogPosition, type Flavor } from '
 import { readUpstream, sameUpstream } from './replica-data.js';
 import { Session } from '../db/session.js';
 import { LOCK_WATCHDOG } from '../db/session-profile.js';
-import { holdTables, lockWithWatchdog, snapshotCoordinates, startConsistentSnapshot, type TableName } from '../db/snapshot.js';
+import { holdTables, lockWithWatchdog, snapshotCoordinates, snapshotMark, startConsistentSnapshot, type SnapshotMark, type TableName } from '../db/snapshot.js';
 import type { CatalogTable } from '../db/catalog.js';
 import type { SnapshotInfo } from '../format/manifest.js';
 import type { DumpOptions } from './dump-options.js';
@@ -125,12 +125,15 @@ async function readUnderLock(control: Session, planner: Session, workers: DumpWo
 /**
  * Without a global lock the sessions' snapshots are only consistent with each other if nothing was
  * committed while they were opened. MariaDB says exactly where each snapshot is in the binlog (a
- * session status: no privilege needed); on MySQL the position is read before and after. A mismatch
+ * session status: no privilege needed), and each snapshot's view of mysql.gtid_slave_pos tells
+ * whether a replica's applier committed in between — which a replica's own binlog does not record
+ * with log_slave_updates OFF (appliedMark); on MySQL the position is read before and after. A mismatch
  * retries, then fails (or, with --allow-inconsistent, continues and says so in the manifest). On
  * MySQL an account that may not read the position (no REPLICATION CLIENT) cannot prove anything:
  * with --allow-inconsistent the dump goes on without coordinates, marked in the manifest.
  */
 async function snapshotWithoutLock(planner: Session, workers: DumpWorker[], flavor: Flavor, opts: DumpOptions, reporter: Reporter): Promise<SnapshotInfo> {
+  let warnedApplied = false;
   for (let attempt = 1; attempt <= SNAPSHOT_RETRIES; attempt++) {
     const before = flavor.hasSnapshotCoordinates ? null : await binlogPosition(planner, flavor);
     const gtidBefore = await readGtid(planner, flavor);
@@ -144,14 +147,21 @@ async function snapshotWithoutLock(planner: Session, workers: DumpWorker[], flav
       }
       throw new TsError({ code: 'privilege', message: `cannot verify a lock-free snapshot: ${NO_POSITION_PRIVILEGE}`, suggestion: 'grant REPLICATION CLIENT (SHOW BINARY LOG STATUS), use a locking --lock-mode (RELOAD), or accept a dump without coordinates that may be inconsistent with --allow-inconsistent' });
     }
-    const all = flavor.hasSnapshotCoordinates ? [await snapshotCoordinates(planner), ...coords] : [before, after];
+    const marks = flavor.hasSnapshotCoordinates ? [await snapshotMark(planner), ...(coords as SnapshotMark[])] : [];
+    const all = flavor.hasSnapshotCoordinates ? marks.map((m) => m.binlog) : [before, after];
     if (all.every((c) => c === null)) {
       if (opts.allowInconsistent) return { mode: 'no-lock', exact: false, binlog: null, gtid: null, note: 'binary log is off: snapshot consistency across sessions could not be verified' };
       throw new TsError({ code: 'snapshot', message: 'cannot verify a lock-free snapshot: binary logging is off on the server', suggestion: 'use --lock-mode ftwrl (needs RELOAD), run with -t 1, or accept with --allow-inconsistent' });
     }
-    const same = all.every((c) => c !== null && c.file === all[0]!.file && c.position === all[0]!.position) && gtidBefore === gtidAfter;
-    if (same) return withCoordinates(opts, { mode: 'no-lock', exact: true, binlog: all[0]!, gtid: gtidAfter });
-    reporter.emit({ kind: 'warning', message: `writes landed while the snapshots opened (attempt ${attempt}/${SNAPSHOT_RETRIES}); retrying` });
+    const applied = sameApplied(marks);
+    if (applied === 'unknown' && !warnedApplied) {
+      warnedApplied = true;
+      reporter.emit({ kind: 'warning', message: APPLIED_UNREADABLE });
+    }
+    const logged = all.every((c) => c !== null && c.file === all[0]!.file && c.position === all[0]!.position) && gtidBefore === gtidAfter;
+    if (logged && applied !== 'differ') return withCoordinates(opts, { mode: 'no-lock', exact: true, binlog: all[0]!, gtid: gtidAfter });
+    const what = logged ? 'this replica applied transactions its binary log does not record (log_slave_updates OFF)' : 'writes landed';
+    reporter.emit({ kind: 'warning', message: `${what} while the snapshots opened (attempt ${attempt}/${SNAPSHOT_RETRIES}); retrying` });
     await planner.exec('ROLLBACK');
     // Workers restart their snapshot on the next 'snapshot' call (START TRANSACTION commits the old one).
     await sleep(200 * attempt);
@@ -159,8 +169,20 @@ async function snapshotWithoutLock(planner: Session, workers: DumpWorker[], flav
       return withCoordinates(opts, { mode: 'no-lock', exact: false, binlog: after ?? all[0] ?? null, gtid: gtidAfter, note: 'INCONSISTENT: sessions opened their snapshots at different binlog positions; tables may not agree with each other' });
     }
   }
-  throw new TsError({ code: 'snapshot', message: `could not open consistent snapshots without a lock: the server kept committing writes (${SNAPSHOT_RETRIES} attempts)`, suggestion: 'use --lock-mode auto, ftwrl or backup-stage (needs RELOAD), dump at a quieter time, or accept with --allow-inconsistent (marked in the manifest)' });
+  throw new TsError({ code: 'snapshot', message: `could not open consistent snapshots without a lock: the server kept committing writes (${SNAPSHOT_RETRIES} attempts)`, suggestion: 'use --lock-mode auto, ftwrl or backup-stage (needs RELOAD), dump at a quieter time (on a replica: STOP SLAVE SQL_THREAD for the seconds the snapshots take to open), or accept with --allow-inconsistent (marked in the manifest)' });
 }
+
+/**
+ * Whether every snapshot holds the same of what a replica applied (SnapshotMark.applied): 'unknown'
+ * when the account may not read mysql.gtid_slave_pos (the binlog check then stands alone).
+ */
+function sameApplied(marks: readonly SnapshotMark[]): 'same' | 'differ' | 'unknown' {
+  if (marks.some((m) => m.applied === 'denied')) return 'unknown';
+  return marks.every((m) => m.applied === marks[0]!.applied) ? 'same' : 'differ';
+}
+
+const APPLIED_UNREADABLE =
+  "cannot read mysql.gtid_slave_pos (SELECT privilege): if this server is a replica whose binary log does not record what it applies (log_slave_updates OFF), the sessions' snapshots are not proven to agree; grant SELECT ON mysql.gtid_slave_pos, or use a locking --lock-mode (RELOAD)";
 
 const NO_POSITION_PRIVILEGE = 'this account may not read the binary log position (it needs REPLICATION CLIENT, or BINLOG MONITOR on MariaDB)';
 

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TsError } from '../core/errors.js';
 import type { ConnectionSettings } from '../db/session.js';
-import type { TableName } from '../db/snapshot.js';
+import type { SnapshotMark, TableName } from '../db/snapshot.js';
 import { SlotHost } from './chunk-slots.js';
 import type { ChunkResult, ChunkTask, WorkerReply, WorkerRequest } from './chunk-task.js';
 
@@ -131,8 +131,9 @@ export class DumpWorker {
     this.threadId = (await this.thread.call({ op: 'open', slot: this.index, settings })) as number;
   }
 
-  async snapshot(coordinates: boolean): Promise<{ file: string; position: number } | null> {
-    return (await this.thread.call({ op: 'snapshot', slot: this.index, coordinates })) as { file: string; position: number } | null;
+  /** Opens the session's snapshot; with `coordinates` (MariaDB), where it stands (db/snapshot.ts snapshotMark). */
+  async snapshot(coordinates: boolean): Promise<SnapshotMark | null> {
+    return (await this.thread.call({ op: 'snapshot', slot: this.index, coordinates })) as SnapshotMark | null;
   }
 
   /** Takes the metadata locks of `tables` in the session's snapshot transaction (db/snapshot.ts holdTables). */
