@@ -6,7 +6,8 @@
  * (keys, AUTO_INCREMENT, foreign keys) run here too, in file order, in the file's sql_mode (its
  * NO_AUTO_VALUE_ON_ZERO keeps a 0 key when the column becomes AUTO_INCREMENT).
  *
- * Each statement other than SET / USE is recorded once it succeeded; a resume replays every SET and
+ * Each statement other than SET / USE is recorded once it succeeded — one that changes rows in the
+ * same transaction (import-row-change.ts); a resume replays every SET and
  * USE (the session state) and skips what is recorded. The one object that may have been created
  * just before the interruption, unrecorded, is dropped first — the fresh load checked that the
  * target had none of the objects the script creates, so it is this load's.
@@ -21,6 +22,7 @@ import { IMPORT_STEP, interrupted, openImportSession, wireIdent, wireQualified, 
 import { statementError } from './import-errors.js';
 import { targetOf, wireRenames } from './import-schema.js';
 import { tableIdentity } from './resume-check.js';
+import { ROW_CHANGE_STARTED, changesRows, runRowChange } from './import-row-change.js';
 import { killOnAbort } from './session-guard.js';
 
 /** Statements about the server rather than the data: not the restore's to run. */
@@ -158,7 +160,7 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
       }
       const step = IMPORT_STEP.statement(o.file, o.offset);
       const state = t.steps.get(step);
-      if (state !== undefined && state !== ALTER_STARTED && state !== ALTER_FAILED) continue;
+      if (state !== undefined && state !== ALTER_STARTED && state !== ALTER_FAILED && state !== ROW_CHANGE_STARTED) continue;
       if (what.kind === 'object' && what.object === 'trigger' && what.on !== null && !loadedTables.has(`${t.name}\u0000${what.on}`)) {
         ctx.reporter.emit({ kind: 'warning', message: `trigger ${what.name} at line ${o.line} is not created: its table ${what.on} was not loaded`, database: t.name });
         continue;
@@ -181,7 +183,12 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
       const sql = what.kind === 'alter-database' ? alterDatabaseText(rewrite(ctx, o), t.name, what.database !== null) : rewrite(ctx, o);
       if (t.resumed && what.kind === 'object' && !what.drop) await s.exec(`DROP ${what.object.toUpperCase()} IF EXISTS ${wireQualified(t.name, what.name)}`);
       if (what.kind === 'alter-table') await runAlter(ctx, s, t, altered!, o, what.table, sql, state);
-      else {
+      else if (changesRows(o)) {
+        // recorded in its own transaction, with the statement
+        await runRowChange(ctx, s, t, o, sql, state);
+        t.steps.set(step, '');
+        continue;
+      } else {
         try {
           await s.exec(sql, [], { database: t.name });
         } catch (e) {

@@ -41,6 +41,9 @@ export class MemoryProgressStore implements ProgressStore {
     m.set(step, info);
     this.stepRows.set(targetDb, m);
   }
+  recordStepOn(_session: Session, targetDb: string, step: string, info = ''): Promise<void> {
+    return this.recordStep(targetDb, step, info);
+  }
   async forgetChunk(targetDb: string, table: string, chunk: number | null): Promise<void> {
     for (const [k, r] of this.subs) if (r.targetDb === targetDb && r.table === table && (chunk === null || r.chunk === chunk)) this.subs.delete(k);
   }
@@ -100,6 +103,9 @@ export class ReadOnlyProgressStore implements ProgressStore {
     this.refuse('record a run');
   }
   recordStep(): Promise<void> {
+    this.refuse('record a step');
+  }
+  recordStepOn(): Promise<void> {
     this.refuse('record a step');
   }
   forgetChunk(): Promise<void> {

@@ -67,6 +67,11 @@ export interface ProgressStore {
   steps(targetDb: string): Promise<Map<string, string>>;
   chunkProgress(targetDb: string): Promise<Map<string, ChunkProgress>>;
   recordStep(targetDb: string, step: string, info?: string): Promise<void>;
+  /**
+   * Records a step on `session`, inside the transaction it holds: a post-data statement that changes
+   * rows and its record commit together (import-row-change.ts).
+   */
+  recordStepOn(session: Session, targetDb: string, step: string, info?: string): Promise<void>;
   /** Forgets a chunk's sub-chunks (all chunks of the table with `chunk` null): they are loaded again. */
   forgetChunk(targetDb: string, table: string, chunk: number | null): Promise<void>;
   /**

@@ -15,6 +15,9 @@ import { PROGRESS_DB, chunkKey, type ChunkProgress, type ProgressStore, type Run
 /** Inserted in the data transaction; parameters: dump id, db, table, chunk, sub, rows, last, end offset. */
 const PROGRESS_INSERT = `INSERT INTO ${PROGRESS_DB}.progress (dump_id, target_db, tbl, chunk, sub, rows_loaded, last_sub, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
+/** A step done (or its state); parameters: db, step, info. */
+const STEP_UPSERT = `INSERT INTO ${PROGRESS_DB}.steps (target_db, step, info) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE info = VALUES(info)`;
+
 export class SqlProgressStore implements ProgressStore {
   constructor(private readonly session: StatementRunner) {}
 
@@ -80,7 +83,11 @@ export class SqlProgressStore implements ProgressStore {
   }
 
   async recordStep(targetDb: string, step: string, info = ''): Promise<void> {
-    await this.session.exec(`INSERT INTO ${PROGRESS_DB}.steps (target_db, step, info) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE info = VALUES(info)`, [targetDb, step, info]);
+    await this.session.exec(STEP_UPSERT, [targetDb, step, info]);
+  }
+
+  async recordStepOn(session: Session, targetDb: string, step: string, info = ''): Promise<void> {
+    await session.exec(STEP_UPSERT, [session.wireText(targetDb), session.wireText(step), session.wireText(info)], { database: targetDb });
   }
 
   async recordSubChunk(session: Session, r: SubChunkRecord): Promise<boolean> {
