@@ -20,7 +20,7 @@ import { isMerged } from './existing-tables.js';
 import type { OnDuplicateMode } from './load-options.js';
 import { csvStatement, execBytes, expectedWarnings, loadDataSql, refuseOversizedLines, refuseWarnings, rowError, rowOf, sqlStatement, type StatementRows } from './row-checks.js';
 import { BulkTable } from './bulk-load.js';
-import { killOnAbort, withDeadline } from './session-guard.js';
+import { giveUpSession, killOnAbort, markOwned, withDeadline } from './session-guard.js';
 import { SubChunkWindow, openChunk, subChunkLines, subChunks, type ChunkSource, type SubChunk, type SubChunkStart } from './sub-chunks.js';
 
 /**
@@ -197,11 +197,13 @@ async function loadChunkOnce(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, 
   // table, before the confirm that precedes each COMMIT could say what happened.
   const open = async (): Promise<Session> => {
     unguard?.();
-    (session as Session | null)?.destroy();
+    const failed = session as Session | null;
     session = null;
+    if (failed) await giveUpSession(ctx, failed);
     const s = await openDataSession(ctx);
     session = s;
     unguard = killOnAbort(ctx, s);
+    await markOwned(s);
     await ctx.lease.confirm(s, db.name);
     return s;
   };

@@ -26,7 +26,7 @@ import { statementError } from './import-errors.js';
 import { ScriptRanges, scriptBytes, type ScriptFile } from './import-source.js';
 import { loadInfileBatch } from './mydumper-infile.js';
 import { execInPlace, expectedWarnings } from './row-checks.js';
-import { killOnAbort, withDeadline } from './session-guard.js';
+import { giveUpSession, killOnAbort, markOwned, withDeadline } from './session-guard.js';
 
 /** Free bytes in front of a batch's bytes: the packet header and a longer verb (--on-duplicate) of its first statement. */
 const ROOM = 32;
@@ -298,10 +298,12 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
           const fresh = attempt > 1;
           if (!session || fresh) {
             unguard();
-            session?.destroy();
+            const failed = session;
             session = null;
+            if (failed) await giveUpSession(ctx, failed);
             session = await openImportSession(ctx, 'data');
             unguard = killOnAbort(ctx, session);
+            await markOwned(session);
             if (fresh) {
               // a lost connection may have been every connection of ours: still ours before anything
               // is read or loaded (another loader that took over and finished left no progress row)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TsError } from '../core/errors.js';
 import { Session, type ConnectionSettings } from '../db/session.js';
 import { KILLER } from '../db/session-profile.js';
@@ -22,6 +23,42 @@ export async function killSession(ctx: GuardContext, s: Session): Promise<void> 
   } finally {
     await killer?.close();
     s.destroy();
+  }
+}
+
+/** The user lock each data session holds as its identity on the server (markOwned). */
+const tokens = new WeakMap<Session, string>();
+
+/**
+ * Marks a data session as ours on the server: it takes a user lock named by a random token, which
+ * only it holds, until it ends. A thread id alone does not say whose a connection is: after a
+ * server restart the id may be another client's.
+ */
+export async function markOwned(s: Session): Promise<void> {
+  const token = `tsload:${randomUUID()}`;
+  await s.scalar('SELECT GET_LOCK(?, 0)', [token]);
+  tokens.set(s, token);
+}
+
+/**
+ * Gives up a data session whose statement failed, before a retry on a fresh one. Its socket is
+ * dropped; and if the server still runs its connection — a network cut the server did not notice
+ * keeps it waiting for the next command for wait_timeout (8 hours by default), its open
+ * transaction holding the rows the retry writes again, which then fails on lock wait timeouts —
+ * it is killed there, only while it still holds its token (markOwned), so surely this one.
+ */
+export async function giveUpSession(ctx: GuardContext, s: Session): Promise<void> {
+  s.destroy();
+  const token = tokens.get(s);
+  if (token === undefined) return;
+  const killer = await Session.open(ctx.opts.connection, KILLER).catch(() => null);
+  if (!killer) return;
+  try {
+    if ((await killer.scalar('SELECT IS_USED_LOCK(?)', [token])) === String(s.threadId)) await killer.exec(`KILL CONNECTION ${s.threadId}`);
+  } catch {
+    // the retry meets what the kill could not end, and says so
+  } finally {
+    await killer.close();
   }
 }
 

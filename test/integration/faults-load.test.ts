@@ -387,6 +387,27 @@ describe('load faults', () => {
     }
   }, 300_000);
 
+  // A network cut the server does not notice (no FIN: a client host that lost its network) left the
+  // failed attempt's connection open on the server, in its transaction, holding the rows the retry
+  // loads again: every retry ended on lock wait timeouts (and a rerun too, for wait_timeout).
+  it('a data connection cut mid-transaction without the server noticing: the retry ends it there, and the load finishes exact', async () => {
+    const dst = uniqueDb('fl_strand');
+    const proxy = await CutProxy.start(server.info.host, server.info.port);
+    try {
+      // the first sub-chunk's progress row never reaches the server: its rows stay in an open transaction
+      const stranded = proxy.strandAt('INSERT INTO tsload_progress.progress');
+      const run = runCli('tsload', [...viaProxy(proxy), '-d', dumps.csv, '-B', dst, '-t', '1', '--rows-per-transaction', '4000', '--insert-method', 'load-data', '--progress', 'plain'], { env: { MYSQL_PWD: undefined }, timeoutMs: 240_000 });
+      await stranded;
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/transient error .*retry 1\/4 on a fresh connection/);
+      expect(r.stderr).not.toMatch(/Lock wait timeout/);
+      expect(await tableHash(dst)).toBe(sourceHash);
+    } finally {
+      await proxy.close();
+    }
+  }, 300_000);
+
   // A MEMORY table is empty after a restart, and the server gives it a new identity: the rerun refused
   // it as "dropped and recreated", not saying that the restart emptied it nor how to go on.
   it('a MEMORY target emptied by a server restart after kill -9: the rerun says the restart took its rows and how to load again; following it ends exact', async () => {

@@ -11,6 +11,8 @@ interface Rule {
   readonly needle: Buffer;
   readonly after: Buffer | null;
   readonly cut: () => void;
+  /** Strand instead: the statement never reaches the server, which keeps the connection open. */
+  readonly strand?: boolean;
 }
 
 export class CutProxy {
@@ -38,6 +40,19 @@ export class CutProxy {
     });
   }
 
+  /**
+   * A network cut the server does not notice: the next statement containing `needle` (on a
+   * connection that sent `after` earlier, any when null) is not forwarded, the client's side is
+   * closed (it sees a lost connection), and the server's side stays open and silent — as after a
+   * client host lost its network, the server thread waits for the next command (wait_timeout: hours)
+   * with its transaction open. Resolves when it happened.
+   */
+  strandAt(needle: string, after: string | null = null): Promise<void> {
+    return new Promise((resolve) => {
+      this.rule = { needle: Buffer.from(needle), after: after === null ? null : Buffer.from(after), cut: resolve, strand: true };
+    });
+  }
+
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise((resolve) => this.server.close(resolve));
@@ -54,16 +69,25 @@ export class CutProxy {
       client.destroy();
       upstream.destroy();
     };
+    let stranded = false;
     client.on('data', (d) => {
+      if (stranded) return;
       const rule = this.rule;
       if (rule?.after && d.includes(rule.after)) seen = true;
       if (rule && (rule.after === null || seen) && d.includes(rule.needle)) {
         this.rule = null;
+        if (rule.strand) {
+          stranded = true;
+          client.destroy();
+          rule.cut();
+          return;
+        }
         cutting = rule;
       }
       upstream.write(d);
     });
     upstream.on('data', (d) => {
+      if (stranded) return;
       if (cutting) {
         end();
         cutting.cut();
@@ -71,7 +95,9 @@ export class CutProxy {
       }
       client.write(d);
     });
-    client.on('error', end).on('close', end);
+    client.on('error', end).on('close', () => {
+      if (!stranded) end();
+    });
     upstream.on('error', end).on('close', end);
   }
 }
