@@ -41,6 +41,7 @@ export interface ConnectionOptionValues {
   readonly skipSslVerifyServerCert?: boolean;
   readonly getServerPublicKey?: boolean;
   readonly serverPublicKeyPath?: string;
+  readonly enableCleartextPlugin?: boolean;
   readonly compressProtocol?: boolean;
   readonly connectTimeout?: number;
   readonly protocol?: Protocol;
@@ -70,6 +71,7 @@ export const CONNECTION_OPTION_KEYS: readonly string[] = [
   'skipSslVerifyServerCert',
   'getServerPublicKey',
   'serverPublicKeyPath',
+  'enableCleartextPlugin',
   'compressProtocol',
   'connectTimeout',
   'protocol',
@@ -98,6 +100,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--skip-ssl-verify-server-cert', "do not check the server's host name, whatever an option file says (ssl-verify-server-cert): TLS is still required, and a CA given still verifies the certificate's chain (VERIFY_CA)")
     .option('--get-server-public-key', 'without TLS, let caching_sha2_password/sha256_password encrypt the password to the RSA key the server sends (trusts that key: a man in the middle can send its own)')
     .option('--server-public-key-path <file>', 'without TLS, encrypt the password to this RSA public key (PEM) for caching_sha2_password/sha256_password; the server is never asked for one')
+    .option('--enable-cleartext-plugin', 'let a server that asks for it (PAM, LDAP, IAM accounts: mysql_clear_password) have the password in clear text, over TLS or a Unix socket only')
     .option('-C, --compress-protocol', 'compress the client/server protocol')
     .option('--connect-timeout <s>', 'seconds to wait for the server to answer a connection (default 20)', parseSeconds)
     .addOption(new Option('--protocol <p>', 'TCP, or SOCKET (a Unix socket file, -S)').argParser(parseProtocolArg))
@@ -194,6 +197,7 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     connectTimeoutMs: opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : secondsFrom(file('connect-timeout'), 'connect-timeout in option file'),
     getServerPublicKey: opts.getServerPublicKey === true || fileFlag('get-server-public-key') === true ? true : undefined,
     serverPublicKeyPath: opts.serverPublicKeyPath ?? file('server-public-key-path'),
+    enableCleartextPlugin: opts.enableCleartextPlugin === true || fileFlag('enable-cleartext-plugin') === true || fileFlag('cleartext-plugin') === true ? true : undefined,
   };
   return { settings: freezeDefined(settings), fileOptions };
 }

@@ -7,11 +7,10 @@ import type { ConnectionSettings } from './connection.js';
 /**
  * The RSA-key authentication of caching_sha2_password and sha256_password with the mysql client's
  * rule (its error 2061, "Authentication requires secure connection"): the password goes to the
- * server only over TLS or a Unix socket, or encrypted to a public key the user vouched for. The
- * same rule for mysql_clear_password (PAM, LDAP, AWS IAM accounts), which sends the password as it
- * is: mysql2 answers a server's switch to it with the password whatever the transport, so a server
- * without TLS, or a man in the middle that strips it, would read it (the MariaDB client sends it
- * too; the mysql client only with --enable-cleartext-plugin). Here it goes over TLS or a socket only.
+ * server only over TLS or a Unix socket, or encrypted to a public key the user vouched for. For
+ * mysql_clear_password (PAM, LDAP, AWS IAM accounts), which sends the password as it is: only when
+ * the user enabled it (--enable-cleartext-plugin, as the mysql client asks; mysql2 alone refuses it
+ * with an error of its own), and then over TLS or a Unix socket only, never plain TCP.
  * mysql2 alone asks the server for its key and encrypts the password to whatever comes back, so a
  * server without TLS (or a man in the middle that strips it) reads the password. These wrap mysql2's
  * own plugins and refuse, before anything of the password is sent, unless:
@@ -28,6 +27,8 @@ export interface AuthPolicy {
   readonly user: string;
   readonly getServerPublicKey?: boolean;
   readonly serverPublicKeyPath?: string;
+  /** --enable-cleartext-plugin: mysql_clear_password may be answered (over a secure connection). */
+  readonly enableCleartextPlugin?: boolean;
 }
 
 /** The slice of mysql2's plugin interface used here (see mysql2/lib/auth_plugins/). */
@@ -65,6 +66,7 @@ export function authPlugins(policy: AuthPolicy): Record<GuardedPlugin, Plugin> {
     // the password and a NUL, in one answer to the switch
     mysql_clear_password: (meta) => () => {
       const password = meta.connection.config.password ?? '';
+      if (!policy.enableCleartextPlugin) throw cleartextNotEnabled(policy);
       if (!policy.secure && password !== '') throw refusal('mysql_clear_password', policy);
       return Buffer.from(`${password}\0`);
     },
@@ -79,6 +81,7 @@ export function sessionAuthPlugins(settings: ConnectionSettings, tls: boolean): 
     user: settings.user ?? 'root',
     getServerPublicKey: settings.getServerPublicKey,
     serverPublicKeyPath: settings.serverPublicKeyPath,
+    enableCleartextPlugin: settings.enableCleartextPlugin,
   });
   return plugins as unknown as Record<string, mysql.AuthPlugin>;
 }
@@ -98,6 +101,14 @@ function refusal(plugin: GuardedPlugin, policy: AuthPolicy): TsError {
     message: `cannot connect: ${policy.host} asks for the password of '${policy.user}' (${plugin} full authentication) over a connection that is neither TLS nor a Unix socket; not sent (like the mysql client's error 2061, "Authentication requires secure connection")`,
     suggestion:
       'connect with TLS: --ssl-mode REQUIRED, or VERIFY_CA / VERIFY_IDENTITY with --ssl-ca; or give the server\'s RSA public key with --server-public-key-path FILE; --get-server-public-key trusts the key the server sends (a man in the middle can send its own)',
+  });
+}
+
+function cleartextNotEnabled(policy: AuthPolicy): TsError {
+  return new TsError({
+    code: 'auth',
+    message: `cannot connect: ${policy.host} asks for the password of '${policy.user}' in clear text (mysql_clear_password: a PAM, LDAP or IAM account); not sent: the clear-text plugin is not enabled`,
+    suggestion: "if this account authenticates by PAM, LDAP or IAM, connect with --enable-cleartext-plugin over TLS (--ssl-mode VERIFY_IDENTITY with --ssl-ca, so the password goes to the server you meant) or the server's Unix socket (-S); otherwise this server should not ask for it",
   });
 }
 

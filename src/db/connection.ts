@@ -16,6 +16,8 @@ export interface ConnectionSettings {
   readonly getServerPublicKey?: boolean;
   /** --server-public-key-path: over plain TCP, encrypt the password to this PEM key; the server is never asked for one. */
   readonly serverPublicKeyPath?: string;
+  /** --enable-cleartext-plugin: a server may ask for the password in clear (mysql_clear_password), over TLS or a socket only (auth-plugins.ts). */
+  readonly enableCleartextPlugin?: boolean;
 }
 
 export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;

@@ -104,11 +104,27 @@ describe('RSA-key authentication over plain TCP', () => {
   });
 });
 
-describe('mysql_clear_password (PAM, LDAP, IAM accounts): the password as it is, over TLS or a socket only', () => {
+describe('mysql_clear_password (PAM, LDAP, IAM accounts): with --enable-cleartext-plugin, the password as it is, over TLS or a socket only', () => {
+  it('not enabled: refused (also over a socket), saying how to enable it, nothing sent', async () => {
+    const socketPath = path.join(tmp, 'clear-off.sock');
+    for (const server of [await serve({ plugin: 'mysql_clear_password' }), await startFakeRsaServer({ plugin: 'mysql_clear_password', socketPath })]) {
+      try {
+        const err = await refusal(Session.open(server.port ? settings(server) : { socket: socketPath, user: 'app', password: PASSWORD, connectTimeoutMs: 5000 }));
+        expect(err.code).toBe('auth');
+        expect(err.message).toMatch(/in clear text .*the clear-text plugin is not enabled/);
+        expect(err.suggestion).toMatch(/--enable-cleartext-plugin/);
+        expect(`${err.message} ${err.suggestion}`).not.toContain(PASSWORD);
+        expect(server.passwords).toEqual([]);
+      } finally {
+        if (!server.port) await server.close();
+      }
+    }
+  });
+
   for (const ssl of [undefined, { mode: 'DISABLED' } as const]) {
-    it(`over plain TCP, --ssl-mode ${ssl?.mode ?? 'PREFERRED (default)'}: refused, nothing of the password sent`, async () => {
+    it(`enabled, over plain TCP, --ssl-mode ${ssl?.mode ?? 'PREFERRED (default)'}: refused, nothing of the password sent`, async () => {
       const server = await serve({ plugin: 'mysql_clear_password' });
-      const err = await refusal(Session.open(settings(server, ssl ? { ssl } : {})));
+      const err = await refusal(Session.open(settings(server, { enableCleartextPlugin: true, ...(ssl ? { ssl } : {}) })));
       expect(err.code).toBe('auth');
       expect(err.exitCode).toBe(3);
       expect(err.message).toContain(`127.0.0.1:${server.port}`);
@@ -122,21 +138,28 @@ describe('mysql_clear_password (PAM, LDAP, IAM accounts): the password as it is,
     });
   }
 
-  it('over a Unix socket the password is sent', async () => {
+  it('enabled, over a Unix socket the password is sent', async () => {
     const socketPath = path.join(tmp, 'clear.sock');
     const server = await serve({ plugin: 'mysql_clear_password', socketPath });
-    const s = await Session.open({ socket: socketPath, user: 'app', password: PASSWORD, connectTimeoutMs: 5000 });
+    const s = await Session.open({ socket: socketPath, user: 'app', password: PASSWORD, connectTimeoutMs: 5000, enableCleartextPlugin: true });
     await s.close();
     expect(server.passwords).toEqual([PASSWORD]);
   });
 
-  it('tsdump over plain TCP: exit 3, the hint names TLS, the password not sent', async () => {
+  it('tsdump --enable-cleartext-plugin over plain TCP: exit 3, the hint names TLS, the password not sent', async () => {
     const server = await serve({ plugin: 'mysql_clear_password' });
-    const r = await runCli('tsdump', ['--no-defaults', '-h', '127.0.0.1', '-P', String(server.port), '-u', 'app', '-o', path.join(tmp, 'out-clear')], { env: { MYSQL_PWD: PASSWORD } });
+    const r = await runCli('tsdump', ['--no-defaults', '-h', '127.0.0.1', '-P', String(server.port), '-u', 'app', '--enable-cleartext-plugin', '-o', path.join(tmp, 'out-clear')], { env: { MYSQL_PWD: PASSWORD } });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/in clear text/);
     expect(r.stderr).toMatch(/--ssl-mode REQUIRED/);
     expect(r.stderr).not.toContain(PASSWORD);
+    expect(server.passwords).toEqual([]);
+    // the option file's key enables it too: the refusal is then the transport's, not "not enabled"
+    const cnf = path.join(tmp, 'clear.cnf');
+    writeFileSync(cnf, '[client]\nenable-cleartext-plugin\n');
+    const f = await runCli('tsdump', ['--defaults-file', cnf, '-h', '127.0.0.1', '-P', String(server.port), '-u', 'app', '-o', path.join(tmp, 'out-clear2')], { env: { MYSQL_PWD: PASSWORD } });
+    expect(f.code).toBe(3);
+    expect(f.stderr).toMatch(/neither TLS nor a Unix socket/);
     expect(server.passwords).toEqual([]);
   });
 });
