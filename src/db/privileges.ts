@@ -172,7 +172,8 @@ function databaseMatches(pattern: string, db: string): boolean {
   return new RegExp(`${re}$`, 'i').test(db);
 }
 
-function escapeRe(c: string): string {
+/** `c` as a regular expression that matches it literally. */
+export function escapeRe(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

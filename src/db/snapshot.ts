@@ -1,4 +1,5 @@
 import { TsError } from '../core/errors.js';
+import { isTransient } from './server-errors.js';
 import { qualified } from '../core/ident.js';
 import type { Session } from './session.js';
 import { lockWaitTimeoutStatement } from './session-profile.js';
@@ -64,18 +65,22 @@ export async function startConsistentSnapshot(session: Session): Promise<void> {
 }
 
 /**
- * What a session's snapshot holds of mysql.gtid_slave_pos (MariaDB), as "rows:max(sub_id)": a
+ * What a session's snapshot holds of mysql.gtid_slave_pos (MariaDB), as "rows:max:xor" of its
+ * sub_id (an applied transaction may insert its row and delete an older one: the count alone can
+ * stay, and parallel appliers commit out of sub_id order: the max alone can stay): a
  * replica's applier writes its row there in the same InnoDB transaction as each transaction it
  * applies, so two snapshots that hold the same are on the same side of every applied transaction —
  * also of those its own binary log never records (log_slave_updates OFF, MariaDB's default), which
- * binlog_snapshot_position cannot tell apart. 'denied': the account may not read the table.
+ * binlog_snapshot_position cannot tell apart. 'denied': the table cannot be read (the account may
+ * not, or it is missing or damaged): the check cannot be made.
  */
 export async function appliedMark(session: Session): Promise<string | 'denied'> {
   try {
-    const [r] = await session.query<{ n: string; m: string }>('SELECT COUNT(*) AS n, COALESCE(MAX(sub_id), 0) AS m FROM mysql.gtid_slave_pos');
-    return `${r?.n ?? 0}:${r?.m ?? 0}`;
+    const [r] = await session.query<{ n: string; m: string; x: string }>('SELECT COUNT(*) AS n, COALESCE(MAX(sub_id), 0) AS m, BIT_XOR(sub_id) AS x FROM mysql.gtid_slave_pos');
+    return `${r?.n ?? 0}:${r?.m ?? 0}:${r?.x ?? 0}`;
   } catch (e) {
-    if (e instanceof TsError && (e.code === 'privilege' || e.errno === 1142 || e.errno === 1044)) return 'denied';
+    // a server's refusal of this query (privilege 1142, table 1146, engine …), not a lost connection
+    if (e instanceof TsError && (e.code === 'privilege' || e.errno !== undefined) && !isTransient(e)) return 'denied';
     throw e;
   }
 }

@@ -154,9 +154,10 @@ async function snapshotWithoutLock(planner: Session, workers: DumpWorker[], flav
       throw new TsError({ code: 'snapshot', message: 'cannot verify a lock-free snapshot: binary logging is off on the server', suggestion: 'use --lock-mode ftwrl (needs RELOAD), run with -t 1, or accept with --allow-inconsistent' });
     }
     const applied = sameApplied(marks);
+    // said only where a replica applied anything (gtid_slave_pos, a variable any account reads)
     if (applied === 'unknown' && !warnedApplied) {
       warnedApplied = true;
-      reporter.emit({ kind: 'warning', message: APPLIED_UNREADABLE });
+      if (((await planner.scalar('SELECT @@GLOBAL.gtid_slave_pos')) ?? '') !== '') reporter.emit({ kind: 'warning', message: APPLIED_UNREADABLE });
     }
     const logged = all.every((c) => c !== null && c.file === all[0]!.file && c.position === all[0]!.position) && gtidBefore === gtidAfter;
     if (logged && applied !== 'differ') return withCoordinates(opts, { mode: 'no-lock', exact: true, binlog: all[0]!, gtid: gtidAfter });
@@ -166,7 +167,7 @@ async function snapshotWithoutLock(planner: Session, workers: DumpWorker[], flav
     // Workers restart their snapshot on the next 'snapshot' call (START TRANSACTION commits the old one).
     await sleep(200 * attempt);
     if (attempt === SNAPSHOT_RETRIES && opts.allowInconsistent) {
-      return withCoordinates(opts, { mode: 'no-lock', exact: false, binlog: after ?? all[0] ?? null, gtid: gtidAfter, note: 'INCONSISTENT: sessions opened their snapshots at different binlog positions; tables may not agree with each other' });
+      return withCoordinates(opts, { mode: 'no-lock', exact: false, binlog: after ?? all[0] ?? null, gtid: gtidAfter, note: 'INCONSISTENT: sessions opened their snapshots at different points (binlog positions, or transactions a replica applied); tables may not agree with each other' });
     }
   }
   throw new TsError({ code: 'snapshot', message: `could not open consistent snapshots without a lock: the server kept committing writes (${SNAPSHOT_RETRIES} attempts)`, suggestion: 'use --lock-mode auto, ftwrl or backup-stage (needs RELOAD), dump at a quieter time (on a replica: STOP SLAVE SQL_THREAD for the seconds the snapshots take to open), or accept with --allow-inconsistent (marked in the manifest)' });
@@ -182,7 +183,7 @@ function sameApplied(marks: readonly SnapshotMark[]): 'same' | 'differ' | 'unkno
 }
 
 const APPLIED_UNREADABLE =
-  "cannot read mysql.gtid_slave_pos (SELECT privilege): if this server is a replica whose binary log does not record what it applies (log_slave_updates OFF), the sessions' snapshots are not proven to agree; grant SELECT ON mysql.gtid_slave_pos, or use a locking --lock-mode (RELOAD)";
+  "cannot read mysql.gtid_slave_pos (SELECT privilege) on this server, which has applied replicated transactions: if it is a replica whose binary log does not record what it applies (log_slave_updates OFF), the sessions' snapshots are not proven to agree; grant SELECT ON mysql.gtid_slave_pos, or use a locking --lock-mode (RELOAD)";
 
 const NO_POSITION_PRIVILEGE = 'this account may not read the binary log position (it needs REPLICATION CLIENT, or BINLOG MONITOR on MariaDB)';
 

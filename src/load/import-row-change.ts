@@ -1,11 +1,13 @@
 /**
- * A row-changing statement of a script's post-data phase (an UPDATE, DELETE, INSERT / REPLACE,
- * CALL after the data — the planner's 'other'): run once, however often the load is interrupted.
+ * A row-changing statement of a script's post-data phase (an UPDATE or DELETE after the data — the
+ * planner's 'other'; its INSERTs are data batches already): run once, however often the load is
+ * interrupted.
  *
- * Row-changing: a statement whose head is UPDATE, DELETE, INSERT, REPLACE or CALL (a procedure
- * may change rows), or WITH (MySQL 8's WITH … UPDATE / DELETE). Running any other statement so
- * would do no harm either: DDL commits the transaction itself, and its step is then written as
- * it always was, after it. SELECT or DO with a function that writes is not counted.
+ * Row-changing: a statement whose head is UPDATE, DELETE, INSERT, REPLACE (an INSERT the planner
+ * did not take as data) or WITH (MySQL 8's WITH … UPDATE / DELETE). Not a CALL: a procedure may
+ * commit, run DDL or set what a transaction refuses (SET TRANSACTION ISOLATION LEVEL, sql_log_bin),
+ * so it runs as before, its step recorded after it; nor SELECT or DO with a function that writes,
+ * EXECUTE, or a compound BEGIN NOT ATOMIC … END block.
  *
  * Protocol (as a data batch, commitImportBatch): 1. the step is recorded as started, on the
  * control session; 2. START TRANSACTION, the statement, the step recorded done on the same
@@ -18,6 +20,7 @@
  * before it ran would be lost) and warns, naming the table and the line.
  */
 import { TsError } from '../core/errors.js';
+import { escapeRe } from '../db/privileges.js';
 import type { Session } from '../db/session.js';
 import type { ScriptText } from '../format/script-plan.js';
 import { normalizeHead } from '../format/sql-classify.js';
@@ -27,7 +30,7 @@ import { statementError } from './import-errors.js';
 /** The step's state while the statement's transaction is open (or was, when the load stopped). */
 export const ROW_CHANGE_STARTED = 'dml:started';
 
-const ROW_CHANGING = /^(?:UPDATE|DELETE|INSERT|REPLACE|CALL|WITH)\b/i;
+const ROW_CHANGING = /^(?:UPDATE|DELETE|INSERT|REPLACE|WITH)\b/i;
 
 export function changesRows(o: ScriptText): boolean {
   return o.what.kind === 'other' && ROW_CHANGING.test(normalizeHead(o.text.slice(0, 400)));
@@ -61,14 +64,9 @@ async function warnIfKept(ctx: ImportContext, o: ScriptText, sql: string): Promi
     `SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name, t.ENGINE AS engine FROM information_schema.TABLES t JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE WHERE t.TABLE_TYPE = 'BASE TABLE' AND e.TRANSACTIONS <> 'YES' AND t.TABLE_SCHEMA IN (${names.map(() => '?').join(', ')})`,
     names,
   );
-  // a CALL's tables are the procedure's: any of them may be
-  const call = /^CALL\b/i.test(normalizeHead(sql.slice(0, 400)));
-  const named = rows.filter((r) => call || new RegExp(`(?:^|[^A-Za-z0-9_$\\x80-\\xff])${escape(wire(r.name))}(?![A-Za-z0-9_$\\x80-\\xff])`, 'i').test(sql));
+  const named = rows.filter((r) => new RegExp(`(?:^|[^A-Za-z0-9_$\\x80-\\xff])${escapeRe(wire(r.name))}(?![A-Za-z0-9_$\\x80-\\xff])`, 'i').test(sql));
   if (named.length === 0) return;
   const tables = named.map((r) => `${r.db}.${r.name} (${r.engine})`).join(', ');
   ctx.reporter.emit({ kind: 'warning', message: `line ${o.line}: the interrupted load was running this statement when it stopped, and it changes rows of ${tables}, an engine without transactions, which keeps what the statement did: it may have run already, and runs again now — check the rows it changes against the file` });
 }
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
