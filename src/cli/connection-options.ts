@@ -197,7 +197,7 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     connectTimeoutMs: opts.connectTimeout !== undefined ? opts.connectTimeout * 1000 : secondsFrom(file('connect-timeout'), 'connect-timeout in option file'),
     getServerPublicKey: opts.getServerPublicKey === true || fileFlag('get-server-public-key') === true ? true : undefined,
     serverPublicKeyPath: opts.serverPublicKeyPath ?? file('server-public-key-path'),
-    enableCleartextPlugin: opts.enableCleartextPlugin === true || fileFlag('enable-cleartext-plugin') === true || fileFlag('cleartext-plugin') === true ? true : undefined,
+    enableCleartextPlugin: opts.enableCleartextPlugin === true || fileFlag('enable-cleartext-plugin') === true ? true : undefined,
   };
   return { settings: freezeDefined(settings), fileOptions };
 }

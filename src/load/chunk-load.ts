@@ -208,6 +208,7 @@ async function loadChunkOnce(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, 
     return s;
   };
   let rows = 0;
+  let done = false;
   const window = ctx.windows.pop() ?? new SubChunkWindow();
   let source: ChunkSource | null = null;
   try {
@@ -244,13 +245,15 @@ async function loadChunkOnce(ctx: LoadContext, w: TableWork, chunk: ChunkEntry, 
       }
       cur = await it.next();
     }
+    done = true;
   } finally {
     bulk?.dispose();
     await source?.close();
     ctx.windows.push(window);
     (unguard as (() => void) | null)?.();
     const s = session as Session | null;
-    await s?.close();
+    if (s && !done) await giveUpSession(ctx, s);
+    else await s?.close();
   }
   w.rows += chunk.rows;
   w.bytes += chunk.bytes;

@@ -327,6 +327,9 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
       }
     } catch (e) {
       fail(e);
+      const s = session as Session | null;
+      session = null;
+      if (s) await giveUpSession(ctx, s);
     } finally {
       unguard();
       const s = session as Session | null;

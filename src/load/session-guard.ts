@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TsError } from '../core/errors.js';
 import { Session, type ConnectionSettings } from '../db/session.js';
 import { KILLER } from '../db/session-profile.js';
+import { isTransient } from '../db/server-errors.js';
 import { retryTransient, type RetryContext } from './retry.js';
 
 /** What guarding a session needs of a load (ours or another tool's dump's): where to connect, the stop, the limit. */
@@ -32,16 +33,22 @@ const tokens = new WeakMap<Session, string>();
 /**
  * Marks a data session as ours on the server: it takes a user lock named by a random token, which
  * only it holds, until it ends. A thread id alone does not say whose a connection is: after a
- * server restart the id may be another client's.
+ * server restart the id may be another client's. Best effort: a server that refuses user locks
+ * (Galera with wsrep_on before MariaDB 10.6.14 / 10.11.4: error 1235) loads as before, its failed
+ * sessions only dropped; a lost connection is the caller's to retry.
  */
 export async function markOwned(s: Session): Promise<void> {
   const token = `tsload:${randomUUID()}`;
-  await s.scalar('SELECT GET_LOCK(?, 0)', [token]);
-  tokens.set(s, token);
+  try {
+    if ((await s.scalar('SELECT GET_LOCK(?, 0)', [token])) === '1') tokens.set(s, token);
+  } catch (e) {
+    if (isTransient(e)) throw e;
+  }
 }
 
 /**
- * Gives up a data session whose statement failed, before a retry on a fresh one. Its socket is
+ * Gives up a data session whose statement failed, before a retry on a fresh one or when its chunk
+ * fails (a reload of a non-transactional chunk, or a rerun, writes those rows again). Its socket is
  * dropped; and if the server still runs its connection — a network cut the server did not notice
  * keeps it waiting for the next command for wait_timeout (8 hours by default), its open
  * transaction holding the rows the retry writes again, which then fails on lock wait timeouts —
