@@ -67,7 +67,7 @@ export function authPlugins(policy: AuthPolicy): Record<GuardedPlugin, Plugin> {
     mysql_clear_password: (meta) => () => {
       const password = meta.connection.config.password ?? '';
       if (!policy.enableCleartextPlugin) throw cleartextNotEnabled(policy);
-      if (!policy.secure && password !== '') throw refusal('mysql_clear_password', policy);
+      if (!policy.secure && password !== '') throw cleartextRefusal(policy);
       return Buffer.from(`${password}\0`);
     },
   };
@@ -86,21 +86,22 @@ export function sessionAuthPlugins(settings: ConnectionSettings, tls: boolean): 
   return plugins as unknown as Record<string, mysql.AuthPlugin>;
 }
 
-function refusal(plugin: GuardedPlugin, policy: AuthPolicy): TsError {
-  if (plugin === 'mysql_clear_password') {
-    return new TsError({
-      code: 'auth',
-      errno: 2061,
-      message: `cannot connect: ${policy.host} asks for the password of '${policy.user}' in clear text (mysql_clear_password: a PAM, LDAP or IAM account) over a connection that is neither TLS nor a Unix socket; not sent`,
-      suggestion: 'connect with TLS: --ssl-mode REQUIRED, or VERIFY_CA / VERIFY_IDENTITY with --ssl-ca; or through the server\'s Unix socket (-S). A server that should not ask for a clear-text password may not be the one you meant to reach',
-    });
-  }
+function refusal(plugin: RsaPlugin, policy: AuthPolicy): TsError {
   return new TsError({
     code: 'auth',
     errno: 2061,
     message: `cannot connect: ${policy.host} asks for the password of '${policy.user}' (${plugin} full authentication) over a connection that is neither TLS nor a Unix socket; not sent (like the mysql client's error 2061, "Authentication requires secure connection")`,
     suggestion:
       'connect with TLS: --ssl-mode REQUIRED, or VERIFY_CA / VERIFY_IDENTITY with --ssl-ca; or give the server\'s RSA public key with --server-public-key-path FILE; --get-server-public-key trusts the key the server sends (a man in the middle can send its own)',
+  });
+}
+
+function cleartextRefusal(policy: AuthPolicy): TsError {
+  return new TsError({
+    code: 'auth',
+    errno: 2061,
+    message: `cannot connect: ${policy.host} asks for the password of '${policy.user}' in clear text (mysql_clear_password: a PAM, LDAP or IAM account) over a connection that is neither TLS nor a Unix socket; not sent`,
+    suggestion: 'connect with TLS: --ssl-mode REQUIRED, or VERIFY_CA / VERIFY_IDENTITY with --ssl-ca; or through the server\'s Unix socket (-S). A server that should not ask for a clear-text password may not be the one you meant to reach',
   });
 }
 

@@ -64,16 +64,14 @@ class Shape {
     if (n > 65535) this.fail(`port ${n} is not a TCP port`);
     return n;
   }
-  /** Binary log coordinates: null or { file, position }. */
-  binlog(v: Json | undefined): void {
-    if (v === null) return;
-    const b = this.obj(v);
-    this.at('file').str(b.file);
-    this.at('position').nat(b.position);
-  }
-  /** A GTID set: null or a string. */
-  gtid(v: Json | undefined): void {
-    if (v !== null) this.str(v);
+  /** The coordinates of `o` (a snapshot or an upstream): binlog null or { file, position }, gtid null or a string. */
+  coordinates(o: { [k: string]: Json }): void {
+    if (o.binlog !== null && o.binlog !== undefined) {
+      const b = this.at('binlog').obj(o.binlog);
+      this.at('binlog.file').str(b.file);
+      this.at('binlog.position').nat(b.position);
+    }
+    if (o.gtid !== null && o.gtid !== undefined) this.at('gtid').str(o.gtid);
   }
   /** No two entries with the same key (what `key` returns for each). */
   unique(items: Json[], key: (item: { [k: string]: Json }) => string, what: string): void {
@@ -141,14 +139,13 @@ export function parseManifest(text: string): Manifest {
   const snap = s.at('snapshot').obj(o.snapshot);
   s.at('snapshot.mode').oneOf(snap.mode, SNAPSHOT_MODES);
   s.at('snapshot.exact').bool(snap.exact);
-  s.at('snapshot.binlog').binlog(snap.binlog ?? null);
-  s.at('snapshot.gtid').gtid(snap.gtid ?? null);
+  s.at('snapshot').coordinates(snap);
   if (snap.upstream !== undefined) {
-    const up = s.at('snapshot.upstream').obj(snap.upstream);
-    s.at('snapshot.upstream.host').str(up.host);
-    s.at('snapshot.upstream.port').port(up.port);
-    s.at('snapshot.upstream.binlog').binlog(up.binlog ?? null);
-    s.at('snapshot.upstream.gtid').gtid(up.gtid ?? null);
+    const us = s.at('snapshot.upstream');
+    const up = us.obj(snap.upstream);
+    us.at('host').str(up.host);
+    us.at('port').port(up.port);
+    us.coordinates(up);
   }
   if (o.server !== undefined) {
     const server = s.at('server').obj(o.server);
