@@ -24,6 +24,8 @@ import { escapeRe } from '../db/privileges.js';
 import type { Session } from '../db/session.js';
 import type { ScriptText } from '../format/script-plan.js';
 import { normalizeHead } from '../format/sql-classify.js';
+import { HEAD_BYTES } from '../format/sql-statement.js';
+import { withoutComments } from '../format/sql-text.js';
 import { IMPORT_STEP, wire, type ImportContext, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
 
@@ -33,7 +35,7 @@ export const ROW_CHANGE_STARTED = 'dml:started';
 const ROW_CHANGING = /^(?:UPDATE|DELETE|INSERT|REPLACE|WITH)\b/i;
 
 export function changesRows(o: ScriptText): boolean {
-  return o.what.kind === 'other' && ROW_CHANGING.test(normalizeHead(o.text.slice(0, 400)));
+  return o.what.kind === 'other' && ROW_CHANGING.test(normalizeHead(withoutComments(o.text.slice(0, HEAD_BYTES))));
 }
 
 /** `state`: the step as the run found it recorded (undefined: not at all). */
