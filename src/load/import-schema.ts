@@ -12,7 +12,7 @@ import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, ty
 import { statementError } from './import-errors.js';
 import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
 import { chunkKey, mergedTableSuggestion, targetChanged } from './progress-store.js';
-import { differingOption, importResultOptions, optionsDiffer } from './result-options.js';
+import { differingOption, resultOptions, optionsDiffer } from './result-options.js';
 import { alreadyLoaded, identityChanged, stillLoaded, tableIdentity } from './resume-check.js';
 import { killOnAbort } from './session-guard.js';
 import { deleteHistory } from './chunk-load.js';
@@ -61,7 +61,7 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
     const sameLoad = run?.completedAt && run.dumpId === ctx.dumpId && run.sourceDb === sourceDb && (opts.dropTable === 'fail' || opts.dropTable === 'append') && differingSelection(run.options, selection) === null;
     if (run?.completedAt && sameLoad && (await stillLoaded(ctx, t.name, t.source.tables.filter((tb) => tb.complete).map((tb) => tb.name)))) {
       // as for our own dumps: the finished load stands, another result is not what it holds
-      const other = differingOption(run.options, importResultOptions(opts));
+      const other = differingOption(run.options, resultOptions(opts));
       if (other) throw optionsDiffer(t.name, other, true);
       ctx.reporter.emit({ kind: 'info', message: alreadyLoaded(t.name, 'file', run.completedAt, opts.dropTable, opts.restore.noSchema) });
       t.done = true;
@@ -91,7 +91,7 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
       if (differs) throw selectionDiffers(t.name, differs);
       // tables the first run created (indexes deferred or not, engine, charset, UNIQUE keys kept for
       // --on-duplicate) cannot become what other values ask: the resume must use the first run's
-      const other = differingOption(run.options, importResultOptions(opts));
+      const other = differingOption(run.options, resultOptions(opts));
       if (other) throw optionsDiffer(t.name, other);
       t.resumed = true;
       t.steps = await store.steps(t.name);
@@ -135,7 +135,7 @@ export async function openImportProgress(ctx: ImportContext): Promise<void> {
       if (opts.dropTable === 'drop') await control.exec(`DROP ${tb.kind === 'sequence' ? 'SEQUENCE' : 'TABLE'} ${qualified(t.name, tb.name)}`, [], object);
       else if (opts.dropTable === 'truncate' && tb.kind === 'table') await control.exec(`TRUNCATE TABLE ${qualified(t.name, tb.name)}`, [], object);
     }
-    await store.insertRun({ targetDb: t.name, dumpId: ctx.dumpId, sourceDb: t.source.name ?? '', rowsPerTransaction: opts.rowsPerTransaction, bytesPerTransaction: opts.bytesPerTransaction, options: { ...importSelection(t.source, ctx.plan.objects, opts.restore), ...importResultOptions(opts) } });
+    await store.insertRun({ targetDb: t.name, dumpId: ctx.dumpId, sourceDb: t.source.name ?? '', rowsPerTransaction: opts.rowsPerTransaction, bytesPerTransaction: opts.bytesPerTransaction, options: { ...importSelection(t.source, ctx.plan.objects, opts.restore), ...resultOptions(opts) } });
   }
 }
 

@@ -6,31 +6,23 @@ import type { LoadOptions } from './load-options.js';
  * The options that change what a load produces, recorded with its run (tsload_progress.runs):
  * a resume must finish the load the first run started, so a rerun that asks for another value is
  * refused, naming the option (tables already created without their deferred indexes, or with
- * another engine or charset, cannot become what the new value asks). Options that only change
- * objects created after the data (--skip-definer) are honoured instead: those objects are created
- * again (step-runner.ts fingerprints).
+ * another engine or charset, cannot become what the new value asks; rows already merged by
+ * REPLACE cannot become rows an IGNORE kept, so a merge resumed with another --on-duplicate would
+ * be neither). Options that only change objects created after the data (--skip-definer) are
+ * honoured instead: those objects are created again (step-runner.ts fingerprints). A script
+ * import records the same: there --on-duplicate also decides whether the UNIQUE keys are built
+ * with the rows or after them (import-schema.ts splitCreateTable).
  */
-export const RESULT_OPTIONS = ['--defer-indexes', '--engine', '--convert-utf8mb4'] as const;
+export const RESULT_OPTIONS = ['--defer-indexes', '--engine', '--convert-utf8mb4', '--on-duplicate'] as const;
 export type ResultOption = (typeof RESULT_OPTIONS)[number];
 
-export function resultOptions(opts: Pick<LoadOptions, 'deferIndexes' | 'engine' | 'convertUtf8mb4'>): Record<ResultOption, string> {
+export function resultOptions(opts: Pick<LoadOptions, 'deferIndexes' | 'engine' | 'convertUtf8mb4' | 'restore'>): Record<ResultOption, string> {
   return {
     '--defer-indexes': opts.deferIndexes ? 'on' : 'off',
     '--engine': opts.engine ?? '(the dump\'s engines)',
     '--convert-utf8mb4': opts.convertUtf8mb4 ? 'on' : 'off',
+    '--on-duplicate': opts.restore.onDuplicate,
   };
-}
-
-/**
- * A script import's result-changing options: ours, and --on-duplicate, which decides there whether
- * the UNIQUE keys are built with the rows or after them (import-schema.ts splitCreateTable) and so
- * whether a rerun ever builds a UNIQUE key the first run deferred.
- */
-export const IMPORT_RESULT_OPTIONS = [...RESULT_OPTIONS, '--on-duplicate'] as const;
-export type ImportResultOption = (typeof IMPORT_RESULT_OPTIONS)[number];
-
-export function importResultOptions(opts: Pick<LoadOptions, 'deferIndexes' | 'engine' | 'convertUtf8mb4' | 'restore'>): Record<ImportResultOption, string> {
-  return { ...resultOptions(opts), '--on-duplicate': opts.restore.onDuplicate };
 }
 
 /**

@@ -209,6 +209,29 @@ describe('tsload resume after kill -9', () => {
     }
   }, 600_000);
 
+
+  it('a merge killed mid-data resumes only with the --on-duplicate it started with', async () => {
+    // The target holds every row of `parent` with another name; a REPLACE merge is killed part-way.
+    // Resumed as IGNORE, the rows replaced so far would keep the dump's values and the rest their
+    // own: neither merge. The rerun is refused; resumed as REPLACE it ends as the source.
+    const dst = uniqueDb('load_kill_merge');
+    targets.push(dst);
+    const full = await runCli('tsload', loadArgs(dst), { timeoutMs: 300_000 });
+    expect(full.code, full.stderr).toBe(0);
+    await admin.query('DELETE FROM tsload_progress.runs WHERE target_db = ?', [dst]);
+    await admin.query(`UPDATE \`${dst}\`.parent SET name = CONCAT('old ', id)`);
+    const merge = (mode: string): string[] => [...loadArgs(dst), '-T', `${src}.parent`, '--no-schema', '--drop-table', 'append', '--on-duplicate', mode];
+    const killed = await killAfterSubChunks(dst, merge('replace'), 3);
+    expect(killed.signal, `merge was not killed mid-data:\n${killed.stderr}`).toBe('SIGKILL');
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${dst}\`.parent WHERE name LIKE 'old %'`)), 'the merge replaced every row before the kill').toBeGreaterThan(0);
+
+    const other = await runCli('tsload', merge('ignore'), { timeoutMs: 300_000 });
+    expect(other.code, other.stderr).toBe(2);
+    expect(other.stderr).toMatch(new RegExp(`database ${dst} holds an unfinished load that ran with --on-duplicate replace; this run asks for --on-duplicate ignore`));
+    const resumed = await runCli('tsload', merge('replace'), { timeoutMs: 300_000 });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await tableHash(admin, dst, 'parent')).toBe(srcHashes.get('parent'));
+  }, 300_000);
   it('retries a sub-chunk on a fresh connection when its connection is killed', async () => {
     const dst = uniqueDb('load_kill_conn');
     targets.push(dst);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { differingOption, optionsDiffer, resultOptions } from '../../src/load/result-options.js';
 
-const base = { deferIndexes: true, engine: null, convertUtf8mb4: false };
+const base = { deferIndexes: true, engine: null, convertUtf8mb4: false, restore: { onDuplicate: 'error' as const } };
 
 describe('result options', () => {
   it('the same options, or a run recorded by an older tsload (none recorded), do not differ', () => {
@@ -21,6 +21,7 @@ describe('result options', () => {
   it('names the first differing option with both values', () => {
     expect(differingOption(resultOptions(base), resultOptions({ ...base, deferIndexes: false }))).toEqual({ option: '--defer-indexes', first: 'on', now: 'off' });
     expect(differingOption(resultOptions(base), resultOptions({ ...base, convertUtf8mb4: true }))).toEqual({ option: '--convert-utf8mb4', first: 'off', now: 'on' });
+    expect(differingOption(resultOptions({ ...base, restore: { onDuplicate: 'replace' } }), resultOptions({ ...base, restore: { onDuplicate: 'ignore' } }))).toEqual({ option: '--on-duplicate', first: 'replace', now: 'ignore' });
     const engine = differingOption(resultOptions({ ...base, engine: 'Aria' }), resultOptions(base));
     expect(engine?.option).toBe('--engine');
     const err = optionsDiffer('shop', engine!);
