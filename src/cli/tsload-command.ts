@@ -175,7 +175,10 @@ function loadOptionsOf(f: LoadFlags, connection: LoadOptions['connection']): Loa
   for (const r of f.rename) {
     const i = r.indexOf('=');
     if (i <= 0 || i === r.length - 1) throw usageError(`--rename '${r}' is not src=dst`);
-    renames.set(r.slice(0, i), r.slice(i + 1));
+    const [from, to] = [r.slice(0, i), r.slice(i + 1)];
+    const earlier = renames.get(from);
+    if (earlier !== undefined && earlier !== to) throw usageError(`--rename gives database ${from} two names: ${earlier} and ${to}`, `give one --rename ${from}=NAME (a database loads under one name per run)`);
+    renames.set(from, to);
   }
   // The database of --url is the target database of a one-database dump, like -B (which wins, as
   // does --rename); the sessions connect without one, since the load creates it.

@@ -152,9 +152,10 @@ const CERT_UNVERIFIED = new Set([
  * A failed connection attempt as a TsError that says what to do, TLS included: a server without
  * TLS when TLS is required, a certificate that does not verify or does not name the host, and an
  * account that requires TLS (REQUIRE SSL) refused on a connection without it. `tls` says whether
- * the failed attempt used TLS; `asked` is what the user asked for ("--ssl-mode VERIFY_CA").
+ * the failed attempt used TLS; `asked` is what the user asked for ("--ssl-mode VERIFY_CA"); `target`
+ * where it connected ("127.0.0.1:3306", "socket /run/mysqld/mysqld.sock"), said where the error does not.
  */
-export function explainConnectError(err: unknown, tls: boolean, asked: string): TsError {
+export function explainConnectError(err: unknown, tls: boolean, asked: string, target: string): TsError {
   if (err instanceof TsError) return err;
   const sys = sysCodeOf(err);
   const make = (message: string, suggestion: string): TsError => new TsError({ code: 'connect', message, suggestion, cause: err, errno: errnoOf(err) });
@@ -179,6 +180,10 @@ export function explainConnectError(err: unknown, tls: boolean, asked: string): 
     return make(`cannot connect: the TLS handshake failed: ${raw} (${asked})`, 'check the server\'s TLS setup and --ssl-cert/--ssl-key (a key that does not match its certificate, an unsupported protocol version)');
   }
   const e = explainDbError(err, {}, 'cannot connect');
+  // Node names the address in a refusal, not in a timeout (mysql2's own connect timer) nor a missing socket
+  if (e.code === 'connect' && errnoOf(err) === undefined && !e.message.includes(target)) {
+    return new TsError({ code: e.code, message: `${e.message} (${target})`, object: e.object, cause: e.cause, suggestion: e.suggestion });
+  }
   if (e.errno === 1045 && !tls) {
     return new TsError({ code: e.code, message: e.message, object: e.object, cause: e.cause, errno: e.errno, suggestion: `${e.suggestion ?? ''}; if the account requires TLS (REQUIRE SSL or X509), connect with --ssl-mode REQUIRED (or VERIFY_CA with --ssl-ca)` });
   }

@@ -201,7 +201,8 @@ export function applyFilters<D extends { readonly name: string }, T extends Filt
  * Every filter must match something, or the run is refused before anything is written, naming
  * each filter that matched nothing: -T and --ignore-table name existing tables (or views and
  * sequences) of the selected databases, -x and --exclude-regex each decide for at least one table,
- * --where names a kept table, and with -T or -x each named database keeps a table.
+ * --where names a kept table, with -T or -x each named database keeps a table, and together they
+ * keep some table of a catalog that has one.
  */
 function refuseFiltersMatchingNothing<D extends { readonly name: string }, T extends FilterTable, O extends FilterObject>(
   catalog: readonly FilterDatabase<D, T, O>[],
@@ -238,6 +239,14 @@ function refuseFiltersMatchingNothing<D extends { readonly name: string }, T ext
     for (const db of opts.databases) {
       if (!kept.some((t) => t.database === db)) problems.push(`${wording.databaseFlag} ${db}: none of its tables passes ${opts.tables.length > 0 ? '-T' : '-x'}`);
     }
+  }
+  const filtered = opts.tables.length > 0 || opts.ignoreTables.length > 0 || opts.include !== null || opts.exclude !== null;
+  if (problems.length === 0 && filtered && kept.length === 0 && catalog.some((c) => c.tables.length > 0)) {
+    throw new TsError({
+      code: 'usage',
+      message: `the filters together leave out every table of the ${where} (-T, --ignore-table, -x, --exclude-regex)`,
+      suggestion: `check the patterns (regular expressions on "db.table") and names; for the views, routines, triggers and events alone, pass --no-data without the table filters; nothing was ${wording.action === 'dump' ? 'written' : 'loaded'}`,
+    });
   }
   if (problems.length > 0) {
     throw new TsError({

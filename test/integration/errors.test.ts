@@ -81,6 +81,34 @@ describe('errors that teach', () => {
     expect(r.stderr).toMatch(/hint: nothing listens there: check -h\/-P/);
   });
 
+  it('a server that accepts and never answers: exit 3, the timeout names host and port', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const r = await runCli('tsdump', ['--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--connect-timeout', '1', '-B', db, '-o', out()]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`connection timed out: cannot connect: connect ETIMEDOUT (127.0.0.1:${port})`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('selections of nothing: --no-data with --no-schema, filters leaving out every table, one database renamed twice: exit 2', async () => {
+    const none = await as(testServer().user, ['-B', db, '--no-data', '--no-schema'], testServer().password);
+    expect(none.code, none.stderr).toBe(2);
+    expect(none.stderr).toContain('--no-data and --no-schema together dump nothing');
+    const everyTable = await as(testServer().user, ['-B', db, '--exclude-regex', '.'], testServer().password);
+    expect(everyTable.code, everyTable.stderr).toBe(2);
+    expect(everyTable.stderr).toContain('the filters together leave out every table of the dump');
+    const ignoredAll = await as(testServer().user, ['-B', db, '--ignore-table', `${db}.small`, '--ignore-table', `${db}.secret`], testServer().password);
+    expect(ignoredAll.code, ignoredAll.stderr).toBe(2);
+    expect(ignoredAll.stderr).toContain('the filters together leave out every table of the dump');
+    const twice = await runCli('tsload', [...args('root'), '-d', out(), '--rename', 'a=b', '--rename', 'a=c']);
+    expect(twice.code, twice.stderr).toBe(2);
+    expect(twice.stderr).toContain('--rename gives database a two names: b and c');
+  });
+
   it('unknown host: exit 3, names the host', async () => {
     const r = await runCli('tsdump', ['--no-defaults', '-h', 'no-such-host.invalid', '-u', 'root', '-B', db, '-o', out()]);
     expect(r.code).toBe(3);
