@@ -6,6 +6,7 @@ import { TsError, describeObject, type ErrorObject } from './errors.js';
 
 export const PROBLEM_CODES = [
   'table-exists',
+  'table-missing',
   'name-case-clash',
   'setting-differs',
   'object-exists',

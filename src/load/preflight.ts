@@ -74,6 +74,15 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
         });
       }
     }
+    const absent = state.kind === 'fresh' && opts.restore.noSchema ? t.source.tables.filter((tb) => !has(tb.name)).map((tb) => tb.name) : [];
+    if (absent.length > 0) {
+      problems.push({
+        code: 'table-missing',
+        object: { database: t.name },
+        message: `--no-schema loads rows into existing tables, but ${absent.length} of database ${t.name} do not exist: ${absent.slice(0, 10).join(', ')}${absent.length > 10 ? ', …' : ''}`,
+        fix: 'create them first (a load without --no-schema does), or leave them out with -T / --ignore-table',
+      });
+    }
     // a fresh load creates the dump's views, routines, triggers and events by replacing what has their
     // names: only --drop-table drop may replace the user's (a resume's are its own, created by its first run)
     if (state.kind === 'fresh' && !state.ours && opts.dropTable !== 'drop' && !opts.restore.noSchema) {

@@ -129,8 +129,16 @@ describe('load preflight', () => {
   it('--drop-table append and --no-schema load into existing tables: no refusal, no DROP; --no-data needs no local_infile', () => {
     const existing = facts({ existingTables: new Map([['copy', new Set(['orders'])]]), localInfile: false, maxAllowedPacket: 1024 * 1024 });
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, dropTable: 'append' } }, existing).map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small']);
-    expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noSchema: true } } }, existing).map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small']);
+    const both = facts({ existingTables: new Map([['copy', new Set(['orders', 'items'])]]), localInfile: false, maxAllowedPacket: 1024 * 1024 });
+    expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noSchema: true } } }, both).map((p) => p.code).sort()).toEqual(['local-infile-off', 'packet-too-small']);
     expect(preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noData: true } } }, existing).map((p) => p.code)).toEqual(['table-exists']);
+  });
+
+  it('--no-schema: tables of the dump missing from the target are a problem of a fresh load, named', () => {
+    const some = facts({ existingTables: new Map([['copy', new Set(['orders'])]]) });
+    const problems = preflightLoad({ ...plan, opts: { ...plan.opts, restore: { ...FULL_RESTORE, noSchema: true } } }, some);
+    expect(problems.map((p) => [p.code, p.message])).toEqual([['table-missing', '--no-schema loads rows into existing tables, but 1 of database copy do not exist: items']]);
+    expect(problems[0]!.fix).toMatch(/^create them first/);
   });
 
   it("an object of the dump whose name is taken is refused on a fresh load (a trigger's name is per database), not on a resume or with --drop-table drop", () => {
