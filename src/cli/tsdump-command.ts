@@ -11,7 +11,7 @@ import { addBenchCommand } from './bench-command.js';
 import { addConnectionOptions, applyFileDefaults, parseConnectionUrl, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { PROGRESS_MODES, createReporter, type ProgressMode } from './reporters.js';
 import { collect, parseAndRun, wholeNumber } from './option-parsers.js';
-import { parseRegex, parseTableList, parseTableRef } from './filter-options.js';
+import { indexOutsideQuotes, parseRegex, parseTableList, parseTableRef } from './filter-options.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 import { printSummary, summaryEvent } from './summary.js';
 import { addS3Options, storeLocation, type S3OptionValues } from './store-location.js';
@@ -155,7 +155,7 @@ function dumpOptionsOf(f: DumpFlags, connection: DumpOptions['connection']): Dum
   const tables = parseTableList(f.tables, '-T');
   const where: WhereFilter[] = [];
   for (const w of f.where) {
-    const i = w.indexOf(':');
+    const i = indexOutsideQuotes(w, ':');
     if (i < 0) throw usageError(`--where '${w}' is not db.table:condition`);
     const filter = { table: parseTableRef(w.slice(0, i), '--where'), condition: w.slice(i + 1) };
     if (filter.condition.trim() === '') throw usageError(`--where '${w}' has no condition`);
