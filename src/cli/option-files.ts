@@ -4,12 +4,14 @@
  * Syntax: `[group]`, `key=value`, `key = "quoted value"` (escapes \n \t \r \b \s \\ \" \'), bare `key`,
  * `#` comments (anywhere outside quotes) and `;` comments (line start), `!include FILE`, `!includedir DIR`
  * (its *.cnf files, sorted). Keys are case-insensitive, `-` and `_` are the same, a `loose-` prefix is
- * dropped. Later values override earlier ones.
+ * dropped.
  *
  * Files: /etc/my.cnf, /etc/mysql/my.cnf, $MYSQL_HOME/my.cnf, --defaults-extra-file, ~/.my.cnf (missing
  * ones skipped); --defaults-file replaces the default list; --no-defaults reads nothing.
- * Groups, lowest to highest precedence: [client-server], [client], [client-mariadb], [client<suffix>],
- * [<tool>], [<tool><suffix>].
+ * Groups read: [client-server], [client], [client-mariadb], [client<suffix>], [<tool>], [<tool><suffix>].
+ * As with the mysql client the group does not rank a value: every line of those groups is applied in
+ * the order read (files in the order above, an include in place of its line), and a later line wins
+ * whichever of the groups it is in — `[tsdump] port=1` followed by `[client] port=3306` is 3306.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -219,10 +221,10 @@ export function optionFileList(req: OptionFileRequest): { file: string; required
   ];
 }
 
-/** The group name the entries of the --login-path group of ~/.mylogin.cnf are given (above every other group). */
+/** The group name the entries of the --login-path group of ~/.mylogin.cnf are given (one of the groups read with --login-path). */
 export const LOGIN_PATH_GROUP = '@login-path';
 
-/** The groups a tool reads, lowest precedence first. */
+/** The groups a tool reads (which of them a line is in does not rank it: see mergeOptionGroups). */
 export function groupsFor(tool: ToolName, suffix = '', loginPath = false): string[] {
   const s = suffix.toLowerCase();
   const groups = ['client-server', 'client', 'client-mariadb', `client${s}`, tool, `${tool}${s}`, ...(loginPath ? [LOGIN_PATH_GROUP] : [])];
@@ -236,18 +238,16 @@ export function toolGroupsFor(tool: ToolName, suffix = ''): string[] {
 }
 
 /**
- * Merges entries into one flat record: groups by precedence (a tool group beats a client group
- * whatever the file order), and within a group later entries win. A bare key becomes 'true'; a bare
- * `password` (the mysql client would prompt) is ignored — use -p for that.
+ * Merges the entries of `groups` into one flat record in the order read, a later entry winning
+ * whichever of the groups it is in (the mysql client's rule: no group outranks another). A bare key
+ * becomes 'true'; a bare `password` (the mysql client would prompt) is ignored — use -p for that.
  */
 export function mergeOptionGroups(entries: readonly OptionEntry[], groups: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const g of groups) {
-    for (const e of entries) {
-      if (e.group !== g) continue;
-      if (e.value === undefined && e.key === 'password') continue;
-      out[e.key] = e.value ?? 'true';
-    }
+  for (const e of entries) {
+    if (!groups.includes(e.group)) continue;
+    if (e.value === undefined && e.key === 'password') continue;
+    out[e.key] = e.value ?? 'true';
   }
   return out;
 }
@@ -263,9 +263,9 @@ export interface OptionOccurrence {
 }
 
 /**
- * Every occurrence of option `name` over `groups`, in the order mergeOptionGroups applies them
- * (lowest precedence group first, file order within a group), written as `name` or with one of
- * `prefixes` (`skip-name`…). The last one decides: `ssl` then `skip-ssl` is skip-ssl.
+ * Every occurrence of option `name` in `groups`, in the order read (as mergeOptionGroups applies
+ * them), written as `name` or with one of `prefixes` (`skip-name`…). The last one decides: `ssl`
+ * then `skip-ssl` is skip-ssl.
  */
 export function occurrences(
   entries: readonly OptionEntry[],
@@ -274,14 +274,12 @@ export function occurrences(
   prefixes: readonly BooleanPrefix[] = BOOLEAN_PREFIXES,
 ): OptionOccurrence[] {
   const out: OptionOccurrence[] = [];
-  for (const g of groups) {
-    for (const entry of entries) {
-      if (entry.group !== g) continue;
-      if (entry.key === name) out.push({ entry });
-      else {
-        const prefix = prefixes.find((p) => entry.key === `${p}-${name}`);
-        if (prefix) out.push({ entry, prefix });
-      }
+  for (const entry of entries) {
+    if (!groups.includes(entry.group)) continue;
+    if (entry.key === name) out.push({ entry });
+    else {
+      const prefix = prefixes.find((p) => entry.key === `${p}-${name}`);
+      if (prefix) out.push({ entry, prefix });
     }
   }
   return out;
@@ -348,8 +346,8 @@ export function parseBool(value: string): boolean | undefined {
 
 /**
  * The login path file of mysql_config_editor (~/.mylogin.cnf, or MYSQL_TEST_LOGIN_FILE): read after
- * every other option file, its [client] and [<tool>] groups as such and the --login-path group
- * above all others (so its host, user and password win, as with the mysql client). Without
+ * every other option file (so its host, user and password win over theirs, as with the mysql client),
+ * its [client] and [<tool>] groups as such and the --login-path group as LOGIN_PATH_GROUP. Without
  * --login-path only [client] and [<tool>] are read; a missing file is fine unless --login-path asks for it.
  */
 export function readLoginPathEntries(req: OptionFileRequest, fs: OptionFileSystem = nodeFileSystem): OptionEntry[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OptionFileSystem } from '../../src/cli/option-files.js';
-import { groupsFor, mergeOptionGroups, optionFileList, parseOptionText, readOptionFiles } from '../../src/cli/option-files.js';
+import { booleanOption, groupsFor, mergeOptionGroups, optionFileList, parseOptionText, readOptionFiles } from '../../src/cli/option-files.js';
 import { TsError } from '../../src/core/errors.js';
 
 /** An in-memory file system: path → contents; directories are derived from the paths. */
@@ -63,12 +63,24 @@ e =
     expect(o.e).toBe('');
   });
 
-  it('lets later values override earlier ones, and tool groups override client groups', () => {
+  it('lets a later line win whichever of the groups read it is in (the mysql client\'s file order, not a group ranking)', () => {
     const o = parse('[tsdump]\nuser=tool\nthreads=8\n[client]\nuser=a\nhost=h1\n[client]\nhost=h2\n[tsload]\nthreads=2\n');
-    expect(o).toEqual({ user: 'tool', host: 'h2', threads: '8' });
+    expect(o).toEqual({ user: 'a', host: 'h2', threads: '8' });
+    // the reviewer's case: the mysql client connects to 3306 here
+    expect(parse('[tsdump]\nport=1\n[client]\nport=3306\n')).toEqual({ port: '3306' });
+    expect(parse('[client]\nport=3306\n[tsdump]\nport=1\n')).toEqual({ port: '1' });
+    // a boolean's prefixes too: the last line read decides
+    expect(booleanOption(parseOptionText('[tsdump]\nskip-ssl\n[client]\nssl\n', '/f', memFs({})), groupsFor('tsdump'), 'ssl')).toBe(true);
   });
 
-  it('reads [client<suffix>] and [<tool><suffix>] with a group suffix, above the plain groups', () => {
+  it('applies an include in place of its line, and later files after earlier ones, across groups', () => {
+    expect(parse('[tsdump]\nport=1\n!include /etc/x/inc.cnf\n', { '/etc/x/inc.cnf': '[client]\nport=2\n' })).toEqual({ port: '2' });
+    expect(parse('[client]\n!include /etc/x/inc.cnf\nport=3\n', { '/etc/x/inc.cnf': '[tsdump]\nport=2\n' })).toEqual({ port: '3' });
+    const fs = memFs({ '/etc/my.cnf': '[tsdump]\nhost=global-tool\n', '/home/u/.my.cnf': '[client]\nhost=home-client\n' });
+    expect(readOptionFiles({ tool: 'tsdump', env: { HOME: '/home/u' } }, fs)).toEqual({ host: 'home-client' });
+  });
+
+  it('reads [client<suffix>] and [<tool><suffix>] with a group suffix too', () => {
     const text = '[client]\nhost=a\nuser=u\n[client_prod]\nhost=b\n[tsdump]\nport=1\n[tsdump_prod]\nport=2\n[tsload_prod]\nport=3\n';
     const entries = parseOptionText(text, '/f', memFs({}));
     expect(mergeOptionGroups(entries, groupsFor('tsdump', '_prod'))).toEqual({ host: 'b', user: 'u', port: '2' });
