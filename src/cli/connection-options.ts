@@ -89,7 +89,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('-S, --socket <path>', 'Unix socket file to connect through')
     .option('--url <url>', 'connection URL mysql://user:pass@host:port/db (command-line options win)')
     .option('--defaults-file <file>', 'read only this option file')
-    .option('--defaults-extra-file <file>', 'read this option file after the global ones')
+    .option('--defaults-extra-file <file>', 'read this option file after the global ones (not with --defaults-file, as the mysql client)')
     .option('--defaults-group-suffix <suffix>', 'also read [client<suffix>] and [<tool><suffix>] groups')
     .option('--no-defaults', 'read no option files')
     .addOption(new Option('--ssl-mode <mode>', `TLS mode: ${SSL_MODES.join(', ')}`).argParser(parseSslModeArg))

@@ -7,7 +7,9 @@
  * dropped.
  *
  * Files: /etc/my.cnf, /etc/mysql/my.cnf, $MYSQL_HOME/my.cnf, --defaults-extra-file, ~/.my.cnf (missing
- * ones skipped); --defaults-file replaces the default list; --no-defaults reads nothing.
+ * ones skipped); --defaults-file replaces that whole list, the extra file included (as the mysql and
+ * MariaDB clients: their mysys reads --defaults-extra-file only among the default files, so with
+ * --defaults-file it is not read, not even checked to exist); --no-defaults reads nothing.
  * Groups read: [client-server], [client], [client-mariadb], [client<suffix>], [<tool>], [<tool><suffix>].
  * As with the mysql client the group does not rank a value: every line of those groups is applied in
  * the order read (files in the order above, an include in place of its line), and a later line wins
@@ -162,7 +164,7 @@ export interface OptionFileRequest {
   readonly noDefaults?: boolean;
   /** --defaults-file: read only this file (must exist). */
   readonly defaultsFile?: string;
-  /** --defaults-extra-file: read this file too (must exist). */
+  /** --defaults-extra-file: read this file too (must exist), unless defaultsFile is given. */
   readonly defaultsExtraFile?: string;
   /** --defaults-group-suffix: also read [client<suffix>] and [<tool><suffix>]. */
   readonly groupSuffix?: string;
@@ -208,8 +210,8 @@ function loginFileExposed(fs: OptionFileSystem, file: string): boolean {
 /** The files to read, in order. Required ones (given on the command line) are marked. */
 export function optionFileList(req: OptionFileRequest): { file: string; required: boolean }[] {
   if (req.noDefaults) return [];
+  if (req.defaultsFile) return [{ file: path.resolve(req.defaultsFile), required: true }];
   const extra = req.defaultsExtraFile ? [{ file: path.resolve(req.defaultsExtraFile), required: true }] : [];
-  if (req.defaultsFile) return [{ file: path.resolve(req.defaultsFile), required: true }, ...extra];
   const env = req.env ?? process.env;
   const home = req.homeDir ?? env.HOME ?? os.homedir();
   return [

@@ -131,8 +131,13 @@ describe('which option files are read', () => {
     ]);
   });
 
-  it('reads only --defaults-file (plus an extra file) when given, and nothing with --no-defaults', () => {
+  it('reads only --defaults-file when given, and nothing with --no-defaults', () => {
     expect(optionFileList({ tool: 'tsdump', env, defaultsFile: '/only.cnf' })).toEqual([{ file: '/only.cnf', required: true }]);
+    // as the mysql and mariadb clients: with --defaults-file, --defaults-extra-file is not read
+    expect(optionFileList({ tool: 'tsdump', env, defaultsFile: '/only.cnf', defaultsExtraFile: '/x.cnf' })).toEqual([{ file: '/only.cnf', required: true }]);
+    const fs = memFs({ '/main.cnf': '[client]\nport=3306\n', '/extra.cnf': '[client]\nport=1\n' });
+    expect(readOptionFiles({ tool: 'tsdump', env, defaultsFile: '/main.cnf', defaultsExtraFile: '/extra.cnf' }, fs)).toEqual({ port: '3306' });
+    expect(readOptionFiles({ tool: 'tsdump', env, defaultsFile: '/main.cnf', defaultsExtraFile: '/missing.cnf' }, fs)).toEqual({ port: '3306' });
     expect(optionFileList({ tool: 'tsdump', env, noDefaults: true, defaultsFile: '/only.cnf' })).toEqual([]);
   });
 
