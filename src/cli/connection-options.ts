@@ -2,8 +2,10 @@
  * Connection options shared by tsdump and tsload, with mysql-client conventions: -h -P -u -p -S,
  * option files (see option-files.ts), MYSQL_PWD, plus a --url.
  *
- * Precedence, per setting: command line > --url > environment (MYSQL_PWD, MYSQL_HOST, MYSQL_TCP_PORT,
- * MYSQL_UNIX_PORT) > option files. A password never appears in an error message or the process title.
+ * Precedence, per setting, as the mysql client's (its manual: the command line beats option files and
+ * environment variables, option files beat environment variables): command line > --url > option
+ * files > environment (MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_UNIX_PORT, MYSQL_PWD; USER/LOGNAME for the
+ * user). A password never appears in an error message or the process title.
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
@@ -156,10 +158,10 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
   const url = opts.url !== undefined ? parseConnectionUrl(opts.url) : undefined;
   const env = io.env;
 
-  const host = opts.host ?? url?.host ?? nonEmpty(env.MYSQL_HOST) ?? file('host');
+  const host = opts.host ?? url?.host ?? file('host') ?? nonEmpty(env.MYSQL_HOST);
   const explicitPort = opts.port ?? url?.port;
-  const port = explicitPort ?? numberFrom(env.MYSQL_TCP_PORT, 'MYSQL_TCP_PORT') ?? numberFrom(file('port'), 'port in option file');
-  const socket = opts.socket ?? url?.socket ?? nonEmpty(env.MYSQL_UNIX_PORT) ?? file('socket');
+  const port = explicitPort ?? numberFrom(file('port'), 'port in option file') ?? numberFrom(env.MYSQL_TCP_PORT, 'MYSQL_TCP_PORT');
+  const socket = opts.socket ?? url?.socket ?? file('socket') ?? nonEmpty(env.MYSQL_UNIX_PORT);
   // The socket is used for localhost (like the mysql client), unless a port was asked for explicitly and
   // the socket only came from the environment or a file: `-P 3307` then means TCP to 127.0.0.1:3307.
   const protocol = opts.protocol ?? (file('protocol') !== undefined ? parseProtocol(file('protocol')!, 'protocol in option file') : undefined);
@@ -182,7 +184,7 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
       });
     }
     password = await io.prompt('Enter password: ');
-  } else password = url?.password ?? env.MYSQL_PWD ?? file('password');
+  } else password = url?.password ?? file('password') ?? env.MYSQL_PWD;
 
   const settings: ConnectionSettings = {
     host: useSocket ? undefined : host,

@@ -10,7 +10,7 @@ export interface ParsedUrl {
   readonly host?: string;
   readonly port?: number;
   readonly user?: string;
-  /** undefined when the URL has no `:password` part (so MYSQL_PWD / option files still apply). */
+  /** undefined when the URL has no `:password` part (so option files, then MYSQL_PWD, still apply). */
   readonly password?: string;
   readonly database?: string;
   readonly socket?: string;

@@ -72,10 +72,17 @@ describe('resolveConnection precedence', () => {
     expect(r.fileOptions.compress).toBe('true');
   });
 
-  it('lets MYSQL_PWD beat the file, the URL beat MYSQL_PWD, and the command line beat the URL', async () => {
-    const env = { MYSQL_PWD: 'env-pw' };
+  it('lets the file beat the environment (the mysql client\'s order), the URL beat the file, and the command line beat the URL', async () => {
+    const env = { MYSQL_PWD: 'env-pw', MYSQL_HOST: 'env-host', MYSQL_TCP_PORT: '1', USER: 'env-user' };
     let r = await resolveConnection(parseArgs(['--defaults-file', file]).opts, 'tsdump', io(env));
-    expect(r.settings.password).toBe('env-pw');
+    expect(r.settings).toMatchObject({ host: 'file-host', port: 1111, user: 'file-user', password: 'file-pw' });
+    // the environment fills what no file sets
+    const bare = cnf('bare.cnf', '[client]\n');
+    r = await resolveConnection(parseArgs(['--defaults-file', bare]).opts, 'tsdump', io(env));
+    expect(r.settings).toMatchObject({ host: 'env-host', port: 1, user: 'env-user', password: 'env-pw' });
+    const sock = cnf('sock-file.cnf', '[client]\nsocket=/file.sock\n');
+    r = await resolveConnection(parseArgs(['--defaults-file', sock]).opts, 'tsdump', io({ MYSQL_UNIX_PORT: '/env.sock' }));
+    expect(r.settings.socket).toBe('/file.sock');
     r = await resolveConnection(parseArgs(['--defaults-file', file, '--url', 'mysql://url-user:url-pw@url-host:2222/udb']).opts, 'tsdump', io(env));
     expect(r.settings).toMatchObject({ host: 'url-host', port: 2222, user: 'url-user', password: 'url-pw', database: 'udb' });
     r = await resolveConnection(
@@ -84,8 +91,10 @@ describe('resolveConnection precedence', () => {
       io(env),
     );
     expect(r.settings).toMatchObject({ host: 'cli-host', port: 3333, user: 'cli-user', password: 'cli-pw' });
-    // a URL without a password leaves MYSQL_PWD in force
+    // a URL without a password leaves the file's (and without one MYSQL_PWD) in force
     r = await resolveConnection(parseArgs(['--defaults-file', file, '--url', 'mysql://url-user@url-host']).opts, 'tsdump', io(env));
+    expect(r.settings.password).toBe('file-pw');
+    r = await resolveConnection(parseArgs(['--defaults-file', bare, '--url', 'mysql://url-user@url-host']).opts, 'tsdump', io(env));
     expect(r.settings.password).toBe('env-pw');
   });
 
