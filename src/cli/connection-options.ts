@@ -216,6 +216,10 @@ const TOOL_OPTIONS = new WeakMap<object, { readonly entries: readonly OptionEntr
  * Keys match the long option name (`--chunk-size` ← `chunk-size`/`chunk_size`); a boolean takes the
  * mysql client's prefixes (`enable-x`, `skip-x`, `disable-x`, and `no-x` for our `--no-x` options), the
  * last occurrence winning; a boolean value that is not one is an error naming the file, group and line. Values go through the option's own parser and choices.
+ * A repeatable option (its default an array: --ignore-table, -B, --where…) accumulates, as mysqldump's
+ * do: every occurrence in the files in the order read, then the command line's values after them (a
+ * `skip-`/`no-` form empties what the files gave so far). Any other option: the command line wins, else
+ * the last occurrence.
  * Connection options are skipped (resolveConnection already applied them with the right precedence).
  * Given the `fileOptions` of resolveConnection, only the [<tool>] groups count; any other record is used whole.
  */
@@ -227,7 +231,10 @@ export function applyFileDefaults(command: Command, fileOptions: Readonly<Record
     const attr = option.attributeName();
     if (CONNECTION_OPTION_KEYS.includes(attr) || option.long === '--help' || option.long === '--version') continue;
     const source = command.getOptionValueSource(attr);
-    if (source !== undefined && source !== 'default') continue;
+    const fromCli = source !== undefined && source !== 'default';
+    const initial: unknown = option.defaultValue;
+    const collecting = Array.isArray(initial);
+    if (fromCli && !collecting) continue;
     const long = normalizeKey((option.long ?? '').replace(/^--/, ''));
     const name = option.negate ? long.replace(/^no-/, '') : long;
     const boolean = option.isBoolean() || option.negate;
@@ -238,20 +245,31 @@ export function applyFileDefaults(command: Command, fileOptions: Readonly<Record
     let value: unknown;
     if (boolean) {
       for (const o of all) value = occurrenceBoolean(o);
+    } else if (collecting) {
+      value = initial;
+      for (const o of all) value = o.prefix !== undefined ? initial : parseFileValue(option, o.entry.value, value, where);
+      // the command line's values were collected onto the default: they go after the files'
+      const cli = fromCli ? (command.getOptionValue(attr) as unknown[]).slice(initial.length) : [];
+      value = [...(value as unknown[]), ...cli];
     } else {
       // a skip-/no- form of an option that takes a value leaves it at its default
       if (last.prefix !== undefined) continue;
-      const raw = last.entry.value ?? 'true';
-      if (option.argChoices && !option.argChoices.includes(raw)) {
-        throw usage(`${where}: '${raw}' is not one of ${option.argChoices.join(', ')}`);
-      }
-      try {
-        value = option.parseArg ? option.parseArg(raw, command.getOptionValue(attr) as unknown) : raw;
-      } catch (e) {
-        throw usage(`${where}: ${e instanceof Error ? e.message : String(e)}`);
-      }
+      value = parseFileValue(option, last.entry.value, command.getOptionValue(attr) as unknown, where);
     }
-    command.setOptionValueWithSource(attr, value, 'config');
+    command.setOptionValueWithSource(attr, value, fromCli ? source : 'config');
+  }
+}
+
+/** An option-file value through the option's choices and parser (`previous`: the value so far). */
+function parseFileValue(option: Option, value: string | undefined, previous: unknown, where: string): unknown {
+  const raw = value ?? 'true';
+  if (option.argChoices && !option.argChoices.includes(raw)) {
+    throw usage(`${where}: '${raw}' is not one of ${option.argChoices.join(', ')}`);
+  }
+  try {
+    return option.parseArg ? option.parseArg(raw, previous) : raw;
+  } catch (e) {
+    throw usage(`${where}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
