@@ -14,6 +14,7 @@ import { SSL_MODES } from '../db/session.js';
 import { TsError } from '../core/errors.js';
 import type { ToolName } from './option-files.js';
 import { parseConnectionUrl } from './connection-url.js';
+import { endpointOrigin, sourceOf } from './endpoint-origin.js';
 import { refuseUnknownKeys } from './option-file-keys.js';
 import { freezeDefined, parseSslModeArg } from './option-values.js';
 import { sslSettings, type FileFlag } from './ssl-settings.js';
@@ -186,6 +187,17 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     password = await io.prompt('Enter password: ');
   } else password = url?.password ?? file('password') ?? env.MYSQL_PWD;
 
+  // the file of the line that set `key` (the last one read), when its value was used
+  const fileOf = (key: string, used: boolean): string | undefined => (used ? occurrences(entries, groups, key, []).at(-1)?.entry.file : undefined);
+  const origin = endpointOrigin(
+    useSocket
+      ? [{ name: 'socket', value: socket, from: sourceOf(opts.socket, url?.socket, fileOf('socket', file('socket') !== undefined), 'MYSQL_UNIX_PORT') }]
+      : [
+          { name: 'host', value: host, from: sourceOf(opts.host, url?.host, fileOf('host', file('host') !== undefined), 'MYSQL_HOST') },
+          { name: 'port', value: port, from: sourceOf(opts.port, url?.port, fileOf('port', nonEmpty(file('port')) !== undefined), 'MYSQL_TCP_PORT') },
+        ],
+  );
+
   const settings: ConnectionSettings = {
     host: useSocket ? undefined : host,
     port: useSocket ? undefined : port,
@@ -200,6 +212,7 @@ export async function resolveConnection(opts: ConnectionOptionValues, tool: Tool
     getServerPublicKey: opts.getServerPublicKey === true || fileFlag('get-server-public-key') === true ? true : undefined,
     serverPublicKeyPath: opts.serverPublicKeyPath ?? file('server-public-key-path'),
     enableCleartextPlugin: opts.enableCleartextPlugin === true || fileFlag('enable-cleartext-plugin') === true ? true : undefined,
+    endpointOrigin: origin,
   };
   return { settings: freezeDefined(settings), fileOptions };
 }

@@ -18,6 +18,8 @@ export interface ConnectionSettings {
   readonly serverPublicKeyPath?: string;
   /** --enable-cleartext-plugin: a server may ask for the password in clear (mysql_clear_password), over TLS or a socket only (auth-plugins.ts). */
   readonly enableCleartextPlugin?: boolean;
+  /** Where host/port/socket came from when not the command line ("port 1 from MYSQL_TCP_PORT"): a connect error's hint names it instead of -h/-P. */
+  readonly endpointOrigin?: string;
 }
 
 export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;

@@ -148,14 +148,24 @@ const CERT_UNVERIFIED = new Set([
   'CERT_REVOKED',
 ]);
 
+/** The hints of explainDbError's unreachable-endpoint cases, for an endpoint that came from an option file or the environment. */
+const ORIGIN_HINTS: Readonly<Record<string, (origin: string) => string>> = {
+  ECONNREFUSED: (o) => `nothing listens there (${o}): correct that setting or override it (-h/-P, -S for a socket), and check that the server is running`,
+  ENOTFOUND: (o) => `the host name does not resolve (${o}): correct that setting, override it with -h, or use an IP address`,
+  EAI_AGAIN: (o) => `the host name does not resolve (${o}): correct that setting, override it with -h, or use an IP address`,
+  ETIMEDOUT: (o) => `the server did not answer in time (${o}): check that setting and firewalls, or override it with -h/-P`,
+  ENOENT: (o) => `the socket file does not exist (${o}): correct that setting, override it with -S, or use -h/-P`,
+};
+
 /**
  * A failed connection attempt as a TsError that says what to do, TLS included: a server without
  * TLS when TLS is required, a certificate that does not verify or does not name the host, and an
  * account that requires TLS (REQUIRE SSL) refused on a connection without it. `tls` says whether
  * the failed attempt used TLS; `asked` is what the user asked for ("--ssl-mode VERIFY_CA"); `target`
- * where it connected ("127.0.0.1:3306", "socket /run/mysqld/mysqld.sock"), said where the error does not.
+ * where it connected ("127.0.0.1:3306", "socket /run/mysqld/mysqld.sock"), said where the error does not;
+ * `origin` where the host/port/socket came from when not the command line (the hint then names it, not -h/-P).
  */
-export function explainConnectError(err: unknown, tls: boolean, asked: string, target: string): TsError {
+export function explainConnectError(err: unknown, tls: boolean, asked: string, target: string, origin?: string): TsError {
   if (err instanceof TsError) return err;
   const sys = sysCodeOf(err);
   const make = (message: string, suggestion: string): TsError => new TsError({ code: 'connect', message, suggestion, cause: err, errno: errnoOf(err) });
@@ -180,10 +190,10 @@ export function explainConnectError(err: unknown, tls: boolean, asked: string, t
     return make(`cannot connect: the TLS handshake failed: ${raw} (${asked})`, 'check the server\'s TLS setup and --ssl-cert/--ssl-key (a key that does not match its certificate, an unsupported protocol version)');
   }
   const e = explainDbError(err, {}, 'cannot connect');
+  const originHint = origin !== undefined && e.code === 'connect' && sys !== undefined ? ORIGIN_HINTS[sys] : undefined;
   // Node names the address in a refusal, not in a timeout (mysql2's own connect timer) nor a missing socket
-  if (e.code === 'connect' && errnoOf(err) === undefined && !e.message.includes(target)) {
-    return new TsError({ code: e.code, message: `${e.message} (${target})`, object: e.object, cause: e.cause, suggestion: e.suggestion });
-  }
+  const named = e.code === 'connect' && errnoOf(err) === undefined && !e.message.includes(target) ? `${e.message} (${target})` : e.message;
+  if (originHint || named !== e.message) return new TsError({ code: e.code, message: named, object: e.object, cause: e.cause, errno: e.errno, suggestion: originHint ? originHint(origin!) : e.suggestion });
   if (e.errno === 1045 && !tls) {
     return new TsError({ code: e.code, message: e.message, object: e.object, cause: e.cause, errno: e.errno, suggestion: `${e.suggestion ?? ''}; if the account requires TLS (REQUIRE SSL or X509), connect with --ssl-mode REQUIRED (or VERIFY_CA with --ssl-ca)` });
   }

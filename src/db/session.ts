@@ -76,7 +76,8 @@ export class Session {
         return await Session.connect(settings, profile, tls);
       } catch (e) {
         if (i + 1 < attempts.length && sysCodeOf(e) === 'HANDSHAKE_NO_SSL_SUPPORT') continue;
-        throw explainConnectError(e, tls !== undefined, describeTls(settings), settings.socket !== undefined ? `socket ${settings.socket}` : `${settings.host ?? '127.0.0.1'}:${settings.port ?? 3306}`);
+        const target = settings.socket !== undefined ? `socket ${settings.socket}` : `${settings.host ?? '127.0.0.1'}:${settings.port ?? 3306}`;
+        throw explainConnectError(e, tls !== undefined, describeTls(settings), target, settings.endpointOrigin);
       }
     }
   }

@@ -68,7 +68,7 @@ describe('resolveConnection precedence', () => {
   it('takes everything from the option file when nothing else is given', async () => {
     const { opts } = parseArgs(['--defaults-file', file]);
     const r = await resolveConnection(opts, 'tsdump', io());
-    expect(r.settings).toEqual({ host: 'file-host', port: 1111, user: 'file-user', password: 'file-pw', compress: true });
+    expect(r.settings).toEqual({ host: 'file-host', port: 1111, user: 'file-user', password: 'file-pw', compress: true, endpointOrigin: `host file-host from ${file}, port 1111 from ${file}` });
     expect(r.fileOptions.compress).toBe('true');
   });
 
