@@ -90,11 +90,18 @@ export async function openChunk(store: DumpStore, chunk: ChunkEntry, window: Sub
   }
   // Uncompressed (older dumps): read straight into the window, no Buffer per read.
   if (!decompress) return raw;
-  return streamSource(Readable.from(readPieces(raw, 256 * 1024, { reuse: false }), { objectMode: false }).pipe(decompress) as unknown as AsyncIterable<Buffer>);
+  // pipe() does not pass the stored side's errors on (a block whose hash differs, a read that failed
+  // after its retries): unforwarded, one was an uncaught 'error' event that ended the process
+  const stored = Readable.from(readPieces(raw, 256 * 1024, { reuse: false }), { objectMode: false });
+  stored.on('error', (e) => decompress.destroy(e));
+  return streamSource(stored.pipe(decompress) as unknown as AsyncIterable<Buffer>, () => stored.destroy());
 }
 
-/** A ChunkSource over a stream of Buffers (decompressors; tests), copying into the caller's buffer. */
-export function streamSource(stream: AsyncIterable<Buffer>): ChunkSource {
+/**
+ * A ChunkSource over a stream of Buffers (decompressors; tests), copying into the caller's buffer;
+ * `release` frees what feeds the stream (its file or object read) when the source is closed early.
+ */
+export function streamSource(stream: AsyncIterable<Buffer>, release?: () => void): ChunkSource {
   const it = stream[Symbol.asyncIterator]();
   let rest: Buffer = Buffer.alloc(0);
   return {
@@ -110,6 +117,7 @@ export function streamSource(stream: AsyncIterable<Buffer>): ChunkSource {
     },
     async close() {
       await it.return?.();
+      release?.();
     },
   };
 }

@@ -116,6 +116,19 @@ describe('prefix hashes and block hashes of a chunk file', () => {
     await expectExact(dst);
   }, 600_000);
 
+  it('a damaged block of a compressed chunk stops the load with the same refusal, not a crash', async () => {
+    const gz = path.join(tempDir('hashes-gz'), 'dump');
+    const r = await runCli('tsdump', [...connArgs(), '-B', src, '-o', gz, '-t', '2', '--chunk-size', '16M', '-c', 'gzip', '-q'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const { d } = damagedCopy('hashes-gz-damaged', 1000, gz);
+    const dst = uniqueDb('hashes_gz');
+    targets.push(dst);
+    const l = await load(d, dst);
+    expect(l.stderr).not.toMatch(/Unhandled 'error' event/);
+    expect(l.code, l.stderr).toBe(6);
+    expect(l.stderr).toMatch(/big\.000001\.csv\.gz: sha256 of block 1 of \d+ \(bytes 0-\d+\) .* differs/);
+  }, 300_000);
+
   it('a dump of the older format (independent block hashes) still loads exactly, is refused when damaged, and verify names the block', async () => {
     const old = path.join(tempDir('hashes-old'), 'dump');
     cpSync(dir, old, { recursive: true });
