@@ -23,6 +23,12 @@ export function parseLocation(text: string, what: string): StoreLocation {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new TsError({ code: 'usage', message: `${what} '${maskUrl(text)}': '${maskUrl(bucket)}' is not a valid bucket name`, suggestion: 'write s3://bucket/prefix (bucket names are 3-63 lower-case letters, digits, dots and hyphens)' });
   }
+  // The prefix is used as written: a '.', '..' or empty segment names, on a server or proxy that
+  // normalizes keys, another place than the one the output and overwrite checks list (a dump there
+  // silently replaced another's files)
+  if (prefix !== '' && (/[\\\0]/.test(prefix) || prefix.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))) {
+    throw new TsError({ code: 'usage', message: `${what} '${maskUrl(text)}': the prefix '${maskUrl(prefix)}' has a '.', '..' or empty segment (or a backslash)`, suggestion: 'write the prefix as the plain key path it is, e.g. s3://bucket/backups/2026-12-08' });
+  }
   return { kind: 's3', bucket, prefix };
 }
 

@@ -24,4 +24,11 @@ describe('storeLocation', () => {
     expect(() => storeLocation('s3://bkt/p', '-o', {}, { AWS_ENDPOINT_URL: 'ftp://x' })).toThrow(/AWS_ENDPOINT_URL 'ftp:\/\/x' is not an http/);
     expect(() => storeLocation('s3://Bad_Bucket/p', '-o', {}, {})).toThrow(/not a valid bucket name/);
   });
+
+  it("refuses a prefix with a '.', '..' or empty segment (a normalizing server would write elsewhere than the checks list)", () => {
+    for (const bad of ['s3://bkt/r/q/../x', 's3://bkt/./x', 's3://bkt/a//b', 's3://bkt/a/..', 's3://bkt/a\\b']) {
+      expect(() => storeLocation(bad, '-o', {}, {}), bad).toThrow(/has a '\.', '\.\.' or empty segment/);
+    }
+    expect(storeLocation('s3://bkt/a.b/..c/d', '-o', {}, {})).toMatchObject({ prefix: 'a.b/..c/d' });
+  });
 });
