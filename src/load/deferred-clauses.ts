@@ -8,6 +8,8 @@ export interface DeferredTable {
   readonly object: ErrorObject;
   /** The table's SHOW CREATE TABLE text, in the clauses' encoding. */
   readonly showCreate: () => Promise<string>;
+  /** Run after each ALTER, with the clauses being added (key-warnings.ts: keys the server shortened). */
+  readonly checked?: (clauses: readonly DeferredClause[]) => Promise<void>;
 }
 
 /**
@@ -34,7 +36,10 @@ export async function addMissingClauses(s: Pick<StatementRunner, 'exec'>, t: Def
     }
     if (missing.length === 0) return;
     try {
-      for (const q of alterStatements(t.target, missing)) await s.exec(q, [], t.object);
+      for (const q of alterStatements(t.target, missing)) {
+        await s.exec(q, [], t.object);
+        await t.checked?.(missing);
+      }
       return;
     } catch (e) {
       if (!nameTaken(e) || missing.length === before) throw e;

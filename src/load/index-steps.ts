@@ -1,7 +1,9 @@
 import { TsError, messageOf } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
+import type { DeferredClause } from './ddl.js';
 import { addMissingClauses, showCreateTable } from './deferred-clauses.js';
 import { isKept } from './existing-tables.js';
+import { KEY_TOO_LONG_FIX, refuseShortenedIndexes, rewritesKeys } from './key-warnings.js';
 import { openIndexSession, type LoadContext, type TableWork } from './load-context.js';
 import { recordIdentity } from './resume-check.js';
 import { STEP } from './resume-state.js';
@@ -28,7 +30,8 @@ export async function buildIndexes(ctx: LoadContext, w: TableWork): Promise<void
   try {
     await onGuardedSession(ctx, `adding the indexes of ${target}`, object, () => openIndexSession(ctx), async (s) => {
       await recordIdentity(ctx, db, table.name, true);
-      await addMissingClauses(s, { target, object, showCreate: () => showCreateTable(s, target) }, split.indexes);
+      const checked = rewritesKeys(ctx) ? (clauses: readonly DeferredClause[]) => refuseShortenedIndexes(s, { target, object }, clauses) : undefined;
+      await addMissingClauses(s, { target, object, showCreate: () => showCreateTable(s, target), checked }, split.indexes);
     });
   } catch (e) {
     throw indexError(e, target, split.indexes.map((c) => c.name));
@@ -66,6 +69,8 @@ function indexError(e: unknown, target: string, names: readonly string[]): TsErr
   const suggestion =
     err?.errno === 1062
       ? `the table holds rows that break a UNIQUE index (written into the target during the load by another session, or a source that did not enforce it): remove the duplicates, then rerun the same command (the rows loaded are kept; it resumes at the indexes)`
-      : `${err?.suggestion ? `${err.suggestion}; ` : ''}rerun the same command: the rows loaded are kept and it resumes at the indexes`;
+      : err?.errno === 1709 || err?.errno === 1071
+        ? KEY_TOO_LONG_FIX
+        : `${err?.suggestion ? `${err.suggestion}; ` : ''}rerun the same command: the rows loaded are kept and it resumes at the indexes`;
   return new TsError({ code: err?.code ?? 'query', message: `adding index(es) ${list} to ${target}: ${messageOf(e)}`, object: err?.object, suggestion, cause: e, errno: err?.errno });
 }

@@ -53,7 +53,7 @@ import type { LoadContext } from './load-context.js';
 import { LoadLease } from './load-lease.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
 import { createObjects, restoreCounters } from './object-steps.js';
-import { gatherLoadFacts } from './preflight-facts.js';
+import { gatherLoadFacts, readDefinitions } from './preflight-facts.js';
 import { preflightLoad } from './preflight.js';
 import { checkIdentities, openProgress } from './resume-check.js';
 import { createSchema } from './schema-steps.js';
@@ -81,7 +81,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     const control = await ControlSession.open(opts.connection, loadControl(opts), reporter, signal);
     try {
       const facts = await gatherLoadFacts(control.session, targets.map((t) => t.name));
-      const problems = preflightLoad({ manifest, targets, opts }, facts);
+      const problems = preflightLoad({ manifest, targets, opts, definitions: await readDefinitions(store, targets, opts) }, facts);
       if (opts.dryRun) {
         const users = opts.restore.users ? await describeUsers(store, manifest, opts.restore.users, new Map(targets.map((t) => [t.source.name, t.name] as const))) : [];
         return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts, facts.runs), ...users], replication: replicationLines(manifest, null), problems, ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };

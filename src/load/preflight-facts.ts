@@ -2,7 +2,10 @@ import { readGrants } from '../db/privileges.js';
 import { innodbDefaultRowFormat } from '../db/innodb-row-format.js';
 import type { Session } from '../db/session.js';
 import { readExistingObjects } from './existing-objects.js';
-import type { LoadFacts } from './preflight.js';
+import type { TableEntry } from '../format/manifest.js';
+import type { DumpStore } from '../storage/dump-store.js';
+import { readSchemaFile } from './dump-reader.js';
+import type { LoadFacts, LoadPreflightPlan } from './preflight.js';
 import type { RunRecord } from './progress-store.js';
 import { SqlProgressStore } from './sql-progress-store.js';
 
@@ -39,7 +42,25 @@ export async function gatherLoadFacts(control: Session, targetDbs: readonly stri
     bulkOperations: control.bulkOperations,
     statementBinlog: Number(v?.sbl ?? 0) === 1,
     innodbDefaultRowFormat: await innodbDefaultRowFormat(control),
+    ...(await charsetFacts(control)),
   };
+}
+
+/** The target's character set widths (what --convert-utf8mb4 is checked against). */
+async function charsetFacts(control: Session): Promise<Pick<LoadFacts, 'charsetWidths'>> {
+  const charsets = await control.query<{ c: string; w: string }>('SELECT CHARACTER_SET_NAME AS c, MAXLEN AS w FROM information_schema.CHARACTER_SETS');
+  return { charsetWidths: new Map(charsets.map((r) => [r.c.toLowerCase(), Number(r.w)])) };
+}
+
+/**
+ * The dump's SHOW CREATE TABLE of each table, for the checks that need them: only under
+ * --convert-utf8mb4 (utf8mb4-keys.ts), and only of databases whose schema this load creates.
+ */
+export async function readDefinitions(store: DumpStore, targets: LoadPreflightPlan['targets'], opts: LoadPreflightPlan['opts']): Promise<Map<TableEntry, string>> {
+  const out = new Map<TableEntry, string>();
+  if (!opts.convertUtf8mb4 || opts.restore.noSchema) return out;
+  for (const t of targets) for (const tb of t.source.tables) out.set(tb, await readSchemaFile(store, tb.schema));
+  return out;
 }
 
 /** A server without InnoDB has no such variable: no advice then, never a failed preflight. */

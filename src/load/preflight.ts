@@ -7,13 +7,14 @@ import type { Problem } from '../core/problem.js';
 import { quoteIdent } from '../core/ident.js';
 import { formatBytes } from '../core/sizes.js';
 import { allowsAny, type GrantSet } from '../db/privileges.js';
-import type { DatabaseEntry, Manifest } from '../format/manifest.js';
+import type { DatabaseEntry, Manifest, TableEntry } from '../format/manifest.js';
 import { fitsPacket, packetToFit } from '../format/longest-line.js';
 import type { DropTableMode, LoadOptions } from './load-options.js';
 import { PROGRESS_DB, type RunRecord } from './progress-store.js';
 import { bulkUsable, needsLocalInfile } from './insert-method.js';
 import { memoSelection, selectionFingerprint } from './restore-filter.js';
 import { clashingObjects, describeExisting, OBJECT_CLASH_FIX, type ExistingObject } from './existing-objects.js';
+import { utf8mb4KeyProblems } from './utf8mb4-keys.js';
 
 /** What the target server says, gathered once (preflight-facts.ts). */
 export interface LoadFacts {
@@ -41,12 +42,16 @@ export interface LoadFacts {
   readonly statementBinlog: boolean;
   /** @@GLOBAL.innodb_default_row_format, lower case (null: no such variable). */
   readonly innodbDefaultRowFormat: string | null;
+  /** MAXLEN per character set, lower case (information_schema.CHARACTER_SETS). */
+  readonly charsetWidths: ReadonlyMap<string, number>;
 }
 
 export interface LoadPreflightPlan {
   readonly manifest: Manifest;
   readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
-  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod' | 'skipDefiner' | 'engine'>;
+  readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod' | 'skipDefiner' | 'engine' | 'convertUtf8mb4'>;
+  /** The dump's SHOW CREATE TABLE per table, read for the checks that need them (--convert-utf8mb4: readDefinitions). */
+  readonly definitions?: ReadonlyMap<TableEntry, string>;
 }
 
 export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
@@ -169,6 +174,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
   }
   const rowFormat = rowFormatDiffers(plan, facts);
   if (rowFormat) problems.push(rowFormat);
+  if (opts.convertUtf8mb4 && !opts.restore.noSchema) problems.push(...utf8mb4Problems(plan, facts));
   for (const t of opts.restore.noData ? [] : plan.targets) {
     for (const tb of t.source.tables) {
       const worst = tb.chunks.reduce<(typeof tb.chunks)[number] | null>((w, c) => ((c.longestLine?.bytes ?? 0) > (w?.longestLine?.bytes ?? 0) ? c : w), null);
@@ -184,6 +190,17 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
     }
   }
   return problems;
+}
+
+/**
+ * What --convert-utf8mb4 would break, for the databases not loaded yet: index keys past InnoDB's
+ * limits once utf8mb3 text takes 4 bytes a character (utf8mb4-keys.ts).
+ */
+function utf8mb4Problems(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
+  const targets = plan.targets.filter((t) => facts.runs.get(t.name)?.completedAt == null);
+  const tables = targets.flatMap((t) => t.source.tables.map((tb) => ({ t, tb, create: plan.definitions?.get(tb) ?? '' })));
+  const keyed = tables.map(({ t, tb, create }) => ({ database: t.name, sourceDatabase: t.source.name, table: tb.name, create, columns: tb.columns, engine: plan.opts.engine ?? tb.engine }));
+  return [...utf8mb4KeyProblems(keyed, { defaultRowFormat: facts.innodbDefaultRowFormat, charsetWidths: facts.charsetWidths })];
 }
 
 const CASE_FIX = 'load into a server with lower_case_table_names = 0';

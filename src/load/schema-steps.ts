@@ -6,6 +6,7 @@ import { openSchemaSession, type LoadContext, type TableWork, type TargetDb } fr
 import { step, transformDdl, withContext } from './step-runner.js';
 import { recordIdentity } from './resume-check.js';
 import { retryTransient } from './retry.js';
+import { refuseShortenedCreate, rewritesKeys } from './key-warnings.js';
 import { STEP, tableState } from './resume-state.js';
 
 /**
@@ -93,7 +94,9 @@ async function createDatabase(ctx: LoadContext, t: TargetDb, sessions: SchemaSes
       const object = { database: t.name, table: tb.name };
       await retryTransient(ctx, `creating table ${qualified(t.name, tb.name)}`, object, async (attempt) => {
         if (attempt > 1) sessions.drop();
-        await (await sessions.in(t.name)).exec(ifNotExists(split.create), [], object);
+        const s = await sessions.in(t.name);
+        await s.exec(ifNotExists(split.create), [], object);
+        if (rewritesKeys(ctx)) await refuseShortenedCreate(s, { target: qualified(t.name, tb.name), object }, split.create);
       });
       await recordIdentity(ctx, t, tb.name);
     }
