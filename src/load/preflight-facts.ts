@@ -46,10 +46,11 @@ export async function gatherLoadFacts(control: Session, targetDbs: readonly stri
   };
 }
 
-/** The target's character set widths (what --convert-utf8mb4 is checked against). */
-async function charsetFacts(control: Session): Promise<Pick<LoadFacts, 'charsetWidths'>> {
+/** The target's collations and character set widths (what --convert-utf8mb4 is checked against). */
+async function charsetFacts(control: Session): Promise<Pick<LoadFacts, 'collations' | 'charsetWidths'>> {
+  const collations = await control.query<{ c: string }>('SELECT COLLATION_NAME AS c FROM information_schema.COLLATIONS');
   const charsets = await control.query<{ c: string; w: string }>('SELECT CHARACTER_SET_NAME AS c, MAXLEN AS w FROM information_schema.CHARACTER_SETS');
-  return { charsetWidths: new Map(charsets.map((r) => [r.c.toLowerCase(), Number(r.w)])) };
+  return { collations: new Set(collations.map((r) => r.c.toLowerCase())), charsetWidths: new Map(charsets.map((r) => [r.c.toLowerCase(), Number(r.w)])) };
 }
 
 /**

@@ -14,6 +14,7 @@ import { PROGRESS_DB, type RunRecord } from './progress-store.js';
 import { bulkUsable, needsLocalInfile } from './insert-method.js';
 import { memoSelection, selectionFingerprint } from './restore-filter.js';
 import { clashingObjects, describeExisting, OBJECT_CLASH_FIX, type ExistingObject } from './existing-objects.js';
+import { utf8mb4CollationProblems } from './utf8mb4-collations.js';
 import { utf8mb4KeyProblems } from './utf8mb4-keys.js';
 
 /** What the target server says, gathered once (preflight-facts.ts). */
@@ -42,6 +43,8 @@ export interface LoadFacts {
   readonly statementBinlog: boolean;
   /** @@GLOBAL.innodb_default_row_format, lower case (null: no such variable). */
   readonly innodbDefaultRowFormat: string | null;
+  /** The target's collations (information_schema.COLLATIONS; empty: not read). */
+  readonly collations: ReadonlySet<string>;
   /** MAXLEN per character set, lower case (information_schema.CHARACTER_SETS). */
   readonly charsetWidths: ReadonlyMap<string, number>;
 }
@@ -194,13 +197,15 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
 
 /**
  * What --convert-utf8mb4 would break, for the databases not loaded yet: index keys past InnoDB's
- * limits once utf8mb3 text takes 4 bytes a character (utf8mb4-keys.ts).
+ * limits once utf8mb3 text takes 4 bytes a character (utf8mb4-keys.ts), and collations the target
+ * has no utf8mb4 counterpart of (utf8mb4-collations.ts).
  */
 function utf8mb4Problems(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
   const targets = plan.targets.filter((t) => facts.runs.get(t.name)?.completedAt == null);
   const tables = targets.flatMap((t) => t.source.tables.map((tb) => ({ t, tb, create: plan.definitions?.get(tb) ?? '' })));
   const keyed = tables.map(({ t, tb, create }) => ({ database: t.name, sourceDatabase: t.source.name, table: tb.name, create, columns: tb.columns, engine: plan.opts.engine ?? tb.engine }));
-  return [...utf8mb4KeyProblems(keyed, { defaultRowFormat: facts.innodbDefaultRowFormat, charsetWidths: facts.charsetWidths })];
+  const collated = [...targets.map((t) => ({ database: t.name, table: null, text: t.source.collation })), ...tables.map(({ t, tb, create }) => ({ database: t.name, table: tb.name, text: create }))];
+  return [...utf8mb4KeyProblems(keyed, { defaultRowFormat: facts.innodbDefaultRowFormat, charsetWidths: facts.charsetWidths }), ...utf8mb4CollationProblems(collated, facts.collations)];
 }
 
 const CASE_FIX = 'load into a server with lower_case_table_names = 0';

@@ -1,8 +1,9 @@
 /**
- * --convert-utf8mb4 and what it does to index keys. utf8mb3 text takes 4 bytes a
+ * --convert-utf8mb4 and what it does to index keys and collations. utf8mb3 text takes 4 bytes a
  * character once converted: a key that fit on the source may not on the target (767 bytes a key
  * column for COMPACT tables: error 1709 after the rows; past 3072 MariaDB silently shortens a plain key
- * to a prefix and makes a UNIQUE one USING HASH). The preflight refuses these before anything is created,
+ * to a prefix and makes a UNIQUE one USING HASH), and utf8mb3_general_mysql500_ci has no utf8mb4
+ * counterpart on MariaDB (error 1273). The preflight refuses these before anything is created,
  * --dry-run included; keys that fit load as they were. What the preflight cannot judge (a MyISAM
  * table's 1000 bytes) is caught after the statement by its Note 1071, and the shortened index taken
  * back.
@@ -15,7 +16,7 @@ import type { AdminSession } from '../support/server.js';
 import { adminSession, uniqueDb } from '../support/server.js';
 import { cleanupLoads, dumpFixture, tableHash } from './load-fixture.js';
 
-describe('tsload --convert-utf8mb4 keys', () => {
+describe('tsload --convert-utf8mb4 keys and collations', () => {
   let admin: AdminSession;
   const bad = uniqueDb('u8k_bad');
   const fit = uniqueDb('u8k_fit');
@@ -31,7 +32,8 @@ describe('tsload --convert-utf8mb4 keys', () => {
     await q(`CREATE TABLE \`${bad}\`.klong (id INT PRIMARY KEY, s VARCHAR(1000), KEY ks (s))`);
     await q(`CREATE TABLE \`${bad}\`.kcompact (id INT PRIMARY KEY, s VARCHAR(255), KEY ks (s)) ROW_FORMAT=COMPACT`);
     await q(`CREATE TABLE \`${bad}\`.kuniq (id INT PRIMARY KEY, s VARCHAR(1000), UNIQUE KEY us (s))`);
-    for (const t of ['klong', 'kcompact', 'kuniq']) await q(`INSERT INTO \`${bad}\`.${t} VALUES (1, 'é'), (2, 'x')`);
+    await q(`CREATE TABLE \`${bad}\`.kcoll (id INT PRIMARY KEY, s VARCHAR(10) COLLATE utf8mb3_general_mysql500_ci)`);
+    for (const t of ['klong', 'kcompact', 'kuniq', 'kcoll']) await q(`INSERT INTO \`${bad}\`.${t} VALUES (1, 'é'), (2, 'x')`);
     await q(`CREATE DATABASE \`${fit}\` CHARACTER SET utf8mb3 COLLATE utf8mb3_general_ci`);
     // 768 characters × 4 = 3072 bytes, InnoDB's limit exactly; 191 × 4 = 764 ≤ 767 under COMPACT
     await q(`CREATE TABLE \`${fit}\`.kedge (id INT PRIMARY KEY, s VARCHAR(768), n INT, t VARCHAR(1000) COLLATE utf8mb3_bin, KEY ks (s), KEY kt (t(700), n), UNIQUE KEY us (t(768)))`);
@@ -54,7 +56,7 @@ describe('tsload --convert-utf8mb4 keys', () => {
   const created = async (db: string): Promise<string> => String(await admin.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [db]));
 
   for (const dryRun of [true, false]) {
-    it(`refuses keys too long once converted${dryRun ? ' (--dry-run)' : ''}, before creating anything`, async () => {
+    it(`refuses keys too long once converted and a collation without a utf8mb4 counterpart${dryRun ? ' (--dry-run)' : ''}, before creating anything`, async () => {
       const dst = uniqueDb('u8k_dst');
       targets.push(dst);
       const r = await runCli('tsload', [...connArgs(), '-d', badDump, '-B', dst, '--convert-utf8mb4', ...(dryRun ? ['--dry-run'] : [])]);
@@ -63,6 +65,7 @@ describe('tsload --convert-utf8mb4 keys', () => {
       expect(out).toMatch(/index ks of \S*kcompact\b.*column s would take 1020 bytes.*767 bytes a COMPACT table/);
       expect(out).toMatch(/index ks of \S*klong\b.*column s would take 4000 bytes.*3072.*shorten it to a prefix/);
       expect(out).toMatch(/index us of \S*kuniq\b.*column s would take 4000 bytes.*USING HASH/);
+      expect(out).toMatch(/column s of \S*kcoll is collated utf8mb3_general_mysql500_ci.*no utf8mb4_general_mysql500_ci/);
       expect(out).toMatch(/ROW_FORMAT=DYNAMIC/);
       expect(out).toMatch(/load without --convert-utf8mb4/);
       expect(await created(dst)).toBe('0');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnSpec } from '../../src/core/table-shape.js';
 import { utf8mb4KeyProblems, type KeyedTable } from '../../src/load/utf8mb4-keys.js';
+import { utf8mb4CollationProblems } from '../../src/load/utf8mb4-collations.js';
 
 const col = (name: string, columnType: string, charset: string | null): ColumnSpec =>
   ({ name, dataType: columnType.replace(/\(.*$/, ''), columnType, charset, nullable: true, generated: false, invisible: false, dumped: true, codec: 'text' }) as unknown as ColumnSpec;
@@ -25,3 +26,11 @@ describe('utf8mb4KeyProblems', () => {
   });
 });
 
+describe('utf8mb4CollationProblems', () => {
+  it('names the column whose collation has no utf8mb4 counterpart on the target', () => {
+    const text = "CREATE TABLE `t` (\n  `a` varchar(10) COLLATE utf8mb3_general_mysql500_ci COMMENT 'utf8_bogus_ci',\n  `b` varchar(10) COLLATE utf8mb3_bin\n) DEFAULT CHARSET=utf8mb3";
+    const problems = utf8mb4CollationProblems([{ database: 'd', table: 't', text }], new Set(['utf8mb4_bin', 'utf8mb4_general_ci']));
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/^--convert-utf8mb4: column a of d\.t is collated utf8mb3_general_mysql500_ci/)]);
+    expect(utf8mb4CollationProblems([{ database: 'd', table: 't', text }], new Set())).toEqual([]);
+  });
+});
