@@ -49,7 +49,8 @@ export async function refuseShortenedIndexes(s: KeySession, t: CheckedTable, cla
 async function shortenedKeys(s: KeySession, t: CheckedTable, asked: ReadonlyMap<string, string>): Promise<string[] | null> {
   if (s.lastWarningCount === 0) return null;
   const warnings = await s.warnings(50);
-  if (!warnings.some((w) => w.code === 1071)) return null;
+  // 1050: CREATE TABLE IF NOT EXISTS found the table there (a resume, --drop-table append): not ours to take back
+  if (!warnings.some((w) => w.code === 1071) || warnings.some((w) => w.code === 1050)) return null;
   const present = deferredDefinitions(await showCreateTable(s, t.target));
   return [...asked].filter(([key, sig]) => present.has(key) && present.get(key) !== sig).map(([key]) => key.replace(/^index /, ''));
 }
