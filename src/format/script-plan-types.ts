@@ -21,6 +21,13 @@ export interface ScriptText {
   readonly noBackslashEscapes: boolean;
   /** Which file of the dump it is in (PlannerOptions.file; 0 for a one-file dump). */
   readonly file: number;
+  /** The character_set_client it runs under, the file's SETs followed as `mariadb < file` follows them. */
+  readonly client: string;
+}
+
+export interface DdlCharset {
+  readonly kind: 'client' | 'names';
+  readonly charset: string;
 }
 
 export interface PlannedTable {
@@ -28,10 +35,13 @@ export interface PlannedTable {
   readonly kind: 'table' | 'sequence';
   readonly ddl: ScriptText;
   /**
-   * The character set the CREATE TABLE text is in, when the session's (the file's SET NAMES) is not
-   * it: mydumper's -schema.sql files hold SHOW CREATE TABLE's UTF-8 text under SET NAMES binary.
+   * The character set the CREATE TABLE runs under, when it is not the header's (every session's):
+   * 'client' — the file sets character_set_client around it (mysqldump's `SET character_set_client
+   * = utf8mb4` before each CREATE TABLE, under a header's `SET NAMES latin1`), as `mariadb < file`
+   * runs it; 'names' — SET NAMES: mydumper's -schema.sql files hold SHOW CREATE TABLE's UTF-8 text
+   * under SET NAMES binary. The table's deferred ALTERs run under it too (their clauses are its text).
    */
-  readonly ddlNames?: string;
+  readonly ddlCharset?: DdlCharset;
   /** Statements that set the table's state after it is created (a sequence's SETVAL). */
   readonly state: ScriptText[];
   readonly batches: DataBatch[];
@@ -62,6 +72,8 @@ export interface RowsDeleted {
 export interface ScriptPlan {
   /** SET statements before the first other statement: every session of the load runs them first. */
   readonly header: readonly ScriptText[];
+  /** The character_set_client once the header ran: what the load's own statements are written in. */
+  readonly charset: string;
   readonly databases: readonly PlannedDatabase[];
   /** The object phase in file order: views, routines, triggers, events, and the SET / USE / other statements between. */
   readonly objects: readonly ScriptText[];

@@ -25,7 +25,7 @@ import { INITIAL_SQL_MODE, SessionStateTracker } from './session-state-tracker.j
 import { SqlSplitter } from './sql-splitter.js';
 import type { SqlStatement } from './sql-statement.js';
 
-export type { PlanLimits, PlannedDatabase, PlannedTable, PlannerOptions, ScriptPlan, ScriptText } from './script-plan-types.js';
+export type { DdlCharset, PlanLimits, PlannedDatabase, PlannedTable, PlannerOptions, ScriptPlan, ScriptText } from './script-plan-types.js';
 
 /** Databases a restore never writes into (users and grants are not data: `mariadb < file` for those). */
 export const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
@@ -113,6 +113,7 @@ export class ScriptPlanner {
     if (standIns.length > 0) this.notes.add(`views not created, their definitions come after the cut (the file holds only the stand-ins mariadb-dump writes first): ${standIns.join(', ')}`);
     return {
       header: this.header,
+      charset: this.session.headerCharset,
       databases,
       objects,
       bytes: this.bytes,
@@ -149,7 +150,7 @@ export class ScriptPlanner {
 
   /** A statement kept as text: CR LF read as LF, as the mysql / mariadb client reads a file (unless --binary-mode). */
   private text(st: SqlStatement, what: Classified): ScriptText {
-    return { text: st.text!.toString('latin1').replaceAll('\r\n', '\n'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0 };
+    return { text: st.text!.toString('latin1').replaceAll('\r\n', '\n'), offset: st.bodyStart, line: st.line, what, database: this.current?.name ?? null, noBackslashEscapes: st.noBackslashEscapes, file: this.opts.file ?? 0, client: this.session.state.character_set_client };
   }
 
   /** The table `st` closes (another statement after a table's DDL / data: it is complete). */
@@ -196,7 +197,9 @@ export class ScriptPlanner {
         const target = what.database === null ? this.current! : this.database(what.database);
         if (this.skipped(target.name)) return;
         this.order.createTable(target.name, what.table, st.line);
-        const t: PlannedTable = { name: what.table, kind: what.kind === 'create-table' ? 'table' : 'sequence', ddl: this.text(st, what), state: [], batches: [], rows: 0, bytes: 0, complete: false };
+        // mysqldump's CREATE TABLE runs under its own `SET character_set_client = utf8mb4`, not the header's
+        const client = this.session.clientChange;
+        const t: PlannedTable = { name: what.table, kind: what.kind === 'create-table' ? 'table' : 'sequence', ddl: this.text(st, what), ...(client !== null ? { ddlCharset: { kind: 'client', charset: client } } : {}), state: [], batches: [], rows: 0, bytes: 0, complete: false };
         target.tables.push(t);
         this.pending = t;
         return;

@@ -61,6 +61,18 @@ export class SessionStateTracker {
     if (changes.length > 0) this.first = { line, table, database, changes };
   }
 
+  /** The character_set_client a statement read now runs under in `mariadb < file`, when not the header's (null: it is, or the header is still being read). */
+  get clientChange(): string | null {
+    if (this.header === null) return null;
+    const now = this.vars.get('character_set_client')!;
+    return now === this.header.character_set_client ? null : now;
+  }
+
+  /** The character_set_client once the header ran (the current one while it is being read). */
+  get headerCharset(): string {
+    return (this.header ?? this.state).character_set_client;
+  }
+
   get state(): SessionState {
     return { character_set_client: this.vars.get('character_set_client')!, time_zone: this.vars.get('time_zone')!, sql_mode: this.vars.get('sql_mode')! };
   }

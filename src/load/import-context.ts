@@ -4,7 +4,7 @@ import type { Flavor } from '../db/flavor.js';
 import { Session } from '../db/session.js';
 import { importSession } from '../db/session-profile.js';
 import type { DataBatch } from '../format/script-batch.js';
-import type { PlannedDatabase, PlannedTable, ScriptPlan } from '../format/script-plan.js';
+import type { DdlCharset, PlannedDatabase, PlannedTable, ScriptPlan } from '../format/script-plan.js';
 import type { ControlSession } from './control-session.js';
 import type { SplitTable } from './ddl.js';
 import type { ScriptFile } from './import-source.js';
@@ -60,23 +60,67 @@ export interface ImportContext {
   readonly maxPacket: number;
   /** The header SET statements every session runs (the ones that are the load's to decide left out). */
   readonly header: readonly string[];
+  /** The character_set_client the header leaves (ScriptPlan.charset): the load's own statements are written in it. */
+  readonly charset: string;
   readonly targets: ImportTarget[];
   /** Source database (null: the file's only, unnamed one) → target database name. */
   readonly renames: ReadonlyMap<string | null, string>;
 }
 
-/** A name as the script's bytes are sent: its UTF-8 bytes, one latin1 char per byte. */
-export function wire(name: string): string {
-  return Buffer.from(name, 'utf8').toString('latin1');
+/** Client character sets a name is written in as UTF-8 (a binary client's names are read as UTF-8). */
+const AS_UTF8 = new Set(['utf8mb4', 'utf8mb3', 'binary']);
+
+/**
+ * A name as the script's bytes are sent (one latin1 char per byte), in `charset`, the
+ * character_set_client of the session it goes to: a name tsload writes into a statement (a target
+ * database, a table it alters) is read by the server in that character set, as the file's text is.
+ * A name the character set cannot hold is refused (the server would read another name): latin1
+ * holds U+00A0–U+00FF besides ASCII (its 0x80–0x9F are cp1252's, not Unicode's), other
+ * character sets are taken for ASCII only.
+ */
+export function wire(name: string, charset: string): string {
+  const out = encodeName(name, charset);
+  if (out === null) throw new TsError({ code: 'usage', message: `the name ${name} cannot be written in the file's character set ${charset} (its SET NAMES), which the load's statements naming it are read in`, suggestion: 'load into a name of ASCII characters (-B / --rename), or convert the file to utf8mb4 first' });
+  return out;
+}
+
+/** wire()'s encoding, null for a name `charset` cannot hold. */
+export function encodeName(name: string, charset: string): string | null {
+  if (AS_UTF8.has(charset)) return Buffer.from(name, 'utf8').toString('latin1');
+  const top = charset === 'latin1' ? 0xff : 0x7f;
+  for (const ch of name) {
+    const c = ch.codePointAt(0)!;
+    if (c > top || (c >= 0x80 && c < 0xa0)) return null;
+  }
+  return name;
 }
 
 /** A quoted identifier in wire form. */
-export function wireIdent(name: string): string {
-  return '`' + wire(name).replace(/`/g, '``') + '`';
+export function wireIdent(name: string, charset: string): string {
+  return '`' + wire(name, charset).replace(/`/g, '``') + '`';
 }
 
-export function wireQualified(db: string, name: string): string {
-  return `${wireIdent(db)}.${wireIdent(name)}`;
+export function wireQualified(db: string, name: string, charset: string): string {
+  return `${wireIdent(db, charset)}.${wireIdent(name, charset)}`;
+}
+
+/** The character_set_client a table's CREATE and deferred ALTERs run under. */
+export function ddlClient(ctx: ImportContext, t: PlannedTable): string {
+  return t.ddlCharset?.charset ?? ctx.charset;
+}
+
+/**
+ * Runs `body` under a table's DDL character set (PlannedTable.ddlCharset: its CREATE and its
+ * deferred ALTERs, whose clauses are the CREATE's text), then puts the session's character sets back.
+ */
+export async function inDdlCharset<T>(s: Session, charset: DdlCharset | undefined, body: () => Promise<T>): Promise<T> {
+  if (charset === undefined) return body();
+  await s.exec('SET @tsload_cs_client = @@character_set_client, @tsload_coll_conn = @@collation_connection, @tsload_cs_results = @@character_set_results');
+  await s.exec(charset.kind === 'names' ? `SET NAMES ${charset.charset}` : `SET character_set_client = ${charset.charset}`);
+  // a failed body fails the step (and the session with it): only a success goes on on this session
+  const out = await body();
+  await s.exec('SET character_set_client = @tsload_cs_client, collation_connection = @tsload_coll_conn, character_set_results = @tsload_cs_results');
+  return out;
 }
 
 export function openImportSession(ctx: ImportContext, label: string): Promise<Session> {

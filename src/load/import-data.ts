@@ -199,7 +199,7 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
   const state = { committing: false };
   // mysqldump's INSERTs name the table alone: they go to the database the session is in
   if (sessionDb.get(s) !== db) {
-    await s.exec(`USE ${wireIdent(db)}`);
+    await s.exec(`USE ${wireIdent(db, ctx.charset)}`);
     sessionDb.set(s, db);
   }
   await s.exec('START TRANSACTION');

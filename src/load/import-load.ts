@@ -34,7 +34,7 @@ import { Session } from '../db/session.js';
 import { LOAD_VERIFY, loadControl } from '../db/session-profile.js';
 import { planScript, type ScriptPlan } from '../format/script-plan.js';
 import { ControlSession } from './control-session.js';
-import { IMPORT_STEP, interrupted, type ImportContext, type ImportTarget } from './import-context.js';
+import { IMPORT_STEP, interrupted, wire, type ImportContext, type ImportTarget } from './import-context.js';
 import { importedDatabases, selectImport } from './import-filter.js';
 import { loadImportData } from './import-data.js';
 import { addImportForeignKeys } from './import-indexes.js';
@@ -143,6 +143,8 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
     steps: new Map(),
     progress: new Map(),
   }));
+  // the load's USE and CREATE DATABASE name each target in the header's character set: refused before anything is made
+  for (const t of targets) wire(t.name, plan.charset);
   if (opts.dryRun) return { kind, seconds: 0, tables: [], mismatches: [], plan: describeImport(plan, renames), notes, replication, dumpId, coordinates };
   const header = plan.header.map((h) => h.text).filter((t) => !isServerState(t));
   const control = await ControlSession.open(opts.connection, loadControl(opts), reporter, signal);
@@ -150,6 +152,7 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
     const lease = await LoadLease.acquire(control, targets.map((t) => t.name), dumpId);
     control.onReconnect = (s, lostThreadId) => lease.reacquire(s, lostThreadId);
     const ctx: ImportContext = {
+      charset: plan.charset,
       opts,
       files: p.files,
       plan,

@@ -109,13 +109,13 @@ function alteredTarget(ctx: ImportContext, o: ScriptText, database: string | nul
 }
 
 /** The ALTER DATABASE on the target's name (`named`: the statement names a database, else the name is put in). */
-function alterDatabaseText(sql: string, target: string, named: boolean): string {
-  if (!named) return sql.replace(/(\bALTER\s+(?:DATABASE|SCHEMA)\s+)/i, (_, verb: string) => `${verb}${wireIdent(target)} `);
-  return sql.replace(/(\bALTER\s+(?:DATABASE|SCHEMA)\s+)(?:`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\x80-\xff]+)/i, (_, verb: string) => `${verb}${wireIdent(target)}`);
+function alterDatabaseText(sql: string, target: string, named: boolean, charset: string): string {
+  if (!named) return sql.replace(/(\bALTER\s+(?:DATABASE|SCHEMA)\s+)/i, (_, verb: string) => `${verb}${wireIdent(target, charset)} `);
+  return sql.replace(/(\bALTER\s+(?:DATABASE|SCHEMA)\s+)(?:`(?:[^`]|``)+`|"(?:[^"]|"")+"|[A-Za-z0-9_$\x80-\xff]+)/i, (_, verb: string) => `${verb}${wireIdent(target, charset)}`);
 }
 
 function rewrite(ctx: ImportContext, o: ScriptText): string {
-  let sql = renameDatabases(o.text, wireRenames(ctx));
+  let sql = renameDatabases(o.text, wireRenames(ctx, o.client));
   // mysqldump prints a routine's or event's COMMENT with backslash escapes even when it runs it
   // under NO_BACKSLASH_ESCAPES (`mariadb < file` then doubles every backslash): written back right
   if (o.noBackslashEscapes && o.what.kind === 'object' && !o.what.drop && o.what.object !== 'view' && o.what.object !== 'trigger') sql = commentForSqlMode(sql, 'NO_BACKSLASH_ESCAPES');
@@ -148,7 +148,7 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
       const t = targetOf(ctx, o.database)!;
       const file = ctx.files[o.file]!.display;
       if (current !== t) {
-        await s.exec(`USE ${wireIdent(t.name)}`);
+        await s.exec(`USE ${wireIdent(t.name, o.client)}`);
         current = t;
       }
       const what = o.what;
@@ -180,8 +180,8 @@ export async function runObjectScript(ctx: ImportContext, loadedTables: Readonly
         ctx.reporter.emit({ kind: 'warning', message: `line ${o.line}: ALTER DATABASE ${what.database ?? ''} is not run: the database is not one this load writes`, database: t.name });
         continue;
       }
-      const sql = what.kind === 'alter-database' ? alterDatabaseText(rewrite(ctx, o), t.name, what.database !== null) : rewrite(ctx, o);
-      if (t.resumed && what.kind === 'object' && !what.drop) await s.exec(`DROP ${what.object.toUpperCase()} IF EXISTS ${wireQualified(t.name, what.name)}`);
+      const sql = what.kind === 'alter-database' ? alterDatabaseText(rewrite(ctx, o), t.name, what.database !== null, o.client) : rewrite(ctx, o);
+      if (t.resumed && what.kind === 'object' && !what.drop) await s.exec(`DROP ${what.object.toUpperCase()} IF EXISTS ${wireQualified(t.name, what.name, o.client)}`);
       if (what.kind === 'alter-table') await runAlter(ctx, s, t, altered!, o, what.table, sql, state);
       else if (changesRows(o)) {
         // recorded in its own transaction, with the statement

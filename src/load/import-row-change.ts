@@ -26,7 +26,7 @@ import type { ScriptText } from '../format/script-plan.js';
 import { normalizeHead } from '../format/sql-classify.js';
 import { HEAD_BYTES } from '../format/sql-statement.js';
 import { withoutComments } from '../format/sql-text.js';
-import { IMPORT_STEP, wire, type ImportContext, type ImportTarget } from './import-context.js';
+import { IMPORT_STEP, encodeName, type ImportContext, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
 
 /** The step's state while the statement's transaction is open (or was, when the load stopped). */
@@ -66,7 +66,10 @@ async function warnIfKept(ctx: ImportContext, o: ScriptText, sql: string): Promi
     `SELECT t.TABLE_SCHEMA AS db, t.TABLE_NAME AS name, t.ENGINE AS engine FROM information_schema.TABLES t JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE WHERE t.TABLE_TYPE = 'BASE TABLE' AND e.TRANSACTIONS <> 'YES' AND t.TABLE_SCHEMA IN (${names.map(() => '?').join(', ')})`,
     names,
   );
-  const named = rows.filter((r) => new RegExp(`(?:^|[^A-Za-z0-9_$\\x80-\\xff])${escapeRe(wire(r.name))}(?![A-Za-z0-9_$\\x80-\\xff])`, 'i').test(sql));
+  const named = rows.filter((r) => {
+    const name = encodeName(r.name, o.client);
+    return name !== null && new RegExp(`(?:^|[^A-Za-z0-9_$\\x80-\\xff])${escapeRe(name)}(?![A-Za-z0-9_$\\x80-\\xff])`, 'i').test(sql);
+  });
   if (named.length === 0) return;
   const tables = named.map((r) => `${r.db}.${r.name} (${r.engine})`).join(', ');
   ctx.reporter.emit({ kind: 'warning', message: `line ${o.line}: the interrupted load was running this statement when it stopped, and it changes rows of ${tables}, an engine without transactions, which keeps what the statement did: it may have run already, and runs again now — check the rows it changes against the file` });

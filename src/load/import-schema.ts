@@ -7,8 +7,7 @@ import { TsError } from '../core/errors.js';
 import { qualified } from '../core/ident.js';
 import type { PlannedTable } from '../format/script-plan.js';
 import { convertUtf8mb4, convertUtf8mb4Table, ifNotExists, renameDatabases, rewriteEngine, splitCreateTable } from './ddl.js';
-import type { Session } from '../db/session.js';
-import { IMPORT_STEP, openImportSession, wire, wireIdent, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
+import { IMPORT_STEP, ddlClient, encodeName, inDdlCharset, openImportSession, wire, wireIdent, type ImportContext, type ImportTableWork, type ImportTarget } from './import-context.js';
 import { statementError } from './import-errors.js';
 import { importSelection, selectionDiffers, differingSelection } from './import-filter.js';
 import { chunkKey, mergedTableSuggestion, targetChanged } from './progress-store.js';
@@ -184,33 +183,30 @@ export function targetOf(ctx: ImportContext, db: string | null): ImportTarget | 
   return name === undefined ? undefined : ctx.targets.find((t) => t.name === name);
 }
 
-/** Source → target database names, as the script's bytes, for DDL text rewrites. */
-export function wireRenames(ctx: ImportContext): Map<string, string> {
+/**
+ * Source → target database names, as the script's bytes of a statement read under `charset`
+ * (ScriptText.client), for DDL text rewrites. A source name is looked for in its UTF-8 bytes too
+ * (what mysqldump writes SHOW CREATE's names in, whatever its SET NAMES).
+ */
+export function wireRenames(ctx: ImportContext, charset: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [from, to] of ctx.renames) {
-    if (from !== null) out.set(wire(from), wire(to));
-    else if (ctx.plan.commentDatabase !== null) out.set(wire(ctx.plan.commentDatabase), wire(to));
+  for (const [key, to] of ctx.renames) {
+    const from = key ?? ctx.plan.commentDatabase;
+    if (from === null) continue;
+    const target = wire(to, charset);
+    out.set(encodeName(from, 'utf8mb4')!, target);
+    const own = encodeName(from, charset);
+    if (own !== null) out.set(own, target);
   }
   return out;
 }
 
 /** A table's CREATE with the load's rewrites (database names, utf8mb4, engine). */
 function rewrittenTable(ctx: ImportContext, t: PlannedTable): string {
-  let sql = renameDatabases(t.ddl.text, wireRenames(ctx));
+  let sql = renameDatabases(t.ddl.text, wireRenames(ctx, ddlClient(ctx, t)));
   if (ctx.opts.convertUtf8mb4) sql = t.kind === 'table' ? convertUtf8mb4Table(sql) : convertUtf8mb4(sql);
   if (ctx.opts.engine && t.kind === 'table') sql = rewriteEngine(sql, ctx.opts.engine);
   return sql;
-}
-
-/** Runs `body` under SET NAMES `names` (when given), then puts the session's character sets back. */
-async function inNames<T>(s: Session, names: string | undefined, body: () => Promise<T>): Promise<T> {
-  if (names === undefined) return body();
-  await s.exec('SET @tsload_cs_client = @@character_set_client, @tsload_coll_conn = @@collation_connection, @tsload_cs_results = @@character_set_results');
-  await s.exec(`SET NAMES ${names}`);
-  // a failed body fails the step (and the session with it): only a success goes on on this session
-  const out = await body();
-  await s.exec('SET character_set_client = @tsload_cs_client, collation_connection = @tsload_coll_conn, character_set_results = @tsload_cs_results');
-  return out;
 }
 
 /** Step 6: databases and tables (recorded once created; a resume skips what is recorded). */
@@ -223,14 +219,14 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
     for (const t of ctx.targets) {
       if (t.done) continue;
       if (!noSchema && !t.steps.has(IMPORT_STEP.database)) {
-        let sql = `CREATE DATABASE IF NOT EXISTS ${wireIdent(t.name)}`;
+        let sql = `CREATE DATABASE IF NOT EXISTS ${wireIdent(t.name, ctx.charset)}`;
         const c = t.source.create;
         const charset = c ? /\bDEFAULT\s+(?:CHARACTER\s+SET|CHARSET)\b[^*]*/i.exec(c.text)?.[0] : undefined;
         if (charset) sql += ` ${ctx.opts.convertUtf8mb4 ? convertUtf8mb4Table(charset) : charset}`;
         await s.exec(sql, [], { database: t.name }).catch((e: unknown) => Promise.reject(statementError(e, { file: ctx.files[c?.file ?? 0]!.display, line: c?.line ?? 0, offset: c?.offset ?? 0, database: t.name }, sql)));
         await ctx.progress.recordStep(t.name, IMPORT_STEP.database);
       }
-      await s.exec(`USE ${wireIdent(t.name)}`);
+      await s.exec(`USE ${wireIdent(t.name, ctx.charset)}`);
       for (const tb of t.source.tables) {
         if (!tb.complete) continue;
         const rewritten = rewrittenTable(ctx, tb);
@@ -243,7 +239,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         const at = { file, line: tb.ddl.line, offset: tb.ddl.offset, ...object };
         const recorded = t.steps.get(IMPORT_STEP.table(tb.name));
         if (recorded === undefined && !noSchema) {
-          await inNames(s, tb.ddlNames, () => s.exec(ifNotExists(split.create), [], object).catch((e: unknown) => Promise.reject(statementError(e, at, split.create))));
+          await inDdlCharset(s, tb.ddlCharset, () => s.exec(ifNotExists(split.create), [], object).catch((e: unknown) => Promise.reject(statementError(e, at, split.create))));
           const id = (await tableIdentity(ctx, t.name, tb.name)) ?? '';
           await ctx.progress.recordStep(t.name, IMPORT_STEP.table(tb.name), id);
           t.steps.set(IMPORT_STEP.table(tb.name), id);
@@ -254,7 +250,7 @@ export async function createImportSchema(ctx: ImportContext): Promise<ImportTabl
         }
         if (tb.state.length > 0 && !t.steps.has(IMPORT_STEP.state(tb.name))) {
           for (const st of tb.state) {
-            const sql = renameDatabases(st.text, wireRenames(ctx));
+            const sql = renameDatabases(st.text, wireRenames(ctx, st.client));
             await s.exec(sql, [], object).catch((e: unknown) => Promise.reject(statementError(e, { file, line: st.line, offset: st.offset, ...object }, sql)));
           }
           await ctx.progress.recordStep(t.name, IMPORT_STEP.state(tb.name));

@@ -30,7 +30,7 @@ export async function loadInfileBatch(ctx: ImportContext, s: Session, w: ImportT
   const db = w.target.name;
   const table = w.table.name;
   const name = `tsload-${process.pid}-${++infileCounter}.dat`;
-  const sql = loadDataText(infile.spec, wireQualified(db, table), name, infile.charset);
+  const sql = loadDataText(infile.spec, wireQualified(db, table, ctx.charset), name, infile.charset);
   const state = { committing: false };
   await s.exec('START TRANSACTION');
   try {

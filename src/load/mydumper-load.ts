@@ -116,6 +116,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
   const infileTables = new Set<PlannedTable>();
   const objects: ScriptText[] = [];
   let header: readonly ScriptText[] = [];
+  let charset = 'utf8mb4';
   let bytes = 0;
   let statements = 0;
   const count = (p: ScriptPlan): void => {
@@ -156,7 +157,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
         // binary): under binary an ENUM member or DEFAULT of a cp932 or utf32 column would be its UTF-8
         // bytes taken as that charset (mojibake, or error 1300 / 1067 in a strict mode; myloader too)
         const first = plan.databases.flatMap((x) => x.tables)[0];
-        table = first ? { ...first, ddlNames: 'utf8mb4' } : undefined;
+        table = first ? { ...first, ddlCharset: { kind: 'names', charset: 'utf8mb4' } } : undefined;
         if (table) planned.tables.push(table);
       }
       for (const data of t.data) {
@@ -174,7 +175,10 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
           known.complete = false;
           continue;
         }
-        if (header.length === 0) header = plan.header;
+        if (header.length === 0) {
+          header = plan.header;
+          charset = plan.charset;
+        }
         if (!plan.complete) known.complete = false;
         const dat = t.infiles.get(data);
         if (dat !== undefined && plan.complete) {
@@ -215,12 +219,13 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
       objects.push(...objectsOf(plan));
     }
     // a view must come after the views it reads (mydumper writes them in name order)
-    for (const v of views) v.dependsOn = views.filter((o) => o !== v && v.statements.some((s) => s.what.kind === 'object' && !s.what.drop && s.text.includes(wireIdent(o.name)))).map((o) => o.name);
+    for (const v of views) v.dependsOn = views.filter((o) => o !== v && v.statements.some((s) => s.what.kind === 'object' && !s.what.drop && s.text.includes(wireIdent(o.name, 'binary')))).map((o) => o.name);
     for (const v of dependencyOrder(views)) objects.push(...v.statements);
     objects.push(...triggers);
   }
   const plan: ScriptPlan = {
     header,
+    charset,
     databases,
     objects,
     bytes,

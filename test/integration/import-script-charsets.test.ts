@@ -1,0 +1,92 @@
+/**
+ * A mysqldump file's character sets and checks, as `mariadb < file` has them: a latin1 dump's CREATE
+ * TABLEs run under the `SET character_set_client = utf8mb4` the file puts around them (not its
+ * header's SET NAMES latin1); a non-ASCII target name is written in the header's character set (or
+ * refused when it cannot be).
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectSameDatabases } from '../support/checker.js';
+import { connArgs, runCli } from '../support/cli.js';
+import type { AdminSession } from '../support/server.js';
+import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
+
+function client(tool: 'mariadb' | 'mariadb-dump', args: readonly string[], io: { in?: string; out?: string }): void {
+  const s = testServer();
+  const inFd = io.in !== undefined ? openSync(io.in, 'r') : 'ignore';
+  const outFd = io.out !== undefined ? openSync(io.out, 'w') : 'ignore';
+  try {
+    const r = spawnSync(tool, ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, ...args], { stdio: [inFd, outFd, 'pipe'], env: { ...process.env, MYSQL_PWD: s.password }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr}`);
+  } finally {
+    if (typeof inFd === 'number') closeSync(inFd);
+    if (typeof outFd === 'number') closeSync(outFd);
+  }
+}
+
+describe('script import: character sets and foreign key checks as the file has them', () => {
+  let admin: AdminSession;
+  const src = uniqueDb('imp_cs_src');
+  const targets: string[] = [];
+  let dir: string;
+  let latin1: string;
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tsload-script-cs-'));
+    await admin.query(`CREATE DATABASE \`${src}\` CHARACTER SET latin1`);
+    // what latin1 holds, but for the table's COMMENT (a table comment is UTF-8 text whatever the table's charset)
+    const fixture = await adminSession(src);
+    await fixture.query(
+      `       CREATE TABLE t (id INT PRIMARY KEY, e ENUM('café','naïve') DEFAULT 'café', s VARCHAR(20) DEFAULT 'Größe', u VARCHAR(20) CHARACTER SET utf8mb4 DEFAULT 'üß', k INT, KEY \`kë\` (k) COMMENT 'índex', UNIQUE KEY uq (s)) COMMENT 'Größe ☃' DEFAULT CHARSET=latin1;
+       INSERT INTO t VALUES (1, 'naïve', 'àé', 'ö€', 1), (2, 'café', 'ñ', NULL, 2), (3, DEFAULT, DEFAULT, DEFAULT, NULL);
+       CREATE TABLE p (id INT PRIMARY KEY, name VARCHAR(10) DEFAULT 'ß') DEFAULT CHARSET=latin1;
+       INSERT INTO p VALUES (1, 'é'), (2, DEFAULT);
+       CREATE TABLE c (id INT PRIMARY KEY, pid INT, CONSTRAINT \`fk_é\` FOREIGN KEY (pid) REFERENCES p (id)) DEFAULT CHARSET=latin1;
+       INSERT INTO c VALUES (1, 1), (2, 2), (3, NULL);
+       CREATE VIEW v AS SELECT id, e, 'vü' AS tag FROM t;
+       CREATE TRIGGER tr BEFORE INSERT ON c FOR EACH ROW SET NEW.pid = IFNULL(NEW.pid, 1);`,
+    );
+    await fixture.close();
+    latin1 = path.join(dir, 'latin1.sql');
+    client('mariadb-dump', ['--default-character-set=latin1', '--routines', '--triggers', '--databases', src], { out: latin1 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await dropDbs(src, ...targets);
+    rmSync(dir, { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  it('a latin1 mariadb-dump file: definitions and rows as the source (its CREATE TABLEs under their own character_set_client)', async () => {
+    expect(readFileSync(latin1, 'latin1')).toMatch(/SET NAMES latin1[\s\S]*SET character_set_client = utf8mb4/);
+    const dst = uniqueDb('imp_cs_latin1');
+    targets.push(dst);
+    const r = await runCli('tsload', [...connArgs(), '-d', latin1, '--rename', `${src}=${dst}`], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/changed values on the way in/);
+    await expectSameDatabases(admin, src, dst, 'latin1 mariadb-dump');
+  }, 180_000);
+
+  it('a non-ASCII target name under the latin1 header: created and loaded under that name', async () => {
+    const dst = `${uniqueDb('imp_cs')}_cé`;
+    targets.push(dst);
+    const r = await runCli('tsload', [...connArgs(), '-d', latin1, '--rename', `${src}=${dst}`], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const names = await admin.query<{ n: string }>('SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [`${dst.slice(0, -3)}%`]);
+    expect(names.map((x) => x.n)).toEqual([dst]);
+    await expectSameDatabases(admin, src, dst, 'latin1 mariadb-dump, non-ASCII target');
+  }, 180_000);
+
+  it('a target name latin1 cannot hold is refused before anything is created (exit 2)', async () => {
+    const dst = `${uniqueDb('imp_cs')}_☃`;
+    targets.push(dst);
+    const r = await runCli('tsload', [...connArgs(), '-d', latin1, '--rename', `${src}=${dst}`], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`the name ${dst} cannot be written in the file's character set latin1`);
+    expect(Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst]))).toBe(0);
+  });
+});
