@@ -19,6 +19,7 @@
  *  7. loadImportData      (import-data.ts) batches in parallel, each a transaction with its progress
  *                         row; a table's indexes as soon as its last batch is in
  *  8. addImportForeignKeys (import-indexes.ts)
+ *     checkImportOrphans  (import-orphans.ts) a file that leaves FOREIGN_KEY_CHECKS on: no orphan rows
  *  9. runObjectScript     (import-objects.ts) views, routines, triggers, events, in file order
  *                         (none under --no-schema)
  * 10. verify              row counts per table against the rows the file holds (none under
@@ -38,6 +39,7 @@ import { IMPORT_STEP, interrupted, wire, type ImportContext, type ImportTarget }
 import { importedDatabases, selectImport } from './import-filter.js';
 import { loadImportData } from './import-data.js';
 import { addImportForeignKeys } from './import-indexes.js';
+import { checkImportOrphans } from './import-orphans.js';
 import { isServerState, runObjectScript } from './import-objects.js';
 import { createImportSchema, openImportProgress } from './import-schema.js';
 import { scriptBytes, truncatedStream, type ScriptFile } from './import-source.js';
@@ -183,6 +185,7 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
       const summaries = await loadImportData(ctx, work);
       next();
       await addImportForeignKeys(ctx, work);
+      await checkImportOrphans(ctx, work);
       next();
       await runObjectScript(ctx, new Set(work.map((w) => `${w.target.name}\u0000${w.table.name}`)));
       next();

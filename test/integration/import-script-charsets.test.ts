@@ -2,10 +2,10 @@
  * A mysqldump file's character sets and checks, as `mariadb < file` has them: a latin1 dump's CREATE
  * TABLEs run under the `SET character_set_client = utf8mb4` the file puts around them (not its
  * header's SET NAMES latin1); a non-ASCII target name is written in the header's character set (or
- * refused when it cannot be).
+ * refused when it cannot be); a file that leaves FOREIGN_KEY_CHECKS on does not load orphan rows.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,4 +89,52 @@ describe('script import: character sets and foreign key checks as the file has t
     expect(r.stderr).toContain(`the name ${dst} cannot be written in the file's character set latin1`);
     expect(Number(await admin.scalar('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst]))).toBe(0);
   });
+
+  const fkFile = (rows: string): string =>
+    [
+      'SET NAMES utf8mb4;',
+      'CREATE TABLE p (id INT PRIMARY KEY);',
+      'INSERT INTO p VALUES (1),(2);',
+      'CREATE TABLE c (id INT PRIMARY KEY, pid INT, CONSTRAINT fk1 FOREIGN KEY (pid) REFERENCES p (id));',
+      `INSERT INTO c VALUES ${rows};`,
+      'CREATE TABLE `d` (`id` int NOT NULL, `pid` int DEFAULT NULL, PRIMARY KEY (`id`), KEY `fk2` (`pid`), CONSTRAINT `fk2` FOREIGN KEY (`pid`) REFERENCES `p` (`id`));',
+      'INSERT INTO `d` VALUES (1,2),(2,NULL);',
+      '-- Dump completed on 2026-01-01  0:00:00',
+      '',
+    ].join('\n');
+
+  it('a file that leaves FOREIGN_KEY_CHECKS on loads as `mariadb < file` does when its rows hold to the keys', async () => {
+    const file = path.join(dir, 'fk-ok.sql');
+    writeFileSync(file, fkFile('(1,1),(2,2),(3,NULL)'));
+    const ref = uniqueDb('imp_cs_fkref');
+    const dst = uniqueDb('imp_cs_fkok');
+    targets.push(ref, dst);
+    await admin.query(`CREATE DATABASE \`${ref}\``);
+    client('mariadb', [ref], { in: file });
+    const r = await runCli('tsload', [...connArgs(), '-d', file, '-B', dst], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectSameDatabases(admin, ref, dst, 'foreign keys checked, no orphans');
+  }, 180_000);
+
+  it('a file that leaves FOREIGN_KEY_CHECKS on and holds an orphan row fails, naming the key, the table and the row', async () => {
+    const file = path.join(dir, 'fk-orphan.sql');
+    writeFileSync(file, fkFile('(1,1),(2,99)'));
+    const dst = uniqueDb('imp_cs_fkbad');
+    targets.push(dst);
+    const r = await runCli('tsload', [...connArgs(), '-d', file, '-B', dst], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`\`${dst}\`.\`c\` holds a row that its foreign key \`fk1\` finds no parent row for in \`${dst}\`.\`p\`: (\`pid\`) = (99)`);
+    expect(r.stderr).toContain('SET FOREIGN_KEY_CHECKS=0');
+    // the same file with the checks off loads its rows as they are, as `mariadb < file` would
+    const off = path.join(dir, 'fk-off.sql');
+    writeFileSync(off, `SET FOREIGN_KEY_CHECKS=0;\n${fkFile('(1,1),(2,99)')}`);
+    const ref = uniqueDb('imp_cs_fkoffref');
+    const loose = uniqueDb('imp_cs_fkoff');
+    targets.push(ref, loose);
+    await admin.query(`CREATE DATABASE \`${ref}\``);
+    client('mariadb', [ref], { in: off });
+    const r2 = await runCli('tsload', [...connArgs(), '-d', off, '-B', loose], { timeoutMs: 120_000 });
+    expect(r2.code, r2.stderr).toBe(0);
+    await expectSameDatabases(admin, ref, loose, 'foreign keys unchecked by the file');
+  }, 180_000);
 });
