@@ -60,7 +60,7 @@ export async function writeSchema(control: Session, store: DumpStore, { database
     }
     const file = await writeTextFile(store, objectFile(o.database, o.kind, o.name), schemaFileText(o.kind, statements));
     const dependsOn = o.kind === 'view' ? objects.filter((v) => v.kind === 'view' && v !== o && v.database === o.database && reads(o, def.sql, v)).map((v) => v.name) : undefined;
-    out.objects.set(o, { kind: o.kind, name: o.name, file, definer: def.definer, context: def.context, ...(dependsOn ? { dependsOn } : {}), ...(o.table ? { table: o.table } : {}) });
+    out.objects.set(o, { kind: o.kind, name: o.name, file, definer: def.definer, context: def.context, ...(dependsOn ? { dependsOn } : {}), ...(o.kind === 'view' && o.reads ? { reads: o.reads } : {}), ...(o.table ? { table: o.table } : {}) });
   }
   reporter.emit({ kind: 'phase-done', phase: 'schema', seconds: (Date.now() - started) / 1000 });
   return out;

@@ -2,6 +2,7 @@ import { TsError } from '../core/errors.js';
 import { COLUMN_CODECS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS } from '../core/table-shape.js';
 import { COMPRESSIONS, DATA_FORMATS, FORMAT_NAME, FORMAT_VERSION, SNAPSHOT_MODES, type Manifest } from './manifest.js';
 import { MISSING_KINDS } from './missing.js';
+import { VIEW_REFERENCE_KINDS } from '../db/view-references.js';
 import { SUBSET_KINDS } from './subset.js';
 
 /**
@@ -246,6 +247,15 @@ export function parseManifest(text: string): Manifest {
       os.at('kind').oneOf(ob.kind, OBJECT_KINDS);
       os.at('name').str(ob.name);
       seen(os.at('file'), ob.file);
+      if (ob.reads !== undefined) {
+        os.at('reads').arr(ob.reads).forEach((rv, k) => {
+          const rs = os.at(`reads[${k}]`);
+          const r = rs.obj(rv);
+          rs.at('kind').oneOf(r.kind, VIEW_REFERENCE_KINDS);
+          rs.at('database').str(r.database);
+          rs.at('name').str(r.name);
+        });
+      }
       if (ob.context !== null && ob.context !== undefined) {
         const cx = os.at('context').obj(ob.context);
         os.at('context.sqlMode').str(cx.sqlMode);

@@ -19,6 +19,7 @@ export type SnapshotMode = (typeof SNAPSHOT_MODES)[number];
 export { COLUMN_CODECS, KEY_KINDS, KEY_LITERALS, OBJECT_KINDS } from '../core/table-shape.js';
 export type { ChunkKey, ColumnCodec, ColumnSpec, KeyBound, KeyColumn, KeyKind, KeyLiteral, ObjectContext, ObjectKind } from '../core/table-shape.js';
 import type { ChunkKey, ColumnSpec, KeyBound, ObjectContext, ObjectKind } from '../core/table-shape.js';
+import type { ViewReference } from '../db/view-references.js';
 import type { MissingEntry } from './missing.js';
 import type { SubsetInfo } from './subset.js';
 export type { MissingEntry } from './missing.js';
@@ -64,8 +65,14 @@ export interface ObjectEntry {
   readonly file: FileEntry;
   readonly definer: string | null;
   readonly context: ObjectContext | null;
-  /** For views: the views and tables it reads (same database), so a loader can order them. */
+  /** For views: the views it reads in its own database (what loaders before `reads` order by). */
   readonly dependsOn?: readonly string[];
+  /**
+   * For views: the tables, views, sequences and stored functions it reads, in any database, as the
+   * source's catalog names them (before any --rename), so a loader orders views across databases and
+   * says which database a view it cannot create needs. Optional: older dumps have only dependsOn.
+   */
+  readonly reads?: readonly ViewReference[];
   /** For triggers: the table it belongs to. */
   readonly table?: string;
 }

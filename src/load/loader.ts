@@ -24,7 +24,8 @@
  *                       (index-steps.ts) as soon as its last chunk is in, then (--analyze) its
  *                       statistics (analyze-step.ts)
  *  8. addForeignKeys    (index-steps.ts)
- *  9. createObjects     (object-steps.ts) routines, views (dependency order), triggers, events
+ *  9. createObjects     (object-steps.ts, object-order.ts) routines of every database, views in one
+ *                       dependency order across the databases, triggers, events
  * 10. restoreCounters   (object-steps.ts) sequence state, AUTO_INCREMENT
  *     loadUsers         (users-step.ts, users-plan.ts; --load-users) accounts, roles, grants
  * 11. verifyLoad        (verify-step.ts, verify.ts) row counts / content checksums against the manifest

@@ -1,8 +1,10 @@
 import { quoteIdent } from '../core/ident.js';
 import type { ObjectEntry } from '../format/manifest.js';
-import { commentForSqlMode, dependencyOrder, orReplace, renameDatabases, splitSequenceFile } from './ddl.js';
+import { commentForSqlMode, orReplace, renameDatabases, splitSequenceFile } from './ddl.js';
 import { readSchemaFile } from './dump-reader.js';
 import { withEventStatus } from './event-status.js';
+import { objectError } from './object-errors.js';
+import { objectOrder, type PlacedObject } from './object-order.js';
 import { openIndexSession, type LoadContext, type TargetDb } from './load-context.js';
 import { setCounter } from './counter-restore.js';
 import { recordIdentity } from './resume-check.js';
@@ -10,32 +12,28 @@ import { STEP } from './resume-state.js';
 import { fingerprint, step, transformDdl, withContext } from './step-runner.js';
 
 /**
- * Step 9: routines, views (dependency order), triggers (after the data) and events, each created
- * in a session set up as on the source. Step 10: sequence state and AUTO_INCREMENT counters.
+ * Step 9: routines, views, triggers (after the data) and events of every database of the load, in
+ * the order of object-order.ts, each created in a session set up as on the source. Step 10:
+ * sequence state and AUTO_INCREMENT counters.
  */
 const DROP_FIRST: Partial<Record<ObjectEntry['kind'], string>> = { procedure: 'PROCEDURE', function: 'FUNCTION', trigger: 'TRIGGER', event: 'EVENT' };
 
 export async function createObjects(ctx: LoadContext, targets: readonly TargetDb[]): Promise<void> {
   const started = Date.now();
   ctx.reporter.emit({ kind: 'phase-start', phase: 'post-data', total: { tables: 0, chunks: 0, rows: 0, bytes: 0 } });
+  const placed: PlacedObject<TargetDb>[] = [];
   for (const t of targets) {
-    const objs = t.source.objects;
-    // routines first: a view may call a stored function
-    const ordered = [
-      ...objs.filter((o) => o.kind === 'procedure' || o.kind === 'function'),
-      ...dependencyOrder(objs.filter((o) => o.kind === 'view')),
-      ...objs.filter((o) => o.kind === 'trigger'),
-      ...objs.filter((o) => o.kind === 'event'),
-    ];
-    for (const o of ordered) {
-      const text = await readSchemaFile(ctx.store, o.file);
-      if (text.trim() === '') continue;
-      let sql = commentForSqlMode(transformDdl(ctx, text, 'object'), o.context?.sqlMode ?? '');
-      const off = ctx.opts.restore.eventsDisabled;
-      if (o.kind === 'event' && off) sql = withEventStatus(sql, off === 'replica' ? ctx.flavor.eventDisabledOnReplica : 'DISABLE');
-      const create = o.kind === 'view' ? orReplace(sql) : sql;
-      // the fingerprint covers what the options change: the text, and the charsets of its session
-      const what = fingerprint(`${create}\u0000${ctx.opts.convertUtf8mb4 ? 'utf8mb4' : ''}`);
+    for (const o of t.source.objects.filter((x) => x.kind !== 'sequence')) placed.push({ target: t, entry: o, text: await readSchemaFile(ctx.store, o.file) });
+  }
+  for (const { target: t, entry: o, text } of objectOrder(placed)) {
+    if (text.trim() === '') continue;
+    let sql = commentForSqlMode(transformDdl(ctx, text, 'object'), o.context?.sqlMode ?? '');
+    const off = ctx.opts.restore.eventsDisabled;
+    if (o.kind === 'event' && off) sql = withEventStatus(sql, off === 'replica' ? ctx.flavor.eventDisabledOnReplica : 'DISABLE');
+    const create = o.kind === 'view' ? orReplace(sql) : sql;
+    // the fingerprint covers what the options change: the text, and the charsets of its session
+    const what = fingerprint(`${create}\u0000${ctx.opts.convertUtf8mb4 ? 'utf8mb4' : ''}`);
+    try {
       await step(
         ctx,
         t,
@@ -52,6 +50,8 @@ export async function createObjects(ctx: LoadContext, targets: readonly TargetDb
         },
         what,
       );
+    } catch (e) {
+      throw await objectError(ctx, t, o, e);
     }
   }
   ctx.reporter.emit({ kind: 'phase-done', phase: 'post-data', seconds: (Date.now() - started) / 1000 });
