@@ -10,6 +10,7 @@ export const PROBLEM_CODES = [
   'name-case-clash',
   'setting-differs',
   'object-exists',
+  'definer-absent',
   'target-changed',
   'local-infile-off',
   'privilege',

@@ -24,10 +24,13 @@
  *                       (index-steps.ts) as soon as its last chunk is in, then (--analyze) its
  *                       statistics (analyze-step.ts)
  *  8. addForeignKeys    (index-steps.ts)
- *  9. createObjects     (object-steps.ts, object-order.ts) routines of every database, views in one
+ *  9. createAccounts    (users-step.ts, users-plan.ts; --load-users) accounts and roles: a view that
+ *                       reads a view whose DEFINER they are cannot be created before them
+ *     createObjects     (object-steps.ts, object-order.ts) routines of every database, views in one
  *                       dependency order across the databases, triggers, events
  * 10. restoreCounters   (object-steps.ts) sequence state, AUTO_INCREMENT
- *     loadUsers         (users-step.ts, users-plan.ts; --load-users) accounts, roles, grants
+ *     grantAccounts     (users-step.ts; --load-users) grants, role grants, default roles: a table's
+ *                       or routine's grant needs its object
  * 11. verifyLoad        (verify-step.ts, verify.ts) row counts / content checksums against the manifest
  * 12. finish            remove the progress state (unless --keep-progress)
  * 13. startReplication  (start-replication.ts, --start-replication) the target replicates from the
@@ -55,13 +58,14 @@ import { LoadLease } from './load-lease.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
 import { createObjects, restoreCounters } from './object-steps.js';
 import { gatherLoadFacts, readDefinitions } from './preflight-facts.js';
-import { preflightLoad } from './preflight.js';
+import { definerWarnings, preflightLoad } from './preflight.js';
+import { dumpDefiners } from './absent-definers.js';
 import { checkIdentities, openProgress } from './resume-check.js';
 import { createSchema } from './schema-steps.js';
 import { lostAfterStart } from './server-lost.js';
 import { SqlProgressStore } from './sql-progress-store.js';
 import { planTargets } from './targets.js';
-import { describeUsers, loadUsers } from './users-step.js';
+import { accountsToLoad, createAccounts, describeUsers, grantAccounts } from './users-step.js';
 import { dryRunReplication, planReplication, refuseRunningReplica, startReplication } from './start-replication.js';
 import { announceVerify, verifyLoad } from './verify-step.js';
 
@@ -81,8 +85,11 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     const replicaPlan = replication ? planReplication(manifest, replication) : null;
     const control = await ControlSession.open(opts.connection, loadControl(opts), reporter, signal);
     try {
-      const facts = await gatherLoadFacts(control.session, targets.map((t) => t.name));
-      const problems = preflightLoad({ manifest, targets, opts, definitions: await readDefinitions(store, targets, opts) }, facts);
+      const accounts = opts.restore.users ? await accountsToLoad(store, manifest, opts.restore.users) : null;
+      const facts = await gatherLoadFacts(control.session, targets.map((t) => t.name), dumpDefiners(targets));
+      const plan = { manifest, targets, opts, accounts, definitions: await readDefinitions(store, targets, opts) };
+      const problems = preflightLoad(plan, facts);
+      for (const w of definerWarnings(plan, facts)) reporter.emit({ kind: 'warning', message: w.message, database: w.database, table: w.name });
       if (opts.dryRun) {
         const users = opts.restore.users ? await describeUsers(store, manifest, opts.restore.users, new Map(targets.map((t) => [t.source.name, t.name] as const))) : [];
         return { manifest, seconds: 0, tables: [], mismatches: [], plan: [...describePlan(manifest, targets, opts, facts.runs), ...users], replication: replicationLines(manifest, null), problems, ...(replication ? { replicationStarted: dryRunReplication(manifest, replication) } : {}) };
@@ -140,11 +147,12 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
         next();
         await addForeignKeys(ctx, work);
         next();
+        const created = opts.restore.users ? await createAccounts(ctx, opts.restore.users) : undefined;
         if (!opts.restore.noSchema) await createObjects(ctx, active);
         next();
         await restoreCounters(ctx, active);
         next();
-        const users = opts.restore.users ? await loadUsers(ctx) : undefined;
+        const users = created ? await grantAccounts(ctx, created) : undefined;
         next();
         // --no-data: nothing was loaded to compare with the dump
         const mismatches = opts.verify && !opts.restore.noData ? await verifyLoad(ctx, targets) : [];

@@ -20,7 +20,7 @@ export async function objectError(ctx: LoadContext, t: TargetDb, o: ObjectEntry,
 }
 
 function definerHint(): string {
-  return `the object, or a view it reads, has a DEFINER account the target does not have: pass --load-users (the dump's accounts, when tsdump --users wrote them), create the account on the target, or pass --skip-definer (the objects then belong to the loading user); ${RERUN}`;
+  return `the object, or a view it reads, has a DEFINER account the target does not have: pass --load-users (the dump's accounts, when tsdump --users wrote them; they are created before the objects), create the account on the target, or pass --skip-definer (the objects then belong to the loading user); ${RERUN}`;
 }
 
 async function absentHint(ctx: LoadContext, o: ObjectEntry): Promise<string> {

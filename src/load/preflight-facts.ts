@@ -1,4 +1,6 @@
+import { TsError } from '../core/errors.js';
 import { readGrants } from '../db/privileges.js';
+import { parseDefiner } from './absent-definers.js';
 import { innodbDefaultRowFormat } from '../db/innodb-row-format.js';
 import type { Session } from '../db/session.js';
 import { readExistingObjects } from './existing-objects.js';
@@ -10,7 +12,7 @@ import type { RunRecord } from './progress-store.js';
 import { SqlProgressStore } from './sql-progress-store.js';
 
 /** Reads what the load preflight decides from, with read-only statements only (a dry run runs it too). */
-export async function gatherLoadFacts(control: Session, targetDbs: readonly string[]): Promise<LoadFacts> {
+export async function gatherLoadFacts(control: Session, targetDbs: readonly string[], definers: readonly string[] = []): Promise<LoadFacts> {
   const vars = await control.query<{ li: string; map: string; ro: string; lctn: string; lb: string; tfc: string; edt: string; sbl: string }>(
     'SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map, @@GLOBAL.read_only AS ro, @@lower_case_table_names AS lctn, @@GLOBAL.log_bin AS lb, @@GLOBAL.log_bin_trust_function_creators AS tfc, @@GLOBAL.explicit_defaults_for_timestamp AS edt, @@GLOBAL.log_bin AND @@SESSION.sql_log_bin AND @@GLOBAL.binlog_format = \'STATEMENT\' AS sbl',
   );
@@ -43,7 +45,23 @@ export async function gatherLoadFacts(control: Session, targetDbs: readonly stri
     statementBinlog: Number(v?.sbl ?? 0) === 1,
     innodbDefaultRowFormat: await innodbDefaultRowFormat(control),
     ...(await charsetFacts(control)),
+    definers: await definersPresent(control, definers),
   };
+}
+
+/** Whether the target has each DEFINER account (absent-definers.ts); null when the account may not read mysql.user. */
+async function definersPresent(control: Session, definers: readonly string[]): Promise<Map<string, boolean> | null> {
+  const out = new Map<string, boolean>();
+  try {
+    for (const d of definers) {
+      const a = parseDefiner(d);
+      if (a) out.set(d, Number(await control.scalar('SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?', [a.user, a.host])) > 0);
+    }
+  } catch (e) {
+    if (e instanceof TsError && e.code === 'privilege') return null;
+    throw e;
+  }
+  return out;
 }
 
 /** The target's collations and character set widths (what --convert-utf8mb4 is checked against). */

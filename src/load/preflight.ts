@@ -4,6 +4,7 @@
  * every load and under --dry-run; returns every problem, each with its fix.
  */
 import type { Problem } from '../core/problem.js';
+import { absentDefiners, type AbsentDefiners, type Account, type DefinerPlan } from './absent-definers.js';
 import { quoteIdent } from '../core/ident.js';
 import { formatBytes } from '../core/sizes.js';
 import { allowsAny, type GrantSet } from '../db/privileges.js';
@@ -47,6 +48,8 @@ export interface LoadFacts {
   readonly collations: ReadonlySet<string>;
   /** MAXLEN per character set, lower case (information_schema.CHARACTER_SETS). */
   readonly charsetWidths: ReadonlyMap<string, number>;
+  /** Whether the target has each DEFINER of the dump's objects (null: mysql.user is not readable). */
+  readonly definers: ReadonlyMap<string, boolean> | null;
 }
 
 export interface LoadPreflightPlan {
@@ -55,6 +58,8 @@ export interface LoadPreflightPlan {
   readonly opts: Pick<LoadOptions, 'dropTable' | 'deferIndexes' | 'verify' | 'restore' | 'insertMethod' | 'skipDefiner' | 'engine' | 'convertUtf8mb4'>;
   /** The dump's SHOW CREATE TABLE per table, read for the checks that need them (--convert-utf8mb4: readDefinitions). */
   readonly definitions?: ReadonlyMap<TableEntry, string>;
+  /** The accounts --load-users creates before the objects (null or absent: no --load-users). */
+  readonly accounts?: readonly Account[] | null;
 }
 
 export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
@@ -145,6 +150,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
       fix: `load with --skip-definer (the objects then belong to ${facts.grants.account}), or GRANT SET USER ON *.* TO ${facts.grants.account}; (MariaDB 10.5+; SET_ANY_DEFINER on MySQL 8.2+, SUPER before)`,
     });
   }
+  problems.push(...absentDefiners(definerPlan(plan, facts), facts.definers).problems);
   // Privileges granted through a role whose grants SHOW GRANTS does not list cannot be judged.
   if (facts.grants.complete) problems.push(...privileges);
 
@@ -206,6 +212,17 @@ function utf8mb4Problems(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
   const keyed = tables.map(({ t, tb, create }) => ({ database: t.name, sourceDatabase: t.source.name, table: tb.name, create, columns: tb.columns, engine: plan.opts.engine ?? tb.engine }));
   const collated = [...targets.map((t) => ({ database: t.name, table: null, text: t.source.collation })), ...tables.map(({ t, tb, create }) => ({ database: t.name, table: tb.name, text: create }))];
   return [...utf8mb4KeyProblems(keyed, { defaultRowFormat: facts.innodbDefaultRowFormat, charsetWidths: facts.charsetWidths }), ...utf8mb4CollationProblems(collated, facts.collations)];
+}
+
+/** The objects the load creates with a DEFINER the target lacks that do not stop it (absent-definers.ts). */
+export function definerWarnings(plan: LoadPreflightPlan, facts: LoadFacts): AbsentDefiners['warnings'] {
+  return absentDefiners(definerPlan(plan, facts), facts.definers).warnings;
+}
+
+function definerPlan(plan: LoadPreflightPlan, facts: LoadFacts): DefinerPlan {
+  // objects are created only by a load with schema into a target not loaded completely already
+  const targets = plan.opts.restore.noSchema ? [] : plan.targets.filter((t) => facts.runs.get(t.name)?.completedAt == null);
+  return { targets, accounts: plan.accounts ?? null, skipDefiner: plan.opts.skipDefiner };
 }
 
 const CASE_FIX = 'load into a server with lower_case_table_names = 0';

@@ -1,8 +1,10 @@
 /**
- * The order tsload creates views, routines, triggers and events in: views in one dependency order
- * across every database of the load (a view reading a view or function of another database),
- * routines of every database first. A view reading a database the load neither has nor creates
- * fails saying so.
+ * The order tsload creates views, routines, triggers and events in: the dump's accounts exist
+ * before any object is created (a view reading a view whose DEFINER is one of them), and views are
+ * created in one dependency order across every database of the load (a view reading a view or
+ * function of another database), routines of every database first. A DEFINER the target lacks and
+ * the load does not create is refused before anything is changed when a view reading such a view
+ * would fail; a view reading a database the load neither has nor creates fails saying so.
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,12 +16,14 @@ import { adminSession, dropDbs, uniqueDb, type AdminSession } from '../support/s
 
 let admin: AdminSession;
 const dbs: string[] = [];
+const users: string[] = [];
 
 beforeAll(async () => {
   admin = await adminSession();
 });
 
 afterAll(async () => {
+  for (const u of users) await admin.query(`DROP USER IF EXISTS ${u}`).catch(() => undefined);
   await dropDbs(...dbs);
   for (const d of dbs) await admin.query('DELETE FROM tsload_progress.runs WHERE target_db = ?', [d]).catch(() => undefined);
   await admin?.close();
@@ -40,6 +44,57 @@ async function viewText(database: string, view: string, renames: Record<string, 
   for (const [from, to] of Object.entries(renames)) text = text.split(`\`${from}\`.`).join(`\`${to}\`.`);
   return text;
 }
+
+describe('tsload: accounts before the objects whose DEFINER they are', () => {
+  const src = db('oo_def');
+  const user = `${src.replace(/^oo_def_/, 'ood')}_nobody`;
+  const account = `\`${user}\`@\`%\``;
+  let dump: string;
+
+  beforeAll(async () => {
+    users.push(account);
+    await admin.query(`CREATE USER ${account}; CREATE DATABASE \`${src}\`; USE \`${src}\`;
+      CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2);
+      GRANT SELECT ON \`${src}\`.* TO ${account};
+      CREATE DEFINER=${account} VIEW v1 AS SELECT 1 AS id;
+      CREATE VIEW v0 AS SELECT id FROM v1;`);
+    dump = path.join(tempDir('oo-def'), 'dump');
+    const d = await runCli('tsdump', [...connArgs(), '-B', src, '--users', '-o', dump, '-q']);
+    expect(d.code, d.stderr).toBe(0);
+    await admin.query(`DROP USER ${account}`);
+  });
+
+  it('without --load-users the preflight refuses, naming the view, its DEFINER and the fixes; nothing is created', async () => {
+    const dst = db('oo_def_no');
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '-q']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`${dst}.v1`);
+    expect(r.stderr).toMatch(new RegExp(`DEFINER \`?${user}\`?@`));
+    expect(r.stderr).toContain('--load-users');
+    expect(r.stderr).toContain('--skip-definer');
+    expect(await admin.query('SHOW DATABASES LIKE ?', [dst])).toHaveLength(0);
+  });
+
+  it('with --load-users the account is created first and both views load as on the source', async () => {
+    const dst = db('oo_def_lu');
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '--load-users', '--users-include', `${user}*`, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await viewText(dst, 'v1')).toBe(await viewText(src, 'v1'));
+    expect(await viewText(dst, 'v0', { [dst]: src })).toBe(await viewText(src, 'v0'));
+    expect(await admin.query(`SELECT * FROM \`${dst}\`.v0`)).toEqual([{ id: 1 }]);
+    // the grant on the loaded database (renamed) came after, as before
+    const grants = (await admin.query<Record<string, string>>(`SHOW GRANTS FOR ${account}`)).map((g) => Object.values(g)[0]!);
+    expect(grants.some((g) => g.includes(`\`${dst}\`.*`))).toBe(true);
+    await admin.query(`DROP USER ${account}`);
+  });
+
+  it('with --skip-definer the preflight lets it load, as the loading user', async () => {
+    const dst = db('oo_def_sd');
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '--skip-definer', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await admin.query(`SELECT * FROM \`${dst}\`.v0`)).toEqual([{ id: 1 }]);
+  });
+});
 
 describe('tsload: views reading views and functions of another database of the load', () => {
   const a = db('oo_a');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseEntry, ObjectEntry } from '../../src/format/manifest.js';
+import { absentDefiners, parseDefiner } from '../../src/load/absent-definers.js';
 import { objectOrder, type PlacedObject } from '../../src/load/object-order.js';
 
 const file = { path: 'x', bytes: 0, sha256: '' };
@@ -23,5 +24,33 @@ describe('objectOrder', () => {
     const b = database('b', [obj('view', 'x', { dependsOn: ['w'] }), obj('view', 'w')]);
     const order = objectOrder(placed([a, b], (o) => (o.name === 'v' ? 'CREATE VIEW `v` AS select `w`.`id` AS `id` from `b`.`w`' : '')));
     expect(names(order)).toEqual(['b.w', 'a.v', 'b.x']);
+  });
+});
+
+describe('absentDefiners', () => {
+  const nobody = '`nobody`@`%`';
+  const d = database('src', [obj('view', 'v1', { definer: nobody }), obj('view', 'v0', { dependsOn: ['v1'] }), obj('procedure', 'p', { definer: nobody })]);
+  const targets = [{ name: 'dst', source: d }];
+  const present = new Map([[nobody, false]]);
+
+  it('refuses a view other views read, warns for the rest', () => {
+    const r = absentDefiners({ targets, accounts: null, skipDefiner: false }, present);
+    expect(r.problems.map((p) => [p.code, p.object.table])).toEqual([['definer-absent', 'v1']]);
+    expect(r.problems[0]!.fix).toContain('--load-users');
+    expect(r.warnings.map((w) => w.name)).toEqual(['p']);
+  });
+
+  it('nothing when the load creates the account, rewrites DEFINERs, or cannot read the accounts', () => {
+    expect(absentDefiners({ targets, accounts: [{ user: 'nobody', host: '%' }], skipDefiner: false }, present)).toEqual({ problems: [], warnings: [] });
+    expect(absentDefiners({ targets, accounts: null, skipDefiner: true }, present)).toEqual({ problems: [], warnings: [] });
+    expect(absentDefiners({ targets, accounts: null, skipDefiner: false }, null)).toEqual({ problems: [], warnings: [] });
+    expect(absentDefiners({ targets, accounts: null, skipDefiner: false }, new Map([[nobody, true]]))).toEqual({ problems: [], warnings: [] });
+  });
+
+  it('reads DEFINERs as the server prints them', () => {
+    expect(parseDefiner('`a``b`@`%`')).toEqual({ user: 'a`b', host: '%' });
+    expect(parseDefiner("'u'@'localhost'")).toEqual({ user: 'u', host: 'localhost' });
+    expect(parseDefiner('u@10.0.0.1')).toEqual({ user: 'u', host: '10.0.0.1' });
+    expect(parseDefiner('CURRENT_USER')).toBeNull();
   });
 });

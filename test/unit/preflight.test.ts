@@ -80,6 +80,7 @@ function facts(over: Partial<LoadFacts> = {}): LoadFacts {
     explicitDefaultsOff: false,
     statementBinlog: false,
     innodbDefaultRowFormat: null,
+    definers: new Map(),
     runs: new Map(),
     autoincLockMode: 2,
     bulkOperations: false,

@@ -1,0 +1,85 @@
+import type { Problem } from '../core/problem.js';
+import type { DatabaseEntry, ObjectEntry } from '../format/manifest.js';
+
+/**
+ * The dump's objects whose DEFINER account the target lacks and this load neither creates
+ * (--load-users) nor rewrites (--skip-definer). The server creates such an object with a note
+ * (1449) only, and it fails when used (a view read, a routine called, a trigger fired, an event
+ * run) until the account exists: a warning each, as such loads work today and the account may come
+ * later. But a view that reads such a view cannot be created at all (error 1449, after all the
+ * data, and again on every rerun): that load is refused before anything is changed.
+ */
+export interface Account {
+  readonly user: string;
+  readonly host: string;
+}
+
+export interface DefinerPlan {
+  readonly targets: readonly { readonly name: string; readonly source: DatabaseEntry }[];
+  /** The accounts --load-users creates before the objects; null without --load-users. */
+  readonly accounts: readonly Account[] | null;
+  readonly skipDefiner: boolean;
+}
+
+export interface AbsentDefiners {
+  readonly problems: Problem[];
+  readonly warnings: { readonly database: string; readonly name: string; readonly message: string }[];
+}
+
+const unquote = (n: string): string => (n.startsWith('`') ? n.slice(1, -1).replace(/``/g, '`') : n.startsWith("'") ? n.slice(1, -1).replace(/''/g, "'") : n);
+
+/** A DEFINER as the server prints it (`user`@`host`, 'user'@'host', user@host); null for CURRENT_USER or what it cannot read. */
+export function parseDefiner(definer: string): Account | null {
+  const m = /^(`(?:[^`]|``)*`|'(?:[^']|'')*'|[^@`']+)@(`(?:[^`]|``)*`|'(?:[^']|'')*'|[^@`']+)$/.exec(definer.trim());
+  if (!m || /^CURRENT_USER\b/i.test(definer)) return null;
+  return { user: unquote(m[1]!), host: unquote(m[2]!) };
+}
+
+/** The DEFINERs of the dump's objects, as written in the manifest (what the preflight asks the target about). */
+export function dumpDefiners(targets: DefinerPlan['targets']): string[] {
+  return [...new Set(targets.flatMap((t) => t.source.objects.map((o) => o.definer).filter((d): d is string => !!d && parseDefiner(d) !== null)))];
+}
+
+/** Views of the load some other view reads, by source database and name. */
+function readViews(targets: DefinerPlan['targets']): Set<string> {
+  const out = new Set<string>();
+  for (const t of targets) {
+    for (const v of t.source.objects.filter((o) => o.kind === 'view')) {
+      for (const r of v.reads ?? []) if (r.kind === 'table') out.add(`${r.database}\0${r.name}`);
+      for (const d of v.dependsOn ?? []) out.add(`${t.source.name}\0${d}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * `present`: for each DEFINER of dumpDefiners, whether the target has that account; null when the
+ * target's accounts cannot be read (nothing is judged then).
+ */
+export function absentDefiners(plan: DefinerPlan, present: ReadonlyMap<string, boolean> | null): AbsentDefiners {
+  const out: AbsentDefiners = { problems: [], warnings: [] };
+  if (plan.skipDefiner || present === null) return out;
+  const loaded = new Set((plan.accounts ?? []).map((a) => `${a.user}\0${a.host.toLowerCase()}`));
+  const absent = (o: ObjectEntry): boolean => {
+    const a = o.definer ? parseDefiner(o.definer) : null;
+    return a !== null && present.get(o.definer!) === false && !loaded.has(`${a.user}\0${a.host.toLowerCase()}`);
+  };
+  const read = readViews(plan.targets);
+  const skip = 'or pass --skip-definer (the objects then belong to the loading user)';
+  const fix = plan.accounts === null ? `pass --load-users (the dump's accounts, when tsdump --users wrote them), create the account on the target first, ${skip}` : `let --load-users create it (--users-include, --users-exclude, --include-system-users choose the accounts), create it on the target first, ${skip}`;
+  for (const t of plan.targets) {
+    for (const o of t.source.objects.filter(absent)) {
+      if (o.kind === 'view' && read.has(`${t.source.name}\0${o.name}`)) {
+        out.problems.push({
+          code: 'definer-absent',
+          object: { database: t.name, table: o.name },
+          message: `view ${t.name}.${o.name} has DEFINER ${o.definer}, an account the target does not have and this load does not create: a view that reads it cannot be created (error 1449)`,
+          fix,
+        });
+      } else {
+        out.warnings.push({ database: t.name, name: o.name, message: `${o.kind} ${t.name}.${o.name} has DEFINER ${o.definer}, an account the target does not have and this load does not create: it is created, but fails when used until the account exists (${fix})` });
+      }
+    }
+  }
+  return out;
+}
