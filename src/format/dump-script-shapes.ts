@@ -1,7 +1,7 @@
 /**
  * Shapes of mysqldump / mariadb-dump statements the script planner (script-plan.ts) treats apart:
- * the wrapper around a CREATE TABLE, the stand-ins written for views before their definitions, and
- * how a statement the file was cut in is shown.
+ * the wrapper around a CREATE TABLE, the stand-ins written for views before their definitions,
+ * statements that change or copy rows, and how a statement the file was cut in is shown.
  */
 import { normalizeHead, type Classified } from './sql-classify.js';
 import type { SqlStatement } from './sql-statement.js';
@@ -21,6 +21,11 @@ export const STAND_IN = /^CREATE\s+VIEW\s+`(?:[^`]|``)+`\s+AS\s+SELECT\s+(?:1|NU
  * the header and the first table, and the wrapper's character_set_client would become every session's.
  */
 export const TABLE_WRAPPER = /^SET\s+@saved_cs_client\s*=/i;
+
+/** An UPDATE / DELETE (with WHERE: one without is an 'empty-table') / multi-table DELETE, classified 'other'. */
+export const CHANGES_ROWS = /^(?:UPDATE|DELETE)\b/i;
+/** INSERT [INTO] t [(cols)] SELECT … (a SELECT before any VALUES or quote; a backquoted `select` column is not one). */
+export const INSERT_SELECT = /^(?:INSERT|REPLACE)\b(?:(?!\bVALUES?\b)(?:[^'"`(]|`[^`]*`))*(?:\((?:[^()'"]|`[^`]*`)*\))?\s*\(?\s*SELECT\b/i;
 
 /** The start of a statement the file was cut in, for the message: `INSERT INTO \`big\` VALUES (1,…`. */
 export function cutStatement(st: SqlStatement): string {

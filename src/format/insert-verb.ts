@@ -61,3 +61,30 @@ function startsName(c: number | undefined): boolean {
   if (c === undefined) return false;
   return c === 0x60 || c === 0x5f || c === 0x24 || c >= 0x80 || (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
 }
+
+/**
+ * Where the database qualifier of the INSERT at buf[at, end) is — `db` of `db`.`t`, quotes
+ * included — or null when its table name is not qualified or its verb cannot be read
+ * (insertVerbLength). The load writes the target's name there: DBeaver's and phpMyAdmin's exports
+ * qualify every INSERT with the source database.
+ */
+export function insertQualifier(buf: Buffer, at: number, end: number): { readonly from: number; readonly to: number } | null {
+  const verb = insertVerbLength(buf, at, end);
+  if (verb === 0) return null;
+  const from = at + verb;
+  let j = from;
+  if (buf[j] === 0x60) {
+    for (j++; j < end; j++) {
+      if (buf[j] !== 0x60) continue;
+      if (buf[j + 1] !== 0x60) break;
+      j++;
+    }
+    if (j >= end) return null;
+    j++;
+  } else {
+    while (j < end && startsName(buf[j]) && buf[j] !== 0x60) j++;
+  }
+  const to = j;
+  while (j < end && isBlank(buf[j])) j++;
+  return to > from && buf[j] === 0x2e ? { from, to } : null;
+}

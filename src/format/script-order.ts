@@ -99,6 +99,18 @@ export class ScriptOrder {
     });
   }
 
+  /**
+   * An INSERT into `table` of the file's `database` that names another database (`other`.`t`): run
+   * as written it writes `other`, which the load was not asked to write, and not the target.
+   */
+  otherDatabase(other: string, database: string | null, table: string, line: number): void {
+    this.refuse({
+      line,
+      message: `the INSERT at line ${line} names database ${other}, but its table ${table} is one the file creates in ${database ?? 'its database'}${database === null ? '' : ` (${other} is not a database the file creates)`}; tsload loads the file's databases into their targets and writes no other database`,
+      suggestion: `leave the database out of the INSERTs (or name ${database ?? 'the one the file was dumped from'}), or ${CLIENT}`,
+    });
+  }
+
   /** Rows of a table (INSERT, DELETE FROM / TRUNCATE) at `line`. */
   rows(database: string | null, table: string, line: number): void {
     if (this.dml !== null) {

@@ -15,7 +15,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { SPAN_STATEMENTS, type DataBatch } from './script-batch.js';
-import { TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
+import { CHANGES_ROWS, INSERT_SELECT, TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
 import { ScriptEnding } from './script-ending.js';
 import { ScriptOrder, takesServerIds } from './script-order.js';
 import { ScriptSkips } from './script-skips.js';
@@ -52,6 +52,8 @@ export class ScriptPlanner {
   private readonly orphans = new Map<string, number>();
   private readonly views = new Set<string>();
   private current: PlannedDatabase | null = null;
+  /** The name INSERTs give the unnamed database of a one-database file (qualified()). */
+  private unnamedSource: string | null = null;
   private inHeader = true;
   private readonly session = new SessionStateTracker();
   private readonly ending = new ScriptEnding();
@@ -325,6 +327,17 @@ export class ScriptPlanner {
     for (let i = this.objects.length - 1; i >= 0; i--) if (ofCopy(this.objects[i]!)) this.objects.splice(i, 1);
   }
 
+  /**
+   * An INSERT naming `database` into a table of the file's `owner` database: the load writes the
+   * target of `owner` there (import-data.ts). In a one-database file without USE the name is the one
+   * the header comment gives, else the first one an INSERT gives; any other name is refused.
+   */
+  private qualified(database: string, owner: string | null, table: string, line: number): void {
+    if (database === owner) return;
+    if (owner === null) this.unnamedSource ??= commentDatabase(this.start) ?? database;
+    if (owner !== null || database !== this.unnamedSource) this.order.otherDatabase(database, owner, table, line);
+  }
+
   private insert(st: SqlStatement, what: Extract<Classified, { kind: 'insert' }>): void {
     const d = this.databaseOf(what.database);
     if (d !== null && this.skipped(d.name)) return;
@@ -334,7 +347,9 @@ export class ScriptPlanner {
       return;
     }
     this.session.insert(st.line, what.table, d?.name ?? null);
-    this.order.rows((d?.tables.includes(table) ? d : this.current)?.name ?? null, what.table, st.line);
+    const owner = d?.tables.includes(table) ? d : this.current;
+    if (what.database !== null) this.qualified(what.database, owner?.name ?? null, what.table, st.line);
+    this.order.rows(owner?.name ?? null, what.table, st.line);
     if (INSERT_SELECT.test(normalizeHead(st.head))) this.order.insertSelect(d?.name ?? null, what.table, st.line);
     // the INSERTs' sql_mode: the header's (import-load.ts refuses others), else --sql-mode's, else the server's
     const mode = this.session.state.sql_mode === INITIAL_SQL_MODE ? (this.opts.sqlMode ?? '') : this.session.state.sql_mode;
@@ -365,11 +380,6 @@ export class ScriptPlanner {
     this.open = null;
   }
 }
-
-/** An UPDATE / DELETE (with WHERE: one without is an 'empty-table') / multi-table DELETE, classified 'other'. */
-const CHANGES_ROWS = /^(?:UPDATE|DELETE)\b/i;
-/** INSERT [INTO] t [(cols)] SELECT … (a SELECT before any VALUES or quote; a backquoted `select` column is not one). */
-const INSERT_SELECT = /^(?:INSERT|REPLACE)\b(?:(?!\bVALUES?\b)(?:[^'"`(]|`[^`]*`))*(?:\((?:[^()'"]|`[^`]*`)*\))?\s*\(?\s*SELECT\b/i;
 
 /** Statements that commit the file's open transaction implicitly in `mariadb < file` (DDL, LOCK TABLES, accounts). */
 const COMMITS = new Set<Classified['kind']>(['create-database', 'create-table', 'create-sequence', 'drop-table', 'alter-database', 'drop-database', 'lock', 'keys', 'alter-table', 'account', 'object']);

@@ -18,7 +18,7 @@ import { isTransient } from '../db/server-errors.js';
 import type { Session } from '../db/session.js';
 import { classify } from '../format/sql-classify.js';
 import type { DataBatch } from '../format/script-batch.js';
-import { DUPLICATE_VERBS, insertVerbLength } from '../format/insert-verb.js';
+import { DUPLICATE_VERBS, insertQualifier, insertVerbLength } from '../format/insert-verb.js';
 import { HEAD_BYTES, SqlSplitter, type SqlStatement } from '../format/sql-splitter.js';
 import { IMPORT_STEP, commitImportBatch, interrupted, openImportSession, wireIdent, wireQualified, type ImportContext, type ImportTableWork } from './import-context.js';
 import { buildImportIndexes } from './import-indexes.js';
@@ -180,6 +180,18 @@ function lfOnly(bytes: Buffer, from: number, end: number): Buffer | null {
 }
 
 /**
+ * The qualified INSERT bytes[from, end) naming database `target` instead, after ROOM free bytes;
+ * null when it names it already, 'unreadable' when the qualifier is not where insertQualifier reads it.
+ */
+function requalified(bytes: Buffer, from: number, end: number, target: string): Buffer | 'unreadable' | null {
+  const q = insertQualifier(bytes, from, end);
+  if (q === null) return 'unreadable';
+  const name = Buffer.from(wireIdent(target), 'latin1');
+  if (bytes.subarray(q.from, q.to).equals(name)) return null;
+  return Buffer.concat([Buffer.alloc(ROOM), bytes.subarray(from, q.from), name, bytes.subarray(q.to, end)]);
+}
+
+/**
  * One batch: its INSERT statements and its progress row in one transaction. Returns the rows
  * inserted. Each statement is sent from the batch's buffer as it is (Session.execFramed), its
  * verb swapped in place for --on-duplicate ignore / replace; the bytes in front of it that the
@@ -214,14 +226,18 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
       if (end - from + 64 > ctx.maxPacket) {
         throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${end - from} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { ...object, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(end - from + 1024)))}` });
       }
-      const verbLength = verb ? insertVerbLength(bytes, from, end) : 0;
+      // `src`.`t` (DBeaver's, phpMyAdmin's INSERTs): the plan made sure the qualifier is the table's source database
+      const renamed = what.database === null ? null : requalified(bytes, from, end, db);
+      if (renamed === 'unreadable') throw new TsError({ code: 'bad-dump', message: `the INSERT at line ${st.line} of ${fileName} names database ${what.database} where tsload cannot rewrite it to the target ${db} (${JSON.stringify(bytes.toString('latin1', from, Math.min(end, from + 60)))})`, object: { ...object, file: fileName }, suggestion: 'edit the statement to start with INSERT INTO `db`.`table`, or leave the database out of it' });
+      const [buf, at, stop] = renamed ? [renamed, ROOM, renamed.length] : [bytes, from, end];
+      const verbLength = verb ? insertVerbLength(buf, at, stop) : 0;
       if (verb && verbLength === 0) {
         throw new TsError({ code: 'bad-dump', message: `--on-duplicate ${dup}: the INSERT at line ${st.line} of ${fileName} (${db}.${table}) does not start with a verb tsload can change (${JSON.stringify(bytes.toString('latin1', from, Math.min(end, from + 40)))})`, object: { ...object, file: fileName }, suggestion: 'load the file without --on-duplicate, or edit the statement to start with INSERT INTO' });
       }
       // a file saved with Windows line endings: the client reads CR LF as LF, in string literals too
-      const unix = lfOnly(bytes, from, end);
+      const unix = lfOnly(buf, at, stop);
       try {
-        rows += await (unix ? execInPlace(s, unix, ROOM, unix.length, verb, verbLength, object) : execInPlace(s, bytes, from, end, verb, verbLength, object));
+        rows += await (unix ? execInPlace(s, unix, ROOM, unix.length, verb, verbLength, object) : execInPlace(s, buf, at, stop, verb, verbLength, object));
       } catch (e) {
         if (isTransient(e)) throw e;
         throw statementError(e, { file: fileName, line: st.line, offset: st.bodyStart, database: db, table }, `${verb ? verb.toString('latin1') : ''}${bytes.toString('latin1', from + verbLength, Math.min(end, from + verbLength - (verb?.length ?? 0) + 200))}`);

@@ -1,0 +1,79 @@
+/**
+ * What a SQL script's data statements do, as `mariadb DB < file` does it (a reviewer's cases):
+ * INSERTs that name their database (DBeaver's, phpMyAdmin's exports) go to the target of -B /
+ * --rename and to no other database; CREATE TABLE … SELECT, INSERT … ON DUPLICATE KEY UPDATE and
+ * INSERT … SET; a double-quoted SET SQL_MODE; a compressed file tsload does not read. Compared by
+ * the checker (content checksums over every column), or refused before anything is created.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectSameDatabases } from '../support/checker.js';
+import { connArgs, mariadbClient, runCli } from '../support/cli.js';
+import type { AdminSession } from '../support/server.js';
+import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
+
+const FOOT = '-- Dump completed on 2024-01-01\n';
+
+describe('tsload loads a SQL script\'s data statements where and as the mariadb client does', () => {
+  let admin: AdminSession;
+  const dbs: string[] = [];
+  let dir: string;
+
+  beforeAll(async () => {
+    admin = await adminSession();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tsload-script-data-'));
+  }, 600_000);
+
+  afterAll(async () => {
+    await dropDbs(...dbs);
+    rmSync(dir, { recursive: true, force: true });
+    await admin?.close();
+  });
+
+  const write = (name: string, body: string | Buffer): string => {
+    const f = path.join(dir, name);
+    writeFileSync(f, body);
+    return f;
+  };
+
+  /** The file (naming database REF) run by `mariadb REF < file`, and by `tsload -d file ARGS(dst)`; compared. Returns [ref, dst]. */
+  const restoreBothWays = async (label: string, text: (ref: string) => string, args: (dst: string, ref: string) => readonly string[], create = true): Promise<[string, string]> => {
+    const [ref, dst] = [uniqueDb(`scr_ref_${label}`), uniqueDb(`scr_${label}`)];
+    dbs.push(ref, dst);
+    const body = text(ref);
+    await admin.query(`CREATE DATABASE \`${ref}\``);
+    if (create) await admin.query(`CREATE DATABASE \`${dst}\``);
+    mariadbClient(['--default-character-set=utf8mb4', ref], body);
+    const r = await runCli('tsload', [...connArgs(), '-d', write(`${label}.sql`, body), '-t', '2', '--rows-per-transaction', '1', ...args(dst, ref)], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectSameDatabases(admin, ref, dst, label);
+    return [ref, dst];
+  };
+
+  it('an INSERT naming the source database (DBeaver, phpMyAdmin) loads into the -B / --rename target and leaves the source as it was', async () => {
+    const table = 'CREATE TABLE t (id int primary key, v varchar(10));';
+    // the header comment names the database (mysqldump, phpMyAdmin); the reviewer's q.sql
+    const [ref1] = await restoreBothWays('q1', (ref) => `-- Host: localhost    Database: ${ref}\n${table}\nINSERT INTO \`${ref}\`.\`t\` VALUES (5,'dump'),(6,'dump');\nINSERT INTO \`${ref}\`.\`t\` VALUES (7,'x');\n${FOOT}`, (dst) => ['-B', dst]);
+    // the source kept what mariadb wrote into it, nothing more (the load's rows went to the target)
+    expect(await admin.query(`SELECT id FROM \`${ref1}\`.t ORDER BY id`)).toEqual([{ id: 5 }, { id: 6 }, { id: 7 }]);
+    // no header comment, a bare qualifier, with blanks around the dot
+    await restoreBothWays('q2', (ref) => `${table}\nINSERT INTO ${ref} . t (id, v) VALUES (1,'a');\nINSERT IGNORE ${ref}.t VALUES (2,'b');\n${FOOT}`, (dst) => ['-B', dst]);
+    // a file with CREATE DATABASE / USE, renamed
+    await restoreBothWays('q3', (ref) => `CREATE DATABASE IF NOT EXISTS \`${ref}\`;\nUSE \`${ref}\`;\n${table}\nINSERT INTO \`${ref}\`.\`t\` VALUES (1,'a'),(2,'b');\n${FOOT}`, (dst, ref) => ['--rename', `${ref}=${dst}`], false);
+  }, 600_000);
+
+  it('an INSERT naming a database the file does not load is refused, naming the file and the line; nothing is written', async () => {
+    const [other, dst] = [uniqueDb('scr_other'), uniqueDb('scr_no_other')];
+    dbs.push(other, dst);
+    await admin.query(`CREATE DATABASE \`${other}\``);
+    await admin.query(`CREATE TABLE \`${other}\`.t (id int primary key, v varchar(10))`);
+    const f = write('other.sql', `-- Host: localhost    Database: shop\nCREATE TABLE t (id int primary key, v varchar(10));\nINSERT INTO \`${other}\`.\`t\` VALUES (5,'dump');\n${FOOT}`);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst]);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toContain(`${f}, line 3: the INSERT at line 3 names database ${other}`);
+    expect(await admin.query(`SELECT COUNT(*) AS n FROM \`${other}\`.t`)).toEqual([{ n: '0' }]);
+    expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
+  }, 600_000);
+});

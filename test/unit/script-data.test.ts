@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { insertQualifier } from '../../src/format/insert-verb.js';
+import { ScriptPlanner, type ScriptPlan } from '../../src/format/script-plan.js';
+
+function plan(text: string): ScriptPlan {
+  const p = new ScriptPlanner({ limits: { statements: 2, bytes: 1 << 20 }, footer: false });
+  const b = Buffer.from(text);
+  for (let i = 0; i < b.length; i += 7) p.push(b.subarray(i, i + 7));
+  return p.finish();
+}
+
+/** The qualifier insertQualifier finds, as text. */
+function qualifier(sql: string): string | null {
+  const b = Buffer.from(sql, 'latin1');
+  const q = insertQualifier(b, 0, b.length);
+  return q === null ? null : sql.slice(q.from, q.to);
+}
+
+describe('the database an INSERT names', () => {
+  it('is found quoted or bare, with blanks around the dot, after any verb', () => {
+    expect(qualifier('INSERT INTO `shop`.`t` VALUES (1)')).toBe('`shop`');
+    expect(qualifier('INSERT INTO `a``b`.`t` VALUES (1)')).toBe('`a``b`');
+    expect(qualifier('insert ignore into shop . t (a) VALUES (1)')).toBe('shop');
+    expect(qualifier('REPLACE shop.t VALUES (1)')).toBe('shop');
+    expect(qualifier('INSERT INTO `t` VALUES (1)')).toBeNull();
+    expect(qualifier('INSERT INTO t VALUES (1.5)')).toBeNull();
+  });
+
+  const TABLE = 'CREATE TABLE t (id int primary key);\n';
+
+  it("of a one-database file is the header comment's database, else the first one named; another one is refused with its line", () => {
+    expect(plan(`-- Host: h    Database: shop\n${TABLE}INSERT INTO \`shop\`.\`t\` VALUES (1);\n`).outOfOrder).toBeNull();
+    expect(plan(`${TABLE}INSERT INTO a.t VALUES (1);\nINSERT INTO t VALUES (2);\nINSERT INTO a.t VALUES (3);\n`).outOfOrder).toBeNull();
+    expect(plan(`-- Host: h    Database: shop\n${TABLE}INSERT INTO \`other\`.\`t\` VALUES (1);\n`).outOfOrder?.line).toBe(3);
+    expect(plan(`${TABLE}INSERT INTO a.t VALUES (1);\nINSERT INTO b.t VALUES (3);\n`).outOfOrder?.message).toContain('the INSERT at line 3 names database b');
+  });
+
+  it('of a file with USE is the database the table is in', () => {
+    expect(plan(`USE shop;\n${TABLE}INSERT INTO shop.t VALUES (1);\n`).outOfOrder).toBeNull();
+    expect(plan(`USE shop;\n${TABLE}INSERT INTO other.t VALUES (1);\n`).outOfOrder?.message).toContain('other is not a database the file creates');
+    expect(plan(`USE a;\n${TABLE}USE b;\n${TABLE}INSERT INTO a.t VALUES (1);\n`).outOfOrder).toBeNull();
+  });
+});
