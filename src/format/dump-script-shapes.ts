@@ -27,6 +27,18 @@ export const CHANGES_ROWS = /^(?:UPDATE|DELETE)\b/i;
 /** INSERT [INTO] t [(cols)] SELECT … (a SELECT before any VALUES or quote; a backquoted `select` column is not one). */
 export const INSERT_SELECT = /^(?:INSERT|REPLACE)\b(?:(?!\bVALUES?\b)(?:[^'"`(]|`[^`]*`))*(?:\((?:[^()'"]|`[^`]*`)*\))?\s*\(?\s*SELECT\b/i;
 
+/** Strings, quoted names and plain comments of a statement (a conditional comment's text is SQL). */
+const NOT_CODE = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|--[ \t][^\n]*|#[^\n]*|\/\*(?!M?!)[^]*?\*\//g;
+
+/**
+ * Whether a CREATE TABLE statement is a CREATE TABLE … [AS] SELECT (or … WITH … SELECT): a SELECT
+ * outside its strings, quoted names and comments — nothing else in a CREATE TABLE may hold one (a
+ * column named select is quoted; defaults, checks and generated columns take no subquery).
+ */
+export function createsFromSelect(text: string): boolean {
+  return /\bSELECT\b/i.test(text.replace(NOT_CODE, ' '));
+}
+
 /** The start of a statement the file was cut in, for the message: `INSERT INTO \`big\` VALUES (1,…`. */
 export function cutStatement(st: SqlStatement): string {
   const h = Buffer.from(normalizeHead(st.head), 'latin1').toString('utf8');

@@ -18,8 +18,11 @@
  *   (SET autocommit = 0 with no COMMIT after them: the client's session ends and rolls them back).
  */
 import { autoIncrementColumn } from './create-table.js';
-import { identName, type TransactionOp } from './sql-classify.js';
+import { identName, type ClassifiedKind, type TransactionOp } from './sql-classify.js';
 import { FIRST_OTHER, FIRST_ZERO, type SqlStatement } from './sql-statement.js';
+
+/** Statements that commit the file's open transaction implicitly in `mariadb < file` (DDL, LOCK TABLES, accounts). */
+const COMMITS = new Set<ClassifiedKind>(['create-database', 'create-table', 'create-sequence', 'drop-table', 'alter-database', 'drop-database', 'lock', 'keys', 'alter-table', 'account', 'object']);
 
 export interface OrderProblem {
   readonly line: number;
@@ -111,6 +114,15 @@ export class ScriptOrder {
     });
   }
 
+  /** A CREATE TABLE … SELECT: tsload creates every table before it loads any rows, so it would be created empty. */
+  createSelect(database: string | null, table: string, line: number): void {
+    this.refuse({
+      line,
+      message: `the CREATE TABLE ${named(database, table)} … SELECT at line ${line} fills the table with rows it reads from tables; tsload creates all tables before it loads any rows, and would create it empty`,
+      suggestion: `run it yourself after the load, or ${CLIENT}`,
+    });
+  }
+
   /** Rows of a table (INSERT, DELETE FROM / TRUNCATE) at `line`. */
   rows(database: string | null, table: string, line: number): void {
     if (this.dml !== null) {
@@ -161,8 +173,9 @@ export class ScriptOrder {
     }
   }
 
-  /** A statement that commits implicitly (DDL, LOCK TABLES …). */
-  implicitCommit(): void {
+  /** Any statement, before what it is about is told: one that commits implicitly (DDL, LOCK TABLES …) ends the file's transaction. */
+  statement(kind: ClassifiedKind): void {
+    if (!COMMITS.has(kind)) return;
     this.uncommitted = null;
     this.explicit = false;
   }

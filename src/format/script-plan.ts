@@ -15,7 +15,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { SPAN_STATEMENTS, type DataBatch } from './script-batch.js';
-import { CHANGES_ROWS, INSERT_SELECT, TABLE_WRAPPER, commentDatabase, cutStatement, dropStandIns } from './dump-script-shapes.js';
+import { CHANGES_ROWS, INSERT_SELECT, TABLE_WRAPPER, commentDatabase, createsFromSelect, cutStatement, dropStandIns } from './dump-script-shapes.js';
 import { ScriptEnding } from './script-ending.js';
 import { ScriptOrder, takesServerIds } from './script-order.js';
 import { ScriptSkips } from './script-skips.js';
@@ -174,7 +174,7 @@ export class ScriptPlanner {
       this.session.headerEnds();
     }
     this.ending.observe(what, st.head, this.inHeader);
-    if (COMMITS.has(what.kind)) this.order.implicitCommit();
+    this.order.statement(what.kind);
     if (what.kind === 'set') this.session.observe(st.head);
     const db = this.current?.name ?? null;
     switch (what.kind) {
@@ -202,6 +202,7 @@ export class ScriptPlanner {
         // mysqldump's CREATE TABLE runs under its own `SET character_set_client = utf8mb4`, not the header's
         const client = this.session.clientChange;
         const t: PlannedTable = { name: what.table, kind: what.kind === 'create-table' ? 'table' : 'sequence', ddl: this.text(st, what), ...(client !== null ? { ddlCharset: { kind: 'client', charset: client } } : {}), state: [], batches: [], rows: 0, bytes: 0, complete: false };
+        if (t.kind === 'table' && createsFromSelect(t.ddl.text)) this.order.createSelect(target.name, t.name, st.line);
         target.tables.push(t);
         this.pending = t;
         return;
@@ -380,9 +381,6 @@ export class ScriptPlanner {
     this.open = null;
   }
 }
-
-/** Statements that commit the file's open transaction implicitly in `mariadb < file` (DDL, LOCK TABLES, accounts). */
-const COMMITS = new Set<Classified['kind']>(['create-database', 'create-table', 'create-sequence', 'drop-table', 'alter-database', 'drop-database', 'lock', 'keys', 'alter-table', 'account', 'object']);
 
 function key(db: string | null, name: string): string {
   return `${db ?? ''}\u0000${name}`;

@@ -180,13 +180,14 @@ function lfOnly(bytes: Buffer, from: number, end: number): Buffer | null {
 }
 
 /**
- * The qualified INSERT bytes[from, end) naming database `target` instead, after ROOM free bytes;
+ * The qualified INSERT bytes[from, end) naming database `target` instead (in `charset`, the
+ * session's character_set_client), after ROOM free bytes;
  * null when it names it already, 'unreadable' when the qualifier is not where insertQualifier reads it.
  */
-function requalified(bytes: Buffer, from: number, end: number, target: string): Buffer | 'unreadable' | null {
+function requalified(bytes: Buffer, from: number, end: number, target: string, charset: string): Buffer | 'unreadable' | null {
   const q = insertQualifier(bytes, from, end);
   if (q === null) return 'unreadable';
-  const name = Buffer.from(wireIdent(target), 'latin1');
+  const name = Buffer.from(wireIdent(target, charset), 'latin1');
   if (bytes.subarray(q.from, q.to).equals(name)) return null;
   return Buffer.concat([Buffer.alloc(ROOM), bytes.subarray(from, q.from), name, bytes.subarray(q.to, end)]);
 }
@@ -227,7 +228,7 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
         throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${end - from} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { ...object, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(end - from + 1024)))}` });
       }
       // `src`.`t` (DBeaver's, phpMyAdmin's INSERTs): the plan made sure the qualifier is the table's source database
-      const renamed = what.database === null ? null : requalified(bytes, from, end, db);
+      const renamed = what.database === null ? null : requalified(bytes, from, end, db, ctx.charset);
       if (renamed === 'unreadable') throw new TsError({ code: 'bad-dump', message: `the INSERT at line ${st.line} of ${fileName} names database ${what.database} where tsload cannot rewrite it to the target ${db} (${JSON.stringify(bytes.toString('latin1', from, Math.min(end, from + 60)))})`, object: { ...object, file: fileName }, suggestion: 'edit the statement to start with INSERT INTO `db`.`table`, or leave the database out of it' });
       const [buf, at, stop] = renamed ? [renamed, ROOM, renamed.length] : [bytes, from, end];
       const verbLength = verb ? insertVerbLength(buf, at, stop) : 0;

@@ -76,4 +76,17 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
     expect(await admin.query(`SELECT COUNT(*) AS n FROM \`${other}\`.t`)).toEqual([{ n: '0' }]);
     expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
   }, 600_000);
+
+  it('a CREATE TABLE … SELECT is refused, naming the file and the line (run before the data, it would create an empty table)', async () => {
+    for (const [label, select] of [['ctas1', 'CREATE TABLE b AS SELECT * FROM a;'], ['ctas2', 'CREATE TABLE c SELECT id FROM a WHERE id>1;']] as const) {
+      const dst = uniqueDb(`scr_no_${label}`);
+      dbs.push(dst);
+      const f = write(`${label}.sql`, `CREATE TABLE a (id int primary key);\nINSERT INTO a VALUES (1),(2),(3);\n${select}\n${FOOT}`);
+      const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst]);
+      expect(r.code, r.stderr).toBe(6);
+      expect(r.stderr).toContain(`${f}, line 3: the CREATE TABLE `);
+      expect(r.stderr).toContain('… SELECT at line 3 fills the table with rows');
+      expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
+    }
+  }, 600_000);
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createsFromSelect } from '../../src/format/dump-script-shapes.js';
 import { insertQualifier } from '../../src/format/insert-verb.js';
 import { ScriptPlanner, type ScriptPlan } from '../../src/format/script-plan.js';
 
@@ -39,5 +40,22 @@ describe('the database an INSERT names', () => {
     expect(plan(`USE shop;\n${TABLE}INSERT INTO shop.t VALUES (1);\n`).outOfOrder).toBeNull();
     expect(plan(`USE shop;\n${TABLE}INSERT INTO other.t VALUES (1);\n`).outOfOrder?.message).toContain('other is not a database the file creates');
     expect(plan(`USE a;\n${TABLE}USE b;\n${TABLE}INSERT INTO a.t VALUES (1);\n`).outOfOrder).toBeNull();
+  });
+});
+
+describe('CREATE TABLE … SELECT', () => {
+  it('is told by a SELECT outside strings, quoted names and comments', () => {
+    expect(createsFromSelect('CREATE TABLE b AS SELECT * FROM a')).toBe(true);
+    expect(createsFromSelect('CREATE TABLE c SELECT id FROM a WHERE id>1')).toBe(true);
+    expect(createsFromSelect('CREATE TABLE c (id int primary key) ENGINE=InnoDB IGNORE (select id from a)')).toBe(true);
+    expect(createsFromSelect('/*!40101 CREATE TABLE c AS WITH x AS (SELECT 1) SELECT * FROM x */')).toBe(true);
+    expect(createsFromSelect("CREATE TABLE t (`select` int COMMENT 'select it', s varchar(9) DEFAULT 'SELECT') /* select */")).toBe(false);
+    expect(createsFromSelect('CREATE TABLE t LIKE a')).toBe(false);
+  });
+
+  it('is refused with its line: the load creates tables before any rows', () => {
+    const p = plan('CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCREATE TABLE b AS SELECT * FROM a;\n');
+    expect(p.outOfOrder?.line).toBe(3);
+    expect(p.outOfOrder?.message).toContain('the CREATE TABLE b … SELECT at line 3');
   });
 });
