@@ -6,9 +6,11 @@
  * into one file switch them back and forth.
  *
  * Values are compared, not interpreted. Understood (also inside /*!NNNNN … *\/): `SET NAMES x`,
- * `SET CHARACTER SET x`, `SET var = 'v' | word | @@var | @uservar`, `SET @u = …`, with SESSION /
- * @@SESSION. / @@ prefixes, several per SET. Anything else leaves the state as it was.
+ * `SET CHARACTER SET x`, and the assignments set-assignments.ts reads (`= DEFAULT`: the initial
+ * value). Anything else leaves the state as it was.
  */
+import { setAssignments } from './set-assignments.js';
+
 export const TRACKED_SESSION_VARIABLES = ['character_set_client', 'time_zone', 'sql_mode'] as const;
 export type TrackedSessionVariable = (typeof TRACKED_SESSION_VARIABLES)[number];
 export type SessionState = Readonly<Record<TrackedSessionVariable, string>>;
@@ -17,17 +19,7 @@ export type SessionState = Readonly<Record<TrackedSessionVariable, string>>;
 export const INITIAL_SQL_MODE = '(the server default)';
 const INITIAL: SessionState = { character_set_client: 'utf8mb4', time_zone: '(the server default)', sql_mode: INITIAL_SQL_MODE };
 
-const VALUE = `'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*"|@@(?:session\\.)?[A-Za-z0-9_]+|@[A-Za-z0-9_$.]+|[A-Za-z0-9_+:.-]+`;
-const ASSIGN = new RegExp(`(@@(?:session\\.)?[A-Za-z0-9_]+|@[A-Za-z0-9_$.]+|(?:session\\s+)?[A-Za-z0-9_]+)\\s*:?=\\s*(${VALUE})`, 'gi');
 const NAMES = /^\s*SET\s+(?:NAMES|CHARACTER\s+SET|CHARSET)\s+('?)([A-Za-z0-9_]+)\1/i;
-
-/** `@@session.time_zone`, `SESSION time_zone`, `TIME_ZONE` → `time_zone`; a user variable stays `@name`. */
-function variableName(raw: string): string {
-  const s = raw.toLowerCase();
-  if (s.startsWith('@@')) return s.slice(2).replace(/^session\./, '');
-  if (s.startsWith('@')) return s;
-  return s.replace(/^session\s+/, '');
-}
 
 const charset = (v: string): string => (v === 'utf8' ? 'utf8mb3' : v);
 
@@ -79,22 +71,15 @@ export class SessionStateTracker {
 
   /** Takes note of a statement (its head is enough: SET statements are short). */
   observe(head: string): void {
-    const plain = head.replace(/\/\*M?!\d*|\*\//g, ' ');
-    if (!/^\s*SET\s/i.test(plain)) return;
-    const names = NAMES.exec(plain);
+    const names = NAMES.exec(head.replace(/\/\*M?!\d*|\*\//g, ' '));
     if (names) {
       this.vars.set('character_set_client', charset(names[2]!.toLowerCase()));
       return;
     }
-    for (const m of plain.matchAll(ASSIGN)) {
-      const lhs = variableName(m[1]!);
-      const rhs = m[2]!;
-      let value: string;
-      if (rhs.startsWith("'") || rhs.startsWith('"')) value = rhs.slice(1, -1).replace(/''|""/g, rhs[0]!);
-      else if (rhs.startsWith('@')) value = this.vars.get(variableName(rhs)) ?? '(unset)';
-      else value = rhs.toLowerCase();
-      if (lhs === 'character_set_client') value = charset(value.toLowerCase());
-      this.vars.set(lhs, value);
+    for (const { variable, value } of setAssignments(head)) {
+      const initial: Readonly<Record<string, string>> = INITIAL;
+      const v = value.kind === 'text' ? value.text : value.kind === 'variable' ? (this.vars.get(value.name) ?? '(unset)') : (initial[variable] ?? '(unset)');
+      this.vars.set(variable, variable === 'character_set_client' ? charset(v.toLowerCase()) : v);
     }
   }
 }

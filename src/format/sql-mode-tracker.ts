@@ -4,42 +4,35 @@
  * own sql_mode before its CREATE and restores the saved one after it, and a body created under
  * NO_BACKSLASH_ESCAPES holds strings like '\' that only split right in that mode.
  *
- * Understood (also inside /*!NNNNN … *\/): `SET sql_mode = '…'`, `SET @v = @@sql_mode`,
- * `SET sql_mode = @v`, with SESSION / @@SESSION. / @@ prefixes, several per SET.
+ * Understood: the SET assignments set-assignments.ts reads, of sql_mode and of user variables
+ * (`SET @v = @@sql_mode` … `SET sql_mode = @v`); `= DEFAULT` is the initial mode.
  */
-const ASSIGN = /(@@(?:session\.)?sql_mode|@[A-Za-z0-9_$.]+|(?:session\s+)?sql_mode)\s*:?=\s*('(?:[^'\\]|\\.|'')*'|@@(?:session\.)?sql_mode|@[A-Za-z0-9_$.]+)/gi;
-
-/** `sql_mode`, `SESSION sql_mode`, `@@sql_mode`, `@@session.sql_mode` — not a user variable `@saved_sql_mode`. */
-const isMode = (s: string): boolean => /sql_mode$/i.test(s) && (s.startsWith('@@') || !s.startsWith('@'));
+import { setAssignments } from './set-assignments.js';
 
 export class SqlModeTracker {
-  private mode: string;
-  private readonly saved = new Map<string, string>();
+  private readonly initial: string;
+  /** sql_mode and the user variables (`@name`) the script set. */
+  private readonly vars = new Map<string, string>();
 
   constructor(initialMode = '') {
-    this.mode = initialMode;
+    this.initial = initialMode;
+    this.vars.set('sql_mode', initialMode);
   }
 
   get sqlMode(): string {
-    return this.mode;
+    return this.vars.get('sql_mode')!;
   }
 
   get noBackslashEscapes(): boolean {
-    return /\bNO_BACKSLASH_ESCAPES\b/i.test(this.mode);
+    return /\bNO_BACKSLASH_ESCAPES\b/i.test(this.sqlMode);
   }
 
   /** Takes note of a statement (its head is enough: SET statements are short). */
   observe(head: string): void {
-    const plain = head.replace(/\/\*M?!\d*|\*\//g, ' ');
-    if (!/^\s*SET\s/i.test(plain)) return;
-    for (const m of plain.matchAll(ASSIGN)) {
-      const lhs = m[1]!.toLowerCase();
-      const rhs = m[2]!;
-      if (isMode(lhs)) {
-        if (rhs.startsWith("'")) this.mode = rhs.slice(1, -1).replace(/''/g, "'");
-        else if (!rhs.startsWith('@@')) this.mode = this.saved.get(rhs.toLowerCase()) ?? this.mode;
-      } else if (isMode(rhs)) this.saved.set(lhs, this.mode);
-      else if (rhs.startsWith("'")) this.saved.set(lhs, rhs.slice(1, -1));
+    for (const { variable, value } of setAssignments(head)) {
+      if (variable !== 'sql_mode' && !variable.startsWith('@')) continue;
+      const v = value.kind === 'text' ? value.text : value.kind === 'variable' ? this.vars.get(value.name) : variable === 'sql_mode' ? this.initial : undefined;
+      if (v !== undefined) this.vars.set(variable, v);
     }
   }
 }

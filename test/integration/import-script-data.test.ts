@@ -89,4 +89,22 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
       expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
     }
   }, 600_000);
+
+  it('a double-quoted SET SQL_MODE = "NO_BACKSLASH_ESCAPES" (phpMyAdmin) splits the strings as the mariadb client does', async () => {
+    const pma = [
+      '-- phpMyAdmin SQL Dump',
+      '-- version 5.2.1',
+      'SET SQL_MODE = "NO_BACKSLASH_ESCAPES";',
+      'START TRANSACTION;',
+      'SET time_zone = "+00:00";',
+      'CREATE TABLE `t` (`id` int NOT NULL PRIMARY KEY, `v` varchar(10)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;',
+      "INSERT INTO `t` (`id`, `v`) VALUES (1,'a\\'),(2,'b;c\\');",
+      "INSERT INTO `t` (`id`, `v`) VALUES (3,'\\\\');",
+      'COMMIT;',
+      '',
+    ].join('\n');
+    const [, dst] = await restoreBothWays('nbe', () => pma, (d) => ['-B', d]);
+    expect(await admin.query(`SELECT v FROM \`${dst}\`.t ORDER BY id`)).toEqual([{ v: 'a\\' }, { v: 'b;c\\' }, { v: '\\\\' }]);
+  }, 600_000);
 });
+

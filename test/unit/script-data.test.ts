@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createsFromSelect } from '../../src/format/dump-script-shapes.js';
 import { insertQualifier } from '../../src/format/insert-verb.js';
 import { ScriptPlanner, type ScriptPlan } from '../../src/format/script-plan.js';
+import { SessionStateTracker } from '../../src/format/session-state-tracker.js';
+import { SqlModeTracker } from '../../src/format/sql-mode-tracker.js';
+import { splitStatements } from '../../src/format/sql-splitter.js';
 
 function plan(text: string): ScriptPlan {
   const p = new ScriptPlanner({ limits: { statements: 2, bytes: 1 << 20 }, footer: false });
@@ -57,5 +60,30 @@ describe('CREATE TABLE … SELECT', () => {
     const p = plan('CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCREATE TABLE b AS SELECT * FROM a;\n');
     expect(p.outOfOrder?.line).toBe(3);
     expect(p.outOfOrder?.message).toContain('the CREATE TABLE b … SELECT at line 3');
+  });
+});
+
+describe('SET sql_mode, as both trackers read it', () => {
+  it('takes a double-quoted value (phpMyAdmin), a bare word and DEFAULT (the initial mode); an expression leaves the mode', () => {
+    const m = new SqlModeTracker('STRICT_TRANS_TABLES');
+    const s = new SessionStateTracker();
+    const both = (head: string): [boolean, string] => {
+      m.observe(head);
+      s.observe(head);
+      return [m.noBackslashEscapes, s.state.sql_mode];
+    };
+    expect(both('SET SQL_MODE = "NO_BACKSLASH_ESCAPES"')).toEqual([true, 'NO_BACKSLASH_ESCAPES']);
+    expect(both('SET sql_mode = DEFAULT')).toEqual([false, '(the server default)']);
+    expect(m.sqlMode).toBe('STRICT_TRANS_TABLES');
+    expect(both('SET SESSION sql_mode = NO_BACKSLASH_ESCAPES')).toEqual([true, 'no_backslash_escapes']);
+    expect(both("SET sql_mode = CONCAT(@@sql_mode, ',ANSI')")).toEqual([true, 'no_backslash_escapes']);
+    expect(both("SET @x = 'a=b', sql_mode = ''")).toEqual([false, '']);
+  });
+
+  it("splits a phpMyAdmin file's strings under its double-quoted NO_BACKSLASH_ESCAPES", async () => {
+    const text = 'SET SQL_MODE = "NO_BACKSLASH_ESCAPES";\nINSERT INTO t VALUES (1,\'a\\\'),(2,\'b;c\\\');\nSELECT 1;\n';
+    const out: string[] = [];
+    for await (const st of splitStatements([Buffer.from(text)])) out.push(st.head);
+    expect(out).toEqual(['SET SQL_MODE = "NO_BACKSLASH_ESCAPES"', "INSERT INTO t VALUES (1,'a\\'),(2,'b;c\\')", 'SELECT 1']);
   });
 });
