@@ -81,3 +81,21 @@ export function compressionOf(file: string): Compression {
   if (file.endsWith(COMPRESSION_EXTENSIONS.zstd)) return 'zstd';
   return 'none';
 }
+
+/** The first bytes of each compressed format a SQL file may come in (those tsload reads, and others). */
+const MAGIC = [
+  ['gzip', [0x1f, 0x8b]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+  ['lz4', [0x04, 0x22, 0x4d, 0x18]],
+  ['zip', [0x50, 0x4b, 0x03, 0x04]],
+  ['7z', [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]],
+] as const;
+
+export type MagicFormat = (typeof MAGIC)[number][0];
+
+/** The compressed format a file's first bytes say it is in; null: none of them (plain text, or damaged). */
+export function compressionByMagic(first: Buffer): MagicFormat | null {
+  return MAGIC.find(([, m]) => m.every((b, i) => first[i] === b))?.[0] ?? null;
+}

@@ -43,6 +43,7 @@ import { checkImportOrphans } from './import-orphans.js';
 import { isServerState, runObjectScript } from './import-objects.js';
 import { createImportSchema, openImportProgress } from './import-schema.js';
 import { scriptBytes, truncatedStream, type ScriptFile } from './import-source.js';
+import { refuseUnreadable } from './script-input-check.js';
 import { LoadLease } from './load-lease.js';
 import type { LoadOptions } from './load-options.js';
 import { lostAfterStart } from './server-lost.js';
@@ -75,7 +76,7 @@ const DEFAULT_MAX_PACKET = 16 * 1024 * 1024;
 /** `scratch`: a restore drill's (restore-test.ts) choice of the target databases, instead of -B/--rename. */
 export async function runImport(opts: LoadOptions, file: ScriptFile, reporter: Reporter, signal?: AbortSignal, scratch?: ScratchTargets): Promise<ImportResult> {
   reporter.emit({ kind: 'info', message: `${file.display}: a mysqldump / mariadb-dump file${file.compression !== 'none' ? ` (${file.compression})` : ''}; planning` });
-  await refuseXml(file);
+  await refuseUnreadable(file);
   const plan = await planScript(scriptBytes(file), { limits: { statements: opts.rowsPerTransaction, bytes: opts.bytesPerTransaction }, footer: true, sqlMode: opts.sqlMode }, (e) => (e instanceof TsError && e.code === 'bad-dump' ? e.message : (truncatedStream(e, file)?.message ?? null)));
   const notes = [...plan.notes, ...refuseIncomplete(plan, file, opts), ...refuseOrphans(plan, file, opts)];
   refuseStateChange(plan, file);
@@ -203,26 +204,6 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
   } finally {
     await control.close();
   }
-}
-
-/**
- * Step 1, first: a `mysqldump --xml` file holds no SQL statement — planned, it would read as one
- * statement cut short (and --force would load nothing, successfully). Refused from its first bytes.
- */
-async function refuseXml(file: ScriptFile): Promise<void> {
-  const bytes = scriptBytes(file);
-  try {
-    const first = (await bytes.next()).value;
-    if (!first || !/^(?:\xEF\xBB\xBF)?\s*<(?:\?xml|mysqldump)\b/.test(first.toString('latin1', 0, 256))) return;
-  } finally {
-    await bytes.return(undefined);
-  }
-  throw new TsError({
-    code: 'bad-dump',
-    message: `${file.display} is an XML dump (mysqldump --xml / mariadb-dump --xml), not SQL statements. Nothing was loaded`,
-    object: { file: file.display },
-    suggestion: 'tsload restores SQL dumps: dump the source again without --xml, or load each table of this file with LOAD XML LOCAL INFILE … ROWS IDENTIFIED BY \'<row>\' into tables you created',
-  });
 }
 
 /** Step 2: an incomplete file stops here, before anything is created — unless --force. */

@@ -16,7 +16,8 @@ export type DetectedInput =
 
 export type DetectedKind = DetectedInput['kind'];
 
-const SQL_FILE = /\.sql(\.gz|\.zst)?$/;
+/** .sql.xz / .sql.bz2 too: taken for a mysqldump file, to be refused saying to decompress it (script-input-check.ts). */
+const SQL_FILE = /\.sql(\.gz|\.zst|\.xz|\.bz2)?$/;
 
 /** Directory entries that make a directory a mydumper dump. */
 export function looksLikeMydumper(names: readonly string[]): boolean {

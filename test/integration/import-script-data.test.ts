@@ -5,9 +5,11 @@
  * INSERT … SET; a double-quoted SET SQL_MODE; a compressed file tsload does not read. Compared by
  * the checker (content checksums over every column), or refused before anything is created.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameDatabases } from '../support/checker.js';
 import { connArgs, mariadbClient, runCli } from '../support/cli.js';
@@ -105,6 +107,29 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
     ].join('\n');
     const [, dst] = await restoreBothWays('nbe', () => pma, (d) => ['-B', d]);
     expect(await admin.query(`SELECT v FROM \`${dst}\`.t ORDER BY id`)).toEqual([{ v: 'a\\' }, { v: 'b;c\\' }, { v: '\\\\' }]);
+  }, 600_000);
+
+  it('a file compressed with xz or bzip2, or named .gz without being gzip, is refused as such, saying to decompress it', async () => {
+    const body = Buffer.from(`CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n${FOOT}`);
+    const plain = write('plain.sql', body);
+    for (const [tool, ext] of [['xz', 'xz'], ['bzip2', 'bz2']] as const) {
+      const r = spawnSync(tool, ['-k', '-f', plain]);
+      expect(r.status, String(r.stderr)).toBe(0);
+    }
+    const cases = [
+      ['plain.sql.xz', 'is xz-compressed, which tsload does not read', 'decompress it first (xz -dk FILE)'],
+      ['plain.sql.bz2', 'is bzip2-compressed, which tsload does not read', 'decompress it first (bunzip2 -k FILE)'],
+      [path.basename(write('text.sql.gz', body)), "is not gzip-compressed (its first bytes are not gzip's)", 'rename the file to what it is'],
+      [path.basename(write('packed.sql', gzipSync(body))), 'is gzip-compressed but not named .gz', 'rename it to end in .sql.gz'],
+    ] as const;
+    for (const [name, message, suggestion] of cases) {
+      const dst = uniqueDb('scr_no_packed');
+      const r = await runCli('tsload', [...connArgs(), '-d', path.join(dir, name), '-B', dst]);
+      expect(r.code, r.stderr).toBe(6);
+      expect(r.stderr).toContain(`${path.join(dir, name)} ${message}. Nothing was loaded`);
+      expect(r.stderr).toContain(suggestion);
+      expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
+    }
   }, 600_000);
 });
 

@@ -87,3 +87,16 @@ describe('SET sql_mode, as both trackers read it', () => {
     expect(out).toEqual(['SET SQL_MODE = "NO_BACKSLASH_ESCAPES"', "INSERT INTO t VALUES (1,'a\\'),(2,'b;c\\')", 'SELECT 1']);
   });
 });
+
+describe('the compression of a file, by its first bytes', () => {
+  it('tells the formats tsload reads from those it does not, and plain text from both', async () => {
+    const { compressionByMagic } = await import('../../src/format/compression.js');
+    const { gzipSync } = await import('node:zlib');
+    expect(compressionByMagic(gzipSync('x'))).toBe('gzip');
+    expect(compressionByMagic(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00]))).toBe('xz');
+    expect(compressionByMagic(Buffer.from('BZh91AY&SY'))).toBe('bzip2');
+    expect(compressionByMagic(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0]))).toBe('zstd');
+    expect(compressionByMagic(Buffer.from('-- MySQL dump'))).toBeNull();
+    expect(compressionByMagic(Buffer.alloc(0))).toBeNull();
+  });
+});
