@@ -213,8 +213,7 @@ export class ScriptPlanner {
         return;
       }
       case 'drop-table': {
-        // a table the file created already (the same database dumped twice, concatenated): as with the
-        // mariadb client, what came before the DROP is gone — the later CREATE and rows are the table
+        // created already (one database dumped twice, concatenated): as in the client, the later CREATE and rows are the table
         this.close();
         const d = this.databaseOf(what.database);
         const at = d?.tables.findIndex((t) => t.name === what.table) ?? -1;
