@@ -25,7 +25,7 @@ export const TABLE_WRAPPER = /^SET\s+@saved_cs_client\s*=/i;
 /** An UPDATE / DELETE (with WHERE: one without is an 'empty-table') / multi-table DELETE, classified 'other'. */
 export const CHANGES_ROWS = /^(?:UPDATE|DELETE)\b/i;
 /** INSERT [INTO] t [(cols)] SELECT … (a SELECT before any VALUES or quote; a backquoted `select` column is not one). */
-export const INSERT_SELECT = /^(?:INSERT|REPLACE)\b(?:(?!\bVALUES?\b)(?:[^'"`(]|`[^`]*`))*(?:\((?:[^()'"]|`[^`]*`)*\))?\s*\(?\s*SELECT\b/i;
+export const INSERT_SELECT = /^(?:INSERT|REPLACE)\b(?:(?!\bVALUES?\b)(?:[^'"`(]|`[^`]*`))*(?:\((?:[^()'"`]|`[^`]*`)*\))?\s*\(?\s*SELECT\b/i;
 
 /** Strings, quoted names and plain comments of a statement (a conditional comment's text is SQL). */
 const NOT_CODE = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|--[ \t][^\n]*|#[^\n]*|\/\*(?!M?!)[^]*?\*\//g;

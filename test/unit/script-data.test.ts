@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createsFromSelect } from '../../src/format/dump-script-shapes.js';
+import { createsFromSelect, INSERT_SELECT } from '../../src/format/dump-script-shapes.js';
 import { insertQualifier } from '../../src/format/insert-verb.js';
 import { ScriptPlanner, type ScriptPlan } from '../../src/format/script-plan.js';
 import { SessionStateTracker } from '../../src/format/session-state-tracker.js';
@@ -60,6 +60,21 @@ describe('CREATE TABLE … SELECT', () => {
     const p = plan('CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nCREATE TABLE b AS SELECT * FROM a;\n');
     expect(p.outOfOrder?.line).toBe(3);
     expect(p.outOfOrder?.message).toContain('the CREATE TABLE b … SELECT at line 3');
+  });
+});
+
+describe('INSERT … SELECT', () => {
+  it('is told from INSERT … VALUES, backquoted names holding anything but a backtick', () => {
+    for (const yes of ['INSERT INTO t SELECT 1', 'INSERT INTO t (a,b) SELECT 1,2', 'INSERT INTO `t` (`a(`, `b)`) SELECT 1', 'INSERT INTO t (a) (SELECT 1)', 'REPLACE INTO t SELECT * FROM u', 'INSERT INTO t (`a``b`) SELECT 1']) {
+      expect(INSERT_SELECT.test(yes), yes).toBe(true);
+    }
+    for (const no of ['INSERT INTO `t` (`a`,`select`) VALUES (1,2)', 'INSERT INTO t VALUES (1)', "INSERT INTO t (a) VALUES ('SELECT')"]) expect(INSERT_SELECT.test(no), no).toBe(false);
+  });
+
+  it('decides a head with a string of backticks after VALUES (each was a way to split the column list: the test never ended)', () => {
+    const head = `INSERT INTO \`t1\` (\`c0\`,\`c1\`,\`c2\`) VALUES ("${'`x'.repeat(240)}`.slice(0, 512);
+    expect(INSERT_SELECT.test(head)).toBe(false);
+    expect(plan(`CREATE TABLE t1 (c0 text, c1 int, c2 int);\n${head}", 1, 2);\n`).outOfOrder ?? null).toBeNull();
   });
 });
 
