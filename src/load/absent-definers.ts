@@ -7,7 +7,9 @@ import type { DatabaseEntry, ObjectEntry } from '../format/manifest.js';
  * (1449) only, and it fails when used (a view read, a routine called, a trigger fired, an event
  * run) until the account exists: a warning each, as such loads work today and the account may come
  * later. But a view that reads such a view cannot be created at all (error 1449, after all the
- * data, and again on every rerun): that load is refused before anything is changed.
+ * data, and again on every rerun) when that view runs with its definer's rights (SQL SECURITY
+ * DEFINER, the default): that load is refused before anything is changed. An SQL SECURITY INVOKER
+ * view is read with the reader's rights, and the view over it is created: a warning.
  */
 export interface Account {
   readonly user: string;
@@ -19,6 +21,8 @@ export interface DefinerPlan {
   /** The accounts --load-users creates before the objects; null without --load-users. */
   readonly accounts: readonly Account[] | null;
   readonly skipDefiner: boolean;
+  /** Of blockingViews, those with SQL SECURITY INVOKER (`source db\0name`), read from their files. */
+  readonly invokerViews?: ReadonlySet<string>;
 }
 
 export interface AbsentDefiners {
@@ -59,17 +63,14 @@ function readViews(targets: DefinerPlan['targets']): Set<string> {
 export function absentDefiners(plan: DefinerPlan, present: ReadonlyMap<string, boolean> | null): AbsentDefiners {
   const out: AbsentDefiners = { problems: [], warnings: [] };
   if (plan.skipDefiner || present === null) return out;
-  const loaded = new Set((plan.accounts ?? []).map((a) => `${a.user}\0${a.host.toLowerCase()}`));
-  const absent = (o: ObjectEntry): boolean => {
-    const a = o.definer ? parseDefiner(o.definer) : null;
-    return a !== null && present.get(o.definer!) === false && !loaded.has(`${a.user}\0${a.host.toLowerCase()}`);
-  };
+  const absent = absentTest(plan, present);
   const read = readViews(plan.targets);
   const skip = 'or pass --skip-definer (the objects then belong to the loading user)';
   const fix = plan.accounts === null ? `pass --load-users (the dump's accounts, when tsdump --users wrote them), create the account on the target first, ${skip}` : `let --load-users create it (--users-include, --users-exclude, --include-system-users choose the accounts), create it on the target first, ${skip}`;
   for (const t of plan.targets) {
     for (const o of t.source.objects.filter(absent)) {
-      if (o.kind === 'view' && read.has(`${t.source.name}\0${o.name}`)) {
+      const key = `${t.source.name}\0${o.name}`;
+      if (o.kind === 'view' && read.has(key) && !plan.invokerViews?.has(key)) {
         out.problems.push({
           code: 'definer-absent',
           object: { database: t.name, table: o.name },
@@ -82,4 +83,26 @@ export function absentDefiners(plan: DefinerPlan, present: ReadonlyMap<string, b
     }
   }
   return out;
+}
+
+function absentTest(plan: DefinerPlan, present: ReadonlyMap<string, boolean>): (o: ObjectEntry) => boolean {
+  const loaded = new Set((plan.accounts ?? []).map((a) => `${a.user}\0${a.host.toLowerCase()}`));
+  return (o) => {
+    const a = o.definer ? parseDefiner(o.definer) : null;
+    return a !== null && present.get(o.definer!) === false && !loaded.has(`${a.user}\0${a.host.toLowerCase()}`);
+  };
+}
+
+/** The views absentDefiners refuses unless SQL SECURITY INVOKER: read by another view, their DEFINER absent. */
+export function blockingViews(plan: DefinerPlan, present: ReadonlyMap<string, boolean> | null): { readonly sourceDb: string; readonly view: ObjectEntry }[] {
+  if (plan.skipDefiner || present === null) return [];
+  const absent = absentTest(plan, present);
+  const read = readViews(plan.targets);
+  return plan.targets.flatMap((t) => t.source.objects.filter((o) => o.kind === 'view' && absent(o) && read.has(`${t.source.name}\0${o.name}`)).map((view) => ({ sourceDb: t.source.name, view })));
+}
+
+/** Whether a view's CREATE (as tsdump writes it) says SQL SECURITY INVOKER, before its SELECT. */
+export function invokerView(create: string): boolean {
+  const head = /^[^]*?\bVIEW\b/i.exec(create)?.[0] ?? '';
+  return /\bSQL\s+SECURITY\s+INVOKER\b/i.test(head);
 }

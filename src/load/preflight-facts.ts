@@ -1,10 +1,10 @@
 import { TsError } from '../core/errors.js';
 import { readGrants } from '../db/privileges.js';
-import { parseDefiner } from './absent-definers.js';
+import { invokerView, parseDefiner } from './absent-definers.js';
 import { innodbDefaultRowFormat } from '../db/innodb-row-format.js';
 import type { Session } from '../db/session.js';
 import { readExistingObjects } from './existing-objects.js';
-import type { TableEntry } from '../format/manifest.js';
+import type { ObjectEntry, TableEntry } from '../format/manifest.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { readSchemaFile } from './dump-reader.js';
 import type { LoadFacts, LoadPreflightPlan } from './preflight.js';
@@ -79,6 +79,13 @@ export async function readDefinitions(store: DumpStore, targets: LoadPreflightPl
   const out = new Map<TableEntry, string>();
   if (!opts.convertUtf8mb4 || opts.restore.noSchema) return out;
   for (const t of targets) for (const tb of t.source.tables) out.set(tb, await readSchemaFile(store, tb.schema));
+  return out;
+}
+
+/** Of the views the DEFINER check would refuse (definerBlockingViews), those whose file says SQL SECURITY INVOKER. */
+export async function readInvokerViews(store: DumpStore, views: readonly { readonly sourceDb: string; readonly view: ObjectEntry }[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const v of views) if (invokerView(await readSchemaFile(store, v.view.file))) out.add(`${v.sourceDb}\0${v.view.name}`);
   return out;
 }
 

@@ -4,7 +4,7 @@
  * every load and under --dry-run; returns every problem, each with its fix.
  */
 import type { Problem } from '../core/problem.js';
-import { absentDefiners, type AbsentDefiners, type Account, type DefinerPlan } from './absent-definers.js';
+import { absentDefiners, blockingViews, type AbsentDefiners, type Account, type DefinerPlan } from './absent-definers.js';
 import { quoteIdent } from '../core/ident.js';
 import { formatBytes } from '../core/sizes.js';
 import { allowsAny, type GrantSet } from '../db/privileges.js';
@@ -60,6 +60,8 @@ export interface LoadPreflightPlan {
   readonly definitions?: ReadonlyMap<TableEntry, string>;
   /** The accounts --load-users creates before the objects (null or absent: no --load-users). */
   readonly accounts?: readonly Account[] | null;
+  /** Of the views the DEFINER check would refuse, those with SQL SECURITY INVOKER (absent-definers.ts blockingViews). */
+  readonly invokerViews?: ReadonlySet<string>;
 }
 
 export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
@@ -73,8 +75,7 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
     if (state.kind === 'other-load') {
       problems.push({ code: 'target-changed', object: { database: t.name }, message: state.message, fix: `finish that load with its own dump, or drop database ${t.name} and delete its rows from ${PROGRESS_DB}.runs/progress/steps` });
     }
-    const existing = facts.existingTables.get(t.name) ?? new Set<string>();
-    const has = (table: string): boolean => existing.has(table) || (facts.caseInsensitive && [...existing].some((e) => e.toLowerCase() === table.toLowerCase()));
+    const has = (table: string): boolean => tableIn(facts, t.name, table);
     const clashing = state.kind === 'fresh' ? t.source.tables.filter((tb) => has(tb.name)) : [];
     // --no-schema loads rows into tables that exist; --drop-table append loads into them as they are
     if (opts.dropTable === 'fail' && !opts.restore.noSchema) {
@@ -207,8 +208,11 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
  * has no utf8mb4 counterpart of (utf8mb4-collations.ts).
  */
 function utf8mb4Problems(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
-  const targets = plan.targets.filter((t) => facts.runs.get(t.name)?.completedAt == null);
-  const tables = targets.flatMap((t) => t.source.tables.map((tb) => ({ t, tb, create: plan.definitions?.get(tb) ?? '' })));
+  const pending = pendingTargets(plan, facts);
+  const targets = pending.map((p) => p.t);
+  // only the tables this load creates: --drop-table append and truncate keep an existing one's definition
+  const created = (p: (typeof pending)[number], table: string): boolean => !tableIn(facts, p.t.name, table) || (p.state.kind === 'fresh' && plan.opts.dropTable === 'drop');
+  const tables = pending.flatMap((p) => p.t.source.tables.filter((tb) => created(p, tb.name)).map((tb) => ({ t: p.t, tb, create: plan.definitions?.get(tb) ?? '' })));
   const keyed = tables.map(({ t, tb, create }) => ({ database: t.name, sourceDatabase: t.source.name, table: tb.name, create, columns: tb.columns, engine: plan.opts.engine ?? tb.engine }));
   const collated = [...targets.map((t) => ({ database: t.name, table: null, text: t.source.collation })), ...tables.map(({ t, tb, create }) => ({ database: t.name, table: tb.name, text: create }))];
   return [...utf8mb4KeyProblems(keyed, { defaultRowFormat: facts.innodbDefaultRowFormat, charsetWidths: facts.charsetWidths }), ...utf8mb4CollationProblems(collated, facts.collations)];
@@ -219,10 +223,32 @@ export function definerWarnings(plan: LoadPreflightPlan, facts: LoadFacts): Abse
   return absentDefiners(definerPlan(plan, facts), facts.definers).warnings;
 }
 
+/** The views the DEFINER check refuses unless their file says SQL SECURITY INVOKER (preflight-facts.ts readInvokerViews). */
+export function definerBlockingViews(plan: LoadPreflightPlan, facts: LoadFacts): ReturnType<typeof blockingViews> {
+  return blockingViews(definerPlan(plan, facts), facts.definers);
+}
+
 function definerPlan(plan: LoadPreflightPlan, facts: LoadFacts): DefinerPlan {
   // objects are created only by a load with schema into a target not loaded completely already
-  const targets = plan.opts.restore.noSchema ? [] : plan.targets.filter((t) => facts.runs.get(t.name)?.completedAt == null);
-  return { targets, accounts: plan.accounts ?? null, skipDefiner: plan.opts.skipDefiner };
+  const targets = plan.opts.restore.noSchema ? [] : pendingTargets(plan, facts).map((p) => p.t);
+  return { targets, accounts: plan.accounts ?? null, skipDefiner: plan.opts.skipDefiner, invokerViews: plan.invokerViews };
+}
+
+/**
+ * The targets the load still works on, with their state: all but a finished load of this dump that a
+ * rerun only verifies (runState 'done'; one replaced by --drop-table drop/truncate, or by another
+ * dump, is loaded again).
+ */
+function pendingTargets(plan: LoadPreflightPlan, facts: LoadFacts): { t: LoadPreflightPlan['targets'][number]; state: RunState }[] {
+  return plan.targets
+    .map((t) => ({ t, state: runState(facts.runs.get(t.name) ?? null, plan.manifest.dumpId, t.source.name, selectionFingerprint(t.source, plan.opts.restore), plan.opts.dropTable) }))
+    .filter((p) => p.state.kind !== 'done');
+}
+
+/** The table exists on the target (case-insensitively where names are folded). */
+function tableIn(facts: LoadFacts, db: string, table: string): boolean {
+  const existing = facts.existingTables.get(db) ?? new Set<string>();
+  return existing.has(table) || (facts.caseInsensitive && [...existing].some((e) => e.toLowerCase() === table.toLowerCase()));
 }
 
 const CASE_FIX = 'load into a server with lower_case_table_names = 0';

@@ -57,7 +57,9 @@ describe('tsload: accounts before the objects whose DEFINER they are', () => {
       CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2);
       GRANT SELECT ON \`${src}\`.* TO ${account};
       CREATE DEFINER=${account} VIEW v1 AS SELECT 1 AS id;
-      CREATE VIEW v0 AS SELECT id FROM v1;`);
+      CREATE VIEW v0 AS SELECT id FROM v1;
+      CREATE DEFINER=${account} SQL SECURITY INVOKER VIEW vi AS SELECT 1 AS id;
+      CREATE VIEW vj AS SELECT id FROM vi;`);
     dump = path.join(tempDir('oo-def'), 'dump');
     const d = await runCli('tsdump', [...connArgs(), '-B', src, '--users', '-o', dump, '-q']);
     expect(d.code, d.stderr).toBe(0);
@@ -86,6 +88,14 @@ describe('tsload: accounts before the objects whose DEFINER they are', () => {
     const grants = (await admin.query<Record<string, string>>(`SHOW GRANTS FOR ${account}`)).map((g) => Object.values(g)[0]!);
     expect(grants.some((g) => g.includes(`\`${dst}\`.*`))).toBe(true);
     await admin.query(`DROP USER ${account}`);
+  });
+
+  it('a view over an SQL SECURITY INVOKER view whose DEFINER is absent loads, with a warning (the server creates it)', async () => {
+    const dst = db('oo_def_inv');
+    const r = await runCli('tsload', [...connArgs(), '-d', dump, '-B', dst, '--ignore-table', `${src}.v1`, '--ignore-table', `${src}.v0`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`view ${dst}\\.vi has DEFINER`));
+    expect(await viewText(dst, 'vj', { [dst]: src })).toBe(await viewText(src, 'vj'));
   });
 
   it('with --skip-definer the preflight lets it load, as the loading user', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseEntry, ObjectEntry } from '../../src/format/manifest.js';
-import { absentDefiners, parseDefiner } from '../../src/load/absent-definers.js';
+import { absentDefiners, blockingViews, invokerView, parseDefiner } from '../../src/load/absent-definers.js';
 import { objectOrder, type PlacedObject } from '../../src/load/object-order.js';
 
 const file = { path: 'x', bytes: 0, sha256: '' };
@@ -38,6 +38,15 @@ describe('absentDefiners', () => {
     expect(r.problems.map((p) => [p.code, p.object.table])).toEqual([['definer-absent', 'v1']]);
     expect(r.problems[0]!.fix).toContain('--load-users');
     expect(r.warnings.map((w) => w.name)).toEqual(['p']);
+  });
+
+  it('an SQL SECURITY INVOKER view read by others is only warned about: a view over it is created', () => {
+    expect(blockingViews({ targets, accounts: null, skipDefiner: false }, present).map((b) => [b.sourceDb, b.view.name])).toEqual([['src', 'v1']]);
+    const r = absentDefiners({ targets, accounts: null, skipDefiner: false, invokerViews: new Set(['src\0v1']) }, present);
+    expect(r.problems).toEqual([]);
+    expect(r.warnings.map((w) => w.name)).toEqual(['v1', 'p']);
+    expect(invokerView('CREATE ALGORITHM=UNDEFINED DEFINER=`g`@`%` SQL SECURITY INVOKER VIEW `v1` AS select 1')).toBe(true);
+    expect(invokerView("CREATE ALGORITHM=UNDEFINED DEFINER=`g`@`%` SQL SECURITY DEFINER VIEW `v1` AS select 'SQL SECURITY INVOKER'")).toBe(false);
   });
 
   it('nothing when the load creates the account, rewrites DEFINERs, or cannot read the accounts', () => {

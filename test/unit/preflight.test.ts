@@ -142,6 +142,25 @@ describe('load preflight', () => {
     expect(problems[0]!.fix).toMatch(/^create them first/);
   });
 
+  it('--convert-utf8mb4 judges the tables the load creates: not one --drop-table append or truncate keeps, all of a finished load --drop-table drop replaces', () => {
+    const col = { name: 's', dataType: 'varchar', columnType: 'varchar(1000)', charset: 'utf8mb3', nullable: true, generated: false, invisible: false, dumped: true, codec: 'text' };
+    const long = { ...table('orders'), columns: [col] } as unknown as TableEntry;
+    const source = { ...manifest.databases[0]!, tables: [long] };
+    const definitions = new Map([[long, 'CREATE TABLE `orders` (\n  `s` varchar(1000),\n  KEY `ks` (`s`)\n) ENGINE=InnoDB ROW_FORMAT=COMPACT']]);
+    const converting = (dropTable: 'fail' | 'append' | 'truncate' | 'drop') => ({ ...plan, targets: [{ name: 'copy', source }], definitions, opts: { ...plan.opts, dropTable, convertUtf8mb4: true } });
+    const keyProblems = (p: ReturnType<typeof converting>, f: LoadFacts): string[] => preflightLoad(p, f).filter((x) => /index ks/.test(x.message)).map((x) => x.object.table ?? '');
+    const charset = { collations: new Set<string>(), charsetWidths: new Map([['utf8mb4', 4]]) };
+    expect(keyProblems(converting('fail'), facts(charset))).toEqual(['orders']);
+    const there = facts({ ...charset, existingTables: new Map([['copy', new Set(['orders'])]]) });
+    expect(keyProblems(converting('append'), there)).toEqual([]);
+    expect(keyProblems(converting('truncate'), there)).toEqual([]);
+    expect(keyProblems(converting('drop'), there)).toEqual(['orders']);
+    const finished = { targetDb: 'copy', dumpId: 'd1', sourceDb: 'shop', rowsPerTransaction: 1, bytesPerTransaction: 1, completedAt: '2026-12-08 04:00:00' };
+    const loaded = facts({ ...charset, existingTables: new Map([['copy', new Set(['orders'])]]), runs: new Map([['copy', finished]]) });
+    expect(keyProblems(converting('drop'), loaded)).toEqual(['orders']);
+    expect(keyProblems(converting('append'), loaded)).toEqual([]);
+  });
+
   it("an object of the dump whose name is taken is refused on a fresh load (a trigger's name is per database), not on a resume or with --drop-table drop", () => {
     const objects = new Map([['copy', [{ kind: 'view' as const, name: 'v' }, { kind: 'trigger' as const, name: 'v', table: 'users' }, { kind: 'view' as const, name: 'other' }]]]);
     const clash = preflightLoad(plan, facts({ existingObjects: objects }));
