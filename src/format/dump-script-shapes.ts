@@ -5,6 +5,7 @@
  */
 import { normalizeHead, type Classified } from './sql-classify.js';
 import type { SqlStatement } from './sql-statement.js';
+import { insertQualifier } from './insert-verb.js';
 
 /** The database a one-database dump names in its header comment (`-- Host: … Database: shop`). */
 export function commentDatabase(start: Buffer): string | null {
@@ -64,4 +65,9 @@ export function dropStandIns<T extends { readonly text: string; readonly databas
     objects: all.filter((o) => !out.has(viewKey(o) ?? '')),
     standIns: standIns.map(([, o]) => `${o.database ? `${o.database}.` : ''}${o.what.kind === 'object' ? o.what.name : ''}`),
   };
+}
+
+/** An INSERT head (HEAD_BYTES, latin1) naming a database where the load cannot write the target's name (insertQualifier). */
+export function unwritableQualifier(head: string): boolean {
+  return insertQualifier(Buffer.from(head, 'latin1'), 0, head.length) === null;
 }

@@ -51,6 +51,12 @@ export interface PlannedTable {
   complete: boolean;
   /** Some of its INSERTs leave the AUTO_INCREMENT ids to the server: its batches load in file order (script-order.ts). */
   serverIds?: boolean;
+  /**
+   * The first of its INSERTs naming a database where the load cannot write another name (behind a
+   * comment, in "…" under ANSI_QUOTES, inside a conditional comment: insertQualifier): loaded only
+   * into a target of that name.
+   */
+  opaqueQualifier?: { readonly database: string; readonly line: number };
 }
 
 export interface PlannedDatabase {

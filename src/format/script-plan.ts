@@ -15,7 +15,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { SPAN_STATEMENTS, type DataBatch } from './script-batch.js';
-import { CHANGES_ROWS, INSERT_SELECT, TABLE_WRAPPER, commentDatabase, createsFromSelect, cutStatement, dropStandIns } from './dump-script-shapes.js';
+import { CHANGES_ROWS, INSERT_SELECT, TABLE_WRAPPER, commentDatabase, createsFromSelect, cutStatement, dropStandIns, unwritableQualifier } from './dump-script-shapes.js';
 import { ScriptEnding } from './script-ending.js';
 import { ScriptOrder, takesServerIds } from './script-order.js';
 import { ScriptSkips } from './script-skips.js';
@@ -332,7 +332,8 @@ export class ScriptPlanner {
    * target of `owner` there (import-data.ts). In a one-database file without USE the name is the one
    * the header comment gives, else the first one an INSERT gives; any other name is refused.
    */
-  private qualified(database: string, owner: string | null, table: string, line: number): void {
+  private qualified(database: string, owner: string | null, table: string, line: number, insertInto?: PlannedTable, head = ''): void {
+    if (insertInto && !insertInto.opaqueQualifier && unwritableQualifier(head)) insertInto.opaqueQualifier = { database, line };
     if (database === owner) return;
     if (owner === null) this.unnamedSource ??= commentDatabase(this.start) ?? database;
     if (owner !== null || database !== this.unnamedSource) this.order.otherDatabase(database, owner, table, line);
@@ -348,7 +349,7 @@ export class ScriptPlanner {
     }
     this.session.insert(st.line, what.table, d?.name ?? null);
     const owner = d?.tables.includes(table) ? d : this.current;
-    if (what.database !== null) this.qualified(what.database, owner?.name ?? null, what.table, st.line);
+    if (what.database !== null) this.qualified(what.database, owner?.name ?? null, what.table, st.line, table, st.head);
     this.order.rows(owner?.name ?? null, what.table, st.line);
     if (INSERT_SELECT.test(normalizeHead(st.head))) this.order.insertSelect(d?.name ?? null, what.table, st.line);
     // the INSERTs' sql_mode: the header's (import-load.ts refuses others), else --sql-mode's, else the server's

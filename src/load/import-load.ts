@@ -148,6 +148,7 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
   }));
   // the load's USE and CREATE DATABASE name each target in the header's character set: refused before anything is made
   for (const t of targets) wire(t.name, plan.charset);
+  refuseOpaqueQualifiers(targets, p.files);
   if (opts.dryRun) return { kind, seconds: 0, tables: [], mismatches: [], plan: describeImport(plan, renames), notes, replication, dumpId, coordinates };
   const header = plan.header.map((h) => h.text).filter((t) => !isServerState(t));
   const control = await ControlSession.open(opts.connection, loadControl(opts), reporter, signal);
@@ -255,6 +256,27 @@ function refuseEmptiedAfterRows(plan: ScriptPlan, file: ScriptFile): void {
     object: { file: file.display, table: e.table, ...(e.database ? { database: e.database } : {}) },
     suggestion: `remove the rows before line ${e.line} that it deletes (or the statement), or restore the file with the mariadb client`,
   });
+}
+
+/**
+ * An INSERT naming its database where the load cannot write the target's name instead (PlannedTable
+ * opaqueQualifier) would fail part-way into the load: refused before anything is made, unless the
+ * target has that very name.
+ */
+function refuseOpaqueQualifiers(targets: readonly ImportTarget[], files: readonly ScriptFile[]): void {
+  for (const t of targets) {
+    for (const tb of t.source.tables) {
+      const q = tb.opaqueQualifier;
+      if (!q || q.database === t.name) continue;
+      const file = files[tb.batches[0]?.file ?? 0]?.display ?? 'the file';
+      throw new TsError({
+        code: 'bad-dump',
+        message: `${file}, line ${q.line}: the INSERT into ${tb.name} names database ${q.database} in a form tsload cannot rewrite to the target ${t.name} (behind a comment, in double quotes, or inside a conditional comment). Nothing was loaded`,
+        object: { database: t.name, table: tb.name, file },
+        suggestion: `edit the INSERTs to start with INSERT INTO \`${q.database}\`.\`${tb.name}\` (or leave the database out), or load under the name ${q.database}`,
+      });
+    }
+  }
 }
 
 /** A shape the parallel load cannot reproduce in file order (format/script-order.ts): refused, --force or not. */

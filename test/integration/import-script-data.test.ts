@@ -66,6 +66,18 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
     await restoreBothWays('q3', (ref) => `CREATE DATABASE IF NOT EXISTS \`${ref}\`;\nUSE \`${ref}\`;\n${table}\nINSERT INTO \`${ref}\`.\`t\` VALUES (1,'a'),(2,'b');\n${FOOT}`, (dst, ref) => ['--rename', `${ref}=${dst}`], false);
   }, 600_000);
 
+  it('an INSERT naming its database where tsload cannot write the target (behind a comment, in a conditional comment) is refused before anything is made', async () => {
+    for (const [label, insert] of [['qc', "INSERT INTO /* c */ `shop`.`t` VALUES (1,'a');"], ['qv', "/*!40000 INSERT INTO `shop`.`t` VALUES (1,'a') */;"]] as const) {
+      const dst = uniqueDb(`scr_${label}`);
+      dbs.push(dst);
+      const f = write(`${label}.sql`, `-- Host: localhost    Database: shop\nCREATE TABLE t (id int primary key, v varchar(10));\n${insert}\n${FOOT}`);
+      const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', dst]);
+      expect(r.code, r.stderr).toBe(6);
+      expect(r.stderr).toContain(`${f}, line 3: the INSERT into t names database shop in a form tsload cannot rewrite to the target ${dst}`);
+      expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
+    }
+  }, 600_000);
+
   it('an INSERT naming a database the file does not load is refused, naming the file and the line; nothing is written', async () => {
     const [other, dst] = [uniqueDb('scr_other'), uniqueDb('scr_no_other')];
     dbs.push(other, dst);
