@@ -20,9 +20,10 @@
 
 export { HEAD_BYTES, type OpenConstruct, type SplitterOptions, type SqlStatement } from './sql-statement.js';
 import type { OpenConstruct, SplitterOptions, SqlStatement } from './sql-statement.js';
-import { FIRST_VALUE_BYTES, HEAD_BYTES, firstValue, isBlank } from './sql-statement.js';
+import { FIRST_VALUE_BYTES, firstValue, isBlank } from './sql-statement.js';
 import { conditionalPrefix } from './conditional-comment.js';
 import { SqlModeTracker } from './sql-mode-tracker.js';
+import { StatementBody } from './statement-body.js';
 
 const enum St {
   Normal,
@@ -52,7 +53,6 @@ export class SqlSplitter {
   private counted: number;
   private delim: string;
   private delimBytes: Buffer;
-  private readonly keep: ((head: string) => boolean) | undefined;
   private readonly modes: SqlModeTracker;
   /** The input starts at offset 0 and its first bytes are not read yet: they may be a BOM. */
   private atStart: boolean;
@@ -65,11 +65,8 @@ export class SqlSplitter {
   private bodyLine = 0;
   private groups = 0;
   private firstValues = { first: 0, rest: 0 }; // of the outermost groups (sql-statement.ts)
-  private headParts: Buffer[] = [];
-  private headLen = 0;
-  private keepDecided: boolean | null = null;
-  private textParts: Buffer[] = [];
-  /** Offset up to which the current body has been copied into head/text parts. */
+  private readonly body: StatementBody;
+  /** Offset up to which the current body has been copied into `body`. */
   private copied = 0;
 
   constructor(opts: SplitterOptions = {}) {
@@ -79,7 +76,7 @@ export class SqlSplitter {
     this.line = opts.startLine ?? 1;
     this.delim = opts.delimiter ?? ';';
     this.delimBytes = Buffer.from(this.delim, 'latin1');
-    this.keep = opts.keep;
+    this.body = new StatementBody(opts.keep);
     this.modes = new SqlModeTracker(opts.sqlMode ?? '');
     this.atStart = this.base === 0;
   }
@@ -343,37 +340,17 @@ export class SqlSplitter {
     this.copied = this.bodyStart;
   }
 
-  /** Copies the body bytes read so far (up to buf[upTo]) into the head and, if kept, the text. */
+  /** Copies the body bytes read so far (up to buf[upTo]) into `body`. */
   private copyBody(buf: Buffer, upTo: number): void {
     const from = this.copied - this.base;
     if (upTo <= from) return;
-    const piece = buf.subarray(from, upTo);
+    this.body.add(buf.subarray(from, upTo));
     this.copied = this.base + upTo;
-    if (this.headLen < HEAD_BYTES) {
-      const h = piece.subarray(0, HEAD_BYTES - this.headLen);
-      this.headParts.push(Buffer.from(h));
-      this.headLen += h.length;
-      if (this.keepDecided === null && this.headLen >= HEAD_BYTES) this.decide();
-    }
-    if (this.keepDecided !== false) this.textParts.push(Buffer.from(piece));
-  }
-
-  private decide(): void {
-    this.keepDecided = this.keep ? this.keep(Buffer.concat(this.headParts).toString('latin1')) : false;
-    if (!this.keepDecided) this.textParts = [];
   }
 
   private emit(delimAt: number, end: number, terminated: boolean): SqlStatement {
-    if (this.keepDecided === null) this.decide();
-    let text: Buffer | null = null;
-    if (this.keepDecided) {
-      const whole = Buffer.concat(this.textParts);
-      let e = whole.length - (this.copied - delimAt);
-      if (e > whole.length) e = whole.length;
-      while (e > 0 && isBlank(whole[e - 1]!)) e--;
-      text = whole.subarray(0, e);
-    }
-    const head = Buffer.concat(this.headParts).toString('latin1');
+    const text = this.body.text(this.copied - delimAt);
+    const head = this.body.head;
     return { start: this.stmtStart, bodyStart: this.bodyStart, end, line: this.bodyLine, text, head, groups: this.groups, firstValues: this.firstValues, noBackslashEscapes: this.modes.noBackslashEscapes, delimiter: this.delim, terminated };
   }
 
@@ -383,10 +360,7 @@ export class SqlSplitter {
     this.groups = 0;
     this.firstValues = { first: 0, rest: 0 };
     this.depth = 0;
-    this.headParts = [];
-    this.headLen = 0;
-    this.keepDecided = null;
-    this.textParts = [];
+    this.body.reset();
     this.inCond = false;
   }
 }
