@@ -18,7 +18,7 @@
  *   (SET autocommit = 0 with no COMMIT after them: the client's session ends and rolls them back).
  */
 import { autoIncrementColumn } from './create-table.js';
-import { identName, type ClassifiedKind, type TransactionOp } from './sql-classify.js';
+import { identName, type Classified, type ClassifiedKind, type TransactionOp } from './sql-classify.js';
 import { FIRST_OTHER, FIRST_ZERO, type SqlStatement } from './sql-statement.js';
 
 /** Statements that commit the file's open transaction implicitly in `mariadb < file` (DDL, LOCK TABLES, accounts). */
@@ -193,6 +193,9 @@ export class ScriptOrder {
   }
 }
 
+/** How an INSERT gives its values (sql-classify.ts): a column list or not, or SET assignments. */
+export type InsertForm = Pick<Extract<Classified, { kind: 'insert' }>, 'columnList' | 'assignments'>;
+
 const COLUMN_LIST = /^\s*(?:INSERT|REPLACE)\b[^(]*\(([^()]*)\)\s*VALUES?\b/i;
 
 /**
@@ -204,13 +207,14 @@ const COLUMN_LIST = /^\s*(?:INSERT|REPLACE)\b[^(]*\(([^()]*)\)\s*VALUES?\b/i;
  * (`values`: sql-statement.ts FirstValues): a column given anywhere else, or a table not read, counts
  * as taking server ids (slower, never other ids than the client's).
  */
-export function takesServerIds(ddl: string, head: string, columnList: boolean, values: SqlStatement['firstValues'], sqlMode: string): boolean {
+export function takesServerIds(ddl: string, head: string, form: InsertForm, values: SqlStatement['firstValues'], sqlMode: string): boolean {
   const auto = autoIncrementColumn(ddl);
   if (auto === null) return false;
-  if (auto === 'unknown') return true;
+  // INSERT … SET: the column may be among its assignments or not (they are not read)
+  if (auto === 'unknown' || form.assignments) return true;
   let position = auto.position;
   let rows = values.rest;
-  if (columnList) {
+  if (form.columnList) {
     const list = COLUMN_LIST.exec(head)?.[1];
     if (list === undefined) return true;
     const name = auto.name.toLowerCase();

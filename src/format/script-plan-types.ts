@@ -57,6 +57,12 @@ export interface PlannedTable {
    * into a target of that name.
    */
   opaqueQualifier?: { readonly database: string; readonly line: number };
+  /**
+   * Some of its INSERTs end in ON DUPLICATE KEY UPDATE: a row of the file may update one before it
+   * instead of adding one (it holds at most `rows`), and what it holds depends on the order of its
+   * rows: its batches load in file order.
+   */
+  updatesOnDuplicate?: boolean;
 }
 
 export interface PlannedDatabase {

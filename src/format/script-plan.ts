@@ -31,7 +31,6 @@ export type { DdlCharset, PlanLimits, PlannedDatabase, PlannedTable, PlannerOpti
 export const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
 
 const HEAD_COMMENT_BYTES = 2048;
-
 const TAIL_BYTES = 4096;
 
 export class ScriptPlanner {
@@ -354,8 +353,9 @@ export class ScriptPlanner {
     if (INSERT_SELECT.test(normalizeHead(st.head))) this.order.insertSelect(d?.name ?? null, what.table, st.line);
     // the INSERTs' sql_mode: the header's (import-load.ts refuses others), else --sql-mode's, else the server's
     const mode = this.session.state.sql_mode === INITIAL_SQL_MODE ? (this.opts.sqlMode ?? '') : this.session.state.sql_mode;
-    if (!table.serverIds && takesServerIds(table.ddl.text, st.head, what.columnList, st.firstValues, mode)) table.serverIds = true;
-    const rows = insertRows(st.groups, what.columnList);
+    if (!table.serverIds && takesServerIds(table.ddl.text, st.head, what, st.firstValues, mode)) table.serverIds = true;
+    if (st.onDuplicate) table.updatesOnDuplicate = true;
+    const rows = insertRows(st.groups, what);
     const size = st.end - st.bodyStart;
     table.rows += rows;
     table.bytes += size;

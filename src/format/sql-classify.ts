@@ -37,7 +37,8 @@ export type Classified =
   | { readonly kind: 'account' }
   /** DELETE FROM t (no WHERE) / TRUNCATE t: HeidiSQL writes it before a table's rows. */
   | { readonly kind: 'empty-table'; readonly table: string; readonly database: string | null }
-  | { readonly kind: 'insert'; readonly table: string; readonly database: string | null; readonly columnList: boolean }
+  /** `assignments`: INSERT … SET a = 1, b = 2 (one row, no groups of rows). */
+  | { readonly kind: 'insert'; readonly table: string; readonly database: string | null; readonly columnList: boolean; readonly assignments: boolean }
   | { readonly kind: 'sequence-state'; readonly table: string }
   | { readonly kind: 'object'; readonly object: ObjectStatementKind; readonly name: string; readonly drop: boolean; readonly on: string | null }
   | { readonly kind: 'other' };
@@ -100,7 +101,7 @@ const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [
   [new RegExp(`^ALTER\\s+TABLE\\s+${QNAME}\\s+(DISABLE|ENABLE)\\s+KEYS\\s*$`, 'i'), (m) => ({ kind: 'keys', table: qualifiedName(m, 1)[1], enable: m[3]!.toUpperCase() === 'ENABLE' })],
   [new RegExp(`^ALTER\\s+(?:ONLINE\\s+|IGNORE\\s+)*TABLE\\s+(?:IF\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'alter-table', table, database }; }],
   [new RegExp(`^(?:DELETE\\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\\s+)*FROM|TRUNCATE(?:\\s+TABLE)?)\\s+${QNAME}\\s*$`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'empty-table', table, database }; }],
-  [new RegExp(`^(?:INSERT|REPLACE)\\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\\s+)*(?:INTO\\s+)?${QNAME}\\s*(\\()?`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'insert', table, database, columnList: m[3] === '(' }; }],
+  [new RegExp(`^(?:INSERT|REPLACE)\\s+(?:(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE)\\s+)*(?:INTO\\s+)?${QNAME}\\s*(?:(\\()|(SET)\\b)?`, 'i'), (m) => { const [database, table] = qualifiedName(m, 1); return { kind: 'insert', table, database, columnList: m[3] === '(', assignments: m[4] !== undefined }; }],
   [new RegExp(`^(?:DO|SELECT)\\s+SETVAL\\s*\\(\\s*${QNAME}`, 'i'), (m) => ({ kind: 'sequence-state', table: qualifiedName(m, 1)[1] })],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?${VIEW_OPTS}${DEFINER}${VIEW_OPTS}VIEW\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}`, 'i'), (m) => ({ kind: 'object', object: 'view', name: qualifiedName(m, 1)[1], drop: false, on: null })],
   [new RegExp(`^CREATE\\s+(?:OR\\s+REPLACE\\s+)?${DEFINER}TRIGGER\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QNAME}\\s+\\w+\\s+\\w+\\s+ON\\s+${QNAME}`, 'i'), (m) => ({ kind: 'object', object: 'trigger', name: qualifiedName(m, 1)[1], drop: false, on: qualifiedName(m, 3)[1] })],
@@ -149,7 +150,8 @@ const DELETE_ONE_TABLE = new RegExp(
   'i',
 );
 
-/** Rows of an INSERT … VALUES statement from its outer parenthesised groups (the column list is one). */
-export function insertRows(groups: number, columnList: boolean): number {
-  return Math.max(0, groups - (columnList ? 1 : 0));
+/** Rows of an INSERT statement: of INSERT … VALUES its outer parenthesised groups (the column list is one); INSERT … SET writes one. */
+export function insertRows(groups: number, what: { readonly columnList: boolean; readonly assignments: boolean }): number {
+  if (what.assignments) return 1;
+  return Math.max(0, groups - (what.columnList ? 1 : 0));
 }

@@ -10,6 +10,8 @@
  *   delimiter count inside them), except MariaDB's version-999999 "sandbox" line, which no server
  *   runs;
  * - empty statements (only blanks and comments before a delimiter) are skipped;
+ * - an INSERT's row groups are its outermost parenthesised groups up to the word ON of an ON
+ *   DUPLICATE KEY UPDATE (`v = VALUES(v)` after it is no row);
  * - a UTF-8 byte order mark at the very start of the input is skipped, as the client skips it (an
  *   editor's "save as UTF-8" adds one): taken as SQL it would make the file's first SET unknown.
  *
@@ -37,7 +39,8 @@ const enum St {
 /** Bytes that never start or end anything in a statement body (1): letters, digits, most punctuation. */
 const PLAIN = new Uint8Array(256);
 for (let c = 0x21; c < 0x100; c++) PLAIN[c] = 1;
-for (const c of "'\"`-#/*()".split('')) PLAIN[c.charCodeAt(0)] = 0;
+// O and o: the ON of ON DUPLICATE KEY UPDATE (in no number or hex literal of a row)
+for (const c of "'\"`-#/*()Oo".split('')) PLAIN[c.charCodeAt(0)] = 0;
 
 /** Bytes of a quoted value read one by one before the next quote or backslash is searched with indexOf. */
 const SHORT_RUN = 64;
@@ -64,6 +67,10 @@ export class SqlSplitter {
   private bodyStart = -1;
   private bodyLine = 0;
   private groups = 0;
+  /** The statement's ON DUPLICATE KEY UPDATE began: no more row groups. */
+  private onDuplicate = false;
+  /** The byte before carry[0] (0: none): whether an ON at carry[0] begins a word. */
+  private before = 0;
   private firstValues = { first: 0, rest: 0 }; // of the outermost groups (sql-statement.ts)
   private readonly body: StatementBody;
   /** Offset up to which the current body has been copied into `body`. */
@@ -300,13 +307,17 @@ export class SqlSplitter {
         }
       }
       if (c === 0x28 && this.depth === 0 && short(FIRST_VALUE_BYTES)) break;
+      if ((c === 0x4f || c === 0x6f) && this.depth === 0 && this.bodyStart >= 0 && !this.onDuplicate) {
+        if (short(3)) break;
+        if (isWordOn(buf, i, i > 0 ? buf[i - 1]! : this.before)) this.onDuplicate = true;
+      }
       this.markBody(buf, i);
       if (c === 0x27) this.st = St.Single;
       else if (c === 0x22) this.st = St.Double;
       else if (c === 0x60) this.st = St.Back;
       else if (c === 0x28) {
-        if (this.depth === 0 && ++this.groups === 1) this.firstValues.first = firstValue(buf, i + 1);
-        else if (this.depth === 0) this.firstValues.rest |= firstValue(buf, i + 1);
+        if (this.depth === 0 && !this.onDuplicate && ++this.groups === 1) this.firstValues.first = firstValue(buf, i + 1);
+        else if (this.depth === 0 && !this.onDuplicate) this.firstValues.rest |= firstValue(buf, i + 1);
         this.depth++;
       } else if (c === 0x29) {
         if (this.depth > 0) this.depth--;
@@ -316,6 +327,7 @@ export class SqlSplitter {
     if (this.bodyStart >= 0) this.copyBody(buf, i);
     this.countLines(buf, i);
     this.base = base + i;
+    this.before = i > 0 ? buf[i - 1]! : this.before;
     this.carry = i < n ? Buffer.from(buf.subarray(i)) : Buffer.alloc(0);
     return out;
   }
@@ -351,18 +363,29 @@ export class SqlSplitter {
   private emit(delimAt: number, end: number, terminated: boolean): SqlStatement {
     const text = this.body.text(this.copied - delimAt);
     const head = this.body.head;
-    return { start: this.stmtStart, bodyStart: this.bodyStart, end, line: this.bodyLine, text, head, groups: this.groups, firstValues: this.firstValues, noBackslashEscapes: this.modes.noBackslashEscapes, delimiter: this.delim, terminated };
+    return { start: this.stmtStart, bodyStart: this.bodyStart, end, line: this.bodyLine, text, head, groups: this.groups, onDuplicate: this.onDuplicate, firstValues: this.firstValues, noBackslashEscapes: this.modes.noBackslashEscapes, delimiter: this.delim, terminated };
   }
 
   private resetStatement(next: number): void {
     this.stmtStart = next;
     this.bodyStart = -1;
     this.groups = 0;
+    this.onDuplicate = false;
     this.firstValues = { first: 0, rest: 0 };
     this.depth = 0;
     this.body.reset();
     this.inCond = false;
   }
+}
+
+const isWordByte = (c: number | undefined): boolean => c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24 || c >= 0x80);
+
+/**
+ * The word ON at buf[at] (`prev`: the byte before it). Outside parentheses an INSERT has it only in
+ * ON DUPLICATE KEY UPDATE: a name spelled so must be quoted (a reserved word).
+ */
+function isWordOn(buf: Buffer, at: number, prev: number): boolean {
+  return (buf[at + 1] === 0x4e || buf[at + 1] === 0x6e) && !isWordByte(buf[at + 2]) && !isWordByte(prev);
 }
 
 /** Splits a whole byte stream (helper for tests and small inputs). */

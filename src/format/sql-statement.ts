@@ -14,6 +14,8 @@ export interface SqlStatement {
   readonly head: string;
   /** Parenthesised groups at the outermost level (an INSERT's row tuples, plus its column list). */
   readonly groups: number;
+  /** Of an INSERT: an ON DUPLICATE KEY UPDATE follows its rows (the word ON outside quotes, comments and parentheses); `groups` stop before it. */
+  readonly onDuplicate: boolean;
   /**
    * What the first value of its outermost groups is, as FIRST_* bits: of the first group (an INSERT's
    * column list, when it has one) and of all the others (its rows). An AUTO_INCREMENT column given

@@ -245,8 +245,8 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
       }
       if (s.lastWarningCount > 0) await reportWarnings(ctx, s, `${fileName} line ${st.line} (${db}.${table})`);
     }
-    // REPLACE counts a replaced row twice (deleted, inserted): the rows written are the file's
-    if (dup === 'replace') rows = batch.rows;
+    // REPLACE counts a replaced row twice (deleted, inserted), ON DUPLICATE KEY UPDATE an updated one: the rows written are the file's
+    if (dup === 'replace' || w.table.updatesOnDuplicate === true) rows = batch.rows;
     return await commitImportBatch(ctx, s, f.w, batch, rows, state);
   } catch (e) {
     if (!state.committing) await s.exec('ROLLBACK').catch(() => undefined);
@@ -300,9 +300,10 @@ export async function loadImportData(outer: ImportContext, work: ImportTableWork
         const { w, batch } = f;
         // --on-duplicate: which of two rows with one key stays is the file's order (ignore keeps the
         // first, replace the last), so a table's batches run one after the other; so do those of a
-        // table whose ids the server gives (AUTO_INCREMENT left out of the INSERT): the client's ids
+        // table whose ids the server gives (AUTO_INCREMENT left out of the INSERT): the client's ids;
+        // and of one whose INSERTs update on a duplicate key: the update of the last row of a key stays
         let turnDone = (): void => undefined;
-        if (inOrder || w.table.serverIds === true) {
+        if (inOrder || w.table.serverIds === true || w.table.updatesOnDuplicate === true) {
           const before = turns.get(w);
           turns.set(w, new Promise<void>((resolve) => (turnDone = resolve)));
           await before;

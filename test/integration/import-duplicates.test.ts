@@ -6,13 +6,15 @@
  * INTO, --complete-insert column lists, multi-row). `--on-duplicate ignore` keeps the first row of
  * each key in file order and `replace` the last: the result is compared by CHECKSUM TABLE with
  * tables built here row by row with that rule. Without the option the first duplicate fails the
- * load, naming the file, line and table.
+ * load, naming the file, line and table. A file's own INSERT … ON DUPLICATE KEY UPDATE (and
+ * INSERT … SET) loads as `mariadb < file` loads it: in file order, checked to hold at most its rows.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connArgs, runCli } from '../support/cli.js';
+import { expectSameDatabases } from '../support/checker.js';
+import { connArgs, mariadbClient, runCli } from '../support/cli.js';
 import { killAfterProgressRows } from '../support/faults.js';
 import type { AdminSession } from '../support/server.js';
 import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
@@ -195,4 +197,31 @@ describe('tsload --on-duplicate on imports of other tools\' dumps', () => {
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${db}\`.\`t1\``))).toBe(kept.length);
     expect(await checksum(db, 't1')).toBe(await checksum(want, 'big_replace'));
   }, 600_000);
+
+  it('a file\'s own ON DUPLICATE KEY UPDATE and INSERT … SET: the rows of `mariadb < file`, in file order over several threads, verified as at most the file\'s rows', async () => {
+    // the reviewer's file: VALUES(v) is no row, the SET one row
+    const odku = path.join(dir, 'odku.sql');
+    writeFileSync(odku, [
+      'CREATE TABLE o (id int primary key, v int);',
+      'INSERT INTO o (id,v) VALUES (1,1),(2,2) ON DUPLICATE KEY UPDATE v=VALUES(v);',
+      'INSERT INTO o (id,v) VALUES (1,10) ON DUPLICATE KEY UPDATE v=VALUES(v);',
+      'INSERT INTO o SET id=3, v=3;',
+      // each update appends to the key's row: only file order gives the client's strings
+      'CREATE TABLE log (id int primary key, seen text);',
+      ...Array.from({ length: 1000 }, (_, k) => `INSERT INTO log VALUES (${k % 7},'${k}'),(${(k * 3) % 7},'${k}b') ON DUPLICATE KEY UPDATE seen = CONCAT(seen, ',', VALUES(seen));`),
+      '-- Dump completed on 2026-12-03  6:00:00',
+      '',
+    ].join('\n'));
+    const client = uniqueDb('imp_odku_client');
+    const db = uniqueDb('imp_odku');
+    dbs.push(client, db);
+    await admin.query(`CREATE DATABASE \`${client}\``);
+    mariadbClient([client], readFileSync(odku));
+    const r = await runCli('tsload', [...connArgs(), '-d', odku, '-B', db, '-t', '8', '--rows-per-transaction', '1'], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`verify: the INSERTs of ${db}.o, ${db}.log end in ON DUPLICATE KEY UPDATE`);
+    expect(r.stderr).toMatch(/each is checked to hold at most the rows of its INSERTs/);
+    expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${db}\`.o`))).toBe(3);
+    await expectSameDatabases(admin, client, db, 'ON DUPLICATE KEY UPDATE');
+  }, 180_000);
 });

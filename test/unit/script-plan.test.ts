@@ -116,18 +116,20 @@ describe('script plan', () => {
   it('tells an INSERT that leaves the AUTO_INCREMENT id to the server', () => {
     const ddl = 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `a` decimal(10, 2)\n) AUTO_INCREMENT=5';
     const ids = { first: 1, rest: 1 };
-    expect(takesServerIds(ddl, 'INSERT INTO `t` (`a`) VALUES (1)', true, ids, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
-    expect(takesServerIds(ddl, 'INSERT INTO `t` (`id`, `a`) VALUES (1, 2)', true, { first: 4, rest: 1 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(false);
-    expect(takesServerIds(ddl, 'INSERT INTO `t` VALUES (1, 2)', false, ids, '')).toBe(false);
-    expect(takesServerIds('CREATE TABLE t (id int auto_increment primary key, a int)', 'INSERT INTO t (ID, a) VALUES (1, 2)', true, { first: 4, rest: 1 }, '')).toBe(false);
-    expect(takesServerIds('CREATE TABLE t (id int, a int) AUTO_INCREMENT=3', 'INSERT INTO t (a) VALUES (2)', true, ids, '')).toBe(false);
+    const LIST = { columnList: true, assignments: false };
+    const BARE = { columnList: false, assignments: false };
+    expect(takesServerIds(ddl, 'INSERT INTO `t` (`a`) VALUES (1)', LIST, ids, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
+    expect(takesServerIds(ddl, 'INSERT INTO `t` (`id`, `a`) VALUES (1, 2)', LIST, { first: 4, rest: 1 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(false);
+    expect(takesServerIds(ddl, 'INSERT INTO `t` VALUES (1, 2)', BARE, ids, '')).toBe(false);
+    expect(takesServerIds('CREATE TABLE t (id int auto_increment primary key, a int)', 'INSERT INTO t (ID, a) VALUES (1, 2)', LIST, { first: 4, rest: 1 }, '')).toBe(false);
+    expect(takesServerIds('CREATE TABLE t (id int, a int) AUTO_INCREMENT=3', 'INSERT INTO t (a) VALUES (2)', LIST, ids, '')).toBe(false);
     // a string or comment reading auto_increment is not the column's attribute
     const noted = "CREATE TABLE t (note varchar(40) DEFAULT 'auto_increment' COMMENT \"auto_increment\", -- auto_increment\n id int NOT NULL AUTO_INCREMENT, v int, PRIMARY KEY (id))";
-    expect(takesServerIds(noted, "INSERT INTO t (note, v) VALUES ('x',1)", true, { first: 4, rest: 4 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
-    expect(takesServerIds(noted, "INSERT INTO t (id, note, v) VALUES (1,'x',1)", true, { first: 4, rest: 1 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(false);
+    expect(takesServerIds(noted, "INSERT INTO t (note, v) VALUES ('x',1)", LIST, { first: 4, rest: 4 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
+    expect(takesServerIds(noted, "INSERT INTO t (id, note, v) VALUES (1,'x',1)", LIST, { first: 4, rest: 1 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(false);
     // the column given elsewhere than first, or INVISIBLE: not read, so taken as the server's
-    expect(takesServerIds(noted, "INSERT INTO t VALUES ('x',5,1)", false, { first: 4, rest: 4 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
-    expect(takesServerIds('CREATE TABLE t (id int auto_increment primary key invisible, a int)', 'INSERT INTO t VALUES (1)', false, ids, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
+    expect(takesServerIds(noted, "INSERT INTO t VALUES ('x',5,1)", BARE, { first: 4, rest: 4 }, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
+    expect(takesServerIds('CREATE TABLE t (id int auto_increment primary key invisible, a int)', 'INSERT INTO t VALUES (1)', BARE, ids, 'NO_AUTO_VALUE_ON_ZERO')).toBe(true);
   });
 
   it('reads NULL and 0 ids in any row of an INSERT, as its sql_mode takes them; a mysqldump file stays parallel', () => {
@@ -150,10 +152,20 @@ describe('script plan', () => {
     expect(serial(`${header}\nCREATE TABLE \`t\` (\n  \`id\` int(11) NOT NULL AUTO_INCREMENT,\n  \`a\` int,\n  PRIMARY KEY (\`id\`)\n) AUTO_INCREMENT=3;\nINSERT INTO \`t\` VALUES (0,1),(1,2),\n(2,3);`)).toEqual([undefined]);
   });
 
+  it('counts INSERT … SET as one row and no ON DUPLICATE KEY UPDATE group as a row, marking such a table', () => {
+    const p = plan('CREATE TABLE o (id int primary key, v int);\nINSERT INTO o (id,v) VALUES (1,1),(2,2) ON DUPLICATE KEY UPDATE v=VALUES(v);\nINSERT INTO o (id,v) VALUES (1,10) ON DUPLICATE KEY UPDATE v=VALUES(v);\nINSERT INTO o SET id=3, v=3;\nCREATE TABLE p (id int auto_increment primary key, v int);\nINSERT INTO p SET v=1;\nINSERT INTO p (id, v) VALUES (2,2);\n-- Dump completed on 2026-12-02\n');
+    const [o, q] = p.databases[0]!.tables;
+    expect([o!.rows, o!.updatesOnDuplicate, o!.serverIds]).toEqual([4, true, undefined]);
+    expect(o!.batches.map((b) => b.rows)).toEqual([3, 1]);
+    // the SET's id is not read: taken as the server's
+    expect([q!.rows, q!.updatesOnDuplicate, q!.serverIds]).toEqual([2, undefined, true]);
+    expect(classify('INSERT IGNORE INTO `o` SET `id` = 1')).toEqual({ kind: 'insert', table: 'o', database: null, columnList: false, assignments: true });
+  });
+
   it('classifies what mysqldump writes', () => {
     expect(classify('/*!50003 CREATE*/ /*!50020 DEFINER=`u`@`%`*/ /*!50003 PROCEDURE `p`() BEGIN')).toMatchObject({ kind: 'object', object: 'procedure', name: 'p' });
     expect(classify('CREATE DEFINER="u"@"localhost" FUNCTION "f l"(a INT)')).toMatchObject({ kind: 'object', object: 'function', name: 'f l' });
-    expect(classify('INSERT INTO `we``ird` VALUES (1)')).toEqual({ kind: 'insert', table: 'we`ird', database: null, columnList: false });
+    expect(classify('INSERT INTO `we``ird` VALUES (1)')).toEqual({ kind: 'insert', table: 'we`ird', database: null, columnList: false, assignments: false });
     expect(classify('/*!40000 ALTER TABLE `t` DISABLE KEYS */')).toEqual({ kind: 'keys', table: 't', enable: false });
     expect(classify('ALTER TABLE `s`.`t`\n  MODIFY `id` int(11) NOT NULL AUTO_INCREMENT')).toEqual({ kind: 'alter-table', table: 't', database: 's' });
     const ops = [['begin', true], ['begin', true], ['autocommit-off', true], ['commit', false], ['autocommit-on', false], ['rollback', false]] as const;

@@ -46,6 +46,20 @@ describe('SqlSplitter', () => {
     expect(sql.slice(st[1]!.bodyStart, st[1]!.end)).toBe('INSERT INTO `t` VALUES (1,(2)),(3);');
   });
 
+  it('counts the row groups of an INSERT up to ON DUPLICATE KEY UPDATE, at any cut', () => {
+    const sql = [
+      'INSERT INTO o (id,v) VALUES (1,1),(2,2) ON DUPLICATE KEY UPDATE v=VALUES(v);',
+      "INSERT INTO o VALUES (3,'on (x)'),(4,(4))\non\tduplicate key update v=(v+1), w=VALUES(w);",
+      'INSERT INTO `on` (`on`, `o`) VALUES (5,5) /* ON (c) */;',
+      'INSERT INTO o (nono) VALUES (6),(7);',
+      'INSERT INTO o SET id=(8), v=9;',
+    ].join('\n');
+    const want = [[3, true], [2, true], [2, false], [3, false], [1, false]];
+    for (let cut = 0; cut < sql.length; cut++) {
+      expect(split(sql, [cut]).map((st) => [st.groups, st.onDuplicate]), `cut at ${cut}`).toEqual(want);
+    }
+  });
+
   it('treats conditional comments as SQL and the sandbox line as a comment', () => {
     const sql = '/*M!999999\\- enable the sandbox mode */ \n/*!40101 SET NAMES utf8mb4 */;\n/*!50001 CREATE VIEW v AS SELECT \';\' AS x */;';
     const st = split(sql);
