@@ -74,7 +74,7 @@ export class ScriptPlanner {
       this.classified.push({ head, what });
       return what.kind !== 'insert';
     };
-    this.splitter = new SqlSplitter({ keep, ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}) });
+    this.splitter = new SqlSplitter({ keep, sqlMode: opts.sqlMode ?? '', ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter } : {}) });
     if (opts.database !== undefined) this.current = this.database(opts.database);
   }
 

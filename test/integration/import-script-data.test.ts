@@ -2,7 +2,7 @@
  * What a SQL script's data statements do, as `mariadb DB < file` does it (a reviewer's cases):
  * INSERTs that name their database (DBeaver's, phpMyAdmin's exports) go to the target of -B /
  * --rename and to no other database; CREATE TABLE … SELECT, INSERT … ON DUPLICATE KEY UPDATE and
- * INSERT … SET; a double-quoted SET SQL_MODE; a compressed file tsload does not read. Compared by
+ * INSERT … SET; a double-quoted SET SQL_MODE, and --sql-mode, NO_BACKSLASH_ESCAPES; a compressed file tsload does not read. Compared by
  * the checker (content checksums over every column), or refused before anything is created.
  */
 import { spawnSync } from 'node:child_process';
@@ -118,6 +118,19 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
       '',
     ].join('\n');
     const [, dst] = await restoreBothWays('nbe', () => pma, (d) => ['-B', d]);
+    expect(await admin.query(`SELECT v FROM \`${dst}\`.t ORDER BY id`)).toEqual([{ v: 'a\\' }, { v: 'b;c\\' }, { v: '\\\\' }]);
+  }, 600_000);
+
+  it('--sql-mode NO_BACKSLASH_ESCAPES: a file relying on it splits its strings as the mariadb client does in that mode', async () => {
+    const [ref, dst] = [uniqueDb('scr_ref_nbe_opt'), uniqueDb('scr_nbe_opt')];
+    dbs.push(ref, dst);
+    // no SET of its own: only the session's mode says that '\' ends at its second byte
+    const body = ["CREATE TABLE t (id int primary key, v varchar(10));", "INSERT INTO t VALUES (1,'a\\'),(2,'b;c\\');", "INSERT INTO t VALUES (3,'\\\\');", FOOT].join('\n');
+    await admin.query(`CREATE DATABASE \`${ref}\``);
+    mariadbClient(["--init-command=SET sql_mode = 'NO_BACKSLASH_ESCAPES'", ref], body);
+    const r = await runCli('tsload', [...connArgs(), '-d', write('nbe-opt.sql', body), '-B', dst, '--sql-mode', 'NO_BACKSLASH_ESCAPES'], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    await expectSameDatabases(admin, ref, dst, 'nbe-opt');
     expect(await admin.query(`SELECT v FROM \`${dst}\`.t ORDER BY id`)).toEqual([{ v: 'a\\' }, { v: 'b;c\\' }, { v: '\\\\' }]);
   }, 600_000);
 
