@@ -382,9 +382,7 @@ export class ScriptPlanner {
   }
 }
 
-function key(db: string | null, name: string): string {
-  return `${db ?? ''}\u0000${name}`;
-}
+const key = (db: string | null, name: string): string => `${db ?? ''}\u0000${name}`;
 
 /** Plans a whole script from an async byte stream; a read error ends the plan as incomplete. */
 export async function planScript(source: AsyncIterable<Buffer>, opts: PlannerOptions, failureOf: (e: unknown) => string | null = () => null): Promise<ScriptPlan> {
