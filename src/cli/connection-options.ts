@@ -229,13 +229,18 @@ const TOOL_OPTIONS = new WeakMap<object, { readonly entries: readonly OptionEntr
  * Keys match the long option name (`--chunk-size` ← `chunk-size`/`chunk_size`); a boolean takes the
  * mysql client's prefixes (`enable-x`, `skip-x`, `disable-x`, and `no-x` for our `--no-x` options), the
  * last occurrence winning; a boolean value that is not one is an error naming the file, group and line. Values go through the option's own parser and choices.
- * A repeatable option (its default an array: --ignore-table, -B, --where…) accumulates, as mysqldump's
- * do: every occurrence in the files in the order read, then the command line's values after them (a
- * `skip-`/`no-` form empties what the files gave so far). Any other option: the command line wins, else
- * the last occurrence.
+ * A repeatable option (its default an array: --ignore-table, -B, --where…) takes every occurrence in
+ * the files, in the order read (a `skip-`/`no-` form empties what the files gave so far); the command
+ * line's values replace them, except for the exclusions (--ignore-table, --users-exclude), which add
+ * up as mysqldump's --ignore-table does: a command line naming what to dump (-B, -T, --where,
+ * --rename) means that, not that plus the file's. Any other option: the command line wins, else the
+ * last occurrence.
  * Connection options are skipped (resolveConnection already applied them with the right precedence).
  * Given the `fileOptions` of resolveConnection, only the [<tool>] groups count; any other record is used whole.
  */
+/** The repeatable options whose option-file and command-line values add up (applyFileDefaults). */
+const ADDITIVE_OPTIONS: ReadonlySet<string> = new Set(['ignoreTable', 'usersExclude']);
+
 export function applyFileDefaults(command: Command, fileOptions: Readonly<Record<string, string>>): void {
   const tool = TOOL_OPTIONS.get(fileOptions);
   if (tool) refuseUnknownKeys(command, tool.entries);
@@ -247,7 +252,7 @@ export function applyFileDefaults(command: Command, fileOptions: Readonly<Record
     const fromCli = source !== undefined && source !== 'default';
     const initial: unknown = option.defaultValue;
     const collecting = Array.isArray(initial);
-    if (fromCli && !collecting) continue;
+    if (fromCli && !(collecting && ADDITIVE_OPTIONS.has(attr))) continue;
     const long = normalizeKey((option.long ?? '').replace(/^--/, ''));
     const name = option.negate ? long.replace(/^no-/, '') : long;
     const boolean = option.isBoolean() || option.negate;

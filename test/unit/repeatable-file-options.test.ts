@@ -28,16 +28,16 @@ async function run(cnf: string, args: string[] = []): Promise<Command> {
   return cmd;
 }
 
-describe('repeatable options in option files (mysqldump accumulates them)', () => {
+describe('repeatable options in option files (mysqldump accumulates them; the command line names what to dump)', () => {
   it('keeps every line of a repeated option, in the order read', async () => {
     const cmd = await run('[tsdump]\nignore-table=db.t1\nignore-table=db.t2\nwhere=db.t1:id>1\n[tsdump]\nignore-table=db.t3\n');
     expect(cmd.opts()).toMatchObject({ ignoreTable: ['db.t1', 'db.t2', 'db.t3'], where: ['db.t1:id>1'] });
     expect(cmd.getOptionValueSource('ignoreTable')).toBe('config');
   });
 
-  it("adds the command line's values after the files' (the command line does not drop them)", async () => {
-    const cmd = await run('[tsdump]\nignore-table=db.t1\ndatabase=a\n', ['--ignore-table', 'db.t9', '-B', 'b', '-B', 'c']);
-    expect(cmd.opts()).toMatchObject({ ignoreTable: ['db.t1', 'db.t9'], database: ['a', 'b', 'c'] });
+  it("adds the command line's exclusions after the files'; its -B, --where replace the files'", async () => {
+    const cmd = await run('[tsdump]\nignore-table=db.t1\ndatabase=a\nwhere=db.t:id>1\n', ['--ignore-table', 'db.t9', '-B', 'b', '-B', 'c', '--where', 'db.t:id>2']);
+    expect(cmd.opts()).toMatchObject({ ignoreTable: ['db.t1', 'db.t9'], database: ['b', 'c'], where: ['db.t:id>2'] });
     expect(cmd.getOptionValueSource('database')).toBe('cli');
   });
 
