@@ -97,5 +97,10 @@ export type MagicFormat = (typeof MAGIC)[number][0];
 
 /** The compressed format a file's first bytes say it is in; null: none of them (plain text, or damaged). */
 export function compressionByMagic(first: Buffer): MagicFormat | null {
+  // a skippable frame (magic 0x184D2A50-5F, then its length) before the data: pzstd writes one first
+  if (first.length >= 8 && (first[0]! & 0xf0) === 0x50 && first[1] === 0x2a && first[2] === 0x4d && first[3] === 0x18) {
+    const next = 8 + first.readUInt32LE(4);
+    return next + 4 <= first.length ? compressionByMagic(first.subarray(next)) : 'zstd';
+  }
   return MAGIC.find(([, m]) => m.every((b, i) => first[i] === b))?.[0] ?? null;
 }

@@ -111,6 +111,11 @@ describe('the compression of a file, by its first bytes', () => {
     expect(compressionByMagic(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00]))).toBe('xz');
     expect(compressionByMagic(Buffer.from('BZh91AY&SY'))).toBe('bzip2');
     expect(compressionByMagic(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0]))).toBe('zstd');
+    // pzstd's output starts with a skippable frame (here of 4 bytes), the zstd frame after it
+    const skippable = [0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 0x17, 0, 0, 0];
+    expect(compressionByMagic(Buffer.from(skippable.slice(0, 8)))).toBe('zstd');
+    expect(compressionByMagic(Buffer.from([...skippable, 0x28, 0xb5, 0x2f, 0xfd]))).toBe('zstd');
+    expect(compressionByMagic(Buffer.from([...skippable, 0x04, 0x22, 0x4d, 0x18]))).toBe('lz4');
     expect(compressionByMagic(Buffer.from('-- MySQL dump'))).toBeNull();
     expect(compressionByMagic(Buffer.alloc(0))).toBeNull();
   });
