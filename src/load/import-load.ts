@@ -149,6 +149,10 @@ export async function runPlannedImport(p: PlannedImport, reporter: Reporter, sig
   // the load's USE and CREATE DATABASE name each target in the header's character set: refused before anything is made
   for (const t of targets) wire(t.name, plan.charset);
   refuseOpaqueQualifiers(targets, p.files);
+  const odku = opts.restore.onDuplicate === 'replace' ? targets.flatMap((t) => t.source.tables.filter((tb) => tb.updatesOnDuplicate).map((tb) => `${t.name}.${tb.name}`)) : [];
+  if (odku.length > 0) {
+    throw new TsError({ code: 'usage', message: `--on-duplicate replace cannot turn the file's INSERT … ON DUPLICATE KEY UPDATE statements (into ${odku.slice(0, 3).join(', ')}${odku.length > 3 ? ', …' : ''}) into REPLACE: the server refuses REPLACE … ON DUPLICATE KEY UPDATE. Nothing was loaded`, suggestion: 'load without --on-duplicate (those statements say themselves what a duplicate key does), or with --on-duplicate ignore' });
+  }
   if (opts.dryRun) return { kind, seconds: 0, tables: [], mismatches: [], plan: describeImport(plan, renames), notes, replication, dumpId, coordinates };
   const header = plan.header.map((h) => h.text).filter((t) => !isServerState(t));
   const control = await ControlSession.open(opts.connection, loadControl(opts), reporter, signal);

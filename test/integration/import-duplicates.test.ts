@@ -223,5 +223,12 @@ describe('tsload --on-duplicate on imports of other tools\' dumps', () => {
     expect(r.stderr).toMatch(/each is checked to hold at most the rows of its INSERTs/);
     expect(Number(await admin.scalar(`SELECT COUNT(*) FROM \`${db}\`.o`))).toBe(3);
     await expectSameDatabases(admin, client, db, 'ON DUPLICATE KEY UPDATE');
+    // --on-duplicate replace would make them REPLACE … ON DUPLICATE KEY UPDATE, which the server refuses
+    const replaced = uniqueDb('imp_odku_repl');
+    dbs.push(replaced);
+    const refused = await runCli('tsload', [...connArgs(), '-d', odku, '-B', replaced, '--on-duplicate', 'replace']);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`--on-duplicate replace cannot turn the file's INSERT … ON DUPLICATE KEY UPDATE statements (into ${replaced}.o, ${replaced}.log)`);
+    expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [replaced])).toHaveLength(0);
   }, 180_000);
 });
