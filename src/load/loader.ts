@@ -58,7 +58,7 @@ import { LoadLease } from './load-lease.js';
 import type { LoadOptions, LoadResult } from './load-options.js';
 import { createObjects, restoreCounters } from './object-steps.js';
 import { gatherLoadFacts, readDefinitions, readInvokerViews } from './preflight-facts.js';
-import { definerBlockingViews, definerWarnings, preflightLoad } from './preflight.js';
+import { createdTables, definerBlockingViews, definerWarnings, preflightLoad } from './preflight.js';
 import { dumpDefiners } from './absent-definers.js';
 import { checkIdentities, openProgress } from './resume-check.js';
 import { createSchema } from './schema-steps.js';
@@ -87,7 +87,8 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
     try {
       const accounts = opts.restore.users ? await accountsToLoad(store, manifest, opts.restore.users) : null;
       const facts = await gatherLoadFacts(control.session, targets.map((t) => t.name), dumpDefiners(targets));
-      const read = { manifest, targets, opts, accounts, definitions: await readDefinitions(store, targets, opts) };
+      const base = { manifest, targets, opts, accounts };
+      const read = { ...base, definitions: await readDefinitions(store, createdTables(base, facts).map((c) => c.tb), opts) };
       const plan = { ...read, invokerViews: await readInvokerViews(store, definerBlockingViews(read, facts)) };
       const problems = preflightLoad(plan, facts);
       for (const w of definerWarnings(plan, facts)) reporter.emit({ kind: 'warning', message: w.message, database: w.database, table: w.name });

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { TsError } from '../core/errors.js';
 import { readGrants } from '../db/privileges.js';
 import { invokerView, parseDefiner } from './absent-definers.js';
@@ -72,13 +73,15 @@ async function charsetFacts(control: Session): Promise<Pick<LoadFacts, 'collatio
 }
 
 /**
- * The dump's SHOW CREATE TABLE of each table, for the checks that need them: only under
- * --convert-utf8mb4 (utf8mb4-keys.ts), and only of databases whose schema this load creates.
+ * The dump's SHOW CREATE TABLE of the tables the --convert-utf8mb4 checks judge (createdTables:
+ * only under that option, only tables this load creates), a few files at a time (an object store
+ * answers each in a round trip).
  */
-export async function readDefinitions(store: DumpStore, targets: LoadPreflightPlan['targets'], opts: LoadPreflightPlan['opts']): Promise<Map<TableEntry, string>> {
+export async function readDefinitions(store: DumpStore, tables: readonly TableEntry[], opts: LoadPreflightPlan['opts']): Promise<Map<TableEntry, string>> {
   const out = new Map<TableEntry, string>();
   if (!opts.convertUtf8mb4 || opts.restore.noSchema) return out;
-  for (const t of targets) for (const tb of t.source.tables) out.set(tb, await readSchemaFile(store, tb.schema));
+  const limit = pLimit(8);
+  await Promise.all(tables.map((tb) => limit(async () => out.set(tb, await readSchemaFile(store, tb.schema)))));
   return out;
 }
 

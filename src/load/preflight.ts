@@ -208,11 +208,8 @@ export function preflightLoad(plan: LoadPreflightPlan, facts: LoadFacts): Proble
  * has no utf8mb4 counterpart of (utf8mb4-collations.ts).
  */
 function utf8mb4Problems(plan: LoadPreflightPlan, facts: LoadFacts): Problem[] {
-  const pending = pendingTargets(plan, facts);
-  const targets = pending.map((p) => p.t);
-  // only the tables this load creates: --drop-table append and truncate keep an existing one's definition
-  const created = (p: (typeof pending)[number], table: string): boolean => !tableIn(facts, p.t.name, table) || (p.state.kind === 'fresh' && plan.opts.dropTable === 'drop');
-  const tables = pending.flatMap((p) => p.t.source.tables.filter((tb) => created(p, tb.name)).map((tb) => ({ t: p.t, tb, create: plan.definitions?.get(tb) ?? '' })));
+  const targets = pendingTargets(plan, facts).map((p) => p.t);
+  const tables = createdTables(plan, facts).map(({ t, tb }) => ({ t, tb, create: plan.definitions?.get(tb) ?? '' }));
   const keyed = tables.map(({ t, tb, create }) => ({ database: t.name, sourceDatabase: t.source.name, table: tb.name, create, columns: tb.columns, engine: plan.opts.engine ?? tb.engine }));
   const collated = [...targets.map((t) => ({ database: t.name, table: null, text: t.source.collation })), ...tables.map(({ t, tb, create }) => ({ database: t.name, table: tb.name, text: create }))];
   return [...utf8mb4KeyProblems(keyed, { defaultRowFormat: facts.innodbDefaultRowFormat, charsetWidths: facts.charsetWidths }), ...utf8mb4CollationProblems(collated, facts.collations)];
@@ -239,10 +236,19 @@ function definerPlan(plan: LoadPreflightPlan, facts: LoadFacts): DefinerPlan {
  * rerun only verifies (runState 'done'; one replaced by --drop-table drop/truncate, or by another
  * dump, is loaded again).
  */
-function pendingTargets(plan: LoadPreflightPlan, facts: LoadFacts): { t: LoadPreflightPlan['targets'][number]; state: RunState }[] {
+function pendingTargets(plan: Omit<LoadPreflightPlan, 'definitions'>, facts: LoadFacts): { t: LoadPreflightPlan['targets'][number]; state: RunState }[] {
   return plan.targets
     .map((t) => ({ t, state: runState(facts.runs.get(t.name) ?? null, plan.manifest.dumpId, t.source.name, selectionFingerprint(t.source, plan.opts.restore), plan.opts.dropTable) }))
     .filter((p) => p.state.kind !== 'done');
+}
+
+/**
+ * The tables whose definitions this load creates (what the --convert-utf8mb4 checks judge, and
+ * readDefinitions reads): of the pending targets, those absent, or replaced by --drop-table drop —
+ * append and truncate keep an existing one's definition.
+ */
+export function createdTables(plan: Omit<LoadPreflightPlan, 'definitions'>, facts: LoadFacts): { t: LoadPreflightPlan['targets'][number]; tb: TableEntry }[] {
+  return pendingTargets(plan, facts).flatMap((p) => p.t.source.tables.filter((tb) => !tableIn(facts, p.t.name, tb.name) || (p.state.kind === 'fresh' && plan.opts.dropTable === 'drop')).map((tb) => ({ t: p.t, tb })));
 }
 
 /** The table exists on the target (case-insensitively where names are folded). */
