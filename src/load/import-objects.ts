@@ -40,9 +40,9 @@ export function isServerState(text: string): boolean {
 
 /** Whether a session that ran only the file's header checks foreign keys (the server's default, ON, unless the header sets it). */
 export function checksForeignKeys(header: readonly string[]): boolean {
-  const values = header.flatMap((h) => [...h.matchAll(/\bFOREIGN_KEY_CHECKS\s*:?=\s*'?(0|1|ON|OFF)\b/gi)].map((m) => m[1]!.toUpperCase()));
+  const values = header.flatMap((h) => [...h.matchAll(/\bFOREIGN_KEY_CHECKS\s*:?=\s*'?(0|1|ON|OFF|TRUE|FALSE|DEFAULT)\b/gi)].map((m) => m[1]!.toUpperCase()));
   const last = values.at(-1) ?? '1';
-  return last === '1' || last === 'ON';
+  return last === '1' || last === 'ON' || last === 'TRUE' || last === 'DEFAULT';
 }
 
 /**

@@ -120,3 +120,14 @@ describe('the compression of a file, by its first bytes', () => {
     expect(compressionByMagic(Buffer.alloc(0))).toBeNull();
   });
 });
+
+describe('whether a script header leaves FOREIGN_KEY_CHECKS on', () => {
+  it('reads 0/1, ON/OFF, TRUE/FALSE and DEFAULT (the server default, on), the last one winning', async () => {
+    const { checksForeignKeys } = await import('../../src/load/import-objects.js');
+    expect(checksForeignKeys([])).toBe(true);
+    expect(checksForeignKeys(['/*!40014 SET FOREIGN_KEY_CHECKS=0 */'])).toBe(false);
+    expect(checksForeignKeys(['SET foreign_key_checks = FALSE'])).toBe(false);
+    expect(checksForeignKeys(['SET FOREIGN_KEY_CHECKS = OFF', 'SET FOREIGN_KEY_CHECKS = DEFAULT'])).toBe(true);
+    expect(checksForeignKeys(['SET FOREIGN_KEY_CHECKS = 0', 'SET FOREIGN_KEY_CHECKS = TRUE'])).toBe(true);
+  });
+});
