@@ -29,15 +29,17 @@ export const CHANGES_ROWS = /^(?:UPDATE|DELETE)\b/i;
 export const INSERT_SELECT = /^(?:INSERT|REPLACE)\b(?:(?!\bVALUES?\b)(?:[^'"`(]|`[^`]*`))*(?:\((?:[^()'"`]|`[^`]*`)*\))?\s*\(?\s*SELECT\b/i;
 
 /** Strings, quoted names and plain comments of a statement (a conditional comment's text is SQL). */
-const NOT_CODE = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|--[ \t][^\n]*|#[^\n]*|\/\*(?!M?!)[^]*?\*\//g;
+const NOT_CODE = /'(?:[^'\\]|\\[^])*'|"(?:[^"\\]|\\[^])*"|`[^`]*`|--[ \t][^\n]*|#[^\n]*|\/\*(?!M?!)[^]*?\*\//g;
+/** The same under NO_BACKSLASH_ESCAPES: a backslash is a character of the string like any other. */
+const NOT_CODE_NBE = /'[^']*'|"[^"]*"|`[^`]*`|--[ \t][^\n]*|#[^\n]*|\/\*(?!M?!)[^]*?\*\//g;
 
 /**
  * Whether a CREATE TABLE statement is a CREATE TABLE … [AS] SELECT (or … WITH … SELECT): a SELECT
  * outside its strings, quoted names and comments — nothing else in a CREATE TABLE may hold one (a
  * column named select is quoted; defaults, checks and generated columns take no subquery).
  */
-export function createsFromSelect(text: string): boolean {
-  return /\bSELECT\b/i.test(text.replace(NOT_CODE, ' '));
+export function createsFromSelect(text: string, noBackslashEscapes = false): boolean {
+  return /\bSELECT\b/i.test(text.replace(noBackslashEscapes ? NOT_CODE_NBE : NOT_CODE, ' '));
 }
 
 /** The start of a statement the file was cut in, for the message: `INSERT INTO \`big\` VALUES (1,…`. */

@@ -201,7 +201,7 @@ export class ScriptPlanner {
         // mysqldump's CREATE TABLE runs under its own `SET character_set_client = utf8mb4`, not the header's
         const client = this.session.clientChange;
         const t: PlannedTable = { name: what.table, kind: what.kind === 'create-table' ? 'table' : 'sequence', ddl: this.text(st, what), ...(client !== null ? { ddlCharset: { kind: 'client', charset: client } } : {}), state: [], batches: [], rows: 0, bytes: 0, complete: false };
-        if (t.kind === 'table' && createsFromSelect(t.ddl.text)) this.order.createSelect(target.name, t.name, st.line);
+        if (t.kind === 'table' && createsFromSelect(t.ddl.text, st.noBackslashEscapes)) this.order.createSelect(target.name, t.name, st.line);
         target.tables.push(t);
         this.pending = t;
         return;

@@ -54,6 +54,10 @@ describe('CREATE TABLE … SELECT', () => {
     expect(createsFromSelect('/*!40101 CREATE TABLE c AS WITH x AS (SELECT 1) SELECT * FROM x */')).toBe(true);
     expect(createsFromSelect("CREATE TABLE t (`select` int COMMENT 'select it', s varchar(9) DEFAULT 'SELECT') /* select */")).toBe(false);
     expect(createsFromSelect('CREATE TABLE t LIKE a')).toBe(false);
+    // under NO_BACKSLASH_ESCAPES a backslash ends nothing: 'C:\' is a whole string
+    const nbe = "CREATE TABLE t (a int COMMENT 'C:\\', b int COMMENT 'select one')";
+    expect(createsFromSelect(nbe, true)).toBe(false);
+    expect(createsFromSelect("CREATE TABLE t (a text COMMENT 'line\\\nselect')")).toBe(false);
   });
 
   it('is refused with its line: the load creates tables before any rows', () => {
