@@ -7,6 +7,7 @@
  * when asked without FOR). Role memberships whose privileges are not listed make the set
  * `complete: false`, and a preflight then does not call a missing privilege a problem.
  */
+import { likeMatches } from '../core/wildcard.js';
 import type { Session } from './session.js';
 
 export interface Grant {
@@ -158,20 +159,6 @@ function unquoteAccount(text: string): string {
   return text.replace(/[`'"]/g, '').replace(/@%$/, '');
 }
 
-/** A grant's database (a LIKE pattern: `%`, `_`, `\_`) covers `db`. */
-function databaseMatches(pattern: string, db: string): boolean {
-  if (pattern === '*') return true;
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i]!);
-    else if (c === '%') re += '[\\s\\S]*';
-    else if (c === '_') re += '[\\s\\S]';
-    else re += escapeRe(c);
-  }
-  return new RegExp(`${re}$`, 'i').test(db);
-}
-
 /** `c` as a regular expression that matches it literally. */
 export function escapeRe(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -186,7 +173,7 @@ export function allows(set: GrantSet, privilege: string, database: string | null
   return set.grants.some((g) => {
     if (!g.privileges.includes(want) && !(g.privileges.includes('ALL') && want !== 'GRANT OPTION')) return false;
     if (g.database === '*') return true;
-    if (database === null || g.table === null || !databaseMatches(g.database, database)) return false;
+    if (database === null || g.table === null || !likeMatches(g.database, database)) return false;
     if (g.table === '*') return true;
     return table !== undefined && g.table.toLowerCase() === table.toLowerCase();
   });

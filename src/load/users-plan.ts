@@ -1,3 +1,4 @@
+import { globMatches } from '../core/wildcard.js';
 import type { Flavor, FlavorKind } from '../db/flavor.js';
 import { accountLabel, type AccountEntry } from '../format/users-file.js';
 
@@ -23,7 +24,7 @@ export function isSystemAccount(a: Pick<AccountEntry, 'user'>): boolean {
 
 /** Shell-style patterns (`*`, `?`) on user@host (a MariaDB role: its name). */
 export function matchesAny(label: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(label));
+  return patterns.some((p) => globMatches(p, label));
 }
 
 const STR = String.raw`'(?:[^'\\]|\\.|'')*'`;
