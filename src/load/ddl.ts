@@ -313,6 +313,16 @@ export function splitSequenceFile(text: string): { create: string; state: string
   return { create: text.slice(0, i), state: text.slice(i + 2) };
 }
 
+/**
+ * A CREATE TABLE that makes a sequence: SEQUENCE=1 among the table options (after the last
+ * parenthesis). The lookahead picks that parenthesis before the option is looked for: written
+ * `\)[^)]*\bSEQUENCE\s*=\s*1\b[^)]*$`, each SEQUENCE=1 in a COMMENT followed by a `)` rescanned the
+ * rest of the text (quadratic).
+ */
+export function isSequenceTable(createTable: string): boolean {
+  return /\)(?=[^)]*$)[^)]*?\bSEQUENCE\s*=\s*1\b/i.test(createTable);
+}
+
 /** Views in an order where every view comes after the views it reads (cycles keep input order). */
 export function dependencyOrder<T extends { readonly name: string; readonly dependsOn?: readonly string[] }>(items: readonly T[]): T[] {
   const byName = new Map(items.map((v) => [v.name, v]));

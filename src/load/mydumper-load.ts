@@ -20,7 +20,7 @@ import type { InfileBatch } from '../format/script-batch.js';
 import { SYSTEM_DATABASES, ScriptPlanner, type PlannedDatabase, type PlannedTable, type ScriptPlan, type ScriptText } from '../format/script-plan.js';
 import type { DumpStore } from '../storage/dump-store.js';
 import { unsafePath } from '../storage/store-path.js';
-import { dependencyOrder } from './ddl.js';
+import { dependencyOrder, isSequenceTable } from './ddl.js';
 import { wireIdent } from './import-context.js';
 import { NO_COORDINATES, runPlannedImport, sourceKey, type ImportResult } from './import-load.js';
 import { scriptBytes, scriptFile, type ScriptFile } from './import-source.js';
@@ -250,7 +250,7 @@ export async function runMydumperImport(given: LoadOptions, store: DumpStore, di
   checkRowCounts(meta, databases, infileTables, refuse);
   // mydumper writes a MariaDB sequence as CREATE TABLE … SEQUENCE=1, which creates its one row:
   // the metadata counts none under --no-data, the INSERT of its state replaces that row
-  for (const d of databases) for (const t of d.tables) if (SEQUENCE_TABLE.test(t.ddl.text)) uncounted.add(sourceKey(d.name, t.name));
+  for (const d of databases) for (const t of d.tables) if (isSequenceTable(t.ddl.text)) uncounted.add(sourceKey(d.name, t.name));
   const checksums = new Map<string, string>();
   for (const d of databases) for (const t of d.tables) {
     const c = meta?.checksums.get(metaKey(d, t));
@@ -316,9 +316,6 @@ function countInfileRows(meta: MydumperMetadata | null, databases: readonly Plan
 
 /** A CREATE TABLE of a system-versioned table (its period columns named or not). */
 const SYSTEM_VERSIONED = /\bWITH\s+SYSTEM\s+VERSIONING\b|\bGENERATED\s+ALWAYS\s+AS\s+ROW\s+(START|END)\b/i;
-
-/** The table options of a CREATE TABLE that makes a sequence (after the last parenthesis). */
-const SEQUENCE_TABLE = /\)[^)]*\bSEQUENCE\s*=\s*1\b[^)]*$/i;
 
 /**
  * The 1.0 metadata's row count per table against the rows its INSERT chunk files hold: a chunk
