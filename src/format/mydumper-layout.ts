@@ -148,6 +148,16 @@ export function mydumperMetaKey(db: string, table: string): string {
 const unquote = (v: string): string => v.trim().replace(/^"(.*)"$/, '$1');
 
 /**
+ * A metadata line `body` after `lead` and blanks, anywhere in the text. The blanks stop at a line
+ * break: as `^\s*` under the m flag they also spanned blank lines, and each line start of a run of
+ * line breaks (`\n`, `\r`, U+2028, U+2029) rescanned the rest of the run (quadratic). Same matches:
+ * a run that spans line breaks holds a line start after its last one.
+ */
+function field(body: RegExp, lead = ''): RegExp {
+  return new RegExp(String.raw`^${lead}[^\S\r\n\u2028\u2029]*${body.source}`, 'm');
+}
+
+/**
  * The metadata file: both the 0.10 text (`Log:` / `Pos:` / `GTID:`) and the 1.0 INI sections.
  * A table whose name mydumper does not write into file names (a backtick, a space, a dot, non-ASCII:
  * its files are `DB.mydumper_N…`) has the section `[`DB`.`mydumper_N`]` and its name in
@@ -156,9 +166,9 @@ const unquote = (v: string): string => v.trim().replace(/^"(.*)"$/, '$1');
 export function parseMydumperMetadata(text: string): MydumperMetadata {
   const get = (re: RegExp): string | null => re.exec(text)?.[1]?.trim() ?? null;
   // 1.0.1 writes the [source] lines as comments: `# SOURCE_LOG_FILE = "binlog.000001"`
-  const file = get(/^\s*Log:\s*(\S+)/m) ?? get(/^\s*File\s*=\s*(\S+)/m) ?? get(/^#?\s*SOURCE_LOG_FILE\s*=\s*(\S+)/m);
-  const pos = get(/^\s*Pos:\s*(\d+)/m) ?? get(/^\s*Position\s*=\s*(\d+)/m) ?? get(/^#?\s*SOURCE_LOG_POS\s*=\s*(\d+)/m);
-  const gtid = get(/^\s*GTID:\s*(\S.*)$/m) ?? get(/^\s*Executed_Gtid_Set\s*=\s*(\S.*)$/m) ?? get(/^#?\s*executed_gtid_set\s*=\s*(\S.*)$/m);
+  const file = get(field(/Log:\s*(\S+)/)) ?? get(field(/File\s*=\s*(\S+)/)) ?? get(field(/SOURCE_LOG_FILE\s*=\s*(\S+)/, '#?'));
+  const pos = get(field(/Pos:\s*(\d+)/)) ?? get(field(/Position\s*=\s*(\d+)/)) ?? get(field(/SOURCE_LOG_POS\s*=\s*(\d+)/, '#?'));
+  const gtid = get(field(/GTID:\s*(\S.*)$/)) ?? get(field(/Executed_Gtid_Set\s*=\s*(\S.*)$/)) ?? get(field(/executed_gtid_set\s*=\s*(\S.*)$/, '#?'));
   const rows = new Map<string, number>();
   const checksums = new Map<string, string>();
   const unescape = (n: string): string => n.replace(/``/g, '`');

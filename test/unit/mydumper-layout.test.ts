@@ -52,6 +52,30 @@ describe('mydumper layout', () => {
     expect(m.gtid).toBe('0-1-29');
   });
 
+  it('finds a field after blank lines and blanks as the former `^\\s*` did', () => {
+    expect(parseMydumperMetadata('SHOW MASTER STATUS:\n\n \r\n\tLog: bin.000002\n  \n\tPos: 7\n').binlog).toEqual({ file: 'bin.000002', position: 7 });
+    expect(parseMydumperMetadata('#\n\n SOURCE_LOG_FILE = b.1\n# \t SOURCE_LOG_POS = 9\n').binlog).toEqual({ file: 'b.1', position: 9 });
+    expect(parseMydumperMetadata('x Log: bin.1\nPos: 7\n').binlog).toBeNull();
+    // the former regexes, on every short text of these pieces
+    const get = (re: RegExp, t: string): string | null => re.exec(t)?.[1]?.trim() ?? null;
+    const former = (t: string): { file: string; position: number } | null => {
+      const file = get(/^\s*Log:\s*(\S+)/m, t) ?? get(/^#?\s*SOURCE_LOG_FILE\s*=\s*(\S+)/m, t);
+      const pos = get(/^\s*Pos:\s*(\d+)/m, t) ?? get(/^#?\s*SOURCE_LOG_POS\s*=\s*(\d+)/m, t);
+      return file && pos ? { file, position: Number(pos) } : null;
+    };
+    const pieces = ['\n', '\r', '\u2028', ' ', '#', 'x', 'Log: a', 'Pos: 1', 'SOURCE_LOG_FILE = b', 'SOURCE_LOG_POS = 2'];
+    let texts = [''];
+    for (let n = 0; n < 4; n++) texts = [...texts, ...texts.flatMap((t) => pieces.map((p) => t + p))];
+    const texts2 = texts.flatMap((a) => ['Pos: 3\n' + a, a + '\nLog: c']);
+    expect([...texts, ...texts2].filter((t) => JSON.stringify(parseMydumperMetadata(t).binlog) !== JSON.stringify(former(t)))).toEqual([]);
+  });
+
+  // vitest's default timeout: `^\s*` under the m flag rescans a run of line breaks from each of its line starts (~30 s here)
+  it('a metadata file of many blank lines', { timeout: 5_000 }, () => {
+    expect(parseMydumperMetadata(`[config]\n${'\n'.repeat(60_000)}x`).binlog).toBeNull();
+    expect(parseMydumperMetadata(`[config]\n${'\r'.repeat(60_000)}File = f.1\nPosition = 4`).binlog).toEqual({ file: 'f.1', position: 4 });
+  });
+
   it('detects what -d points at', () => {
     expect(looksLikeMydumper(names)).toBe(true);
     expect(looksLikeMydumper(['manifest.json', 'shop'])).toBe(false);
