@@ -237,7 +237,8 @@ function renameQuoted(sql: string, quoted: ReadonlyMap<string, string>): string 
 /** Removes `DEFINER=user@host` clauses (so objects are created as the loading user). */
 export function stripDefiner(sql: string): string {
   const part = "(?:`(?:[^`]|``)*`|\"(?:[^\"]|\"\")*\"|'(?:[^'\\\\]|\\\\.|'')*'|[A-Za-z0-9_.%-]+)";
-  return sql.replace(new RegExp(`\\s*DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${part}\\s*@\\s*${part})`, 'i'), '');
+  // `(?<!\s)`: tried only where a blank run starts, not again from each of its blanks (quadratic)
+  return sql.replace(new RegExp(`(?<!\\s)\\s*DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${part}\\s*@\\s*${part})`, 'i'), '');
 }
 
 /** utf8 / utf8mb3 charsets and their collations → utf8mb4, outside string literals and identifiers. */
@@ -353,7 +354,8 @@ const UNESCAPE: Record<string, string> = { n: '\n', r: '\r', t: '\t', '0': '\0',
  */
 export function commentForSqlMode(sql: string, sqlMode: string): string {
   if (!/\bNO_BACKSLASH_ESCAPES\b/i.test(sqlMode)) return sql;
-  return sql.replace(/(\s+COMMENT\s+)'((?:[^'\\]|\\[\s\S]|'')*)'/, (_m, head: string, body: string) => {
+  // `(?<!\s)`: tried only where a blank run starts, not again from each of its blanks (quadratic)
+  return sql.replace(/(?<!\s)(\s+COMMENT\s+)'((?:[^'\\]|\\[\s\S]|'')*)'/, (_m, head: string, body: string) => {
     let value = '';
     for (let i = 0; i < body.length; i++) {
       const c = body[i]!;
