@@ -158,10 +158,10 @@ const MARIADB_ACCOUNTS: AccountDialect = {
     return sql
       .replace(/\bIDENTIFIED WITH '?mysql_native_password'? AS ('[^']*')/i, 'IDENTIFIED BY PASSWORD $1')
       .replace(/\bIDENTIFIED WITH '?([A-Za-z0-9_]+)'? AS ('[^']*')/i, 'IDENTIFIED VIA $1 USING $2')
-      .replace(/\s+PASSWORD (?:HISTORY|REUSE INTERVAL|REQUIRE CURRENT) (?:DEFAULT|OPTIONAL|\d+(?: DAY)?)/gi, '')
-      .replace(/\s+(?:FAILED_LOGIN_ATTEMPTS|PASSWORD_LOCK_TIME) (?:\d+|UNBOUNDED)/gi, '')
-      .replace(/\s+DEFAULT ROLE .*?(?= REQUIRE | PASSWORD | ACCOUNT |$)/i, '')
-      .replace(/^SET DEFAULT ROLE (.*) TO (.*)$/i, 'SET DEFAULT ROLE $1 FOR $2');
+      .replace(/(?<!\s)\s+PASSWORD (?:HISTORY|REUSE INTERVAL|REQUIRE CURRENT) (?:DEFAULT|OPTIONAL|\d+(?: DAY)?)/gi, '')
+      .replace(/(?<!\s)\s+(?:FAILED_LOGIN_ATTEMPTS|PASSWORD_LOCK_TIME) (?:\d+|UNBOUNDED)/gi, '')
+      .replace(/(?<!\s)\s+DEFAULT ROLE .*?(?= REQUIRE | PASSWORD | ACCOUNT |$)/i, '')
+      .replace(/^SET DEFAULT ROLE (?=.*$)(.*) TO (.*)$/i, 'SET DEFAULT ROLE $1 FOR $2');
   },
 };
 
@@ -176,7 +176,7 @@ const MYSQL_ACCOUNTS: AccountDialect = {
       .replace(/\bIDENTIFIED BY PASSWORD ('[^']*')/i, 'IDENTIFIED WITH mysql_native_password AS $1')
       .replace(/\bIDENTIFIED VIA ([A-Za-z0-9_]+) USING ('[^']*')/i, 'IDENTIFIED WITH $1 AS $2')
       .replace(/^CREATE ROLE (IF NOT EXISTS )?(`(?:[^`]|``)*`)$/i, "CREATE ROLE $1$2@'%'")
-      .replace(/^SET DEFAULT ROLE (.*) FOR (.*)$/i, 'SET DEFAULT ROLE $1 TO $2');
+      .replace(/^SET DEFAULT ROLE (?=.*$)(.*) FOR (.*)$/i, 'SET DEFAULT ROLE $1 TO $2');
   },
 };
 

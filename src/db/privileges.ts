@@ -147,7 +147,7 @@ function splitTopLevel(text: string): string[] {
 function granteeOf(line: string): string | null {
   const to = topLevelIndex(line, ' TO ', 0);
   if (to < 0) return null;
-  return unquoteAccount(line.slice(to + 4).trim().split(/\s+(?:IDENTIFIED|WITH|REQUIRE)\b/i)[0]!);
+  return unquoteAccount(line.slice(to + 4).trim().split(/(?<!\s)\s+(?:IDENTIFIED|WITH|REQUIRE)\b/i)[0]!);
 }
 
 function roleNames(line: string): string[] {

@@ -34,10 +34,10 @@ const AUTH = String.raw`'?[A-Za-z0-9_]+'?(?:\s+(?:USING|AS)\s+${STR})?`;
  * The authentication clause MariaDB prints in GRANT lines, whatever follows it (REQUIRE, WITH, the
  * end): left in, it would set the dump's password on an account that already exists on the target.
  */
-const IDENTIFIED = new RegExp(String.raw`\s+IDENTIFIED\s+(?:BY\s+PASSWORD\s+${STR}|BY\s+${STR}|(?:VIA|WITH)\s+${AUTH}(?:\s+OR\s+${AUTH})*)`, 'i');
+const IDENTIFIED = new RegExp(String.raw`(?<!\s)\s+IDENTIFIED\s+(?:BY\s+PASSWORD\s+${STR}|BY\s+${STR}|(?:VIA|WITH)\s+${AUTH}(?:\s+OR\s+${AUTH})*)`, 'i');
 /** REQUIRE SSL/X509/NONE or ISSUER/SUBJECT/CIPHER strings: CREATE USER carries it, a GRANT would change an existing account's. */
-const REQUIRE = new RegExp(String.raw`\s+REQUIRE(?:\s+(?:SSL|X509|NONE)\b|(?:\s+(?:AND\s+)?(?:ISSUER|SUBJECT|CIPHER)\s+${STR})+)`, 'i');
-const LIMITS = /\s+(?:MAX_QUERIES_PER_HOUR|MAX_UPDATES_PER_HOUR|MAX_CONNECTIONS_PER_HOUR|MAX_USER_CONNECTIONS|MAX_STATEMENT_TIME)\s+[0-9.]+/gi;
+const REQUIRE = new RegExp(String.raw`(?<!\s)\s+REQUIRE(?:\s+(?:SSL|X509|NONE)\b|(?:\s+(?:AND\s+)?(?:ISSUER|SUBJECT|CIPHER)\s+${STR})+)`, 'i');
+const LIMITS = /(?<!\s)\s+(?:MAX_QUERIES_PER_HOUR|MAX_UPDATES_PER_HOUR|MAX_CONNECTIONS_PER_HOUR|MAX_USER_CONNECTIONS|MAX_STATEMENT_TIME)\s+[0-9.]+/gi;
 const GRANTEE = new RegExp(String.raw`\sTO\s+(${NAME}|PUBLIC)(?:@(${NAME}))?(?=\s+(?:IDENTIFIED|REQUIRE|WITH)\b|\s*$)`, 'gi');
 
 const unquote = (n: string): string => (n.startsWith('`') ? n.slice(1, -1).replace(/``/g, '`') : n.startsWith("'") ? n.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1') : n);
@@ -56,7 +56,7 @@ function grantsTo(sql: string, a: Pick<AccountEntry, 'user' | 'host'>): boolean 
 
 function grantLine(sql: string): string | null {
   let out = sql.replace(IDENTIFIED, '').replace(REQUIRE, '').replace(LIMITS, '');
-  out = out.replace(/\s+WITH\s*$/i, '').replace(/\bWITH\s+(?=WITH\b)/i, '');
+  out = out.replace(/(?<!\s)\s+WITH\s*$/i, '').replace(/\bWITH\s+(?=WITH\b)/i, '');
   if (/^GRANT USAGE ON \*\.\* TO /i.test(out) && !/\bGRANT OPTION\b/i.test(out)) return null;
   return out;
 }

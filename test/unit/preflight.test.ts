@@ -45,6 +45,13 @@ describe('SHOW GRANTS parsing', () => {
     expect(allows(withRole, 'DROP', 'x')).toBe(true);
   });
 
+  // vitest's default timeout: the grantee's `\s+(?:IDENTIFIED|WITH|REQUIRE)` retried from every blank (~25 s)
+  it('a grant line with a long run of blanks', { timeout: 5_000 }, () => {
+    const blanks = ' '.repeat(160_000);
+    const set = parseGrants([`GRANT \`dba\` TO \`u\`@\`%\``, `GRANT ALL PRIVILEGES ON *.* TO \`dba\`${blanks}x`, `GRANT USAGE ON *.* TO \`dba\`${blanks}WITH GRANT OPTION`], ACCOUNT);
+    expect(set.complete).toBe(true);
+  });
+
   // vitest's default timeout: as a regular expression, eight `%` backtrack for about a minute
   it('a database pattern with many % against a long name', { timeout: 5_000 }, () => {
     const set = parseGrants(['GRANT SELECT ON `a%a%a%a%a%a%a%a%b`.* TO `u`@`%`'], ACCOUNT);

@@ -47,6 +47,21 @@ describe('users plan (tsload --load-users)', () => {
     expect(matchesAny(`${'a'.repeat(64)}@%`, ['a*a*a*a*a*a*a*a*b'])).toBe(false);
     expect(matchesAny(`${'a'.repeat(64)}@b`, ['a*a*a*a*a*a*a*a*b'])).toBe(true);
   });
+  // vitest's default timeout: a leading `\s+` retried from every blank of a long run is quadratic
+  // (~25 s per regex here), and so are `(.*) TO (.*)$` with many ' TO ' before a line break
+  it('account statements with long runs of blanks', { timeout: 5_000 }, () => {
+    const blanks = ' '.repeat(160_000);
+    const long: AccountEntry = {
+      ...user,
+      create: `CREATE USER \`app\`@\`%\`${blanks}PASSWORD HISTORY 5${blanks}ACCOUNT LOCK`,
+      grants: [`GRANT SELECT ON *.* TO \`app\`@\`%\`${blanks}x`, `SET DEFAULT ROLE ${' TO '.repeat(80_000)}\n`],
+    };
+    const toMaria = accountStatements([long], 'mysql', parseVersion('10.11.6-MariaDB'), new Map());
+    expect(toMaria.map((x) => x.sql)).toEqual([`CREATE USER IF NOT EXISTS \`app\`@\`%\`${blanks}ACCOUNT LOCK`, long.grants[0], long.grants[1]]);
+    const forRole = `SET DEFAULT ROLE ${' FOR '.repeat(80_000)}\n`;
+    expect(accountStatements([{ ...user, grants: [forRole] }], 'mariadb', parseVersion('8.4.3'), new Map()).at(-1)!.sql).toBe(forRole);
+    expect(accountStatements([{ ...user, grants: ['SET DEFAULT ROLE `r` FOR `a` FOR `app`@`%`'] }], 'mariadb', parseVersion('8.4.3'), new Map()).at(-1)!.sql).toBe('SET DEFAULT ROLE `r` FOR `a` TO `app`@`%`');
+  });
   it('patterns, system accounts, redaction', () => {
     expect(matchesAny('app@%', ['app@*'])).toBe(true);
     expect(matchesAny('app@10.0.0.1', ['app@10.0.0.?'])).toBe(true);
