@@ -10,19 +10,20 @@ type Piece = { readonly kind: 'run' } | { readonly kind: 'one' } | { readonly ki
 
 /**
  * A MySQL LIKE pattern (`%` any run, `_` one character, `\x` a literal x; a trailing `\` is itself)
- * covers all of `text`, case-insensitively: the language the regular expression with the `i` flag
- * matched (UTF-16 code units, the same case folding).
+ * covers all of `text`; case-insensitively unless `exactCase` (the language the regular expression
+ * with the `i` flag matched: UTF-16 code units, the same case folding).
  */
-export function likeMatches(pattern: string, text: string): boolean {
+export function likeMatches(pattern: string, text: string, exactCase = false): boolean {
+  const norm = exactCase ? (c: string): string => c : fold;
   const pieces: Piece[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) pieces.push({ kind: 'char', c: fold(pattern[++i]!) });
+    if (c === '\\' && i + 1 < pattern.length) pieces.push({ kind: 'char', c: norm(pattern[++i]!) });
     else if (c === '%') pieces.push({ kind: 'run' });
     else if (c === '_') pieces.push({ kind: 'one' });
-    else pieces.push({ kind: 'char', c: fold(c) });
+    else pieces.push({ kind: 'char', c: norm(c) });
   }
-  return matchPieces(pieces, text, fold);
+  return matchPieces(pieces, text, norm);
 }
 
 /**

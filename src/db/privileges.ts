@@ -25,6 +25,11 @@ export interface GrantSet {
   readonly grants: readonly Grant[];
   /** False when some role's privileges could not be seen. */
   readonly complete: boolean;
+  /**
+   * Database names in grants compare in their exact case (lower_case_table_names = 0, as the server
+   * compares them); absent: case-insensitively.
+   */
+  readonly exactCase?: boolean;
 }
 
 /** Reads the grants of the connected account. */
@@ -32,7 +37,8 @@ export async function readGrants(session: Session): Promise<GrantSet> {
   const account = (await session.scalar('SELECT CURRENT_USER()')) ?? '';
   const rows = await session.query<Record<string, string>>('SHOW GRANTS');
   const lines = rows.map((r) => Object.values(r)[0] ?? '');
-  return parseGrants(lines, quoteAccount(account));
+  const exactCase = Number(await session.scalar('SELECT @@lower_case_table_names')) === 0;
+  return { ...parseGrants(lines, quoteAccount(account)), exactCase };
 }
 
 /** `user@host` (as CURRENT_USER() gives it) as 'user'@'host'. */
@@ -173,8 +179,10 @@ export function allows(set: GrantSet, privilege: string, database: string | null
   return set.grants.some((g) => {
     if (!g.privileges.includes(want) && !(g.privileges.includes('ALL') && want !== 'GRANT OPTION')) return false;
     if (g.database === '*') return true;
-    if (database === null || g.table === null || !likeMatches(g.database, database)) return false;
-    if (g.table === '*') return true;
+    if (database === null || g.table === null) return false;
+    // a database grant's name is a LIKE pattern; a table grant's is the name itself
+    if (g.table === '*') return likeMatches(g.database, database, set.exactCase);
+    if (set.exactCase ? g.database !== database : g.database.toLowerCase() !== database.toLowerCase()) return false;
     return table !== undefined && g.table.toLowerCase() === table.toLowerCase();
   });
 }

@@ -38,6 +38,17 @@ describe('SHOW GRANTS parsing', () => {
     expect(parseGrantLine('GRANT EXECUTE ON PROCEDURE `crm`.`p` TO `u`@`%`')).toEqual({ privileges: ['EXECUTE'], database: 'crm', table: null });
   });
 
+  it("database names compare as the server compares them: in their exact case where lower_case_table_names = 0; a table grant's name is no pattern", () => {
+    const lines = ['GRANT ALL PRIVILEGES ON `Up\\_%`.* TO `u`@`%`', 'GRANT SELECT ON `my_db`.`t` TO `u`@`%`'];
+    const exact = { ...parseGrants(lines, ACCOUNT), exactCase: true };
+    expect(allows(exact, 'CREATE', 'Up_1')).toBe(true);
+    expect(allows(exact, 'CREATE', 'up_1'), 'another case').toBe(false);
+    expect(allows(exact, 'SELECT', 'my_db', 't')).toBe(true);
+    expect(allows(exact, 'SELECT', 'myxdb', 't'), "a table grant's _ is literal").toBe(false);
+    const folded = parseGrants(lines, ACCOUNT);
+    expect(allows(folded, 'CREATE', 'up_1')).toBe(true);
+  });
+
   it('a role whose grants are not listed makes the set incomplete; a listed one does not', () => {
     expect(parseGrants(['GRANT `dba` TO `u`@`%`', 'GRANT USAGE ON *.* TO `u`@`%`'], ACCOUNT).complete).toBe(false);
     const withRole = parseGrants(['GRANT `dba` TO `u`@`%`', 'GRANT USAGE ON *.* TO `u`@`%`', 'GRANT ALL PRIVILEGES ON *.* TO `dba`'], ACCOUNT);
