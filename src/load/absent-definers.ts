@@ -103,6 +103,8 @@ export function blockingViews(plan: DefinerPlan, present: ReadonlyMap<string, bo
 
 /** Whether a view's CREATE (as tsdump writes it) says SQL SECURITY INVOKER, before its SELECT. */
 export function invokerView(create: string): boolean {
-  const head = /^[^]*?\bVIEW\b/i.exec(create)?.[0] ?? '';
-  return /\bSQL\s+SECURITY\s+INVOKER\b/i.test(head);
+  // the clauses before VIEW, a DEFINER's quoted or bare user and host read whole (a host may be view.example.com)
+  const name = "`(?:[^`]|``)*`|'(?:[^'\\\\]|\\\\[^]|'')*'|[^\\s@`']+";
+  const definer = `DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\s*\\(\\s*\\))?|(?:${name})\\s*@\\s*(?:${name}))\\s+`;
+  return new RegExp(`^\\s*CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:ALGORITHM\\s*=\\s*\\w+\\s+)?(?:${definer})?SQL\\s+SECURITY\\s+INVOKER\\s+VIEW\\b`, 'i').test(create);
 }

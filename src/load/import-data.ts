@@ -228,7 +228,7 @@ async function loadBatch(ctx: ImportContext, s: Session, f: Fed): Promise<number
         throw new TsError({ code: 'packet-too-large', message: `the statement at line ${st.line} (byte ${st.bodyStart}) of ${fileName} is ${end - from} bytes, more than the target's max_allowed_packet (${ctx.maxPacket})`, object: { ...object, file: fileName }, suggestion: `raise it on the target: SET GLOBAL max_allowed_packet = ${Math.min(1 << 30, 2 ** Math.ceil(Math.log2(end - from + 1024)))}` });
       }
       // `src`.`t` (DBeaver's, phpMyAdmin's INSERTs): the plan made sure the qualifier is the table's source database
-      const renamed = what.database === null ? null : requalified(bytes, from, end, db, ctx.charset);
+      const renamed = what.database === null || what.database === db ? null : requalified(bytes, from, end, db, ctx.charset);
       if (renamed === 'unreadable') throw new TsError({ code: 'bad-dump', message: `the INSERT at line ${st.line} of ${fileName} names database ${what.database} where tsload cannot rewrite it to the target ${db} (${JSON.stringify(bytes.toString('latin1', from, Math.min(end, from + 60)))})`, object: { ...object, file: fileName }, suggestion: 'edit the statement to start with INSERT INTO `db`.`table`, or leave the database out of it' });
       const [buf, at, stop] = renamed ? [renamed, ROOM, renamed.length] : [bytes, from, end];
       const verbLength = verb ? insertVerbLength(buf, at, stop) : 0;

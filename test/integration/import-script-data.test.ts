@@ -76,6 +76,13 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
       expect(r.stderr).toContain(`${f}, line 3: the INSERT into t names database shop in a form tsload cannot rewrite to the target ${dst}`);
       expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
     }
+    // loaded under the name it names there is nothing to rewrite: it loads as the client loads it
+    const same = uniqueDb('scr_qs');
+    dbs.push(same);
+    const f = write('qs.sql', `-- Host: localhost    Database: ${same}\nCREATE TABLE t (id int primary key, v varchar(10));\nINSERT INTO /* c */ \`${same}\`.\`t\` VALUES (1,'a');\n${FOOT}`);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', same]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await admin.query(`SELECT id, v FROM \`${same}\`.t`)).toEqual([{ id: 1, v: 'a' }]);
   }, 600_000);
 
   it('an INSERT naming a database the file does not load is refused, naming the file and the line; nothing is written', async () => {
@@ -102,6 +109,13 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
       expect(r.stderr).toContain('… SELECT at line 3 fills the table with rows');
       expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
     }
+    // loaded under the name it names there is nothing to rewrite: it loads as the client loads it
+    const same = uniqueDb('scr_qs');
+    dbs.push(same);
+    const f = write('qs.sql', `-- Host: localhost    Database: ${same}\nCREATE TABLE t (id int primary key, v varchar(10));\nINSERT INTO /* c */ \`${same}\`.\`t\` VALUES (1,'a');\n${FOOT}`);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', same]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await admin.query(`SELECT id, v FROM \`${same}\`.t`)).toEqual([{ id: 1, v: 'a' }]);
   }, 600_000);
 
   it('a double-quoted SET SQL_MODE = "NO_BACKSLASH_ESCAPES" (phpMyAdmin) splits the strings as the mariadb client does', async () => {
@@ -155,6 +169,13 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
       expect(r.stderr).toContain(suggestion);
       expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
     }
+    // loaded under the name it names there is nothing to rewrite: it loads as the client loads it
+    const same = uniqueDb('scr_qs');
+    dbs.push(same);
+    const f = write('qs.sql', `-- Host: localhost    Database: ${same}\nCREATE TABLE t (id int primary key, v varchar(10));\nINSERT INTO /* c */ \`${same}\`.\`t\` VALUES (1,'a');\n${FOOT}`);
+    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', same]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await admin.query(`SELECT id, v FROM \`${same}\`.t`)).toEqual([{ id: 1, v: 'a' }]);
   }, 600_000);
 });
 

@@ -47,6 +47,10 @@ describe('absentDefiners', () => {
     expect(r.warnings.map((w) => w.name)).toEqual(['v1', 'p']);
     expect(invokerView('CREATE ALGORITHM=UNDEFINED DEFINER=`g`@`%` SQL SECURITY INVOKER VIEW `v1` AS select 1')).toBe(true);
     expect(invokerView("CREATE ALGORITHM=UNDEFINED DEFINER=`g`@`%` SQL SECURITY DEFINER VIEW `v1` AS select 'SQL SECURITY INVOKER'")).toBe(false);
+    // a DEFINER holding the word view is read whole
+    expect(invokerView('CREATE ALGORITHM=UNDEFINED DEFINER=`rvz_def`@`view.example.com` SQL SECURITY INVOKER VIEW `vi` AS select 1')).toBe(true);
+    expect(invokerView("CREATE DEFINER='view'@'view' SQL SECURITY INVOKER VIEW vi AS select 1")).toBe(true);
+    expect(invokerView('CREATE ALGORITHM=UNDEFINED DEFINER=`view`@`%` SQL SECURITY DEFINER VIEW `vi` AS select 1')).toBe(false);
   });
 
   it('nothing when the load creates the account, rewrites DEFINERs, or cannot read the accounts', () => {
