@@ -109,13 +109,6 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
       expect(r.stderr).toContain('… SELECT at line 3 fills the table with rows');
       expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
     }
-    // loaded under the name it names there is nothing to rewrite: it loads as the client loads it
-    const same = uniqueDb('scr_qs');
-    dbs.push(same);
-    const f = write('qs.sql', `-- Host: localhost    Database: ${same}\nCREATE TABLE t (id int primary key, v varchar(10));\nINSERT INTO /* c */ \`${same}\`.\`t\` VALUES (1,'a');\n${FOOT}`);
-    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', same]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(await admin.query(`SELECT id, v FROM \`${same}\`.t`)).toEqual([{ id: 1, v: 'a' }]);
   }, 600_000);
 
   it('a double-quoted SET SQL_MODE = "NO_BACKSLASH_ESCAPES" (phpMyAdmin) splits the strings as the mariadb client does', async () => {
@@ -169,13 +162,6 @@ describe('tsload loads a SQL script\'s data statements where and as the mariadb 
       expect(r.stderr).toContain(suggestion);
       expect(await admin.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [dst])).toHaveLength(0);
     }
-    // loaded under the name it names there is nothing to rewrite: it loads as the client loads it
-    const same = uniqueDb('scr_qs');
-    dbs.push(same);
-    const f = write('qs.sql', `-- Host: localhost    Database: ${same}\nCREATE TABLE t (id int primary key, v varchar(10));\nINSERT INTO /* c */ \`${same}\`.\`t\` VALUES (1,'a');\n${FOOT}`);
-    const r = await runCli('tsload', [...connArgs(), '-d', f, '-B', same]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(await admin.query(`SELECT id, v FROM \`${same}\`.t`)).toEqual([{ id: 1, v: 'a' }]);
   }, 600_000);
 });
 
