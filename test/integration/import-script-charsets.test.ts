@@ -4,28 +4,14 @@
  * header's SET NAMES latin1); a non-ASCII target name is written in the header's character set (or
  * refused when it cannot be); a file that leaves FOREIGN_KEY_CHECKS on does not load orphan rows.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameDatabases } from '../support/checker.js';
-import { connArgs, runCli } from '../support/cli.js';
+import { connArgs, mariadbClient, mariadbDump, runCli } from '../support/cli.js';
 import type { AdminSession } from '../support/server.js';
-import { adminSession, dropDbs, testServer, uniqueDb } from '../support/server.js';
-
-function client(tool: 'mariadb' | 'mariadb-dump', args: readonly string[], io: { in?: string; out?: string }): void {
-  const s = testServer();
-  const inFd = io.in !== undefined ? openSync(io.in, 'r') : 'ignore';
-  const outFd = io.out !== undefined ? openSync(io.out, 'w') : 'ignore';
-  try {
-    const r = spawnSync(tool, ['--no-defaults', '-h', s.host, '-P', String(s.port), '-u', s.user, ...args], { stdio: [inFd, outFd, 'pipe'], env: { ...process.env, MYSQL_PWD: s.password }, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr}`);
-  } finally {
-    if (typeof inFd === 'number') closeSync(inFd);
-    if (typeof outFd === 'number') closeSync(outFd);
-  }
-}
+import { adminSession, dropDbs, uniqueDb } from '../support/server.js';
 
 describe('script import: character sets and foreign key checks as the file has them', () => {
   let admin: AdminSession;
@@ -52,7 +38,7 @@ describe('script import: character sets and foreign key checks as the file has t
     );
     await fixture.close();
     latin1 = path.join(dir, 'latin1.sql');
-    client('mariadb-dump', ['--default-character-set=latin1', '--routines', '--triggers', '--databases', src], { out: latin1 });
+    mariadbDump(['--default-character-set=latin1', '--routines', '--triggers', '--databases', src], latin1);
   }, 120_000);
 
   afterAll(async () => {
@@ -110,7 +96,7 @@ describe('script import: character sets and foreign key checks as the file has t
     const dst = uniqueDb('imp_cs_fkok');
     targets.push(ref, dst);
     await admin.query(`CREATE DATABASE \`${ref}\``);
-    client('mariadb', [ref], { in: file });
+    mariadbClient([ref], readFileSync(file));
     const r = await runCli('tsload', [...connArgs(), '-d', file, '-B', dst], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
     await expectSameDatabases(admin, ref, dst, 'foreign keys checked, no orphans');
@@ -132,7 +118,7 @@ describe('script import: character sets and foreign key checks as the file has t
     const loose = uniqueDb('imp_cs_fkoff');
     targets.push(ref, loose);
     await admin.query(`CREATE DATABASE \`${ref}\``);
-    client('mariadb', [ref], { in: off });
+    mariadbClient([ref], readFileSync(off));
     const r2 = await runCli('tsload', [...connArgs(), '-d', off, '-B', loose], { timeoutMs: 120_000 });
     expect(r2.code, r2.stderr).toBe(0);
     await expectSameDatabases(admin, ref, loose, 'foreign keys unchecked by the file');
