@@ -24,6 +24,9 @@ const NAME = '@@(?:session\\.)?[A-Za-z0-9_]+|@[A-Za-z0-9_$.]+';
 const VALUE = `'(?:[^'\\\\]|\\\\.|'')*'|"(?:[^"\\\\]|\\\\.|"")*"|${NAME}|[A-Za-z0-9_+:.-]+(?![A-Za-z0-9_+:.(-])(?!\\s*\\()`;
 const ASSIGN = new RegExp(`(${NAME}|(?:session\\s+)?[A-Za-z0-9_]+)\\s*:?=\\s*(${VALUE})`, 'gi');
 
+/** A head that is a SET once its conditional-comment markers are blanks (what setAssignments reads). */
+const SET_HEAD = /^(?:\s|\/\*M?!\d*|\*\/)*SET\s/i;
+
 /** `@@session.time_zone`, `SESSION time_zone`, `TIME_ZONE` → `time_zone`; a user variable stays `@name`. */
 export function variableName(raw: string): string {
   const s = raw.toLowerCase();
@@ -41,7 +44,8 @@ function valueOf(raw: string): SetValue {
 
 /** The head's assignments, in order; none when it is not a SET. */
 export function setAssignments(head: string): SetAssignment[] {
+  // asked of every statement of a script: the few SETs are told before any copy of the head is made
+  if (!SET_HEAD.test(head)) return [];
   const plain = head.replace(/\/\*M?!\d*|\*\//g, ' ');
-  if (!/^\s*SET\s/i.test(plain)) return [];
   return [...plain.matchAll(ASSIGN)].map((m) => ({ variable: variableName(m[1]!), value: valueOf(m[2]!) }));
 }

@@ -9,22 +9,28 @@
  */
 import { setAssignments } from './set-assignments.js';
 
+const NBE = /\bNO_BACKSLASH_ESCAPES\b/i;
+
 export class SqlModeTracker {
   private readonly initial: string;
   /** sql_mode and the user variables (`@name`) the script set. */
   private readonly vars = new Map<string, string>();
 
+  private nbe: boolean;
+
   constructor(initialMode = '') {
     this.initial = initialMode;
     this.vars.set('sql_mode', initialMode);
+    this.nbe = NBE.test(initialMode);
   }
 
   get sqlMode(): string {
     return this.vars.get('sql_mode')!;
   }
 
+  /** NO_BACKSLASH_ESCAPES is in the mode (asked twice per statement: worked out when the mode is set). */
   get noBackslashEscapes(): boolean {
-    return /\bNO_BACKSLASH_ESCAPES\b/i.test(this.sqlMode);
+    return this.nbe;
   }
 
   /** Takes note of a statement (its head is enough: SET statements are short). */
@@ -32,7 +38,9 @@ export class SqlModeTracker {
     for (const { variable, value } of setAssignments(head)) {
       if (variable !== 'sql_mode' && !variable.startsWith('@')) continue;
       const v = value.kind === 'text' ? value.text : value.kind === 'variable' ? this.vars.get(value.name) : variable === 'sql_mode' ? this.initial : undefined;
-      if (v !== undefined) this.vars.set(variable, v);
+      if (v === undefined) continue;
+      this.vars.set(variable, v);
+      if (variable === 'sql_mode') this.nbe = NBE.test(v);
     }
   }
 }
