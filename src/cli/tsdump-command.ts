@@ -151,7 +151,6 @@ addS3Options(verify)
 /** The flags as a DumpInput: only what was given; the defaults come from dumpOptions (shared with the API). */
 function dumpOptionsOf(f: DumpFlags, connection: DumpOptions['connection']): DumpOptions {
   if (!f.outputdir) throw usageError('no output directory', 'pass -o DIR');
-  if (!f.data && !f.schema && !f.users) throw usageError('--no-data and --no-schema together dump nothing: no rows, and no views, routines, triggers or events', 'drop one of them; for the accounts alone add --users');
   const tables = parseTableList(f.tables, '-T');
   const where: WhereFilter[] = [];
   for (const w of f.where) {

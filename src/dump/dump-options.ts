@@ -94,6 +94,9 @@ export function dumpOptions(input: DumpInput): DumpOptions {
     throw new TsError({ code: 'usage', message: '--lock-non-transactional holds the snapshot\'s global lock, but --lock-mode no-lock takes none', suggestion: 'use --lock-mode auto, ftwrl or backup-stage (RELOAD privilege), or drop --lock-non-transactional' });
   }
   if (where.length > 0 && input.noData === true) throw new TsError({ code: 'usage', message: '--where selects rows, but --no-data dumps none', suggestion: 'drop --where or --no-data' });
+  if (input.noData === true && input.noSchema === true && input.users !== true) {
+    throw new TsError({ code: 'usage', message: '--no-data and --no-schema together dump nothing: no rows, and no views, routines, triggers or events', suggestion: 'drop one of them; for the accounts alone add --users' });
+  }
   return Object.freeze({
     // Every statement names its database: no session needs a default one (it may not even exist).
     connection: Object.freeze({ ...input.connection, database: undefined }),
