@@ -17,6 +17,7 @@ import { formatReport, toJson } from '../bench/report.js';
 import { LOCK_MODES, type LockMode, type TableRef } from '../dump/dumper.js';
 import { addConnectionOptions, resolveConnection, type ConnectionOptionValues } from './connection-options.js';
 import { addS3Options, storeLocation, type S3OptionValues } from './store-location.js';
+import { indexOutsideQuotes, parseTableRef } from './filter-options.js';
 import { wholeNumber } from './option-parsers.js';
 import { runCommand, toolVersion, usageError } from './run-command.js';
 
@@ -124,9 +125,10 @@ Nothing of yours is touched: the table goes into a scratch database tsbench_<ran
 function benchTable(flags: BenchFlags): TableRef {
   const t = flags.tables?.trim();
   if (!t) throw usageError('no table to benchmark', 'pass -T db.table (or -B db -T table)');
-  const i = t.indexOf('.');
+  // db.table as the other filters read it (a name in backticks may hold a dot); a bare table with -B
+  const i = indexOutsideQuotes(t, '.');
   if (i > 0 && i < t.length - 1) {
-    const ref = { database: t.slice(0, i), table: t.slice(i + 1) };
+    const ref = parseTableRef(t, '-T');
     if (flags.database && flags.database !== ref.database) throw usageError(`-T ${t} is not in -B ${flags.database}`);
     return ref;
   }
