@@ -88,7 +88,8 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter, signal?: Ab
       const accounts = opts.restore.users ? await accountsToLoad(store, manifest, opts.restore.users) : null;
       const facts = await gatherLoadFacts(control.session, targets.map((t) => t.name), dumpDefiners(targets));
       const base = { manifest, targets, opts, accounts };
-      const read = { ...base, definitions: await readDefinitions(store, createdTables(base, facts).map((c) => c.tb), opts) };
+      const judged = opts.convertUtf8mb4 && !opts.restore.noSchema ? createdTables(base, facts).map((c) => c.tb) : [];
+      const read = { ...base, definitions: await readDefinitions(store, judged, opts) };
       const plan = { ...read, invokerViews: await readInvokerViews(store, definerBlockingViews(read, facts)) };
       const problems = preflightLoad(plan, facts);
       for (const w of definerWarnings(plan, facts)) reporter.emit({ kind: 'warning', message: w.message, database: w.database, table: w.name });

@@ -253,9 +253,17 @@ export function createdTables(plan: Omit<LoadPreflightPlan, 'definitions'>, fact
 
 /** The table exists on the target (case-insensitively where names are folded). */
 function tableIn(facts: LoadFacts, db: string, table: string): boolean {
-  const existing = facts.existingTables.get(db) ?? new Set<string>();
-  return existing.has(table) || (facts.caseInsensitive && [...existing].some((e) => e.toLowerCase() === table.toLowerCase()));
+  const existing = facts.existingTables.get(db);
+  if (!existing) return false;
+  if (existing.has(table)) return true;
+  if (!facts.caseInsensitive) return false;
+  let folded = FOLDED.get(existing);
+  if (!folded) FOLDED.set(existing, (folded = new Set([...existing].map((e) => e.toLowerCase()))));
+  return folded.has(table.toLowerCase());
 }
+
+/** Each target's existing table names in lower case, made once (tableIn is asked per table of the dump). */
+const FOLDED = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
 
 const CASE_FIX = 'load into a server with lower_case_table_names = 0';
 
