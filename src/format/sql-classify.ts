@@ -77,7 +77,8 @@ function qualifiedName(m: RegExpExecArray, at: number): [string | null, string] 
 }
 
 const ACCOUNT_PART = "(?:`(?:[^`]|``)*`|\"(?:[^\"]|\"\")*\"|'(?:[^'\\\\]|\\\\.|'')*'|[A-Za-z0-9_.%-]+)";
-const DEFINER = `(?:DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${ACCOUNT_PART}(?:\\s*@\\s*${ACCOUNT_PART})?)\\s+)?`;
+/** An optional `DEFINER = account ` clause, as the server and mysqldump write it (also absent-definers.ts). */
+export const DEFINER = `(?:DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${ACCOUNT_PART}(?:\\s*@\\s*${ACCOUNT_PART})?)\\s+)?`;
 const VIEW_OPTS = '(?:(?:ALGORITHM\\s*=\\s*\\w+|SQL\\s+SECURITY\\s+\\w+)\\s+)*';
 
 const RULES: readonly [RegExp, (m: RegExpExecArray) => Classified][] = [

@@ -1,5 +1,7 @@
 import type { Problem } from '../core/problem.js';
 import type { DatabaseEntry, ObjectEntry } from '../format/manifest.js';
+import { DEFINER } from '../format/sql-classify.js';
+import { unquote } from './users-plan.js';
 
 /**
  * The dump's objects whose DEFINER account the target lacks and this load neither creates
@@ -30,7 +32,6 @@ export interface AbsentDefiners {
   readonly warnings: { readonly database: string; readonly name: string; readonly message: string }[];
 }
 
-const unquote = (n: string): string => (n.startsWith('`') ? n.slice(1, -1).replace(/``/g, '`') : n.startsWith("'") ? n.slice(1, -1).replace(/''/g, "'") : n);
 
 /** A DEFINER as the server prints it (`user`@`host`, 'user'@'host', user@host); null for CURRENT_USER or what it cannot read. */
 export function parseDefiner(definer: string): Account | null {
@@ -103,8 +104,8 @@ export function blockingViews(plan: DefinerPlan, present: ReadonlyMap<string, bo
 
 /** Whether a view's CREATE (as tsdump writes it) says SQL SECURITY INVOKER, before its SELECT. */
 export function invokerView(create: string): boolean {
-  // the clauses before VIEW, a DEFINER's quoted or bare user and host read whole (a host may be view.example.com)
-  const name = "`(?:[^`]|``)*`|'(?:[^'\\\\]|\\\\[^]|'')*'|[^\\s@`']+";
-  const definer = `DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\s*\\(\\s*\\))?|(?:${name})\\s*@\\s*(?:${name}))\\s+`;
-  return new RegExp(`^\\s*CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:ALGORITHM\\s*=\\s*\\w+\\s+)?(?:${definer})?SQL\\s+SECURITY\\s+INVOKER\\s+VIEW\\b`, 'i').test(create);
+  return INVOKER_VIEW.test(create);
 }
+
+/** The clauses before VIEW (sql-classify.ts's DEFINER reads the account whole: a host may be view.example.com). */
+const INVOKER_VIEW = new RegExp(`^\\s*CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:ALGORITHM\\s*=\\s*\\w+\\s+)?${DEFINER}SQL\\s+SECURITY\\s+INVOKER\\s+VIEW\\b`, 'i');

@@ -40,7 +40,8 @@ const REQUIRE = new RegExp(String.raw`(?<!\s)\s+REQUIRE(?:\s+(?:SSL|X509|NONE)\b
 const LIMITS = /(?<!\s)\s+(?:MAX_QUERIES_PER_HOUR|MAX_UPDATES_PER_HOUR|MAX_CONNECTIONS_PER_HOUR|MAX_USER_CONNECTIONS|MAX_STATEMENT_TIME)\s+[0-9.]+/gi;
 const GRANTEE = new RegExp(String.raw`\sTO\s+(${NAME}|PUBLIC)(?:@(${NAME}))?(?=\s+(?:IDENTIFIED|REQUIRE|WITH)\b|\s*$)`, 'gi');
 
-const unquote = (n: string): string => (n.startsWith('`') ? n.slice(1, -1).replace(/``/g, '`') : n.startsWith("'") ? n.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1') : n);
+/** A quoted user or host name (`…`, '…') as the name itself. */
+export const unquote = (n: string): string => (n.startsWith('`') ? n.slice(1, -1).replace(/``/g, '`') : n.startsWith("'") ? n.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1') : n);
 
 /**
  * Whether a grant line is the account's own. MariaDB's SHOW GRANTS FOR a role also lists the
