@@ -57,10 +57,16 @@ async function tableExists(ctx: ImportContext, db: string, table: string): Promi
  */
 export async function checkImportOrphans(ctx: ImportContext, work: readonly ImportTableWork[]): Promise<void> {
   if (!checksForeignKeys(ctx.header) || ctx.opts.restore.noData) return;
+  const parents = new Map<string, boolean>();
+  const parentThere = async (fk: ForeignKey): Promise<boolean> => {
+    const key = `${fk.parentDb}\0${fk.parent}`;
+    if (!parents.has(key)) parents.set(key, await tableExists(ctx, fk.parentDb, fk.parent));
+    return parents.get(key)!;
+  };
   for (const { target: t, table } of work) {
     if (t.steps.get(IMPORT_STEP.kept(table.name)) === 'rows') continue;
     for (const fk of await foreignKeysOf(ctx, t.name, table.name)) {
-      if (!(await tableExists(ctx, fk.parentDb, fk.parent))) continue;
+      if (!(await parentThere(fk))) continue;
       const orphan = await firstOrphan(ctx, t.name, table.name, fk);
       if (orphan === null) continue;
       const cols = fk.columns.map(quoteIdent).join(', ');
