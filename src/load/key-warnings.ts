@@ -1,4 +1,5 @@
 import { TsError } from '../core/errors.js';
+import { quoteIdent } from '../core/ident.js';
 import type { ErrorObject } from '../core/errors.js';
 import type { Session } from '../db/session.js';
 import { PROGRESS_DB } from '../format/naming.js';
@@ -40,7 +41,7 @@ export async function refuseShortenedIndexes(s: KeySession, t: CheckedTable, cla
   const asked = new Map(clauses.map((c) => [`index ${c.name}`, definitionSignature(c.clause)] as const));
   const shortened = await shortenedKeys(s, t, asked);
   if (shortened === null) return;
-  const drops = shortened.map((n) => `DROP INDEX \`${n.replace(/`/g, '``')}\``);
+  const drops = shortened.map((n) => `DROP INDEX ${quoteIdent(n)}`);
   if (drops.length > 0) await s.exec(`ALTER TABLE ${t.target} ${drops.join(', ')}`, [], t.object);
   throw shortenedError(t, shortened, 'those indexes were dropped again');
 }
@@ -56,7 +57,7 @@ async function shortenedKeys(s: KeySession, t: CheckedTable, asked: ReadonlyMap<
 }
 
 function shortenedError(t: CheckedTable, names: readonly string[], undone: string): TsError {
-  const list = names.length > 0 ? names.map((n) => `\`${n.replace(/`/g, '``')}\``).join(', ') : '(the server did not say which)';
+  const list = names.length > 0 ? names.map(quoteIdent).join(', ') : '(the server did not say which)';
   return new TsError({
     code: 'query',
     errno: 1071,

@@ -12,6 +12,7 @@
  * runs (key-warnings.ts). Only keys with a converted column are judged: the others are as the source
  * held them.
  */
+import { quoteIdent } from '../core/ident.js';
 import type { Problem } from '../core/problem.js';
 import type { ColumnSpec } from '../core/table-shape.js';
 import { parseCreateBody, unquoted } from '../format/create-table.js';
@@ -87,7 +88,7 @@ function consequence(kind: KeyKind): string {
 }
 
 function keyFix(t: KeyedTable, column: string, partMax: number, rowFormat: string, explicit: boolean): string {
-  const q = (n: string): string => '`' + n.replace(/`/g, '``') + '`';
+  const q = quoteIdent;
   const prefix = Math.floor(partMax / 4);
   const fixes = [`give the column a prefix on the source (an index on ${q(column)}(${prefix}) fits; a UNIQUE key then holds for the prefix only) and dump again`];
   if (NARROW_FORMATS.has(rowFormat)) {
