@@ -34,11 +34,10 @@ export interface GrantSet {
 
 /** Reads the grants of the connected account. */
 export async function readGrants(session: Session): Promise<GrantSet> {
-  const account = (await session.scalar('SELECT CURRENT_USER()')) ?? '';
+  const me = (await session.query<{ a: string | null; l: string | number }>('SELECT CURRENT_USER() AS a, @@lower_case_table_names AS l'))[0];
   const rows = await session.query<Record<string, string>>('SHOW GRANTS');
   const lines = rows.map((r) => Object.values(r)[0] ?? '');
-  const exactCase = Number(await session.scalar('SELECT @@lower_case_table_names')) === 0;
-  return { ...parseGrants(lines, quoteAccount(account)), exactCase };
+  return { ...parseGrants(lines, quoteAccount(me?.a ?? '')), exactCase: Number(me?.l) === 0 };
 }
 
 /** `user@host` (as CURRENT_USER() gives it) as 'user'@'host'. */
