@@ -65,14 +65,14 @@ export function parseCreateBody(sql: string): Body {
  * The text rebuilt piece by piece, in order: each quoted token ('…', "…", `…`, its quotes included)
  * through `quoted`, each run of text between them through `plain`.
  */
-export function mapQuoted(sql: string, quoted: (token: string) => string, plain: (text: string) => string): string {
+export function mapQuoted(sql: string, quoted: (token: string) => string, plain: (text: string) => string, noBackslashEscapes = false): string {
   let out = '';
   let from = 0;
   let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
     if (c === "'" || c === '"' || c === '`') {
-      const j = skipQuoted(sql, i);
+      const j = skipQuoted(sql, i, noBackslashEscapes);
       out += plain(sql.slice(from, i)) + quoted(sql.slice(i, j));
       from = i = j;
       continue;

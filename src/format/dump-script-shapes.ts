@@ -6,6 +6,8 @@
 import { normalizeHead, type Classified } from './sql-classify.js';
 import type { SqlStatement } from './sql-statement.js';
 import { insertQualifier } from './insert-verb.js';
+import { mapQuoted } from './create-table.js';
+import { withoutComments } from './sql-text.js';
 
 /** The database a one-database dump names in its header comment (`-- Host: … Database: shop`). */
 export function commentDatabase(start: Buffer): string | null {
@@ -28,18 +30,13 @@ export const CHANGES_ROWS = /^(?:UPDATE|DELETE)\b/i;
 /** INSERT [INTO] t [(cols)] SELECT … (a SELECT before any VALUES or quote; a backquoted `select` column is not one). */
 export const INSERT_SELECT = /^(?:INSERT|REPLACE)\b(?:(?!\bVALUES?\b)(?:[^'"`(]|`[^`]*`))*(?:\((?:[^()'"`]|`[^`]*`)*\))?\s*\(?\s*SELECT\b/i;
 
-/** Strings, quoted names and plain comments of a statement (a conditional comment's text is SQL). */
-const NOT_CODE = /'(?:[^'\\]|\\[^])*'|"(?:[^"\\]|\\[^])*"|`[^`]*`|--[ \t][^\n]*|#[^\n]*|\/\*(?!M?!)[^]*?\*\//g;
-/** The same under NO_BACKSLASH_ESCAPES: a backslash is a character of the string like any other. */
-const NOT_CODE_NBE = /'[^']*'|"[^"]*"|`[^`]*`|--[ \t][^\n]*|#[^\n]*|\/\*(?!M?!)[^]*?\*\//g;
-
 /**
  * Whether a CREATE TABLE statement is a CREATE TABLE … [AS] SELECT (or … WITH … SELECT): a SELECT
  * outside its strings, quoted names and comments — nothing else in a CREATE TABLE may hold one (a
  * column named select is quoted; defaults, checks and generated columns take no subquery).
  */
 export function createsFromSelect(text: string, noBackslashEscapes = false): boolean {
-  return /\bSELECT\b/i.test(text.replace(noBackslashEscapes ? NOT_CODE_NBE : NOT_CODE, ' '));
+  return /\bSELECT\b/i.test(mapQuoted(withoutComments(text, noBackslashEscapes), () => ' ', (code) => code, noBackslashEscapes));
 }
 
 /** The start of a statement the file was cut in, for the message: `INSERT INTO \`big\` VALUES (1,…`. */

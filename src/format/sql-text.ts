@@ -4,13 +4,16 @@
  */
 import { afterCommentStart } from './conditional-comment.js';
 
-/** Index just past the quoted token starting at `i` (s[i] is the quote). */
-export function skipQuoted(s: string, i: number): number {
+/**
+ * Index just past the quoted token starting at `i` (s[i] is the quote); under NO_BACKSLASH_ESCAPES
+ * a backslash in a string is a character like any other.
+ */
+export function skipQuoted(s: string, i: number, noBackslashEscapes = false): number {
   const q = s[i]!;
   let j = i + 1;
   while (j < s.length) {
     const c = s[j]!;
-    if (c === '\\' && q !== '`') {
+    if (c === '\\' && q !== '`' && !noBackslashEscapes) {
       j += 2;
       continue;
     }
@@ -30,14 +33,14 @@ export function skipQuoted(s: string, i: number): number {
  * The text without its comments (`/* … *\/`, `-- …` and `#` to the end of the line), quoted strings
  * kept whole; a conditional comment's SQL (`/*!40101 … *\/`) stays, without its markers.
  */
-export function withoutComments(sql: string): string {
+export function withoutComments(sql: string, noBackslashEscapes = false): string {
   let out = '';
   let inCond = false;
   let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
     if (c === "'" || c === '"' || c === '`') {
-      const j = skipQuoted(sql, i);
+      const j = skipQuoted(sql, i, noBackslashEscapes);
       out += sql.slice(i, j);
       i = j;
     } else if (c === '/' && sql[i + 1] === '*') {
