@@ -18,12 +18,23 @@ export interface GuardContext {
  * So a stopping loader leaves nothing running on the server behind it.
  */
 export async function killSession(ctx: GuardContext, s: Session): Promise<void> {
-  const killer = await Session.open(ctx.opts.connection, KILLER).catch(() => null);
   try {
-    await killer?.exec(`KILL CONNECTION ${s.threadId}`).catch(() => undefined);
+    await withKiller(ctx, async (killer) => void (await killer.exec(`KILL CONNECTION ${s.threadId}`)));
   } finally {
-    await killer?.close();
     s.destroy();
+  }
+}
+
+/** Runs `use` on a short-lived session of the loader's account, when one opens; what fails in it is dropped (best effort). */
+async function withKiller(ctx: GuardContext, use: (killer: Session) => Promise<void>): Promise<void> {
+  const killer = await Session.open(ctx.opts.connection, KILLER).catch(() => null);
+  if (!killer) return;
+  try {
+    await use(killer);
+  } catch {
+    // the caller's retry or exit meets what the kill could not end
+  } finally {
+    await killer.close();
   }
 }
 
@@ -58,15 +69,9 @@ export async function giveUpSession(ctx: GuardContext, s: Session): Promise<void
   s.destroy();
   const token = tokens.get(s);
   if (token === undefined) return;
-  const killer = await Session.open(ctx.opts.connection, KILLER).catch(() => null);
-  if (!killer) return;
-  try {
+  await withKiller(ctx, async (killer) => {
     if ((await killer.scalar('SELECT IS_USED_LOCK(?)', [token])) === String(s.threadId)) await killer.exec(`KILL CONNECTION ${s.threadId}`);
-  } catch {
-    // the retry meets what the kill could not end, and says so
-  } finally {
-    await killer.close();
-  }
+  });
 }
 
 /**
