@@ -51,7 +51,7 @@ function replicationOptions(f: RestoreFlagValues, env: NodeJS.ProcessEnv): Repli
 export function addRestoreOptions(program: Command): Command {
   return program
     .option('-s, --source-database <db>', 'load only this database of the dump (repeatable; as tsdump -B)', collect, [])
-    .option('-T, --tables <db.t,...>', 'load only these tables of the dump and their triggers (comma-separated db.table, repeatable)', collect, [])
+    .option('-T, --tables <db.t,...>', 'load only these tables of the dump and their triggers (comma-separated db.table, repeatable; a name holding . , or : in backticks)', collect, [])
     .option('--ignore-table <db.t>', 'do not load this table, view or sequence (repeatable)', collect, [])
     .option('-x, --regex <re>', 'load only tables whose "db.table" matches this regular expression')
     .option('--exclude-regex <re>', 'do not load tables whose "db.table" matches')
